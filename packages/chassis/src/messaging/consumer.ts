@@ -1,0 +1,122 @@
+/**
+ * The consumer path every event and command takes, whatever the transport:
+ *   parse → check the envelope and the data against the contract → inbox + handler in one
+ *   transaction → commit → acknowledge.
+ * A message that can never be handled (unparseable, schema-invalid, unknown type, or failing with a
+ * non-retryable error) goes to the dead-letter store at once; one that fails for a technical reason
+ * is redelivered with exponential back-off and jitter, and dead-lettered after the maximum attempts.
+ * Either way the queue keeps moving: a poison message never blocks it.
+ */
+import { isValid, validationErrors } from '../contract/validation.ts';
+import type { Database } from '../db/database.ts';
+import { toAppError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { backoffDelay, type BackoffPolicy } from '../resilience/backoff.ts';
+import type { MessageContext, MessageHandlerDef, Tx } from '../runtime/service.ts';
+import type { Delivery, Settlement } from '../transport/transport.ts';
+import { addDeadLetter } from './dead-letters.ts';
+import { Envelope } from './envelope.ts';
+import { recordInInbox } from './inbox.ts';
+
+export interface ConsumerOptions {
+  service: string;
+  db: Database;
+  log: Logger;
+  metrics: Metrics;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** Builds the handler's context around its open transaction. */
+  context(envelope: Envelope, client: import('pg').PoolClient): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T };
+}
+
+export type HandleResult = { outcome: 'handled' } | { outcome: 'duplicate' } | { outcome: 'dead'; reason: string } | { outcome: 'retry'; reason: string };
+
+/** The consumer name of a handler: it names the queue and keys the inbox. */
+export function consumerName(service: string, def: MessageHandlerDef<any>): string {
+  return `${service}.${def.name ?? def.message.type}`;
+}
+
+/** One attempt at handling `body`; never throws. */
+export async function handleMessage(def: MessageHandlerDef<any>, body: string, options: ConsumerOptions): Promise<HandleResult> {
+  let envelope: Envelope;
+  try {
+    envelope = JSON.parse(body) as Envelope;
+  } catch (err) {
+    return { outcome: 'dead', reason: `unparseable message: ${(err as Error).message}` };
+  }
+  if (!isValid(Envelope, envelope)) {
+    return { outcome: 'dead', reason: `invalid envelope: ${JSON.stringify(validationErrors(Envelope, envelope, 5))}` };
+  }
+  if (envelope.type !== def.message.type) {
+    return { outcome: 'dead', reason: `unexpected message type ${envelope.type} (consumer handles ${def.message.type})` };
+  }
+  // Tolerant reader: the schema decides; unknown fields pass unless the schema forbids them.
+  if (!isValid(def.message.data, envelope.data)) {
+    return { outcome: 'dead', reason: `data does not match ${def.message.type}: ${JSON.stringify(validationErrors(def.message.data, envelope.data, 5))}` };
+  }
+  const consumer = consumerName(options.service, def);
+  try {
+    let duplicate = false;
+    let committedHooks: Array<() => void> = [];
+    await options.db.transaction(async (client) => {
+      if (!(await recordInInbox(client, consumer, envelope.id, envelope.type))) {
+        duplicate = true;
+        return;
+      }
+      const { ctx, tx, run } = options.context(envelope, client);
+      await run(() => def.handler(envelope.data, ctx));
+      committedHooks = tx.committed;
+    });
+    for (const hook of committedHooks) {
+      try {
+        hook();
+      } catch {
+        // a nudge only
+      }
+    }
+    return duplicate ? { outcome: 'duplicate' } : { outcome: 'handled' };
+  } catch (err) {
+    const e = toAppError(err);
+    return e.retryable ? { outcome: 'retry', reason: `${e.code}: ${e.message}` } : { outcome: 'dead', reason: `${e.code}: ${e.message}` };
+  }
+}
+
+function messageMeta(body: string): { id: string | null; type: string | null } {
+  try {
+    const parsed = JSON.parse(body) as { id?: unknown; type?: unknown };
+    return { id: typeof parsed.id === 'string' ? parsed.id : null, type: typeof parsed.type === 'string' ? parsed.type : null };
+  } catch {
+    return { id: null, type: null };
+  }
+}
+
+/** The transport-facing handler of one subscription. */
+export function messageConsumer(def: MessageHandlerDef<any>, options: ConsumerOptions): (delivery: Delivery) => Promise<Settlement> {
+  const consumer = consumerName(options.service, def);
+  const maxAttempts = def.maxAttempts ?? options.maxAttempts;
+  return async (delivery) => {
+    const started = process.hrtime.bigint();
+    const result = await handleMessage(def, delivery.body, options);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    options.metrics.messageHandlerDuration.observe({ service: options.service, consumer, message_type: def.message.type, outcome: result.outcome }, seconds);
+    if (result.outcome === 'handled' || result.outcome === 'duplicate') return { outcome: 'ack' };
+    if (result.outcome === 'retry' && delivery.attempt < maxAttempts) {
+      const delayMs = backoffDelay(delivery.attempt, options.backoff);
+      options.log.warn({ consumer, attempt: delivery.attempt, delayMs, reason: result.reason }, 'message handling failed; will redeliver');
+      return { outcome: 'retry', delayMs };
+    }
+    const meta = messageMeta(delivery.body);
+    const reason = result.outcome === 'retry' ? `failed ${delivery.attempt} times; last: ${result.reason}` : result.reason;
+    try {
+      await addDeadLetter(options.db, { consumer, messageId: meta.id, messageType: meta.type ?? def.message.type, body: delivery.body, reason, attempts: delivery.attempt });
+    } catch (err) {
+      // Cannot store it: keep it on the queue rather than lose it.
+      options.log.error({ err, consumer }, 'could not store a dead letter; will redeliver');
+      return { outcome: 'retry', delayMs: backoffDelay(delivery.attempt, options.backoff) };
+    }
+    options.metrics.deadLettered.inc({ service: options.service, consumer, reason: result.outcome === 'retry' ? 'max_attempts' : 'unprocessable' });
+    options.log.error({ consumer, messageId: meta.id, messageType: meta.type, attempts: delivery.attempt, reason }, 'message moved to the dead-letter store');
+    return { outcome: 'ack' };
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * The outbox relay: sends committed outbox rows through the transport, then marks them published.
+ *
+ * - Woken by LISTEN/NOTIFY at commit, with a polling fallback (a notification can be lost).
+ * - In order per aggregate: rows with one key go through one lane, one at a time; lanes run in
+ *   parallel, so one slow aggregate does not hold the others.
+ * - One relay per database at a time (a session advisory lock), so two instances of a service do
+ *   not reorder each other's messages; the other waits as a standby.
+ * - A crash between send and mark sends the message again: consumers deduplicate by message id.
+ */
+import type pg from 'pg';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../observability/logger.ts';
+import { backoffDelay, sleep } from '../resilience/backoff.ts';
+import type { Transport } from '../transport/transport.ts';
+
+export interface RelayOptions {
+  pollIntervalMs?: number;
+  batchSize?: number;
+  /** Rows being sent at once, across lanes. */
+  maxInFlight?: number;
+  /** How long published rows are kept for inspection before they are purged. */
+  retentionMs?: number;
+  onPublished?: (lagMs: number, destination: string) => void;
+}
+
+type OutboxRow = {
+  id: string;
+  kind: 'event' | 'command';
+  destination: string;
+  aggregate_key: string | null;
+  message_id: string;
+  body: string;
+  created_at: Date;
+};
+
+const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('simplebank:outbox-relay')) AS locked";
+
+export class OutboxRelay {
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxInFlight: number;
+  private readonly retentionMs: number;
+  private readonly lanes = new Map<string, OutboxRow[]>();
+  private readonly inFlight = new Set<string>();
+  private readonly published: string[] = [];
+  private lockClient: pg.PoolClient | undefined;
+  private wakeUp: (() => void) | undefined;
+  private pending = false;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private unlisten: (() => void) | undefined;
+  private laneIdle: Array<() => void> = [];
+  private lastPurge = 0;
+  private healthy = true;
+  private lastError: string | undefined;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly db: Database,
+    private readonly transport: Transport,
+    private readonly log: Logger,
+    private readonly options: RelayOptions = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.batchSize = options.batchSize ?? 200;
+    this.maxInFlight = options.maxInFlight ?? 1000;
+    this.retentionMs = options.retentionMs ?? 60 * 60 * 1000;
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.db.listen('chassis_outbox', () => this.wake());
+    this.loop = this.run();
+  }
+
+  /** Asks the relay to look for new rows now. */
+  wake(): void {
+    this.pending = true;
+    this.wakeUp?.();
+  }
+
+  health(): { ready: boolean; detail?: string } {
+    return this.healthy ? { ready: true } : { ready: false, detail: `outbox relay: ${this.lastError ?? 'failing'}` };
+  }
+
+  /** True while this instance holds the relay lock (false for a standby). */
+  get active(): boolean {
+    return this.lockClient !== undefined;
+  }
+
+  /**
+   * Sends what is committed (until none is left or `flushTimeoutMs` passes), then stops. Rows left
+   * unsent stay in the outbox for the next start.
+   */
+  async stop(flushTimeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + flushTimeoutMs;
+    if (this.active) {
+      while (Date.now() < deadline) {
+        const left = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL').catch(() => ({ rows: [{ n: '0' }] }));
+        if (Number(left.rows[0]?.n ?? 0) === 0 && this.inFlight.size === 0) break;
+        this.wake();
+        await sleep(20);
+      }
+    }
+    this.stopping = true;
+    this.abort.abort();
+    this.wakeUp?.();
+    this.unlisten?.();
+    await this.loop;
+    await this.drainLanes(Math.max(0, deadline - Date.now()));
+    await this.flushPublished().catch(() => {});
+    await this.releaseLock();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (!(await this.acquireLock())) {
+          await this.idle(this.pollIntervalMs * 2);
+          continue;
+        }
+        this.pending = false;
+        const fetched = await this.fetch();
+        await this.flushPublished();
+        await this.purge();
+        this.healthy = true;
+        if (fetched < this.batchSize && !this.pending) await this.idle(this.pollIntervalMs);
+        else if (this.inFlight.size >= this.maxInFlight) await this.idle(50);
+      } catch (err) {
+        this.healthy = false;
+        this.lastError = (err as Error).message;
+        this.log.warn({ err }, 'outbox relay cycle failed; retrying');
+        await this.releaseLock();
+        await this.idle(this.pollIntervalMs);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async acquireLock(): Promise<boolean> {
+    if (this.lockClient) return true;
+    const client = await this.db.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(LOCK_SQL);
+      if (rows[0]?.locked) {
+        client.on('error', () => {
+          if (this.lockClient === client) this.lockClient = undefined;
+        });
+        this.lockClient = client;
+        return true;
+      }
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
+    }
+    client.release();
+    return false;
+  }
+
+  private async releaseLock(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    if (!client) return;
+    try {
+      await client.query("SELECT pg_advisory_unlock(hashtext('simplebank:outbox-relay'))");
+      client.release();
+    } catch (err) {
+      client.release(err as Error);
+    }
+  }
+
+  /** Fetches unpublished rows not already on their way and queues them on their lanes. */
+  private async fetch(): Promise<number> {
+    const room = this.maxInFlight - this.inFlight.size;
+    if (room <= 0) return 0;
+    const { rows } = await this.db.query<OutboxRow>(
+      `SELECT id::text AS id, kind, destination, aggregate_key, message_id, body, created_at
+         FROM chassis_outbox
+        WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[]))
+        ORDER BY id LIMIT $2`,
+      [[...this.inFlight], Math.min(room, this.batchSize)],
+    );
+    for (const row of rows) {
+      this.inFlight.add(row.id);
+      const lane = row.aggregate_key ?? `#${row.id}`;
+      const queue = this.lanes.get(lane);
+      if (queue) queue.push(row);
+      else {
+        this.lanes.set(lane, [row]);
+        void this.runLane(lane);
+      }
+    }
+    return rows.length;
+  }
+
+  private async runLane(lane: string): Promise<void> {
+    const queue = this.lanes.get(lane)!;
+    let failures = 0;
+    while (queue.length > 0) {
+      const row = queue[0]!;
+      try {
+        await this.transport.publish({
+          destination: row.kind === 'event' ? { kind: 'event', type: row.destination } : { kind: 'command', queue: row.destination },
+          messageId: row.message_id,
+          body: row.body,
+        });
+        queue.shift();
+        failures = 0;
+        this.published.push(row.id);
+        this.options.onPublished?.(Date.now() - row.created_at.getTime(), row.destination);
+        if (this.published.length >= 100) void this.flushPublished().catch(() => {});
+      } catch (err) {
+        if (this.stopping) break;
+        failures++;
+        this.lastError = `publish failed: ${(err as Error).message}`;
+        if (failures === 1 || failures % 20 === 0) this.log.warn({ err, destination: row.destination, failures }, 'outbox relay could not publish; will retry');
+        await sleep(backoffDelay(failures, { baseMs: 100, capMs: 5000 }) + 50, this.abort.signal);
+      }
+    }
+    // Rows this lane did not send (on stop) are no longer in flight: the next start sends them.
+    for (const row of queue) this.inFlight.delete(row.id);
+    this.lanes.delete(lane);
+    if (this.lanes.size === 0) for (const r of this.laneIdle.splice(0)) r();
+    this.wake();
+  }
+
+  private async drainLanes(timeoutMs: number): Promise<void> {
+    if (this.lanes.size === 0) return;
+    await Promise.race([new Promise<void>((r) => this.laneIdle.push(r)), sleep(timeoutMs)]);
+  }
+
+  private async flushPublished(): Promise<void> {
+    if (this.published.length === 0) return;
+    const ids = this.published.splice(0);
+    try {
+      await this.db.query('UPDATE chassis_outbox SET published_at = clock_timestamp(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [ids]);
+      for (const id of ids) this.inFlight.delete(id);
+    } catch (err) {
+      this.published.push(...ids);
+      throw err;
+    }
+  }
+
+  private async purge(): Promise<void> {
+    if (Date.now() - this.lastPurge < 60_000) return;
+    this.lastPurge = Date.now();
+    await this.db.query("DELETE FROM chassis_outbox WHERE published_at < clock_timestamp() - ($1::bigint * interval '1 millisecond')", [this.retentionMs]);
+  }
+}

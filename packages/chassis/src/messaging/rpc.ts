@@ -1,0 +1,71 @@
+/**
+ * RPC over any transport: the request is an envelope whose `type` is `<service>.<method>`, the reply
+ * a `{ok, data}` or `{ok: false, error}` document. The caller validates the request before sending
+ * and the response on arrival; the server validates the request again (both sides of every call).
+ */
+import { assertValid } from '../contract/validation.ts';
+import type { Contract, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
+import { AppError, DeadlineExceededError, UnavailableError, type WireError } from '../errors.ts';
+import type { Transport } from '../transport/transport.ts';
+import { newEnvelope, type Causation } from './envelope.ts';
+
+export type RpcReply = { ok: true; data: unknown } | { ok: false; error: WireError };
+
+export interface CallOptions {
+  /** Required by methods declared idempotent (state-changing). */
+  idempotencyKey?: string;
+  /** Upper bound for this call; the caller's remaining deadline bounds it further. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_RPC_TIMEOUT_MS = 5000;
+
+export type Call = <C extends Contract, M extends keyof C['rpc'] & string>(
+  contract: C,
+  method: M,
+  request: RequestOf<C['rpc'][M]>,
+  options?: CallOptions,
+) => Promise<ResponseOf<C['rpc'][M]>>;
+
+/** A `call` function bound to a transport, the calling service and the causation of the work at hand. */
+export function caller(transport: Transport, source: string, cause: () => Causation | undefined): Call {
+  return async (contract, method, request, options = {}) => {
+    const def = contract.rpc[method] as RpcDef | undefined;
+    if (!def) throw new Error(`${contract.service} has no RPC method ${method}`);
+    assertValid(def.request, request, `request to ${contract.service}.${method}`);
+    if (def.idempotent && !options.idempotencyKey) throw new Error(`${contract.service}.${method} changes state: pass an idempotencyKey`);
+    const causation = cause();
+    const now = Date.now();
+    let timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    let deadline = now + timeoutMs;
+    if (causation?.deadline !== undefined) {
+      if (causation.deadline <= now) throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
+      deadline = Math.min(deadline, causation.deadline);
+      timeoutMs = deadline - now;
+    }
+    const envelope = newEnvelope({
+      type: `${contract.service}.${method}`,
+      version: 1,
+      source,
+      data: request,
+      cause: { ...(causation ?? { correlationId: '' }), deadline },
+      ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+    });
+    if (!envelope.correlationId) envelope.correlationId = envelope.id;
+    const raw = await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs });
+    let reply: RpcReply;
+    try {
+      reply = JSON.parse(raw) as RpcReply;
+    } catch {
+      throw new UnavailableError(`Unparseable reply from ${contract.service}.${method}`, 'bad_reply');
+    }
+    if (!reply.ok) throw AppError.fromWire(reply.error);
+    try {
+      assertValid(def.response, reply.data, `response of ${contract.service}.${method}`);
+    } catch (err) {
+      // The provider broke its contract: our fault, not the caller's.
+      throw new AppError('bad_reply', (err as Error).message, { status: 502, errors: (err as AppError).errors ?? [] });
+    }
+    return reply.data as ResponseOf<typeof def>;
+  };
+}

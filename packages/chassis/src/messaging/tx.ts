@@ -1,0 +1,86 @@
+/** Transactions with the outbox attached: `publish` and `send` write outbox rows in the transaction. */
+import type pg from 'pg';
+import type { CommandDef, DataOf, EventDef, MessageDef } from '../contract/contract.ts';
+import { assertValid } from '../contract/validation.ts';
+import type { Database, Row } from '../db/database.ts';
+import type { SendOptions, Tx } from '../runtime/service.ts';
+import { newEnvelope, type Causation } from './envelope.ts';
+import { appendToOutbox } from './outbox.ts';
+
+export interface TxOptions {
+  /** The sending service: the `source` of what is published. */
+  service: string;
+  cause: Causation;
+}
+
+class OutboxTx implements Tx {
+  readonly committed: Array<() => void> = [];
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly options: TxOptions,
+  ) {}
+
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>> {
+    return this.client.query<R>(sql, params as unknown[] | undefined);
+  }
+
+  async publish<E extends EventDef>(event: E, data: DataOf<E>, options: SendOptions = {}): Promise<void> {
+    if (event.service !== this.options.service) throw new Error(`${this.options.service} cannot publish ${event.type}: events are published by the service whose contract declares them`);
+    await this.write(event, data, options);
+  }
+
+  async send<C extends CommandDef>(command: C, data: DataOf<C>, options: SendOptions = {}): Promise<void> {
+    await this.write(command, data, options);
+  }
+
+  afterCommit(fn: () => void): void {
+    this.committed.push(fn);
+  }
+
+  private async write(def: MessageDef, data: unknown, options: SendOptions): Promise<void> {
+    assertValid(def.data, data, `${def.type} data`);
+    const envelope = newEnvelope({
+      type: def.type,
+      version: def.version,
+      source: this.options.service,
+      data,
+      cause: this.options.cause,
+      ...(options.key !== undefined ? { key: options.key } : {}),
+      ...(options.id !== undefined ? { id: options.id } : {}),
+    });
+    await appendToOutbox(this.client, { kind: def.kind, destination: def.type, envelope });
+  }
+}
+
+/** Wraps an open transaction's client as a Tx. The caller commits and then calls `runAfterCommit`. */
+export function outboxTx(client: pg.PoolClient, options: TxOptions): Tx & { readonly committed: Array<() => void> } {
+  return new OutboxTx(client, options);
+}
+
+/** Runs `fn` in a transaction with the outbox attached; after-commit hooks run once it committed. */
+export async function inTransaction<T>(db: Database, options: TxOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let tx: OutboxTx | undefined;
+  const result = await db.transaction(async (client) => {
+    tx = new OutboxTx(client, options);
+    return fn(tx);
+  });
+  for (const hook of tx?.committed ?? []) {
+    try {
+      hook();
+    } catch {
+      // An after-commit hook is a nudge (wake a worker); its failure must not undo a commit.
+    }
+  }
+  return result;
+}
+
+export function runAfterCommit(tx: { committed: Array<() => void> }): void {
+  for (const hook of tx.committed.splice(0)) {
+    try {
+      hook();
+    } catch {
+      // see inTransaction
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The all-in-one mode: every service in this process on the in-memory transport, each with its own
+ * database on one PostgreSQL server — the embedded one (data under SIMPLEBANK_DATA_DIR, kept between
+ * runs; `--fresh` wipes it) unless DATABASE_URL names a server. Ctrl-C drains and stops everything,
+ * the embedded server included; a second Ctrl-C exits at once.
+ */
+import { join, resolve } from 'node:path';
+import { env, loadConfig } from '../config/env.ts';
+import { databaseUrl } from '../db/database.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
+import { MemoryTransport } from '../transport/memory.ts';
+import { Runtime, type RuntimeOptions } from './runtime.ts';
+import type { ServiceDefinition } from './service.ts';
+
+export const allInOneSettings = {
+  PORT: env.port({ default: 8080 }),
+  HOST: env.string({ default: '127.0.0.1' }),
+  SIMPLEBANK_DATA_DIR: env.string({ default: './.simplebank' }),
+  DATABASE_URL: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
+  SIMPLEBANK_PG_PORT: env.port({ optional: true }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  NODE_ENV: env.oneOf(['development', 'test', 'production'], { default: 'development' }),
+};
+
+export interface AllInOne {
+  runtime: Runtime;
+  postgres: EmbeddedServer | undefined;
+  stop(): Promise<void>;
+}
+
+/** The database name of a service on a shared server: `simplebank_<service>` with underscores. */
+export function serviceDatabaseName(service: string): string {
+  return `simplebank_${service.replace(/-/g, '_')}`;
+}
+
+export async function startAllInOne(options: {
+  services: readonly ServiceDefinition<any>[];
+  fresh?: boolean;
+  environment?: NodeJS.ProcessEnv;
+  runtime?: Partial<RuntimeOptions>;
+}): Promise<AllInOne> {
+  const config = loadConfig(allInOneSettings, options.environment ?? process.env);
+  let postgres: EmbeddedServer | undefined;
+  let serverUrl = config.DATABASE_URL;
+  if (!serverUrl) {
+    postgres = await startEmbeddedPostgres({
+      dataDir: join(resolve(config.SIMPLEBANK_DATA_DIR), 'postgres'),
+      fresh: options.fresh ?? false,
+      ...(config.SIMPLEBANK_PG_PORT ? { port: config.SIMPLEBANK_PG_PORT } : {}),
+    });
+    serverUrl = postgres.url;
+    // Even on an abrupt exit, the server does not outlive us (it runs in its own process group).
+    const pid = postgres.pid;
+    process.once('exit', () => {
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        // already stopped
+      }
+    });
+  }
+  const runtime = new Runtime({
+    services: options.services,
+    transport: new MemoryTransport(),
+    databaseUrlFor: (service) => databaseUrl(serverUrl, serviceDatabaseName(service)),
+    createDatabases: true,
+    port: config.PORT,
+    host: config.HOST,
+    logLevel: config.LOG_LEVEL,
+    ...options.runtime,
+  });
+  try {
+    await runtime.start();
+  } catch (err) {
+    await runtime.stop().catch(() => {});
+    await postgres?.stop();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    runtime,
+    postgres,
+    stop() {
+      stopping ??= runtime.stop().finally(() => postgres?.stop());
+      return stopping;
+    },
+  };
+}
+
+/** Stops `system` on SIGINT/SIGTERM (exit 0 when drained); a second signal exits at once. */
+export function stopOnSignals(system: { stop(): Promise<void> }, log: { info(msg: string): void }): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      process.exit(130);
+    }
+    signalled = true;
+    log.info(`${signal} received: draining (send it again to exit at once)`);
+    system.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,337 @@
+/**
+ * Hosts one service: applies its migrations, serves its RPC methods, consumes its events and
+ * commands, runs its outbox relay, saga runner and workers, and drains them on stop. The same host
+ * runs a service alone in its process (distributed) or beside the others (all-in-one).
+ */
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import type { RpcDef } from '../contract/contract.ts';
+import { assertValid, isValid, validationErrors } from '../contract/validation.ts';
+import type { Database } from '../db/database.ts';
+import { migrate, readMigrations, type Migration } from '../db/migrations.ts';
+import { AppError, DeadlineExceededError, NotFoundError, ValidationError, toAppError } from '../errors.ts';
+import { consumerName, handleMessage, messageConsumer, type ConsumerOptions } from '../messaging/consumer.ts';
+import { countDeadLetters, getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
+import { causedBy, Envelope, type Causation } from '../messaging/envelope.ts';
+import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../messaging/idempotency.ts';
+import { outboxBacklog } from '../messaging/outbox.ts';
+import { OutboxRelay } from '../messaging/relay.ts';
+import { caller, type RpcReply } from '../messaging/rpc.ts';
+import { inTransaction, outboxTx } from '../messaging/tx.ts';
+import { withContext } from '../observability/context.ts';
+import type { Logger } from '../observability/logger.ts';
+import { outcomeOf, type Metrics } from '../observability/metrics.ts';
+import { childOf, formatTraceparent, parseTraceparent } from '../observability/trace-context.ts';
+import { SagaRunner } from '../saga/index.ts';
+import type { Consumer, Transport } from '../transport/transport.ts';
+import type { BaseContext, MessageContext, RpcContext, ServiceDefinition, Tx } from './service.ts';
+import { systemMethods } from './system.ts';
+
+const CHASSIS_MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface HostOptions {
+  transport: Transport;
+  db: Database;
+  log: Logger;
+  metrics: Metrics;
+  /** Redeliveries before a failing message is dead-lettered. */
+  maxAttempts?: number;
+  redeliveryBaseMs?: number;
+  redeliveryCapMs?: number;
+  relayPollIntervalMs?: number;
+  sagaPollIntervalMs?: number;
+  sagaLeaseMs?: number;
+}
+
+export interface ReadinessCheck {
+  name: string;
+  ready: boolean;
+  detail?: string;
+}
+
+export class ServiceHost {
+  readonly name: string;
+  readonly sagas: SagaRunner;
+  private readonly relay: OutboxRelay;
+  private readonly consumerOptions: ConsumerOptions;
+  private readonly consumers: Consumer[] = [];
+  private rpcConsumer: Consumer | undefined;
+  private readonly stopWorkers: Array<() => Promise<void>> = [];
+  private state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
+  private dbReady = true;
+  private dbCheck: NodeJS.Timeout | undefined;
+  readonly baseContext: BaseContext;
+
+  constructor(
+    readonly definition: ServiceDefinition<any>,
+    private readonly options: HostOptions,
+  ) {
+    this.name = definition.contract.service;
+    const { db, log, metrics, transport } = options;
+    this.relay = new OutboxRelay(db, transport, log, {
+      ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
+      onPublished: (lagMs) => metrics.outboxRelayLag.observe({ service: this.name }, lagMs / 1000),
+    });
+    this.sagas = new SagaRunner({
+      service: this.name,
+      db,
+      log,
+      sagas: definition.sagas ?? [],
+      call: (cause) => caller(transport, this.name, () => cause),
+      ...(options.sagaPollIntervalMs ? { pollIntervalMs: options.sagaPollIntervalMs } : {}),
+      ...(options.sagaLeaseMs ? { leaseMs: options.sagaLeaseMs } : {}),
+      onTransition: (e) => metrics.sagaTransitions.inc({ service: this.name, saga_type: e.type, status: e.status }),
+    });
+    const rootCause: Causation = { correlationId: `${this.name}:background`, identity: { customerId: `service:${this.name}`, role: 'system' } };
+    this.baseContext = this.context(rootCause);
+    this.consumerOptions = {
+      service: this.name,
+      db,
+      log,
+      metrics,
+      maxAttempts: options.maxAttempts ?? 5,
+      backoff: { baseMs: options.redeliveryBaseMs ?? 200, capMs: options.redeliveryCapMs ?? 30_000 },
+      context: (envelope, client) => this.messageContext(envelope, client),
+    };
+  }
+
+  /** The context of work caused by `cause` (handlers, workers, sagas). */
+  context(cause: Causation): BaseContext {
+    return {
+      service: this.name,
+      log: this.options.log,
+      db: this.options.db,
+      call: caller(this.options.transport, this.name, () => cause),
+      sagas: this.sagas,
+      metrics: this.options.metrics,
+      cause,
+    };
+  }
+
+  private traced(envelope: Envelope): { cause: Causation; traceId: string; spanId: string } {
+    const span = childOf(parseTraceparent(envelope.traceparent));
+    return { cause: causedBy(envelope, { traceparent: formatTraceparent(span) }), traceId: span.traceId, spanId: span.spanId };
+  }
+
+  private messageContext(envelope: Envelope, client: pg.PoolClient): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T } {
+    const { cause, traceId, spanId } = this.traced(envelope);
+    const tx = outboxTx(client, { service: this.name, cause });
+    const ctx: MessageContext = { ...this.context(cause), envelope, identity: envelope.identity, tx };
+    const fields = { service: this.name, correlationId: envelope.correlationId, traceId, spanId, ...(envelope.identity ? { customerId: envelope.identity.customerId } : {}) };
+    return { ctx, tx, run: (fn) => withContext(fields, fn) };
+  }
+
+  async migrate(): Promise<string[]> {
+    const migrations: Migration[] = await readMigrations(CHASSIS_MIGRATIONS, 'chassis');
+    if (this.definition.migrations) {
+      const dir = this.definition.migrations instanceof URL ? fileURLToPath(this.definition.migrations) : this.definition.migrations;
+      migrations.push(...(await readMigrations(dir, this.name)));
+    }
+    return migrate(this.options.db, migrations);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`${this.name} was already started`);
+    this.state = 'starting';
+    const { transport, log, metrics, db } = this.options;
+    const applied = await this.migrate();
+    if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+    for (const def of this.definition.handlers ?? []) {
+      const name = consumerName(this.name, def);
+      const source = def.message.kind === 'event' ? ({ kind: 'events', types: [def.message.type] } as const) : ({ kind: 'commands', queue: def.message.type } as const);
+      this.consumers.push(await transport.subscribe({ group: this.name, name, source, prefetch: def.prefetch ?? 16 }, messageConsumer(def, this.consumerOptions)));
+    }
+    this.rpcConsumer = await transport.serve(this.name, (body) => this.serveRpc(body), { concurrency: this.definition.rpcConcurrency ?? 64 });
+    await this.relay.start();
+    await this.sagas.start();
+    for (const worker of this.definition.workers ?? []) {
+      this.stopWorkers.push(await worker.start(this.baseContext));
+    }
+    metrics.addCollector(async () => {
+      if (this.state !== 'running') return;
+      const [backlog, dead] = await Promise.all([outboxBacklog(db), countDeadLetters(db)]);
+      metrics.outboxBacklog.set({ service: this.name }, backlog.count);
+      metrics.deadLetters.set({ service: this.name }, dead);
+    });
+    this.dbCheck = setInterval(() => void db.ping().then((ok) => (this.dbReady = ok)), 5000);
+    this.dbCheck.unref();
+    this.state = 'running';
+    log.info({ handlers: this.consumers.length, sagas: (this.definition.sagas ?? []).length }, 'service started');
+  }
+
+  readiness(): ReadinessCheck[] {
+    const transport = this.options.transport.health();
+    const relay = this.relay.health();
+    const sagas = this.sagas.health();
+    return [
+      { name: `${this.name}:lifecycle`, ready: this.state === 'running', ...(this.state !== 'running' ? { detail: this.state } : {}) },
+      { name: `${this.name}:database`, ready: this.dbReady, ...(this.dbReady ? {} : { detail: 'database not answering' }) },
+      { name: `${this.name}:transport`, ...transport },
+      { name: `${this.name}:outbox-relay`, ...relay },
+      { name: `${this.name}:sagas`, ...sagas },
+    ];
+  }
+
+  /** Stops taking new work: consumers and the RPC endpoint stop, in-flight handlers finish. */
+  async stopIntake(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'new') return;
+    this.state = 'draining';
+    const workers = this.stopWorkers.splice(0);
+    await Promise.allSettled(workers.map((stop) => stop()));
+    await this.rpcConsumer?.cancel();
+    await Promise.allSettled(this.consumers.splice(0).map((c) => c.cancel()));
+  }
+
+  /** Graceful stop: intake off, in-flight work finished within `timeoutMs`, the relay flushed. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (this.state === 'stopped') return;
+    const deadline = Date.now() + timeoutMs;
+    await this.stopIntake();
+    await this.sagas.stop(Math.max(0, deadline - Date.now()));
+    await this.relay.stop(Math.max(500, deadline - Date.now()));
+    if (this.dbCheck) clearInterval(this.dbCheck);
+    this.state = 'stopped';
+  }
+
+  /** Replays a dead letter through its consumer's handler, now, in this process. */
+  async replayDeadLetter(id: string): Promise<'handled' | 'duplicate'> {
+    const letter = await getDeadLetter(this.options.db, id);
+    if (!letter || letter.status !== 'dead') throw new NotFoundError('No such dead letter');
+    const def = (this.definition.handlers ?? []).find((h) => consumerName(this.name, h) === letter.consumer);
+    if (!def) throw new AppError('replay_failed', `Consumer ${letter.consumer} no longer exists; discard the letter instead`, { status: 409 });
+    const result = await handleMessage(def, letter.body, this.consumerOptions);
+    if (result.outcome === 'handled' || result.outcome === 'duplicate') {
+      await resolveDeadLetter(this.options.db, id, 'replayed');
+      this.options.log.info({ deadLetterId: id, consumer: letter.consumer, outcome: result.outcome }, 'dead letter replayed');
+      return result.outcome;
+    }
+    await this.options.db.query(`UPDATE chassis_dead_letters SET attempts = attempts + 1, last_failed_at = now(), reason = $2 WHERE id = $1`, [id, result.reason.slice(0, 2000)]);
+    throw new AppError('replay_failed', `Replay failed: ${result.reason}`, { status: 409 });
+  }
+
+  private async serveRpc(body: string): Promise<string> {
+    const started = process.hrtime.bigint();
+    let method = 'unknown';
+    let reply: RpcReply;
+    try {
+      let envelope: Envelope;
+      try {
+        envelope = JSON.parse(body) as Envelope;
+      } catch {
+        throw new ValidationError('Unparseable RPC request');
+      }
+      if (!isValid(Envelope, envelope)) throw new ValidationError('Invalid RPC envelope', validationErrors(Envelope, envelope));
+      const prefix = `${this.name}.`;
+      method = envelope.type.startsWith(prefix) ? envelope.type.slice(prefix.length) : envelope.type;
+      const def = (this.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as RpcDef | undefined;
+      if (!def) throw new NotFoundError(`${this.name} has no RPC method ${method}`, 'unknown_method');
+      if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) throw new DeadlineExceededError(`Deadline passed before ${this.name}.${method} started`);
+      assertValid(def.request, envelope.data, `request to ${this.name}.${method}`);
+      if (def.idempotent && !envelope.idempotencyKey) throw new ValidationError(`${this.name}.${method} requires an idempotency key`, [{ path: '/idempotencyKey', message: 'required' }]);
+      const { cause, traceId, spanId } = this.traced(envelope);
+      const fields = { service: this.name, correlationId: envelope.correlationId, traceId, spanId, ...(envelope.identity ? { customerId: envelope.identity.customerId } : {}) };
+      reply = await withContext(fields, () => (def.idempotent ? this.serveIdempotent(method, def, envelope, cause) : this.serveOnce(method, def, envelope, cause)));
+    } catch (err) {
+      reply = this.errorReply(err, method);
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.options.metrics.rpcServerDuration.observe({ service: this.name, method, outcome: reply.ok ? 'ok' : outcomeOf(reply.error) }, seconds);
+    return JSON.stringify(reply);
+  }
+
+  private errorReply(err: unknown, method: string): RpcReply {
+    const e = toAppError(err);
+    if (e.status >= 500 && !(e.status === 503 || e.status === 504)) this.options.log.error({ err, method }, 'RPC handler failed');
+    return { ok: false, error: e.toWire() };
+  }
+
+  private rpcContext(envelope: Envelope, cause: Causation, tx: Tx | undefined): RpcContext {
+    const service = this.name;
+    return {
+      ...this.context(cause),
+      envelope,
+      identity: envelope.identity,
+      idempotencyKey: envelope.idempotencyKey,
+      transaction: (fn) => (tx ? fn(tx) : inTransaction(this.options.db, { service, cause }, fn)),
+    };
+  }
+
+  private async invoke(method: string, envelope: Envelope, ctx: RpcContext): Promise<unknown> {
+    const handler = (this.definition.rpc as Record<string, (req: unknown, ctx: RpcContext) => Promise<unknown>>)[method];
+    if (handler) return handler(envelope.data, ctx);
+    return this.systemMethod(method, envelope.data as Record<string, unknown>);
+  }
+
+  private async serveOnce(method: string, def: RpcDef, envelope: Envelope, cause: Causation): Promise<RpcReply> {
+    const data = await this.invoke(method, envelope, this.rpcContext(envelope, cause, undefined));
+    this.checkResponse(def, method, data);
+    return { ok: true, data };
+  }
+
+  /** State-changing methods: the idempotency record, the handler's writes and its outbox commit together. */
+  private async serveIdempotent(method: string, def: RpcDef, envelope: Envelope, cause: Causation): Promise<RpcReply> {
+    const key = envelope.idempotencyKey!;
+    const hash = requestHash({ data: envelope.data, identity: envelope.identity?.customerId ?? null });
+    let hooks: Array<() => void> = [];
+    const reply = await this.options.db.transaction(async (client) => {
+      const stored = await claimIdempotencyKey(client, method, key, hash);
+      if (stored !== undefined) return JSON.parse(stored) as RpcReply;
+      const tx = outboxTx(client, { service: this.name, cause });
+      await client.query('SAVEPOINT handler');
+      let result: RpcReply;
+      try {
+        const data = await this.invoke(method, envelope, this.rpcContext(envelope, cause, tx));
+        this.checkResponse(def, method, data);
+        result = { ok: true, data };
+        hooks = tx.committed;
+      } catch (err) {
+        const e = toAppError(err);
+        if (e.retryable) throw err; // the key is released with the rollback: a retry may succeed
+        // A business refusal is the answer to this key too: its writes are undone, the answer kept.
+        await client.query('ROLLBACK TO SAVEPOINT handler');
+        result = { ok: false, error: e.toWire() };
+      }
+      await storeIdempotentResponse(client, method, key, JSON.stringify(result));
+      return result;
+    });
+    for (const hook of hooks) {
+      try {
+        hook();
+      } catch {
+        // a nudge only
+      }
+    }
+    return reply;
+  }
+
+  private checkResponse(def: RpcDef, method: string, data: unknown): void {
+    if (isValid(def.response, data)) return;
+    this.options.log.error({ method, errors: validationErrors(def.response, data, 5) }, 'RPC handler answered outside its contract');
+    throw new AppError('contract_violation', `${this.name}.${method} produced a response outside its contract`, { status: 500 });
+  }
+
+  private async systemMethod(method: string, req: Record<string, unknown>): Promise<unknown> {
+    const db = this.options.db;
+    switch (method) {
+      case '_deadLetters': {
+        const page = await listDeadLetters(db, { ...(req.limit ? { limit: req.limit as number } : {}), ...(req.cursor ? { cursor: req.cursor as string } : {}) });
+        return {
+          nextCursor: page.nextCursor,
+          items: page.items.map((l) => ({ id: l.id, service: this.name, consumer: l.consumer, messageId: l.messageId, messageType: l.messageType, reason: l.reason, attempts: l.attempts, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt })),
+        };
+      }
+      case '_replayDeadLetter':
+        return { id: req.id, outcome: await this.replayDeadLetter(req.id as string) };
+      case '_discardDeadLetter':
+        if (!(await resolveDeadLetter(db, req.id as string, 'discarded'))) throw new NotFoundError('No such dead letter');
+        return { id: req.id };
+      case '_saga': {
+        const saga = await this.sagas.inspect(req.id as string);
+        if (!saga) throw new NotFoundError('No such saga');
+        return saga;
+      }
+      default:
+        throw new NotFoundError(`${this.name} has no RPC method ${method}`, 'unknown_method');
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The runtime: hosts services in this process on one transport, with one HTTP server for health,
+ * metrics and the services' routes, and drains everything on stop. The all-in-one mode hosts every
+ * service here; the distributed mode hosts one service per process.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Database, databaseUrl, ensureDatabase } from '../db/database.ts';
+import { createHttpServer, type ReadinessReport } from '../http/server.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { sleep } from '../resilience/backoff.ts';
+import type { Transport } from '../transport/transport.ts';
+import { ServiceHost, type HostOptions } from './host.ts';
+import type { ServiceDefinition } from './service.ts';
+
+export interface RuntimeOptions {
+  services: readonly ServiceDefinition<any>[];
+  transport: Transport;
+  /** Where each service's database lives: a URL per service. */
+  databaseUrlFor: (service: string) => string;
+  /** Create a service's database when it does not exist (embedded or shared server). */
+  createDatabases?: boolean;
+  port: number;
+  host?: string;
+  logLevel?: string;
+  /** Tuning for tests: faster polls and redeliveries. */
+  hostOptions?: Partial<Omit<HostOptions, 'transport' | 'db' | 'log' | 'metrics'>>;
+  /** Bound on the graceful drain. */
+  drainTimeoutMs?: number;
+}
+
+export class Runtime {
+  readonly hosts: ServiceHost[] = [];
+  readonly metrics = new Metrics();
+  readonly log: Logger;
+  private readonly databases: Database[] = [];
+  private http: FastifyInstance | undefined;
+  private stopping: Promise<void> | undefined;
+  private draining = false;
+  address = '';
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.log = createLogger({ service: options.services.length === 1 ? options.services[0]!.contract.service : 'simplebank', ...(options.logLevel ? { level: options.logLevel } : {}) });
+  }
+
+  host(service: string): ServiceHost {
+    const h = this.hosts.find((x) => x.name === service);
+    if (!h) throw new Error(`No service ${service} in this runtime`);
+    return h;
+  }
+
+  async start(): Promise<void> {
+    const { transport, services } = this.options;
+    await transport.connect();
+    for (const definition of services) {
+      const name = definition.contract.service;
+      const url = this.options.databaseUrlFor(name);
+      if (this.options.createDatabases) {
+        const u = new URL(url);
+        await ensureDatabase(databaseUrl(url, 'postgres'), u.pathname.slice(1));
+      }
+      const db = new Database({ url, name, maxConnections: 20 });
+      this.databases.push(db);
+      const log = createLogger({ service: name, ...(this.options.logLevel ? { level: this.options.logLevel } : {}) });
+      this.hosts.push(new ServiceHost(definition, { ...this.options.hostOptions, transport, db, log, metrics: this.metrics }));
+    }
+    // Migrate all first, so no service consumes before another's tables exist.
+    for (const host of this.hosts) await host.migrate();
+    for (const host of this.hosts) await host.start();
+
+    const app = createHttpServer({ log: this.log, metrics: this.metrics, readiness: () => this.readiness() });
+    for (const host of this.hosts) {
+      if (host.definition.http) await host.definition.http(app, host.baseContext);
+    }
+    this.http = app;
+    this.address = await app.listen({ port: this.options.port, host: this.options.host ?? '127.0.0.1' });
+  }
+
+  readiness(): ReadinessReport {
+    const checks = this.draining ? [{ name: 'runtime', ready: false, detail: 'draining' }] : this.hosts.flatMap((h) => h.readiness());
+    return { ready: checks.every((c) => c.ready), checks };
+  }
+
+  /**
+   * Graceful stop: readiness false and no new HTTP requests; in-process work settles (bounded);
+   * consumers stop; sagas and outbox relays finish and flush; connections close. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
+    this.draining = true;
+    this.log.info('draining');
+    await this.http?.close().catch(() => {});
+    // Let messages already committed reach their consumers while every consumer still runs.
+    while (Date.now() < deadline - 2000) {
+      const backlog = await Promise.all(this.databases.map((db) => db.query<{ n: string }>('SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL').then((r) => Number(r.rows[0]?.n ?? 0)).catch(() => 0)));
+      if (backlog.every((n) => n === 0)) break;
+      await sleep(50);
+    }
+    await Promise.allSettled(this.hosts.map((h) => h.stopIntake()));
+    await Promise.allSettled(this.hosts.map((h) => h.stop(Math.max(1000, deadline - Date.now()))));
+    await this.options.transport.close().catch(() => {});
+    await Promise.allSettled(this.databases.map((db) => db.close()));
+    this.log.info('stopped');
+  }
+}

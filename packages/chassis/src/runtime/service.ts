@@ -1,0 +1,115 @@
+/**
+ * Defining a service: its contract, the handlers that implement it, its migrations, sagas and
+ * background workers. Handlers get everything with I/O through their context (Nameko's dependency
+ * injection), so the business code holds no transport and tests can hand in other dependencies.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Contract, DataOf, EventDef, CommandDef, RequestOf, ResponseOf } from '../contract/contract.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { Causation, Envelope, Identity } from '../messaging/envelope.ts';
+import type { Call } from '../messaging/rpc.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { SagaDefinition, SagaRunner } from '../saga/index.ts';
+
+export interface SendOptions {
+  /** The aggregate the message is about: messages with one key are sent in order. */
+  key?: string;
+  /** A deterministic id makes a repeated send recognisable as the same message downstream. */
+  id?: string;
+}
+
+/** A transaction of the service's database, with the outbox: what it publishes leaves only if it commits. */
+export interface Tx extends Queryable {
+  publish<E extends EventDef>(event: E, data: DataOf<E>, options?: SendOptions): Promise<void>;
+  send<C extends CommandDef>(command: C, data: DataOf<C>, options?: SendOptions): Promise<void>;
+  /** Runs after the transaction commits (e.g. waking a worker); never for a rolled back one. */
+  afterCommit(fn: () => void): void;
+}
+
+export interface BaseContext {
+  service: string;
+  log: Logger;
+  db: Database;
+  /** Typed RPC to another service's contract, carrying this work's deadline, identity and trace. */
+  call: Call;
+  sagas: SagaRunner;
+  metrics: Metrics;
+  /** The causation to stamp on what this work sends. */
+  cause: Causation;
+}
+
+export interface RpcContext extends BaseContext {
+  envelope: Envelope;
+  identity: Identity | undefined;
+  idempotencyKey: string | undefined;
+  /**
+   * Runs `fn` in a transaction of the service's database. Methods declared idempotent already run
+   * in one (with the idempotency record): there `transaction` reuses it.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+export interface MessageContext extends BaseContext {
+  envelope: Envelope;
+  identity: Identity | undefined;
+  /** The handler's transaction: the inbox record, the handler's writes and its outbox commit together. */
+  tx: Tx;
+}
+
+export type RpcHandlers<C extends Contract> = {
+  [M in keyof C['rpc']]: (request: RequestOf<C['rpc'][M]>, ctx: RpcContext) => Promise<ResponseOf<C['rpc'][M]>>;
+};
+
+export interface MessageHandlerDef<D extends TSchema = TSchema> {
+  message: EventDef<D> | CommandDef<D>;
+  handler: (data: DataOf<EventDef<D>>, ctx: MessageContext) => Promise<void>;
+  /** Unique within the service; names the consumer (queue) and its inbox. Defaults to the message type. */
+  name?: string;
+  prefetch?: number;
+  maxAttempts?: number;
+}
+
+/** Subscribes to an event (or consumes a command) with a typed handler. */
+export function on<D extends TSchema>(
+  message: EventDef<D> | CommandDef<D>,
+  handler: (data: DataOf<EventDef<D>>, ctx: MessageContext) => Promise<void>,
+  options: Omit<MessageHandlerDef<D>, 'message' | 'handler'> = {},
+): MessageHandlerDef<D> {
+  return { message, handler, ...options };
+}
+
+/** Something the service runs in the background (a price feed, a poller); stopped on drain. */
+export interface Worker {
+  name: string;
+  start(ctx: BaseContext): Promise<() => Promise<void>> | (() => Promise<void>);
+}
+
+export interface ServiceDefinition<C extends Contract = Contract> {
+  contract: C;
+  version?: string;
+  /** Folder of NNN_name.sql migrations (a path or file URL). */
+  migrations?: string | URL;
+  rpc: RpcHandlers<C>;
+  handlers?: MessageHandlerDef<any>[];
+  sagas?: SagaDefinition<any>[];
+  workers?: Worker[];
+  /** HTTP routes of the service (the gateway's public API, the simulated exchange's own API). */
+  http?: (app: FastifyInstance, ctx: BaseContext) => Promise<void> | void;
+  /** Bound on concurrent RPC requests one instance handles; past it callers wait (then time out). */
+  rpcConcurrency?: number;
+}
+
+export function defineService<C extends Contract>(definition: ServiceDefinition<C>): ServiceDefinition<C> {
+  const names = new Set<string>();
+  for (const h of definition.handlers ?? []) {
+    const name = h.name ?? h.message.type;
+    if (names.has(name)) throw new Error(`${definition.contract.service}: two handlers named ${name}`);
+    names.add(name);
+    if (h.message.kind === 'command' && h.message.service !== definition.contract.service) {
+      throw new Error(`${definition.contract.service} cannot consume ${h.message.type}: a command is consumed by the service whose contract declares it`);
+    }
+  }
+  return definition;
+}

@@ -1,0 +1,49 @@
+/**
+ * RPC methods every service answers, beside its own contract: the dead-letter store ("message
+ * hospital") and saga inspection. Call them with `call(systemContract('orders'), '_deadLetters', …)`.
+ */
+import { Type as T } from '@sinclair/typebox';
+import { rpc, type Contract } from '../contract/contract.ts';
+
+const DeadLetter = T.Object({
+  id: T.String(),
+  service: T.String(),
+  consumer: T.String(),
+  messageId: T.Union([T.String(), T.Null()]),
+  messageType: T.Union([T.String(), T.Null()]),
+  reason: T.String(),
+  attempts: T.Integer(),
+  firstFailedAt: T.String(),
+  lastFailedAt: T.String(),
+});
+
+export const systemMethods = {
+  _deadLetters: rpc({
+    request: T.Object({ limit: T.Optional(T.Integer({ minimum: 1, maximum: 200 })), cursor: T.Optional(T.String({ format: 'uuid' })) }),
+    response: T.Object({ items: T.Array(DeadLetter), nextCursor: T.Union([T.String(), T.Null()]) }),
+    description: 'Dead letters waiting for a decision, newest first',
+  }),
+  _replayDeadLetter: rpc({
+    request: T.Object({ id: T.String({ format: 'uuid' }) }),
+    response: T.Object({ id: T.String(), outcome: T.Union([T.Literal('handled'), T.Literal('duplicate')]) }),
+    errors: ['not_found', 'replay_failed'],
+    description: 'Hands a dead letter to its consumer again; it leaves the store if handled',
+  }),
+  _discardDeadLetter: rpc({
+    request: T.Object({ id: T.String({ format: 'uuid' }) }),
+    response: T.Object({ id: T.String() }),
+    errors: ['not_found'],
+  }),
+  _saga: rpc({
+    request: T.Object({ id: T.String() }),
+    response: T.Unknown(),
+    errors: ['not_found'],
+    description: 'A saga instance: its status, data, steps and their outcomes',
+  }),
+};
+
+export type SystemContract = Contract<string, typeof systemMethods, {}, {}>;
+
+export function systemContract(service: string): SystemContract {
+  return { service, rpc: systemMethods, events: {}, commands: {} };
+}

@@ -1,0 +1,2 @@
+export * from './types.ts';
+export { SagaRunner, type SagaRunnerOptions } from './runner.ts';

@@ -1,0 +1,112 @@
+/**
+ * The saga orchestrator's vocabulary. A saga reads like the business process, top to bottom: steps
+ * with their actions, each compensation beside the step it undoes (Temporal's samples; seed 003
+ * L265–274: compensatable steps, the pivot, then retriable steps).
+ */
+import type { Logger } from '../observability/logger.ts';
+import type { Call } from '../messaging/rpc.ts';
+import type { Tx } from '../runtime/service.ts';
+import { AppError } from '../errors.ts';
+
+/** Why this invocation of a step's action happens. */
+export type WakeUp =
+  | { kind: 'start' }
+  | { kind: 'signal'; name: string; payload: unknown }
+  | { kind: 'timeout' };
+
+export interface SagaStepContext<D> {
+  sagaId: string;
+  sagaType: string;
+  step: string;
+  /** The saga's data as of this step (the input, patched by the steps before). */
+  data: Readonly<D>;
+  /** Idempotency key of this step's action (`<sagaId>:<step>`) or compensation (`…:compensate`): the same on every retry. */
+  stepKey: string;
+  /** 1 on the first try of this invocation, counting retries of technical failures. */
+  attempt: number;
+  wakeUp: WakeUp;
+  /** The transaction that also records the step's outcome: local writes and outbox commit with it. */
+  tx: Tx;
+  /** RPC that carries the saga's correlation id, identity and trace. */
+  call: Call;
+  log: Logger;
+  /** In a compensation: why the saga is compensating. */
+  failure?: { code: string; message: string };
+}
+
+export type StepOutcome<D> =
+  | { kind: 'done'; patch?: Partial<D> }
+  | { kind: 'wait'; signals: readonly string[]; timeoutMs?: number; patch?: Partial<D> };
+
+export function done<D>(patch?: Partial<D>): StepOutcome<D> {
+  return patch ? { kind: 'done', patch } : { kind: 'done' };
+}
+
+/** Suspends the step until one of `signals` arrives (or `timeoutMs` passes: the action is woken with `timeout`). */
+export function waitFor<D>(signals: readonly string[], options: { timeoutMs?: number; patch?: Partial<D> } = {}): StepOutcome<D> {
+  return { kind: 'wait', signals, ...options };
+}
+
+export interface RetryPolicy {
+  /** Tries of a technical (retryable) failure before the step counts as failed. Default 5. */
+  maxAttempts?: number;
+  baseMs?: number;
+  capMs?: number;
+}
+
+export interface SagaStep<D> {
+  name: string;
+  /**
+   * Invoked when the step starts, and again on every wake-up while it waits. Returns `done()` to
+   * move on or `waitFor()` to suspend. Throwing a non-retryable error (e.g. SagaFailure) fails the
+   * step and compensates the saga; a retryable error is retried per `retry`.
+   */
+  action(ctx: SagaStepContext<D>): Promise<StepOutcome<D> | void>;
+  /** Undoes the step; must be idempotent and tolerate "nothing to undo". Retried until it succeeds. */
+  compensate?(ctx: SagaStepContext<D>): Promise<void>;
+  /** After a pivot step completes the saga can only go forward: later failures are retried, never compensated. */
+  pivot?: boolean;
+  /** Bound on the whole step (all its tries and waits); past it the step fails with `step_timeout`. */
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+}
+
+export interface SagaDefinition<D> {
+  /** The saga type, e.g. `PlaceOrder`. */
+  name: string;
+  steps: readonly SagaStep<D>[];
+  /** In the transaction that records completion. */
+  onCompleted?(ctx: SagaStepContext<D>): Promise<void>;
+  /** In the transaction that records the end of compensation; `ctx.failure` says why. */
+  onCompensated?(ctx: SagaStepContext<D>): Promise<void>;
+}
+
+export function defineSaga<D>(definition: SagaDefinition<D>): SagaDefinition<D> {
+  const names = new Set<string>();
+  for (const s of definition.steps) {
+    if (names.has(s.name)) throw new Error(`Saga ${definition.name}: two steps named ${s.name}`);
+    names.add(s.name);
+  }
+  return definition;
+}
+
+/** A business failure of a step: not retried; the saga compensates and records `code`. */
+export class SagaFailure extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, { status: 422, retryable: false });
+  }
+}
+
+export type SagaStatus = 'running' | 'waiting' | 'compensating' | 'completed' | 'compensated' | 'failed';
+
+export interface SagaInspection {
+  id: string;
+  type: string;
+  status: SagaStatus;
+  data: unknown;
+  currentStep: string | null;
+  failure: { code: string; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  log: Array<{ step: string; phase: 'action' | 'compensation'; outcome: string; attempt: number; at: string; detail?: string }>;
+}

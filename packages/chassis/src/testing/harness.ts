@@ -1,0 +1,174 @@
+/**
+ * Starting one service for a component test: real PostgreSQL (a fresh database), the in-memory
+ * transport (optionally with faults), and its collaborators stubbed at their contracts — a stub
+ * answers a contract's RPC methods with the same validation a real provider applies.
+ */
+import type { Contract, RequestOf, ResponseOf } from '../contract/contract.ts';
+import { assertValid } from '../contract/validation.ts';
+import { AppError, toAppError } from '../errors.ts';
+import { newEnvelope, type Causation, type Envelope, type Identity } from '../messaging/envelope.ts';
+import { caller, type Call, type RpcReply } from '../messaging/rpc.ts';
+import { createLogger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { ServiceHost, type HostOptions } from '../runtime/host.ts';
+import { Runtime, type RuntimeOptions } from '../runtime/runtime.ts';
+import type { ServiceDefinition } from '../runtime/service.ts';
+import { MemoryTransport } from '../transport/memory.ts';
+import type { Consumer, Transport } from '../transport/transport.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { FaultyTransport } from './faulty-transport.ts';
+
+export type StubHandlers<C extends Contract> = {
+  [M in keyof C['rpc']]?: (request: RequestOf<C['rpc'][M]>, envelope: Envelope) => Promise<ResponseOf<C['rpc'][M]>> | ResponseOf<C['rpc'][M]>;
+};
+
+/** Serves `contract` on `transport` with `handlers`; unimplemented methods answer `not_implemented_in_stub`. */
+export async function stubService<C extends Contract>(transport: Transport, contract: C, handlers: StubHandlers<C>): Promise<Consumer> {
+  return transport.serve(
+    contract.service,
+    async (body) => {
+      let reply: RpcReply;
+      try {
+        const envelope = JSON.parse(body) as Envelope;
+        const method = envelope.type.slice(contract.service.length + 1);
+        const def = contract.rpc[method];
+        const handler = (handlers as Record<string, ((req: unknown, env: Envelope) => unknown) | undefined>)[method];
+        if (!def || !handler) throw new AppError('not_implemented_in_stub', `Stub of ${contract.service} has no ${method}`, { status: 501 });
+        assertValid(def.request, envelope.data, `request to ${contract.service}.${method}`);
+        const data = await handler(envelope.data, envelope);
+        assertValid(def.response, data, `stub response of ${contract.service}.${method}`);
+        reply = { ok: true, data };
+      } catch (err) {
+        reply = { ok: false, error: toAppError(err).toWire() };
+      }
+      return JSON.stringify(reply);
+    },
+    { concurrency: 64 },
+  );
+}
+
+export interface TestService {
+  host: ServiceHost;
+  transport: FaultyTransport;
+  database: TestDatabase;
+  metrics: Metrics;
+  /** Calls any contract on the test transport, as `identity` (default: a system caller). */
+  call: Call;
+  callAs(identity: Identity): Call;
+  /** Publishes an event or sends a command straight onto the transport, as another service would. */
+  deliver(type: string, data: unknown, options?: { id?: string; version?: number; source?: string; key?: string }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(
+  definition: ServiceDefinition<any>,
+  options: { stubs?: Array<(t: Transport) => Promise<Consumer>>; host?: Partial<HostOptions>; transport?: Transport; database?: TestDatabase } = {},
+): Promise<TestService> {
+  const transport = new FaultyTransport(options.transport ?? new MemoryTransport());
+  await transport.connect();
+  const database = options.database ?? (await createTestDatabase(definition.contract.service.replace(/-/g, '_')));
+  const metrics = new Metrics();
+  const log = createLogger({ service: definition.contract.service, level: process.env.LOG_LEVEL ?? 'silent' });
+  const stubs = await Promise.all((options.stubs ?? []).map((s) => s(transport)));
+  const host = new ServiceHost(definition, {
+    transport,
+    db: database.db,
+    log,
+    metrics,
+    redeliveryBaseMs: 10,
+    redeliveryCapMs: 200,
+    relayPollIntervalMs: 200,
+    sagaPollIntervalMs: 100,
+    sagaLeaseMs: 2000,
+    ...options.host,
+  });
+  await host.start();
+  const callAs = (identity: Identity): Call => {
+    const cause: Causation = { correlationId: `test-${Date.now()}`, identity };
+    return caller(transport, 'test', () => cause);
+  };
+  return {
+    host,
+    transport,
+    database,
+    metrics,
+    call: callAs({ customerId: 'test', role: 'system' }),
+    callAs,
+    async deliver(type, data, o = {}) {
+      const envelope = newEnvelope({ type, version: o.version ?? 1, source: o.source ?? 'test', data, ...(o.id ? { id: o.id } : {}), ...(o.key ? { key: o.key } : {}) });
+      const kind = /^[a-z-]+\.[A-Z]\w*\.v\d+$/.test(type) && definition.contract.commands && Object.values(definition.contract.commands).some((c) => (c as { type: string }).type === type) ? 'command' : 'event';
+      await transport.publish({ destination: kind === 'command' ? { kind: 'command', queue: type } : { kind: 'event', type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+    },
+    async stop() {
+      await host.stop(5000);
+      await Promise.allSettled(stubs.map((s) => s.cancel()));
+      await transport.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). Never asserts on time. */
+export async function eventually<T>(check: () => Promise<T | undefined | false | null> | T | undefined | false | null, options: { timeoutMs?: number; intervalMs?: number; message?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
+  }
+  throw new Error(`${options.message ?? 'Condition not met in time'}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+export interface TestSystem {
+  runtime: Runtime;
+  transport: FaultyTransport;
+  /** Database of each service, by service name. */
+  databases: Map<string, TestDatabase>;
+  call: Call;
+  callAs(identity: Identity): Call;
+  /** Graceful stop (drain). Keeps the databases unless `drop`. */
+  stop(options?: { drop?: boolean }): Promise<void>;
+}
+
+/**
+ * Starts several services in one runtime on one in-memory transport, each with its own fresh
+ * database (or the ones given, to restart a system on the data of a previous one).
+ */
+export async function startTestSystem(
+  definitions: readonly ServiceDefinition<any>[],
+  options: { databases?: Map<string, TestDatabase>; hostOptions?: RuntimeOptions['hostOptions']; transport?: Transport } = {},
+): Promise<TestSystem> {
+  const databases = options.databases ?? new Map<string, TestDatabase>();
+  for (const d of definitions) {
+    const name = d.contract.service;
+    if (!databases.has(name)) databases.set(name, await createTestDatabase(name.replace(/-/g, '_')));
+  }
+  const transport = new FaultyTransport(options.transport ?? new MemoryTransport());
+  const runtime = new Runtime({
+    services: definitions,
+    transport,
+    databaseUrlFor: (service) => databases.get(service)!.url,
+    port: 0,
+    logLevel: process.env.LOG_LEVEL ?? 'silent',
+    hostOptions: { redeliveryBaseMs: 10, redeliveryCapMs: 200, relayPollIntervalMs: 200, sagaPollIntervalMs: 100, sagaLeaseMs: 2000, ...options.hostOptions },
+    drainTimeoutMs: 5000,
+  });
+  await runtime.start();
+  const callAs = (identity: Identity): Call => caller(transport, 'test', () => ({ correlationId: `test-${Date.now()}`, identity }));
+  return {
+    runtime,
+    transport,
+    databases,
+    call: callAs({ customerId: 'test', role: 'system' }),
+    callAs,
+    async stop(o = {}) {
+      await runtime.stop();
+      if (o.drop) for (const d of databases.values()) await d.drop();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './database.ts';
+export * from './faulty-transport.ts';
+export * from './harness.ts';

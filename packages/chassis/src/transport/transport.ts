@@ -1,0 +1,72 @@
+/**
+ * The one Transport interface. Implementations move serialized envelopes (strings) and know nothing
+ * of schemas, databases or retries policy: the chassis decides, per delivery, to acknowledge or to
+ * redeliver later; the transport carries that out. `memory` and `rabbitmq` implement it.
+ */
+
+export type Destination =
+  /** Published to every subscribing service (one queue per service; its instances compete). */
+  | { kind: 'event'; type: string }
+  /** Point-to-point: one consumer of the queue takes it. */
+  | { kind: 'command'; queue: string };
+
+export interface OutgoingMessage {
+  destination: Destination;
+  messageId: string;
+  /** The serialized envelope. */
+  body: string;
+}
+
+export interface Delivery {
+  readonly body: string;
+  /** 1 on the first delivery; counts redeliveries asked for by `retry` settlements. */
+  readonly attempt: number;
+}
+
+export type Settlement = { outcome: 'ack' } | { outcome: 'retry'; delayMs: number };
+
+export type MessageHandler = (delivery: Delivery) => Promise<Settlement>;
+
+export interface SubscriptionSpec {
+  /** The consuming service. Instances of one group compete for its messages. */
+  group: string;
+  /** Unique per group; the durable queue's name on a broker. */
+  name: string;
+  source: { kind: 'events'; types: readonly string[] } | { kind: 'commands'; queue: string };
+  /** Deliveries handed to this consumer at once (bounded prefetch: a bulkhead per consumer). */
+  prefetch: number;
+}
+
+/** Serves RPC requests for a service; returns the serialized reply. Must not throw. */
+export type RpcServer = (body: string) => Promise<string>;
+
+export interface Consumer {
+  /** Stops taking deliveries, then waits for the ones in flight to settle. */
+  cancel(): Promise<void>;
+}
+
+export interface TransportHealth {
+  ready: boolean;
+  detail?: string;
+}
+
+export interface Transport {
+  readonly kind: string;
+  connect(): Promise<void>;
+  /** Cancels consumers, fails pending requests and publishes, and releases connections. */
+  close(): Promise<void>;
+  /**
+   * Resolves once the transport has taken responsibility for the message (the publisher confirm):
+   * after that a crash of the publisher cannot lose it. Rejects when it could not.
+   */
+  publish(message: OutgoingMessage): Promise<void>;
+  subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<Consumer>;
+  /** Registers the RPC endpoint of `service` (the queue that is its registry entry and load balancer). */
+  serve(service: string, server: RpcServer, options: { concurrency: number }): Promise<Consumer>;
+  /**
+   * Sends a request to a live instance of `service` and resolves with its serialized reply.
+   * Rejects with UnavailableError when no instance serves it, DeadlineExceededError after `timeoutMs`.
+   */
+  request(service: string, body: string, options: { timeoutMs: number }): Promise<string>;
+  health(): TransportHealth;
+}

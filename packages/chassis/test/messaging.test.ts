@@ -1,0 +1,173 @@
+/**
+ * The messaging guarantees, each proved by breaking it on purpose: duplicated and redelivered
+ * messages change nothing, a handler that keeps failing ends in the dead-letter store while the
+ * queue keeps moving (and replay works), poison messages do not stop the consumer, and
+ * state-changing RPC methods are idempotent.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AppError, newEnvelope, systemContract } from '../src/index.ts';
+import { eventually, startTestSystem, type TestSystem } from '../src/testing/index.ts';
+import { auditService, ledgerContract, ledgerService } from './fixtures/services.ts';
+
+let system: TestSystem;
+
+async function auditRows(account: string): Promise<number> {
+  const { rows } = await system.databases.get('audit')!.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE account = $1', [account]);
+  return Number(rows[0]!.n);
+}
+
+async function deadLetters() {
+  return system.call(systemContract('audit'), '_deadLetters', {});
+}
+
+before(async () => {
+  system = await startTestSystem([ledgerService, auditService], { hostOptions: { maxAttempts: 4 } });
+});
+after(async () => {
+  await system.stop({ drop: true });
+});
+
+describe('events through the outbox and the inbox', () => {
+  it('delivers a committed event to its subscriber once', async () => {
+    const r = await system.call(ledgerContract, 'post', { account: 'plain', cents: 500 }, { idempotencyKey: 'plain-1' });
+    assert.equal(r.balance, 500);
+    await eventually(async () => (await auditRows('plain')) === 1);
+  });
+
+  it('a duplicated delivery changes nothing', async () => {
+    system.transport.inject({ type: ledgerContract.events.Posted.type, fault: { kind: 'duplicate' }, times: 1 });
+    await system.call(ledgerContract, 'post', { account: 'dup', cents: 100 }, { idempotencyKey: 'dup-1' });
+    await eventually(async () => (await auditRows('dup')) === 1);
+    await eventually(() => system.transport.fired.some((f) => f.fault === 'duplicate'));
+    // Both copies have been handled (one as a duplicate): still one row.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await auditRows('dup'), 1);
+  });
+
+  it('a message redelivered after a lost acknowledgement changes nothing', async () => {
+    system.transport.inject({ type: ledgerContract.events.Posted.type, fault: { kind: 'drop-then-redeliver' }, times: 1 });
+    await system.call(ledgerContract, 'post', { account: 'lost-ack', cents: 100 }, { idempotencyKey: 'lost-ack-1' });
+    await eventually(async () => (await auditRows('lost-ack')) === 1);
+    assert.ok(system.transport.fired.some((f) => f.fault === 'drop-then-redeliver'));
+  });
+
+  it('the same event published twice (relay resent after a crash) is handled once', async () => {
+    const envelope = newEnvelope({ type: ledgerContract.events.Posted.type, version: 1, source: 'ledger', data: { entryId: 'e-resent', account: 'resent', cents: 7 } });
+    const message = { destination: { kind: 'event' as const, type: envelope.type }, messageId: envelope.id, body: JSON.stringify(envelope) };
+    await system.transport.publish(message);
+    await system.transport.publish(message);
+    assert.equal(await auditRows('resent'), 1);
+  });
+
+  it('retries a handler that fails for a while, then succeeds', async () => {
+    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining) VALUES ('flaky', 2)");
+    await system.call(ledgerContract, 'post', { account: 'flaky', cents: 100 }, { idempotencyKey: 'flaky-1' });
+    await eventually(async () => (await auditRows('flaky')) === 1);
+    const letters = await deadLetters();
+    assert.equal(letters.items.filter((l) => l.reason.includes('flaky')).length, 0);
+  });
+});
+
+describe('the dead-letter store', () => {
+  it('takes a message that keeps failing, while the queue keeps moving, and replays it once fixed', async () => {
+    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining) VALUES ('broken', 100)");
+    await system.call(ledgerContract, 'post', { account: 'broken', cents: 100 }, { idempotencyKey: 'broken-1' });
+    // Other messages on the same queue are not held up behind the failing one.
+    await system.call(ledgerContract, 'post', { account: 'healthy', cents: 100 }, { idempotencyKey: 'healthy-1' });
+    await eventually(async () => (await auditRows('healthy')) === 1);
+
+    const letter = await eventually(async () => (await deadLetters()).items.find((l) => l.messageType === ledgerContract.events.Posted.type && l.reason.includes('audit store unavailable')));
+    assert.equal(letter.attempts, 4, 'dead after the maximum attempts');
+    assert.equal(letter.service, 'audit');
+    assert.equal(await auditRows('broken'), 0);
+
+    // Still broken: replay fails and the letter stays.
+    await assert.rejects(system.call(systemContract('audit'), '_replayDeadLetter', { id: letter.id }), (e: unknown) => e instanceof AppError && e.code === 'replay_failed');
+    assert.ok((await deadLetters()).items.some((l) => l.id === letter.id));
+
+    // Fixed: replay handles it, once, and the letter leaves the store.
+    await system.databases.get('audit')!.db.query("UPDATE fail_next SET remaining = 0 WHERE account = 'broken'");
+    const replayed = await system.call(systemContract('audit'), '_replayDeadLetter', { id: letter.id });
+    assert.equal(replayed.outcome, 'handled');
+    assert.equal(await auditRows('broken'), 1);
+    assert.ok(!(await deadLetters()).items.some((l) => l.id === letter.id));
+    await assert.rejects(system.call(systemContract('audit'), '_replayDeadLetter', { id: letter.id }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+  });
+
+  it('dead-letters a business refusal at once, without retrying, and can discard it', async () => {
+    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('refused', 1, 'business')");
+    await system.call(ledgerContract, 'post', { account: 'refused', cents: 100 }, { idempotencyKey: 'refused-1' });
+    const letter = await eventually(async () => (await deadLetters()).items.find((l) => l.reason.includes('rejected')));
+    assert.equal(letter.attempts, 1);
+    await system.call(systemContract('audit'), '_discardDeadLetter', { id: letter.id });
+    assert.ok(!(await deadLetters()).items.some((l) => l.id === letter.id));
+  });
+
+  it('a poison message (unparseable, or not matching the schema) is dead-lettered and the consumer goes on', async () => {
+    const type = ledgerContract.events.Posted.type;
+    await system.transport.publish({ destination: { kind: 'event', type }, messageId: 'poison-1', body: '{not json' });
+    const invalid = newEnvelope({ type, version: 1, source: 'ledger', data: { entryId: 42, account: 'poison' } });
+    await system.transport.publish({ destination: { kind: 'event', type }, messageId: invalid.id, body: JSON.stringify(invalid) });
+    const letters = (await deadLetters()).items;
+    assert.ok(letters.some((l) => l.reason.startsWith('unparseable message')), JSON.stringify(letters));
+    const schemaLetter = letters.find((l) => l.messageId === invalid.id);
+    assert.ok(schemaLetter?.reason.includes('does not match'), JSON.stringify(schemaLetter));
+    assert.equal(schemaLetter?.attempts, 1);
+    // The consumer still consumes.
+    await system.call(ledgerContract, 'post', { account: 'after-poison', cents: 1 }, { idempotencyKey: 'after-poison-1' });
+    await eventually(async () => (await auditRows('after-poison')) === 1);
+  });
+
+  it('counts dead letters in the metrics', async () => {
+    const { body } = await system.runtime.metrics.render();
+    assert.match(body, /simplebank_dead_letters\{service="audit"\} [1-9]/);
+    assert.match(body, /simplebank_dead_lettered_total\{service="audit",consumer="audit\.ledger\.Posted\.v1",reason="(max_attempts|unprocessable)"\} [1-9]/);
+  });
+});
+
+describe('idempotent RPC methods', () => {
+  it('answers a repeat with the same key and body with the first answer, and changes nothing', async () => {
+    const first = await system.call(ledgerContract, 'post', { account: 'idem', cents: 300 }, { idempotencyKey: 'idem-1' });
+    const again = await system.call(ledgerContract, 'post', { account: 'idem', cents: 300 }, { idempotencyKey: 'idem-1' });
+    assert.deepEqual(again, first);
+    assert.equal((await system.call(ledgerContract, 'balance', { account: 'idem' })).balance, 300);
+  });
+
+  it('refuses the same key with another body (409 idempotency_key_reused)', async () => {
+    await system.call(ledgerContract, 'post', { account: 'idem2', cents: 300 }, { idempotencyKey: 'idem2-1' });
+    await assert.rejects(system.call(ledgerContract, 'post', { account: 'idem2', cents: 301 }, { idempotencyKey: 'idem2-1' }), (e: unknown) => e instanceof AppError && e.code === 'idempotency_key_reused' && e.status === 409);
+  });
+
+  it('runs concurrent calls with one key once', async () => {
+    const calls = Array.from({ length: 8 }, () => system.call(ledgerContract, 'post', { account: 'race', cents: 10 }, { idempotencyKey: 'race-1' }));
+    const answers = await Promise.all(calls);
+    assert.equal(new Set(answers.map((a) => a.entryId)).size, 1);
+    assert.equal((await system.call(ledgerContract, 'balance', { account: 'race' })).balance, 10);
+    await eventually(async () => (await auditRows('race')) === 1);
+  });
+
+  it('keeps a business refusal as the answer to its key, with nothing written', async () => {
+    const refuse = () => system.call(ledgerContract, 'post', { account: 'poor', cents: -5 }, { idempotencyKey: 'poor-1' });
+    await assert.rejects(refuse(), (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds' && e.status === 422);
+    await assert.rejects(refuse(), (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds');
+    assert.equal((await system.call(ledgerContract, 'balance', { account: 'poor' })).balance, 0);
+  });
+
+  it('validates the request on both sides and refuses a state change without a key', async () => {
+    await assert.rejects(system.call(ledgerContract, 'post', { account: '', cents: 1 } as never, { idempotencyKey: 'k' }), (e: unknown) => e instanceof AppError && e.code === 'validation_failed');
+    await assert.rejects(system.call(ledgerContract, 'post', { account: 'a', cents: 1 }), /pass an idempotencyKey/);
+    // A caller that skips its own validation still meets the provider's.
+    const raw = newEnvelope({ type: 'ledger.post', version: 1, source: 'rogue', data: { account: 'a', cents: 'lots' }, idempotencyKey: 'k2' });
+    const reply = JSON.parse(await system.transport.request('ledger', JSON.stringify(raw), { timeoutMs: 2000 }));
+    assert.equal(reply.ok, false);
+    assert.equal(reply.error.code, 'validation_failed');
+    assert.equal(reply.error.errors[0].path, '/cents');
+  });
+
+  it('does not start work whose deadline has passed', async () => {
+    const raw = newEnvelope({ type: 'ledger.balance', version: 1, source: 'late', data: { account: 'a' }, cause: { correlationId: 'c', deadline: Date.now() - 1 } });
+    const reply = JSON.parse(await system.transport.request('ledger', JSON.stringify(raw), { timeoutMs: 2000 }));
+    assert.equal(reply.error.code, 'deadline_exceeded');
+  });
+});

@@ -36,7 +36,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const dataRoot = join(root, '.test-data');
+// One folder per run, so two runs at once (a developer and a helper) do not wipe each other's server.
+const dataRoot = join(root, '.test-data', `run-${process.pid}`);
 await mkdir(dataRoot, { recursive: true });
 const server = await startEmbeddedPostgres({ dataDir: join(dataRoot, 'pg'), fresh: true });
 const tapFile = join(dataRoot, 'results.tap');
@@ -65,4 +66,5 @@ const passed = count('pass');
 const failed = count('fail') + count('cancelled');
 const skipped = count('skipped') + count('todo');
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+await rm(dataRoot, { recursive: true, force: true });
 process.exit(code !== 0 || failed > 0 ? 1 : 0);

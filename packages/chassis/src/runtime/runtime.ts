@@ -64,9 +64,10 @@ export class Runtime {
       const log = createLogger({ service: name, ...(this.options.logLevel ? { level: this.options.logLevel } : {}) });
       this.hosts.push(new ServiceHost(definition, { ...this.options.hostOptions, transport, db, log, metrics: this.metrics }));
     }
-    // Migrate all first, so no service consumes before another's tables exist.
-    for (const host of this.hosts) await host.migrate();
-    for (const host of this.hosts) await host.start();
+    // Every intake first (migrations, consumers, RPC endpoints), then background work (relays,
+    // sagas, workers): nothing is published before every subscriber in the process listens.
+    for (const host of this.hosts) await host.startIntake();
+    for (const host of this.hosts) await host.startWork();
 
     const app = createHttpServer({ log: this.log, metrics: this.metrics, readiness: () => this.readiness() });
     for (const host of this.hosts) {

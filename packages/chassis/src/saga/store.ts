@@ -1,0 +1,231 @@
+/**
+ * The SQL of the saga runner (tables in migrations/002_sagas.sql). Times are computed by the
+ * database (`clock_timestamp()`), never by the runner's clock, so runners on hosts whose clocks
+ * disagree still agree on leases, back-off and timeouts.
+ */
+import type { Queryable } from '../db/database.ts';
+import type { Causation } from '../messaging/envelope.ts';
+import type { SagaInspection, SagaStatus } from './types.ts';
+
+export interface Failure {
+  code: string;
+  message: string;
+}
+
+export const LIVE: readonly SagaStatus[] = ['running', 'waiting', 'compensating'];
+
+/** A `type`, not an interface: pg's row type needs an index signature. */
+export type SagaRow = {
+  id: string;
+  type: string;
+  status: SagaStatus;
+  data: Record<string, unknown>;
+  step_index: number;
+  current_step: string | null;
+  attempt: number;
+  wait_signals: string[] | null;
+  past_pivot: boolean;
+  interrupt: Failure | null;
+  failure: Failure | null;
+  cause: Causation;
+  lease_token: string | null;
+  /** Milliseconds from now (negative: past; null: not set), as the database sees it. */
+  next_run_in_ms: number;
+  wait_in_ms: number | null;
+  deadline_in_ms: number | null;
+  age_ms: number;
+};
+
+const ms = (col: string) => `(extract(epoch FROM ${col} - clock_timestamp()) * 1000)::float8`;
+/** `clock_timestamp()` plus the milliseconds in parameter `p` (NULL stays NULL). */
+const later = (p: string) => `clock_timestamp() + ${p}::float8 * interval '1 millisecond'`;
+
+export async function insertSaga(db: Queryable, s: { id: string; type: string; data: unknown; firstStep: string | null; deadlineInMs: number | null; cause: Causation }): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO chassis_sagas (id, type, status, data, step_index, current_step, deadline_at, cause)
+     VALUES ($1, $2, 'running', $3::jsonb, 0, $4, ${later('$5')}, $6::jsonb)
+     ON CONFLICT (id) DO NOTHING`,
+    [s.id, s.type, JSON.stringify(s.data ?? {}), s.firstStep, s.deadlineInMs, JSON.stringify(s.cause)],
+  );
+  return rowCount === 1;
+}
+
+export async function sagaType(db: Queryable, id: string): Promise<{ type: string; status: SagaStatus } | undefined> {
+  const { rows } = await db.query<{ type: string; status: SagaStatus }>('SELECT type, status FROM chassis_sagas WHERE id = $1', [id]);
+  return rows[0];
+}
+
+/** Wakes runners (delivered at commit of the caller's transaction). */
+export async function notify(db: Queryable, id: string): Promise<void> {
+  await db.query("SELECT pg_notify('chassis_sagas', $1)", [id]);
+}
+
+/**
+ * Takes up to `limit` runnable sagas: live, due, not leased by anyone, and, when waiting, with
+ * something to wake them. Each gets a fresh lease token: every later write checks it, so a runner
+ * whose lease was taken over stops instead of writing over the new owner.
+ * FOR NO KEY UPDATE (not FOR UPDATE) so that inserting a signal (whose foreign key takes a KEY SHARE
+ * lock on the saga) never waits for a running step.
+ */
+export async function claim(db: Queryable, o: { types: string[]; exclude: string[]; limit: number; leaseMs: number }): Promise<Array<{ id: string; token: string }>> {
+  const { rows } = await db.query<{ id: string; token: string }>(
+    `WITH ready AS (
+       SELECT s.id FROM chassis_sagas s
+        WHERE s.status IN ('running', 'waiting', 'compensating')
+          AND s.next_run_at <= clock_timestamp()
+          AND (s.locked_until IS NULL OR s.locked_until <= clock_timestamp())
+          AND s.type = ANY($1::text[])
+          AND NOT (s.id = ANY($2::text[]))
+          AND (s.status <> 'waiting'
+               OR (s.interrupt IS NOT NULL AND NOT s.past_pivot)
+               OR s.wait_until <= clock_timestamp()
+               OR s.deadline_at <= clock_timestamp()
+               OR EXISTS (SELECT 1 FROM chassis_saga_signals g
+                           WHERE g.saga_id = s.id AND g.consumed_at IS NULL AND g.name = ANY(s.wait_signals)))
+        ORDER BY s.next_run_at
+        LIMIT $3
+        FOR NO KEY UPDATE SKIP LOCKED)
+     UPDATE chassis_sagas s SET locked_until = ${later('$4')}, lease_token = gen_random_uuid()::text
+       FROM ready WHERE s.id = ready.id
+     RETURNING s.id, s.lease_token AS token`,
+    [o.types, o.exclude, o.limit, o.leaseMs],
+  );
+  return rows;
+}
+
+/** Locks the saga's row for the rest of the transaction: one invocation at a time, whoever asks. */
+export async function lockSaga(db: Queryable, id: string): Promise<SagaRow | undefined> {
+  const { rows } = await db.query<SagaRow>(
+    `SELECT id, type, status, data, step_index, current_step, attempt, wait_signals, past_pivot, interrupt,
+            failure, cause, lease_token, ${ms('next_run_at')} AS next_run_in_ms, ${ms('wait_until')} AS wait_in_ms,
+            ${ms('deadline_at')} AS deadline_in_ms, (extract(epoch FROM clock_timestamp() - created_at) * 1000)::float8 AS age_ms
+       FROM chassis_sagas WHERE id = $1 FOR NO KEY UPDATE`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** A change of a saga's state; fields left undefined keep their value. `...InMs` are from now. */
+export interface StatePatch {
+  status?: SagaStatus;
+  data?: unknown;
+  stepIndex?: number;
+  currentStep?: string | null;
+  attempt?: number;
+  waitSignals?: readonly string[] | null;
+  waitInMs?: number | null;
+  deadlineInMs?: number | null;
+  pastPivot?: boolean;
+  interrupt?: null;
+  failure?: Failure | null;
+  nextRunInMs?: number;
+  /** Keep the lease (renewed for `renewMs` from now) or hand the saga back. */
+  lease: { renewMs: number } | 'release';
+}
+
+export async function updateSaga(db: Queryable, id: string, p: StatePatch): Promise<void> {
+  const sets = ['updated_at = clock_timestamp()'];
+  const params: unknown[] = [id];
+  const set = (col: string, value: unknown, expr: (param: string) => string = (x) => x) => {
+    params.push(value);
+    sets.push(`${col} = ${expr(`$${params.length}`)}`);
+  };
+  const json = (x: string) => `${x}::jsonb`;
+  if (p.status !== undefined) set('status', p.status);
+  if (p.data !== undefined) set('data', JSON.stringify(p.data), json);
+  if (p.stepIndex !== undefined) set('step_index', p.stepIndex);
+  if (p.currentStep !== undefined) set('current_step', p.currentStep);
+  if (p.attempt !== undefined) set('attempt', p.attempt);
+  if (p.waitSignals !== undefined) set('wait_signals', p.waitSignals, (x) => `${x}::text[]`);
+  if (p.waitInMs !== undefined) set('wait_until', p.waitInMs, later);
+  if (p.deadlineInMs !== undefined) set('deadline_at', p.deadlineInMs, later);
+  if (p.pastPivot !== undefined) set('past_pivot', p.pastPivot);
+  if (p.interrupt !== undefined) sets.push('interrupt = NULL');
+  if (p.failure !== undefined) set('failure', p.failure === null ? null : JSON.stringify(p.failure), json);
+  if (p.nextRunInMs !== undefined) set('next_run_at', p.nextRunInMs, later);
+  if (p.lease === 'release') sets.push('locked_until = NULL', 'lease_token = NULL');
+  else set('locked_until', p.lease.renewMs, later);
+  await db.query(`UPDATE chassis_sagas SET ${sets.join(', ')} WHERE id = $1`, params);
+}
+
+/** Hands a saga back (on stop) if this runner still holds it. */
+export async function releaseLease(db: Queryable, id: string, token: string): Promise<void> {
+  await db.query('UPDATE chassis_sagas SET locked_until = NULL, lease_token = NULL WHERE id = $1 AND lease_token = $2', [id, token]);
+}
+
+export async function appendLog(db: Queryable, e: { sagaId: string; step: string; phase: 'action' | 'compensation'; outcome: string; attempt: number; detail?: string }): Promise<void> {
+  await db.query('INSERT INTO chassis_saga_log (saga_id, step, phase, outcome, attempt, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
+    e.sagaId, e.step, e.phase, e.outcome, e.attempt, e.detail ?? null,
+  ]);
+}
+
+export async function insertSignal(db: Queryable, s: { sagaId: string; name: string; payload: unknown; dedupKey?: string }): Promise<void> {
+  await db.query('INSERT INTO chassis_saga_signals (saga_id, name, payload, dedup_key) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING', [
+    s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null,
+  ]);
+}
+
+export async function hasPendingSignal(db: Queryable, sagaId: string, names: readonly string[]): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM chassis_saga_signals WHERE saga_id = $1 AND consumed_at IS NULL AND name = ANY($2::text[]) LIMIT 1', [sagaId, names]);
+  return rows.length > 0;
+}
+
+/** Marks the oldest pending matching signal consumed; it stays consumed only if the transaction commits. */
+export async function consumeSignal(db: Queryable, sagaId: string, names: readonly string[]): Promise<{ name: string; payload: unknown } | undefined> {
+  const { rows } = await db.query<{ name: string; payload: unknown }>(
+    `UPDATE chassis_saga_signals SET consumed_at = clock_timestamp()
+      WHERE id = (SELECT id FROM chassis_saga_signals WHERE saga_id = $1 AND consumed_at IS NULL AND name = ANY($2::text[]) ORDER BY id LIMIT 1)
+      RETURNING name, payload`,
+    [sagaId, names],
+  );
+  return rows[0];
+}
+
+/** Records a cancellation request unless the saga is past its pivot or no longer live. */
+export async function requestInterrupt(db: Queryable, id: string, reason: Failure): Promise<'requested' | 'compensating' | 'refused'> {
+  const { rowCount } = await db.query(
+    `UPDATE chassis_sagas SET interrupt = coalesce(interrupt, $2::jsonb), next_run_at = least(next_run_at, clock_timestamp()), updated_at = clock_timestamp()
+      WHERE id = $1 AND NOT past_pivot AND status IN ('running', 'waiting')`,
+    [id, JSON.stringify(reason)],
+  );
+  if (rowCount === 1) return 'requested';
+  return (await sagaType(db, id))?.status === 'compensating' ? 'compensating' : 'refused';
+}
+
+export async function inspectSaga(db: Queryable, id: string): Promise<SagaInspection | undefined> {
+  const { rows } = await db.query<{ id: string; type: string; status: SagaStatus; data: unknown; current_step: string | null; failure: Failure | null; created_at: Date; updated_at: Date }>(
+    'SELECT id, type, status, data, current_step, failure, created_at, updated_at FROM chassis_sagas WHERE id = $1',
+    [id],
+  );
+  const s = rows[0];
+  if (!s) return undefined;
+  const log = await db.query<{ step: string; phase: 'action' | 'compensation'; outcome: string; attempt: number; at: Date; detail: string | null }>(
+    'SELECT step, phase, outcome, attempt, at, detail FROM chassis_saga_log WHERE saga_id = $1 ORDER BY id',
+    [id],
+  );
+  return {
+    id: s.id,
+    type: s.type,
+    status: s.status,
+    data: s.data,
+    currentStep: LIVE.includes(s.status) || s.status === 'failed' ? s.current_step : null,
+    failure: s.failure,
+    createdAt: s.created_at.toISOString(),
+    updatedAt: s.updated_at.toISOString(),
+    log: log.rows.map((e) => ({ step: e.step, phase: e.phase, outcome: e.outcome, attempt: e.attempt, at: e.at.toISOString(), ...(e.detail !== null ? { detail: e.detail } : {}) })),
+  };
+}
+
+/**
+ * Counts by type and status. The age is that of the oldest saga in the group, for live statuses
+ * only: a live saga that keeps getting older is stuck; finished ones just accumulate.
+ */
+export async function sagaStats(db: Queryable): Promise<Array<{ type: string; status: SagaStatus; count: number; oldestAgeSeconds: number }>> {
+  const { rows } = await db.query<{ type: string; status: SagaStatus; count: number; oldest: number }>(
+    `SELECT type, status, count(*)::int AS count,
+            CASE WHEN status IN ('running', 'waiting', 'compensating')
+                 THEN extract(epoch FROM clock_timestamp() - min(created_at))::float8 ELSE 0 END AS oldest
+       FROM chassis_sagas GROUP BY type, status ORDER BY type, status`,
+  );
+  return rows.map((r) => ({ type: r.type, status: r.status, count: r.count, oldestAgeSeconds: r.oldest }));
+}

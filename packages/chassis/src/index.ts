@@ -32,3 +32,4 @@ export * from './runtime/system.ts';
 export * from './runtime/host.ts';
 export * from './runtime/runtime.ts';
 export * from './runtime/all-in-one.ts';
+export * from './runtime/standalone.ts';

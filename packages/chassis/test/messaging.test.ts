@@ -155,7 +155,8 @@ describe('idempotent RPC methods', () => {
   });
 
   it('validates the request on both sides and refuses a state change without a key', async () => {
-    await assert.rejects(system.call(ledgerContract, 'post', { account: '', cents: 1 } as never, { idempotencyKey: 'k' }), (e: unknown) => e instanceof AppError && e.code === 'validation_failed');
+    // A request built outside the contract is the caller's bug (500), not its caller's mistake.
+    await assert.rejects(system.call(ledgerContract, 'post', { account: '', cents: 1 } as never, { idempotencyKey: 'k' }), (e: unknown) => e instanceof AppError && e.code === 'contract_violation' && e.status === 500 && e.errors?.[0]?.path === '/account');
     await assert.rejects(system.call(ledgerContract, 'post', { account: 'a', cents: 1 }), /pass an idempotencyKey/);
     // A caller that skips its own validation still meets the provider's.
     const raw = newEnvelope({ type: 'ledger.post', version: 1, source: 'rogue', data: { account: 'a', cents: 'lots' }, idempotencyKey: 'k2' });

@@ -47,3 +47,29 @@ describe('the all-in-one runtime', () => {
     );
   });
 });
+
+describe('one service per process', () => {
+  it('hosts one service on its own database and port, reached by others over the shared transport', async () => {
+    const { MemoryTransport, startStandalone } = await import('../src/index.ts');
+    const server = await testServerUrl();
+    const transport = new MemoryTransport();
+    const environment = { DATABASE_URL: server, PORT: '0', LOG_LEVEL: 'silent' };
+    const ledger = await startStandalone(ledgerService, { transport, environment });
+    const audit = await startStandalone(auditService, { transport, environment });
+    try {
+      assert.equal((await fetch(`${ledger.address}/health/ready`)).status, 200);
+      assert.notEqual(ledger.address, audit.address);
+      const call = audit.host('audit').context({ correlationId: 'c' }).call;
+      const r = await call(ledgerContract, 'post', { account: 'standalone', cents: 5 }, { idempotencyKey: 'sa-1' });
+      assert.equal(r.balance, 5);
+    } finally {
+      await audit.stop();
+      await ledger.stop();
+    }
+  });
+
+  it('names the missing database setting', async () => {
+    const { MemoryTransport, startStandalone } = await import('../src/index.ts');
+    await assert.rejects(startStandalone(ledgerService, { transport: new MemoryTransport(), environment: {} }), /LEDGER_DATABASE_URL or DATABASE_URL is required/);
+  });
+});

@@ -95,3 +95,43 @@ export function loadConfig<Spec extends Record<string, Setting<any>>>(spec: Spec
   if (problems.length > 0) throw new ConfigError(problems);
   return out as ConfigOf<Spec>;
 }
+
+export interface Settings<Spec extends Record<string, Setting<any>>> {
+  readonly spec: Spec;
+  /** The validated values (loaded from the environment on first use). Throws ConfigError. */
+  readonly value: ConfigOf<Spec>;
+  /** Validates now; the runtime calls it for every service before starting any. */
+  load(source?: NodeJS.ProcessEnv): ConfigOf<Spec>;
+}
+
+/**
+ * A service's own settings, declared once beside the service and listed in its definition, so the
+ * runtime checks every service's settings at start and reports all problems in one message.
+ */
+export function defineSettings<Spec extends Record<string, Setting<any>>>(spec: Spec): Settings<Spec> {
+  let loaded: ConfigOf<Spec> | undefined;
+  return {
+    spec,
+    load(source = process.env) {
+      loaded = loadConfig(spec, source);
+      return loaded;
+    },
+    get value() {
+      return (loaded ??= loadConfig(spec, process.env));
+    },
+  };
+}
+
+/** Loads several groups of settings, reporting every problem of every group in one ConfigError. */
+export function loadAll(groups: ReadonlyArray<{ load(source?: NodeJS.ProcessEnv): unknown }>, source: NodeJS.ProcessEnv = process.env): void {
+  const problems: string[] = [];
+  for (const g of groups) {
+    try {
+      g.load(source);
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+}

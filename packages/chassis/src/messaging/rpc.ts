@@ -32,7 +32,13 @@ export function caller(transport: Transport, source: string, cause: () => Causat
   return async (contract, method, request, options = {}) => {
     const def = contract.rpc[method] as RpcDef | undefined;
     if (!def) throw new Error(`${contract.service} has no RPC method ${method}`);
-    assertValid(def.request, request, `request to ${contract.service}.${method}`);
+    try {
+      assertValid(def.request, request, `request to ${contract.service}.${method}`);
+    } catch (err) {
+      // The caller built a request outside the provider's contract: the caller's bug, never the
+      // fault of whoever called the caller. (The gateway validates client input before this.)
+      throw new AppError('contract_violation', (err as Error).message, { status: 500, errors: (err as AppError).errors ?? [] });
+    }
     if (def.idempotent && !options.idempotencyKey) throw new Error(`${contract.service}.${method} changes state: pass an idempotencyKey`);
     const causation = cause();
     const now = Date.now();

@@ -5,7 +5,7 @@
  * the embedded server included; a second Ctrl-C exits at once.
  */
 import { join, resolve } from 'node:path';
-import { env, loadConfig } from '../config/env.ts';
+import { defineSettings, env, loadAll } from '../config/env.ts';
 import { databaseUrl } from '../db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { MemoryTransport } from '../transport/memory.ts';
@@ -39,7 +39,11 @@ export async function startAllInOne(options: {
   environment?: NodeJS.ProcessEnv;
   runtime?: Partial<RuntimeOptions>;
 }): Promise<AllInOne> {
-  const config = loadConfig(allInOneSettings, options.environment ?? process.env);
+  const environment = options.environment ?? process.env;
+  // The runtime's settings and every service's, checked together: one message names every problem.
+  const runtimeSettings = defineSettings(allInOneSettings);
+  loadAll([runtimeSettings, ...options.services.flatMap((s) => s.settings ?? [])], environment);
+  const config = runtimeSettings.value;
   let postgres: EmbeddedServer | undefined;
   let serverUrl = config.DATABASE_URL;
   if (!serverUrl) {
@@ -67,6 +71,7 @@ export async function startAllInOne(options: {
     port: config.PORT,
     host: config.HOST,
     logLevel: config.LOG_LEVEL,
+    environment,
     ...options.runtime,
   });
   try {

@@ -61,6 +61,7 @@ export class ServiceHost {
   private dbReady = true;
   private intakeStopped: Promise<void> | undefined;
   private dbCheck: NodeJS.Timeout | undefined;
+  private housekeeping: NodeJS.Timeout | undefined;
   readonly baseContext: BaseContext;
 
   constructor(
@@ -174,6 +175,8 @@ export class ServiceHost {
     });
     this.dbCheck = setInterval(() => void db.ping().then((ok) => (this.dbReady = ok)), 5000);
     this.dbCheck.unref();
+    this.housekeeping = setInterval(() => void this.forgetOldRecords(), 10 * 60_000);
+    this.housekeeping.unref();
     this.state = 'running';
     log.info({ handlers: this.consumers.length, sagas: (this.definition.sagas ?? []).length }, 'service started');
   }
@@ -212,7 +215,22 @@ export class ServiceHost {
     await this.sagas.stop(Math.max(0, deadline - Date.now()));
     await this.relay.stop(Math.max(500, deadline - Date.now()));
     if (this.dbCheck) clearInterval(this.dbCheck);
+    if (this.housekeeping) clearInterval(this.housekeeping);
     this.state = 'stopped';
+  }
+
+  /**
+   * Inbox records and idempotency keys are kept for a week: far longer than any redelivery or
+   * client retry, short enough that the tables stay small. Deleted in batches.
+   */
+  async forgetOldRecords(retention = '7 days'): Promise<void> {
+    const db = this.options.db;
+    try {
+      await db.query(`DELETE FROM chassis_inbox WHERE ctid IN (SELECT ctid FROM chassis_inbox WHERE processed_at < now() - $1::interval LIMIT 10000)`, [retention]);
+      await db.query(`DELETE FROM chassis_idempotency WHERE ctid IN (SELECT ctid FROM chassis_idempotency WHERE created_at < now() - $1::interval LIMIT 10000)`, [retention]);
+    } catch (err) {
+      this.options.log.warn({ err }, 'housekeeping failed; will try again');
+    }
   }
 
   /** Replays a dead letter through its consumer's handler, now, in this process. */

@@ -4,6 +4,7 @@
  * service here; the distributed mode hosts one service per process.
  */
 import type { FastifyInstance } from 'fastify';
+import { loadAll } from '../config/env.ts';
 import { Database, databaseUrl, ensureDatabase } from '../db/database.ts';
 import { createHttpServer, type ReadinessReport } from '../http/server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
   hostOptions?: Partial<Omit<HostOptions, 'transport' | 'db' | 'log' | 'metrics'>>;
   /** Bound on the graceful drain. */
   drainTimeoutMs?: number;
+  /** Where services' settings are read from (default process.env). */
+  environment?: NodeJS.ProcessEnv;
 }
 
 export class Runtime {
@@ -51,6 +54,7 @@ export class Runtime {
 
   async start(): Promise<void> {
     const { transport, services } = this.options;
+    loadAll(services.flatMap((s) => s.settings ?? []), this.options.environment);
     await transport.connect();
     for (const definition of services) {
       const name = definition.contract.service;

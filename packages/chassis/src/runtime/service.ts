@@ -12,6 +12,7 @@ import type { Call } from '../messaging/rpc.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { SagaDefinition, SagaRunner } from '../saga/index.ts';
+import type { Settings } from '../config/env.ts';
 
 export interface SendOptions {
   /** The aggregate the message is about: messages with one key are sent in order. */
@@ -97,6 +98,8 @@ export interface ServiceDefinition<C extends Contract = Contract> {
   workers?: Worker[];
   /** HTTP routes of the service (the gateway's public API, the simulated exchange's own API). */
   http?: (app: FastifyInstance, ctx: BaseContext) => Promise<void> | void;
+  /** The service's settings (`defineSettings`), checked with every other setting before anything starts. */
+  settings?: Settings<any>[];
   /** Bound on concurrent RPC requests one instance handles; past it callers wait (then time out). */
   rpcConcurrency?: number;
 }

@@ -36,7 +36,11 @@ export async function stubService<C extends Contract>(transport: Transport, cont
         if (!def || !handler) throw new AppError('not_implemented_in_stub', `Stub of ${contract.service} has no ${method}`, { status: 501 });
         assertValid(def.request, envelope.data, `request to ${contract.service}.${method}`);
         const data = await handler(envelope.data, envelope);
-        assertValid(def.response, data, `stub response of ${contract.service}.${method}`);
+        try {
+          assertValid(def.response, data, `stub response of ${contract.service}.${method}`);
+        } catch (err) {
+          throw new AppError('contract_violation', (err as Error).message, { status: 502, errors: (err as AppError).errors ?? [] });
+        }
         reply = { ok: true, data };
       } catch (err) {
         reply = { ok: false, error: toAppError(err).toWire() };

@@ -3,7 +3,7 @@
  * it accepts, each with a TypeBox schema. The schemas are the single source for static types,
  * runtime validation on both sides, and the JSON Schema / AsyncAPI / OpenAPI documents.
  */
-import type { Static, TSchema } from '@sinclair/typebox';
+import { Type as T, type Static, type TSchema } from '@sinclair/typebox';
 
 export interface RpcDef<Req extends TSchema = TSchema, Res extends TSchema = TSchema> {
   readonly kind: 'rpc';
@@ -112,3 +112,15 @@ export function defineContract<
 export type RequestOf<D extends RpcDef> = Static<D['request']>;
 export type ResponseOf<D extends RpcDef> = Static<D['response']>;
 export type DataOf<D extends MessageDef> = Static<D['data']>;
+
+
+/** The request side of cursor pagination: `limit` 1–200 (default 50), an opaque `cursor`. */
+export const PageRequest = {
+  limit: T.Optional(T.Integer({ minimum: 1, maximum: 200 })),
+  cursor: T.Optional(T.String({ minLength: 1, maxLength: 500 })),
+};
+
+/** A page of items, newest first, with the cursor of the next page (null on the last). */
+export function Page<I extends TSchema>(item: I) {
+  return T.Object({ items: T.Array(item), nextCursor: T.Union([T.String(), T.Null()]) });
+}

@@ -41,6 +41,8 @@ export interface HostOptions {
   relayPollIntervalMs?: number;
   sagaPollIntervalMs?: number;
   sagaLeaseMs?: number;
+  /** The base URL of the process's HTTP server, once it listens. */
+  httpAddress?: () => string;
 }
 
 export interface ReadinessCheck {
@@ -107,6 +109,7 @@ export class ServiceHost {
       sagas: this.sagas,
       metrics: this.options.metrics,
       cause,
+      httpAddress: () => this.options.httpAddress?.() ?? '',
     };
   }
 

@@ -66,7 +66,7 @@ export class Runtime {
       const db = new Database({ url, name, maxConnections: 20 });
       this.databases.push(db);
       const log = createLogger({ service: name, ...(this.options.logLevel ? { level: this.options.logLevel } : {}) });
-      this.hosts.push(new ServiceHost(definition, { ...this.options.hostOptions, transport, db, log, metrics: this.metrics }));
+      this.hosts.push(new ServiceHost(definition, { ...this.options.hostOptions, transport, db, log, metrics: this.metrics, httpAddress: () => this.address }));
     }
     // Every intake first (migrations, consumers, RPC endpoints), then background work (relays,
     // sagas, workers): nothing is published before every subscriber in the process listens.

@@ -39,6 +39,8 @@ export interface BaseContext {
   metrics: Metrics;
   /** The causation to stamp on what this work sends. */
   cause: Causation;
+  /** The base URL of this process's HTTP server (e.g. `http://127.0.0.1:8080`); '' until it listens. */
+  httpAddress(): string;
 }
 
 export interface RpcContext extends BaseContext {

@@ -1,0 +1,51 @@
+/** customers: sign-up, credentials, profile, and the refresh-token sessions of the gateway. */
+import { T, defineContract, event, rpc } from '@simplebank/chassis';
+
+export const Preferences = T.Object({ email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() });
+export const Role = T.Union([T.Literal('customer'), T.Literal('admin')]);
+export const Customer = T.Object({
+  id: T.String(),
+  email: T.String(),
+  name: T.String(),
+  role: Role,
+  preferences: Preferences,
+  createdAt: T.String({ format: 'date-time' }),
+});
+const Email = T.String({ format: 'email', maxLength: 254 });
+const Password = T.String({ minLength: 10, maxLength: 200 });
+const Name = T.String({ minLength: 1, maxLength: 200 });
+const Session = T.Object({ refreshToken: T.String(), expiresAt: T.String({ format: 'date-time' }) });
+
+export const customersContract = defineContract({
+  service: 'customers',
+  rpc: {
+    /** Email is unique, compared case-insensitively. Passwords are stored as scrypt or argon2 hashes. */
+    signup: rpc({ request: T.Object({ email: Email, password: Password, name: Name }), response: Customer, errors: ['email_taken'] }),
+    /** Same answer for an unknown email and a wrong password. */
+    verifyCredentials: rpc({
+      request: T.Object({ email: T.String({ maxLength: 254 }), password: T.String({ maxLength: 200 }) }),
+      response: T.Object({ customerId: T.String(), role: Role }),
+      errors: ['invalid_credentials'],
+    }),
+    /** A customer sees only themself (identity); admins and services anyone. */
+    getCustomer: rpc({ request: T.Object({ customerId: T.String() }), response: Customer, errors: ['not_found'] }),
+    updateProfile: rpc({
+      request: T.Object({ customerId: T.String(), name: T.Optional(Name), preferences: T.Optional(T.Partial(Preferences)) }),
+      response: Customer,
+      errors: ['not_found'],
+    }),
+    /** Opens a refresh-token family for the customer (after sign-up or login). Tokens are opaque; valid 7 days. */
+    startSession: rpc({ request: T.Object({ customerId: T.String() }), response: Session }),
+    /** Rotates: the old token is spent. A spent token presented again revokes its whole family (reuse detection). */
+    refreshSession: rpc({
+      request: T.Object({ refreshToken: T.String({ maxLength: 500 }) }),
+      response: T.Object({ customerId: T.String(), role: Role, refreshToken: T.String(), expiresAt: T.String({ format: 'date-time' }) }),
+      errors: ['invalid_refresh_token'],
+    }),
+    endSession: rpc({ request: T.Object({ refreshToken: T.String({ maxLength: 500 }) }), response: T.Object({}) }),
+  },
+  events: {
+    CustomerRegistered: event({ data: T.Object({ customerId: T.String(), name: T.String(), role: Role, preferences: Preferences }) }),
+    CustomerUpdated: event({ data: T.Object({ customerId: T.String(), name: T.String(), preferences: Preferences }) }),
+  },
+});

@@ -1,0 +1,46 @@
+/**
+ * exchange: a simulated third-party stock exchange, reached only over HTTP (not a SimpleBank
+ * service: it has no RPC methods and publishes no events). Its HTTP API, under `/exchange`:
+ *   POST /exchange/orders            PlaceExchangeOrder → 200/201 ExchangeOrder (idempotent on clientOrderId)
+ *   GET  /exchange/orders/{id}       → ExchangeOrder
+ *   POST /exchange/orders/{id}/cancel → ExchangeOrder (status canceled, or filled if too late: 409)
+ *   GET  /exchange/settings, PUT /exchange/settings  ExchangeSettings
+ * It fills an order in full, after `fillDelayMs`, at market-data's current price, only within the
+ * limit; closed, it accepts orders and fills none; failing, a share of requests answer 5xx or hang.
+ */
+import { T, defineContract } from '@simplebank/chassis';
+import { PriceString, QuantityString } from '@simplebank/money';
+
+export const PlaceExchangeOrder = T.Object(
+  {
+    clientOrderId: T.String({ minLength: 1, maxLength: 100 }),
+    assetId: T.String(),
+    side: T.Union([T.Literal('buy'), T.Literal('sell')]),
+    quantity: QuantityString,
+    limitPrice: PriceString,
+  },
+  { additionalProperties: false },
+);
+export const ExchangeOrder = T.Object({
+  id: T.String(),
+  clientOrderId: T.String(),
+  assetId: T.String(),
+  side: T.Union([T.Literal('buy'), T.Literal('sell')]),
+  quantity: QuantityString,
+  limitPrice: PriceString,
+  status: T.Union([T.Literal('open'), T.Literal('filled'), T.Literal('canceled'), T.Literal('rejected')]),
+  fillPrice: T.Union([PriceString, T.Null()]),
+  filledAt: T.Union([T.String(), T.Null()]),
+  reason: T.Union([T.String(), T.Null()]),
+  createdAt: T.String(),
+});
+export const ExchangeSettings = T.Object({
+  open: T.Boolean(),
+  latencyMs: T.Integer({ minimum: 0, maximum: 60_000 }),
+  /** Share of requests that fail (0–1). */
+  failureRate: T.Number({ minimum: 0, maximum: 1 }),
+  fillDelayMs: T.Integer({ minimum: 0, maximum: 3_600_000 }),
+});
+export const EXCHANGE_BASE_PATH = '/exchange';
+
+export const exchangeContract = defineContract({ service: 'exchange' });

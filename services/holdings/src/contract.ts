@@ -1,0 +1,29 @@
+/** holdings: a read model of positions per account, projected from ledger events, valued at current prices. */
+import { T, defineContract, rpc } from '@simplebank/chassis';
+import { MoneyString, PriceString } from '@simplebank/money';
+
+export const Holdings = T.Object({
+  accountId: T.String(),
+  asOf: T.String({ format: 'date-time' }),
+  valuation: T.Union([T.Literal('live'), T.Literal('stale'), T.Literal('unavailable')]),
+  cash: T.Object({ available: MoneyString, reserved: MoneyString }),
+  positions: T.Array(
+    T.Object({
+      assetId: T.String(),
+      quantity: T.String(),
+      reservedQuantity: T.String(),
+      averageCost: PriceString,
+      price: T.Optional(PriceString),
+      value: T.Optional(MoneyString),
+    }),
+  ),
+  totalValue: T.Optional(MoneyString),
+});
+
+export const holdingsContract = defineContract({
+  service: 'holdings',
+  rpc: {
+    /** Never an error because prices are missing: live, stale (cache ≤ 5 minutes) or unavailable. */
+    getHoldings: rpc({ request: T.Object({ accountId: T.String() }), response: Holdings, errors: ['not_found'] }),
+  },
+});

@@ -1,0 +1,31 @@
+/** market-data: instruments and their prices (a seeded random walk; admins can pin a price). */
+import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
+import { PriceString } from '@simplebank/money';
+
+export const AssetType = T.Union([T.Literal('stock'), T.Literal('fund'), T.Literal('etf')]);
+export const Asset = T.Object({
+  id: T.String(),
+  name: T.String(),
+  type: AssetType,
+  currency: T.Literal('USD'),
+  price: PriceString,
+  updatedAt: T.String({ format: 'date-time' }),
+});
+export const Quote = T.Object({ assetId: T.String(), price: PriceString, at: T.String({ format: 'date-time' }) });
+
+export const marketDataContract = defineContract({
+  service: 'market-data',
+  rpc: {
+    getAsset: rpc({ request: T.Object({ assetId: T.String() }), response: Asset, errors: ['not_found'] }),
+    /** `q` matches ticker or name, case-insensitive. */
+    searchAssets: rpc({ request: T.Object({ q: T.Optional(T.String({ maxLength: 100 })), type: T.Optional(AssetType), ...PageRequest }), response: Page(Asset) }),
+    /** Current prices of the given assets (all when omitted). */
+    getPrices: rpc({ request: T.Object({ assetIds: T.Optional(T.Array(T.String(), { maxItems: 200 })) }), response: T.Object({ items: T.Array(Quote) }) }),
+    pinPrice: rpc({ request: T.Object({ assetId: T.String(), price: PriceString }), response: Asset, errors: ['not_found'] }),
+    unpinPrice: rpc({ request: T.Object({ assetId: T.String() }), response: Asset, errors: ['not_found'] }),
+  },
+  events: {
+    /** Throttled per asset. */
+    PriceChanged: event({ data: Quote }),
+  },
+});

@@ -1,0 +1,63 @@
+/** orders: customers' orders, their status history, and the place-order saga that orchestrates them. */
+import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
+import { AmountString, PriceString, QuantityString } from '@simplebank/money';
+
+export const OrderStatus = T.Union([
+  T.Literal('pending'), T.Literal('placed'), T.Literal('filled'),
+  T.Literal('rejected'), T.Literal('failed'), T.Literal('canceled'), T.Literal('expired'),
+]);
+export const Order = T.Object({
+  id: T.String(),
+  accountId: T.String(),
+  assetId: T.String(),
+  side: T.Union([T.Literal('buy'), T.Literal('sell')]),
+  quantity: QuantityString,
+  type: T.Literal('market'),
+  status: OrderStatus,
+  quotePrice: PriceString,
+  limitPrice: PriceString,
+  fee: AmountString,
+  fillPrice: T.Union([PriceString, T.Null()]),
+  reason: T.Union([T.String(), T.Null()]),
+  createdAt: T.String({ format: 'date-time' }),
+  updatedAt: T.String({ format: 'date-time' }),
+  history: T.Array(T.Object({ status: OrderStatus, at: T.String({ format: 'date-time' }), reason: T.Optional(T.String()) })),
+});
+
+export const ordersContract = defineContract({
+  service: 'orders',
+  rpc: {
+    /**
+     * Validates (asset exists, quantity > 0, account open and the caller's), takes the quote,
+     * stores the order `pending` and starts the PlaceOrder saga, in one transaction.
+     */
+    placeOrder: rpc({
+      request: T.Object({ accountId: T.String(), assetId: T.String(), side: T.Union([T.Literal('buy'), T.Literal('sell')]), quantity: QuantityString }),
+      response: Order,
+      errors: ['not_found', 'validation_failed'],
+      idempotent: true,
+    }),
+    getOrder: rpc({ request: T.Object({ orderId: T.String() }), response: Order, errors: ['not_found'] }),
+    /** The caller's orders, newest first, optionally of one account and one status. */
+    listOrders: rpc({ request: T.Object({ accountId: T.Optional(T.String()), status: T.Optional(OrderStatus), ...PageRequest }), response: Page(Order) }),
+    /** Before placement the saga is interrupted; once placed, market cancels on the exchange. */
+    cancelOrder: rpc({ request: T.Object({ orderId: T.String() }), response: Order, errors: ['not_found', 'order_not_cancelable'] }),
+  },
+  events: {
+    OrderStatusChanged: event({
+      data: T.Object({
+        orderId: T.String(),
+        accountId: T.String(),
+        customerId: T.String(),
+        assetId: T.String(),
+        side: T.Union([T.Literal('buy'), T.Literal('sell')]),
+        quantity: QuantityString,
+        status: OrderStatus,
+        reason: T.Union([T.String(), T.Null()]),
+        fillPrice: T.Union([PriceString, T.Null()]),
+        fee: AmountString,
+        at: T.String(),
+      }),
+    }),
+  },
+});

@@ -106,6 +106,7 @@ export class ServiceHost {
       log: this.options.log,
       db: this.options.db,
       call: caller(this.options.transport, this.name, () => cause),
+      callWith: (other) => caller(this.options.transport, this.name, () => other),
       sagas: this.sagas,
       metrics: this.options.metrics,
       cause,

@@ -39,6 +39,11 @@ export interface BaseContext {
   metrics: Metrics;
   /** The causation to stamp on what this work sends. */
   cause: Causation;
+  /**
+   * A `call` carrying another causation — for work that starts outside any message, such as an HTTP
+   * request at the gateway (its request id, the caller's identity, its deadline and trace).
+   */
+  callWith(cause: Causation): Call;
   /** The base URL of this process's HTTP server (e.g. `http://127.0.0.1:8080`); '' until it listens. */
   httpAddress(): string;
 }

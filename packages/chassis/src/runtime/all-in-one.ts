@@ -18,6 +18,8 @@ export const allInOneSettings = {
   SIMPLEBANK_DATA_DIR: env.string({ default: './.simplebank' }),
   DATABASE_URL: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
   SIMPLEBANK_PG_PORT: env.port({ optional: true }),
+  /** Services' databases are named `<prefix>_<service>`; a test run can use its own prefix on a shared server. */
+  SIMPLEBANK_DB_PREFIX: env.string({ default: 'simplebank' }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   NODE_ENV: env.oneOf(['development', 'test', 'production'], { default: 'development' }),
 };
@@ -29,8 +31,8 @@ export interface AllInOne {
 }
 
 /** The database name of a service on a shared server: `simplebank_<service>` with underscores. */
-export function serviceDatabaseName(service: string): string {
-  return `simplebank_${service.replace(/-/g, '_')}`;
+export function serviceDatabaseName(service: string, prefix = 'simplebank'): string {
+  return `${prefix}_${service.replace(/-/g, '_')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 }
 
 export async function startAllInOne(options: {
@@ -66,7 +68,7 @@ export async function startAllInOne(options: {
   const runtime = new Runtime({
     services: options.services,
     transport: new MemoryTransport(),
-    databaseUrlFor: (service) => databaseUrl(serverUrl, serviceDatabaseName(service)),
+    databaseUrlFor: (service) => databaseUrl(serverUrl, serviceDatabaseName(service, config.SIMPLEBANK_DB_PREFIX)),
     createDatabases: true,
     port: config.PORT,
     host: config.HOST,

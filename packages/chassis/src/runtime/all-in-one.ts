@@ -79,7 +79,6 @@ export async function startAllInOne(options: {
   try {
     await runtime.start();
   } catch (err) {
-    await runtime.stop().catch(() => {});
     await postgres?.stop();
     throw err;
   }

@@ -52,7 +52,17 @@ export class Runtime {
     return h;
   }
 
+  /** Starts everything; on failure, stops what had started and rethrows. */
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (err) {
+      await this.stop().catch(() => {});
+      throw err;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     const { transport, services } = this.options;
     loadAll(services.flatMap((s) => s.settings ?? []), this.options.environment);
     await transport.connect();

@@ -47,11 +47,6 @@ export async function startStandalone(
     environment,
     ...options.runtime,
   });
-  try {
-    await runtime.start();
-  } catch (err) {
-    await runtime.stop().catch(() => {});
-    throw err;
-  }
+  await runtime.start();
   return runtime;
 }

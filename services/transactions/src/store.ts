@@ -1,0 +1,151 @@
+/** The ledger's SQL. Every write happens under the account's lock (`lockAccount`). */
+import type { Queryable } from '@simplebank/chassis';
+import { isCustomer, type AccountBalances, type Posting } from './domain/ledger.ts';
+
+export type PostingRow = {
+  id: string;
+  kind: Posting['kind'];
+  account_id: string;
+  order_id: string | null;
+  payment_id: string | null;
+  reservation_id: string | null;
+  at: Date;
+};
+
+export type ReservationRow = {
+  id: string;
+  account_id: string;
+  asset: string;
+  amount: bigint;
+  remaining: bigint;
+  status: 'held' | 'released' | 'consumed';
+  order_id: string | null;
+  payment_id: string | null;
+};
+
+export interface Cause {
+  orderId?: string | undefined;
+  paymentId?: string | undefined;
+  feeId?: string | undefined;
+  reservationId?: string | undefined;
+  /** A trade's fill price in cents. */
+  price?: bigint | undefined;
+}
+
+/** Takes the account's lock (creating its row on first use): postings on one account run one at a time. */
+export async function lockAccount(tx: Queryable, accountId: string): Promise<void> {
+  await tx.query('INSERT INTO ledger_accounts (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING', [accountId]);
+  await tx.query('SELECT account_id FROM ledger_accounts WHERE account_id = $1 FOR UPDATE', [accountId]);
+}
+
+export async function loadBalances(db: Queryable, accountId: string): Promise<AccountBalances> {
+  const { rows } = await db.query<{ asset: string; available: string; reserved: string }>('SELECT asset, available::text, reserved::text FROM balances WHERE account_id = $1 ORDER BY asset', [accountId]);
+  return new Map(rows.map((r) => [r.asset, { available: BigInt(r.available), reserved: BigInt(r.reserved) }]));
+}
+
+export async function findPosting(db: Queryable, key: string): Promise<PostingRow | undefined> {
+  const { rows } = await db.query<PostingRow>('SELECT id, kind, account_id, order_id, payment_id, reservation_id, at FROM postings WHERE posting_key = $1', [key]);
+  return rows[0];
+}
+
+/** Writes a posting, its entries and the account's new balances (for the assets the posting touched). */
+export async function insertPosting(tx: Queryable, p: { id: string; key: string; posting: Posting; cause: Cause; balancesAfter: AccountBalances; entryIds: string[] }): Promise<Date> {
+  const c = p.cause;
+  const inserted = await tx.query<{ at: Date }>(
+    `INSERT INTO postings (id, posting_key, kind, account_id, order_id, payment_id, fee_id, reservation_id, price)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING at`,
+    [p.id, p.key, p.posting.kind, p.posting.accountId, c.orderId ?? null, c.paymentId ?? null, c.feeId ?? null, c.reservationId ?? null, c.price === undefined ? null : c.price.toString()],
+  );
+  const entries = p.posting.entries;
+  await tx.query(
+    `INSERT INTO entries (id, posting_id, account_id, book, asset, amount)
+     SELECT e.id, $1, e.account_id, e.book, e.asset, e.amount
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS e(id, account_id, book, asset, amount, n)
+      ORDER BY e.n`,
+    [
+      p.id,
+      p.entryIds,
+      entries.map((e) => (isCustomer(e.book) ? e.book.accountId : null)),
+      entries.map((e) => (isCustomer(e.book) ? e.book.book : e.book.system)),
+      entries.map((e) => e.asset),
+      entries.map((e) => e.amount.toString()),
+    ],
+  );
+  const assets = [...new Set(entries.filter((e) => isCustomer(e.book)).map((e) => e.asset))];
+  if (assets.length > 0) {
+    await tx.query(
+      `INSERT INTO balances (account_id, asset, available, reserved)
+       SELECT $1, b.asset, b.available, b.reserved FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS b(asset, available, reserved)
+       ON CONFLICT (account_id, asset) DO UPDATE SET available = EXCLUDED.available, reserved = EXCLUDED.reserved`,
+      [
+        p.posting.accountId,
+        assets,
+        assets.map((a) => (p.balancesAfter.get(a)?.available ?? 0n).toString()),
+        assets.map((a) => (p.balancesAfter.get(a)?.reserved ?? 0n).toString()),
+      ],
+    );
+  }
+  return inserted.rows[0]!.at;
+}
+
+const RESERVATION_COLUMNS = 'id, account_id, asset, amount::text AS amount, remaining::text AS remaining, status, order_id, payment_id';
+type RawReservation = Omit<ReservationRow, 'amount' | 'remaining'> & { amount: string; remaining: string };
+const toReservation = (r: RawReservation): ReservationRow => ({ ...r, amount: BigInt(r.amount), remaining: BigInt(r.remaining) });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function getReservation(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<ReservationRow | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const { rows } = await db.query<RawReservation>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0] && toReservation(rows[0]);
+}
+
+export async function findReservationByPayment(db: Queryable, paymentId: string): Promise<ReservationRow | undefined> {
+  const { rows } = await db.query<RawReservation>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE payment_id = $1 ORDER BY created_at LIMIT 1`, [paymentId]);
+  return rows[0] && toReservation(rows[0]);
+}
+
+export async function insertReservation(tx: Queryable, r: { id: string; accountId: string; asset: string; amount: bigint; orderId?: string | undefined; paymentId?: string | undefined }): Promise<void> {
+  await tx.query(`INSERT INTO reservations (id, account_id, asset, amount, remaining, status, order_id, payment_id) VALUES ($1, $2, $3, $4, $4, 'held', $5, $6)`, [
+    r.id,
+    r.accountId,
+    r.asset,
+    r.amount.toString(),
+    r.orderId ?? null,
+    r.paymentId ?? null,
+  ]);
+}
+
+/** Ends a held reservation: nothing remains of it. */
+export async function closeReservation(tx: Queryable, id: string, status: 'released' | 'consumed'): Promise<void> {
+  await tx.query(`UPDATE reservations SET remaining = 0, status = $2, updated_at = now() WHERE id = $1 AND status = 'held'`, [id, status]);
+}
+
+export type EntryRow = {
+  seq: string;
+  id: string;
+  at: Date;
+  kind: Posting['kind'];
+  asset: string;
+  book: 'available' | 'reserved';
+  amount: string;
+  order_id: string | null;
+  payment_id: string | null;
+};
+
+/** The account's own entries, newest first, after the cursor `beforeSeq`. */
+export async function listEntries(db: Queryable, accountId: string, limit: number, beforeSeq: bigint | undefined): Promise<EntryRow[]> {
+  const { rows } = await db.query<EntryRow>(
+    `SELECT e.seq::text AS seq, e.id, p.at, p.kind, e.asset, e.book, e.amount::text AS amount, p.order_id, p.payment_id
+       FROM entries e JOIN postings p ON p.id = e.posting_id
+      WHERE e.account_id = $1 AND ($2::bigint IS NULL OR e.seq < $2)
+      ORDER BY e.seq DESC LIMIT $3`,
+    [accountId, beforeSeq === undefined ? null : beforeSeq.toString(), limit],
+  );
+  return rows;
+}
+
+/** The sum of every book per asset. */
+export async function trialBalance(db: Queryable): Promise<Array<{ asset: string; total: bigint }>> {
+  const { rows } = await db.query<{ asset: string; total: string }>('SELECT asset, sum(amount)::text AS total FROM entries GROUP BY asset ORDER BY asset');
+  return rows.map((r) => ({ asset: r.asset, total: BigInt(r.total) }));
+}

@@ -1,0 +1,77 @@
+/** holdings' SQL: applied postings, cash, positions and the price cache. */
+import type { Queryable } from '@simplebank/chassis';
+import type { Cash, Position, Quote } from './domain/positions.ts';
+
+/** Records the posting; false when it was already applied. */
+export async function markApplied(tx: Queryable, postingId: string, accountId: string): Promise<boolean> {
+  const r = await tx.query('INSERT INTO applied_postings (posting_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [postingId, accountId]);
+  return r.rowCount === 1;
+}
+
+/** The account's cash, locked for update when `forUpdate` (the row is created first, so concurrent postings queue on it). */
+export async function getCash(db: Queryable, accountId: string, forUpdate = false): Promise<Cash> {
+  if (forUpdate) await db.query('INSERT INTO cash (account_id) VALUES ($1) ON CONFLICT DO NOTHING', [accountId]);
+  const { rows } = await db.query<{ available_cents: string; reserved_cents: string }>(
+    `SELECT available_cents::text, reserved_cents::text FROM cash WHERE account_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [accountId],
+  );
+  const row = rows[0];
+  return row ? { available: BigInt(row.available_cents), reserved: BigInt(row.reserved_cents) } : { available: 0n, reserved: 0n };
+}
+
+export async function saveCash(tx: Queryable, accountId: string, cash: Cash): Promise<void> {
+  await tx.query(
+    `INSERT INTO cash (account_id, available_cents, reserved_cents) VALUES ($1, $2, $3)
+     ON CONFLICT (account_id) DO UPDATE SET available_cents = EXCLUDED.available_cents, reserved_cents = EXCLUDED.reserved_cents, updated_at = now()`,
+    [accountId, cash.available.toString(), cash.reserved.toString()],
+  );
+}
+
+type PositionRow = { asset_id: string; available_micros: string; reserved_micros: string; cost_cents: string };
+const toPosition = (r: PositionRow): Position => ({ assetId: r.asset_id, available: BigInt(r.available_micros), reserved: BigInt(r.reserved_micros), cost: BigInt(r.cost_cents) });
+
+export async function getPositionForUpdate(tx: Queryable, accountId: string, assetId: string): Promise<Position> {
+  await tx.query('INSERT INTO positions (account_id, asset_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [accountId, assetId]);
+  const { rows } = await tx.query<PositionRow>(
+    'SELECT asset_id, available_micros::text, reserved_micros::text, cost_cents::text FROM positions WHERE account_id = $1 AND asset_id = $2 FOR UPDATE',
+    [accountId, assetId],
+  );
+  return rows[0] ? toPosition(rows[0]) : { assetId, available: 0n, reserved: 0n, cost: 0n };
+}
+
+export async function savePosition(tx: Queryable, accountId: string, p: Position): Promise<void> {
+  await tx.query(
+    `INSERT INTO positions (account_id, asset_id, available_micros, reserved_micros, cost_cents) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (account_id, asset_id) DO UPDATE SET available_micros = EXCLUDED.available_micros, reserved_micros = EXCLUDED.reserved_micros,
+       cost_cents = EXCLUDED.cost_cents, updated_at = now()`,
+    [accountId, p.assetId, p.available.toString(), p.reserved.toString(), p.cost.toString()],
+  );
+}
+
+/** The account's positions holding any quantity, by asset id. */
+export async function listPositions(db: Queryable, accountId: string): Promise<Position[]> {
+  const { rows } = await db.query<PositionRow>(
+    `SELECT asset_id, available_micros::text, reserved_micros::text, cost_cents::text FROM positions
+     WHERE account_id = $1 AND (available_micros <> 0 OR reserved_micros <> 0) ORDER BY asset_id`,
+    [accountId],
+  );
+  return rows.map(toPosition);
+}
+
+/** Caches a price unless a newer one is already cached. */
+export async function cachePrice(db: Queryable, assetId: string, price: bigint, quotedAt: string): Promise<void> {
+  await db.query(
+    `INSERT INTO prices (asset_id, price_cents, quoted_at) VALUES ($1, $2, $3)
+     ON CONFLICT (asset_id) DO UPDATE SET price_cents = EXCLUDED.price_cents, quoted_at = EXCLUDED.quoted_at, received_at = now()
+     WHERE prices.quoted_at <= EXCLUDED.quoted_at`,
+    [assetId, price.toString(), quotedAt],
+  );
+}
+
+export async function cachedPrices(db: Queryable, assetIds: string[]): Promise<Map<string, Quote>> {
+  const { rows } = await db.query<{ asset_id: string; price_cents: string; quoted_at: Date }>(
+    'SELECT asset_id, price_cents::text, quoted_at FROM prices WHERE asset_id = ANY($1::text[])',
+    [assetIds],
+  );
+  return new Map(rows.map((r) => [r.asset_id, { price: BigInt(r.price_cents), at: r.quoted_at.getTime() }]));
+}

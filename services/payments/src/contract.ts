@@ -32,11 +32,11 @@ export const paymentsContract = defineContract({
     requestDeposit: rpc({
       request: T.Object({ accountId: T.String(), amount: AmountString, method: PaymentMethod, card: T.Optional(T.Object({ number: T.String({ pattern: '^\\d{16}$' }) })) }),
       response: Payment,
-      errors: ['not_found', 'validation_failed'],
+      errors: ['not_found', 'validation_failed', 'account_closed'],
       idempotent: true,
     }),
     /** Reserves the cash first: insufficient_funds when available cash is short. */
-    requestWithdrawal: rpc({ request: T.Object({ accountId: T.String(), amount: AmountString }), response: Payment, errors: ['not_found', 'insufficient_funds'], idempotent: true }),
+    requestWithdrawal: rpc({ request: T.Object({ accountId: T.String(), amount: AmountString }), response: Payment, errors: ['not_found', 'insufficient_funds', 'account_closed', 'validation_failed'], idempotent: true }),
     getPayment: rpc({ request: T.Object({ paymentId: T.String() }), response: Payment, errors: ['not_found'] }),
   },
   events: {

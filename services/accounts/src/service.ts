@@ -1,0 +1,41 @@
+/** accounts: investment accounts and their owners. The owner is always the caller's identity. */
+import { randomUUID } from 'node:crypto';
+import { ForbiddenError, NotFoundError, ValidationError, defineService } from '@simplebank/chassis';
+import { accountsContract } from './contract.ts';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, isUuid, mayOpenAccount, maySeeAccount } from './domain/accounts.ts';
+import { findAccount, insertAccount, listByOwner } from './store.ts';
+
+export const accountsService = defineService({
+  contract: accountsContract,
+  migrations: new URL('../migrations', import.meta.url),
+  rpc: {
+    async openAccount(req, ctx) {
+      const caller = ctx.identity;
+      if (!mayOpenAccount(caller)) throw new ForbiddenError('Only a customer opens accounts, for themself', 'forbidden');
+      const account = await ctx.transaction(async (tx) => {
+        const row = await insertAccount(tx, { id: randomUUID(), ownerId: caller.customerId, name: req.name });
+        await tx.publish(accountsContract.events.AccountOpened, { accountId: row.id, ownerId: row.ownerId, name: row.name, currency: row.currency, openedAt: row.createdAt }, { key: row.id });
+        return row;
+      });
+      ctx.log.info({ accountId: account.id }, 'account opened');
+      return account;
+    },
+
+    async getAccount(req, ctx) {
+      const account = isUuid(req.accountId) ? await findAccount(ctx.db, req.accountId) : undefined;
+      if (!account || !maySeeAccount(ctx.identity, account.ownerId)) throw new NotFoundError('No such account');
+      return account;
+    },
+
+    async listAccounts(req, ctx) {
+      if (!ctx.identity) return { items: [], nextCursor: null };
+      let before: string | undefined;
+      if (req.cursor !== undefined) {
+        before = decodeCursor(req.cursor);
+        if (before === undefined) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
+      }
+      const page = await listByOwner(ctx.db, ctx.identity.customerId, req.limit ?? DEFAULT_PAGE_SIZE, before);
+      return { items: page.items, nextCursor: page.more && page.lastSeq ? encodeCursor(page.lastSeq) : null };
+    },
+  },
+});

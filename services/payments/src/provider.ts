@@ -1,0 +1,95 @@
+/**
+ * The simulated payment provider, made durable: a pending payment lives in the database with the
+ * time its answer is due; this worker (polling, and woken after a payment commits) gives the answer
+ * in one transaction that updates the payment and publishes PaymentCompleted / PaymentFailed. A
+ * restart loses nothing (the rows wait), and nothing completes twice (row lock + status check).
+ */
+import { inTransaction, type BaseContext, type Worker } from '@simplebank/chassis';
+import { paymentsContract } from './contract.ts';
+import { duePayments, finishPayment, lockPending } from './store.ts';
+
+const POLL_MS = 75;
+const BATCH = 50;
+
+/** Wakes of the running providers in this process (woken after a payment commits). */
+const wakers = new Set<(afterMs: number) => void>();
+
+export function wakeProviders(afterMs: number): void {
+  for (const wake of wakers) wake(afterMs);
+}
+
+async function completeOne(ctx: BaseContext, due: { id: string; customerId: string; correlationId: string }): Promise<void> {
+  const cause = { correlationId: due.correlationId, identity: { customerId: due.customerId, role: 'customer' as const } };
+  await inTransaction(ctx.db, { service: ctx.service, cause }, async (tx) => {
+    const payment = await lockPending(tx, due.id);
+    if (!payment) return; // done already, or another instance is doing it
+    const done = await finishPayment(tx, payment.id, payment.providerOutcome, payment.providerOutcome === 'failed' ? (payment.providerReason ?? 'provider_failed') : null);
+    const data = {
+      paymentId: done.id,
+      accountId: done.accountId,
+      customerId: done.customerId,
+      kind: done.kind,
+      method: done.method,
+      amount: done.amount,
+      ...(done.reservationId ? { reservationId: done.reservationId } : {}),
+    };
+    if (done.status === 'completed') await tx.publish(paymentsContract.events.PaymentCompleted, data, { key: done.id });
+    else await tx.publish(paymentsContract.events.PaymentFailed, { ...data, reason: done.reason ?? 'provider_failed' }, { key: done.id });
+    ctx.log.info({ paymentId: done.id, kind: done.kind, status: done.status }, 'payment answered by the provider');
+  });
+}
+
+async function completeDue(ctx: BaseContext, stopped: () => boolean): Promise<void> {
+  for (;;) {
+    const due = await duePayments(ctx.db, BATCH);
+    for (const d of due) {
+      if (stopped()) return;
+      await completeOne(ctx, d);
+    }
+    if (due.length < BATCH || stopped()) return;
+  }
+}
+
+export const paymentProvider: Worker = {
+  name: 'payment-provider',
+  start(ctx) {
+    let stopped = false;
+    let running: Promise<void> | undefined;
+    let again = false;
+    const timers = new Set<NodeJS.Timeout>();
+    const kick = (): void => {
+      if (stopped) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = completeDue(ctx, () => stopped)
+        .catch((err: unknown) => ctx.log.warn({ err }, 'payment provider round failed; the next round retries'))
+        .finally(() => {
+          running = undefined;
+          if (again) {
+            again = false;
+            kick();
+          }
+        });
+    };
+    const wake = (afterMs: number): void => {
+      if (stopped) return;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        kick();
+      }, afterMs + 1);
+      timers.add(t);
+    };
+    wakers.add(wake);
+    const poll = setInterval(kick, POLL_MS);
+    kick();
+    return async () => {
+      stopped = true;
+      wakers.delete(wake);
+      clearInterval(poll);
+      for (const t of timers) clearTimeout(t);
+      await running;
+    };
+  },
+};

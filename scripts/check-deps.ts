@@ -1,7 +1,8 @@
 /**
  * The dependency rule, checked in the lint step (docs/architecture.md):
  *   - packages/chassis imports nothing of ours but itself;
- *   - a service imports the chassis and other services' `contract.ts` only;
+ *   - a service imports the chassis and other services' `contract.ts` only (its tests may also start
+ *     other services whole, through `@simplebank/<name>/service`, to test them together);
  *   - a service's `src/domain/` imports nothing with I/O: its own domain files and pure packages
  *     (`@simplebank/money`) only.
  * test/, bench/, apps/ and scripts/ may import anything. Prints each violation and exits 1.
@@ -48,6 +49,7 @@ for (const file of sources) {
   const text = await readFile(file, 'utf8');
   const rel = relative(root, file);
   const inDomain = owner.kind === 'service' && rel.split('/').slice(2).join('/').startsWith('src/domain/');
+  const inTests = owner.kind === 'service' && rel.split('/')[2] === 'test';
   for (const m of text.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (!spec) continue;
@@ -72,7 +74,7 @@ for (const file of sources) {
           // pure: allowed everywhere
         } else if (pkg === 'chassis') {
           if (inDomain) violations.push(`${where} — domain/ imports nothing with I/O (pure packages only: ${PURE_PACKAGES.join(', ')})`);
-        } else if (pkg !== owner.name && sub.join('/') !== 'contract') violations.push(`${where} — another service is reached only through "@simplebank/${pkg}/contract"`);
+        } else if (pkg !== owner.name && sub.join('/') !== 'contract' && !(inTests && sub.join('/') === 'service')) violations.push(`${where} — another service is reached only through "@simplebank/${pkg}/contract"`);
         else if (['cli', 'web', 'test', 'bench'].includes(pkg!)) violations.push(`${where} — services import no app, test or bench code`);
       }
       continue;

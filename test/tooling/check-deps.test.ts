@@ -28,6 +28,7 @@ describe('the dependency rule (lint)', () => {
       'services/orders/src/service.ts': "import { x } from '@simplebank/chassis';\nimport { accountsContract } from '@simplebank/accounts/contract';\n",
       'services/orders/src/domain/fee.ts': "import { Money } from '@simplebank/money';\nimport { rule } from './rule.ts';\n",
       'services/accounts/src/contract.ts': 'export const accountsContract = {};\n',
+      'services/orders/test/together.test.ts': "import { accountsService } from '@simplebank/accounts/service';\n",
     });
     const r = check(root);
     assert.equal(r.code, 0, r.out);
@@ -36,7 +37,7 @@ describe('the dependency rule (lint)', () => {
   it('fails on a service reaching into another service, the chassis importing a service, and I/O in domain/', () => {
     const root = tree({
       'packages/chassis/src/index.ts': "import { s } from '../../../services/orders/src/service.ts';\n",
-      'services/orders/src/service.ts': "import { store } from '../../accounts/src/store.ts';\nimport { a } from '@simplebank/accounts/src/store';\n",
+      'services/orders/src/service.ts': "import { store } from '../../accounts/src/store.ts';\nimport { a } from '@simplebank/accounts/src/store';\nimport { s } from '@simplebank/accounts/service';\n",
       'services/orders/src/domain/fee.ts': "import pg from 'pg';\nimport { T } from '@simplebank/chassis';\n",
       'services/accounts/src/store.ts': 'export const store = {};\n',
     });
@@ -45,6 +46,7 @@ describe('the dependency rule (lint)', () => {
     assert.match(r.out, /the chassis imports nothing outside itself/);
     assert.match(r.out, /another service is reached only through its contract\.ts/);
     assert.match(r.out, /only through "@simplebank\/accounts\/contract"/);
+    assert.match(r.out, /imports "@simplebank\/accounts\/service"/, 'production code may not start another service');
     assert.match(r.out, /domain\/ does no I\/O/);
     assert.match(r.out, /domain\/ imports nothing with I\/O/);
   });

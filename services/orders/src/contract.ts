@@ -34,7 +34,7 @@ export const ordersContract = defineContract({
     placeOrder: rpc({
       request: T.Object({ accountId: T.String(), assetId: T.String(), side: T.Union([T.Literal('buy'), T.Literal('sell')]), quantity: QuantityString }),
       response: Order,
-      errors: ['not_found', 'validation_failed'],
+      errors: ['not_found', 'validation_failed', 'account_closed'],
       idempotent: true,
     }),
     getOrder: rpc({ request: T.Object({ orderId: T.String() }), response: Order, errors: ['not_found'] }),

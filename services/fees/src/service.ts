@@ -1,0 +1,80 @@
+/** fees: the versioned fee schedule, and every fee charged or refunded per order (through the ledger). */
+import { createHash } from 'node:crypto';
+import { ForbiddenError, ValidationError, defineService, type RpcContext } from '@simplebank/chassis';
+import { formatMoney, formatRate, parseMoney, parseRate } from '@simplebank/money';
+import { transactionsContract } from '@simplebank/transactions/contract';
+import { feesContract } from './contract.ts';
+import { feeFor, validRate } from './domain/fee.ts';
+import * as store from './store.ts';
+
+const toSchedule = (row: store.ScheduleRow) => ({
+  minimum: formatMoney(BigInt(row.minimum_cents)),
+  rate: row.rate,
+  effectiveFrom: row.effective_from.toISOString(),
+  version: row.version,
+});
+
+/** The fee of an order has one id, whoever asks: a retried charge sends the ledger the very same request. */
+export function feeIdOf(orderId: string): string {
+  const h = createHash('sha256').update(`fee:${orderId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+}
+
+function requireKey(ctx: RpcContext): string {
+  return ctx.idempotencyKey!; // the chassis refuses idempotent calls without one
+}
+
+export const feesService = defineService({
+  contract: feesContract,
+  migrations: new URL('../migrations', import.meta.url),
+  rpc: {
+    async getSchedule(_req, ctx) {
+      return toSchedule(await store.currentSchedule(ctx.db));
+    },
+
+    async setSchedule(req, ctx) {
+      const role = ctx.identity?.role;
+      if (role !== 'admin' && role !== 'system') throw new ForbiddenError('Only an admin can change the fee schedule');
+      if (!validRate(req.rate)) throw new ValidationError('The rate must be below 1', [{ path: '/rate', message: 'must be less than 1' }]);
+      const rate = formatRate(parseRate(req.rate));
+      return ctx.transaction(async (tx) => {
+        const row = await store.insertSchedule(tx, parseMoney(req.minimum), rate);
+        ctx.log.info({ version: row.version, minimum: req.minimum, rate }, 'fee schedule changed');
+        return toSchedule(row);
+      });
+    },
+
+    async quoteFee(req, ctx) {
+      const schedule = await store.currentSchedule(ctx.db);
+      const fee = feeFor({ minimum: BigInt(schedule.minimum_cents), rate: schedule.rate }, req.quantity, req.price);
+      return { fee: formatMoney(fee), scheduleVersion: schedule.version };
+    },
+
+    async chargeFee(req, ctx) {
+      const key = requireKey(ctx);
+      return ctx.transaction(async (tx) => {
+        const feeId = feeIdOf(req.orderId);
+        const { row, inserted } = await store.insertFee(tx, { id: feeId, orderId: req.orderId, accountId: req.accountId, amountCents: parseMoney(req.amount) });
+        // One fee per order: a second charge (under another key) answers the first one, charging nothing.
+        if (!inserted) return { feeId: row.id, amount: formatMoney(BigInt(row.amount_cents)) };
+        // insufficient_funds propagates: the chassis rolls the fee row back and keeps the refusal as this key's answer.
+        await ctx.call(transactionsContract, 'chargeFee', { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId }, { idempotencyKey: `${key}:charge` });
+        await tx.publish(feesContract.events.FeeCharged, { feeId, orderId: req.orderId, accountId: req.accountId, amount: req.amount, at: row.charged_at.toISOString() }, { key: req.orderId });
+        return { feeId, amount: req.amount };
+      });
+    },
+
+    async refundFee(req, ctx) {
+      return ctx.transaction(async (tx) => {
+        const fee = await store.feeOfOrder(tx, req.orderId, { lock: true });
+        if (!fee || fee.refunded_at) return { refunded: false, amount: '0.00' };
+        const amount = formatMoney(BigInt(fee.amount_cents));
+        // Keyed by the fee, not the caller: whoever asks, the ledger refunds this fee once.
+        await ctx.call(transactionsContract, 'refundFee', { accountId: fee.account_id, amount, orderId: fee.order_id, feeId: fee.id }, { idempotencyKey: `fees:refund:${fee.id}` });
+        const at = await store.markRefunded(tx, fee.id);
+        await tx.publish(feesContract.events.FeeRefunded, { feeId: fee.id, orderId: fee.order_id, accountId: fee.account_id, amount, at: at.toISOString() }, { key: fee.order_id });
+        return { refunded: true, amount };
+      });
+    },
+  },
+});

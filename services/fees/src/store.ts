@@ -1,0 +1,64 @@
+/** fees' SQL. */
+import type { Queryable } from '@simplebank/chassis';
+
+export type ScheduleRow = {
+  version: number;
+  minimum_cents: string;
+  rate: string;
+  effective_from: Date;
+};
+
+export type FeeRow = {
+  id: string;
+  order_id: string;
+  account_id: string;
+  amount_cents: string;
+  charged_at: Date;
+  refunded_at: Date | null;
+};
+
+/** The schedule in force now: the latest version already effective. */
+export async function currentSchedule(db: Queryable): Promise<ScheduleRow> {
+  const { rows } = await db.query<ScheduleRow>(
+    'SELECT version, minimum_cents::text, rate, effective_from FROM fee_schedules WHERE effective_from <= clock_timestamp() ORDER BY version DESC LIMIT 1',
+  );
+  return rows[0]!;
+}
+
+/** A new version, effective now (versions are serialized by a table lock). */
+export async function insertSchedule(db: Queryable, minimumCents: bigint, rate: string): Promise<ScheduleRow> {
+  await db.query('LOCK TABLE fee_schedules IN SHARE ROW EXCLUSIVE MODE');
+  const { rows } = await db.query<ScheduleRow>(
+    `INSERT INTO fee_schedules (version, minimum_cents, rate, effective_from)
+       SELECT coalesce(max(version), 0) + 1, $1, $2, clock_timestamp() FROM fee_schedules
+     RETURNING version, minimum_cents::text, rate, effective_from`,
+    [minimumCents.toString(), rate],
+  );
+  return rows[0]!;
+}
+
+/** Inserts the order's fee unless it has one; either way answers the order's fee (locked). */
+export async function insertFee(db: Queryable, fee: { id: string; orderId: string; accountId: string; amountCents: bigint }): Promise<{ row: FeeRow; inserted: boolean }> {
+  const inserted = await db.query<FeeRow>(
+    `INSERT INTO fees (id, order_id, account_id, amount_cents, charged_at) VALUES ($1, $2, $3, $4, clock_timestamp())
+       ON CONFLICT (order_id) DO NOTHING
+     RETURNING id, order_id, account_id, amount_cents::text, charged_at, refunded_at`,
+    [fee.id, fee.orderId, fee.accountId, fee.amountCents.toString()],
+  );
+  if (inserted.rows[0]) return { row: inserted.rows[0], inserted: true };
+  const existing = await feeOfOrder(db, fee.orderId, { lock: true });
+  return { row: existing!, inserted: false };
+}
+
+export async function feeOfOrder(db: Queryable, orderId: string, o: { lock?: boolean } = {}): Promise<FeeRow | undefined> {
+  const { rows } = await db.query<FeeRow>(
+    `SELECT id, order_id, account_id, amount_cents::text, charged_at, refunded_at FROM fees WHERE order_id = $1${o.lock ? ' FOR UPDATE' : ''}`,
+    [orderId],
+  );
+  return rows[0];
+}
+
+export async function markRefunded(db: Queryable, id: string): Promise<Date> {
+  const { rows } = await db.query<{ refunded_at: Date }>('UPDATE fees SET refunded_at = clock_timestamp() WHERE id = $1 RETURNING refunded_at', [id]);
+  return rows[0]!.refunded_at;
+}

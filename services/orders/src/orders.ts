@@ -1,0 +1,64 @@
+/** The order as others see it, and its status changes (each with its history entry and OrderStatusChanged). */
+import type { Static, Tx } from '@simplebank/chassis';
+import { formatMoney, formatQuantity } from '@simplebank/money';
+import { ordersContract, type Order } from './contract.ts';
+import { canTransition, type OrderStatus } from './domain/order.ts';
+import * as store from './store.ts';
+
+export function toOrder(row: store.OrderRow): Static<typeof Order> {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    assetId: row.asset_id,
+    side: row.side,
+    quantity: formatQuantity(BigInt(row.quantity_micros)),
+    type: 'market',
+    status: row.status,
+    quotePrice: formatMoney(BigInt(row.quote_price_cents)),
+    limitPrice: formatMoney(BigInt(row.limit_price_cents)),
+    fee: formatMoney(BigInt(row.fee_cents)),
+    fillPrice: row.status === 'filled' && row.fill_price_cents !== null ? formatMoney(BigInt(row.fill_price_cents)) : null,
+    reason: row.reason,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    history: row.history.map((h) => ({ status: h.status, at: new Date(h.at).toISOString(), ...(h.reason ? { reason: h.reason } : {}) })),
+  };
+}
+
+export async function publishStatus(tx: Tx, row: store.OrderRow): Promise<void> {
+  const order = toOrder(row);
+  await tx.publish(
+    ordersContract.events.OrderStatusChanged,
+    {
+      orderId: order.id,
+      accountId: order.accountId,
+      customerId: row.customer_id,
+      assetId: order.assetId,
+      side: order.side,
+      quantity: order.quantity,
+      status: order.status,
+      reason: order.reason,
+      fillPrice: order.fillPrice,
+      fee: order.fee,
+      at: order.updatedAt,
+    },
+    { key: order.id },
+  );
+}
+
+/**
+ * Moves the order to `to` (locked, with a history entry, and OrderStatusChanged). A repeat of the
+ * current status changes nothing; a transition the rules do not allow is refused (false) and logged.
+ */
+export async function changeStatus(tx: Tx, orderId: string, to: OrderStatus, o: { reason?: string | null; fillPriceCents?: bigint; log?: { warn(obj: object, msg: string): void } } = {}): Promise<boolean> {
+  const current = await store.getOrder(tx, orderId, { lock: true });
+  if (!current) throw new Error(`Order ${orderId} does not exist`);
+  if (current.status === to) return true;
+  if (!canTransition(current.status, to)) {
+    o.log?.warn({ orderId, from: current.status, to }, 'order status change not allowed; ignored');
+    return false;
+  }
+  await store.setStatus(tx, orderId, to, o.reason ?? null, new Date(), o.fillPriceCents);
+  await publishStatus(tx, (await store.getOrder(tx, orderId))!);
+  return true;
+}

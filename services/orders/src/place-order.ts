@@ -1,0 +1,65 @@
+/** T1: validate, take the quote, store the order `pending` and begin the saga, in one transaction. */
+import { randomUUID } from 'node:crypto';
+import { AppError, ForbiddenError, NotFoundError, BusinessRuleError, ValidationError, type RequestOf, type RpcContext } from '@simplebank/chassis';
+import { accountsContract } from '@simplebank/accounts/contract';
+import { marketDataContract } from '@simplebank/market-data/contract';
+import { feesContract } from '@simplebank/fees/contract';
+import { formatMoney, parseMoney, parseQuantity } from '@simplebank/money';
+import { ordersContract } from './contract.ts';
+import { expiresAt, limitPrice } from './domain/order.ts';
+import { publishStatus, toOrder } from './orders.ts';
+import { placeOrderSaga } from './place-order-saga.ts';
+import { ordersSettings } from './settings.ts';
+import * as store from './store.ts';
+
+type Request = RequestOf<(typeof ordersContract)['rpc']['placeOrder']>;
+
+const notFound = (what: string) => (err: unknown) => {
+  if (err instanceof AppError && err.code === 'not_found') throw new NotFoundError(what);
+  throw err;
+};
+
+export async function placeOrder(req: Request, ctx: RpcContext) {
+  const identity = ctx.identity;
+  if (identity?.role !== 'customer') throw new ForbiddenError('Orders are placed by customers');
+  const quantity = parseQuantity(req.quantity);
+  if (quantity <= 0n) throw new ValidationError('The quantity must be greater than zero', [{ path: '/quantity', message: 'must be greater than 0' }]);
+
+  const account = await ctx.call(accountsContract, 'getAccount', { accountId: req.accountId }).catch(notFound(`Account ${req.accountId} not found`));
+  if (account.ownerId !== identity.customerId) throw new NotFoundError(`Account ${req.accountId} not found`);
+  if (account.status !== 'open') throw new BusinessRuleError('account_closed', `Account ${req.accountId} is closed`);
+  const asset = await ctx.call(marketDataContract, 'getAsset', { assetId: req.assetId }).catch(notFound(`Asset ${req.assetId} not found`));
+
+  const quote = parseMoney(asset.price);
+  const limit = limitPrice(quote, req.side);
+  const { fee, scheduleVersion } = await ctx.call(feesContract, 'quoteFee', { quantity: req.quantity, price: asset.price });
+
+  return ctx.transaction(async (tx) => {
+    const id = randomUUID();
+    const createdAt = new Date();
+    const expiry = expiresAt(createdAt, ordersSettings.value.ORDER_TTL_SECONDS);
+    await store.insertOrder(tx, {
+      id,
+      customerId: identity.customerId,
+      accountId: req.accountId,
+      assetId: req.assetId,
+      side: req.side,
+      quantityMicros: quantity,
+      quotePriceCents: quote,
+      limitPriceCents: limit,
+      feeCents: parseMoney(fee),
+      feeScheduleVersion: scheduleVersion,
+      createdAt,
+      expiresAt: expiry,
+    });
+    await ctx.sagas.begin(tx, placeOrderSaga, {
+      id,
+      data: { orderId: id, accountId: req.accountId, assetId: req.assetId, side: req.side, quantity: req.quantity, limitPrice: formatMoney(limit), fee, expiresAt: expiry.toISOString() },
+      cause: ctx.cause,
+    });
+    const row = (await store.getOrder(tx, id))!;
+    await publishStatus(tx, row);
+    ctx.log.info({ orderId: id, side: req.side, assetId: req.assetId }, 'order placed: pending');
+    return toOrder(row);
+  });
+}

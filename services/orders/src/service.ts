@@ -1,0 +1,65 @@
+/** orders: customers' orders, their status history, and the place-order saga that orchestrates them. */
+import { NotFoundError, ValidationError, defineService, on, type MessageContext } from '@simplebank/chassis';
+import { marketContract } from '@simplebank/market/contract';
+import { cancelOrder, visibleTo } from './cancel-order.ts';
+import { ordersContract } from './contract.ts';
+import { toOrder } from './orders.ts';
+import { placeOrder } from './place-order.ts';
+import { SIGNALS, placeOrderSaga } from './place-order-saga.ts';
+import { ordersSettings } from './settings.ts';
+import * as store from './store.ts';
+
+/** The market's news of an order wakes its saga; a repeat of the same news is ignored. */
+async function signalSaga(ctx: MessageContext, orderId: string, name: string, payload: unknown): Promise<void> {
+  const known = await ctx.sagas.signal(ctx.tx, orderId, name, payload, { dedupKey: name });
+  if (!known) ctx.log.warn({ orderId, signal: name }, 'market reported on an order without a saga here; ignored');
+}
+
+function decodeCursor(cursor: string | undefined): bigint | undefined {
+  if (cursor === undefined) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^\d{1,19}$/.test(text)) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
+  return BigInt(text);
+}
+
+export const ordersService = defineService({
+  contract: ordersContract,
+  migrations: new URL('../migrations', import.meta.url),
+  settings: [ordersSettings],
+  sagas: [placeOrderSaga],
+  rpc: {
+    placeOrder,
+
+    async getOrder(req, ctx) {
+      const row = await store.getOrder(ctx.db, req.orderId);
+      if (!visibleTo(ctx, row)) throw new NotFoundError(`Order ${req.orderId} not found`);
+      return toOrder(row);
+    },
+
+    async listOrders(req, ctx) {
+      const limit = req.limit ?? 50;
+      const customerId = ctx.identity?.role === 'customer' ? ctx.identity.customerId : undefined;
+      if (!ctx.identity) return { items: [], nextCursor: null };
+      const rows = await store.listOrders(ctx.db, {
+        ...(customerId !== undefined ? { customerId } : {}),
+        ...(req.accountId !== undefined ? { accountId: req.accountId } : {}),
+        ...(req.status !== undefined ? { status: req.status } : {}),
+        ...(req.cursor !== undefined ? { beforeSeq: decodeCursor(req.cursor)! } : {}),
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const nextCursor = rows.length > limit ? Buffer.from(page[page.length - 1]!.seq).toString('base64url') : null;
+      return { items: page.map(toOrder), nextCursor };
+    },
+
+    async cancelOrder(req, ctx) {
+      return cancelOrder(req.orderId, ctx);
+    },
+  },
+  handlers: [
+    on(marketContract.events.OrderPlacedOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.placed, data)),
+    on(marketContract.events.OrderPlacementFailed, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.placementFailed, data)),
+    on(marketContract.events.OrderFilledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.filled, data)),
+    on(marketContract.events.OrderCanceledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.canceled, data)),
+  ],
+});

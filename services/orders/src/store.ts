@@ -1,0 +1,97 @@
+/** orders' SQL. */
+import type { Queryable } from '@simplebank/chassis';
+import type { OrderStatus, Side } from './domain/order.ts';
+
+export type OrderRow = {
+  id: string;
+  seq: string;
+  customer_id: string;
+  account_id: string;
+  asset_id: string;
+  side: Side;
+  quantity_micros: string;
+  quote_price_cents: string;
+  limit_price_cents: string;
+  fee_cents: string;
+  fee_schedule_version: number;
+  status: OrderStatus;
+  reason: string | null;
+  fill_price_cents: string | null;
+  expires_at: Date;
+  placement_sent_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  history: Array<{ status: OrderStatus; at: string; reason: string | null }>;
+};
+
+const COLUMNS = `o.id, o.seq::text, o.customer_id, o.account_id, o.asset_id, o.side, o.quantity_micros::text, o.quote_price_cents::text,
+  o.limit_price_cents::text, o.fee_cents::text, o.fee_schedule_version, o.status, o.reason, o.fill_price_cents::text, o.expires_at,
+  o.placement_sent_at, o.created_at, o.updated_at,
+  (SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', h.at, 'reason', h.reason) ORDER BY h.n), '[]'::json)
+     FROM order_history h WHERE h.order_id = o.id) AS history`;
+
+export interface NewOrder {
+  id: string;
+  customerId: string;
+  accountId: string;
+  assetId: string;
+  side: Side;
+  quantityMicros: bigint;
+  quotePriceCents: bigint;
+  limitPriceCents: bigint;
+  feeCents: bigint;
+  feeScheduleVersion: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export async function insertOrder(db: Queryable, o: NewOrder): Promise<void> {
+  await db.query(
+    `INSERT INTO orders (id, customer_id, account_id, asset_id, side, quantity_micros, quote_price_cents, limit_price_cents, fee_cents,
+                         fee_schedule_version, status, expires_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $12)`,
+    [o.id, o.customerId, o.accountId, o.assetId, o.side, o.quantityMicros.toString(), o.quotePriceCents.toString(), o.limitPriceCents.toString(), o.feeCents.toString(), o.feeScheduleVersion, o.expiresAt, o.createdAt],
+  );
+  await addHistory(db, o.id, 'pending', null, o.createdAt);
+}
+
+async function addHistory(db: Queryable, orderId: string, status: OrderStatus, reason: string | null, at: Date): Promise<void> {
+  await db.query('INSERT INTO order_history (order_id, n, status, reason, at) SELECT $1, coalesce(max(n), 0) + 1, $2, $3, $4 FROM order_history WHERE order_id = $1', [orderId, status, reason, at]);
+}
+
+export async function getOrder(db: Queryable, id: string, o: { lock?: boolean } = {}): Promise<OrderRow | undefined> {
+  if (o.lock) await db.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [id]);
+  const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
+  return rows[0];
+}
+
+export async function listOrders(db: Queryable, q: { customerId?: string; accountId?: string; status?: OrderStatus; beforeSeq?: bigint; limit: number }): Promise<OrderRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (q.customerId !== undefined) add('o.customer_id = ?', q.customerId);
+  if (q.accountId !== undefined) add('o.account_id = ?', q.accountId);
+  if (q.status !== undefined) add('o.status = ?', q.status);
+  if (q.beforeSeq !== undefined) add('o.seq < ?', q.beforeSeq.toString());
+  params.push(q.limit);
+  const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.seq DESC LIMIT $${params.length}`, params);
+  return rows;
+}
+
+/** Sets the status (with its history entry); `fillPriceCents` when filled. */
+export async function setStatus(db: Queryable, id: string, status: OrderStatus, reason: string | null, at: Date, fillPriceCents?: bigint): Promise<void> {
+  await db.query('UPDATE orders SET status = $2, reason = $3, updated_at = $4, fill_price_cents = coalesce($5, fill_price_cents) WHERE id = $1', [id, status, reason, at, fillPriceCents?.toString() ?? null]);
+  await addHistory(db, id, status, reason, at);
+}
+
+export async function markPlacementSent(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query('UPDATE orders SET placement_sent_at = coalesce(placement_sent_at, $2) WHERE id = $1', [id, at]);
+}
+
+/** The exchange filled the order at this price (the order is `filled` once settled). */
+export async function recordFill(db: Queryable, id: string, fillPriceCents: bigint): Promise<void> {
+  await db.query('UPDATE orders SET fill_price_cents = $2 WHERE id = $1', [id, fillPriceCents.toString()]);
+}

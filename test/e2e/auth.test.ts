@@ -1,0 +1,117 @@
+/** Sign-up, login, refresh-token rotation and reuse detection, logout, profile — through the public API. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { expectProblem, expectStatus, show, uniqueEmail, useSystem } from './system.ts';
+
+const sys = useSystem();
+
+describe('auth', () => {
+  it('signs up a customer who can then log in and read their profile', async () => {
+    const email = uniqueEmail('signup');
+    const signup = await sys.http.post('/v1/auth/signup', { email, password: 'correct-horse-battery', name: 'Ada Lovelace' });
+    expectStatus(signup, 201, 'signup');
+    const { customer, accessToken, refreshToken, expiresIn } = signup.body;
+    assert.equal(customer.email.toLowerCase(), email.toLowerCase());
+    assert.equal(customer.name, 'Ada Lovelace');
+    assert.equal(customer.role, 'customer');
+    assert.equal(typeof customer.id, 'string');
+    assert.equal(typeof customer.preferences, 'object', show(signup));
+    assert.equal(typeof accessToken, 'string');
+    assert.equal(typeof refreshToken, 'string');
+    assert.equal(typeof expiresIn, 'number');
+    assert.ok(!('password' in customer) && !('passwordHash' in customer), 'no password in the answer');
+
+    const me = await sys.http.get('/v1/me', { token: accessToken });
+    expectStatus(me, 200, 'me');
+    assert.equal(me.body.id, customer.id);
+
+    const login = await sys.http.post('/v1/auth/login', { email, password: 'correct-horse-battery' });
+    expectStatus(login, 200, 'login');
+    assert.equal(typeof login.body.accessToken, 'string');
+    assert.equal(typeof login.body.refreshToken, 'string');
+    const me2 = await sys.http.get('/v1/me', { token: login.body.accessToken });
+    expectStatus(me2, 200, 'me with the login token');
+    assert.equal(me2.body.id, customer.id);
+  });
+
+  it('refuses a second sign-up with the same e-mail, whatever its case (409 email_taken)', async () => {
+    const email = uniqueEmail('dup');
+    expectStatus(await sys.http.post('/v1/auth/signup', { email, password: 'correct-horse-battery', name: 'A' }), 201);
+    expectProblem(await sys.http.post('/v1/auth/signup', { email, password: 'another-password-1', name: 'B' }), 409, 'email_taken');
+    expectProblem(await sys.http.post('/v1/auth/signup', { email: email.toUpperCase(), password: 'another-password-1', name: 'B' }), 409, 'email_taken');
+  });
+
+  it('refuses a password shorter than 10 characters (400)', async () => {
+    expectProblem(await sys.http.post('/v1/auth/signup', { email: uniqueEmail(), password: 'short', name: 'A' }), 400, 'validation_failed');
+  });
+
+  it('answers wrong password and unknown e-mail alike: 401 invalid_credentials', async () => {
+    const c = await sys.bank.signUp();
+    const wrong = await sys.http.post('/v1/auth/login', { email: c.email, password: 'not-the-password' });
+    const unknown = await sys.http.post('/v1/auth/login', { email: uniqueEmail('nobody'), password: 'not-the-password' });
+    expectProblem(wrong, 401, 'invalid_credentials');
+    expectProblem(unknown, 401, 'invalid_credentials');
+    assert.equal(wrong.body.title, unknown.body.title);
+    assert.equal(wrong.body.detail, unknown.body.detail);
+  });
+
+  it('rotates refresh tokens; a reused one is refused and revokes its family (the successor dies too)', async () => {
+    const c = await sys.bank.signUp();
+    const first = await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken });
+    expectStatus(first, 200, 'refresh');
+    const r1 = first.body.refreshToken as string;
+    assert.notEqual(r1, c.refreshToken, 'the refresh token rotates');
+    const me = await sys.http.get('/v1/me', { token: first.body.accessToken });
+    expectStatus(me, 200, 'me with the refreshed access token');
+    assert.equal(me.body.id, c.id);
+
+    // The successor works once (and rotates again).
+    const second = await sys.http.post('/v1/auth/refresh', { refreshToken: r1 });
+    expectStatus(second, 200, 'refresh with the successor');
+    const r2 = second.body.refreshToken as string;
+    assert.notEqual(r2, r1);
+
+    // Reuse of an already-rotated token: refused…
+    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: r1 }), 401, undefined, 'reused refresh token');
+    // …and its live successor is dead too.
+    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: r2 }), 401, undefined, 'successor after reuse');
+  });
+
+  it('refuses the original refresh token reused right after the first rotation, and its successor', async () => {
+    const c = await sys.bank.signUp();
+    const first = await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken });
+    expectStatus(first, 200, 'refresh');
+    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }), 401, undefined, 'reused');
+    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken }), 401, undefined, 'successor');
+  });
+
+  it('refuses an unknown refresh token (401)', async () => {
+    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: 'no-such-token-0123456789' }), 401);
+  });
+
+  it('logs out: the refresh token is dead afterwards', async () => {
+    const c = await sys.bank.signUp();
+    const out = await sys.http.post('/v1/auth/logout', { refreshToken: c.refreshToken }, { token: c.accessToken });
+    expectStatus(out, 204, 'logout');
+    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }), 401, undefined, 'refresh after logout');
+  });
+
+  it('updates the profile name and preferences (PATCH /v1/me)', async () => {
+    const c = await sys.bank.signUp();
+    const res = await c.http.patch('/v1/me', { name: 'Grace Hopper', preferences: { email: false, sms: true } });
+    expectStatus(res, 200, 'patch me');
+    assert.equal(res.body.name, 'Grace Hopper');
+    assert.equal(res.body.preferences.email, false);
+    assert.equal(res.body.preferences.sms, true);
+    const me = await c.http.get('/v1/me');
+    assert.equal(me.body.name, 'Grace Hopper');
+    assert.equal(me.body.preferences.sms, true);
+  });
+
+  it('lets the development admin log in with role admin', async () => {
+    const admin = await sys.bank.adminLogin();
+    const me = await admin.http.get('/v1/me');
+    expectStatus(me, 200, 'admin me');
+    assert.equal(me.body.role, 'admin');
+  });
+});

@@ -1,0 +1,111 @@
+/** The exchange's own HTTP API, under /exchange (see contract.ts). */
+import { T, isValid, sleep, validationErrors, type BaseContext } from '@simplebank/chassis';
+import { marketDataContract } from '@simplebank/market-data/contract';
+import { MoneyFormatError, parseMoney, parseQuantity } from '@simplebank/money';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { EXCHANGE_BASE_PATH, ExchangeSettings, PlaceExchangeOrder } from './contract.ts';
+import { mulberry32 } from './domain/prng.ts';
+import { failsWith, parseFailureRate } from './domain/rules.ts';
+import { exchangeSettings } from './settings.ts';
+import { cancelOrder, findByClientOrderId, getOrder, getSettings, placeOrder, toExchangeOrder, toExchangeSettings, updateSettings, type SimulationSettings } from './store.ts';
+
+/** Seed of the failure simulation: repeatable runs. */
+const FAILURE_SEED = 20261122;
+
+const SettingsUpdate = T.Object(
+  {
+    open: T.Optional(T.Boolean()),
+    latencyMs: T.Optional(ExchangeSettings.properties.latencyMs),
+    failureRate: T.Optional(T.Union([T.Number({ minimum: 0, maximum: 1 }), T.String({ maxLength: 20 })])),
+    fillDelayMs: T.Optional(ExchangeSettings.properties.fillDelayMs),
+  },
+  { additionalProperties: false },
+);
+
+function problem(reply: FastifyReply, status: number, code: string, message: string, errors?: Array<{ path: string; message: string }>) {
+  return reply.code(status).type('application/json').send({ status, code, message, ...(errors ? { errors } : {}) });
+}
+
+export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
+  const draw = mulberry32(FAILURE_SEED);
+  const initialDelay = () => exchangeSettings.value.EXCHANGE_FILL_DELAY_MS;
+
+  /** The slow and failing simulation, before anything is done: true when the request must fail. */
+  async function simulate(reply: FastifyReply): Promise<SimulationSettings | undefined> {
+    const settings = await getSettings(ctx.db, initialDelay());
+    if (settings.latencyMs > 0) await sleep(settings.latencyMs);
+    if (settings.failureRatePpm > 0 && failsWith(draw(), settings.failureRatePpm)) {
+      problem(reply, 503, 'exchange_unavailable', 'The exchange is unavailable (simulated failure)');
+      return undefined;
+    }
+    return settings;
+  }
+
+  app.post(`${EXCHANGE_BASE_PATH}/orders`, async (req, reply) => {
+    if (!(await simulate(reply))) return reply;
+    const body = req.body;
+    if (!isValid(PlaceExchangeOrder, body)) return problem(reply, 400, 'validation_failed', 'Invalid order', validationErrors(PlaceExchangeOrder, body));
+    let quantity: bigint;
+    let limit: bigint;
+    try {
+      quantity = parseQuantity(body.quantity);
+      limit = parseMoney(body.limitPrice);
+    } catch (err) {
+      if (err instanceof MoneyFormatError) return problem(reply, 400, 'validation_failed', err.message);
+      throw err;
+    }
+    if (quantity <= 0n) return problem(reply, 400, 'validation_failed', 'Quantity must be positive', [{ path: '/quantity', message: 'must be positive' }]);
+    if (limit <= 0n) return problem(reply, 400, 'validation_failed', 'Limit price must be positive', [{ path: '/limitPrice', message: 'must be positive' }]);
+
+    const existing = await findByClientOrderId(ctx.db, body.clientOrderId);
+    if (existing) return reply.code(200).send(toExchangeOrder(existing));
+    // Only listed instruments trade here: an unknown one is refused (nothing is accepted).
+    let listed: boolean;
+    try {
+      listed = (await ctx.call(marketDataContract, 'getPrices', { assetIds: [body.assetId] }, { timeoutMs: 2000 })).items.length > 0;
+    } catch (err) {
+      ctx.log.warn({ err }, 'market-data unavailable at placement');
+      return problem(reply, 503, 'exchange_unavailable', 'Prices are unavailable');
+    }
+    if (!listed) return problem(reply, 422, 'unknown_asset', `${body.assetId} is not traded here`);
+    const { created, order } = await placeOrder(ctx.db, { clientOrderId: body.clientOrderId, assetId: body.assetId, side: body.side, quantity, limit });
+    return reply.code(created ? 201 : 200).send(toExchangeOrder(order));
+  });
+
+  app.get<{ Params: { id: string } }>(`${EXCHANGE_BASE_PATH}/orders/:id`, async (req, reply) => {
+    if (!(await simulate(reply))) return reply;
+    const order = await getOrder(ctx.db, req.params.id);
+    if (!order) return problem(reply, 404, 'not_found', 'No such order');
+    return reply.send(toExchangeOrder(order));
+  });
+
+  app.post<{ Params: { id: string } }>(`${EXCHANGE_BASE_PATH}/orders/:id/cancel`, async (req, reply) => {
+    if (!(await simulate(reply))) return reply;
+    const canceled = await cancelOrder(ctx.db, req.params.id);
+    if (canceled) return reply.send(toExchangeOrder(canceled));
+    const order = await getOrder(ctx.db, req.params.id);
+    if (!order) return problem(reply, 404, 'not_found', 'No such order');
+    // Already canceled: the same answer again. Filled (or rejected): too late, 409 with the order.
+    return reply.code(order.status === 'canceled' ? 200 : 409).send(toExchangeOrder(order));
+  });
+
+  app.get(`${EXCHANGE_BASE_PATH}/settings`, async () => toExchangeSettings(await getSettings(ctx.db, initialDelay())));
+
+  app.put(`${EXCHANGE_BASE_PATH}/settings`, async (req, reply) => {
+    const body = req.body ?? {};
+    if (!isValid(SettingsUpdate, body)) return problem(reply, 400, 'validation_failed', 'Invalid settings', validationErrors(SettingsUpdate, body));
+    let failureRatePpm: number | undefined;
+    if (body.failureRate !== undefined) {
+      failureRatePpm = parseFailureRate(body.failureRate);
+      if (failureRatePpm === undefined) return problem(reply, 400, 'validation_failed', 'failureRate must be between 0 and 1', [{ path: '/failureRate', message: 'must be a number or decimal string from 0 to 1' }]);
+    }
+    const updated = await updateSettings(ctx.db, initialDelay(), {
+      ...(body.open !== undefined ? { open: body.open } : {}),
+      ...(body.latencyMs !== undefined ? { latencyMs: body.latencyMs } : {}),
+      ...(failureRatePpm !== undefined ? { failureRatePpm } : {}),
+      ...(body.fillDelayMs !== undefined ? { fillDelayMs: body.fillDelayMs } : {}),
+    });
+    ctx.log.info({ settings: toExchangeSettings(updated) }, 'exchange settings changed');
+    return reply.send(toExchangeSettings(updated));
+  });
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { sleep, type Consumer } from '@simplebank/chassis';
+import { eventually, startTestSystem, stubService, type TestSystem } from '@simplebank/chassis/testing';
+import { marketDataContract } from '@simplebank/market-data/contract';
+import { exchangeService } from '../src/service.ts';
+
+/** market-data stubbed: the current prices, changed by the tests. */
+const prices = new Map<string, string>([['AAPL', '100.00'], ['VOD', '9.00']]);
+
+describe('the simulated exchange', () => {
+  let system: TestSystem;
+  let stub: Consumer;
+  let base: string;
+
+  async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${base}${path}`, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: await res.json() };
+  }
+  const order = (o: Partial<{ clientOrderId: string; assetId: string; side: string; quantity: string; limitPrice: string }> = {}) => ({
+    clientOrderId: randomUUID(), assetId: 'AAPL', side: 'buy', quantity: '10', limitPrice: '105.00', ...o,
+  });
+  const place = (o = order()) => http('POST', '/exchange/orders', o);
+  const get = (id: string) => http('GET', `/exchange/orders/${id}`);
+
+  before(async () => {
+    system = await startTestSystem([exchangeService]);
+    stub = await stubService(system.transport, marketDataContract, {
+      getPrices: (req) => ({ items: (req.assetIds ?? [...prices.keys()]).filter((id) => prices.has(id)).map((assetId) => ({ assetId, price: prices.get(assetId)!, at: new Date().toISOString() })) }),
+    });
+    base = system.runtime.address;
+  });
+  after(async () => {
+    await stub.cancel();
+    await system.stop({ drop: true });
+  });
+  beforeEach(async () => {
+    prices.set('AAPL', '100.00');
+    const reset = await http('PUT', '/exchange/settings', { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
+    assert.equal(reset.status, 200);
+  });
+
+  it('accepts an order open, then fills it in full at the current price within the limit', async () => {
+    const placed = await place(order({ quantity: '2.5', limitPrice: '105.00' }));
+    assert.equal(placed.status, 201);
+    assert.equal(placed.body.status, 'open');
+    assert.equal(placed.body.fillPrice, null);
+    prices.set('AAPL', '101.37');
+    const filled = await eventually(async () => {
+      const o = await get(placed.body.id);
+      return o.body.status === 'filled' ? o.body : undefined;
+    });
+    assert.equal(filled.fillPrice, '101.37');
+    assert.equal(filled.quantity, '2.5');
+    assert.ok(!Number.isNaN(Date.parse(filled.filledAt)));
+  });
+
+  it('leaves an order outside its limit open (buy above, sell below the limit)', async () => {
+    const buy = await place(order({ limitPrice: '99.99' }));
+    const sell = await place(order({ side: 'sell', limitPrice: '100.01' }));
+    // A later order within the limit fills: the fill worker has seen the first two by then.
+    const later = await place(order({ side: 'sell', limitPrice: '100.00' }));
+    await eventually(async () => (await get(later.body.id)).body.status === 'filled');
+    assert.equal((await get(buy.body.id)).body.status, 'open');
+    assert.equal((await get(sell.body.id)).body.status, 'open');
+    // At a price within its limit, the buy fills.
+    prices.set('AAPL', '99.99');
+    await eventually(async () => (await get(buy.body.id)).body.status === 'filled');
+    assert.equal((await get(buy.body.id)).body.fillPrice, '99.99');
+    assert.equal((await get(sell.body.id)).body.status, 'open');
+  });
+
+  it('closed, accepts orders and fills none until open again', async () => {
+    assert.equal((await http('PUT', '/exchange/settings', { open: false })).body.open, false);
+    const placed = await place();
+    assert.equal(placed.status, 201);
+    assert.equal(placed.body.status, 'open');
+    await sleep(400); // several fill rounds past the 50 ms delay
+    assert.equal((await get(placed.body.id)).body.status, 'open');
+    await http('PUT', '/exchange/settings', { open: true });
+    await eventually(async () => (await get(placed.body.id)).body.status === 'filled');
+  });
+
+  it('is idempotent on clientOrderId: the same id answers the existing order', async () => {
+    await http('PUT', '/exchange/settings', { open: false });
+    const o = order();
+    const first = await place(o);
+    const again = await place(o);
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.id, first.body.id);
+    assert.deepEqual(again.body, first.body);
+  });
+
+  it('cancels an open order; a filled one answers 409 with the order', async () => {
+    await http('PUT', '/exchange/settings', { open: false });
+    const open = await place();
+    const canceled = await http('POST', `/exchange/orders/${open.body.id}/cancel`);
+    assert.equal(canceled.status, 200);
+    assert.equal(canceled.body.status, 'canceled');
+    assert.equal((await http('POST', `/exchange/orders/${open.body.id}/cancel`)).body.status, 'canceled');
+    await http('PUT', '/exchange/settings', { open: true });
+    const toFill = await place();
+    await eventually(async () => (await get(toFill.body.id)).body.status === 'filled');
+    // The canceled one never fills.
+    assert.equal((await get(open.body.id)).body.status, 'canceled');
+    const late = await http('POST', `/exchange/orders/${toFill.body.id}/cancel`);
+    assert.equal(late.status, 409);
+    assert.equal(late.body.status, 'filled');
+    assert.equal(late.body.fillPrice, '100.00');
+    assert.equal((await http('POST', '/exchange/orders/nope/cancel')).status, 404);
+    assert.equal((await get('nope')).status, 404);
+  });
+
+  it('changes its settings by any subset, and refuses bad ones', async () => {
+    const initial = await http('GET', '/exchange/settings');
+    assert.deepEqual(initial.body, { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
+    assert.deepEqual((await http('PUT', '/exchange/settings', { failureRate: '0.25' })).body, { open: true, latencyMs: 0, failureRate: 0.25, fillDelayMs: 50 });
+    assert.deepEqual((await http('PUT', '/exchange/settings', { latencyMs: 10, open: false })).body, { open: false, latencyMs: 10, failureRate: 0.25, fillDelayMs: 50 });
+    for (const bad of [{ failureRate: 2 }, { failureRate: '1.5' }, { latencyMs: -1 }, { fillDelayMs: 'x' }, { colour: 'red' }]) {
+      assert.equal((await http('PUT', '/exchange/settings', bad)).status, 400, JSON.stringify(bad));
+    }
+    assert.deepEqual((await http('GET', '/exchange/settings')).body, { open: false, latencyMs: 10, failureRate: 0.25, fillDelayMs: 50 });
+  });
+
+  it('with failureRate 1, every order request fails with 503 and nothing is accepted', async () => {
+    await http('PUT', '/exchange/settings', { open: false });
+    const existing = await place();
+    await http('PUT', '/exchange/settings', { failureRate: 1 });
+    const o = order();
+    for (let i = 0; i < 5; i++) assert.equal((await place(o)).status, 503);
+    assert.equal((await get(existing.body.id)).status, 503);
+    assert.equal((await http('POST', `/exchange/orders/${existing.body.id}/cancel`)).status, 503);
+    await http('PUT', '/exchange/settings', { failureRate: 0 });
+    assert.equal((await place(o)).status, 201, 'the failed requests created nothing');
+    assert.equal((await get(existing.body.id)).body.status, 'open', 'the failed cancel changed nothing');
+  });
+
+  it('refuses bad input with 400, and an unknown asset with 422', async () => {
+    for (const bad of [
+      { ...order(), quantity: 10 },
+      { ...order(), quantity: '0' },
+      { ...order(), limitPrice: '100.5' },
+      { ...order(), limitPrice: '0.00' },
+      { ...order(), side: 'short' },
+      { ...order(), extra: true },
+      { assetId: 'AAPL' },
+    ]) {
+      assert.equal((await place(bad as never)).status, 400, JSON.stringify(bad));
+    }
+    const unknown = await place(order({ assetId: 'NOPE' }));
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.body.code, 'unknown_asset');
+  });
+});

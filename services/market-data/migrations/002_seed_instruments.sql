@@ -1,0 +1,25 @@
+-- The starting instruments (idempotent: a repeated seed changes nothing).
+INSERT INTO assets (id, name, type, price_cents) VALUES
+  ('BHP',   'BHP Group',                          'stock',  4512),
+  ('GOOGL', 'Alphabet',                           'stock', 17325),
+  ('ABC',   'ABC Company',                        'stock',  1050),
+  ('AAPL',  'Apple',                              'stock', 22950),
+  ('MSFT',  'Microsoft',                          'stock', 41570),
+  ('AMZN',  'Amazon',                             'stock', 18620),
+  ('TSLA',  'Tesla',                              'stock', 24810),
+  ('VOD',   'Vodafone',                           'stock',   912),
+  ('NVDA',  'NVIDIA',                             'stock', 12134),
+  ('META',  'Meta Platforms',                     'stock', 52380),
+  ('JPM',   'JPMorgan Chase',                     'stock', 21245),
+  ('V',     'Visa',                               'stock', 28760),
+  ('KO',    'Coca-Cola',                          'stock',  6318),
+  ('PEP',   'PepsiCo',                            'stock', 16542),
+  ('NFLX',  'Netflix',                            'stock', 68910),
+  ('IBM',   'IBM',                                'stock', 20875),
+  ('ORCL',  'Oracle',                             'stock', 14260),
+  ('INTC',  'Intel',                              'stock',  2215),
+  ('VTSAX', 'Vanguard Total Stock Market Index Fund', 'fund', 13580),
+  ('FXAIX', 'Fidelity 500 Index Fund',            'fund',  19845),
+  ('SPY',   'SPDR S&P 500 ETF Trust',             'etf',   56720),
+  ('QQQ',   'Invesco QQQ Trust',                  'etf',   48115)
+ON CONFLICT (id) DO NOTHING;

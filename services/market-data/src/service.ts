@@ -1,0 +1,71 @@
+/** market-data: instruments and their prices (a seeded random walk; admins can pin a price). */
+import { ForbiddenError, NotFoundError, ValidationError, defineService, type Identity } from '@simplebank/chassis';
+import { parseMoney } from '@simplebank/money';
+import { marketDataContract } from './contract.ts';
+import { MIN_PRICE_CENTS } from './domain/walk.ts';
+import { priceFeed } from './price-feed.ts';
+import { marketDataSettings } from './settings.ts';
+import { getAsset, listPrices, publishPrice, searchAssets, setPrice, toAsset } from './store.ts';
+
+export { marketDataSettings } from './settings.ts';
+
+function requireAdmin(identity: Identity | undefined): void {
+  if (identity?.role !== 'admin' && identity?.role !== 'system') throw new ForbiddenError('Only an admin can pin or release a price');
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!id || encodeCursor(id) !== cursor) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
+  return id;
+}
+
+export const marketDataService = defineService({
+  contract: marketDataContract,
+  migrations: new URL('../migrations', import.meta.url),
+  settings: [marketDataSettings],
+  rpc: {
+    async getAsset(req, ctx) {
+      const row = await getAsset(ctx.db, req.assetId);
+      if (!row) throw new NotFoundError(`No asset ${req.assetId}`);
+      return toAsset(row);
+    },
+    async searchAssets(req, ctx) {
+      const limit = req.limit ?? 50;
+      const q = req.q?.trim();
+      const rows = await searchAssets(ctx.db, {
+        ...(q ? { q } : {}),
+        ...(req.type ? { type: req.type } : {}),
+        ...(req.cursor ? { after: decodeCursor(req.cursor) } : {}),
+        limit: limit + 1,
+      });
+      const items = rows.slice(0, limit).map(toAsset);
+      return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
+    },
+    async getPrices(req, ctx) {
+      const rows = await listPrices(ctx.db, req.assetIds);
+      return { items: rows.map((r) => ({ assetId: r.id, price: toAsset(r).price, at: r.updated_at.toISOString() })) };
+    },
+    async pinPrice(req, ctx) {
+      requireAdmin(ctx.identity);
+      const cents = parseMoney(req.price);
+      if (cents < MIN_PRICE_CENTS) throw new ValidationError('A price is at least 0.01', [{ path: '/price', message: 'must be at least 0.01' }]);
+      return ctx.transaction(async (tx) => {
+        const row = await setPrice(tx, req.assetId, cents, true);
+        if (!row) throw new NotFoundError(`No asset ${req.assetId}`);
+        await publishPrice(tx, row.id, cents);
+        return toAsset(row);
+      });
+    },
+    async unpinPrice(req, ctx) {
+      requireAdmin(ctx.identity);
+      const row = await setPrice(ctx.db, req.assetId, null, false);
+      if (!row) throw new NotFoundError(`No asset ${req.assetId}`);
+      return toAsset(row);
+    },
+  },
+  workers: [priceFeed],
+});

@@ -1,0 +1,86 @@
+/** market-data's SQL. Prices are bigint cents in the database, decimal strings at the edge. */
+import type { Queryable, Tx } from '@simplebank/chassis';
+import { formatMoney, type Cents } from '@simplebank/money';
+import { marketDataContract } from './contract.ts';
+
+export interface AssetRow {
+  id: string;
+  name: string;
+  type: 'stock' | 'fund' | 'etf';
+  currency: 'USD';
+  price_cents: string;
+  pinned: boolean;
+  updated_at: Date;
+  published_price_cents: string | null;
+  published_at: Date | null;
+}
+
+const COLUMNS = 'id, name, type, currency, price_cents, pinned, updated_at, published_price_cents, published_at';
+
+export function toAsset(row: AssetRow) {
+  return { id: row.id, name: row.name, type: row.type, currency: row.currency, price: formatMoney(BigInt(row.price_cents)), updatedAt: row.updated_at.toISOString() };
+}
+
+export async function getAsset(db: Queryable, id: string): Promise<AssetRow | undefined> {
+  const { rows } = await db.query<AssetRow & Record<string, unknown>>(`SELECT ${COLUMNS} FROM assets WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** Assets matching `q` (ticker or name, case-insensitive) and `type`, by ticker, after the cursor's ticker. */
+export async function searchAssets(db: Queryable, filter: { q?: string; type?: string; after?: string; limit: number }): Promise<AssetRow[]> {
+  const { rows } = await db.query<AssetRow & Record<string, unknown>>(
+    `SELECT ${COLUMNS} FROM assets
+      WHERE ($1::text IS NULL OR strpos(lower(id), lower($1)) > 0 OR strpos(lower(name), lower($1)) > 0)
+        AND ($2::text IS NULL OR type = $2)
+        AND ($3::text IS NULL OR id > $3)
+      ORDER BY id
+      LIMIT $4`,
+    [filter.q ?? null, filter.type ?? null, filter.after ?? null, filter.limit],
+  );
+  return rows;
+}
+
+export async function listPrices(db: Queryable, ids: readonly string[] | undefined): Promise<AssetRow[]> {
+  const { rows } = await db.query<AssetRow & Record<string, unknown>>(
+    `SELECT ${COLUMNS} FROM assets WHERE ($1::text[] IS NULL OR id = ANY($1::text[])) ORDER BY id`,
+    [ids ?? null],
+  );
+  return rows;
+}
+
+/** Sets the price (and whether it is pinned); undefined when there is no such asset. */
+export async function setPrice(tx: Queryable, id: string, priceCents: Cents | null, pinned: boolean): Promise<AssetRow | undefined> {
+  const { rows } = await tx.query<AssetRow & Record<string, unknown>>(
+    `UPDATE assets SET price_cents = coalesce($2::bigint, price_cents), pinned = $3,
+            updated_at = CASE WHEN $2::bigint IS NULL THEN updated_at ELSE clock_timestamp() END
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, priceCents === null ? null : priceCents.toString(), pinned],
+  );
+  return rows[0];
+}
+
+/** Unpinned assets, locked for this tick (a concurrent pin waits for it), by ticker. */
+export async function lockUnpinned(tx: Queryable): Promise<AssetRow[]> {
+  const { rows } = await tx.query<AssetRow & Record<string, unknown>>(`SELECT ${COLUMNS} FROM assets WHERE NOT pinned ORDER BY id FOR UPDATE`);
+  return rows;
+}
+
+export async function updatePrices(tx: Queryable, changes: ReadonlyArray<{ id: string; priceCents: Cents }>): Promise<void> {
+  if (changes.length === 0) return;
+  await tx.query(
+    `UPDATE assets AS a SET price_cents = v.price, updated_at = clock_timestamp()
+       FROM unnest($1::text[], $2::bigint[]) AS v(id, price) WHERE a.id = v.id`,
+    [changes.map((c) => c.id), changes.map((c) => c.priceCents.toString())],
+  );
+}
+
+/** Publishes PriceChanged for the asset's current price, and records it as published and in the history. */
+export async function publishPrice(tx: Tx, id: string, priceCents: Cents): Promise<void> {
+  const { rows } = await tx.query<{ at: Date }>(
+    `UPDATE assets SET published_price_cents = $2, published_at = clock_timestamp() WHERE id = $1 RETURNING published_at AS at`,
+    [id, priceCents.toString()],
+  );
+  const at = rows[0]!.at;
+  await tx.query('INSERT INTO price_history (asset_id, price_cents, at) VALUES ($1, $2, $3)', [id, priceCents.toString(), at]);
+  await tx.publish(marketDataContract.events.PriceChanged, { assetId: id, price: formatMoney(priceCents), at: at.toISOString() }, { key: id });
+}

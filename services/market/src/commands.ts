@@ -1,0 +1,48 @@
+/** The commands market accepts from orders: place an order on the exchange, and cancel it. */
+import { on, type MessageContext } from '@simplebank/chassis';
+import { parseMoney, parseQuantity } from '@simplebank/money';
+import { marketContract } from './contract.ts';
+import { insertCanceledJob, insertFailedJob, insertJob, lockJob, updateJob, type Origin } from './store.ts';
+import { wakeWorker } from './wake.ts';
+
+function originOf(ctx: MessageContext): Origin {
+  return { correlationId: ctx.envelope.correlationId, causationId: ctx.envelope.id, ...(ctx.identity ? { identity: ctx.identity } : {}) };
+}
+
+export const placeOrderOnExchange = on(marketContract.commands.PlaceOrderOnExchange, async (data, ctx) => {
+  const quantity = parseQuantity(data.quantity);
+  const limit = parseMoney(data.limitPrice);
+  const origin = originOf(ctx);
+  if (quantity <= 0n || limit <= 0n) {
+    // No exchange takes a zero quantity or price: refused here, once (a repeat finds the failed job).
+    if (await insertFailedJob(ctx.tx, data.orderId, 'exchange_rejected', origin)) {
+      await ctx.tx.publish(marketContract.events.OrderPlacementFailed, { orderId: data.orderId, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: data.orderId });
+    }
+    return;
+  }
+  const created = await insertJob(ctx.tx, { orderId: data.orderId, assetId: data.assetId, side: data.side, quantity, limit, placeBy: new Date(data.placeBy) }, origin);
+  if (created) ctx.tx.afterCommit(wakeWorker);
+  else ctx.log.info({ orderId: data.orderId }, 'placement job exists already; repeated command ignored');
+});
+
+export const cancelOrderOnExchange = on(marketContract.commands.CancelOrderOnExchange, async (data, ctx) => {
+  // Waits for a placement or poll in flight on this job (the worker holds the row while it talks to the exchange).
+  const job = await lockJob(ctx.tx, data.orderId);
+  const at = new Date().toISOString();
+  if (!job) {
+    await insertCanceledJob(ctx.tx, data.orderId, data.reason, originOf(ctx));
+    await ctx.tx.publish(marketContract.events.OrderCanceledOnExchange, { orderId: data.orderId, reason: data.reason, at }, { key: data.orderId });
+    return;
+  }
+  if (job.status === 'pending') {
+    // Not placed yet: never place it.
+    await updateJob(ctx.tx, job.order_id, { status: 'canceled', cancelReason: data.reason });
+    await ctx.tx.publish(marketContract.events.OrderCanceledOnExchange, { orderId: data.orderId, reason: data.reason, at }, { key: data.orderId });
+    return;
+  }
+  if (job.status === 'placed' && !job.cancel_reason) {
+    await updateJob(ctx.tx, job.order_id, { cancelReason: data.reason, nextAttemptAt: new Date() });
+    ctx.tx.afterCommit(wakeWorker);
+  }
+  // filled, canceled, failed, or a cancel already under way: nothing more to do.
+});

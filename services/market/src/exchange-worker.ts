@@ -1,0 +1,167 @@
+/**
+ * The exchange worker: places pending jobs (retrying with back-off until `placeBy`, behind a circuit
+ * breaker), follows placed ones until they fill, and cancels those asked to. Each job is handled in
+ * one transaction that holds its row while it talks to the exchange and publishes what happened
+ * (outbox): a crash loses nothing and publishes nothing twice (the client order id is our order
+ * id, so a placement repeated after a crash is the same order on the exchange).
+ */
+import { backoffDelay, inTransaction, type BaseContext, type Causation, type Tx, type Worker } from '@simplebank/chassis';
+import { formatMoney, formatQuantity, parseMoney } from '@simplebank/money';
+import { CircuitBreaker } from './circuit-breaker.ts';
+import { marketContract } from './contract.ts';
+import { ExchangeClient, type ExchangeAnswer, type ExchangeOrderView } from './exchange-client.ts';
+import { marketSettings } from './settings.ts';
+import { claimDueJob, dueJobs, updateJob, type JobRow } from './store.ts';
+import { onWake } from './wake.ts';
+
+const RETRY = { baseMs: 100, capMs: 5000 };
+const BATCH = 8;
+const IDLE_MS = 100;
+
+interface Deps {
+  client: ExchangeClient;
+  breaker: CircuitBreaker;
+  pollMs: number;
+}
+
+function causeOf(job: JobRow): Causation {
+  return { correlationId: job.correlation_id, ...(job.causation_id ? { causationId: job.causation_id } : {}), ...(job.identity ? { identity: job.identity } : {}) };
+}
+
+function later(ms: number): Date {
+  return new Date(Date.now() + ms);
+}
+
+/** Records the fill and publishes OrderFilledOnExchange; the caller holds the row of a job not yet filled. */
+async function markFilled(tx: Tx, job: JobRow, order: ExchangeOrderView): Promise<void> {
+  const fillPrice = order.fillPrice!;
+  const at = order.filledAt ?? new Date().toISOString();
+  await updateJob(tx, job.order_id, { status: 'filled', fillPriceCents: parseMoney(fillPrice), filledAt: new Date(at), lastError: null });
+  await tx.publish(
+    marketContract.events.OrderFilledOnExchange,
+    { orderId: job.order_id, exchangeOrderId: order.id, quantity: formatQuantity(BigInt(job.quantity_micros!)), fillPrice, at },
+    { key: job.order_id },
+  );
+}
+
+async function place(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+  const now = Date.now();
+  const placeBy = job.place_by!.getTime();
+  const giveUp = async () => {
+    await updateJob(tx, job.order_id, { status: 'failed', failureReason: 'exchange_unavailable' });
+    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_unavailable', at: new Date().toISOString() }, { key: job.order_id });
+  };
+  if (now > placeBy) return giveUp();
+  if (!deps.breaker.allow(now)) {
+    // The breaker is open: wait for it instead of hammering the exchange (but not past placeBy).
+    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(Math.min(deps.breaker.retryAt(now), placeBy + 1)) });
+  }
+  const attempts = job.attempts + 1;
+  const answer = await deps.client.placeOrder({
+    clientOrderId: job.order_id,
+    assetId: job.asset_id!,
+    side: job.side!,
+    quantity: formatQuantity(BigInt(job.quantity_micros!)),
+    limitPrice: formatMoney(BigInt(job.limit_price_cents!)),
+  });
+  if (answer.kind === 'unavailable') {
+    deps.breaker.failure(Date.now());
+    const next = Math.min(Date.now() + backoffDelay(attempts, RETRY), placeBy + 1);
+    return updateJob(tx, job.order_id, { attempts, nextAttemptAt: new Date(next), lastError: answer.reason });
+  }
+  deps.breaker.success();
+  if (answer.kind === 'refused') {
+    await updateJob(tx, job.order_id, { attempts, status: 'failed', failureReason: 'exchange_rejected', lastError: `HTTP ${answer.status}: ${JSON.stringify(answer.body ?? null).slice(0, 500)}` });
+    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: job.order_id });
+    return;
+  }
+  const order = answer.order;
+  await updateJob(tx, job.order_id, { attempts, status: 'placed', exchangeOrderId: order.id, nextAttemptAt: later(deps.pollMs), lastError: null });
+  await tx.publish(marketContract.events.OrderPlacedOnExchange, { orderId: job.order_id, exchangeOrderId: order.id, at: new Date().toISOString() }, { key: job.order_id });
+  // A repeated placement (after a crash) may find the order filled already.
+  if (order.status === 'filled' && order.fillPrice) await markFilled(tx, job, order);
+}
+
+async function follow(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+  const now = Date.now();
+  if (!deps.breaker.allow(now)) return updateJob(tx, job.order_id, { nextAttemptAt: new Date(deps.breaker.retryAt(now)) });
+  const exchangeOrderId = job.exchange_order_id!;
+  const canceling = job.cancel_reason !== null;
+  const answer: ExchangeAnswer = canceling ? await deps.client.cancelOrder(exchangeOrderId) : await deps.client.getOrder(exchangeOrderId);
+  if (answer.kind !== 'ok') {
+    if (answer.kind === 'unavailable') deps.breaker.failure(Date.now());
+    else deps.breaker.success();
+    const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
+    if (canceling) {
+      const cancelAttempts = job.cancel_attempts + 1;
+      return updateJob(tx, job.order_id, { cancelAttempts, nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(cancelAttempts, RETRY))), lastError: reason });
+    }
+    return updateJob(tx, job.order_id, { nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(job.attempts, RETRY))), lastError: reason });
+  }
+  deps.breaker.success();
+  const order = answer.order;
+  if (order.status === 'filled' && order.fillPrice) return markFilled(tx, job, order);
+  if (canceling && (order.status === 'canceled' || order.status === 'rejected')) {
+    await updateJob(tx, job.order_id, { status: 'canceled', lastError: null });
+    await tx.publish(marketContract.events.OrderCanceledOnExchange, { orderId: job.order_id, reason: job.cancel_reason!, at: new Date().toISOString() }, { key: job.order_id });
+    return;
+  }
+  await updateJob(tx, job.order_id, { nextAttemptAt: later(deps.pollMs), lastError: null });
+}
+
+/** Handles one job if it is still due and free; each in its own transaction. */
+async function handleJob(ctx: BaseContext, candidate: JobRow, deps: Deps): Promise<void> {
+  await inTransaction(ctx.db, { service: ctx.service, cause: causeOf(candidate) }, async (tx) => {
+    const job = await claimDueJob(tx, candidate.order_id);
+    if (!job) return;
+    if (job.status === 'pending') await place(tx, job, deps);
+    else await follow(tx, job, deps);
+  });
+}
+
+/** One round: every due job (up to a batch), concurrently. Returns how many were due. */
+export async function runRound(ctx: BaseContext, deps: Deps): Promise<number> {
+  const due = await dueJobs(ctx.db, BATCH);
+  await Promise.all(due.map((job) => handleJob(ctx, job, deps).catch((err: unknown) => ctx.log.warn({ err, orderId: job.order_id }, 'exchange job failed; retried next round'))));
+  return due.length;
+}
+
+export const exchangeWorker: Worker = {
+  name: 'exchange-jobs',
+  start(ctx) {
+    const { EXCHANGE_URL, EXCHANGE_TIMEOUT_MS, EXCHANGE_POLL_MS } = marketSettings.value;
+    const deps: Deps = {
+      client: new ExchangeClient(() => (EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`).replace(/\/$/, ''), EXCHANGE_TIMEOUT_MS),
+      breaker: new CircuitBreaker(),
+      pollMs: EXCHANGE_POLL_MS,
+    };
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let wake: (() => void) | undefined;
+    const unsubscribe = onWake(() => wake?.());
+    const loop = async () => {
+      while (!stopped) {
+        let busy = 0;
+        try {
+          busy = await runRound(ctx, deps);
+        } catch (err) {
+          ctx.log.warn({ err }, 'exchange round failed');
+        }
+        if (stopped) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, busy > 0 ? 5 : Math.min(IDLE_MS, EXCHANGE_POLL_MS));
+        });
+        wake = undefined;
+        clearTimeout(timer);
+      }
+    };
+    const running = loop();
+    return async () => {
+      stopped = true;
+      unsubscribe();
+      wake?.();
+      await running;
+    };
+  },
+};

@@ -1,0 +1,79 @@
+/**
+ * Access tokens: HS256 JWTs (jose), `sub` = customer id, `role`, a unique `jti`, valid
+ * ACCESS_TOKEN_TTL_SECONDS (15 minutes). Refresh tokens are the customers service's sessions.
+ * `authenticate` refuses a missing, malformed, forged or expired token with 401; `requireAdmin`
+ * refuses a customer with 403.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpProblem } from './problem.ts';
+import { stateOf } from './request-context.ts';
+
+export const ISSUER = 'simplebank';
+export const AUDIENCE = 'simplebank-api';
+
+export interface TokenIssuer {
+  issue(customerId: string, role: 'customer' | 'admin'): Promise<{ accessToken: string; expiresIn: number }>;
+  verify(token: string): Promise<{ customerId: string; role: 'customer' | 'admin' }>;
+}
+
+export function tokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async issue(customerId, role) {
+      const accessToken = await new SignJWT({ role })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(customerId)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+        .sign(key);
+      return { accessToken, expiresIn: ttlSeconds };
+    },
+    async verify(token) {
+      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'exp', 'jti'] });
+      const role = payload.role;
+      if (typeof payload.sub !== 'string' || !payload.sub || (role !== 'customer' && role !== 'admin')) throw new Error('token claims are not ours');
+      return { customerId: payload.sub, role };
+    },
+  };
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
+
+function unauthorized(message: string): HttpProblem {
+  return new HttpProblem(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer realm="simplebank"' });
+}
+
+/** preHandler: a valid access token, or 401. Sets the request's identity. */
+export function authenticate(tokens: TokenIssuer) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization;
+    if (!header) throw unauthorized('An access token is required: Authorization: Bearer <accessToken>');
+    const m = BEARER.exec(header.trim());
+    if (!m) throw unauthorized('The Authorization header must be "Bearer <accessToken>"');
+    let who: { customerId: string; role: 'customer' | 'admin' };
+    try {
+      who = await tokens.verify(m[1]!);
+    } catch (err) {
+      const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
+      throw unauthorized(expired ? 'The access token has expired: refresh it' : 'The access token is not valid');
+    }
+    stateOf(request).identity = who;
+  };
+}
+
+/** preHandler after `authenticate`: role admin, or 403. */
+export async function requireAdmin(request: FastifyRequest): Promise<void> {
+  if (stateOf(request).identity?.role !== 'admin') throw new HttpProblem(403, 'forbidden', 'This needs the admin role');
+}
+
+/** The authenticated customer (after `authenticate`). */
+export function who(request: FastifyRequest): { customerId: string; role: 'customer' | 'admin' | 'system' } {
+  const identity = stateOf(request).identity;
+  if (!identity) throw unauthorized('An access token is required');
+  return identity;
+}

@@ -1,0 +1,140 @@
+/**
+ * The public API's schemas: what validates requests and what the OpenAPI document shows, one
+ * definition each. Money, quantities and prices come from @simplebank/money; the public API also
+ * refuses zero where it makes no sense (an amount, a quantity, a price).
+ */
+import { T, type TSchema } from '@simplebank/chassis';
+import { AmountString, MoneyString, PriceString, QuantityString, RateString } from '@simplebank/money';
+
+const NOT_ZERO = '(?!0+(?:\\.0+)?$)';
+function positive(schema: { pattern?: string; description?: string; examples?: unknown }, description: string) {
+  const pattern = schema.pattern!;
+  return T.String({ pattern: `^${NOT_ZERO}${pattern.replace(/^\^/, '')}`, description, examples: schema.examples as string[] });
+}
+
+/** A positive amount of money with exactly two decimals ("250.00"). */
+export const PositiveAmount = positive(AmountString, 'A positive amount of money: a decimal string with exactly two decimals, e.g. "250.00"');
+/** A positive quantity with up to six decimals ("10", "0.125"). */
+export const PositiveQuantity = positive(QuantityString, 'A positive quantity: a decimal string with up to six decimals, e.g. "10" or "0.125"');
+/** A positive price with exactly two decimals. */
+export const PositivePrice = positive(PriceString, 'A positive price: a decimal string with exactly two decimals, e.g. "101.25"');
+export { AmountString, MoneyString, PriceString, QuantityString, RateString };
+
+export const Id = T.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$', description: 'An opaque id' });
+export const DateTime = T.String({ format: 'date-time', description: 'ISO 8601 UTC, milliseconds' });
+export const Strict = { additionalProperties: false } as const;
+
+export const FieldError = T.Object({ path: T.String(), message: T.String() });
+export const Problem = T.Object(
+  {
+    type: T.String({ description: 'A URI naming the kind of problem' }),
+    title: T.String(),
+    status: T.Integer(),
+    detail: T.String(),
+    instance: T.String({ description: 'The request path' }),
+    code: T.String({ description: 'A stable machine-readable code, e.g. validation_failed, not_found, insufficient_funds' }),
+    requestId: T.Optional(T.String()),
+    errors: T.Optional(T.Array(FieldError, { description: 'Field errors of a validation failure' })),
+  },
+  { $id: 'Problem', title: 'Problem details (RFC 9457)' },
+);
+
+/** `{items, nextCursor}`: newest first; nextCursor null on the last page. */
+export function Page<S extends TSchema>(item: S) {
+  return T.Object({ items: T.Array(item), nextCursor: T.Union([T.String(), T.Null()]) });
+}
+export const PageQuery = {
+  limit: T.Optional(T.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (1–200, default 50)' })),
+  cursor: T.Optional(T.String({ minLength: 1, maxLength: 500, description: 'Opaque cursor from the previous page' })),
+};
+
+export const Role = T.Union([T.Literal('customer'), T.Literal('admin')]);
+export const Preferences = T.Object({ email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() });
+export const Customer = T.Object({ id: T.String(), email: T.String(), name: T.String(), role: Role, preferences: Preferences, createdAt: DateTime });
+export const Tokens = T.Object({
+  accessToken: T.String({ description: 'A JWT, valid 15 minutes: send it as `Authorization: Bearer <accessToken>`' }),
+  refreshToken: T.String({ description: 'Opaque, valid 7 days; rotates on every use' }),
+  expiresIn: T.Integer({ description: 'Seconds the access token is valid' }),
+});
+
+export const Cash = T.Object({ available: MoneyString, reserved: MoneyString });
+export const Account = T.Object({
+  id: T.String(),
+  name: T.String(),
+  currency: T.Literal('USD'),
+  status: T.Union([T.Literal('open'), T.Literal('closed')]),
+  cash: Cash,
+  createdAt: DateTime,
+});
+
+export const PaymentMethod = T.Union([T.Literal('card'), T.Literal('bank_transfer')]);
+export const Payment = T.Object({
+  id: T.String(),
+  accountId: T.String(),
+  kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal')]),
+  method: PaymentMethod,
+  amount: AmountString,
+  status: T.Union([T.Literal('pending'), T.Literal('completed'), T.Literal('failed')]),
+  reason: T.Optional(T.String()),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+export const LedgerEntry = T.Object({
+  id: T.String(),
+  at: DateTime,
+  kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal'), T.Literal('reservation'), T.Literal('release'), T.Literal('fee'), T.Literal('fee_refund'), T.Literal('trade')]),
+  asset: T.String({ description: '"USD" or a ticker' }),
+  amount: T.Optional(MoneyString),
+  quantity: T.Optional(T.String()),
+  book: T.Union([T.Literal('available'), T.Literal('reserved')]),
+  orderId: T.Optional(T.String()),
+  paymentId: T.Optional(T.String()),
+});
+
+export const Holdings = T.Object({
+  accountId: T.String(),
+  asOf: DateTime,
+  valuation: T.Union([T.Literal('live'), T.Literal('stale'), T.Literal('unavailable')]),
+  cash: Cash,
+  positions: T.Array(
+    T.Object({
+      assetId: T.String(),
+      quantity: T.String(),
+      reservedQuantity: T.String(),
+      averageCost: PriceString,
+      price: T.Optional(PriceString),
+      value: T.Optional(MoneyString),
+    }),
+  ),
+  totalValue: T.Optional(MoneyString),
+});
+
+export const AssetType = T.Union([T.Literal('stock'), T.Literal('fund'), T.Literal('etf')]);
+export const Asset = T.Object({ id: T.String(), name: T.String(), type: AssetType, currency: T.Literal('USD'), price: PriceString, updatedAt: DateTime });
+export const Quote = T.Object({ assetId: T.String(), price: PriceString, at: DateTime });
+
+export const Side = T.Union([T.Literal('buy'), T.Literal('sell')]);
+export const OrderStatus = T.Union([
+  T.Literal('pending'), T.Literal('placed'), T.Literal('filled'), T.Literal('rejected'), T.Literal('failed'), T.Literal('canceled'), T.Literal('expired'),
+]);
+export const Order = T.Object({
+  id: T.String(),
+  accountId: T.String(),
+  assetId: T.String(),
+  side: Side,
+  quantity: QuantityString,
+  type: T.Literal('market'),
+  status: OrderStatus,
+  quotePrice: PriceString,
+  limitPrice: PriceString,
+  fee: AmountString,
+  fillPrice: T.Union([PriceString, T.Null()]),
+  reason: T.Union([T.String(), T.Null()]),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  history: T.Array(T.Object({ status: OrderStatus, at: DateTime, reason: T.Optional(T.String()) })),
+});
+
+export const FeeSchedule = T.Object({ minimum: AmountString, rate: RateString, effectiveFrom: DateTime });
+export const Notification = T.Object({ id: T.String(), kind: T.String(), title: T.String(), body: T.String(), at: DateTime, read: T.Boolean() });

@@ -1,0 +1,37 @@
+/** GET and PATCH /v1/me: the authenticated customer's profile. */
+import { T, type Static } from '@simplebank/chassis';
+import { customersContract } from '@simplebank/customers/contract';
+import type { FastifyInstance } from 'fastify';
+import { who } from '../http/auth.ts';
+import { problems } from '../http/openapi.ts';
+import { callFor } from '../http/request-context.ts';
+import { Customer, Strict } from '../http/schemas.ts';
+import { bearer, type Deps } from './deps.ts';
+
+const PatchMe = T.Object(
+  {
+    name: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
+    preferences: T.Optional(T.Object({ email: T.Optional(T.Boolean()), sms: T.Optional(T.Boolean()), push: T.Optional(T.Boolean()) }, Strict)),
+  },
+  Strict,
+);
+
+export async function meRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  const { ctx } = deps;
+  const tags = ['profile'];
+  app.get('/me', { preHandler: deps.authed, schema: { tags, summary: 'Your profile', security: bearer, response: { 200: Customer, ...problems(401) } } }, async (request) => {
+    return callFor(ctx, request)(customersContract, 'getCustomer', { customerId: who(request).customerId });
+  });
+  app.patch<{ Body: Static<typeof PatchMe> }>(
+    '/me',
+    { preHandler: deps.authed, schema: { tags, summary: 'Change your name or notification preferences', security: bearer, body: PatchMe, response: { 200: Customer, ...problems(401) } } },
+    async (request) => {
+      const { name, preferences } = request.body;
+      return callFor(ctx, request)(customersContract, 'updateProfile', {
+        customerId: who(request).customerId,
+        ...(name !== undefined ? { name } : {}),
+        ...(preferences !== undefined ? { preferences } : {}),
+      });
+    },
+  );
+}

@@ -1,0 +1,29 @@
+/** GET /v1/notifications, POST /v1/notifications/{id}/read. */
+import { T, type Static } from '@simplebank/chassis';
+import { notificationsContract } from '@simplebank/notifications/contract';
+import type { FastifyInstance } from 'fastify';
+import { problems } from '../http/openapi.ts';
+import { pageOf } from '../http/pagination.ts';
+import { callFor } from '../http/request-context.ts';
+import { Id, Notification, Page, PageQuery, Strict } from '../http/schemas.ts';
+import { bearer, type Deps } from './deps.ts';
+
+const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
+const NotificationParams = T.Object({ id: Id }, Strict);
+
+export async function notificationRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  const tags = ['notifications'];
+  app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
+    '/notifications',
+    { preHandler: deps.authed, schema: { tags, summary: 'Your notifications, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Notification), ...problems(401) } } },
+    async (request) => callFor(deps.ctx, request)(notificationsContract, 'listNotifications', pageOf(request.query)),
+  );
+  app.post<{ Params: Static<typeof NotificationParams> }>(
+    '/notifications/:id/read',
+    { preHandler: deps.authed, schema: { tags, summary: 'Mark a notification read', security: bearer, params: NotificationParams, response: { 204: T.Null({ description: 'Marked read' }), ...problems(401, 404) } } },
+    async (request, reply) => {
+      await callFor(deps.ctx, request)(notificationsContract, 'markRead', { notificationId: request.params.id });
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,56 @@
+/** Orders: POST /v1/orders (202 pending), list, get, cancel. */
+import { T, type Static } from '@simplebank/chassis';
+import { ordersContract } from '@simplebank/orders/contract';
+import type { FastifyInstance } from 'fastify';
+import { who } from '../http/auth.ts';
+import { IdempotencyKeyHeader, idempotencyKeyFor } from '../http/idempotency.ts';
+import { problems } from '../http/openapi.ts';
+import { pageOf } from '../http/pagination.ts';
+import { callFor } from '../http/request-context.ts';
+import { Id, Order, OrderStatus, Page, PageQuery, PositiveQuantity, Side, Strict } from '../http/schemas.ts';
+import { bearer, type Deps } from './deps.ts';
+
+const PlaceOrderBody = T.Object({ accountId: Id, assetId: Id, side: Side, quantity: PositiveQuantity }, Strict);
+const OrderQuery = T.Object({ accountId: T.Optional(Id), status: T.Optional(OrderStatus), ...PageQuery }, Strict);
+const OrderParams = T.Object({ orderId: Id }, Strict);
+const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h: the first answer again' })) });
+
+export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  const { ctx } = deps;
+  const tags = ['orders'];
+  app.post<{ Body: Static<typeof PlaceOrderBody> }>(
+    '/orders',
+    {
+      preHandler: deps.authed,
+      schema: { tags, summary: 'Place a market order (asynchronous)', security: bearer, headers: IdempotencyHeaders, body: PlaceOrderBody, response: { 202: Order, ...problems(401, 404, 409, 422) } },
+    },
+    async (request, reply) => {
+      const idempotencyKey = idempotencyKeyFor(request, who(request).customerId);
+      const order = await callFor(ctx, request)(ordersContract, 'placeOrder', request.body, { idempotencyKey });
+      reply.code(202).header('Location', `/v1/orders/${encodeURIComponent(order.id)}`);
+      return order;
+    },
+  );
+  app.get<{ Querystring: Static<typeof OrderQuery> }>(
+    '/orders',
+    { preHandler: deps.authed, schema: { tags, summary: 'Your orders, newest first', security: bearer, querystring: OrderQuery, response: { 200: Page(Order), ...problems(401) } } },
+    async (request) => {
+      const { accountId, status } = request.query;
+      return callFor(ctx, request)(ordersContract, 'listOrders', { ...(accountId ? { accountId } : {}), ...(status ? { status } : {}), ...pageOf(request.query) });
+    },
+  );
+  app.get<{ Params: Static<typeof OrderParams> }>(
+    '/orders/:orderId',
+    { preHandler: deps.authed, schema: { tags, summary: 'An order with its history', security: bearer, params: OrderParams, response: { 200: Order, ...problems(401, 404) } } },
+    async (request) => callFor(ctx, request)(ordersContract, 'getOrder', { orderId: request.params.orderId }),
+  );
+  app.post<{ Params: Static<typeof OrderParams> }>(
+    '/orders/:orderId/cancel',
+    { preHandler: deps.authed, schema: { tags, summary: 'Cancel an order (asynchronous)', security: bearer, params: OrderParams, response: { 202: Order, ...problems(401, 404, 409) } } },
+    async (request, reply) => {
+      const order = await callFor(ctx, request)(ordersContract, 'cancelOrder', { orderId: request.params.orderId });
+      reply.code(202).header('Location', `/v1/orders/${encodeURIComponent(order.id)}`);
+      return order;
+    },
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * gateway: the public HTTP API (`/v1`), with its OpenAPI document and interactive docs. No business
+ * logic: it validates, authenticates, authorizes by role, and calls the services with the request's
+ * identity, deadline and ids; every error is a problem details document.
+ */
+import { defineService, parseTraceparent, withContext, type BaseContext } from '@simplebank/chassis';
+import type { FastifyInstance } from 'fastify';
+import { gatewayContract } from './contract.ts';
+import { authenticate, requireAdmin, tokenIssuer } from './http/auth.ts';
+import { registerDocs, registerOpenApi } from './http/openapi.ts';
+import { handleError, handleNotFound, HttpProblem } from './http/problem.ts';
+import { rateLimiter } from './http/rate-limit.ts';
+import { deadlineProblem, startRequest, stateOf } from './http/request-context.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { assetRoutes } from './routes/assets.ts';
+import { authRoutes } from './routes/auth.ts';
+import type { Deps } from './routes/deps.ts';
+import { feeRoutes } from './routes/fees.ts';
+import { meRoutes } from './routes/me.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { orderRoutes } from './routes/orders.ts';
+import { gatewaySettings, jwtSecret } from './settings.ts';
+
+export const BODY_LIMIT = 64 * 1024;
+
+function parseJson(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return done(null, undefined);
+  try {
+    done(null, JSON.parse(text, (key, value) => {
+      if (key === '__proto__' || key === 'constructor') throw new SyntaxError(`Forbidden property name "${key}"`);
+      return value;
+    }));
+  } catch (err) {
+    done(new MalformedJson((err as Error).message));
+  }
+}
+
+class MalformedJson extends Error {
+  readonly statusCode = 400;
+  readonly code = 'FST_ERR_CTP_INVALID_JSON_BODY';
+}
+
+/** The public API as a Fastify plugin: /v1/* and /docs, encapsulated (its hooks and handlers apply there only). */
+export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise<void> {
+  const settings = gatewaySettings.value;
+  const secret = jwtSecret();
+  if (!settings.SIMPLEBANK_JWT_SECRET) ctx.log.warn('SIMPLEBANK_JWT_SECRET is not set: signing access tokens with the development key');
+  const tokens = tokenIssuer(secret, settings.ACCESS_TOKEN_TTL_SECONDS);
+  const limit = rateLimiter(settings.GATEWAY_RATE_LIMIT_PER_MINUTE);
+  const auth = authenticate(tokens);
+  const deps: Deps = {
+    ctx,
+    tokens,
+    anonymous: [limit],
+    authed: [auth, limit],
+    admin: [auth, requireAdmin, limit],
+    exchangeUrl: () => settings.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`,
+  };
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are plain JSON of what the handlers return (the response schemas document them).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(handleError);
+  // JSON bodies: an empty one is no body (POST …/cancel sent with a JSON content type), and
+  // prototype-polluting keys are refused.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
+  app.addHook('onRequest', startRequest(settings.GATEWAY_DEFAULT_DEADLINE_MS));
+  // The rest of the request runs in its logging context: every log line carries its request id.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const state = stateOf(request);
+    const trace = parseTraceparent(state.traceparent);
+    withContext({ service: 'gateway', requestId: state.requestId, correlationId: state.requestId, traceparent: state.traceparent, deadline: state.deadline, ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}) }, done);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    ctx.metrics.httpServerDuration.observe({ service: 'gateway', method: request.method, route, status_class: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
+    ctx.log.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request served');
+  });
+  app.addHook('onRequest', async (request) => {
+    const problem = deadlineProblem(request);
+    if (problem) throw new HttpProblem(400, 'validation_failed', problem, {}, [{ path: 'headers/x-deadline-ms', message: problem }]);
+  });
+
+  await registerOpenApi(app);
+  await app.register(
+    async (v1) => {
+      v1.setNotFoundHandler(handleNotFound);
+      await authRoutes(v1, deps);
+      await meRoutes(v1, deps);
+      await accountRoutes(v1, deps);
+      await assetRoutes(v1, deps);
+      await orderRoutes(v1, deps);
+      await feeRoutes(v1, deps);
+      await notificationRoutes(v1, deps);
+      await adminRoutes(v1, deps);
+      v1.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()));
+    },
+    { prefix: '/v1' },
+  );
+  await registerDocs(app);
+}
+
+export const gatewayService = defineService({
+  contract: gatewayContract,
+  settings: [gatewaySettings],
+  rpc: {},
+  http: async (app, ctx) => {
+    await app.register(async (scope) => publicApi(scope, ctx));
+  },
+});

@@ -1,0 +1,139 @@
+/** Administration: dead letters of every service (fanned out, merged), replay, the simulated exchange's settings. */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { NotFoundError, systemContract } from '@simplebank/chassis';
+import { stubService } from '@simplebank/chassis/testing';
+import { startGateway, token, type Gateway } from './helpers.ts';
+import { ALICE } from './stubs.ts';
+
+const letter = (id: string, lastFailedAt: string, messageType = 'transactions.LedgerPosted.v1') => ({
+  id,
+  service: 'x',
+  consumer: 'c',
+  messageId: null,
+  messageType,
+  reason: 'boom',
+  attempts: 5,
+  firstFailedAt: '2026-11-20T00:00:00.000Z',
+  lastFailedAt,
+});
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+describe('gateway administration', () => {
+  let gw: Gateway;
+  let exchange: Server;
+  let exchangeSettings = { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 200 };
+  const exchangeRequests: unknown[] = [];
+  const replayed: Array<{ service: string; id: string }> = [];
+  let admin: string;
+
+  before(async () => {
+    exchange = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (req.method === 'PUT' && req.url === '/exchange/settings') {
+          const patch = JSON.parse(body);
+          exchangeRequests.push(patch);
+          if (typeof patch.failureRate !== 'number') {
+            res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'failureRate must be a number' }));
+            return;
+          }
+          exchangeSettings = { ...exchangeSettings, ...patch };
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(exchangeSettings));
+          return;
+        }
+        res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((r) => exchange.listen(0, '127.0.0.1', () => r()));
+    const port = (exchange.address() as { port: number }).port;
+    process.env.EXCHANGE_URL = `http://127.0.0.1:${port}/exchange`;
+    // Two services hold dead letters; the others do not run here (503: skipped).
+    const orders = [letter(uuid(1), '2026-11-22T10:00:03.000Z'), letter(uuid(2), '2026-11-22T10:00:01.000Z')];
+    const holdings = [letter(uuid(3), '2026-11-22T10:00:02.000Z'), letter(uuid(4), '2026-11-22T10:00:00.000Z')];
+    const page = (all: ReturnType<typeof letter>[], req: { limit?: number; cursor?: string }) => {
+      const start = req.cursor ? all.findIndex((l) => l.id === req.cursor) + 1 : 0;
+      const items = all.slice(start, start + (req.limit ?? 50));
+      return { items, nextCursor: start + items.length < all.length ? items[items.length - 1]!.id : null };
+    };
+    gw = await startGateway([
+      (t) =>
+        stubService(t, systemContract('orders'), {
+          _deadLetters: (req) => page(orders, req),
+          _replayDeadLetter: (req) => {
+            if (!orders.some((l) => l.id === req.id)) throw new NotFoundError('No such dead letter');
+            replayed.push({ service: 'orders', id: req.id });
+            return { id: req.id, outcome: 'handled' as const };
+          },
+        }),
+      (t) =>
+        stubService(t, systemContract('holdings'), {
+          _deadLetters: (req) => page(holdings, req),
+          _replayDeadLetter: () => {
+            throw new NotFoundError('No such dead letter');
+          },
+        }),
+    ]);
+    admin = await token('c-admin', 'admin');
+  });
+  after(async () => {
+    await gw.stop();
+    await new Promise((r) => exchange.close(r));
+    delete process.env.EXCHANGE_URL;
+  });
+
+  it('lists the dead letters of every service, newest first, paged across services', async () => {
+    const all = await gw.request('GET', '/v1/admin/dead-letters', { token: admin });
+    assert.equal(all.status, 200);
+    assert.deepEqual(all.body.items.map((l: { id: string; service: string }) => [l.service, l.id]), [
+      ['orders', uuid(1)], ['holdings', uuid(3)], ['orders', uuid(2)], ['holdings', uuid(4)],
+    ]);
+    assert.equal(all.body.nextCursor, null);
+    assert.deepEqual(Object.keys(all.body.items[0]).sort(), ['attempts', 'firstFailedAt', 'id', 'lastFailedAt', 'messageType', 'reason', 'service']);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r = await gw.request('GET', `/v1/admin/dead-letters?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token: admin });
+      assert.equal(r.status, 200);
+      assert.ok(r.body.items.length <= 3);
+      seen.push(...r.body.items.map((l: { id: string }) => l.id));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    assert.deepEqual(seen, [uuid(1), uuid(3), uuid(2), uuid(4)]);
+
+    const bad = await gw.request('GET', '/v1/admin/dead-letters?cursor=nonsense', { token: admin });
+    assert.equal(bad.status, 400);
+  });
+
+  it('replays a dead letter at the service that holds it (202), 404 for an unknown id', async () => {
+    const r = await gw.request('POST', `/v1/admin/dead-letters/${uuid(2)}/replay`, { token: admin });
+    assert.equal(r.status, 202);
+    assert.deepEqual(r.body, { id: uuid(2), service: 'orders', outcome: 'handled' });
+    assert.deepEqual(replayed, [{ service: 'orders', id: uuid(2) }]);
+    const unknown = await gw.request('POST', `/v1/admin/dead-letters/${uuid(99)}/replay`, { token: admin });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, 'not_found');
+    const notAnId = await gw.request('POST', '/v1/admin/dead-letters/xyz/replay', { token: admin });
+    assert.equal(notAnId.status, 400);
+  });
+
+  it("changes the simulated exchange's settings, failureRate as a decimal string or a number", async () => {
+    const r = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: admin, body: { open: false, failureRate: '0.25' } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body, { open: false, latencyMs: 0, failureRate: 0.25, fillDelayMs: 200 });
+    assert.deepEqual(exchangeRequests.at(-1), { open: false, failureRate: 0.25 });
+    const n = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: admin, body: { failureRate: 0.5, latencyMs: 10 } });
+    assert.equal(n.status, 200);
+    assert.equal(n.body.failureRate, 0.5);
+    for (const body of [{ failureRate: '1.5' }, { failureRate: 2 }, { latencyMs: -1 }, { colour: 'red' }]) {
+      const bad = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: admin, body });
+      assert.equal(bad.status, 400, JSON.stringify(body));
+    }
+    const customer = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: await token(ALICE), body: { open: true } });
+    assert.equal(customer.status, 403);
+    assert.equal(exchangeRequests.length, 2);
+  });
+});

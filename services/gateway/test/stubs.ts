@@ -1,0 +1,214 @@
+/** Stubs of the services the gateway calls, recording what they were asked (request, identity, key). */
+import { ConflictError, NotFoundError, UnauthorizedError, type Consumer, type Envelope, type Transport } from '@simplebank/chassis';
+import { stubService } from '@simplebank/chassis/testing';
+import { accountsContract } from '@simplebank/accounts/contract';
+import { customersContract } from '@simplebank/customers/contract';
+import { feesContract } from '@simplebank/fees/contract';
+import { marketDataContract } from '@simplebank/market-data/contract';
+import { ordersContract } from '@simplebank/orders/contract';
+import { paymentsContract } from '@simplebank/payments/contract';
+import { transactionsContract } from '@simplebank/transactions/contract';
+
+export interface Seen {
+  method: string;
+  request: any;
+  envelope: Envelope;
+}
+
+export const NOW = '2026-11-22T10:15:30.123Z';
+export const ALICE = 'c-alice';
+export const BOB = 'c-bob';
+export const ADMIN = 'c-admin';
+
+export function customer(id: string, email: string, name: string, role: 'customer' | 'admin' = 'customer') {
+  return { id, email, name, role, preferences: { email: true, sms: false, push: true }, createdAt: NOW };
+}
+
+/** A little world: Alice owns acc-alice, Bob owns acc-bob; sessions rotate. */
+export function world() {
+  const seen: Seen[] = [];
+  const record = (method: string, request: unknown, envelope: Envelope) => seen.push({ method, request, envelope });
+  const sessions = new Map<string, { customerId: string; role: 'customer' | 'admin'; spent: boolean }>();
+  let n = 0;
+  const newSession = (customerId: string, role: 'customer' | 'admin') => {
+    const refreshToken = `rt-${++n}`;
+    sessions.set(refreshToken, { customerId, role, spent: false });
+    return { refreshToken, expiresAt: NOW };
+  };
+  const accounts = new Map([
+    ['acc-alice', { id: 'acc-alice', ownerId: ALICE, name: 'Main', currency: 'USD' as const, status: 'open' as const, createdAt: NOW }],
+    ['acc-bob', { id: 'acc-bob', ownerId: BOB, name: 'Bob', currency: 'USD' as const, status: 'open' as const, createdAt: NOW }],
+  ]);
+  // What an idempotent provider's chassis does with a key: first answer again, or 409 for another body.
+  const firstAnswers = new Map<string, { body: string; answer: unknown }>();
+  const idempotent = <R>(envelope: Envelope, request: unknown, make: () => R): R => {
+    const key = envelope.idempotencyKey!;
+    const body = JSON.stringify(request);
+    const first = firstAnswers.get(key);
+    if (first) {
+      if (first.body !== body) throw new ConflictError('idempotency_key_reused', 'This key was used with another request');
+      return first.answer as R;
+    }
+    const answer = make();
+    firstAnswers.set(key, { body, answer });
+    return answer;
+  };
+  const owned = (accountId: string, envelope: Envelope) => {
+    const a = accounts.get(accountId);
+    const who = envelope.identity;
+    if (!a || !who || (who.role === 'customer' && a.ownerId !== who.customerId)) throw new NotFoundError('No such account');
+    return a;
+  };
+  const order = (id: string, req: { accountId: string; assetId: string; side: 'buy' | 'sell'; quantity: string }, status: 'pending' | 'canceled' = 'pending') => ({
+    id,
+    ...req,
+    type: 'market' as const,
+    status,
+    quotePrice: '100.00',
+    limitPrice: '102.00',
+    fee: '1.00',
+    fillPrice: null,
+    reason: null,
+    createdAt: NOW,
+    updatedAt: NOW,
+    history: [{ status: 'pending' as const, at: NOW }],
+  });
+
+  const stubs: Array<(t: Transport) => Promise<Consumer>> = [
+    (t) =>
+      stubService(t, customersContract, {
+        signup: (req, env) => {
+          record('signup', req, env);
+          if (req.email === 'taken@example.com') throw new ConflictError('email_taken', 'Email taken');
+          return customer('c-new', req.email, req.name);
+        },
+        verifyCredentials: (req, env) => {
+          record('verifyCredentials', req, env);
+          if (req.email === 'alice@example.com' && req.password === 'correct horse battery') return { customerId: ALICE, role: 'customer' as const };
+          throw new UnauthorizedError('Wrong email or password', 'invalid_credentials');
+        },
+        startSession: (req, env) => {
+          record('startSession', req, env);
+          return newSession(req.customerId, req.customerId === ADMIN ? 'admin' : 'customer');
+        },
+        refreshSession: (req, env) => {
+          record('refreshSession', req, env);
+          const s = sessions.get(req.refreshToken);
+          if (!s || s.spent) throw new UnauthorizedError('Invalid refresh token', 'invalid_refresh_token');
+          s.spent = true;
+          return { customerId: s.customerId, role: s.role, ...newSession(s.customerId, s.role) };
+        },
+        endSession: (req, env) => {
+          record('endSession', req, env);
+          sessions.delete(req.refreshToken);
+          return {};
+        },
+        getCustomer: (req, env) => {
+          record('getCustomer', req, env);
+          return customer(req.customerId, 'alice@example.com', 'Alice');
+        },
+        updateProfile: (req, env) => {
+          record('updateProfile', req, env);
+          return { ...customer(req.customerId, 'alice@example.com', req.name ?? 'Alice'), preferences: { email: true, sms: false, push: true, ...req.preferences } };
+        },
+      }),
+    (t) =>
+      stubService(t, accountsContract, {
+        getAccount: (req, env) => {
+          record('getAccount', req, env);
+          return owned(req.accountId, env);
+        },
+        listAccounts: (req, env) => {
+          record('listAccounts', req, env);
+          return { items: [...accounts.values()].filter((a) => a.ownerId === env.identity?.customerId), nextCursor: null };
+        },
+        openAccount: (req, env) => {
+          record('openAccount', req, env);
+          return { id: 'acc-new', ownerId: env.identity!.customerId, name: req.name, currency: 'USD' as const, status: 'open' as const, createdAt: NOW };
+        },
+      }),
+    (t) =>
+      stubService(t, transactionsContract, {
+        getBalances: (req, env) => {
+          record('getBalances', req, env);
+          return { accountId: req.accountId, cash: { available: '900.00', reserved: '100.00' }, positions: [] };
+        },
+        listEntries: (req, env) => {
+          record('listEntries', req, env);
+          return { items: [{ id: 'e-1', at: NOW, kind: 'deposit' as const, asset: 'USD', amount: '1000.00', book: 'available' as const, paymentId: 'p-1' }], nextCursor: 'next-page' };
+        },
+        trialBalance: (req, env) => {
+          record('trialBalance', req, env);
+          return { balanced: true, assets: [{ asset: 'USD', total: '0.00' }] };
+        },
+      }),
+    (t) =>
+      stubService(t, paymentsContract, {
+        requestDeposit: (req, env) => {
+          record('requestDeposit', req, env);
+          return idempotent(env, req, () => ({ id: `p-${++n}`, accountId: req.accountId, kind: 'deposit' as const, method: req.method, amount: req.amount, status: 'pending' as const, createdAt: NOW, updatedAt: NOW }));
+        },
+        requestWithdrawal: (req, env) => {
+          record('requestWithdrawal', req, env);
+          return idempotent(env, req, () => ({ id: `p-${++n}`, accountId: req.accountId, kind: 'withdrawal' as const, method: 'bank_transfer' as const, amount: req.amount, status: 'pending' as const, createdAt: NOW, updatedAt: NOW }));
+        },
+      }),
+    (t) =>
+      stubService(t, ordersContract, {
+        placeOrder: (req, env) => {
+          record('placeOrder', req, env);
+          return idempotent(env, req, () => order(`o-${++n}`, req));
+        },
+        getOrder: (req, env) => {
+          record('getOrder', req, env);
+          if (req.orderId !== 'o-1') throw new NotFoundError('No such order');
+          return order('o-1', { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' });
+        },
+        listOrders: (req, env) => {
+          record('listOrders', req, env);
+          return { items: [], nextCursor: null };
+        },
+        cancelOrder: (req, env) => {
+          record('cancelOrder', req, env);
+          if (req.orderId === 'o-filled') throw new ConflictError('order_not_cancelable', 'The order is filled');
+          return order(req.orderId, { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' }, 'canceled');
+        },
+      }),
+    (t) =>
+      stubService(t, feesContract, {
+        getSchedule: (req, env) => {
+          record('getSchedule', req, env);
+          return { minimum: '1.00', rate: '0.001', effectiveFrom: NOW, version: 1 };
+        },
+        setSchedule: (req, env) => {
+          record('setSchedule', req, env);
+          return { minimum: req.minimum, rate: req.rate, effectiveFrom: NOW, version: 2 };
+        },
+      }),
+    (t) =>
+      stubService(t, marketDataContract, {
+        searchAssets: (req, env) => {
+          record('searchAssets', req, env);
+          return { items: [{ id: 'AAPL', name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW }], nextCursor: null };
+        },
+        getAsset: (req, env) => {
+          record('getAsset', req, env);
+          if (req.assetId !== 'AAPL') throw new NotFoundError('No such asset');
+          return { id: 'AAPL', name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW };
+        },
+        getPrices: (req, env) => {
+          record('getPrices', req, env);
+          return { items: [{ assetId: 'AAPL', price: '190.00', at: NOW }] };
+        },
+        pinPrice: (req, env) => {
+          record('pinPrice', req, env);
+          return { id: req.assetId, name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: req.price, updatedAt: NOW };
+        },
+        unpinPrice: (req, env) => {
+          record('unpinPrice', req, env);
+          return { id: req.assetId, name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW };
+        },
+      }),
+  ];
+  return { seen, stubs, sessions, last: (method: string) => [...seen].reverse().find((s) => s.method === method) };
+}

@@ -85,11 +85,10 @@ const fromRow = (r: SettingsRow): SimulationSettings => ({ open: r.open, latency
 
 /** The settings, created on first use with the initial fill delay. */
 export async function getSettings(db: Queryable, initialFillDelayMs: number): Promise<SimulationSettings> {
-  const { rows } = await db.query<SettingsRow>(
-    `WITH ins AS (INSERT INTO exchange_settings (id, fill_delay_ms) VALUES (1, $1) ON CONFLICT (id) DO NOTHING RETURNING open, latency_ms, failure_rate_ppm, fill_delay_ms)
-     SELECT * FROM ins UNION ALL SELECT open, latency_ms, failure_rate_ppm, fill_delay_ms FROM exchange_settings WHERE id = 1 LIMIT 1`,
-    [initialFillDelayMs],
-  );
+  // Two statements, not one: under concurrent first use, a single INSERT … ON CONFLICT + SELECT
+  // statement can see neither its own (skipped) insert nor the other's (not in its snapshot).
+  await db.query('INSERT INTO exchange_settings (id, fill_delay_ms) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [initialFillDelayMs]);
+  const { rows } = await db.query<SettingsRow>('SELECT open, latency_ms, failure_rate_ppm, fill_delay_ms FROM exchange_settings WHERE id = 1');
   return fromRow(rows[0]!);
 }
 

@@ -28,6 +28,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors Fastify raises before any route runs (a badly encoded URL, an oversized header) are
+    // answered as problem details too, never as a bare 500.
+    frameworkErrors: (error, req, reply) => {
+      const status = typeof (error as { statusCode?: number }).statusCode === 'number' && (error as { statusCode: number }).statusCode < 500 ? (error as { statusCode: number }).statusCode : 400;
+      void reply
+        .code(status)
+        .type('application/problem+json')
+        .send({ type: 'about:blank', title: 'Bad request', status, detail: error.message, instance: req.url, code: 'bad_request' });
+    },
   });
   app.get('/health/live', async () => ({ status: 'live' }));
   app.get('/health/ready', async (_req, reply) => {

@@ -32,10 +32,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // answered as problem details too, never as a bare 500.
     frameworkErrors: (error, req, reply) => {
       const status = typeof (error as { statusCode?: number }).statusCode === 'number' && (error as { statusCode: number }).statusCode < 500 ? (error as { statusCode: number }).statusCode : 400;
-      void reply
-        .code(status)
-        .type('application/problem+json')
-        .send({ type: 'about:blank', title: 'Bad request', status, detail: error.message, instance: req.url, code: 'bad_request' });
+      const r = reply as unknown as { code(n: number): typeof r; type(t: string): typeof r; send(body: unknown): unknown };
+      r.code(status).type('application/problem+json').send({ type: 'about:blank', title: 'Bad request', status, detail: error.message, instance: req.url, code: 'bad_request' });
     },
   });
   app.get('/health/live', async () => ({ status: 'live' }));

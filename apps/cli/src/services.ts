@@ -3,5 +3,30 @@
  * definition (`services/<name>/src/service.ts`).
  */
 import type { ServiceDefinition } from '@simplebank/chassis';
+import { customersService } from '@simplebank/customers/service';
+import { accountsService } from '@simplebank/accounts/service';
+import { transactionsService } from '@simplebank/transactions/service';
+import { paymentsService } from '@simplebank/payments/service';
+import { marketDataService } from '@simplebank/market-data/service';
+import { exchangeService } from '@simplebank/exchange/service';
+import { marketService } from '@simplebank/market/service';
+import { feesService } from '@simplebank/fees/service';
+import { ordersService } from '@simplebank/orders/service';
+import { holdingsService } from '@simplebank/holdings/service';
+import { notificationsService } from '@simplebank/notifications/service';
+import { gatewayService } from '@simplebank/gateway/service';
 
-export const services: ServiceDefinition<any>[] = [];
+export const services: ServiceDefinition<any>[] = [
+  customersService,
+  accountsService,
+  transactionsService,
+  paymentsService,
+  marketDataService,
+  exchangeService,
+  marketService,
+  feesService,
+  ordersService,
+  holdingsService,
+  notificationsService,
+  gatewayService,
+];

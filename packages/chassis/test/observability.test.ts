@@ -66,3 +66,14 @@ describe('trace context', () => {
     assert.match(formatTraceparent(childOf(undefined)), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 });
+
+describe('redaction by key', () => {
+  it('matches secret words inside keys, not letters inside other words', () => {
+    const out = redact({ spanId: 'abc123', company: 'ACME', pancake: 'x', refreshToken: 'r', accessToken: 'a', customerEmail: 'c', cardNumber: '1', password: 'p', apiKey: 'k', tokenCount: 3 }) as Record<string, unknown>;
+    assert.equal(out.spanId, 'abc123');
+    assert.equal(out.company, 'ACME');
+    assert.equal(out.pancake, 'x');
+    for (const k of ['refreshToken', 'accessToken', 'customerEmail', 'cardNumber', 'password', 'apiKey']) assert.equal(out[k], '[redacted]', k);
+    assert.equal(out.tokenCount, '[redacted]', 'numbers under a secret key are redacted too');
+  });
+});

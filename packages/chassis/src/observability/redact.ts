@@ -3,7 +3,13 @@
  * (password, token, authorization, card number, email…) and by value (e-mail addresses, card-like
  * digit runs, JWTs and bearer tokens inside any string, the message included).
  */
-const SECRET_KEYS = /pass(word)?|secret|token|authori[sz]ation|cookie|api[-_]?key|card|pan|cvv|cvc|email|e-mail|signature|credential/i;
+/** Keys whose values are secret or personal, matched as whole words of a key (so `spanId` is not `pan`). */
+const SECRET_KEYS = /(^|[^a-z])(pass(word|wd|phrase)?|secrets?|(access|refresh|id|api|bearer)?tokens?|authori[sz]ation|cookies?|api[-_]?keys?|cards?|card[-_]?numbers?|pan|cvv|cvc|e-?mails?|signatures?|credentials?)([^a-z]|$)/i;
+
+/** camelCase → camel_case, so that word boundaries show: `refreshToken` → `refresh_token`. */
+function words(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
+}
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const CARD = /\b(?:\d[ -]?){12,18}\d\b/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g;
@@ -39,7 +45,7 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEYS.test(k) && v !== null && v !== undefined && typeof v !== 'boolean' && typeof v !== 'object' ? REDACTED : redact(v, depth + 1, seen);
+    out[k] = SECRET_KEYS.test(words(k)) && v !== null && v !== undefined && typeof v !== 'boolean' && typeof v !== 'object' ? REDACTED : redact(v, depth + 1, seen);
   }
   return out;
 }

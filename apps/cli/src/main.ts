@@ -2,9 +2,11 @@
 /**
  * `simplebank` — the command behind `npm start`.
  *   simplebank start [--fresh]   all-in-one: every service in this process, embedded PostgreSQL
+ *   simplebank start:distributed [--fresh]   one process per service on RabbitMQ (AMQP_URL)
  *   simplebank help
  */
 import { ConfigError, createLogger, startAllInOne, stopOnSignals } from '@simplebank/chassis';
+import { startDistributed } from './distributed.ts';
 import { services } from './services.ts';
 
 const [command = 'help', ...args] = process.argv.slice(2);
@@ -43,9 +45,38 @@ async function start(): Promise<void> {
   );
 }
 
+async function startDistributedMode(): Promise<void> {
+  const log = createLogger({ service: 'simplebank' });
+  let system;
+  try {
+    system = await startDistributed({ fresh: args.includes('--fresh') });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  stopOnSignals(system, log);
+  const base = system.gatewayUrl.replace('127.0.0.1', 'localhost');
+  process.stderr.write(
+    [
+      '',
+      `SimpleBank (distributed: ${system.processes.size} processes on RabbitMQ) is listening on ${base}`,
+      ...Object.entries(system.ports).map(([name, port]) => `  ${name.padEnd(14)} http://localhost:${port}/health/ready  (pid ${system.processes.get(name)?.pid})`),
+      `  API:       ${base}/v1  (docs: ${base}/docs)`,
+      'Press Ctrl-C to stop every process.',
+      '',
+    ].join('\n'),
+  );
+}
+
 switch (command) {
   case 'start':
     await start();
+    break;
+  case 'start:distributed':
+    await startDistributedMode();
     break;
   case 'help':
   case '--help':

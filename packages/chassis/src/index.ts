@@ -33,3 +33,5 @@ export * from './runtime/host.ts';
 export * from './runtime/runtime.ts';
 export * from './runtime/all-in-one.ts';
 export * from './runtime/standalone.ts';
+export * from './transport/rabbitmq/transport.ts';
+export * from './runtime/service-process.ts';

@@ -29,11 +29,12 @@ export async function startStandalone(
     [own]: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
     DATABASE_URL: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
     LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    SIMPLEBANK_DB_PREFIX: env.string({ default: 'simplebank' }),
   });
   loadAll([settings, ...(definition.settings ?? [])], environment);
-  const config = settings.value as { PORT: number; HOST: string; DATABASE_URL?: string; LOG_LEVEL: string } & Record<string, unknown>;
+  const config = settings.value as { PORT: number; HOST: string; DATABASE_URL?: string; LOG_LEVEL: string; SIMPLEBANK_DB_PREFIX: string } & Record<string, unknown>;
   const ownUrl = config[own] as string | undefined;
-  const url = ownUrl ?? (config.DATABASE_URL ? databaseUrl(config.DATABASE_URL, serviceDatabaseName(service)) : undefined);
+  const url = ownUrl ?? (config.DATABASE_URL ? databaseUrl(config.DATABASE_URL, serviceDatabaseName(service, config.SIMPLEBANK_DB_PREFIX)) : undefined);
   if (!url) throw new ConfigError([`${own} or DATABASE_URL is required (a postgres URL)`]);
   const runtime = new Runtime({
     services: [definition],

@@ -1,0 +1,5 @@
+/** The gateway service in its own process (distributed mode): see runServiceProcess. */
+import { runServiceProcess } from '@simplebank/chassis';
+import { gatewayService } from './service.ts';
+
+await runServiceProcess(gatewayService);

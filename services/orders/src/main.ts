@@ -1,0 +1,5 @@
+/** The orders service in its own process (distributed mode): see runServiceProcess. */
+import { runServiceProcess } from '@simplebank/chassis';
+import { ordersService } from './service.ts';
+
+await runServiceProcess(ordersService);

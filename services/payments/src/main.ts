@@ -1,0 +1,5 @@
+/** The payments service in its own process (distributed mode): see runServiceProcess. */
+import { runServiceProcess } from '@simplebank/chassis';
+import { paymentsService } from './service.ts';
+
+await runServiceProcess(paymentsService);

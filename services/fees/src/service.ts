@@ -20,6 +20,14 @@ export function feeIdOf(orderId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Business metrics: cents charged and refunded (counted once the transaction commits). */
+function feeCounters(ctx: RpcContext) {
+  return {
+    charged: ctx.metrics.counter('simplebank_fees_charged_cents_total', 'Fees charged, in cents', ['service']),
+    refunded: ctx.metrics.counter('simplebank_fees_refunded_cents_total', 'Fees refunded, in cents', ['service']),
+  };
+}
+
 function requireKey(ctx: RpcContext): string {
   return ctx.idempotencyKey!; // the chassis refuses idempotent calls without one
 }
@@ -60,6 +68,8 @@ export const feesService = defineService({
         // insufficient_funds propagates: the chassis rolls the fee row back and keeps the refusal as this key's answer.
         await ctx.call(transactionsContract, 'chargeFee', { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId }, { idempotencyKey: `${key}:charge` });
         await tx.publish(feesContract.events.FeeCharged, { feeId, orderId: req.orderId, accountId: req.accountId, amount: req.amount, at: row.charged_at.toISOString() }, { key: req.orderId });
+        const cents = Number(parseMoney(req.amount));
+        tx.afterCommit(() => feeCounters(ctx).charged.inc({ service: ctx.service }, cents));
         return { feeId, amount: req.amount };
       });
     },
@@ -73,6 +83,8 @@ export const feesService = defineService({
         await ctx.call(transactionsContract, 'refundFee', { accountId: fee.account_id, amount, orderId: fee.order_id, feeId: fee.id }, { idempotencyKey: `fees:refund:${fee.id}` });
         const at = await store.markRefunded(tx, fee.id);
         await tx.publish(feesContract.events.FeeRefunded, { feeId: fee.id, orderId: fee.order_id, accountId: fee.account_id, amount, at: at.toISOString() }, { key: fee.order_id });
+        const cents = Number(fee.amount_cents);
+        tx.afterCommit(() => feeCounters(ctx).refunded.inc({ service: ctx.service }, cents));
         return { refunded: true, amount };
       });
     },

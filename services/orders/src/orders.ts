@@ -3,6 +3,7 @@ import type { Static, Tx } from '@simplebank/chassis';
 import { formatMoney, formatQuantity } from '@simplebank/money';
 import { ordersContract, type Order } from './contract.ts';
 import { canTransition, type OrderStatus } from './domain/order.ts';
+import { countStatus } from './metrics.ts';
 import * as store from './store.ts';
 
 export function toOrder(row: store.OrderRow): Static<typeof Order> {
@@ -59,6 +60,7 @@ export async function changeStatus(tx: Tx, orderId: string, to: OrderStatus, o: 
     return false;
   }
   await store.setStatus(tx, orderId, to, o.reason ?? null, new Date(), o.fillPriceCents);
+  countStatus(tx, to, o.reason);
   await publishStatus(tx, (await store.getOrder(tx, orderId))!);
   return true;
 }

@@ -8,6 +8,7 @@ import { formatMoney, parseMoney, parseQuantity } from '@simplebank/money';
 import { ordersContract } from './contract.ts';
 import { expiresAt, limitPrice } from './domain/order.ts';
 import { publishStatus, toOrder } from './orders.ts';
+import { countRequested } from './metrics.ts';
 import { placeOrderSaga } from './place-order-saga.ts';
 import { ordersSettings } from './settings.ts';
 import * as store from './store.ts';
@@ -59,6 +60,7 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
     });
     const row = (await store.getOrder(tx, id))!;
     await publishStatus(tx, row);
+    countRequested(ctx.metrics, tx);
     ctx.log.info({ orderId: id, side: req.side, assetId: req.assetId }, 'order placed: pending');
     return toOrder(row);
   });

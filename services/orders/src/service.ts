@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError, defineService, on, type MessageContext 
 import { marketContract } from '@simplebank/market/contract';
 import { cancelOrder, visibleTo } from './cancel-order.ts';
 import { ordersContract } from './contract.ts';
+import { ordersMetrics } from './metrics.ts';
 import { toOrder } from './orders.ts';
 import { placeOrder } from './place-order.ts';
 import { SIGNALS, placeOrderSaga } from './place-order-saga.ts';
@@ -27,6 +28,7 @@ export const ordersService = defineService({
   migrations: new URL('../migrations', import.meta.url),
   settings: [ordersSettings],
   sagas: [placeOrderSaga],
+  workers: [ordersMetrics([placeOrderSaga.name])],
   rpc: {
     placeOrder,
 

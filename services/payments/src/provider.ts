@@ -36,6 +36,7 @@ async function completeOne(ctx: BaseContext, due: { id: string; customerId: stri
     if (done.status === 'completed') await tx.publish(paymentsContract.events.PaymentCompleted, data, { key: done.id });
     else await tx.publish(paymentsContract.events.PaymentFailed, { ...data, reason: done.reason ?? 'provider_failed' }, { key: done.id });
     ctx.log.info({ paymentId: done.id, kind: done.kind, status: done.status }, 'payment answered by the provider');
+    tx.afterCommit(() => ctx.metrics.counter('simplebank_payments_total', 'Payments answered by the provider, by kind and outcome', ['service', 'kind', 'outcome']).inc({ service: ctx.service, kind: done.kind, outcome: done.status }));
   });
 }
 

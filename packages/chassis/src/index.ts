@@ -22,6 +22,7 @@ export * from './observability/logger.ts';
 export * from './observability/metrics.ts';
 export * from './observability/redact.ts';
 export * from './observability/trace-context.ts';
+export * from './observability/tracing.ts';
 export * from './resilience/backoff.ts';
 export * from './saga/index.ts';
 export * from './transport/transport.ts';

@@ -1,8 +1,8 @@
 /** The exchange's own HTTP API, under /exchange (see contract.ts). */
-import { T, isValid, sleep, validationErrors, type BaseContext } from '@simplebank/chassis';
+import { T, httpServerSpanOf, isValid, sleep, traceRequests, validationErrors, type BaseContext } from '@simplebank/chassis';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { MoneyFormatError, parseMoney, parseQuantity } from '@simplebank/money';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EXCHANGE_BASE_PATH, ExchangeSettings, PlaceExchangeOrder } from './contract.ts';
 import { mulberry32 } from './domain/prng.ts';
 import { failsWith, parseFailureRate } from './domain/rules.ts';
@@ -27,6 +27,18 @@ function problem(reply: FastifyReply, status: number, code: string, message: str
 }
 
 export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
+  // A server span per request to the exchange (continuing the caller's traceparent header); the
+  // routes are the root's in the all-in-one mode, so the hook looks at the path.
+  const traced = traceRequests('exchange');
+  app.addHook('onRequest', function (request, reply, done) {
+    if (request.url === EXCHANGE_BASE_PATH || request.url.startsWith(`${EXCHANGE_BASE_PATH}/`)) return traced.call(this, request, reply, done);
+    done();
+  });
+  /** `ctx.call` for work done for `req`: in the request's trace. */
+  const callFor = (req: FastifyRequest) => {
+    const span = httpServerSpanOf(req);
+    return span ? ctx.callWith({ ...ctx.cause, traceparent: span.traceparent }) : ctx.call;
+  };
   const draw = mulberry32(FAILURE_SEED);
   const initialDelay = () => exchangeSettings.value.EXCHANGE_FILL_DELAY_MS;
 
@@ -62,7 +74,7 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
     // Only listed instruments trade here: an unknown one is refused (nothing is accepted).
     let listed: boolean;
     try {
-      listed = (await ctx.call(marketDataContract, 'getPrices', { assetIds: [body.assetId] }, { timeoutMs: 2000 })).items.length > 0;
+      listed = (await callFor(req)(marketDataContract, 'getPrices', { assetIds: [body.assetId] }, { timeoutMs: 2000 })).items.length > 0;
     } catch (err) {
       ctx.log.warn({ err }, 'market-data unavailable at placement');
       return problem(reply, 503, 'exchange_unavailable', 'Prices are unavailable');

@@ -6,7 +6,8 @@ import { insertCanceledJob, insertFailedJob, insertJob, lockJob, updateJob, type
 import { wakeWorker } from './wake.ts';
 
 function originOf(ctx: MessageContext): Origin {
-  return { correlationId: ctx.envelope.correlationId, causationId: ctx.envelope.id, ...(ctx.identity ? { identity: ctx.identity } : {}) };
+  // The handler's traceparent (its consumer span): the job's exchange calls continue the order's trace.
+  return { correlationId: ctx.envelope.correlationId, causationId: ctx.envelope.id, ...(ctx.identity ? { identity: ctx.identity } : {}), ...(ctx.cause.traceparent ? { traceparent: ctx.cause.traceparent } : {}) };
 }
 
 export const placeOrderOnExchange = on(marketContract.commands.PlaceOrderOnExchange, async (data, ctx) => {

@@ -1,5 +1,5 @@
 /** The exchange's HTTP API as market sees it: every answer sorted into accepted, refused or unavailable. */
-import { isValid, type Static } from '@simplebank/chassis';
+import { SpanKind, currentContext, isValid, startSpan, type Static } from '@simplebank/chassis';
 import { ExchangeOrder } from '@simplebank/exchange/contract';
 
 export type ExchangeOrderView = Static<typeof ExchangeOrder>;
@@ -31,16 +31,31 @@ export class ExchangeClient {
     return this.request('POST', `/orders/${encodeURIComponent(id)}/cancel`, {});
   }
 
+  /** One HTTP call in a client span (child of the work at hand), its traceparent sent along. */
   private async request(method: string, path: string, body?: unknown): Promise<ExchangeAnswer> {
     const base = this.baseUrl();
     if (!base || base === '/exchange') return { kind: 'unavailable', reason: 'no exchange address yet' };
+    const url = `${base}${path}`;
+    const span = startSpan('market', `${method} ${path.replace(/\/orders\/[^/]+/, '/orders/{id}')}`, {
+      kind: SpanKind.CLIENT,
+      parent: currentContext()?.traceparent,
+      attributes: { 'http.request.method': method, 'url.full': url, 'server.address': new URL(url).hostname },
+    });
+    const answer = await this.send(method, url, span.traceparent, body);
+    if ('status' in answer) span.setAttributes({ 'http.response.status_code': answer.status });
+    span.end(answer.kind === 'unavailable' ? new Error(answer.reason) : undefined);
+    return answer;
+  }
+
+  private async send(method: string, url: string, traceparent: string, body?: unknown): Promise<ExchangeAnswer> {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(`${base}${path}`, {
+      res = await fetch(url, {
         method,
         signal: AbortSignal.timeout(this.timeoutMs),
-        ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+        headers: { traceparent, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       text = await res.text();
     } catch (err) {

@@ -5,7 +5,7 @@
  * (outbox): a crash loses nothing and publishes nothing twice (the client order id is our order
  * id, so a placement repeated after a crash is the same order on the exchange).
  */
-import { backoffDelay, inTransaction, type BaseContext, type Causation, type Tx, type Worker } from '@simplebank/chassis';
+import { backoffDelay, inTransaction, startSpan, withContext, type BaseContext, type Causation, type Tx, type Worker } from '@simplebank/chassis';
 import { formatMoney, formatQuantity, parseMoney } from '@simplebank/money';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { marketContract } from './contract.ts';
@@ -24,8 +24,8 @@ interface Deps {
   pollMs: number;
 }
 
-function causeOf(job: JobRow): Causation {
-  return { correlationId: job.correlation_id, ...(job.causation_id ? { causationId: job.causation_id } : {}), ...(job.identity ? { identity: job.identity } : {}) };
+function causeOf(job: JobRow, traceparent: string): Causation {
+  return { correlationId: job.correlation_id, traceparent, ...(job.causation_id ? { causationId: job.causation_id } : {}), ...(job.identity ? { identity: job.identity } : {}) };
 }
 
 function later(ms: number): Date {
@@ -111,12 +111,27 @@ async function follow(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
 
 /** Handles one job if it is still due and free; each in its own transaction. */
 async function handleJob(ctx: BaseContext, candidate: JobRow, deps: Deps): Promise<void> {
-  await inTransaction(ctx.db, { service: ctx.service, cause: causeOf(candidate) }, async (tx) => {
-    const job = await claimDueJob(tx, candidate.order_id);
-    if (!job) return;
-    if (job.status === 'pending') await place(tx, job, deps);
-    else await follow(tx, job, deps);
+  // A span per turn of the job, in the trace of the command that made it: the exchange calls
+  // (client spans) and the events published are its children.
+  const span = startSpan(ctx.service, `exchange job ${candidate.status === 'pending' ? 'place' : 'follow'}`, {
+    parent: candidate.traceparent ?? undefined,
+    attributes: { 'simplebank.order_id': candidate.order_id, 'simplebank.job.status': candidate.status },
   });
+  const fields = { service: ctx.service, correlationId: candidate.correlation_id, orderId: candidate.order_id, ...span.logFields, ...(candidate.identity ? { customerId: candidate.identity.customerId } : {}) };
+  try {
+    await withContext(fields, () =>
+      inTransaction(ctx.db, { service: ctx.service, cause: causeOf(candidate, span.traceparent) }, async (tx) => {
+        const job = await claimDueJob(tx, candidate.order_id);
+        if (!job) return;
+        if (job.status === 'pending') await place(tx, job, deps);
+        else await follow(tx, job, deps);
+      }),
+    );
+    span.end();
+  } catch (err) {
+    span.end(err);
+    throw err;
+  }
 }
 
 /** One round: every due job (up to a batch), concurrently. Returns how many were due. */

@@ -20,23 +20,25 @@ export interface JobRow {
   correlation_id: string;
   causation_id: string | null;
   identity: Identity | null;
+  traceparent: string | null;
 }
 
 type R = JobRow & Record<string, unknown>;
-const COLUMNS = 'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity';
+const COLUMNS = 'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent';
 
 export interface Origin {
   correlationId: string;
   causationId?: string;
   identity?: Identity;
+  traceparent?: string;
 }
 
 /** A new pending job; false when the order already has one (a repeated command changes nothing). */
 export async function insertJob(tx: Queryable, job: { orderId: string; assetId: string; side: 'buy' | 'sell'; quantity: Micros; limit: Cents; placeBy: Date }, origin: Origin): Promise<boolean> {
   const r = await tx.query(
-    `INSERT INTO exchange_jobs (order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, correlation_id, causation_id, identity)
-     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) ON CONFLICT (order_id) DO NOTHING`,
-    [job.orderId, job.assetId, job.side, job.quantity.toString(), job.limit.toString(), job.placeBy, origin.correlationId, origin.causationId ?? null, origin.identity ? JSON.stringify(origin.identity) : null],
+    `INSERT INTO exchange_jobs (order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, correlation_id, causation_id, identity, traceparent)
+     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10) ON CONFLICT (order_id) DO NOTHING`,
+    [job.orderId, job.assetId, job.side, job.quantity.toString(), job.limit.toString(), job.placeBy, origin.correlationId, origin.causationId ?? null, origin.identity ? JSON.stringify(origin.identity) : null, origin.traceparent ?? null],
   );
   return r.rowCount === 1;
 }

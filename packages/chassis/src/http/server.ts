@@ -3,9 +3,11 @@
  * `/health/ready` and `/metrics`. In the all-in-one mode it is the gateway's port and serves these
  * for every service of the process; services with HTTP routes (the gateway) add theirs.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
+import { withContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { SpanKind, startSpan, type ActiveSpan } from '../observability/tracing.ts';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -48,4 +50,48 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return body;
   });
   return app;
+}
+
+const serverSpans = new WeakMap<FastifyRequest, ActiveSpan>();
+
+/**
+ * The server span of an HTTP request (started once): continues an incoming W3C `traceparent`
+ * header, else starts a new trace; ends when the response is sent or the connection goes, with the
+ * status code (5xx = error).
+ */
+export function httpServerSpan(service: string, request: FastifyRequest, reply: FastifyReply): ActiveSpan {
+  let span = serverSpans.get(request);
+  if (span) return span;
+  const header = request.headers.traceparent;
+  const route = request.routeOptions.url;
+  span = startSpan(service, route ? `${request.method} ${route}` : request.method, {
+    kind: SpanKind.SERVER,
+    parent: Array.isArray(header) ? header[0] : header,
+    attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0]!, ...(route ? { 'http.route': route } : {}) },
+  });
+  serverSpans.set(request, span);
+  const s = span;
+  reply.raw.once('close', () => {
+    const status = reply.raw.statusCode;
+    s.setAttributes({ 'http.response.status_code': status });
+    if (!reply.raw.writableFinished) s.setAttributes({ 'simplebank.http.aborted': true });
+    if (status >= 500) s.fail(new Error(`HTTP ${status}`));
+    s.end();
+  });
+  return span;
+}
+
+export function httpServerSpanOf(request: FastifyRequest): ActiveSpan | undefined {
+  return serverSpans.get(request);
+}
+
+/**
+ * An onRequest hook for a service's HTTP routes: a server span per request, and the rest of the
+ * request runs in a work context carrying its ids (log lines, outgoing calls' parents).
+ */
+export function traceRequests(service: string): onRequestHookHandler {
+  return (request, reply, done) => {
+    const span = httpServerSpan(service, request, reply);
+    withContext({ service, ...span.logFields }, done);
+  };
 }

@@ -12,6 +12,7 @@ import type { Database } from '../db/database.ts';
 import { toAppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { SpanKind, startSpan, type ActiveSpan } from '../observability/tracing.ts';
 import { backoffDelay, type BackoffPolicy } from '../resilience/backoff.ts';
 import type { MessageContext, MessageHandlerDef, Tx } from '../runtime/service.ts';
 import type { Delivery, Settlement } from '../transport/transport.ts';
@@ -26,8 +27,8 @@ export interface ConsumerOptions {
   metrics: Metrics;
   maxAttempts: number;
   backoff: BackoffPolicy;
-  /** Builds the handler's context around its open transaction. */
-  context(envelope: Envelope, client: import('pg').PoolClient): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T };
+  /** Builds the handler's context around its open transaction, under the consumer span `span`. */
+  context(envelope: Envelope, client: import('pg').PoolClient, span: ActiveSpan): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T };
 }
 
 export type HandleResult = { outcome: 'handled' } | { outcome: 'duplicate' } | { outcome: 'dead'; reason: string } | { outcome: 'retry'; reason: string };
@@ -56,6 +57,19 @@ export async function handleMessage(def: MessageHandlerDef<any>, body: string, o
     return { outcome: 'dead', reason: `data does not match ${def.message.type}: ${JSON.stringify(validationErrors(def.message.data, envelope.data, 5))}` };
   }
   const consumer = consumerName(options.service, def);
+  // The consumer span, child of the producer span that wrote the message (the envelope's traceparent).
+  const span = startSpan(options.service, `${envelope.type} process`, {
+    kind: SpanKind.CONSUMER,
+    parent: envelope.traceparent,
+    attributes: {
+      'messaging.system': 'simplebank',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': envelope.type,
+      'messaging.message.id': envelope.id,
+      'messaging.consumer.group.name': consumer,
+      'simplebank.correlation_id': envelope.correlationId,
+    },
+  });
   try {
     let duplicate = false;
     let committedHooks: Array<() => void> = [];
@@ -64,7 +78,7 @@ export async function handleMessage(def: MessageHandlerDef<any>, body: string, o
         duplicate = true;
         return;
       }
-      const { ctx, tx, run } = options.context(envelope, client);
+      const { ctx, tx, run } = options.context(envelope, client, span);
       await run(() => def.handler(envelope.data, ctx));
       committedHooks = tx.committed;
     });
@@ -75,9 +89,13 @@ export async function handleMessage(def: MessageHandlerDef<any>, body: string, o
         // a nudge only
       }
     }
+    if (duplicate) span.setAttributes({ 'simplebank.duplicate': true });
+    span.end();
     return duplicate ? { outcome: 'duplicate' } : { outcome: 'handled' };
   } catch (err) {
     const e = toAppError(err);
+    span.setAttributes({ 'simplebank.retryable': e.retryable });
+    span.end(err);
     return e.retryable ? { outcome: 'retry', reason: `${e.code}: ${e.message}` } : { outcome: 'dead', reason: `${e.code}: ${e.message}` };
   }
 }

@@ -6,6 +6,7 @@
 import { assertValid } from '../contract/validation.ts';
 import type { Contract, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
 import { AppError, DeadlineExceededError, UnavailableError, type WireError } from '../errors.ts';
+import { SpanKind, startSpan } from '../observability/tracing.ts';
 import type { Transport } from '../transport/transport.ts';
 import { newEnvelope, type Causation } from './envelope.ts';
 
@@ -49,29 +50,47 @@ export function caller(transport: Transport, source: string, cause: () => Causat
       deadline = Math.min(deadline, causation.deadline);
       timeoutMs = deadline - now;
     }
-    const envelope = newEnvelope({
-      type: `${contract.service}.${method}`,
-      version: 1,
-      source,
-      data: request,
-      cause: { ...(causation ?? { correlationId: '' }), deadline },
-      ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+    // The client span: the envelope carries it as traceparent, so the server's span is its child.
+    const span = startSpan(source, `${contract.service}/${method}`, {
+      kind: SpanKind.CLIENT,
+      parent: causation?.traceparent,
+      attributes: { 'rpc.system': 'simplebank', 'rpc.service': contract.service, 'rpc.method': method },
     });
-    if (!envelope.correlationId) envelope.correlationId = envelope.id;
-    const raw = await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs });
-    let reply: RpcReply;
     try {
-      reply = JSON.parse(raw) as RpcReply;
-    } catch {
-      throw new UnavailableError(`Unparseable reply from ${contract.service}.${method}`, 'bad_reply');
-    }
-    if (!reply.ok) throw AppError.fromWire(reply.error);
-    try {
-      assertValid(def.response, reply.data, `response of ${contract.service}.${method}`);
+      const envelope = newEnvelope({
+        type: `${contract.service}.${method}`,
+        version: 1,
+        source,
+        data: request,
+        cause: { ...(causation ?? { correlationId: '' }), deadline, traceparent: span.traceparent },
+        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+      });
+      if (!envelope.correlationId) envelope.correlationId = envelope.id;
+      const raw = await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs });
+      const data = readReply(raw, def, contract.service, method);
+      span.end();
+      return data as ResponseOf<typeof def>;
     } catch (err) {
-      // The provider broke its contract: our fault, not the caller's.
-      throw new AppError('bad_reply', (err as Error).message, { status: 502, errors: (err as AppError).errors ?? [] });
+      span.end(err);
+      throw err;
     }
-    return reply.data as ResponseOf<typeof def>;
   };
+}
+
+/** The data of a reply, or the error it carries; checked against the method's response schema. */
+function readReply(raw: string, def: RpcDef, service: string, method: string): unknown {
+  let reply: RpcReply;
+  try {
+    reply = JSON.parse(raw) as RpcReply;
+  } catch {
+    throw new UnavailableError(`Unparseable reply from ${service}.${method}`, 'bad_reply');
+  }
+  if (!reply.ok) throw AppError.fromWire(reply.error);
+  try {
+    assertValid(def.response, reply.data, `response of ${service}.${method}`);
+  } catch (err) {
+    // The provider broke its contract: our fault, not the caller's.
+    throw new AppError('bad_reply', (err as Error).message, { status: 502, errors: (err as AppError).errors ?? [] });
+  }
+  return reply.data;
 }

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { CommandDef, DataOf, EventDef, MessageDef } from '../contract/contract.ts';
 import { assertValid } from '../contract/validation.ts';
 import type { Database, Row } from '../db/database.ts';
+import { SpanKind, startSpan } from '../observability/tracing.ts';
 import type { SendOptions, Tx } from '../runtime/service.ts';
 import { newEnvelope, type Causation } from './envelope.ts';
 import { appendToOutbox } from './outbox.ts';
@@ -40,16 +41,30 @@ class OutboxTx implements Tx {
 
   private async write(def: MessageDef, data: unknown, options: SendOptions): Promise<void> {
     assertValid(def.data, data, `${def.type} data`);
-    const envelope = newEnvelope({
-      type: def.type,
-      version: def.version,
-      source: this.options.service,
-      data,
-      cause: this.options.cause,
-      ...(options.key !== undefined ? { key: options.key } : {}),
-      ...(options.id !== undefined ? { id: options.id } : {}),
+    const cause = this.options.cause;
+    // The producer span: the message carries it as its traceparent, its consumers' spans are its children.
+    const span = startSpan(this.options.service, `${def.type} publish`, {
+      kind: SpanKind.PRODUCER,
+      parent: cause.traceparent,
+      attributes: { 'messaging.system': 'simplebank', 'messaging.operation.type': 'publish', 'messaging.destination.name': def.type, 'simplebank.message.kind': def.kind },
     });
-    await appendToOutbox(this.client, { kind: def.kind, destination: def.type, envelope });
+    try {
+      const envelope = newEnvelope({
+        type: def.type,
+        version: def.version,
+        source: this.options.service,
+        data,
+        cause: { ...cause, traceparent: span.traceparent },
+        ...(options.key !== undefined ? { key: options.key } : {}),
+        ...(options.id !== undefined ? { id: options.id } : {}),
+      });
+      span.setAttributes({ 'messaging.message.id': envelope.id });
+      await appendToOutbox(this.client, { kind: def.kind, destination: def.type, envelope });
+      span.end();
+    } catch (err) {
+      span.end(err);
+      throw err;
+    }
   }
 }
 

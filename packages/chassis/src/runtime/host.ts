@@ -18,10 +18,10 @@ import { outboxBacklog } from '../messaging/outbox.ts';
 import { OutboxRelay } from '../messaging/relay.ts';
 import { caller, type RpcReply } from '../messaging/rpc.ts';
 import { inTransaction, outboxTx } from '../messaging/tx.ts';
-import { withContext } from '../observability/context.ts';
+import { withContext, type WorkContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import { outcomeOf, type Metrics } from '../observability/metrics.ts';
-import { childOf, formatTraceparent, parseTraceparent } from '../observability/trace-context.ts';
+import { SpanKind, startSpan, type ActiveSpan } from '../observability/tracing.ts';
 import { SagaRunner } from '../saga/index.ts';
 import type { Consumer, Transport } from '../transport/transport.ts';
 import type { BaseContext, MessageContext, RpcContext, ServiceDefinition, Tx } from './service.ts';
@@ -95,7 +95,7 @@ export class ServiceHost {
       metrics,
       maxAttempts: options.maxAttempts ?? 5,
       backoff: { baseMs: options.redeliveryBaseMs ?? 200, capMs: options.redeliveryCapMs ?? 30_000 },
-      context: (envelope, client) => this.messageContext(envelope, client),
+      context: (envelope, client, span) => this.messageContext(envelope, client, span),
     };
   }
 
@@ -114,16 +114,17 @@ export class ServiceHost {
     };
   }
 
-  private traced(envelope: Envelope): { cause: Causation; traceId: string; spanId: string } {
-    const span = childOf(parseTraceparent(envelope.traceparent));
-    return { cause: causedBy(envelope, { traceparent: formatTraceparent(span) }), traceId: span.traceId, spanId: span.spanId };
+  /** The causation of work done under `span` (a server or consumer span) for `envelope`. */
+  private traced(envelope: Envelope, span: ActiveSpan): { cause: Causation; fields: WorkContext } {
+    const cause = causedBy(envelope, { traceparent: span.traceparent });
+    const fields: WorkContext = { service: this.name, correlationId: envelope.correlationId, ...span.logFields, ...(envelope.identity ? { customerId: envelope.identity.customerId } : {}) };
+    return { cause, fields };
   }
 
-  private messageContext(envelope: Envelope, client: pg.PoolClient): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T } {
-    const { cause, traceId, spanId } = this.traced(envelope);
+  private messageContext(envelope: Envelope, client: pg.PoolClient, span: ActiveSpan): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T } {
+    const { cause, fields } = this.traced(envelope, span);
     const tx = outboxTx(client, { service: this.name, cause });
     const ctx: MessageContext = { ...this.context(cause), envelope, identity: envelope.identity, tx };
-    const fields = { service: this.name, correlationId: envelope.correlationId, traceId, spanId, ...(envelope.identity ? { customerId: envelope.identity.customerId } : {}) };
     return { ctx, tx, run: (fn) => withContext(fields, fn) };
   }
 
@@ -257,6 +258,7 @@ export class ServiceHost {
     const started = process.hrtime.bigint();
     let method = 'unknown';
     let reply: RpcReply;
+    let span: ActiveSpan | undefined;
     try {
       let envelope: Envelope;
       try {
@@ -267,16 +269,29 @@ export class ServiceHost {
       if (!isValid(Envelope, envelope)) throw new ValidationError('Invalid RPC envelope', validationErrors(Envelope, envelope));
       const prefix = `${this.name}.`;
       method = envelope.type.startsWith(prefix) ? envelope.type.slice(prefix.length) : envelope.type;
+      // The server span, child of the caller's client span (the envelope's traceparent).
+      span = startSpan(this.name, `${this.name}/${method}`, {
+        kind: SpanKind.SERVER,
+        parent: envelope.traceparent,
+        attributes: { 'rpc.system': 'simplebank', 'rpc.service': this.name, 'rpc.method': method, 'simplebank.correlation_id': envelope.correlationId },
+      });
       const def = (this.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as RpcDef | undefined;
       if (!def) throw new NotFoundError(`${this.name} has no RPC method ${method}`, 'unknown_method');
       if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) throw new DeadlineExceededError(`Deadline passed before ${this.name}.${method} started`);
       assertValid(def.request, envelope.data, `request to ${this.name}.${method}`);
       if (def.idempotent && !envelope.idempotencyKey) throw new ValidationError(`${this.name}.${method} requires an idempotency key`, [{ path: '/idempotencyKey', message: 'required' }]);
-      const { cause, traceId, spanId } = this.traced(envelope);
-      const fields = { service: this.name, correlationId: envelope.correlationId, traceId, spanId, ...(envelope.identity ? { customerId: envelope.identity.customerId } : {}) };
+      const { cause, fields } = this.traced(envelope, span);
       reply = await withContext(fields, () => (def.idempotent ? this.serveIdempotent(method, def, envelope, cause) : this.serveOnce(method, def, envelope, cause)));
     } catch (err) {
       reply = this.errorReply(err, method);
+    }
+    if (span) {
+      // A refusal (4xx-like) is the server doing its job; only server-side failures are errors.
+      if (!reply.ok) {
+        span.setAttributes({ 'rpc.response.status_code': reply.error.code, 'error.type': reply.error.code });
+        if (reply.error.status >= 500) span.fail(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      }
+      span.end();
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.options.metrics.rpcServerDuration.observe({ service: this.name, method, outcome: reply.ok ? 'ok' : outcomeOf(reply.error) }, seconds);

@@ -9,6 +9,7 @@ import { Database, databaseUrl, ensureDatabase } from '../db/database.ts';
 import { createHttpServer, type ReadinessReport } from '../http/server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { startTracing, stopTracing } from '../observability/tracing.ts';
 import { sleep } from '../resilience/backoff.ts';
 import type { Transport } from '../transport/transport.ts';
 import { ServiceHost, type HostOptions } from './host.ts';
@@ -40,6 +41,7 @@ export class Runtime {
   private http: FastifyInstance | undefined;
   private stopping: Promise<void> | undefined;
   private draining = false;
+  private tracing = false;
   address = '';
 
   constructor(private readonly options: RuntimeOptions) {
@@ -65,6 +67,9 @@ export class Runtime {
   private async startAll(): Promise<void> {
     const { transport, services } = this.options;
     loadAll(services.flatMap((s) => s.settings ?? []), this.options.environment);
+    // One tracer provider for the process; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    startTracing({ services: services.map((s) => s.contract.service), environment: this.options.environment ?? process.env });
+    this.tracing = true;
     await transport.connect();
     for (const definition of services) {
       const name = definition.contract.service;
@@ -120,6 +125,11 @@ export class Runtime {
     await Promise.allSettled(this.hosts.map((h) => h.stop(Math.max(1000, deadline - Date.now()))));
     await this.options.transport.close().catch(() => {});
     await Promise.allSettled(this.databases.map((db) => db.close()));
+    // Spans still buffered are exported, within a bound.
+    if (this.tracing) {
+      this.tracing = false;
+      await stopTracing(Math.min(5000, Math.max(1000, deadline - Date.now())));
+    }
     this.log.info('stopped');
   }
 }

@@ -19,7 +19,7 @@ import type { Call } from '../messaging/rpc.ts';
 import { outboxTx, runAfterCommit } from '../messaging/tx.ts';
 import { withContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
-import { childOf, formatTraceparent, parseTraceparent } from '../observability/trace-context.ts';
+import { startSpan, type ActiveSpan } from '../observability/tracing.ts';
 import { backoffDelay, sleep } from '../resilience/backoff.ts';
 import type { Tx } from '../runtime/service.ts';
 import * as store from './store.ts';
@@ -371,14 +371,18 @@ export class SagaRunner {
     return { next: 'stop', status: 'failed' };
   }
 
-  /** The causation of a step's messages and calls. */
-  private stepCause(stored: Causation): Causation {
+  /** The span of one step invocation and the causation of its messages and calls. */
+  private stepCause(row: SagaRow, step: string, phase: 'action' | 'compensation', attempt: number): { cause: Causation; span: ActiveSpan } {
+    const stored = row.cause;
     // The deadline was the request's that began the saga; the saga outlives it by design and bounds
     // its steps with their own timeouts, so it is not handed on.
     const { deadline: _deadline, ...cause } = stored;
-    const parent = parseTraceparent(stored.traceparent);
-    // Each invocation is a span of the trace that began the saga.
-    return parent ? { ...cause, traceparent: formatTraceparent(childOf(parent)) } : cause;
+    // Each invocation is a span of the trace that began the saga (child of its stored traceparent).
+    const span = startSpan(this.options.service, `saga ${row.type} ${phase === 'action' ? step : `${step} compensate`}`, {
+      parent: stored.traceparent,
+      attributes: { 'simplebank.saga.id': row.id, 'simplebank.saga.type': row.type, 'simplebank.saga.step': step, 'simplebank.saga.phase': phase, 'simplebank.saga.attempt': attempt },
+    });
+    return { cause: { ...cause, traceparent: span.traceparent }, span };
   }
 
   private context<D>(row: SagaRow, fields: { step: string; stepKey: string; attempt: number; wakeUp: WakeUp; data: unknown; tx: Tx; cause: Causation; failure?: store.Failure }): SagaStepContext<D> {
@@ -406,7 +410,16 @@ export class SagaRunner {
   private async act(client: pg.PoolClient, row: SagaRow, def: AnySaga, index: number, wake: 'start' | 'signal' | 'timeout'): Promise<Turn> {
     const step = def.steps[index]!;
     const attempt = row.attempt + 1;
-    const cause = this.stepCause(row.cause);
+    const { cause, span } = this.stepCause(row, step.name, 'action', attempt);
+    try {
+      return await withContext(span.logFields, () => this.actUnder(client, row, def, index, wake, attempt, cause, span));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async actUnder(client: pg.PoolClient, row: SagaRow, def: AnySaga, index: number, wake: 'start' | 'signal' | 'timeout', attempt: number, cause: Causation, span: ActiveSpan): Promise<Turn> {
+    const step = def.steps[index]!;
     const outbox = outboxTx(client, { service: this.options.service, cause });
     const tx = new StepTx(outbox);
     await client.query('SAVEPOINT saga_step');
@@ -426,6 +439,7 @@ export class SagaRunner {
       return { ...turn, afterCommit: () => runAfterCommit(outbox) };
     } catch (err) {
       tx.close();
+      span.fail(err);
       if (err instanceof StepTimedOut) throw err;
       await client.query('ROLLBACK TO SAVEPOINT saga_step');
       outbox.committed.splice(0); // after-commit hooks of what was rolled back must not run
@@ -545,7 +559,16 @@ export class SagaRunner {
   private async compensate(client: pg.PoolClient, row: SagaRow, def: AnySaga, index: number): Promise<Turn> {
     const step = index >= 0 ? def.steps[index] : undefined;
     const attempt = row.attempt + 1;
-    const cause = this.stepCause(row.cause);
+    const { cause, span } = this.stepCause(row, step?.name ?? 'onCompensated', 'compensation', attempt);
+    try {
+      return await withContext(span.logFields, () => this.compensateUnder(client, row, def, index, attempt, cause, span));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async compensateUnder(client: pg.PoolClient, row: SagaRow, def: AnySaga, index: number, attempt: number, cause: Causation, span: ActiveSpan): Promise<Turn> {
+    const step = index >= 0 ? def.steps[index] : undefined;
     const outbox = outboxTx(client, { service: this.options.service, cause });
     const tx = new StepTx(outbox);
     const failure = row.failure ?? { code: 'unknown', message: 'unknown' };
@@ -571,6 +594,7 @@ export class SagaRunner {
       return { ...turn, afterCommit: () => runAfterCommit(outbox) };
     } catch (err) {
       tx.close();
+      span.fail(err);
       await client.query('ROLLBACK TO SAVEPOINT saga_step');
       outbox.committed.splice(0);
       return this.recordFailure(client, row, def, step, index, 'compensation', attempt, err);

@@ -5,7 +5,7 @@
  * of the time budget, and logs of the whole request share one correlation id.
  */
 import { randomUUID } from 'node:crypto';
-import { childOf, formatTraceparent, parseTraceparent, type BaseContext, type Call, type Causation, type Identity } from '@simplebank/chassis';
+import { childOf, formatTraceparent, httpServerSpan, type BaseContext, type Call, type Causation, type Identity } from '@simplebank/chassis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export interface RequestState {
@@ -52,11 +52,13 @@ export function startRequest(defaultDeadlineMs: number) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const incoming = header(request, 'x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const span = childOf(parseTraceparent(header(request, 'traceparent')));
+    // The request's server span: continues an incoming traceparent, else a new trace.
+    const span = httpServerSpan('gateway', request, reply);
     const rawDeadline = header(request, 'x-deadline-ms');
     let budget = defaultDeadlineMs;
     if (rawDeadline !== undefined && DEADLINE.test(rawDeadline.trim()) && Number(rawDeadline) <= MAX_DEADLINE_MS) budget = Number(rawDeadline);
-    states.set(request, { requestId, deadline: Date.now() + budget, traceparent: formatTraceparent(span) });
+    states.set(request, { requestId, deadline: Date.now() + budget, traceparent: span.traceparent });
+    span.setAttributes({ 'simplebank.request_id': requestId });
     reply.header('X-Request-Id', requestId);
   };
 }

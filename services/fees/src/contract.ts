@@ -19,8 +19,16 @@ export const feesContract = defineContract({
       errors: ['insufficient_funds'],
       idempotent: true,
     }),
-    /** Refunds the order's fee, once; `refunded` false when there was none to refund. */
-    refundFee: rpc({ request: T.Object({ orderId: T.String() }), response: T.Object({ refunded: T.Boolean(), amount: AmountString }), idempotent: true }),
+    /**
+     * Refunds the order's fee, once; `refunded` false when there was none to refund. With the account
+     * and amount (what the saga asked to charge), a charge whose answer was lost — the ledger posted
+     * it, the fee record did not commit — is found and refunded too.
+     */
+    refundFee: rpc({
+      request: T.Object({ orderId: T.String(), accountId: T.Optional(T.String()), amount: T.Optional(AmountString) }),
+      response: T.Object({ refunded: T.Boolean(), amount: AmountString }),
+      idempotent: true,
+    }),
   },
   events: {
     FeeCharged: event({ data: T.Object({ feeId: T.String(), orderId: T.String(), accountId: T.String(), amount: AmountString, at: T.String() }) }),

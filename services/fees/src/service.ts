@@ -1,6 +1,6 @@
 /** fees: the versioned fee schedule, and every fee charged or refunded per order (through the ledger). */
 import { createHash } from 'node:crypto';
-import { ForbiddenError, ValidationError, defineService, type RpcContext } from '@simplebank/chassis';
+import { AppError, ForbiddenError, ValidationError, defineService, type RpcContext } from '@simplebank/chassis';
 import { formatMoney, formatRate, parseMoney, parseRate } from '@simplebank/money';
 import { transactionsContract } from '@simplebank/transactions/contract';
 import { feesContract } from './contract.ts';
@@ -75,9 +75,11 @@ export const feesService = defineService({
     },
 
     async refundFee(req, ctx) {
+
       return ctx.transaction(async (tx) => {
         const fee = await store.feeOfOrder(tx, req.orderId, { lock: true });
-        if (!fee || fee.refunded_at) return { refunded: false, amount: '0.00' };
+        if (!fee) return refundUnrecordedCharge(req, ctx);
+        if (fee.refunded_at) return { refunded: false, amount: '0.00' };
         const amount = formatMoney(BigInt(fee.amount_cents));
         // Keyed by the fee, not the caller: whoever asks, the ledger refunds this fee once.
         await ctx.call(transactionsContract, 'refundFee', { accountId: fee.account_id, amount, orderId: fee.order_id, feeId: fee.id }, { idempotencyKey: `fees:refund:${fee.id}` });
@@ -90,3 +92,21 @@ export const feesService = defineService({
     },
   },
 });
+
+/**
+ * No fee record, yet the ledger may hold the charge: chargeFee's call to the ledger can commit there
+ * while its answer is lost and our record rolls back. The ledger refunds only a fee it charged under
+ * this fee id (not_found otherwise), so asking it is safe.
+ */
+async function refundUnrecordedCharge(req: { orderId: string; accountId?: string; amount?: string }, ctx: RpcContext): Promise<{ refunded: boolean; amount: string }> {
+  if (!req.accountId || !req.amount) return { refunded: false, amount: '0.00' };
+  const feeId = feeIdOf(req.orderId);
+  try {
+    await ctx.call(transactionsContract, 'refundFee', { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId }, { idempotencyKey: `fees:refund:${feeId}` });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'not_found') return { refunded: false, amount: '0.00' };
+    throw err;
+  }
+  ctx.log.warn({ orderId: req.orderId, feeId }, 'refunded a fee the ledger had charged without a fee record (its answer was lost)');
+  return { refunded: true, amount: req.amount };
+}

@@ -1,7 +1,7 @@
 /** fees against real PostgreSQL, the ledger (transactions) stubbed at its contract. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AppError, BusinessRuleError, type Envelope } from '@simplebank/chassis';
+import { AppError, BusinessRuleError, NotFoundError, type Envelope } from '@simplebank/chassis';
 import { startTestService, stubService, type TestService } from '@simplebank/chassis/testing';
 import { transactionsContract } from '@simplebank/transactions/contract';
 import { feesContract } from '../src/contract.ts';
@@ -22,6 +22,10 @@ function ledgerStub(poorAccounts: Set<string>) {
       const refusal = new BusinessRuleError('insufficient_funds', 'Not enough available cash');
       answers.set(key, refusal);
       throw refusal;
+    }
+    // As the real ledger: a refund is the reversal of a fee it charged, or not_found.
+    if (method === 'refundFee' && !posted.some((p) => p.method === 'chargeFee' && p.request.feeId === request.feeId)) {
+      throw new NotFoundError('No fee was charged under this fee id');
     }
     posted.push({ method, request, key: envelope.idempotencyKey! });
     const answer = { postingId: `p-${posted.length}` };
@@ -99,6 +103,19 @@ describe('fees', () => {
     assert.equal(rowCount, 0);
     assert.deepEqual(await call(feesContract, 'refundFee', { orderId: 'o-poor' }, { idempotencyKey: 'r-poor' }), { refunded: false, amount: '0.00' });
     assert.equal(ledger.posted.filter((p) => p.request.orderId === 'o-poor').length, 0);
+  });
+
+  it('refunds a charge the ledger made whose answer was lost (no fee record), given the account and amount', async () => {
+    const call = svc.callAs(customer);
+    // The ledger charged (its answer never came back), and the fee record rolled back.
+    const charged = await call(feesContract, 'chargeFee', { orderId: 'o-lost', accountId: 'acc-1', amount: '1.00' }, { idempotencyKey: 'k-lost' });
+    await svc.database.db.query('DELETE FROM fees WHERE order_id = $1', ['o-lost']);
+    assert.deepEqual(await call(feesContract, 'refundFee', { orderId: 'o-lost' }, { idempotencyKey: 'r-lost-1' }), { refunded: false, amount: '0.00' }, 'without the account it cannot know');
+    assert.deepEqual(await call(feesContract, 'refundFee', { orderId: 'o-lost', accountId: 'acc-1', amount: '1.00' }, { idempotencyKey: 'r-lost-2' }), { refunded: true, amount: '1.00' });
+    const refunds = ledger.posted.filter((p) => p.method === 'refundFee' && p.request.orderId === 'o-lost');
+    assert.deepEqual(refunds.map((r) => r.request.feeId), [charged.feeId]);
+    // Never charged at all: the ledger says so, nothing is refunded.
+    assert.deepEqual(await call(feesContract, 'refundFee', { orderId: 'o-never', accountId: 'acc-1', amount: '1.00' }, { idempotencyKey: 'r-never' }), { refunded: false, amount: '0.00' });
   });
 
   it('refunds a fee once', async () => {

@@ -35,6 +35,7 @@ export class FakeWorld {
   readonly calls: LedgerCall[] = [];
   /** Accounts whose reservations fail with a technical (retryable) error for now. */
   readonly flaky = new Set<string>();
+  readonly chargedFees = new Map<string, { accountId: string; amount: bigint }>();
   private readonly reservations = new Map<string, Reservation>();
   private readonly answers = new Map<string, { ok: unknown } | { err: Error }>();
   private n = 0;
@@ -150,10 +151,14 @@ export class FakeWorld {
               if ((this.available.get(`${req.accountId}/USD`) ?? 0n) < amount) throw new BusinessRuleError('insufficient_funds', 'Not enough cash for the fee');
               this.available.set(`${req.accountId}/USD`, this.available.get(`${req.accountId}/USD`)! - amount);
               this.houseFees.cents += amount;
+              this.chargedFees.set(req.feeId, { accountId: req.accountId, amount });
               return { postingId: `p-${++this.n}` };
             }),
           refundFee: (req, env) =>
             this.idempotent('refundFee', req, env, () => {
+              // As the real ledger: only the reversal of a fee it charged.
+              const charged = this.chargedFees.get(req.feeId);
+              if (!charged || charged.accountId !== req.accountId) throw new NotFoundError('No fee was charged under this fee id');
               const amount = parseMoney(req.amount);
               this.houseFees.cents -= amount;
               this.available.set(`${req.accountId}/USD`, (this.available.get(`${req.accountId}/USD`) ?? 0n) + amount);

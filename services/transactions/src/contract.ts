@@ -59,10 +59,11 @@ export const transactionsContract = defineContract({
       errors: ['insufficient_funds'],
       idempotent: true,
     }),
-    /** house:fees → available cash. */
+    /** house:fees → available cash: the reversal of the fee charged under `feeId` (not_found when none was). */
     refundFee: rpc({
       request: T.Object({ accountId: T.String(), amount: AmountString, orderId: T.String(), feeId: T.String() }),
       response: T.Object({ postingId: T.String() }),
+      errors: ['not_found', 'refund_mismatch'],
       idempotent: true,
     }),
     /**

@@ -168,11 +168,17 @@ export async function chargeFee(tx: Tx, f: { accountId: string; amount: string; 
 }
 
 export async function refundFee(tx: Tx, f: { accountId: string; amount: string; orderId: string; feeId: string }): Promise<string> {
+  // Only a fee this ledger charged can be refunded, and only what it charged: a refund is the
+  // reversal of `fee:<feeId>`, never money from nowhere.
+  const charge = await store.findPosting(tx, `fee:${f.feeId}`);
+  if (!charge || charge.account_id !== f.accountId) throw new NotFoundError('No fee was charged under this fee id for this account');
+  const charged = await store.chargedCash(tx, charge.id, f.accountId);
+  if (parseMoney(f.amount) !== charged) throw new ConflictError('refund_mismatch', `The fee charged was ${formatMoney(charged)}, not ${f.amount}`);
   const result = await postOnce(tx, {
     key: `fee_refund:${f.feeId}`,
     accountId: f.accountId,
     cause: { orderId: f.orderId, feeId: f.feeId },
-    build: async () => ({ posting: feeRefundPosting(f.accountId, parseMoney(f.amount)) }),
+    build: async () => ({ posting: feeRefundPosting(f.accountId, charged) }),
   });
   return result!.postingId;
 }

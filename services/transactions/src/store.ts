@@ -149,3 +149,12 @@ export async function trialBalance(db: Queryable): Promise<Array<{ asset: string
   const { rows } = await db.query<{ asset: string; total: string }>('SELECT asset, sum(amount)::text AS total FROM entries GROUP BY asset ORDER BY asset');
   return rows.map((r) => ({ asset: r.asset, total: BigInt(r.total) }));
 }
+
+/** What a posting took from a customer's available cash (a fee charge: the fee), in cents. */
+export async function chargedCash(db: Queryable, postingId: string, accountId: string): Promise<bigint> {
+  const { rows } = await db.query<{ amount: string | null }>(
+    "SELECT sum(amount) AS amount FROM entries WHERE posting_id = $1 AND account_id = $2 AND book = 'available' AND asset = 'USD'",
+    [postingId, accountId],
+  );
+  return -BigInt(rows[0]?.amount ?? '0');
+}

@@ -200,6 +200,18 @@ describe('the ledger', () => {
     assert.deepEqual(kinds, ['fee_refund/1.25', 'fee/-1.25', 'deposit/20.00']);
   });
 
+  it('refunds only a fee it charged, and only its amount', async () => {
+    const acc = newAccount();
+    await deposit(acc, '20.00');
+    const never = { accountId: acc, amount: '1.00', orderId: 'o-never', feeId: `fee-${randomUUID()}` };
+    await assert.rejects(svc.call(tc, 'refundFee', never, { idempotencyKey: key() }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+    const fee = { accountId: acc, amount: '1.25', orderId: 'o-mismatch', feeId: `fee-${randomUUID()}` };
+    await svc.call(tc, 'chargeFee', fee, { idempotencyKey: key() });
+    await assert.rejects(svc.call(tc, 'refundFee', { ...fee, amount: '5.00' }, { idempotencyKey: key() }), (e: unknown) => e instanceof AppError && e.code === 'refund_mismatch');
+    await assert.rejects(svc.call(tc, 'refundFee', { ...fee, accountId: newAccount() }, { idempotencyKey: key() }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+    assert.deepEqual(await cash(acc), { available: '18.75', reserved: '0.00' }, 'no money from nowhere');
+  });
+
   it('a withdrawal: reserve, then PaymentCompleted consumes the reservation to external', async () => {
     const acc = newAccount();
     await deposit(acc, '100.00');

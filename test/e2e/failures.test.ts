@@ -39,6 +39,9 @@ describe('failures and cancels', () => {
     assert.equal(statuses.at(-1), 'expired');
     await bank.waitForCash(customer, account.id, '2000.00', '0.00');
     assert.equal((await bank.position(customer, account.id, 'TSLA')).quantity, 0n);
+    // It was reserved and charged, then released and refunded (C3, C2).
+    const kinds = await bank.assertNoNetEffect(customer, account.id, order.id);
+    for (const k of ['reservation', 'release', 'fee', 'fee_refund']) assert.ok(kinds.has(k), `ledger entry ${k} for the expired order: ${[...kinds]}`);
     await bank.assertTrialBalance();
   });
 
@@ -58,6 +61,8 @@ describe('failures and cancels', () => {
     assert.equal(expired.reason, 'expired');
     await bank.waitForCash(customer, account.id, afterBuy, '0.00');
     await bank.waitForPosition(customer, account.id, 'AMZN', micros('3'), 0n);
+    const kinds = await bank.assertNoNetEffect(customer, account.id, sell.id);
+    for (const k of ['reservation', 'release', 'fee', 'fee_refund']) assert.ok(kinds.has(k), `ledger entry ${k} for the expired sell: ${[...kinds]}`);
     await bank.assertTrialBalance();
   });
 
@@ -76,6 +81,7 @@ describe('failures and cancels', () => {
     assert.equal(canceled.fillPrice, null);
     await bank.waitForCash(customer, account.id, '1500.00', '0.00');
     assert.equal((await bank.position(customer, account.id, 'TSLA')).quantity, 0n);
+    await bank.assertNoNetEffect(customer, account.id, order.id);
     await bank.assertTrialBalance();
   });
 
@@ -93,6 +99,8 @@ describe('failures and cancels', () => {
     const statuses = canceled.history.map((h) => h.status);
     assert.ok(statuses.includes('placed') && statuses.at(-1) === 'canceled', `history: ${JSON.stringify(canceled.history)}`);
     await bank.waitForCash(customer, account.id, '1500.00', '0.00');
+    const kinds = await bank.assertNoNetEffect(customer, account.id, order.id);
+    for (const k of ['reservation', 'release', 'fee', 'fee_refund']) assert.ok(kinds.has(k), `ledger entry ${k} for the canceled order: ${[...kinds]}`);
     // A second cancel of the now terminal order is refused.
     const again = await customer.http.post(`/v1/orders/${order.id}/cancel`);
     assert.equal(again.status, 409, show(again));
@@ -112,6 +120,8 @@ describe('failures and cancels', () => {
     assert.equal(failed.fillPrice, null);
     await bank.waitForCash(customer, account.id, '3000.00', '0.00');
     assert.equal((await bank.position(customer, account.id, 'AMZN')).quantity, 0n);
+    const kinds = await bank.assertNoNetEffect(customer, account.id, order.id);
+    for (const k of ['reservation', 'release', 'fee', 'fee_refund']) assert.ok(kinds.has(k), `ledger entry ${k} for the failed order: ${[...kinds]}`);
     await bank.assertTrialBalance();
   });
 });

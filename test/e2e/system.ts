@@ -5,8 +5,9 @@
  * otherwise each test file starts the all-in-one system in-process once (`useSystem()` registers the
  * `before`/`after` hooks) on the test PostgreSQL server, with short simulation settings.
  *
- * Against a shared system, files that change the exchange's settings (failures.test.ts) must not run
- * at the same time as other trading files: run with TEST_CONCURRENCY=1. Each file pins its own assets.
+ * A system given by URL must run with the settings of settings.ts (E2E_SETTINGS). Against a shared
+ * system, files that change the exchange's settings (failures.test.ts) must not run at the same time
+ * as other trading files: run them one at a time (TEST_CONCURRENCY=1). Each file pins its own assets.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -14,6 +15,7 @@ import { after, before } from 'node:test';
 import { startAllInOne, type AllInOne } from '@simplebank/chassis';
 import { eventually, stopPrivateServer, testServerUrl } from '@simplebank/chassis/testing';
 import { services } from '../../apps/cli/src/services.ts';
+import { E2E_SETTINGS } from './settings.ts';
 
 export { eventually };
 
@@ -135,11 +137,7 @@ export async function startSystem(): Promise<System> {
       SIMPLEBANK_DB_PREFIX: `e2e_${randomBytes(4).toString('hex')}`,
       PORT: '0',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
-      PRICE_TICK_MS: '0',
-      PAYMENT_PROVIDER_DELAY_MS: '20',
-      EXCHANGE_FILL_DELAY_MS: '50',
-      ORDER_TTL_SECONDS: '6',
-      PLACEMENT_WINDOW_SECONDS: '3',
+      ...E2E_SETTINGS,
     },
   });
   const url = system.runtime.address;
@@ -282,6 +280,18 @@ export interface Order {
   fillPrice: string | null;
   reason: string | null;
   history: { status: OrderStatus; at: string; reason?: string }[];
+}
+
+export interface LedgerEntry {
+  id: string;
+  at: string;
+  kind: string;
+  asset: string;
+  amount?: string;
+  quantity?: string;
+  book: 'available' | 'reserved';
+  orderId?: string;
+  paymentId?: string;
 }
 
 export function uniqueEmail(tag = 'e2e'): string {
@@ -505,6 +515,36 @@ export class Bank {
     } catch (err) {
       throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
     }
+  }
+
+  /** The account's ledger entries caused by one order (GET /v1/accounts/{id}/transactions, every page). */
+  async orderLedger(c: Customer, accountId: string, orderId: string): Promise<LedgerEntry[]> {
+    const items: LedgerEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: Res = await c.http.get(`/v1/accounts/${accountId}/transactions?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expectStatus(res, 200, 'transactions');
+      items.push(...res.body.items);
+      cursor = res.body.nextCursor ?? null;
+    } while (cursor);
+    return items.filter((e) => e.orderId === orderId);
+  }
+
+  /**
+   * An order that ended without a fill left no trace on the account: its entries (reservation and
+   * release, fee and refund) sum to zero per asset and book. Returns the kinds seen.
+   */
+  async assertNoNetEffect(c: Customer, accountId: string, orderId: string): Promise<Set<string>> {
+    const entries = await this.orderLedger(c, accountId, orderId);
+    const sums = new Map<string, bigint>();
+    for (const e of entries) {
+      const k = `${e.asset}/${e.book}`;
+      const v = e.amount !== undefined ? cents(e.amount) : micros(e.quantity!);
+      sums.set(k, (sums.get(k) ?? 0n) + v);
+    }
+    for (const [k, v] of sums) assert.equal(v, 0n, `net effect of order ${orderId} on ${k} is ${v}: ${JSON.stringify(entries)}`);
+    assert.ok(!entries.some((e) => e.kind === 'trade'), `no trade for an unfilled order: ${JSON.stringify(entries)}`);
+    return new Set(entries.map((e) => e.kind));
   }
 
   /** GET /v1/admin/ledger/trial-balance: balanced, every total zero. */

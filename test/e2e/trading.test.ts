@@ -87,6 +87,8 @@ describe('trading', () => {
     await bank.waitForCash(customer, account.id, before.available, before.reserved);
     assert.deepEqual(before, { available: '100.00', reserved: '0.00' });
     assert.equal((await bank.position(customer, account.id, 'AAPL')).quantity, 0n);
+    const kinds = await bank.assertNoNetEffect(customer, account.id, order.id);
+    assert.ok(!kinds.has('fee'), `no fee charged for a rejected order: ${[...kinds]}`);
     await bank.assertTrialBalance();
   });
 
@@ -99,6 +101,7 @@ describe('trading', () => {
     assert.equal(order.reason, 'insufficient_funds');
     await bank.waitForCash(customer, account.id, '197.00', '0.00');
     assert.equal((await bank.position(customer, account.id, 'AAPL')).quantity, 0n);
+    await bank.assertNoNetEffect(customer, account.id, order.id);
     await bank.assertTrialBalance();
   });
 
@@ -117,6 +120,7 @@ describe('trading', () => {
     const sell = await bank.trade(customer, { accountId: account.id, assetId: 'MSFT', side: 'sell', quantity: '3' }, ['rejected']);
     assert.equal(sell.reason, 'insufficient_position');
     await bank.waitForCash(customer, account.id, afterBuy, '0.00');
+    await bank.assertNoNetEffect(customer, account.id, sell.id);
     await bank.waitForPosition(customer, account.id, 'MSFT', micros('2'), 0n);
 
     // Never held at all.

@@ -20,12 +20,25 @@ export interface DistributedSystem {
   ports: Record<string, number>;
   processes: Map<string, ChildProcess>;
   postgres: EmbeddedServer | undefined;
-  /** Restarts one service's process (chaos tests: kill -9, then start again). */
+  /**
+   * Restarts one service's process (chaos tests: kill -9, then start again). With several instances
+   * of a service, `service` names one: `orders` is the first, `orders#2` the second, and so on.
+   */
   restart(service: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Every process's name per service: `{ orders: ['orders', 'orders#2'], … }` (ports and processes use these names). */
+  instances: Record<string, string[]>;
   stop(): Promise<void>;
 }
 
-export async function startDistributed(options: { environment?: NodeJS.ProcessEnv; fresh?: boolean; quiet?: boolean } = {}): Promise<DistributedSystem> {
+export async function startDistributed(
+  options: {
+    environment?: NodeJS.ProcessEnv;
+    fresh?: boolean;
+    quiet?: boolean;
+    /** Instances per service (default 1): `{ orders: 2 }` starts `orders` and `orders#2`, each with a port of its own. */
+    instances?: Partial<Record<(typeof SERVICE_NAMES)[number], number>>;
+  } = {},
+): Promise<DistributedSystem> {
   const environment = options.environment ?? process.env;
   const settings = defineSettings({
     PORT: env.port({ default: 8080 }),
@@ -45,11 +58,25 @@ export async function startDistributed(options: { environment?: NodeJS.ProcessEn
   for (const [i, name] of SERVICE_NAMES.entries()) {
     ports[name] = name === 'gateway' ? config.PORT || (await freePort()) : config.PORT ? config.PORT + 1 + i : await freePort();
   }
+  // Extra instances: `<service>#<n>` (n ≥ 2), on the ports after the services' own.
+  const instances: Record<string, string[]> = Object.fromEntries(SERVICE_NAMES.map((name) => [name, [name]]));
+  let extra = 0;
+  for (const name of SERVICE_NAMES) {
+    const count = options.instances?.[name] ?? 1;
+    if (count > 1 && name === 'gateway') throw new Error('only one gateway instance is supported (it owns PORT)');
+    for (let n = 2; n <= count; n++) {
+      const instance = `${name}#${n}`;
+      instances[name]!.push(instance);
+      ports[instance] = config.PORT ? config.PORT + 1 + SERVICE_NAMES.length + extra++ : await freePort();
+    }
+  }
+  const serviceOf = (instance: string) => instance.split('#')[0]!;
+  const allInstances = SERVICE_NAMES.flatMap((name) => instances[name]!);
   const exchangeUrl = environment.EXCHANGE_URL || `http://127.0.0.1:${ports.exchange}/exchange`;
   const processes = new Map<string, ChildProcess>();
 
   const spawnService = (name: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', serviceOf(name), 'src', 'main.ts')], {
       cwd: root,
       env: { ...environment, PORT: String(ports[name]), AMQP_URL: config.AMQP_URL, DATABASE_URL: databaseUrl, EXCHANGE_URL: exchangeUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,7 +92,7 @@ export async function startDistributed(options: { environment?: NodeJS.ProcessEn
     processes.set(name, child);
     return child;
   };
-  for (const name of SERVICE_NAMES) spawnService(name);
+  for (const name of allInstances) spawnService(name);
 
   const waitReady = async (name: string) => {
     const deadline = Date.now() + 120_000;
@@ -103,9 +130,12 @@ export async function startDistributed(options: { environment?: NodeJS.ProcessEn
     gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
     ports,
     processes,
+    instances,
     postgres,
     async restart(name, signal = 'SIGKILL') {
-      await stopChild(processes.get(name)!, signal);
+      const child = processes.get(name);
+      if (!child) throw new Error(`no process named ${name} (known: ${[...processes.keys()].join(', ')})`);
+      await stopChild(child, signal);
       spawnService(name);
       await waitReady(name);
     },
@@ -120,7 +150,7 @@ export async function startDistributed(options: { environment?: NodeJS.ProcessEn
     },
   };
   try {
-    await Promise.all(SERVICE_NAMES.map(waitReady));
+    await Promise.all(allInstances.map(waitReady));
   } catch (err) {
     await system.stop();
     throw err;

@@ -24,6 +24,8 @@ export * from './observability/redact.ts';
 export * from './observability/trace-context.ts';
 export * from './observability/tracing.ts';
 export * from './resilience/backoff.ts';
+export * from './resilience/policies.ts';
+export * from './resilience/shedding.ts';
 export * from './saga/index.ts';
 export * from './transport/transport.ts';
 export * from './transport/memory.ts';

@@ -1,5 +1,10 @@
-/** The exchange's HTTP API as market sees it: every answer sorted into accepted, refused or unavailable. */
-import { SpanKind, currentContext, isValid, startSpan, type Static } from '@simplebank/chassis';
+/**
+ * The exchange's HTTP API as market sees it: every answer sorted into accepted, refused or
+ * unavailable. Every call goes through the exchange's call policy (timeout, retries of idempotent
+ * calls within the deadline, the circuit breaker): while the breaker is open nothing is sent and
+ * the answer says when to look again (`retryAt`).
+ */
+import { SpanKind, currentContext, isValid, startSpan, type CallPolicy, type Static } from '@simplebank/chassis';
 import { ExchangeOrder } from '@simplebank/exchange/contract';
 
 export type ExchangeOrderView = Static<typeof ExchangeOrder>;
@@ -9,51 +14,63 @@ export type ExchangeAnswer =
   /** A 4xx the exchange means (not a transient one): the same request would be refused again. */
   | { kind: 'refused'; status: number; body: unknown }
   /** 5xx, a timeout, a refused connection, an unreadable answer: worth retrying later. */
-  | { kind: 'unavailable'; reason: string };
+  | { kind: 'unavailable'; reason: string; retryAt?: number };
 
 const TRANSIENT_4XX = new Set([408, 425, 429]);
 
 export class ExchangeClient {
   constructor(
     private readonly baseUrl: () => string,
-    private readonly timeoutMs: number,
+    private readonly policy: CallPolicy,
   ) {}
 
-  placeOrder(order: { clientOrderId: string; assetId: string; side: 'buy' | 'sell'; quantity: string; limitPrice: string }): Promise<ExchangeAnswer> {
-    return this.request('POST', '/orders', order);
+  /** Idempotent: the exchange knows the order by our client order id. */
+  placeOrder(order: { clientOrderId: string; assetId: string; side: 'buy' | 'sell'; quantity: string; limitPrice: string }, deadline?: number): Promise<ExchangeAnswer> {
+    return this.call('POST', '/orders', order, deadline);
   }
 
   getOrder(id: string): Promise<ExchangeAnswer> {
-    return this.request('GET', `/orders/${encodeURIComponent(id)}`);
+    return this.call('GET', `/orders/${encodeURIComponent(id)}`);
   }
 
+  /** Idempotent: canceling a canceled order answers the order again. */
   cancelOrder(id: string): Promise<ExchangeAnswer> {
-    return this.request('POST', `/orders/${encodeURIComponent(id)}/cancel`, {});
+    return this.call('POST', `/orders/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  private async call(method: string, path: string, body?: unknown, deadline?: number): Promise<ExchangeAnswer> {
+    const base = this.baseUrl();
+    if (!base || base === '/exchange') return { kind: 'unavailable', reason: 'no exchange address yet' };
+    const result = await this.policy.run(
+      (signal) => this.request(method, `${base}${path}`, path, signal, body),
+      (a) => (a.kind === 'ok' ? 'ok' : a.kind === 'refused' ? 'final' : 'retryable'),
+      { idempotent: true, ...(deadline !== undefined ? { deadline } : {}) },
+    );
+    if (result.kind === 'answered') return result.value;
+    if (result.kind === 'breaker_open') return { kind: 'unavailable', reason: result.forced ? 'exchange breaker forced open' : 'exchange breaker open', retryAt: result.retryAt };
+    return { kind: 'unavailable', reason: 'deadline passed' };
   }
 
   /** One HTTP call in a client span (child of the work at hand), its traceparent sent along. */
-  private async request(method: string, path: string, body?: unknown): Promise<ExchangeAnswer> {
-    const base = this.baseUrl();
-    if (!base || base === '/exchange') return { kind: 'unavailable', reason: 'no exchange address yet' };
-    const url = `${base}${path}`;
+  private async request(method: string, url: string, path: string, signal: AbortSignal, body?: unknown): Promise<ExchangeAnswer> {
     const span = startSpan('market', `${method} ${path.replace(/\/orders\/[^/]+/, '/orders/{id}')}`, {
       kind: SpanKind.CLIENT,
       parent: currentContext()?.traceparent,
       attributes: { 'http.request.method': method, 'url.full': url, 'server.address': new URL(url).hostname },
     });
-    const answer = await this.send(method, url, span.traceparent, body);
+    const answer = await this.send(method, url, span.traceparent, signal, body);
     if ('status' in answer) span.setAttributes({ 'http.response.status_code': answer.status });
     span.end(answer.kind === 'unavailable' ? new Error(answer.reason) : undefined);
     return answer;
   }
 
-  private async send(method: string, url: string, traceparent: string, body?: unknown): Promise<ExchangeAnswer> {
+  private async send(method: string, url: string, traceparent: string, signal: AbortSignal, body?: unknown): Promise<ExchangeAnswer> {
     let res: Response;
     let text: string;
     try {
       res = await fetch(url, {
         method,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
         headers: { traceparent, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });

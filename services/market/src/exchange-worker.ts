@@ -5,9 +5,8 @@
  * (outbox): a crash loses nothing and publishes nothing twice (the client order id is our order
  * id, so a placement repeated after a crash is the same order on the exchange).
  */
-import { backoffDelay, inTransaction, startSpan, withContext, type BaseContext, type Causation, type Tx, type Worker } from '@simplebank/chassis';
+import { CallPolicy, backoffDelay, breakers, inTransaction, startSpan, withContext, type BaseContext, type Causation, type Tx, type Worker } from '@simplebank/chassis';
 import { formatMoney, formatQuantity, parseMoney } from '@simplebank/money';
-import { CircuitBreaker } from './circuit-breaker.ts';
 import { marketContract } from './contract.ts';
 import { ExchangeClient, type ExchangeAnswer, type ExchangeOrderView } from './exchange-client.ts';
 import { marketSettings } from './settings.ts';
@@ -20,7 +19,6 @@ const IDLE_MS = 100;
 
 interface Deps {
   client: ExchangeClient;
-  breaker: CircuitBreaker;
   pollMs: number;
 }
 
@@ -52,24 +50,25 @@ async function place(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
     await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_unavailable', at: new Date().toISOString() }, { key: job.order_id });
   };
   if (now > placeBy) return giveUp();
-  if (!deps.breaker.allow(now)) {
-    // The breaker is open: wait for it instead of hammering the exchange (but not past placeBy).
-    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(Math.min(deps.breaker.retryAt(now), placeBy + 1)) });
+  const answer = await deps.client.placeOrder(
+    {
+      clientOrderId: job.order_id,
+      assetId: job.asset_id!,
+      side: job.side!,
+      quantity: formatQuantity(BigInt(job.quantity_micros!)),
+      limitPrice: formatMoney(BigInt(job.limit_price_cents!)),
+    },
+    placeBy,
+  );
+  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
+    // The breaker is open: nothing was sent; wait for it instead of hammering the exchange (but not past placeBy).
+    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(Math.min(answer.retryAt, placeBy + 1)), lastError: answer.reason });
   }
   const attempts = job.attempts + 1;
-  const answer = await deps.client.placeOrder({
-    clientOrderId: job.order_id,
-    assetId: job.asset_id!,
-    side: job.side!,
-    quantity: formatQuantity(BigInt(job.quantity_micros!)),
-    limitPrice: formatMoney(BigInt(job.limit_price_cents!)),
-  });
   if (answer.kind === 'unavailable') {
-    deps.breaker.failure(Date.now());
     const next = Math.min(Date.now() + backoffDelay(attempts, RETRY), placeBy + 1);
     return updateJob(tx, job.order_id, { attempts, nextAttemptAt: new Date(next), lastError: answer.reason });
   }
-  deps.breaker.success();
   if (answer.kind === 'refused') {
     await updateJob(tx, job.order_id, { attempts, status: 'failed', failureReason: 'exchange_rejected', lastError: `HTTP ${answer.status}: ${JSON.stringify(answer.body ?? null).slice(0, 500)}` });
     await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: job.order_id });
@@ -83,14 +82,13 @@ async function place(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
 }
 
 async function follow(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
-  const now = Date.now();
-  if (!deps.breaker.allow(now)) return updateJob(tx, job.order_id, { nextAttemptAt: new Date(deps.breaker.retryAt(now)) });
   const exchangeOrderId = job.exchange_order_id!;
   const canceling = job.cancel_reason !== null;
   const answer: ExchangeAnswer = canceling ? await deps.client.cancelOrder(exchangeOrderId) : await deps.client.getOrder(exchangeOrderId);
+  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
+    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
+  }
   if (answer.kind !== 'ok') {
-    if (answer.kind === 'unavailable') deps.breaker.failure(Date.now());
-    else deps.breaker.success();
     const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
     if (canceling) {
       const cancelAttempts = job.cancel_attempts + 1;
@@ -98,7 +96,6 @@ async function follow(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
     }
     return updateJob(tx, job.order_id, { nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(job.attempts, RETRY))), lastError: reason });
   }
-  deps.breaker.success();
   const order = answer.order;
   if (order.status === 'filled' && order.fillPrice) return markFilled(tx, job, order);
   if (canceling && (order.status === 'canceled' || order.status === 'rejected')) {
@@ -141,14 +138,33 @@ export async function runRound(ctx: BaseContext, deps: Deps): Promise<number> {
   return due.length;
 }
 
+/** The exchange's breaker (critical: market has nothing to do without it) and call policy, from the settings. */
+export function exchangePolicy(ctx: Pick<BaseContext, 'service' | 'metrics'>): CallPolicy {
+  const s = marketSettings.value;
+  const breaker = breakers.get(
+    ctx.service,
+    'exchange',
+    {
+      failureRate: s.EXCHANGE_BREAKER_FAILURE_PERCENT / 100,
+      windowMs: s.EXCHANGE_BREAKER_WINDOW_MS,
+      minimumCalls: s.EXCHANGE_BREAKER_MIN_CALLS,
+      halfOpenAfterMs: s.EXCHANGE_BREAKER_HALF_OPEN_MS,
+      maxHalfOpenAfterMs: s.EXCHANGE_BREAKER_MAX_HALF_OPEN_MS,
+      critical: true,
+      forceOpen: s.EXCHANGE_BREAKER_FORCE_OPEN,
+    },
+    ctx.metrics,
+  );
+  return new CallPolicy({ breaker, timeoutMs: s.EXCHANGE_TIMEOUT_MS, maxAttempts: s.EXCHANGE_MAX_ATTEMPTS, backoff: { baseMs: 50, capMs: 500 } });
+}
+
 export const exchangeWorker: Worker = {
   name: 'exchange-jobs',
   start(ctx) {
-    const { EXCHANGE_URL, EXCHANGE_TIMEOUT_MS, EXCHANGE_POLL_MS } = marketSettings.value;
+    const s = marketSettings.value;
     const deps: Deps = {
-      client: new ExchangeClient(() => (EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`).replace(/\/$/, ''), EXCHANGE_TIMEOUT_MS),
-      breaker: new CircuitBreaker(),
-      pollMs: EXCHANGE_POLL_MS,
+      client: new ExchangeClient(() => (s.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`).replace(/\/$/, ''), exchangePolicy(ctx)),
+      pollMs: s.EXCHANGE_POLL_MS,
     };
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
@@ -165,7 +181,7 @@ export const exchangeWorker: Worker = {
         if (stopped) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          timer = setTimeout(resolve, busy > 0 ? 5 : Math.min(IDLE_MS, EXCHANGE_POLL_MS));
+          timer = setTimeout(resolve, busy > 0 ? 5 : Math.min(IDLE_MS, s.EXCHANGE_POLL_MS));
         });
         wake = undefined;
         clearTimeout(timer);

@@ -22,6 +22,8 @@ import { withContext, type WorkContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import { outcomeOf, type Metrics } from '../observability/metrics.ts';
 import { SpanKind, startSpan, type ActiveSpan } from '../observability/tracing.ts';
+import { LoadShedder, sheddingOptions } from '../resilience/shedding.ts';
+import { breakerReadiness, breakers } from '../resilience/breaker.ts';
 import { SagaRunner } from '../saga/index.ts';
 import type { Consumer, Transport } from '../transport/transport.ts';
 import type { BaseContext, MessageContext, RpcContext, ServiceDefinition, Tx } from './service.ts';
@@ -58,6 +60,7 @@ export class ServiceHost {
   private readonly consumerOptions: ConsumerOptions;
   private readonly consumers: Consumer[] = [];
   private rpcConsumer: Consumer | undefined;
+  private shedder: LoadShedder | undefined;
   private readonly stopWorkers: Array<() => Promise<void>> = [];
   private state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
   private dbReady = true;
@@ -160,7 +163,7 @@ export class ServiceHost {
       const source = def.message.kind === 'event' ? ({ kind: 'events', types: [def.message.type] } as const) : ({ kind: 'commands', queue: def.message.type } as const);
       this.consumers.push(await transport.subscribe({ group: this.name, name, source, prefetch: def.prefetch ?? 16 }, messageConsumer(def, this.consumerOptions)));
     }
-    this.rpcConsumer = await transport.serve(this.name, (body) => this.serveRpc(body), { concurrency: this.definition.rpcConcurrency ?? 64 });
+    this.rpcConsumer = await transport.serve(this.name, (body) => this.serveRpc(body), { concurrency: this.rpcShedder().transportConcurrency });
   }
 
   /** Starts the outbox relay, the saga runner and the workers. */
@@ -196,6 +199,7 @@ export class ServiceHost {
       { name: `${this.name}:transport`, ...transport },
       { name: `${this.name}:outbox-relay`, ...relay },
       { name: `${this.name}:sagas`, ...sagas },
+      ...breakerReadiness(this.name),
     ];
   }
 
@@ -254,11 +258,18 @@ export class ServiceHost {
     throw new AppError('replay_failed', `Replay failed: ${result.reason}`, { status: 409 });
   }
 
+  /** Load shedding: RPC_MAX_IN_FLIGHT (or the definition's rpcConcurrency) in progress, a short bounded queue, then `overloaded`. */
+  private rpcShedder(): LoadShedder {
+    const c = this.definition.rpcConcurrency;
+    return (this.shedder ??= new LoadShedder(sheddingOptions(process.env, c ? { maxInFlight: c } : {}), this.name));
+  }
+
   private async serveRpc(body: string): Promise<string> {
     const started = process.hrtime.bigint();
     let method = 'unknown';
     let reply: RpcReply;
     let span: ActiveSpan | undefined;
+    let release: (() => void) | undefined;
     try {
       let envelope: Envelope;
       try {
@@ -277,6 +288,12 @@ export class ServiceHost {
       });
       const def = (this.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as RpcDef | undefined;
       if (!def) throw new NotFoundError(`${this.name} has no RPC method ${method}`, 'unknown_method');
+      try {
+        release = await this.rpcShedder().acquire();
+      } catch (err) {
+        this.options.metrics.counter('simplebank_rpc_shed_total', 'RPC requests refused as overloaded (load shedding)', ['service', 'method']).inc({ service: this.name, method });
+        throw err;
+      }
       if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) throw new DeadlineExceededError(`Deadline passed before ${this.name}.${method} started`);
       assertValid(def.request, envelope.data, `request to ${this.name}.${method}`);
       if (def.idempotent && !envelope.idempotencyKey) throw new ValidationError(`${this.name}.${method} requires an idempotency key`, [{ path: '/idempotencyKey', message: 'required' }]);
@@ -284,6 +301,8 @@ export class ServiceHost {
       reply = await withContext(fields, () => (def.idempotent ? this.serveIdempotent(method, def, envelope, cause) : this.serveOnce(method, def, envelope, cause)));
     } catch (err) {
       reply = this.errorReply(err, method);
+    } finally {
+      release?.();
     }
     if (span) {
       // A refusal (4xx-like) is the server doing its job; only server-side failures are errors.
@@ -388,6 +407,14 @@ export class ServiceHost {
         const saga = await this.sagas.inspect(req.id as string);
         if (!saga) throw new NotFoundError('No such saga');
         return saga;
+      }
+      case '_breaker': {
+        const breaker = breakers.find(this.name, req.target as string);
+        if (!breaker) throw new NotFoundError(`${this.name} has no breaker towards ${req.target as string}`);
+        if (req.state === 'open') breaker.forceOpen();
+        else breaker.release();
+        this.options.log.warn({ target: breaker.target, state: breaker.state }, 'circuit breaker set by an operator');
+        return { target: breaker.target, state: breaker.state };
       }
       default:
         throw new NotFoundError(`${this.name} has no RPC method ${method}`, 'unknown_method');

@@ -40,6 +40,12 @@ export const systemMethods = {
     errors: ['not_found'],
     description: 'A saga instance: its status, data, steps and their outcomes',
   }),
+  _breaker: rpc({
+    request: T.Object({ target: T.String({ minLength: 1 }), state: T.Union([T.Literal('open'), T.Literal('auto')]) }),
+    response: T.Object({ target: T.String(), state: T.Union([T.Literal('closed'), T.Literal('open'), T.Literal('half-open'), T.Literal('forced-open')]) }),
+    errors: ['not_found'],
+    description: "Forces the service's circuit breaker towards a target open ('open'), or gives it back to its automatic control ('auto')",
+  }),
 };
 
 export type SystemContract = Contract<string, typeof systemMethods, {}, {}>;

@@ -114,6 +114,13 @@ export class MemoryTransport implements Transport {
   private readonly rpc = new Map<string, { instances: RpcInstance[]; waiting: WaitingCall[] }>();
   private readonly unsettled = new Set<{ reject: (err: unknown) => void }>();
   private closed = false;
+  /** Calls allowed to wait for a free RPC instance, per service; past it, refused at once (`overloaded`). */
+  private readonly maxRpcWaiting: number;
+
+  constructor(options: { maxRpcWaiting?: number } = {}) {
+    const fromEnv = Number(process.env.RPC_MAX_WAITING);
+    this.maxRpcWaiting = Math.max(0, options.maxRpcWaiting ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1024));
+  }
 
   async connect(): Promise<void> {
     this.closed = false;
@@ -185,6 +192,9 @@ export class MemoryTransport implements Transport {
     if (this.closed) return Promise.reject(new UnavailableError('Memory transport is closed', 'transport_closed'));
     if (!entry || entry.instances.length === 0) {
       return Promise.reject(new UnavailableError(`No live instance of ${service} to call`, 'no_route'));
+    }
+    if (entry.waiting.length >= this.maxRpcWaiting && !entry.instances.some((i) => i.inFlight < i.concurrency)) {
+      return Promise.reject(new UnavailableError(`${service} is overloaded (${entry.waiting.length} calls waiting); try again shortly`, 'overloaded'));
     }
     return new Promise<string>((resolve, reject) => {
       const call: WaitingCall = {

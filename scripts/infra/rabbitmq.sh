@@ -44,6 +44,33 @@ export ERL_EPMD_ADDRESS=127.0.0.1
 CONF
 }
 
+RABBITMQ_CONF=/etc/rabbitmq/rabbitmq.conf
+PROMETHEUS_PORT="${RABBITMQ_PROMETHEUS_PORT:-15692}"
+
+write_conf() {
+  # The rabbitmq_prometheus listener on loopback only (read at boot); added once, the rest of the file kept.
+  mkdir -p /etc/rabbitmq
+  touch "$RABBITMQ_CONF"
+  grep -q '^prometheus\.tcp\.ip' "$RABBITMQ_CONF" || echo 'prometheus.tcp.ip = 127.0.0.1' >>"$RABBITMQ_CONF"
+  grep -q '^prometheus\.tcp\.port' "$RABBITMQ_CONF" || echo "prometheus.tcp.port = ${PROMETHEUS_PORT}" >>"$RABBITMQ_CONF"
+}
+
+enable_prometheus() {
+  # Queue depth per queue on :15692/metrics/detailed (scraped by deploy/prometheus/prometheus-distributed.yml).
+  # Idempotent: nothing happens when the plugin is already enabled.
+  local listed
+  listed="$(rabbitmq-plugins list rabbitmq_prometheus 2>/dev/null || true)" # captured: grep -q under pipefail races
+  if grep -q '\[E.*rabbitmq_prometheus' <<<"$listed"; then return; fi
+  if ! grep -q 'rabbitmq_prometheus' <<<"$listed"; then
+    say "rabbitmq_prometheus is not in this package; queue depth is exported by SimpleBank only"
+    return
+  fi
+  # rabbitmq.conf is read at boot only: give the running node the loopback listener before enabling.
+  rabbitmqctl eval "application:set_env(rabbitmq_prometheus, tcp_config, [{ip, \"127.0.0.1\"}, {port, ${PROMETHEUS_PORT}}])." >/dev/null
+  say "enabling rabbitmq_prometheus (127.0.0.1:${PROMETHEUS_PORT})"
+  rabbitmq-plugins enable rabbitmq_prometheus >/dev/null
+}
+
 install_broker() {
   if installed; then return; fi
   say "installing rabbitmq-server (Debian package)"
@@ -58,8 +85,10 @@ install_broker() {
 start() {
   install_broker
   write_env_conf
+  write_conf
   if running; then
     say "already running"
+    enable_prometheus
     echo "$URL"
     return
   fi
@@ -80,6 +109,7 @@ start() {
     sleep 1
   done
   # Tests close connections from the broker side; nothing else to configure: guest is loopback-only by default.
+  enable_prometheus
   echo "$URL"
 }
 

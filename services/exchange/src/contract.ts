@@ -4,6 +4,10 @@
  *   POST /exchange/orders            PlaceExchangeOrder → 200/201 ExchangeOrder (idempotent on clientOrderId)
  *   GET  /exchange/orders/{id}       → ExchangeOrder
  *   POST /exchange/orders/{id}/cancel → ExchangeOrder (status canceled, or filled if too late: 409)
+ *   POST /exchange/orders/by-client-id/{clientOrderId}/cancel → the same, found by our client order
+ *        id (for a placement whose answer never came): 200 ExchangeOrder canceled, 409 ExchangeOrder
+ *        filled (or rejected), 404 if no order with that id arrived. After a 404 the id is
+ *        remembered (in memory): a placement with it still in flight is recorded canceled, not filled.
  *   GET  /exchange/settings, PUT /exchange/settings  ExchangeSettings
  * It fills an order in full, after `fillDelayMs`, at market-data's current price, only within the
  * limit; closed, it accepts orders and fills none; failing, a share of requests answer 5xx or hang.

@@ -7,7 +7,7 @@ import { EXCHANGE_BASE_PATH, ExchangeSettings, PlaceExchangeOrder } from './cont
 import { mulberry32 } from './domain/prng.ts';
 import { failsWith, parseFailureRate } from './domain/rules.ts';
 import { exchangeSettings } from './settings.ts';
-import { cancelOrder, findByClientOrderId, getOrder, getSettings, placeOrder, toExchangeOrder, toExchangeSettings, updateSettings, type SimulationSettings } from './store.ts';
+import { cancelByClientOrderId, cancelOrder, findByClientOrderId, getOrder, getSettings, placeOrder, toExchangeOrder, toExchangeSettings, updateSettings, type SimulationSettings } from './store.ts';
 
 /** Seed of the failure simulation: repeatable runs. */
 const FAILURE_SEED = 20261122;
@@ -41,6 +41,13 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
   };
   const draw = mulberry32(FAILURE_SEED);
   const initialDelay = () => exchangeSettings.value.EXCHANGE_FILL_DELAY_MS;
+  /**
+   * Client order ids canceled (by client id) before any order with them arrived: a placement of
+   * one still in flight (slow) is recorded canceled at once, never filled. In memory, bounded: a
+   * simulator's stand-in for what a real exchange would have to guarantee.
+   */
+  const canceledBeforeArrival = new Set<string>();
+  const TOMBSTONES = 10_000;
 
   /** The slow and failing simulation, before anything is done: true when the request must fail. */
   async function simulate(reply: FastifyReply): Promise<SimulationSettings | undefined> {
@@ -80,7 +87,13 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
       return problem(reply, 503, 'exchange_unavailable', 'Prices are unavailable');
     }
     if (!listed) return problem(reply, 422, 'unknown_asset', `${body.assetId} is not traded here`);
-    const { created, order } = await placeOrder(ctx.db, { clientOrderId: body.clientOrderId, assetId: body.assetId, side: body.side, quantity, limit });
+    const placed = await placeOrder(ctx.db, { clientOrderId: body.clientOrderId, assetId: body.assetId, side: body.side, quantity, limit });
+    const { created } = placed;
+    let order = placed.order;
+    if (created && canceledBeforeArrival.has(body.clientOrderId)) {
+      canceledBeforeArrival.delete(body.clientOrderId);
+      order = (await cancelByClientOrderId(ctx.db, body.clientOrderId, 'canceled_before_arrival')) ?? order;
+    }
     return reply.code(created ? 201 : 200).send(toExchangeOrder(order));
   });
 
@@ -97,6 +110,21 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
     if (canceled) return reply.send(toExchangeOrder(canceled));
     const order = await getOrder(ctx.db, req.params.id);
     if (!order) return problem(reply, 404, 'not_found', 'No such order');
+    // Already canceled: the same answer again. Filled (or rejected): too late, 409 with the order.
+    return reply.code(order.status === 'canceled' ? 200 : 409).send(toExchangeOrder(order));
+  });
+
+  app.post<{ Params: { clientOrderId: string } }>(`${EXCHANGE_BASE_PATH}/orders/by-client-id/:clientOrderId/cancel`, async (req, reply) => {
+    if (!(await simulate(reply))) return reply;
+    const { clientOrderId } = req.params;
+    const canceled = await cancelByClientOrderId(ctx.db, clientOrderId);
+    if (canceled) return reply.send(toExchangeOrder(canceled));
+    const order = await findByClientOrderId(ctx.db, clientOrderId);
+    if (!order) {
+      if (canceledBeforeArrival.size >= TOMBSTONES) canceledBeforeArrival.delete(canceledBeforeArrival.values().next().value!);
+      canceledBeforeArrival.add(clientOrderId);
+      return problem(reply, 404, 'not_found', 'No order with this client order id');
+    }
     // Already canceled: the same answer again. Filled (or rejected): too late, 409 with the order.
     return reply.code(order.status === 'canceled' ? 200 : 409).send(toExchangeOrder(order));
   });

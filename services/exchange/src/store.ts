@@ -62,6 +62,11 @@ export async function cancelOrder(db: Queryable, id: string): Promise<OrderRow |
   return (await db.query<R>(`UPDATE exchange_orders SET status = 'canceled', reason = 'canceled_by_client', updated_at = clock_timestamp() WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}`, [id])).rows[0];
 }
 
+/** Cancels the open order with this client order id; undefined when there is none open. */
+export async function cancelByClientOrderId(db: Queryable, clientOrderId: string, reason = 'canceled_by_client'): Promise<OrderRow | undefined> {
+  return (await db.query<R>(`UPDATE exchange_orders SET status = 'canceled', reason = $2, updated_at = clock_timestamp() WHERE client_order_id = $1 AND status = 'open' RETURNING ${COLUMNS}`, [clientOrderId, reason])).rows[0];
+}
+
 /** Open orders older than the fill delay, oldest first. */
 export async function dueOrders(db: Queryable, fillDelayMs: number, limit = 200): Promise<OrderRow[]> {
   return (await db.query<R>(`SELECT ${COLUMNS} FROM exchange_orders WHERE status = 'open' AND created_at <= clock_timestamp() - $1 * interval '1 millisecond' ORDER BY created_at LIMIT $2`, [fillDelayMs, limit])).rows;

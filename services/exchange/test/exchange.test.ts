@@ -113,6 +113,35 @@ describe('the simulated exchange', () => {
     assert.equal((await get('nope')).status, 404);
   });
 
+  it('cancels by client order id: 200 with the open order canceled, 409 with a filled one, 404 if none arrived (and a late arrival is canceled)', async () => {
+    const byClient = (clientOrderId: string) => http('POST', `/exchange/orders/by-client-id/${encodeURIComponent(clientOrderId)}/cancel`);
+    await http('PUT', '/exchange/settings', { open: false });
+    const open = await place();
+    const canceled = await byClient(open.body.clientOrderId);
+    assert.equal(canceled.status, 200);
+    assert.equal(canceled.body.id, open.body.id);
+    assert.equal(canceled.body.status, 'canceled');
+    assert.equal((await byClient(open.body.clientOrderId)).status, 200, 'again: the same answer');
+    await http('PUT', '/exchange/settings', { open: true });
+    const toFill = await place();
+    await eventually(async () => (await get(toFill.body.id)).body.status === 'filled');
+    assert.equal((await get(open.body.id)).body.status, 'canceled', 'the canceled one never fills');
+    const late = await byClient(toFill.body.clientOrderId);
+    assert.equal(late.status, 409);
+    assert.equal(late.body.status, 'filled');
+    assert.equal(late.body.id, toFill.body.id);
+
+    const never = order();
+    const missing = await byClient(never.clientOrderId);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.code, 'not_found');
+    // The placement arrives after all (it was slow): it is recorded canceled, never filled.
+    const arrived = await place(never);
+    assert.equal(arrived.status, 201);
+    assert.equal(arrived.body.status, 'canceled');
+    assert.equal((await byClient(never.clientOrderId)).status, 200);
+  });
+
   it('changes its settings by any subset, and refuses bad ones', async () => {
     const initial = await http('GET', '/exchange/settings');
     assert.deepEqual(initial.body, { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });

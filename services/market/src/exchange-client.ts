@@ -14,7 +14,7 @@ export type ExchangeAnswer =
   /** A 4xx the exchange means (not a transient one): the same request would be refused again. */
   | { kind: 'refused'; status: number; body: unknown }
   /** 5xx, a timeout, a refused connection, an unreadable answer: worth retrying later. */
-  | { kind: 'unavailable'; reason: string; retryAt?: number };
+  | { kind: 'unavailable'; reason: string; retryAt?: number; maybeArrived?: boolean };
 
 const TRANSIENT_4XX = new Set([408, 425, 429]);
 
@@ -33,6 +33,14 @@ export class ExchangeClient {
     return this.call('GET', `/orders/${encodeURIComponent(id)}`);
   }
 
+  /**
+   * Cancels the order we placed with this client order id, for a placement whose answer never came:
+   * ok 200 (canceled), ok 409 (filled or rejected: too late), refused 404 (it never arrived).
+   */
+  cancelByClientOrderId(clientOrderId: string): Promise<ExchangeAnswer> {
+    return this.call('POST', `/orders/by-client-id/${encodeURIComponent(clientOrderId)}/cancel`, {});
+  }
+
   /** Idempotent: canceling a canceled order answers the order again. */
   cancelOrder(id: string): Promise<ExchangeAnswer> {
     return this.call('POST', `/orders/${encodeURIComponent(id)}/cancel`, {});
@@ -41,14 +49,22 @@ export class ExchangeClient {
   private async call(method: string, path: string, body?: unknown, deadline?: number): Promise<ExchangeAnswer> {
     const base = this.baseUrl();
     if (!base || base === '/exchange') return { kind: 'unavailable', reason: 'no exchange address yet' };
+    // Whether any attempt ended without an answer (timeout, connection reset): that request may
+    // have reached the exchange and been acted on there.
+    let maybeArrived = false;
     const result = await this.policy.run(
-      (signal) => this.request(method, `${base}${path}`, path, signal, body),
+      async (signal) => {
+        const a = await this.request(method, `${base}${path}`, path, signal, body);
+        if (a.kind === 'unavailable' && a.maybeArrived) maybeArrived = true;
+        return a;
+      },
       (a) => (a.kind === 'ok' ? 'ok' : a.kind === 'refused' ? 'final' : 'retryable'),
       { idempotent: true, ...(deadline !== undefined ? { deadline } : {}) },
     );
-    if (result.kind === 'answered') return result.value;
-    if (result.kind === 'breaker_open') return { kind: 'unavailable', reason: result.forced ? 'exchange breaker forced open' : 'exchange breaker open', retryAt: result.retryAt };
-    return { kind: 'unavailable', reason: 'deadline passed' };
+    const unknown = maybeArrived ? { maybeArrived: true } : {};
+    if (result.kind === 'answered') return result.value.kind === 'unavailable' ? { ...result.value, ...unknown } : result.value;
+    if (result.kind === 'breaker_open') return { kind: 'unavailable', reason: result.forced ? 'exchange breaker forced open' : 'exchange breaker open', retryAt: result.retryAt, ...unknown };
+    return { kind: 'unavailable', reason: 'deadline passed', ...unknown };
   }
 
   /** One HTTP call in a client span (child of the work at hand), its traceparent sent along. */
@@ -76,7 +92,8 @@ export class ExchangeClient {
       });
       text = await res.text();
     } catch (err) {
-      return { kind: 'unavailable', reason: (err as Error).name === 'TimeoutError' ? 'timeout' : `connection failed: ${(err as Error).message}` };
+      // No answer: the request may have arrived (conservatively, even for a refused connection).
+      return { kind: 'unavailable', reason: (err as Error).name === 'TimeoutError' ? 'timeout' : `connection failed: ${(err as Error).message}`, maybeArrived: true };
     }
     let parsed: unknown;
     try {

@@ -42,11 +42,20 @@ async function markFilled(tx: Tx, job: JobRow, order: ExchangeOrderView): Promis
   );
 }
 
-async function place(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
   const now = Date.now();
   const placeBy = job.place_by!.getTime();
+  // Some earlier call may have reached the exchange without our hearing back.
+  const unknown = job.placement_unknown;
   const giveUp = async () => {
-    await updateJob(tx, job.order_id, { status: 'failed', failureReason: 'exchange_unavailable' });
+    // A request whose outcome is unknown may have been accepted there (and be filled later): keep a
+    // follow-up on the job that cancels it by client order id (cancelUnknownPlacement).
+    await updateJob(tx, job.order_id, {
+      status: 'failed',
+      failureReason: 'exchange_unavailable',
+      ...(unknown ? { followup: 'cancel_unknown_placement' as const, nextAttemptAt: new Date() } : {}),
+    });
+    if (unknown) ctx.log.warn({ orderId: job.order_id }, 'placement given up after calls with unknown outcome; canceling it on the exchange by client order id');
     await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_unavailable', at: new Date().toISOString() }, { key: job.order_id });
   };
   if (now > placeBy) return giveUp();
@@ -60,14 +69,15 @@ async function place(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
     },
     placeBy,
   );
+  const placementUnknown = answer.kind === 'unavailable' && answer.maybeArrived ? { placementUnknown: true } : {};
   if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
     // The breaker is open: nothing was sent; wait for it instead of hammering the exchange (but not past placeBy).
-    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(Math.min(answer.retryAt, placeBy + 1)), lastError: answer.reason });
+    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(Math.min(answer.retryAt, placeBy + 1)), lastError: answer.reason, ...placementUnknown });
   }
   const attempts = job.attempts + 1;
   if (answer.kind === 'unavailable') {
     const next = Math.min(Date.now() + backoffDelay(attempts, RETRY), placeBy + 1);
-    return updateJob(tx, job.order_id, { attempts, nextAttemptAt: new Date(next), lastError: answer.reason });
+    return updateJob(tx, job.order_id, { attempts, nextAttemptAt: new Date(next), lastError: answer.reason, ...placementUnknown });
   }
   if (answer.kind === 'refused') {
     await updateJob(tx, job.order_id, { attempts, status: 'failed', failureReason: 'exchange_rejected', lastError: `HTTP ${answer.status}: ${JSON.stringify(answer.body ?? null).slice(0, 500)}` });
@@ -106,11 +116,51 @@ async function follow(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
   await updateJob(tx, job.order_id, { nextAttemptAt: later(deps.pollMs), lastError: null });
 }
 
+/**
+ * The follow-up of a placement given up after calls with unknown outcome: cancel the order on the
+ * exchange by client order id, retried with back-off (through the same call policy and breaker)
+ * until the exchange answers 200 (canceled), 404 (never arrived) or 409 (filled or rejected).
+ */
+async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+  const answer = await deps.client.cancelByClientOrderId(job.order_id);
+  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
+    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
+  }
+  if (answer.kind === 'unavailable' || (answer.kind === 'refused' && answer.status !== 404)) {
+    const cancelAttempts = job.cancel_attempts + 1;
+    const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
+    return updateJob(tx, job.order_id, { cancelAttempts, nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)), lastError: `cancel of unknown placement: ${reason}` });
+  }
+  if (answer.kind === 'refused') {
+    // 404: it never arrived (and the exchange now refuses it if it still does).
+    ctx.log.info({ orderId: job.order_id }, 'unknown placement never reached the exchange');
+    return updateJob(tx, job.order_id, { followup: null, lastError: null });
+  }
+  const order = answer.order;
+  if (order.status === 'filled') {
+    // Filled after we gave up: the saga has already compensated (OrderPlacementFailed), so no fill is
+    // published. Shares were bought or sold on the exchange that SimpleBank does not hold: this
+    // needs an operator (orphan_filled). An accepted gap.
+    ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, fillPrice: order.fillPrice }, 'order filled on the exchange after its placement was given up: needs an operator');
+    return updateJob(tx, job.order_id, {
+      status: 'orphan_filled',
+      followup: null,
+      exchangeOrderId: order.id,
+      ...(order.fillPrice ? { fillPriceCents: parseMoney(order.fillPrice) } : {}),
+      ...(order.filledAt ? { filledAt: new Date(order.filledAt) } : {}),
+      lastError: 'filled on the exchange after the placement was given up',
+    });
+  }
+  // Canceled (200), or rejected (409): nothing is left on the exchange.
+  ctx.log.info({ orderId: job.order_id, exchangeOrderId: order.id, status: order.status }, 'unknown placement canceled on the exchange');
+  return updateJob(tx, job.order_id, { followup: null, exchangeOrderId: order.id, lastError: null });
+}
+
 /** Handles one job if it is still due and free; each in its own transaction. */
 async function handleJob(ctx: BaseContext, candidate: JobRow, deps: Deps): Promise<void> {
   // A span per turn of the job, in the trace of the command that made it: the exchange calls
   // (client spans) and the events published are its children.
-  const span = startSpan(ctx.service, `exchange job ${candidate.status === 'pending' ? 'place' : 'follow'}`, {
+  const span = startSpan(ctx.service, `exchange job ${candidate.followup ? 'cancel unknown placement' : candidate.status === 'pending' ? 'place' : 'follow'}`, {
     parent: candidate.traceparent ?? undefined,
     attributes: { 'simplebank.order_id': candidate.order_id, 'simplebank.job.status': candidate.status },
   });
@@ -120,7 +170,8 @@ async function handleJob(ctx: BaseContext, candidate: JobRow, deps: Deps): Promi
       inTransaction(ctx.db, { service: ctx.service, cause: causeOf(candidate, span.traceparent) }, async (tx) => {
         const job = await claimDueJob(tx, candidate.order_id);
         if (!job) return;
-        if (job.status === 'pending') await place(tx, job, deps);
+        if (job.followup === 'cancel_unknown_placement') await cancelUnknownPlacement(ctx, tx, job, deps);
+        else if (job.status === 'pending') await place(ctx, tx, job, deps);
         else await follow(tx, job, deps);
       }),
     );

@@ -2,7 +2,10 @@
 import type { Identity, Queryable } from '@simplebank/chassis';
 import type { Cents, Micros } from '@simplebank/money';
 
-export type JobStatus = 'pending' | 'placed' | 'filled' | 'canceled' | 'failed';
+/** orphan_filled: filled on the exchange after the placement was given up; needs an operator. */
+export type JobStatus = 'pending' | 'placed' | 'filled' | 'canceled' | 'failed' | 'orphan_filled';
+/** Work left on a finished job: cancel a placement whose outcome is unknown (by client order id). */
+export type Followup = 'cancel_unknown_placement';
 export type CancelReason = 'canceled_by_customer' | 'expired';
 
 export interface JobRow {
@@ -21,10 +24,12 @@ export interface JobRow {
   causation_id: string | null;
   identity: Identity | null;
   traceparent: string | null;
+  placement_unknown: boolean;
+  followup: Followup | null;
 }
 
 type R = JobRow & Record<string, unknown>;
-const COLUMNS = 'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent';
+const COLUMNS = 'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent, placement_unknown, followup';
 
 export interface Origin {
   correlationId: string;
@@ -67,13 +72,13 @@ export async function lockJob(tx: Queryable, orderId: string): Promise<JobRow | 
 /** The job if it is due and nobody else works on it now (skips a locked one). */
 export async function claimDueJob(tx: Queryable, orderId: string): Promise<JobRow | undefined> {
   return (await tx.query<R>(
-    `SELECT ${COLUMNS} FROM exchange_jobs WHERE order_id = $1 AND status IN ('pending', 'placed') AND next_attempt_at <= clock_timestamp() FOR UPDATE SKIP LOCKED`,
+    `SELECT ${COLUMNS} FROM exchange_jobs WHERE order_id = $1 AND (status IN ('pending', 'placed') OR followup IS NOT NULL) AND next_attempt_at <= clock_timestamp() FOR UPDATE SKIP LOCKED`,
     [orderId],
   )).rows[0];
 }
 
 export async function dueJobs(db: Queryable, limit: number): Promise<JobRow[]> {
-  return (await db.query<R>(`SELECT ${COLUMNS} FROM exchange_jobs WHERE status IN ('pending', 'placed') AND next_attempt_at <= clock_timestamp() ORDER BY next_attempt_at LIMIT $1`, [limit])).rows;
+  return (await db.query<R>(`SELECT ${COLUMNS} FROM exchange_jobs WHERE (status IN ('pending', 'placed') OR followup IS NOT NULL) AND next_attempt_at <= clock_timestamp() ORDER BY next_attempt_at LIMIT $1`, [limit])).rows;
 }
 
 export async function getJob(db: Queryable, orderId: string): Promise<JobRow | undefined> {
@@ -83,7 +88,7 @@ export async function getJob(db: Queryable, orderId: string): Promise<JobRow | u
 export async function updateJob(
   tx: Queryable,
   orderId: string,
-  patch: Partial<{ status: JobStatus; exchangeOrderId: string; attempts: number; cancelReason: CancelReason; cancelAttempts: number; nextAttemptAt: Date; failureReason: string; fillPriceCents: Cents; filledAt: Date; lastError: string | null }>,
+  patch: Partial<{ status: JobStatus; exchangeOrderId: string; attempts: number; cancelReason: CancelReason; cancelAttempts: number; nextAttemptAt: Date; failureReason: string; fillPriceCents: Cents; filledAt: Date; lastError: string | null; placementUnknown: boolean; followup: Followup | null }>,
 ): Promise<void> {
   const columns: Record<string, unknown> = {
     status: patch.status,
@@ -96,6 +101,8 @@ export async function updateJob(
     fill_price_cents: patch.fillPriceCents?.toString(),
     filled_at: patch.filledAt,
     last_error: patch.lastError,
+    placement_unknown: patch.placementUnknown,
+    followup: patch.followup,
   };
   const set = Object.entries(columns).filter(([, v]) => v !== undefined);
   const assignments = set.map(([k], i) => `${k} = $${i + 2}`);

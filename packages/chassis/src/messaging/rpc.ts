@@ -2,9 +2,16 @@
  * RPC over any transport: the request is an envelope whose `type` is `<service>.<method>`, the reply
  * a `{ok, data}` or `{ok: false, error}` document. The caller validates the request before sending
  * and the response on arrival; the server validates the request again (both sides of every call).
+ *
+ * Retries: only methods declared `idempotent` (they carry an idempotency key, the same on every
+ * attempt, so the provider does the work once), only on retryable failures (`AppError.retryable`:
+ * no route, unavailable, one attempt's deadline; never business or validation errors), with
+ * exponential back-off and full jitter, at most 3 attempts, and never past the caller's deadline:
+ * each attempt gets what is left of it, and no retry starts when its delay would pass it.
  */
 import { assertValid } from '../contract/validation.ts';
 import type { Contract, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
+import { backoffDelay, sleep, type BackoffPolicy } from '../resilience/backoff.ts';
 import { AppError, DeadlineExceededError, UnavailableError, type WireError } from '../errors.ts';
 import { SpanKind, startSpan } from '../observability/tracing.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -21,6 +28,16 @@ export interface CallOptions {
 
 export const DEFAULT_RPC_TIMEOUT_MS = 5000;
 
+/** How `caller` retries idempotent methods. */
+export interface RpcRetryPolicy {
+  /** Attempts in all (1: no retry). */
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  random?: () => number;
+}
+
+export const DEFAULT_RPC_RETRY: RpcRetryPolicy = { maxAttempts: 3, backoff: { baseMs: 50, capMs: 1000 } };
+
 export type Call = <C extends Contract, M extends keyof C['rpc'] & string>(
   contract: C,
   method: M,
@@ -29,7 +46,7 @@ export type Call = <C extends Contract, M extends keyof C['rpc'] & string>(
 ) => Promise<ResponseOf<C['rpc'][M]>>;
 
 /** A `call` function bound to a transport, the calling service and the causation of the work at hand. */
-export function caller(transport: Transport, source: string, cause: () => Causation | undefined): Call {
+export function caller(transport: Transport, source: string, cause: () => Causation | undefined, retry: RpcRetryPolicy = DEFAULT_RPC_RETRY): Call {
   return async (contract, method, request, options = {}) => {
     const def = contract.rpc[method] as RpcDef | undefined;
     if (!def) throw new Error(`${contract.service} has no RPC method ${method}`);
@@ -57,19 +74,38 @@ export function caller(transport: Transport, source: string, cause: () => Causat
       attributes: { 'rpc.system': 'simplebank', 'rpc.service': contract.service, 'rpc.method': method },
     });
     try {
-      const envelope = newEnvelope({
-        type: `${contract.service}.${method}`,
-        version: 1,
-        source,
-        data: request,
-        cause: { ...(causation ?? { correlationId: '' }), deadline, traceparent: span.traceparent },
-        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
-      });
-      if (!envelope.correlationId) envelope.correlationId = envelope.id;
-      const raw = await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs });
-      const data = readReply(raw, def, contract.service, method);
-      span.end();
-      return data as ResponseOf<typeof def>;
+      const maxAttempts = def.idempotent ? Math.max(1, retry.maxAttempts) : 1;
+      for (let n = 1; ; n++) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
+        const envelope = newEnvelope({
+          type: `${contract.service}.${method}`,
+          version: 1,
+          source,
+          data: request,
+          cause: { ...(causation ?? { correlationId: '' }), deadline, traceparent: span.traceparent },
+          ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+        });
+        if (!envelope.correlationId) envelope.correlationId = envelope.id;
+        try {
+          const raw = await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs: Math.max(1, Math.min(timeoutMs, left)) });
+          const data = readReply(raw, def, contract.service, method);
+          if (n > 1) span.setAttributes({ 'rpc.attempts': n });
+          span.end();
+          return data as ResponseOf<typeof def>;
+        } catch (err) {
+          if (n >= maxAttempts || !(err instanceof AppError) || !err.retryable) {
+            if (n > 1) span.setAttributes({ 'rpc.attempts': n });
+            throw err;
+          }
+          const delay = backoffDelay(n, retry.backoff, retry.random);
+          if (Date.now() + delay >= deadline) {
+            span.setAttributes({ 'rpc.attempts': n });
+            throw err;
+          }
+          await sleep(delay);
+        }
+      }
     } catch (err) {
       span.end(err);
       throw err;

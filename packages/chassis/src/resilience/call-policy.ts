@@ -4,9 +4,15 @@
  * jitter, capped, and only within the deadline), and the dependency's circuit breaker around each
  * attempt. The caller's attempt reports its own outcome (`classify`), so that a client that sorts
  * answers rather than throwing keeps doing so.
+ *
+ * Every attempt also takes a slot of the dependency's bulkhead (one per (service, target) in this
+ * process, shared by every policy towards it: given, or the registry's default of 32 running and 64
+ * queued). A full bulkhead refuses fast: `run` throws `UnavailableError(…, 'bulkhead_full')`, not
+ * retried here (a retry would only add to the load).
  */
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff.ts';
 import { BreakerOpenError, type Breaker } from './breaker.ts';
+import { bulkheads, type Bulkhead } from './bulkhead.ts';
 
 export interface CallPolicyOptions {
   breaker: Breaker;
@@ -16,6 +22,8 @@ export interface CallPolicyOptions {
   maxAttempts?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
+  /** The dependency's bulkhead; by default the registry's one for the breaker's (service, target). */
+  bulkhead?: Bulkhead;
 }
 
 export type Classified = 'ok' | 'retryable' | 'final';
@@ -35,7 +43,12 @@ class RetryableAnswer<T> extends Error {
 }
 
 export class CallPolicy {
-  constructor(readonly options: CallPolicyOptions) {}
+  readonly bulkhead: Bulkhead;
+
+  constructor(readonly options: CallPolicyOptions) {
+    const { breaker } = options;
+    this.bulkhead = options.bulkhead ?? bulkheads.get(breaker.service, breaker.target, {}, [...breaker.metrics][0]);
+  }
 
   /**
    * Runs `attempt` with a signal that aborts at its timeout. `classify` sorts each answer: `ok`,
@@ -57,7 +70,7 @@ export class CallPolicy {
       let value: T;
       let outcome: Classified;
       try {
-        value = await breaker.execute(async () => {
+        value = await this.bulkhead.execute(() => breaker.execute(async () => {
           const controller = new AbortController();
           const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
           let v: T;
@@ -68,7 +81,7 @@ export class CallPolicy {
           }
           if (classify(v) === 'retryable') throw new RetryableAnswer(v);
           return v;
-        });
+        }));
         outcome = classify(value);
       } catch (err) {
         if (err instanceof BreakerOpenError) return { kind: 'breaker_open', retryAt: err.retryAt, forced: err.forced, attempts: n - 1 };

@@ -92,9 +92,47 @@ export class Runtime {
     for (const host of this.hosts) {
       if (host.definition.http) await host.definition.http(app, host.baseContext);
     }
+    this.registerQueueDepthGauges();
     this.http = app;
     this.address = await app.listen({ port: this.options.port, host: this.options.host ?? '127.0.0.1' });
   }
+
+  /**
+   * Queue depth at scrape time, from the transport when it can tell (`queueDepths`): gauges
+   * `simplebank_queue_depth` (ready), `simplebank_queue_unacked` and `simplebank_queue_consumers`,
+   * labelled `service` (the consuming service: the queue's group, else the `<service>.`/`rpc.<service>`
+   * prefix of its name when that is a service here, else this process's services) and `queue`.
+   */
+  private registerQueueDepthGauges(): void {
+    const transport = this.options.transport;
+    if (!transport.queueDepths) return;
+    const depth = this.metrics.gauge('simplebank_queue_depth', 'Messages ready in a queue this process consumes', ['service', 'queue']);
+    const unacked = this.metrics.gauge('simplebank_queue_unacked', 'Messages delivered and not yet acknowledged (0 where the transport cannot tell)', ['service', 'queue']);
+    const consumers = this.metrics.gauge('simplebank_queue_consumers', 'Consumers of a queue this process consumes', ['service', 'queue']);
+    const names = new Set(this.options.services.map((s) => s.contract.service));
+    const fallback = names.size === 1 ? [...names][0]! : 'simplebank';
+    const serviceOf = (queue: string, group: string | undefined): string => {
+      if (group) return group;
+      const prefix = queue.startsWith('rpc.') ? queue.slice(4) : queue.slice(0, Math.max(0, queue.indexOf('.')));
+      return names.has(prefix) ? prefix : fallback;
+    };
+    const stopCollecting = this.metrics.addCollector(async () => {
+      if (this.draining) return;
+      const rows = await transport.queueDepths!();
+      depth.reset();
+      unacked.reset();
+      consumers.reset();
+      for (const r of rows) {
+        const labels = { service: serviceOf(r.queue, r.group), queue: r.queue };
+        depth.set(labels, r.ready);
+        unacked.set(labels, r.unacked);
+        consumers.set(labels, r.consumers);
+      }
+    });
+    this.stopCollectors.push(stopCollecting);
+  }
+
+  private readonly stopCollectors: Array<() => void> = [];
 
   readiness(): ReadinessReport {
     const checks = this.draining ? [{ name: 'runtime', ready: false, detail: 'draining' }] : this.hosts.flatMap((h) => h.readiness());
@@ -121,6 +159,7 @@ export class Runtime {
       if (backlog.every((n) => n === 0)) break;
       await sleep(50);
     }
+    for (const stopCollecting of this.stopCollectors.splice(0)) stopCollecting();
     await Promise.allSettled(this.hosts.map((h) => h.stopIntake()));
     await Promise.allSettled(this.hosts.map((h) => h.stop(Math.max(1000, deadline - Date.now()))));
     await this.options.transport.close().catch(() => {});

@@ -75,6 +75,10 @@ export class FaultyTransport implements Transport {
     return this.inner.health();
   }
 
+  queueDepths(): ReturnType<NonNullable<Transport['queueDepths']>> {
+    return this.inner.queueDepths?.() ?? Promise.resolve([]);
+  }
+
   async publish(message: OutgoingMessage): Promise<void> {
     const fault = this.take(typeOf(message.body), ['fail-publish', 'delay']);
     if (fault?.kind === 'fail-publish') throw new UnavailableError('Injected publish failure', 'injected_fault');

@@ -8,7 +8,7 @@
  * nothing: the relay sends the message again on the next start and the inbox drops the duplicate.
  */
 import { DeadlineExceededError, UnavailableError } from '../errors.ts';
-import type { Consumer, Delivery, MessageHandler, OutgoingMessage, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from './transport.ts';
+import type { Consumer, Delivery, MessageHandler, OutgoingMessage, QueueDepth, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from './transport.ts';
 
 interface Pending {
   body: string;
@@ -28,8 +28,21 @@ class MemoryQueue {
   readonly consumers: QueueConsumer[] = [];
   private next = 0;
   readonly timers = new Set<NodeJS.Timeout>();
+  /** The consuming service (the subscribing group), once someone subscribed. */
+  group: string | undefined;
 
   constructor(readonly name: string) {}
+
+  /** Pending = ready; delivered to a consumer and not yet settled = unacked (redeliveries waiting on a timer count as ready). */
+  depth(): QueueDepth {
+    return {
+      queue: this.name,
+      ready: this.pending.length + this.timers.size,
+      unacked: this.consumers.reduce((n, c) => n + c.inFlight, 0),
+      consumers: this.consumers.length,
+      ...(this.group ? { group: this.group } : {}),
+    };
+  }
 
   enqueue(item: Pending): void {
     this.pending.push(item);
@@ -160,6 +173,7 @@ export class MemoryTransport implements Transport {
         set.add(queue);
       }
     }
+    queue.group ??= spec.group;
     const consumer: QueueConsumer = { handler, prefetch: Math.max(1, spec.prefetch), inFlight: 0, idle: [] };
     queue.consumers.push(consumer);
     queue.pump();
@@ -210,6 +224,25 @@ export class MemoryTransport implements Transport {
       entry.waiting.push(call);
       this.dispatchRpc(entry);
     });
+  }
+
+  /** Every queue with a consumer or messages, and every RPC endpoint (`rpc.<service>`: calls waiting = ready, being served = unacked). */
+  async queueDepths(): Promise<QueueDepth[]> {
+    const out: QueueDepth[] = [];
+    for (const q of this.queues.values()) {
+      const d = q.depth();
+      if (d.consumers > 0 || d.ready > 0 || d.unacked > 0 || q.group) out.push(d);
+    }
+    for (const [service, entry] of this.rpc) {
+      out.push({
+        queue: `rpc.${service}`,
+        ready: entry.waiting.length,
+        unacked: entry.instances.reduce((n, i) => n + i.inFlight, 0),
+        consumers: entry.instances.length,
+        group: service,
+      });
+    }
+    return out;
   }
 
   private dispatchRpc(entry: { instances: RpcInstance[]; waiting: WaitingCall[] }): void {

@@ -50,6 +50,18 @@ export interface TransportHealth {
   detail?: string;
 }
 
+/** One queue's depth as the transport sees it (a metrics scrape reads these). */
+export interface QueueDepth {
+  queue: string;
+  /** Waiting for a consumer. */
+  ready: number;
+  /** Delivered and not yet settled (0 when the transport cannot tell, as on RabbitMQ via `checkQueue`). */
+  unacked: number;
+  consumers: number;
+  /** The consuming service, when the transport knows it. */
+  group?: string;
+}
+
 export interface Transport {
   readonly kind: string;
   connect(): Promise<void>;
@@ -69,4 +81,9 @@ export interface Transport {
    */
   request(service: string, body: string, options: { timeoutMs: number }): Promise<string>;
   health(): TransportHealth;
+  /**
+   * Optional: the depth of the queues this process consumes (message and RPC queues), read at
+   * metrics scrape time. Transports that cannot tell leave it out.
+   */
+  queueDepths?(): Promise<QueueDepth[]>;
 }

@@ -17,7 +17,7 @@ import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { UnavailableError } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { sleep } from '../../resilience/backoff.ts';
-import type { Consumer, Delivery, MessageHandler, OutgoingMessage, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from '../transport.ts';
+import type { Consumer, Delivery, MessageHandler, OutgoingMessage, QueueDepth, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from '../transport.ts';
 import { AmqpConnection, type ReconnectOptions } from './connection.ts';
 import { ManagedConsumer, safeAck, safeNack } from './consumer.ts';
 import { RpcClient } from './rpc-client.ts';
@@ -66,6 +66,8 @@ export class RabbitMqTransport implements Transport {
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly log: Logger | undefined;
+  /** The consuming service of each queue this process consumes (for the queue depth metrics). */
+  private readonly groups = new Map<string, string>();
 
   constructor(options: RabbitMqTransportOptions) {
     this.log = options.log;
@@ -202,11 +204,13 @@ export class RabbitMqTransport implements Transport {
     const source = spec.source;
     const queue = source.kind === 'commands' ? source.queue : eventQueueName(spec.group, spec.name);
     const declare = source.kind === 'commands' ? (ch: Channel) => assertWorkQueue(ch, queue) : (ch: Channel) => assertEventQueue(ch, queue, source.types);
+    this.groups.set(queue, spec.group);
     return this.addConsumer({ queue, prefetch: spec.prefetch, declare, handle: (ch, msg) => this.handleDelivery(queue, handler, ch, msg) });
   }
 
   async serve(service: string, server: RpcServer, options: { concurrency: number }): Promise<Consumer> {
     if (this.closed) throw new UnavailableError('RabbitMQ transport is closed', 'transport_closed');
+    this.groups.set(rpcQueueName(service), service);
     return this.addConsumer({
       queue: rpcQueueName(service),
       prefetch: options.concurrency,
@@ -309,6 +313,37 @@ export class RabbitMqTransport implements Transport {
     }
     if (consumerCount === 0) throw new UnavailableError(`No live instance of ${service} to call`, 'no_route');
     return this.rpc.request(service, rpcQueueName(service), body, options.timeoutMs);
+  }
+
+  /**
+   * The depth of the queues this process consumes, by `checkQueue` (passive) on a throwaway channel:
+   * ready = messageCount, consumers = consumerCount (every instance's, not only ours); the broker does
+   * not report unacknowledged messages over AMQP, so unacked is 0. Empty while the broker is away; a
+   * queue that is missing (a 404 closes the channel) is skipped.
+   */
+  async queueDepths(): Promise<QueueDepth[]> {
+    if (this.closed || !this.connection.isOpen()) return [];
+    const queues = [...new Set([...this.consumers].map((c) => c.queue))];
+    const out: QueueDepth[] = [];
+    let ch: Channel | undefined;
+    try {
+      for (const queue of queues) {
+        try {
+          ch ??= await this.connection.createChannel(); // reports its errors; a 404 closes only this channel
+          const ok = await ch.checkQueue(queue);
+          const group = this.groups.get(queue);
+          out.push({ queue, ready: ok.messageCount, unacked: 0, consumers: ok.consumerCount, ...(group ? { group } : {}) });
+        } catch (err) {
+          this.log?.debug({ queue, err: (err as Error).message }, 'rabbitmq queue depth unavailable');
+          await ch?.close().catch(() => {});
+          ch = undefined;
+          if (!this.connection.isOpen()) break;
+        }
+      }
+    } finally {
+      await ch?.close().catch(() => {});
+    }
+    return out;
   }
 
   /** Cancels consumers (waiting for their deliveries in flight), fails pending requests, closes. Idempotent. */

@@ -348,3 +348,21 @@ export async function metricTotal(port: number, name: string): Promise<number> {
   }
   return total;
 }
+
+/**
+ * A RabbitMQ vhost of its own for one test file's system (so no queue is shared with another system
+ * on the same broker), made with `rabbitmqctl`; undefined when it is not available (a remote broker):
+ * then the URL's own vhost is used.
+ */
+export async function privateVhost(baseUrl: string, name: string): Promise<{ url: string; remove(): Promise<void> } | undefined> {
+  try {
+    await execFileP('rabbitmqctl', ['add_vhost', name], { timeout: 30_000 });
+  } catch {
+    return undefined;
+  }
+  const user = decodeURIComponent(new URL(baseUrl).username || 'guest');
+  await execFileP('rabbitmqctl', ['set_permissions', '-p', name, user, '.*', '.*', '.*']);
+  const url = new URL(baseUrl);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return { url: url.toString(), remove: () => execFileP('rabbitmqctl', ['delete_vhost', name]).then(() => undefined, () => undefined) };
+}

@@ -24,31 +24,21 @@ import { after, before, describe, it } from 'node:test';
 import { eventually, stopPrivateServer, testServerUrl } from '@simplebank/chassis/testing';
 import { startDistributed, type DistributedSystem } from '../../apps/cli/src/distributed.ts';
 import { Bank, Http } from '../e2e/system.ts';
-import { assertExactEnd, execFileP, LONG_WAIT_MS, metricTotal, Observed, planOrders, sleep, stream, submit, traders, waitAllTerminal } from './chaos.ts';
+import { assertExactEnd, execFileP, privateVhost, LONG_WAIT_MS, metricTotal, Observed, planOrders, sleep, stream, submit, traders, waitAllTerminal } from './chaos.ts';
 
 const BASE_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const run = randomBytes(4).toString('hex');
 let amqpUrl = BASE_URL;
-let vhost: string | undefined;
+let vhost: Awaited<ReturnType<typeof privateVhost>>;
 let system: DistributedSystem | undefined;
 let bank: Bank;
 let rabbitmqctl = false;
 
 before(async () => {
-  try {
-    await execFileP('rabbitmqctl', ['--version'], { timeout: 30_000 });
-    rabbitmqctl = true;
-    const name = `simplebank-failures-${run}`;
-    const user = decodeURIComponent(new URL(BASE_URL).username || 'guest');
-    await execFileP('rabbitmqctl', ['add_vhost', name]);
-    vhost = name;
-    await execFileP('rabbitmqctl', ['set_permissions', '-p', name, user, '.*', '.*', '.*']);
-    const url = new URL(BASE_URL);
-    url.pathname = `/${encodeURIComponent(name)}`;
-    amqpUrl = url.toString();
-  } catch {
-    // No rabbitmqctl (a remote broker): the URL's vhost, and the broker-restart test is skipped.
-  }
+  // Without rabbitmqctl (a remote broker): the URL's vhost, and the broker-restart test is skipped.
+  vhost = await privateVhost(BASE_URL, `simplebank-failures-${run}`);
+  rabbitmqctl = vhost !== undefined;
+  if (vhost) amqpUrl = vhost.url;
   system = await startDistributed({
     quiet: !process.env.E2E_LOG,
     instances: { orders: 2, notifications: 2 },
@@ -71,7 +61,7 @@ before(async () => {
 
 after(async () => {
   await system?.stop();
-  if (vhost) await execFileP('rabbitmqctl', ['delete_vhost', vhost]).catch(() => undefined);
+  await vhost?.remove();
   await stopPrivateServer();
 });
 

@@ -10,28 +10,17 @@ import { after, before, it } from 'node:test';
 import { eventually, stopPrivateServer, testServerUrl } from '@simplebank/chassis/testing';
 import { startDistributed, type DistributedSystem } from '../../apps/cli/src/distributed.ts';
 import { Bank, Http } from '../e2e/system.ts';
-import { execFileP } from './chaos.ts';
+import { privateVhost } from './chaos.ts';
 
 const BASE_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const run = randomBytes(4).toString('hex');
 let system: DistributedSystem | undefined;
-let vhost: string | undefined;
+let vhost: Awaited<ReturnType<typeof privateVhost>>;
 let bank: Bank;
 
 before(async () => {
-  let amqpUrl = BASE_URL;
-  try {
-    // A vhost of its own, so no queue is shared with another system on this broker.
-    const name = `simplebank-holdings-${run}`;
-    await execFileP('rabbitmqctl', ['add_vhost', name], { timeout: 30_000 });
-    vhost = name;
-    await execFileP('rabbitmqctl', ['set_permissions', '-p', name, decodeURIComponent(new URL(BASE_URL).username || 'guest'), '.*', '.*', '.*']);
-    const url = new URL(BASE_URL);
-    url.pathname = `/${encodeURIComponent(name)}`;
-    amqpUrl = url.toString();
-  } catch {
-    // no rabbitmqctl here: the URL's own vhost
-  }
+  vhost = await privateVhost(BASE_URL, `simplebank-holdings-${run}`);
+  const amqpUrl = vhost?.url ?? BASE_URL;
   system = await startDistributed({
     quiet: !process.env.E2E_LOG,
     environment: {
@@ -52,7 +41,7 @@ before(async () => {
 
 after(async () => {
   await system?.stop();
-  if (vhost) await execFileP('rabbitmqctl', ['delete_vhost', vhost]).catch(() => undefined);
+  await vhost?.remove();
   await stopPrivateServer();
 });
 

@@ -1,44 +1,18 @@
 /** market's exchange breaker and call policy, with the real exchange failing or slow (one runtime). */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { newEnvelope, systemContract } from '@simplebank/chassis';
-import { eventually, startTestSystem, type TestSystem } from '@simplebank/chassis/testing';
-import { marketDataContract } from '@simplebank/market-data/contract';
+import { systemContract } from '@simplebank/chassis';
+import { eventually, type TestSystem } from '@simplebank/chassis/testing';
+import { startExchangeSystem, type ExchangeSystem } from './exchange-system.ts';
 import { marketContract } from '../src/contract.ts';
 
-process.env.PRICE_TICK_MS = '0';
-process.env.EXCHANGE_FILL_DELAY_MS = '50';
-process.env.EXCHANGE_POLL_MS = '50';
-process.env.EXCHANGE_TIMEOUT_MS = '300';
-process.env.EXCHANGE_MAX_ATTEMPTS = '2';
-process.env.EXCHANGE_BREAKER_MIN_CALLS = '3';
-process.env.EXCHANGE_BREAKER_WINDOW_MS = '5000';
-process.env.EXCHANGE_BREAKER_HALF_OPEN_MS = '200';
-process.env.EXCHANGE_BREAKER_MAX_HALF_OPEN_MS = '800';
-const { marketDataService } = await import('@simplebank/market-data/service');
-const { exchangeService } = await import('@simplebank/exchange/service');
-const { marketService } = await import('../src/service.ts');
 
 describe('market: the exchange breaker and call policy', () => {
   let system: TestSystem;
+  let types: ExchangeSystem['types'];
+  let place: ExchangeSystem['place'];
+  let settings: ExchangeSystem['settings'];
 
-  async function types(orderId: string): Promise<Array<{ type: string; reason?: string }>> {
-    const { rows } = await system.databases.get('market')!.db.query<{ body: string }>('SELECT body FROM chassis_outbox ORDER BY id');
-    return rows
-      .map((r) => JSON.parse(r.body) as { type: string; data: Record<string, string> })
-      .filter((e) => e.data.orderId === orderId)
-      .map((e) => ({ type: e.type.replace(/^market\.(\w+)\.v1$/, '$1'), ...(e.data.reason ? { reason: e.data.reason } : {}) }));
-  }
-  async function place(placeByMs: number): Promise<string> {
-    const orderId = randomUUID();
-    const data = { orderId, assetId: 'AAPL', side: 'buy', quantity: '1', limitPrice: '300.00', placeBy: new Date(Date.now() + placeByMs).toISOString() };
-    const def = marketContract.commands.PlaceOrderOnExchange;
-    const envelope = newEnvelope({ type: def.type, version: 1, source: 'orders', data, key: orderId, cause: { correlationId: `test-${orderId}`, identity: { customerId: 'service:orders', role: 'system' } } });
-    await system.transport.publish({ destination: { kind: 'command', queue: def.type }, messageId: envelope.id, body: JSON.stringify(envelope) });
-    return orderId;
-  }
-  const settings = (body: unknown) => fetch(`${system.runtime.address}/exchange/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   async function gauge(): Promise<number | undefined> {
     const body = (await system.runtime.metrics.render()).body;
     const m = /simplebank_circuit_breaker_state\{service="market",target="exchange"\} ([\d.]+)/.exec(body);
@@ -51,9 +25,7 @@ describe('market: the exchange breaker and call policy', () => {
   const unfinished = async () => (await system.databases.get('market')!.db.query(`SELECT order_id FROM exchange_jobs WHERE status IN ('pending', 'placed')`)).rows.length;
 
   before(async () => {
-    system = await startTestSystem([marketDataService, exchangeService, marketService]);
-    await system.call(marketDataContract, 'pinPrice', { assetId: 'AAPL', price: '250.00' });
-    assert.equal((await settings({ open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 })).status, 200);
+    ({ system, types, place, settings } = await startExchangeSystem());
   });
   after(async () => {
     await system.stop({ drop: true });

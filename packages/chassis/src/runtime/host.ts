@@ -66,6 +66,7 @@ export class ServiceHost {
   private dbReady = true;
   private intakeStopped: Promise<void> | undefined;
   private dbCheck: NodeJS.Timeout | undefined;
+  private dbAnswered: ((err?: Error | boolean) => void) | undefined;
   private housekeeping: NodeJS.Timeout | undefined;
   readonly baseContext: BaseContext;
 
@@ -181,7 +182,17 @@ export class ServiceHost {
       metrics.outboxBacklog.set({ service: this.name }, backlog.count);
       metrics.deadLetters.set({ service: this.name }, dead);
     });
-    this.dbCheck = setInterval(() => void db.ping().then((ok) => (this.dbReady = ok)), 5000);
+    // Readiness follows the database without a query of its own while the pool is in use: a client
+    // released without an error means the server answered. A ping (itself a commit) only after 15 s
+    // without such an answer, or at the next check after a query failed.
+    let answeredAt = Date.now();
+    let failedAt = 0;
+    this.dbAnswered = (err?: Error | boolean) => (err ? (failedAt = Date.now()) : (answeredAt = Date.now()));
+    db.pool.on('release', this.dbAnswered);
+    this.dbCheck = setInterval(() => {
+      if (failedAt <= answeredAt && Date.now() - answeredAt < 15_000) this.dbReady = true;
+      else void db.ping().then((ok) => (this.dbReady = ok));
+    }, 5000);
     this.dbCheck.unref();
     this.housekeeping = setInterval(() => void this.forgetOldRecords(), 10 * 60_000);
     this.housekeeping.unref();
@@ -224,6 +235,7 @@ export class ServiceHost {
     await this.sagas.stop(Math.max(0, deadline - Date.now()));
     await this.relay.stop(Math.max(500, deadline - Date.now()));
     if (this.dbCheck) clearInterval(this.dbCheck);
+    if (this.dbAnswered) this.options.db.pool.off('release', this.dbAnswered);
     if (this.housekeeping) clearInterval(this.housekeeping);
     this.state = 'stopped';
   }

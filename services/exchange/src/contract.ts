@@ -10,7 +10,12 @@
  *        remembered (in memory): a placement with it still in flight is recorded canceled, not filled.
  *   GET  /exchange/settings, PUT /exchange/settings  ExchangeSettings
  * It fills an order in full, after `fillDelayMs`, at market-data's current price, only within the
- * limit; closed, it accepts orders and fills none; failing, a share of requests answer 5xx or hang.
+ * limit (with no delay, at placement: the answer is already `filled`); closed, it accepts orders and
+ * fills none; failing, a share of requests answer 5xx or hang.
+ *
+ * A placement may name a `callbackUrl`: after a fill or a cancel the exchange POSTs an
+ * ExchangeCallback there, with `authorization: Bearer <callbackToken>`, best effort (a few tries). It
+ * is a wake-up, not a record: the client reads the order again to learn what happened.
  */
 import { T, defineContract } from '@simplebank/chassis';
 import { PriceString, QuantityString } from '@simplebank/money';
@@ -22,6 +27,10 @@ export const PlaceExchangeOrder = T.Object(
     side: T.Union([T.Literal('buy'), T.Literal('sell')]),
     quantity: QuantityString,
     limitPrice: PriceString,
+    /** Where to POST an ExchangeCallback when the order fills or is canceled (http or https). */
+    callbackUrl: T.Optional(T.String({ minLength: 1, maxLength: 2000 })),
+    /** Sent back as `authorization: Bearer <callbackToken>` with each callback. */
+    callbackToken: T.Optional(T.String({ minLength: 16, maxLength: 200 })),
   },
   { additionalProperties: false },
 );
@@ -38,6 +47,15 @@ export const ExchangeOrder = T.Object({
   reason: T.Union([T.String(), T.Null()]),
   createdAt: T.String(),
 });
+/** The body of a callback: which order changed, and to what. */
+export const ExchangeCallback = T.Object(
+  {
+    clientOrderId: T.String({ minLength: 1, maxLength: 100 }),
+    exchangeOrderId: T.String({ minLength: 1, maxLength: 100 }),
+    status: ExchangeOrder.properties.status,
+  },
+  { additionalProperties: false },
+);
 export const ExchangeSettings = T.Object({
   open: T.Boolean(),
   latencyMs: T.Integer({ minimum: 0, maximum: 60_000 }),

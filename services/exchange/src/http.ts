@@ -4,9 +4,11 @@ import { marketDataContract } from '@simplebank/market-data/contract';
 import { MoneyFormatError, parseMoney, parseQuantity } from '@simplebank/money';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EXCHANGE_BASE_PATH, ExchangeSettings, PlaceExchangeOrder } from './contract.ts';
+import { notifyClient } from './callbacks.ts';
 import { mulberry32 } from './domain/prng.ts';
-import { failsWith, parseFailureRate } from './domain/rules.ts';
+import { failsWith, fillsAt, parseFailureRate } from './domain/rules.ts';
 import { exchangeSettings } from './settings.ts';
+import { wakeFills } from './wake.ts';
 import { cancelByClientOrderId, cancelOrder, findByClientOrderId, getOrder, getSettings, placeOrder, toExchangeOrder, toExchangeSettings, updateSettings, type SimulationSettings } from './store.ts';
 
 /** Seed of the failure simulation: repeatable runs. */
@@ -21,6 +23,15 @@ const SettingsUpdate = T.Object(
   },
   { additionalProperties: false },
 );
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
 
 function problem(reply: FastifyReply, status: number, code: string, message: string, errors?: Array<{ path: string; message: string }>) {
   return reply.code(status).type('application/json').send({ status, code, message, ...(errors ? { errors } : {}) });
@@ -61,7 +72,8 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
   }
 
   app.post(`${EXCHANGE_BASE_PATH}/orders`, async (req, reply) => {
-    if (!(await simulate(reply))) return reply;
+    const settings = await simulate(reply);
+    if (!settings) return reply;
     const body = req.body;
     if (!isValid(PlaceExchangeOrder, body)) return problem(reply, 400, 'validation_failed', 'Invalid order', validationErrors(PlaceExchangeOrder, body));
     let quantity: bigint;
@@ -75,25 +87,39 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
     }
     if (quantity <= 0n) return problem(reply, 400, 'validation_failed', 'Quantity must be positive', [{ path: '/quantity', message: 'must be positive' }]);
     if (limit <= 0n) return problem(reply, 400, 'validation_failed', 'Limit price must be positive', [{ path: '/limitPrice', message: 'must be positive' }]);
+    if (body.callbackUrl !== undefined && !isHttpUrl(body.callbackUrl)) return problem(reply, 400, 'validation_failed', 'callbackUrl must be an http(s) URL', [{ path: '/callbackUrl', message: 'must be an http or https URL' }]);
 
     const existing = await findByClientOrderId(ctx.db, body.clientOrderId);
     if (existing) return reply.code(200).send(toExchangeOrder(existing));
     // Only listed instruments trade here: an unknown one is refused (nothing is accepted).
-    let listed: boolean;
+    let quote: string | undefined;
     try {
-      listed = (await callFor(req)(marketDataContract, 'getPrices', { assetIds: [body.assetId] }, { timeoutMs: 2000 })).items.length > 0;
+      quote = (await callFor(req)(marketDataContract, 'getPrices', { assetIds: [body.assetId] }, { timeoutMs: 2000 })).items[0]?.price;
     } catch (err) {
       ctx.log.warn({ err }, 'market-data unavailable at placement');
       return problem(reply, 503, 'exchange_unavailable', 'Prices are unavailable');
     }
-    if (!listed) return problem(reply, 422, 'unknown_asset', `${body.assetId} is not traded here`);
-    const placed = await placeOrder(ctx.db, { clientOrderId: body.clientOrderId, assetId: body.assetId, side: body.side, quantity, limit });
+    if (quote === undefined) return problem(reply, 422, 'unknown_asset', `${body.assetId} is not traded here`);
+    // No fill delay, open, and the price within the limit: filled at placement (the answer says so),
+    // unless a cancel by this client order id came first.
+    const price = parseMoney(quote);
+    const fillNow = settings.open && settings.fillDelayMs === 0 && fillsAt(body.side, limit, price) && !canceledBeforeArrival.has(body.clientOrderId);
+    const placed = await placeOrder(ctx.db, {
+      clientOrderId: body.clientOrderId,
+      assetId: body.assetId,
+      side: body.side,
+      quantity,
+      limit,
+      ...(fillNow ? { fillPrice: price } : {}),
+      ...(body.callbackUrl ? { callback: { url: body.callbackUrl, token: body.callbackToken ?? null } } : {}),
+    });
     const { created } = placed;
     let order = placed.order;
     if (created && canceledBeforeArrival.has(body.clientOrderId)) {
       canceledBeforeArrival.delete(body.clientOrderId);
       order = (await cancelByClientOrderId(ctx.db, body.clientOrderId, 'canceled_before_arrival')) ?? order;
     }
+    if (created && order.status === 'open') wakeFills();
     return reply.code(created ? 201 : 200).send(toExchangeOrder(order));
   });
 
@@ -107,7 +133,10 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
   app.post<{ Params: { id: string } }>(`${EXCHANGE_BASE_PATH}/orders/:id/cancel`, async (req, reply) => {
     if (!(await simulate(reply))) return reply;
     const canceled = await cancelOrder(ctx.db, req.params.id);
-    if (canceled) return reply.send(toExchangeOrder(canceled));
+    if (canceled) {
+      notifyClient(canceled, ctx.log);
+      return reply.send(toExchangeOrder(canceled));
+    }
     const order = await getOrder(ctx.db, req.params.id);
     if (!order) return problem(reply, 404, 'not_found', 'No such order');
     // Already canceled: the same answer again. Filled (or rejected): too late, 409 with the order.
@@ -118,7 +147,10 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
     if (!(await simulate(reply))) return reply;
     const { clientOrderId } = req.params;
     const canceled = await cancelByClientOrderId(ctx.db, clientOrderId);
-    if (canceled) return reply.send(toExchangeOrder(canceled));
+    if (canceled) {
+      notifyClient(canceled, ctx.log);
+      return reply.send(toExchangeOrder(canceled));
+    }
     const order = await findByClientOrderId(ctx.db, clientOrderId);
     if (!order) {
       if (canceledBeforeArrival.size >= TOMBSTONES) canceledBeforeArrival.delete(canceledBeforeArrival.values().next().value!);
@@ -146,6 +178,8 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
       ...(body.fillDelayMs !== undefined ? { fillDelayMs: body.fillDelayMs } : {}),
     });
     ctx.log.info({ settings: toExchangeSettings(updated) }, 'exchange settings changed');
+    // Opened, or the fill delay changed: the fill worker looks at the book again.
+    wakeFills();
     return reply.send(toExchangeSettings(updated));
   });
 }

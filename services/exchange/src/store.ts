@@ -16,6 +16,9 @@ export interface OrderRow {
   filled_at: Date | null;
   reason: string | null;
   created_at: Date;
+  /** Where to tell the client of a fill or cancel (never shown in answers). */
+  callback_url: string | null;
+  callback_token: string | null;
 }
 
 export function toExchangeOrder(r: OrderRow) {
@@ -35,14 +38,27 @@ export function toExchangeOrder(r: OrderRow) {
 }
 
 type R = OrderRow & Record<string, unknown>;
-const COLUMNS = 'id, client_order_id, asset_id, side, quantity_micros, limit_price_cents, status, fill_price_cents, filled_at, reason, created_at';
+const COLUMNS = 'id, client_order_id, asset_id, side, quantity_micros, limit_price_cents, status, fill_price_cents, filled_at, reason, created_at, callback_url, callback_token';
 
-/** Inserts a new open order; `created: false` with the existing one when the client order id is known. */
-export async function placeOrder(db: Queryable, o: { clientOrderId: string; assetId: string; side: 'buy' | 'sell'; quantity: Micros; limit: Cents }): Promise<{ created: boolean; order: OrderRow }> {
+export interface NewOrder {
+  clientOrderId: string;
+  assetId: string;
+  side: 'buy' | 'sell';
+  quantity: Micros;
+  limit: Cents;
+  /** Filled at once at this price (no fill delay), else open. */
+  fillPrice?: Cents;
+  callback?: { url: string; token: string | null };
+}
+
+/** Inserts a new order (open, or filled at `fillPrice`); `created: false` with the existing one when the client order id is known. */
+export async function placeOrder(db: Queryable, o: NewOrder): Promise<{ created: boolean; order: OrderRow }> {
   const inserted = await db.query<R>(
-    `INSERT INTO exchange_orders (id, client_order_id, asset_id, side, quantity_micros, limit_price_cents)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_order_id) DO NOTHING RETURNING ${COLUMNS}`,
-    [randomUUID(), o.clientOrderId, o.assetId, o.side, o.quantity.toString(), o.limit.toString()],
+    `INSERT INTO exchange_orders (id, client_order_id, asset_id, side, quantity_micros, limit_price_cents, status, fill_price_cents, filled_at, callback_url, callback_token)
+     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::bigint IS NULL THEN 'open' ELSE 'filled' END, $7::bigint,
+             CASE WHEN $7::bigint IS NULL THEN NULL ELSE clock_timestamp() END, $8, $9)
+     ON CONFLICT (client_order_id) DO NOTHING RETURNING ${COLUMNS}`,
+    [randomUUID(), o.clientOrderId, o.assetId, o.side, o.quantity.toString(), o.limit.toString(), o.fillPrice?.toString() ?? null, o.callback?.url ?? null, o.callback?.token ?? null],
   );
   if (inserted.rows[0]) return { created: true, order: inserted.rows[0] };
   const existing = await findByClientOrderId(db, o.clientOrderId);
@@ -67,15 +83,26 @@ export async function cancelByClientOrderId(db: Queryable, clientOrderId: string
   return (await db.query<R>(`UPDATE exchange_orders SET status = 'canceled', reason = $2, updated_at = clock_timestamp() WHERE client_order_id = $1 AND status = 'open' RETURNING ${COLUMNS}`, [clientOrderId, reason])).rows[0];
 }
 
-/** Open orders older than the fill delay, oldest first. */
-export async function dueOrders(db: Queryable, fillDelayMs: number, limit = 200): Promise<OrderRow[]> {
-  return (await db.query<R>(`SELECT ${COLUMNS} FROM exchange_orders WHERE status = 'open' AND created_at <= clock_timestamp() - $1 * interval '1 millisecond' ORDER BY created_at LIMIT $2`, [fillDelayMs, limit])).rows;
+/** An open order, and in how many ms it is due (0: due now), by the database's clock. */
+export type OpenOrder = OrderRow & { due_in_ms: number };
+
+/**
+ * The oldest open orders with when each is due (`fillDelayMs` after its placement): the due ones
+ * first, then the next to come due. One query tells the fill worker both what to fill and how long
+ * it may sleep.
+ */
+export async function openOrders(db: Queryable, fillDelayMs: number, limit: number): Promise<OpenOrder[]> {
+  const { rows } = await db.query<R & { due_in_ms: number }>(
+    `SELECT ${COLUMNS}, greatest(0, ceil(extract(epoch FROM created_at + $1 * interval '1 millisecond' - clock_timestamp()) * 1000))::integer AS due_in_ms
+       FROM exchange_orders WHERE status = 'open' ORDER BY created_at LIMIT $2`,
+    [fillDelayMs, limit],
+  );
+  return rows;
 }
 
-/** Fills an order that is still open; false if it was canceled meanwhile. */
-export async function fillOrder(db: Queryable, id: string, price: Cents): Promise<boolean> {
-  const r = await db.query(`UPDATE exchange_orders SET status = 'filled', fill_price_cents = $2, filled_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1 AND status = 'open'`, [id, price.toString()]);
-  return r.rowCount === 1;
+/** Fills an order that is still open; undefined if it was canceled meanwhile. */
+export async function fillOrder(db: Queryable, id: string, price: Cents): Promise<OrderRow | undefined> {
+  return (await db.query<R>(`UPDATE exchange_orders SET status = 'filled', fill_price_cents = $2, filled_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}`, [id, price.toString()])).rows[0];
 }
 
 export interface SimulationSettings {
@@ -90,10 +117,15 @@ const fromRow = (r: SettingsRow): SimulationSettings => ({ open: r.open, latency
 
 /** The settings, created on first use with the initial fill delay. */
 export async function getSettings(db: Queryable, initialFillDelayMs: number): Promise<SimulationSettings> {
-  // Two statements, not one: under concurrent first use, a single INSERT … ON CONFLICT + SELECT
-  // statement can see neither its own (skipped) insert nor the other's (not in its snapshot).
-  await db.query('INSERT INTO exchange_settings (id, fill_delay_ms) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [initialFillDelayMs]);
-  const { rows } = await db.query<SettingsRow>('SELECT open, latency_ms, failure_rate_ppm, fill_delay_ms FROM exchange_settings WHERE id = 1');
+  // Read first: every request reads the settings, and each statement is a commit of its own.
+  const read = () => db.query<SettingsRow>('SELECT open, latency_ms, failure_rate_ppm, fill_delay_ms FROM exchange_settings WHERE id = 1');
+  let { rows } = await read();
+  if (!rows[0]) {
+    // Insert and read again in two statements: under concurrent first use, a single INSERT … ON
+    // CONFLICT + SELECT statement can see neither its own (skipped) insert nor the other's.
+    await db.query('INSERT INTO exchange_settings (id, fill_delay_ms) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [initialFillDelayMs]);
+    ({ rows } = await read());
+  }
   return fromRow(rows[0]!);
 }
 

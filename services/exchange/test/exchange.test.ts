@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { sleep, type Consumer } from '@simplebank/chassis';
 import { eventually, startTestSystem, stubService, type TestSystem } from '@simplebank/chassis/testing';
 import { marketDataContract } from '@simplebank/market-data/contract';
+import { fillDueOrders } from '../src/fill-worker.ts';
 import { exchangeService } from '../src/service.ts';
 
 /** market-data stubbed: the current prices, changed by the tests. */
@@ -140,6 +143,71 @@ describe('the simulated exchange', () => {
     assert.equal(arrived.status, 201);
     assert.equal(arrived.body.status, 'canceled');
     assert.equal((await byClient(never.clientOrderId)).status, 200);
+  });
+
+  it('with no fill delay, fills an order within its limit at placement: the answer is already filled', async () => {
+    await http('PUT', '/exchange/settings', { fillDelayMs: 0 });
+    prices.set('AAPL', '100.37');
+    const placed = await place(order({ quantity: '4', limitPrice: '105.00' }));
+    // The answer itself is filled: no fill worker round came in between.
+    assert.equal(placed.status, 201);
+    assert.equal(placed.body.status, 'filled');
+    assert.equal(placed.body.fillPrice, '100.37');
+    assert.ok(!Number.isNaN(Date.parse(placed.body.filledAt)));
+    // Outside the limit it stays open, and fills (by the worker) once the price comes within.
+    const outside = await place(order({ limitPrice: '99.00' }));
+    assert.equal(outside.body.status, 'open');
+    prices.set('AAPL', '98.50');
+    await eventually(async () => (await get(outside.body.id)).body.status === 'filled');
+    assert.equal((await get(outside.body.id)).body.fillPrice, '98.50');
+    // Closed, nothing fills at placement either.
+    await http('PUT', '/exchange/settings', { open: false });
+    assert.equal((await place()).body.status, 'open');
+  });
+
+  it('calls the client back after a fill and after a cancel, with its token; refuses a callbackUrl that is not http(s)', async () => {
+    const received: Array<{ authorization: string | undefined; body: any }> = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        received.push({ authorization: req.headers.authorization, body: JSON.parse(text) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callbacks`;
+    const callbackToken = 'a-token-of-sixteen-or-more';
+    try {
+      const toFill = await place({ ...order(), callbackUrl, callbackToken } as never);
+      assert.equal(toFill.body.status, 'open');
+      assert.equal('callbackUrl' in toFill.body || 'callbackToken' in toFill.body, false, 'the answer does not show the callback');
+      const filled = await eventually(async () => received.find((r) => r.body.exchangeOrderId === toFill.body.id));
+      assert.deepEqual(filled, { authorization: `Bearer ${callbackToken}`, body: { clientOrderId: toFill.body.clientOrderId, exchangeOrderId: toFill.body.id, status: 'filled' } });
+      assert.equal((await get(toFill.body.id)).body.status, 'filled');
+
+      await http('PUT', '/exchange/settings', { open: false });
+      const toCancel = await place({ ...order(), callbackUrl, callbackToken } as never);
+      await http('POST', `/exchange/orders/${toCancel.body.id}/cancel`);
+      const canceled = await eventually(async () => received.find((r) => r.body.exchangeOrderId === toCancel.body.id));
+      assert.equal(canceled.body.status, 'canceled');
+
+      for (const bad of ['file:///etc/passwd', 'not a url']) assert.equal((await place({ ...order(), callbackUrl: bad } as never)).status, 400, bad);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('the fill worker knows when the next order is due and sleeps until then; closed, it waits for the settings', async () => {
+    const ctx = system.runtime.host('exchange').baseContext;
+    await http('PUT', '/exchange/settings', { fillDelayMs: 600_000 });
+    const waiting = await place();
+    const round = await fillDueOrders(ctx);
+    assert.equal(round.filled, 0);
+    assert.ok(round.nextDueInMs !== undefined && round.nextDueInMs > 500_000, `due in ${round.nextDueInMs} ms`);
+    await http('PUT', '/exchange/settings', { open: false });
+    assert.deepEqual(await fillDueOrders(ctx), { filled: 0, stuck: 0, nextDueInMs: undefined });
+    await http('POST', `/exchange/orders/${waiting.body.id}/cancel`);
   });
 
   it('changes its settings by any subset, and refuses bad ones', async () => {

@@ -91,7 +91,7 @@ after(async () => {
     for (const ms of DELAY_BUCKETS_MS) await ch.deleteQueue(`${q}.delay.${ms}`).catch(() => {});
   }
   // RPC queues of this run's services (they would expire on their own after 30 minutes unused).
-  for (const service of ['echo', 'nobody', 'gone', 'slow', 'rc-echo', 'hangs']) await ch.deleteQueue(`rpc.${u(service)}`).catch(() => {});
+  for (const service of ['echo', 'nobody', 'gone', 'old', 'slow', 'rc-echo', 'hangs']) await ch.deleteQueue(`rpc.${u(service)}`).catch(() => {});
   await c.close().catch(() => {});
 });
 
@@ -120,6 +120,19 @@ describe('rabbitmq transport', () => {
     await t.request(gone, '{}', { timeoutMs: 5000 });
     await c.cancel();
     await assert.rejects(t.request(gone, '{}', { timeoutMs: 60_000 }), (err: unknown) => err instanceof UnavailableError && err.code === 'no_route');
+  });
+
+  it('serves on an RPC queue an older version left with other arguments (and no consumer)', async () => {
+    const service = u('old');
+    const c = await amqp.connect(amqpUrl);
+    const ch = await c.createChannel();
+    await ch.assertQueue(`rpc.${service}`, { durable: false, autoDelete: false, arguments: { 'x-expires': 30 * 60_000 } });
+    await c.close();
+    const t = await connected();
+    const served = await t.serve(service, async (body) => body, { concurrency: 2 });
+    assert.equal(await t.request(service, '{"v":2}', { timeoutMs: 5000 }), '{"v":2}');
+    await served.cancel();
+    await assert.rejects(t.request(service, '{}', { timeoutMs: 60_000 }), (err: unknown) => err instanceof UnavailableError && err.code === 'no_route');
   });
 
   it('gives up on an RPC after its timeout', async () => {

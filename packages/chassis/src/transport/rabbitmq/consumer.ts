@@ -19,6 +19,12 @@ export interface ManagedConsumerOptions {
   handle: (ch: Channel, msg: ConsumeMessage) => Promise<void>;
   onCancelled: () => void;
   log?: Logger;
+  /**
+   * Called when declaring or consuming failed with a channel error the broker raises about the queue
+   * itself (404: it vanished between declare and consume; 406: it exists with other arguments), before
+   * one more try on a fresh channel. Without it such a failure is final.
+   */
+  repair?: (code: 404 | 406) => Promise<void>;
   /** Pause before re-opening a channel that closed under a live connection. */
   restartDelayMs?: number;
 }
@@ -56,6 +62,19 @@ export class ManagedConsumer implements Consumer {
   }
 
   private async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (!this.options.repair || attempt >= 3 || (code !== 404 && code !== 406)) throw err;
+        this.options.log?.info({ queue: this.options.queue, code }, 'rabbitmq queue not as expected; repairing and consuming again');
+        await this.options.repair(code);
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const { connection, queue, prefetch } = this.options;
     const ch = await connection.createChannel();
     try {

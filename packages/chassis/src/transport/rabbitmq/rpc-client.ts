@@ -1,8 +1,9 @@
 /**
  * The calling side of RPC over RabbitMQ: one channel consuming the direct reply-to pseudo-queue
  * (no-ack, before anything is published on that channel), requests matched to replies by
- * correlation id. A request is published to `rpc.<service>` with `mandatory` (an unroutable request
- * comes back at once) and `expiration` = its timeout (a stale request is not served late).
+ * correlation id. A request is published to `rpc.<service>` with `mandatory` (with no live instance
+ * there is no such queue, and the broker returns the request at once) and `expiration` = its timeout
+ * (a stale request is not served late). One broker round trip per call.
  */
 import { randomUUID } from 'node:crypto';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
@@ -72,9 +73,9 @@ export class RpcClient {
   }
 
   /**
-   * Publishes the request; `queue` is known to have a live consumer (the caller checked). Resolves with
+   * Publishes the request to `queue` (which exists only while an instance consumes it). Resolves with
    * the reply, rejects with DeadlineExceededError after `timeoutMs`, UnavailableError when the request
-   * comes back unroutable or the connection goes away first.
+   * comes back unroutable (`no_route`: no live instance) or the connection goes away first.
    */
   async request(service: string, queue: string, body: string, timeoutMs: number): Promise<string> {
     const ch = await this.replyChannel();

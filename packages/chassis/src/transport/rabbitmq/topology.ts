@@ -5,8 +5,8 @@
  * - events: one durable topic exchange; routing key = the event type; a durable queue per
  *   (service, subscription) `<group>.<name>`, bound to each of its types.
  * - commands: a durable queue named by the command (`destination.queue`), through the default exchange.
- * - RPC: a queue `rpc.<service>` per service (its registry entry and load balancer), replies by direct
- *   reply-to.
+ * - RPC: a queue `rpc.<service>` per service (its registry entry and load balancer) that lives while
+ *   an instance consumes it (auto-delete), replies by direct reply-to.
  * - retries: per consuming queue, a few delay queues `<queue>.delay.<ms>` whose messages expire after
  *   the bucket's TTL and dead-letter back to the queue through the default exchange.
  */
@@ -24,8 +24,12 @@ export const ATTEMPT_HEADER = 'x-attempt';
  */
 export const DELAY_BUCKETS_MS: readonly number[] = [10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000];
 
-/** RPC queues that have had no consumer for this long are deleted by the broker (requests are transient). */
-export const RPC_QUEUE_EXPIRES_MS = 30 * 60_000;
+/**
+ * An RPC queue declared but never consumed (its server died between declaring and consuming) is
+ * deleted by the broker after this long; one that had consumers is deleted when the last one goes
+ * (auto-delete), so a request to it comes back unroutable (`no_route`) at once.
+ */
+export const RPC_QUEUE_EXPIRES_MS = 10_000;
 
 export function eventQueueName(group: string, name: string): string {
   return `${group}.${name}`;
@@ -70,12 +74,13 @@ export async function assertDelayQueue(ch: Channel, queue: string, bucketMs: num
 }
 
 /**
- * Not durable (requests carry an expiration and are not worth keeping), removed when long unused.
- * Declared by servers and, to learn its consumer count without a channel-closing 404, by callers.
+ * Declared by serving instances only. Not durable (requests carry an expiration and are not worth
+ * keeping); auto-delete, so the queue exists exactly while some instance consumes it and a caller's
+ * `mandatory` request to a service with no live instance is returned by the broker (decision 10).
  */
 export async function assertRpcQueue(ch: Channel, service: string): Promise<{ queue: string; consumerCount: number }> {
   const name = rpcQueueName(service);
-  const ok = await ch.assertQueue(name, { durable: false, autoDelete: false, arguments: { 'x-expires': RPC_QUEUE_EXPIRES_MS } });
+  const ok = await ch.assertQueue(name, { durable: false, autoDelete: true, arguments: { 'x-expires': RPC_QUEUE_EXPIRES_MS } });
   return { queue: name, consumerCount: ok.consumerCount };
 }
 

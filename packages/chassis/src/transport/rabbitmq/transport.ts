@@ -8,8 +8,9 @@
  * - subscribe: a channel per consumer with bounded prefetch; ack when the handler says `ack`; `retry`
  *   republishes a copy with `x-attempt` + 1 into a delay queue that dead-letters back (confirmed),
  *   then acks the original.
- * - RPC: `rpc.<service>` queues, direct reply-to, correlation ids, expiration = timeout; a service with
- *   no live consumer fails fast with `no_route`.
+ * - RPC: `rpc.<service>` queues that live while an instance consumes them, direct reply-to,
+ *   correlation ids, expiration = timeout; a `mandatory` request to a service with no live instance
+ *   comes back from the broker at once (`no_route`).
  * - connection loss: reconnect with back-off and jitter, re-create channels, topology and consumers;
  *   health false meanwhile; pending requests fail with UnavailableError.
  */
@@ -19,7 +20,8 @@ import type { Logger } from '../../observability/logger.ts';
 import { sleep } from '../../resilience/backoff.ts';
 import type { Consumer, Delivery, MessageHandler, OutgoingMessage, QueueDepth, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from '../transport.ts';
 import { AmqpConnection, type ReconnectOptions } from './connection.ts';
-import { ManagedConsumer, safeAck, safeNack } from './consumer.ts';
+import { ManagedConsumer, safeAck, safeNack, type ManagedConsumerOptions } from './consumer.ts';
+import { rpcConsumerOptions } from './rpc-server.ts';
 import { RpcClient } from './rpc-client.ts';
 import {
   ATTEMPT_HEADER,
@@ -27,7 +29,6 @@ import {
   assertDelayQueue,
   assertEventQueue,
   assertEventsExchange,
-  assertRpcQueue,
   assertWorkQueue,
   delayBucket,
   eventQueueName,
@@ -140,7 +141,7 @@ export class RabbitMqTransport implements Transport {
     return this.confirm;
   }
 
-  /** For declarations (and the RPC liveness check): a failed declaration closes this channel, not the publisher's. */
+  /** For declarations: a failed declaration closes this channel, not the publisher's. */
   private topologyChannel(): Promise<Channel> {
     if (!this.topology) {
       const p = this.connection.createChannel().then((ch) => {
@@ -211,33 +212,10 @@ export class RabbitMqTransport implements Transport {
   async serve(service: string, server: RpcServer, options: { concurrency: number }): Promise<Consumer> {
     if (this.closed) throw new UnavailableError('RabbitMQ transport is closed', 'transport_closed');
     this.groups.set(rpcQueueName(service), service);
-    return this.addConsumer({
-      queue: rpcQueueName(service),
-      prefetch: options.concurrency,
-      declare: async (ch) => {
-        await assertRpcQueue(ch, service);
-      },
-      handle: async (ch, msg) => {
-        let reply: string | undefined;
-        try {
-          reply = await server(msg.content.toString('utf8'));
-        } catch (err) {
-          this.log?.error({ service, err: (err as Error).message }, 'rpc server threw (it must answer with an error reply instead)');
-        }
-        const { replyTo, correlationId } = msg.properties as { replyTo?: string; correlationId?: string };
-        if (reply !== undefined && replyTo) {
-          try {
-            ch.publish('', replyTo, Buffer.from(reply, 'utf8'), { ...(correlationId ? { correlationId } : {}), contentType: 'application/json' });
-          } catch {
-            // channel gone: the request is redelivered to another instance (or expires)
-          }
-        }
-        safeAck(ch, msg);
-      },
-    });
+    return this.addConsumer(rpcConsumerOptions(this.connection, service, server, options.concurrency, this.log));
   }
 
-  private async addConsumer(o: { queue: string; prefetch: number; declare: (ch: Channel) => Promise<void>; handle: (ch: Channel, msg: ConsumeMessage) => Promise<void> }): Promise<Consumer> {
+  private async addConsumer(o: Pick<ManagedConsumerOptions, 'queue' | 'prefetch' | 'declare' | 'repair' | 'handle'>): Promise<Consumer> {
     const consumer: ManagedConsumer = new ManagedConsumer({
       connection: this.connection,
       ...o,
@@ -302,16 +280,13 @@ export class RabbitMqTransport implements Transport {
     await this.confirmedPublish('', target, msg.content, options);
   }
 
+  /**
+   * One broker round trip: the request is published `mandatory` to `rpc.<service>`, which exists only
+   * while an instance consumes it, so with no live instance the broker returns it at once (`no_route`,
+   * from the RPC client's `basic.return` handler). No per-call liveness check (decision 10).
+   */
   async request(service: string, body: string, options: { timeoutMs: number }): Promise<string> {
     this.ensureOpen();
-    let consumerCount: number;
-    try {
-      // Declaring (not checking) the queue: a missing queue would close the channel with a 404.
-      ({ consumerCount } = await assertRpcQueue(await this.topologyChannel(), service));
-    } catch (err) {
-      throw new UnavailableError(`Cannot reach ${service} through RabbitMQ: ${(err as Error).message}`, 'transport_disconnected', err);
-    }
-    if (consumerCount === 0) throw new UnavailableError(`No live instance of ${service} to call`, 'no_route');
     return this.rpc.request(service, rpcQueueName(service), body, options.timeoutMs);
   }
 

@@ -1,192 +1,35 @@
 /**
- * The exchange worker: places pending jobs (retrying with back-off until `placeBy`, behind a circuit
- * breaker), follows placed ones until they fill, and cancels those asked to. Each job is handled in
- * one transaction that holds its row while it talks to the exchange and publishes what happened
- * (outbox): a crash loses nothing and publishes nothing twice (the client order id is our order
- * id, so a placement repeated after a crash is the same order on the exchange).
+ * The exchange worker: runs the placement jobs' turns (jobs.ts) as they come due. It does not poll
+ * at a fixed pace: after each round it sleeps until the next job is due, and is woken at once by a
+ * command or an exchange callback (wake.ts). The fallback poll — for jobs another instance was
+ * woken for and left, or a wake lost to a crash — starts at IDLE.baseMs and doubles while there is
+ * nothing to do, up to IDLE.capMs.
  */
-import { CallPolicy, backoffDelay, breakers, inTransaction, startSpan, withContext, type BaseContext, type Causation, type Tx, type Worker } from '@simplebank/chassis';
-import { formatMoney, formatQuantity, parseMoney } from '@simplebank/money';
-import { marketContract } from './contract.ts';
-import { ExchangeClient, type ExchangeAnswer, type ExchangeOrderView } from './exchange-client.ts';
+import { CallPolicy, breakers, type BaseContext, type Worker } from '@simplebank/chassis';
+import { ExchangeClient } from './exchange-client.ts';
+import { handleJob, type Deps } from './jobs.ts';
 import { marketSettings } from './settings.ts';
-import { claimDueJob, dueJobs, updateJob, type JobRow } from './store.ts';
+import { nextJobs } from './store.ts';
 import { onWake } from './wake.ts';
 
-const RETRY = { baseMs: 100, capMs: 5000 };
 const BATCH = 8;
-const IDLE_MS = 100;
+const IDLE = { baseMs: 100, capMs: 10_000 };
 
-interface Deps {
-  client: ExchangeClient;
-  pollMs: number;
+export interface Round {
+  /** Jobs that were due (and handled, or tried). */
+  due: number;
+  /** When the next job comes due (ms from now): 0 when more are due already; undefined when none has work left. */
+  nextDueInMs: number | undefined;
 }
 
-function causeOf(job: JobRow, traceparent: string): Causation {
-  return { correlationId: job.correlation_id, traceparent, ...(job.causation_id ? { causationId: job.causation_id } : {}), ...(job.identity ? { identity: job.identity } : {}) };
-}
-
-function later(ms: number): Date {
-  return new Date(Date.now() + ms);
-}
-
-/** Records the fill and publishes OrderFilledOnExchange; the caller holds the row of a job not yet filled. */
-async function markFilled(tx: Tx, job: JobRow, order: ExchangeOrderView): Promise<void> {
-  const fillPrice = order.fillPrice!;
-  const at = order.filledAt ?? new Date().toISOString();
-  await updateJob(tx, job.order_id, { status: 'filled', fillPriceCents: parseMoney(fillPrice), filledAt: new Date(at), lastError: null });
-  await tx.publish(
-    marketContract.events.OrderFilledOnExchange,
-    { orderId: job.order_id, exchangeOrderId: order.id, quantity: formatQuantity(BigInt(job.quantity_micros!)), fillPrice, at },
-    { key: job.order_id },
-  );
-}
-
-async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
-  const now = Date.now();
-  const placeBy = job.place_by!.getTime();
-  // Some earlier call may have reached the exchange without our hearing back.
-  const unknown = job.placement_unknown;
-  const giveUp = async () => {
-    // A request whose outcome is unknown may have been accepted there (and be filled later): keep a
-    // follow-up on the job that cancels it by client order id (cancelUnknownPlacement).
-    await updateJob(tx, job.order_id, {
-      status: 'failed',
-      failureReason: 'exchange_unavailable',
-      ...(unknown ? { followup: 'cancel_unknown_placement' as const, nextAttemptAt: new Date() } : {}),
-    });
-    if (unknown) ctx.log.warn({ orderId: job.order_id }, 'placement given up after calls with unknown outcome; canceling it on the exchange by client order id');
-    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_unavailable', at: new Date().toISOString() }, { key: job.order_id });
-  };
-  if (now > placeBy) return giveUp();
-  const answer = await deps.client.placeOrder(
-    {
-      clientOrderId: job.order_id,
-      assetId: job.asset_id!,
-      side: job.side!,
-      quantity: formatQuantity(BigInt(job.quantity_micros!)),
-      limitPrice: formatMoney(BigInt(job.limit_price_cents!)),
-    },
-    placeBy,
-  );
-  const placementUnknown = answer.kind === 'unavailable' && answer.maybeArrived ? { placementUnknown: true } : {};
-  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
-    // The breaker is open: nothing was sent; wait for it instead of hammering the exchange (but not past placeBy).
-    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(Math.min(answer.retryAt, placeBy + 1)), lastError: answer.reason, ...placementUnknown });
-  }
-  const attempts = job.attempts + 1;
-  if (answer.kind === 'unavailable') {
-    const next = Math.min(Date.now() + backoffDelay(attempts, RETRY), placeBy + 1);
-    return updateJob(tx, job.order_id, { attempts, nextAttemptAt: new Date(next), lastError: answer.reason, ...placementUnknown });
-  }
-  if (answer.kind === 'refused') {
-    await updateJob(tx, job.order_id, { attempts, status: 'failed', failureReason: 'exchange_rejected', lastError: `HTTP ${answer.status}: ${JSON.stringify(answer.body ?? null).slice(0, 500)}` });
-    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: job.order_id });
-    return;
-  }
-  const order = answer.order;
-  await updateJob(tx, job.order_id, { attempts, status: 'placed', exchangeOrderId: order.id, nextAttemptAt: later(deps.pollMs), lastError: null });
-  await tx.publish(marketContract.events.OrderPlacedOnExchange, { orderId: job.order_id, exchangeOrderId: order.id, at: new Date().toISOString() }, { key: job.order_id });
-  // A repeated placement (after a crash) may find the order filled already.
-  if (order.status === 'filled' && order.fillPrice) await markFilled(tx, job, order);
-}
-
-async function follow(tx: Tx, job: JobRow, deps: Deps): Promise<void> {
-  const exchangeOrderId = job.exchange_order_id!;
-  const canceling = job.cancel_reason !== null;
-  const answer: ExchangeAnswer = canceling ? await deps.client.cancelOrder(exchangeOrderId) : await deps.client.getOrder(exchangeOrderId);
-  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
-    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
-  }
-  if (answer.kind !== 'ok') {
-    const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
-    if (canceling) {
-      const cancelAttempts = job.cancel_attempts + 1;
-      return updateJob(tx, job.order_id, { cancelAttempts, nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(cancelAttempts, RETRY))), lastError: reason });
-    }
-    return updateJob(tx, job.order_id, { nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(job.attempts, RETRY))), lastError: reason });
-  }
-  const order = answer.order;
-  if (order.status === 'filled' && order.fillPrice) return markFilled(tx, job, order);
-  if (canceling && (order.status === 'canceled' || order.status === 'rejected')) {
-    await updateJob(tx, job.order_id, { status: 'canceled', lastError: null });
-    await tx.publish(marketContract.events.OrderCanceledOnExchange, { orderId: job.order_id, reason: job.cancel_reason!, at: new Date().toISOString() }, { key: job.order_id });
-    return;
-  }
-  await updateJob(tx, job.order_id, { nextAttemptAt: later(deps.pollMs), lastError: null });
-}
-
-/**
- * The follow-up of a placement given up after calls with unknown outcome: cancel the order on the
- * exchange by client order id, retried with back-off (through the same call policy and breaker)
- * until the exchange answers 200 (canceled), 404 (never arrived) or 409 (filled or rejected).
- */
-async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
-  const answer = await deps.client.cancelByClientOrderId(job.order_id);
-  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
-    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
-  }
-  if (answer.kind === 'unavailable' || (answer.kind === 'refused' && answer.status !== 404)) {
-    const cancelAttempts = job.cancel_attempts + 1;
-    const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
-    return updateJob(tx, job.order_id, { cancelAttempts, nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)), lastError: `cancel of unknown placement: ${reason}` });
-  }
-  if (answer.kind === 'refused') {
-    // 404: it never arrived (and the exchange now refuses it if it still does).
-    ctx.log.info({ orderId: job.order_id }, 'unknown placement never reached the exchange');
-    return updateJob(tx, job.order_id, { followup: null, lastError: null });
-  }
-  const order = answer.order;
-  if (order.status === 'filled') {
-    // Filled after we gave up: the saga has already compensated (OrderPlacementFailed), so no fill is
-    // published. Shares were bought or sold on the exchange that SimpleBank does not hold: this
-    // needs an operator (orphan_filled). An accepted gap.
-    ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, fillPrice: order.fillPrice }, 'order filled on the exchange after its placement was given up: needs an operator');
-    return updateJob(tx, job.order_id, {
-      status: 'orphan_filled',
-      followup: null,
-      exchangeOrderId: order.id,
-      ...(order.fillPrice ? { fillPriceCents: parseMoney(order.fillPrice) } : {}),
-      ...(order.filledAt ? { filledAt: new Date(order.filledAt) } : {}),
-      lastError: 'filled on the exchange after the placement was given up',
-    });
-  }
-  // Canceled (200), or rejected (409): nothing is left on the exchange.
-  ctx.log.info({ orderId: job.order_id, exchangeOrderId: order.id, status: order.status }, 'unknown placement canceled on the exchange');
-  return updateJob(tx, job.order_id, { followup: null, exchangeOrderId: order.id, lastError: null });
-}
-
-/** Handles one job if it is still due and free; each in its own transaction. */
-async function handleJob(ctx: BaseContext, candidate: JobRow, deps: Deps): Promise<void> {
-  // A span per turn of the job, in the trace of the command that made it: the exchange calls
-  // (client spans) and the events published are its children.
-  const span = startSpan(ctx.service, `exchange job ${candidate.followup ? 'cancel unknown placement' : candidate.status === 'pending' ? 'place' : 'follow'}`, {
-    parent: candidate.traceparent ?? undefined,
-    attributes: { 'simplebank.order_id': candidate.order_id, 'simplebank.job.status': candidate.status },
-  });
-  const fields = { service: ctx.service, correlationId: candidate.correlation_id, orderId: candidate.order_id, ...span.logFields, ...(candidate.identity ? { customerId: candidate.identity.customerId } : {}) };
-  try {
-    await withContext(fields, () =>
-      inTransaction(ctx.db, { service: ctx.service, cause: causeOf(candidate, span.traceparent) }, async (tx) => {
-        const job = await claimDueJob(tx, candidate.order_id);
-        if (!job) return;
-        if (job.followup === 'cancel_unknown_placement') await cancelUnknownPlacement(ctx, tx, job, deps);
-        else if (job.status === 'pending') await place(ctx, tx, job, deps);
-        else await follow(tx, job, deps);
-      }),
-    );
-    span.end();
-  } catch (err) {
-    span.end(err);
-    throw err;
-  }
-}
-
-/** One round: every due job (up to a batch), concurrently. Returns how many were due. */
-export async function runRound(ctx: BaseContext, deps: Deps): Promise<number> {
-  const due = await dueJobs(ctx.db, BATCH);
+/** One round: every due job (up to a batch), concurrently; and when the next one is due. */
+export async function runRound(ctx: BaseContext, deps: Deps): Promise<Round> {
+  const jobs = await nextJobs(ctx.db, BATCH + 1);
+  const due = jobs.filter((j) => j.due_in_ms === 0).slice(0, BATCH);
   await Promise.all(due.map((job) => handleJob(ctx, job, deps).catch((err: unknown) => ctx.log.warn({ err, orderId: job.order_id }, 'exchange job failed; retried next round'))));
-  return due.length;
+  // After the batch, the jobs just handled have new due times: only a full batch runs again at once.
+  const next = jobs.length > BATCH && due.length === BATCH ? 0 : jobs.find((j) => j.due_in_ms > 0)?.due_in_ms;
+  return { due: due.length, nextDueInMs: next };
 }
 
 /** The exchange's breaker (critical: market has nothing to do without it) and call policy, from the settings. */
@@ -216,25 +59,39 @@ export const exchangeWorker: Worker = {
     const deps: Deps = {
       client: new ExchangeClient(() => (s.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`).replace(/\/$/, ''), exchangePolicy(ctx)),
       pollMs: s.EXCHANGE_POLL_MS,
+      pollMaxMs: Math.max(s.EXCHANGE_POLL_MS, s.EXCHANGE_POLL_MAX_MS),
     };
     let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
-    let wake: (() => void) | undefined;
-    const unsubscribe = onWake(() => wake?.());
+    // A wake during a round is kept: the round may have read the queue before the job changed.
+    let woken = false;
+    let wakeUp: (() => void) | undefined;
+    let idleMs = IDLE.baseMs;
+    const unsubscribe = onWake(() => {
+      woken = true;
+      idleMs = IDLE.baseMs;
+      wakeUp?.();
+    });
     const loop = async () => {
       while (!stopped) {
-        let busy = 0;
+        woken = false;
+        let sleepMs = idleMs;
         try {
-          busy = await runRound(ctx, deps);
+          const round = await runRound(ctx, deps);
+          if (round.due > 0) idleMs = IDLE.baseMs;
+          else idleMs = Math.min(idleMs * 2, IDLE.capMs);
+          sleepMs = Math.min(round.nextDueInMs ?? Infinity, idleMs);
         } catch (err) {
           ctx.log.warn({ err }, 'exchange round failed');
+          idleMs = Math.min(idleMs * 2, IDLE.capMs);
+          sleepMs = idleMs;
         }
-        if (stopped) break;
+        if (stopped || woken) continue;
+        let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
-          wake = resolve;
-          timer = setTimeout(resolve, busy > 0 ? 5 : Math.min(IDLE_MS, s.EXCHANGE_POLL_MS));
+          wakeUp = resolve;
+          timer = setTimeout(resolve, sleepMs);
         });
-        wake = undefined;
+        wakeUp = undefined;
         clearTimeout(timer);
       }
     };
@@ -242,7 +99,7 @@ export const exchangeWorker: Worker = {
     return async () => {
       stopped = true;
       unsubscribe();
-      wake?.();
+      wakeUp?.();
       await running;
     };
   },

@@ -1,8 +1,10 @@
 /**
  * market: our gateway to the stock exchange. A job queue in front of it (commands from orders); it
- * places, cancels and follows orders there, and publishes what happened.
+ * places, cancels and follows orders there (told of fills by the exchange's callbacks, with a slow
+ * poll as the safety net), reconciles what the exchange reports, and publishes what happened.
  */
 import { NotFoundError, defineService } from '@simplebank/chassis';
+import { marketHttp } from './callbacks.ts';
 import { cancelOrderOnExchange, placeOrderOnExchange } from './commands.ts';
 import { marketContract } from './contract.ts';
 import { exchangeWorker } from './exchange-worker.ts';
@@ -24,4 +26,6 @@ export const marketService = defineService({
   },
   handlers: [placeOrderOnExchange, cancelOrderOnExchange],
   workers: [exchangeWorker],
+  /** The exchange's callbacks (callbacks.ts). */
+  http: marketHttp,
 });

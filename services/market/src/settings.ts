@@ -5,8 +5,17 @@ export const marketSettings = defineSettings({
   EXCHANGE_URL: env.url({ optional: true, protocols: ['http', 'https'] }),
   /** The timeout of one call to the exchange. */
   EXCHANGE_TIMEOUT_MS: env.integer({ default: 2000, min: 1 }),
-  /** How often a placed order is checked for a fill. */
-  EXCHANGE_POLL_MS: env.integer({ default: 200, min: 1 }),
+  /**
+   * The safety net behind the exchange's callbacks: a placed order is checked for a fill this long
+   * after its placement, then at doubling intervals up to EXCHANGE_POLL_MAX_MS.
+   */
+  EXCHANGE_POLL_MS: env.integer({ default: 2000, min: 1 }),
+  EXCHANGE_POLL_MAX_MS: env.integer({ default: 30_000, min: 1 }),
+  /**
+   * Where the exchange calls market back (POST, see callbacks.ts); default: this process's HTTP
+   * address + /market/exchange-callbacks. Set it when the exchange reaches market by another address.
+   */
+  EXCHANGE_CALLBACK_URL: env.url({ optional: true, protocols: ['http', 'https'] }),
   /** Attempts per call for idempotent calls (1: no retry in the call; the job retries later anyway). */
   EXCHANGE_MAX_ATTEMPTS: env.integer({ default: 2, min: 1, max: 10 }),
   /** The exchange's circuit breaker: failure rate (percent) over the window, with a minimum of calls. */

@@ -2,8 +2,11 @@
 import type { Identity, Queryable } from '@simplebank/chassis';
 import type { Cents, Micros } from '@simplebank/money';
 
-/** orphan_filled: filled on the exchange after the placement was given up; needs an operator. */
-export type JobStatus = 'pending' | 'placed' | 'filled' | 'canceled' | 'failed' | 'orphan_filled';
+/**
+ * orphan_filled: filled on the exchange after the placement was given up; needs an operator.
+ * mismatch: the exchange holds another order under our client order id (reconcile.ts); needs an operator.
+ */
+export type JobStatus = 'pending' | 'placed' | 'filled' | 'canceled' | 'failed' | 'orphan_filled' | 'mismatch';
 /** Work left on a finished job: cancel a placement whose outcome is unknown (by client order id). */
 export type Followup = 'cancel_unknown_placement';
 export type CancelReason = 'canceled_by_customer' | 'expired';
@@ -26,10 +29,11 @@ export interface JobRow {
   traceparent: string | null;
   placement_unknown: boolean;
   followup: Followup | null;
+  follow_polls: number;
 }
 
 type R = JobRow & Record<string, unknown>;
-const COLUMNS = 'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent, placement_unknown, followup';
+const COLUMNS = 'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent, placement_unknown, followup, follow_polls';
 
 export interface Origin {
   correlationId: string;
@@ -77,8 +81,25 @@ export async function claimDueJob(tx: Queryable, orderId: string): Promise<JobRo
   )).rows[0];
 }
 
-export async function dueJobs(db: Queryable, limit: number): Promise<JobRow[]> {
-  return (await db.query<R>(`SELECT ${COLUMNS} FROM exchange_jobs WHERE (status IN ('pending', 'placed') OR followup IS NOT NULL) AND next_attempt_at <= clock_timestamp() ORDER BY next_attempt_at LIMIT $1`, [limit])).rows;
+/** A job with work left, and in how many ms it is due (0: now), by the database's clock. */
+export type QueuedJob = JobRow & { due_in_ms: number };
+
+/**
+ * The jobs with work left, soonest first (up to `limit`): the due ones, then the next to come due.
+ * One query tells the worker both what to do now and how long it may sleep.
+ */
+export async function nextJobs(db: Queryable, limit: number): Promise<QueuedJob[]> {
+  return (await db.query<R & { due_in_ms: number }>(
+    `SELECT ${COLUMNS}, greatest(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::integer AS due_in_ms
+       FROM exchange_jobs WHERE status IN ('pending', 'placed') OR followup IS NOT NULL ORDER BY next_attempt_at LIMIT $1`,
+    [limit],
+  )).rows;
+}
+
+/** Makes a job with work left due now (the exchange called back); false when it has none. */
+export async function makeDue(db: Queryable, orderId: string): Promise<boolean> {
+  const r = await db.query(`UPDATE exchange_jobs SET next_attempt_at = clock_timestamp() WHERE order_id = $1 AND (status IN ('pending', 'placed') OR followup IS NOT NULL)`, [orderId]);
+  return r.rowCount === 1;
 }
 
 export async function getJob(db: Queryable, orderId: string): Promise<JobRow | undefined> {
@@ -88,7 +109,7 @@ export async function getJob(db: Queryable, orderId: string): Promise<JobRow | u
 export async function updateJob(
   tx: Queryable,
   orderId: string,
-  patch: Partial<{ status: JobStatus; exchangeOrderId: string; attempts: number; cancelReason: CancelReason; cancelAttempts: number; nextAttemptAt: Date; failureReason: string; fillPriceCents: Cents; filledAt: Date; lastError: string | null; placementUnknown: boolean; followup: Followup | null }>,
+  patch: Partial<{ status: JobStatus; exchangeOrderId: string; attempts: number; cancelReason: CancelReason; cancelAttempts: number; nextAttemptAt: Date; failureReason: string; fillPriceCents: Cents; filledAt: Date; lastError: string | null; placementUnknown: boolean; followup: Followup | null; followPolls: number }>,
 ): Promise<void> {
   const columns: Record<string, unknown> = {
     status: patch.status,
@@ -103,6 +124,7 @@ export async function updateJob(
     last_error: patch.lastError,
     placement_unknown: patch.placementUnknown,
     followup: patch.followup,
+    follow_polls: patch.followPolls,
   };
   const set = Object.entries(columns).filter(([, v]) => v !== undefined);
   const assignments = set.map(([k], i) => `${k} = $${i + 2}`);

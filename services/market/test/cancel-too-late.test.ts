@@ -9,7 +9,8 @@ import { marketContract } from '../src/contract.ts';
 
 process.env.PRICE_TICK_MS = '0';
 process.env.EXCHANGE_FILL_DELAY_MS = '0';
-// market looks at a placed order only after a minute: the cancel is what finds the fill.
+// market looks at a placed order only after a minute, and the fill's callback is lost (below): the
+// cancel is what finds the fill.
 process.env.EXCHANGE_POLL_MS = '60000';
 const { marketDataService } = await import('@simplebank/market-data/service');
 const { exchangeService } = await import('@simplebank/exchange/service');
@@ -36,11 +37,16 @@ describe('market, a cancel too late', () => {
   }
 
   it('publishes OrderFilledOnExchange (once) when the exchange answers the cancel with 409 filled', async () => {
+    // Closed at placement (the order stays open there), then filled in the exchange's book directly:
+    // a fill whose callback never reached market.
+    const settings = (body: unknown) => fetch(`${system.runtime.address}/exchange/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await settings({ open: false })).status, 200);
     const orderId = randomUUID();
     await send('PlaceOrderOnExchange', { orderId, assetId: 'MSFT', side: 'sell', quantity: '2', limitPrice: '380.00', placeBy: new Date(Date.now() + 30_000).toISOString() } as never);
     const placed = await eventually(async () => (await events(orderId)).find((e) => e.type === 'market.OrderPlacedOnExchange.v1'));
     const exchangeOrderId = placed.data.exchangeOrderId!;
-    await eventually(async () => ((await (await fetch(`${system.runtime.address}/exchange/orders/${exchangeOrderId}`)).json()) as { status: string }).status === 'filled');
+    await system.databases.get('exchange')!.db.query("UPDATE exchange_orders SET status = 'filled', fill_price_cents = 40000, filled_at = now() WHERE id = $1 AND status = 'open'", [exchangeOrderId]);
+    assert.equal(((await (await fetch(`${system.runtime.address}/exchange/orders/${exchangeOrderId}`)).json()) as { status: string }).status, 'filled');
     assert.deepEqual((await events(orderId)).map((e) => e.type), ['market.OrderPlacedOnExchange.v1'], 'market has not seen the fill yet');
 
     await send('CancelOrderOnExchange', { orderId, reason: 'canceled_by_customer' } as never);

@@ -9,7 +9,8 @@ import { marketContract } from '../src/contract.ts';
 
 process.env.PRICE_TICK_MS = '0';
 process.env.EXCHANGE_FILL_DELAY_MS = '50';
-process.env.EXCHANGE_POLL_MS = '50';
+// Fills reach market by the exchange's callbacks; the safety-net poll would come only after ten minutes.
+process.env.EXCHANGE_POLL_MS = '600000';
 process.env.EXCHANGE_TIMEOUT_MS = '1000';
 // The real providers, for this system test (see the report: a service's test importing others' services).
 const { marketDataService } = await import('@simplebank/market-data/service');

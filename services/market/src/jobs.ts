@@ -1,0 +1,209 @@
+/**
+ * One turn of a placement job: place a pending one (retrying with back-off until `placeBy`, behind
+ * the circuit breaker), follow a placed one until it fills, cancel one asked to, or cancel a
+ * placement whose outcome was unknown. Each turn runs in one transaction that holds the job's row
+ * while it talks to the exchange and publishes what happened (outbox): a crash loses nothing and
+ * publishes nothing twice (the client order id is our order id, so a placement repeated after a
+ * crash is the same order on the exchange). Every order the exchange reports is reconciled with
+ * what we placed before a fill is booked (reconcile.ts).
+ */
+import { backoffDelay, inTransaction, startSpan, withContext, type BaseContext, type Causation, type Tx } from '@simplebank/chassis';
+import { formatMoney, formatQuantity, parseMoney } from '@simplebank/money';
+import { callbackToken, callbackUrl } from './callbacks.ts';
+import { marketContract } from './contract.ts';
+import type { ExchangeAnswer, ExchangeClient, ExchangeOrderView } from './exchange-client.ts';
+import { mismatchOf } from './reconcile.ts';
+import { claimDueJob, updateJob, type JobRow } from './store.ts';
+
+const RETRY = { baseMs: 100, capMs: 5000 };
+
+export interface Deps {
+  client: ExchangeClient;
+  /** The first safety-net poll of a placed order, and the most the interval grows to. */
+  pollMs: number;
+  pollMaxMs: number;
+}
+
+function causeOf(job: JobRow, traceparent: string): Causation {
+  return { correlationId: job.correlation_id, traceparent, ...(job.causation_id ? { causationId: job.causation_id } : {}), ...(job.identity ? { identity: job.identity } : {}) };
+}
+
+function later(ms: number): Date {
+  return new Date(Date.now() + ms);
+}
+
+/** Records the fill and publishes OrderFilledOnExchange; the caller holds the row of a job not yet filled. */
+async function markFilled(tx: Tx, job: JobRow, order: ExchangeOrderView): Promise<void> {
+  const fillPrice = order.fillPrice!;
+  const at = order.filledAt ?? new Date().toISOString();
+  await updateJob(tx, job.order_id, { status: 'filled', fillPriceCents: parseMoney(fillPrice), filledAt: new Date(at), lastError: null });
+  await tx.publish(
+    marketContract.events.OrderFilledOnExchange,
+    { orderId: job.order_id, exchangeOrderId: order.id, quantity: formatQuantity(BigInt(job.quantity_micros!)), fillPrice, at },
+    { key: job.order_id },
+  );
+}
+
+async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+  const now = Date.now();
+  const placeBy = job.place_by!.getTime();
+  // Some earlier call may have reached the exchange without our hearing back.
+  const unknown = job.placement_unknown;
+  const giveUp = async () => {
+    // A request whose outcome is unknown may have been accepted there (and be filled later): keep a
+    // follow-up on the job that cancels it by client order id (cancelUnknownPlacement).
+    await updateJob(tx, job.order_id, {
+      status: 'failed',
+      failureReason: 'exchange_unavailable',
+      ...(unknown ? { followup: 'cancel_unknown_placement' as const, nextAttemptAt: new Date() } : {}),
+    });
+    if (unknown) ctx.log.warn({ orderId: job.order_id }, 'placement given up after calls with unknown outcome; canceling it on the exchange by client order id');
+    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_unavailable', at: new Date().toISOString() }, { key: job.order_id });
+  };
+  if (now > placeBy) return giveUp();
+  const url = callbackUrl(ctx);
+  const answer = await deps.client.placeOrder(
+    {
+      clientOrderId: job.order_id,
+      assetId: job.asset_id!,
+      side: job.side!,
+      quantity: formatQuantity(BigInt(job.quantity_micros!)),
+      limitPrice: formatMoney(BigInt(job.limit_price_cents!)),
+      ...(url ? { callbackUrl: url, callbackToken: callbackToken(job.order_id) } : {}),
+    },
+    placeBy,
+  );
+  const placementUnknown = answer.kind === 'unavailable' && answer.maybeArrived ? { placementUnknown: true } : {};
+  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
+    // The breaker is open: nothing was sent; wait for it instead of hammering the exchange (but not past placeBy).
+    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(Math.min(answer.retryAt, placeBy + 1)), lastError: answer.reason, ...placementUnknown });
+  }
+  const attempts = job.attempts + 1;
+  if (answer.kind === 'unavailable') {
+    const next = Math.min(Date.now() + backoffDelay(attempts, RETRY), placeBy + 1);
+    return updateJob(tx, job.order_id, { attempts, nextAttemptAt: new Date(next), lastError: answer.reason, ...placementUnknown });
+  }
+  if (answer.kind === 'refused') {
+    await updateJob(tx, job.order_id, { attempts, status: 'failed', failureReason: 'exchange_rejected', lastError: `HTTP ${answer.status}: ${JSON.stringify(answer.body ?? null).slice(0, 500)}` });
+    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: job.order_id });
+    return;
+  }
+  const order = answer.order;
+  const mismatch = mismatchOf(job, order);
+  if (mismatch) {
+    // Not our order (someone placed another under our client order id first): ours is not on the
+    // exchange, so the placement fails and the saga compensates; the other order is for an operator.
+    ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, mismatch }, 'the exchange holds another order under our client order id: placement refused; needs an operator');
+    await updateJob(tx, job.order_id, { attempts, status: 'mismatch', exchangeOrderId: order.id, failureReason: 'exchange_rejected', lastError: `mismatch at placement: ${mismatch}`.slice(0, 2000) });
+    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: job.order_id });
+    return;
+  }
+  // The fill usually comes by callback; the first follow-up poll is only the safety net.
+  await updateJob(tx, job.order_id, { attempts, status: 'placed', exchangeOrderId: order.id, nextAttemptAt: later(deps.pollMs), followPolls: 0, lastError: null });
+  await tx.publish(marketContract.events.OrderPlacedOnExchange, { orderId: job.order_id, exchangeOrderId: order.id, at: new Date().toISOString() }, { key: job.order_id });
+  // A repeated placement (after a crash) may find the order filled already.
+  if (order.status === 'filled' && order.fillPrice) await markFilled(tx, job, order);
+}
+
+/** The safety-net poll of a placed order: pollMs after placement, then doubling up to pollMaxMs. */
+export function followDelay(polls: number, deps: Pick<Deps, 'pollMs' | 'pollMaxMs'>): number {
+  return Math.min(deps.pollMs * 2 ** Math.min(polls, 30), deps.pollMaxMs);
+}
+
+async function follow(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+  const exchangeOrderId = job.exchange_order_id!;
+  const canceling = job.cancel_reason !== null;
+  const answer: ExchangeAnswer = canceling ? await deps.client.cancelOrder(exchangeOrderId) : await deps.client.getOrder(exchangeOrderId);
+  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
+    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
+  }
+  if (answer.kind !== 'ok') {
+    const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
+    if (canceling) {
+      const cancelAttempts = job.cancel_attempts + 1;
+      return updateJob(tx, job.order_id, { cancelAttempts, nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)), lastError: reason });
+    }
+    return updateJob(tx, job.order_id, { nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(job.attempts, RETRY))), lastError: reason });
+  }
+  const order = answer.order;
+  const mismatch = mismatchOf(job, order);
+  if (mismatch) {
+    // The exchange's word does not match what we placed: no fill is booked on it. An operator decides.
+    ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, status: order.status, mismatch }, 'the exchange reports an order that is not the one we placed: fill refused; needs an operator');
+    return updateJob(tx, job.order_id, { status: 'mismatch', lastError: `mismatch (exchange says ${order.status}): ${mismatch}`.slice(0, 2000) });
+  }
+  if (order.status === 'filled' && order.fillPrice) return markFilled(tx, job, order);
+  if (canceling && (order.status === 'canceled' || order.status === 'rejected')) {
+    await updateJob(tx, job.order_id, { status: 'canceled', lastError: null });
+    await tx.publish(marketContract.events.OrderCanceledOnExchange, { orderId: job.order_id, reason: job.cancel_reason!, at: new Date().toISOString() }, { key: job.order_id });
+    return;
+  }
+  // Still open: look again later, less often each time (a callback makes it due at once).
+  await updateJob(tx, job.order_id, { nextAttemptAt: later(followDelay(job.follow_polls + 1, deps)), followPolls: job.follow_polls + 1, lastError: null });
+}
+
+/**
+ * The follow-up of a placement given up after calls with unknown outcome: cancel the order on the
+ * exchange by client order id, retried with back-off (through the same call policy and breaker)
+ * until the exchange answers 200 (canceled), 404 (never arrived) or 409 (filled or rejected).
+ */
+async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+  const answer = await deps.client.cancelByClientOrderId(job.order_id);
+  if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
+    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
+  }
+  if (answer.kind === 'unavailable' || (answer.kind === 'refused' && answer.status !== 404)) {
+    const cancelAttempts = job.cancel_attempts + 1;
+    const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
+    return updateJob(tx, job.order_id, { cancelAttempts, nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)), lastError: `cancel of unknown placement: ${reason}` });
+  }
+  if (answer.kind === 'refused') {
+    // 404: it never arrived (and the exchange now refuses it if it still does).
+    ctx.log.info({ orderId: job.order_id }, 'unknown placement never reached the exchange');
+    return updateJob(tx, job.order_id, { followup: null, lastError: null });
+  }
+  const order = answer.order;
+  if (order.status === 'filled') {
+    // Filled after we gave up: the saga has already compensated (OrderPlacementFailed), so no fill is
+    // published. Shares were bought or sold on the exchange that SimpleBank does not hold: this
+    // needs an operator (orphan_filled). An accepted gap.
+    ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, fillPrice: order.fillPrice }, 'order filled on the exchange after its placement was given up: needs an operator');
+    return updateJob(tx, job.order_id, {
+      status: 'orphan_filled',
+      followup: null,
+      exchangeOrderId: order.id,
+      ...(order.fillPrice ? { fillPriceCents: parseMoney(order.fillPrice) } : {}),
+      ...(order.filledAt ? { filledAt: new Date(order.filledAt) } : {}),
+      lastError: 'filled on the exchange after the placement was given up',
+    });
+  }
+  // Canceled (200), or rejected (409): nothing is left on the exchange.
+  ctx.log.info({ orderId: job.order_id, exchangeOrderId: order.id, status: order.status }, 'unknown placement canceled on the exchange');
+  return updateJob(tx, job.order_id, { followup: null, exchangeOrderId: order.id, lastError: null });
+}
+
+/** Handles one job if it is still due and free; each in its own transaction. */
+export async function handleJob(ctx: BaseContext, candidate: JobRow, deps: Deps): Promise<void> {
+  // A span per turn of the job, in the trace of the command that made it: the exchange calls
+  // (client spans) and the events published are its children.
+  const span = startSpan(ctx.service, `exchange job ${candidate.followup ? 'cancel unknown placement' : candidate.status === 'pending' ? 'place' : 'follow'}`, {
+    parent: candidate.traceparent ?? undefined,
+    attributes: { 'simplebank.order_id': candidate.order_id, 'simplebank.job.status': candidate.status },
+  });
+  const fields = { service: ctx.service, correlationId: candidate.correlation_id, orderId: candidate.order_id, ...span.logFields, ...(candidate.identity ? { customerId: candidate.identity.customerId } : {}) };
+  try {
+    await withContext(fields, () =>
+      inTransaction(ctx.db, { service: ctx.service, cause: causeOf(candidate, span.traceparent) }, async (tx) => {
+        const job = await claimDueJob(tx, candidate.order_id);
+        if (!job) return;
+        if (job.followup === 'cancel_unknown_placement') await cancelUnknownPlacement(ctx, tx, job, deps);
+        else if (job.status === 'pending') await place(ctx, tx, job, deps);
+        else await follow(ctx, tx, job, deps);
+      }),
+    );
+    span.end();
+  } catch (err) {
+    span.end(err);
+    throw err;
+  }
+}

@@ -2,6 +2,10 @@
  * holdings: positions per account projected from the ledger's events, valued at current prices —
  * live from market-data, else from prices cached at most 5 minutes ago, else not valued at all.
  * Never an error because prices are missing.
+ *
+ * Valuation is lazy: prices are asked for when holdings are read, and the prices seen are cached
+ * then (price-cache.ts). holdings does not consume PriceChanged: keeping a cache of every price
+ * fresh cost a commit per price tick of every asset, held or not, read or not.
  */
 import { defineService, on, type DataOf, type MessageContext } from '@simplebank/chassis';
 import { accountsContract } from '@simplebank/accounts/contract';
@@ -10,10 +14,19 @@ import { transactionsContract } from '@simplebank/transactions/contract';
 import { formatMoney, formatQuantity, parseMoney, type Cents } from '@simplebank/money';
 import { holdingsContract } from './contract.ts';
 import { applyToCash, applyToPosition, assetsOf, averageCost, quantityOf, value } from './domain/positions.ts';
+import { PriceCache } from './price-cache.ts';
 import * as store from './store.ts';
 
 /** How long getHoldings waits for market-data before falling back to the cache. */
 export const PRICES_TIMEOUT_MS = 300;
+
+/** One price cache per database (a process may host holdings more than once, in tests). */
+const priceCaches = new WeakMap<object, PriceCache>();
+function priceCacheOf(db: object): PriceCache {
+  let cache = priceCaches.get(db);
+  if (!cache) priceCaches.set(db, (cache = new PriceCache()));
+  return cache;
+}
 
 async function applyPosting(data: DataOf<typeof transactionsContract.events.LedgerPosted>, ctx: MessageContext): Promise<void> {
   if (!(await store.markApplied(ctx.tx, data.postingId, data.accountId))) {
@@ -42,13 +55,15 @@ export const holdingsService = defineService({
       const assetIds = positions.map((p) => p.assetId);
       let live: Map<string, Cents> | undefined;
       if (assetIds.length > 0) {
+        let quotes: Array<{ assetId: string; price: string; at: string }> = [];
         try {
-          const answer = await ctx.call(marketDataContract, 'getPrices', { assetIds }, { timeoutMs: PRICES_TIMEOUT_MS });
-          live = new Map(answer.items.map((q) => [q.assetId, parseMoney(q.price)]));
-          for (const q of answer.items) await store.cachePrice(ctx.db, q.assetId, parseMoney(q.price), q.at);
+          quotes = (await ctx.call(marketDataContract, 'getPrices', { assetIds }, { timeoutMs: PRICES_TIMEOUT_MS })).items;
+          live = new Map(quotes.map((q) => [q.assetId, parseMoney(q.price)]));
         } catch (err) {
           ctx.log.warn({ err: (err as Error).message }, 'market-data did not answer: valuing from the price cache');
         }
+        // The cache is a fallback for later reads: failing to write it does not fail this one.
+        await priceCacheOf(ctx.db).remember(ctx.db, quotes).catch((err: unknown) => ctx.log.warn({ err }, 'could not cache prices'));
       } else {
         live = new Map();
       }
@@ -74,8 +89,5 @@ export const holdingsService = defineService({
   },
   handlers: [
     on(transactionsContract.events.LedgerPosted, applyPosting),
-    on(marketDataContract.events.PriceChanged, async (data, ctx) => {
-      await store.cachePrice(ctx.tx, data.assetId, parseMoney(data.price), data.at);
-    }),
   ],
 });

@@ -58,13 +58,15 @@ export async function listPositions(db: Queryable, accountId: string): Promise<P
   return rows.map(toPosition);
 }
 
-/** Caches a price unless a newer one is already cached. */
-export async function cachePrice(db: Queryable, assetId: string, price: bigint, quotedAt: string): Promise<void> {
+/** Caches prices in one statement, each unless a newer one is already cached. */
+export async function cachePrices(db: Queryable, quotes: ReadonlyArray<{ assetId: string; price: bigint; quotedAt: string }>): Promise<void> {
+  if (quotes.length === 0) return;
   await db.query(
-    `INSERT INTO prices (asset_id, price_cents, quoted_at) VALUES ($1, $2, $3)
+    `INSERT INTO prices (asset_id, price_cents, quoted_at)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])
      ON CONFLICT (asset_id) DO UPDATE SET price_cents = EXCLUDED.price_cents, quoted_at = EXCLUDED.quoted_at, received_at = now()
      WHERE prices.quoted_at <= EXCLUDED.quoted_at`,
-    [assetId, price.toString(), quotedAt],
+    [quotes.map((q) => q.assetId), quotes.map((q) => q.price.toString()), quotes.map((q) => q.quotedAt)],
   );
 }
 

@@ -1,4 +1,4 @@
-/** holdings as a component: real PostgreSQL, ledger and price events delivered, accounts and market-data stubbed. */
+/** holdings as a component: real PostgreSQL, ledger events delivered, accounts and market-data stubbed. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,6 @@ import { holdingsService } from '../src/service.ts';
 const ALICE: Identity = { customerId: 'c-alice', role: 'customer' };
 const BOB: Identity = { customerId: 'c-bob', role: 'customer' };
 const LEDGER_POSTED = transactionsContract.events.LedgerPosted.type;
-const PRICE_CHANGED = marketDataContract.events.PriceChanged.type;
 
 /** accounts: each account belongs to its owner; anyone else gets not_found. */
 const owners = new Map<string, string>();
@@ -27,11 +26,12 @@ const accountsStub = (t: Transport) =>
     },
   });
 
-/** market-data answering these prices. */
+/** market-data answering these prices, quoted now or at the time given in quotedAt. */
 const prices = new Map<string, string>();
+const quotedAt = new Map<string, Date>();
 const marketDataStub = (t: Transport) =>
   stubService(t, marketDataContract, {
-    getPrices: ({ assetIds }) => ({ items: (assetIds ?? []).filter((a) => prices.has(a)).map((assetId) => ({ assetId, price: prices.get(assetId)!, at: new Date().toISOString() })) }),
+    getPrices: ({ assetIds }) => ({ items: (assetIds ?? []).filter((a) => prices.has(a)).map((assetId) => ({ assetId, price: prices.get(assetId)!, at: (quotedAt.get(assetId) ?? new Date()).toISOString() })) }),
   });
 
 type Entry = { asset: string; book: 'available' | 'reserved'; amount: string };
@@ -81,6 +81,19 @@ describe('holdings', () => {
     marketData = undefined;
   };
   const holdingsOf = (acc: string, who: Identity = ALICE) => svc.callAs(who)(holdingsContract, 'getHoldings', { accountId: acc });
+  /** Holdings read once with market-data up and answering this price for the asset (which caches it); market-data down again after. */
+  async function seenLive(acc: string, assetId: string, price: string, at?: Date): Promise<void> {
+    prices.set(assetId, price);
+    if (at) quotedAt.set(assetId, at);
+    await startMarketData();
+    try {
+      // A read that saw the position asked market-data for its price (and cached what it answered).
+      await eventually(async () => (await holdingsOf(acc)).positions.some((p) => p.assetId === assetId));
+    } finally {
+      await stopMarketData();
+      prices.delete(assetId);
+    }
+  }
 
   it('projects postings: cash, quantities, reserved quantity, and the average cost exact to the cent', async () => {
     await startMarketData();
@@ -149,13 +162,14 @@ describe('holdings', () => {
     assert.equal(rows[0]!.n, '3');
   });
 
-  it('market-data down, a PriceChanged received within 5 minutes: stale valuation from the cache', async () => {
+  it('market-data down, a price seen within 5 minutes: stale valuation from the cache', async () => {
     const acc = newAccount(ALICE);
     await deliverAll(svc, [
       posting(acc, 'deposit', [{ asset: 'USD', book: 'available', amount: '5000.00' }]),
       posting(acc, 'trade', [{ asset: 'USD', book: 'available', amount: '-1000.00' }, { asset: 'TSLA', book: 'available', amount: '10' }], { price: '100.00' }),
     ]);
-    await svc.deliver(PRICE_CHANGED, { assetId: 'TSLA', price: '118.50', at: new Date(Date.now() - 60_000).toISOString() });
+    // Seen once, live (quoted a minute ago): the read caches it.
+    await seenLive(acc, 'TSLA', '118.50', new Date(Date.now() - 60_000));
     const view = await eventually(async () => {
       const v = await holdingsOf(acc);
       return v.positions.length === 1 && v.valuation === 'stale' ? v : undefined;
@@ -168,7 +182,7 @@ describe('holdings', () => {
   it('market-data too slow: stale, not an error', async () => {
     const acc = newAccount(ALICE);
     await deliverAll(svc, [posting(acc, 'trade', [{ asset: 'MSFT', book: 'available', amount: '2' }], { price: '300.00' })]);
-    await svc.deliver(PRICE_CHANGED, { assetId: 'MSFT', price: '301.00', at: new Date().toISOString() });
+    await seenLive(acc, 'MSFT', '301.00');
     const slow = await stubService(svc.transport, marketDataContract, {
       getPrices: async () => {
         await new Promise((r) => setTimeout(r, 1500));
@@ -194,7 +208,8 @@ describe('holdings', () => {
       posting(acc, 'trade', [{ asset: 'NOCACHE', book: 'available', amount: '3' }], { price: '10.00' }),
       posting(acc, 'trade', [{ asset: 'OLDCACHE', book: 'available', amount: '1' }], { price: '20.00' }),
     ]);
-    await svc.deliver(PRICE_CHANGED, { assetId: 'OLDCACHE', price: '21.00', at: new Date(Date.now() - 6 * 60_000).toISOString() });
+    // OLDCACHE was seen live, but with a quote six minutes old; NOCACHE was never priced.
+    await seenLive(acc, 'OLDCACHE', '21.00', new Date(Date.now() - 6 * 60_000));
     const view = await eventually(async () => {
       const v = await holdingsOf(acc);
       return v.positions.length === 2 ? v : undefined;
@@ -206,6 +221,27 @@ describe('holdings', () => {
       { assetId: 'OLDCACHE', quantity: '1', reservedQuantity: '0', averageCost: '20.00' },
     ]);
     assert.deepEqual(view.cash, { available: '100.00', reserved: '0.00' });
+  });
+
+  it('caches the prices of a read in one write, and consumes no price events', async () => {
+    assert.ok(!(holdingsService.handlers ?? []).some((h) => h.message.type === marketDataContract.events.PriceChanged.type), 'no PriceChanged consumer');
+    const acc = newAccount(ALICE);
+    await deliverAll(svc, [
+      posting(acc, 'trade', [{ asset: 'KO', book: 'available', amount: '1' }], { price: '60.00' }),
+      posting(acc, 'trade', [{ asset: 'PEP', book: 'available', amount: '1' }], { price: '170.00' }),
+    ]);
+    await eventually(async () => (await holdingsOf(acc)).positions.length === 2);
+    prices.set('KO', '61.00');
+    prices.set('PEP', '171.00');
+    await startMarketData();
+    try {
+      const view = await holdingsOf(acc);
+      assert.equal(view.valuation, 'live');
+    } finally {
+      await stopMarketData();
+    }
+    const { rows } = await svc.database.db.query<{ asset_id: string; price_cents: string }>("SELECT asset_id, price_cents::text FROM prices WHERE asset_id IN ('KO', 'PEP') ORDER BY asset_id");
+    assert.deepEqual(rows, [{ asset_id: 'KO', price_cents: '6100' }, { asset_id: 'PEP', price_cents: '17100' }]);
   });
 
   it("another customer's account, or an unknown one, is not_found", async () => {

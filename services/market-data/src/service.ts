@@ -3,7 +3,7 @@ import { ForbiddenError, NotFoundError, ValidationError, defineService, type Ide
 import { parseMoney } from '@simplebank/money';
 import { marketDataContract } from './contract.ts';
 import { MIN_PRICE_CENTS } from './domain/walk.ts';
-import { priceFeed } from './price-feed.ts';
+import { currentPrices, feedOf, priceFeed } from './price-feed.ts';
 import { marketDataSettings } from './settings.ts';
 import { getAsset, listPrices, publishPrice, searchAssets, setPrice, toAsset } from './store.ts';
 
@@ -29,6 +29,7 @@ export const marketDataService = defineService({
   settings: [marketDataSettings],
   rpc: {
     async getAsset(req, ctx) {
+      await currentPrices(ctx);
       const row = await getAsset(ctx.db, req.assetId);
       if (!row) throw new NotFoundError(`No asset ${req.assetId}`);
       return toAsset(row);
@@ -36,6 +37,7 @@ export const marketDataService = defineService({
     async searchAssets(req, ctx) {
       const limit = req.limit ?? 50;
       const q = req.q?.trim();
+      await currentPrices(ctx);
       const rows = await searchAssets(ctx.db, {
         ...(q ? { q } : {}),
         ...(req.type ? { type: req.type } : {}),
@@ -46,6 +48,7 @@ export const marketDataService = defineService({
       return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
     },
     async getPrices(req, ctx) {
+      await currentPrices(ctx);
       const rows = await listPrices(ctx.db, req.assetIds);
       return { items: rows.map((r) => ({ assetId: r.id, price: toAsset(r).price, at: r.updated_at.toISOString() })) };
     },
@@ -54,6 +57,7 @@ export const marketDataService = defineService({
       const cents = parseMoney(req.price);
       if (cents < MIN_PRICE_CENTS) throw new ValidationError('A price is at least 0.01', [{ path: '/price', message: 'must be at least 0.01' }]);
       return ctx.transaction(async (tx) => {
+        await feedOf(ctx)?.applyIn(tx);
         const row = await setPrice(tx, req.assetId, cents, true);
         if (!row) throw new NotFoundError(`No asset ${req.assetId}`);
         await publishPrice(tx, row.id, cents);
@@ -62,9 +66,12 @@ export const marketDataService = defineService({
     },
     async unpinPrice(req, ctx) {
       requireAdmin(ctx.identity);
-      const row = await setPrice(ctx.db, req.assetId, null, false);
-      if (!row) throw new NotFoundError(`No asset ${req.assetId}`);
-      return toAsset(row);
+      return ctx.transaction(async (tx) => {
+        await feedOf(ctx)?.applyIn(tx);
+        const row = await setPrice(tx, req.assetId, null, false);
+        if (!row) throw new NotFoundError(`No asset ${req.assetId}`);
+        return toAsset(row);
+      });
     },
   },
   workers: [priceFeed],

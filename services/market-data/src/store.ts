@@ -84,3 +84,19 @@ export async function publishPrice(tx: Tx, id: string, priceCents: Cents): Promi
   await tx.query('INSERT INTO price_history (asset_id, price_cents, at) VALUES ($1, $2, $3)', [id, priceCents.toString(), at]);
   await tx.publish(marketDataContract.events.PriceChanged, { assetId: id, price: formatMoney(priceCents), at: at.toISOString() }, { key: id });
 }
+
+/**
+ * Claims the walk's ticks due by now (locking the feed's row until the transaction ends): how many
+ * whole ticks of `tickMs` passed since the walk was last applied, at most `maxTicks` of them walked
+ * (older ones are skipped), and how long until the next one. The first call starts the feed at now.
+ */
+export async function claimTicks(tx: Queryable, tickMs: number, maxTicks: number): Promise<{ ticks: number; nextInMs: number }> {
+  await tx.query('INSERT INTO price_feed (id, walked_to) VALUES (1, clock_timestamp()) ON CONFLICT (id) DO NOTHING');
+  const { rows } = await tx.query<{ elapsed_ms: string }>(
+    `SELECT floor(extract(epoch FROM clock_timestamp() - walked_to) * 1000)::bigint::text AS elapsed_ms FROM price_feed WHERE id = 1 FOR UPDATE`,
+  );
+  const elapsed = Math.max(0, Number(rows[0]!.elapsed_ms));
+  const due = Math.floor(elapsed / tickMs);
+  if (due > 0) await tx.query(`UPDATE price_feed SET walked_to = walked_to + $1 * interval '1 millisecond' WHERE id = 1`, [due * tickMs]);
+  return { ticks: Math.min(due, maxTicks), nextInMs: tickMs - (elapsed % tickMs) };
+}

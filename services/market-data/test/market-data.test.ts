@@ -7,6 +7,8 @@ import { marketDataContract } from '../src/contract.ts';
 // A fast feed for this file (each test file runs in its own process).
 process.env.PRICE_TICK_MS = '20';
 process.env.PRICE_CHANGED_THROTTLE_MS = '0';
+// The walk is applied on reads; with none, the worker applies it this often (here: every tick).
+process.env.PRICE_FEED_IDLE_MS = '20';
 const { marketDataService } = await import('../src/service.ts');
 
 const ADMIN = { customerId: 'admin-1', role: 'admin' } as const;

@@ -1,12 +1,16 @@
 /**
  * The outbox relay: sends committed outbox rows through the transport, then marks them published.
  *
- * - Woken by LISTEN/NOTIFY at commit, with a polling fallback (a notification can be lost).
+ * - Woken by LISTEN/NOTIFY at commit (or `wake()`), with a polling fallback (a notification can be
+ *   lost) that backs off while nothing turns up (1 s doubling to 30 s), so an idle service's relay
+ *   commits next to nothing; a notification still wakes it at once.
  * - In order per aggregate: rows with one key go through one lane, one at a time; lanes run in
  *   parallel, so one slow aggregate does not hold the others.
  * - One relay per database at a time (a session advisory lock), so two instances of a service do
  *   not reorder each other's messages; the other waits as a standby.
- * - A crash between send and mark sends the message again: consumers deduplicate by message id.
+ * - A row is marked published only after the transport confirmed it; marks of rows confirmed close
+ *   together go in one UPDATE. A crash between send and mark sends the message again: consumers
+ *   deduplicate by message id.
  */
 import type pg from 'pg';
 import type { Database } from '../db/database.ts';
@@ -15,7 +19,10 @@ import { backoffDelay, sleep } from '../resilience/backoff.ts';
 import type { Transport } from '../transport/transport.ts';
 
 export interface RelayOptions {
+  /** The fallback poll's first interval (ms); doubles while polls find nothing, up to `maxPollIntervalMs`. */
   pollIntervalMs?: number;
+  /** The longest fallback poll interval (ms; default 30 000). */
+  maxPollIntervalMs?: number;
   batchSize?: number;
   /** Rows being sent at once, across lanes. */
   maxInFlight?: number;
@@ -38,6 +45,9 @@ const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('simplebank:outbox-relay'
 
 export class OutboxRelay {
   private readonly pollIntervalMs: number;
+  private readonly maxPollIntervalMs: number;
+  /** The current fallback poll interval: back to `pollIntervalMs` whenever a fetch finds rows. */
+  private pollMs: number;
   private readonly batchSize: number;
   private readonly maxInFlight: number;
   private readonly retentionMs: number;
@@ -52,6 +62,13 @@ export class OutboxRelay {
   private unlisten: (() => void) | undefined;
   private laneIdle: Array<() => void> = [];
   private lastPurge = 0;
+  /** Rows were marked since the last purge (true at start: an earlier run may have left some). */
+  private markedSincePurge = true;
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Cycles of the run loop begun, and those waiting for one begun later to end (stop's drain). */
+  private cycles = 0;
+  private cycleWaiters: Array<{ after: number; resolve: (fetched: number) => void }> = [];
   private healthy = true;
   private lastError: string | undefined;
   private readonly abort = new AbortController();
@@ -63,6 +80,8 @@ export class OutboxRelay {
     private readonly options: RelayOptions = {},
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.maxPollIntervalMs = Math.max(this.pollIntervalMs, options.maxPollIntervalMs ?? 30_000);
+    this.pollMs = this.pollIntervalMs;
     this.batchSize = options.batchSize ?? 200;
     this.maxInFlight = options.maxInFlight ?? 1000;
     this.retentionMs = options.retentionMs ?? 60 * 60 * 1000;
@@ -94,13 +113,13 @@ export class OutboxRelay {
    */
   async stop(flushTimeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + flushTimeoutMs;
-    if (this.active) {
-      while (Date.now() < deadline) {
-        const left = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL').catch(() => ({ rows: [{ n: '0' }] }));
-        if (Number(left.rows[0]?.n ?? 0) === 0 && this.inFlight.size === 0) break;
-        this.wake();
-        await sleep(20);
-      }
+    // Drained when a fetch begun now finds no unsent row and every sent one is marked (no count(*)
+    // poll: the fetch the loop makes anyway says it).
+    while (this.active && Date.now() < deadline) {
+      const fetched = await this.nextCycle(deadline);
+      if (fetched === 0 && this.inFlight.size === 0) break;
+      if (this.inFlight.size > 0) await Promise.race([this.drainLanes(deadline - Date.now()), sleep(20)]);
+      await this.flushNow();
     }
     this.stopping = true;
     this.abort.abort();
@@ -108,29 +127,60 @@ export class OutboxRelay {
     this.unlisten?.();
     await this.loop;
     await this.drainLanes(Math.max(0, deadline - Date.now()));
-    await this.flushPublished().catch(() => {});
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flushNow();
     await this.releaseLock();
+  }
+
+  /** Wakes the loop; resolves with the rows fetched by the next cycle begun from now (-1: none in time, or it failed). */
+  private nextCycle(deadline: number): Promise<number> {
+    return new Promise<number>((resolve) => {
+      const waiter = { after: this.cycles, resolve };
+      this.cycleWaiters.push(waiter);
+      const timer = setTimeout(() => {
+        this.cycleWaiters = this.cycleWaiters.filter((w) => w !== waiter);
+        resolve(-1);
+      }, Math.max(0, deadline - Date.now()));
+      waiter.resolve = (n) => {
+        clearTimeout(timer);
+        resolve(n);
+      };
+      this.wake();
+    });
+  }
+
+  private endCycle(cycle: number, fetched: number): void {
+    const done = this.cycleWaiters.filter((w) => w.after < cycle);
+    this.cycleWaiters = this.cycleWaiters.filter((w) => w.after >= cycle);
+    for (const w of done) w.resolve(fetched);
   }
 
   private async run(): Promise<void> {
     while (!this.stopping) {
+      const cycle = ++this.cycles;
       try {
         if (!(await this.acquireLock())) {
+          this.endCycle(cycle, -1);
           await this.idle(this.pollIntervalMs * 2);
           continue;
         }
         this.pending = false;
         const fetched = await this.fetch();
-        await this.flushPublished();
         await this.purge();
         this.healthy = true;
-        if (fetched < this.batchSize && !this.pending) await this.idle(this.pollIntervalMs);
+        this.endCycle(cycle, fetched);
+        // Nothing found: the next fallback poll comes later (NOTIFY and wake() still come at once).
+        this.pollMs = fetched > 0 ? this.pollIntervalMs : Math.min(this.maxPollIntervalMs, this.pollMs * 2);
+        if (fetched < this.batchSize && !this.pending) await this.idle(this.pollMs);
         else if (this.inFlight.size >= this.maxInFlight) await this.idle(50);
       } catch (err) {
         this.healthy = false;
         this.lastError = (err as Error).message;
+        this.endCycle(cycle, -1);
         this.log.warn({ err }, 'outbox relay cycle failed; retrying');
         await this.releaseLock();
+        this.pollMs = this.pollIntervalMs;
         await this.idle(this.pollIntervalMs);
       }
     }
@@ -181,7 +231,10 @@ export class OutboxRelay {
     }
   }
 
-  /** Fetches unpublished rows not already on their way and queues them on their lanes. */
+  /**
+   * Fetches unpublished rows not already on their way and queues them on their lanes. Ordered by the
+   * column, not by the `id` output alias (text: '10' would come before '9').
+   */
   private async fetch(): Promise<number> {
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return 0;
@@ -189,7 +242,7 @@ export class OutboxRelay {
       `SELECT id::text AS id, kind, destination, aggregate_key, message_id, body, created_at
          FROM chassis_outbox
         WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[]))
-        ORDER BY id LIMIT $2`,
+        ORDER BY chassis_outbox.id LIMIT $2`,
       [[...this.inFlight], Math.min(room, this.batchSize)],
     );
     for (const row of rows) {
@@ -220,7 +273,7 @@ export class OutboxRelay {
         failures = 0;
         this.published.push(row.id);
         this.options.onPublished?.(Date.now() - row.created_at.getTime(), row.destination);
-        if (this.published.length >= 100) void this.flushPublished().catch(() => {});
+        this.scheduleFlush(0);
       } catch (err) {
         if (this.stopping) break;
         failures++;
@@ -233,7 +286,6 @@ export class OutboxRelay {
     for (const row of queue) this.inFlight.delete(row.id);
     this.lanes.delete(lane);
     if (this.lanes.size === 0) for (const r of this.laneIdle.splice(0)) r();
-    this.wake();
   }
 
   private async drainLanes(timeoutMs: number): Promise<void> {
@@ -241,21 +293,60 @@ export class OutboxRelay {
     await Promise.race([new Promise<void>((r) => this.laneIdle.push(r)), sleep(timeoutMs)]);
   }
 
-  private async flushPublished(): Promise<void> {
-    if (this.published.length === 0) return;
+  /**
+   * Marks confirmed rows soon, in one UPDATE for all confirmed meanwhile: at most one UPDATE runs at a
+   * time and the rows confirmed while it runs go in the next. A failed mark is tried again later; the
+   * rows stay in flight (not fetched again) until it succeeds.
+   */
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushing || this.flushTimer || this.published.length === 0) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flushNow();
+    }, delayMs);
+  }
+
+  private flushNow(): Promise<void> {
+    if (!this.flushing) {
+      const run = this.markAll().then(
+        () => true,
+        (err: unknown) => {
+          this.log.warn({ err }, 'outbox relay could not mark rows published; will retry');
+          return false;
+        },
+      );
+      this.flushing = run.then((ok) => {
+        this.flushing = undefined;
+        // Rows confirmed since: the next UPDATE. A failure: again after a pause (unless stopping:
+        // the rows stay unmarked and the next start sends them again).
+        if (ok) this.scheduleFlush(0);
+        else if (!this.stopping) this.scheduleFlush(this.pollIntervalMs);
+      });
+    }
+    return this.flushing;
+  }
+
+  private async markAll(): Promise<void> {
+    while (this.published.length > 0) await this.markPublished();
+  }
+
+  private async markPublished(): Promise<void> {
     const ids = this.published.splice(0);
     try {
       await this.db.query('UPDATE chassis_outbox SET published_at = clock_timestamp(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [ids]);
+      this.markedSincePurge = true;
       for (const id of ids) this.inFlight.delete(id);
     } catch (err) {
-      this.published.push(...ids);
+      this.published.unshift(...ids);
       throw err;
     }
   }
 
+  /** At most once a minute, and only after rows were marked: an idle relay writes nothing. */
   private async purge(): Promise<void> {
-    if (Date.now() - this.lastPurge < 60_000) return;
+    if (Date.now() - this.lastPurge < 60_000 || !this.markedSincePurge) return;
     this.lastPurge = Date.now();
+    this.markedSincePurge = false;
     await this.db.query("DELETE FROM chassis_outbox WHERE published_at < clock_timestamp() - ($1::bigint * interval '1 millisecond')", [this.retentionMs]);
   }
 }

@@ -17,6 +17,7 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
 import { backoffDelay, sleep } from '../resilience/backoff.ts';
 import type { Transport } from '../transport/transport.ts';
+import { PublishedMarks } from './relay-marks.ts';
 
 export interface RelayOptions {
   /** The fallback poll's first interval (ms); doubles while polls find nothing, up to `maxPollIntervalMs`. */
@@ -53,7 +54,7 @@ export class OutboxRelay {
   private readonly retentionMs: number;
   private readonly lanes = new Map<string, OutboxRow[]>();
   private readonly inFlight = new Set<string>();
-  private readonly published: string[] = [];
+  private readonly marks: PublishedMarks;
   private lockClient: pg.PoolClient | undefined;
   private wakeUp: (() => void) | undefined;
   private pending = false;
@@ -64,8 +65,6 @@ export class OutboxRelay {
   private lastPurge = 0;
   /** Rows were marked since the last purge (true at start: an earlier run may have left some). */
   private markedSincePurge = true;
-  private flushing: Promise<void> | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
   /** Cycles of the run loop begun, and those waiting for one begun later to end (stop's drain). */
   private cycles = 0;
   private cycleWaiters: Array<{ after: number; resolve: (fetched: number) => void }> = [];
@@ -82,6 +81,10 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.maxPollIntervalMs = Math.max(this.pollIntervalMs, options.maxPollIntervalMs ?? 30_000);
     this.pollMs = this.pollIntervalMs;
+    this.marks = new PublishedMarks(db, log, this.pollIntervalMs, (ids) => {
+      this.markedSincePurge = true;
+      for (const id of ids) this.inFlight.delete(id);
+    });
     this.batchSize = options.batchSize ?? 200;
     this.maxInFlight = options.maxInFlight ?? 1000;
     this.retentionMs = options.retentionMs ?? 60 * 60 * 1000;
@@ -119,7 +122,7 @@ export class OutboxRelay {
       const fetched = await this.nextCycle(deadline);
       if (fetched === 0 && this.inFlight.size === 0) break;
       if (this.inFlight.size > 0) await Promise.race([this.drainLanes(deadline - Date.now()), sleep(20)]);
-      await this.flushNow();
+      await this.marks.flush();
     }
     this.stopping = true;
     this.abort.abort();
@@ -127,9 +130,8 @@ export class OutboxRelay {
     this.unlisten?.();
     await this.loop;
     await this.drainLanes(Math.max(0, deadline - Date.now()));
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    await this.flushNow();
+    this.marks.stop();
+    await this.marks.flush();
     await this.releaseLock();
   }
 
@@ -271,9 +273,8 @@ export class OutboxRelay {
         });
         queue.shift();
         failures = 0;
-        this.published.push(row.id);
+        this.marks.add(row.id);
         this.options.onPublished?.(Date.now() - row.created_at.getTime(), row.destination);
-        this.scheduleFlush(0);
       } catch (err) {
         if (this.stopping) break;
         failures++;
@@ -291,55 +292,6 @@ export class OutboxRelay {
   private async drainLanes(timeoutMs: number): Promise<void> {
     if (this.lanes.size === 0) return;
     await Promise.race([new Promise<void>((r) => this.laneIdle.push(r)), sleep(timeoutMs)]);
-  }
-
-  /**
-   * Marks confirmed rows soon, in one UPDATE for all confirmed meanwhile: at most one UPDATE runs at a
-   * time and the rows confirmed while it runs go in the next. A failed mark is tried again later; the
-   * rows stay in flight (not fetched again) until it succeeds.
-   */
-  private scheduleFlush(delayMs: number): void {
-    if (this.flushing || this.flushTimer || this.published.length === 0) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      void this.flushNow();
-    }, delayMs);
-  }
-
-  private flushNow(): Promise<void> {
-    if (!this.flushing) {
-      const run = this.markAll().then(
-        () => true,
-        (err: unknown) => {
-          this.log.warn({ err }, 'outbox relay could not mark rows published; will retry');
-          return false;
-        },
-      );
-      this.flushing = run.then((ok) => {
-        this.flushing = undefined;
-        // Rows confirmed since: the next UPDATE. A failure: again after a pause (unless stopping:
-        // the rows stay unmarked and the next start sends them again).
-        if (ok) this.scheduleFlush(0);
-        else if (!this.stopping) this.scheduleFlush(this.pollIntervalMs);
-      });
-    }
-    return this.flushing;
-  }
-
-  private async markAll(): Promise<void> {
-    while (this.published.length > 0) await this.markPublished();
-  }
-
-  private async markPublished(): Promise<void> {
-    const ids = this.published.splice(0);
-    try {
-      await this.db.query('UPDATE chassis_outbox SET published_at = clock_timestamp(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [ids]);
-      this.markedSincePurge = true;
-      for (const id of ids) this.inFlight.delete(id);
-    } catch (err) {
-      this.published.unshift(...ids);
-      throw err;
-    }
   }
 
   /** At most once a minute, and only after rows were marked: an idle relay writes nothing. */

@@ -65,6 +65,17 @@ export async function lockUnpinned(tx: Queryable): Promise<AssetRow[]> {
   return rows;
 }
 
+/**
+ * Unpinned assets whose price differs from the one last published, locked, by ticker. FOR UPDATE
+ * without SKIP LOCKED: a row a pin holds is read again after the pin, which has published it.
+ */
+export async function lockMoved(tx: Queryable): Promise<AssetRow[]> {
+  const { rows } = await tx.query<AssetRow & Record<string, unknown>>(
+    `SELECT ${COLUMNS} FROM assets WHERE NOT pinned AND price_cents IS DISTINCT FROM published_price_cents ORDER BY id FOR UPDATE`,
+  );
+  return rows;
+}
+
 export async function updatePrices(tx: Queryable, changes: ReadonlyArray<{ id: string; priceCents: Cents }>): Promise<void> {
   if (changes.length === 0) return;
   await tx.query(

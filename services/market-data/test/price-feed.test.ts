@@ -45,7 +45,12 @@ describe('the price feed, applied on reads', () => {
     const next = mulberry32(7);
     for (let i = 0; i < ticks; i++) expected = walk(expected, next);
     assert.deepEqual(ids.map((id) => after.get(id)), expected.map((e) => `${e.priceCents / 100n}.${String(e.priceCents % 100n).padStart(2, '0')}`));
-    const { rows } = await db().query<{ n: string }>("SELECT count(*)::text AS n FROM chassis_outbox WHERE destination = 'market-data.PriceChanged.v1'");
-    assert.ok(Number(rows[0]!.n) > 0, 'changes published');
+    // Published after the walk, off the read's path: each moved asset once, at its new price.
+    const moved = ids.filter((id) => after.get(id) !== before.get(id));
+    const published = await eventually(async () => {
+      const { rows } = await db().query<{ body: string }>("SELECT body FROM chassis_outbox WHERE destination = 'market-data.PriceChanged.v1' ORDER BY id");
+      return rows.length >= moved.length ? rows.map((r) => JSON.parse(r.body).data as { assetId: string; price: string }) : undefined;
+    });
+    assert.deepEqual(published.map((d) => [d.assetId, d.price]), moved.map((id) => [id, after.get(id)]));
   });
 });

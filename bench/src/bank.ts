@@ -13,9 +13,18 @@ export interface Trader {
 export const ADMIN_EMAIL = process.env.SIMPLEBANK_ADMIN_EMAIL ?? 'admin@simplebank.local';
 export const ADMIN_PASSWORD = process.env.SIMPLEBANK_ADMIN_PASSWORD ?? 'simplebank-admin';
 
+/**
+ * The admin's access token. The first admin is created by a background worker of `customers`, which
+ * may run a moment after readiness (slowly on a busy machine): retried for up to 60 s.
+ */
 export async function adminToken(client: Client): Promise<string> {
-  const res = expect(await client.post('/v1/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }), 200, 'admin login');
-  return res.body.accessToken as string;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await client.post('/v1/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    if (res.status === 200) return res.body.accessToken as string;
+    if (Date.now() > deadline) expect(res, 200, 'admin login');
+    await sleep(500);
+  }
 }
 
 /** The simulated exchange at zero latency: what the bench measures is SimpleBank, not the simulation. */

@@ -6,10 +6,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SERVICE_NAMES } from '../../apps/cli/src/distributed.ts';
-import { freePort } from '@simplebank/chassis';
 import { adoptTree, cmdline, descendants, removeOnExit, spawnTs, stopChild, type ProcStat } from './procs.ts';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
@@ -52,12 +52,35 @@ function readPostmaster(dataDir: string): { pid: number; port: number } | undefi
   return Number.isInteger(pid) && Number.isInteger(port) && port > 0 ? { pid, port } : undefined;
 }
 
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive free ports (the distributed mode puts the services on PORT+1, PORT+2, …).
+ * Below Linux's ephemeral range (32768–60999), where outgoing connections take theirs, so that a busy
+ * machine does not take one between our check and the service's listen.
+ */
+async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    let free = true;
+    for (let p = base; p < base + count && free; p++) free = await bindable(p);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
+}
+
 export async function startSystem(mode: Mode, options: { log: (line: string) => void; logLevel: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number }): Promise<RunningSystem> {
   // PostgreSQL runs as the user `postgres` when we are root: the folder's parents must be traversable (/tmp is).
   const dataDir = mkdtempSync(join(tmpdir(), `simplebank-bench-${mode}-`));
   chmodSync(dataDir, 0o755); // mkdtemp makes it 0700
   removeOnExit(dataDir);
-  const port = await freePort();
+  const port = await freePortRange(mode === 'all-in-one' ? 1 : SERVICE_NAMES.length);
   const endpoints: Record<string, string> = {};
   if (mode === 'all-in-one') endpoints.simplebank = `http://127.0.0.1:${port}`;
   else for (const [i, name] of SERVICE_NAMES.entries()) endpoints[name] = `http://127.0.0.1:${name === 'gateway' ? port : port + 1 + i}`;

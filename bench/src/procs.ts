@@ -31,11 +31,26 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+const exitHooks = new Set<() => void>();
+
 /** Last resort: whatever is still registered dies with the bench, and its folders go. */
 process.once('exit', () => {
   for (const g of groups) killGroup(g, 'SIGKILL');
   for (const f of folders) rmSync(f, { recursive: true, force: true });
+  for (const hook of exitHooks) {
+    try {
+      hook();
+    } catch {
+      // best effort: the process is leaving
+    }
+  }
 });
+
+/** A synchronous clean-up for an exit that skipped the normal one; returns a function that cancels it. */
+export function atExit(hook: () => void): () => void {
+  exitHooks.add(hook);
+  return () => exitHooks.delete(hook);
+}
 
 /** A folder (SimpleBank's data) removed when the bench exits, however it exits short of SIGKILL. */
 export function removeOnExit(folder: string): void {

@@ -18,6 +18,7 @@ import { fastifyReference, gatewayReference } from './refs/http.ts';
 import { brokerReachable, rabbitReferences } from './refs/run.ts';
 import { machine, ratios, SCHEMA, type KneeStep, type Report } from './report.ts';
 import { startSystem, type RunningSystem } from './system.ts';
+import { privateVhost } from './vhost.ts';
 
 /** A seeded shuffle (mulberry32), so that `--seed` reproduces which customer trades what, when. */
 function shuffle<T>(items: T[], seed: number): T[] {
@@ -47,6 +48,19 @@ export interface SuiteHooks {
 }
 
 export async function runSuite(o: Options, hooks: SuiteHooks): Promise<Report> {
+  const reachable = await brokerReachable(o.amqpUrl);
+  if (!reachable && o.mode === 'distributed') throw new Error(`the distributed mode needs RabbitMQ at AMQP_URL: start one with npm run infra:rabbitmq`);
+  // Our own vhost: no other system's services can answer our RPCs, and nothing of ours is left behind.
+  const vhost = reachable ? await privateVhost(o.amqpUrl, `simplebank-bench-${randomBytes(3).toString('hex')}`) : undefined;
+  if (vhost) hooks.log(`RabbitMQ: vhost ${vhost.name} of our own`);
+  try {
+    return await measure(o, hooks, reachable ? (vhost?.url ?? o.amqpUrl) : undefined);
+  } finally {
+    await vhost?.remove();
+  }
+}
+
+async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefined): Promise<Report> {
   const log = hooks.log;
   const began = Date.now();
   const base = { schema: SCHEMA, mode: o.mode, quick: o.quick, date: new Date().toISOString().slice(0, 10), startedAt: new Date().toISOString(), machine: machine() };
@@ -55,16 +69,15 @@ export async function runSuite(o: Options, hooks: SuiteHooks): Promise<Report> {
   log(`references: bare Fastify (${o.refSeconds} s)`);
   const fastify = await fastifyReference(32, o.refSeconds);
   let rabbitmq: Report['references']['rabbitmq'];
-  if (await brokerReachable(amqpUrl)) {
-    rabbitmq = { available: true, results: await rabbitReferences(amqpUrl, o.refSeconds, log) };
+  if (brokerUrl) {
+    rabbitmq = { available: true, results: await rabbitReferences(brokerUrl, o.refSeconds, log) };
   } else {
     rabbitmq = { available: false, note: `no broker at AMQP_URL (${amqpUrl.replace(/\/\/[^@]*@/, '//')}): start one with npm run infra:rabbitmq` };
     log(`references: RabbitMQ skipped (${rabbitmq.note})`);
-    if (o.mode === 'distributed') throw new Error(`the distributed mode needs RabbitMQ: ${rabbitmq.note}`);
   }
 
   log(`SimpleBank ${o.mode}: starting (fresh data)`);
-  const system = await startSystem(o.mode, { log: hooks.systemLog, logLevel: o.logLevel, env: { MARKET_DATA_SEED: String(o.seed) } });
+  const system = await startSystem(o.mode, { log: hooks.systemLog, logLevel: o.logLevel, env: { MARKET_DATA_SEED: String(o.seed), ...(brokerUrl ? { AMQP_URL: brokerUrl } : {}) } });
   hooks.started(system);
   log(`SimpleBank ready in ${system.readyMs} ms at ${system.url}`);
   const client = new Client(system.url, o.connections);

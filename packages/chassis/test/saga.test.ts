@@ -305,6 +305,8 @@ describe('saga runner', () => {
     const root = fileURLToPath(new URL('../../..', import.meta.url));
     const child = fileURLToPath(new URL('./saga/crash-child.ts', import.meta.url));
     const cases: Array<{ at: string; fail?: boolean; reran: string }> = [
+      { at: 'call:s1', reran: 's1/action' },
+      { at: 'call:s3', reran: 's3/action' },
       { at: 'action:s1', reran: 's1/action' },
       { at: 'action:s2', reran: 's2/action' },
       { at: 'action:s3', reran: 's3/action' },
@@ -359,7 +361,7 @@ describe('saga runner', () => {
         effectStep(name, async (ctx) => {
           // Counted outside the step's transaction: a second, concurrent execution would show.
           await t.db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, name]);
-          // Outlive the lease: the row lock, not the lease, keeps the other runner out meanwhile.
+          // Outlive the lease: its renewal while the step runs keeps the other runner out meanwhile.
           if (name === 's2') await new Promise((r) => setTimeout(r, lease * 2));
           return done();
         }),

@@ -60,13 +60,20 @@ export const feesService = defineService({
 
     async chargeFee(req, ctx) {
       const key = requireKey(ctx);
+      const feeId = feeIdOf(req.orderId);
+      // One fee per order: a second charge (under another key) answers the first one, charging nothing.
+      const existing = await store.feeOfOrder(ctx.db, req.orderId);
+      if (existing) return { feeId: existing.id, amount: formatMoney(BigInt(existing.amount_cents)) };
+      // The ledger first, with no transaction open here: it posts `fee:<feeId>` once, whoever asks
+      // and however often. insufficient_funds propagates: nothing is recorded, and the chassis keeps
+      // the refusal as this key's answer. A crash after the ledger's commit and before ours is
+      // mended by the retry (the same posting comes back) or by refundFee (refundUnrecordedCharge).
+      await ctx.call(transactionsContract, 'chargeFee', { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId }, { idempotencyKey: `${key}:charge` });
       return ctx.transaction(async (tx) => {
-        const feeId = feeIdOf(req.orderId);
         const { row, inserted } = await store.insertFee(tx, { id: feeId, orderId: req.orderId, accountId: req.accountId, amountCents: parseMoney(req.amount) });
-        // One fee per order: a second charge (under another key) answers the first one, charging nothing.
+        // A concurrent charge of the same order recorded it first; the ledger (keyed by the fee id,
+        // derived from the order) charged nothing more either.
         if (!inserted) return { feeId: row.id, amount: formatMoney(BigInt(row.amount_cents)) };
-        // insufficient_funds propagates: the chassis rolls the fee row back and keeps the refusal as this key's answer.
-        await ctx.call(transactionsContract, 'chargeFee', { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId }, { idempotencyKey: `${key}:charge` });
         await tx.publish(feesContract.events.FeeCharged, { feeId, orderId: req.orderId, accountId: req.accountId, amount: req.amount, at: row.charged_at.toISOString() }, { key: req.orderId });
         const cents = Number(parseMoney(req.amount));
         tx.afterCommit(() => feeCounters(ctx).charged.inc({ service: ctx.service }, cents));
@@ -75,15 +82,16 @@ export const feesService = defineService({
     },
 
     async refundFee(req, ctx) {
-
+      const fee = await store.feeOfOrder(ctx.db, req.orderId);
+      if (!fee) return refundUnrecordedCharge(req, ctx);
+      if (fee.refunded_at) return { refunded: false, amount: '0.00' };
+      const amount = formatMoney(BigInt(fee.amount_cents));
+      // Keyed by the fee, not the caller: whoever asks, the ledger refunds this fee once. Called
+      // with no transaction open; the refund is then recorded (and published) once.
+      await ctx.call(transactionsContract, 'refundFee', { accountId: fee.account_id, amount, orderId: fee.order_id, feeId: fee.id }, { idempotencyKey: `fees:refund:${fee.id}` });
       return ctx.transaction(async (tx) => {
-        const fee = await store.feeOfOrder(tx, req.orderId, { lock: true });
-        if (!fee) return refundUnrecordedCharge(req, ctx);
-        if (fee.refunded_at) return { refunded: false, amount: '0.00' };
-        const amount = formatMoney(BigInt(fee.amount_cents));
-        // Keyed by the fee, not the caller: whoever asks, the ledger refunds this fee once.
-        await ctx.call(transactionsContract, 'refundFee', { accountId: fee.account_id, amount, orderId: fee.order_id, feeId: fee.id }, { idempotencyKey: `fees:refund:${fee.id}` });
         const at = await store.markRefunded(tx, fee.id);
+        if (!at) return { refunded: false, amount: '0.00' }; // refunded meanwhile by a concurrent call
         await tx.publish(feesContract.events.FeeRefunded, { feeId: fee.id, orderId: fee.order_id, accountId: fee.account_id, amount, at: at.toISOString() }, { key: fee.order_id });
         const cents = Number(fee.amount_cents);
         tx.afterCommit(() => feeCounters(ctx).refunded.inc({ service: ctx.service }, cents));

@@ -58,7 +58,8 @@ export async function feeOfOrder(db: Queryable, orderId: string, o: { lock?: boo
   return rows[0];
 }
 
-export async function markRefunded(db: Queryable, id: string): Promise<Date> {
-  const { rows } = await db.query<{ refunded_at: Date }>('UPDATE fees SET refunded_at = clock_timestamp() WHERE id = $1 RETURNING refunded_at', [id]);
-  return rows[0]!.refunded_at;
+/** Marks the fee refunded; undefined when it already was. */
+export async function markRefunded(db: Queryable, id: string): Promise<Date | undefined> {
+  const { rows } = await db.query<{ refunded_at: Date }>('UPDATE fees SET refunded_at = clock_timestamp() WHERE id = $1 AND refunded_at IS NULL RETURNING refunded_at', [id]);
+  return rows[0]?.refunded_at;
 }

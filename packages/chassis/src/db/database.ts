@@ -3,6 +3,7 @@
  * this database; no other service reads or writes it.
  */
 import pg from 'pg';
+import { UnavailableError } from '../errors.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -15,7 +16,15 @@ export interface DatabaseOptions {
   /** Used in the pool's application_name and in logs. */
   name: string;
   maxConnections?: number;
+  /**
+   * How long a query or transaction waits for a free connection before it fails with a retryable
+   * `database_busy` (503) instead of queueing without bound. Default 5000 ms.
+   */
+  connectionTimeoutMs?: number;
 }
+
+/** A checked-out client whose connection broke: pg emits 'error' on it, which must never go unheard. */
+const guarded = new WeakSet<pg.ClientBase>();
 
 export class Database implements Queryable {
   readonly pool: pg.Pool;
@@ -33,6 +42,7 @@ export class Database implements Queryable {
       max: options.maxConnections ?? 10,
       application_name: options.name,
       idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     });
     // An idle client's connection can drop (server restart); the pool replaces it. Without a
     // listener, pg would raise the error on the process.
@@ -40,23 +50,42 @@ export class Database implements Queryable {
   }
 
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(sql, params as unknown[] | undefined);
+    return this.pool.query<R>(sql, params as unknown[] | undefined).catch(busyOrThrow);
+  }
+
+  /**
+   * A client of the pool for a transaction, to be released. Its connection may break while checked
+   * out (the server restarting): the error then fails the query in progress, and the listener here
+   * keeps pg's 'error' event from taking the process down.
+   */
+  async connect(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect().catch(busyOrThrow);
+    if (!guarded.has(client)) {
+      guarded.add(client);
+      client.on('error', () => {});
+    }
+    return client;
   }
 
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
+    let result: T;
     try {
       await client.query('BEGIN');
-      const result = await fn(client);
+      result = await fn(client);
       await client.query('COMMIT');
-      return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A connection that cannot roll back is broken: released with the error, the pool drops it.
+      const broken = await client.query('ROLLBACK').then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      client.release(broken);
       throw err;
-    } finally {
-      client.release();
     }
+    client.release();
+    return result;
   }
 
   /** True when a trivial query answers. */
@@ -116,6 +145,14 @@ export class Database implements Queryable {
     await listener?.end().catch(() => {});
     await this.pool.end().catch(() => {});
   }
+}
+
+/** pg's pool gives up waiting for a connection with this message: the pool is exhausted, not broken. */
+function busyOrThrow(err: unknown): never {
+  if (err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message)) {
+    throw new UnavailableError('The database connection pool is exhausted; try again', 'database_busy', err);
+  }
+  throw err;
 }
 
 /** The URL of database `name` on the server of `serverUrl` (same host, port and credentials). */

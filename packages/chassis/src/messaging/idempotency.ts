@@ -3,8 +3,11 @@
  * answer commit with the method's writes, so a repeat gets the first answer and changes nothing.
  */
 import { createHash } from 'node:crypto';
-import { ConflictError } from '../errors.ts';
-import type { Queryable } from '../db/database.ts';
+import type pg from 'pg';
+import type { Database, Queryable } from '../db/database.ts';
+import { ConflictError, UnavailableError, toAppError, type WireError } from '../errors.ts';
+import type { Tx } from '../runtime/service.ts';
+import { outboxTx, type TxOptions } from './tx.ts';
 
 export function requestHash(data: unknown): string {
   return createHash('sha256').update(stableStringify(data)).digest('hex');
@@ -20,21 +23,129 @@ export function stableStringify(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
 }
 
-/**
- * Claims `key` for `method` in the current transaction. Returns the stored answer of an earlier call
- * with the same request, or undefined when this call is the first (and must store its answer with
- * `storeIdempotentResponse`). A concurrent call with the same key waits until the first commits.
- */
-export async function claimIdempotencyKey(tx: Queryable, method: string, key: string, hash: string): Promise<string | undefined> {
-  const inserted = await tx.query('INSERT INTO chassis_idempotency (method, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [method, key, hash]);
-  if (inserted.rowCount === 1) return undefined;
-  const { rows } = await tx.query<{ request_hash: string; response: string | null }>('SELECT request_hash, response FROM chassis_idempotency WHERE method = $1 AND key = $2', [method, key]);
-  const row = rows[0];
-  if (!row || row.response === null) return undefined;
-  if (row.request_hash !== hash) throw new ConflictError('idempotency_key_reused', `Idempotency key was already used for ${method} with a different request`);
-  return row.response;
+/** The wire form of an RPC answer, as stored for a key. */
+type StoredReply = { ok: true; data: unknown } | { ok: false; error: WireError };
+
+/** The key was answered already (by an earlier call, or a concurrent twin that committed first). */
+class AlreadyAnswered extends Error {
+  constructor(readonly reply: StoredReply) {
+    super('idempotency key already answered');
+  }
 }
 
-export async function storeIdempotentResponse(tx: Queryable, method: string, key: string, response: string): Promise<void> {
-  await tx.query('UPDATE chassis_idempotency SET response = $3 WHERE method = $1 AND key = $2', [method, key, response]);
+function reused(method: string): StoredReply {
+  return { ok: false, error: new ConflictError('idempotency_key_reused', `Idempotency key was already used for ${method} with a different request`).toWire() };
+}
+
+/**
+ * One call of an idempotent method. Nothing is held while the handler reads or calls other
+ * services: the key is claimed as the first statement of the handler's own transaction (a concurrent
+ * twin waits there, then finds the answer), and the answer is stored in that same transaction,
+ * which commits when the handler returns. So the handler's writes, its outbox and the answer commit
+ * together, and a repeat gets the first answer and changes nothing. A handler that calls
+ * `ctx.transaction` twice gets the same transaction; one that never does has its answer stored alone.
+ */
+export class IdempotentCall {
+  private opened: { client: pg.PoolClient; tx: Tx & { readonly committed: Array<() => void> } } | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly key: { method: string; key: string; hash: string },
+    private readonly txOptions: TxOptions,
+  ) {}
+
+  /** `ctx.transaction` for the handler. */
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (!this.opened) {
+      const client = await this.db.connect();
+      try {
+        await client.query('BEGIN');
+        const inserted = await client.query('INSERT INTO chassis_idempotency (method, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [this.key.method, this.key.key, this.key.hash]);
+        if (inserted.rowCount !== 1) throw new AlreadyAnswered(await this.stored(client));
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        client.release();
+        throw err;
+      }
+      this.opened = { client, tx: outboxTx(client, this.txOptions) };
+    }
+    return fn(this.opened.tx);
+  }
+
+  /**
+   * Runs the handler and stores its answer (a business refusal included; a retryable failure is
+   * not an answer: nothing is kept, and a retry may succeed). Returns the key's answer.
+   */
+  async run(handler: () => Promise<unknown>): Promise<StoredReply> {
+    // A repeat is answered from the record, without running the handler (or calling anyone) again.
+    const earlier = await this.find(this.db);
+    if (earlier) return earlier;
+    let reply: StoredReply;
+    try {
+      reply = { ok: true, data: await handler() };
+    } catch (err) {
+      await this.rollback();
+      if (err instanceof AlreadyAnswered) return err.reply;
+      const e = toAppError(err);
+      if (e.retryable) throw err;
+      reply = { ok: false, error: e.toWire() };
+    }
+    if (!this.opened || !reply.ok) return this.storeAlone(reply);
+    const { client, tx } = this.opened;
+    this.opened = undefined;
+    try {
+      await client.query('UPDATE chassis_idempotency SET response = $3 WHERE method = $1 AND key = $2', [this.key.method, this.key.key, JSON.stringify(reply)]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+      throw err;
+    }
+    client.release();
+    for (const hook of tx.committed) {
+      try {
+        hook();
+      } catch {
+        // a nudge only
+      }
+    }
+    return reply;
+  }
+
+  /** Stores an answer made without a transaction of the handler's; a twin's earlier answer wins. */
+  private async storeAlone(reply: StoredReply): Promise<StoredReply> {
+    const inserted = await this.db.query(
+      'INSERT INTO chassis_idempotency (method, key, request_hash, response) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [this.key.method, this.key.key, this.key.hash, JSON.stringify(reply)],
+    );
+    return inserted.rowCount === 1 ? reply : this.stored(this.db);
+  }
+
+  /** The committed answer of the key, which must be there (a twin committed it). */
+  private async stored(db: Queryable): Promise<StoredReply> {
+    const reply = await this.find(db);
+    if (!reply) throw new UnavailableError('The first call with this key has not finished; try again', 'idempotency_in_progress');
+    return reply;
+  }
+
+  /** The key's answer if it has one (for the same request; another request gets `idempotency_key_reused`). */
+  private async find(db: Queryable): Promise<StoredReply | undefined> {
+    const { rows } = await db.query<{ request_hash: string; response: string | null }>('SELECT request_hash, response FROM chassis_idempotency WHERE method = $1 AND key = $2', [this.key.method, this.key.key]);
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.request_hash !== this.key.hash) return reused(this.key.method);
+    return row.response === null ? undefined : (JSON.parse(row.response) as StoredReply);
+  }
+
+  private async rollback(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (!opened) return;
+    try {
+      await opened.client.query('ROLLBACK');
+      opened.client.release();
+    } catch (err) {
+      opened.client.release(err as Error);
+    }
+  }
 }

@@ -13,7 +13,7 @@ import { AppError, DeadlineExceededError, NotFoundError, ValidationError, toAppE
 import { consumerName, handleMessage, messageConsumer, type ConsumerOptions } from '../messaging/consumer.ts';
 import { countDeadLetters, getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
 import { causedBy, Envelope, type Causation } from '../messaging/envelope.ts';
-import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../messaging/idempotency.ts';
+import { IdempotentCall, requestHash } from '../messaging/idempotency.ts';
 import { outboxBacklog } from '../messaging/outbox.ts';
 import { OutboxRelay } from '../messaging/relay.ts';
 import { caller, type RpcReply } from '../messaging/rpc.ts';
@@ -335,14 +335,15 @@ export class ServiceHost {
     return { ok: false, error: e.toWire() };
   }
 
-  private rpcContext(envelope: Envelope, cause: Causation, tx: Tx | undefined): RpcContext {
+  /** `transaction` defaults to a transaction of its own per call; idempotent methods pass theirs. */
+  private rpcContext(envelope: Envelope, cause: Causation, transaction?: RpcContext['transaction']): RpcContext {
     const service = this.name;
     return {
       ...this.context(cause),
       envelope,
       identity: envelope.identity,
       idempotencyKey: envelope.idempotencyKey,
-      transaction: (fn) => (tx ? fn(tx) : inTransaction(this.options.db, { service, cause }, fn)),
+      transaction: transaction ?? ((fn) => inTransaction(this.options.db, { service, cause }, fn)),
     };
   }
 
@@ -353,45 +354,20 @@ export class ServiceHost {
   }
 
   private async serveOnce(method: string, def: RpcDef, envelope: Envelope, cause: Causation): Promise<RpcReply> {
-    const data = await this.invoke(method, envelope, this.rpcContext(envelope, cause, undefined));
+    const data = await this.invoke(method, envelope, this.rpcContext(envelope, cause));
     this.checkResponse(def, method, data);
     return { ok: true, data };
   }
 
   /** State-changing methods: the idempotency record, the handler's writes and its outbox commit together. */
   private async serveIdempotent(method: string, def: RpcDef, envelope: Envelope, cause: Causation): Promise<RpcReply> {
-    const key = envelope.idempotencyKey!;
     const hash = requestHash({ data: envelope.data, identity: envelope.identity?.customerId ?? null });
-    let hooks: Array<() => void> = [];
-    const reply = await this.options.db.transaction(async (client) => {
-      const stored = await claimIdempotencyKey(client, method, key, hash);
-      if (stored !== undefined) return JSON.parse(stored) as RpcReply;
-      const tx = outboxTx(client, { service: this.name, cause });
-      await client.query('SAVEPOINT handler');
-      let result: RpcReply;
-      try {
-        const data = await this.invoke(method, envelope, this.rpcContext(envelope, cause, tx));
-        this.checkResponse(def, method, data);
-        result = { ok: true, data };
-        hooks = tx.committed;
-      } catch (err) {
-        const e = toAppError(err);
-        if (e.retryable) throw err; // the key is released with the rollback: a retry may succeed
-        // A business refusal is the answer to this key too: its writes are undone, the answer kept.
-        await client.query('ROLLBACK TO SAVEPOINT handler');
-        result = { ok: false, error: e.toWire() };
-      }
-      await storeIdempotentResponse(client, method, key, JSON.stringify(result));
-      return result;
+    const call = new IdempotentCall(this.options.db, { method, key: envelope.idempotencyKey!, hash }, { service: this.name, cause });
+    return call.run(async () => {
+      const data = await this.invoke(method, envelope, this.rpcContext(envelope, cause, (fn) => call.transaction(fn)));
+      this.checkResponse(def, method, data);
+      return data;
     });
-    for (const hook of hooks) {
-      try {
-        hook();
-      } catch {
-        // a nudge only
-      }
-    }
-    return reply;
   }
 
   private checkResponse(def: RpcDef, method: string, data: unknown): void {

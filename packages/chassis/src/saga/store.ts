@@ -34,11 +34,22 @@ export type SagaRow = {
   wait_in_ms: number | null;
   deadline_in_ms: number | null;
   age_ms: number;
+  /** Waiting: the oldest pending signal among those it waits for (consumed only with the outcome it leads to). */
+  signal: { id: string; name: string; payload: unknown } | null;
 };
 
 const ms = (col: string) => `(extract(epoch FROM ${col} - clock_timestamp()) * 1000)::float8`;
 /** `clock_timestamp()` plus the milliseconds in parameter `p` (NULL stays NULL). */
 const later = (p: string) => `clock_timestamp() + ${p}::float8 * interval '1 millisecond'`;
+
+/** The columns of a SagaRow, read from `chassis_sagas` under alias `s` (in a SELECT or an UPDATE's RETURNING). */
+const ROW = `s.id, s.type, s.status, s.data, s.step_index, s.current_step, s.attempt, s.wait_signals, s.past_pivot, s.interrupt,
+  s.failure, s.cause, s.lease_token, ${ms('s.next_run_at')} AS next_run_in_ms, ${ms('s.wait_until')} AS wait_in_ms,
+  ${ms('s.deadline_at')} AS deadline_in_ms, (extract(epoch FROM clock_timestamp() - s.created_at) * 1000)::float8 AS age_ms,
+  CASE WHEN s.status = 'waiting' THEN
+    (SELECT json_build_object('id', g.id::text, 'name', g.name, 'payload', g.payload) FROM chassis_saga_signals g
+      WHERE g.saga_id = s.id AND g.consumed_at IS NULL AND g.name = ANY(s.wait_signals) ORDER BY g.id LIMIT 1)
+  END AS signal`;
 
 export async function insertSaga(db: Queryable, s: { id: string; type: string; data: unknown; firstStep: string | null; deadlineInMs: number | null; cause: Causation }): Promise<boolean> {
   const { rowCount } = await db.query(
@@ -67,8 +78,8 @@ export async function notify(db: Queryable, id: string): Promise<void> {
  * FOR NO KEY UPDATE (not FOR UPDATE) so that inserting a signal (whose foreign key takes a KEY SHARE
  * lock on the saga) never waits for a running step.
  */
-export async function claim(db: Queryable, o: { types: string[]; exclude: string[]; limit: number; leaseMs: number }): Promise<Array<{ id: string; token: string }>> {
-  const { rows } = await db.query<{ id: string; token: string }>(
+export async function claim(db: Queryable, o: { types: string[]; exclude: string[]; limit: number; leaseMs: number }): Promise<SagaRow[]> {
+  const { rows } = await db.query<SagaRow>(
     `WITH ready AS (
        SELECT s.id FROM chassis_sagas s
         WHERE s.status IN ('running', 'waiting', 'compensating')
@@ -87,22 +98,31 @@ export async function claim(db: Queryable, o: { types: string[]; exclude: string
         FOR NO KEY UPDATE SKIP LOCKED)
      UPDATE chassis_sagas s SET locked_until = ${later('$4')}, lease_token = gen_random_uuid()::text
        FROM ready WHERE s.id = ready.id
-     RETURNING s.id, s.lease_token AS token`,
+     RETURNING ${ROW}`,
     [o.types, o.exclude, o.limit, o.leaseMs],
   );
   return rows;
 }
 
-/** Locks the saga's row for the rest of the transaction: one invocation at a time, whoever asks. */
-export async function lockSaga(db: Queryable, id: string): Promise<SagaRow | undefined> {
-  const { rows } = await db.query<SagaRow>(
-    `SELECT id, type, status, data, step_index, current_step, attempt, wait_signals, past_pivot, interrupt,
-            failure, cause, lease_token, ${ms('next_run_at')} AS next_run_in_ms, ${ms('wait_until')} AS wait_in_ms,
-            ${ms('deadline_at')} AS deadline_in_ms, (extract(epoch FROM clock_timestamp() - created_at) * 1000)::float8 AS age_ms
-       FROM chassis_sagas WHERE id = $1 FOR NO KEY UPDATE`,
-    [id],
-  );
+/**
+ * Locks the saga's row for the rest of the transaction if `token` still holds its lease: the
+ * invocation that records an outcome must be the lease holder's. False when the lease was lost.
+ */
+export async function lockLeased(db: Queryable, id: string, token: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM chassis_sagas WHERE id = $1 AND lease_token = $2 FOR NO KEY UPDATE', [id, token]);
+  return rowCount === 1;
+}
+
+/** The saga as its lease holder sees it (undefined when `token` no longer holds the lease). */
+export async function readLeased(db: Queryable, id: string, token: string): Promise<SagaRow | undefined> {
+  const { rows } = await db.query<SagaRow>(`SELECT ${ROW} FROM chassis_sagas s WHERE s.id = $1 AND s.lease_token = $2`, [id, token]);
   return rows[0];
+}
+
+/** Extends the lease of a long invocation; false when it was lost meanwhile. */
+export async function renewLease(db: Queryable, id: string, token: string, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await db.query(`UPDATE chassis_sagas SET locked_until = ${later('$3')} WHERE id = $1 AND lease_token = $2`, [id, token, leaseMs]);
+  return rowCount === 1;
 }
 
 /** A change of a saga's state; fields left undefined keep their value. `...InMs` are from now. */
@@ -123,7 +143,8 @@ export interface StatePatch {
   lease: { renewMs: number } | 'release';
 }
 
-export async function updateSaga(db: Queryable, id: string, p: StatePatch): Promise<void> {
+/** Applies the patch; returns the saga as it now is (the next turn starts from it without reading again). */
+export async function updateSaga(db: Queryable, id: string, p: StatePatch): Promise<SagaRow> {
   const sets = ['updated_at = clock_timestamp()'];
   const params: unknown[] = [id];
   const set = (col: string, value: unknown, expr: (param: string) => string = (x) => x) => {
@@ -145,7 +166,8 @@ export async function updateSaga(db: Queryable, id: string, p: StatePatch): Prom
   if (p.nextRunInMs !== undefined) set('next_run_at', p.nextRunInMs, later);
   if (p.lease === 'release') sets.push('locked_until = NULL', 'lease_token = NULL');
   else set('locked_until', p.lease.renewMs, later);
-  await db.query(`UPDATE chassis_sagas SET ${sets.join(', ')} WHERE id = $1`, params);
+  const { rows } = await db.query<SagaRow>(`UPDATE chassis_sagas s SET ${sets.join(', ')} WHERE s.id = $1 RETURNING ${ROW}`, params);
+  return rows[0]!;
 }
 
 /** Hands a saga back (on stop) if this runner still holds it. */
@@ -165,20 +187,10 @@ export async function insertSignal(db: Queryable, s: { sagaId: string; name: str
   ]);
 }
 
-export async function hasPendingSignal(db: Queryable, sagaId: string, names: readonly string[]): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM chassis_saga_signals WHERE saga_id = $1 AND consumed_at IS NULL AND name = ANY($2::text[]) LIMIT 1', [sagaId, names]);
-  return rows.length > 0;
-}
-
-/** Marks the oldest pending matching signal consumed; it stays consumed only if the transaction commits. */
-export async function consumeSignal(db: Queryable, sagaId: string, names: readonly string[]): Promise<{ name: string; payload: unknown } | undefined> {
-  const { rows } = await db.query<{ name: string; payload: unknown }>(
-    `UPDATE chassis_saga_signals SET consumed_at = clock_timestamp()
-      WHERE id = (SELECT id FROM chassis_saga_signals WHERE saga_id = $1 AND consumed_at IS NULL AND name = ANY($2::text[]) ORDER BY id LIMIT 1)
-      RETURNING name, payload`,
-    [sagaId, names],
-  );
-  return rows[0];
+/** Marks signal `id` consumed; it stays consumed only if the transaction commits. False if it was consumed already. */
+export async function consumeSignal(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE chassis_saga_signals SET consumed_at = clock_timestamp() WHERE id = $1 AND consumed_at IS NULL', [id]);
+  return rowCount === 1;
 }
 
 /** Records a cancellation request unless the saga is past its pivot or no longer live. */

@@ -96,7 +96,8 @@ export interface CrashData {
 
 /**
  * Three steps, each writing an effect row in its transaction. `crashAt` kills the process with
- * SIGKILL: `action:sN` / `compensate:sN` after the step wrote its effect but before its transaction
+ * SIGKILL: `call:sN` before the step touched its transaction (as while it calls another service);
+ * `action:sN` / `compensate:sN` after the step wrote its effect but before its transaction
  * committed; `commit:sN` / `compensate-commit:sN` right after it committed. With `fail`, s3 refuses
  * (after writing its effect, which must then vanish) and the saga compensates s3, s2, s1.
  */
@@ -109,6 +110,8 @@ export function crashSaga(db: Database, crashAt?: string): SagaDefinition<CrashD
     name: `s${n}`,
     async action(ctx) {
       await db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, ctx.step]);
+      // `call:sN`: while the step talks to others, before its transaction is even open.
+      if (crashAt === `call:s${n}`) await crash();
       await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, ctx.step]);
       if (n === 3 && ctx.data.fail) throw new SagaFailure('refused', 's3 refused');
       if (crashAt === `action:s${n}`) await crash();

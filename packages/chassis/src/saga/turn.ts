@@ -1,0 +1,363 @@
+/**
+ * One turn of a saga: decide what it needs now, do it, record what came of it.
+ *
+ * The one rule everything rests on: a step's local writes, its outbox messages and the record of
+ * its outcome commit in ONE transaction, made by the lease holder under the saga's row lock
+ * (step-tx.ts). What changed in 2026-12: that transaction is no longer open while the step calls
+ * other services. It begins at the step's first local write, or when the outcome is recorded, so a
+ * crash before the commit leaves no trace (the next runner re-invokes, with the same `stepKey` for
+ * remote effects) and a crash after it leaves a saga that has moved on — as before — while a
+ * pooled connection is held for milliseconds, never for a round trip.
+ */
+import { toAppError } from '../errors.ts';
+import type { Causation } from '../messaging/envelope.ts';
+import type { Call } from '../messaging/rpc.ts';
+import { withContext } from '../observability/context.ts';
+import type { Logger } from '../observability/logger.ts';
+import { startSpan, type ActiveSpan } from '../observability/tracing.ts';
+import { backoffDelay } from '../resilience/backoff.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import { LeaseLost, StepTx } from './step-tx.ts';
+import * as store from './store.ts';
+import type { SagaDefinition, SagaStatus, SagaStep, SagaStepContext, StepOutcome, WakeUp } from './types.ts';
+
+type AnySaga = SagaDefinition<any>;
+type AnyStep = SagaStep<any>;
+type SagaRow = store.SagaRow;
+
+/** What a turn did, and whether the runner should go on with the saga (from `row`). */
+export type Turn =
+  | { next: 'continue'; row: SagaRow; status?: SagaStatus }
+  | { next: 'stop'; status?: SagaStatus; wakeInMs?: number };
+
+export interface TurnDeps {
+  service: string;
+  db: Database;
+  log: Logger;
+  call: (cause: Causation) => Call;
+  leaseMs: number;
+}
+
+/** Raised when a step outlives its `timeoutMs` in the middle of an invocation. */
+class StepTimedOut extends Error {}
+
+/** The highest step at or below `index` that has a compensation, or -1. */
+function lastCompensable(def: AnySaga, index: number): number {
+  for (let i = Math.min(index, def.steps.length - 1); i >= 0; i--) if (def.steps[i]!.compensate) return i;
+  return -1;
+}
+
+/** When a waiting saga is due (its wait's timeout, or its step's deadline before the pivot). */
+function dueIn(row: SagaRow): number | undefined {
+  const due = [row.wait_in_ms, row.past_pivot ? null : row.deadline_in_ms].filter((x): x is number => x !== null);
+  return due.length ? Math.min(...due) : undefined;
+}
+
+/** The index of the saga's current step in its definition, following a step that moved. */
+function resolveIndex(def: AnySaga, row: SagaRow): number | undefined {
+  if (row.current_step === null || def.steps[row.step_index]?.name === row.current_step) return row.step_index;
+  const moved = def.steps.findIndex((s) => s.name === row.current_step);
+  return moved >= 0 ? moved : undefined;
+}
+
+export class SagaTurns {
+  constructor(
+    private readonly deps: TurnDeps,
+    private readonly definitions: ReadonlyMap<string, AnySaga>,
+  ) {}
+
+  /** Decides what the saga needs now and does it. `row` is the saga as of the end of the last turn. */
+  async take(row: SagaRow, token: string): Promise<Turn> {
+    const cause = row.cause;
+    const customerId = cause.identity?.customerId;
+    return withContext({ correlationId: cause.correlationId, ...(cause.traceparent ? { traceparent: cause.traceparent } : {}), ...(customerId ? { customerId } : {}) }, () =>
+      this.decide(row, token),
+    );
+  }
+
+  private async decide(row: SagaRow, token: string): Promise<Turn> {
+    const def = this.definitions.get(row.type)!; // claim() only takes types this runner knows
+    if (!store.LIVE.includes(row.status)) return this.release(row, token);
+    const index = resolveIndex(def, row);
+    if (index === undefined) return this.failDefinitionChanged(row, token);
+    if (row.next_run_in_ms > 0) return this.release(row, token, row.next_run_in_ms);
+    if (row.status === 'compensating') return this.compensate(row, token, def, index);
+
+    const step = def.steps[index]!;
+    if (row.interrupt && !row.past_pivot) {
+      const interrupt = row.interrupt;
+      return this.recorded(row, token, async (db) => {
+        await store.appendLog(db, { sagaId: row.id, step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
+        return this.startCompensation(db, row, def, index, interrupt);
+      });
+    }
+    if (!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0) {
+      return this.recorded(row, token, async (db) => {
+        await store.appendLog(db, { sagaId: row.id, step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
+        return this.startCompensation(db, row, def, index, { code: 'step_timeout', message: `Step ${step.name} did not finish within ${step.timeoutMs} ms` });
+      });
+    }
+    if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' });
+    // Waiting: a signal first, then the wait's own timeout.
+    if (row.signal) return this.act(row, token, def, index, { kind: 'signal', name: row.signal.name, payload: row.signal.payload });
+    if (row.wait_in_ms !== null && row.wait_in_ms <= 0) return this.act(row, token, def, index, { kind: 'timeout' });
+    return this.release(row, token, dueIn(row));
+  }
+
+  /** Runs `fn` in a transaction of its own under the lease (a decision that invokes no step). */
+  private async recorded(row: SagaRow, token: string, fn: (db: Queryable) => Promise<Turn>): Promise<Turn> {
+    const tx = new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause: row.cause });
+    try {
+      const turn = await fn(tx);
+      await tx.commit();
+      return turn;
+    } catch (err) {
+      await tx.abandon();
+      if (err instanceof LeaseLost) return { next: 'stop' };
+      throw err;
+    }
+  }
+
+  /** Nothing to do now: hand the saga back (it is taken again when due, signalled or interrupted). */
+  private async release(row: SagaRow, token: string, wakeInMs?: number): Promise<Turn> {
+    await store.releaseLease(this.deps.db, row.id, token);
+    return { next: 'stop', ...(wakeInMs !== undefined ? { wakeInMs } : {}) };
+  }
+
+  /** The deployed definition no longer has the saga's current step: only an operator can sort that out. */
+  private failDefinitionChanged(row: SagaRow, token: string): Promise<Turn> {
+    const failure = { code: 'definition_changed', message: `Saga ${row.type} has no step ${row.current_step} any more` };
+    this.deps.log.error({ sagaId: row.id, sagaType: row.type, step: row.current_step }, failure.message);
+    return this.recorded(row, token, async (db) => {
+      await store.updateSaga(db, row.id, { status: 'failed', failure, lease: 'release' });
+      return { next: 'stop', status: 'failed' };
+    });
+  }
+
+  /** The span of one step invocation and the causation of its messages and calls. */
+  private stepCause(row: SagaRow, step: string, phase: 'action' | 'compensation', attempt: number): { cause: Causation; span: ActiveSpan } {
+    // The deadline was the request's that began the saga; the saga outlives it by design and bounds
+    // its steps with their own timeouts, so it is not handed on.
+    const { deadline: _deadline, ...cause } = row.cause;
+    const span = startSpan(this.deps.service, `saga ${row.type} ${phase === 'action' ? step : `${step} compensate`}`, {
+      parent: row.cause.traceparent,
+      attributes: { 'simplebank.saga.id': row.id, 'simplebank.saga.type': row.type, 'simplebank.saga.step': step, 'simplebank.saga.phase': phase, 'simplebank.saga.attempt': attempt },
+    });
+    return { cause: { ...cause, traceparent: span.traceparent }, span };
+  }
+
+  private context<D>(row: SagaRow, f: { step: string; stepKey: string; attempt: number; wakeUp: WakeUp; data: unknown; tx: StepTx; cause: Causation; failure?: store.Failure }): SagaStepContext<D> {
+    const ctx: SagaStepContext<D> = {
+      sagaId: row.id,
+      sagaType: row.type,
+      step: f.step,
+      data: f.data as D,
+      stepKey: f.stepKey,
+      attempt: f.attempt,
+      wakeUp: f.wakeUp,
+      tx: f.tx,
+      call: this.deps.call(f.cause),
+      log: this.deps.log.child({ sagaId: row.id, sagaType: row.type, step: f.step }),
+    };
+    if (f.failure) ctx.failure = f.failure;
+    return ctx;
+  }
+
+  /**
+   * Invokes an action or a compensation (`body`) and records its outcome in the transaction the
+   * invocation may have opened. If the invocation throws, whatever it wrote is rolled back and only
+   * the failure is recorded, in a transaction of its own.
+   */
+  private async invoke(row: SagaRow, token: string, name: string, phase: 'action' | 'compensation', body: (tx: StepTx, cause: Causation, attempt: number) => Promise<Turn>, onFailure: (db: Queryable, attempt: number, err: unknown) => Promise<Turn>): Promise<Turn> {
+    const attempt = row.attempt + 1;
+    const { cause, span } = this.stepCause(row, name, phase, attempt);
+    const tx = new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause });
+    try {
+      return await withContext(span.logFields, async () => {
+        try {
+          const turn = await body(tx, cause, attempt);
+          await tx.commit();
+          return turn;
+        } catch (err) {
+          const timedOut = err instanceof StepTimedOut;
+          await tx.abandon(timedOut);
+          if (err instanceof LeaseLost) return { next: 'stop' } as Turn;
+          span.fail(err);
+          if (timedOut) {
+            // The next turn sees the deadline passed and fails the step.
+            const fresh = await store.readLeased(this.deps.db, row.id, token);
+            return fresh ? ({ next: 'continue', row: fresh } as Turn) : ({ next: 'stop' } as Turn);
+          }
+          return this.recorded(row, token, (db) => onFailure(db, attempt, err));
+        }
+      });
+    } finally {
+      span.end();
+    }
+  }
+
+  private act(row: SagaRow, token: string, def: AnySaga, index: number, wakeUp: WakeUp): Promise<Turn> {
+    const step = def.steps[index]!;
+    return this.invoke(
+      row,
+      token,
+      step.name,
+      'action',
+      async (tx, cause, attempt) => {
+        const ctx = this.context(row, { step: step.name, stepKey: `${row.id}:${step.name}`, attempt, wakeUp, data: row.data, tx, cause });
+        const outcome = await this.bounded(row, step, async () => (await step.action(ctx)) ?? { kind: 'done' as const });
+        // The signal that woke the step is consumed with the outcome it led to.
+        if (wakeUp.kind === 'signal' && !(await store.consumeSignal(tx, row.signal!.id))) throw new Error('The pending signal vanished');
+        const turn = await this.recordOutcome(tx, row, def, index, attempt, outcome, cause);
+        // Now waiting with nothing to wake it yet: hand the saga back in the same commit (a signal
+        // or an interrupt that comes later makes it claimable again and wakes the runners).
+        if (turn.next === 'continue' && turn.row.status === 'waiting' && !turn.row.signal && !(turn.row.interrupt && !turn.row.past_pivot)) {
+          const due = dueIn(turn.row);
+          if (due === undefined || due > 0) {
+            await store.releaseLease(tx, row.id, token);
+            return { next: 'stop', status: 'waiting', ...(due !== undefined ? { wakeInMs: due } : {}) };
+          }
+        }
+        return turn;
+      },
+      (db, attempt, err) => this.recordFailure(db, row, def, step, index, 'action', attempt, err),
+    );
+  }
+
+  /**
+   * Runs `fn`, bounded by what is left of the step's timeout. Past it, the invocation is abandoned
+   * (StepTimedOut): its connection is dropped so whatever the action still does cannot commit.
+   */
+  private async bounded<T>(row: SagaRow, step: AnyStep, fn: () => Promise<T>): Promise<T> {
+    const remaining = row.past_pivot || step.timeoutMs === undefined ? null : row.deadline_in_ms;
+    if (remaining === null) return fn();
+    const work = fn();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StepTimedOut(`Step ${step.name} timed out`)), Math.max(0, remaining));
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => {}); // an abandoned action's later failure is of no interest
+    }
+  }
+
+  private async recordOutcome(tx: StepTx, row: SagaRow, def: AnySaga, index: number, attempt: number, outcome: StepOutcome<any>, cause: Causation): Promise<Turn> {
+    const step = def.steps[index]!;
+    const data = { ...row.data, ...(outcome.patch ?? {}) };
+    const renew = { renewMs: this.deps.leaseMs };
+    if (outcome.kind === 'wait') {
+      const detail = `for ${outcome.signals.join(', ') || 'no signal'}${outcome.timeoutMs !== undefined ? ` or ${outcome.timeoutMs} ms` : ''}`;
+      await store.appendLog(tx, { sagaId: row.id, step: step.name, phase: 'action', outcome: 'waiting', attempt, detail });
+      const next = await store.updateSaga(tx, row.id, { status: 'waiting', data, attempt: 0, waitSignals: outcome.signals, waitInMs: outcome.timeoutMs ?? null, nextRunInMs: 0, lease: renew });
+      // Go on: the next turn finds a signal that came before the wait, or hands the saga back.
+      return { next: 'continue', row: next, status: 'waiting' };
+    }
+    await store.appendLog(tx, { sagaId: row.id, step: step.name, phase: 'action', outcome: 'done', attempt });
+    const pastPivot = row.past_pivot || step.pivot === true;
+    const following = def.steps[index + 1];
+    if (!following) {
+      if (def.onCompleted) {
+        await def.onCompleted(this.context(row, { step: 'onCompleted', stepKey: `${row.id}:onCompleted`, attempt, wakeUp: { kind: 'start' }, data, tx, cause }));
+      }
+      await store.updateSaga(tx, row.id, { status: 'completed', data, stepIndex: index + 1, currentStep: null, attempt: 0, waitSignals: null, waitInMs: null, deadlineInMs: null, pastPivot, interrupt: null, lease: 'release' });
+      this.deps.log.info({ sagaId: row.id, sagaType: row.type }, 'saga completed');
+      return { next: 'stop', status: 'completed' };
+    }
+    const next = await store.updateSaga(tx, row.id, {
+      status: 'running',
+      data,
+      stepIndex: index + 1,
+      currentStep: following.name,
+      attempt: 0,
+      waitSignals: null,
+      waitInMs: null,
+      // Past the pivot nothing may fail the saga any more, a timeout included.
+      deadlineInMs: pastPivot ? null : (following.timeoutMs ?? null),
+      pastPivot,
+      ...(pastPivot ? { interrupt: null } : {}),
+      nextRunInMs: 0,
+      lease: renew,
+    });
+    return { next: 'continue', row: next, status: 'running' };
+  }
+
+  /**
+   * A failed invocation (its writes already rolled back). Compensations, and anything past the
+   * pivot, are retried for ever with capped back-off; an action is retried while its error is
+   * retryable and tries are left, and otherwise fails the step, which starts compensation.
+   */
+  private async recordFailure(db: Queryable, row: SagaRow, def: AnySaga, step: AnyStep | undefined, index: number, phase: 'action' | 'compensation', attempt: number, err: unknown): Promise<Turn> {
+    const e = toAppError(err);
+    const name = step?.name ?? 'onCompensated';
+    const policy = step?.retry ?? {};
+    const detail = `${e.code}: ${e.message}`;
+    const forever = phase === 'compensation' || row.past_pivot;
+    if (forever || (e.retryable && attempt < (policy.maxAttempts ?? 5))) {
+      let delay = backoffDelay(attempt, { baseMs: policy.baseMs ?? 100, capMs: policy.capMs ?? 30_000 });
+      // Do not sleep past the step's deadline: the next turn must notice it.
+      if (!forever && row.deadline_in_ms !== null) delay = Math.min(delay, Math.max(0, Math.ceil(row.deadline_in_ms)));
+      await store.appendLog(db, { sagaId: row.id, step: name, phase, outcome: 'error', attempt, detail: `${detail}; retry in ${delay} ms` });
+      await store.updateSaga(db, row.id, { attempt, nextRunInMs: delay, lease: 'release' });
+      this.deps.log.warn({ sagaId: row.id, sagaType: row.type, step: name, phase, attempt, err: e }, 'saga step failed; will retry');
+      return { next: 'stop', wakeInMs: delay };
+    }
+    await store.appendLog(db, { sagaId: row.id, step: name, phase, outcome: 'failed', attempt, detail });
+    const failure = e.retryable ? { code: 'step_failed', message: `Step ${name} failed ${attempt} times; last: ${detail}` } : { code: e.code, message: e.message };
+    return this.startCompensation(db, row, def, index, failure);
+  }
+
+  /**
+   * From the current step (which may have partly applied, or applied remotely before a crash)
+   * down to the first, each compensation in its own turn.
+   */
+  private async startCompensation(db: Queryable, row: SagaRow, def: AnySaga, fromIndex: number, failure: store.Failure): Promise<Turn> {
+    const first = lastCompensable(def, fromIndex);
+    const next = await store.updateSaga(db, row.id, {
+      status: 'compensating',
+      stepIndex: first,
+      currentStep: first >= 0 ? def.steps[first]!.name : null,
+      failure,
+      attempt: 0,
+      waitSignals: null,
+      waitInMs: null,
+      deadlineInMs: null,
+      interrupt: null,
+      nextRunInMs: 0,
+      lease: { renewMs: this.deps.leaseMs },
+    });
+    this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensating');
+    return { next: 'continue', row: next, status: 'compensating' };
+  }
+
+  /** Compensates step `index` (if any is left), and finishes the saga after the last one. */
+  private compensate(row: SagaRow, token: string, def: AnySaga, index: number): Promise<Turn> {
+    const step = index >= 0 ? def.steps[index] : undefined;
+    const failure = row.failure ?? { code: 'unknown', message: 'unknown' };
+    return this.invoke(
+      row,
+      token,
+      step?.name ?? 'onCompensated',
+      'compensation',
+      async (tx, cause, attempt) => {
+        const base = { attempt, wakeUp: { kind: 'start' } as WakeUp, data: row.data, tx, cause, failure };
+        if (step?.compensate) {
+          await step.compensate(this.context(row, { ...base, step: step.name, stepKey: `${row.id}:${step.name}:compensate` }));
+          await store.appendLog(tx, { sagaId: row.id, step: step.name, phase: 'compensation', outcome: 'compensated', attempt });
+        }
+        const next = lastCompensable(def, index - 1);
+        if (next >= 0) {
+          const nextRow = await store.updateSaga(tx, row.id, { stepIndex: next, currentStep: def.steps[next]!.name, attempt: 0, nextRunInMs: 0, lease: { renewMs: this.deps.leaseMs } });
+          return { next: 'continue', row: nextRow };
+        }
+        if (def.onCompensated) await def.onCompensated(this.context(row, { ...base, step: 'onCompensated', stepKey: `${row.id}:onCompensated` }));
+        await store.updateSaga(tx, row.id, { status: 'compensated', stepIndex: -1, currentStep: null, attempt: 0, lease: 'release' });
+        this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensated');
+        return { next: 'stop', status: 'compensated' };
+      },
+      (db, attempt, err) => this.recordFailure(db, row, def, step, index, 'compensation', attempt, err),
+    );
+  }
+}

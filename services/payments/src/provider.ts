@@ -1,6 +1,7 @@
 /**
  * The simulated payment provider, made durable: a pending payment lives in the database with the
- * time its answer is due; this worker (polling, and woken after a payment commits) gives the answer
+ * time its answer is due; this worker (woken for it after a payment commits, with a fallback poll
+ * that backs off while idle) gives the answer
  * in one transaction that updates the payment and publishes PaymentCompleted / PaymentFailed. A
  * restart loses nothing (the rows wait), and nothing completes twice (row lock + status check).
  */
@@ -8,7 +9,9 @@ import { inTransaction, type BaseContext, type Worker } from '@simplebank/chassi
 import { paymentsContract } from './contract.ts';
 import { duePayments, finishPayment, lockPending } from './store.ts';
 
+/** The fallback poll (payments of another instance, or due after a restart): from 75 ms, doubled while idle up to 5 s. */
 const POLL_MS = 75;
+const POLL_MAX_MS = 5000;
 const BATCH = 50;
 
 /** Wakes of the running providers in this process (woken after a payment commits). */
@@ -40,14 +43,17 @@ async function completeOne(ctx: BaseContext, due: { id: string; customerId: stri
   });
 }
 
-async function completeDue(ctx: BaseContext, stopped: () => boolean): Promise<void> {
+/** Answers every due payment; returns how many there were. */
+async function completeDue(ctx: BaseContext, stopped: () => boolean): Promise<number> {
+  let answered = 0;
   for (;;) {
     const due = await duePayments(ctx.db, BATCH);
     for (const d of due) {
-      if (stopped()) return;
+      if (stopped()) return answered;
       await completeOne(ctx, d);
+      answered++;
     }
-    if (due.length < BATCH || stopped()) return;
+    if (due.length < BATCH || stopped()) return answered;
   }
 }
 
@@ -57,7 +63,13 @@ export const paymentProvider: Worker = {
     let stopped = false;
     let running: Promise<void> | undefined;
     let again = false;
+    let pollMs = POLL_MS;
+    let poll: NodeJS.Timeout | undefined;
     const timers = new Set<NodeJS.Timeout>();
+    const schedulePoll = (): void => {
+      clearTimeout(poll);
+      if (!stopped) poll = setTimeout(kick, pollMs);
+    };
     const kick = (): void => {
       if (stopped) return;
       if (running) {
@@ -65,8 +77,12 @@ export const paymentProvider: Worker = {
         return;
       }
       running = completeDue(ctx, () => stopped)
+        .then((answered) => {
+          pollMs = answered > 0 ? POLL_MS : Math.min(pollMs * 2, POLL_MAX_MS);
+        })
         .catch((err: unknown) => ctx.log.warn({ err }, 'payment provider round failed; the next round retries'))
         .finally(() => {
+          schedulePoll();
           running = undefined;
           if (again) {
             again = false;
@@ -76,6 +92,7 @@ export const paymentProvider: Worker = {
     };
     const wake = (afterMs: number): void => {
       if (stopped) return;
+      pollMs = POLL_MS;
       const t = setTimeout(() => {
         timers.delete(t);
         kick();
@@ -83,12 +100,11 @@ export const paymentProvider: Worker = {
       timers.add(t);
     };
     wakers.add(wake);
-    const poll = setInterval(kick, POLL_MS);
     kick();
     return async () => {
       stopped = true;
       wakers.delete(wake);
-      clearInterval(poll);
+      clearTimeout(poll);
       for (const t of timers) clearTimeout(t);
       await running;
     };

@@ -38,3 +38,4 @@ export * from './runtime/all-in-one.ts';
 export * from './runtime/standalone.ts';
 export * from './transport/rabbitmq/transport.ts';
 export * from './runtime/service-process.ts';
+export * from './resilience/adaptive-limit.ts';

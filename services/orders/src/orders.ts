@@ -3,6 +3,7 @@ import type { Static, Tx } from '@simplebank/chassis';
 import { formatMoney, formatQuantity } from '@simplebank/money';
 import { ordersContract, type Order } from './contract.ts';
 import { canTransition, type OrderStatus } from './domain/order.ts';
+import { orderIntake } from './intake.ts';
 import { countStatus } from './metrics.ts';
 import * as store from './store.ts';
 
@@ -59,7 +60,9 @@ export async function changeStatus(tx: Tx, orderId: string, to: OrderStatus, o: 
     o.log?.warn({ orderId, from: current.status, to }, 'order status change not allowed; ignored');
     return false;
   }
-  await store.setStatus(tx, orderId, to, o.reason ?? null, new Date(), o.fillPriceCents);
+  const at = new Date();
+  await store.setStatus(tx, orderId, to, o.reason ?? null, at, o.fillPriceCents);
+  if (current.status === 'pending') tx.afterCommit(() => orderIntake.left(at.getTime() - current.created_at.getTime()));
   countStatus(tx, to, o.reason);
   await publishStatus(tx, (await store.getOrder(tx, orderId))!);
   return true;

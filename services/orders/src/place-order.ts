@@ -9,6 +9,7 @@ import { ordersContract } from './contract.ts';
 import { expiresAt, limitPrice } from './domain/order.ts';
 import { publishStatus, toOrder } from './orders.ts';
 import { countRequested } from './metrics.ts';
+import { orderIntake } from './intake.ts';
 import { placeOrderSaga } from './place-order-saga.ts';
 import { ordersSettings } from './settings.ts';
 import * as store from './store.ts';
@@ -25,6 +26,8 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
   if (identity?.role !== 'customer') throw new ForbiddenError('Orders are placed by customers');
   const quantity = parseQuantity(req.quantity);
   if (quantity <= 0n) throw new ValidationError('The quantity must be greater than zero', [{ path: '/quantity', message: 'must be greater than 0' }]);
+  // Refused before any work is done for it: a refusal past capacity must cost next to nothing.
+  await orderIntake.admit(ctx.db, ctx.metrics);
 
   const account = await ctx.call(accountsContract, 'getAccount', { accountId: req.accountId }).catch(notFound(`Account ${req.accountId} not found`));
   if (account.ownerId !== identity.customerId) throw new NotFoundError(`Account ${req.accountId} not found`);

@@ -5,7 +5,8 @@
  *
  * Retries: only methods declared `idempotent` (they carry an idempotency key, the same on every
  * attempt, so the provider does the work once), only on retryable failures (`AppError.retryable`:
- * no route, unavailable, one attempt's deadline; never business or validation errors), with
+ * no route, unavailable, one attempt's deadline; never business or validation errors, and never
+ * `overloaded`: a provider shedding load is not asked again at once), with
  * exponential back-off and full jitter, at most 3 attempts, and never past the caller's deadline:
  * each attempt gets what is left of it, and no retry starts when its delay would pass it.
  */
@@ -94,7 +95,8 @@ export function caller(transport: Transport, source: string, cause: () => Causat
           span.end();
           return data as ResponseOf<typeof def>;
         } catch (err) {
-          if (n >= maxAttempts || !(err instanceof AppError) || !err.retryable) {
+          // An overloaded provider is not retried: a retry is more load on what is already past capacity.
+          if (n >= maxAttempts || !(err instanceof AppError) || !err.retryable || err.code === 'overloaded') {
             if (n > 1) span.setAttributes({ 'rpc.attempts': n });
             throw err;
           }

@@ -18,7 +18,7 @@ const DESCRIPTIONS: Record<number, string> = {
   422: 'A business rule refused it (e.g. insufficient_funds)',
   429: 'Too many requests (rate_limited), with Retry-After',
   500: 'Unexpected error (internal_error)',
-  503: 'A dependency is unavailable (service_unavailable), with Retry-After',
+  503: 'A dependency is unavailable (service_unavailable), or SimpleBank is at capacity (overloaded), with Retry-After',
 };
 
 /** Problem-details responses for the given statuses (plus the ones every route can answer). */

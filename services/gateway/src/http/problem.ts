@@ -100,6 +100,10 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
 
 /** A service's answer: its status and code go through; unavailability becomes 503 with Retry-After. */
 function appErrorProblem(err: AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err.code === 'overloaded') {
+    // Admission control or load shedding: a fast, deliberate refusal, not a failure.
+    return sendProblem(request, reply, 503, 'overloaded', 'SimpleBank is at capacity; retry later', undefined, { 'Retry-After': '1' });
+  }
   if (err.status === 503 || err.status === 504) {
     request.log.warn({ requestId: requestIdOf(request), code: err.code, err: err.message }, 'dependency unavailable');
     return sendProblem(request, reply, 503, 'service_unavailable', 'A service needed for this request is unavailable; retry later', undefined, { 'Retry-After': '1' });

@@ -69,10 +69,15 @@ export const notificationsService = defineService({
     on(paymentsContract.events.PaymentFailed, async (data, ctx) => {
       await notify(ctx, data.customerId, paymentFailed(data));
     }),
-    on(ordersContract.events.OrderStatusChanged, async (data, ctx) => {
-      const message = orderStatusChanged(data);
-      if (message) await notify(ctx, data.customerId, message);
-    }),
+    on(
+      ordersContract.events.OrderStatusChanged,
+      async (data, ctx) => {
+        const message = orderStatusChanged(data);
+        if (message) await notify(ctx, data.customerId, message);
+      },
+      // Pending and placed tell the customer nothing: not even an inbox row for them.
+      { when: (data) => orderStatusChanged(data) !== null },
+    ),
     on(customersContract.events.CustomerRegistered, async (data, ctx) => {
       await store.savePreferences(ctx.tx, data.customerId, data.preferences);
     }),

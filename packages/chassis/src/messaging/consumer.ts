@@ -31,7 +31,7 @@ export interface ConsumerOptions {
   context(envelope: Envelope, client: import('pg').PoolClient, span: ActiveSpan): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T };
 }
 
-export type HandleResult = { outcome: 'handled' } | { outcome: 'duplicate' } | { outcome: 'dead'; reason: string } | { outcome: 'retry'; reason: string };
+export type HandleResult = { outcome: 'handled' } | { outcome: 'duplicate' } | { outcome: 'skipped' } | { outcome: 'dead'; reason: string } | { outcome: 'retry'; reason: string };
 
 /** The consumer name of a handler: it names the queue and keys the inbox. */
 export function consumerName(service: string, def: MessageHandlerDef<any>): string {
@@ -56,6 +56,7 @@ export async function handleMessage(def: MessageHandlerDef<any>, body: string, o
   if (!isValid(def.message.data, envelope.data)) {
     return { outcome: 'dead', reason: `data does not match ${def.message.type}: ${JSON.stringify(validationErrors(def.message.data, envelope.data, 5))}` };
   }
+  if (def.when && !def.when(envelope.data as never)) return { outcome: 'skipped' };
   const consumer = consumerName(options.service, def);
   // The consumer span, child of the producer span that wrote the message (the envelope's traceparent).
   const span = startSpan(options.service, `${envelope.type} process`, {
@@ -118,7 +119,7 @@ export function messageConsumer(def: MessageHandlerDef<any>, options: ConsumerOp
     const result = await handleMessage(def, delivery.body, options);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     options.metrics.messageHandlerDuration.observe({ service: options.service, consumer, message_type: def.message.type, outcome: result.outcome }, seconds);
-    if (result.outcome === 'handled' || result.outcome === 'duplicate') return { outcome: 'ack' };
+    if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped') return { outcome: 'ack' };
     if (result.outcome === 'retry' && delivery.attempt < maxAttempts) {
       const delayMs = backoffDelay(delivery.attempt, options.backoff);
       options.log.warn({ consumer, attempt: delivery.attempt, delayMs, reason: result.reason }, 'message handling failed; will redeliver');

@@ -261,10 +261,12 @@ export class ServiceHost {
     const def = (this.definition.handlers ?? []).find((h) => consumerName(this.name, h) === letter.consumer);
     if (!def) throw new AppError('replay_failed', `Consumer ${letter.consumer} no longer exists; discard the letter instead`, { status: 409 });
     const result = await handleMessage(def, letter.body, this.consumerOptions);
-    if (result.outcome === 'handled' || result.outcome === 'duplicate') {
+    if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped') {
       await resolveDeadLetter(this.options.db, id, 'replayed');
-      this.options.log.info({ deadLetterId: id, consumer: letter.consumer, outcome: result.outcome }, 'dead letter replayed');
-      return result.outcome;
+      // A message its handler no longer concerns itself with (`when`) is done with, as if handled.
+      const outcome = result.outcome === 'duplicate' ? 'duplicate' : 'handled';
+      this.options.log.info({ deadLetterId: id, consumer: letter.consumer, outcome }, 'dead letter replayed');
+      return outcome;
     }
     await this.options.db.query(`UPDATE chassis_dead_letters SET attempts = attempts + 1, last_failed_at = now(), reason = $2 WHERE id = $1`, [id, result.reason.slice(0, 2000)]);
     throw new AppError('replay_failed', `Replay failed: ${result.reason}`, { status: 409 });

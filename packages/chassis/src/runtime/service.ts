@@ -77,6 +77,11 @@ export interface MessageHandlerDef<D extends TSchema = TSchema> {
   name?: string;
   prefetch?: number;
   maxAttempts?: number;
+  /**
+   * Which messages concern this handler. One for which it is false is acknowledged with no
+   * transaction and no inbox row: a handler that would do nothing costs the database nothing.
+   */
+  when?: (data: DataOf<EventDef<D>>) => boolean;
 }
 
 /** Subscribes to an event (or consumes a command) with a typed handler. */

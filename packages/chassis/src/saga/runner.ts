@@ -57,6 +57,8 @@ export class SagaRunner {
   private healthy = true;
   private lastError: string | undefined;
   private idleMs: number;
+  private saturated = false;
+  private readonly recheck = new Set<string>();
   private readonly turns: SagaTurns;
 
   constructor(private readonly options: SagaRunnerOptions) {
@@ -79,7 +81,9 @@ export class SagaRunner {
     this.started = true;
     // A service without sagas runs no loop and listens to nothing.
     if (this.definitions.size === 0) return;
-    this.unlisten = await this.db.listen('chassis_sagas', () => this.wake());
+    // Every begin, signal and interrupt notifies with the saga's id, at commit, to every runner
+    // (this one included): one wake-up per event, one claim.
+    this.unlisten = await this.db.listen('chassis_sagas', (id) => this.notified(id));
     this.loop = this.run();
   }
 
@@ -114,10 +118,7 @@ export class SagaRunner {
       return id;
     }
     await store.notify(tx, id);
-    tx.afterCommit(() => {
-      this.emit(saga.name, 'running');
-      this.wake();
-    });
+    tx.afterCommit(() => this.emit(saga.name, 'running'));
     return id;
   }
 
@@ -131,7 +132,6 @@ export class SagaRunner {
     if (store.LIVE.includes(saga.status)) {
       await store.insertSignal(tx, { sagaId, name, payload, ...(options.dedupKey !== undefined ? { dedupKey: options.dedupKey } : {}) });
       await store.notify(tx, sagaId);
-      (tx as Partial<Tx>).afterCommit?.(() => this.wake());
     }
     return true;
   }
@@ -142,7 +142,6 @@ export class SagaRunner {
     if (result === 'refused') return false;
     if (result === 'requested') {
       await store.notify(tx, sagaId);
-      (tx as Partial<Tx>).afterCommit?.(() => this.wake());
     }
     return true;
   }
@@ -156,6 +155,15 @@ export class SagaRunner {
   }
 
   /** Asks the runner to look for runnable sagas now. */
+  /**
+   * A saga was begun, signalled or interrupted. One this runner is advancing right now may have
+   * handed itself back just before the news committed: it is looked at again once its advance ends.
+   */
+  private notified(id: string): void {
+    if (this.inFlight.has(id)) this.recheck.add(id);
+    else this.wake();
+  }
+
   private wake(): void {
     this.pending = true;
     this.idleMs = this.pollIntervalMs;
@@ -196,10 +204,13 @@ export class SagaRunner {
         try {
           const rows = await store.claim(this.db, { types, exclude: [...this.inFlight.keys()], limit: room, leaseMs: this.leaseMs });
           claimed = rows.length;
+          this.saturated = claimed === room;
           for (const row of rows) {
             const p = this.advance(row, row.lease_token!).finally(() => {
               this.inFlight.delete(row.id);
-              this.wake();
+              // Claim again only when it may find something: news of this saga came meanwhile, or
+              // the last claim filled every slot (more may be due than were taken).
+              if (this.recheck.delete(row.id) || this.saturated) this.wake();
             });
             this.inFlight.set(row.id, p);
           }

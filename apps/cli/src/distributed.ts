@@ -4,16 +4,22 @@
  * the embedded server when none is given). The gateway listens on PORT; the other services on the
  * ports after it (health and metrics each). Logs: every process writes its JSON lines (each names
  * its `service`) to our stdout; anything else a process prints is prefixed with its name.
+ *
+ * Start-up is CPU-bound (each process loads tsx, the chassis and its dependencies: about 2 CPU-seconds,
+ * times 12 on a small machine), so every process is spawned at once, before the embedded PostgreSQL
+ * is up, and loads its code meanwhile; it starts the service when told the database's URL (the start
+ * gate, start-gate.ts). No process waits for another to be ready: none needs another to start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULT_AMQP_URL, defineSettings, env, freePort, loadAll, startEmbeddedPostgres, type EmbeddedServer } from '@simplebank/chassis';
 
-/** Start order: providers before their callers, the gateway last. */
+/** Every service, providers before their callers and the gateway last (spawned in this order, all at once). */
 export const SERVICE_NAMES = ['customers', 'accounts', 'transactions', 'payments', 'market-data', 'exchange', 'market', 'fees', 'orders', 'holdings', 'notifications', 'gateway'] as const;
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
+const gate = new URL('./start-gate.ts', import.meta.url).href;
 
 export interface DistributedSystem {
   gatewayUrl: string;
@@ -50,10 +56,6 @@ export async function startDistributed(
   const config = settings.value;
   let postgres: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
-    postgres = await startEmbeddedPostgres({ dataDir: join(resolve(config.SIMPLEBANK_DATA_DIR), 'postgres'), fresh: options.fresh ?? false });
-    databaseUrl = postgres.url;
-  }
   const ports: Record<string, number> = {};
   for (const [i, name] of SERVICE_NAMES.entries()) {
     ports[name] = name === 'gateway' ? config.PORT || (await freePort()) : config.PORT ? config.PORT + 1 + i : await freePort();
@@ -75,13 +77,16 @@ export async function startDistributed(
   const exchangeUrl = environment.EXCHANGE_URL || `http://127.0.0.1:${ports.exchange}/exchange`;
   const processes = new Map<string, ChildProcess>();
 
+  // A service process starts loading its code at once and waits at the start gate (start-gate.ts)
+  // for `go` with the database's URL, so that loading overlaps starting the embedded PostgreSQL.
   const spawnService = (name: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', serviceOf(name), 'src', 'main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', gate, join(root, 'services', serviceOf(name), 'src', 'main.ts')], {
       cwd: root,
-      env: { ...environment, PORT: String(ports[name]), AMQP_URL: config.AMQP_URL, DATABASE_URL: databaseUrl, EXCHANGE_URL: exchangeUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...environment, PORT: String(ports[name]), AMQP_URL: config.AMQP_URL, EXCHANGE_URL: exchangeUrl, SIMPLEBANK_START_GATE: 'stdin' },
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // its own process group: Ctrl-C reaches us, and we stop the services in order
     });
+    child.stdin!.on('error', () => {}); // it died before reading its go: waitReady reports the exit
     if (!options.quiet) {
       createInterface({ input: child.stdout! }).on('line', (line) => process.stdout.write(`${line}\n`));
       createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(`[${name}] ${line}\n`));
@@ -92,6 +97,7 @@ export async function startDistributed(
     processes.set(name, child);
     return child;
   };
+  const go = (child: ChildProcess) => child.stdin!.end(`${JSON.stringify({ DATABASE_URL: databaseUrl })}\n`);
   for (const name of allInstances) spawnService(name);
 
   const waitReady = async (name: string) => {
@@ -101,7 +107,7 @@ export async function startDistributed(
       if (child.exitCode !== null) throw new Error(`${name} exited during start (code ${child.exitCode})`);
       const ok = await fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then((r) => r.status === 200, () => false);
       if (ok) return;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`${name} did not become ready`);
   };
@@ -136,7 +142,7 @@ export async function startDistributed(
       const child = processes.get(name);
       if (!child) throw new Error(`no process named ${name} (known: ${[...processes.keys()].join(', ')})`);
       await stopChild(child, signal);
-      spawnService(name);
+      go(spawnService(name));
       await waitReady(name);
     },
     stop() {
@@ -150,6 +156,12 @@ export async function startDistributed(
     },
   };
   try {
+    if (!databaseUrl) {
+      postgres = await startEmbeddedPostgres({ dataDir: join(resolve(config.SIMPLEBANK_DATA_DIR), 'postgres'), fresh: options.fresh ?? false });
+      databaseUrl = postgres.url;
+      system.postgres = postgres;
+    }
+    for (const child of processes.values()) go(child);
     await Promise.all(allInstances.map(waitReady));
   } catch (err) {
     await system.stop();

@@ -207,4 +207,28 @@ describe('validation', () => {
     const badStatus = await c.http.get('/v1/orders?status=lost');
     expectBadRequest(badStatus, 'unknown status filter');
   });
+
+  it('refuses cursors that decode to numbers out of range, on every list, with 400', async () => {
+    const { c, account } = await setup();
+    const huge = (prefix: string) => Buffer.from(`${prefix}9999999999999999999`).toString('base64url');
+    for (const path of [`/v1/orders?cursor=${huge('')}`, `/v1/notifications?cursor=${huge('n:')}`, `/v1/accounts/${account.id}/transactions?cursor=${huge('e:')}`, '/v1/assets?cursor=AA']) {
+      expectBadRequest(await c.http.get(path), `GET ${path}`);
+    }
+  });
+
+  it('refuses a NUL character in any text with 400, wherever it is', async () => {
+    const { c, account } = await setup();
+    const cases: Array<[string, string, unknown]> = [
+      ['POST', '/v1/auth/signup', { email: uniqueEmail(), password: 'long-enough-password', name: 'Ann\u0000' }],
+      ['POST', '/v1/auth/login', { email: 'nobody\u0000@example.com', password: 'long-enough-password' }],
+      ['PATCH', '/v1/me', { name: 'A\u0000B' }],
+      ['POST', '/v1/accounts', { name: 'Main\u0000' }],
+      ['GET', '/v1/assets?q=%00', undefined],
+    ];
+    for (const [method, path, body] of cases) {
+      const res = await c.http.request(method, path, body === undefined ? {} : { body });
+      expectBadRequest(res, `${method} ${path} with NUL`);
+    }
+    assert.equal((await c.http.get(`/v1/accounts/${account.id}`)).status, 200);
+  });
 });

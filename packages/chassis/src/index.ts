@@ -39,3 +39,4 @@ export * from './runtime/standalone.ts';
 export * from './transport/rabbitmq/transport.ts';
 export * from './runtime/service-process.ts';
 export * from './resilience/adaptive-limit.ts';
+export * from './contract/cursor.ts';

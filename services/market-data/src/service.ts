@@ -19,7 +19,8 @@ function encodeCursor(id: string): string {
 
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!id || encodeCursor(id) !== cursor) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
+  // A cursor is an asset id: no control characters (a NUL would reach PostgreSQL and fail there).
+  if (!id || /[\u0000-\u001f]/.test(id) || encodeCursor(id) !== cursor) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
   return id;
 }
 

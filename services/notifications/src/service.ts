@@ -3,7 +3,7 @@
  * event: the chassis inbox drops a redelivered event per consumer, and the unique source event id
  * on the notification drops a replay (e.g. from the dead-letter store) that gets past it.
  */
-import { UnauthorizedError, NotFoundError, ValidationError, defineService, on, type MessageContext, type RpcContext } from '@simplebank/chassis';
+import { UnauthorizedError, NotFoundError, ValidationError, defineService, on, seqCursor, type MessageContext, type RpcContext } from '@simplebank/chassis';
 import { customersContract } from '@simplebank/customers/contract';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
@@ -34,13 +34,7 @@ function callerOf(ctx: RpcContext): string {
   return customerId;
 }
 
-const encodeCursor = (seq: string) => Buffer.from(`n:${seq}`, 'utf8').toString('base64url');
-function decodeCursor(cursor: string): bigint {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const m = /^n:(\d{1,19})$/.exec(text);
-  if (!m) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
-  return BigInt(m[1]!);
-}
+const cursor = seqCursor('n:');
 
 export const notificationsService = defineService({
   contract: notificationsContract,
@@ -49,11 +43,11 @@ export const notificationsService = defineService({
     async listNotifications(req, ctx) {
       const customerId = callerOf(ctx);
       const limit = req.limit ?? DEFAULT_LIMIT;
-      const rows = await store.listNotifications(ctx.db, customerId, limit, req.cursor ? decodeCursor(req.cursor) : undefined);
+      const rows = await store.listNotifications(ctx.db, customerId, limit, req.cursor ? cursor.decode(req.cursor) : undefined);
       const page = rows.slice(0, limit);
       return {
         items: page.map((r) => ({ id: r.id, kind: r.kind, title: r.title, body: r.body, at: r.at.toISOString(), read: r.read })),
-        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.seq) : null,
+        nextCursor: rows.length > limit ? cursor.encode(page[page.length - 1]!.seq) : null,
       };
     },
     async markRead(req, ctx) {

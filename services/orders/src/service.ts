@@ -1,5 +1,5 @@
 /** orders: customers' orders, their status history, and the place-order saga that orchestrates them. */
-import { NotFoundError, ValidationError, defineService, on, type MessageContext } from '@simplebank/chassis';
+import { NotFoundError, defineService, on, seqCursor, type MessageContext } from '@simplebank/chassis';
 import { marketContract } from '@simplebank/market/contract';
 import { cancelOrder, visibleTo } from './cancel-order.ts';
 import { ordersContract } from './contract.ts';
@@ -16,12 +16,8 @@ async function signalSaga(ctx: MessageContext, orderId: string, name: string, pa
   if (!known) ctx.log.warn({ orderId, signal: name }, 'market reported on an order without a saga here; ignored');
 }
 
-function decodeCursor(cursor: string | undefined): bigint | undefined {
-  if (cursor === undefined) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{1,19}$/.test(text)) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
-  return BigInt(text);
-}
+/** Pages of a customer's orders, newest first. */
+const cursor = seqCursor();
 
 export const ordersService = defineService({
   contract: ordersContract,
@@ -46,11 +42,11 @@ export const ordersService = defineService({
         ...(customerId !== undefined ? { customerId } : {}),
         ...(req.accountId !== undefined ? { accountId: req.accountId } : {}),
         ...(req.status !== undefined ? { status: req.status } : {}),
-        ...(req.cursor !== undefined ? { beforeSeq: decodeCursor(req.cursor)! } : {}),
+        ...(req.cursor !== undefined ? { beforeSeq: cursor.decode(req.cursor) } : {}),
         limit: limit + 1,
       });
       const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? Buffer.from(page[page.length - 1]!.seq).toString('base64url') : null;
+      const nextCursor = rows.length > limit ? cursor.encode(page[page.length - 1]!.seq) : null;
       return { items: page.map(toOrder), nextCursor };
     },
 

@@ -6,7 +6,7 @@
  * Callers: the gateway and `accounts` check that an account is the customer's before asking about it;
  * the ledger itself knows accounts only by id (their books are created on first use).
  */
-import { ValidationError, defineService, on } from '@simplebank/chassis';
+import { ValidationError, defineService, on, seqCursor } from '@simplebank/chassis';
 import { formatMoney, formatQuantity, parseMoney, parseQuantity } from '@simplebank/money';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { transactionsContract } from './contract.ts';
@@ -14,16 +14,7 @@ import { CASH } from './domain/ledger.ts';
 import * as ledger from './ledger.ts';
 import * as store from './store.ts';
 
-function encodeCursor(seq: string): string {
-  return Buffer.from(`e:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): bigint {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const m = /^e:(\d{1,19})$/.exec(text);
-  if (!m) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
-  return BigInt(m[1]!);
-}
+const cursor = seqCursor('e:');
 
 function requireKey(key: string | undefined): string {
   if (!key) throw new ValidationError('An idempotency key is required');
@@ -45,7 +36,7 @@ export const transactionsService = defineService({
 
     async listEntries(req, ctx) {
       const limit = req.limit ?? 50;
-      const rows = await store.listEntries(ctx.db, req.accountId, limit + 1, req.cursor ? decodeCursor(req.cursor) : undefined);
+      const rows = await store.listEntries(ctx.db, req.accountId, limit + 1, req.cursor ? cursor.decode(req.cursor) : undefined);
       const page = rows.slice(0, limit);
       return {
         items: page.map((r) => {
@@ -61,7 +52,7 @@ export const transactionsService = defineService({
             ...(r.payment_id ? { paymentId: r.payment_id } : {}),
           };
         }),
-        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.seq) : null,
+        nextCursor: rows.length > limit ? cursor.encode(page[page.length - 1]!.seq) : null,
       };
     },
 

@@ -63,6 +63,26 @@ function explain(schema: TSchema, error: FieldError): FieldError {
   return error;
 }
 
+/**
+ * Where a NUL character hides in a valid value (a JSON pointer), if anywhere. No text of ours may
+ * hold one: PostgreSQL refuses it in text, so it would come back as a 500 instead of a 400.
+ */
+function nulAt(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const at = nulAt(v, `${path}/${i}`);
+      if (at) return at;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const at = nulAt(k, `${path}/${k}`) ?? nulAt(v, `${path}/${k}`);
+      if (at) return at;
+    }
+  }
+  return undefined;
+}
+
 const PART_NAMES: Record<string, string> = { body: 'request body', query: 'query string', params: 'path parameters' };
 
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
@@ -74,6 +94,8 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     const value = convert ? coerce(schema, data ?? {}) : data;
     const errors = validationErrors(schema, value === null ? undefined : value).map((e) => explain(schema, e));
     if (errors.length > 0) return { error: new RequestValidationError(part, errors) };
+    const nul = nulAt(value);
+    if (nul) return { error: new RequestValidationError(part, [{ path: nul, message: 'must not contain a NUL character' }]) };
     return { value };
   };
 };

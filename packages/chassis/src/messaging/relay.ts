@@ -208,7 +208,12 @@ export class OutboxRelay {
       const { rows } = await client.query<{ locked: boolean }>(LOCK_SQL);
       if (rows[0]?.locked) {
         client.on('error', () => {
-          if (this.lockClient === client) this.lockClient = undefined;
+          if (this.lockClient !== client) return;
+          this.lockClient = undefined;
+          // The database went away (a restart?): notifications sent meanwhile are lost, so look at
+          // once and poll at the shortest interval until a fetch succeeds again.
+          this.pollMs = this.pollIntervalMs;
+          this.wake();
         });
         this.lockClient = client;
         return true;

@@ -1,0 +1,33 @@
+/**
+ * PostgreSQL dropping a connection (a restart, an operator's pg_terminate_backend) while a client
+ * is checked out for a transaction: the transaction fails, the process lives on, and the next
+ * transaction gets a working connection.
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { createTestDatabase } from '../src/testing/index.ts';
+
+it('a connection dropped mid-transaction fails that transaction only; the pool recovers', async () => {
+  const t = await createTestDatabase('drops');
+  let uncaught: unknown;
+  const onUncaught = (err: unknown) => (uncaught = err);
+  process.on('uncaughtException', onUncaught);
+  try {
+    await assert.rejects(
+      t.db.transaction(async (client) => {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await t.db.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+        // The server is gone for this client: pg emits 'error' on it, and this query fails.
+        await new Promise((r) => setTimeout(r, 100));
+        await client.query('SELECT 1');
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(uncaught, undefined, 'no error escaped to the process');
+    const { rows } = await t.db.transaction((client) => client.query<{ ok: number }>('SELECT 1 AS ok'));
+    assert.equal(rows[0]!.ok, 1);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    await t.drop();
+  }
+});

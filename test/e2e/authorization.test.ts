@@ -110,6 +110,18 @@ describe('authorization', () => {
     assert.equal(fees.body.rate, '0.001');
   });
 
+  it('authenticates and authorizes before it validates: an invalid body on an admin route is 401 without a token, 403 for a customer', async () => {
+    const { customer: bob } = await sys.bank.fundedCustomer();
+    const invalid: [string, string, unknown][] = [
+      ['PUT', '/v1/admin/fees/schedule', { minimum: 'lots', rate: [] }],
+      ['PUT', '/v1/admin/simulation/exchange', { open: 'maybe', extra: 1 }],
+    ];
+    for (const [method, path, body] of invalid) {
+      expectProblem(await bob.http.request(method, path, { body, token: null }), 401, undefined, `no token ${method} ${path}`);
+      expectProblem(await bob.http.request(method, path, { body }), 403, undefined, `customer ${method} ${path}`);
+    }
+  });
+
   it('answers 401 without a token, with a forged token, and with garbage', async () => {
     const { alice, aliceAccount, bob } = await twoCustomers();
     const now = Math.floor(Date.now() / 1000);

@@ -54,9 +54,9 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
   const deps: Deps = {
     ctx,
     tokens,
-    anonymous: [limit],
-    authed: [auth, limit],
-    admin: [auth, requireAdmin, limit],
+    anonymous: { preValidation: [], preHandler: [limit] },
+    authed: { preValidation: [auth], preHandler: [limit] },
+    admin: { preValidation: [auth, requireAdmin], preHandler: [limit] },
     exchangeUrl: () => settings.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`,
   };
 

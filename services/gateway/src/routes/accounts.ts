@@ -46,7 +46,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.post<{ Body: Static<typeof OpenAccountBody> }>(
     '/accounts',
-    { preHandler: deps.authed, schema: { tags, summary: 'Open an account', security: bearer, body: OpenAccountBody, response: { 201: Account, ...problems(401) } } },
+    { ...deps.authed, schema: { tags, summary: 'Open an account', security: bearer, body: OpenAccountBody, response: { 201: Account, ...problems(401) } } },
     async (request, reply) => {
       const account = await callFor(ctx, request)(accountsContract, 'openAccount', request.body);
       reply.code(201).header('Location', `/v1/accounts/${encodeURIComponent(account.id)}`);
@@ -57,7 +57,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/accounts',
-    { preHandler: deps.authed, schema: { tags, summary: 'Your accounts, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Account), ...problems(401) } } },
+    { ...deps.authed, schema: { tags, summary: 'Your accounts, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Account), ...problems(401) } } },
     async (request) => {
       const call = callFor(ctx, request);
       const page = await call(accountsContract, 'listAccounts', pageOf(request.query));
@@ -67,7 +67,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.get<{ Params: Static<typeof AccountParams> }>(
     '/accounts/:accountId',
-    { preHandler: deps.authed, schema: { tags, summary: 'An account with its cash', security: bearer, params: AccountParams, response: { 200: Account, ...problems(401, 404) } } },
+    { ...deps.authed, schema: { tags, summary: 'An account with its cash', security: bearer, params: AccountParams, response: { 200: Account, ...problems(401, 404) } } },
     async (request) => {
       const call = callFor(ctx, request);
       return withCash(call, await call(accountsContract, 'getAccount', { accountId: request.params.accountId }));
@@ -77,7 +77,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
   app.post<{ Params: Static<typeof AccountParams>; Body: Static<typeof DepositBody> }>(
     '/accounts/:accountId/deposits',
     {
-      preHandler: deps.authed,
+      ...deps.authed,
       schema: { tags: ['payments'], summary: 'Deposit money (asynchronous)', security: bearer, params: AccountParams, headers: IdempotencyHeaders, body: DepositBody, response: { 202: Payment, ...problems(401, 404, 409) } },
     },
     async (request, reply) => {
@@ -97,7 +97,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
   app.post<{ Params: Static<typeof AccountParams>; Body: Static<typeof WithdrawalBody> }>(
     '/accounts/:accountId/withdrawals',
     {
-      preHandler: deps.authed,
+      ...deps.authed,
       schema: { tags: ['payments'], summary: 'Withdraw money (asynchronous)', security: bearer, params: AccountParams, headers: IdempotencyHeaders, body: WithdrawalBody, response: { 202: Payment, ...problems(401, 404, 409, 422) } },
     },
     async (request, reply) => {
@@ -113,14 +113,14 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.get<{ Params: Static<typeof PaymentParams> }>(
     '/payments/:paymentId',
-    { preHandler: deps.authed, schema: { tags: ['payments'], summary: 'A payment', security: bearer, params: PaymentParams, response: { 200: Payment, ...problems(401, 404) } } },
+    { ...deps.authed, schema: { tags: ['payments'], summary: 'A payment', security: bearer, params: PaymentParams, response: { 200: Payment, ...problems(401, 404) } } },
     async (request) => callFor(ctx, request)(paymentsContract, 'getPayment', { paymentId: request.params.paymentId }),
   );
 
   app.get<{ Params: Static<typeof AccountParams>; Querystring: Static<typeof PageQuerySchema> }>(
     '/accounts/:accountId/transactions',
     {
-      preHandler: deps.authed,
+      ...deps.authed,
       schema: { tags, summary: "The account's ledger entries, newest first", security: bearer, params: AccountParams, querystring: PageQuerySchema, response: { 200: Page(LedgerEntry), ...problems(401, 404) } },
     },
     async (request) => {
@@ -133,7 +133,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.get<{ Params: Static<typeof AccountParams> }>(
     '/accounts/:accountId/holdings',
-    { preHandler: deps.authed, schema: { tags, summary: "The account's cash and positions, valued", security: bearer, params: AccountParams, response: { 200: Holdings, ...problems(401, 404) } } },
+    { ...deps.authed, schema: { tags, summary: "The account's cash and positions, valued", security: bearer, params: AccountParams, response: { 200: Holdings, ...problems(401, 404) } } },
     async (request) => {
       const call = callFor(ctx, request);
       const { accountId } = request.params;

@@ -121,14 +121,14 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
 
   app.put<{ Body: Static<typeof ScheduleBody> }>(
     '/admin/fees/schedule',
-    { preHandler: deps.admin, schema: { tags, summary: 'A new fee schedule (for orders created after it)', security, body: ScheduleBody, response: { 200: FeeSchedule, ...problems(401, 403) } } },
+    { ...deps.admin, schema: { tags, summary: 'A new fee schedule (for orders created after it)', security, body: ScheduleBody, response: { 200: FeeSchedule, ...problems(401, 403) } } },
     async (request) => publicSchedule(await callFor(ctx, request)(feesContract, 'setSchedule', request.body)),
   );
 
   app.get(
     '/admin/ledger/trial-balance',
     {
-      preHandler: deps.admin,
+      ...deps.admin,
       schema: { tags, summary: 'The trial balance of the ledger', security, response: { 200: T.Object({ balanced: T.Boolean(), assets: T.Array(T.Object({ asset: T.String(), total: T.String() })) }), ...problems(401, 403) } },
     },
     async (request) => callFor(ctx, request)(transactionsContract, 'trialBalance', {}),
@@ -136,14 +136,14 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
 
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/admin/dead-letters',
-    { preHandler: deps.admin, schema: { tags, summary: 'Dead letters of every service, newest first', security, querystring: PageQuerySchema, response: { 200: Page(DeadLetter), ...problems(401, 403) } } },
+    { ...deps.admin, schema: { tags, summary: 'Dead letters of every service, newest first', security, querystring: PageQuerySchema, response: { 200: Page(DeadLetter), ...problems(401, 403) } } },
     async (request) => deadLetters(callFor(ctx, request), request, request.query.limit ?? DEFAULT_PAGE_SIZE, request.query.cursor),
   );
 
   app.post<{ Params: Static<typeof DeadLetterParams> }>(
     '/admin/dead-letters/:id/replay',
     {
-      preHandler: deps.admin,
+      ...deps.admin,
       schema: { tags, summary: 'Hand a dead letter to its consumer again', security, params: DeadLetterParams, response: { 202: T.Object({ id: T.String(), service: T.String(), outcome: T.String() }), ...problems(401, 403, 404, 422) } },
     },
     async (request, reply) => {
@@ -154,7 +154,7 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
 
   app.put<{ Params: Static<typeof AssetParams>; Body: Static<typeof PinBody> }>(
     '/admin/simulation/prices/:assetId',
-    { preHandler: deps.admin, schema: { tags, summary: "Pin or release an instrument's simulated price", security, params: AssetParams, body: PinBody, response: { 200: Asset, ...problems(401, 403, 404) } } },
+    { ...deps.admin, schema: { tags, summary: "Pin or release an instrument's simulated price", security, params: AssetParams, body: PinBody, response: { 200: Asset, ...problems(401, 403, 404) } } },
     async (request) => {
       const call = callFor(ctx, request);
       const { assetId } = request.params;
@@ -170,7 +170,7 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
 
   app.put<{ Body: Static<typeof ExchangeSettingsBody> }>(
     '/admin/simulation/exchange',
-    { preHandler: deps.admin, schema: { tags, summary: "Change the simulated exchange's behaviour", security, body: ExchangeSettingsBody, response: { 200: ExchangeSettings, ...problems(401, 403) } } },
+    { ...deps.admin, schema: { tags, summary: "Change the simulated exchange's behaviour", security, body: ExchangeSettingsBody, response: { 200: ExchangeSettings, ...problems(401, 403) } } },
     async (request, reply) => {
       const body: Record<string, unknown> = { ...request.body };
       if (typeof body.failureRate === 'string') body.failureRate = Number(body.failureRate);

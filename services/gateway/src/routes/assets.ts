@@ -16,7 +16,7 @@ export async function assetRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   const tags = ['market data'];
   app.get<{ Querystring: Static<typeof AssetQuery> }>(
     '/assets',
-    { preHandler: deps.authed, schema: { tags, summary: 'Search instruments', security: bearer, querystring: AssetQuery, response: { 200: Page(Asset), ...problems(401) } } },
+    { ...deps.authed, schema: { tags, summary: 'Search instruments', security: bearer, querystring: AssetQuery, response: { 200: Page(Asset), ...problems(401) } } },
     async (request) => {
       const { q, type } = request.query;
       return callFor(ctx, request)(marketDataContract, 'searchAssets', { ...(q ? { q } : {}), ...(type ? { type } : {}), ...pageOf(request.query) });
@@ -24,12 +24,12 @@ export async function assetRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   );
   app.get<{ Params: Static<typeof AssetParams> }>(
     '/assets/:assetId',
-    { preHandler: deps.authed, schema: { tags, summary: 'An instrument with its current price', security: bearer, params: AssetParams, response: { 200: Asset, ...problems(401, 404) } } },
+    { ...deps.authed, schema: { tags, summary: 'An instrument with its current price', security: bearer, params: AssetParams, response: { 200: Asset, ...problems(401, 404) } } },
     async (request) => callFor(ctx, request)(marketDataContract, 'getAsset', { assetId: request.params.assetId }),
   );
   app.get(
     '/prices',
-    { preHandler: deps.authed, schema: { tags, summary: 'Current prices of every instrument', security: bearer, response: { 200: T.Object({ items: T.Array(Quote) }), ...problems(401) } } },
+    { ...deps.authed, schema: { tags, summary: 'Current prices of every instrument', security: bearer, response: { 200: T.Object({ items: T.Array(Quote) }), ...problems(401) } } },
     async (request) => callFor(ctx, request)(marketDataContract, 'getPrices', {}),
   );
 }

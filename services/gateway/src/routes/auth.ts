@@ -35,7 +35,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   app.post<{ Body: Static<typeof SignupBody> }>(
     '/auth/signup',
-    { preHandler: deps.anonymous, schema: { tags, summary: 'Sign up', body: SignupBody, response: { 201: T.Object({ customer: Customer, ...Tokens.properties }), ...problems(409) } } },
+    { ...deps.anonymous, schema: { tags, summary: 'Sign up', body: SignupBody, response: { 201: T.Object({ customer: Customer, ...Tokens.properties }), ...problems(409) } } },
     async (request, reply) => {
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       const customer = await call(customersContract, 'signup', request.body);
@@ -48,7 +48,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/auth/login',
-    { preHandler: deps.anonymous, schema: { tags, summary: 'Log in', body: LoginBody, response: { 200: Tokens, ...problems(401) } } },
+    { ...deps.anonymous, schema: { tags, summary: 'Log in', body: LoginBody, response: { 200: Tokens, ...problems(401) } } },
     async (request) => {
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       const who = await as401(call(customersContract, 'verifyCredentials', request.body), ['invalid_credentials']);
@@ -60,7 +60,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   app.post<{ Body: Static<typeof RefreshBody> }>(
     '/auth/refresh',
-    { preHandler: deps.anonymous, schema: { tags, summary: 'New tokens for a refresh token (which rotates)', body: RefreshBody, response: { 200: Tokens, ...problems(401) } } },
+    { ...deps.anonymous, schema: { tags, summary: 'New tokens for a refresh token (which rotates)', body: RefreshBody, response: { 200: Tokens, ...problems(401) } } },
     async (request) => {
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       const session = await as401(call(customersContract, 'refreshSession', request.body), ['invalid_refresh_token', 'not_found']);
@@ -71,7 +71,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   app.post<{ Body: Static<typeof RefreshBody> }>(
     '/auth/logout',
-    { preHandler: deps.anonymous, schema: { tags, summary: 'End the session of a refresh token', body: RefreshBody, response: { 204: T.Null({ description: 'Logged out' }), ...problems() } } },
+    { ...deps.anonymous, schema: { tags, summary: 'End the session of a refresh token', body: RefreshBody, response: { 204: T.Null({ description: 'Logged out' }), ...problems() } } },
     async (request, reply) => {
       await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'endSession', request.body);
       return reply.code(204).send();

@@ -1,19 +1,29 @@
-/** What every route group gets: the service context, tokens, and the preHandler chains. */
+/** What every route group gets: the service context, tokens, and the guards of its routes. */
 import type { BaseContext } from '@simplebank/chassis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenIssuer } from '../http/auth.ts';
 
 export type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+/**
+ * A route's guard, spread into its options: who may call it is decided before its input is
+ * validated (authenticate, authorize, then validate: a caller with no token learns nothing of the
+ * schema), and the rate limit counts only requests that were valid.
+ */
+export interface Guard {
+  preValidation: PreHandler[];
+  preHandler: PreHandler[];
+}
+
 export interface Deps {
   ctx: BaseContext;
   tokens: TokenIssuer;
   /** Anonymous routes (rate limited per IP). */
-  anonymous: PreHandler[];
+  anonymous: Guard;
   /** A valid access token (then rate limited per customer). */
-  authed: PreHandler[];
+  authed: Guard;
   /** A valid access token of an admin. */
-  admin: PreHandler[];
+  admin: Guard;
   /** Base URL of the simulated exchange's API (…/exchange). */
   exchangeUrl: () => string;
 }

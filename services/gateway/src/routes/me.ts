@@ -19,12 +19,12 @@ const PatchMe = T.Object(
 export async function meRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const { ctx } = deps;
   const tags = ['profile'];
-  app.get('/me', { preHandler: deps.authed, schema: { tags, summary: 'Your profile', security: bearer, response: { 200: Customer, ...problems(401) } } }, async (request) => {
+  app.get('/me', { ...deps.authed, schema: { tags, summary: 'Your profile', security: bearer, response: { 200: Customer, ...problems(401) } } }, async (request) => {
     return callFor(ctx, request)(customersContract, 'getCustomer', { customerId: who(request).customerId });
   });
   app.patch<{ Body: Static<typeof PatchMe> }>(
     '/me',
-    { preHandler: deps.authed, schema: { tags, summary: 'Change your name or notification preferences', security: bearer, body: PatchMe, response: { 200: Customer, ...problems(401) } } },
+    { ...deps.authed, schema: { tags, summary: 'Change your name or notification preferences', security: bearer, body: PatchMe, response: { 200: Customer, ...problems(401) } } },
     async (request) => {
       const { name, preferences } = request.body;
       return callFor(ctx, request)(customersContract, 'updateProfile', {

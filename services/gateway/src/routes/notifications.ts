@@ -15,12 +15,12 @@ export async function notificationRoutes(app: FastifyInstance, deps: Deps): Prom
   const tags = ['notifications'];
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/notifications',
-    { preHandler: deps.authed, schema: { tags, summary: 'Your notifications, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Notification), ...problems(401) } } },
+    { ...deps.authed, schema: { tags, summary: 'Your notifications, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Notification), ...problems(401) } } },
     async (request) => callFor(deps.ctx, request)(notificationsContract, 'listNotifications', pageOf(request.query)),
   );
   app.post<{ Params: Static<typeof NotificationParams> }>(
     '/notifications/:id/read',
-    { preHandler: deps.authed, schema: { tags, summary: 'Mark a notification read', security: bearer, params: NotificationParams, response: { 204: T.Null({ description: 'Marked read' }), ...problems(401, 404) } } },
+    { ...deps.authed, schema: { tags, summary: 'Mark a notification read', security: bearer, params: NotificationParams, response: { 204: T.Null({ description: 'Marked read' }), ...problems(401, 404) } } },
     async (request, reply) => {
       await callFor(deps.ctx, request)(notificationsContract, 'markRead', { notificationId: request.params.id });
       return reply.code(204).send();

@@ -21,7 +21,7 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   app.post<{ Body: Static<typeof PlaceOrderBody> }>(
     '/orders',
     {
-      preHandler: deps.authed,
+      ...deps.authed,
       schema: { tags, summary: 'Place a market order (asynchronous)', security: bearer, headers: IdempotencyHeaders, body: PlaceOrderBody, response: { 202: Order, ...problems(401, 404, 409, 422) } },
     },
     async (request, reply) => {
@@ -33,7 +33,7 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   );
   app.get<{ Querystring: Static<typeof OrderQuery> }>(
     '/orders',
-    { preHandler: deps.authed, schema: { tags, summary: 'Your orders, newest first', security: bearer, querystring: OrderQuery, response: { 200: Page(Order), ...problems(401) } } },
+    { ...deps.authed, schema: { tags, summary: 'Your orders, newest first', security: bearer, querystring: OrderQuery, response: { 200: Page(Order), ...problems(401) } } },
     async (request) => {
       const { accountId, status } = request.query;
       return callFor(ctx, request)(ordersContract, 'listOrders', { ...(accountId ? { accountId } : {}), ...(status ? { status } : {}), ...pageOf(request.query) });
@@ -41,12 +41,12 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   );
   app.get<{ Params: Static<typeof OrderParams> }>(
     '/orders/:orderId',
-    { preHandler: deps.authed, schema: { tags, summary: 'An order with its history', security: bearer, params: OrderParams, response: { 200: Order, ...problems(401, 404) } } },
+    { ...deps.authed, schema: { tags, summary: 'An order with its history', security: bearer, params: OrderParams, response: { 200: Order, ...problems(401, 404) } } },
     async (request) => callFor(ctx, request)(ordersContract, 'getOrder', { orderId: request.params.orderId }),
   );
   app.post<{ Params: Static<typeof OrderParams> }>(
     '/orders/:orderId/cancel',
-    { preHandler: deps.authed, schema: { tags, summary: 'Cancel an order (asynchronous)', security: bearer, params: OrderParams, response: { 202: Order, ...problems(401, 404, 409) } } },
+    { ...deps.authed, schema: { tags, summary: 'Cancel an order (asynchronous)', security: bearer, params: OrderParams, response: { 202: Order, ...problems(401, 404, 409) } } },
     async (request, reply) => {
       const order = await callFor(ctx, request)(ordersContract, 'cancelOrder', { orderId: request.params.orderId });
       reply.code(202).header('Location', `/v1/orders/${encodeURIComponent(order.id)}`);

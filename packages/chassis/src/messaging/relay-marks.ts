@@ -1,11 +1,13 @@
 /**
- * The outbox relay's marks: rows the transport confirmed are marked published soon after, in one
- * UPDATE for all confirmed meanwhile. At most one UPDATE runs at a time, and rows confirmed while it
+ * The outbox relay's marks: rows the transport confirmed are marked published soon after (within
+ * MARK_DELAY_MS), in one UPDATE for all confirmed meanwhile. At most one UPDATE runs at a time, and rows confirmed while it
  * runs go in the next, so under load a mark covers many rows. A failed mark is tried again after a
  * pause; until it succeeds the rows stay in the relay's in-flight set (not fetched and sent again).
  */
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
+
+const MARK_DELAY_MS = 50;
 
 export class PublishedMarks {
   private readonly ids: string[] = [];
@@ -21,10 +23,14 @@ export class PublishedMarks {
     private readonly onMarked: (ids: readonly string[]) => void,
   ) {}
 
-  /** A row the transport confirmed: marked with the next UPDATE. */
+  /**
+   * A row the transport confirmed: marked with the next UPDATE, which waits MARK_DELAY_MS to take
+   * the rows confirmed meanwhile too — one commit for many messages even at a modest rate. A crash
+   * in that window sends those rows again, which consumers deduplicate (the inbox).
+   */
   add(id: string): void {
     this.ids.push(id);
-    this.schedule(0);
+    this.schedule(MARK_DELAY_MS);
   }
 
   /** Marks what is pending now (and waits for an UPDATE already running). Never rejects. */
@@ -39,7 +45,7 @@ export class PublishedMarks {
       );
       this.flushing = run.then((ok) => {
         this.flushing = undefined;
-        if (ok) this.schedule(0);
+        if (ok) this.schedule(MARK_DELAY_MS);
         else if (!this.stopped) this.schedule(this.retryMs);
       });
     }

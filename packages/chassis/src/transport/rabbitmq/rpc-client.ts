@@ -5,7 +5,7 @@
  * there is no such queue, and the broker returns the request at once) and `expiration` = its timeout
  * (a stale request is not served late). One broker round trip per call.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import { DeadlineExceededError, UnavailableError } from '../../errors.ts';
 import type { AmqpConnection } from './connection.ts';
@@ -22,6 +22,8 @@ export class RpcClient {
   private channel: Channel | undefined;
   private opening: Promise<Channel> | undefined;
   private readonly pending = new Map<string, PendingCall>();
+  private readonly idPrefix = `${randomBytes(6).toString('base64url')}.`;
+  private seq = 0;
 
   constructor(private readonly connection: AmqpConnection) {}
 
@@ -77,9 +79,15 @@ export class RpcClient {
    * the reply, rejects with DeadlineExceededError after `timeoutMs`, UnavailableError when the request
    * comes back unroutable (`no_route`: no live instance) or the connection goes away first.
    */
-  async request(service: string, queue: string, body: string, timeoutMs: number): Promise<string> {
-    const ch = await this.replyChannel();
-    const id = randomUUID();
+  request(service: string, queue: string, body: string, timeoutMs: number): Promise<string> {
+    const ch = this.channel;
+    if (!ch) return this.replyChannel().then((opened) => this.send(opened, service, queue, body, timeoutMs));
+    return this.send(ch, service, queue, body, timeoutMs);
+  }
+
+  private send(ch: Channel, service: string, queue: string, body: string, timeoutMs: number): Promise<string> {
+    // Unique among this client's requests (replies come only to its own channel): short, and cheaper than a UUID.
+    const id = `${this.idPrefix}${(this.seq++).toString(36)}`;
     const timeout = Math.max(1, Math.ceil(timeoutMs));
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -76,7 +76,7 @@ export async function assertDelayQueue(ch: Channel, queue: string, bucketMs: num
 /**
  * Declared by serving instances only. Not durable (requests carry an expiration and are not worth
  * keeping); auto-delete, so the queue exists exactly while some instance consumes it and a caller's
- * `mandatory` request to a service with no live instance is returned by the broker (decision 10).
+ * `mandatory` request to a service with no live instance is returned by the broker (decision 13).
  */
 export async function assertRpcQueue(ch: Channel, service: string): Promise<{ queue: string; consumerCount: number }> {
   const name = rpcQueueName(service);

@@ -283,7 +283,7 @@ export class RabbitMqTransport implements Transport {
   /**
    * One broker round trip: the request is published `mandatory` to `rpc.<service>`, which exists only
    * while an instance consumes it, so with no live instance the broker returns it at once (`no_route`,
-   * from the RPC client's `basic.return` handler). No per-call liveness check (decision 10).
+   * from the RPC client's `basic.return` handler). No per-call liveness check (decision 13).
    */
   async request(service: string, body: string, options: { timeoutMs: number }): Promise<string> {
     this.ensureOpen();

@@ -67,7 +67,7 @@ export class IdempotentCall {
         client.release();
         throw err;
       }
-      this.opened = { client, tx: outboxTx(client, { ...this.txOptions, db: this.db }) };
+      this.opened = { client, tx: outboxTx(client, this.txOptions) };
     }
     return fn(this.opened.tx);
   }

@@ -21,6 +21,7 @@ import { sleep } from '../../resilience/backoff.ts';
 import type { Consumer, Delivery, MessageHandler, OutgoingMessage, QueueDepth, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from '../transport.ts';
 import { AmqpConnection, type ReconnectOptions } from './connection.ts';
 import { ManagedConsumer, safeAck, safeNack, type ManagedConsumerOptions } from './consumer.ts';
+import { readQueueDepths } from './queue-depths.ts';
 import { rpcConsumerOptions } from './rpc-server.ts';
 import { RpcClient } from './rpc-client.ts';
 import {
@@ -290,35 +291,10 @@ export class RabbitMqTransport implements Transport {
     return this.rpc.request(service, rpcQueueName(service), body, options.timeoutMs);
   }
 
-  /**
-   * The depth of the queues this process consumes, by `checkQueue` (passive) on a throwaway channel:
-   * ready = messageCount, consumers = consumerCount (every instance's, not only ours); the broker does
-   * not report unacknowledged messages over AMQP, so unacked is 0. Empty while the broker is away; a
-   * queue that is missing (a 404 closes the channel) is skipped.
-   */
+  /** The depth of the queues this process consumes (queue-depths.ts); empty while the broker is away. */
   async queueDepths(): Promise<QueueDepth[]> {
     if (this.closed || !this.connection.isOpen()) return [];
-    const queues = [...new Set([...this.consumers].map((c) => c.queue))];
-    const out: QueueDepth[] = [];
-    let ch: Channel | undefined;
-    try {
-      for (const queue of queues) {
-        try {
-          ch ??= await this.connection.createChannel(); // reports its errors; a 404 closes only this channel
-          const ok = await ch.checkQueue(queue);
-          const group = this.groups.get(queue);
-          out.push({ queue, ready: ok.messageCount, unacked: 0, consumers: ok.consumerCount, ...(group ? { group } : {}) });
-        } catch (err) {
-          this.log?.debug({ queue, err: (err as Error).message }, 'rabbitmq queue depth unavailable');
-          await ch?.close().catch(() => {});
-          ch = undefined;
-          if (!this.connection.isOpen()) break;
-        }
-      }
-    } finally {
-      await ch?.close().catch(() => {});
-    }
-    return out;
+    return readQueueDepths(this.connection, [...new Set([...this.consumers].map((c) => c.queue))], this.groups, this.log);
   }
 
   /** Cancels consumers (waiting for their deliveries in flight), fails pending requests, closes. Idempotent. */

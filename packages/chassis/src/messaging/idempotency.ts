@@ -44,9 +44,15 @@ function reused(method: string): StoredReply {
  * which commits when the handler returns. So the handler's writes, its outbox and the answer commit
  * together, and a repeat gets the first answer and changes nothing. A handler that calls
  * `ctx.transaction` twice gets the same transaction; one that never does has its answer stored alone.
+ *
+ * A repeat is found by that claim, so a first call (the usual case) reads nothing before it. Only a
+ * handler that changes another service's state before its own transaction (`beforeEffect`, called
+ * by the host before such a call) looks the key up first: a repeat is then answered from the record
+ * without calling anyone again.
  */
 export class IdempotentCall {
   private opened: { client: pg.PoolClient; tx: Tx & { readonly committed: Array<() => void> } } | undefined;
+  private checked = false;
 
   constructor(
     private readonly db: Database,
@@ -77,9 +83,6 @@ export class IdempotentCall {
    * not an answer: nothing is kept, and a retry may succeed). Returns the key's answer.
    */
   async run(handler: () => Promise<unknown>): Promise<StoredReply> {
-    // A repeat is answered from the record, without running the handler (or calling anyone) again.
-    const earlier = await this.find(this.db);
-    if (earlier) return earlier;
     let reply: StoredReply;
     try {
       reply = { ok: true, data: await handler() };
@@ -110,6 +113,17 @@ export class IdempotentCall {
       }
     }
     return reply;
+  }
+
+  /**
+   * Before the handler's first state-changing call to another service: a key answered already ends
+   * the handler here (its answer is the reply), so a repeat calls no one again.
+   */
+  async beforeEffect(): Promise<void> {
+    if (this.checked || this.opened) return;
+    this.checked = true;
+    const earlier = await this.find(this.db);
+    if (earlier) throw new AlreadyAnswered(earlier);
   }
 
   /** Stores an answer made without a transaction of the handler's; a twin's earlier answer wins. */

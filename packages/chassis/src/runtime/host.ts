@@ -16,7 +16,7 @@ import { causedBy, Envelope, type Causation } from '../messaging/envelope.ts';
 import { IdempotentCall, requestHash } from '../messaging/idempotency.ts';
 import { outboxBacklog } from '../messaging/outbox.ts';
 import { OutboxRelay } from '../messaging/relay.ts';
-import { caller, type RpcReply } from '../messaging/rpc.ts';
+import { caller, type Call, type RpcReply } from '../messaging/rpc.ts';
 import { inTransaction, outboxTx } from '../messaging/tx.ts';
 import { withContext, type WorkContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -366,7 +366,13 @@ export class ServiceHost {
     const hash = requestHash({ data: envelope.data, identity: envelope.identity?.customerId ?? null });
     const call = new IdempotentCall(this.options.db, { method, key: envelope.idempotencyKey!, hash }, { service: this.name, cause });
     return call.run(async () => {
-      const data = await this.invoke(method, envelope, this.rpcContext(envelope, cause, (fn) => call.transaction(fn)));
+      const ctx = this.rpcContext(envelope, cause, (fn) => call.transaction(fn));
+      const callOut = ctx.call;
+      ctx.call = (async (contract, m, request, options) => {
+        if ((contract.rpc[m] as RpcDef | undefined)?.idempotent) await call.beforeEffect();
+        return callOut(contract, m, request, options);
+      }) as Call;
+      const data = await this.invoke(method, envelope, ctx);
       this.checkResponse(def, method, data);
       return data;
     });

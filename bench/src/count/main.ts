@@ -123,7 +123,11 @@ try {
   for (const [db, n] of [...dbs].sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(24)} ${fmt((n - (idleDbs.get(db) ?? 0)) / orders)}`);
   console.log(`\ntop statements per order (net of idle):`);
   const net = [...statements].map(([k, v]) => [k, (v - (idleStatements.get(k) ?? 0)) / orders] as const).sort((a, b) => b[1] - a[1]);
-  for (const [k, v] of net.slice(0, Number(values.top))) console.log(`  ${fmt(v).padStart(6)}  ${k.replace('\t', '  ')}`);
+  for (const [k, v] of net.slice(0, Number(values.top))) console.log(`  ${fmt(v).padStart(6)}  ${k.replaceAll('\t', '  ')}`);
+  const autos = new Map<string, number>();
+  for (const [k, v] of net) if (k.split('\t')[1] === 'auto') autos.set(k.split('\t')[0]!, (autos.get(k.split('\t')[0]!) ?? 0) + v);
+  console.log(`\nstatements outside a transaction (each its own commit) per order: ${fmt([...autos.values()].reduce((a, b) => a + b, 0))}`);
+  for (const [db, n] of [...autos].sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(24)} ${fmt(n)}`);
   await client.close();
 } finally {
   await system.stop();

@@ -18,7 +18,13 @@ function textOf(config) {
 
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function traced(config, ...rest) {
-  const key = `${this.database ?? '?'}\t${textOf(config)}`;
+  const text = textOf(config);
+  // Statements outside BEGIN … COMMIT are transactions of their own ("auto"): each is a commit.
+  const verb = text.split(' ')[0].toUpperCase();
+  if (verb === 'BEGIN') this.inTransaction = true;
+  const where = this.inTransaction ? 'tx' : 'auto';
+  if (verb === 'COMMIT' || verb === 'ROLLBACK') this.inTransaction = false;
+  const key = `${this.database ?? '?'}\t${where}\t${text}`;
   counts.set(key, (counts.get(key) ?? 0) + 1);
   return query.call(this, config, ...rest);
 };

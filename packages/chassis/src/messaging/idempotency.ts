@@ -73,7 +73,7 @@ export class IdempotentCall {
         client.release();
         throw err;
       }
-      this.opened = { client, tx: outboxTx(client, this.txOptions) };
+      this.opened = { client, tx: outboxTx(client, { ...this.txOptions, db: this.db }) };
     }
     return fn(this.opened.tx);
   }

@@ -12,14 +12,25 @@ export interface OutboxMessage {
   envelope: Envelope;
 }
 
-export async function appendToOutbox(db: Queryable, message: OutboxMessage): Promise<void> {
-  await db.query('INSERT INTO chassis_outbox (message_id, kind, destination, aggregate_key, body) VALUES ($1, $2, $3, $4, $5)', [
-    message.envelope.id,
-    message.kind,
-    message.destination,
-    message.envelope.key ?? null,
-    JSON.stringify(message.envelope),
-  ]);
+/** A row of the outbox, as the relay sends it. */
+export type OutboxRow = {
+  id: string;
+  kind: 'event' | 'command';
+  destination: string;
+  aggregate_key: string | null;
+  message_id: string;
+  body: string;
+  created_at: Date;
+};
+
+export async function appendToOutbox(db: Queryable, message: OutboxMessage): Promise<OutboxRow> {
+  const body = JSON.stringify(message.envelope);
+  const { rows } = await db.query<{ id: string; created_at: Date }>(
+    'INSERT INTO chassis_outbox (message_id, kind, destination, aggregate_key, body) VALUES ($1, $2, $3, $4, $5) RETURNING id::text AS id, created_at',
+    [message.envelope.id, message.kind, message.destination, message.envelope.key ?? null, body],
+  );
+  const row = rows[0]!;
+  return { id: row.id, kind: message.kind, destination: message.destination, aggregate_key: message.envelope.key ?? null, message_id: message.envelope.id, body, created_at: row.created_at };
 }
 
 /** Unpublished rows and the age of the oldest, for metrics and readiness. */

@@ -17,7 +17,9 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
 import { backoffDelay, sleep } from '../resilience/backoff.ts';
 import type { Transport } from '../transport/transport.ts';
+import type { OutboxRow } from './outbox.ts';
 import { PublishedMarks } from './relay-marks.ts';
+import { registerHandOff } from './tx.ts';
 
 export interface RelayOptions {
   /** The fallback poll's first interval (ms); doubles while polls find nothing, up to `maxPollIntervalMs`. */
@@ -32,15 +34,7 @@ export interface RelayOptions {
   onPublished?: (lagMs: number, destination: string) => void;
 }
 
-type OutboxRow = {
-  id: string;
-  kind: 'event' | 'command';
-  destination: string;
-  aggregate_key: string | null;
-  message_id: string;
-  body: string;
-  created_at: Date;
-};
+
 
 const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('simplebank:outbox-relay')) AS locked";
 
@@ -61,6 +55,9 @@ export class OutboxRelay {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private unlisten: (() => void) | undefined;
+  private unregister: (() => void) | undefined;
+  /** Ids of rows handed off by this process (to know their NOTIFY needs no fetch). */
+  private readonly handedOff = new Set<string>();
   private laneIdle: Array<() => void> = [];
   private lastPurge = 0;
   /** Rows were marked since the last purge (true at start: an earlier run may have left some). */
@@ -91,8 +88,37 @@ export class OutboxRelay {
   }
 
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen('chassis_outbox', () => this.wake());
+    this.unlisten = await this.db.listen('chassis_outbox', (id) => this.notified(id));
+    this.unregister = registerHandOff(this.db, (row) => this.handOff(row));
     this.loop = this.run();
+  }
+
+  /**
+   * A row committed by this process: sent without being fetched, if this relay is the active one
+   * (a standby, or a relay stopping, leaves it to the active relay's fetch or the next start).
+   */
+  handOff(row: OutboxRow): void {
+    if (!this.active || this.stopping) return;
+    // Bounded like a fetch: past maxInFlight the row waits for a fetch with room. (Unbounded, every
+    // order's messages would be sent at once, and with the memory transport, which confirms after the
+    // consumer's commit, every consumer would queue for the pool at once.)
+    if (this.inFlight.size >= this.maxInFlight) return this.wake();
+    this.handedOff.add(row.id);
+    if (this.handedOff.size > 10_000) this.handedOff.clear(); // only to skip fetches; forgetting costs one
+    this.enqueue(row);
+  }
+
+  /**
+   * NOTIFY of a committed row (its id). One handed off by this process is known: nothing to fetch.
+   * Its commit's NOTIFY can overtake the hand-off, so an unknown id is looked at again a moment later.
+   */
+  private notified(id: string): void {
+    const known = () => this.inFlight.has(id) || this.handedOff.has(id);
+    if (!id) return this.wake();
+    if (known()) return;
+    setTimeout(() => {
+      if (!known()) this.wake();
+    }, 10).unref();
   }
 
   /** Asks the relay to look for new rows now. */
@@ -128,6 +154,7 @@ export class OutboxRelay {
     this.abort.abort();
     this.wakeUp?.();
     this.unlisten?.();
+    this.unregister?.();
     await this.loop;
     await this.drainLanes(Math.max(0, deadline - Date.now()));
     this.marks.stop();
@@ -252,17 +279,21 @@ export class OutboxRelay {
         ORDER BY chassis_outbox.id LIMIT $2`,
       [[...this.inFlight], Math.min(room, this.batchSize)],
     );
-    for (const row of rows) {
-      this.inFlight.add(row.id);
-      const lane = row.aggregate_key ?? `#${row.id}`;
-      const queue = this.lanes.get(lane);
-      if (queue) queue.push(row);
-      else {
-        this.lanes.set(lane, [row]);
-        void this.runLane(lane);
-      }
-    }
+    for (const row of rows) this.enqueue(row);
     return rows.length;
+  }
+
+  /** Queues a row on its lane (once: a row handed off and fetched too is sent once). */
+  private enqueue(row: OutboxRow): void {
+    if (this.inFlight.has(row.id)) return;
+    this.inFlight.add(row.id);
+    const lane = row.aggregate_key ?? `#${row.id}`;
+    const queue = this.lanes.get(lane);
+    if (queue) queue.push(row);
+    else {
+      this.lanes.set(lane, [row]);
+      void this.runLane(lane);
+    }
   }
 
   private async runLane(lane: string): Promise<void> {

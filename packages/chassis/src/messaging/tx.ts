@@ -6,12 +6,28 @@ import type { Database, Row } from '../db/database.ts';
 import { SpanKind, startSpan } from '../observability/tracing.ts';
 import type { SendOptions, Tx } from '../runtime/service.ts';
 import { newEnvelope, type Causation } from './envelope.ts';
-import { appendToOutbox } from './outbox.ts';
+import { appendToOutbox, type OutboxRow } from './outbox.ts';
 
 export interface TxOptions {
   /** The sending service: the `source` of what is published. */
   service: string;
   cause: Causation;
+  /** The database of the transaction: its relay, if this process runs it, is handed the rows after commit. */
+  db?: Database;
+}
+
+/**
+ * The relays of this process, by database. A row committed here is handed to its relay after the
+ * commit, so the relay sends it without fetching it (a database round trip per wake-up saved);
+ * rows of other processes, and any hand-off missed by a crash, are found by the relay's fetch.
+ */
+const handOffs = new WeakMap<Database, (row: OutboxRow) => void>();
+
+export function registerHandOff(db: Database, handOff: (row: OutboxRow) => void): () => void {
+  handOffs.set(db, handOff);
+  return () => {
+    if (handOffs.get(db) === handOff) handOffs.delete(db);
+  };
 }
 
 class OutboxTx implements Tx {
@@ -59,7 +75,9 @@ class OutboxTx implements Tx {
         ...(options.id !== undefined ? { id: options.id } : {}),
       });
       span.setAttributes({ 'messaging.message.id': envelope.id });
-      await appendToOutbox(this.client, { kind: def.kind, destination: def.type, envelope });
+      const row = await appendToOutbox(this.client, { kind: def.kind, destination: def.type, envelope });
+      const handOff = this.options.db && handOffs.get(this.options.db);
+      if (handOff) this.committed.push(() => handOff(row));
       span.end();
     } catch (err) {
       span.end(err);
@@ -77,7 +95,7 @@ export function outboxTx(client: pg.PoolClient, options: TxOptions): Tx & { read
 export async function inTransaction<T>(db: Database, options: TxOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let tx: OutboxTx | undefined;
   const result = await db.transaction(async (client) => {
-    tx = new OutboxTx(client, options);
+    tx = new OutboxTx(client, { ...options, db });
     return fn(tx);
   });
   for (const hook of tx?.committed ?? []) {

@@ -127,7 +127,7 @@ export class ServiceHost {
 
   private messageContext(envelope: Envelope, client: pg.PoolClient, span: ActiveSpan): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T } {
     const { cause, fields } = this.traced(envelope, span);
-    const tx = outboxTx(client, { service: this.name, cause });
+    const tx = outboxTx(client, { service: this.name, cause, db: this.options.db });
     const ctx: MessageContext = { ...this.context(cause), envelope, identity: envelope.identity, tx };
     return { ctx, tx, run: (fn) => withContext(fields, fn) };
   }

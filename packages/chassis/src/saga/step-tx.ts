@@ -42,7 +42,7 @@ export class StepTx implements Tx {
         client.release();
         throw err;
       }
-      return { client, tx: outboxTx(client, this.outbox) };
+      return { client, tx: outboxTx(client, { ...this.outbox, db: this.db }) };
     })();
     return this.opened;
   }
@@ -60,7 +60,7 @@ export class StepTx implements Tx {
 
   /** Commits what the step and `record` wrote; after-commit hooks run once it is durable. */
   async commit(): Promise<void> {
-    const { client } = await this.open();
+    const { client, tx } = await this.open();
     this.ended = true;
     try {
       await client.query('COMMIT');
@@ -69,7 +69,8 @@ export class StepTx implements Tx {
       throw err;
     }
     client.release();
-    for (const hook of this.hooks.splice(0)) {
+    // The outbox's own (its rows handed to the relay), then the step's.
+    for (const hook of [...tx.committed, ...this.hooks.splice(0)]) {
       try {
         hook();
       } catch {

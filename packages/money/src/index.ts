@@ -13,17 +13,39 @@ export type Micros = bigint;
 
 export const MICROS_PER_UNIT = 1_000_000n;
 
-const MONEY = /^-?(0|[1-9]\d{0,14})\.\d{2}$/;
+/**
+ * Money as an edge format: up to 30 digits before the point. Inputs are narrower (AmountString,
+ * PriceString: 15) and business limits narrower still; balances, sums and valuations (quantity ×
+ * price) are wider than any input, so their format must be too (docs/limits.md).
+ */
+const MONEY = /^-?(0|[1-9]\d{0,29})\.\d{2}$/;
 const POSITIVE_MONEY = /^(0|[1-9]\d{0,14})\.\d{2}$/;
 const QUANTITY = /^(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
 
 /** JSON Schemas of the edge formats, for contracts and the public API. */
-export const MoneyString = T.String({ pattern: MONEY.source, description: 'Money: a decimal string with exactly two decimals, e.g. "1234.50"', examples: ['1000.00'] });
+export const MoneyString = T.String({ pattern: MONEY.source, description: 'Money (a balance, a sum, a value): a decimal string with exactly two decimals, e.g. "1234.50"', examples: ['1000.00'] });
 export const AmountString = T.String({ pattern: POSITIVE_MONEY.source, description: 'A non-negative amount of money with exactly two decimals', examples: ['250.00'] });
 export const PriceString = T.String({ pattern: POSITIVE_MONEY.source, description: 'A price: a decimal string with exactly two decimals', examples: ['101.25'] });
 export const QuantityString = T.String({ pattern: QUANTITY.source, description: 'A quantity: a decimal string with up to six decimals', examples: ['10', '0.125'] });
 
 export class MoneyFormatError extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Business limits (docs/limits.md): checked at the gateway and again by the service that owns the
+// rule, so that nothing a limit should refuse at the door gets further.
+// ---------------------------------------------------------------------------------------------
+
+/** The most one payment (a deposit or a withdrawal) may move: 1 000 000.00. */
+export const MAX_PAYMENT_CENTS: Cents = 100_000_000n;
+/** The highest price market-data accepts (an admin's pin; the random walk stops there): 1 000 000.00. */
+export const MAX_PRICE_CENTS: Cents = 100_000_000n;
+/** The largest notional of one order, quantity × limit price (what a buy reserves): 10 000 000.00. */
+export const MAX_ORDER_NOTIONAL_CENTS: Cents = 1_000_000_000n;
+
+/** Whether a payment amount is within the limit per payment. */
+export function withinPaymentLimit(cents: Cents): boolean {
+  return cents <= MAX_PAYMENT_CENTS;
+}
 
 /** "1234.50" → 123450n. Throws MoneyFormatError unless exactly two decimals. */
 export function parseMoney(s: string): Cents {

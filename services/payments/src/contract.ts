@@ -9,7 +9,11 @@ export const Payment = T.Object({
   kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal')]),
   method: PaymentMethod,
   amount: AmountString,
-  status: T.Union([T.Literal('pending'), T.Literal('completed'), T.Literal('failed')]),
+  /**
+   * pending: at the provider; settling: the provider paid, the ledger has not posted it yet (tried
+   * again); completed: paid and posted in the ledger; failed: the provider refused it.
+   */
+  status: T.Union([T.Literal('pending'), T.Literal('settling'), T.Literal('completed'), T.Literal('failed')]),
   reason: T.Optional(T.String()),
   createdAt: T.String({ format: 'date-time' }),
   updatedAt: T.String({ format: 'date-time' }),
@@ -28,14 +32,17 @@ const PaymentEvent = {
 export const paymentsContract = defineContract({
   service: 'payments',
   rpc: {
-    /** The account must be the caller's (not_found otherwise). Card `4000000000000002` is always declined. */
+    /**
+     * The account must be the caller's (not_found otherwise). Card `4000000000000002` is always
+     * declined. The amount is at most the limit per payment, 1000000.00 (validation_failed).
+     */
     requestDeposit: rpc({
       request: T.Object({ accountId: T.String(), amount: AmountString, method: PaymentMethod, card: T.Optional(T.Object({ number: T.String({ pattern: '^\\d{16}$' }) })) }),
       response: Payment,
       errors: ['not_found', 'validation_failed', 'account_closed'],
       idempotent: true,
     }),
-    /** Reserves the cash first: insufficient_funds when available cash is short. */
+    /** Reserves the cash first: insufficient_funds when available cash is short. At most 1000000.00 (validation_failed). */
     requestWithdrawal: rpc({ request: T.Object({ accountId: T.String(), amount: AmountString }), response: Payment, errors: ['not_found', 'insufficient_funds', 'account_closed', 'validation_failed'], idempotent: true }),
     getPayment: rpc({ request: T.Object({ paymentId: T.String() }), response: Payment, errors: ['not_found'] }),
   },

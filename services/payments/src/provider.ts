@@ -1,18 +1,23 @@
 /**
  * The simulated payment provider, made durable: a pending payment lives in the database with the
  * time its answer is due; this worker (woken for it after a payment commits, with a fallback poll
- * that backs off while idle) gives the answer
- * in one transaction that updates the payment and publishes PaymentCompleted / PaymentFailed. A
+ * that backs off while idle) gives the answer. A completed payment is first posted in the ledger
+ * (transactions.postPayment, idempotent per payment), then updated and its PaymentCompleted
+ * published in one transaction; a failed one is updated and PaymentFailed published. A
  * restart loses nothing (the rows wait), and nothing completes twice (row lock + status check).
  */
-import { inTransaction, type BaseContext, type Worker } from '@simplebank/chassis';
+import { AppError, inTransaction, type BaseContext, type Worker } from '@simplebank/chassis';
+import { transactionsContract } from '@simplebank/transactions/contract';
 import { paymentsContract } from './contract.ts';
-import { duePayments, finishPayment, lockPending } from './store.ts';
+import { settleRetryMs } from './domain/payments.ts';
+import { duePayments, findPayment, finishPayment, lockOpen, markSettling, type PaymentRow } from './store.ts';
 
 /** The fallback poll (payments of another instance, or due after a restart): from 75 ms, doubled while idle up to 5 s. */
 const POLL_MS = 75;
 const POLL_MAX_MS = 5000;
 const BATCH = 50;
+/** Payments answered at once within a batch. */
+const CONCURRENCY = 8;
 
 /** Wakes of the running providers in this process (woken after a payment commits). */
 const wakers = new Set<(afterMs: number) => void>();
@@ -21,10 +26,47 @@ export function wakeProviders(afterMs: number): void {
   for (const wake of wakers) wake(afterMs);
 }
 
+/**
+ * A payment the provider completed is posted in the ledger first, by an idempotent call keyed by the
+ * payment (outside any transaction of ours: decision 8); only then is it marked `completed`. When
+ * the ledger does not post it (unavailable, or a refusal), the payment is `settling`, tried again
+ * with back-off: never `completed` without its posting (decision 14).
+ */
+async function postToLedger(ctx: BaseContext, payment: PaymentRow, cause: Parameters<BaseContext['callWith']>[0]): Promise<boolean> {
+  try {
+    await ctx.callWith(cause)(
+      transactionsContract,
+      'postPayment',
+      {
+        paymentId: payment.id,
+        accountId: payment.accountId,
+        kind: payment.kind,
+        amount: payment.amount,
+        ...(payment.reservationId ? { reservationId: payment.reservationId } : {}),
+      },
+      { idempotencyKey: `payments:post:${payment.id}` },
+    );
+    return true;
+  } catch (err) {
+    const code = err instanceof AppError ? err.code : 'ledger_error';
+    const retryMs = settleRetryMs(payment.settleAttempts);
+    await inTransaction(ctx.db, { service: ctx.service, cause }, async (tx) => {
+      if (await lockOpen(tx, payment.id)) await markSettling(tx, payment.id, code, retryMs);
+    });
+    const refused = err instanceof AppError && !err.retryable;
+    ctx.log[refused ? 'error' : 'warn']({ paymentId: payment.id, code, err: (err as Error).message, retryMs }, 'the ledger did not post the payment: settling, tried again later');
+    ctx.metrics.counter('simplebank_payments_settling_total', 'Ledger postings of payments that did not succeed (the payment stays settling), by code', ['service', 'code']).inc({ service: ctx.service, code });
+    return false;
+  }
+}
+
 async function completeOne(ctx: BaseContext, due: { id: string; customerId: string; correlationId: string }): Promise<void> {
   const cause = { correlationId: due.correlationId, identity: { customerId: due.customerId, role: 'customer' as const } };
+  const open = await findPayment(ctx.db, due.id);
+  if (!open || (open.status !== 'pending' && open.status !== 'settling')) return;
+  if (open.providerOutcome === 'completed' && !(await postToLedger(ctx, open, cause))) return;
   await inTransaction(ctx.db, { service: ctx.service, cause }, async (tx) => {
-    const payment = await lockPending(tx, due.id);
+    const payment = await lockOpen(tx, due.id);
     if (!payment) return; // done already, or another instance is doing it
     const done = await finishPayment(tx, payment.id, payment.providerOutcome, payment.providerOutcome === 'failed' ? (payment.providerReason ?? 'provider_failed') : null);
     const data = {
@@ -48,10 +90,12 @@ async function completeDue(ctx: BaseContext, stopped: () => boolean): Promise<nu
   let answered = 0;
   for (;;) {
     const due = await duePayments(ctx.db, BATCH);
-    for (const d of due) {
+    // A few at a time: each waits for its ledger posting (a call), and payments are independent.
+    for (let i = 0; i < due.length; i += CONCURRENCY) {
       if (stopped()) return answered;
-      await completeOne(ctx, d);
-      answered++;
+      const chunk = due.slice(i, i + CONCURRENCY);
+      await Promise.all(chunk.map((d) => completeOne(ctx, d)));
+      answered += chunk.length;
     }
     if (due.length < BATCH || stopped()) return answered;
   }

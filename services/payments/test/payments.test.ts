@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { AppError, BusinessRuleError, NotFoundError, type Envelope, type Queryable } from '@simplebank/chassis';
+import { AppError, BusinessRuleError, NotFoundError, UnavailableError, type Envelope, type Queryable } from '@simplebank/chassis';
 import { createTestDatabase, eventually, startTestService, stubService, type TestService } from '@simplebank/chassis/testing';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
@@ -17,11 +17,15 @@ const isError = (code: string, status: number) => (e: unknown) => {
   return true;
 };
 
-/** The collaborators at their contracts: accounts (ownership) and the ledger's cash reservations. */
+/** The collaborators at their contracts: accounts (ownership) and the ledger's cash reservations and payment postings. */
 class World {
   accounts = new Map<string, { ownerId: string; status: 'open' | 'closed' }>();
   available = new Map<string, bigint>();
   reservations: Array<{ request: { accountId: string; amount: string; paymentId?: string }; key: string | undefined; reservationId: string }> = [];
+  /** Payment postings of the ledger, by payment id (posted once each). */
+  postings = new Map<string, { accountId: string; kind: string; amount: string; reservationId?: string | undefined; key: string | undefined }>();
+  /** While set, postPayment answers 503 (the ledger is unavailable). */
+  ledgerDown = false;
 
   openAccount(ownerId: string, cash = '0.00', status: 'open' | 'closed' = 'open'): string {
     const id = randomUUID();
@@ -43,6 +47,14 @@ class World {
         }),
       (t: Parameters<typeof stubService>[0]) =>
         stubService(t, transactionsContract, {
+          postPayment: (req, envelope: Envelope) => {
+            if (this.ledgerDown) throw new UnavailableError('the ledger is down');
+            if (!this.postings.has(req.paymentId)) {
+              this.postings.set(req.paymentId, { accountId: req.accountId, kind: req.kind, amount: req.amount, reservationId: req.reservationId, key: envelope.idempotencyKey });
+              if (req.kind === 'deposit') this.available.set(req.accountId, (this.available.get(req.accountId) ?? 0n) + parseMoney(req.amount));
+            }
+            return { postingId: `posting-${req.paymentId}` };
+          },
           reserveCash: (req, envelope: Envelope) => {
             const previous = this.reservations.find((r) => r.key === envelope.idempotencyKey);
             if (previous) return { reservationId: previous.reservationId };
@@ -86,7 +98,7 @@ describe('payments', () => {
   const settled = (call: ReturnType<typeof customer>['call'], paymentId: string) =>
     eventually(async () => {
       const p = await call(paymentsContract, 'getPayment', { paymentId });
-      return p.status !== 'pending' && p;
+      return (p.status === 'completed' || p.status === 'failed') && p;
     });
 
   it('a card deposit is pending, then completed, with exactly one PaymentCompleted', async () => {
@@ -100,6 +112,7 @@ describe('payments', () => {
     const done = await settled(alice.call, p.id);
     assert.equal(done.status, 'completed');
     assert.equal(done.reason, undefined);
+    assert.deepEqual(world.postings.get(p.id), { accountId, kind: 'deposit', amount: '250.75', reservationId: undefined, key: `payments:post:${p.id}` }, 'posted in the ledger');
 
     // Another deposit completing afterwards shows the provider went round again: still one event for the first.
     const barrier = await alice.call(paymentsContract, 'requestDeposit', { accountId, amount: '1.00', method: 'bank_transfer' }, { idempotencyKey: randomUUID() });
@@ -160,6 +173,51 @@ describe('payments', () => {
     assert.equal(rows[0]!.n, '0');
   });
 
+  it('refuses a deposit or a withdrawal over the limit per payment (validation_failed on /amount), storing and reserving nothing; the limit itself is taken', async () => {
+    const alice = customer();
+    const accountId = world.openAccount(alice.customerId, '999999999999999.99');
+    const onAmount = (e: unknown) => {
+      isError('validation_failed', 400)(e);
+      assert.deepEqual((e as AppError).errors?.map((x) => x.path), ['/amount']);
+      return true;
+    };
+    for (const amount of ['999999999999999.99', '1000000.01']) {
+      await assert.rejects(alice.call(paymentsContract, 'requestDeposit', { accountId, amount, method: 'bank_transfer' }, { idempotencyKey: randomUUID() }), onAmount);
+      await assert.rejects(alice.call(paymentsContract, 'requestDeposit', { accountId, amount, method: 'card', card: { number: '4242424242424242' } }, { idempotencyKey: randomUUID() }), onAmount);
+      await assert.rejects(alice.call(paymentsContract, 'requestWithdrawal', { accountId, amount }, { idempotencyKey: randomUUID() }), onAmount);
+    }
+    assert.equal(world.reservations.filter((r) => r.request.accountId === accountId).length, 0, 'nothing reserved');
+    const { rows } = await svc.database.db.query<{ n: string }>('SELECT count(*)::text AS n FROM payments WHERE account_id = $1', [accountId]);
+    assert.equal(rows[0]!.n, '0');
+    const atLimit = await alice.call(paymentsContract, 'requestDeposit', { accountId, amount: '1000000.00', method: 'bank_transfer' }, { idempotencyKey: randomUUID() });
+    assert.equal((await settled(alice.call, atLimit.id)).status, 'completed');
+  });
+
+  it('a payment is completed only once the ledger posted it: settling while the ledger is down, no PaymentCompleted before', async () => {
+    const alice = customer();
+    const accountId = world.openAccount(alice.customerId);
+    world.ledgerDown = true;
+    try {
+      const p = await alice.call(paymentsContract, 'requestDeposit', { accountId, amount: '12.34', method: 'bank_transfer' }, { idempotencyKey: randomUUID() });
+      const waiting = await eventually(async () => {
+        const now = await alice.call(paymentsContract, 'getPayment', { paymentId: p.id });
+        return now.status !== 'pending' && now;
+      });
+      assert.equal(waiting.status, 'settling', 'not completed while the ledger has not posted it');
+      assert.equal(waiting.reason, 'service_unavailable');
+      assert.deepEqual(await events(svc.database.db, completed, p.id), [], 'no PaymentCompleted yet');
+      assert.equal(world.postings.has(p.id), false);
+      world.ledgerDown = false;
+      const done = await settled(alice.call, p.id);
+      assert.equal(done.status, 'completed');
+      assert.equal(done.reason, undefined);
+      assert.ok(world.postings.has(p.id), 'posted');
+      assert.equal((await events(svc.database.db, completed, p.id)).length, 1);
+    } finally {
+      world.ledgerDown = false;
+    }
+  });
+
   it("someone else's account is not_found, for deposits, withdrawals and payments", async () => {
     const alice = customer();
     const mallory = customer();
@@ -204,6 +262,7 @@ describe('payments', () => {
     assert.equal(reservation.key, `${key}:reserve`);
     assert.equal(world.available.get(accountId), 3950n);
     assert.equal((await settled(alice.call, p.id)).status, 'completed');
+    assert.equal(world.postings.get(p.id)?.reservationId, reservation.reservationId, 'the reservation consumed in the ledger');
     assert.deepEqual(await events(svc.database.db, completed, p.id), [
       { paymentId: p.id, accountId, customerId: alice.customerId, kind: 'withdrawal', method: 'bank_transfer', amount: '60.50', reservationId: reservation.reservationId },
     ]);
@@ -236,7 +295,7 @@ describe('payments across a restart', () => {
         const call = second.callAs({ customerId, role: 'customer' });
         const done = await eventually(async () => {
           const now = await call(paymentsContract, 'getPayment', { paymentId: p.id });
-          return now.status !== 'pending' && now;
+          return (now.status === 'completed' || now.status === 'failed') && now;
         });
         assert.equal(done.status, 'completed');
         const barrier = await call(paymentsContract, 'requestDeposit', { accountId, amount: '1.00', method: 'bank_transfer' }, { idempotencyKey: randomUUID() });
@@ -265,7 +324,7 @@ describe('payments across a restart', () => {
         ids.push((await via(paymentsContract, 'requestDeposit', { accountId, amount: `${i + 1}.00`, method: 'bank_transfer' }, { idempotencyKey: randomUUID() })).id);
       }
       await eventually(async () => {
-        const { rows } = await database.db.query<{ n: string }>("SELECT count(*)::text AS n FROM payments WHERE status = 'pending'");
+        const { rows } = await database.db.query<{ n: string }>("SELECT count(*)::text AS n FROM payments WHERE status IN ('pending', 'settling')");
         return rows[0]!.n === '0';
       });
       const barrier = await a.callAs({ customerId, role: 'customer' })(paymentsContract, 'requestDeposit', { accountId, amount: '1.00', method: 'bank_transfer' }, { idempotencyKey: randomUUID() });

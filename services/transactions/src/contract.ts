@@ -36,6 +36,24 @@ export const transactionsContract = defineContract({
   rpc: {
     getBalances: rpc({ request: T.Object({ accountId: T.String() }), response: Balances }),
     listEntries: rpc({ request: T.Object({ accountId: T.String(), ...PageRequest }), response: Page(LedgerEntry) }),
+    /**
+     * A payment the provider has answered, posted once per payment: a deposit external → available;
+     * a withdrawal consumes its reservation, reserved → external. payments calls it before it marks
+     * the payment completed, so a completed payment is always in the ledger (decision 14). The amount
+     * is at most the limit per payment (validation_failed otherwise, docs/limits.md).
+     */
+    postPayment: rpc({
+      request: T.Object({
+        paymentId: T.String(),
+        accountId: T.String(),
+        kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal')]),
+        amount: AmountString,
+        reservationId: T.Optional(T.String()),
+      }),
+      response: T.Object({ postingId: T.String() }),
+      errors: ['not_found', 'validation_failed'],
+      idempotent: true,
+    }),
     /** available → reserved cash (for a buy: quantity × limit price rounded up; for a withdrawal: its amount). */
     reserveCash: rpc({
       request: T.Object({ accountId: T.String(), amount: AmountString, orderId: T.Optional(T.String()), paymentId: T.Optional(T.String()) }),

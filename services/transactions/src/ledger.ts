@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BusinessRuleError, ConflictError, NotFoundError, ValidationError, type Tx } from '@simplebank/chassis';
-import { formatMoney, formatQuantity, notional, parseMoney, parseQuantity } from '@simplebank/money';
+import { MAX_PAYMENT_CENTS, formatMoney, formatQuantity, notional, parseMoney, parseQuantity } from '@simplebank/money';
 import { transactionsContract } from './contract.ts';
 import {
   CASH,
@@ -93,14 +93,26 @@ export async function postOnce<X = undefined>(
   return { postingId, duplicate: false, extra: built.extra };
 }
 
-/** A completed deposit: external → available, once per payment. */
-export async function deposit(tx: Tx, p: { accountId: string; paymentId: string; amount: string }): Promise<void> {
-  await postOnce(tx, {
+/**
+ * The amount of a payment, within the limit per payment: the gateway and payments refuse more at
+ * the door; the ledger refuses it again rather than post what no payment may be.
+ */
+function paymentAmount(amount: string): bigint {
+  const cents = parseMoney(amount);
+  if (cents > MAX_PAYMENT_CENTS) throw new ValidationError(`A payment is at most ${formatMoney(MAX_PAYMENT_CENTS)}`, [{ path: '/amount', message: `must be at most ${formatMoney(MAX_PAYMENT_CENTS)} (the limit per payment)` }]);
+  return cents;
+}
+
+/** A completed deposit: external → available, once per payment. Answers the posting. */
+export async function deposit(tx: Tx, p: { accountId: string; paymentId: string; amount: string }): Promise<string> {
+  paymentAmount(p.amount);
+  const result = await postOnce(tx, {
     key: `deposit:${p.paymentId}`,
     accountId: p.accountId,
     cause: { paymentId: p.paymentId },
     build: async () => ({ posting: depositPosting(p.accountId, parseMoney(p.amount)) }),
   });
+  return result!.postingId;
 }
 
 /** available → reserved; answers the reservation (the same one for a repeated key). */
@@ -140,11 +152,12 @@ export async function release(tx: Tx, reservationId: string): Promise<boolean> {
 }
 
 /** A completed withdrawal consumes its reservation: reserved → external. */
-export async function consumeWithdrawal(tx: Tx, p: { accountId: string; paymentId: string; amount: string; reservationId?: string | undefined }): Promise<void> {
+export async function consumeWithdrawal(tx: Tx, p: { accountId: string; paymentId: string; amount: string; reservationId?: string | undefined }): Promise<string> {
+  paymentAmount(p.amount);
   const found = p.reservationId ? await store.getReservation(tx, p.reservationId) : await store.findReservationByPayment(tx, p.paymentId);
   if (!found || found.account_id !== p.accountId || found.asset !== CASH) throw new NotFoundError(`No cash reservation of ${p.accountId} for withdrawal ${p.paymentId}`);
   const amount = parseMoney(p.amount);
-  await postOnce(tx, {
+  const result = await postOnce(tx, {
     key: `withdrawal:${p.paymentId}`,
     accountId: p.accountId,
     cause: { paymentId: p.paymentId, reservationId: found.id },
@@ -155,6 +168,7 @@ export async function consumeWithdrawal(tx: Tx, p: { accountId: string; paymentI
       return { posting, after: async () => (r.status === 'held' ? store.closeReservation(tx, r.id, 'consumed') : undefined) };
     },
   });
+  return result!.postingId;
 }
 
 export async function chargeFee(tx: Tx, f: { accountId: string; amount: string; orderId: string; feeId: string }): Promise<string> {

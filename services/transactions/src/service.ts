@@ -56,6 +56,15 @@ export const transactionsService = defineService({
       };
     },
 
+    async postPayment(req, ctx) {
+      return ctx.transaction(async (tx) => ({
+        postingId:
+          req.kind === 'deposit'
+            ? await ledger.deposit(tx, { accountId: req.accountId, paymentId: req.paymentId, amount: req.amount })
+            : await ledger.consumeWithdrawal(tx, { accountId: req.accountId, paymentId: req.paymentId, amount: req.amount, reservationId: req.reservationId }),
+      }));
+    },
+
     async reserveCash(req, ctx) {
       const key = requireKey(ctx.idempotencyKey);
       return ctx.transaction(async (tx) => ({
@@ -96,6 +105,9 @@ export const transactionsService = defineService({
     },
   },
   handlers: [
+    // payments posts a payment through postPayment before it completes it (decision 14), so this
+    // finds the posting made and adds nothing (same key). It stays for a PaymentCompleted of a
+    // payments instance older than that, during a rolling deploy.
     on(paymentsContract.events.PaymentCompleted, async (data, ctx) => {
       if (data.kind === 'deposit') {
         await ledger.deposit(ctx.tx, { accountId: data.accountId, paymentId: data.paymentId, amount: data.amount });

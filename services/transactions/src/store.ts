@@ -60,7 +60,7 @@ export async function insertPosting(tx: Queryable, p: { id: string; key: string;
   await tx.query(
     `INSERT INTO entries (id, posting_id, account_id, book, asset, amount)
      SELECT e.id, $1, e.account_id, e.book, e.asset, e.amount
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS e(id, account_id, book, asset, amount, n)
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[]) WITH ORDINALITY AS e(id, account_id, book, asset, amount, n)
       ORDER BY e.n`,
     [
       p.id,
@@ -75,7 +75,7 @@ export async function insertPosting(tx: Queryable, p: { id: string; key: string;
   if (assets.length > 0) {
     await tx.query(
       `INSERT INTO balances (account_id, asset, available, reserved)
-       SELECT $1, b.asset, b.available, b.reserved FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS b(asset, available, reserved)
+       SELECT $1, b.asset, b.available, b.reserved FROM unnest($2::text[], $3::numeric[], $4::numeric[]) AS b(asset, available, reserved)
        ON CONFLICT (account_id, asset) DO UPDATE SET available = EXCLUDED.available, reserved = EXCLUDED.reserved`,
       [
         p.posting.accountId,

@@ -277,6 +277,63 @@ describe('the ledger', () => {
     assert.deepEqual(await svc.call(tc, 'listEntries', { accountId: newAccount() }), { items: [], nextCursor: null });
   });
 
+  it('postPayment posts a payment once per payment (whatever the key), before and instead of PaymentCompleted', async () => {
+    const acc = newAccount();
+    const paymentId = `pay-${randomUUID()}`;
+    const request = { paymentId, accountId: acc, kind: 'deposit' as const, amount: '1000000.00' };
+    const first = await svc.call(tc, 'postPayment', request, { idempotencyKey: key() });
+    const again = await svc.call(tc, 'postPayment', request, { idempotencyKey: key() });
+    assert.equal(again.postingId, first.postingId, 'the same posting');
+    // The event payments publishes after the posting adds nothing.
+    const eventId = randomUUID();
+    await svc.deliver(COMPLETED, paymentEvent(acc, 'deposit', '1000000.00', { paymentId }), { id: eventId });
+    await eventually(async () => (await svc.database.db.query('SELECT 1 FROM chassis_inbox WHERE message_id = $1', [eventId])).rows.length === 1);
+    assert.deepEqual(await cash(acc), { available: '1000000.00', reserved: '0.00' });
+    assert.equal((await allEntries(acc)).length, 1);
+
+    const withdrawalId = `pay-${randomUUID()}`;
+    const { reservationId } = await svc.call(tc, 'reserveCash', { accountId: acc, amount: '400000.00', paymentId: withdrawalId }, { idempotencyKey: key() });
+    await svc.call(tc, 'postPayment', { paymentId: withdrawalId, accountId: acc, kind: 'withdrawal', amount: '400000.00', reservationId }, { idempotencyKey: key() });
+    assert.deepEqual(await cash(acc), { available: '600000.00', reserved: '0.00' });
+  });
+
+  it('refuses a payment over the limit per payment (validation_failed on /amount), by call or by event, and posts nothing', async () => {
+    const acc = newAccount();
+    for (const amount of ['1000000.01', '999999999999999.99']) {
+      await assert.rejects(svc.call(tc, 'postPayment', { paymentId: `pay-${randomUUID()}`, accountId: acc, kind: 'deposit', amount }, { idempotencyKey: key() }), (e: unknown) => {
+        assert.ok(e instanceof AppError && e.code === 'validation_failed' && e.status === 400, String(e));
+        assert.deepEqual(e.errors?.map((x) => x.path), ['/amount']);
+        return true;
+      });
+    }
+    assert.deepEqual(await cash(acc), { available: '0.00', reserved: '0.00' });
+    assert.equal(await entryCount(acc), 0);
+  });
+
+  it('books beyond the range of bigint (positions and cash as large as fills can make them) stay exact, readable and balanced', async () => {
+    const acc = newAccount();
+    await deposit(acc, '1.00');
+    const q = '999999999999'; // the largest whole quantity the formats allow
+    for (let i = 0; i < 10; i++) {
+      const orderId = `o-big-buy-${i}-${acc}`;
+      const { reservationId } = await svc.call(tc, 'reserveCash', { accountId: acc, amount: '0.01', orderId }, { idempotencyKey: key() });
+      await svc.call(tc, 'settleTrade', { reservationId, orderId, accountId: acc, side: 'buy', assetId: 'BIG', quantity: q, fillPrice: '0.00' }, { idempotencyKey: key() });
+    }
+    // 10 × 999 999 999 999 units = 9 999 999 999 990 000 000 micro-units, more than 2^63 − 1.
+    assert.deepEqual(await balances(acc), { accountId: acc, cash: { available: '1.00', reserved: '0.00' }, positions: [{ assetId: 'BIG', available: '9999999999990', reserved: '0' }] });
+    for (let i = 0; i < 2; i++) {
+      const orderId = `o-big-sell-${i}-${acc}`;
+      const { reservationId } = await svc.call(tc, 'reservePosition', { accountId: acc, assetId: 'BIG', quantity: q, orderId }, { idempotencyKey: key() });
+      const sold = await svc.call(tc, 'settleTrade', { reservationId, orderId, accountId: acc, side: 'sell', assetId: 'BIG', quantity: q, fillPrice: '999999999999999.99' }, { idempotencyKey: key() });
+      assert.equal(sold.cashAmount, '999999999998999990000000000.01');
+    }
+    assert.deepEqual(await balances(acc), { accountId: acc, cash: { available: '1999999999997999980000000001.02', reserved: '0.00' }, positions: [{ assetId: 'BIG', available: '7999999999992', reserved: '0' }] });
+    const entries = await allEntries(acc);
+    assert.ok(entries.some((e) => e.amount === '999999999998999990000000000.01'), JSON.stringify(entries.slice(0, 3)));
+    const tb = await trialBalance();
+    assert.equal(tb.balanced, true, JSON.stringify(tb));
+  });
+
   it('keeps the trial balance at zero for every asset after all of it', async () => {
     const tb = await trialBalance();
     assert.equal(tb.balanced, true);

@@ -1,5 +1,5 @@
 /** The rules of payments and of the simulated payment provider. Pure, no I/O. */
-import { parseMoney, type Cents } from '@simplebank/money';
+import { MAX_PAYMENT_CENTS, formatMoney, parseMoney, type Cents } from '@simplebank/money';
 
 export type Method = 'card' | 'bank_transfer';
 export type Kind = 'deposit' | 'withdrawal';
@@ -28,11 +28,20 @@ export interface DepositPlan {
   outcome: ProviderOutcome;
 }
 
-/** A positive amount of money (the schema already allows only two-decimal strings). */
+/**
+ * A positive amount of money within the limit per payment (the schema already allows only
+ * two-decimal strings). The gateway refuses the same at the door; this is the rule's owner.
+ */
 export function checkAmount(amount: string): { amount: Cents } | { problem: FieldProblem } {
   const cents = parseMoney(amount);
   if (cents <= 0n) return { problem: { path: '/amount', message: 'must be more than 0.00' } };
+  if (cents > MAX_PAYMENT_CENTS) return { problem: { path: '/amount', message: `must be at most ${formatMoney(MAX_PAYMENT_CENTS)} (the limit per payment)` } };
   return { amount: cents };
+}
+
+/** How long a payment waits before its ledger posting is tried again: 200 ms doubled per attempt, at most 60 s. */
+export function settleRetryMs(attempts: number): number {
+  return Math.min(200 * 2 ** Math.min(attempts, 20), 60_000);
 }
 
 /**

@@ -138,6 +138,26 @@ describe('holdings', () => {
     }
   });
 
+  it('positions and costs beyond the range of bigint, valued at the largest price, stay exact and readable', async () => {
+    await startMarketData();
+    prices.set('HUGE', '999999999999999.99');
+    try {
+      const acc = newAccount(ALICE);
+      const buys = Array.from({ length: 10 }, () => posting(acc, 'trade', [{ asset: 'HUGE', book: 'available', amount: '999999999999' }], { price: '999999999999999.99' }));
+      await deliverAll(svc, [posting(acc, 'deposit', [{ asset: 'USD', book: 'available', amount: '1.00' }]), ...buys]);
+      // 10 × 999 999 999 999 units = 9 999 999 999 990 000 000 micro-units, more than 2^63 − 1.
+      const view = await eventually(async () => {
+        const v = await holdingsOf(acc);
+        return v.positions[0]?.quantity === '9999999999990' && v.cash.available === '1.00' ? v : undefined;
+      });
+      assert.deepEqual(view.positions.map((p) => [p.assetId, p.quantity, p.averageCost, p.price, p.value]), [['HUGE', '9999999999990', '999999999999999.99', '999999999999999.99', '9999999999989999900000000000.10']]);
+      assert.equal(view.totalValue, '9999999999989999900000000001.10');
+    } finally {
+      await stopMarketData();
+      prices.delete('HUGE');
+    }
+  });
+
   it('the same posting delivered twice (same event, or a new event with the same posting id) changes nothing', async () => {
     const acc = newAccount(ALICE);
     const h = tradingHistory(acc);

@@ -21,6 +21,7 @@ export const marketDataContract = defineContract({
     searchAssets: rpc({ request: T.Object({ q: T.Optional(T.String({ maxLength: 100 })), type: T.Optional(AssetType), ...PageRequest }), response: Page(Asset) }),
     /** Current prices of the given assets (all when omitted). */
     getPrices: rpc({ request: T.Object({ assetIds: T.Optional(T.Array(T.String(), { maxItems: 200 })) }), response: T.Object({ items: T.Array(Quote) }) }),
+    /** Admins only. The price is from 0.01 to the limit on prices, 1000000.00 (validation_failed otherwise). */
     pinPrice: rpc({ request: T.Object({ assetId: T.String(), price: PriceString }), response: Asset, errors: ['not_found'] }),
     unpinPrice: rpc({ request: T.Object({ assetId: T.String() }), response: Asset, errors: ['not_found'] }),
   },

@@ -1,6 +1,6 @@
 /** market-data: instruments and their prices (a seeded random walk; admins can pin a price). */
 import { ForbiddenError, NotFoundError, ValidationError, defineService, type Identity } from '@simplebank/chassis';
-import { parseMoney } from '@simplebank/money';
+import { MAX_PRICE_CENTS, formatMoney, parseMoney } from '@simplebank/money';
 import { marketDataContract } from './contract.ts';
 import { MIN_PRICE_CENTS } from './domain/walk.ts';
 import { currentPrices, feedOf, priceFeed } from './price-feed.ts';
@@ -57,6 +57,8 @@ export const marketDataService = defineService({
       requireAdmin(ctx.identity);
       const cents = parseMoney(req.price);
       if (cents < MIN_PRICE_CENTS) throw new ValidationError('A price is at least 0.01', [{ path: '/price', message: 'must be at least 0.01' }]);
+      // The limit on prices (docs/limits.md): the gateway refuses more at the door; this is the rule's owner.
+      if (cents > MAX_PRICE_CENTS) throw new ValidationError(`A price is at most ${formatMoney(MAX_PRICE_CENTS)}`, [{ path: '/price', message: `must be at most ${formatMoney(MAX_PRICE_CENTS)} (the limit on prices)` }]);
       return ctx.transaction(async (tx) => {
         await feedOf(ctx)?.applyIn(tx);
         const row = await setPrice(tx, req.assetId, cents, true);

@@ -105,4 +105,20 @@ describe('market-data', () => {
     await assert.rejects(svc.callAs(ADMIN)(marketDataContract, 'pinPrice', { assetId: 'NOPE', price: '1.00' }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
     await assert.rejects(svc.callAs(ADMIN)(marketDataContract, 'pinPrice', { assetId: 'VOD', price: '0.00' }), (e: unknown) => e instanceof AppError && e.status === 400);
   });
+
+  it('refuses a price over the limit on prices (1000000.00) with validation_failed on /price; the limit itself is taken', async () => {
+    const before = (await svc.call(marketDataContract, 'getAsset', { assetId: 'BHP' })).price;
+    for (const price of ['999999999999999.99', '1000000.01']) {
+      await assert.rejects(svc.callAs(ADMIN)(marketDataContract, 'pinPrice', { assetId: 'BHP', price }), (e: unknown) => {
+        assert.ok(e instanceof AppError && e.code === 'validation_failed' && e.status === 400, String(e));
+        assert.deepEqual(e.errors?.map((x) => x.path), ['/price']);
+        return true;
+      });
+    }
+    assert.notEqual((await svc.call(marketDataContract, 'getAsset', { assetId: 'BHP' })).price, '999999999999999.99');
+    assert.ok(before);
+    const pinned = await svc.callAs(ADMIN)(marketDataContract, 'pinPrice', { assetId: 'BHP', price: '1000000.00' });
+    assert.equal(pinned.price, '1000000.00');
+    await svc.callAs(ADMIN)(marketDataContract, 'unpinPrice', { assetId: 'BHP' });
+  });
 });

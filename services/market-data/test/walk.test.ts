@@ -45,6 +45,11 @@ describe('the random walk', () => {
     assert.ok(moved > 1000, 'prices do move');
   });
 
+  it('a price at the limit on prices (1000000.00) can only stay or go down', () => {
+    for (let draw = 0; draw < 2000; draw += 7) assert.ok(stepPrice(100_000_000n, draw) <= 100_000_000n);
+    assert.ok(stepPrice(99_999_999n, 2 * 499_999) <= 100_000_000n);
+  });
+
   it('a one-cent price can only stay or go up', () => {
     for (let draw = 0; draw < 10; draw++) assert.ok(stepPrice(1n, draw) >= 1n);
     assert.equal(stepPrice(1n, 0), 1n); // draw 0 is the largest step down, clamped at 0.01

@@ -1,8 +1,9 @@
 /**
  * The simulated price feed: a random walk in whole cents. Each step moves a price by at most 0.5%
- * (at least one cent) either way, never below one cent. Integer arithmetic only.
+ * (at least one cent) either way, never below one cent nor above the limit on prices
+ * (MAX_PRICE_CENTS, docs/limits.md). Integer arithmetic only.
  */
-import type { Cents } from '@simplebank/money';
+import { MAX_PRICE_CENTS, type Cents } from '@simplebank/money';
 import type { Prng } from './prng.ts';
 
 export const MIN_PRICE_CENTS: Cents = 1n;
@@ -18,7 +19,8 @@ export function stepPrice(price: Cents, draw: number): Cents {
   const bound = maxStep(price);
   const step = (BigInt(draw >>> 0) % (2n * bound + 1n)) - bound;
   const next = price + step;
-  return next < MIN_PRICE_CENTS ? MIN_PRICE_CENTS : next;
+  if (next < MIN_PRICE_CENTS) return MIN_PRICE_CENTS;
+  return next > MAX_PRICE_CENTS ? MAX_PRICE_CENTS : next;
 }
 
 /** One tick: every given price (in the given order) takes one step, one draw each. */

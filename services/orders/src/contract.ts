@@ -29,12 +29,14 @@ export const ordersContract = defineContract({
   rpc: {
     /**
      * Validates (asset exists, quantity > 0, account open and the caller's), takes the quote,
-     * stores the order `pending` and starts the PlaceOrder saga, in one transaction.
+     * stores the order `pending` and starts the PlaceOrder saga, in one transaction. An order whose
+     * notional, quantity × limit price, is over the limit of 10000000.00 is refused (422
+     * limit_exceeded, a field error on /quantity; docs/limits.md).
      */
     placeOrder: rpc({
       request: T.Object({ accountId: T.String(), assetId: T.String(), side: T.Union([T.Literal('buy'), T.Literal('sell')]), quantity: QuantityString }),
       response: Order,
-      errors: ['not_found', 'validation_failed', 'account_closed'],
+      errors: ['not_found', 'validation_failed', 'account_closed', 'limit_exceeded'],
       idempotent: true,
     }),
     getOrder: rpc({ request: T.Object({ orderId: T.String() }), response: Order, errors: ['not_found'] }),

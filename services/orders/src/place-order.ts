@@ -6,7 +6,7 @@ import { marketDataContract } from '@simplebank/market-data/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { formatMoney, parseMoney, parseQuantity } from '@simplebank/money';
 import { ordersContract } from './contract.ts';
-import { expiresAt, limitPrice } from './domain/order.ts';
+import { expiresAt, limitPrice, notionalOverLimit } from './domain/order.ts';
 import { publishStatus, toOrder } from './orders.ts';
 import { countRequested } from './metrics.ts';
 import { orderIntake } from './intake.ts';
@@ -36,6 +36,8 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
 
   const quote = parseMoney(asset.price);
   const limit = limitPrice(quote, req.side);
+  const overLimit = notionalOverLimit(quantity, limit);
+  if (overLimit) throw new AppError('limit_exceeded', `The order's notional is over the limit of an order: ${overLimit.message}`, { status: 422, errors: [overLimit] });
   const { fee, scheduleVersion } = await ctx.call(feesContract, 'quoteFee', { quantity: req.quantity, price: asset.price });
 
   return ctx.transaction(async (tx) => {

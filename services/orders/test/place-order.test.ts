@@ -146,6 +146,27 @@ describe('placing orders (orders + fees + the saga engine)', () => {
     assert.equal(world.effective('settleTrade', second.id).length, 1);
   });
 
+  it("refuses an order whose notional (quantity × limit price) is over the limit: 422 limit_exceeded on /quantity, nothing stored", async () => {
+    world.openAccount('acc-big', 'alice', '100000000.00', { HUGE: '999999999999' });
+    world.prices.set('HUGE', '999999999999999.99'); // a price older than the limit on prices must not break it
+    world.prices.set('MAXP', '1000000.00');
+    const refused = (e: unknown) => {
+      assert.ok(e instanceof AppError && e.code === 'limit_exceeded' && e.status === 422, String(e));
+      assert.deepEqual(e.errors?.map((x) => x.path), ['/quantity']);
+      return true;
+    };
+    await assert.rejects(place(alice, { accountId: 'acc-big', assetId: 'HUGE', side: 'buy', quantity: '1' }), refused);
+    await assert.rejects(place(alice, { accountId: 'acc-big', assetId: 'HUGE', side: 'sell', quantity: '999999999999' }), refused);
+    // 10 × 1 050 000.00 = 10 500 000.00 > 10 000 000.00; 9 × is within.
+    await assert.rejects(place(alice, { accountId: 'acc-big', assetId: 'MAXP', side: 'buy', quantity: '10' }), refused);
+    await assert.rejects(place(alice, { accountId: 'acc-big', assetId: 'ABC', side: 'buy', quantity: '95238.096' }), refused);
+    const { rows } = await sys.databases.get('orders')!.db.query<{ n: string }>("SELECT count(*)::text AS n FROM orders WHERE account_id = 'acc-big'");
+    assert.equal(rows[0]!.n, '0');
+    const within = await place(alice, { accountId: 'acc-big', assetId: 'MAXP', side: 'buy', quantity: '9' });
+    assert.equal(within.limitPrice, '1050000.00');
+    await sentOnce('PlaceOrderOnExchange', within.id);
+  });
+
   it('not enough cash to reserve: rejected with insufficient_funds, nothing charged or placed', async () => {
     world.openAccount('acc-poor', 'alice', '10.00');
     const order = await place(alice, { accountId: 'acc-poor', assetId: 'ABC', side: 'buy', quantity: '10' });

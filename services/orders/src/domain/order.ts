@@ -1,5 +1,5 @@
 /** The business rules of an order (domain.md "Orders and the place-order saga"). Pure: no I/O. */
-import { divideHalfUp, notionalRoundedUp, parseMoney, parseQuantity, formatMoney, type Cents } from '@simplebank/money';
+import { MAX_ORDER_NOTIONAL_CENTS, divideHalfUp, notionalRoundedUp, parseMoney, parseQuantity, formatMoney, type Cents, type Micros } from '@simplebank/money';
 
 export type Side = 'buy' | 'sell';
 export type OrderStatus = 'pending' | 'placed' | 'filled' | 'rejected' | 'failed' | 'canceled' | 'expired';
@@ -12,6 +12,16 @@ export function limitPrice(quote: Cents, side: Side): Cents {
 /** What a buy reserves: quantity × limit price, rounded up to the cent (so any fill within the limit fits). */
 export function buyReservation(quantity: string, limit: string): string {
   return formatMoney(notionalRoundedUp(parseQuantity(quantity), parseMoney(limit)));
+}
+
+/**
+ * The limit of an order's notional (docs/limits.md): quantity × limit price, rounded up — what a buy
+ * reserves, and at least what a sell may bring — is at most MAX_ORDER_NOTIONAL_CENTS. Undefined
+ * when within it, else the field problem to answer.
+ */
+export function notionalOverLimit(quantity: Micros, limit: Cents): { path: string; message: string } | undefined {
+  if (notionalRoundedUp(quantity, limit) <= MAX_ORDER_NOTIONAL_CENTS) return undefined;
+  return { path: '/quantity', message: `quantity × limit price (${formatMoney(limit)}) must be at most ${formatMoney(MAX_ORDER_NOTIONAL_CENTS)} (the limit of an order's notional)` };
 }
 
 const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {

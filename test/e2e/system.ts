@@ -259,7 +259,7 @@ export interface Payment {
   kind: 'deposit' | 'withdrawal';
   method: string;
   amount: string;
-  status: 'pending' | 'completed' | 'failed';
+  status: 'pending' | 'settling' | 'completed' | 'failed';
   reason?: string;
 }
 
@@ -350,14 +350,14 @@ export class Bank {
     return res.body;
   }
 
-  /** Waits until the payment is completed or failed, and returns it. */
+  /** Waits until the payment is completed or failed (past pending and settling), and returns it. */
   async waitForPayment(c: Customer, paymentId: string): Promise<Payment> {
     return eventually(
       async () => {
         const p = await this.getPayment(c, paymentId);
-        return p.status !== 'pending' ? p : undefined;
+        return p.status === 'completed' || p.status === 'failed' ? p : undefined;
       },
-      { timeoutMs: WAIT_MS, intervalMs: 100, message: `payment ${paymentId} never left pending` },
+      { timeoutMs: WAIT_MS, intervalMs: 100, message: `payment ${paymentId} never completed or failed` },
     );
   }
 
@@ -376,7 +376,7 @@ export class Bank {
     expectStatus(res, 202, 'deposit');
     const payment = await this.waitForPayment(c, res.body.id);
     assert.equal(payment.status, 'completed', `deposit ${JSON.stringify(payment)}`);
-    // The ledger posts on PaymentCompleted: wait for the cash as well.
+    // A completed payment is posted in the ledger (decision 14): the cash is there; the wait is belt and braces.
     let last = '';
     await eventually(
       async () => {

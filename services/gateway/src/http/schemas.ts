@@ -4,7 +4,7 @@
  * refuses zero where it makes no sense (an amount, a quantity, a price).
  */
 import { T, type TSchema } from '@simplebank/chassis';
-import { AmountString, MoneyString, PriceString, QuantityString, RateString } from '@simplebank/money';
+import { AmountString, MAX_ORDER_NOTIONAL_CENTS, MAX_PAYMENT_CENTS, MAX_PRICE_CENTS, MoneyString, PriceString, QuantityString, RateString, formatMoney } from '@simplebank/money';
 
 const NOT_ZERO = '(?!0+(?:\\.0+)?$)';
 function positive(schema: { pattern?: string; description?: string; examples?: unknown }, description: string) {
@@ -12,12 +12,30 @@ function positive(schema: { pattern?: string; description?: string; examples?: u
   return T.String({ pattern: `^${NOT_ZERO}${pattern.replace(/^\^/, '')}`, description, examples: schema.examples as string[] });
 }
 
-/** A positive amount of money with exactly two decimals ("250.00"). */
-export const PositiveAmount = positive(AmountString, 'A positive amount of money: a decimal string with exactly two decimals, e.g. "250.00"');
+/**
+ * A positive decimal string with two decimals, at most `max` (whose integer part has 7 digits: "1000000.00").
+ * JSON Schema's `maximum` applies to numbers only, so the limit is in the pattern (what validates),
+ * and in the description and `x-maximum` (what the OpenAPI document shows). docs/limits.md.
+ */
+function positiveAtMost(max: bigint, description: string, examples: string[]) {
+  const limit = formatMoney(max);
+  if (!/^10{6}\.00$/.test(limit)) throw new Error(`the pattern of positiveAtMost is written for a limit of 1000000.00, not ${limit}`);
+  return T.String({ pattern: `^${NOT_ZERO}(?:(?:0|[1-9]\\d{0,5})\\.\\d{2}|1000000\\.00)$`, description, examples, 'x-maximum': limit });
+}
+
+/** The limit per payment (a deposit or a withdrawal), docs/limits.md. */
+export const MAX_PAYMENT = formatMoney(MAX_PAYMENT_CENTS);
+/** The limit on prices (an admin's pin), docs/limits.md. */
+export const MAX_PRICE = formatMoney(MAX_PRICE_CENTS);
+/** The limit of an order's notional, quantity × limit price, docs/limits.md. */
+export const MAX_ORDER_NOTIONAL = formatMoney(MAX_ORDER_NOTIONAL_CENTS);
+
+/** The amount of a payment: positive, two decimals, at most the limit per payment ("250.00"). */
+export const PositiveAmount = positiveAtMost(MAX_PAYMENT_CENTS, `A positive amount of money, at most ${MAX_PAYMENT} (the limit per payment): a decimal string with exactly two decimals, e.g. "250.00"`, ['250.00']);
 /** A positive quantity with up to six decimals ("10", "0.125"). */
 export const PositiveQuantity = positive(QuantityString, 'A positive quantity: a decimal string with up to six decimals, e.g. "10" or "0.125"');
-/** A positive price with exactly two decimals. */
-export const PositivePrice = positive(PriceString, 'A positive price: a decimal string with exactly two decimals, e.g. "101.25"');
+/** A price to pin: positive, two decimals, at most the limit on prices. */
+export const PositivePrice = positiveAtMost(MAX_PRICE_CENTS, `A positive price, at most ${MAX_PRICE} (the limit on prices): a decimal string with exactly two decimals, e.g. "101.25"`, ['101.25']);
 export { AmountString, MoneyString, PriceString, QuantityString, RateString };
 
 export const Id = T.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$', description: 'An opaque id' });
@@ -74,7 +92,9 @@ export const Payment = T.Object({
   kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal')]),
   method: PaymentMethod,
   amount: AmountString,
-  status: T.Union([T.Literal('pending'), T.Literal('completed'), T.Literal('failed')]),
+  status: T.Union([T.Literal('pending'), T.Literal('settling'), T.Literal('completed'), T.Literal('failed')], {
+    description: 'pending: at the payment provider; settling: paid by the provider, not yet posted in the ledger (tried again); completed: paid and posted in the ledger (the cash is there); failed: refused by the provider',
+  }),
   reason: T.Optional(T.String()),
   createdAt: DateTime,
   updatedAt: DateTime,

@@ -7,10 +7,17 @@ import { IdempotencyKeyHeader, idempotencyKeyFor } from '../http/idempotency.ts'
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { callFor } from '../http/request-context.ts';
-import { Id, Order, OrderStatus, Page, PageQuery, PositiveQuantity, Side, Strict } from '../http/schemas.ts';
+import { Id, MAX_ORDER_NOTIONAL, Order, OrderStatus, Page, PageQuery, PositiveQuantity, Side, Strict } from '../http/schemas.ts';
 import { bearer, type Deps } from './deps.ts';
 
-const PlaceOrderBody = T.Object({ accountId: Id, assetId: Id, side: Side, quantity: PositiveQuantity }, Strict);
+const PlaceOrderBody = T.Object(
+  { accountId: Id, assetId: Id, side: Side, quantity: PositiveQuantity },
+  {
+    ...Strict,
+    description: `The order's notional, quantity × limit price (the quote ± 5%), is at most ${MAX_ORDER_NOTIONAL} (the limit of an order's notional): more is refused with 422 \`limit_exceeded\`, a field error on \`quantity\` (docs/limits.md).`,
+    'x-maximum-notional': MAX_ORDER_NOTIONAL,
+  },
+);
 const OrderQuery = T.Object({ accountId: T.Optional(Id), status: T.Optional(OrderStatus), ...PageQuery }, Strict);
 const OrderParams = T.Object({ orderId: Id }, Strict);
 const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h: the first answer again' })) });

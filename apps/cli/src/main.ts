@@ -5,7 +5,7 @@
  *   simplebank start:distributed [--fresh]   one process per service on RabbitMQ (AMQP_URL)
  *   simplebank help
  */
-import { ConfigError, createLogger, startAllInOne, stopOnSignals } from '@simplebank/chassis';
+import { ConfigError, DataFolderInUseError, createLogger, startAllInOne, stopOnSignals } from '@simplebank/chassis';
 import { startDistributed } from './distributed.ts';
 import { services } from './services.ts';
 
@@ -22,6 +22,10 @@ async function start(): Promise<void> {
     if (err instanceof ConfigError) {
       console.error(err.message);
       process.exit(2);
+    }
+    if (err instanceof DataFolderInUseError) {
+      console.error(err.message);
+      process.exit(1);
     }
     throw err;
   }

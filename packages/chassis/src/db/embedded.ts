@@ -8,10 +8,10 @@
  * drain is done with it; then we stop it ourselves.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -67,12 +67,99 @@ function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, but another user's
   }
 }
 
-/** A server left running by a process that was killed (kill -9) still holds the folder: stop it. */
+/**
+ * The lock that tells one owner of a data folder from the next: `<dataDir>.lock` (beside the cluster's
+ * folder, so `--fresh` does not wipe it), holding the owner's pid and its start time as the kernel
+ * counts it (so that a pid reused by an unrelated process after a kill -9 does not look like a live
+ * owner). Taken with O_EXCL; a lock whose owner is dead is stale and taken over.
+ */
+export class DataFolderInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`SimpleBank is already running on this data folder, pid ${pid} (${dirname(dataDir)}). Stop it first, or use another SIMPLEBANK_DATA_DIR.`);
+    this.name = 'DataFolderInUseError';
+  }
+}
+
+interface LockOwner {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat (clock ticks after boot); undefined where there is no /proc. */
+  startTime?: string;
+}
+
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command (field 2) is in parentheses and may hold spaces: count fields after its ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerAlive(owner: LockOwner): boolean {
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0 || !isRunning(owner.pid)) return false;
+  if (owner.startTime === undefined) return true;
+  const now = startTimeOf(owner.pid);
+  return now === undefined || now === owner.startTime;
+}
+
+function readOwner(lockFile: string): LockOwner | undefined {
+  try {
+    return JSON.parse(readFileSync(lockFile, 'utf8')) as LockOwner;
+  } catch {
+    return undefined; // gone, or half-written by a process killed while writing it: stale
+  }
+}
+
+/** Takes the folder's lock or throws DataFolderInUseError; returns its release. */
+export function lockDataFolder(dataDir: string): () => void {
+  const lockFile = `${resolve(dataDir)}.lock`;
+  mkdirSync(dirname(lockFile), { recursive: true });
+  const startTime = startTimeOf(process.pid);
+  const mine = JSON.stringify({ pid: process.pid, ...(startTime ? { startTime } : {}) } satisfies LockOwner);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lockFile, mine, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
+    }
+    const owner = readOwner(lockFile);
+    if (owner && ownerAlive(owner)) throw new DataFolderInUseError(dataDir, owner.pid);
+    // Stale (its owner was killed): take it over.
+    try {
+      unlinkSync(lockFile);
+    } catch {
+      // another starter removed it first; the next attempt decides
+    }
+  }
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.removeListener('exit', release);
+    try {
+      if (readOwner(lockFile)?.pid === process.pid) unlinkSync(lockFile);
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', release);
+  return release;
+}
+
+/**
+ * A server left running by a process that was killed (kill -9) still holds the folder: stop it. Only
+ * called with the folder's lock held, so the server's owner is known to be dead.
+ */
 async function stopOrphan(dataDir: string): Promise<void> {
   const pidFile = resolve(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
@@ -106,6 +193,16 @@ function postgresIds(): { uid?: number; gid?: number } {
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedServer> {
   const dataDir = resolve(options.dataDir);
+  const unlock = lockDataFolder(dataDir);
+  try {
+    return await startLocked(dataDir, options, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function startLocked(dataDir: string, options: EmbeddedPostgresOptions, unlock: () => void): Promise<EmbeddedServer> {
   await stopOrphan(dataDir);
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
   const port = options.port || (await freePort());
@@ -145,6 +242,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   child.stderr?.on('data', (c: Buffer) => log(c.toString('utf8')));
   child.removeAllListeners('exit');
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // The lock is held for as long as the server runs, also if it dies on its own.
+  void exited.then(unlock);
   let stopped = false;
   return {
     url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,

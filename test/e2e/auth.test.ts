@@ -96,6 +96,29 @@ describe('auth', () => {
     expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }), 401, undefined, 'refresh after logout');
   });
 
+  it('logout ends the access tokens of its session at once; another session of the customer keeps working', async () => {
+    const c = await sys.bank.signUp();
+    const other = await sys.http.post('/v1/auth/login', { email: c.email, password: c.password });
+    expectStatus(other, 200, 'second login');
+    expectStatus(await sys.http.get('/v1/me', { token: c.accessToken }), 200, 'me before logout');
+    expectStatus(await sys.http.post('/v1/auth/logout', { refreshToken: c.refreshToken }), 204, 'logout');
+    expectProblem(await sys.http.get('/v1/me', { token: c.accessToken }), 401, 'unauthorized', 'the logged-out access token');
+    expectStatus(await sys.http.get('/v1/me', { token: other.body.accessToken }), 200, 'the other session');
+  });
+
+  it('refresh-token reuse ends every access token of the family at once; another session keeps working', async () => {
+    const c = await sys.bank.signUp();
+    const other = await sys.http.post('/v1/auth/login', { email: c.email, password: c.password });
+    expectStatus(other, 200, 'second login');
+    const first = await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken });
+    expectStatus(first, 200, 'refresh');
+    expectStatus(await sys.http.get('/v1/me', { token: first.body.accessToken }), 200, 'me with the refreshed token');
+    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }), 401, undefined, 'reuse');
+    expectProblem(await sys.http.get('/v1/me', { token: c.accessToken }), 401, 'unauthorized', 'the first access token of the family');
+    expectProblem(await sys.http.get('/v1/me', { token: first.body.accessToken }), 401, 'unauthorized', 'the refreshed access token of the family');
+    expectStatus(await sys.http.get('/v1/me', { token: other.body.accessToken }), 200, 'the other session');
+  });
+
   it('updates the profile name and preferences (PATCH /v1/me)', async () => {
     const c = await sys.bank.signUp();
     const res = await c.http.patch('/v1/me', { name: 'Grace Hopper', preferences: { email: false, sms: true } });

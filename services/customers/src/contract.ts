@@ -14,7 +14,8 @@ export const Customer = T.Object({
 const Email = T.String({ format: 'email', maxLength: 254 });
 const Password = T.String({ minLength: 10, maxLength: 200 });
 const Name = T.String({ minLength: 1, maxLength: 200 });
-const Session = T.Object({ refreshToken: T.String(), expiresAt: T.String({ format: 'date-time' }) });
+/** `sessionId` names the refresh-token family; the gateway puts it in access tokens (`sid`) and checks it is still active. */
+const Session = T.Object({ sessionId: T.String(), refreshToken: T.String(), expiresAt: T.String({ format: 'date-time' }) });
 
 export const customersContract = defineContract({
   service: 'customers',
@@ -39,10 +40,13 @@ export const customersContract = defineContract({
     /** Rotates: the old token is spent. A spent token presented again revokes its whole family (reuse detection). */
     refreshSession: rpc({
       request: T.Object({ refreshToken: T.String({ maxLength: 500 }) }),
-      response: T.Object({ customerId: T.String(), role: Role, refreshToken: T.String(), expiresAt: T.String({ format: 'date-time' }) }),
+      response: T.Object({ customerId: T.String(), role: Role, sessionId: T.String(), refreshToken: T.String(), expiresAt: T.String({ format: 'date-time' }) }),
       errors: ['invalid_refresh_token'],
     }),
+    /** Revokes the token's family (logout). */
     endSession: rpc({ request: T.Object({ refreshToken: T.String({ maxLength: 500 }) }), response: T.Object({}) }),
+    /** Whether a session (family) is still active: not revoked by logout or by reuse detection. The gateway checks it for access tokens (cached). */
+    sessionActive: rpc({ request: T.Object({ sessionId: T.String({ maxLength: 100 }) }), response: T.Object({ active: T.Boolean() }) }),
   },
   events: {
     CustomerRegistered: event({ data: T.Object({ customerId: T.String(), name: T.String(), role: Role, preferences: Preferences }) }),

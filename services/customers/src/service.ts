@@ -6,7 +6,7 @@ import { customersContract } from './contract.ts';
 import { DEFAULT_PREFERENCES, classifyRefresh, isUuid, maySeeCustomer, mergePreferences, normalizeEmail, refreshTokenExpiry } from './domain/customers.ts';
 import { dummyVerify, hashPassword, verifyPassword } from './passwords.ts';
 import { customersSettings } from './settings.ts';
-import { findCredentials, findCustomer, insertCustomer, insertFamily, insertToken, lockToken, revokeFamily, spendToken, updateCustomer } from './store.ts';
+import { findCredentials, findCustomer, insertCustomer, insertFamily, insertToken, familyActive, lockToken, revokeFamily, spendToken, updateCustomer } from './store.ts';
 import { hashToken, newRefreshToken } from './tokens.ts';
 
 const invalidCredentials = () => new UnauthorizedError('Invalid email or password', 'invalid_credentials');
@@ -67,13 +67,13 @@ export const customersService = defineService({
       if (!isUuid(req.customerId) || (ctx.identity?.role === 'customer' && ctx.identity.customerId !== req.customerId)) throw new NotFoundError('No such customer');
       const token = newRefreshToken();
       const expiresAt = refreshTokenExpiry(new Date());
+      const familyId = randomUUID();
       await ctx.transaction(async (tx) => {
         if (!(await findCustomer(tx, req.customerId))) throw new NotFoundError('No such customer');
-        const familyId = randomUUID();
         await insertFamily(tx, familyId, req.customerId);
         await insertToken(tx, hashToken(token), familyId, expiresAt);
       });
-      return { refreshToken: token, expiresAt: expiresAt.toISOString() };
+      return { sessionId: familyId, refreshToken: token, expiresAt: expiresAt.toISOString() };
     },
 
     async refreshSession(req, ctx) {
@@ -94,7 +94,7 @@ export const customersService = defineService({
         const next = newRefreshToken();
         const expiresAt = refreshTokenExpiry(new Date());
         await insertToken(tx, hashToken(next), stored.familyId, expiresAt);
-        return { ok: true as const, answer: { customerId: customer.id, role: customer.role, refreshToken: next, expiresAt: expiresAt.toISOString() } };
+        return { ok: true as const, answer: { customerId: customer.id, role: customer.role, sessionId: stored.familyId, refreshToken: next, expiresAt: expiresAt.toISOString() } };
       });
       if (!outcome.ok) throw invalidRefreshToken();
       return outcome.answer;
@@ -106,6 +106,12 @@ export const customersService = defineService({
         if (stored) await revokeFamily(tx, stored.familyId);
       });
       return {};
+    },
+
+    async sessionActive(req, ctx) {
+      // Only the gateway (and services) ask; a customer has no business probing session ids.
+      if (ctx.identity?.role === 'customer') throw new NotFoundError('No such session');
+      return { active: isUuid(req.sessionId) && (await familyActive(ctx.db, req.sessionId)) };
     },
   },
 });

@@ -104,6 +104,12 @@ export async function spendToken(db: Queryable, tokenHash: string): Promise<void
   await db.query('UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1', [tokenHash]);
 }
 
+/** A session family that exists and is not revoked. */
+export async function familyActive(db: Queryable, familyId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM session_families WHERE id = $1 AND revoked_at IS NULL', [familyId]);
+  return rows.length > 0;
+}
+
 export async function revokeFamily(db: Queryable, familyId: string): Promise<void> {
   await db.query('UPDATE session_families SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [familyId]);
 }

@@ -4,13 +4,15 @@
  * identity, deadline and ids; every error is a problem details document.
  */
 import { defineService, parseTraceparent, withContext, type BaseContext } from '@simplebank/chassis';
+import { customersContract } from '@simplebank/customers/contract';
 import type { FastifyInstance } from 'fastify';
 import { gatewayContract } from './contract.ts';
 import { authenticate, requireAdmin, tokenIssuer } from './http/auth.ts';
 import { registerDocs, registerOpenApi } from './http/openapi.ts';
 import { handleError, handleNotFound, HttpProblem } from './http/problem.ts';
 import { rateLimiter } from './http/rate-limit.ts';
-import { deadlineProblem, startRequest, stateOf } from './http/request-context.ts';
+import { GATEWAY_IDENTITY, callFor, deadlineProblem, startRequest, stateOf } from './http/request-context.ts';
+import { sessionChecks } from './http/sessions.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -50,10 +52,14 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
   if (!settings.SIMPLEBANK_JWT_SECRET) ctx.log.warn('SIMPLEBANK_JWT_SECRET is not set: signing access tokens with the development key');
   const tokens = tokenIssuer(secret, settings.ACCESS_TOKEN_TTL_SECONDS);
   const limit = rateLimiter(settings.GATEWAY_RATE_LIMIT_PER_MINUTE);
-  const auth = authenticate(tokens);
+  const sessions = sessionChecks(settings.SESSION_CHECK_CACHE_MS);
+  const auth = authenticate(tokens, (sessionId, request) =>
+    sessions.active(sessionId, async () => (await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'sessionActive', { sessionId })).active),
+  );
   const deps: Deps = {
     ctx,
     tokens,
+    sessions,
     anonymous: { preValidation: [], preHandler: [limit] },
     authed: { preValidation: [auth], preHandler: [limit] },
     admin: { preValidation: [auth, requireAdmin], preHandler: [limit] },

@@ -7,6 +7,8 @@ export const gatewaySettings = defineSettings({
   /** HS256 key of the access tokens. A development default; refused with NODE_ENV=production. */
   SIMPLEBANK_JWT_SECRET: env.string({ optional: process.env.NODE_ENV !== 'production', secret: true, minLength: 32 }) as ReturnType<typeof env.string<{ optional: true; secret: true; minLength: number }>>,
   ACCESS_TOKEN_TTL_SECONDS: env.integer({ default: 900, min: 30, max: 86_400 }),
+  /** How long a gateway trusts "this session is active" before asking customers again: the bound on how long another gateway instance accepts a revoked session's access tokens. */
+  SESSION_CHECK_CACHE_MS: env.integer({ default: 5000, min: 0, max: 60_000 }),
   /** Base URL of the simulated exchange's HTTP API (default: this process's `/exchange`). */
   EXCHANGE_URL: env.url({ optional: true, protocols: ['http', 'https'] }),
   /** Requests per minute per customer (per IP when anonymous); 0 disables rate limiting. */

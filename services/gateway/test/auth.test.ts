@@ -65,6 +65,45 @@ describe('gateway authentication', () => {
     assert.equal(w.sessions.has(refreshed.body.refreshToken), false);
   });
 
+  it('refuses the access tokens of a session ended by logout or by refresh-token reuse; other sessions keep working', async () => {
+    const login = () => gw.request('POST', '/v1/auth/login', { body: { email: 'alice@example.com', password: 'correct horse battery' } });
+    const me = (accessToken: string) => gw.request('GET', '/v1/me', { token: accessToken });
+    const a = await login();
+    const b = await login();
+    assert.notEqual(decodeJwt(a.body.accessToken).sid, decodeJwt(b.body.accessToken).sid, 'each login is a session of its own');
+    assert.equal((await me(a.body.accessToken)).status, 200);
+    assert.equal((await me(b.body.accessToken)).status, 200);
+    // Checked once per session, then cached: not one call to customers per request.
+    const checks = () => w.seen.filter((s) => s.method === 'sessionActive').length;
+    const before = checks();
+    assert.equal((await me(a.body.accessToken)).status, 200);
+    assert.equal(checks(), before);
+
+    assert.equal((await gw.request('POST', '/v1/auth/logout', { body: { refreshToken: a.body.refreshToken } })).status, 204);
+    const after = await me(a.body.accessToken);
+    assert.equal(after.status, 401);
+    assert.equal(after.body.code, 'unauthorized');
+    assert.equal((await me(b.body.accessToken)).status, 200, 'the other session');
+
+    // Reuse detection: the family's access tokens (before and after the rotation) end.
+    const c = await login();
+    const rotated = await gw.request('POST', '/v1/auth/refresh', { body: { refreshToken: c.body.refreshToken } });
+    assert.equal(rotated.status, 200);
+    assert.equal((await me(rotated.body.accessToken)).status, 200);
+    assert.equal((await gw.request('POST', '/v1/auth/refresh', { body: { refreshToken: c.body.refreshToken } })).status, 401);
+    assert.equal((await me(c.body.accessToken)).status, 401);
+    assert.equal((await me(rotated.body.accessToken)).status, 401);
+    assert.equal((await me(b.body.accessToken)).status, 200, 'the other session');
+  });
+
+  it('refuses an access token without a session (sid) claim', async () => {
+    const { SignJWT } = await import('jose');
+    const { DEVELOPMENT_JWT_SECRET } = await import('../src/settings.ts');
+    const { ISSUER, AUDIENCE } = await import('../src/http/auth.ts');
+    const bare = await new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'HS256' }).setSubject(ALICE).setIssuer(ISSUER).setAudience(AUDIENCE).setJti('j-1').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(DEVELOPMENT_JWT_SECRET));
+    assert.equal((await gw.request('GET', '/v1/me', { token: bare })).status, 401);
+  });
+
   it('answers a wrong password with 401 invalid_credentials', async () => {
     const r = await gw.request('POST', '/v1/auth/login', { body: { email: 'alice@example.com', password: 'wrong password!' } });
     assert.equal(r.status, 401);

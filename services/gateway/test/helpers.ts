@@ -60,8 +60,8 @@ export async function startGateway(stubs: Array<(t: Transport) => Promise<Consum
 }
 
 /** An access token as the gateway would sign it (or with another secret / an expiry in the past). */
-export async function token(customerId: string, role: 'customer' | 'admin' = 'customer', options: { secret?: string; expiresAt?: number } = {}): Promise<string> {
-  return new SignJWT({ role })
+export async function token(customerId: string, role: 'customer' | 'admin' = 'customer', options: { secret?: string; expiresAt?: number; sessionId?: string } = {}): Promise<string> {
+  return new SignJWT({ role, sid: options.sessionId ?? 'sess-test' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(customerId)
     .setIssuer(ISSUER)

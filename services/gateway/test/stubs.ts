@@ -28,12 +28,14 @@ export function customer(id: string, email: string, name: string, role: 'custome
 export function world() {
   const seen: Seen[] = [];
   const record = (method: string, request: unknown, envelope: Envelope) => seen.push({ method, request, envelope });
-  const sessions = new Map<string, { customerId: string; role: 'customer' | 'admin'; spent: boolean }>();
+  const sessions = new Map<string, { customerId: string; role: 'customer' | 'admin'; spent: boolean; sessionId: string }>();
+  /** Ended session families (logout, reuse of a spent refresh token). */
+  const revoked = new Set<string>();
   let n = 0;
-  const newSession = (customerId: string, role: 'customer' | 'admin') => {
+  const newSession = (customerId: string, role: 'customer' | 'admin', sessionId = `sess-${n + 1}`) => {
     const refreshToken = `rt-${++n}`;
-    sessions.set(refreshToken, { customerId, role, spent: false });
-    return { refreshToken, expiresAt: NOW };
+    sessions.set(refreshToken, { customerId, role, spent: false, sessionId });
+    return { sessionId, refreshToken, expiresAt: NOW };
   };
   const accounts = new Map([
     ['acc-alice', { id: 'acc-alice', ownerId: ALICE, name: 'Main', currency: 'USD' as const, status: 'open' as const, createdAt: NOW }],
@@ -94,14 +96,21 @@ export function world() {
         refreshSession: (req, env) => {
           record('refreshSession', req, env);
           const s = sessions.get(req.refreshToken);
-          if (!s || s.spent) throw new UnauthorizedError('Invalid refresh token', 'invalid_refresh_token');
+          if (s?.spent) revoked.add(s.sessionId); // reuse detection
+          if (!s || s.spent || revoked.has(s.sessionId)) throw new UnauthorizedError('Invalid refresh token', 'invalid_refresh_token');
           s.spent = true;
-          return { customerId: s.customerId, role: s.role, ...newSession(s.customerId, s.role) };
+          return { customerId: s.customerId, role: s.role, ...newSession(s.customerId, s.role, s.sessionId) };
         },
         endSession: (req, env) => {
           record('endSession', req, env);
+          const s = sessions.get(req.refreshToken);
+          if (s) revoked.add(s.sessionId);
           sessions.delete(req.refreshToken);
           return {};
+        },
+        sessionActive: (req, env) => {
+          record('sessionActive', req, env);
+          return { active: !revoked.has(req.sessionId) };
         },
         getCustomer: (req, env) => {
           record('getCustomer', req, env);

@@ -1,8 +1,9 @@
 /**
- * Access tokens: HS256 JWTs (jose), `sub` = customer id, `role`, a unique `jti`, valid
- * ACCESS_TOKEN_TTL_SECONDS (15 minutes). Refresh tokens are the customers service's sessions.
- * `authenticate` refuses a missing, malformed, forged or expired token with 401; `requireAdmin`
- * refuses a customer with 403.
+ * Access tokens: HS256 JWTs (jose), `sub` = customer id, `role`, a unique `jti`, `sid` = the
+ * session (refresh-token family) it was issued for, valid ACCESS_TOKEN_TTL_SECONDS (15 minutes).
+ * Refresh tokens are the customers service's sessions. `authenticate` refuses a missing, malformed,
+ * forged or expired token, or one whose session has ended (logout, reuse detection; see
+ * sessions.ts), with 401; `requireAdmin` refuses a customer with 403.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
@@ -14,15 +15,15 @@ export const ISSUER = 'simplebank';
 export const AUDIENCE = 'simplebank-api';
 
 export interface TokenIssuer {
-  issue(customerId: string, role: 'customer' | 'admin'): Promise<{ accessToken: string; expiresIn: number }>;
-  verify(token: string): Promise<{ customerId: string; role: 'customer' | 'admin' }>;
+  issue(customerId: string, role: 'customer' | 'admin', sessionId: string): Promise<{ accessToken: string; expiresIn: number }>;
+  verify(token: string): Promise<{ customerId: string; role: 'customer' | 'admin'; sessionId: string }>;
 }
 
 export function tokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
   const key = new TextEncoder().encode(secret);
   return {
-    async issue(customerId, role) {
-      const accessToken = await new SignJWT({ role })
+    async issue(customerId, role, sessionId) {
+      const accessToken = await new SignJWT({ role, sid: sessionId })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(customerId)
         .setIssuer(ISSUER)
@@ -34,10 +35,11 @@ export function tokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
       return { accessToken, expiresIn: ttlSeconds };
     },
     async verify(token) {
-      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'exp', 'jti'] });
+      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'exp', 'jti', 'sid'] });
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || !payload.sub || (role !== 'customer' && role !== 'admin')) throw new Error('token claims are not ours');
-      return { customerId: payload.sub, role };
+      const sid = payload.sid;
+      if (typeof payload.sub !== 'string' || !payload.sub || (role !== 'customer' && role !== 'admin') || typeof sid !== 'string' || !sid) throw new Error('token claims are not ours');
+      return { customerId: payload.sub, role, sessionId: sid };
     },
   };
 }
@@ -48,21 +50,22 @@ function unauthorized(message: string): HttpProblem {
   return new HttpProblem(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer realm="simplebank"' });
 }
 
-/** preHandler: a valid access token, or 401. Sets the request's identity. */
-export function authenticate(tokens: TokenIssuer) {
+/** preHandler: a valid access token of an active session, or 401. Sets the request's identity. */
+export function authenticate(tokens: TokenIssuer, sessionActive: (sessionId: string, request: FastifyRequest) => Promise<boolean>) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     if (!header) throw unauthorized('An access token is required: Authorization: Bearer <accessToken>');
     const m = BEARER.exec(header.trim());
     if (!m) throw unauthorized('The Authorization header must be "Bearer <accessToken>"');
-    let who: { customerId: string; role: 'customer' | 'admin' };
+    let who: { customerId: string; role: 'customer' | 'admin'; sessionId: string };
     try {
       who = await tokens.verify(m[1]!);
     } catch (err) {
       const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
       throw unauthorized(expired ? 'The access token has expired: refresh it' : 'The access token is not valid');
     }
-    stateOf(request).identity = who;
+    if (!(await sessionActive(who.sessionId, request))) throw unauthorized('The session of this access token has ended: log in again');
+    stateOf(request).identity = { customerId: who.customerId, role: who.role };
   };
 }
 

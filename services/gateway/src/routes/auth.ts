@@ -30,7 +30,7 @@ async function as401<R>(work: Promise<R>, codes: string[]): Promise<R> {
 }
 
 export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
-  const { ctx, tokens } = deps;
+  const { ctx, tokens, sessions } = deps;
   const tags = ['auth'];
 
   app.post<{ Body: Static<typeof SignupBody> }>(
@@ -40,7 +40,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       const customer = await call(customersContract, 'signup', request.body);
       const session = await call(customersContract, 'startSession', { customerId: customer.id });
-      const access = await tokens.issue(customer.id, customer.role);
+      const access = await tokens.issue(customer.id, customer.role, session.sessionId);
       reply.code(201).header('Location', '/v1/me');
       return { customer, accessToken: access.accessToken, refreshToken: session.refreshToken, expiresIn: access.expiresIn };
     },
@@ -53,7 +53,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       const who = await as401(call(customersContract, 'verifyCredentials', request.body), ['invalid_credentials']);
       const session = await call(customersContract, 'startSession', { customerId: who.customerId });
-      const access = await tokens.issue(who.customerId, who.role);
+      const access = await tokens.issue(who.customerId, who.role, session.sessionId);
       return { accessToken: access.accessToken, refreshToken: session.refreshToken, expiresIn: access.expiresIn };
     },
   );
@@ -63,8 +63,15 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
     { ...deps.anonymous, schema: { tags, summary: 'New tokens for a refresh token (which rotates)', body: RefreshBody, response: { 200: Tokens, ...problems(401) } } },
     async (request) => {
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
-      const session = await as401(call(customersContract, 'refreshSession', request.body), ['invalid_refresh_token', 'not_found']);
-      const access = await tokens.issue(session.customerId, session.role);
+      let session;
+      try {
+        session = await as401(call(customersContract, 'refreshSession', request.body), ['invalid_refresh_token', 'not_found']);
+      } catch (err) {
+        // A refused refresh may have been reuse detection, which revoked a session: check sessions afresh.
+        sessions.forgetActive();
+        throw err;
+      }
+      const access = await tokens.issue(session.customerId, session.role, session.sessionId);
       return { accessToken: access.accessToken, refreshToken: session.refreshToken, expiresIn: access.expiresIn };
     },
   );
@@ -73,7 +80,11 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
     '/auth/logout',
     { ...deps.anonymous, schema: { tags, summary: 'End the session of a refresh token', body: RefreshBody, response: { 204: T.Null({ description: 'Logged out' }), ...problems() } } },
     async (request, reply) => {
-      await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'endSession', request.body);
+      try {
+        await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'endSession', request.body);
+      } finally {
+        sessions.forgetActive(); // this session's access tokens end now, on this gateway
+      }
       return reply.code(204).send();
     },
   );

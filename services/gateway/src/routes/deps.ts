@@ -2,6 +2,7 @@
 import type { BaseContext } from '@simplebank/chassis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenIssuer } from '../http/auth.ts';
+import type { SessionChecks } from '../http/sessions.ts';
 
 export type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
@@ -18,6 +19,8 @@ export interface Guard {
 export interface Deps {
   ctx: BaseContext;
   tokens: TokenIssuer;
+  /** The cache of session checks (logout and refused refreshes forget it). */
+  sessions: SessionChecks;
   /** Anonymous routes (rate limited per IP). */
   anonymous: Guard;
   /** A valid access token (then rate limited per customer). */

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { NotFoundError, systemContract } from '@simplebank/chassis';
 import { stubService } from '@simplebank/chassis/testing';
+import { customersContract } from '@simplebank/customers/contract';
 import { startGateway, token, type Gateway } from './helpers.ts';
 import { ALICE } from './stubs.ts';
 
@@ -59,6 +60,15 @@ describe('gateway administration', () => {
       return { items, nextCursor: start + items.length < all.length ? items[items.length - 1]!.id : null };
     };
     gw = await startGateway([
+      // Access tokens' sessions are checked with customers (decision 17): every session is active here.
+      (t) =>
+        stubService(t, { ...customersContract, rpc: { ...systemContract('customers').rpc, sessionActive: customersContract.rpc.sessionActive } }, {
+          sessionActive: () => ({ active: true }),
+          _deadLetters: () => ({ items: [], nextCursor: null }),
+          _replayDeadLetter: () => {
+            throw new NotFoundError('No such dead letter');
+          },
+        }),
       (t) =>
         stubService(t, systemContract('orders'), {
           _deadLetters: (req) => page(orders, req),

@@ -51,7 +51,7 @@ export function stateOf(request: FastifyRequest): RequestState {
 export function startRequest(defaultDeadlineMs: number) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const incoming = header(request, 'x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : request.id || randomUUID();
     // The request's server span: continues an incoming traceparent, else a new trace.
     const span = httpServerSpan('gateway', request, reply);
     const rawDeadline = header(request, 'x-deadline-ms');

@@ -2,6 +2,7 @@
 import { T, type Static } from '@simplebank/chassis';
 import { notificationsContract } from '@simplebank/notifications/contract';
 import type { FastifyInstance } from 'fastify';
+import { refuseBody } from '../http/no-body.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { callFor } from '../http/request-context.ts';
@@ -20,7 +21,7 @@ export async function notificationRoutes(app: FastifyInstance, deps: Deps): Prom
   );
   app.post<{ Params: Static<typeof NotificationParams> }>(
     '/notifications/:id/read',
-    { ...deps.authed, schema: { tags, summary: 'Mark a notification read', security: bearer, params: NotificationParams, response: { 204: T.Null({ description: 'Marked read' }), ...problems(401, 404) } } },
+    { ...deps.authed, preHandler: [refuseBody, ...deps.authed.preHandler], schema: { tags, summary: 'Mark a notification read (no request body)', security: bearer, params: NotificationParams, response: { 204: T.Null({ description: 'Marked read' }), ...problems(400, 401, 404) } } },
     async (request, reply) => {
       await callFor(deps.ctx, request)(notificationsContract, 'markRead', { notificationId: request.params.id });
       return reply.code(204).send();

@@ -4,6 +4,7 @@ import { ordersContract } from '@simplebank/orders/contract';
 import type { FastifyInstance } from 'fastify';
 import { who } from '../http/auth.ts';
 import { IdempotencyKeyHeader, idempotencyKeyFor } from '../http/idempotency.ts';
+import { refuseBody } from '../http/no-body.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { callFor } from '../http/request-context.ts';
@@ -53,7 +54,7 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   );
   app.post<{ Params: Static<typeof OrderParams> }>(
     '/orders/:orderId/cancel',
-    { ...deps.authed, schema: { tags, summary: 'Cancel an order (asynchronous)', security: bearer, params: OrderParams, response: { 202: Order, ...problems(401, 404, 409) } } },
+    { ...deps.authed, preHandler: [refuseBody, ...deps.authed.preHandler], schema: { tags, summary: 'Cancel an order (asynchronous; no request body)', security: bearer, params: OrderParams, response: { 202: Order, ...problems(400, 401, 404, 409) } } },
     async (request, reply) => {
       const order = await callFor(ctx, request)(ordersContract, 'cancelOrder', { orderId: request.params.orderId });
       reply.code(202).header('Location', `/v1/orders/${encodeURIComponent(order.id)}`);

@@ -11,6 +11,7 @@
  * gate, start-gate.ts). No process waits for another to be ready: none needs another to start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULT_AMQP_URL, defineSettings, env, freePort, loadAll, startEmbeddedPostgres, type EmbeddedServer } from '@simplebank/chassis';
@@ -75,6 +76,10 @@ export async function startDistributed(
   const serviceOf = (instance: string) => instance.split('#')[0]!;
   const allInstances = SERVICE_NAMES.flatMap((name) => instances[name]!);
   const exchangeUrl = environment.EXCHANGE_URL || `http://127.0.0.1:${ports.exchange}/exchange`;
+  // The exchange's API key (decision 0015), for the exchange and its clients (market, the gateway's
+  // admin route) only: the configured one, else one made for this run.
+  const exchangeApiKey = environment.EXCHANGE_API_KEY || randomBytes(32).toString('base64url');
+  const EXCHANGE_CLIENTS = new Set(['exchange', 'market', 'gateway']);
   const processes = new Map<string, ChildProcess>();
 
   // A service process starts loading its code at once and waits at the start gate (start-gate.ts)
@@ -82,7 +87,14 @@ export async function startDistributed(
   const spawnService = (name: string): ChildProcess => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--import', gate, join(root, 'services', serviceOf(name), 'src', 'main.ts')], {
       cwd: root,
-      env: { ...environment, PORT: String(ports[name]), AMQP_URL: config.AMQP_URL, EXCHANGE_URL: exchangeUrl, SIMPLEBANK_START_GATE: 'stdin' },
+      env: {
+        ...withoutKey(environment),
+        PORT: String(ports[name]),
+        AMQP_URL: config.AMQP_URL,
+        EXCHANGE_URL: exchangeUrl,
+        ...(EXCHANGE_CLIENTS.has(serviceOf(name)) ? { EXCHANGE_API_KEY: exchangeApiKey } : {}),
+        SIMPLEBANK_START_GATE: 'stdin',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // its own process group: Ctrl-C reaches us, and we stop the services in order
     });
@@ -168,4 +180,10 @@ export async function startDistributed(
     throw err;
   }
   return system;
+}
+
+/** The environment without the exchange's API key (the services that do not talk to the exchange never see it). */
+function withoutKey(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { EXCHANGE_API_KEY: _key, ...rest } = environment;
+  return rest;
 }

@@ -1,9 +1,10 @@
-/** The exchange's own HTTP API, under /exchange (see contract.ts). */
-import { T, httpServerSpanOf, isValid, sleep, traceRequests, validationErrors, type BaseContext } from '@simplebank/chassis';
+/** The exchange's own HTTP API, under /exchange (see contract.ts); only with its API key (api-key.ts). */
+import { T, httpServerSpanOf, isValid, problemDetails, sleep, traceRequests, validationErrors, type BaseContext } from '@simplebank/chassis';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { MoneyFormatError, parseMoney, parseQuantity } from '@simplebank/money';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EXCHANGE_BASE_PATH, ExchangeSettings, PlaceExchangeOrder } from './contract.ts';
+import { carriesApiKey, exchangeApiKey } from './api-key.ts';
 import { notifyClient } from './callbacks.ts';
 import { mulberry32 } from './domain/prng.ts';
 import { failsWith, fillsAt, parseFailureRate } from './domain/rules.ts';
@@ -41,10 +42,27 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
   // A server span per request to the exchange (continuing the caller's traceparent header); the
   // routes are the root's in the all-in-one mode, so the hook looks at the path.
   const traced = traceRequests('exchange');
-  app.addHook('onRequest', function (request, reply, done) {
+    app.addHook('onRequest', function (request, reply, done) {
     if (request.url === EXCHANGE_BASE_PATH || request.url.startsWith(`${EXCHANGE_BASE_PATH}/`)) return traced.call(this, request, reply, done);
     done();
   });
+  // Only the exchange's clients hold its key (decision 0015): without it, nothing is read or
+  // changed — on the public port of the all-in-one mode too, where this server is the gateway's. A
+  // hook of each route (not of the server), so it holds however the URL that matched was spelled.
+  const key = exchangeApiKey(exchangeSettings.value.EXCHANGE_API_KEY);
+  const guarded = {
+    async onRequest(request: FastifyRequest, reply: FastifyReply) {
+      if (carriesApiKey(request.headers.authorization, key)) return;
+      ctx.log.warn({ method: request.method, path: request.url.split('?')[0] }, 'exchange API request without its key refused');
+      await reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="exchange"')
+        .header('x-request-id', request.id)
+        .type('application/problem+json; charset=utf-8')
+        .send(JSON.stringify(problemDetails(401, 'unauthorized', "The exchange's API needs its API key", request.url.split('?')[0] ?? request.url, request.id)));
+      return reply;
+    },
+  };
   /** `ctx.call` for work done for `req`: in the request's trace. */
   const callFor = (req: FastifyRequest) => {
     const span = httpServerSpanOf(req);
@@ -71,7 +89,7 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
     return settings;
   }
 
-  app.post(`${EXCHANGE_BASE_PATH}/orders`, async (req, reply) => {
+  app.post(`${EXCHANGE_BASE_PATH}/orders`, guarded, async (req, reply) => {
     const settings = await simulate(reply);
     if (!settings) return reply;
     const body = req.body;
@@ -123,14 +141,14 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
     return reply.code(created ? 201 : 200).send(toExchangeOrder(order));
   });
 
-  app.get<{ Params: { id: string } }>(`${EXCHANGE_BASE_PATH}/orders/:id`, async (req, reply) => {
+  app.get<{ Params: { id: string } }>(`${EXCHANGE_BASE_PATH}/orders/:id`, guarded, async (req, reply) => {
     if (!(await simulate(reply))) return reply;
     const order = await getOrder(ctx.db, req.params.id);
     if (!order) return problem(reply, 404, 'not_found', 'No such order');
     return reply.send(toExchangeOrder(order));
   });
 
-  app.post<{ Params: { id: string } }>(`${EXCHANGE_BASE_PATH}/orders/:id/cancel`, async (req, reply) => {
+  app.post<{ Params: { id: string } }>(`${EXCHANGE_BASE_PATH}/orders/:id/cancel`, guarded, async (req, reply) => {
     if (!(await simulate(reply))) return reply;
     const canceled = await cancelOrder(ctx.db, req.params.id);
     if (canceled) {
@@ -143,7 +161,7 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
     return reply.code(order.status === 'canceled' ? 200 : 409).send(toExchangeOrder(order));
   });
 
-  app.post<{ Params: { clientOrderId: string } }>(`${EXCHANGE_BASE_PATH}/orders/by-client-id/:clientOrderId/cancel`, async (req, reply) => {
+  app.post<{ Params: { clientOrderId: string } }>(`${EXCHANGE_BASE_PATH}/orders/by-client-id/:clientOrderId/cancel`, guarded, async (req, reply) => {
     if (!(await simulate(reply))) return reply;
     const { clientOrderId } = req.params;
     const canceled = await cancelByClientOrderId(ctx.db, clientOrderId);
@@ -161,9 +179,9 @@ export function exchangeHttp(app: FastifyInstance, ctx: BaseContext): void {
     return reply.code(order.status === 'canceled' ? 200 : 409).send(toExchangeOrder(order));
   });
 
-  app.get(`${EXCHANGE_BASE_PATH}/settings`, async () => toExchangeSettings(await getSettings(ctx.db, initialDelay())));
+  app.get(`${EXCHANGE_BASE_PATH}/settings`, guarded, async () => toExchangeSettings(await getSettings(ctx.db, initialDelay())));
 
-  app.put(`${EXCHANGE_BASE_PATH}/settings`, async (req, reply) => {
+  app.put(`${EXCHANGE_BASE_PATH}/settings`, guarded, async (req, reply) => {
     const body = req.body ?? {};
     if (!isValid(SettingsUpdate, body)) return problem(reply, 400, 'validation_failed', 'Invalid settings', validationErrors(SettingsUpdate, body));
     let failureRatePpm: number | undefined;

@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { sleep, type Consumer } from '@simplebank/chassis';
 import { eventually, startTestSystem, stubService, type TestSystem } from '@simplebank/chassis/testing';
 import { marketDataContract } from '@simplebank/market-data/contract';
+import { exchangeApiKey } from '../src/api-key.ts';
 import { fillDueOrders } from '../src/fill-worker.ts';
 import { exchangeService } from '../src/service.ts';
 
@@ -17,9 +18,11 @@ describe('the simulated exchange', () => {
   let stub: Consumer;
   let base: string;
 
-  async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${base}${path}`, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: await res.json() };
+  /** A request to the exchange's API, with its key (as market sends it) unless `authorization` says otherwise. */
+  async function http(method: string, path: string, body?: unknown, authorization: string | null = `Bearer ${exchangeApiKey(undefined)}`): Promise<{ status: number; body: any; type: string | null }> {
+    const headers: Record<string, string> = { ...(authorization !== null ? { authorization } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: await res.json(), type: res.headers.get('content-type') };
   }
   const order = (o: Partial<{ clientOrderId: string; assetId: string; side: string; quantity: string; limitPrice: string }> = {}) => ({
     clientOrderId: randomUUID(), assetId: 'AAPL', side: 'buy', quantity: '10', limitPrice: '105.00', ...o,
@@ -42,6 +45,33 @@ describe('the simulated exchange', () => {
     prices.set('AAPL', '100.00');
     const reset = await http('PUT', '/exchange/settings', { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
     assert.equal(reset.status, 200);
+  });
+
+  it('answers nothing and changes nothing without its API key (none, another bearer token, the key with a suffix)', async () => {
+    const mine = await place();
+    assert.equal(mine.status, 201);
+    const key = exchangeApiKey(undefined);
+    for (const authorization of [null, 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x', `Bearer ${key}x`, key, `Basic ${key}`]) {
+      const attempts: Array<[string, string, unknown?]> = [
+        ['GET', '/exchange/settings'],
+        ['PUT', '/exchange/settings', { open: false, failureRate: 1 }],
+        ['POST', '/exchange/orders', order({ clientOrderId: randomUUID() })],
+        ['GET', `/exchange/orders/${mine.body.id}`],
+        ['POST', `/exchange/orders/${mine.body.id}/cancel`, {}],
+        ['POST', `/exchange/orders/by-client-id/${mine.body.clientOrderId}/cancel`, {}],
+      ];
+      for (const [method, path, body] of attempts) {
+        const r = await http(method, path, body, authorization);
+        assert.equal(r.status, 401, `${method} ${path} with ${authorization}`);
+        assert.match(r.type ?? '', /application\/problem\+json/);
+        assert.equal(r.body.code, 'unauthorized');
+      }
+    }
+    assert.deepEqual((await http('GET', '/exchange/settings')).body, { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
+    const { rows } = await system.databases.get('exchange')!.db.query<{ n: string }>('SELECT count(*) AS n FROM exchange_orders WHERE id <> $1 AND created_at >= $2', [mine.body.id, mine.body.createdAt]);
+    assert.equal(Number(rows[0]!.n), 0);
+    const after = await get(mine.body.id);
+    assert.notEqual(after.body.status, 'canceled');
   });
 
   it('accepts an order open, then fills it in full at the current price within the limit', async () => {

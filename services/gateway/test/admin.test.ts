@@ -26,6 +26,7 @@ describe('gateway administration', () => {
   let exchange: Server;
   let exchangeSettings = { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 200 };
   const exchangeRequests: unknown[] = [];
+  const EXCHANGE_KEY = 'test-exchange-api-key-0123456789abcdef';
   const replayed: Array<{ service: string; id: string }> = [];
   let admin: string;
 
@@ -34,6 +35,11 @@ describe('gateway administration', () => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        // The exchange's API answers only with its key (decision 0015).
+        if (req.headers.authorization !== `Bearer ${EXCHANGE_KEY}`) {
+          res.writeHead(401, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: 401, code: 'unauthorized' }));
+          return;
+        }
         if (req.method === 'PUT' && req.url === '/exchange/settings') {
           const patch = JSON.parse(body);
           exchangeRequests.push(patch);
@@ -51,6 +57,7 @@ describe('gateway administration', () => {
     await new Promise<void>((r) => exchange.listen(0, '127.0.0.1', () => r()));
     const port = (exchange.address() as { port: number }).port;
     process.env.EXCHANGE_URL = `http://127.0.0.1:${port}/exchange`;
+    process.env.EXCHANGE_API_KEY = EXCHANGE_KEY;
     // Two services hold dead letters; the others do not run here (503: skipped).
     const orders = [letter(uuid(1), '2026-11-22T10:00:03.000Z'), letter(uuid(2), '2026-11-22T10:00:01.000Z')];
     const holdings = [letter(uuid(3), '2026-11-22T10:00:02.000Z'), letter(uuid(4), '2026-11-22T10:00:00.000Z')];
@@ -92,6 +99,7 @@ describe('gateway administration', () => {
     await gw.stop();
     await new Promise((r) => exchange.close(r));
     delete process.env.EXCHANGE_URL;
+    delete process.env.EXCHANGE_API_KEY;
   });
 
   it('lists the dead letters of every service, newest first, paged across services', async () => {

@@ -22,6 +22,8 @@ export class ExchangeClient {
   constructor(
     private readonly baseUrl: () => string,
     private readonly policy: CallPolicy,
+    /** The exchange's API key (decision 0015), sent as a bearer token with every call. */
+    private readonly apiKey: string,
   ) {}
 
   /** Idempotent: the exchange knows the order by our client order id. */
@@ -87,7 +89,7 @@ export class ExchangeClient {
       res = await fetch(url, {
         method,
         signal,
-        headers: { traceparent, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { traceparent, authorization: `Bearer ${this.apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       text = await res.text();

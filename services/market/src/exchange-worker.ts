@@ -6,6 +6,7 @@
  * nothing to do, up to IDLE.capMs.
  */
 import { CallPolicy, breakers, type BaseContext, type Worker } from '@simplebank/chassis';
+import { exchangeApiKey } from '@simplebank/exchange/api-key';
 import { ExchangeClient } from './exchange-client.ts';
 import { handleJob, type Deps } from './jobs.ts';
 import { marketSettings } from './settings.ts';
@@ -57,9 +58,10 @@ export const exchangeWorker: Worker = {
   start(ctx) {
     const s = marketSettings.value;
     const deps: Deps = {
-      client: new ExchangeClient(() => (s.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`).replace(/\/$/, ''), exchangePolicy(ctx)),
+      client: new ExchangeClient(() => (s.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`).replace(/\/$/, ''), exchangePolicy(ctx), exchangeApiKey(s.EXCHANGE_API_KEY)),
       pollMs: s.EXCHANGE_POLL_MS,
       pollMaxMs: Math.max(s.EXCHANGE_POLL_MS, s.EXCHANGE_POLL_MAX_MS),
+      mismatches: ctx.metrics.counter('simplebank_market_exchange_mismatches_total', 'Orders the exchange reported that are not the ones market placed (placement or fill refused; needs an operator)', ['service', 'stage']),
     };
     let stopped = false;
     // A wake during a round is kept: the round may have read the queue before the job changed.

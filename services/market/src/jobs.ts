@@ -22,6 +22,8 @@ export interface Deps {
   /** The first safety-net poll of a placed order, and the most the interval grows to. */
   pollMs: number;
   pollMaxMs: number;
+  /** Counts orders refused by reconciliation (stage: placement, follow), for an operator's alert. */
+  mismatches?: { inc(labels: { service: string; stage: string }): void };
 }
 
 function causeOf(job: JobRow, traceparent: string): Causation {
@@ -94,6 +96,7 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
     // Not our order (someone placed another under our client order id first): ours is not on the
     // exchange, so the placement fails and the saga compensates; the other order is for an operator.
     ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, mismatch }, 'the exchange holds another order under our client order id: placement refused; needs an operator');
+    deps.mismatches?.inc({ service: ctx.service, stage: 'placement' });
     await updateJob(tx, job.order_id, { attempts, status: 'mismatch', exchangeOrderId: order.id, failureReason: 'exchange_rejected', lastError: `mismatch at placement: ${mismatch}`.slice(0, 2000) });
     await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: job.order_id });
     return;
@@ -130,6 +133,7 @@ async function follow(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promis
   if (mismatch) {
     // The exchange's word does not match what we placed: no fill is booked on it. An operator decides.
     ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, status: order.status, mismatch }, 'the exchange reports an order that is not the one we placed: fill refused; needs an operator');
+    deps.mismatches?.inc({ service: ctx.service, stage: 'follow' });
     return updateJob(tx, job.order_id, { status: 'mismatch', lastError: `mismatch (exchange says ${order.status}): ${mismatch}`.slice(0, 2000) });
   }
   if (order.status === 'filled' && order.fillPrice) return markFilled(tx, job, order);

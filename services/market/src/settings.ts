@@ -1,8 +1,14 @@
 import { defineSettings, env } from '@simplebank/chassis';
+import { EXCHANGE_API_KEY, apiKeySettings } from '@simplebank/exchange/api-key';
 
-export const marketSettings = defineSettings({
+export const marketSettings = apiKeySettings(defineSettings({
   /** The exchange's base URL; default: this process's HTTP address + /exchange (all-in-one). */
   EXCHANGE_URL: env.url({ optional: true, protocols: ['http', 'https'] }),
+  /**
+   * The exchange's API key, sent with every call (`authorization: Bearer …`). Unset: the key made in
+   * this process (all-in-one); required when EXCHANGE_URL is set or NODE_ENV=production. Decision 0015.
+   */
+  EXCHANGE_API_KEY,
   /** The timeout of one call to the exchange. */
   EXCHANGE_TIMEOUT_MS: env.integer({ default: 2000, min: 1 }),
   /**
@@ -27,4 +33,4 @@ export const marketSettings = defineSettings({
   EXCHANGE_BREAKER_MAX_HALF_OPEN_MS: env.integer({ default: 10_000, min: 1 }),
   /** Holds the exchange breaker open from the start (tests; an operator's setting). */
   EXCHANGE_BREAKER_FORCE_OPEN: env.boolean({ default: false }),
-});
+}), 'client');

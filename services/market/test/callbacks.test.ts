@@ -4,6 +4,7 @@
  * holds under our client order id that is not the one we placed is never booked as our fill.
  */
 import assert from 'node:assert/strict';
+import { exchangeApiKey } from '@simplebank/exchange/api-key';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { newEnvelope } from '@simplebank/chassis';
@@ -35,7 +36,7 @@ describe('market: exchange callbacks and reconciliation', () => {
   }
   const exchangeDb = () => system.databases.get('exchange')!.db;
   async function exchange(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${system.runtime.address}/exchange${path}`, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${system.runtime.address}/exchange${path}`, { method, headers: { authorization: `Bearer ${exchangeApiKey(undefined)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     return { status: res.status, body: await res.json() };
   }
   function callback(body: unknown, token?: string): Promise<Response> {
@@ -129,5 +130,28 @@ describe('market: exchange callbacks and reconciliation', () => {
     await eventually(async () => (await job(orderId))!.status === 'mismatch');
     assert.match((await job(orderId))!.last_error!, /quantity 10/);
     assert.deepEqual(await types(orderId), ['OrderPlacedOnExchange'], 'no fill booked');
+    // Recorded for an operator: a metric to alert on, besides the log line and the job's status.
+    const metrics = await (await fetch(`${system.runtime.address}/metrics`)).text();
+    assert.match(metrics, /simplebank_market_exchange_mismatches_total\{[^}]*stage="follow"[^}]*\} [1-9]/);
+  });
+
+  it("a placement under our order's id without the exchange's key is refused (this server is the public one in all-in-one): market's own order is placed and filled as placed", async () => {
+    const orderId = randomUUID();
+    const forged = { clientOrderId: orderId, assetId: 'AAPL', side: 'buy', quantity: '2', limitPrice: '999.00' };
+    for (const headers of [{}, { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.customer' }] as Array<Record<string, string>>) {
+      const res = await fetch(`${system.runtime.address}/exchange/orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(forged) });
+      assert.equal(res.status, 401);
+      const settings = await fetch(`${system.runtime.address}/exchange/settings`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ open: false }) });
+      assert.equal(settings.status, 401);
+    }
+    assert.equal((await exchangeDb().query('SELECT 1 FROM exchange_orders WHERE client_order_id = $1', [orderId])).rowCount, 0);
+    const def = marketContract.commands.PlaceOrderOnExchange;
+    const data = { orderId, assetId: 'AAPL', side: 'buy', quantity: '2', limitPrice: '300.00', placeBy: new Date(Date.now() + 30_000).toISOString() };
+    const envelope = newEnvelope({ type: def.type, version: 1, source: 'orders', data, key: orderId });
+    await system.transport.publish({ destination: { kind: 'command', queue: def.type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+    await eventually(async () => (await types(orderId)).includes('OrderFilledOnExchange'));
+    assert.deepEqual(await types(orderId), ['OrderPlacedOnExchange', 'OrderFilledOnExchange']);
+    const { rows } = await exchangeDb().query<{ limit_price_cents: string }>('SELECT limit_price_cents FROM exchange_orders WHERE client_order_id = $1', [orderId]);
+    assert.equal(rows[0]!.limit_price_cents, '30000');
   });
 });

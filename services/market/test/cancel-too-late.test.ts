@@ -1,5 +1,6 @@
 /** A cancel that reaches the exchange after the fill: the 409 answer is reported as the fill, once. */
 import assert from 'node:assert/strict';
+import { exchangeApiKey } from '@simplebank/exchange/api-key';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { newEnvelope } from '@simplebank/chassis';
@@ -39,14 +40,14 @@ describe('market, a cancel too late', () => {
   it('publishes OrderFilledOnExchange (once) when the exchange answers the cancel with 409 filled', async () => {
     // Closed at placement (the order stays open there), then filled in the exchange's book directly:
     // a fill whose callback never reached market.
-    const settings = (body: unknown) => fetch(`${system.runtime.address}/exchange/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const settings = (body: unknown) => fetch(`${system.runtime.address}/exchange/settings`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${exchangeApiKey(undefined)}` }, body: JSON.stringify(body) });
     assert.equal((await settings({ open: false })).status, 200);
     const orderId = randomUUID();
     await send('PlaceOrderOnExchange', { orderId, assetId: 'MSFT', side: 'sell', quantity: '2', limitPrice: '380.00', placeBy: new Date(Date.now() + 30_000).toISOString() } as never);
     const placed = await eventually(async () => (await events(orderId)).find((e) => e.type === 'market.OrderPlacedOnExchange.v1'));
     const exchangeOrderId = placed.data.exchangeOrderId!;
     await system.databases.get('exchange')!.db.query("UPDATE exchange_orders SET status = 'filled', fill_price_cents = 40000, filled_at = now() WHERE id = $1 AND status = 'open'", [exchangeOrderId]);
-    assert.equal(((await (await fetch(`${system.runtime.address}/exchange/orders/${exchangeOrderId}`)).json()) as { status: string }).status, 'filled');
+    assert.equal(((await (await fetch(`${system.runtime.address}/exchange/orders/${exchangeOrderId}`, { headers: { authorization: `Bearer ${exchangeApiKey(undefined)}` } })).json()) as { status: string }).status, 'filled');
     assert.deepEqual((await events(orderId)).map((e) => e.type), ['market.OrderPlacedOnExchange.v1'], 'market has not seen the fill yet');
 
     await send('CancelOrderOnExchange', { orderId, reason: 'canceled_by_customer' } as never);

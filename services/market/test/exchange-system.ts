@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newEnvelope } from '@simplebank/chassis';
+import { exchangeApiKey } from '@simplebank/exchange/api-key';
 import { startTestSystem, type TestSystem } from '@simplebank/chassis/testing';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { marketContract } from '../src/contract.ts';
@@ -38,7 +39,7 @@ export interface ExchangeSystem {
 export async function startExchangeSystem(): Promise<ExchangeSystem> {
   const system = await startTestSystem([marketDataService, exchangeService, marketService]);
   await system.call(marketDataContract, 'pinPrice', { assetId: 'AAPL', price: '250.00' });
-  const settings = (body: unknown) => fetch(`${system.runtime.address}/exchange/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const settings = (body: unknown) => fetch(`${system.runtime.address}/exchange/settings`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${exchangeApiKey(undefined)}` }, body: JSON.stringify(body) });
   const reset = await settings({ open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
   if (reset.status !== 200) throw new Error(`could not reset the exchange: ${reset.status}`);
   return {

@@ -1,5 +1,6 @@
 /** market with the real exchange and market-data in one runtime, driven by the commands orders sends. */
 import assert from 'node:assert/strict';
+import { exchangeApiKey } from '@simplebank/exchange/api-key';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AppError, newEnvelope } from '@simplebank/chassis';
@@ -37,7 +38,7 @@ describe('market, placing and following orders on the exchange', () => {
     orderId: randomUUID(), assetId: 'AAPL', side: 'buy' as const, quantity: '3', limitPrice: '300.00', placeBy: new Date(Date.now() + 30_000).toISOString(), ...o,
   });
   async function exchange(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${system.runtime.address}/exchange${path}`, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${system.runtime.address}/exchange${path}`, { method, headers: { authorization: `Bearer ${exchangeApiKey(undefined)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     return { status: res.status, body: await res.json() };
   }
   const job = (orderId: string) => system.call(marketContract, 'getExchangeOrder', { orderId });

@@ -3,6 +3,7 @@
  * service (the chassis's system methods, fanned out), and the simulation controls.
  */
 import { AppError, T, UnavailableError, systemContract, type Call, type Static } from '@simplebank/chassis';
+import { exchangeApiKey } from '@simplebank/exchange/api-key';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
@@ -12,6 +13,7 @@ import { DEFAULT_PAGE_SIZE } from '../http/pagination.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { callFor, stateOf } from '../http/request-context.ts';
 import { AmountString, Asset, FeeSchedule, Id, Page, PageQuery, PositivePrice, RateString, Strict } from '../http/schemas.ts';
+import { gatewaySettings } from '../settings.ts';
 import { bearer, type Deps } from './deps.ts';
 import { publicSchedule } from './fees.ts';
 
@@ -118,6 +120,8 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   const { ctx } = deps;
   const tags = ['admin'];
   const security = bearer;
+  /** The exchange's API key (decision 0015): its simulation controls answer only with it. */
+  const exchangeKey = exchangeApiKey(gatewaySettings.value.EXCHANGE_API_KEY);
 
   app.put<{ Body: Static<typeof ScheduleBody> }>(
     '/admin/fees/schedule',
@@ -178,12 +182,14 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
       const remaining = Math.max(1, stateOf(request).deadline - Date.now());
       let response: Response;
       try {
-        response = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-request-id': stateOf(request).requestId }, body: JSON.stringify(body), signal: AbortSignal.timeout(Math.min(remaining, 5000)) });
+        response = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-request-id': stateOf(request).requestId, authorization: `Bearer ${exchangeKey}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(Math.min(remaining, 5000)) });
       } catch (err) {
         throw new UnavailableError(`The exchange did not answer: ${(err as Error).message}`, 'exchange_unavailable', err);
       }
       const text = await response.text();
       if (response.status >= 500) throw new UnavailableError(`The exchange answered ${response.status}`, 'exchange_unavailable');
+      // Our key refused: a configuration fault (EXCHANGE_API_KEY differs), not the admin's request.
+      if (response.status === 401 || response.status === 403) throw new UnavailableError('The exchange refused our API key (EXCHANGE_API_KEY)', 'exchange_unavailable');
       if (!response.ok) throw new HttpProblem(response.status === 404 ? 503 : 400, response.status === 404 ? 'exchange_unavailable' : 'validation_failed', `The exchange refused the settings: ${text.slice(0, 300)}`, response.status === 404 ? { 'Retry-After': '1' } : {});
       try {
         return reply.code(200).send(JSON.parse(text));

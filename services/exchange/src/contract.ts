@@ -64,5 +64,10 @@ export const ExchangeSettings = T.Object({
   fillDelayMs: T.Integer({ minimum: 0, maximum: 3_600_000 }),
 });
 export const EXCHANGE_BASE_PATH = '/exchange';
+/**
+ * Every request must carry the exchange's API key, `authorization: Bearer <EXCHANGE_API_KEY>`
+ * (else 401): the setting and its resolution, shared by the exchange and its clients (decision 0015).
+ */
+export { EXCHANGE_API_KEY, apiKeySettings, exchangeApiKey } from './api-key.ts';
 
 export const exchangeContract = defineContract({ service: 'exchange' });

@@ -1,6 +1,6 @@
 /** The gateway's settings (names agreed in the house settings list). */
 import { defineSettings, env } from '@simplebank/chassis';
-import { EXCHANGE_API_KEY, apiKeySettings } from '@simplebank/exchange/api-key';
+import { EXCHANGE_API_KEY, apiKeySettings } from '@simplebank/exchange/contract';
 
 export const DEVELOPMENT_JWT_SECRET = 'simplebank-development-jwt-secret-do-not-use-in-production';
 

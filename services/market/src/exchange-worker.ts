@@ -6,7 +6,7 @@
  * nothing to do, up to IDLE.capMs.
  */
 import { CallPolicy, breakers, type BaseContext, type Worker } from '@simplebank/chassis';
-import { exchangeApiKey } from '@simplebank/exchange/api-key';
+import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { ExchangeClient } from './exchange-client.ts';
 import { handleJob, type Deps } from './jobs.ts';
 import { marketSettings } from './settings.ts';

@@ -1,5 +1,5 @@
 import { defineSettings, env } from '@simplebank/chassis';
-import { EXCHANGE_API_KEY, apiKeySettings } from '@simplebank/exchange/api-key';
+import { EXCHANGE_API_KEY, apiKeySettings } from '@simplebank/exchange/contract';
 
 export const marketSettings = apiKeySettings(defineSettings({
   /** The exchange's base URL; default: this process's HTTP address + /exchange (all-in-one). */

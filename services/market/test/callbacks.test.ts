@@ -4,7 +4,7 @@
  * holds under our client order id that is not the one we placed is never booked as our fill.
  */
 import assert from 'node:assert/strict';
-import { exchangeApiKey } from '@simplebank/exchange/api-key';
+import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { newEnvelope } from '@simplebank/chassis';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newEnvelope } from '@simplebank/chassis';
-import { exchangeApiKey } from '@simplebank/exchange/api-key';
+import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { startTestSystem, type TestSystem } from '@simplebank/chassis/testing';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { marketContract } from '../src/contract.ts';

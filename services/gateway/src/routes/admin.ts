@@ -3,7 +3,7 @@
  * service (the chassis's system methods, fanned out), and the simulation controls.
  */
 import { AppError, T, UnavailableError, systemContract, type Call, type Static } from '@simplebank/chassis';
-import { exchangeApiKey } from '@simplebank/exchange/api-key';
+import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';

@@ -119,3 +119,81 @@ export class FaultyTransport implements Transport {
     return this.inner.request(service, body, options);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Random faults from the environment (the chaos suite, test/chaos): SIMPLEBANK_FAULTS
+// ---------------------------------------------------------------------------------------------
+
+/** One random fault of a SIMPLEBANK_FAULTS spec: its kind, its probability per message, its delay. */
+export interface RandomFault {
+  kind: 'duplicate' | 'delay' | 'redeliver';
+  probability: number;
+  ms: number;
+}
+
+/**
+ * Parses `duplicate:0.05,delay:0.05:200ms,redeliver:0.02` (kind:probability[:milliseconds]). `delay`
+ * holds a delivery, publish or RPC request for ms (default 200); `redeliver` drops a delivery before
+ * its handler, to come again after ms (default 100), as after a lost acknowledgement; `duplicate`
+ * hands a delivery to the handler twice at once. Throws on anything else.
+ */
+export function parseFaultSpec(spec: string): RandomFault[] {
+  return spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [kind, p, ms] = part.split(':');
+      const probability = Number(p);
+      if (kind !== 'duplicate' && kind !== 'delay' && kind !== 'redeliver') throw new Error(`SIMPLEBANK_FAULTS: unknown fault "${kind}" in "${part}"`);
+      if (!(probability >= 0 && probability <= 1)) throw new Error(`SIMPLEBANK_FAULTS: probability of "${part}" is not in [0, 1]`);
+      const millis = ms === undefined ? (kind === 'delay' ? 200 : 100) : Number(ms.replace(/ms$/, ''));
+      if (!Number.isFinite(millis) || millis < 0) throw new Error(`SIMPLEBANK_FAULTS: delay of "${part}" is not a number of ms`);
+      return { kind, probability, ms: millis };
+    });
+}
+
+/** mulberry32: a small seeded PRNG (repeatable fault decisions for a given seed). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A string's 32-bit FNV-1a hash (to derive one seed per service from the run's seed). */
+export function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Wraps `inner` in a FaultyTransport that fires the spec's faults at random (seeded by `seed` and the
+ * service's name): each message type is drawn against each fault in turn. `onFault` hears of every
+ * fault fired (the chaos suite appends them to a file, SIMPLEBANK_FAULTS_LOG).
+ */
+export function randomFaults(inner: Transport, options: { spec: string; seed: number; service: string; onFault?: (fault: { kind: RandomFault['kind']; type: string; ms?: number }) => void }): FaultyTransport {
+  const transport = new FaultyTransport(inner);
+  const random = seededRandom(hashSeed(`${options.seed}:${options.service}`));
+  for (const f of parseFaultSpec(options.spec)) {
+    if (f.probability <= 0) continue;
+    // A predicate per rule: drawn once for each message the rule could apply to (and only then).
+    const draw = (type: string) => {
+      if (!type || random() >= f.probability) return false;
+      options.onFault?.({ kind: f.kind, type, ...(f.kind === 'duplicate' ? {} : { ms: f.ms }) });
+      return true;
+    };
+    if (f.kind === 'duplicate') transport.inject({ type: draw, fault: { kind: 'duplicate' } });
+    else if (f.kind === 'redeliver') transport.inject({ type: draw, fault: { kind: 'drop-then-redeliver', redeliverAfterMs: f.ms } });
+    else transport.inject({ type: draw, fault: { kind: 'delay', ms: f.ms } });
+  }
+  return transport;
+}

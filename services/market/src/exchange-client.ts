@@ -104,6 +104,9 @@ export class ExchangeClient {
       parsed = undefined;
     }
     if (res.status >= 500 || TRANSIENT_4XX.has(res.status)) return { kind: 'unavailable', reason: `HTTP ${res.status}` };
+    // Our API key refused (EXCHANGE_API_KEY differs, or is being rotated): our configuration's fault,
+    // not the order's; retried (and counted by the breaker) like an outage, never a rejection.
+    if (res.status === 401 || res.status === 403) return { kind: 'unavailable', reason: `HTTP ${res.status}: the exchange refused our API key (EXCHANGE_API_KEY)` };
     // A 409 on cancel carries the order (filled): an answer, not a refusal.
     if ((res.ok || res.status === 409) && isValid(ExchangeOrder, parsed)) return { kind: 'ok', status: res.status, order: parsed };
     if (res.ok) return { kind: 'unavailable', reason: `unreadable answer (HTTP ${res.status})` };

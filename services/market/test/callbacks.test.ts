@@ -4,14 +4,15 @@
  * holds under our client order id that is not the one we placed is never booked as our fill.
  */
 import assert from 'node:assert/strict';
-import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { newEnvelope } from '@simplebank/chassis';
+import { CallPolicy, breakers, newEnvelope } from '@simplebank/chassis';
+import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { eventually, startTestSystem, type TestSystem } from '@simplebank/chassis/testing';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { callbackToken, CALLBACK_PATH } from '../src/callbacks.ts';
 import { marketContract } from '../src/contract.ts';
+import { ExchangeClient } from '../src/exchange-client.ts';
 
 process.env.PRICE_TICK_MS = '0';
 process.env.EXCHANGE_FILL_DELAY_MS = '50';
@@ -153,5 +154,13 @@ describe('market: exchange callbacks and reconciliation', () => {
     assert.deepEqual(await types(orderId), ['OrderPlacedOnExchange', 'OrderFilledOnExchange']);
     const { rows } = await exchangeDb().query<{ limit_price_cents: string }>('SELECT limit_price_cents FROM exchange_orders WHERE client_order_id = $1', [orderId]);
     assert.equal(rows[0]!.limit_price_cents, '30000');
+  });
+
+  it('takes a refused API key as an outage of our own (retried, counted by the breaker), never as a rejection of the order', async () => {
+    const policy = new CallPolicy({ breaker: breakers.get('market-test', 'exchange-wrong-key'), timeoutMs: 1000, maxAttempts: 1 });
+    const client = new ExchangeClient(() => `${system.runtime.address}/exchange`, policy, 'not-the-exchange-key-0123456789abcdef');
+    const answer = await client.placeOrder({ clientOrderId: randomUUID(), assetId: 'AAPL', side: 'buy', quantity: '1', limitPrice: '300.00' });
+    assert.equal(answer.kind, 'unavailable');
+    assert.match((answer as { reason: string }).reason, /HTTP 401: the exchange refused our API key/);
   });
 });

@@ -1,10 +1,10 @@
 /** A cancel that reaches the exchange after the fill: the 409 answer is reported as the fill, once. */
 import assert from 'node:assert/strict';
-import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { newEnvelope } from '@simplebank/chassis';
 import { eventually, startTestSystem, type TestSystem } from '@simplebank/chassis/testing';
+import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { marketContract } from '../src/contract.ts';
 

@@ -1,10 +1,10 @@
 /** market with the real exchange and market-data in one runtime, driven by the commands orders sends. */
 import assert from 'node:assert/strict';
-import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AppError, newEnvelope } from '@simplebank/chassis';
 import { eventually, startTestSystem, type TestSystem } from '@simplebank/chassis/testing';
+import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { marketContract } from '../src/contract.ts';
 

@@ -126,7 +126,9 @@ export const placeOrderSaga = defineSaga<PlaceOrderData>({
     },
     {
       // Nothing to compensate: a placement that failed or was canceled left nothing on the exchange.
+      // Local: it sends a command and records statuses, so it commits with the fee's outcome.
       name: 'place',
+      local: true,
       async action(ctx) {
         const d = ctx.data;
         const waitingFor = [SIGNALS.placed, SIGNALS.placementFailed, SIGNALS.canceled, SIGNALS.filled];
@@ -172,6 +174,7 @@ export const placeOrderSaga = defineSaga<PlaceOrderData>({
       // the expiry still compensates.
       name: 'awaitFill',
       pivot: true,
+      local: true,
       async action(ctx) {
         const d = ctx.data;
         if (d.fillPrice) return done();

@@ -15,6 +15,7 @@ import type { Logger } from '../observability/logger.ts';
 import { sleep } from '../resilience/backoff.ts';
 import type { Tx } from '../runtime/service.ts';
 import * as store from './store.ts';
+import type { StepTx } from './step-tx.ts';
 import { SagaTurns } from './turn.ts';
 import type { SagaDefinition, SagaInspection, SagaStatus } from './types.ts';
 
@@ -234,18 +235,23 @@ export class SagaRunner {
     const renewal = setInterval(() => void store.renewLease(this.db, first.id, token, this.leaseMs).catch(() => {}), Math.max(10, Math.floor(this.leaseMs / 3)));
     renewal.unref();
     let row = first;
+    let carry: StepTx | undefined;
     try {
       while (!this.stopping) {
-        const turn = await this.turns.take(row, token);
+        const turn = await this.turns.take(row, token, carry);
+        carry = undefined;
         if (turn.status && turn.status !== row.status) this.emit(row.type, turn.status, row.age_ms);
         if (turn.next === 'continue') {
           row = turn.row;
+          carry = turn.carry;
           continue;
         }
         if (turn.wakeInMs !== undefined) this.wakeLater(turn.wakeInMs);
         return;
       }
-      // Stopping: hand the saga back now rather than have others wait out the lease.
+      // Stopping: what the last turn recorded commits; the saga is handed back now rather than have
+      // others wait out the lease.
+      if (carry) await carry.commit();
       await store.releaseLease(this.db, row.id, token);
     } catch (err) {
       // Keep the lease: it expires and the saga is taken again, which also spaces out the retries

@@ -5,6 +5,13 @@
  * check that this runner still holds the lease. So the step's local writes, its outbox messages and
  * its recorded outcome commit together, by the lease holder only, and a pooled connection is held
  * for milliseconds, never across a call to another service.
+ *
+ * Carried: when a step's outcome leads straight to the next step, its transaction is not committed
+ * yet but carried into that step (`carry`). If the next step only writes locally (sends a command,
+ * records a status, waits), both commit together: one commit for two steps. If it calls another
+ * service before writing anything, the carried transaction commits first (`beforeCall`), so nothing
+ * is held across the call. If it fails, what it wrote is rolled back to a savepoint taken at its
+ * first write, and the step before still commits.
  */
 import type pg from 'pg';
 import type { Database, Row } from '../db/database.ts';
@@ -22,12 +29,34 @@ export class StepTx implements Tx {
   private opened: Promise<Open> | undefined;
   private ended = false;
   private readonly hooks: Array<() => void> = [];
+  /** Shared with the outbox writer: `carry` points it at the next step's causation. */
+  private readonly outbox: { service: string; cause: Causation; db: Database };
+  /** Carried from the step before (its outcome not yet committed). */
+  private carried = false;
+  /** Where the carried-into step's writes begin: what is undone if it fails. */
+  private savepoint: { hooks: number; outbox: number } | undefined;
 
   constructor(
     private readonly db: Database,
     private readonly saga: { id: string; token: string },
-    private readonly outbox: { service: string; cause: Causation },
-  ) {}
+    outbox: { service: string; cause: Causation },
+  ) {
+    this.outbox = { ...outbox, db };
+  }
+
+  /** This transaction, open with the step before's outcome, handed to the next step (see above). */
+  carry(cause: Causation): StepTx {
+    this.outbox.cause = cause;
+    this.carried = this.opened !== undefined;
+    this.savepoint = undefined;
+    return this;
+  }
+
+  /** Before the step calls another service: a carried transaction it has not written to commits now. */
+  async beforeCall(): Promise<void> {
+    if (!this.carried || this.savepoint || !this.opened) return;
+    await this.commitOpen();
+  }
 
   /** The open transaction (begun now if it was not): BEGIN, then the saga's row under the lease. */
   open(): Promise<Open> {
@@ -42,17 +71,28 @@ export class StepTx implements Tx {
         client.release();
         throw err;
       }
-      return { client, tx: outboxTx(client, { ...this.outbox, db: this.db }) };
+      return { client, tx: outboxTx(client, this.outbox) };
     })();
     return this.opened;
   }
 
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>> {
-    return (await this.open()).client.query<R>(sql, params as unknown[] | undefined);
+    return (await this.write()).client.query<R>(sql, params as unknown[] | undefined);
   }
 
-  publish: Tx['publish'] = async (event, data, options) => (await this.open()).tx.publish(event, data, options);
-  send: Tx['send'] = async (command, data, options) => (await this.open()).tx.send(command, data, options);
+  publish: Tx['publish'] = async (event, data, options) => (await this.write()).tx.publish(event, data, options);
+  send: Tx['send'] = async (command, data, options) => (await this.write()).tx.send(command, data, options);
+
+  /** The open transaction, for a write of this step: in a carried one, after the savepoint. */
+  private async write(): Promise<Open> {
+    const open = await this.open();
+    if (this.carried && !this.savepoint) {
+      // Set before the await: a second write in the same tick finds it and queues behind it.
+      this.savepoint = { hooks: this.hooks.length, outbox: open.tx.committed.length };
+      await open.client.query('SAVEPOINT carried_step');
+    }
+    return open;
+  }
 
   afterCommit(fn: () => void): void {
     this.hooks.push(fn);
@@ -60,8 +100,17 @@ export class StepTx implements Tx {
 
   /** Commits what the step and `record` wrote; after-commit hooks run once it is durable. */
   async commit(): Promise<void> {
-    const { client, tx } = await this.open();
+    await this.open();
     this.ended = true;
+    await this.commitOpen();
+  }
+
+  /** Commits the open transaction and runs its hooks; a later write opens a new one. */
+  private async commitOpen(): Promise<void> {
+    const { client, tx } = await this.opened!;
+    this.opened = undefined;
+    this.carried = false;
+    this.savepoint = undefined;
     try {
       await client.query('COMMIT');
     } catch (err) {
@@ -70,7 +119,7 @@ export class StepTx implements Tx {
     }
     client.release();
     // The outbox's own (its rows handed to the relay), then the step's.
-    for (const hook of [...tx.committed, ...this.hooks.splice(0)]) {
+    for (const hook of [...tx.committed.splice(0), ...this.hooks.splice(0)]) {
       try {
         hook();
       } catch {
@@ -85,7 +134,6 @@ export class StepTx implements Tx {
    */
   async abandon(discard = false): Promise<void> {
     this.ended = true;
-    this.hooks.length = 0;
     const opened = this.opened;
     if (!opened) return;
     let open: Open;
@@ -94,6 +142,17 @@ export class StepTx implements Tx {
     } catch {
       return; // never opened: nothing to undo
     }
+    if (this.carried && !discard) {
+      // Undo this step's writes only: the step before's outcome still commits.
+      const savepoint = this.savepoint;
+      if (savepoint) {
+        await open.client.query('ROLLBACK TO SAVEPOINT carried_step');
+        this.hooks.length = savepoint.hooks;
+        open.tx.committed.length = savepoint.outbox;
+      }
+      return this.commitOpen();
+    }
+    this.hooks.length = 0;
     if (discard) {
       open.client.release(new Error('saga step abandoned'));
       return;

@@ -25,9 +25,12 @@ type AnySaga = SagaDefinition<any>;
 type AnyStep = SagaStep<any>;
 type SagaRow = store.SagaRow;
 
-/** What a turn did, and whether the runner should go on with the saga (from `row`). */
+/**
+ * What a turn did, and whether the runner should go on with the saga (from `row`). `carry`: the
+ * turn's transaction, not committed yet, for the next step to commit with its own (step-tx.ts).
+ */
 export type Turn =
-  | { next: 'continue'; row: SagaRow; status?: SagaStatus }
+  | { next: 'continue'; row: SagaRow; status?: SagaStatus; carry?: StepTx }
   | { next: 'stop'; status?: SagaStatus; wakeInMs?: number };
 
 export interface TurnDeps {
@@ -53,6 +56,16 @@ function dueIn(row: SagaRow): number | undefined {
   return due.length ? Math.min(...due) : undefined;
 }
 
+/** The next turn will start the saga's current step: the turn before may carry its transaction into it. */
+function startsNext(row: SagaRow): boolean {
+  return (
+    row.status === 'running' &&
+    row.next_run_in_ms <= 0 &&
+    !(row.interrupt && !row.past_pivot) &&
+    !(!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0)
+  );
+}
+
 /** The index of the saga's current step in its definition, following a step that moved. */
 function resolveIndex(def: AnySaga, row: SagaRow): number | undefined {
   if (row.current_step === null || def.steps[row.step_index]?.name === row.current_step) return row.step_index;
@@ -66,19 +79,27 @@ export class SagaTurns {
     private readonly definitions: ReadonlyMap<string, AnySaga>,
   ) {}
 
-  /** Decides what the saga needs now and does it. `row` is the saga as of the end of the last turn. */
-  async take(row: SagaRow, token: string): Promise<Turn> {
+  /**
+   * Decides what the saga needs now and does it. `row` is the saga as of the end of the last turn;
+   * `carry`, that turn's transaction when it was left open for this one.
+   */
+  async take(row: SagaRow, token: string, carry?: StepTx): Promise<Turn> {
     const cause = row.cause;
     const customerId = cause.identity?.customerId;
     return withContext({ correlationId: cause.correlationId, ...(cause.traceparent ? { traceparent: cause.traceparent } : {}), ...(customerId ? { customerId } : {}) }, () =>
-      this.decide(row, token),
+      this.decide(row, token, carry),
     );
   }
 
-  private async decide(row: SagaRow, token: string): Promise<Turn> {
+  private async decide(row: SagaRow, token: string, carry?: StepTx): Promise<Turn> {
     const def = this.definitions.get(row.type)!; // claim() only takes types this runner knows
+    const index = store.LIVE.includes(row.status) ? resolveIndex(def, row) : undefined;
+    // Only a step's start takes a carried transaction; anything else commits it first.
+    if (carry && !(index !== undefined && startsNext(row))) {
+      await carry.commit();
+      carry = undefined;
+    }
     if (!store.LIVE.includes(row.status)) return this.release(row, token);
-    const index = resolveIndex(def, row);
     if (index === undefined) return this.failDefinitionChanged(row, token);
     if (row.next_run_in_ms > 0) return this.release(row, token, row.next_run_in_ms);
     if (row.status === 'compensating') return this.compensate(row, token, def, index);
@@ -97,7 +118,7 @@ export class SagaTurns {
         return this.startCompensation(db, row, def, index, { code: 'step_timeout', message: `Step ${step.name} did not finish within ${step.timeoutMs} ms` });
       });
     }
-    if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' });
+    if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' }, carry);
     // Waiting: a signal first, then the wait's own timeout.
     if (row.signal) return this.act(row, token, def, index, { kind: 'signal', name: row.signal.name, payload: row.signal.payload });
     if (row.wait_in_ms !== null && row.wait_in_ms <= 0) return this.act(row, token, def, index, { kind: 'timeout' });
@@ -156,11 +177,27 @@ export class SagaTurns {
       attempt: f.attempt,
       wakeUp: f.wakeUp,
       tx: f.tx,
-      call: this.deps.call(f.cause),
+      call: this.callFrom(f.tx, f.cause),
       log: this.deps.log.child({ sagaId: row.id, sagaType: row.type, step: f.step }),
     };
     if (f.failure) ctx.failure = f.failure;
     return ctx;
+  }
+
+  /** The saga's current step is declared `local`. */
+  private isLocal(row: SagaRow): boolean {
+    const def = this.definitions.get(row.type);
+    const index = def ? resolveIndex(def, row) : undefined;
+    return index !== undefined && def!.steps[index]?.local === true;
+  }
+
+  /** The step's RPC: a transaction carried into the step commits before it calls out. */
+  private callFrom(tx: StepTx, cause: Causation): Call {
+    const call = this.deps.call(cause);
+    return (async (contract, method, request, options) => {
+      await tx.beforeCall();
+      return call(contract, method, request, options);
+    }) as Call;
   }
 
   /**
@@ -168,14 +205,16 @@ export class SagaTurns {
    * invocation may have opened. If the invocation throws, whatever it wrote is rolled back and only
    * the failure is recorded, in a transaction of its own.
    */
-  private async invoke(row: SagaRow, token: string, name: string, phase: 'action' | 'compensation', body: (tx: StepTx, cause: Causation, attempt: number) => Promise<Turn>, onFailure: (db: Queryable, attempt: number, err: unknown) => Promise<Turn>): Promise<Turn> {
+  private async invoke(row: SagaRow, token: string, name: string, phase: 'action' | 'compensation', body: (tx: StepTx, cause: Causation, attempt: number) => Promise<Turn>, onFailure: (db: Queryable, attempt: number, err: unknown) => Promise<Turn>, carried?: StepTx): Promise<Turn> {
     const attempt = row.attempt + 1;
     const { cause, span } = this.stepCause(row, name, phase, attempt);
-    const tx = new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause });
+    const tx = carried?.carry(cause) ?? new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause });
     try {
       return await withContext(span.logFields, async () => {
         try {
           const turn = await body(tx, cause, attempt);
+          // Straight on to a local step's start: it commits this outcome with its own writes.
+          if (turn.next === 'continue' && phase === 'action' && startsNext(turn.row) && this.isLocal(turn.row)) return { ...turn, carry: tx };
           await tx.commit();
           return turn;
         } catch (err) {
@@ -196,7 +235,7 @@ export class SagaTurns {
     }
   }
 
-  private act(row: SagaRow, token: string, def: AnySaga, index: number, wakeUp: WakeUp): Promise<Turn> {
+  private act(row: SagaRow, token: string, def: AnySaga, index: number, wakeUp: WakeUp, carried?: StepTx): Promise<Turn> {
     const step = def.steps[index]!;
     return this.invoke(
       row,
@@ -221,6 +260,7 @@ export class SagaTurns {
         return turn;
       },
       (db, attempt, err) => this.recordFailure(db, row, def, step, index, 'action', attempt, err),
+      carried,
     );
   }
 

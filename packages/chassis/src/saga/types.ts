@@ -66,6 +66,13 @@ export interface SagaStep<D> {
   compensate?(ctx: SagaStepContext<D>): Promise<void>;
   /** After a pivot step completes the saga can only go forward: later failures are retried, never compensated. */
   pivot?: boolean;
+  /**
+   * The action only writes through `ctx.tx` (sends, local rows, waits): it calls no one, reads
+   * nothing outside the transaction and does not linger. Its start then runs in the transaction that
+   * records the step before, so both commit together (one commit fewer). A call it makes anyway
+   * commits that transaction first; what it writes before failing is rolled back to a savepoint.
+   */
+  local?: boolean;
   /** Bound on the whole step (all its tries and waits); past it the step fails with `step_timeout`. */
   timeoutMs?: number;
   retry?: RetryPolicy;

@@ -17,7 +17,7 @@ setTimeout(() => {
 }, 20_000).unref();
 
 const db = new Database({ url, name: 'saga-crash-child' });
-const runner = newRunner(db, [crashSaga(db, crashAt)]);
+const runner = newRunner(db, [crashSaga(db, crashAt), crashSaga(db, crashAt, { localS3: true })]);
 await runner.start();
 // Keep running until the saga reaches the crash point.
 setInterval(() => {}, 1000);

@@ -101,7 +101,7 @@ export interface CrashData {
  * committed; `commit:sN` / `compensate-commit:sN` right after it committed. With `fail`, s3 refuses
  * (after writing its effect, which must then vanish) and the saga compensates s3, s2, s1.
  */
-export function crashSaga(db: Database, crashAt?: string): SagaDefinition<CrashData> {
+export function crashSaga(db: Database, crashAt?: string, options: { localS3?: boolean } = {}): SagaDefinition<CrashData> {
   const crash = (): Promise<never> => {
     process.kill(process.pid, 'SIGKILL');
     return new Promise<never>(() => {});
@@ -125,5 +125,7 @@ export function crashSaga(db: Database, crashAt?: string): SagaDefinition<CrashD
       if (crashAt === `compensate-commit:s${n}`) ctx.tx.afterCommit(() => void crash());
     },
   });
+  // With `localS3`, s3 is a local step: its start runs in the transaction that records s2.
+  if (options.localS3) return { name: 'CrashyLocal', steps: [step(1), step(2), { ...step(3), local: true }] };
   return { name: 'Crashy', steps: [step(1), step(2), step(3)] };
 }

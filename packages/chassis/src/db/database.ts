@@ -166,6 +166,9 @@ export function databaseUrl(serverUrl: string, name: string): string {
 export async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid database name "${name}"`);
   const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
+  // A server shutting down between two statements (57P01) fails the next query; it must not be an
+  // unhandled 'error' event, which would kill the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -183,10 +186,35 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<v
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid database name "${name}"`);
   const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
+  // A server shutting down between two statements (57P01) fails the next query; it must not be an
+  // unhandled 'error' event, which would kill the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   } finally {
     await client.end();
+  }
+}
+
+/** Errors that say the server is away or restarting (not that the statement is wrong). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'database_busy']);
+
+/**
+ * Runs `fn` until the database answers it: a service started while PostgreSQL restarts waits for it
+ * (with back-off, up to `timeoutMs`) instead of exiting. Any other error is thrown at once.
+ */
+export async function untilDatabaseAnswers<T>(log: { warn(o: object, msg: string): void }, fn: () => Promise<T>, what = 'the database', timeoutMs = 120_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      const away = UNREACHABLE.has(code) || /Connection terminated|terminating connection/i.test((err as Error).message ?? '');
+      if (!away || Date.now() > until) throw err;
+      log.warn({ err, attempt }, `${what}: the database does not answer yet; trying again`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 5))));
+    }
   }
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { RpcDef } from '../contract/contract.ts';
 import { assertValid, isValid, validationErrors } from '../contract/validation.ts';
-import type { Database } from '../db/database.ts';
+import { untilDatabaseAnswers, type Database } from '../db/database.ts';
 import { migrate, readMigrations, type Migration } from '../db/migrations.ts';
 import { AppError, DeadlineExceededError, NotFoundError, ValidationError, toAppError } from '../errors.ts';
 import { consumerName, handleMessage, messageConsumer, type ConsumerOptions } from '../messaging/consumer.ts';
@@ -157,7 +157,8 @@ export class ServiceHost {
     if (this.state !== 'new') throw new Error(`${this.name} was already started`);
     this.state = 'starting';
     const { transport, log } = this.options;
-    const applied = await this.migrate();
+    // Started while PostgreSQL restarts (a supervisor brought the service back meanwhile): wait for it.
+    const applied = await untilDatabaseAnswers(log, () => this.migrate(), `${this.name}: migrations`);
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
     for (const def of this.definition.handlers ?? []) {
       const name = consumerName(this.name, def);

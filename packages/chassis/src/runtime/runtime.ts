@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { loadAll } from '../config/env.ts';
-import { Database, databaseUrl, ensureDatabase } from '../db/database.ts';
+import { Database, databaseUrl, ensureDatabase, untilDatabaseAnswers } from '../db/database.ts';
 import { createHttpServer, type ReadinessReport } from '../http/server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -76,7 +76,7 @@ export class Runtime {
       const url = this.options.databaseUrlFor(name);
       if (this.options.createDatabases) {
         const u = new URL(url);
-        await ensureDatabase(databaseUrl(url, 'postgres'), u.pathname.slice(1));
+        await untilDatabaseAnswers(this.log, () => ensureDatabase(databaseUrl(url, 'postgres'), u.pathname.slice(1)));
       }
       const db = new Database({ url, name, maxConnections: 20 });
       this.databases.push(db);

@@ -73,8 +73,6 @@ const OWNED_ACTION = (status: Expected): Record<Caller, Expected> => ({ none: 40
 const OWNED_PRIVATE = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: status, other: 404, admin: 404 });
 /** Customers only, acting for themselves. */
 const CUSTOMER_ACTION = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: status, other: status, admin: 403 });
-const ADMIN_ACTS_ON_CUSTOMER_MONEY =
-  'issue 9 authz finding: the admin can deposit into / withdraw from / cancel an order of a customer\'s account (202), while placing an order or opening an account answers the admin 403 (services/gateway/src/routes/accounts.ts, orders.ts: only getAccount is asked, and it lets admins see all)';
 const ADMIN_ONLY = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: 403, other: 403, admin: status });
 
 /**
@@ -96,8 +94,8 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'POST /v1/accounts': { request: () => ({ body: { name: 'authz' } }), expect: CUSTOMER_ACTION(201) },
   'GET /v1/accounts': { expect: ANY_CUSTOMER(200) },
   'GET /v1/accounts/{accountId}': { request: (f) => ({ params: { accountId: f.accountId } }), expect: OWNED_READ(200) },
-  'POST /v1/accounts/{accountId}/deposits': { request: (f) => ({ params: { accountId: f.accountId }, body: { amount: '1.00', method: 'bank_transfer' } }), expect: OWNED_ACTION(202), todo: { admin: ADMIN_ACTS_ON_CUSTOMER_MONEY } },
-  'POST /v1/accounts/{accountId}/withdrawals': { request: (f) => ({ params: { accountId: f.accountId }, body: { amount: '1.00' } }), expect: OWNED_ACTION(202), todo: { admin: ADMIN_ACTS_ON_CUSTOMER_MONEY } },
+  'POST /v1/accounts/{accountId}/deposits': { request: (f) => ({ params: { accountId: f.accountId }, body: { amount: '1.00', method: 'bank_transfer' } }), expect: OWNED_ACTION(202) },
+  'POST /v1/accounts/{accountId}/withdrawals': { request: (f) => ({ params: { accountId: f.accountId }, body: { amount: '1.00' } }), expect: OWNED_ACTION(202) },
   'GET /v1/payments/{paymentId}': { request: (f) => ({ params: { paymentId: f.paymentId } }), expect: OWNED_READ(200) },
   'GET /v1/accounts/{accountId}/transactions': { request: (f) => ({ params: { accountId: f.accountId } }), expect: OWNED_READ(200) },
   'GET /v1/accounts/{accountId}/holdings': { request: (f) => ({ params: { accountId: f.accountId } }), expect: OWNED_READ(200) },
@@ -114,7 +112,7 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'GET /v1/orders': { expect: ANY_CUSTOMER(200) },
   'GET /v1/orders/{orderId}': { request: (f) => ({ params: { orderId: f.orderId } }), expect: OWNED_READ(200) },
   // The order may have filled already: 409 order_not_cancelable is the owner's answer then.
-  'POST /v1/orders/{orderId}/cancel': { request: (f) => ({ params: { orderId: f.orderId } }), expect: OWNED_ACTION([202, 409]), todo: { admin: ADMIN_ACTS_ON_CUSTOMER_MONEY } },
+  'POST /v1/orders/{orderId}/cancel': { request: (f) => ({ params: { orderId: f.orderId } }), expect: OWNED_ACTION([202, 409]) },
 
   // --- notifications ----------------------------------------------------------------------------
   'GET /v1/notifications': { expect: ANY_CUSTOMER(200) },

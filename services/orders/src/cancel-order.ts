@@ -2,7 +2,7 @@
  * Cancel (interwoven sagas): before the placement went out, the saga is interrupted and compensates;
  * after, market is asked to cancel on the exchange and the saga ends on its answer (canceled or filled).
  */
-import { ConflictError, NotFoundError, type RpcContext } from '@simplebank/chassis';
+import { ConflictError, ForbiddenError, NotFoundError, type RpcContext } from '@simplebank/chassis';
 import { marketContract } from '@simplebank/market/contract';
 import { isCancelable } from './domain/order.ts';
 import { toOrder } from './orders.ts';
@@ -16,6 +16,8 @@ export function visibleTo(ctx: RpcContext, row: store.OrderRow | undefined): row
 const notCancelable = () => new ConflictError('order_not_cancelable', 'The order is filled or has already ended');
 
 export async function cancelOrder(orderId: string, ctx: RpcContext) {
+  // Like placing one: an admin sees every order but cancels none (the customer's decision).
+  if (ctx.identity?.role !== 'customer') throw new ForbiddenError('Orders are canceled by the customer who placed them');
   return ctx.transaction(async (tx) => {
     const before = await store.getOrder(tx, orderId);
     if (!visibleTo(ctx, before)) throw new NotFoundError(`Order ${orderId} not found`);

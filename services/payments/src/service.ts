@@ -1,6 +1,6 @@
 /** payments: deposits and withdrawals through the simulated payment provider. */
 import { createHash } from 'node:crypto';
-import { BusinessRuleError, NotFoundError, ValidationError, defineService, type RpcContext } from '@simplebank/chassis';
+import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, defineService, type RpcContext } from '@simplebank/chassis';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 import { paymentsContract } from './contract.ts';
@@ -28,8 +28,12 @@ function paymentIdFor(kind: Kind, ctx: RpcContext): string {
   return uuidFromHex(createHash('sha256').update(`${kind}:${ctx.idempotencyKey}`).digest('hex'));
 }
 
-/** The caller's open account (another customer's answers not_found from accounts). */
+/**
+ * The caller's open account (another customer's answers not_found from accounts). Money moves at its
+ * owner's request only: an admin reads any account but deposits to or withdraws from none (403).
+ */
 async function openAccountOfCaller(ctx: RpcContext, accountId: string) {
+  if (ctx.identity?.role !== 'customer') throw new ForbiddenError("Payments are requested by the account's owner");
   const account = await ctx.call(accountsContract, 'getAccount', { accountId });
   if (account.status !== 'open') throw new BusinessRuleError('account_closed', 'The account is closed');
   return account;

@@ -100,5 +100,18 @@ export class DeadlineExceededError extends AppError {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  // The database away or restarting is the dependency's outage, not our bug: 503, try again.
+  if (databaseAway(err)) return new UnavailableError('The database is not available; try again', 'database_unavailable', err);
   return new AppError('internal_error', message, { status: 500, retryable: true, cause: err });
+}
+
+/** PostgreSQL error codes (and socket errors) that say the server is away, restarting or out of connections. */
+const AWAY_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+
+/** The error says the database is unreachable (not that the statement was wrong). */
+export function databaseAway(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && AWAY_CODES.has(code)) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /Connection terminated|terminating connection|Client has encountered a connection error|Connection ended unexpectedly/i.test(message);
 }

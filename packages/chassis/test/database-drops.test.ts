@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { toAppError } from '../src/index.ts';
 import { createTestDatabase } from '../src/testing/index.ts';
 
 it('a connection dropped mid-transaction fails that transaction only; the pool recovers', async () => {
@@ -13,6 +14,7 @@ it('a connection dropped mid-transaction fails that transaction only; the pool r
   const onUncaught = (err: unknown) => (uncaught = err);
   process.on('uncaughtException', onUncaught);
   try {
+    let failure: unknown;
     await assert.rejects(
       t.db.transaction(async (client) => {
         const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
@@ -20,8 +22,15 @@ it('a connection dropped mid-transaction fails that transaction only; the pool r
         // The server is gone for this client: pg emits 'error' on it, and this query fails.
         await new Promise((r) => setTimeout(r, 100));
         await client.query('SELECT 1');
+      }).catch((err: unknown) => {
+        failure = err;
+        throw err;
       }),
     );
+    // What a caller is told: the dependency is away, try again (503), not an internal error (500).
+    const told = toAppError(failure);
+    assert.equal(told.status, 503, `told ${told.status} ${told.code}: ${told.message}`);
+    assert.equal(told.retryable, true);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(uncaught, undefined, 'no error escaped to the process');
     const { rows } = await t.db.transaction((client) => client.query<{ ok: number }>('SELECT 1 AS ok'));

@@ -3,7 +3,7 @@
  * this database; no other service reads or writes it.
  */
 import pg from 'pg';
-import { UnavailableError } from '../errors.ts';
+import { UnavailableError, databaseAway } from '../errors.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -197,9 +197,6 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
   }
 }
 
-/** Errors that say the server is away or restarting (not that the statement is wrong). */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'database_busy']);
-
 /**
  * Runs `fn` until the database answers it: a service started while PostgreSQL restarts waits for it
  * (with back-off, up to `timeoutMs`) instead of exiting. Any other error is thrown at once.
@@ -210,8 +207,7 @@ export async function untilDatabaseAnswers<T>(log: { warn(o: object, msg: string
     try {
       return await fn();
     } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      const away = UNREACHABLE.has(code) || /Connection terminated|terminating connection/i.test((err as Error).message ?? '');
+      const away = databaseAway(err) || (err as { code?: string }).code === 'database_busy';
       if (!away || Date.now() > until) throw err;
       log.warn({ err, attempt }, `${what}: the database does not answer yet; trying again`);
       await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 5))));

@@ -7,9 +7,11 @@
  *
  * The pending count is read from the database (so every instance of orders sees every instance's
  * orders), at most every REFRESH_MS while orders arrive, plus what this instance accepted since.
- * The decision never waits for that read: under load the pool is busy, and a refusal that waits
+ * The decision does not wait for that read: under load the pool is busy, and a refusal that waits
  * for a connection is a slow refusal (it took 0.5–1.2 s). The read runs in the background; the
- * decision uses the last count read plus what was accepted since (at most one refresh stale).
+ * decision uses the last count read plus what was accepted since. One exception: a count older
+ * than a refresh that would refuse (the first order after a quiet spell, when the count still holds
+ * the last burst) waits for the fresh count; otherwise that order would be refused with room free.
  */
 import { AdaptiveLimit, OverloadedError, type Database, type Metrics } from '@simplebank/chassis';
 import { ordersSettings } from './settings.ts';
@@ -32,13 +34,19 @@ export class OrderIntake {
 
   /** Admits one new order, or refuses it with OverloadedError; waits for nothing (no pool, no query). */
   async admit(db: Database, metrics: Metrics): Promise<void> {
-    if (Date.now() - this.refreshedAt >= REFRESH_MS && !this.refreshing) {
+    const stale = Date.now() - this.refreshedAt >= REFRESH_MS;
+    if (stale && !this.refreshing) {
       this.refreshing = this.refresh(db)
         .catch(() => {}) // the next admission tries again; meanwhile the last count stands
         .finally(() => (this.refreshing = undefined));
     }
     const limit = this.adaptive().limit;
     metrics.gauge('simplebank_order_intake_limit', 'Orders that may be pending at once (adaptive admission limit)', ['service']).set({ service: 'orders' }, limit);
+    // A count older than a refresh may still hold a burst that has long cleared (after a quiet
+    // spell): the admission that found it so waits for the fresh count before refusing. Under load
+    // the count is read every REFRESH_MS, so at most one refusal per REFRESH_MS waits; the rest
+    // decide at once.
+    if (stale && this.pending + this.acceptedSinceRefresh >= limit) await this.refreshing;
     if (this.pending + this.acceptedSinceRefresh >= limit) {
       metrics.counter('simplebank_orders_refused_total', 'New orders refused by admission control', ['service']).inc({ service: 'orders' });
       throw new OverloadedError(`SimpleBank is taking as many orders as it can finish (${limit} in progress); try again shortly`);

@@ -123,7 +123,8 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export async function startSystem(): Promise<System> {
+/** `settings` override E2E_SETTINGS for the in-process system (ignored for a system given by URL). */
+export async function startSystem(settings: Record<string, string> = {}): Promise<System> {
   const external = process.env.SIMPLEBANK_E2E_URL;
   if (external) {
     const url = external.replace(/\/+$/, '');
@@ -138,6 +139,7 @@ export async function startSystem(): Promise<System> {
       PORT: '0',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
       ...E2E_SETTINGS,
+      ...settings,
     },
   });
   const url = system.runtime.address;
@@ -155,11 +157,11 @@ export async function startSystem(): Promise<System> {
  * Starts (or connects to) the system once for the calling test file and stops it after the file.
  * The returned object's `http` / `bank` are usable inside tests.
  */
-export function useSystem(): { readonly http: Http; readonly bank: Bank; readonly url: string } {
+export function useSystem(settings: Record<string, string> = {}): { readonly http: Http; readonly bank: Bank; readonly url: string } {
   let system: System | undefined;
   let bank: Bank | undefined;
   before(async () => {
-    system = await startSystem();
+    system = await startSystem(settings);
     bank = new Bank(system.http);
   });
   after(async () => {

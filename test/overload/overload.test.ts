@@ -10,15 +10,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 
-// Before the system starts (useSystem starts it in a `before` hook): a small, fixed admission limit.
-process.env.ORDER_INTAKE_INITIAL_LIMIT = '8';
-process.env.ORDER_INTAKE_MIN_LIMIT = '8';
-process.env.ORDER_INTAKE_MAX_LIMIT = '8';
-process.env.GATEWAY_RATE_LIMIT_PER_MINUTE = '0';
+import { TERMINAL, cents, money, useSystem } from '../e2e/system.ts';
 
-const { TERMINAL, cents, money, useSystem } = await import('../e2e/system.ts');
-
-const sys = useSystem();
+// A small, fixed admission limit, no rate limit in the way, and orders that live long enough for
+// the accepted backlog to drain on a slow machine (the e2e default of 6 s expired some in CI).
+const sys = useSystem({
+  ORDER_INTAKE_INITIAL_LIMIT: '8',
+  ORDER_INTAKE_MIN_LIMIT: '8',
+  ORDER_INTAKE_MAX_LIMIT: '8',
+  GATEWAY_RATE_LIMIT_PER_MINUTE: '0',
+  ORDER_TTL_SECONDS: '600',
+  PLACEMENT_WINDOW_SECONDS: '300',
+});
 
 describe('overload', () => {
   it('refuses the excess with 503 + Retry-After, completes what it accepted, and recovers by itself', async () => {

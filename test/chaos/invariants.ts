@@ -127,6 +127,24 @@ export function checks(w: World): Check[] {
   const allOrders = () => [...finalOrders.values()].flat();
   const q = async <T extends pg.QueryResultRow>(service: string, sql: string, params: unknown[] = []) => (await w.db(service).query<T>(sql, params)).rows;
 
+  /** Where an order's OrderStatusChanged events went: orders' outbox, notifications' inbox and rows (evidence for a mismatch). */
+  const orderEventTrail = async (orderId: string): Promise<string> => {
+    const sent = await q<{ id: string; message_id: string; status: string; published_at: Date | null }>(
+      'orders',
+      "SELECT id::text, message_id, body::jsonb #>> '{data,status}' AS status, published_at FROM chassis_outbox WHERE aggregate_key = $1 AND destination = 'orders.OrderStatusChanged.v1' ORDER BY id",
+      [orderId],
+    );
+    const ids = sent.map((r) => r.message_id);
+    const inbox = await q<{ message_id: string; consumer: string }>('notifications', 'SELECT message_id, consumer FROM chassis_inbox WHERE message_id = ANY($1)', [ids]);
+    const written = await q<{ source_event_id: string; title: string }>('notifications', 'SELECT source_event_id, title FROM notifications WHERE source_event_id = ANY($1)', [ids]);
+    const trail = sent.map((r) => {
+      const seen = inbox.filter((i) => i.message_id === r.message_id).map((i) => i.consumer);
+      const wrote = written.filter((n) => n.source_event_id === r.message_id).map((n) => n.title);
+      return `${r.status} (outbox ${r.id}, ${r.published_at ? 'published' : 'NOT published'}; inbox ${seen.length ? seen.join(',') : 'none'}; notification ${wrote.length ? wrote.join(',') : 'none'})`;
+    });
+    return `order ${orderId}: ${trail.join(' → ') || 'no OrderStatusChanged in the outbox (purged?)'}`;
+  };
+
   return [
     {
       name: 'every request got a final answer (none given up on)',
@@ -378,7 +396,10 @@ export function checks(w: World): Check[] {
             if (k) have.set(k, (have.get(k) ?? 0) + 1);
           }
           for (const k of new Set([...want.keys(), ...have.keys()])) {
-            if ((want.get(k) ?? 0) !== (have.get(k) ?? 0)) problems.push(`customer ${t.session.client.id}: "${k}" ×${have.get(k) ?? 0}, expected ×${want.get(k) ?? 0}`);
+            if ((want.get(k) ?? 0) === (have.get(k) ?? 0)) continue;
+            problems.push(`customer ${t.session.client.id}: "${k}" ×${have.get(k) ?? 0}, expected ×${want.get(k) ?? 0}`);
+            const orders = (finalOrders.get(t.accountId) ?? []).filter((o) => `Order ${o.status}: ${o.side} ${o.quantity} ${o.assetId}` === k);
+            for (const o of orders) problems.push(`    ${await orderEventTrail(o.id)}`);
           }
         }
         return cap(problems);

@@ -40,3 +40,26 @@ it('a connection dropped mid-transaction fails that transaction only; the pool r
     await t.drop();
   }
 });
+
+it('a connection dropped while checked out between queries never reaches the process, however it was checked out', async () => {
+  const t = await createTestDatabase('drops_idle');
+  let uncaught: unknown;
+  const onUncaught = (err: unknown) => (uncaught = err);
+  process.on('uncaughtException', onUncaught);
+  try {
+    // Straight from the pool, as a library user or a future chassis path might: no listener added.
+    const clients = [await t.db.connect(), await t.db.pool.connect()];
+    for (const client of clients) {
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await t.db.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await new Promise((r) => setTimeout(r, 100));
+      await assert.rejects(client.query('SELECT 1'));
+      client.release(new Error('broken'));
+    }
+    assert.equal(uncaught, undefined, 'no error escaped to the process');
+    assert.equal((await t.db.query<{ ok: number }>('SELECT 1 AS ok')).rows[0]!.ok, 1);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    await t.drop();
+  }
+});

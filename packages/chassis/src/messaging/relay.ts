@@ -230,13 +230,14 @@ export class OutboxRelay {
 
   private async acquireLock(): Promise<boolean> {
     if (this.lockClient) return true;
-    const client = await this.db.pool.connect();
+    const client = await this.db.connect();
     try {
       const { rows } = await client.query<{ locked: boolean }>(LOCK_SQL);
       if (rows[0]?.locked) {
-        client.on('error', () => {
+        client.on('error', (err) => {
           if (this.lockClient !== client) return;
           this.lockClient = undefined;
+          client.release(err); // broken: the pool drops it (kept, it would hold a pool slot for good)
           // The database went away (a restart?): notifications sent meanwhile are lost, so look at
           // once and poll at the shortest interval until a fetch succeeds again.
           this.pollMs = this.pollIntervalMs;

@@ -127,6 +127,32 @@ export function checks(w: World): Check[] {
   const allOrders = () => [...finalOrders.values()].flat();
   const q = async <T extends pg.QueryResultRow>(service: string, sql: string, params: unknown[] = []) => (await w.db(service).query<T>(sql, params)).rows;
 
+  /** Where an order got stuck: its saga, the messages between orders and market, the exchange's record. */
+  const orderTrail = async (orderId: string): Promise<string[]> => {
+    const lines: string[] = [];
+    const at = (d: Date | null) => (d ? d.toISOString().slice(11, 23) : '-');
+    const sagas = await q<{ status: string; current_step: string; attempt: number; wait_signals: string[] | null; next_run_at: Date; failure: unknown }>(
+      'orders', "SELECT status, current_step, attempt, wait_signals, next_run_at, failure FROM chassis_sagas WHERE data->>'orderId' = $1", [orderId]);
+    for (const g of sagas) lines.push(`saga: ${g.status} at ${g.current_step} (attempt ${g.attempt}, waiting for ${json(g.wait_signals)}, next run ${at(g.next_run_at)}, failure ${json(g.failure)})`);
+    const signals = await q<{ name: string; created_at: Date; consumed_at: Date | null }>(
+      'orders', "SELECT s.name, s.created_at, s.consumed_at FROM chassis_saga_signals s JOIN chassis_sagas g ON g.id = s.saga_id WHERE g.data->>'orderId' = $1 ORDER BY s.id", [orderId]);
+    lines.push(`saga signals: ${signals.map((x) => `${x.name}@${at(x.created_at)}${x.consumed_at ? ' consumed' : ' PENDING'}`).join(', ') || 'none'}`);
+    const log = await q<{ step: string; phase: string; outcome: string; detail: string | null; at: Date }>(
+      'orders', "SELECT l.step, l.phase, l.outcome, l.detail, l.at FROM chassis_saga_log l JOIN chassis_sagas g ON g.id = l.saga_id WHERE g.data->>'orderId' = $1 ORDER BY l.id DESC LIMIT 6", [orderId]);
+    lines.push(`saga log (newest first): ${log.map((l) => `${l.step}/${l.phase} ${l.outcome}@${at(l.at)}${l.detail ? ` (${l.detail.slice(0, 80)})` : ''}`).join('; ')}`);
+    for (const [service, consumer] of [['orders', 'market'], ['market', 'orders']] as const) {
+      const sent = await q<{ destination: string; message_id: string; published_at: Date | null; created_at: Date }>(
+        service, 'SELECT destination, message_id, published_at, created_at FROM chassis_outbox WHERE aggregate_key = $1 ORDER BY id', [orderId]);
+      const got = await q<{ message_id: string; consumer: string }>(consumer, 'SELECT message_id, consumer FROM chassis_inbox WHERE message_id = ANY($1)', [sent.map((x) => x.message_id)]);
+      lines.push(`${service} sent: ${sent.map((x) => `${x.destination}@${at(x.created_at)} ${x.published_at ? 'published' : 'NOT published'}, ${consumer} inbox ${got.filter((g) => g.message_id === x.message_id).map((g) => g.consumer).join(',') || 'none'}`).join('; ') || 'nothing'}`);
+    }
+    const jobs = await q<Record<string, unknown>>('market', 'SELECT status, exchange_order_id, attempts, cancel_reason, follow_polls, next_attempt_at, last_error, failure_reason FROM exchange_jobs WHERE order_id = $1', [orderId]);
+    lines.push(`market job: ${json(jobs[0] ?? null)}`);
+    const placed = await q<Record<string, unknown>>('exchange', 'SELECT id, status, fill_price_cents, filled_at, reason FROM exchange_orders WHERE client_order_id = $1', [orderId]);
+    lines.push(`exchange: ${json(placed[0] ?? null)}`);
+    return lines;
+  };
+
   /** Where an order's OrderStatusChanged events went: orders' outbox, notifications' inbox and rows (evidence for a mismatch). */
   const orderEventTrail = async (orderId: string): Promise<string> => {
     const sent = await q<{ id: string; message_id: string; status: string; published_at: Date | null }>(
@@ -163,6 +189,7 @@ export function checks(w: World): Check[] {
           .map((o) => `order ${o.id} ${o.status}`);
         const rows = await q<{ id: string; status: string }>('orders', `SELECT id, status FROM orders WHERE status NOT IN ('filled','rejected','failed','canceled','expired')`);
         for (const r of rows) problems.push(`orders database: ${r.id} is ${r.status}`);
+        for (const r of rows.slice(0, 3)) problems.push(...(await orderTrail(r.id)).map((line) => `    ${line}`));
         return cap(problems);
       },
     },

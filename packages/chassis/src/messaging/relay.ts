@@ -12,6 +12,7 @@
  *   together go in one UPDATE. A crash between send and mark sends the message again: consumers
  *   deduplicate by message id.
  */
+import { setMaxListeners } from 'node:events';
 import type pg from 'pg';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -85,6 +86,8 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     this.maxInFlight = options.maxInFlight ?? 1000;
     this.retentionMs = options.retentionMs ?? 60 * 60 * 1000;
+    // Every lane waiting out a broker outage sleeps on this one signal: many listeners are expected.
+    setMaxListeners(0, this.abort.signal);
   }
 
   async start(): Promise<void> {

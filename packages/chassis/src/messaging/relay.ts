@@ -37,6 +37,20 @@ export interface RelayOptions {
 
 
 
+/** A publish not confirmed by then counts as failed and is tried again (a late confirm changes nothing). */
+const PUBLISH_TIMEOUT_MS = 15_000;
+/** See sweep(). */
+const STALE_MS = 60_000;
+
+/** `promise`, or a rejection if it has not settled within `ms`. */
+function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`publish not confirmed within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('simplebank:outbox-relay')) AS locked";
 
 export class OutboxRelay {
@@ -48,7 +62,8 @@ export class OutboxRelay {
   private readonly maxInFlight: number;
   private readonly retentionMs: number;
   private readonly lanes = new Map<string, OutboxRow[]>();
-  private readonly inFlight = new Set<string>();
+  /** Rows on their way (id → when they were queued): not fetched again until marked, or forgotten (sweep). */
+  private readonly inFlight = new Map<string, number>();
   private readonly marks: PublishedMarks;
   private lockClient: pg.PoolClient | undefined;
   private wakeUp: (() => void) | undefined;
@@ -274,6 +289,7 @@ export class OutboxRelay {
    * column, not by the `id` output alias (text: '10' would come before '9').
    */
   private async fetch(): Promise<number> {
+    this.sweep();
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return 0;
     const { rows } = await this.db.query<OutboxRow>(
@@ -281,7 +297,7 @@ export class OutboxRelay {
          FROM chassis_outbox
         WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[]))
         ORDER BY chassis_outbox.id LIMIT $2`,
-      [[...this.inFlight], Math.min(room, this.batchSize)],
+      [[...this.inFlight.keys()], Math.min(room, this.batchSize)],
     );
     for (const row of rows) this.enqueue(row);
     return rows.length;
@@ -290,7 +306,7 @@ export class OutboxRelay {
   /** Queues a row on its lane (once: a row handed off and fetched too is sent once). */
   private enqueue(row: OutboxRow): void {
     if (this.inFlight.has(row.id)) return;
-    this.inFlight.add(row.id);
+    this.inFlight.set(row.id, Date.now());
     const lane = row.aggregate_key ?? `#${row.id}`;
     const queue = this.lanes.get(lane);
     if (queue) queue.push(row);
@@ -306,11 +322,14 @@ export class OutboxRelay {
     while (queue.length > 0) {
       const row = queue[0]!;
       try {
-        await this.transport.publish({
-          destination: row.kind === 'event' ? { kind: 'event', type: row.destination } : { kind: 'command', queue: row.destination },
-          messageId: row.message_id,
-          body: row.body,
-        });
+        await settlesWithin(
+          this.transport.publish({
+            destination: row.kind === 'event' ? { kind: 'event', type: row.destination } : { kind: 'command', queue: row.destination },
+            messageId: row.message_id,
+            body: row.body,
+          }),
+          PUBLISH_TIMEOUT_MS,
+        );
         queue.shift();
         failures = 0;
         this.marks.add(row.id);
@@ -327,6 +346,30 @@ export class OutboxRelay {
     for (const row of queue) this.inFlight.delete(row.id);
     this.lanes.delete(lane);
     if (this.lanes.size === 0) for (const r of this.laneIdle.splice(0)) r();
+  }
+
+  /**
+   * A row in flight longer than STALE_MS that no lane holds (published, its mark not yet through, or
+   * lost track of) is forgotten, so the next fetch sends it again if it is still unmarked: whatever
+   * kept it, the outbox's promise is that a committed row is sent. A second copy is harmless
+   * (consumers deduplicate by message id). Test:chaos saw rows stay unsent for minutes after a
+   * PostgreSQL restart followed by a broker restart.
+   */
+  private sweep(): void {
+    const before = Date.now() - STALE_MS;
+    let oldest = Infinity;
+    for (const at of this.inFlight.values()) oldest = Math.min(oldest, at);
+    if (oldest > before) return;
+    const queued = new Set<string>();
+    for (const queue of this.lanes.values()) for (const row of queue) queued.add(row.id);
+    const forgotten: string[] = [];
+    for (const [id, at] of this.inFlight) {
+      if (at <= before && !queued.has(id)) {
+        this.inFlight.delete(id);
+        forgotten.push(id);
+      }
+    }
+    if (forgotten.length > 0) this.log.warn({ rows: forgotten.length, ids: forgotten.slice(0, 10) }, 'outbox relay: rows in flight too long with no lane holding them; sending them again if unmarked');
   }
 
   private async drainLanes(timeoutMs: number): Promise<void> {

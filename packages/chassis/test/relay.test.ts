@@ -53,6 +53,7 @@ function counted(db: Database, options: { listen?: boolean } = {}): { db: Databa
   const statements: string[] = [];
   const proxy = {
     pool: db.pool,
+    connect: () => db.connect(),
     query: (sql: string, params?: readonly unknown[]) => {
       statements.push(sql.trim().split(/\s+/)[0]!.toUpperCase() + (/count\(\*\)/i.test(sql) ? ' count' : ''));
       return db.query(sql, params);
@@ -131,6 +132,30 @@ describe('outbox relay', () => {
       await eventually(() => r.active);
       await insertRows(3, 1, 'notified');
       await eventually(async () => (await unpublished('notified')) === 0, { timeoutMs: 5000 });
+    } finally {
+      await r.stop();
+      t.stop();
+    }
+  });
+
+  it('a publish the transport never confirms is tried again, and the row is sent and marked', async () => {
+    const t = recordingTransport();
+    // The first publish of each message hangs for good (a confirm lost with its channel); later ones go through.
+    const seen = new Set<string>();
+    const hanging: Transport = {
+      ...t.transport,
+      publish: (message: OutgoingMessage) => {
+        if (seen.has(message.messageId)) return t.transport.publish(message);
+        seen.add(message.messageId);
+        return new Promise<void>(() => {});
+      },
+    } as Transport;
+    const r = relay(test.db, hanging, { publishTimeoutMs: 100 });
+    await r.start();
+    try {
+      await insertRows(3, 2, 'hung');
+      await eventually(async () => (await unpublished('hung')) === 0, { timeoutMs: 10_000 });
+      assert.equal(new Set([...t.confirmedIds].filter((id) => id.startsWith('hung-'))).size, 3);
     } finally {
       await r.stop();
       t.stop();

@@ -33,14 +33,13 @@ export interface RelayOptions {
   /** How long published rows are kept for inspection before they are purged. */
   retentionMs?: number;
   onPublished?: (lagMs: number, destination: string) => void;
+  /** A publish not confirmed by then counts as failed and is tried again (default 15 000). */
+  publishTimeoutMs?: number;
+  /** See sweep() (default 60 000). */
+  staleAfterMs?: number;
 }
 
 
-
-/** A publish not confirmed by then counts as failed and is tried again (a late confirm changes nothing). */
-const PUBLISH_TIMEOUT_MS = 15_000;
-/** See sweep(). */
-const STALE_MS = 60_000;
 
 /** `promise`, or a rejection if it has not settled within `ms`. */
 function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -328,7 +327,7 @@ export class OutboxRelay {
             messageId: row.message_id,
             body: row.body,
           }),
-          PUBLISH_TIMEOUT_MS,
+          this.options.publishTimeoutMs ?? 15_000,
         );
         queue.shift();
         failures = 0;
@@ -349,14 +348,14 @@ export class OutboxRelay {
   }
 
   /**
-   * A row in flight longer than STALE_MS that no lane holds (published, its mark not yet through, or
+   * A row in flight longer than `staleAfterMs` that no lane holds (published, its mark not yet through, or
    * lost track of) is forgotten, so the next fetch sends it again if it is still unmarked: whatever
    * kept it, the outbox's promise is that a committed row is sent. A second copy is harmless
    * (consumers deduplicate by message id). Test:chaos saw rows stay unsent for minutes after a
    * PostgreSQL restart followed by a broker restart.
    */
   private sweep(): void {
-    const before = Date.now() - STALE_MS;
+    const before = Date.now() - (this.options.staleAfterMs ?? 60_000);
     let oldest = Infinity;
     for (const at of this.inFlight.values()) oldest = Math.min(oldest, at);
     if (oldest > before) return;

@@ -6,11 +6,15 @@
  * the most frequent statements. An idle window of the same length is counted first and subtracted, so
  * what the system does by itself (polls, heartbeats) is not charged to the orders.
  *
- *   npm run bench:count -- [--mode all-in-one|distributed] [--orders 100] [--rate 10] [--top 40]
+ * With `--statements`, PostgreSQL's own view too (pg_stat_statements, preloaded through
+ * SIMPLEBANK_POSTGRES_SETTINGS): the statements that cost the server most time per order.
+ *
+ *   npm run bench:count -- [--mode all-in-one|distributed] [--orders 100] [--rate 10] [--top 40] [--statements]
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { adminToken, pickAssets, setupTraders, zeroLatencyExchange } from '../bank.ts';
 import { Client, expect, sleep } from '../http.ts';
 import { commitCounters, delta, sum } from '../pg.ts';
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10' },
     top: { type: 'string', default: '40' },
     customers: { type: 'string', default: '20' },
+    statements: { type: 'boolean', default: false },
   },
 });
 const mode = values.mode as Mode;
@@ -37,7 +42,11 @@ const preload = new URL('./statement-trace.mjs', import.meta.url).pathname;
 const system = await startSystem(mode, {
   log: () => {},
   logLevel: 'warn',
-  env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(), SIMPLEBANK_STATEMENT_TRACE: traceBase },
+  env: {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(),
+    SIMPLEBANK_STATEMENT_TRACE: traceBase,
+    ...(values.statements ? { SIMPLEBANK_POSTGRES_SETTINGS: 'shared_preload_libraries=pg_stat_statements,pg_stat_statements.track=all' } : {}),
+  },
 });
 
 type Counts = Map<string, number>;
@@ -83,6 +92,12 @@ try {
   const idleStatements = await collect();
   const idleCommits = delta(idleBefore, await commitCounters(system.postgresUrl));
 
+  const server = values.statements ? new pg.Client({ connectionString: system.postgresUrl }) : undefined;
+  if (server) {
+    await server.connect();
+    await server.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await server.query('SELECT pg_stat_statements_reset()');
+  }
   const before = await commitCounters(system.postgresUrl);
   const ids: { id: string; token: string }[] = [];
   const started = Date.now();
@@ -128,6 +143,20 @@ try {
   for (const [k, v] of net) if (k.split('\t')[1] === 'auto') autos.set(k.split('\t')[0]!, (autos.get(k.split('\t')[0]!) ?? 0) + v);
   console.log(`\nstatements outside a transaction (each its own commit) per order: ${fmt([...autos.values()].reduce((a, b) => a + b, 0))}`);
   for (const [db, n] of [...autos].sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(24)} ${fmt(n)}`);
+  if (server) {
+    // The server's own view (idle work included: at a modest rate it is small beside the orders').
+    const { rows } = await server.query<{ db: string; query: string; calls: string; total_ms: number; mean_ms: number }>(
+      `SELECT d.datname AS db, s.query, s.calls::text, s.total_exec_time AS total_ms, s.mean_exec_time AS mean_ms
+         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname LIKE 'simplebank%' ORDER BY s.total_exec_time DESC LIMIT $1`,
+      [Number(values.top)],
+    );
+    const total = (await server.query<{ ms: number }>("SELECT coalesce(sum(s.total_exec_time), 0) AS ms FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname LIKE 'simplebank%'")).rows[0]!.ms;
+    console.log(`
+PostgreSQL execution time per order (pg_stat_statements): ${fmt(total / orders)} ms; the costliest statements (ms per order, calls per order, mean ms):`);
+    for (const r of rows) console.log(`  ${fmt(r.total_ms / orders).padStart(6)}  ${fmt(Number(r.calls) / orders).padStart(6)}  ${r.mean_ms.toFixed(3).padStart(7)}  ${r.db.replace(/^simplebank_?/, '')}  ${r.query.replace(/\s+/g, ' ').slice(0, 140)}`);
+    await server.end();
+  }
   await client.close();
 } finally {
   await system.stop();

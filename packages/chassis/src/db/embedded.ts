@@ -22,6 +22,25 @@ export interface EmbeddedPostgresOptions {
   user?: string;
   password?: string;
   onLog?: (line: string) => void;
+  /**
+   * Extra server settings (`-c name=value`), e.g. `{ shared_preload_libraries: 'pg_stat_statements' }`.
+   * Default: SIMPLEBANK_POSTGRES_SETTINGS, `name=value` pairs separated by commas (for a measurement
+   * or a tuning run: `npm run bench:count -- --statements` sets it).
+   */
+  settings?: Record<string, string>;
+}
+
+/** SIMPLEBANK_POSTGRES_SETTINGS parsed; throws naming each pair that is not `name=value`. */
+export function postgresSettingsFromEnv(text = process.env.SIMPLEBANK_POSTGRES_SETTINGS ?? ''): Record<string, string> {
+  const settings: Record<string, string> = {};
+  const bad: string[] = [];
+  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z_][a-z0-9_.]*)=(.+)$/i.exec(pair);
+    if (m) settings[m[1]!] = m[2]!;
+    else bad.push(pair);
+  }
+  if (bad.length) throw new Error(`SIMPLEBANK_POSTGRES_SETTINGS: not name=value: ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  return settings;
 }
 
 export interface EmbeddedServer {
@@ -224,7 +243,10 @@ async function startLocked(dataDir: string, options: EmbeddedPostgresOptions, un
   }
   const child: ChildProcess = spawn(
     await postgresBinary(),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=400', '-c', 'unix_socket_directories='],
+    [
+      '-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=400', '-c', 'unix_socket_directories=',
+      ...Object.entries(options.settings ?? postgresSettingsFromEnv()).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     { ...postgresIds(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
   await new Promise<void>((resolveStart, reject) => {

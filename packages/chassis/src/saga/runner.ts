@@ -118,7 +118,6 @@ export class SagaRunner {
       if (existing?.type !== saga.name) throw new ConflictError('saga_exists', `Saga ${id} exists with type ${existing?.type}`);
       return id;
     }
-    await store.notify(tx, id);
     tx.afterCommit(() => this.emit(saga.name, 'running'));
     return id;
   }
@@ -128,13 +127,7 @@ export class SagaRunner {
    * consumed once. With `dedupKey`, a repeat of the same signal is ignored (even after consumption).
    */
   async signal(tx: Queryable, sagaId: string, name: string, payload?: unknown, options: { dedupKey?: string } = {}): Promise<boolean> {
-    const saga = await store.sagaType(tx, sagaId);
-    if (!saga) return false;
-    if (store.LIVE.includes(saga.status)) {
-      await store.insertSignal(tx, { sagaId, name, payload, ...(options.dedupKey !== undefined ? { dedupKey: options.dedupKey } : {}) });
-      await store.notify(tx, sagaId);
-    }
-    return true;
+    return store.insertSignal(tx, { sagaId, name, payload, ...(options.dedupKey !== undefined ? { dedupKey: options.dedupKey } : {}) });
   }
 
   /** Asks a saga to stop and compensate, acted on at its next invocation boundary. False past its pivot or once finished. */

@@ -51,11 +51,14 @@ const ROW = `s.id, s.type, s.status, s.data, s.step_index, s.current_step, s.att
       WHERE g.saga_id = s.id AND g.consumed_at IS NULL AND g.name = ANY(s.wait_signals) ORDER BY g.id LIMIT 1)
   END AS signal`;
 
+/** Inserts the saga and wakes runners at commit, in one statement; false when the id exists already. */
 export async function insertSaga(db: Queryable, s: { id: string; type: string; data: unknown; firstStep: string | null; deadlineInMs: number | null; cause: Causation }): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO chassis_sagas (id, type, status, data, step_index, current_step, deadline_at, cause)
-     VALUES ($1, $2, 'running', $3::jsonb, 0, $4, ${later('$5')}, $6::jsonb)
-     ON CONFLICT (id) DO NOTHING`,
+    `WITH inserted AS (
+       INSERT INTO chassis_sagas (id, type, status, data, step_index, current_step, deadline_at, cause)
+       VALUES ($1, $2, 'running', $3::jsonb, 0, $4, ${later('$5')}, $6::jsonb)
+       ON CONFLICT (id) DO NOTHING RETURNING id)
+     SELECT pg_notify('chassis_sagas', id) FROM inserted`,
     [s.id, s.type, JSON.stringify(s.data ?? {}), s.firstStep, s.deadlineInMs, JSON.stringify(s.cause)],
   );
   return rowCount === 1;
@@ -141,6 +144,16 @@ export interface StatePatch {
   nextRunInMs?: number;
   /** Keep the lease (renewed for `renewMs` from now) or hand the saga back. */
   lease: { renewMs: number } | 'release';
+  /** The log entry of the decision this change records: written by the same statement (one round trip). */
+  log?: LogEntry;
+}
+
+export interface LogEntry {
+  step: string;
+  phase: 'action' | 'compensation';
+  outcome: string;
+  attempt: number;
+  detail?: string;
 }
 
 /** Applies the patch; returns the saga as it now is (the next turn starts from it without reading again). */
@@ -166,7 +179,13 @@ export async function updateSaga(db: Queryable, id: string, p: StatePatch): Prom
   if (p.nextRunInMs !== undefined) set('next_run_at', p.nextRunInMs, later);
   if (p.lease === 'release') sets.push('locked_until = NULL', 'lease_token = NULL');
   else set('locked_until', p.lease.renewMs, later);
-  const { rows } = await db.query<SagaRow>(`UPDATE chassis_sagas s SET ${sets.join(', ')} WHERE s.id = $1 RETURNING ${ROW}`, params);
+  let logged = '';
+  if (p.log) {
+    const first = params.length + 1;
+    params.push(p.log.step, p.log.phase, p.log.outcome, p.log.attempt, p.log.detail ?? null);
+    logged = `WITH logged AS (INSERT INTO chassis_saga_log (saga_id, step, phase, outcome, attempt, detail) VALUES ($1, ${[0, 1, 2, 3, 4].map((i) => `$${first + i}`).join(', ')})) `;
+  }
+  const { rows } = await db.query<SagaRow>(`${logged}UPDATE chassis_sagas s SET ${sets.join(', ')} WHERE s.id = $1 RETURNING ${ROW}`, params);
   return rows[0]!;
 }
 
@@ -175,16 +194,19 @@ export async function releaseLease(db: Queryable, id: string, token: string): Pr
   await db.query('UPDATE chassis_sagas SET locked_until = NULL, lease_token = NULL WHERE id = $1 AND lease_token = $2', [id, token]);
 }
 
-export async function appendLog(db: Queryable, e: { sagaId: string; step: string; phase: 'action' | 'compensation'; outcome: string; attempt: number; detail?: string }): Promise<void> {
-  await db.query('INSERT INTO chassis_saga_log (saga_id, step, phase, outcome, attempt, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
-    e.sagaId, e.step, e.phase, e.outcome, e.attempt, e.detail ?? null,
-  ]);
-}
-
-export async function insertSignal(db: Queryable, s: { sagaId: string; name: string; payload: unknown; dedupKey?: string }): Promise<void> {
-  await db.query('INSERT INTO chassis_saga_signals (saga_id, name, payload, dedup_key) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING', [
-    s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null,
-  ]);
+/**
+ * Keeps a signal for a live saga (a repeat with the same dedup key is ignored) and wakes runners at
+ * commit, in one statement. False when there is no such saga; a finished one takes no signal.
+ */
+export async function insertSignal(db: Queryable, s: { sagaId: string; name: string; payload: unknown; dedupKey?: string }): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `WITH target AS (SELECT id, status = ANY($5::text[]) AS live FROM chassis_sagas WHERE id = $1),
+          kept AS (INSERT INTO chassis_saga_signals (saga_id, name, payload, dedup_key)
+                   SELECT id, $2, $3::jsonb, $4 FROM target WHERE live ON CONFLICT DO NOTHING)
+     SELECT CASE WHEN live THEN pg_notify('chassis_sagas', id) END FROM target`,
+    [s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null, LIVE],
+  );
+  return rowCount === 1;
 }
 
 /** Marks signal `id` consumed; it stays consumed only if the transaction commits. False if it was consumed already. */

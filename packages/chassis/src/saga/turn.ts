@@ -108,14 +108,13 @@ export class SagaTurns {
     if (row.interrupt && !row.past_pivot) {
       const interrupt = row.interrupt;
       return this.recorded(row, token, async (db) => {
-        await store.appendLog(db, { sagaId: row.id, step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
-        return this.startCompensation(db, row, def, index, interrupt);
+        return this.startCompensation(db, row, def, index, interrupt, { step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
       });
     }
     if (!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0) {
       return this.recorded(row, token, async (db) => {
-        await store.appendLog(db, { sagaId: row.id, step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
-        return this.startCompensation(db, row, def, index, { code: 'step_timeout', message: `Step ${step.name} did not finish within ${step.timeoutMs} ms` });
+        const failure = { code: 'step_timeout', message: `Step ${step.name} did not finish within ${step.timeoutMs} ms` };
+        return this.startCompensation(db, row, def, index, failure, { step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
       });
     }
     if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' }, carry);
@@ -290,19 +289,19 @@ export class SagaTurns {
     const renew = { renewMs: this.deps.leaseMs };
     if (outcome.kind === 'wait') {
       const detail = `for ${outcome.signals.join(', ') || 'no signal'}${outcome.timeoutMs !== undefined ? ` or ${outcome.timeoutMs} ms` : ''}`;
-      await store.appendLog(tx, { sagaId: row.id, step: step.name, phase: 'action', outcome: 'waiting', attempt, detail });
-      const next = await store.updateSaga(tx, row.id, { status: 'waiting', data, attempt: 0, waitSignals: outcome.signals, waitInMs: outcome.timeoutMs ?? null, nextRunInMs: 0, lease: renew });
+      const log = { step: step.name, phase: 'action' as const, outcome: 'waiting', attempt, detail };
+      const next = await store.updateSaga(tx, row.id, { status: 'waiting', data, attempt: 0, waitSignals: outcome.signals, waitInMs: outcome.timeoutMs ?? null, nextRunInMs: 0, lease: renew, log });
       // Go on: the next turn finds a signal that came before the wait, or hands the saga back.
       return { next: 'continue', row: next, status: 'waiting' };
     }
-    await store.appendLog(tx, { sagaId: row.id, step: step.name, phase: 'action', outcome: 'done', attempt });
+    const log = { step: step.name, phase: 'action' as const, outcome: 'done', attempt };
     const pastPivot = row.past_pivot || step.pivot === true;
     const following = def.steps[index + 1];
     if (!following) {
       if (def.onCompleted) {
         await def.onCompleted(this.context(row, { step: 'onCompleted', stepKey: `${row.id}:onCompleted`, attempt, wakeUp: { kind: 'start' }, data, tx, cause }));
       }
-      await store.updateSaga(tx, row.id, { status: 'completed', data, stepIndex: index + 1, currentStep: null, attempt: 0, waitSignals: null, waitInMs: null, deadlineInMs: null, pastPivot, interrupt: null, lease: 'release' });
+      await store.updateSaga(tx, row.id, { status: 'completed', data, stepIndex: index + 1, currentStep: null, attempt: 0, waitSignals: null, waitInMs: null, deadlineInMs: null, pastPivot, interrupt: null, lease: 'release', log });
       this.deps.log.info({ sagaId: row.id, sagaType: row.type }, 'saga completed');
       return { next: 'stop', status: 'completed' };
     }
@@ -320,6 +319,7 @@ export class SagaTurns {
       ...(pastPivot ? { interrupt: null } : {}),
       nextRunInMs: 0,
       lease: renew,
+      log,
     });
     return { next: 'continue', row: next, status: 'running' };
   }
@@ -339,21 +339,19 @@ export class SagaTurns {
       let delay = backoffDelay(attempt, { baseMs: policy.baseMs ?? 100, capMs: policy.capMs ?? 30_000 });
       // Do not sleep past the step's deadline: the next turn must notice it.
       if (!forever && row.deadline_in_ms !== null) delay = Math.min(delay, Math.max(0, Math.ceil(row.deadline_in_ms)));
-      await store.appendLog(db, { sagaId: row.id, step: name, phase, outcome: 'error', attempt, detail: `${detail}; retry in ${delay} ms` });
-      await store.updateSaga(db, row.id, { attempt, nextRunInMs: delay, lease: 'release' });
+      await store.updateSaga(db, row.id, { attempt, nextRunInMs: delay, lease: 'release', log: { step: name, phase, outcome: 'error', attempt, detail: `${detail}; retry in ${delay} ms` } });
       this.deps.log.warn({ sagaId: row.id, sagaType: row.type, step: name, phase, attempt, err: e }, 'saga step failed; will retry');
       return { next: 'stop', wakeInMs: delay };
     }
-    await store.appendLog(db, { sagaId: row.id, step: name, phase, outcome: 'failed', attempt, detail });
     const failure = e.retryable ? { code: 'step_failed', message: `Step ${name} failed ${attempt} times; last: ${detail}` } : { code: e.code, message: e.message };
-    return this.startCompensation(db, row, def, index, failure);
+    return this.startCompensation(db, row, def, index, failure, { step: name, phase, outcome: 'failed', attempt, detail });
   }
 
   /**
    * From the current step (which may have partly applied, or applied remotely before a crash)
    * down to the first, each compensation in its own turn.
    */
-  private async startCompensation(db: Queryable, row: SagaRow, def: AnySaga, fromIndex: number, failure: store.Failure): Promise<Turn> {
+  private async startCompensation(db: Queryable, row: SagaRow, def: AnySaga, fromIndex: number, failure: store.Failure, log: store.LogEntry): Promise<Turn> {
     const first = lastCompensable(def, fromIndex);
     const next = await store.updateSaga(db, row.id, {
       status: 'compensating',
@@ -367,6 +365,7 @@ export class SagaTurns {
       interrupt: null,
       nextRunInMs: 0,
       lease: { renewMs: this.deps.leaseMs },
+      log,
     });
     this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensating');
     return { next: 'continue', row: next, status: 'compensating' };
@@ -383,17 +382,18 @@ export class SagaTurns {
       'compensation',
       async (tx, cause, attempt) => {
         const base = { attempt, wakeUp: { kind: 'start' } as WakeUp, data: row.data, tx, cause, failure };
+        let log: store.LogEntry | undefined;
         if (step?.compensate) {
           await step.compensate(this.context(row, { ...base, step: step.name, stepKey: `${row.id}:${step.name}:compensate` }));
-          await store.appendLog(tx, { sagaId: row.id, step: step.name, phase: 'compensation', outcome: 'compensated', attempt });
+          log = { step: step.name, phase: 'compensation', outcome: 'compensated', attempt };
         }
         const next = lastCompensable(def, index - 1);
         if (next >= 0) {
-          const nextRow = await store.updateSaga(tx, row.id, { stepIndex: next, currentStep: def.steps[next]!.name, attempt: 0, nextRunInMs: 0, lease: { renewMs: this.deps.leaseMs } });
+          const nextRow = await store.updateSaga(tx, row.id, { stepIndex: next, currentStep: def.steps[next]!.name, attempt: 0, nextRunInMs: 0, lease: { renewMs: this.deps.leaseMs }, ...(log ? { log } : {}) });
           return { next: 'continue', row: nextRow };
         }
         if (def.onCompensated) await def.onCompensated(this.context(row, { ...base, step: 'onCompensated', stepKey: `${row.id}:onCompensated` }));
-        await store.updateSaga(tx, row.id, { status: 'compensated', stepIndex: -1, currentStep: null, attempt: 0, lease: 'release' });
+        await store.updateSaga(tx, row.id, { status: 'compensated', stepIndex: -1, currentStep: null, attempt: 0, lease: 'release', ...(log ? { log } : {}) });
         this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensated');
         return { next: 'stop', status: 'compensated' };
       },

@@ -94,6 +94,7 @@ try {
 
   const server = values.statements ? new pg.Client({ connectionString: system.postgresUrl }) : undefined;
   if (server) {
+    server.on('error', () => {}); // the server stops with the system, maybe before this client ends
     await server.connect();
     await server.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     await server.query('SELECT pg_stat_statements_reset()');

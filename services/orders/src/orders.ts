@@ -61,9 +61,9 @@ export async function changeStatus(tx: Tx, orderId: string, to: OrderStatus, o: 
     return false;
   }
   const at = new Date();
-  await store.setStatus(tx, orderId, to, o.reason ?? null, at, o.fillPriceCents);
+  const changed = await store.setStatus(tx, current, to, o.reason ?? null, at, o.fillPriceCents);
   if (current.status === 'pending') tx.afterCommit(() => orderIntake.left(at.getTime() - current.created_at.getTime()));
   countStatus(tx, to, o.reason);
-  await publishStatus(tx, (await store.getOrder(tx, orderId))!);
+  await publishStatus(tx, changed);
   return true;
 }

@@ -59,9 +59,9 @@ async function addHistory(db: Queryable, orderId: string, status: OrderStatus, r
   await db.query('INSERT INTO order_history (order_id, n, status, reason, at) SELECT $1, coalesce(max(n), 0) + 1, $2, $3, $4 FROM order_history WHERE order_id = $1', [orderId, status, reason, at]);
 }
 
+/** The order; with `lock`, locked for the rest of the transaction (read and locked in one statement). */
 export async function getOrder(db: Queryable, id: string, o: { lock?: boolean } = {}): Promise<OrderRow | undefined> {
-  if (o.lock) await db.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [id]);
-  const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
+  const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders o WHERE o.id = $1${o.lock ? ' FOR UPDATE OF o' : ''}`, [id]);
   return rows[0];
 }
 
@@ -81,10 +81,18 @@ export async function listOrders(db: Queryable, q: { customerId?: string; accoun
   return rows;
 }
 
-/** Sets the status (with its history entry); `fillPriceCents` when filled. */
-export async function setStatus(db: Queryable, id: string, status: OrderStatus, reason: string | null, at: Date, fillPriceCents?: bigint): Promise<void> {
-  await db.query('UPDATE orders SET status = $2, reason = $3, updated_at = $4, fill_price_cents = coalesce($5, fill_price_cents) WHERE id = $1', [id, status, reason, at, fillPriceCents?.toString() ?? null]);
-  await addHistory(db, id, status, reason, at);
+/**
+ * Sets the status of a locked order with its history entry, in one statement; returns the order as
+ * it now is, built from `locked` (the row as read under the lock: nothing else can have changed it).
+ */
+export async function setStatus(db: Queryable, locked: OrderRow, status: OrderStatus, reason: string | null, at: Date, fillPriceCents?: bigint): Promise<OrderRow> {
+  const fill = fillPriceCents?.toString() ?? null;
+  await db.query(
+    `WITH entry AS (INSERT INTO order_history (order_id, n, status, reason, at) SELECT $1, coalesce(max(n), 0) + 1, $2, $3, $4 FROM order_history WHERE order_id = $1)
+     UPDATE orders SET status = $2, reason = $3, updated_at = $4, fill_price_cents = coalesce($5, fill_price_cents) WHERE id = $1`,
+    [locked.id, status, reason, at, fill],
+  );
+  return { ...locked, status, reason, updated_at: at, fill_price_cents: fill ?? locked.fill_price_cents, history: [...locked.history, { status, at: at.toISOString(), reason }] };
 }
 
 export async function markPlacementSent(db: Queryable, id: string, at: Date): Promise<void> {

@@ -13,7 +13,7 @@ import { marketDataContract } from '@simplebank/market-data/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 import { formatMoney, formatQuantity, parseMoney, type Cents } from '@simplebank/money';
 import { holdingsContract } from './contract.ts';
-import { applyToCash, applyToPosition, assetsOf, averageCost, quantityOf, value } from './domain/positions.ts';
+import { applyToPosition, cashChange, assetsOf, averageCost, quantityOf, value } from './domain/positions.ts';
 import { PriceCache } from './price-cache.ts';
 import * as store from './store.ts';
 
@@ -35,8 +35,7 @@ async function applyPosting(data: DataOf<typeof transactionsContract.events.Ledg
   }
   const posting = { kind: data.kind, price: data.price, entries: data.entries };
   if (data.entries.some((e) => e.asset === 'USD')) {
-    const cash = await store.getCash(ctx.tx, data.accountId, true);
-    await store.saveCash(ctx.tx, data.accountId, applyToCash(cash, posting));
+    await store.addToCash(ctx.tx, data.accountId, cashChange(posting));
   }
   for (const assetId of assetsOf(posting).sort()) {
     const position = await store.getPositionForUpdate(ctx.tx, data.accountId, assetId);

@@ -8,22 +8,24 @@ export async function markApplied(tx: Queryable, postingId: string, accountId: s
   return r.rowCount === 1;
 }
 
-/** The account's cash, locked for update when `forUpdate` (the row is created first, so concurrent postings queue on it). */
-export async function getCash(db: Queryable, accountId: string, forUpdate = false): Promise<Cash> {
-  if (forUpdate) await db.query('INSERT INTO cash (account_id) VALUES ($1) ON CONFLICT DO NOTHING', [accountId]);
-  const { rows } = await db.query<{ available_cents: string; reserved_cents: string }>(
-    `SELECT available_cents::text, reserved_cents::text FROM cash WHERE account_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
-    [accountId],
-  );
+/** The account's cash. */
+export async function getCash(db: Queryable, accountId: string): Promise<Cash> {
+  const { rows } = await db.query<{ available_cents: string; reserved_cents: string }>('SELECT available_cents::text, reserved_cents::text FROM cash WHERE account_id = $1', [accountId]);
   const row = rows[0];
   return row ? { available: BigInt(row.available_cents), reserved: BigInt(row.reserved_cents) } : { available: 0n, reserved: 0n };
 }
 
-export async function saveCash(tx: Queryable, accountId: string, cash: Cash): Promise<void> {
+/**
+ * Adds a posting's change to the account's cash, in one statement: the row is created with it or
+ * updated in place, under the row's lock, so concurrent postings add up (cash is a sum of changes;
+ * no read, no read-modify-write).
+ */
+export async function addToCash(tx: Queryable, accountId: string, change: Cash): Promise<void> {
   await tx.query(
     `INSERT INTO cash (account_id, available_cents, reserved_cents) VALUES ($1, $2, $3)
-     ON CONFLICT (account_id) DO UPDATE SET available_cents = EXCLUDED.available_cents, reserved_cents = EXCLUDED.reserved_cents, updated_at = now()`,
-    [accountId, cash.available.toString(), cash.reserved.toString()],
+     ON CONFLICT (account_id) DO UPDATE SET available_cents = cash.available_cents + EXCLUDED.available_cents,
+       reserved_cents = cash.reserved_cents + EXCLUDED.reserved_cents, updated_at = now()`,
+    [accountId, change.available.toString(), change.reserved.toString()],
   );
 }
 

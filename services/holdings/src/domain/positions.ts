@@ -50,6 +50,11 @@ export function averageCost(p: Position): Cents {
   return divideHalfUp(p.cost * MICROS_PER_UNIT, q);
 }
 
+/** What a posting's USD entries change in the cash (the store adds it: cash is a sum of changes). */
+export function cashChange(posting: Posting): Cash {
+  return applyToCash({ available: 0n, reserved: 0n }, posting);
+}
+
 /** Applies a posting's USD entries to the cash. */
 export function applyToCash(cash: Cash, posting: Posting): Cash {
   let { available, reserved } = cash;

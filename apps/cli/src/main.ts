@@ -11,6 +11,19 @@ import { services } from './services.ts';
 
 const [command = 'help', ...args] = process.argv.slice(2);
 
+/** A start refused for a reason the person at the terminal can fix: the message, no stack trace. */
+function refuseStart(err: unknown): never {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  if (err instanceof DataFolderInUseError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
 async function start(): Promise<void> {
   const log = createLogger({ service: 'simplebank' });
   const fresh = args.includes('--fresh');
@@ -19,15 +32,7 @@ async function start(): Promise<void> {
   try {
     system = await startAllInOne({ services, fresh });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    if (err instanceof DataFolderInUseError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
+    refuseStart(err);
   }
   stopOnSignals(system, log);
   const base = system.runtime.address.replace('127.0.0.1', 'localhost');
@@ -55,11 +60,7 @@ async function startDistributedMode(): Promise<void> {
   try {
     system = await startDistributed({ fresh: args.includes('--fresh') });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
+    refuseStart(err);
   }
   stopOnSignals(system, log);
   const base = system.gatewayUrl.replace('127.0.0.1', 'localhost');

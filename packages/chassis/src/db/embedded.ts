@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from '
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../config/env.ts';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -39,7 +40,7 @@ export function postgresSettingsFromEnv(text = process.env.SIMPLEBANK_POSTGRES_S
     if (m) settings[m[1]!] = m[2]!;
     else bad.push(pair);
   }
-  if (bad.length) throw new Error(`SIMPLEBANK_POSTGRES_SETTINGS: not name=value: ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  if (bad.length) throw new ConfigError(bad.map((b) => `SIMPLEBANK_POSTGRES_SETTINGS: ${JSON.stringify(b)} is not name=value`));
   return settings;
 }
 

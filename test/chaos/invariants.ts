@@ -127,6 +127,18 @@ export function checks(w: World): Check[] {
   const allOrders = () => [...finalOrders.values()].flat();
   const q = async <T extends pg.QueryResultRow>(service: string, sql: string, params: unknown[] = []) => (await w.db(service).query<T>(sql, params)).rows;
 
+  /** An order's messages in `from`'s outbox (of one type, or all), each with the consumers of `to` whose inbox has it. */
+  const sentAndReceived = async (from: string, to: string, orderId: string, type?: string) => {
+    const sent = await q<{ id: string; destination: string; message_id: string; status: string | null; published_at: Date | null; created_at: Date }>(
+      from,
+      `SELECT id::text, destination, message_id, body::jsonb #>> '{data,status}' AS status, published_at, created_at FROM chassis_outbox
+        WHERE aggregate_key = $1 AND ($2::text IS NULL OR destination = $2) ORDER BY id`,
+      [orderId, type ?? null],
+    );
+    const got = await q<{ message_id: string; consumer: string }>(to, 'SELECT message_id, consumer FROM chassis_inbox WHERE message_id = ANY($1)', [sent.map((x) => x.message_id)]);
+    return sent.map((x) => ({ ...x, inbox: got.filter((g) => g.message_id === x.message_id).map((g) => g.consumer) }));
+  };
+
   /** Where an order got stuck: its saga, the messages between orders and market, the exchange's record. */
   const orderTrail = async (orderId: string): Promise<string[]> => {
     const lines: string[] = [];
@@ -141,10 +153,8 @@ export function checks(w: World): Check[] {
       'orders', "SELECT l.step, l.phase, l.outcome, l.detail, l.at FROM chassis_saga_log l JOIN chassis_sagas g ON g.id = l.saga_id WHERE g.data->>'orderId' = $1 ORDER BY l.id DESC LIMIT 6", [orderId]);
     lines.push(`saga log (newest first): ${log.map((l) => `${l.step}/${l.phase} ${l.outcome}@${at(l.at)}${l.detail ? ` (${l.detail.slice(0, 80)})` : ''}`).join('; ')}`);
     for (const [service, consumer] of [['orders', 'market'], ['market', 'orders']] as const) {
-      const sent = await q<{ destination: string; message_id: string; published_at: Date | null; created_at: Date }>(
-        service, 'SELECT destination, message_id, published_at, created_at FROM chassis_outbox WHERE aggregate_key = $1 ORDER BY id', [orderId]);
-      const got = await q<{ message_id: string; consumer: string }>(consumer, 'SELECT message_id, consumer FROM chassis_inbox WHERE message_id = ANY($1)', [sent.map((x) => x.message_id)]);
-      lines.push(`${service} sent: ${sent.map((x) => `${x.destination}@${at(x.created_at)} ${x.published_at ? 'published' : 'NOT published'}, ${consumer} inbox ${got.filter((g) => g.message_id === x.message_id).map((g) => g.consumer).join(',') || 'none'}`).join('; ') || 'nothing'}`);
+      const sent = await sentAndReceived(service, consumer, orderId);
+      lines.push(`${service} sent: ${sent.map((x) => `${x.destination}@${at(x.created_at)} ${x.published_at ? 'published' : 'NOT published'}, ${consumer} inbox ${x.inbox.join(',') || 'none'}`).join('; ') || 'nothing'}`);
     }
     const jobs = await q<Record<string, unknown>>('market', 'SELECT status, exchange_order_id, attempts, cancel_reason, follow_polls, next_attempt_at, last_error, failure_reason FROM exchange_jobs WHERE order_id = $1', [orderId]);
     lines.push(`market job: ${json(jobs[0] ?? null)}`);
@@ -155,18 +165,11 @@ export function checks(w: World): Check[] {
 
   /** Where an order's OrderStatusChanged events went: orders' outbox, notifications' inbox and rows (evidence for a mismatch). */
   const orderEventTrail = async (orderId: string): Promise<string> => {
-    const sent = await q<{ id: string; message_id: string; status: string; published_at: Date | null }>(
-      'orders',
-      "SELECT id::text, message_id, body::jsonb #>> '{data,status}' AS status, published_at FROM chassis_outbox WHERE aggregate_key = $1 AND destination = 'orders.OrderStatusChanged.v1' ORDER BY id",
-      [orderId],
-    );
-    const ids = sent.map((r) => r.message_id);
-    const inbox = await q<{ message_id: string; consumer: string }>('notifications', 'SELECT message_id, consumer FROM chassis_inbox WHERE message_id = ANY($1)', [ids]);
-    const written = await q<{ source_event_id: string; title: string }>('notifications', 'SELECT source_event_id, title FROM notifications WHERE source_event_id = ANY($1)', [ids]);
+    const sent = await sentAndReceived('orders', 'notifications', orderId, 'orders.OrderStatusChanged.v1');
+    const written = await q<{ source_event_id: string; title: string }>('notifications', 'SELECT source_event_id, title FROM notifications WHERE source_event_id = ANY($1)', [sent.map((r) => r.message_id)]);
     const trail = sent.map((r) => {
-      const seen = inbox.filter((i) => i.message_id === r.message_id).map((i) => i.consumer);
       const wrote = written.filter((n) => n.source_event_id === r.message_id).map((n) => n.title);
-      return `${r.status} (outbox ${r.id}, ${r.published_at ? 'published' : 'NOT published'}; inbox ${seen.length ? seen.join(',') : 'none'}; notification ${wrote.length ? wrote.join(',') : 'none'})`;
+      return `${r.status} (outbox ${r.id}, ${r.published_at ? 'published' : 'NOT published'}; inbox ${r.inbox.join(',') || 'none'}; notification ${wrote.join(',') || 'none'})`;
     });
     return `order ${orderId}: ${trail.join(' → ') || 'no OrderStatusChanged in the outbox (purged?)'}`;
   };

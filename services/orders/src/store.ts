@@ -55,8 +55,11 @@ export async function insertOrder(db: Queryable, o: NewOrder): Promise<void> {
   await addHistory(db, o.id, 'pending', null, o.createdAt);
 }
 
+/** The next history entry of order $1: status $2, reason $3, at $4. */
+const ADD_HISTORY = 'INSERT INTO order_history (order_id, n, status, reason, at) SELECT $1, coalesce(max(n), 0) + 1, $2, $3, $4 FROM order_history WHERE order_id = $1';
+
 async function addHistory(db: Queryable, orderId: string, status: OrderStatus, reason: string | null, at: Date): Promise<void> {
-  await db.query('INSERT INTO order_history (order_id, n, status, reason, at) SELECT $1, coalesce(max(n), 0) + 1, $2, $3, $4 FROM order_history WHERE order_id = $1', [orderId, status, reason, at]);
+  await db.query(ADD_HISTORY, [orderId, status, reason, at]);
 }
 
 /** The order; with `lock`, locked for the rest of the transaction (read and locked in one statement). */
@@ -88,7 +91,7 @@ export async function listOrders(db: Queryable, q: { customerId?: string; accoun
 export async function setStatus(db: Queryable, locked: OrderRow, status: OrderStatus, reason: string | null, at: Date, fillPriceCents?: bigint): Promise<OrderRow> {
   const fill = fillPriceCents?.toString() ?? null;
   await db.query(
-    `WITH entry AS (INSERT INTO order_history (order_id, n, status, reason, at) SELECT $1, coalesce(max(n), 0) + 1, $2, $3, $4 FROM order_history WHERE order_id = $1)
+    `WITH entry AS (${ADD_HISTORY})
      UPDATE orders SET status = $2, reason = $3, updated_at = $4, fill_price_cents = coalesce($5, fill_price_cents) WHERE id = $1`,
     [locked.id, status, reason, at, fill],
   );

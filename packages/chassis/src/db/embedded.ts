@@ -25,7 +25,8 @@ export interface EmbeddedPostgresOptions {
   onLog?: (line: string) => void;
   /**
    * Extra server settings (`-c name=value`), e.g. `{ shared_preload_libraries: 'pg_stat_statements' }`.
-   * Default: SIMPLEBANK_POSTGRES_SETTINGS, `name=value` pairs separated by commas (for a measurement
+   * Default: SIMPLEBANK_POSTGRES_SETTINGS, `name=value` pairs separated by commas, so a value cannot
+   * hold a comma (one library in shared_preload_libraries, not a list) (for a measurement
    * or a tuning run: `npm run bench:count -- --statements` sets it).
    */
   settings?: Record<string, string>;

@@ -16,7 +16,7 @@ import { setMaxListeners } from 'node:events';
 import type pg from 'pg';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
-import { backoffDelay, sleep } from '../resilience/backoff.ts';
+import { backoffDelay, sleep, within } from '../resilience/backoff.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { OutboxRow } from './outbox.ts';
 import { PublishedMarks } from './relay-marks.ts';
@@ -40,15 +40,6 @@ export interface RelayOptions {
 }
 
 
-
-/** `promise`, or a rejection if it has not settled within `ms`. */
-function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`publish not confirmed within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('simplebank:outbox-relay')) AS locked";
 
@@ -321,13 +312,15 @@ export class OutboxRelay {
     while (queue.length > 0) {
       const row = queue[0]!;
       try {
-        await settlesWithin(
+        const timeoutMs = this.options.publishTimeoutMs ?? 15_000;
+        await within(
           this.transport.publish({
             destination: row.kind === 'event' ? { kind: 'event', type: row.destination } : { kind: 'command', queue: row.destination },
             messageId: row.message_id,
             body: row.body,
           }),
-          this.options.publishTimeoutMs ?? 15_000,
+          timeoutMs,
+          () => new Error(`publish not confirmed within ${timeoutMs} ms`),
         );
         queue.shift();
         failures = 0;

@@ -15,7 +15,7 @@ import type { Call } from '../messaging/rpc.ts';
 import { withContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startSpan, type ActiveSpan } from '../observability/tracing.ts';
-import { backoffDelay } from '../resilience/backoff.ts';
+import { backoffDelay, within } from '../resilience/backoff.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { LeaseLost, StepTx } from './step-tx.ts';
 import * as store from './store.ts';
@@ -271,16 +271,8 @@ export class SagaTurns {
     const remaining = row.past_pivot || step.timeoutMs === undefined ? null : row.deadline_in_ms;
     if (remaining === null) return fn();
     const work = fn();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StepTimedOut(`Step ${step.name} timed out`)), Math.max(0, remaining));
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-      work.catch(() => {}); // an abandoned action's later failure is of no interest
-    }
+    work.catch(() => {}); // an abandoned action's later failure is of no interest
+    return within(work, remaining, () => new StepTimedOut(`Step ${step.name} timed out`));
   }
 
   private async recordOutcome(tx: StepTx, row: SagaRow, def: AnySaga, index: number, attempt: number, outcome: StepOutcome<any>, cause: Causation): Promise<Turn> {

@@ -45,7 +45,7 @@ const system = await startSystem(mode, {
   env: {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(),
     SIMPLEBANK_STATEMENT_TRACE: traceBase,
-    ...(values.statements ? { SIMPLEBANK_POSTGRES_SETTINGS: 'shared_preload_libraries=pg_stat_statements,pg_stat_statements.track=all' } : {}),
+    ...(values.statements ? { SIMPLEBANK_POSTGRES_SETTINGS: 'shared_preload_libraries=pg_stat_statements,pg_stat_statements.track=all,pg_stat_statements.track_planning=on' } : {}),
   },
 });
 
@@ -152,9 +152,13 @@ try {
         WHERE d.datname LIKE 'simplebank%' ORDER BY s.total_exec_time DESC LIMIT $1`,
       [Number(values.top)],
     );
-    const total = (await server.query<{ ms: number }>("SELECT coalesce(sum(s.total_exec_time), 0) AS ms FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname LIKE 'simplebank%'")).rows[0]!.ms;
+    const totals = (
+      await server.query<{ exec: number; plan: number }>(
+        "SELECT coalesce(sum(s.total_exec_time), 0) AS exec, coalesce(sum(s.total_plan_time), 0) AS plan FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname LIKE 'simplebank%'",
+      )
+    ).rows[0]!;
     console.log(`
-PostgreSQL execution time per order (pg_stat_statements): ${fmt(total / orders)} ms; the costliest statements (ms per order, calls per order, mean ms):`);
+PostgreSQL time per order (pg_stat_statements): execution ${fmt(totals.exec / orders)} ms, planning ${fmt(totals.plan / orders)} ms; the costliest statements by execution (ms per order, calls per order, mean ms):`);
     for (const r of rows) console.log(`  ${fmt(r.total_ms / orders).padStart(6)}  ${fmt(Number(r.calls) / orders).padStart(6)}  ${r.mean_ms.toFixed(3).padStart(7)}  ${r.db.replace(/^simplebank_?/, '')}  ${r.query.replace(/\s+/g, ' ').slice(0, 140)}`);
     await server.end();
   }

@@ -104,6 +104,14 @@ describe('the dead-letter store', () => {
     assert.ok(!(await deadLetters()).items.some((l) => l.id === letter.id));
   });
 
+  it('dead-letters a fault in the handler code (a TypeError) at once: retrying it would fail the same way', async () => {
+    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('bugged', 1, 'bug')");
+    await system.call(ledgerContract, 'post', { account: 'bugged', cents: 100 }, { idempotencyKey: 'bugged-1' });
+    const letter = await eventually(async () => (await deadLetters()).items.find((l) => l.reason.includes('audit cannot read entry')));
+    assert.equal(letter.attempts, 1);
+    assert.match(letter.reason, /internal_error/);
+  });
+
   it('a poison message (unparseable, or not matching the schema) is dead-lettered and the consumer goes on', async () => {
     const type = ledgerContract.events.Posted.type;
     await system.transport.publish({ destination: { kind: 'event', type }, messageId: 'poison-1', body: '{not json' });
@@ -152,6 +160,14 @@ describe('idempotent RPC methods', () => {
     await assert.rejects(refuse(), (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds' && e.status === 422);
     await assert.rejects(refuse(), (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds');
     assert.equal((await system.call(ledgerContract, 'balance', { account: 'poor' })).balance, 0);
+  });
+
+  it('does not keep a fault in the code as the answer to its key: the same key runs again', async () => {
+    const post = () => system.call(ledgerContract, 'post', { account: 'bug:idem', cents: 70 }, { idempotencyKey: 'bug-idem-1' });
+    await assert.rejects(post(), (e: unknown) => e instanceof AppError && e.code === 'internal_error' && e.status === 500 && !e.retryable);
+    assert.equal((await system.call(ledgerContract, 'balance', { account: 'bug:idem' })).balance, 0, 'the failed call wrote nothing');
+    assert.equal((await post()).balance, 70);
+    assert.equal((await post()).balance, 70, 'and its success is then the answer to the key');
   });
 
   it('validates the request on both sides and refuses a state change without a key', async () => {

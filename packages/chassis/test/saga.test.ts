@@ -133,9 +133,14 @@ describe('saga runner', () => {
     };
     const hopeless: SagaDefinition<object> = {
       name: 'Hopeless',
-      steps: [effectStep('s1'), effectStep('s2', async () => { throw new Error('always down'); }, { retry: { ...retry, maxAttempts: 3 } })],
+      steps: [effectStep('s1'), effectStep('s2', async () => { throw new UnavailableError('always down'); }, { retry: { ...retry, maxAttempts: 3 } })],
     };
-    await withRunner([flaky, hopeless], async ({ db, runner }) => {
+    // A fault in our own code (a TypeError) is not retried: the step fails at its first try.
+    const buggy: SagaDefinition<object> = {
+      name: 'Buggy',
+      steps: [effectStep('s1'), effectStep('s2', async () => { (undefined as unknown as { x: { y: number } }).x.y; return done(); }, { retry: { ...retry, maxAttempts: 3 } })],
+    };
+    await withRunner([flaky, hopeless, buggy], async ({ db, runner }) => {
       const id = await begin(runner, db, flaky, {});
       const s = await statusIs(runner, id, 'completed');
       assert.deepEqual(attempts, [1, 2, 3]);
@@ -148,6 +153,10 @@ describe('saga runner', () => {
       const h = await statusIs(runner, await begin(runner, db, hopeless, {}), 'compensated');
       assert.equal(h.failure?.code, 'step_failed');
       assert.deepEqual(h.log.filter((e) => e.step === 's2' && e.phase === 'action').map((e) => `${e.outcome}:${e.attempt}`), ['error:1', 'error:2', 'failed:3']);
+
+      const b = await statusIs(runner, await begin(runner, db, buggy, {}), 'compensated');
+      assert.equal(b.failure?.code, 'internal_error');
+      assert.deepEqual(b.log.filter((e) => e.step === 's2' && e.phase === 'action').map((e) => `${e.outcome}:${e.attempt}`), ['failed:1']);
     });
   });
 

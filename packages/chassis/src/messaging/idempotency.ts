@@ -79,8 +79,8 @@ export class IdempotentCall {
   }
 
   /**
-   * Runs the handler and stores its answer (a business refusal included; a retryable failure is
-   * not an answer: nothing is kept, and a retry may succeed). Returns the key's answer.
+   * Runs the handler and stores its answer (a business refusal included; a retryable failure or an
+   * internal error is not an answer: nothing is kept, and a retry may succeed). Returns the key's answer.
    */
   async run(handler: () => Promise<unknown>): Promise<StoredReply> {
     let reply: StoredReply;
@@ -90,7 +90,9 @@ export class IdempotentCall {
       await this.rollback();
       if (err instanceof AlreadyAnswered) return err.reply;
       const e = toAppError(err);
-      if (e.retryable) throw err;
+      // Only a refusal of the request (4xx) is the key's answer. A retryable failure, or a fault of
+      // ours (500), is not: nothing is kept, and the same key may be tried again.
+      if (e.retryable || e.status >= 500) throw err;
       reply = { ok: false, error: e.toWire() };
     }
     if (!this.opened || !reply.ok) return this.storeAlone(reply);

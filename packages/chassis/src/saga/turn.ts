@@ -9,7 +9,7 @@
  * remote effects) and a crash after it leaves a saga that has moved on — as before — while a
  * pooled connection is held for milliseconds, never for a round trip.
  */
-import { toAppError } from '../errors.ts';
+import { AppError, toAppError } from '../errors.ts';
 import type { Causation } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import { withContext } from '../observability/context.ts';
@@ -245,7 +245,7 @@ export class SagaTurns {
         const ctx = this.context(row, { step: step.name, stepKey: `${row.id}:${step.name}`, attempt, wakeUp, data: row.data, tx, cause });
         const outcome = await this.bounded(row, step, async () => (await step.action(ctx)) ?? { kind: 'done' as const });
         // The signal that woke the step is consumed with the outcome it led to.
-        if (wakeUp.kind === 'signal' && !(await store.consumeSignal(tx, row.signal!.id))) throw new Error('The pending signal vanished');
+        if (wakeUp.kind === 'signal' && !(await store.consumeSignal(tx, row.signal!.id))) throw new AppError('signal_vanished', 'The pending signal was consumed meanwhile; the turn is tried again', { status: 503, retryable: true });
         const turn = await this.recordOutcome(tx, row, def, index, attempt, outcome, cause);
         // Now waiting with nothing to wake it yet: hand the saga back in the same commit (a signal
         // or an interrupt that comes later makes it claimable again and wakes the runners).

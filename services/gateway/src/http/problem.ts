@@ -3,7 +3,7 @@
  * wrong (a validation failure, a refused token, a service's AppError, a fault) to the answer.
  * Bad input never becomes a 5xx; an unexpected fault becomes a generic 500 logged with the request id.
  */
-import { AppError, databaseAway, toAppError, type FieldError } from '@simplebank/chassis';
+import { AppError, toAppError, type FieldError } from '@simplebank/chassis';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { requestIdOf } from './request-context.ts';
 
@@ -95,8 +95,9 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   // Fastify's other client errors (bad headers, unsupported encodings…) stay client errors.
   const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
   if (status >= 400 && status < 500) return sendProblem(request, reply, status, 'bad_request', err.message);
-  // The gateway's own database away (restarting): a dependency's outage, 503 with Retry-After.
-  if (databaseAway(err)) return appErrorProblem(toAppError(err), request, reply);
+  // A transient failure of the gateway's own (its database restarting, a conflict): 503 with Retry-After.
+  const app = toAppError(err);
+  if (app.retryable) return appErrorProblem(app, request, reply);
   return internal(err, request, reply);
 }
 

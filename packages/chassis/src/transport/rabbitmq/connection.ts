@@ -159,7 +159,7 @@ export class AmqpConnection {
     this.state = 'opening';
     try {
       await this.events.onOpen(model, reconnected);
-      if (this.model !== model) throw new Error(`connection lost while setting up (${this.lastProblem})`);
+      if (this.model !== model) throw new UnavailableError(`connection lost while setting up (${this.lastProblem})`, 'broker_unavailable');
       if (this.isClosed()) return;
       this.state = 'open';
     } catch (err) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AppError, MemoryTransport, T, caller, defineContract, rpc, type Envelope, type RpcReply } from '../src/index.ts';
+import { AppError, MemoryTransport, Metrics, T, caller, defineContract, rpc, type Envelope, type RpcReply } from '../src/index.ts';
 
 const contract = defineContract({
   service: 'flaky',
@@ -42,7 +42,7 @@ describe('RPC retries in caller', () => {
 
   it('an idempotent method answered unavailable twice is retried, with the same idempotency key, and succeeds', async () => {
     reset([unavailable, unavailable]);
-    const call = caller(transport, 'test', () => undefined, fast);
+    const call = caller(transport, 'test', () => undefined, { retry: fast });
     const res = await call(contract, 'put', { n: 7 }, { idempotencyKey: 'k-1' });
     assert.deepEqual(res, { n: 7 });
     assert.equal(seen.length, 3);
@@ -54,21 +54,21 @@ describe('RPC retries in caller', () => {
 
   it('gives up after 3 attempts', async () => {
     reset([unavailable, unavailable, unavailable, unavailable]);
-    const call = caller(transport, 'test', () => undefined, fast);
+    const call = caller(transport, 'test', () => undefined, { retry: fast });
     await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-2' }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
     assert.equal(seen.length, 3);
   });
 
   it('a non-idempotent method fails after one attempt', async () => {
     reset([unavailable]);
-    const call = caller(transport, 'test', () => undefined, fast);
+    const call = caller(transport, 'test', () => undefined, { retry: fast });
     await assert.rejects(call(contract, 'peek', { n: 1 }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
     assert.equal(seen.length, 1);
   });
 
   it('a business error is not retried', async () => {
     reset([business]);
-    const call = caller(transport, 'test', () => undefined, fast);
+    const call = caller(transport, 'test', () => undefined, { retry: fast });
     await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-3' }), (err: unknown) => err instanceof AppError && err.code === 'insufficient_funds');
     assert.equal(seen.length, 1);
   });
@@ -78,7 +78,7 @@ describe('RPC retries in caller', () => {
     await lonely.connect();
     let attempts = 0;
     const counting = { request: (s: string, b: string, o: { timeoutMs: number }) => ((attempts += 1), lonely.request(s, b, o)) } as unknown as MemoryTransport;
-    const call = caller(counting, 'test', () => undefined, fast);
+    const call = caller(counting, 'test', () => undefined, { retry: fast });
     await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-4' }), (err: unknown) => err instanceof AppError && err.retryable);
     assert.equal(attempts, 3);
     await lonely.close();
@@ -87,8 +87,20 @@ describe('RPC retries in caller', () => {
   it('no retry starts past the deadline', async () => {
     reset([unavailable, unavailable]);
     // The back-off always waits its full bound (random = 1), far longer than the deadline leaves.
-    const call = caller(transport, 'test', () => ({ correlationId: 'c', deadline: Date.now() + 2000 }), { maxAttempts: 3, backoff: { baseMs: 60_000, capMs: 60_000 }, random: () => 1 });
+    const call = caller(transport, 'test', () => ({ correlationId: 'c', deadline: Date.now() + 2000 }), { retry: { maxAttempts: 3, backoff: { baseMs: 60_000, capMs: 60_000 }, random: () => 1 } });
     await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-5' }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
     assert.equal(seen.length, 1);
+  });
+
+  it('records each call (retries included once) in simplebank_rpc_client_duration_seconds, by target, method and outcome', async () => {
+    const metrics = new Metrics();
+    const call = caller(transport, 'test', () => undefined, { retry: fast, metrics });
+    reset([unavailable]);
+    await call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-6' });
+    reset([business]);
+    await assert.rejects(call(contract, 'peek', { n: 1 }));
+    const { body } = await metrics.render();
+    assert.match(body, /simplebank_rpc_client_duration_seconds_count\{service="test",target="flaky",method="put",outcome="ok"\} 1\n/);
+    assert.match(body, /simplebank_rpc_client_duration_seconds_count\{service="test",target="flaky",method="peek",outcome="client_error"\} 1\n/);
   });
 });

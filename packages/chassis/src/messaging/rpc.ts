@@ -14,6 +14,7 @@ import { assertValid } from '../contract/validation.ts';
 import type { Contract, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
 import { backoffDelay, sleep, type BackoffPolicy } from '../resilience/backoff.ts';
 import { AppError, DeadlineExceededError, UnavailableError, type WireError } from '../errors.ts';
+import { outcomeOf, type Metrics } from '../observability/metrics.ts';
 import { SpanKind, startSpan } from '../observability/tracing.ts';
 import type { Transport } from '../transport/transport.ts';
 import { newEnvelope, type Causation } from './envelope.ts';
@@ -46,9 +47,32 @@ export type Call = <C extends Contract, M extends keyof C['rpc'] & string>(
   options?: CallOptions,
 ) => Promise<ResponseOf<C['rpc'][M]>>;
 
+export interface CallerOptions {
+  retry?: RpcRetryPolicy;
+  /** Records every call's duration and outcome (`simplebank_rpc_client_duration_seconds`). */
+  metrics?: Metrics;
+}
+
 /** A `call` function bound to a transport, the calling service and the causation of the work at hand. */
-export function caller(transport: Transport, source: string, cause: () => Causation | undefined, retry: RpcRetryPolicy = DEFAULT_RPC_RETRY): Call {
+export function caller(transport: Transport, source: string, cause: () => Causation | undefined, callerOptions: CallerOptions = {}): Call {
+  const retry = callerOptions.retry ?? DEFAULT_RPC_RETRY;
+  const metrics = callerOptions.metrics;
   return async (contract, method, request, options = {}) => {
+    if (!metrics) return call(contract, method, request, options);
+    const started = process.hrtime.bigint();
+    const observe = (err?: unknown) =>
+      metrics.rpcClientDuration.observe({ service: source, target: contract.service, method, outcome: outcomeOf(err) }, Number(process.hrtime.bigint() - started) / 1e9);
+    try {
+      const data = await call(contract, method, request, options);
+      observe();
+      return data;
+    } catch (err) {
+      observe(err);
+      throw err;
+    }
+  };
+
+  async function call<C extends Contract, M extends keyof C['rpc'] & string>(contract: C, method: M, request: RequestOf<C['rpc'][M]>, options: CallOptions): Promise<ResponseOf<C['rpc'][M]>> {
     const def = contract.rpc[method] as RpcDef | undefined;
     if (!def) throw new Error(`${contract.service} has no RPC method ${method}`);
     try {
@@ -93,7 +117,7 @@ export function caller(transport: Transport, source: string, cause: () => Causat
           const data = readReply(raw, def, contract.service, method);
           if (n > 1) span.setAttributes({ 'rpc.attempts': n });
           span.end();
-          return data as ResponseOf<typeof def>;
+          return data as ResponseOf<C['rpc'][M]>;
         } catch (err) {
           // An overloaded provider is not retried: a retry is more load on what is already past capacity.
           if (n >= maxAttempts || !(err instanceof AppError) || !err.retryable || err.code === 'overloaded') {
@@ -112,7 +136,7 @@ export function caller(transport: Transport, source: string, cause: () => Causat
       span.end(err);
       throw err;
     }
-  };
+  }
 }
 
 /** The data of a reply, or the error it carries; checked against the method's response schema. */

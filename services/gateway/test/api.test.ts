@@ -246,6 +246,11 @@ describe('gateway API', () => {
       const holdings = await gw.request('GET', '/v1/accounts/acc-alice/holdings', { token: alice });
       isProblem(holdings, 503, 'service_unavailable');
     });
+    it('answers 504 deadline_exceeded when the work ran out of its time budget', async () => {
+      const r = await gw.request('GET', '/v1/assets/LATE', { token: alice, headers: { 'x-deadline-ms': '2000' } });
+      isProblem(r, 504, 'deadline_exceeded');
+      assert.ok(Number(r.headers.get('retry-after')) > 0);
+    });
   });
 
   describe('documentation', () => {

@@ -1,5 +1,5 @@
 /** Stubs of the services the gateway calls, recording what they were asked (request, identity, key). */
-import { ConflictError, NotFoundError, UnauthorizedError, type Consumer, type Envelope, type Transport } from '@simplebank/chassis';
+import { ConflictError, DeadlineExceededError, NotFoundError, UnauthorizedError, type Consumer, type Envelope, type Transport } from '@simplebank/chassis';
 import { stubService } from '@simplebank/chassis/testing';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { customersContract } from '@simplebank/customers/contract';
@@ -202,6 +202,7 @@ export function world() {
         },
         getAsset: (req, env) => {
           record('getAsset', req, env);
+          if (req.assetId === 'LATE') throw new DeadlineExceededError('market-data ran out of time');
           if (req.assetId !== 'AAPL') throw new NotFoundError('No such asset');
           return { id: 'AAPL', name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW };
         },

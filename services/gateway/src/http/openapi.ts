@@ -19,11 +19,12 @@ const DESCRIPTIONS: Record<number, string> = {
   429: 'Too many requests (rate_limited), with Retry-After',
   500: 'Unexpected error (internal_error)',
   503: 'A dependency is unavailable (service_unavailable), or SimpleBank is at capacity (overloaded), with Retry-After',
+  504: 'The request did not finish within its time budget, X-Deadline-Ms or the default (deadline_exceeded), with Retry-After',
 };
 
 /** Problem-details responses for the given statuses (plus the ones every route can answer). */
 export function problems(...statuses: number[]): Record<number, unknown> {
-  const all = [...new Set([400, 429, 500, 503, ...statuses])].sort();
+  const all = [...new Set([400, 429, 500, 503, 504, ...statuses])].sort();
   return Object.fromEntries(all.map((s) => [s, { description: DESCRIPTIONS[s] ?? 'Problem', content: { 'application/problem+json': { schema: Problem } } }]));
 }
 

@@ -101,11 +101,15 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   return internal(err, request, reply);
 }
 
-/** A service's answer: its status and code go through; unavailability becomes 503 with Retry-After. */
+/** A service's answer: its status and code go through; unavailability becomes 503, a passed deadline 504, both with Retry-After. */
 function appErrorProblem(err: AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err.code === 'overloaded') {
     // Admission control or load shedding: a fast, deliberate refusal, not a failure.
     return sendProblem(request, reply, 503, 'overloaded', 'SimpleBank is at capacity; retry later', undefined, { 'Retry-After': '1' });
+  }
+  if (err.code === 'deadline_exceeded') {
+    request.log.warn({ requestId: requestIdOf(request), code: err.code, err: err.message }, 'deadline exceeded');
+    return sendProblem(request, reply, 504, 'deadline_exceeded', 'The request did not finish within its time budget (X-Deadline-Ms); retry later', undefined, { 'Retry-After': '1' });
   }
   if (err.status === 503 || err.status === 504) {
     request.log.warn({ requestId: requestIdOf(request), code: err.code, err: err.message }, 'dependency unavailable');

@@ -1,6 +1,7 @@
 /**
- * Numbered SQL migrations, applied at start in order, each in its own transaction, under an
- * advisory lock so that two instances starting together do not race. An applied migration whose
+ * Numbered SQL migrations, applied at start in order, all in one transaction,
+ * under a transaction-scoped advisory lock so that two instances starting together do not race: a
+ * start whose migrations fail changes nothing. An applied migration whose
  * file has changed stops the start: released migrations are never edited, a new one is added.
  */
 import { createHash } from 'node:crypto';
@@ -58,7 +59,6 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
         }
         continue;
       }
-      await client.query('SAVEPOINT migration');
       try {
         await client.query(m.sql);
       } catch (err) {

@@ -28,9 +28,3 @@ export function withContext<T>(fields: WorkContext, fn: () => T): T {
   const parent = storage.getStore();
   return storage.run(parent ? { ...parent, ...fields } : { ...fields }, fn);
 }
-
-/** Adds fields to the current context in place (e.g. the order id once it is known). */
-export function annotateContext(fields: WorkContext): void {
-  const store = storage.getStore();
-  if (store) Object.assign(store, fields);
-}

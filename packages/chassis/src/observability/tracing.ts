@@ -236,15 +236,6 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Exports what is buffered now (tests, before reading what a receiver got). */
-export async function flushTracing(timeoutMs = 5000): Promise<void> {
-  if (state) await bounded(state.provider.forceFlush(), timeoutMs);
-}
-
-export function tracingState(): TracingState | undefined {
-  return state;
-}
-
 /** The tracer of `service` (spans without an exporter when tracing was never started). */
 export function tracerFor(service: string): Tracer {
   state ??= createState({ environment: {} });
@@ -324,17 +315,4 @@ export function startSpan(service: string, name: string, options: StartSpanOptio
       span.end();
     },
   };
-}
-
-/** Runs `fn` in a new span, ending it when `fn` settles (recording a failure). */
-export async function inSpan<T>(service: string, name: string, options: StartSpanOptions, fn: (span: ActiveSpan) => Promise<T>): Promise<T> {
-  const s = startSpan(service, name, options);
-  try {
-    const result = await fn(s);
-    s.end();
-    return result;
-  } catch (err) {
-    s.end(err);
-    throw err;
-  }
 }

@@ -112,7 +112,10 @@ export interface ServiceDefinition<C extends Contract = Contract> {
   http?: (app: FastifyInstance, ctx: BaseContext) => Promise<void> | void;
   /** The service's settings (`defineSettings`), checked with every other setting before anything starts. */
   settings?: Settings<any>[];
-  /** Bound on concurrent RPC requests one instance handles; past it callers wait (then time out). */
+  /**
+   * Bound on concurrent RPC requests one instance handles (instead of RPC_MAX_IN_FLIGHT); past it a
+   * request waits at most RPC_MAX_QUEUE_WAIT_MS (100 ms) in a bounded queue, then is refused `overloaded` (503).
+   */
   rpcConcurrency?: number;
 }
 

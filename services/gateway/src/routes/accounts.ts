@@ -31,7 +31,7 @@ const DepositBody = T.Object(
 );
 const WithdrawalBody = T.Object({ amount: PositiveAmount }, Strict);
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
-const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h: the first answer again' })) });
+const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again' })) });
 
 type ServiceAccount = { id: string; ownerId: string; name: string; currency: 'USD'; status: 'open' | 'closed'; createdAt: string };
 

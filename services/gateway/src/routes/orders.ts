@@ -21,7 +21,7 @@ const PlaceOrderBody = T.Object(
 );
 const OrderQuery = T.Object({ accountId: T.Optional(Id), status: T.Optional(OrderStatus), ...PageQuery }, Strict);
 const OrderParams = T.Object({ orderId: Id }, Strict);
-const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h: the first answer again' })) });
+const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again' })) });
 
 export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const { ctx } = deps;

@@ -16,7 +16,7 @@ export * from './messaging/dead-letters.ts';
 export * from './messaging/idempotency.ts';
 export * from './messaging/rpc.ts';
 export * from './messaging/tx.ts';
-export * from './messaging/consumer.ts';
+export * from './runtime/consumer.ts';
 export * from './observability/context.ts';
 export * from './observability/logger.ts';
 export * from './observability/metrics.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { T, defineContract, event, newEnvelope, on } from '../src/index.ts';
-import { handleMessage, type ConsumerOptions } from '../src/messaging/consumer.ts';
+import { handleMessage, type ConsumerOptions } from '../src/runtime/consumer.ts';
 
 const Changed = defineContract({ service: 'shop', events: { Changed: event({ data: T.Object({ status: T.String() }) }) } }).events.Changed;
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Database, Queryable } from '../db/database.ts';
 import { ConflictError, UnavailableError, toAppError, type WireError } from '../errors.ts';
-import type { Tx } from '../runtime/service.ts';
+import type { Tx } from './tx.ts';
 import { outboxTx, type TxOptions } from './tx.ts';
 
 export function requestHash(data: unknown): string {

@@ -2,11 +2,25 @@
 import type pg from 'pg';
 import type { CommandDef, DataOf, EventDef, MessageDef } from '../contract/contract.ts';
 import { assertValid } from '../contract/validation.ts';
-import type { Database, Row } from '../db/database.ts';
+import type { Database, Queryable, Row } from '../db/database.ts';
 import { SpanKind, startSpan } from '../observability/tracing.ts';
-import type { SendOptions, Tx } from '../runtime/service.ts';
 import { newEnvelope, type Causation } from './envelope.ts';
 import { appendToOutbox, type OutboxRow } from './outbox.ts';
+
+export interface SendOptions {
+  /** The aggregate the message is about: messages with one key are sent in order. */
+  key?: string;
+  /** A deterministic id makes a repeated send recognisable as the same message downstream. */
+  id?: string;
+}
+
+/** A transaction of the service's database, with the outbox: what it publishes leaves only if it commits. */
+export interface Tx extends Queryable {
+  publish<E extends EventDef>(event: E, data: DataOf<E>, options?: SendOptions): Promise<void>;
+  send<C extends CommandDef>(command: C, data: DataOf<C>, options?: SendOptions): Promise<void>;
+  /** Runs after the transaction commits (e.g. waking a worker); never for a rolled back one. */
+  afterCommit(fn: () => void): void;
+}
 
 export interface TxOptions {
   /** The sending service: the `source` of what is published. */

@@ -10,7 +10,7 @@ import { assertValid, isValid, validationErrors } from '../contract/validation.t
 import { untilDatabaseAnswers, type Database } from '../db/database.ts';
 import { migrate, readMigrations, type Migration } from '../db/migrations.ts';
 import { AppError, DeadlineExceededError, NotFoundError, ValidationError, toAppError } from '../errors.ts';
-import { consumerName, handleMessage, messageConsumer, type ConsumerOptions } from '../messaging/consumer.ts';
+import { consumerName, handleMessage, messageConsumer, type ConsumerOptions } from './consumer.ts';
 import { countDeadLetters, getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
 import { causedBy, Envelope, type Causation } from '../messaging/envelope.ts';
 import { IdempotentCall, requestHash } from '../messaging/idempotency.ts';

@@ -6,7 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Contract, DataOf, EventDef, CommandDef, RequestOf, ResponseOf } from '../contract/contract.ts';
-import type { Database, Queryable } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import type { Causation, Envelope, Identity } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -14,20 +14,9 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { SagaDefinition, SagaRunner } from '../saga/index.ts';
 import type { Settings } from '../config/env.ts';
 
-export interface SendOptions {
-  /** The aggregate the message is about: messages with one key are sent in order. */
-  key?: string;
-  /** A deterministic id makes a repeated send recognisable as the same message downstream. */
-  id?: string;
-}
-
-/** A transaction of the service's database, with the outbox: what it publishes leaves only if it commits. */
-export interface Tx extends Queryable {
-  publish<E extends EventDef>(event: E, data: DataOf<E>, options?: SendOptions): Promise<void>;
-  send<C extends CommandDef>(command: C, data: DataOf<C>, options?: SendOptions): Promise<void>;
-  /** Runs after the transaction commits (e.g. waking a worker); never for a rolled back one. */
-  afterCommit(fn: () => void): void;
-}
+// A transaction with the outbox is the messaging layer's (messaging/tx.ts); services see it here too.
+export type { SendOptions, Tx } from '../messaging/tx.ts';
+import type { Tx } from '../messaging/tx.ts';
 
 export interface BaseContext {
   service: string;

@@ -13,7 +13,7 @@ import type { Causation } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Logger } from '../observability/logger.ts';
 import { sleep } from '../resilience/backoff.ts';
-import type { Tx } from '../runtime/service.ts';
+import type { Tx } from '../messaging/tx.ts';
 import * as store from './store.ts';
 import type { StepTx } from './step-tx.ts';
 import { SagaTurns } from './turn.ts';

@@ -17,7 +17,7 @@ import type pg from 'pg';
 import type { Database, Row } from '../db/database.ts';
 import type { Causation } from '../messaging/envelope.ts';
 import { outboxTx } from '../messaging/tx.ts';
-import type { Tx } from '../runtime/service.ts';
+import type { Tx } from '../messaging/tx.ts';
 import * as store from './store.ts';
 
 /** The runner's lease on the saga was taken over (it outlived its lease): stop, change nothing. */

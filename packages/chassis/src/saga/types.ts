@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../observability/logger.ts';
 import type { Call } from '../messaging/rpc.ts';
-import type { Tx } from '../runtime/service.ts';
+import type { Tx } from '../messaging/tx.ts';
 import { AppError } from '../errors.ts';
 
 /** Why this invocation of a step's action happens. */

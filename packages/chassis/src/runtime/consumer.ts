@@ -14,11 +14,11 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { SpanKind, startSpan, type ActiveSpan } from '../observability/tracing.ts';
 import { backoffDelay, type BackoffPolicy } from '../resilience/backoff.ts';
-import type { MessageContext, MessageHandlerDef, Tx } from '../runtime/service.ts';
+import type { MessageContext, MessageHandlerDef, Tx } from './service.ts';
 import type { Delivery, Settlement } from '../transport/transport.ts';
-import { addDeadLetter } from './dead-letters.ts';
-import { Envelope } from './envelope.ts';
-import { recordInInbox } from './inbox.ts';
+import { addDeadLetter } from '../messaging/dead-letters.ts';
+import { Envelope } from '../messaging/envelope.ts';
+import { recordInInbox } from '../messaging/inbox.ts';
 
 export interface ConsumerOptions {
   service: string;

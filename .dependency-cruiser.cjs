@@ -1,6 +1,7 @@
 /**
  * The dependency rule (docs/architecture.md), checked by `npm run lint` with dependency-cruiser:
  *   - no import cycles in packages/ and services/;
+ *   - every package a workspace (packages/, services/, apps/) imports is declared in its own package.json;
  *   - packages/chassis imports nothing of ours but itself;
  *   - a service reaches another service only through its contract.ts (its tests may also start
  *     another service whole, through its service.ts, to test them together);
@@ -55,6 +56,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^services/' },
       to: { path: '^(apps|test|bench|scripts)/' },
+    },
+    {
+      name: 'declared-dependencies',
+      severity: 'error',
+      comment: "Every package a workspace imports is declared in that workspace's own package.json (not only at the root).",
+      from: { path: '^(packages|services|apps)/' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown', 'unknown', 'undetermined'] },
     },
     {
       name: 'domain-imports-only-domain',

@@ -30,7 +30,8 @@ function tree(files: Record<string, string>): string {
   write('tsconfig.json', JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', allowImportingTsExtensions: true, noEmit: true } }));
   mkdirSync(join(root, 'node_modules/@simplebank'), { recursive: true });
   for (const [name, p] of Object.entries(PACKAGES)) {
-    write(`${p.dir}/package.json`, JSON.stringify({ name: `@simplebank/${name}`, type: 'module', exports: p.exports }));
+    const dependencies = Object.fromEntries([...Object.keys(PACKAGES).filter((n) => n !== name).map((n) => [`@simplebank/${n}`, '0.1.0']), ['pg', '*']]);
+    write(`${p.dir}/package.json`, JSON.stringify({ name: `@simplebank/${name}`, type: 'module', exports: p.exports, dependencies }));
     for (const target of Object.values(p.exports)) write(join(p.dir, target), 'export const x = 1;\n');
     symlinkSync(join(root, p.dir), join(root, 'node_modules/@simplebank', name));
   }
@@ -54,6 +55,14 @@ describe('the dependency rule (lint)', () => {
     });
     const r = check(root);
     assert.equal(r.code, 0, r.out);
+  });
+
+  it('fails on a package imported but not declared in the workspace package.json', () => {
+    const root = tree({ 'services/orders/src/http.ts': "import fastify from 'fastify';\nexport { fastify };\n" });
+    symlinkSync(join(repo, 'node_modules/fastify'), join(root, 'node_modules/fastify'));
+    const r = check(root);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /declared-dependencies: services\/orders\/src\/http\.ts → \S*node_modules\/fastify\//);
   });
 
   it('fails on a reach into another service, the chassis importing a service, a relative path into the chassis, I/O in domain/ and a cycle', () => {

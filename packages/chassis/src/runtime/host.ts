@@ -5,29 +5,25 @@
  */
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import type { RpcDef } from '../contract/contract.ts';
-import { assertValid, isValid, validationErrors } from '../contract/validation.ts';
 import { untilDatabaseAnswers, type Database } from '../db/database.ts';
 import { migrate, readMigrations, type Migration } from '../db/migrations.ts';
-import { AppError, DeadlineExceededError, NotFoundError, ValidationError, toAppError } from '../errors.ts';
+import { AppError, NotFoundError } from '../errors.ts';
 import { consumerName, handleMessage, messageConsumer, type ConsumerOptions } from './consumer.ts';
 import { countDeadLetters, getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
-import { causedBy, Envelope, type Causation } from '../messaging/envelope.ts';
-import { IdempotentCall, requestHash } from '../messaging/idempotency.ts';
+import { causedBy, type Causation, type Envelope } from '../messaging/envelope.ts';
 import { outboxBacklog } from '../messaging/outbox.ts';
 import { OutboxRelay } from '../messaging/relay.ts';
-import { caller, type Call, type RpcReply } from '../messaging/rpc.ts';
-import { inTransaction, outboxTx } from '../messaging/tx.ts';
+import { caller } from '../messaging/rpc.ts';
+import { outboxTx } from '../messaging/tx.ts';
 import { withContext, type WorkContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
-import { outcomeOf, type Metrics } from '../observability/metrics.ts';
-import { SpanKind, startSpan, type ActiveSpan } from '../observability/tracing.ts';
-import { LoadShedder, sheddingOptions } from '../resilience/shedding.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { ActiveSpan } from '../observability/tracing.ts';
 import { breakerReadiness, breakers } from '../resilience/breaker.ts';
 import { SagaRunner } from '../saga/index.ts';
 import type { Consumer, Transport } from '../transport/transport.ts';
-import type { BaseContext, MessageContext, RpcContext, ServiceDefinition, Tx } from './service.ts';
-import { systemMethods } from './system.ts';
+import { RpcEndpoint } from './rpc-endpoint.ts';
+import type { BaseContext, MessageContext, ServiceDefinition, Tx } from './service.ts';
 
 const CHASSIS_MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -60,7 +56,7 @@ export class ServiceHost {
   private readonly consumerOptions: ConsumerOptions;
   private readonly consumers: Consumer[] = [];
   private rpcConsumer: Consumer | undefined;
-  private shedder: LoadShedder | undefined;
+  private readonly rpcEndpoint: RpcEndpoint;
   private readonly stopWorkers: Array<() => Promise<void>> = [];
   private state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
   private dbReady = true;
@@ -101,6 +97,16 @@ export class ServiceHost {
       backoff: { baseMs: options.redeliveryBaseMs ?? 200, capMs: options.redeliveryCapMs ?? 30_000 },
       context: (envelope, client, span) => this.messageContext(envelope, client, span),
     };
+    this.rpcEndpoint = new RpcEndpoint({
+      name: this.name,
+      definition,
+      db,
+      log,
+      metrics,
+      context: (cause) => this.context(cause),
+      traced: (envelope, span) => this.traced(envelope, span),
+      systemMethod: (method, req) => this.systemMethod(method, req),
+    });
   }
 
   /** The context of work caused by `cause` (handlers, workers, sagas). */
@@ -165,7 +171,7 @@ export class ServiceHost {
       const source = def.message.kind === 'event' ? ({ kind: 'events', types: [def.message.type] } as const) : ({ kind: 'commands', queue: def.message.type } as const);
       this.consumers.push(await transport.subscribe({ group: this.name, name, source, prefetch: def.prefetch ?? 16 }, messageConsumer(def, this.consumerOptions)));
     }
-    this.rpcConsumer = await transport.serve(this.name, (body) => this.serveRpc(body), { concurrency: this.rpcShedder().transportConcurrency });
+    this.rpcConsumer = await transport.serve(this.name, (body) => this.rpcEndpoint.serve(body), { concurrency: this.rpcEndpoint.transportConcurrency });
   }
 
   /** Starts the outbox relay, the saga runner and the workers. */
@@ -271,118 +277,6 @@ export class ServiceHost {
     }
     await this.options.db.query(`UPDATE chassis_dead_letters SET attempts = attempts + 1, last_failed_at = now(), reason = $2 WHERE id = $1`, [id, result.reason.slice(0, 2000)]);
     throw new AppError('replay_failed', `Replay failed: ${result.reason}`, { status: 409 });
-  }
-
-  /** Load shedding: RPC_MAX_IN_FLIGHT (or the definition's rpcConcurrency) in progress, a short bounded queue, then `overloaded`. */
-  private rpcShedder(): LoadShedder {
-    const c = this.definition.rpcConcurrency;
-    return (this.shedder ??= new LoadShedder(sheddingOptions(process.env, c ? { maxInFlight: c } : {}), this.name));
-  }
-
-  private async serveRpc(body: string): Promise<string> {
-    const started = process.hrtime.bigint();
-    let method = 'unknown';
-    let reply: RpcReply;
-    let span: ActiveSpan | undefined;
-    let release: (() => void) | undefined;
-    try {
-      let envelope: Envelope;
-      try {
-        envelope = JSON.parse(body) as Envelope;
-      } catch {
-        throw new ValidationError('Unparseable RPC request');
-      }
-      if (!isValid(Envelope, envelope)) throw new ValidationError('Invalid RPC envelope', validationErrors(Envelope, envelope));
-      const prefix = `${this.name}.`;
-      method = envelope.type.startsWith(prefix) ? envelope.type.slice(prefix.length) : envelope.type;
-      // The server span, child of the caller's client span (the envelope's traceparent).
-      span = startSpan(this.name, `${this.name}/${method}`, {
-        kind: SpanKind.SERVER,
-        parent: envelope.traceparent,
-        attributes: { 'rpc.system': 'simplebank', 'rpc.service': this.name, 'rpc.method': method, 'simplebank.correlation_id': envelope.correlationId },
-      });
-      const def = (this.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as RpcDef | undefined;
-      if (!def) throw new NotFoundError(`${this.name} has no RPC method ${method}`, 'unknown_method');
-      try {
-        release = await this.rpcShedder().acquire();
-      } catch (err) {
-        this.options.metrics.counter('simplebank_rpc_shed_total', 'RPC requests refused as overloaded (load shedding)', ['service', 'method']).inc({ service: this.name, method });
-        throw err;
-      }
-      if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) throw new DeadlineExceededError(`Deadline passed before ${this.name}.${method} started`);
-      assertValid(def.request, envelope.data, `request to ${this.name}.${method}`);
-      if (def.idempotent && !envelope.idempotencyKey) throw new ValidationError(`${this.name}.${method} requires an idempotency key`, [{ path: '/idempotencyKey', message: 'required' }]);
-      const { cause, fields } = this.traced(envelope, span);
-      reply = await withContext(fields, () => (def.idempotent ? this.serveIdempotent(method, def, envelope, cause) : this.serveOnce(method, def, envelope, cause)));
-    } catch (err) {
-      reply = this.errorReply(err, method);
-    } finally {
-      release?.();
-    }
-    if (span) {
-      // A refusal (4xx-like) is the server doing its job; only server-side failures are errors.
-      if (!reply.ok) {
-        span.setAttributes({ 'rpc.response.status_code': reply.error.code, 'error.type': reply.error.code });
-        if (reply.error.status >= 500) span.fail(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
-      }
-      span.end();
-    }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.options.metrics.rpcServerDuration.observe({ service: this.name, method, outcome: reply.ok ? 'ok' : outcomeOf(reply.error) }, seconds);
-    return JSON.stringify(reply);
-  }
-
-  private errorReply(err: unknown, method: string): RpcReply {
-    const e = toAppError(err);
-    if (e.status >= 500 && !(e.status === 503 || e.status === 504)) this.options.log.error({ err, method }, 'RPC handler failed');
-    return { ok: false, error: e.toWire() };
-  }
-
-  /** `transaction` defaults to a transaction of its own per call; idempotent methods pass theirs. */
-  private rpcContext(envelope: Envelope, cause: Causation, transaction?: RpcContext['transaction']): RpcContext {
-    const service = this.name;
-    return {
-      ...this.context(cause),
-      envelope,
-      identity: envelope.identity,
-      idempotencyKey: envelope.idempotencyKey,
-      transaction: transaction ?? ((fn) => inTransaction(this.options.db, { service, cause }, fn)),
-    };
-  }
-
-  private async invoke(method: string, envelope: Envelope, ctx: RpcContext): Promise<unknown> {
-    const handler = (this.definition.rpc as Record<string, (req: unknown, ctx: RpcContext) => Promise<unknown>>)[method];
-    if (handler) return handler(envelope.data, ctx);
-    return this.systemMethod(method, envelope.data as Record<string, unknown>);
-  }
-
-  private async serveOnce(method: string, def: RpcDef, envelope: Envelope, cause: Causation): Promise<RpcReply> {
-    const data = await this.invoke(method, envelope, this.rpcContext(envelope, cause));
-    this.checkResponse(def, method, data);
-    return { ok: true, data };
-  }
-
-  /** State-changing methods: the idempotency record, the handler's writes and its outbox commit together. */
-  private async serveIdempotent(method: string, def: RpcDef, envelope: Envelope, cause: Causation): Promise<RpcReply> {
-    const hash = requestHash({ data: envelope.data, identity: envelope.identity?.customerId ?? null });
-    const call = new IdempotentCall(this.options.db, { method, key: envelope.idempotencyKey!, hash }, { service: this.name, cause });
-    return call.run(async () => {
-      const ctx = this.rpcContext(envelope, cause, (fn) => call.transaction(fn));
-      const callOut = ctx.call;
-      ctx.call = (async (contract, m, request, options) => {
-        if ((contract.rpc[m] as RpcDef | undefined)?.idempotent) await call.beforeEffect();
-        return callOut(contract, m, request, options);
-      }) as Call;
-      const data = await this.invoke(method, envelope, ctx);
-      this.checkResponse(def, method, data);
-      return data;
-    });
-  }
-
-  private checkResponse(def: RpcDef, method: string, data: unknown): void {
-    if (isValid(def.response, data)) return;
-    this.options.log.error({ method, errors: validationErrors(def.response, data, 5) }, 'RPC handler answered outside its contract');
-    throw new AppError('contract_violation', `${this.name}.${method} produced a response outside its contract`, { status: 500 });
   }
 
   private async systemMethod(method: string, req: Record<string, unknown>): Promise<unknown> {

@@ -7,7 +7,7 @@ import { defineService, parseTraceparent, withContext, type BaseContext } from '
 import { customersContract } from '@simplebank/customers/contract';
 import type { FastifyInstance } from 'fastify';
 import { gatewayContract } from './contract.ts';
-import { authenticate, requireAdmin, tokenIssuer } from './http/auth.ts';
+import { authenticate, ownAccount, requireAdmin, tokenIssuer } from './http/auth.ts';
 import { registerDocs, registerOpenApi } from './http/openapi.ts';
 import { handleError, handleNotFound, HttpProblem } from './http/problem.ts';
 import { rateLimiter } from './http/rate-limit.ts';
@@ -62,6 +62,7 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
     sessions,
     anonymous: { preValidation: [], preHandler: [limit] },
     authed: { preValidation: [auth], preHandler: [limit] },
+    ownAccount: { preValidation: [auth, ownAccount(ctx)], preHandler: [limit] },
     admin: { preValidation: [auth, requireAdmin], preHandler: [limit] },
     exchangeUrl: () => settings.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`,
   };

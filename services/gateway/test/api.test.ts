@@ -44,6 +44,15 @@ describe('gateway API', () => {
       const deposit = await gw.request('POST', '/v1/accounts/acc-alice/deposits', { token: bob, body: { amount: '10.00', method: 'bank_transfer' } });
       isProblem(deposit, 404, 'not_found');
       assert.equal(w.seen.filter((s) => s.method === 'requestDeposit').length, 0);
+      // Authorized before validated: a bad body for someone else's account learns nothing of the schema.
+      for (const path of ['deposits', 'withdrawals']) {
+        isProblem(await gw.request('POST', `/v1/accounts/acc-alice/${path}`, { token: bob, body: { amount: 'lots' } }), 404, 'not_found');
+      }
+      for (const path of ['transactions?limit=0', 'holdings']) isProblem(await gw.request('GET', `/v1/accounts/acc-alice/${path}`, { token: bob }), 404, 'not_found');
+      // One ownership check per request, also for the owner.
+      const mine = w.seen.length;
+      assert.equal((await gw.request('GET', '/v1/accounts/acc-alice/transactions', { token: alice })).status, 200);
+      assert.deepEqual(w.seen.slice(mine).map((s) => s.method).filter((m) => m === 'getAccount'), ['getAccount']);
     });
 
     it('lists accounts with cash; opens one (201, Location); lists ledger entries with the page asked for', async () => {

@@ -8,8 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isValid, type BaseContext } from '@simplebank/chassis';
+import { accountsContract } from '@simplebank/accounts/contract';
 import { HttpProblem } from './problem.ts';
-import { stateOf } from './request-context.ts';
+import { callFor, stateOf, type OwnAccount } from './request-context.ts';
+import { Id } from './schemas.ts';
 
 export const ISSUER = 'simplebank';
 export const AUDIENCE = 'simplebank-api';
@@ -67,6 +70,27 @@ export function authenticate(tokens: TokenIssuer, sessionActive: (sessionId: str
     if (!(await sessionActive(who.sessionId, request))) throw unauthorized('The session of this access token has ended: log in again');
     stateOf(request).identity = { customerId: who.customerId, role: who.role };
   };
+}
+
+/**
+ * preValidation after `authenticate`: the route's `:accountId` is the caller's own account, or the
+ * accounts service's 404 (another customer's account and a missing one look the same). Kept in the
+ * request's state for the route (`accountOf`).
+ */
+export function ownAccount(ctx: BaseContext) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const accountId = (request.params as { accountId?: unknown }).accountId;
+    // A malformed id is refused by the route's own validation next (400), and reveals nothing.
+    if (!isValid(Id, accountId)) return;
+    stateOf(request).account = await callFor(ctx, request)(accountsContract, 'getAccount', { accountId });
+  };
+}
+
+/** The account the `ownAccount` guard checked. */
+export function accountOf(request: FastifyRequest): OwnAccount {
+  const account = stateOf(request).account;
+  if (!account) throw new Error('accountOf() on a route without the ownAccount guard');
+  return account;
 }
 
 /** preHandler after `authenticate`: role admin, or 403. */

@@ -14,6 +14,17 @@ export interface RequestState {
   deadline: number;
   traceparent: string;
   identity?: Identity;
+  /** The account of an /accounts/:accountId/… route, once the `ownAccount` guard found it the caller's. */
+  account?: OwnAccount;
+}
+
+export interface OwnAccount {
+  id: string;
+  ownerId: string;
+  name: string;
+  currency: 'USD';
+  status: 'open' | 'closed';
+  createdAt: string;
 }
 
 const states = new WeakMap<FastifyRequest, RequestState>();

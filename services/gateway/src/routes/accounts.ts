@@ -1,7 +1,7 @@
 /**
  * Accounts, their cash (transactions' balances), ledger entries and holdings; deposits and
- * withdrawals (payments). Every /accounts/{accountId}/… route asks accounts.getAccount first: the
- * service answers not_found for another customer's account, so nothing of it is revealed.
+ * withdrawals (payments). Every /accounts/{accountId}… route has the `ownAccount` guard: the
+ * account is the caller's, or the answer is 404 before anything else happens.
  */
 import { T, type Call, type Static } from '@simplebank/chassis';
 import { accountsContract } from '@simplebank/accounts/contract';
@@ -9,12 +9,12 @@ import { holdingsContract } from '@simplebank/holdings/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 import type { FastifyInstance } from 'fastify';
-import { who } from '../http/auth.ts';
+import { accountOf, who } from '../http/auth.ts';
 import { IdempotencyKeyHeader, idempotencyKeyFor } from '../http/idempotency.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { callFor } from '../http/request-context.ts';
+import { callFor, type OwnAccount } from '../http/request-context.ts';
 import { Account, Holdings, Id, LedgerEntry, Page, PageQuery, Payment, PaymentMethod, PositiveAmount, Strict } from '../http/schemas.ts';
 import { bearer, type Deps } from './deps.ts';
 
@@ -33,9 +33,7 @@ const WithdrawalBody = T.Object({ amount: PositiveAmount }, Strict);
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
 const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again' })) });
 
-type ServiceAccount = { id: string; ownerId: string; name: string; currency: 'USD'; status: 'open' | 'closed'; createdAt: string };
-
-async function withCash(call: Call, account: ServiceAccount): Promise<Static<typeof Account>> {
+async function withCash(call: Call, account: OwnAccount): Promise<Static<typeof Account>> {
   const balances = await call(transactionsContract, 'getBalances', { accountId: account.id });
   return { id: account.id, name: account.name, currency: account.currency, status: account.status, cash: balances.cash, createdAt: account.createdAt };
 }
@@ -67,17 +65,14 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.get<{ Params: Static<typeof AccountParams> }>(
     '/accounts/:accountId',
-    { ...deps.authed, schema: { tags, summary: 'An account with its cash', security: bearer, params: AccountParams, response: { 200: Account, ...problems(401, 404) } } },
-    async (request) => {
-      const call = callFor(ctx, request);
-      return withCash(call, await call(accountsContract, 'getAccount', { accountId: request.params.accountId }));
-    },
+    { ...deps.ownAccount, schema: { tags, summary: 'An account with its cash', security: bearer, params: AccountParams, response: { 200: Account, ...problems(401, 404) } } },
+    async (request) => withCash(callFor(ctx, request), accountOf(request)),
   );
 
   app.post<{ Params: Static<typeof AccountParams>; Body: Static<typeof DepositBody> }>(
     '/accounts/:accountId/deposits',
     {
-      ...deps.authed,
+      ...deps.ownAccount,
       schema: { tags: ['payments'], summary: 'Deposit money (asynchronous)', security: bearer, params: AccountParams, headers: IdempotencyHeaders, body: DepositBody, response: { 202: Payment, ...problems(401, 404, 409) } },
     },
     async (request, reply) => {
@@ -87,7 +82,6 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
       const idempotencyKey = idempotencyKeyFor(request, who(request).customerId);
       const call = callFor(ctx, request);
       const { accountId } = request.params;
-      await call(accountsContract, 'getAccount', { accountId });
       const payment = await call(paymentsContract, 'requestDeposit', { accountId, amount, method, ...(card ? { card } : {}) }, { idempotencyKey });
       reply.code(202).header('Location', `/v1/payments/${encodeURIComponent(payment.id)}`);
       return payment;
@@ -97,14 +91,13 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
   app.post<{ Params: Static<typeof AccountParams>; Body: Static<typeof WithdrawalBody> }>(
     '/accounts/:accountId/withdrawals',
     {
-      ...deps.authed,
+      ...deps.ownAccount,
       schema: { tags: ['payments'], summary: 'Withdraw money (asynchronous)', security: bearer, params: AccountParams, headers: IdempotencyHeaders, body: WithdrawalBody, response: { 202: Payment, ...problems(401, 404, 409, 422) } },
     },
     async (request, reply) => {
       const idempotencyKey = idempotencyKeyFor(request, who(request).customerId);
       const call = callFor(ctx, request);
       const { accountId } = request.params;
-      await call(accountsContract, 'getAccount', { accountId });
       const payment = await call(paymentsContract, 'requestWithdrawal', { accountId, amount: request.body.amount }, { idempotencyKey });
       reply.code(202).header('Location', `/v1/payments/${encodeURIComponent(payment.id)}`);
       return payment;
@@ -120,24 +113,22 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
   app.get<{ Params: Static<typeof AccountParams>; Querystring: Static<typeof PageQuerySchema> }>(
     '/accounts/:accountId/transactions',
     {
-      ...deps.authed,
+      ...deps.ownAccount,
       schema: { tags, summary: "The account's ledger entries, newest first", security: bearer, params: AccountParams, querystring: PageQuerySchema, response: { 200: Page(LedgerEntry), ...problems(401, 404) } },
     },
     async (request) => {
       const call = callFor(ctx, request);
       const { accountId } = request.params;
-      await call(accountsContract, 'getAccount', { accountId });
       return call(transactionsContract, 'listEntries', { accountId, ...pageOf(request.query) });
     },
   );
 
   app.get<{ Params: Static<typeof AccountParams> }>(
     '/accounts/:accountId/holdings',
-    { ...deps.authed, schema: { tags, summary: "The account's cash and positions, valued", security: bearer, params: AccountParams, response: { 200: Holdings, ...problems(401, 404) } } },
+    { ...deps.ownAccount, schema: { tags, summary: "The account's cash and positions, valued", security: bearer, params: AccountParams, response: { 200: Holdings, ...problems(401, 404) } } },
     async (request) => {
       const call = callFor(ctx, request);
       const { accountId } = request.params;
-      await call(accountsContract, 'getAccount', { accountId });
       return call(holdingsContract, 'getHoldings', { accountId });
     },
   );

@@ -25,6 +25,12 @@ export interface Deps {
   anonymous: Guard;
   /** A valid access token (then rate limited per customer). */
   authed: Guard;
+  /**
+   * `authed`, and the `:accountId` of the route is the caller's own account (accounts.getAccount
+   * answers not_found for anyone else's: nothing of it is revealed), checked before the input is
+   * validated. The route reads the account with `accountOf(request)`.
+   */
+  ownAccount: Guard;
   /** A valid access token of an admin. */
   admin: Guard;
   /** Base URL of the simulated exchange's API (…/exchange). */

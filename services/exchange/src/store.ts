@@ -115,9 +115,24 @@ export interface SimulationSettings {
 type SettingsRow = { open: boolean; latency_ms: number; failure_rate_ppm: number; fill_delay_ms: number };
 const fromRow = (r: SettingsRow): SimulationSettings => ({ open: r.open, latencyMs: r.latency_ms, failureRatePpm: r.failure_rate_ppm, fillDelayMs: r.fill_delay_ms });
 
+/**
+ * The settings as last read or written by this process, per database: every placement and every
+ * fill-worker round needs them (a statement, and a commit, each), and only this service changes
+ * them (updateSettings, which refreshes the entry). Read again after SETTINGS_FRESH_MS regardless.
+ */
+const settingsSeen = new WeakMap<Queryable, { settings: SimulationSettings; at: number }>();
+const SETTINGS_FRESH_MS = 1000;
+
 /** The settings, created on first use with the initial fill delay. */
 export async function getSettings(db: Queryable, initialFillDelayMs: number): Promise<SimulationSettings> {
-  // Read first: every request reads the settings, and each statement is a commit of its own.
+  const seen = settingsSeen.get(db);
+  if (seen && Date.now() - seen.at < SETTINGS_FRESH_MS) return seen.settings;
+  const settings = await readSettings(db, initialFillDelayMs);
+  settingsSeen.set(db, { settings, at: Date.now() });
+  return settings;
+}
+
+async function readSettings(db: Queryable, initialFillDelayMs: number): Promise<SimulationSettings> {
   const read = () => db.query<SettingsRow>('SELECT open, latency_ms, failure_rate_ppm, fill_delay_ms FROM exchange_settings WHERE id = 1');
   let { rows } = await read();
   if (!rows[0]) {
@@ -130,14 +145,16 @@ export async function getSettings(db: Queryable, initialFillDelayMs: number): Pr
 }
 
 export async function updateSettings(db: Queryable, initialFillDelayMs: number, patch: Partial<SimulationSettings>): Promise<SimulationSettings> {
-  await getSettings(db, initialFillDelayMs);
+  await readSettings(db, initialFillDelayMs);
   const { rows } = await db.query<SettingsRow>(
     `UPDATE exchange_settings SET open = coalesce($1, open), latency_ms = coalesce($2, latency_ms),
             failure_rate_ppm = coalesce($3, failure_rate_ppm), fill_delay_ms = coalesce($4, fill_delay_ms)
       WHERE id = 1 RETURNING open, latency_ms, failure_rate_ppm, fill_delay_ms`,
     [patch.open ?? null, patch.latencyMs ?? null, patch.failureRatePpm ?? null, patch.fillDelayMs ?? null],
   );
-  return fromRow(rows[0]!);
+  const settings = fromRow(rows[0]!);
+  settingsSeen.set(db, { settings, at: Date.now() });
+  return settings;
 }
 
 /** The settings as the HTTP API shows them (failureRate 0–1). */

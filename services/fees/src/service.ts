@@ -47,6 +47,7 @@ export const feesService = defineService({
       const rate = formatRate(parseRate(req.rate));
       return ctx.transaction(async (tx) => {
         const row = await store.insertSchedule(tx, parseMoney(req.minimum), rate);
+        tx.afterCommit(() => store.forgetSchedule(ctx.db));
         ctx.log.info({ version: row.version, minimum: req.minimum, rate }, 'fee schedule changed');
         return toSchedule(row);
       });

@@ -17,12 +17,28 @@ export type FeeRow = {
   refunded_at: Date | null;
 };
 
+/**
+ * The schedule in force as last read by this process, per database: every quote needs it (a
+ * statement, and a commit, each). A schedule is effective from its insertion (setSchedule forgets
+ * this entry once it committed); another instance's change is seen after SCHEDULE_FRESH_MS.
+ */
+const scheduleSeen = new WeakMap<Queryable, { row: ScheduleRow; at: number }>();
+const SCHEDULE_FRESH_MS = 1000;
+
 /** The schedule in force now: the latest version already effective. */
 export async function currentSchedule(db: Queryable): Promise<ScheduleRow> {
+  const seen = scheduleSeen.get(db);
+  if (seen && Date.now() - seen.at < SCHEDULE_FRESH_MS) return seen.row;
   const { rows } = await db.query<ScheduleRow>(
     'SELECT version, minimum_cents::text, rate, effective_from FROM fee_schedules WHERE effective_from <= clock_timestamp() ORDER BY version DESC LIMIT 1',
   );
+  scheduleSeen.set(db, { row: rows[0]!, at: Date.now() });
   return rows[0]!;
+}
+
+/** After a new schedule committed: the next quote reads it. */
+export function forgetSchedule(db: Queryable): void {
+  scheduleSeen.delete(db);
 }
 
 /** A new version, effective now (versions are serialized by a table lock). */

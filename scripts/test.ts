@@ -54,7 +54,7 @@ const code = await new Promise<number>((resolve) => {
       '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, SIMPLEBANK_TEST_PG_URL: server.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
+    { cwd: root, stdio: 'inherit', env: { ...process.env, SIMPLEBANK_TEST_PG_URL: server.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', SIMPLEBANK_STRICT_CONTRACTS: '1' } },
   );
   child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
 });

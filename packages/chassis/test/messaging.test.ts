@@ -170,6 +170,19 @@ describe('idempotent RPC methods', () => {
     assert.equal((await post()).balance, 70, 'and its success is then the answer to the key');
   });
 
+  it('a refusal its contract does not declare is a contract_violation under strict contracts (the tests), and goes through as it is otherwise', async () => {
+    const strict = process.env.SIMPLEBANK_STRICT_CONTRACTS;
+    try {
+      process.env.SIMPLEBANK_STRICT_CONTRACTS = '1';
+      await assert.rejects(system.call(ledgerContract, 'post', { account: 'frozen', cents: 5 }, { idempotencyKey: 'frozen-1' }), (e: unknown) => e instanceof AppError && e.code === 'contract_violation' && e.status === 500 && /account_frozen/.test(e.message));
+      delete process.env.SIMPLEBANK_STRICT_CONTRACTS;
+      await assert.rejects(system.call(ledgerContract, 'post', { account: 'frozen', cents: 5 }, { idempotencyKey: 'frozen-2' }), (e: unknown) => e instanceof AppError && e.code === 'account_frozen' && e.status === 422);
+    } finally {
+      if (strict === undefined) delete process.env.SIMPLEBANK_STRICT_CONTRACTS;
+      else process.env.SIMPLEBANK_STRICT_CONTRACTS = strict;
+    }
+  });
+
   it('validates the request on both sides and refuses a state change without a key', async () => {
     // A request built outside the contract is the caller's bug (500), not its caller's mistake.
     await assert.rejects(system.call(ledgerContract, 'post', { account: '', cents: 1 } as never, { idempotencyKey: 'k' }), (e: unknown) => e instanceof AppError && e.code === 'contract_violation' && e.status === 500 && e.errors?.[0]?.path === '/account');

@@ -36,7 +36,7 @@ export const customersContract = defineContract({
       errors: ['not_found'],
     }),
     /** Opens a refresh-token family for the customer (after sign-up or login). Tokens are opaque; valid 7 days. */
-    startSession: rpc({ request: T.Object({ customerId: T.String() }), response: Session }),
+    startSession: rpc({ request: T.Object({ customerId: T.String() }), response: Session, errors: ['not_found'] }),
     /** Rotates: the old token is spent. A spent token presented again revokes its whole family (reuse detection). */
     refreshSession: rpc({
       request: T.Object({ refreshToken: T.String({ maxLength: 500 }) }),

@@ -19,6 +19,15 @@ import { LoadShedder, sheddingOptions } from '../resilience/shedding.ts';
 import type { BaseContext, RpcContext, ServiceDefinition } from './service.ts';
 import { systemMethods } from './system.ts';
 
+/**
+ * With SIMPLEBANK_STRICT_CONTRACTS=1 (the test runner sets it), a method that refuses with a 4xx code
+ * its contract's `errors` do not list answers `contract_violation` (500) instead: the tests catch a
+ * refusal its callers were never told of. Off in production, where the refusal goes through as it is.
+ */
+const strictErrors = () => process.env.SIMPLEBANK_STRICT_CONTRACTS === '1';
+/** Refusals any method may answer without declaring them (the chassis's own, and authentication's). */
+const GENERIC_REFUSALS = new Set(['validation_failed', 'idempotency_key_reused', 'unknown_method', 'unauthorized', 'forbidden']);
+
 export interface RpcEndpointDeps {
   name: string;
   definition: ServiceDefinition<any>;
@@ -51,6 +60,7 @@ export class RpcEndpoint {
   async serve(body: string): Promise<string> {
     const started = process.hrtime.bigint();
     let method = 'unknown';
+    let def: RpcDef | undefined;
     let reply: RpcReply;
     let span: ActiveSpan | undefined;
     let release: (() => void) | undefined;
@@ -70,8 +80,9 @@ export class RpcEndpoint {
         parent: envelope.traceparent,
         attributes: { 'rpc.system': 'simplebank', 'rpc.service': this.deps.name, 'rpc.method': method, 'simplebank.correlation_id': envelope.correlationId },
       });
-      const def = (this.deps.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as RpcDef | undefined;
-      if (!def) throw new NotFoundError(`${this.deps.name} has no RPC method ${method}`, 'unknown_method');
+      const found = (this.deps.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as RpcDef | undefined;
+      if (!found) throw new NotFoundError(`${this.deps.name} has no RPC method ${method}`, 'unknown_method');
+      def = found;
       try {
         release = await this.shedder.acquire();
       } catch (err) {
@@ -79,15 +90,16 @@ export class RpcEndpoint {
         throw err;
       }
       if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) throw new DeadlineExceededError(`Deadline passed before ${this.deps.name}.${method} started`);
-      assertValid(def.request, envelope.data, `request to ${this.deps.name}.${method}`);
-      if (def.idempotent && !envelope.idempotencyKey) throw new ValidationError(`${this.deps.name}.${method} requires an idempotency key`, [{ path: '/idempotencyKey', message: 'required' }]);
+      assertValid(found.request, envelope.data, `request to ${this.deps.name}.${method}`);
+      if (found.idempotent && !envelope.idempotencyKey) throw new ValidationError(`${this.deps.name}.${method} requires an idempotency key`, [{ path: '/idempotencyKey', message: 'required' }]);
       const { cause, fields } = this.deps.traced(envelope, span);
-      reply = await withContext(fields, () => (def.idempotent ? this.serveIdempotent(method, def, envelope, cause) : this.serveOnce(method, def, envelope, cause)));
+      reply = await withContext(fields, () => (found.idempotent ? this.serveIdempotent(method, found, envelope, cause) : this.serveOnce(method, found, envelope, cause)));
     } catch (err) {
       reply = this.errorReply(err, method);
     } finally {
       release?.();
     }
+    reply = this.undeclared(reply, method, def);
     if (span) {
       // A refusal (4xx-like) is the server doing its job; only server-side failures are errors.
       if (!reply.ok) {
@@ -99,6 +111,15 @@ export class RpcEndpoint {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.deps.metrics.rpcServerDuration.observe({ service: this.deps.name, method, outcome: reply.ok ? 'ok' : outcomeOf(reply.error) }, seconds);
     return JSON.stringify(reply);
+  }
+
+  /** A refusal the contract does not declare (strict contracts only): its callers cannot know to handle it. */
+  private undeclared(reply: RpcReply, method: string, def: RpcDef | undefined): RpcReply {
+    if (reply.ok || !def || reply.error.status < 400 || reply.error.status >= 500 || !strictErrors()) return reply;
+    if (GENERIC_REFUSALS.has(reply.error.code) || def.errors.includes(reply.error.code)) return reply;
+    const message = `${this.deps.name}.${method} refused with "${reply.error.code}", which its contract does not declare (errors: [${def.errors.join(', ')}])`;
+    this.deps.log.error({ method, code: reply.error.code }, message);
+    return { ok: false, error: new AppError('contract_violation', message, { status: 500 }).toWire() };
   }
 
   private errorReply(err: unknown, method: string): RpcReply {

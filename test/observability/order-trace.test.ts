@@ -102,7 +102,10 @@ describe('one order, one trace', () => {
       () => {
         const mine = receiver.spans.filter((s) => s.traceId === traceId);
         const services = new Set(mine.map((s) => attr(s, 'simplebank.service')));
-        return needed.every((n) => services.has(n)) && mine.some(isSettlement) ? mine : undefined;
+        // A parent span ends (and is exported) after its children: wait for the parents too.
+        const ids = new Set(mine.map((s) => s.spanId));
+        const waitingForParent = mine.some((s) => s.parentSpanId && s.parentSpanId !== callerSpan && !ids.has(s.parentSpanId));
+        return needed.every((n) => services.has(n)) && mine.some(isSettlement) && !waitingForParent ? mine : undefined;
       },
       { timeoutMs: 30_000, message: `trace ${traceId} incomplete: ${JSON.stringify([...new Set(receiver.spans.filter((s) => s.traceId === traceId).map((s) => `${attr(s, 'simplebank.service')}:${s.name}`))])}` },
     );

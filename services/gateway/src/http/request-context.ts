@@ -5,7 +5,8 @@
  * of the time budget, and logs of the whole request share one correlation id.
  */
 import { randomUUID } from 'node:crypto';
-import { childOf, formatTraceparent, httpServerSpan, type BaseContext, type Call, type Causation, type Identity } from '@simplebank/chassis';
+import { childOf, formatTraceparent, httpServerSpan, type BaseContext, type Call, type Causation, type Identity, type ResponseOf } from '@simplebank/chassis';
+import type { accountsContract } from '@simplebank/accounts/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export interface RequestState {
@@ -18,14 +19,8 @@ export interface RequestState {
   account?: OwnAccount;
 }
 
-export interface OwnAccount {
-  id: string;
-  ownerId: string;
-  name: string;
-  currency: 'USD';
-  status: 'open' | 'closed';
-  createdAt: string;
-}
+/** An account as the accounts service answers it. */
+export type OwnAccount = ResponseOf<(typeof accountsContract)['rpc']['getAccount']>;
 
 const states = new WeakMap<FastifyRequest, RequestState>();
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;

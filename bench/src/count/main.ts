@@ -11,7 +11,7 @@
  *
  *   npm run bench:count -- [--mode all-in-one|distributed] [--orders 100] [--rate 10] [--top 40] [--statements]
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -37,6 +37,8 @@ const rate = Number(values.rate);
 /** pg_stat_database flushes a busy backend's counters at most once a second, an idle one's within 10 s. */
 const SETTLE_MS = 11_000;
 
+// Each process writes its counts beside this base name when asked (SIGUSR2).
+mkdirSync(join(process.cwd(), '.test-data'), { recursive: true });
 const traceBase = join(process.cwd(), '.test-data', `statement-trace-${process.pid}`);
 const preload = new URL('./statement-trace.mjs', import.meta.url).pathname;
 const system = await startSystem(mode, {

@@ -35,47 +35,54 @@ export function toServiceError(err: unknown): unknown {
   return new BusinessRuleError(err.code, err.message);
 }
 
-interface PostResult<X> {
+interface PostResult {
   postingId: string;
-  /** True when the key had been posted before: nothing was written now. */
-  duplicate: boolean;
-  extra: X | undefined;
+  /** The posting made under the key before: nothing was written now. */
+  existing: store.PostingRow | undefined;
 }
 
+/** What a posting is decided on, read under the account's lock. */
+type Context = { balances: AccountBalances; reservation: store.ReservationRow | undefined };
+
 /**
- * Posts at most once under `key`. `build` sees the account's balances (under its lock) and returns
- * the posting, or null to post nothing. A refusal of the domain rules becomes a chassis error.
+ * Posts at most once under `key`, in four statements: the account's lock, its context (the key's
+ * earlier posting, the books, the reservation named), the posting with everything it changes, and
+ * `LedgerPosted` through the outbox. `build` sees the context and returns the posting, or null to
+ * post nothing. A refusal of the domain rules becomes a chassis error.
  */
-export async function postOnce<X = undefined>(
+export async function postOnce(
   tx: Tx,
   args: {
     key: string;
     accountId: string;
     cause: store.Cause;
-    build: (balances: AccountBalances) => Promise<{ posting: Posting; cause?: store.Cause; extra?: X; after?: (postingId: string) => Promise<void> } | null>;
+    reservationId?: string | undefined;
+    /** Refuses the call (by throwing) whatever was posted under the key before. */
+    admit?: (context: Context) => void;
+    build: (context: Context) => { posting: Posting; cause?: store.Cause; reservation?: store.ReservationChange | undefined } | null;
   },
-): Promise<PostResult<X> | null> {
+): Promise<PostResult | null> {
   await store.lockAccount(tx, args.accountId);
-  const existing = await store.findPosting(tx, args.key);
+  const context = await store.loadPostingContext(tx, args.key, args.accountId, args.reservationId);
+  args.admit?.(context);
+  const existing = context.existing;
   if (existing) {
     if (existing.account_id !== args.accountId) throw new ConflictError('posting_conflict', `${args.key} was already posted for another account`);
-    return { postingId: existing.id, duplicate: true, extra: undefined };
+    return { postingId: existing.id, existing };
   }
-  const balances = await store.loadBalances(tx, args.accountId);
   let built;
   let balancesAfter: AccountBalances;
   try {
-    built = await args.build(balances);
+    built = args.build(context);
     if (!built) return null;
-    balancesAfter = applyPosting(balances, built.posting);
+    balancesAfter = applyPosting(context.balances, built.posting);
   } catch (err) {
     throw toServiceError(err);
   }
   const postingId = randomUUID();
   const posting = built.posting;
   const cause = { ...args.cause, ...built.cause };
-  const at = await store.insertPosting(tx, { id: postingId, key: args.key, posting, cause, balancesAfter, entryIds: posting.entries.map(() => randomUUID()) });
-  await built.after?.(postingId);
+  const at = await store.insertPosting(tx, { id: postingId, key: args.key, posting, cause, balancesAfter, entryIds: posting.entries.map(() => randomUUID()), reservation: built.reservation });
   await tx.publish(
     transactionsContract.events.LedgerPosted,
     {
@@ -90,7 +97,15 @@ export async function postOnce<X = undefined>(
     },
     { key: posting.accountId, id: postingId },
   );
-  return { postingId, duplicate: false, extra: built.extra };
+  return { postingId, existing: undefined };
+}
+
+/**
+ * The reservation a posting uses, as read under the lock. It exists: found before the lock or by
+ * `admit`, and reservations are never deleted.
+ */
+function heldBy(context: Context): store.ReservationRow {
+  return context.reservation!;
 }
 
 /**
@@ -110,7 +125,7 @@ export async function deposit(tx: Tx, p: { accountId: string; paymentId: string;
     key: `deposit:${p.paymentId}`,
     accountId: p.accountId,
     cause: { paymentId: p.paymentId },
-    build: async () => ({ posting: depositPosting(p.accountId, parseMoney(p.amount)) }),
+    build: () => ({ posting: depositPosting(p.accountId, parseMoney(p.amount)) }),
   });
   return result!.postingId;
 }
@@ -122,16 +137,12 @@ export async function reserve(tx: Tx, r: { key: string; accountId: string; asset
     key: `reservation:${r.key}`,
     accountId: r.accountId,
     cause: { orderId: r.orderId, paymentId: r.paymentId, reservationId },
-    build: async () => ({
+    build: () => ({
       posting: reservationPosting(r.accountId, r.asset, r.amount),
-      after: () => store.insertReservation(tx, { id: reservationId, accountId: r.accountId, asset: r.asset, amount: r.amount, orderId: r.orderId, paymentId: r.paymentId }),
+      reservation: { open: { id: reservationId, asset: r.asset, amount: r.amount, orderId: r.orderId, paymentId: r.paymentId } },
     }),
   });
-  if (result!.duplicate) {
-    const existing = await store.findPosting(tx, `reservation:${r.key}`);
-    return existing!.reservation_id!;
-  }
-  return reservationId;
+  return result!.existing ? result!.existing.reservation_id! : reservationId;
 }
 
 /** Gives back what is left of a reservation, once: false when nothing was left. */
@@ -142,13 +153,14 @@ export async function release(tx: Tx, reservationId: string): Promise<boolean> {
     key: `release:${reservationId}`,
     accountId: found.account_id,
     cause: { orderId: found.order_id ?? undefined, paymentId: found.payment_id ?? undefined, reservationId },
-    build: async () => {
-      const r = (await store.getReservation(tx, reservationId, { forUpdate: true }))!;
+    reservationId,
+    build: (context) => {
+      const r = heldBy(context);
       if (r.status !== 'held') return null;
-      return { posting: releasePosting(r.account_id, r.asset, r.remaining), after: () => store.closeReservation(tx, reservationId, 'released') };
+      return { posting: releasePosting(r.account_id, r.asset, r.remaining), reservation: { close: { id: reservationId, status: 'released' } } };
     },
   });
-  return result !== null && !result.duplicate;
+  return result !== null && !result.existing;
 }
 
 /** A completed withdrawal consumes its reservation: reserved → external. */
@@ -161,11 +173,12 @@ export async function consumeWithdrawal(tx: Tx, p: { accountId: string; paymentI
     key: `withdrawal:${p.paymentId}`,
     accountId: p.accountId,
     cause: { paymentId: p.paymentId, reservationId: found.id },
-    build: async () => {
-      const r = (await store.getReservation(tx, found.id, { forUpdate: true }))!;
-      const remaining = r.status === 'held' ? r.remaining : 0n;
-      const posting = consumeWithdrawalPosting(p.accountId, amount, remaining);
-      return { posting, after: async () => (r.status === 'held' ? store.closeReservation(tx, r.id, 'consumed') : undefined) };
+    reservationId: found.id,
+    build: (context) => {
+      const r = heldBy(context);
+      const held = r.status === 'held';
+      const posting = consumeWithdrawalPosting(p.accountId, amount, held ? r.remaining : 0n);
+      return { posting, reservation: held ? { close: { id: r.id, status: 'consumed' } } : undefined };
     },
   });
   return result!.postingId;
@@ -176,7 +189,7 @@ export async function chargeFee(tx: Tx, f: { accountId: string; amount: string; 
     key: `fee:${f.feeId}`,
     accountId: f.accountId,
     cause: { orderId: f.orderId, feeId: f.feeId },
-    build: async () => ({ posting: feePosting(f.accountId, parseMoney(f.amount)) }),
+    build: () => ({ posting: feePosting(f.accountId, parseMoney(f.amount)) }),
   });
   return result!.postingId;
 }
@@ -192,7 +205,7 @@ export async function refundFee(tx: Tx, f: { accountId: string; amount: string; 
     key: `fee_refund:${f.feeId}`,
     accountId: f.accountId,
     cause: { orderId: f.orderId, feeId: f.feeId },
-    build: async () => ({ posting: feeRefundPosting(f.accountId, charged) }),
+    build: () => ({ posting: feeRefundPosting(f.accountId, charged) }),
   });
   return result!.postingId;
 }
@@ -203,19 +216,22 @@ export async function settleTrade(
 ): Promise<{ postingId: string; cashAmount: string }> {
   const quantity = parseQuantity(t.quantity);
   const price = parseMoney(t.fillPrice);
-  const found = await store.getReservation(tx, t.reservationId);
   const reservedAsset = t.side === 'buy' ? CASH : t.assetId;
-  if (!found || found.account_id !== t.accountId || found.asset !== reservedAsset) throw new NotFoundError('No such reservation for this account and trade');
   if (t.assetId === CASH) throw new ValidationError('A trade is of an asset, not of cash');
   const result = await postOnce(tx, {
     key: `trade:${t.reservationId}`,
     accountId: t.accountId,
     cause: { orderId: t.orderId, reservationId: t.reservationId, price },
-    build: async () => {
-      const r = (await store.getReservation(tx, t.reservationId, { forUpdate: true }))!;
-      const input = { accountId: t.accountId, assetId: t.assetId, quantity, fillPrice: price, reservedRemaining: r.status === 'held' ? r.remaining : 0n };
+    reservationId: t.reservationId,
+    admit: ({ reservation: r }) => {
+      if (!r || r.account_id !== t.accountId || r.asset !== reservedAsset) throw new NotFoundError('No such reservation for this account and trade');
+    },
+    build: (context) => {
+      const r = heldBy(context);
+      const held = r.status === 'held';
+      const input = { accountId: t.accountId, assetId: t.assetId, quantity, fillPrice: price, reservedRemaining: held ? r.remaining : 0n };
       const settlement = t.side === 'buy' ? settleBuy(input) : settleSell(input);
-      return { posting: settlement.posting, after: async () => (r.status === 'held' ? store.closeReservation(tx, r.id, 'consumed') : undefined) };
+      return { posting: settlement.posting, reservation: held ? { close: { id: r.id, status: 'consumed' } } : undefined };
     },
   });
   // The cash of a fill follows from its quantity and price alone (a repeat answers the same).

@@ -36,6 +36,7 @@ interface Fixtures {
   orderId: string;
   notificationId: string;
   assetId: string;
+  strategyId: string;
 }
 
 interface Request {
@@ -114,6 +115,10 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   // The order may have filled already: 409 order_not_cancelable is the owner's answer then.
   'POST /v1/orders/{orderId}/cancel': { request: (f) => ({ params: { orderId: f.orderId } }), expect: OWNED_ACTION([202, 409]) },
 
+  // --- strategies (any customer reads; an admin creates) ----------------------------------------
+  'GET /v1/strategies': { expect: ANY_CUSTOMER(200) },
+  'GET /v1/strategies/{strategyId}': { request: (f) => ({ params: { strategyId: f.strategyId } }), expect: ANY_CUSTOMER(200) },
+
   // --- notifications ----------------------------------------------------------------------------
   'GET /v1/notifications': { expect: ANY_CUSTOMER(200) },
   'POST /v1/notifications/{id}/read': { request: (f) => ({ params: { id: f.notificationId } }), expect: OWNED_PRIVATE(204) },
@@ -126,6 +131,7 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'POST /v1/admin/dead-letters/{id}/replay': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
   'PUT /v1/admin/simulation/prices/{assetId}': { request: (f) => ({ params: { assetId: f.assetId }, body: { pinned: false } }), expect: ADMIN_ONLY(200) },
   'PUT /v1/admin/simulation/exchange': { request: () => ({ body: { open: true } }), expect: ADMIN_ONLY(200) },
+  'POST /v1/admin/strategies': { request: (f) => ({ body: { name: 'authz', assets: [{ assetId: f.assetId, percentage: '100' }] } }), expect: ADMIN_ONLY(201) },
 
   // --- documentation (public) -------------------------------------------------------------------
   'GET /v1/openapi.json': { expect: PUBLIC(200) },
@@ -209,7 +215,9 @@ describe('authorization matrix (every route × every caller)', () => {
       const items = await bank.notifications(owner);
       return items.length > 0 ? items : undefined;
     }, { timeoutMs: WAIT_MS, message: 'the owner never got a notification' });
-    fixtures = { owner, other, admin, accountId: account.id, paymentId: deposit.body.id, orderId: order.id, notificationId: notifications[0]!.id, assetId };
+    const strategy = await admin.http.post('/v1/admin/strategies', { name: 'authz fixture', assets: [{ assetId, percentage: '100' }] });
+    assert.equal(strategy.status, 201, show(strategy));
+    fixtures = { owner, other, admin, accountId: account.id, paymentId: deposit.body.id, orderId: order.id, notificationId: notifications[0]!.id, assetId, strategyId: strategy.body.id };
 
     if (system.routes) routes = system.routes;
     else {

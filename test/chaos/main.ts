@@ -106,7 +106,7 @@ async function cleanup(): Promise<void> {
 
 let exitCode = 1;
 try {
-  say('starting the distributed system (12 processes)');
+  say(`starting the distributed system (${SERVICE_NAMES.length} processes)`);
   system = await startDistributed({
     // Fatal lines only (a process that could not start says why), unless CHAOS_LOG asks for more.
     quiet: false,

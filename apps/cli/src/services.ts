@@ -8,6 +8,7 @@ import { accountsService } from '@simplebank/accounts/service';
 import { transactionsService } from '@simplebank/transactions/service';
 import { paymentsService } from '@simplebank/payments/service';
 import { marketDataService } from '@simplebank/market-data/service';
+import { strategiesService } from '@simplebank/strategies/service';
 import { exchangeService } from '@simplebank/exchange/service';
 import { marketService } from '@simplebank/market/service';
 import { feesService } from '@simplebank/fees/service';
@@ -22,6 +23,7 @@ export const services: ServiceDefinition<any>[] = [
   transactionsService,
   paymentsService,
   marketDataService,
+  strategiesService,
   exchangeService,
   marketService,
   feesService,

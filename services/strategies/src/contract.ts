@@ -2,6 +2,8 @@
 import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
 import { MAX_ALLOCATIONS, MAX_NAME_LENGTH } from './domain/allocations.ts';
 
+export { MAX_ALLOCATIONS, MAX_NAME_LENGTH };
+
 /**
  * A percentage as the service answers it: exactly two decimals ("33.33", "25.00"). What it takes
  * is looser text (PercentageInput): the service's own rules refuse a bad one with a message naming

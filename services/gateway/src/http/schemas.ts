@@ -156,5 +156,13 @@ export const Order = T.Object({
   history: T.Array(T.Object({ status: OrderStatus, at: DateTime, reason: T.Optional(T.String()) })),
 });
 
+export const Strategy = T.Object({
+  id: T.String(),
+  name: T.String(),
+  assets: T.Array(T.Object({ assetId: T.String(), percentage: T.String({ description: 'A percentage with exactly two decimals, e.g. "33.33"; together they sum to 100' }) }), { description: 'In the order the admin gave them' }),
+  createdById: T.String({ description: 'The admin who created it' }),
+  createdAt: DateTime,
+});
+
 export const FeeSchedule = T.Object({ minimum: AmountString, rate: RateString, effectiveFrom: DateTime });
 export const Notification = T.Object({ id: T.String(), kind: T.String(), title: T.String(), body: T.String(), at: DateTime, read: T.Boolean() });

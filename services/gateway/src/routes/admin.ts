@@ -18,7 +18,7 @@ import { bearer, type Deps } from './deps.ts';
 import { publicSchedule } from './fees.ts';
 
 /** Every service that may hold dead letters (each keeps them in its own database). */
-export const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'transactions'] as const;
+export const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'strategies', 'transactions'] as const;
 
 const ScheduleBody = T.Object({ minimum: AmountString, rate: RateString }, Strict);
 const DeadLetter = T.Object({

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { expectProblem, expectStatus, show, useSystem, type Customer } from './system.ts';
+import { expectProblem, expectStatus, show, useSystem, type Customer, type Res } from './system.ts';
 
 const sys = useSystem();
 
@@ -37,7 +37,7 @@ describe('strategies', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await as.http.get(`/v1/strategies?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: Res = await as.http.get(`/v1/strategies?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       expectStatus(res, 200, 'list strategies');
       assert.ok(res.body.items.length <= limit, show(res));
       ids.push(...res.body.items.map((s: Strategy) => s.id));

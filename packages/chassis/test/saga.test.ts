@@ -310,6 +310,41 @@ describe('saga runner', () => {
     }
   });
 
+  test('a runner whose lease was taken over while its step ran commits nothing of the step', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = false;
+    const saga: SagaDefinition<object> = {
+      name: 'Overtaken',
+      steps: [
+        effectStep('s1', async () => {
+          started = true;
+          await gate;
+          return done();
+        }),
+        effectStep('s2'),
+      ],
+    };
+    const t = await testDatabase();
+    const runner = newRunner(t.db, [saga], { leaseMs: 60_000 });
+    try {
+      await runner.start();
+      const id = await begin(runner, t.db, saga, {});
+      await eventually(async () => (started ? true : undefined), 's1 to start');
+      // Another runner's claim, as when this one outlived its lease: a new token on the row.
+      await t.db.query("UPDATE chassis_sagas SET lease_token = 'someone-else', locked_until = now() + interval '1 hour' WHERE id = $1", [id]);
+      release();
+      await runner.stop(10_000); // lets the step in progress end
+
+      const { rows } = await t.db.query<{ status: string; current_step: string; lease_token: string | null }>('SELECT status, current_step, lease_token FROM chassis_sagas WHERE id = $1', [id]);
+      // The step's effect row was written in its transaction, which rolled back; the saga did not move.
+      assert.deepEqual(rows[0], { status: 'running', current_step: 's1', lease_token: 'someone-else' });
+      assert.deepEqual(await counts(t.db, 'saga_effects', id), {});
+    } finally {
+      await t.drop();
+    }
+  });
+
   describe('a crash at any point resumes without doing a committed step twice', { concurrency: 3 }, () => {
     const root = fileURLToPath(new URL('../../..', import.meta.url));
     const child = fileURLToPath(new URL('./saga/crash-child.ts', import.meta.url));

@@ -1,10 +1,12 @@
 /**
  * The transaction of one saga step invocation, opened only when needed. A step that calls other
  * services does so with no transaction open; the transaction begins at the step's first local write
- * (or when its outcome is recorded), and the very first thing it does is lock the saga's row and
- * check that this runner still holds the lease. So the step's local writes, its outbox messages and
- * its recorded outcome commit together, by the lease holder only, and a pooled connection is held
- * for milliseconds, never across a call to another service.
+ * (or when its outcome is recorded), and ends with the statement that records the outcome, which
+ * changes the saga only under this runner's lease token (store.updateSaga) and otherwise throws
+ * LeaseLost, rolling back everything the step wrote. So the step's local writes, its outbox messages
+ * and its recorded outcome commit together, by the lease holder only, and a pooled connection is
+ * held for milliseconds, never across a call to another service. (Checking the lease when the
+ * transaction begins as well cost a statement per step and guarded nothing more.)
  *
  * Carried: when a step's outcome leads straight to the next step, its transaction is not committed
  * yet but carried into that step (`carry`). If the next step only writes locally (sends a command,
@@ -18,10 +20,6 @@ import type { Database, Row } from '../db/database.ts';
 import type { Causation } from '../messaging/envelope.ts';
 import { outboxTx } from '../messaging/tx.ts';
 import type { Tx } from '../messaging/tx.ts';
-import * as store from './store.ts';
-
-/** The runner's lease on the saga was taken over (it outlived its lease): stop, change nothing. */
-export class LeaseLost extends Error {}
 
 type Open = { client: pg.PoolClient; tx: Tx & { readonly committed: Array<() => void> } };
 
@@ -38,7 +36,8 @@ export class StepTx implements Tx {
 
   constructor(
     private readonly db: Database,
-    private readonly saga: { id: string; token: string },
+    /** The saga and the lease token this invocation holds it under. */
+    readonly saga: { id: string; token: string },
     outbox: { service: string; cause: Causation },
   ) {
     this.outbox = { ...outbox, db };
@@ -58,14 +57,13 @@ export class StepTx implements Tx {
     await this.commitOpen();
   }
 
-  /** The open transaction (begun now if it was not): BEGIN, then the saga's row under the lease. */
+  /** The open transaction (begun now if it was not). */
   open(): Promise<Open> {
     if (this.ended) return Promise.reject(new Error('This saga step invocation has ended: its transaction can no longer be used'));
     this.opened ??= (async () => {
       const client = await this.db.connect();
       try {
         await client.query('BEGIN');
-        if (!(await store.lockLeased(client, this.saga.id, this.saga.token))) throw new LeaseLost(`Saga ${this.saga.id}: lease lost`);
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
         client.release();

@@ -107,14 +107,8 @@ export async function claim(db: Queryable, o: { types: string[]; exclude: string
   return rows;
 }
 
-/**
- * Locks the saga's row for the rest of the transaction if `token` still holds its lease: the
- * invocation that records an outcome must be the lease holder's. False when the lease was lost.
- */
-export async function lockLeased(db: Queryable, id: string, token: string): Promise<boolean> {
-  const { rowCount } = await db.query('SELECT 1 FROM chassis_sagas WHERE id = $1 AND lease_token = $2 FOR NO KEY UPDATE', [id, token]);
-  return rowCount === 1;
-}
+/** The runner's lease on the saga was taken over (it outlived its lease): stop, change nothing. */
+export class LeaseLost extends Error {}
 
 /** The saga as its lease holder sees it (undefined when `token` no longer holds the lease). */
 export async function readLeased(db: Queryable, id: string, token: string): Promise<SagaRow | undefined> {
@@ -156,10 +150,14 @@ export interface LogEntry {
   detail?: string;
 }
 
-/** Applies the patch; returns the saga as it now is (the next turn starts from it without reading again). */
-export async function updateSaga(db: Queryable, id: string, p: StatePatch): Promise<SagaRow> {
+/**
+ * Applies the patch if `saga.token` still holds the lease, and returns the saga as it now is (the
+ * next turn starts from it without reading again). Throws LeaseLost otherwise: the caller's
+ * transaction, with whatever the step wrote in it, must roll back.
+ */
+export async function updateSaga(db: Queryable, saga: { id: string; token: string }, p: StatePatch): Promise<SagaRow> {
   const sets = ['updated_at = clock_timestamp()'];
-  const params: unknown[] = [id];
+  const params: unknown[] = [saga.id, saga.token];
   const set = (col: string, value: unknown, expr: (param: string) => string = (x) => x) => {
     params.push(value);
     sets.push(`${col} = ${expr(`$${params.length}`)}`);
@@ -185,8 +183,9 @@ export async function updateSaga(db: Queryable, id: string, p: StatePatch): Prom
     params.push(p.log.step, p.log.phase, p.log.outcome, p.log.attempt, p.log.detail ?? null);
     logged = `WITH logged AS (INSERT INTO chassis_saga_log (saga_id, step, phase, outcome, attempt, detail) VALUES ($1, ${[0, 1, 2, 3, 4].map((i) => `$${first + i}`).join(', ')})) `;
   }
-  const { rows } = await db.query<SagaRow>(`${logged}UPDATE chassis_sagas s SET ${sets.join(', ')} WHERE s.id = $1 RETURNING ${ROW}`, params);
-  return rows[0]!;
+  const { rows } = await db.query<SagaRow>(`${logged}UPDATE chassis_sagas s SET ${sets.join(', ')} WHERE s.id = $1 AND s.lease_token = $2 RETURNING ${ROW}`, params);
+  if (!rows[0]) throw new LeaseLost(`Saga ${saga.id}: lease lost`);
+  return rows[0];
 }
 
 /** Hands a saga back (on stop) if this runner still holds it. */

@@ -2,8 +2,9 @@
  * One turn of a saga: decide what it needs now, do it, record what came of it.
  *
  * The one rule everything rests on: a step's local writes, its outbox messages and the record of
- * its outcome commit in ONE transaction, made by the lease holder under the saga's row lock
- * (step-tx.ts). What changed in 2026-12: that transaction is no longer open while the step calls
+ * its outcome commit in ONE transaction, made by the lease holder only: the statement that records
+ * the outcome changes the saga's row only under the holder's lease token, and rolls everything back
+ * when the lease was lost (step-tx.ts). What changed in 2026-12: that transaction is no longer open while the step calls
  * other services. It begins at the step's first local write, or when the outcome is recorded, so a
  * crash before the commit leaves no trace (the next runner re-invokes, with the same `stepKey` for
  * remote effects) and a crash after it leaves a saga that has moved on — as before — while a
@@ -16,9 +17,10 @@ import { withContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startSpan, type ActiveSpan } from '../observability/tracing.ts';
 import { backoffDelay, within } from '../resilience/backoff.ts';
-import type { Database, Queryable } from '../db/database.ts';
-import { LeaseLost, StepTx } from './step-tx.ts';
+import type { Database } from '../db/database.ts';
+import { StepTx } from './step-tx.ts';
 import * as store from './store.ts';
+import { LeaseLost } from './store.ts';
 import type { SagaDefinition, SagaStatus, SagaStep, SagaStepContext, StepOutcome, WakeUp } from './types.ts';
 
 type AnySaga = SagaDefinition<any>;
@@ -107,14 +109,14 @@ export class SagaTurns {
     const step = def.steps[index]!;
     if (row.interrupt && !row.past_pivot) {
       const interrupt = row.interrupt;
-      return this.recorded(row, token, async (db) => {
-        return this.startCompensation(db, row, def, index, interrupt, { step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
+      return this.recorded(row, token, async (tx) => {
+        return this.startCompensation(tx, row, def, index, interrupt, { step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
       });
     }
     if (!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0) {
-      return this.recorded(row, token, async (db) => {
+      return this.recorded(row, token, async (tx) => {
         const failure = { code: 'step_timeout', message: `Step ${step.name} did not finish within ${step.timeoutMs} ms` };
-        return this.startCompensation(db, row, def, index, failure, { step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
+        return this.startCompensation(tx, row, def, index, failure, { step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
       });
     }
     if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' }, carry);
@@ -125,7 +127,7 @@ export class SagaTurns {
   }
 
   /** Runs `fn` in a transaction of its own under the lease (a decision that invokes no step). */
-  private async recorded(row: SagaRow, token: string, fn: (db: Queryable) => Promise<Turn>): Promise<Turn> {
+  private async recorded(row: SagaRow, token: string, fn: (tx: StepTx) => Promise<Turn>): Promise<Turn> {
     const tx = new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause: row.cause });
     try {
       const turn = await fn(tx);
@@ -148,8 +150,8 @@ export class SagaTurns {
   private failDefinitionChanged(row: SagaRow, token: string): Promise<Turn> {
     const failure = { code: 'definition_changed', message: `Saga ${row.type} has no step ${row.current_step} any more` };
     this.deps.log.error({ sagaId: row.id, sagaType: row.type, step: row.current_step }, failure.message);
-    return this.recorded(row, token, async (db) => {
-      await store.updateSaga(db, row.id, { status: 'failed', failure, lease: 'release' });
+    return this.recorded(row, token, async (tx) => {
+      await store.updateSaga(tx, tx.saga, { status: 'failed', failure, lease: 'release' });
       return { next: 'stop', status: 'failed' };
     });
   }
@@ -204,7 +206,7 @@ export class SagaTurns {
    * invocation may have opened. If the invocation throws, whatever it wrote is rolled back and only
    * the failure is recorded, in a transaction of its own.
    */
-  private async invoke(row: SagaRow, token: string, name: string, phase: 'action' | 'compensation', body: (tx: StepTx, cause: Causation, attempt: number) => Promise<Turn>, onFailure: (db: Queryable, attempt: number, err: unknown) => Promise<Turn>, carried?: StepTx): Promise<Turn> {
+  private async invoke(row: SagaRow, token: string, name: string, phase: 'action' | 'compensation', body: (tx: StepTx, cause: Causation, attempt: number) => Promise<Turn>, onFailure: (tx: StepTx, attempt: number, err: unknown) => Promise<Turn>, carried?: StepTx): Promise<Turn> {
     const attempt = row.attempt + 1;
     const { cause, span } = this.stepCause(row, name, phase, attempt);
     const tx = carried?.carry(cause) ?? new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause });
@@ -226,7 +228,7 @@ export class SagaTurns {
             const fresh = await store.readLeased(this.deps.db, row.id, token);
             return fresh ? ({ next: 'continue', row: fresh } as Turn) : ({ next: 'stop' } as Turn);
           }
-          return this.recorded(row, token, (db) => onFailure(db, attempt, err));
+          return this.recorded(row, token, (tx) => onFailure(tx, attempt, err));
         }
       });
     } finally {
@@ -258,7 +260,7 @@ export class SagaTurns {
         }
         return turn;
       },
-      (db, attempt, err) => this.recordFailure(db, row, def, step, index, 'action', attempt, err),
+      (tx, attempt, err) => this.recordFailure(tx, row, def, step, index, 'action', attempt, err),
       carried,
     );
   }
@@ -282,7 +284,7 @@ export class SagaTurns {
     if (outcome.kind === 'wait') {
       const detail = `for ${outcome.signals.join(', ') || 'no signal'}${outcome.timeoutMs !== undefined ? ` or ${outcome.timeoutMs} ms` : ''}`;
       const log = { step: step.name, phase: 'action' as const, outcome: 'waiting', attempt, detail };
-      const next = await store.updateSaga(tx, row.id, { status: 'waiting', data, attempt: 0, waitSignals: outcome.signals, waitInMs: outcome.timeoutMs ?? null, nextRunInMs: 0, lease: renew, log });
+      const next = await store.updateSaga(tx, tx.saga, { status: 'waiting', data, attempt: 0, waitSignals: outcome.signals, waitInMs: outcome.timeoutMs ?? null, nextRunInMs: 0, lease: renew, log });
       // Go on: the next turn finds a signal that came before the wait, or hands the saga back.
       return { next: 'continue', row: next, status: 'waiting' };
     }
@@ -293,11 +295,11 @@ export class SagaTurns {
       if (def.onCompleted) {
         await def.onCompleted(this.context(row, { step: 'onCompleted', stepKey: `${row.id}:onCompleted`, attempt, wakeUp: { kind: 'start' }, data, tx, cause }));
       }
-      await store.updateSaga(tx, row.id, { status: 'completed', data, stepIndex: index + 1, currentStep: null, attempt: 0, waitSignals: null, waitInMs: null, deadlineInMs: null, pastPivot, interrupt: null, lease: 'release', log });
+      await store.updateSaga(tx, tx.saga, { status: 'completed', data, stepIndex: index + 1, currentStep: null, attempt: 0, waitSignals: null, waitInMs: null, deadlineInMs: null, pastPivot, interrupt: null, lease: 'release', log });
       this.deps.log.info({ sagaId: row.id, sagaType: row.type }, 'saga completed');
       return { next: 'stop', status: 'completed' };
     }
-    const next = await store.updateSaga(tx, row.id, {
+    const next = await store.updateSaga(tx, tx.saga, {
       status: 'running',
       data,
       stepIndex: index + 1,
@@ -321,7 +323,7 @@ export class SagaTurns {
    * pivot, are retried for ever with capped back-off; an action is retried while its error is
    * retryable and tries are left, and otherwise fails the step, which starts compensation.
    */
-  private async recordFailure(db: Queryable, row: SagaRow, def: AnySaga, step: AnyStep | undefined, index: number, phase: 'action' | 'compensation', attempt: number, err: unknown): Promise<Turn> {
+  private async recordFailure(tx: StepTx, row: SagaRow, def: AnySaga, step: AnyStep | undefined, index: number, phase: 'action' | 'compensation', attempt: number, err: unknown): Promise<Turn> {
     const e = toAppError(err);
     const name = step?.name ?? 'onCompensated';
     const policy = step?.retry ?? {};
@@ -331,21 +333,21 @@ export class SagaTurns {
       let delay = backoffDelay(attempt, { baseMs: policy.baseMs ?? 100, capMs: policy.capMs ?? 30_000 });
       // Do not sleep past the step's deadline: the next turn must notice it.
       if (!forever && row.deadline_in_ms !== null) delay = Math.min(delay, Math.max(0, Math.ceil(row.deadline_in_ms)));
-      await store.updateSaga(db, row.id, { attempt, nextRunInMs: delay, lease: 'release', log: { step: name, phase, outcome: 'error', attempt, detail: `${detail}; retry in ${delay} ms` } });
+      await store.updateSaga(tx, tx.saga, { attempt, nextRunInMs: delay, lease: 'release', log: { step: name, phase, outcome: 'error', attempt, detail: `${detail}; retry in ${delay} ms` } });
       this.deps.log.warn({ sagaId: row.id, sagaType: row.type, step: name, phase, attempt, err: e }, 'saga step failed; will retry');
       return { next: 'stop', wakeInMs: delay };
     }
     const failure = e.retryable ? { code: 'step_failed', message: `Step ${name} failed ${attempt} times; last: ${detail}` } : { code: e.code, message: e.message };
-    return this.startCompensation(db, row, def, index, failure, { step: name, phase, outcome: 'failed', attempt, detail });
+    return this.startCompensation(tx, row, def, index, failure, { step: name, phase, outcome: 'failed', attempt, detail });
   }
 
   /**
    * From the current step (which may have partly applied, or applied remotely before a crash)
    * down to the first, each compensation in its own turn.
    */
-  private async startCompensation(db: Queryable, row: SagaRow, def: AnySaga, fromIndex: number, failure: store.Failure, log: store.LogEntry): Promise<Turn> {
+  private async startCompensation(tx: StepTx, row: SagaRow, def: AnySaga, fromIndex: number, failure: store.Failure, log: store.LogEntry): Promise<Turn> {
     const first = lastCompensable(def, fromIndex);
-    const next = await store.updateSaga(db, row.id, {
+    const next = await store.updateSaga(tx, tx.saga, {
       status: 'compensating',
       stepIndex: first,
       currentStep: first >= 0 ? def.steps[first]!.name : null,
@@ -381,15 +383,15 @@ export class SagaTurns {
         }
         const next = lastCompensable(def, index - 1);
         if (next >= 0) {
-          const nextRow = await store.updateSaga(tx, row.id, { stepIndex: next, currentStep: def.steps[next]!.name, attempt: 0, nextRunInMs: 0, lease: { renewMs: this.deps.leaseMs }, ...(log ? { log } : {}) });
+          const nextRow = await store.updateSaga(tx, tx.saga, { stepIndex: next, currentStep: def.steps[next]!.name, attempt: 0, nextRunInMs: 0, lease: { renewMs: this.deps.leaseMs }, ...(log ? { log } : {}) });
           return { next: 'continue', row: nextRow };
         }
         if (def.onCompensated) await def.onCompensated(this.context(row, { ...base, step: 'onCompensated', stepKey: `${row.id}:onCompensated` }));
-        await store.updateSaga(tx, row.id, { status: 'compensated', stepIndex: -1, currentStep: null, attempt: 0, lease: 'release', ...(log ? { log } : {}) });
+        await store.updateSaga(tx, tx.saga, { status: 'compensated', stepIndex: -1, currentStep: null, attempt: 0, lease: 'release', ...(log ? { log } : {}) });
         this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensated');
         return { next: 'stop', status: 'compensated' };
       },
-      (db, attempt, err) => this.recordFailure(db, row, def, step, index, 'compensation', attempt, err),
+      (tx, attempt, err) => this.recordFailure(tx, row, def, step, index, 'compensation', attempt, err),
     );
   }
 }

@@ -39,16 +39,18 @@ function reused(method: string): StoredReply {
 
 /**
  * One call of an idempotent method. Nothing is held while the handler reads or calls other
- * services: the key is claimed as the first statement of the handler's own transaction (a concurrent
- * twin waits there, then finds the answer), and the answer is stored in that same transaction,
- * which commits when the handler returns. So the handler's writes, its outbox and the answer commit
- * together, and a repeat gets the first answer and changes nothing. A handler that calls
- * `ctx.transaction` twice gets the same transaction; one that never does has its answer stored alone.
+ * services, and the key costs one statement: it is claimed, with the answer, by the last statement
+ * of the handler's own transaction, which then commits. So the handler's writes, its outbox and the
+ * answer commit together. A twin that committed the key first (a repeat, or a concurrent call that
+ * won) makes the claim find it: this call's writes are rolled back and the twin's answer is the reply,
+ * so a repeat changes nothing. A handler that calls `ctx.transaction` twice gets the same transaction;
+ * one that never does has its answer stored alone.
  *
  * A repeat is found by that claim, so a first call (the usual case) reads nothing before it. Only a
- * handler that changes another service's state before its own transaction (`beforeEffect`, called
- * by the host before such a call) looks the key up first: a repeat is then answered from the record
- * without calling anyone again.
+ * handler that changes another service's state (`beforeEffect`, called by the host before such a
+ * call) looks the key up first: a repeat is then answered from the record without calling anyone again.
+ * (Until 2026-12 the key was claimed by the first statement of the transaction and answered by an
+ * UPDATE before the commit: two statements per call where one does, decision 0010.)
  */
 export class IdempotentCall {
   private opened: { client: pg.PoolClient; tx: Tx & { readonly committed: Array<() => void> } } | undefined;
@@ -66,11 +68,8 @@ export class IdempotentCall {
       const client = await this.db.connect();
       try {
         await client.query('BEGIN');
-        const inserted = await client.query('INSERT INTO chassis_idempotency (method, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [this.key.method, this.key.key, this.key.hash]);
-        if (inserted.rowCount !== 1) throw new AlreadyAnswered(await this.stored(client));
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        client.release();
+        client.release(err as Error);
         throw err;
       }
       this.opened = { client, tx: outboxTx(client, { ...this.txOptions, db: this.db }) };
@@ -89,6 +88,10 @@ export class IdempotentCall {
     } catch (err) {
       await this.rollback();
       if (err instanceof AlreadyAnswered) return err.reply;
+      // A repeat runs the handler again until its claim; what it trips over meanwhile (a unique
+      // row the first call wrote, funds the first call spent) is not its answer: the first one is.
+      const earlier = await this.find(this.db).catch(() => undefined);
+      if (earlier) return earlier;
       const e = toAppError(err);
       // Only a refusal of the request (4xx) is the key's answer. A retryable failure, or a fault of
       // ours (500), is not: nothing is kept, and the same key may be tried again.
@@ -99,7 +102,16 @@ export class IdempotentCall {
     const { client, tx } = this.opened;
     this.opened = undefined;
     try {
-      await client.query('UPDATE chassis_idempotency SET response = $3 WHERE method = $1 AND key = $2', [this.key.method, this.key.key, JSON.stringify(reply)]);
+      // Waits for a twin that claimed the key and has not committed yet; finds it if it did.
+      const claimed = await client.query(
+        'INSERT INTO chassis_idempotency (method, key, request_hash, response) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [this.key.method, this.key.key, this.key.hash, JSON.stringify(reply)],
+      );
+      if (claimed.rowCount !== 1) {
+        await client.query('ROLLBACK');
+        client.release();
+        return this.stored(this.db);
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -122,7 +134,7 @@ export class IdempotentCall {
    * the handler here (its answer is the reply), so a repeat calls no one again.
    */
   async beforeEffect(): Promise<void> {
-    if (this.checked || this.opened) return;
+    if (this.checked) return;
     this.checked = true;
     const earlier = await this.find(this.db);
     if (earlier) throw new AlreadyAnswered(earlier);

@@ -29,13 +29,11 @@ function priceCacheOf(db: object): PriceCache {
 }
 
 async function applyPosting(data: DataOf<typeof transactionsContract.events.LedgerPosted>, ctx: MessageContext): Promise<void> {
-  if (!(await store.markApplied(ctx.tx, data.postingId, data.accountId))) {
+  const posting = { kind: data.kind, price: data.price, entries: data.entries };
+  const cash = data.entries.some((e) => e.asset === 'USD') ? cashChange(posting) : undefined;
+  if (!(await store.applyOnce(ctx.tx, data.postingId, data.accountId, cash))) {
     ctx.log.info({ postingId: data.postingId }, 'posting already applied');
     return;
-  }
-  const posting = { kind: data.kind, price: data.price, entries: data.entries };
-  if (data.entries.some((e) => e.asset === 'USD')) {
-    await store.addToCash(ctx.tx, data.accountId, cashChange(posting));
   }
   for (const assetId of assetsOf(posting).sort()) {
     const position = await store.getPositionForUpdate(ctx.tx, data.accountId, assetId);

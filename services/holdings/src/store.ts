@@ -2,10 +2,22 @@
 import type { Queryable } from '@simplebank/chassis';
 import type { Cash, Position, Quote } from './domain/positions.ts';
 
-/** Records the posting; false when it was already applied. */
-export async function markApplied(tx: Queryable, postingId: string, accountId: string): Promise<boolean> {
-  const r = await tx.query('INSERT INTO applied_postings (posting_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [postingId, accountId]);
-  return r.rowCount === 1;
+/**
+ * Records the posting and adds its change to the account's cash (when it has one), in one
+ * statement; false when the posting was already applied (nothing changes then).
+ */
+export async function applyOnce(tx: Queryable, postingId: string, accountId: string, cashChange: Cash | undefined): Promise<boolean> {
+  const { rows } = await tx.query<{ applied: boolean }>(
+    `WITH applied AS (
+       INSERT INTO applied_postings (posting_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING posting_id
+     ), cash_change AS (
+       ${ADD_TO_CASH} SELECT $2, $3::numeric, $4::numeric FROM applied WHERE $5::boolean
+       ${ADD_TO_CASH_CONFLICT}
+     )
+     SELECT EXISTS (SELECT 1 FROM applied) AS applied`,
+    [postingId, accountId, (cashChange?.available ?? 0n).toString(), (cashChange?.reserved ?? 0n).toString(), cashChange !== undefined],
+  );
+  return rows[0]!.applied;
 }
 
 /** The account's cash. */
@@ -16,29 +28,25 @@ export async function getCash(db: Queryable, accountId: string): Promise<Cash> {
 }
 
 /**
- * Adds a posting's change to the account's cash, in one statement: the row is created with it or
- * updated in place, under the row's lock, so concurrent postings add up (cash is a sum of changes;
- * no read, no read-modify-write).
+ * A posting's change is added to the account's cash in place, under the row's lock, so concurrent
+ * postings add up (cash is a sum of changes; no read, no read-modify-write).
  */
-export async function addToCash(tx: Queryable, accountId: string, change: Cash): Promise<void> {
-  await tx.query(
-    `INSERT INTO cash (account_id, available_cents, reserved_cents) VALUES ($1, $2, $3)
-     ON CONFLICT (account_id) DO UPDATE SET available_cents = cash.available_cents + EXCLUDED.available_cents,
-       reserved_cents = cash.reserved_cents + EXCLUDED.reserved_cents, updated_at = now()`,
-    [accountId, change.available.toString(), change.reserved.toString()],
-  );
-}
+const ADD_TO_CASH = 'INSERT INTO cash (account_id, available_cents, reserved_cents)';
+const ADD_TO_CASH_CONFLICT = `ON CONFLICT (account_id) DO UPDATE SET available_cents = cash.available_cents + EXCLUDED.available_cents,
+         reserved_cents = cash.reserved_cents + EXCLUDED.reserved_cents, updated_at = now()`;
 
 type PositionRow = { asset_id: string; available_micros: string; reserved_micros: string; cost_cents: string };
 const toPosition = (r: PositionRow): Position => ({ assetId: r.asset_id, available: BigInt(r.available_micros), reserved: BigInt(r.reserved_micros), cost: BigInt(r.cost_cents) });
 
+/** The position, created empty on first use, locked until the transaction ends (one statement). */
 export async function getPositionForUpdate(tx: Queryable, accountId: string, assetId: string): Promise<Position> {
-  await tx.query('INSERT INTO positions (account_id, asset_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [accountId, assetId]);
+  // DO UPDATE (of nothing) rather than DO NOTHING: it locks an existing row and returns it.
   const { rows } = await tx.query<PositionRow>(
-    'SELECT asset_id, available_micros::text, reserved_micros::text, cost_cents::text FROM positions WHERE account_id = $1 AND asset_id = $2 FOR UPDATE',
+    `INSERT INTO positions (account_id, asset_id) VALUES ($1, $2) ON CONFLICT (account_id, asset_id) DO UPDATE SET asset_id = EXCLUDED.asset_id
+     RETURNING asset_id, available_micros::text, reserved_micros::text, cost_cents::text`,
     [accountId, assetId],
   );
-  return rows[0] ? toPosition(rows[0]) : { assetId, available: 0n, reserved: 0n, cost: 0n };
+  return toPosition(rows[0]!);
 }
 
 export async function savePosition(tx: Queryable, accountId: string, p: Position): Promise<void> {

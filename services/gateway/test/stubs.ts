@@ -63,7 +63,10 @@ export function world() {
   };
   const order = (id: string, req: { accountId: string; assetId: string; side: 'buy' | 'sell'; quantity: string }, status: 'pending' | 'canceled' = 'pending') => ({
     id,
-    ...req,
+    accountId: req.accountId,
+    assetId: req.assetId,
+    side: req.side,
+    quantity: req.quantity,
     type: 'market' as const,
     status,
     quotePrice: '100.00',
@@ -74,6 +77,7 @@ export function world() {
     createdAt: NOW,
     updatedAt: NOW,
     history: [{ status: 'pending' as const, at: NOW }],
+    source: 'customer' as const,
   });
 
   const stubs: Array<(t: Transport) => Promise<Consumer>> = [

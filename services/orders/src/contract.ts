@@ -6,6 +6,12 @@ export const OrderStatus = T.Union([
   T.Literal('pending'), T.Literal('placed'), T.Literal('filled'),
   T.Literal('rejected'), T.Literal('failed'), T.Literal('canceled'), T.Literal('expired'),
 ]);
+/**
+ * Who placed an order: a customer through the public API, or strategy-orders investing in a strategy
+ * for the customer (with the investment's id), so reports can tell them apart.
+ */
+export const OrderSource = T.Union([T.Literal('customer'), T.Literal('strategy')]);
+
 export const Order = T.Object({
   id: T.String(),
   accountId: T.String(),
@@ -22,6 +28,9 @@ export const Order = T.Object({
   createdAt: T.String({ format: 'date-time' }),
   updatedAt: T.String({ format: 'date-time' }),
   history: T.Array(T.Object({ status: OrderStatus, at: T.String({ format: 'date-time' }), reason: T.Optional(T.String()) })),
+  source: OrderSource,
+  /** With source `strategy`: the investment the order is part of. */
+  investmentId: T.Optional(T.String()),
 });
 
 export const ordersContract = defineContract({
@@ -32,9 +41,22 @@ export const ordersContract = defineContract({
      * stores the order `pending` and starts the PlaceOrder saga, in one transaction. An order whose
      * notional, quantity × limit price, is over the limit of 10000000.00 is refused (422
      * limit_exceeded, a field error on /quantity; docs/limits.md).
+     *
+     * `source` defaults to `customer`. Only strategy-orders may place a `strategy` order (403
+     * otherwise), with its `investmentId`, and may bound a buy's limit price by `maxLimitPrice`: the
+     * order's limit is then the lower of it and 5% above the quote, so the buy never reserves more
+     * than the caller sized it for (decision 20).
      */
     placeOrder: rpc({
-      request: T.Object({ accountId: T.String(), assetId: T.String(), side: T.Union([T.Literal('buy'), T.Literal('sell')]), quantity: QuantityString }),
+      request: T.Object({
+        accountId: T.String(),
+        assetId: T.String(),
+        side: T.Union([T.Literal('buy'), T.Literal('sell')]),
+        quantity: QuantityString,
+        source: T.Optional(OrderSource),
+        investmentId: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
+        maxLimitPrice: T.Optional(PriceString),
+      }),
       response: Order,
       errors: ['not_found', 'validation_failed', 'account_closed', 'limit_exceeded'],
       idempotent: true,
@@ -59,6 +81,9 @@ export const ordersContract = defineContract({
         fillPrice: T.Union([PriceString, T.Null()]),
         fee: AmountString,
         at: T.String(),
+        /** Absent on events published before orders had sources: those are `customer` orders. */
+        source: T.Optional(OrderSource),
+        investmentId: T.Optional(T.String()),
       }),
     }),
   },

@@ -24,6 +24,8 @@ export function toOrder(row: store.OrderRow): Static<typeof Order> {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     history: row.history.map((h) => ({ status: h.status, at: new Date(h.at).toISOString(), ...(h.reason ? { reason: h.reason } : {}) })),
+    source: row.source,
+    ...(row.investment_id !== null ? { investmentId: row.investment_id } : {}),
   };
 }
 
@@ -43,6 +45,8 @@ export async function publishStatus(tx: Tx, row: store.OrderRow): Promise<void> 
       fillPrice: order.fillPrice,
       fee: order.fee,
       at: order.updatedAt,
+      source: order.source,
+      ...(order.investmentId !== undefined ? { investmentId: order.investmentId } : {}),
     },
     { key: order.id },
   );

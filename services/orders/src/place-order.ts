@@ -6,7 +6,7 @@ import { marketDataContract } from '@simplebank/market-data/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { formatMoney, parseMoney, parseQuantity } from '@simplebank/money';
 import { ordersContract } from './contract.ts';
-import { expiresAt, limitPrice, notionalOverLimit } from './domain/order.ts';
+import { boundedLimitPrice, expiresAt, notionalOverLimit, type OrderSource } from './domain/order.ts';
 import { publishStatus, toOrder } from './orders.ts';
 import { countRequested } from './metrics.ts';
 import { orderIntake } from './intake.ts';
@@ -21,11 +21,33 @@ const notFound = (what: string) => (err: unknown) => {
   throw err;
 };
 
+/** The one service that places orders for a strategy, by its envelope's source (a customer at the gateway cannot). */
+const STRATEGY_CALLER = 'strategy-orders';
+
+/**
+ * Who places the order: `customer` unless strategy-orders says `strategy` (with the investment it
+ * is part of, and optionally a bound on a buy's limit price, in cents).
+ */
+function sourceOf(req: Request, ctx: RpcContext): { source: OrderSource; investmentId: string | null; maxLimit: bigint | undefined } {
+  const source = req.source ?? 'customer';
+  if (source === 'strategy' && ctx.envelope.source !== STRATEGY_CALLER) throw new ForbiddenError('Only strategy-orders places orders for a strategy');
+  const problems: Array<{ path: string; message: string }> = [];
+  if (source === 'strategy' && req.investmentId === undefined) problems.push({ path: '/investmentId', message: 'required with source strategy' });
+  if (source !== 'strategy' && req.investmentId !== undefined) problems.push({ path: '/investmentId', message: 'only with source strategy' });
+  if (source !== 'strategy' && req.maxLimitPrice !== undefined) problems.push({ path: '/maxLimitPrice', message: 'only with source strategy' });
+  if (req.maxLimitPrice !== undefined && req.side !== 'buy') problems.push({ path: '/maxLimitPrice', message: 'only for a buy' });
+  const maxLimit = req.maxLimitPrice !== undefined ? parseMoney(req.maxLimitPrice) : undefined;
+  if (maxLimit === 0n) problems.push({ path: '/maxLimitPrice', message: 'must be greater than 0' });
+  if (problems.length > 0) throw new ValidationError('The order source is not valid', problems);
+  return { source, investmentId: req.investmentId ?? null, maxLimit };
+}
+
 export async function placeOrder(req: Request, ctx: RpcContext) {
   const identity = ctx.identity;
   if (identity?.role !== 'customer') throw new ForbiddenError('Orders are placed by customers');
   const quantity = parseQuantity(req.quantity);
   if (quantity <= 0n) throw new ValidationError('The quantity must be greater than zero', [{ path: '/quantity', message: 'must be greater than 0' }]);
+  const { source, investmentId, maxLimit } = sourceOf(req, ctx);
   // Refused before any work is done for it: a refusal past capacity must cost next to nothing.
   await orderIntake.admit(ctx.db, ctx.metrics);
 
@@ -35,7 +57,7 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
   const asset = await ctx.call(marketDataContract, 'getAsset', { assetId: req.assetId }).catch(notFound(`Asset ${req.assetId} not found`));
 
   const quote = parseMoney(asset.price);
-  const limit = limitPrice(quote, req.side);
+  const limit = boundedLimitPrice(quote, req.side, maxLimit);
   const overLimit = notionalOverLimit(quantity, limit);
   if (overLimit) throw new AppError('limit_exceeded', `The order's notional is over the limit of an order: ${overLimit.message}`, { status: 422, errors: [overLimit] });
   const { fee, scheduleVersion } = await ctx.call(feesContract, 'quoteFee', { quantity: req.quantity, price: asset.price });
@@ -57,6 +79,8 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
       feeScheduleVersion: scheduleVersion,
       createdAt,
       expiresAt: expiry,
+      source,
+      investmentId,
     });
     await ctx.sagas.begin(tx, placeOrderSaga, {
       id,
@@ -66,7 +90,7 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
     const row = (await store.getOrder(tx, id))!;
     await publishStatus(tx, row);
     countRequested(ctx.metrics, tx);
-    ctx.log.info({ orderId: id, side: req.side, assetId: req.assetId }, 'order placed: pending');
+    ctx.log.info({ orderId: id, side: req.side, assetId: req.assetId, source }, 'order placed: pending');
     return toOrder(row);
   });
 }

@@ -1,6 +1,6 @@
 /** orders' SQL. */
 import type { Queryable } from '@simplebank/chassis';
-import type { OrderStatus, Side } from './domain/order.ts';
+import type { OrderSource, OrderStatus, Side } from './domain/order.ts';
 
 export type OrderRow = {
   id: string;
@@ -21,12 +21,14 @@ export type OrderRow = {
   placement_sent_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  source: OrderSource;
+  investment_id: string | null;
   history: Array<{ status: OrderStatus; at: string; reason: string | null }>;
 };
 
 const COLUMNS = `o.id, o.seq::text, o.customer_id, o.account_id, o.asset_id, o.side, o.quantity_micros::text, o.quote_price_cents::text,
   o.limit_price_cents::text, o.fee_cents::text, o.fee_schedule_version, o.status, o.reason, o.fill_price_cents::text, o.expires_at,
-  o.placement_sent_at, o.created_at, o.updated_at,
+  o.placement_sent_at, o.created_at, o.updated_at, o.source, o.investment_id,
   (SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', h.at, 'reason', h.reason) ORDER BY h.n), '[]'::json)
      FROM order_history h WHERE h.order_id = o.id) AS history`;
 
@@ -43,14 +45,16 @@ export interface NewOrder {
   feeScheduleVersion: number;
   createdAt: Date;
   expiresAt: Date;
+  source: OrderSource;
+  investmentId: string | null;
 }
 
 export async function insertOrder(db: Queryable, o: NewOrder): Promise<void> {
   await db.query(
     `INSERT INTO orders (id, customer_id, account_id, asset_id, side, quantity_micros, quote_price_cents, limit_price_cents, fee_cents,
-                         fee_schedule_version, status, expires_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $12)`,
-    [o.id, o.customerId, o.accountId, o.assetId, o.side, o.quantityMicros.toString(), o.quotePriceCents.toString(), o.limitPriceCents.toString(), o.feeCents.toString(), o.feeScheduleVersion, o.expiresAt, o.createdAt],
+                         fee_schedule_version, status, expires_at, created_at, updated_at, source, investment_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $12, $13, $14)`,
+    [o.id, o.customerId, o.accountId, o.assetId, o.side, o.quantityMicros.toString(), o.quotePriceCents.toString(), o.limitPriceCents.toString(), o.feeCents.toString(), o.feeScheduleVersion, o.expiresAt, o.createdAt, o.source, o.investmentId],
   );
   await addHistory(db, o.id, 'pending', null, o.createdAt);
 }

@@ -154,6 +154,8 @@ export const Order = T.Object({
   createdAt: DateTime,
   updatedAt: DateTime,
   history: T.Array(T.Object({ status: OrderStatus, at: DateTime, reason: T.Optional(T.String()) })),
+  source: T.Union([T.Literal('customer'), T.Literal('strategy')], { description: 'Who placed it: the customer, or an investment in a strategy (POST /v1/strategies/{id}/investments)' }),
+  investmentId: T.Optional(T.String({ description: 'With source `strategy`: the investment the order is part of' })),
 });
 
 export const Strategy = T.Object({

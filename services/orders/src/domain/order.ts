@@ -3,10 +3,20 @@ import { MAX_ORDER_NOTIONAL_CENTS, divideHalfUp, notionalRoundedUp, parseMoney, 
 
 export type Side = 'buy' | 'sell';
 export type OrderStatus = 'pending' | 'placed' | 'filled' | 'rejected' | 'failed' | 'canceled' | 'expired';
+export type OrderSource = 'customer' | 'strategy';
 
 /** Every market order carries a limit 5% away from the quote, half-up to the cent: ×1.05 (buy), ×0.95 (sell). */
 export function limitPrice(quote: Cents, side: Side): Cents {
   return divideHalfUp(quote * (side === 'buy' ? 105n : 95n), 100n);
+}
+
+/**
+ * The limit of an order whose caller bounded it (`maxLimitPrice`, a buy only): the lower of the
+ * usual limit and the bound, so the buy reserves at most quantity × the bound.
+ */
+export function boundedLimitPrice(quote: Cents, side: Side, maxLimit: Cents | undefined): Cents {
+  const usual = limitPrice(quote, side);
+  return maxLimit !== undefined && side === 'buy' && maxLimit < usual ? maxLimit : usual;
 }
 
 /** What a buy reserves: quantity × limit price, rounded up to the cent (so any fill within the limit fits). */

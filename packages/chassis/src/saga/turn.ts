@@ -4,36 +4,30 @@
  * The one rule everything rests on: a step's local writes, its outbox messages and the record of
  * its outcome commit in ONE transaction, made by the lease holder only: the statement that records
  * the outcome changes the saga's row only under the holder's lease token, and rolls everything back
- * when the lease was lost (step-tx.ts). What changed in 2026-12: that transaction is no longer open while the step calls
- * other services. It begins at the step's first local write, or when the outcome is recorded, so a
+ * when the lease was lost (step-tx.ts). What changed in 2026-12: that transaction is no longer open
+ * while the step calls other services. It begins at the step's first local write, or when the outcome is recorded, so a
  * crash before the commit leaves no trace (the next runner re-invokes, with the same `stepKey` for
  * remote effects) and a crash after it leaves a saga that has moved on — as before — while a
  * pooled connection is held for milliseconds, never for a round trip.
  */
-import { AppError, toAppError } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import type { Causation } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import { withContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
-import { startSpan, type ActiveSpan } from '../observability/tracing.ts';
-import { backoffDelay, within } from '../resilience/backoff.ts';
+import { within } from '../resilience/backoff.ts';
 import type { Database } from '../db/database.ts';
 import { StepTx } from './step-tx.ts';
+import { recordFailure, startCompensation } from './failure.ts';
+import { dueIn, lastCompensable, resolveIndex, startsNext, type Turn } from './position.ts';
+import { stepCause, stepContext } from './step-context.ts';
 import * as store from './store.ts';
 import { LeaseLost } from './store.ts';
-import type { SagaDefinition, SagaStatus, SagaStep, SagaStepContext, StepOutcome, WakeUp } from './types.ts';
+import type { SagaDefinition, SagaStep, StepOutcome, WakeUp } from './types.ts';
 
 type AnySaga = SagaDefinition<any>;
 type AnyStep = SagaStep<any>;
 type SagaRow = store.SagaRow;
-
-/**
- * What a turn did, and whether the runner should go on with the saga (from `row`). `carry`: the
- * turn's transaction, not committed yet, for the next step to commit with its own (step-tx.ts).
- */
-export type Turn =
-  | { next: 'continue'; row: SagaRow; status?: SagaStatus; carry?: StepTx }
-  | { next: 'stop'; status?: SagaStatus; wakeInMs?: number };
 
 export interface TurnDeps {
   service: string;
@@ -45,35 +39,6 @@ export interface TurnDeps {
 
 /** Raised when a step outlives its `timeoutMs` in the middle of an invocation. */
 class StepTimedOut extends Error {}
-
-/** The highest step at or below `index` that has a compensation, or -1. */
-function lastCompensable(def: AnySaga, index: number): number {
-  for (let i = Math.min(index, def.steps.length - 1); i >= 0; i--) if (def.steps[i]!.compensate) return i;
-  return -1;
-}
-
-/** When a waiting saga is due (its wait's timeout, or its step's deadline before the pivot). */
-function dueIn(row: SagaRow): number | undefined {
-  const due = [row.wait_in_ms, row.past_pivot ? null : row.deadline_in_ms].filter((x): x is number => x !== null);
-  return due.length ? Math.min(...due) : undefined;
-}
-
-/** The next turn will start the saga's current step: the turn before may carry its transaction into it. */
-function startsNext(row: SagaRow): boolean {
-  return (
-    row.status === 'running' &&
-    row.next_run_in_ms <= 0 &&
-    !(row.interrupt && !row.past_pivot) &&
-    !(!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0)
-  );
-}
-
-/** The index of the saga's current step in its definition, following a step that moved. */
-function resolveIndex(def: AnySaga, row: SagaRow): number | undefined {
-  if (row.current_step === null || def.steps[row.step_index]?.name === row.current_step) return row.step_index;
-  const moved = def.steps.findIndex((s) => s.name === row.current_step);
-  return moved >= 0 ? moved : undefined;
-}
 
 export class SagaTurns {
   constructor(
@@ -110,13 +75,13 @@ export class SagaTurns {
     if (row.interrupt && !row.past_pivot) {
       const interrupt = row.interrupt;
       return this.recorded(row, token, async (tx) => {
-        return this.startCompensation(tx, row, def, index, interrupt, { step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
+        return startCompensation(this.deps, tx, row, def, index, interrupt, { step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
       });
     }
     if (!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0) {
       return this.recorded(row, token, async (tx) => {
         const failure = { code: 'step_timeout', message: `Step ${step.name} did not finish within ${step.timeoutMs} ms` };
-        return this.startCompensation(tx, row, def, index, failure, { step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
+        return startCompensation(this.deps, tx, row, def, index, failure, { step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
       });
     }
     if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' }, carry);
@@ -156,49 +121,11 @@ export class SagaTurns {
     });
   }
 
-  /** The span of one step invocation and the causation of its messages and calls. */
-  private stepCause(row: SagaRow, step: string, phase: 'action' | 'compensation', attempt: number): { cause: Causation; span: ActiveSpan } {
-    // The deadline was the request's that began the saga; the saga outlives it by design and bounds
-    // its steps with their own timeouts, so it is not handed on.
-    const { deadline: _deadline, ...cause } = row.cause;
-    const span = startSpan(this.deps.service, `saga ${row.type} ${phase === 'action' ? step : `${step} compensate`}`, {
-      parent: row.cause.traceparent,
-      attributes: { 'simplebank.saga.id': row.id, 'simplebank.saga.type': row.type, 'simplebank.saga.step': step, 'simplebank.saga.phase': phase, 'simplebank.saga.attempt': attempt },
-    });
-    return { cause: { ...cause, traceparent: span.traceparent }, span };
-  }
-
-  private context<D>(row: SagaRow, f: { step: string; stepKey: string; attempt: number; wakeUp: WakeUp; data: unknown; tx: StepTx; cause: Causation; failure?: store.Failure }): SagaStepContext<D> {
-    const ctx: SagaStepContext<D> = {
-      sagaId: row.id,
-      sagaType: row.type,
-      step: f.step,
-      data: f.data as D,
-      stepKey: f.stepKey,
-      attempt: f.attempt,
-      wakeUp: f.wakeUp,
-      tx: f.tx,
-      call: this.callFrom(f.tx, f.cause),
-      log: this.deps.log.child({ sagaId: row.id, sagaType: row.type, step: f.step }),
-    };
-    if (f.failure) ctx.failure = f.failure;
-    return ctx;
-  }
-
   /** The saga's current step is declared `local`. */
   private isLocal(row: SagaRow): boolean {
     const def = this.definitions.get(row.type);
     const index = def ? resolveIndex(def, row) : undefined;
     return index !== undefined && def!.steps[index]?.local === true;
-  }
-
-  /** The step's RPC: a transaction carried into the step commits before it calls out. */
-  private callFrom(tx: StepTx, cause: Causation): Call {
-    const call = this.deps.call(cause);
-    return (async (contract, method, request, options) => {
-      await tx.beforeCall();
-      return call(contract, method, request, options);
-    }) as Call;
   }
 
   /**
@@ -208,7 +135,7 @@ export class SagaTurns {
    */
   private async invoke(row: SagaRow, token: string, name: string, phase: 'action' | 'compensation', body: (tx: StepTx, cause: Causation, attempt: number) => Promise<Turn>, onFailure: (tx: StepTx, attempt: number, err: unknown) => Promise<Turn>, carried?: StepTx): Promise<Turn> {
     const attempt = row.attempt + 1;
-    const { cause, span } = this.stepCause(row, name, phase, attempt);
+    const { cause, span } = stepCause(this.deps, row, name, phase, attempt);
     const tx = carried?.carry(cause) ?? new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause });
     try {
       return await withContext(span.logFields, async () => {
@@ -244,7 +171,7 @@ export class SagaTurns {
       step.name,
       'action',
       async (tx, cause, attempt) => {
-        const ctx = this.context(row, { step: step.name, stepKey: `${row.id}:${step.name}`, attempt, wakeUp, data: row.data, tx, cause });
+        const ctx = stepContext(this.deps, row, { step: step.name, stepKey: `${row.id}:${step.name}`, attempt, wakeUp, data: row.data, tx, cause });
         const outcome = await this.bounded(row, step, async () => (await step.action(ctx)) ?? { kind: 'done' as const });
         // The signal that woke the step is consumed with the outcome it led to.
         if (wakeUp.kind === 'signal' && !(await store.consumeSignal(tx, row.signal!.id))) throw new AppError('signal_vanished', 'The pending signal was consumed meanwhile; the turn is tried again', { status: 503, retryable: true });
@@ -260,7 +187,7 @@ export class SagaTurns {
         }
         return turn;
       },
-      (tx, attempt, err) => this.recordFailure(tx, row, def, step, index, 'action', attempt, err),
+      (tx, attempt, err) => recordFailure(this.deps, tx, row, def, step, index, 'action', attempt, err),
       carried,
     );
   }
@@ -293,7 +220,7 @@ export class SagaTurns {
     const following = def.steps[index + 1];
     if (!following) {
       if (def.onCompleted) {
-        await def.onCompleted(this.context(row, { step: 'onCompleted', stepKey: `${row.id}:onCompleted`, attempt, wakeUp: { kind: 'start' }, data, tx, cause }));
+        await def.onCompleted(stepContext(this.deps, row, { step: 'onCompleted', stepKey: `${row.id}:onCompleted`, attempt, wakeUp: { kind: 'start' }, data, tx, cause }));
       }
       await store.updateSaga(tx, tx.saga, { status: 'completed', data, stepIndex: index + 1, currentStep: null, attempt: 0, waitSignals: null, waitInMs: null, deadlineInMs: null, pastPivot, interrupt: null, lease: 'release', log });
       this.deps.log.info({ sagaId: row.id, sagaType: row.type }, 'saga completed');
@@ -318,53 +245,6 @@ export class SagaTurns {
     return { next: 'continue', row: next, status: 'running' };
   }
 
-  /**
-   * A failed invocation (its writes already rolled back). Compensations, and anything past the
-   * pivot, are retried for ever with capped back-off; an action is retried while its error is
-   * retryable and tries are left, and otherwise fails the step, which starts compensation.
-   */
-  private async recordFailure(tx: StepTx, row: SagaRow, def: AnySaga, step: AnyStep | undefined, index: number, phase: 'action' | 'compensation', attempt: number, err: unknown): Promise<Turn> {
-    const e = toAppError(err);
-    const name = step?.name ?? 'onCompensated';
-    const policy = step?.retry ?? {};
-    const detail = `${e.code}: ${e.message}`;
-    const forever = phase === 'compensation' || row.past_pivot;
-    if (forever || (e.retryable && attempt < (policy.maxAttempts ?? 5))) {
-      let delay = backoffDelay(attempt, { baseMs: policy.baseMs ?? 100, capMs: policy.capMs ?? 30_000 });
-      // Do not sleep past the step's deadline: the next turn must notice it.
-      if (!forever && row.deadline_in_ms !== null) delay = Math.min(delay, Math.max(0, Math.ceil(row.deadline_in_ms)));
-      await store.updateSaga(tx, tx.saga, { attempt, nextRunInMs: delay, lease: 'release', log: { step: name, phase, outcome: 'error', attempt, detail: `${detail}; retry in ${delay} ms` } });
-      this.deps.log.warn({ sagaId: row.id, sagaType: row.type, step: name, phase, attempt, err: e }, 'saga step failed; will retry');
-      return { next: 'stop', wakeInMs: delay };
-    }
-    const failure = e.retryable ? { code: 'step_failed', message: `Step ${name} failed ${attempt} times; last: ${detail}` } : { code: e.code, message: e.message };
-    return this.startCompensation(tx, row, def, index, failure, { step: name, phase, outcome: 'failed', attempt, detail });
-  }
-
-  /**
-   * From the current step (which may have partly applied, or applied remotely before a crash)
-   * down to the first, each compensation in its own turn.
-   */
-  private async startCompensation(tx: StepTx, row: SagaRow, def: AnySaga, fromIndex: number, failure: store.Failure, log: store.LogEntry): Promise<Turn> {
-    const first = lastCompensable(def, fromIndex);
-    const next = await store.updateSaga(tx, tx.saga, {
-      status: 'compensating',
-      stepIndex: first,
-      currentStep: first >= 0 ? def.steps[first]!.name : null,
-      failure,
-      attempt: 0,
-      waitSignals: null,
-      waitInMs: null,
-      deadlineInMs: null,
-      interrupt: null,
-      nextRunInMs: 0,
-      lease: { renewMs: this.deps.leaseMs },
-      log,
-    });
-    this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensating');
-    return { next: 'continue', row: next, status: 'compensating' };
-  }
-
   /** Compensates step `index` (if any is left), and finishes the saga after the last one. */
   private compensate(row: SagaRow, token: string, def: AnySaga, index: number): Promise<Turn> {
     const step = index >= 0 ? def.steps[index] : undefined;
@@ -378,7 +258,7 @@ export class SagaTurns {
         const base = { attempt, wakeUp: { kind: 'start' } as WakeUp, data: row.data, tx, cause, failure };
         let log: store.LogEntry | undefined;
         if (step?.compensate) {
-          await step.compensate(this.context(row, { ...base, step: step.name, stepKey: `${row.id}:${step.name}:compensate` }));
+          await step.compensate(stepContext(this.deps, row, { ...base, step: step.name, stepKey: `${row.id}:${step.name}:compensate` }));
           log = { step: step.name, phase: 'compensation', outcome: 'compensated', attempt };
         }
         const next = lastCompensable(def, index - 1);
@@ -386,12 +266,12 @@ export class SagaTurns {
           const nextRow = await store.updateSaga(tx, tx.saga, { stepIndex: next, currentStep: def.steps[next]!.name, attempt: 0, nextRunInMs: 0, lease: { renewMs: this.deps.leaseMs }, ...(log ? { log } : {}) });
           return { next: 'continue', row: nextRow };
         }
-        if (def.onCompensated) await def.onCompensated(this.context(row, { ...base, step: 'onCompensated', stepKey: `${row.id}:onCompensated` }));
+        if (def.onCompensated) await def.onCompensated(stepContext(this.deps, row, { ...base, step: 'onCompensated', stepKey: `${row.id}:onCompensated` }));
         await store.updateSaga(tx, tx.saga, { status: 'compensated', stepIndex: -1, currentStep: null, attempt: 0, lease: 'release', ...(log ? { log } : {}) });
         this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensated');
         return { next: 'stop', status: 'compensated' };
       },
-      (tx, attempt, err) => this.recordFailure(tx, row, def, step, index, 'compensation', attempt, err),
+      (tx, attempt, err) => recordFailure(this.deps, tx, row, def, step, index, 'compensation', attempt, err),
     );
   }
 }

@@ -12,17 +12,17 @@
  *   together go in one UPDATE. A crash between send and mark sends the message again: consumers
  *   deduplicate by message id.
  */
-import { setMaxListeners } from 'node:events';
 import type pg from 'pg';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
-import { backoffDelay, sleep, within } from '../resilience/backoff.ts';
+import { sleep } from '../resilience/backoff.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { OutboxRow } from './outbox.ts';
+import { RelayLanes, type LaneOptions } from './relay-lanes.ts';
 import { PublishedMarks } from './relay-marks.ts';
 import { registerHandOff } from './tx.ts';
 
-export interface RelayOptions {
+export interface RelayOptions extends LaneOptions {
   /** The fallback poll's first interval (ms); doubles while polls find nothing, up to `maxPollIntervalMs`. */
   pollIntervalMs?: number;
   /** The longest fallback poll interval (ms; default 30 000). */
@@ -32,11 +32,6 @@ export interface RelayOptions {
   maxInFlight?: number;
   /** How long published rows are kept for inspection before they are purged. */
   retentionMs?: number;
-  onPublished?: (lagMs: number, destination: string) => void;
-  /** A publish not confirmed by then counts as failed and is tried again (default 15 000). */
-  publishTimeoutMs?: number;
-  /** See sweep() (default 60 000). */
-  staleAfterMs?: number;
 }
 
 
@@ -51,9 +46,8 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly maxInFlight: number;
   private readonly retentionMs: number;
-  private readonly lanes = new Map<string, OutboxRow[]>();
+  private readonly lanes: RelayLanes;
   /** Rows on their way (id → when they were queued): not fetched again until marked, or forgotten (sweep). */
-  private readonly inFlight = new Map<string, number>();
   private readonly marks: PublishedMarks;
   private lockClient: pg.PoolClient | undefined;
   private wakeUp: (() => void) | undefined;
@@ -64,7 +58,6 @@ export class OutboxRelay {
   private unregister: (() => void) | undefined;
   /** Ids of rows handed off by this process (to know their NOTIFY needs no fetch). */
   private readonly handedOff = new Set<string>();
-  private laneIdle: Array<() => void> = [];
   private lastPurge = 0;
   /** Rows were marked since the last purge (true at start: an earlier run may have left some). */
   private markedSincePurge = true;
@@ -73,7 +66,6 @@ export class OutboxRelay {
   private cycleWaiters: Array<{ after: number; resolve: (fetched: number) => void }> = [];
   private healthy = true;
   private lastError: string | undefined;
-  private readonly abort = new AbortController();
 
   constructor(
     private readonly db: Database,
@@ -86,13 +78,12 @@ export class OutboxRelay {
     this.pollMs = this.pollIntervalMs;
     this.marks = new PublishedMarks(db, log, this.pollIntervalMs, (ids) => {
       this.markedSincePurge = true;
-      for (const id of ids) this.inFlight.delete(id);
+      for (const id of ids) this.lanes.inFlight.delete(id);
     });
+    this.lanes = new RelayLanes(transport, log, this.marks, options, (reason) => (this.lastError = reason));
     this.batchSize = options.batchSize ?? 200;
     this.maxInFlight = options.maxInFlight ?? 1000;
     this.retentionMs = options.retentionMs ?? 60 * 60 * 1000;
-    // Every lane waiting out a broker outage sleeps on this one signal: many listeners are expected.
-    setMaxListeners(0, this.abort.signal);
   }
 
   async start(): Promise<void> {
@@ -110,10 +101,10 @@ export class OutboxRelay {
     // Bounded like a fetch: past maxInFlight the row waits for a fetch with room. (Unbounded, every
     // order's messages would be sent at once, and with the memory transport, which confirms after the
     // consumer's commit, every consumer would queue for the pool at once.)
-    if (this.inFlight.size >= this.maxInFlight) return this.wake();
+    if (this.lanes.inFlight.size >= this.maxInFlight) return this.wake();
     this.handedOff.add(row.id);
     if (this.handedOff.size > 10_000) this.handedOff.clear(); // only to skip fetches; forgetting costs one
-    this.enqueue(row);
+    this.lanes.enqueue(row);
   }
 
   /**
@@ -121,7 +112,7 @@ export class OutboxRelay {
    * Its commit's NOTIFY can overtake the hand-off, so an unknown id is looked at again a moment later.
    */
   private notified(id: string): void {
-    const known = () => this.inFlight.has(id) || this.handedOff.has(id);
+    const known = () => this.lanes.inFlight.has(id) || this.handedOff.has(id);
     if (!id) return this.wake();
     if (known()) return;
     setTimeout(() => {
@@ -154,17 +145,17 @@ export class OutboxRelay {
     // poll: the fetch the loop makes anyway says it).
     while (this.active && Date.now() < deadline) {
       const fetched = await this.nextCycle(deadline);
-      if (fetched === 0 && this.inFlight.size === 0) break;
-      if (this.inFlight.size > 0) await Promise.race([this.drainLanes(deadline - Date.now()), sleep(20)]);
+      if (fetched === 0 && this.lanes.inFlight.size === 0) break;
+      if (this.lanes.inFlight.size > 0) await Promise.race([this.lanes.drain(deadline - Date.now()), sleep(20)]);
       await this.marks.flush();
     }
     this.stopping = true;
-    this.abort.abort();
+    this.lanes.stop();
     this.wakeUp?.();
     this.unlisten?.();
     this.unregister?.();
     await this.loop;
-    await this.drainLanes(Math.max(0, deadline - Date.now()));
+    await this.lanes.drain(Math.max(0, deadline - Date.now()));
     this.marks.stop();
     await this.marks.flush();
     await this.releaseLock();
@@ -210,7 +201,7 @@ export class OutboxRelay {
         // Nothing found: the next fallback poll comes later (NOTIFY and wake() still come at once).
         this.pollMs = fetched > 0 ? this.pollIntervalMs : Math.min(this.maxPollIntervalMs, this.pollMs * 2);
         if (fetched < this.batchSize && !this.pending) await this.idle(this.pollMs);
-        else if (this.inFlight.size >= this.maxInFlight) await this.idle(50);
+        else if (this.lanes.inFlight.size >= this.maxInFlight) await this.idle(50);
       } catch (err) {
         this.healthy = false;
         this.lastError = (err as Error).message;
@@ -279,94 +270,18 @@ export class OutboxRelay {
    * column, not by the `id` output alias (text: '10' would come before '9').
    */
   private async fetch(): Promise<number> {
-    this.sweep();
-    const room = this.maxInFlight - this.inFlight.size;
+    this.lanes.sweep();
+    const room = this.maxInFlight - this.lanes.inFlight.size;
     if (room <= 0) return 0;
     const { rows } = await this.db.query<OutboxRow>(
       `SELECT id::text AS id, kind, destination, aggregate_key, message_id, body, created_at
          FROM chassis_outbox
         WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[]))
         ORDER BY chassis_outbox.id LIMIT $2`,
-      [[...this.inFlight.keys()], Math.min(room, this.batchSize)],
+      [[...this.lanes.inFlight.keys()], Math.min(room, this.batchSize)],
     );
-    for (const row of rows) this.enqueue(row);
+    for (const row of rows) this.lanes.enqueue(row);
     return rows.length;
-  }
-
-  /** Queues a row on its lane (once: a row handed off and fetched too is sent once). */
-  private enqueue(row: OutboxRow): void {
-    if (this.inFlight.has(row.id)) return;
-    this.inFlight.set(row.id, Date.now());
-    const lane = row.aggregate_key ?? `#${row.id}`;
-    const queue = this.lanes.get(lane);
-    if (queue) queue.push(row);
-    else {
-      this.lanes.set(lane, [row]);
-      void this.runLane(lane);
-    }
-  }
-
-  private async runLane(lane: string): Promise<void> {
-    const queue = this.lanes.get(lane)!;
-    let failures = 0;
-    while (queue.length > 0) {
-      const row = queue[0]!;
-      try {
-        const timeoutMs = this.options.publishTimeoutMs ?? 15_000;
-        await within(
-          this.transport.publish({
-            destination: row.kind === 'event' ? { kind: 'event', type: row.destination } : { kind: 'command', queue: row.destination },
-            messageId: row.message_id,
-            body: row.body,
-          }),
-          timeoutMs,
-          () => new Error(`publish not confirmed within ${timeoutMs} ms`),
-        );
-        queue.shift();
-        failures = 0;
-        this.marks.add(row.id);
-        this.options.onPublished?.(Date.now() - row.created_at.getTime(), row.destination);
-      } catch (err) {
-        if (this.stopping) break;
-        failures++;
-        this.lastError = `publish failed: ${(err as Error).message}`;
-        if (failures === 1 || failures % 20 === 0) this.log.warn({ err, destination: row.destination, failures }, 'outbox relay could not publish; will retry');
-        await sleep(backoffDelay(failures, { baseMs: 100, capMs: 5000 }) + 50, this.abort.signal);
-      }
-    }
-    // Rows this lane did not send (on stop) are no longer in flight: the next start sends them.
-    for (const row of queue) this.inFlight.delete(row.id);
-    this.lanes.delete(lane);
-    if (this.lanes.size === 0) for (const r of this.laneIdle.splice(0)) r();
-  }
-
-  /**
-   * A row in flight longer than `staleAfterMs` that no lane holds (published, its mark not yet through, or
-   * lost track of) is forgotten, so the next fetch sends it again if it is still unmarked: whatever
-   * kept it, the outbox's promise is that a committed row is sent. A second copy is harmless
-   * (consumers deduplicate by message id). Test:chaos saw rows stay unsent for minutes after a
-   * PostgreSQL restart followed by a broker restart.
-   */
-  private sweep(): void {
-    const before = Date.now() - (this.options.staleAfterMs ?? 60_000);
-    let oldest = Infinity;
-    for (const at of this.inFlight.values()) oldest = Math.min(oldest, at);
-    if (oldest > before) return;
-    const queued = new Set<string>();
-    for (const queue of this.lanes.values()) for (const row of queue) queued.add(row.id);
-    const forgotten: string[] = [];
-    for (const [id, at] of this.inFlight) {
-      if (at <= before && !queued.has(id)) {
-        this.inFlight.delete(id);
-        forgotten.push(id);
-      }
-    }
-    if (forgotten.length > 0) this.log.warn({ rows: forgotten.length, ids: forgotten.slice(0, 10) }, 'outbox relay: rows in flight too long with no lane holding them; sending them again if unmarked');
-  }
-
-  private async drainLanes(timeoutMs: number): Promise<void> {
-    if (this.lanes.size === 0) return;
-    await Promise.race([new Promise<void>((r) => this.laneIdle.push(r)), sleep(timeoutMs)]);
   }
 
   /** At most once a minute, and only after rows were marked: an idle relay writes nothing. */

@@ -23,9 +23,9 @@ import { AmqpConnection, type ReconnectOptions } from './connection.ts';
 import { ManagedConsumer, safeAck, safeNack, type ManagedConsumerOptions } from './consumer.ts';
 import { readQueueDepths } from './queue-depths.ts';
 import { rpcConsumerOptions } from './rpc-server.ts';
+import { attemptOf, retryCopyOptions } from './retry-copy.ts';
 import { RpcClient } from './rpc-client.ts';
 import {
-  ATTEMPT_HEADER,
   EVENTS_EXCHANGE,
   assertDelayQueue,
   assertEventQueue,
@@ -45,15 +45,6 @@ export interface RabbitMqTransportOptions {
   connectionName?: string;
   /** AMQP heartbeat, seconds (default 10): a dead broker is noticed within about twice that. */
   heartbeatSeconds?: number;
-}
-
-/** Headers the broker adds on dead-lettering; not carried into a retry's copy (they only grow). */
-const BROKER_HEADERS = /^x-(death|first-death-|last-death-)/;
-
-function attemptOf(msg: ConsumeMessage): number {
-  const raw = msg.properties.headers?.[ATTEMPT_HEADER] as unknown;
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
-  return Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
 export class RabbitMqTransport implements Transport {
@@ -269,15 +260,7 @@ export class RabbitMqTransport implements Transport {
       target = `${queue}.delay.${bucket}`;
       await this.declareOnce(`delay:${target}`, (ch) => assertDelayQueue(ch, queue, bucket));
     }
-    const headers: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(msg.properties.headers ?? {})) if (!BROKER_HEADERS.test(k)) headers[k] = v;
-    headers[ATTEMPT_HEADER] = attempt;
-    const p = msg.properties;
-    const options: Options.Publish = { persistent: true, headers };
-    if (p.messageId) options.messageId = p.messageId as string;
-    if (p.contentType) options.contentType = p.contentType as string;
-    if (p.type) options.type = p.type as string;
-    if (p.correlationId) options.correlationId = p.correlationId as string;
+    const options = retryCopyOptions(msg, attempt);
     await this.confirmedPublish('', target, msg.content, options);
   }
 

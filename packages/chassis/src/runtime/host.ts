@@ -7,9 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { untilDatabaseAnswers, type Database } from '../db/database.ts';
 import { migrate, readMigrations, type Migration } from '../db/migrations.ts';
-import { AppError, NotFoundError } from '../errors.ts';
-import { consumerName, handleMessage, messageConsumer, type ConsumerOptions } from './consumer.ts';
-import { countDeadLetters, getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
+import { consumerName, messageConsumer, type ConsumerOptions } from './consumer.ts';
+import { countDeadLetters } from '../messaging/dead-letters.ts';
 import { causedBy, type Causation, type Envelope } from '../messaging/envelope.ts';
 import { outboxBacklog } from '../messaging/outbox.ts';
 import { OutboxRelay } from '../messaging/relay.ts';
@@ -19,9 +18,10 @@ import { withContext, type WorkContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ActiveSpan } from '../observability/tracing.ts';
-import { breakerReadiness, breakers } from '../resilience/breaker.ts';
+import { breakerReadiness } from '../resilience/breaker.ts';
 import { SagaRunner } from '../saga/index.ts';
 import type { Consumer, Transport } from '../transport/transport.ts';
+import { ServiceOperations } from './operations.ts';
 import { RpcEndpoint } from './rpc-endpoint.ts';
 import type { BaseContext, MessageContext, ServiceDefinition, Tx } from './service.ts';
 
@@ -57,6 +57,7 @@ export class ServiceHost {
   private readonly consumers: Consumer[] = [];
   private rpcConsumer: Consumer | undefined;
   private readonly rpcEndpoint: RpcEndpoint;
+  private readonly operations: ServiceOperations;
   private readonly stopWorkers: Array<() => Promise<void>> = [];
   private state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
   private dbReady = true;
@@ -97,6 +98,7 @@ export class ServiceHost {
       backoff: { baseMs: options.redeliveryBaseMs ?? 200, capMs: options.redeliveryCapMs ?? 30_000 },
       context: (envelope, client, span) => this.messageContext(envelope, client, span),
     };
+    this.operations = new ServiceOperations({ name: this.name, db, log, definition, consumerOptions: this.consumerOptions, sagas: this.sagas });
     this.rpcEndpoint = new RpcEndpoint({
       name: this.name,
       definition,
@@ -105,7 +107,7 @@ export class ServiceHost {
       metrics,
       context: (cause) => this.context(cause),
       traced: (envelope, span) => this.traced(envelope, span),
-      systemMethod: (method, req) => this.systemMethod(method, req),
+      systemMethod: (method, req) => this.operations.call(method, req),
     });
   }
 
@@ -201,7 +203,7 @@ export class ServiceHost {
       else void db.ping().then((ok) => (this.dbReady = ok));
     }, 5000);
     this.dbCheck.unref();
-    this.housekeeping = setInterval(() => void this.forgetOldRecords(), 10 * 60_000);
+    this.housekeeping = setInterval(() => void this.operations.forgetOldRecords(), 10 * 60_000);
     this.housekeeping.unref();
     this.state = 'running';
     log.info({ handlers: this.consumers.length, sagas: (this.definition.sagas ?? []).length }, 'service started');
@@ -245,70 +247,5 @@ export class ServiceHost {
     if (this.dbAnswered) this.options.db.pool.off('release', this.dbAnswered);
     if (this.housekeeping) clearInterval(this.housekeeping);
     this.state = 'stopped';
-  }
-
-  /**
-   * Inbox records and idempotency keys are kept for a week: far longer than any redelivery or
-   * client retry, short enough that the tables stay small. Deleted in batches.
-   */
-  async forgetOldRecords(retention = '7 days'): Promise<void> {
-    const db = this.options.db;
-    try {
-      await db.query(`DELETE FROM chassis_inbox WHERE ctid IN (SELECT ctid FROM chassis_inbox WHERE processed_at < now() - $1::interval LIMIT 10000)`, [retention]);
-      await db.query(`DELETE FROM chassis_idempotency WHERE ctid IN (SELECT ctid FROM chassis_idempotency WHERE created_at < now() - $1::interval LIMIT 10000)`, [retention]);
-    } catch (err) {
-      this.options.log.warn({ err }, 'housekeeping failed; will try again');
-    }
-  }
-
-  /** Replays a dead letter through its consumer's handler, now, in this process. */
-  async replayDeadLetter(id: string): Promise<'handled' | 'duplicate'> {
-    const letter = await getDeadLetter(this.options.db, id);
-    if (!letter || letter.status !== 'dead') throw new NotFoundError('No such dead letter');
-    const def = (this.definition.handlers ?? []).find((h) => consumerName(this.name, h) === letter.consumer);
-    if (!def) throw new AppError('replay_failed', `Consumer ${letter.consumer} no longer exists; discard the letter instead`, { status: 409 });
-    const result = await handleMessage(def, letter.body, this.consumerOptions);
-    if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped') {
-      await resolveDeadLetter(this.options.db, id, 'replayed');
-      // A message its handler no longer concerns itself with (`when`) is done with, as if handled.
-      const outcome = result.outcome === 'duplicate' ? 'duplicate' : 'handled';
-      this.options.log.info({ deadLetterId: id, consumer: letter.consumer, outcome }, 'dead letter replayed');
-      return outcome;
-    }
-    await this.options.db.query(`UPDATE chassis_dead_letters SET attempts = attempts + 1, last_failed_at = now(), reason = $2 WHERE id = $1`, [id, result.reason.slice(0, 2000)]);
-    throw new AppError('replay_failed', `Replay failed: ${result.reason}`, { status: 409 });
-  }
-
-  private async systemMethod(method: string, req: Record<string, unknown>): Promise<unknown> {
-    const db = this.options.db;
-    switch (method) {
-      case '_deadLetters': {
-        const page = await listDeadLetters(db, { ...(req.limit ? { limit: req.limit as number } : {}), ...(req.cursor ? { cursor: req.cursor as string } : {}) });
-        return {
-          nextCursor: page.nextCursor,
-          items: page.items.map((l) => ({ id: l.id, service: this.name, consumer: l.consumer, messageId: l.messageId, messageType: l.messageType, reason: l.reason, attempts: l.attempts, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt })),
-        };
-      }
-      case '_replayDeadLetter':
-        return { id: req.id, outcome: await this.replayDeadLetter(req.id as string) };
-      case '_discardDeadLetter':
-        if (!(await resolveDeadLetter(db, req.id as string, 'discarded'))) throw new NotFoundError('No such dead letter');
-        return { id: req.id };
-      case '_saga': {
-        const saga = await this.sagas.inspect(req.id as string);
-        if (!saga) throw new NotFoundError('No such saga');
-        return saga;
-      }
-      case '_breaker': {
-        const breaker = breakers.find(this.name, req.target as string);
-        if (!breaker) throw new NotFoundError(`${this.name} has no breaker towards ${req.target as string}`);
-        if (req.state === 'open') breaker.forceOpen();
-        else breaker.release();
-        this.options.log.warn({ target: breaker.target, state: breaker.state }, 'circuit breaker set by an operator');
-        return { target: breaker.target, state: breaker.state };
-      }
-      default:
-        throw new NotFoundError(`${this.name} has no RPC method ${method}`, 'unknown_method');
-    }
   }
 }

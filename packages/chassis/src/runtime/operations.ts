@@ -1,0 +1,92 @@
+/**
+ * What an operator asks of a service through its system methods (runtime/system.ts): its dead
+ * letters (list, replay, discard), a saga's state, a breaker forced open; and the housekeeping that
+ * forgets old inbox records and idempotency keys.
+ */
+import type { Database } from '../db/database.ts';
+import { AppError, NotFoundError } from '../errors.ts';
+import { getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
+import type { Logger } from '../observability/logger.ts';
+import { breakers } from '../resilience/breaker.ts';
+import type { SagaRunner } from '../saga/index.ts';
+import { consumerName, handleMessage, type ConsumerOptions } from './consumer.ts';
+import type { ServiceDefinition } from './service.ts';
+
+export interface OperationsDeps {
+  name: string;
+  db: Database;
+  log: Logger;
+  definition: ServiceDefinition<any>;
+  consumerOptions: ConsumerOptions;
+  sagas: SagaRunner;
+}
+
+export class ServiceOperations {
+  constructor(private readonly deps: OperationsDeps) {}
+
+  /**
+   * Inbox records and idempotency keys are kept for a week: far longer than any redelivery or
+   * client retry, short enough that the tables stay small. Deleted in batches.
+   */
+  async forgetOldRecords(retention = '7 days'): Promise<void> {
+    const db = this.deps.db;
+    try {
+      await db.query(`DELETE FROM chassis_inbox WHERE ctid IN (SELECT ctid FROM chassis_inbox WHERE processed_at < now() - $1::interval LIMIT 10000)`, [retention]);
+      await db.query(`DELETE FROM chassis_idempotency WHERE ctid IN (SELECT ctid FROM chassis_idempotency WHERE created_at < now() - $1::interval LIMIT 10000)`, [retention]);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'housekeeping failed; will try again');
+    }
+  }
+
+  /** Replays a dead letter through its consumer's handler, now, in this process. */
+  async replayDeadLetter(id: string): Promise<'handled' | 'duplicate'> {
+    const letter = await getDeadLetter(this.deps.db, id);
+    if (!letter || letter.status !== 'dead') throw new NotFoundError('No such dead letter');
+    const def = (this.deps.definition.handlers ?? []).find((h) => consumerName(this.deps.name, h) === letter.consumer);
+    if (!def) throw new AppError('replay_failed', `Consumer ${letter.consumer} no longer exists; discard the letter instead`, { status: 409 });
+    const result = await handleMessage(def, letter.body, this.deps.consumerOptions);
+    if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped') {
+      await resolveDeadLetter(this.deps.db, id, 'replayed');
+      // A message its handler no longer concerns itself with (`when`) is done with, as if handled.
+      const outcome = result.outcome === 'duplicate' ? 'duplicate' : 'handled';
+      this.deps.log.info({ deadLetterId: id, consumer: letter.consumer, outcome }, 'dead letter replayed');
+      return outcome;
+    }
+    await this.deps.db.query(`UPDATE chassis_dead_letters SET attempts = attempts + 1, last_failed_at = now(), reason = $2 WHERE id = $1`, [id, result.reason.slice(0, 2000)]);
+    throw new AppError('replay_failed', `Replay failed: ${result.reason}`, { status: 409 });
+  }
+
+  /** A system method (`_deadLetters`, `_saga`…: runtime/system.ts) asked of this service. */
+  async call(method: string, req: Record<string, unknown>): Promise<unknown> {
+    const db = this.deps.db;
+    switch (method) {
+      case '_deadLetters': {
+        const page = await listDeadLetters(db, { ...(req.limit ? { limit: req.limit as number } : {}), ...(req.cursor ? { cursor: req.cursor as string } : {}) });
+        return {
+          nextCursor: page.nextCursor,
+          items: page.items.map((l) => ({ id: l.id, service: this.deps.name, consumer: l.consumer, messageId: l.messageId, messageType: l.messageType, reason: l.reason, attempts: l.attempts, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt })),
+        };
+      }
+      case '_replayDeadLetter':
+        return { id: req.id, outcome: await this.replayDeadLetter(req.id as string) };
+      case '_discardDeadLetter':
+        if (!(await resolveDeadLetter(db, req.id as string, 'discarded'))) throw new NotFoundError('No such dead letter');
+        return { id: req.id };
+      case '_saga': {
+        const saga = await this.deps.sagas.inspect(req.id as string);
+        if (!saga) throw new NotFoundError('No such saga');
+        return saga;
+      }
+      case '_breaker': {
+        const breaker = breakers.find(this.deps.name, req.target as string);
+        if (!breaker) throw new NotFoundError(`${this.deps.name} has no breaker towards ${req.target as string}`);
+        if (req.state === 'open') breaker.forceOpen();
+        else breaker.release();
+        this.deps.log.warn({ target: breaker.target, state: breaker.state }, 'circuit breaker set by an operator');
+        return { target: breaker.target, state: breaker.state };
+      }
+      default:
+        throw new NotFoundError(`${this.deps.name} has no RPC method ${method}`, 'unknown_method');
+    }
+  }
+}

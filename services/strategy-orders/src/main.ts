@@ -1,0 +1,5 @@
+/** The strategy-orders service in its own process (distributed mode): see runServiceProcess. */
+import { runServiceProcess } from '@simplebank/chassis';
+import { strategyOrdersService } from './service.ts';
+
+await runServiceProcess(strategyOrdersService);

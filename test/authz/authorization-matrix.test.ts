@@ -129,6 +129,8 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'GET /v1/admin/dead-letters': { expect: ADMIN_ONLY(200) },
   // No such dead letter: the admin is let through to a 404; everyone else stops before.
   'POST /v1/admin/dead-letters/{id}/replay': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
+  'DELETE /v1/admin/dead-letters/{id}': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
+  'GET /v1/admin/sagas/{service}/{sagaId}': { request: () => ({ params: { service: 'orders', sagaId: randomUUID() } }), expect: ADMIN_ONLY(404) },
   'PUT /v1/admin/simulation/prices/{assetId}': { request: (f) => ({ params: { assetId: f.assetId }, body: { pinned: false } }), expect: ADMIN_ONLY(200) },
   'PUT /v1/admin/simulation/exchange': { request: () => ({ body: { open: true } }), expect: ADMIN_ONLY(200) },
   'POST /v1/admin/strategies': { request: (f) => ({ body: { name: 'authz', assets: [{ assetId: f.assetId, percentage: '100' }] } }), expect: ADMIN_ONLY(201) },

@@ -16,6 +16,7 @@ import { sessionChecks } from './http/sessions.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { operationsRoutes } from './routes/operations.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
 import type { Deps } from './routes/deps.ts';
@@ -106,6 +107,7 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
       await notificationRoutes(v1, deps);
       await strategyRoutes(v1, deps);
       await adminRoutes(v1, deps);
+      await operationsRoutes(v1, deps);
       v1.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()));
     },
     { prefix: '/v1' },

@@ -1,4 +1,4 @@
-/** Administration: dead letters of every service (fanned out, merged), replay, the simulated exchange's settings. */
+/** Administration: dead letters of every service (fanned out, merged), replay and discard, a saga's state, the simulated exchange's settings. */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +28,8 @@ describe('gateway administration', () => {
   const exchangeRequests: unknown[] = [];
   const EXCHANGE_KEY = 'test-exchange-api-key-0123456789abcdef';
   const replayed: Array<{ service: string; id: string }> = [];
+  const discarded: Array<{ service: string; id: string }> = [];
+  const saga = { id: 'order-1', type: 'PlaceOrder', status: 'completed', data: { orderId: 'order-1' }, currentStep: null, failure: null, createdAt: '2026-11-22T10:00:00.000Z', updatedAt: '2026-11-22T10:00:01.000Z', log: [{ step: 'reserve', phase: 'action', outcome: 'done', attempt: 1, at: '2026-11-22T10:00:00.500Z' }] };
   let admin: string;
 
   before(async () => {
@@ -75,6 +77,9 @@ describe('gateway administration', () => {
           _replayDeadLetter: () => {
             throw new NotFoundError('No such dead letter');
           },
+          _discardDeadLetter: () => {
+            throw new NotFoundError('No such dead letter');
+          },
         }),
       (t) =>
         stubService(t, systemContract('orders'), {
@@ -84,11 +89,23 @@ describe('gateway administration', () => {
             replayed.push({ service: 'orders', id: req.id });
             return { id: req.id, outcome: 'handled' as const };
           },
+          _discardDeadLetter: (req) => {
+            if (!orders.some((l) => l.id === req.id)) throw new NotFoundError('No such dead letter');
+            discarded.push({ service: 'orders', id: req.id });
+            return { id: req.id };
+          },
+          _saga: (req) => {
+            if (req.id !== saga.id) throw new NotFoundError('No such saga');
+            return saga;
+          },
         }),
       (t) =>
         stubService(t, systemContract('holdings'), {
           _deadLetters: (req) => page(holdings, req),
           _replayDeadLetter: () => {
+            throw new NotFoundError('No such dead letter');
+          },
+          _discardDeadLetter: () => {
             throw new NotFoundError('No such dead letter');
           },
         }),
@@ -124,6 +141,28 @@ describe('gateway administration', () => {
 
     const bad = await gw.request('GET', '/v1/admin/dead-letters?cursor=nonsense', { token: admin });
     assert.equal(bad.status, 400);
+  });
+
+  it('discards a dead letter at the service that holds it (204), 404 for an unknown id', async () => {
+    const r = await gw.request('DELETE', `/v1/admin/dead-letters/${uuid(1)}`, { token: admin });
+    assert.equal(r.status, 204);
+    assert.deepEqual(discarded, [{ service: 'orders', id: uuid(1) }]);
+    const unknown = await gw.request('DELETE', `/v1/admin/dead-letters/${uuid(99)}`, { token: admin });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, 'not_found');
+    const customer = await gw.request('DELETE', `/v1/admin/dead-letters/${uuid(1)}`, { token: await token('c-alice', 'customer') });
+    assert.equal(customer.status, 403);
+    assert.equal(discarded.length, 1);
+  });
+
+  it("shows a service's saga: its status, data, current step and each step's outcome; 404 for an unknown one", async () => {
+    const r = await gw.request('GET', '/v1/admin/sagas/orders/order-1', { token: admin });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, saga);
+    const unknown = await gw.request('GET', '/v1/admin/sagas/orders/order-2', { token: admin });
+    assert.equal(unknown.status, 404);
+    const noSuchService = await gw.request('GET', '/v1/admin/sagas/nowhere/order-1', { token: admin });
+    assert.equal(noSuchService.status, 400);
   });
 
   it('replays a dead letter at the service that holds it (202), 404 for an unknown id', async () => {

@@ -278,7 +278,8 @@ describe('gateway API', () => {
         ['post', '/v1/orders'], ['get', '/v1/orders'], ['get', '/v1/orders/{orderId}'], ['post', '/v1/orders/{orderId}/cancel'],
         ['get', '/v1/fees/schedule'], ['get', '/v1/notifications'], ['post', '/v1/notifications/{id}/read'],
         ['put', '/v1/admin/fees/schedule'], ['get', '/v1/admin/ledger/trial-balance'], ['get', '/v1/admin/dead-letters'],
-        ['post', '/v1/admin/dead-letters/{id}/replay'], ['put', '/v1/admin/simulation/prices/{assetId}'], ['put', '/v1/admin/simulation/exchange'],
+        ['post', '/v1/admin/dead-letters/{id}/replay'], ['delete', '/v1/admin/dead-letters/{id}'], ['get', '/v1/admin/sagas/{service}/{sagaId}'],
+        ['put', '/v1/admin/simulation/prices/{assetId}'], ['put', '/v1/admin/simulation/exchange'],
       ];
       for (const [method, path] of expected) assert.ok(r.body.paths[path]?.[method], `${method.toUpperCase()} ${path} documented`);
       const deposit = r.body.paths['/v1/accounts/{accountId}/deposits'].post;

@@ -1,37 +1,25 @@
 /**
- * Administration (role admin): the fee schedule, the trial balance, the dead letters of every
- * service (the chassis's system methods, fanned out), and the simulation controls.
+ * Administration (role admin): the fee schedule, the trial balance and the simulation controls.
+ * What an operator asks of the services themselves (dead letters, sagas) is in operations.ts.
  */
-import { AppError, T, UnavailableError, systemContract, type Call, type Static } from '@simplebank/chassis';
+import { T, UnavailableError, type Static } from '@simplebank/chassis';
 import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { problems } from '../http/openapi.ts';
-import { DEFAULT_PAGE_SIZE } from '../http/pagination.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { callFor, stateOf } from '../http/request-context.ts';
-import { AmountString, Asset, FeeSchedule, Id, Page, PageQuery, PositivePrice, RateString, Strict } from '../http/schemas.ts';
+import { AmountString, Asset, FeeSchedule, Id, PositivePrice, RateString, Strict } from '../http/schemas.ts';
 import { gatewaySettings } from '../settings.ts';
 import { bearer, type Deps } from './deps.ts';
 import { publicSchedule } from './fees.ts';
 
-/** Every service that may hold dead letters (each keeps them in its own database). */
+/** Every service: each keeps its own dead letters and sagas (operations.ts asks each). */
 export const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'strategies', 'transactions'] as const;
 
 const ScheduleBody = T.Object({ minimum: AmountString, rate: RateString }, Strict);
-const DeadLetter = T.Object({
-  id: T.String(),
-  service: T.String(),
-  messageType: T.Union([T.String(), T.Null()]),
-  reason: T.String(),
-  attempts: T.Integer(),
-  firstFailedAt: T.String(),
-  lastFailedAt: T.String(),
-});
-const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
-const DeadLetterParams = T.Object({ id: T.String({ format: 'uuid' }) }, Strict);
 const AssetParams = T.Object({ assetId: Id }, Strict);
 const PinBody = T.Object(
   { price: T.Optional(PositivePrice), pinned: T.Optional(T.Literal(false, { description: 'false releases a pinned price' })) },
@@ -47,74 +35,6 @@ const ExchangeSettingsBody = T.Object(
   Strict,
 );
 const ExchangeSettings = T.Object({ open: T.Boolean(), latencyMs: T.Integer(), failureRate: T.Number(), fillDelayMs: T.Integer() });
-
-type Letter = Static<typeof DeadLetter>;
-/** Per service, where its next page starts: a dead-letter id, null (from the top), or 'done'. */
-type Positions = Record<string, string | null>;
-
-function decodeCursor(cursor: string | undefined): Positions {
-  if (!cursor) return {};
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-    for (const v of Object.values(parsed)) if (v !== null && typeof v !== 'string') throw new Error('bad position');
-    return parsed as Positions;
-  } catch {
-    throw new HttpProblem(400, 'validation_failed', 'The cursor is not one this API gave', {}, [{ path: 'query/cursor', message: 'Unknown cursor' }]);
-  }
-}
-
-/** The dead letters of every service, merged newest first, paged with a cursor over all of them. */
-async function deadLetters(call: Call, request: FastifyRequest, limit: number, cursor: string | undefined): Promise<{ items: Letter[]; nextCursor: string | null }> {
-  const positions = decodeCursor(cursor);
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  const pages = await Promise.all(
-    SERVICES.filter((s) => positions[s] !== 'done').map(async (service) => {
-      const at = positions[service];
-      try {
-        const page = await call(systemContract(service), '_deadLetters', { limit, ...(at && uuid.test(at) ? { cursor: at } : {}) });
-        return { service, items: page.items, more: page.nextCursor !== null };
-      } catch (err) {
-        // A service not running in this deployment has no dead letters to show here.
-        if (err instanceof AppError && (err.status === 503 || err.status === 504)) {
-          request.log.warn({ requestId: stateOf(request).requestId, service, code: err.code }, 'dead letters of a service unavailable');
-          return { service, items: [], more: false, unavailable: true };
-        }
-        throw err;
-      }
-    }),
-  );
-  const merged = pages
-    .flatMap((p) => p.items.map((l) => ({ ...l, service: p.service })))
-    .sort((a, b) => (a.lastFailedAt === b.lastFailedAt ? (a.id < b.id ? 1 : -1) : a.lastFailedAt < b.lastFailedAt ? 1 : -1));
-  const items = merged.slice(0, limit);
-  const next: Positions = { ...positions };
-  let more = false;
-  for (const page of pages) {
-    const taken = items.filter((l) => l.service === page.service);
-    const left = page.items.length - taken.length;
-    if (taken.length > 0) next[page.service] = taken[taken.length - 1]!.id;
-    if (left > 0 || page.more) more = true;
-    else if (!('unavailable' in page)) next[page.service] = 'done';
-  }
-  return {
-    items: items.map((l) => ({ id: l.id, service: l.service, messageType: l.messageType, reason: l.reason, attempts: l.attempts, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt })),
-    nextCursor: more ? Buffer.from(JSON.stringify(next)).toString('base64url') : null,
-  };
-}
-
-async function replay(call: Call, id: string): Promise<{ id: string; service: string; outcome: string }> {
-  const answers = await Promise.allSettled(SERVICES.map((service) => call(systemContract(service), '_replayDeadLetter', { id }).then((r) => ({ ...r, service }))));
-  for (const a of answers) if (a.status === 'fulfilled') return { id: a.value.id, service: a.value.service, outcome: a.value.outcome };
-  // Nobody replayed it: a real refusal (replay_failed…) beats not_found; unavailable services, if any, make it a 503.
-  const errors = answers.map((a) => (a as PromiseRejectedResult).reason).map((e) => (e instanceof AppError ? e : new AppError('internal_error', String(e))));
-  const refusal = errors.find((e) => e.code !== 'not_found' && e.code !== 'unknown_method' && e.status < 500);
-  if (refusal) throw refusal;
-  const fault = errors.find((e) => e.status >= 500 && e.status !== 503 && e.status !== 504);
-  if (fault) throw fault;
-  if (errors.every((e) => e.status === 503 || e.status === 504)) throw new UnavailableError('No service answered');
-  throw new HttpProblem(404, 'not_found', 'No service holds this dead letter');
-}
 
 export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const { ctx } = deps;
@@ -136,24 +56,6 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
       schema: { tags, summary: 'The trial balance of the ledger', security, response: { 200: T.Object({ balanced: T.Boolean(), assets: T.Array(T.Object({ asset: T.String(), total: T.String() })) }), ...problems(401, 403) } },
     },
     async (request) => callFor(ctx, request)(transactionsContract, 'trialBalance', {}),
-  );
-
-  app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
-    '/admin/dead-letters',
-    { ...deps.admin, schema: { tags, summary: 'Dead letters of every service, newest first', security, querystring: PageQuerySchema, response: { 200: Page(DeadLetter), ...problems(401, 403) } } },
-    async (request) => deadLetters(callFor(ctx, request), request, request.query.limit ?? DEFAULT_PAGE_SIZE, request.query.cursor),
-  );
-
-  app.post<{ Params: Static<typeof DeadLetterParams> }>(
-    '/admin/dead-letters/:id/replay',
-    {
-      ...deps.admin,
-      schema: { tags, summary: 'Hand a dead letter to its consumer again', security, params: DeadLetterParams, response: { 202: T.Object({ id: T.String(), service: T.String(), outcome: T.String() }), ...problems(401, 403, 404, 422) } },
-    },
-    async (request, reply) => {
-      const answer = await replay(callFor(ctx, request), request.params.id);
-      return reply.code(202).send(answer);
-    },
   );
 
   app.put<{ Params: Static<typeof AssetParams>; Body: Static<typeof PinBody> }>(

@@ -1,0 +1,151 @@
+/**
+ * Operations (role admin), through the chassis's system methods of every service: the dead letters
+ * (merged newest first; replayed or discarded by the service holding them) and a saga's state.
+ * `simplebank dead-letters …` and `simplebank sagas show …` (apps/cli) are clients of these routes.
+ */
+import { AppError, T, UnavailableError, systemContract, type Call, type Static } from '@simplebank/chassis';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { problems } from '../http/openapi.ts';
+import { DEFAULT_PAGE_SIZE } from '../http/pagination.ts';
+import { HttpProblem } from '../http/problem.ts';
+import { callFor, stateOf } from '../http/request-context.ts';
+import { Id, Page, PageQuery, Strict } from '../http/schemas.ts';
+import { SERVICES } from './admin.ts';
+import { bearer, type Deps } from './deps.ts';
+
+const DeadLetter = T.Object({
+  id: T.String(),
+  service: T.String(),
+  messageType: T.Union([T.String(), T.Null()]),
+  reason: T.String(),
+  attempts: T.Integer(),
+  firstFailedAt: T.String(),
+  lastFailedAt: T.String(),
+});
+const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
+const DeadLetterParams = T.Object({ id: T.String({ format: 'uuid' }) }, Strict);
+const SagaParams = T.Object({ service: T.Union(SERVICES.map((s) => T.Literal(s))), sagaId: Id }, Strict);
+const Saga = T.Object({
+  id: T.String(),
+  type: T.String(),
+  status: T.String(),
+  data: T.Unknown(),
+  currentStep: T.Union([T.String(), T.Null()]),
+  failure: T.Union([T.Object({ code: T.String(), message: T.String() }), T.Null()]),
+  createdAt: T.String(),
+  updatedAt: T.String(),
+  log: T.Array(T.Object({ step: T.String(), phase: T.String(), outcome: T.String(), attempt: T.Integer(), at: T.String(), detail: T.Optional(T.String()) })),
+});
+
+type Letter = Static<typeof DeadLetter>;
+/** Per service, where its next page starts: a dead-letter id, null (from the top), or 'done'. */
+type Positions = Record<string, string | null>;
+
+function decodeCursor(cursor: string | undefined): Positions {
+  if (!cursor) return {};
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    for (const v of Object.values(parsed)) if (v !== null && typeof v !== 'string') throw new Error('bad position');
+    return parsed as Positions;
+  } catch {
+    throw new HttpProblem(400, 'validation_failed', 'The cursor is not one this API gave', {}, [{ path: 'query/cursor', message: 'Unknown cursor' }]);
+  }
+}
+
+/** The dead letters of every service, merged newest first, paged with a cursor over all of them. */
+async function deadLetters(call: Call, request: FastifyRequest, limit: number, cursor: string | undefined): Promise<{ items: Letter[]; nextCursor: string | null }> {
+  const positions = decodeCursor(cursor);
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const pages = await Promise.all(
+    SERVICES.filter((s) => positions[s] !== 'done').map(async (service) => {
+      const at = positions[service];
+      try {
+        const page = await call(systemContract(service), '_deadLetters', { limit, ...(at && uuid.test(at) ? { cursor: at } : {}) });
+        return { service, items: page.items, more: page.nextCursor !== null };
+      } catch (err) {
+        // A service not running in this deployment has no dead letters to show here.
+        if (err instanceof AppError && (err.status === 503 || err.status === 504)) {
+          request.log.warn({ requestId: stateOf(request).requestId, service, code: err.code }, 'dead letters of a service unavailable');
+          return { service, items: [], more: false, unavailable: true };
+        }
+        throw err;
+      }
+    }),
+  );
+  const merged = pages
+    .flatMap((p) => p.items.map((l) => ({ ...l, service: p.service })))
+    .sort((a, b) => (a.lastFailedAt === b.lastFailedAt ? (a.id < b.id ? 1 : -1) : a.lastFailedAt < b.lastFailedAt ? 1 : -1));
+  const items = merged.slice(0, limit);
+  const next: Positions = { ...positions };
+  let more = false;
+  for (const page of pages) {
+    const taken = items.filter((l) => l.service === page.service);
+    const left = page.items.length - taken.length;
+    if (taken.length > 0) next[page.service] = taken[taken.length - 1]!.id;
+    if (left > 0 || page.more) more = true;
+    else if (!('unavailable' in page)) next[page.service] = 'done';
+  }
+  return {
+    items: items.map((l) => ({ id: l.id, service: l.service, messageType: l.messageType, reason: l.reason, attempts: l.attempts, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt })),
+    nextCursor: more ? Buffer.from(JSON.stringify(next)).toString('base64url') : null,
+  };
+}
+
+/** Asks every service to act on dead letter `id`; the one holding it answers (replay or discard). */
+async function onHolder<R extends { id: string }>(call: Call, id: string, act: (service: string) => Promise<R>): Promise<R & { service: string }> {
+  const answers = await Promise.allSettled(SERVICES.map((service) => act(service).then((r) => ({ ...r, service }))));
+  for (const a of answers) if (a.status === 'fulfilled') return a.value;
+  // Nobody did it: a real refusal (replay_failed…) beats not_found; unavailable services, if any, make it a 503.
+  const errors = answers.map((a) => (a as PromiseRejectedResult).reason).map((e) => (e instanceof AppError ? e : new AppError('internal_error', String(e))));
+  const refusal = errors.find((e) => e.code !== 'not_found' && e.code !== 'unknown_method' && e.status < 500);
+  if (refusal) throw refusal;
+  const fault = errors.find((e) => e.status >= 500 && e.status !== 503 && e.status !== 504);
+  if (fault) throw fault;
+  if (errors.every((e) => e.status === 503 || e.status === 504)) throw new UnavailableError('No service answered');
+  throw new HttpProblem(404, 'not_found', 'No service holds this dead letter');
+}
+
+export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  const { ctx } = deps;
+  const tags = ['admin'];
+  const security = bearer;
+
+  app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
+    '/admin/dead-letters',
+    { ...deps.admin, schema: { tags, summary: 'Dead letters of every service, newest first', security, querystring: PageQuerySchema, response: { 200: Page(DeadLetter), ...problems(401, 403) } } },
+    async (request) => deadLetters(callFor(ctx, request), request, request.query.limit ?? DEFAULT_PAGE_SIZE, request.query.cursor),
+  );
+
+  app.post<{ Params: Static<typeof DeadLetterParams> }>(
+    '/admin/dead-letters/:id/replay',
+    {
+      ...deps.admin,
+      schema: { tags, summary: 'Hand a dead letter to its consumer again', security, params: DeadLetterParams, response: { 202: T.Object({ id: T.String(), service: T.String(), outcome: T.String() }), ...problems(401, 403, 404, 422) } },
+    },
+    async (request, reply) => {
+      const call = callFor(ctx, request);
+      const { id, service, outcome } = await onHolder(call, request.params.id, (s) => call(systemContract(s), '_replayDeadLetter', { id: request.params.id }));
+      return reply.code(202).send({ id, service, outcome });
+    },
+  );
+
+  app.delete<{ Params: Static<typeof DeadLetterParams> }>(
+    '/admin/dead-letters/:id',
+    {
+      ...deps.admin,
+      schema: { tags, summary: 'Discard a dead letter: its message is given up for good (the decision is logged by the service)', security, params: DeadLetterParams, response: { 204: T.Null(), ...problems(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const call = callFor(ctx, request);
+      await onHolder(call, request.params.id, (s) => call(systemContract(s), '_discardDeadLetter', { id: request.params.id }));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: Static<typeof SagaParams> }>(
+    '/admin/sagas/:service/:sagaId',
+    { ...deps.admin, schema: { tags, summary: "A saga of a service: its status, data, current step and every step's outcome", security, params: SagaParams, response: { 200: Saga, ...problems(401, 403, 404) } } },
+    async (request) => callFor(ctx, request)(systemContract(request.params.service), '_saga', { id: request.params.sagaId }) as Promise<Static<typeof Saga>>,
+  );
+}

@@ -5,7 +5,12 @@ import { customersContract } from './contract.ts';
 import { DEFAULT_PREFERENCES, normalizeEmail } from './domain/customers.ts';
 import { hashPassword } from './passwords.ts';
 import { adminCredentials } from './settings.ts';
-import { findCredentials, insertCustomer } from './store.ts';
+import { findCredentials, insertCustomer, type CustomerRow } from './store.ts';
+
+/** CustomerRegistered's data: with the contact details, which notifications keeps a copy of (decision 23). */
+export function registered(row: CustomerRow) {
+  return { customerId: row.id, name: row.name, role: row.role, preferences: row.preferences, email: row.email, phone: row.phone };
+}
 
 export async function ensureAdmin(ctx: BaseContext): Promise<void> {
   const admin = adminCredentials();
@@ -17,7 +22,7 @@ export async function ensureAdmin(ctx: BaseContext): Promise<void> {
   const passwordHash = await hashPassword(admin.password);
   const created = await inTransaction(ctx.db, { service: ctx.service, cause: ctx.cause }, async (tx) => {
     const row = await insertCustomer(tx, { id: randomUUID(), email, name: 'Administrator', passwordHash, role: 'admin', preferences: DEFAULT_PREFERENCES });
-    if (row) await tx.publish(customersContract.events.CustomerRegistered, { customerId: row.id, name: row.name, role: row.role, preferences: row.preferences }, { key: row.id });
+    if (row) await tx.publish(customersContract.events.CustomerRegistered, registered(row), { key: row.id });
     return row;
   });
   // Another instance may have created it at the same moment: then there is nothing to do.

@@ -3,14 +3,23 @@ import { T, defineContract, event, rpc } from '@simplebank/chassis';
 
 export const Preferences = T.Object({ email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() });
 export const Role = T.Union([T.Literal('customer'), T.Literal('admin')]);
+/** A mobile number in E.164 form ("+15550100123"): where SMS notifications go. */
+export const Phone = T.String({ pattern: '^\\+[1-9][0-9]{6,14}$', maxLength: 16 });
 export const Customer = T.Object({
   id: T.String(),
   email: T.String(),
   name: T.String(),
   role: Role,
   preferences: Preferences,
+  /** null until the customer gives one (PATCH /v1/me). */
+  phone: T.Union([T.String(), T.Null()]),
   createdAt: T.String({ format: 'date-time' }),
 });
+/**
+ * The contact details events carry, so that notifications keeps its own copy and never asks for
+ * them when it delivers (decision 23). Optional: events written before they were added lack them.
+ */
+const Contact = { email: T.Optional(T.String()), phone: T.Optional(T.Union([T.String(), T.Null()])) };
 const Email = T.String({ format: 'email', maxLength: 254 });
 const Password = T.String({ minLength: 10, maxLength: 200 });
 const Name = T.String({ minLength: 1, maxLength: 200 });
@@ -31,7 +40,7 @@ export const customersContract = defineContract({
     /** A customer sees only themself (identity); admins and services anyone. */
     getCustomer: rpc({ request: T.Object({ customerId: T.String() }), response: Customer, errors: ['not_found'] }),
     updateProfile: rpc({
-      request: T.Object({ customerId: T.String(), name: T.Optional(Name), preferences: T.Optional(T.Partial(Preferences)) }),
+      request: T.Object({ customerId: T.String(), name: T.Optional(Name), preferences: T.Optional(T.Partial(Preferences)), phone: T.Optional(T.Union([Phone, T.Null()])) }),
       response: Customer,
       errors: ['not_found'],
     }),
@@ -49,7 +58,7 @@ export const customersContract = defineContract({
     sessionActive: rpc({ request: T.Object({ sessionId: T.String({ maxLength: 100 }) }), response: T.Object({ active: T.Boolean() }) }),
   },
   events: {
-    CustomerRegistered: event({ data: T.Object({ customerId: T.String(), name: T.String(), role: Role, preferences: Preferences }) }),
-    CustomerUpdated: event({ data: T.Object({ customerId: T.String(), name: T.String(), preferences: Preferences }) }),
+    CustomerRegistered: event({ data: T.Object({ customerId: T.String(), name: T.String(), role: Role, preferences: Preferences, ...Contact }) }),
+    CustomerUpdated: event({ data: T.Object({ customerId: T.String(), name: T.String(), preferences: Preferences, ...Contact }) }),
   },
 });

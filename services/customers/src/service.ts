@@ -1,7 +1,7 @@
 /** customers: sign-up, credentials, profile, and the gateway's refresh-token sessions. */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, UnauthorizedError, defineService, type RpcContext } from '@simplebank/chassis';
-import { adminBootstrap } from './admin.ts';
+import { adminBootstrap, registered } from './admin.ts';
 import { customersContract } from './contract.ts';
 import { DEFAULT_PREFERENCES, classifyRefresh, isUuid, maySeeCustomer, mergePreferences, normalizeEmail, refreshTokenExpiry } from './domain/customers.ts';
 import { dummyVerify, hashPassword, verifyPassword } from './passwords.ts';
@@ -27,7 +27,7 @@ export const customersService = defineService({
       const customer = await ctx.transaction(async (tx) => {
         const row = await insertCustomer(tx, { id: randomUUID(), email: normalizeEmail(req.email), name: req.name, passwordHash, role: 'customer', preferences: DEFAULT_PREFERENCES });
         if (!row) throw new ConflictError('email_taken', 'An account with this email already exists');
-        await tx.publish(customersContract.events.CustomerRegistered, { customerId: row.id, name: row.name, role: row.role, preferences: row.preferences }, { key: row.id });
+        await tx.publish(customersContract.events.CustomerRegistered, registered(row), { key: row.id });
         return row;
       });
       ctx.log.info({ customerId: customer.id }, 'customer signed up');
@@ -56,8 +56,13 @@ export const customersService = defineService({
       return ctx.transaction(async (tx) => {
         const current = await findCustomer(tx, req.customerId, true);
         if (!current) throw new NotFoundError('No such customer');
-        const updated = await updateCustomer(tx, current.id, req.name ?? current.name, mergePreferences(current.preferences, req.preferences));
-        await tx.publish(customersContract.events.CustomerUpdated, { customerId: updated.id, name: updated.name, preferences: updated.preferences }, { key: updated.id });
+        const phone = req.phone === undefined ? current.phone : req.phone;
+        const updated = await updateCustomer(tx, current.id, req.name ?? current.name, mergePreferences(current.preferences, req.preferences), phone);
+        await tx.publish(
+          customersContract.events.CustomerUpdated,
+          { customerId: updated.id, name: updated.name, preferences: updated.preferences, email: updated.email, phone: updated.phone },
+          { key: updated.id },
+        );
         return updated;
       });
     },

@@ -8,6 +8,7 @@ export interface CustomerRow {
   name: string;
   role: Role;
   preferences: Preferences;
+  phone: string | null;
   createdAt: string;
 }
 
@@ -19,10 +20,11 @@ type Raw = {
   pref_email: boolean;
   pref_sms: boolean;
   pref_push: boolean;
+  phone: string | null;
   created_at: Date;
 };
 
-const COLUMNS = 'id::text, email, name, role, pref_email, pref_sms, pref_push, created_at';
+const COLUMNS = 'id::text, email, name, role, pref_email, pref_sms, pref_push, phone, created_at';
 
 function toCustomer(r: Raw): CustomerRow {
   return {
@@ -31,6 +33,7 @@ function toCustomer(r: Raw): CustomerRow {
     name: r.name,
     role: r.role,
     preferences: { email: r.pref_email, sms: r.pref_sms, push: r.pref_push },
+    phone: r.phone,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -61,10 +64,10 @@ export async function findCredentials(db: Queryable, email: string): Promise<{ i
   return r ? { id: r.id, role: r.role, passwordHash: r.password_hash } : undefined;
 }
 
-export async function updateCustomer(db: Queryable, id: string, name: string, p: Preferences): Promise<CustomerRow> {
+export async function updateCustomer(db: Queryable, id: string, name: string, p: Preferences, phone: string | null): Promise<CustomerRow> {
   const { rows } = await db.query<Raw>(
-    `UPDATE customers SET name = $2, pref_email = $3, pref_sms = $4, pref_push = $5 WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, name, p.email, p.sms, p.push],
+    `UPDATE customers SET name = $2, pref_email = $3, pref_sms = $4, pref_push = $5, phone = $6 WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, name, p.email, p.sms, p.push, phone],
   );
   return toCustomer(rows[0]!);
 }

@@ -47,7 +47,8 @@ describe('customers', () => {
     const c = await signup('events@example.com', 'Eve');
     const { rows } = await svc.database.db.query<{ body: string }>('SELECT body FROM chassis_outbox WHERE destination = $1', [customersContract.events.CustomerRegistered.type]);
     const registered = rows.map((r) => JSON.parse(r.body).data).filter((d) => d.customerId === c.id);
-    assert.deepEqual(registered, [{ customerId: c.id, name: 'Eve', role: 'customer', preferences: { email: true, sms: false, push: false } }]);
+    // With the contact details, which notifications keeps a copy of (decision 23).
+    assert.deepEqual(registered, [{ customerId: c.id, name: 'Eve', role: 'customer', preferences: { email: true, sms: false, push: false }, email: 'events@example.com', phone: null }]);
   });
 
   it('verifies credentials; a wrong password and an unknown email get the same answer', async () => {
@@ -80,7 +81,23 @@ describe('customers', () => {
     assert.deepEqual((await asA(customersContract, 'getCustomer', { customerId: a.id })).preferences, { email: true, sms: true, push: false });
     assert.equal((await svc.call(customersContract, 'getCustomer', { customerId: b.id })).name, 'B', 'the other customer is unchanged');
     const { rows } = await svc.database.db.query<{ body: string }>('SELECT body FROM chassis_outbox WHERE destination = $1', [customersContract.events.CustomerUpdated.type]);
-    assert.deepEqual(rows.map((r) => JSON.parse(r.body).data), [{ customerId: a.id, name: 'A. Person', preferences: { email: true, sms: true, push: false } }]);
+    assert.deepEqual(rows.map((r) => JSON.parse(r.body).data), [{ customerId: a.id, name: 'A. Person', preferences: { email: true, sms: true, push: false }, email: 'a@example.com', phone: null }]);
+  });
+
+  it('keeps a mobile number (E.164) given with the profile, until it is removed; a malformed one is refused', async () => {
+    const c = await signup('phone@example.com', 'P');
+    const asC = svc.callAs({ customerId: c.id, role: 'customer' });
+    assert.equal(c.phone, null);
+    assert.equal((await asC(customersContract, 'updateProfile', { customerId: c.id, phone: '+15550100123' })).phone, '+15550100123');
+    const named = await asC(customersContract, 'updateProfile', { customerId: c.id, name: 'Pat' });
+    assert.deepEqual([named.name, named.phone], ['Pat', '+15550100123'], 'a change without phone keeps it');
+    // Outside the contract: the caller refuses to send it (the gateway answers the client 400 before that).
+    await assert.rejects(asC(customersContract, 'updateProfile', { customerId: c.id, phone: '555-0100' }), (e: { code?: string }) => e.code === 'contract_violation');
+    assert.equal((await asC(customersContract, 'getCustomer', { customerId: c.id })).phone, '+15550100123');
+    assert.equal((await asC(customersContract, 'updateProfile', { customerId: c.id, phone: null })).phone, null);
+    const { rows } = await svc.database.db.query<{ body: string }>('SELECT body FROM chassis_outbox WHERE destination = $1 ORDER BY id', [customersContract.events.CustomerUpdated.type]);
+    const phones = rows.map((r) => JSON.parse(r.body).data).filter((d) => d.customerId === c.id).map((d) => d.phone);
+    assert.deepEqual(phones, ['+15550100123', '+15550100123', null]);
   });
 
   it('rotates refresh tokens: each use spends the old one and gives a new one of the same session', async () => {

@@ -21,7 +21,7 @@ export const BOB = 'c-bob';
 export const ADMIN = 'c-admin';
 
 export function customer(id: string, email: string, name: string, role: 'customer' | 'admin' = 'customer') {
-  return { id, email, name, role, preferences: { email: true, sms: false, push: true }, createdAt: NOW };
+  return { id, email, name, role, preferences: { email: true, sms: false, push: true }, phone: null as string | null, createdAt: NOW };
 }
 
 /** A little world: Alice owns acc-alice, Bob owns acc-bob; sessions rotate. */
@@ -122,7 +122,7 @@ export function world() {
         },
         updateProfile: (req, env) => {
           record('updateProfile', req, env);
-          return { ...customer(req.customerId, 'alice@example.com', req.name ?? 'Alice'), preferences: { email: true, sms: false, push: true, ...req.preferences } };
+          return { ...customer(req.customerId, 'alice@example.com', req.name ?? 'Alice'), preferences: { email: true, sms: false, push: true, ...req.preferences }, phone: req.phone ?? null };
         },
       }),
     (t) =>

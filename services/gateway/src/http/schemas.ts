@@ -67,8 +67,13 @@ export const PageQuery = {
 };
 
 export const Role = T.Union([T.Literal('customer'), T.Literal('admin')]);
-export const Preferences = T.Object({ email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() });
-export const Customer = T.Object({ id: T.String(), email: T.String(), name: T.String(), role: Role, preferences: Preferences, createdAt: DateTime });
+export const Preferences = T.Object(
+  { email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() },
+  { description: 'Notification channels besides the in-app inbox (always on): email to your e-mail address, sms to `phone`; push is recorded only' },
+);
+/** A mobile number in E.164 form: where SMS notifications go. */
+export const Phone = T.String({ pattern: '^\\+[1-9][0-9]{6,14}$', maxLength: 16, description: 'A mobile number in E.164 form, e.g. "+15550100123": where SMS notifications go', examples: ['+15550100123'] });
+export const Customer = T.Object({ id: T.String(), email: T.String(), name: T.String(), role: Role, preferences: Preferences, phone: T.Union([T.String(), T.Null()], { description: 'Your mobile number (E.164), null until you give one' }), createdAt: DateTime });
 export const Tokens = T.Object({
   accessToken: T.String({ description: 'A JWT, valid 15 minutes: send it as `Authorization: Bearer <accessToken>`' }),
   refreshToken: T.String({ description: 'Opaque, valid 7 days; rotates on every use' }),

@@ -1,4 +1,4 @@
-/** notifications' SQL: the inbox, preferences and delivery attempts. */
+/** notifications' SQL: the inbox, and the preferences and addresses copied from customers' events. Deliveries: delivery-store.ts. */
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '@simplebank/chassis';
 import type { Message } from './domain/messages.ts';
@@ -13,18 +13,14 @@ export type NotificationRow = {
   read: boolean;
 };
 
-/** Writes the notification unless one was already written for this event; returns its id, or null for a repeat. */
+/** Writes the notification unless one was already written for this event and customer; returns its id, or null for a repeat. */
 export async function insertNotification(tx: Queryable, customerId: string, message: Message, source: { id: string; type: string }): Promise<string | null> {
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO notifications (id, customer_id, kind, title, body, source_event_id, source_event_type) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (source_event_id) DO NOTHING RETURNING id`,
+     ON CONFLICT (source_event_id, customer_id) DO NOTHING RETURNING id`,
     [randomUUID(), customerId, message.kind, message.title, message.body, source.id, source.type],
   );
   return rows[0]?.id ?? null;
-}
-
-export async function recordDelivery(tx: Queryable, notificationId: string, channel: 'in_app' | 'email' | 'sms', status: 'delivered' | 'skipped', detail?: string): Promise<void> {
-  await tx.query('INSERT INTO deliveries (notification_id, channel, status, detail) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [notificationId, channel, status, detail ?? null]);
 }
 
 export type Preferences = {
@@ -33,17 +29,19 @@ export type Preferences = {
   push: boolean;
 };
 
-export async function savePreferences(tx: Queryable, customerId: string, p: Preferences): Promise<void> {
-  await tx.query(
-    `INSERT INTO preferences (customer_id, email, sms, push) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (customer_id) DO UPDATE SET email = EXCLUDED.email, sms = EXCLUDED.sms, push = EXCLUDED.push, updated_at = now()`,
-    [customerId, p.email, p.sms, p.push],
-  );
-}
+/** The addresses an event carried; `undefined` (an event from before they were carried) keeps what is known. */
+export type Contact = { email?: string | undefined; phone?: string | null | undefined };
 
-export async function getPreferences(db: Queryable, customerId: string): Promise<Preferences | undefined> {
-  const { rows } = await db.query<Preferences>('SELECT email, sms, push FROM preferences WHERE customer_id = $1', [customerId]);
-  return rows[0];
+/** Keeps the customer's preferences and addresses as of the event's time `asOf`: an older event arriving late changes nothing. */
+export async function savePreferences(tx: Queryable, customerId: string, p: Preferences, contact: Contact, asOf: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO preferences (customer_id, email, sms, push, email_address, phone, as_of) VALUES ($1, $2, $3, $4, $5, $6, $9)
+     ON CONFLICT (customer_id) DO UPDATE SET email = EXCLUDED.email, sms = EXCLUDED.sms, push = EXCLUDED.push,
+       email_address = CASE WHEN $7 THEN EXCLUDED.email_address ELSE preferences.email_address END,
+       phone = CASE WHEN $8 THEN EXCLUDED.phone ELSE preferences.phone END, as_of = EXCLUDED.as_of, updated_at = now()
+     WHERE preferences.as_of IS NULL OR preferences.as_of <= EXCLUDED.as_of`,
+    [customerId, p.email, p.sms, p.push, contact.email ?? null, contact.phone ?? null, contact.email !== undefined, contact.phone !== undefined, asOf],
+  );
 }
 
 /** The customer's notifications, newest first, after the cursor's position; one more than `limit` to know if a next page exists. */

@@ -1,7 +1,8 @@
 /** Unit tests of what notifications say. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { orderStatusChanged, paymentCompleted, paymentFailed } from '../src/domain/messages.ts';
+import { SMS_MAX, emailText, smsText } from '../src/domain/channels.ts';
+import { orderStatusChanged, paymentCompleted, paymentFailed, strategyCreated } from '../src/domain/messages.ts';
 
 const order = { side: 'buy' as const, assetId: 'AAPL', quantity: '10', reason: null, fillPrice: null, fee: '1.01' };
 
@@ -34,5 +35,21 @@ describe('notification texts', () => {
     for (const status of ['failed', 'expired', 'canceled'] as const) assert.equal(orderStatusChanged({ ...order, status })!.kind, `order_${status}`);
     assert.equal(orderStatusChanged({ ...order, status: 'pending' }), null);
     assert.equal(orderStatusChanged({ ...order, status: 'placed' }), null);
+  });
+});
+
+describe('channel texts', () => {
+  it('a new strategy names it and its allocations', () => {
+    const m = strategyCreated({ name: 'Growth', assets: [{ assetId: 'AAPL', percentage: '60.00' }, { assetId: 'MSFT', percentage: '40.00' }] });
+    assert.deepEqual(m, { kind: 'strategy_created', title: 'New strategy: Growth', body: 'A new investment strategy is available: Growth (AAPL 60.00%, MSFT 40.00%). You can invest in it from your accounts.' });
+  });
+
+  it('an email is the body and how to turn emails off; an SMS is short, title first', () => {
+    const n = { title: 'Deposit completed', body: 'Your deposit of 5.00 USD by card is now available in your account.' };
+    assert.match(emailText(n), /^Your deposit of 5\.00 USD by card is now available in your account\.\n\n-- \n.*preferences\.email/);
+    assert.equal(smsText(n), 'SimpleBank: Deposit completed. Your deposit of 5.00 USD by card is now available in your account.');
+    const long = smsText({ title: 'T', body: 'x'.repeat(1000) });
+    assert.equal(long.length, SMS_MAX);
+    assert.ok(long.endsWith('…'));
   });
 });

@@ -1,6 +1,9 @@
 /** notifications as a component: real PostgreSQL, events delivered as payments, orders and customers publish them. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Identity } from '@simplebank/chassis';
 import { eventually, startTestService, type TestService } from '@simplebank/chassis/testing';
@@ -9,6 +12,7 @@ import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { notificationsContract } from '../src/contract.ts';
 import { notificationsService } from '../src/service.ts';
+import { notificationsSettings } from '../src/settings.ts';
 
 const customer = (): Identity => ({ customerId: `c-${randomUUID()}`, role: 'customer' });
 const COMPLETED = paymentsContract.events.PaymentCompleted.type;
@@ -25,11 +29,16 @@ const orderEvent = (who: Identity, status: string, extra: object = {}) => ({
 
 describe('notifications', () => {
   let svc: TestService;
+  let sinks: string;
   before(async () => {
+    // The file sinks of the default channels write here, not into the developer's data folder.
+    sinks = await mkdtemp(join(tmpdir(), 'notifications-'));
+    notificationsSettings.load({ NOTIFICATIONS_SINK_DIR: sinks });
     svc = await startTestService(notificationsService);
   });
   after(async () => {
     await svc.stop();
+    await rm(sinks, { recursive: true, force: true });
   });
   const list = (who: Identity, page: { limit?: number; cursor?: string } = {}) => svc.callAs(who)(notificationsContract, 'listNotifications', page);
   const waitFor = (who: Identity, n: number) =>
@@ -122,7 +131,7 @@ describe('notifications', () => {
     assert.deepEqual(items.items.map((n) => [n.id, n.read]), [[newest.id, false], [older.id, true]]);
   });
 
-  it('stores preferences from customers\' events and records the in-app delivery (email/sms skipped until wave 2)', async () => {
+  it('stores preferences from customers\' events; an opted-in channel without a known address is recorded failed', async () => {
     const heidi = customer();
     await svc.deliver(customersContract.events.CustomerRegistered.type, { customerId: heidi.customerId, name: 'Heidi', role: 'customer', preferences: { email: false, sms: false, push: false } });
     await svc.deliver(customersContract.events.CustomerUpdated.type, { customerId: heidi.customerId, name: 'Heidi', preferences: { email: true, sms: false, push: false } });
@@ -132,7 +141,8 @@ describe('notifications', () => {
     });
     await svc.deliver(COMPLETED, payment(heidi));
     const [n] = await waitFor(heidi, 1);
-    const { rows } = await svc.database.db.query<{ channel: string; status: string }>('SELECT channel, status FROM deliveries WHERE notification_id = $1 ORDER BY channel', [n!.id]);
-    assert.deepEqual(rows.map((r) => [r.channel, r.status]), [['email', 'skipped'], ['in_app', 'delivered']]);
+    // These events (as written before issue 11) carry no e-mail address: there is nowhere to send it.
+    const { rows } = await svc.database.db.query<{ channel: string; status: string; detail: string | null }>('SELECT channel, status, detail FROM deliveries WHERE notification_id = $1 ORDER BY channel', [n!.id]);
+    assert.deepEqual(rows.map((r) => [r.channel, r.status, r.detail]), [['email', 'failed', 'no e-mail address on file'], ['in_app', 'delivered', null]]);
   });
 });

@@ -92,3 +92,14 @@ export function orderStatusChanged(o: OrderFacts): Message | null {
   }
 }
 
+
+export interface StrategyFacts {
+  name: string;
+  assets: Array<{ assetId: string; percentage: string }>;
+}
+
+/** The announcement of a new strategy to customers who opted in to email. */
+export function strategyCreated(s: StrategyFacts): Message {
+  const mix = s.assets.map((a) => `${a.assetId} ${a.percentage}%`).join(', ');
+  return { kind: 'strategy_created', title: `New strategy: ${s.name}`, body: `A new investment strategy is available: ${s.name} (${mix}). You can invest in it from your accounts.` };
+}

@@ -79,10 +79,14 @@ export class FakeWorld {
     return (await this.db.query<FakeOrder>('SELECT * FROM fake_orders WHERE $1::text IS NULL OR investment_id = $1 ORDER BY asset_id', [investmentId ?? null])).rows;
   }
 
-  /** Publishes every payment's outcome and every order's latest news again, as an outbox relay resuming would. */
+  /**
+   * After a crash: publishes every payment's outcome and every order's latest news again, as an
+   * outbox relay resuming would, and follows the orders taken just before it (as orders' own saga
+   * would go on).
+   */
   async redeliver(t: Transport): Promise<void> {
     for (const p of await this.payments()) await this.publishPayment(t, p);
-    for (const o of await this.orders()) await this.publishOrder(t, o, o.status);
+    for (const o of await this.orders()) await (o.status === 'pending' ? this.follow(t, o) : this.publishOrder(t, o, o.status));
   }
 
   private async publish(t: Transport, source: string, type: string, data: unknown, key: string): Promise<void> {

@@ -3,10 +3,12 @@
  * `simplebank` — the command behind `npm start`.
  *   simplebank start [--fresh]   all-in-one: every service in this process, embedded PostgreSQL
  *   simplebank start:distributed [--fresh]   one process per service on RabbitMQ (AMQP_URL)
+ *   simplebank status | dead-letters … | sagas show …   operator commands (operator.ts)
  *   simplebank help
  */
 import { ConfigError, DataFolderInUseError, createLogger, startAllInOne, stopOnSignals } from '@simplebank/chassis';
 import { startDistributed } from './distributed.ts';
+import { OPERATOR_USAGE, OperatorError, runOperatorCommand } from './operator.ts';
 import { services } from './services.ts';
 
 const [command = 'help', ...args] = process.argv.slice(2);
@@ -86,9 +88,26 @@ switch (command) {
   case 'help':
   case '--help':
   case '-h':
-    console.log('Usage: simplebank start [--fresh]\n\n  start    run SimpleBank all-in-one (PORT, SIMPLEBANK_DATA_DIR, DATABASE_URL, LOG_LEVEL)\n  --fresh  wipe the embedded database first');
+    console.log(
+      [
+        'Usage: simplebank start [--fresh] | start:distributed [--fresh] | status | dead-letters … | sagas show …',
+        '',
+        '  start              run SimpleBank all-in-one (PORT, SIMPLEBANK_DATA_DIR, DATABASE_URL, LOG_LEVEL)',
+        '  start:distributed  one process per service on RabbitMQ (AMQP_URL)',
+        '  --fresh            wipe the embedded database first',
+        '',
+        OPERATOR_USAGE,
+      ].join('\n'),
+    );
     break;
   default:
+    try {
+      if (await runOperatorCommand(command, args)) break;
+    } catch (err) {
+      if (!(err instanceof OperatorError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw err;
+      console.error((err as Error).message);
+      process.exit(err instanceof OperatorError ? 1 : 2);
+    }
     console.error(`Unknown command "${command}". Try: simplebank help`);
     process.exit(2);
 }

@@ -37,6 +37,7 @@ interface Fixtures {
   notificationId: string;
   assetId: string;
   strategyId: string;
+  investmentId: string;
 }
 
 interface Request {
@@ -118,6 +119,14 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   // --- strategies (any customer reads; an admin creates) ----------------------------------------
   'GET /v1/strategies': { expect: ANY_CUSTOMER(200) },
   'GET /v1/strategies/{strategyId}': { request: (f) => ({ params: { strategyId: f.strategyId } }), expect: ANY_CUSTOMER(200) },
+
+  // --- investments (a customer invests into their own account and reads their own) --------------
+  'POST /v1/strategies/{strategyId}/investments': {
+    request: (f) => ({ params: { strategyId: f.strategyId }, body: { destinationAccountId: f.accountId, amount: '1.00', method: 'bank_transfer' } }),
+    expect: OWNED_ACTION(202),
+  },
+  'GET /v1/investments': { expect: ANY_CUSTOMER(200) },
+  'GET /v1/investments/{investmentId}': { request: (f) => ({ params: { investmentId: f.investmentId } }), expect: OWNED_READ(200) },
 
   // --- notifications ----------------------------------------------------------------------------
   'GET /v1/notifications': { expect: ANY_CUSTOMER(200) },
@@ -219,7 +228,9 @@ describe('authorization matrix (every route × every caller)', () => {
     }, { timeoutMs: WAIT_MS, message: 'the owner never got a notification' });
     const strategy = await admin.http.post('/v1/admin/strategies', { name: 'authz fixture', assets: [{ assetId, percentage: '100' }] });
     assert.equal(strategy.status, 201, show(strategy));
-    fixtures = { owner, other, admin, accountId: account.id, paymentId: deposit.body.id, orderId: order.id, notificationId: notifications[0]!.id, assetId, strategyId: strategy.body.id };
+    const investment = await owner.http.post(`/v1/strategies/${strategy.body.id}/investments`, { destinationAccountId: account.id, amount: '2.00', method: 'bank_transfer' });
+    assert.equal(investment.status, 202, show(investment));
+    fixtures = { owner, other, admin, accountId: account.id, paymentId: deposit.body.id, orderId: order.id, notificationId: notifications[0]!.id, assetId, strategyId: strategy.body.id, investmentId: investment.body.id };
 
     if (system.routes) routes = system.routes;
     else {

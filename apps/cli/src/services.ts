@@ -13,6 +13,7 @@ import { exchangeService } from '@simplebank/exchange/service';
 import { marketService } from '@simplebank/market/service';
 import { feesService } from '@simplebank/fees/service';
 import { ordersService } from '@simplebank/orders/service';
+import { strategyOrdersService } from '@simplebank/strategy-orders/service';
 import { holdingsService } from '@simplebank/holdings/service';
 import { notificationsService } from '@simplebank/notifications/service';
 import { gatewayService } from '@simplebank/gateway/service';
@@ -28,6 +29,7 @@ export const services: ServiceDefinition<any>[] = [
   marketService,
   feesService,
   ordersService,
+  strategyOrdersService,
   holdingsService,
   notificationsService,
   gatewayService,

@@ -73,13 +73,14 @@ export function authenticate(tokens: TokenIssuer, sessionActive: (sessionId: str
 }
 
 /**
- * preValidation after `authenticate`: the route's `:accountId` is the caller's own account, or the
- * accounts service's 404 (another customer's account and a missing one look the same). Kept in the
- * request's state for the route (`accountOf`).
+ * preValidation after `authenticate`: the route's `:accountId` (or the account `where` picks from the
+ * request, e.g. from its body) is the caller's own account, or the accounts service's 404 (another
+ * customer's account and a missing one look the same). Kept in the request's state for the route
+ * (`accountOf`).
  */
-export function ownAccount(ctx: BaseContext) {
+export function ownAccount(ctx: BaseContext, where: (request: FastifyRequest) => unknown = (r) => (r.params as { accountId?: unknown }).accountId) {
   return async (request: FastifyRequest): Promise<void> => {
-    const accountId = (request.params as { accountId?: unknown }).accountId;
+    const accountId = where(request);
     // A malformed id is refused by the route's own validation next (400), and reveals nothing.
     if (!isValid(Id, accountId)) return;
     stateOf(request).account = await callFor(ctx, request)(accountsContract, 'getAccount', { accountId });

@@ -171,5 +171,26 @@ export const Strategy = T.Object({
   createdAt: DateTime,
 });
 
+export const Investment = T.Object({
+  id: T.String(),
+  strategyId: T.String(),
+  destinationAccountId: T.String(),
+  amount: AmountString,
+  paymentId: T.String({ description: 'The deposit of `amount` into the destination account (GET /v1/payments/{paymentId})' }),
+  status: T.Union([T.Literal('awaiting_payment'), T.Literal('ordering'), T.Literal('completed'), T.Literal('failed')]),
+  reason: T.Optional(T.String({ description: '`payment_failed` when the payment failed (nothing is bought)' })),
+  orders: T.Array(T.Object({ orderId: T.String(), assetId: T.String(), quantity: QuantityString, status: OrderStatus }), {
+    description: 'One buy per allocation big enough for its fee, in the strategy\'s order (GET /v1/orders/{orderId}: source `strategy`)',
+  }),
+  skipped: T.Array(T.Object({ assetId: T.String(), share: AmountString, reason: T.String() }), {
+    description: 'Allocations with no order, their share left over: `too_small_for_fee`, `no_quote`, or the code orders refused the buy with',
+  }),
+  invested: AmountString,
+  fees: AmountString,
+  leftover: T.String({ ...AmountString, description: 'Cash that stays in the account: once completed, amount − invested − fees; meanwhile what is already certain (decision 21)' }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
 export const FeeSchedule = T.Object({ minimum: AmountString, rate: RateString, effectiveFrom: DateTime });
 export const Notification = T.Object({ id: T.String(), kind: T.String(), title: T.String(), body: T.String(), at: DateTime, read: T.Boolean() });

@@ -23,7 +23,17 @@ export interface FailureDeps {
  * pivot, are retried for ever with capped back-off; an action is retried while its error is
  * retryable and tries are left, and otherwise fails the step, which starts compensation.
  */
-export async function recordFailure(deps: FailureDeps, tx: StepTx, row: SagaRow, def: AnySaga, step: AnyStep | undefined, index: number, phase: 'action' | 'compensation', attempt: number, err: unknown): Promise<Turn> {
+/** Where an invocation failed: the saga, its definition, the step (none: onCompensated) and its index. */
+export interface FailedAt {
+  row: SagaRow;
+  def: AnySaga;
+  step: AnyStep | undefined;
+  index: number;
+  phase: 'action' | 'compensation';
+}
+
+export async function recordFailure(deps: FailureDeps, tx: StepTx, at: FailedAt, attempt: number, err: unknown): Promise<Turn> {
+  const { row, def, step, index, phase } = at;
   const e = toAppError(err);
   const name = step?.name ?? 'onCompensated';
   const policy = step?.retry ?? {};
@@ -38,14 +48,15 @@ export async function recordFailure(deps: FailureDeps, tx: StepTx, row: SagaRow,
     return { next: 'stop', wakeInMs: delay };
   }
   const failure = e.retryable ? { code: 'step_failed', message: `Step ${name} failed ${attempt} times; last: ${detail}` } : { code: e.code, message: e.message };
-  return startCompensation(deps, tx, row, def, index, failure, { step: name, phase, outcome: 'failed', attempt, detail });
+  return startCompensation(deps, tx, { row, def, fromIndex: index }, failure, { step: name, phase, outcome: 'failed', attempt, detail });
 }
 
 /**
  * From the current step (which may have partly applied, or applied remotely before a crash)
  * down to the first, each compensation in its own turn.
  */
-export async function startCompensation(deps: FailureDeps, tx: StepTx, row: SagaRow, def: AnySaga, fromIndex: number, failure: store.Failure, log: store.LogEntry): Promise<Turn> {
+export async function startCompensation(deps: FailureDeps, tx: StepTx, at: { row: SagaRow; def: AnySaga; fromIndex: number }, failure: store.Failure, log: store.LogEntry): Promise<Turn> {
+  const { row, def, fromIndex } = at;
   const first = lastCompensable(def, fromIndex);
   const next = await store.updateSaga(tx, tx.saga, {
     status: 'compensating',

@@ -75,13 +75,13 @@ export class SagaTurns {
     if (row.interrupt && !row.past_pivot) {
       const interrupt = row.interrupt;
       return this.recorded(row, token, async (tx) => {
-        return startCompensation(this.deps, tx, row, def, index, interrupt, { step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
+        return startCompensation(this.deps, tx, { row, def, fromIndex: index }, interrupt, { step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
       });
     }
     if (!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0) {
       return this.recorded(row, token, async (tx) => {
         const failure = { code: 'step_timeout', message: `Step ${step.name} did not finish within ${step.timeoutMs} ms` };
-        return startCompensation(this.deps, tx, row, def, index, failure, { step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
+        return startCompensation(this.deps, tx, { row, def, fromIndex: index }, failure, { step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
       });
     }
     if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' }, carry);
@@ -133,7 +133,18 @@ export class SagaTurns {
    * invocation may have opened. If the invocation throws, whatever it wrote is rolled back and only
    * the failure is recorded, in a transaction of its own.
    */
-  private async invoke(row: SagaRow, token: string, name: string, phase: 'action' | 'compensation', body: (tx: StepTx, cause: Causation, attempt: number) => Promise<Turn>, onFailure: (tx: StepTx, attempt: number, err: unknown) => Promise<Turn>, carried?: StepTx): Promise<Turn> {
+  private async invoke(
+    row: SagaRow,
+    token: string,
+    invocation: {
+      name: string;
+      phase: 'action' | 'compensation';
+      body: (tx: StepTx, cause: Causation, attempt: number) => Promise<Turn>;
+      onFailure: (tx: StepTx, attempt: number, err: unknown) => Promise<Turn>;
+    },
+    carried?: StepTx,
+  ): Promise<Turn> {
+    const { name, phase, body, onFailure } = invocation;
     const attempt = row.attempt + 1;
     const { cause, span } = stepCause(this.deps, row, name, phase, attempt);
     const tx = carried?.carry(cause) ?? new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause });
@@ -165,12 +176,10 @@ export class SagaTurns {
 
   private act(row: SagaRow, token: string, def: AnySaga, index: number, wakeUp: WakeUp, carried?: StepTx): Promise<Turn> {
     const step = def.steps[index]!;
-    return this.invoke(
-      row,
-      token,
-      step.name,
-      'action',
-      async (tx, cause, attempt) => {
+    return this.invoke(row, token, {
+      name: step.name,
+      phase: 'action',
+      body: async (tx, cause, attempt) => {
         const ctx = stepContext(this.deps, row, { step: step.name, stepKey: `${row.id}:${step.name}`, attempt, wakeUp, data: row.data, tx, cause });
         const outcome = await this.bounded(row, step, async () => (await step.action(ctx)) ?? { kind: 'done' as const });
         // The signal that woke the step is consumed with the outcome it led to.
@@ -187,9 +196,8 @@ export class SagaTurns {
         }
         return turn;
       },
-      (tx, attempt, err) => recordFailure(this.deps, tx, row, def, step, index, 'action', attempt, err),
-      carried,
-    );
+      onFailure: (tx, attempt, err) => recordFailure(this.deps, tx, { row, def, step, index, phase: 'action' }, attempt, err),
+    }, carried);
   }
 
   /**
@@ -249,12 +257,10 @@ export class SagaTurns {
   private compensate(row: SagaRow, token: string, def: AnySaga, index: number): Promise<Turn> {
     const step = index >= 0 ? def.steps[index] : undefined;
     const failure = row.failure ?? { code: 'unknown', message: 'unknown' };
-    return this.invoke(
-      row,
-      token,
-      step?.name ?? 'onCompensated',
-      'compensation',
-      async (tx, cause, attempt) => {
+    return this.invoke(row, token, {
+      name: step?.name ?? 'onCompensated',
+      phase: 'compensation',
+      body: async (tx, cause, attempt) => {
         const base = { attempt, wakeUp: { kind: 'start' } as WakeUp, data: row.data, tx, cause, failure };
         let log: store.LogEntry | undefined;
         if (step?.compensate) {
@@ -271,7 +277,7 @@ export class SagaTurns {
         this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensated');
         return { next: 'stop', status: 'compensated' };
       },
-      (tx, attempt, err) => recordFailure(this.deps, tx, row, def, step, index, 'compensation', attempt, err),
-    );
+      onFailure: (tx, attempt, err) => recordFailure(this.deps, tx, { row, def, step, index, phase: 'compensation' }, attempt, err),
+    });
   }
 }

@@ -1,6 +1,6 @@
 /** strategy-orders: investing an amount in a strategy — one payment, then one buy per allocation (listings 4.3, 4.4). */
 import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
-import { AmountString, QuantityString } from '@simplebank/money';
+import { AmountString, MoneyString, QuantityString } from '@simplebank/money';
 import { OrderStatus } from '@simplebank/orders/contract';
 import { PaymentMethod } from '@simplebank/payments/contract';
 
@@ -30,8 +30,10 @@ export const Investment = T.Object({
   /**
    * What stays as cash in the account: once completed, amount − invested − fees. Meanwhile only
    * what is already certain (orders still open hold their shares); 0.00 until the payment completed.
+   * Signed: were a buy to cost more than its share (a fee schedule raised between sizing and the
+   * order, decision 20), the truth is a negative leftover, not a failed read.
    */
-  leftover: AmountString,
+  leftover: MoneyString,
   createdAt: T.String({ format: 'date-time' }),
   updatedAt: T.String({ format: 'date-time' }),
 });
@@ -75,7 +77,7 @@ export const strategyOrdersContract = defineContract({
         reason: T.Union([T.String(), T.Null()]),
         invested: AmountString,
         fees: AmountString,
-        leftover: AmountString,
+        leftover: MoneyString,
         at: T.String({ format: 'date-time' }),
       }),
     }),

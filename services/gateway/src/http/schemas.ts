@@ -187,7 +187,7 @@ export const Investment = T.Object({
   }),
   invested: AmountString,
   fees: AmountString,
-  leftover: T.String({ ...AmountString, description: 'Cash that stays in the account: once completed, amount − invested − fees; meanwhile what is already certain (decision 21)' }),
+  leftover: T.String({ ...MoneyString, description: 'Cash that stays in the account: once completed, amount − invested − fees; meanwhile what is already certain (decision 21)' }),
   createdAt: DateTime,
   updatedAt: DateTime,
 });

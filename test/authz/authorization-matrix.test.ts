@@ -131,6 +131,8 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   // --- notifications ----------------------------------------------------------------------------
   'GET /v1/notifications': { expect: ANY_CUSTOMER(200) },
   'POST /v1/notifications/{id}/read': { request: (f) => ({ params: { id: f.notificationId } }), expect: OWNED_PRIVATE(204) },
+  // Deliveries carry addresses (personal data): admins only, even for the customer's own.
+  'GET /v1/admin/deliveries': { request: (f) => ({ query: `customerId=${f.owner.id}` }), expect: ADMIN_ONLY(200) },
 
   // --- administration ---------------------------------------------------------------------------
   'PUT /v1/admin/fees/schedule': { request: () => ({ body: { minimum: '1.00', rate: '0.001' } }), expect: ADMIN_ONLY(200) },

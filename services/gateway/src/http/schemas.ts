@@ -73,7 +73,15 @@ export const Preferences = T.Object(
 );
 /** A mobile number in E.164 form: where SMS notifications go. */
 export const Phone = T.String({ pattern: '^\\+[1-9][0-9]{6,14}$', maxLength: 16, description: 'A mobile number in E.164 form, e.g. "+15550100123": where SMS notifications go', examples: ['+15550100123'] });
-export const Customer = T.Object({ id: T.String(), email: T.String(), name: T.String(), role: Role, preferences: Preferences, phone: T.Union([T.String(), T.Null()], { description: 'Your mobile number (E.164), null until you give one' }), createdAt: DateTime });
+export const Customer = T.Object({
+  id: T.String(),
+  email: T.String(),
+  name: T.String(),
+  role: Role,
+  preferences: Preferences,
+  phone: T.Union([T.String(), T.Null()], { description: 'Your mobile number (E.164), null until you give one' }),
+  createdAt: DateTime,
+});
 export const Tokens = T.Object({
   accessToken: T.String({ description: 'A JWT, valid 15 minutes: send it as `Authorization: Bearer <accessToken>`' }),
   refreshToken: T.String({ description: 'Opaque, valid 7 days; rotates on every use' }),
@@ -194,3 +202,18 @@ export const Investment = T.Object({
 
 export const FeeSchedule = T.Object({ minimum: AmountString, rate: RateString, effectiveFrom: DateTime });
 export const Notification = T.Object({ id: T.String(), kind: T.String(), title: T.String(), body: T.String(), at: DateTime, read: T.Boolean() });
+export const DeliveryChannel = T.Union([T.Literal('in_app'), T.Literal('email'), T.Literal('sms')], { description: 'in_app: the inbox (always); email and sms: by the customer\'s preferences' });
+export const Delivery = T.Object({
+  id: T.String(),
+  notificationId: T.String(),
+  customerId: T.String(),
+  channel: DeliveryChannel,
+  to: T.Union([T.String(), T.Null()], { description: 'The customer id (in_app), the e-mail address (email) or the phone number (sms); null when none was on file' }),
+  subject: T.String({ description: 'The notification\'s title' }),
+  status: T.Union([T.Literal('delivered'), T.Literal('failed'), T.Literal('pending')], {
+    description: 'pending: not sent yet, or tried and due again (retried with back-off); failed: given up (a permanent refusal, no address, or too many attempts); delivered: handed to the channel',
+  }),
+  attempts: T.Integer(),
+  at: T.String({ format: 'date-time', description: 'When it was delivered, given up or last tried (planned, before a first attempt)' }),
+  lastError: T.Optional(T.String({ description: 'Why the last attempt failed' })),
+});

@@ -1,4 +1,4 @@
-/** GET /v1/notifications, POST /v1/notifications/{id}/read. */
+/** GET /v1/notifications, POST /v1/notifications/{id}/read; for admins, GET /v1/admin/deliveries (email, SMS and in-app deliveries). */
 import { T, type Static } from '@simplebank/chassis';
 import { notificationsContract } from '@simplebank/notifications/contract';
 import type { FastifyInstance } from 'fastify';
@@ -6,11 +6,12 @@ import { refuseBody } from '../http/no-body.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { callFor } from '../http/request-context.ts';
-import { Id, Notification, Page, PageQuery, Strict } from '../http/schemas.ts';
+import { Delivery, DeliveryChannel, Id, Notification, Page, PageQuery, Strict } from '../http/schemas.ts';
 import { bearer, type Deps } from './deps.ts';
 
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
 const NotificationParams = T.Object({ id: Id }, Strict);
+const DeliveriesQuery = T.Object({ customerId: T.Optional(Id), channel: T.Optional(DeliveryChannel), ...PageQuery }, Strict);
 
 export async function notificationRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const tags = ['notifications'];
@@ -25,6 +26,17 @@ export async function notificationRoutes(app: FastifyInstance, deps: Deps): Prom
     async (request, reply) => {
       await callFor(deps.ctx, request)(notificationsContract, 'markRead', { notificationId: request.params.id });
       return reply.code(204).send();
+    },
+  );
+  app.get<{ Querystring: Static<typeof DeliveriesQuery> }>(
+    '/admin/deliveries',
+    {
+      ...deps.admin,
+      schema: { tags: [...tags, 'admin'], summary: 'Deliveries of notifications by channel, newest first (one per notification and channel)', security: bearer, querystring: DeliveriesQuery, response: { 200: Page(Delivery), ...problems(401, 403) } },
+    },
+    async (request) => {
+      const { customerId, channel } = request.query;
+      return callFor(deps.ctx, request)(notificationsContract, 'listDeliveries', { ...pageOf(request.query), ...(customerId ? { customerId } : {}), ...(channel ? { channel } : {}) });
     },
   );
 }

@@ -7,9 +7,10 @@
  * HPA and NetworkPolicy per service; default deny; no Secret in git; production's canary track.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { SERVICE_NAMES } from '../../apps/cli/src/distributed.ts';
 import { staleFiles } from '../../scripts/generate-deploy.ts';
 import { databaseOf } from '../../scripts/deploy/services.ts';
@@ -249,6 +250,25 @@ describe('Kubernetes manifests', { skip: kubectlMissing }, () => {
       if (!canary.spec.template.spec.containers[0].image.startsWith('registry.example.com/simplebank')) problems.push(`${name}: canary image not set by the overlay's simplebank-canary entry`);
     }
     assert.deepEqual(problems, []);
+  });
+
+  it('Prometheus on Kubernetes (deploy/prometheus/prometheus-kubernetes.yml) scrapes the pods as the manifests annotate and label them', () => {
+    const config = parse(readFileSync(join(root, 'deploy/prometheus/prometheus-kubernetes.yml'), 'utf8'));
+    const job = config.scrape_configs.find((j: any) => j.job_name === 'simplebank-kubernetes');
+    const namespaces = job.kubernetes_sd_configs[0].namespaces.names;
+    for (const overlay of ['overlays/staging', 'overlays/production']) assert.ok(namespaces.includes(render(overlay).find((o) => o.kind === 'Namespace')!.metadata.name), overlay);
+    const relabel = (source: string) => job.relabel_configs.find((r: any) => r.source_labels?.includes(source));
+    assert.equal(relabel('__meta_kubernetes_pod_annotation_prometheus_io_scrape').regex, 'true');
+    assert.equal(relabel('__meta_kubernetes_pod_label_app_kubernetes_io_name').target_label, 'service');
+    assert.equal(relabel('__meta_kubernetes_pod_label_track').target_label, 'track');
+    for (const d of render('overlays/production').filter((o) => o.kind === 'Deployment')) {
+      const a = d.spec.template.metadata.annotations;
+      assert.equal(a['prometheus.io/scrape'], 'true');
+      assert.equal(Number(a['prometheus.io/port']), d.spec.template.spec.containers[0].ports[0].containerPort);
+      assert.equal(a['prometheus.io/path'], '/metrics');
+      assert.equal(d.spec.template.metadata.labels['app.kubernetes.io/part-of'], 'simplebank');
+    }
+    assert.deepEqual(config.rule_files, ['rules/simplebank.rules.yml']);
   });
 
   it('staging has no canary track', () => {

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { composeFile, composePrometheus, initEnvScript, postgresInitScript } from './deploy/compose.ts';
-import { commonManifests, configMapGenerators, deployment, postgresManifests, rabbitmqManifests, serviceManifests } from './deploy/k8s.ts';
+import { commonManifests, configMapGenerators, deployment, postgresManifests, rabbitmqManifests, secretsScript, serviceManifests } from './deploy/k8s.ts';
 import { SERVICES } from './deploy/services.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -39,6 +39,7 @@ export function generatedFiles(): Map<string, string> {
     ]),
   );
   // Production's canary track: one Deployment per service beside the stable one, 0 replicas until shifted.
+  files.set('deploy/k8s/create-secrets.sh', secretsScript());
   files.set('deploy/k8s/overlays/production/canary.yaml', docs(SERVICES.map((s) => deployment(s, 'canary'))));
 
   files.set('deploy/compose/compose.yaml', docs([composeFile()]));

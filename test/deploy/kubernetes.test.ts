@@ -7,10 +7,12 @@
  * HPA and NetworkPolicy per service; default deny; no Secret in git; production's canary track.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { SERVICE_NAMES } from '../../apps/cli/src/distributed.ts';
 import { staleFiles } from '../../scripts/generate-deploy.ts';
 import { databaseOf } from '../../scripts/deploy/services.ts';
@@ -269,6 +271,32 @@ describe('Kubernetes manifests', { skip: kubectlMissing }, () => {
       assert.equal(d.spec.template.metadata.labels['app.kubernetes.io/part-of'], 'simplebank');
     }
     assert.deepEqual(config.rule_files, ['rules/simplebank.rules.yml']);
+  });
+
+  it('create-secrets.sh makes every Secret the Deployments reference (but the operators\' and optional ones), valid, with fresh values, once', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'simplebank-kubectl-'));
+    try {
+      // A stand-in kubectl: `get` finds nothing the first time, `apply -f -` appends what it is given.
+      writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\ncase "$*" in *" get secret "*) grep -q "name: $5$" "${bin}/applied" 2>/dev/null;; *apply*) cat >> "${bin}/applied"; echo --- >> "${bin}/applied";; esac\n`, { mode: 0o755 });
+      const script = join(root, 'deploy/k8s/create-secrets.sh');
+      const runScript = () => execFileSync('bash', [script, 'simplebank'], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+      runScript();
+      const second = runScript();
+      assert.doesNotMatch(second, /created/, 'a second run must keep the existing Secrets');
+      const secrets = parseAllDocuments(readFileSync(join(bin, 'applied'), 'utf8')).map((d) => d.toJS()).filter(Boolean) as K8sObject[];
+      const Secret = (await modelOf('v1', 'Secret'))!;
+      for (const secret of secrets) new Secret(secret).validate();
+      const refs = render('overlays/production')
+        .filter((o) => o.kind === 'Deployment')
+        .flatMap((d) => d.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional).map((e: any) => e.valueFrom.secretKeyRef)));
+      const missing = refs.filter((r: any) => !r.name.endsWith('-default-user') && secrets.find((s) => s.metadata.name === r.name)?.stringData?.[r.key] === undefined);
+      assert.deepEqual(missing, []);
+      const values = secrets.flatMap((s) => Object.entries(s.stringData!).filter(([k]) => k === 'password' || k === 'api-key' || k === 'jwt-secret').map(([, v]) => v));
+      assert.equal(new Set(values).size, values.length, 'every random value differs');
+      for (const v of values) assert.match(String(v), /^[0-9a-f]{48}$/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('staging has no canary track', () => {

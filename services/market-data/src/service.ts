@@ -1,5 +1,5 @@
 /** market-data: instruments and their prices (a seeded random walk; admins can pin a price). */
-import { ForbiddenError, NotFoundError, ValidationError, defineService, type Identity } from '@simplebank/chassis';
+import { ForbiddenError, NotFoundError, ValidationError, defineService, keyCursor, type Identity } from '@simplebank/chassis';
 import { MAX_PRICE_CENTS, formatMoney, parseMoney } from '@simplebank/money';
 import { marketDataContract } from './contract.ts';
 import { MIN_PRICE_CENTS } from './domain/walk.ts';
@@ -13,16 +13,8 @@ function requireAdmin(identity: Identity | undefined): void {
   if (identity?.role !== 'admin' && identity?.role !== 'system') throw new ForbiddenError('Only an admin can pin or release a price');
 }
 
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  // A cursor is an asset id: no control characters (a NUL would reach PostgreSQL and fail there).
-  if (!id || /[\u0000-\u001f]/.test(id) || encodeCursor(id) !== cursor) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
-  return id;
-}
+/** A page of assets ends at a ticker (no NUL or control character: it would reach PostgreSQL). */
+const assetsCursor = keyCursor();
 
 export const marketDataService = defineService({
   contract: marketDataContract,
@@ -42,11 +34,11 @@ export const marketDataService = defineService({
       const rows = await searchAssets(ctx.db, {
         ...(q ? { q } : {}),
         ...(req.type ? { type: req.type } : {}),
-        ...(req.cursor ? { after: decodeCursor(req.cursor) } : {}),
+        ...(req.cursor ? { after: assetsCursor.decode(req.cursor) } : {}),
         limit: limit + 1,
       });
       const items = rows.slice(0, limit).map(toAsset);
-      return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
+      return { items, nextCursor: rows.length > limit ? assetsCursor.encode(items[items.length - 1]!.id) : null };
     },
     async getPrices(req, ctx) {
       await currentPrices(ctx);

@@ -1,4 +1,4 @@
-/** The rules of accounts: who owns, who sees, and the list's paging. Pure, no I/O. */
+/** The rules of accounts: who owns, who sees, the page size. Pure, no I/O. */
 
 export interface Caller {
   customerId: string;
@@ -25,14 +25,3 @@ export function maySeeAccount(caller: Caller | undefined, ownerId: string): bool
   return caller.customerId === ownerId;
 }
 
-/** The cursor is opaque to clients: the position (sequence number) of the last item seen. */
-export function encodeCursor(seq: string): string {
-  return Buffer.from(`a:${seq}`, 'utf8').toString('base64url');
-}
-
-/** The position in a cursor, or undefined for one this service did not make. */
-export function decodeCursor(cursor: string): string | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const m = /^a:(\d{1,18})$/.exec(text);
-  return m ? m[1] : undefined;
-}

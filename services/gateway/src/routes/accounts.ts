@@ -10,7 +10,7 @@ import { paymentsContract } from '@simplebank/payments/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 import type { FastifyInstance } from 'fastify';
 import { accountOf, who } from '../http/auth.ts';
-import { IdempotencyKeyHeader, idempotencyKeyFor } from '../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyKeyFor } from '../http/idempotency.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -31,7 +31,6 @@ const DepositBody = T.Object(
 );
 const WithdrawalBody = T.Object({ amount: PositiveAmount }, Strict);
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
-const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again' })) });
 
 async function withCash(call: Call, account: OwnAccount): Promise<Static<typeof Account>> {
   const balances = await call(transactionsContract, 'getBalances', { accountId: account.id });

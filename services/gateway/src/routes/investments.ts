@@ -8,7 +8,7 @@ import { T, type Static } from '@simplebank/chassis';
 import { strategyOrdersContract } from '@simplebank/strategy-orders/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ownAccount, who } from '../http/auth.ts';
-import { IdempotencyKeyHeader, idempotencyKeyFor } from '../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyKeyFor } from '../http/idempotency.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -33,7 +33,6 @@ const InvestBody = T.Object(
 const StrategyParams = T.Object({ strategyId: Id }, Strict);
 const InvestmentParams = T.Object({ investmentId: Id }, Strict);
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
-const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again' })) });
 
 /** The destination account named in the body (read before validation: anything but an id is left to it). */
 const destinationOf = (request: FastifyRequest) => (request.body as { destinationAccountId?: unknown } | null | undefined)?.destinationAccountId;

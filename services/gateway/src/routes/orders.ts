@@ -3,7 +3,7 @@ import { T, type Static } from '@simplebank/chassis';
 import { ordersContract } from '@simplebank/orders/contract';
 import type { FastifyInstance } from 'fastify';
 import { who } from '../http/auth.ts';
-import { IdempotencyKeyHeader, idempotencyKeyFor } from '../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyKeyFor } from '../http/idempotency.ts';
 import { refuseBody } from '../http/no-body.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
@@ -21,7 +21,6 @@ const PlaceOrderBody = T.Object(
 );
 const OrderQuery = T.Object({ accountId: T.Optional(Id), status: T.Optional(OrderStatus), ...PageQuery }, Strict);
 const OrderParams = T.Object({ orderId: Id }, Strict);
-const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again' })) });
 
 export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const { ctx } = deps;

@@ -6,7 +6,7 @@ import { T, type Static } from '@simplebank/chassis';
 import { MAX_ALLOCATIONS, MAX_NAME_LENGTH, PercentageInput, strategiesContract } from '@simplebank/strategies/contract';
 import type { FastifyInstance } from 'fastify';
 import { who } from '../http/auth.ts';
-import { IdempotencyKeyHeader, idempotencyKeyFor } from '../http/idempotency.ts';
+import { IdempotencyHeaders, idempotencyKeyFor } from '../http/idempotency.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { callFor } from '../http/request-context.ts';
@@ -27,7 +27,6 @@ const CreateStrategyBody = T.Object(
 );
 const StrategyParams = T.Object({ strategyId: Id }, Strict);
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
-const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again' })) });
 
 export async function strategyRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const { ctx } = deps;

@@ -19,6 +19,8 @@ export const marketDataContract = defineContract({
     getAsset: rpc({ request: T.Object({ assetId: T.String() }), response: Asset, errors: ['not_found'] }),
     /** `q` matches ticker or name, case-insensitive. */
     searchAssets: rpc({ request: T.Object({ q: T.Optional(T.String({ maxLength: 100 })), type: T.Optional(AssetType), ...PageRequest }), response: Page(Asset) }),
+    /** The given assets (a batch of getAsset, e.g. for the gateway's GraphQL loaders); unknown ids are left out, not an error. */
+    getAssets: rpc({ request: T.Object({ assetIds: T.Array(T.String(), { maxItems: 200 }) }), response: T.Object({ items: T.Array(Asset) }) }),
     /** Current prices of the given assets (all when omitted). */
     getPrices: rpc({ request: T.Object({ assetIds: T.Optional(T.Array(T.String(), { maxItems: 200 })) }), response: T.Object({ items: T.Array(Quote) }) }),
     /** Admins only. The price is from 0.01 to the limit on prices, 1000000.00 (validation_failed otherwise). */

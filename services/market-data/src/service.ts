@@ -40,6 +40,11 @@ export const marketDataService = defineService({
       const items = rows.slice(0, limit).map(toAsset);
       return { items, nextCursor: rows.length > limit ? assetsCursor.encode(items[items.length - 1]!.id) : null };
     },
+    async getAssets(req, ctx) {
+      await currentPrices(ctx);
+      if (req.assetIds.length === 0) return { items: [] };
+      return { items: (await listPrices(ctx.db, req.assetIds)).map(toAsset) };
+    },
     async getPrices(req, ctx) {
       await currentPrices(ctx);
       const rows = await listPrices(ctx.db, req.assetIds);

@@ -76,6 +76,9 @@ describe('market-data', () => {
     assert.deepEqual(prices.items.map((q) => q.assetId).sort(), ['AAPL', 'VOD']);
     const all = await svc.call(marketDataContract, 'getPrices', {});
     assert.ok(all.items.length >= 20);
+    const batch = await svc.call(marketDataContract, 'getAssets', { assetIds: ['VOD', 'BHP', 'NOPE', 'BHP'] });
+    assert.deepEqual(batch.items.map((a) => [a.id, a.name]), [['BHP', 'BHP Group'], ['VOD', (await svc.call(marketDataContract, 'getAsset', { assetId: 'VOD' })).name]]);
+    assert.deepEqual((await svc.call(marketDataContract, 'getAssets', { assetIds: [] })).items, []);
   });
 
   it('moves prices on the timer and publishes PriceChanged', async () => {

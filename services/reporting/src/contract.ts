@@ -1,0 +1,108 @@
+/**
+ * reporting: read models (CQRS) built only from other services' events — the order history, the
+ * fee income report and the customer's statement. It never calls another service to answer;
+ * every answer says how current it is (`asOf`: the time of the newest event applied). Decision 25.
+ */
+import { Page, PageRequest, T, defineContract, rpc } from '@simplebank/chassis';
+import { AmountString, MoneyString, PriceString, QuantityString } from '@simplebank/money';
+
+/** An ISO date ("2026-12-01", midnight UTC) or timestamp with its offset; `from` inclusive, `to` exclusive. */
+export const Instant = T.String({ maxLength: 40, description: 'An ISO date (YYYY-MM-DD, midnight UTC) or timestamp with its offset, e.g. "2026-12-01T09:30:00Z"' });
+const Period = { from: T.Optional(Instant), to: T.Optional(Instant) };
+/** The time of the newest event the model has applied; null before its first. */
+const AsOf = T.Union([T.String({ format: 'date-time' }), T.Null()]);
+
+export const OrderStatus = T.Union([
+  T.Literal('pending'), T.Literal('placed'), T.Literal('filled'),
+  T.Literal('rejected'), T.Literal('failed'), T.Literal('canceled'), T.Literal('expired'),
+]);
+export const Side = T.Union([T.Literal('buy'), T.Literal('sell')]);
+export const AssetType = T.Union([T.Literal('stock'), T.Literal('fund'), T.Literal('etf')]);
+
+export const OrderReportItem = T.Object({
+  orderId: T.String(),
+  accountId: T.String(),
+  customerId: T.String(),
+  assetId: T.String(),
+  /** Null for an asset the catalogue does not know. */
+  assetName: T.Union([T.String(), T.Null()]),
+  assetType: T.Union([AssetType, T.Null()]),
+  side: Side,
+  quantity: QuantityString,
+  status: OrderStatus,
+  reason: T.Union([T.String(), T.Null()]),
+  fee: AmountString,
+  fillPrice: T.Union([PriceString, T.Null()]),
+  /** quantity × fillPrice, half-up to the cent (what the ledger settled); null until filled. */
+  notional: T.Union([AmountString, T.Null()]),
+  placedAt: T.String({ format: 'date-time' }),
+  filledAt: T.Union([T.String({ format: 'date-time' }), T.Null()]),
+  source: T.Union([T.Literal('customer'), T.Literal('strategy')]),
+  investmentId: T.Optional(T.String()),
+});
+
+export const FeeReport = T.Object({
+  from: T.String({ format: 'date-time' }),
+  to: T.String({ format: 'date-time' }),
+  /** Fees charged minus fees refunded in the period. */
+  total: MoneyString,
+  items: T.Array(
+    T.Object({
+      day: T.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A day (UTC), YYYY-MM-DD' }),
+      side: T.Union([Side, T.Null()]),
+      assetType: T.Union([AssetType, T.Null()]),
+      /** Fees charged in the group. */
+      count: T.Integer(),
+      /** Charged minus refunded in the group. */
+      total: MoneyString,
+    }),
+  ),
+});
+
+export const StatementLine = T.Object({
+  at: T.String({ format: 'date-time' }),
+  kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal'), T.Literal('buy'), T.Literal('sell'), T.Literal('fee'), T.Literal('fee_refund')]),
+  description: T.String(),
+  amount: MoneyString,
+  balance: MoneyString,
+});
+export const Statement = T.Object({
+  accountId: T.String(),
+  from: T.String({ format: 'date-time' }),
+  to: T.String({ format: 'date-time' }),
+  openingBalance: MoneyString,
+  closingBalance: MoneyString,
+  lines: T.Array(StatementLine),
+});
+
+export const reportingContract = defineContract({
+  service: 'reporting',
+  rpc: {
+    /**
+     * Orders placed in the period, newest first: a customer's own (`customerId` is ignored for
+     * them); an admin's (or a service's) anyone's, or one customer's with `customerId`.
+     */
+    listOrders: rpc({
+      request: T.Object({
+        accountId: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
+        status: T.Optional(OrderStatus),
+        customerId: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
+        ...Period,
+        ...PageRequest,
+      }),
+      response: T.Object({ ...Page(OrderReportItem).properties, asOf: AsOf }),
+    }),
+    /** Admins (and services) only: fee income in the period by day, side and asset type. */
+    feeReport: rpc({ request: T.Object({ ...Period }), response: T.Object({ ...FeeReport.properties, asOf: AsOf }) }),
+    /**
+     * The account's statement for the period. The caller's ownership of the account is the
+     * gateway's check (as for the ledger's entries): this service answers for any account id.
+     */
+    getStatement: rpc({ request: T.Object({ accountId: T.String({ minLength: 1, maxLength: 100 }), ...Period }), response: T.Object({ ...Statement.properties, asOf: AsOf }) }),
+    /**
+     * Admins (and services) only: empties the projections and replays every retained event into
+     * them, in one transaction (consumers wait meanwhile; readers see the old model until it commits).
+     */
+    rebuildProjections: rpc({ request: T.Object({}), response: T.Object({ events: T.Integer(), orders: T.Integer(), fees: T.Integer(), postings: T.Integer(), asOf: AsOf }) }),
+  },
+});

@@ -1,0 +1,5 @@
+/** The reporting service in its own process (distributed mode): see runServiceProcess. */
+import { runServiceProcess } from '@simplebank/chassis';
+import { reportingService } from './service.ts';
+
+await runServiceProcess(reportingService);

@@ -38,6 +38,7 @@ basic_auth simplebank-db-holdings simplebank_holdings
 basic_auth simplebank-db-notifications simplebank_notifications
 basic_auth simplebank-db-strategies simplebank_strategies
 basic_auth simplebank-db-strategy-orders simplebank_strategy_orders
+basic_auth simplebank-db-reporting simplebank_reporting
 basic_auth simplebank-db-gateway simplebank_gateway
 generic simplebank-admin email=${SIMPLEBANK_ADMIN_EMAIL:-admin@simplebank.example.com} password=$(random)
 generic simplebank-exchange api-key=$(random)

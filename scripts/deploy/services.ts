@@ -140,6 +140,7 @@ const ROWS: Record<ServiceName, Omit<ServiceSpec, 'name'>> = {
   },
   strategies: { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
   'strategy-orders': { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
+  reporting: { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
   gateway: {
     config: { ...SHEDDING, EXCHANGE_URL },
     secrets: [{ env: 'SIMPLEBANK_JWT_SECRET', secret: 'simplebank-gateway', key: 'jwt-secret' }, EXCHANGE_KEY],

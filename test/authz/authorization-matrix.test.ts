@@ -128,6 +128,12 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'GET /v1/investments': { expect: ANY_CUSTOMER(200) },
   'GET /v1/investments/{investmentId}': { request: (f) => ({ params: { investmentId: f.investmentId } }), expect: OWNED_READ(200) },
 
+  // --- reports (reporting's read models: the caller's own; the fee report and a rebuild admins only)
+  'GET /v1/reports/orders': { expect: ANY_CUSTOMER(200) },
+  'GET /v1/accounts/{accountId}/statement': { request: (f) => ({ params: { accountId: f.accountId } }), expect: OWNED_READ(200) },
+  'GET /v1/admin/reports/fees': { expect: ADMIN_ONLY(200) },
+  'POST /v1/admin/reports/rebuild': { expect: ADMIN_ONLY(200) },
+
   // --- notifications ----------------------------------------------------------------------------
   'GET /v1/notifications': { expect: ANY_CUSTOMER(200) },
   'POST /v1/notifications/{id}/read': { request: (f) => ({ params: { id: f.notificationId } }), expect: OWNED_PRIVATE(204) },

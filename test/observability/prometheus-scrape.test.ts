@@ -19,7 +19,7 @@ import { services } from '../../apps/cli/src/services.ts';
 import { Bank, Http } from '../e2e/system.ts';
 
 const WAIT_MS = 30_000;
-const SERVICES = ['customers', 'accounts', 'transactions', 'payments', 'market-data', 'exchange', 'market', 'fees', 'orders', 'holdings', 'notifications', 'strategies', 'strategy-orders', 'gateway'];
+const SERVICES = ['customers', 'accounts', 'transactions', 'payments', 'market-data', 'exchange', 'market', 'fees', 'orders', 'holdings', 'notifications', 'strategies', 'strategy-orders', 'reporting', 'gateway'];
 
 function findBinary(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {

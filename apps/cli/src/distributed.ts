@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { DEFAULT_AMQP_URL, defineSettings, env, freePort, loadAll, startEmbeddedPostgres, type EmbeddedServer } from '@simplebank/chassis';
 
 /** Every service, providers before their callers and the gateway last (spawned in this order, all at once). */
-export const SERVICE_NAMES = ['customers', 'accounts', 'transactions', 'payments', 'market-data', 'exchange', 'market', 'fees', 'orders', 'holdings', 'notifications', 'strategies', 'strategy-orders', 'gateway'] as const;
+export const SERVICE_NAMES = ['customers', 'accounts', 'transactions', 'payments', 'market-data', 'exchange', 'market', 'fees', 'orders', 'holdings', 'notifications', 'strategies', 'strategy-orders', 'reporting', 'gateway'] as const;
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
 const gate = new URL('./start-gate.ts', import.meta.url).href;

@@ -16,6 +16,7 @@ import { ordersService } from '@simplebank/orders/service';
 import { strategyOrdersService } from '@simplebank/strategy-orders/service';
 import { holdingsService } from '@simplebank/holdings/service';
 import { notificationsService } from '@simplebank/notifications/service';
+import { reportingService } from '@simplebank/reporting/service';
 import { gatewayService } from '@simplebank/gateway/service';
 
 export const services: ServiceDefinition<any>[] = [
@@ -32,5 +33,6 @@ export const services: ServiceDefinition<any>[] = [
   strategyOrdersService,
   holdingsService,
   notificationsService,
+  reportingService,
   gatewayService,
 ];

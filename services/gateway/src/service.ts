@@ -26,6 +26,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { strategyRoutes } from './routes/strategies.ts';
 import { investmentRoutes } from './routes/investments.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { gatewaySettings, jwtSecret } from './settings.ts';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -108,6 +109,7 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
       await notificationRoutes(v1, deps);
       await strategyRoutes(v1, deps);
       await investmentRoutes(v1, deps);
+      await reportRoutes(v1, deps);
       await adminRoutes(v1, deps);
       await operationsRoutes(v1, deps);
       v1.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()));

@@ -42,7 +42,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       servers: [{ url: '/' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      tags: ['auth', 'profile', 'accounts', 'payments', 'market data', 'orders', 'fees', 'notifications', 'strategies', 'investments', 'admin'].map((name) => ({ name })),
+      tags: ['auth', 'profile', 'accounts', 'payments', 'market data', 'orders', 'fees', 'notifications', 'strategies', 'investments', 'reports', 'admin'].map((name) => ({ name })),
     },
     hideUntagged: false,
   });

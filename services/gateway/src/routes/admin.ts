@@ -17,7 +17,7 @@ import { bearer, type Deps } from './deps.ts';
 import { publicSchedule } from './fees.ts';
 
 /** Every service: each keeps its own dead letters and sagas (operations.ts asks each). */
-export const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'strategies', 'strategy-orders', 'transactions'] as const;
+export const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'reporting', 'strategies', 'strategy-orders', 'transactions'] as const;
 
 const ScheduleBody = T.Object({ minimum: AmountString, rate: RateString }, Strict);
 const AssetParams = T.Object({ assetId: Id }, Strict);

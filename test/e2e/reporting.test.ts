@@ -4,11 +4,22 @@
  * file: KO (price pinned before the order).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { WAIT_MS, cents, eventually, expectProblem, expectStatus, money, notional, show, useSystem } from './system.ts';
 
 const sys = useSystem();
 const PERIOD = 'from=2000-01-01&to=2100-01-01';
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function simplebank(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args, '--url', sys.url], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 describe('reporting', () => {
   it('after a deposit and a filled buy: statement closing = available cash, the order with notional and fee, the fee report', async () => {
@@ -89,5 +100,24 @@ describe('reporting', () => {
     const empty = await owner.http.get(`/v1/accounts/${own.id}/statement`);
     expectStatus(empty, 200);
     assert.deepEqual([empty.body.openingBalance, empty.body.closingBalance, empty.body.lines], ['0.00', '0.00', []]);
+  });
+
+  it('simplebank projections rebuild reporting: the rebuilt reports equal the live ones', async () => {
+    const bank = sys.bank;
+    const { customer, account } = await bank.fundedCustomer('300.00');
+    const reads = async () => [
+      (await customer.http.get(`/v1/accounts/${account.id}/statement?${PERIOD}`)).body,
+      (await customer.http.get(`/v1/reports/orders?${PERIOD}`)).body,
+    ];
+    const live = await eventually(async () => {
+      const r = await reads();
+      return r[0].closingBalance === '300.00' ? r : undefined;
+    }, { timeoutMs: WAIT_MS, message: 'the statement never caught up' });
+    const run = await simplebank('projections', 'rebuild', 'reporting');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Rebuilt reporting from \d+ events: \d+ orders, \d+ fee events, \d+ postings/);
+    assert.deepEqual(await reads(), live);
+    const wrong = await simplebank('projections', 'rebuild', 'orders');
+    assert.equal(wrong.code, 1);
   });
 });

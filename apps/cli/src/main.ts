@@ -3,7 +3,7 @@
  * `simplebank` — the command behind `npm start`.
  *   simplebank start [--fresh]   all-in-one: every service in this process, embedded PostgreSQL
  *   simplebank start:distributed [--fresh]   one process per service on RabbitMQ (AMQP_URL)
- *   simplebank status | dead-letters … | sagas show …   operator commands (operator.ts)
+ *   simplebank status | dead-letters … | sagas show … | projections rebuild …   operator commands (operator.ts)
  *   simplebank help
  */
 import { ConfigError, DataFolderInUseError, createLogger, startAllInOne, stopOnSignals } from '@simplebank/chassis';
@@ -90,7 +90,7 @@ switch (command) {
   case '-h':
     console.log(
       [
-        'Usage: simplebank start [--fresh] | start:distributed [--fresh] | status | dead-letters … | sagas show …',
+        'Usage: simplebank start [--fresh] | start:distributed [--fresh] | status | dead-letters … | sagas show … | projections rebuild reporting',
         '',
         '  start              run SimpleBank all-in-one (PORT, SIMPLEBANK_DATA_DIR, DATABASE_URL, LOG_LEVEL)',
         '  start:distributed  one process per service on RabbitMQ (AMQP_URL)',

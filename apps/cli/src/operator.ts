@@ -12,6 +12,7 @@ export const OPERATOR_USAGE = `Operator commands (against a running SimpleBank; 
   simplebank dead-letters replay <id>        hand one to its consumer again (it leaves the store if handled)
   simplebank dead-letters discard <id>       give one up for good
   simplebank sagas show <service> <sagaId>   a saga's status, data and every step's outcome (e.g. orders <orderId>)
+  simplebank projections rebuild reporting   empty reporting's read models and replay its retained events into them
 Options: --url URL   --json (print the API's answers as they are)
 Signs in with SIMPLEBANK_ADMIN_EMAIL / SIMPLEBANK_ADMIN_PASSWORD (development defaults when unset).`;
 
@@ -21,6 +22,8 @@ export class OperatorError extends Error {}
 interface Answer {
   status: number;
   body: any;
+  /** The X-Data-As-Of header of a read model's answer. */
+  asOf?: string | undefined;
 }
 
 class Api {
@@ -41,7 +44,7 @@ class Api {
       throw new OperatorError(`SimpleBank does not answer at ${this.base}: ${(err as Error).message} (is it running? --url)`);
     }
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
+    return { status: response.status, body: text ? JSON.parse(text) : null, asOf: response.headers.get('x-data-as-of') ?? undefined };
   }
 
   /** Like `request`, for the admin: signs in first; a problem answer becomes an OperatorError. */
@@ -62,7 +65,7 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 
 /** Runs an operator command; false when `command` is not one. */
 export async function runOperatorCommand(command: string, argv: string[]): Promise<boolean> {
-  if (!['status', 'dead-letters', 'sagas'].includes(command)) return false;
+  if (!['status', 'dead-letters', 'sagas', 'projections'].includes(command)) return false;
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } } });
   const api = new Api((values.url ?? process.env.SIMPLEBANK_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/$/, ''));
   const show = (body: unknown, human: () => void) => (values.json ? print(JSON.stringify(body, null, 2)) : human());
@@ -109,6 +112,14 @@ export async function runOperatorCommand(command: string, argv: string[]): Promi
       print(`  data ${JSON.stringify(saga.data)}`);
       for (const e of saga.log) print(`  ${e.at}  ${e.step} ${e.phase} #${e.attempt}: ${e.outcome}${e.detail ? ` (${e.detail})` : ''}`);
     });
+    return true;
+  }
+
+  if (command === 'projections' && sub === 'rebuild' && rest.length === 1) {
+    if (rest[0] !== 'reporting') throw new OperatorError(`No projections to rebuild in "${rest[0]}": reporting is the one read model service`);
+    const answer = await api.admin('POST', '/v1/admin/reports/rebuild');
+    const b = answer.body;
+    show(b, () => print(`Rebuilt reporting from ${b.events} events: ${b.orders} orders, ${b.fees} fee events, ${b.postings} postings${answer.asOf ? `, as of ${answer.asOf}` : ''}`));
     return true;
   }
 

@@ -152,6 +152,14 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'PUT /v1/admin/simulation/exchange': { request: () => ({ body: { open: true } }), expect: ADMIN_ONLY(200) },
   'POST /v1/admin/strategies': { request: (f) => ({ body: { name: 'authz', assets: [{ assetId: f.assetId, percentage: '100' }] } }), expect: ADMIN_ONLY(201) },
 
+  // --- GraphQL (the same token and rights as /v1; hidden from the OpenAPI document, its SDL is its contract) ---
+  // A query that ran answers 200: the owner's account for the owner and the admin, null with a
+  // NOT_FOUND error for another customer (test/e2e/graphql.test.ts checks the body).
+  'POST /graphql': { request: (f) => ({ body: { query: `{ account(id: "${f.accountId}") { id cash { available } } }` } }), expect: ANY_CUSTOMER(200) },
+  'GET /graphql/schema.graphql': { expect: PUBLIC(200) },
+  // GraphiQL: development only (not served with NODE_ENV=production).
+  'GET /graphql': { expect: PUBLIC(200) },
+
   // --- documentation (public) -------------------------------------------------------------------
   'GET /v1/openapi.json': { expect: PUBLIC(200) },
   'GET /docs': { expect: PUBLIC(200) },

@@ -7,6 +7,7 @@ import { defineService, parseTraceparent, withContext, type BaseContext } from '
 import { customersContract } from '@simplebank/customers/contract';
 import type { FastifyInstance } from 'fastify';
 import { gatewayContract } from './contract.ts';
+import { graphqlRoutes } from './graphql/routes.ts';
 import { authenticate, ownAccount, requireAdmin, tokenIssuer } from './http/auth.ts';
 import { registerDocs, registerOpenApi } from './http/openapi.ts';
 import { handleError, handleNotFound, HttpProblem } from './http/problem.ts';
@@ -49,7 +50,7 @@ class MalformedJson extends Error {
   readonly code = 'FST_ERR_CTP_INVALID_JSON_BODY';
 }
 
-/** The public API as a Fastify plugin: /v1/* and /docs, encapsulated (its hooks and handlers apply there only). */
+/** The public API as a Fastify plugin: /v1/*, /graphql and /docs, encapsulated (its hooks and handlers apply there only). */
 export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise<void> {
   const settings = gatewaySettings.value;
   const secret = jwtSecret();
@@ -116,6 +117,7 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
     },
     { prefix: '/v1' },
   );
+  await graphqlRoutes(app, deps);
   await registerDocs(app);
 }
 

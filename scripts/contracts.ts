@@ -1,8 +1,8 @@
 /**
  * The contract gate.
  *   npm run contracts:check     compares the contracts as they are — docs/contracts/<service>.json
- *                               (kept current by `npm run docs`) and the gateway's public OpenAPI
- *                               document — with the released snapshot in docs/contracts/released/, and
+ *                               and gateway.graphql (kept current by `npm run docs`) and the gateway's
+ *                               public OpenAPI document — with the released snapshot in docs/contracts/released/, and
  *                               fails on a breaking change (scripts/contract-diff.ts says which are),
  *                               printing additive ones. In `npm run lint`.
  *   npm run contracts:release   writes the snapshot: what is released is what others may rely on.
@@ -10,10 +10,11 @@
  *                               of the method, event or route beside the old one instead (or, when
  *                               nobody can depend on it yet, a deliberate release, said in its commit).
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { compareContracts, compareOpenApi, type Change, type ContractDoc } from './contract-diff.ts';
+import { GRAPHQL_SCHEMA_FILE, compareGraphql } from './graphql-diff.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const contractsDir = join(root, 'docs/contracts');
@@ -34,6 +35,10 @@ export async function publicOpenApi(): Promise<Record<string, any>> {
   return res.json();
 }
 
+function readText(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
 function readJsonFiles(dir: string): Map<string, any> {
   const files = new Map<string, any>();
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) files.set(f, JSON.parse(readFileSync(join(dir, f), 'utf8')));
@@ -50,6 +55,10 @@ export async function changesSinceRelease(): Promise<Change[]> {
     else changes.push(...compareContracts(doc as ContractDoc, current.get(file) as ContractDoc | undefined));
   }
   for (const file of current.keys()) if (!released.has(file)) changes.push({ breaking: false, where: file.replace(/\.json$/, ''), what: 'new service contract' });
+  const releasedSdl = readText(join(releasedDir, GRAPHQL_SCHEMA_FILE));
+  const currentSdl = readText(join(contractsDir, GRAPHQL_SCHEMA_FILE));
+  if (releasedSdl !== undefined) changes.push(...compareGraphql(releasedSdl, currentSdl));
+  else if (currentSdl !== undefined) changes.push({ breaking: false, where: 'graphql', what: 'new GraphQL schema' });
   return changes;
 }
 
@@ -58,6 +67,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (command === 'release') {
     mkdirSync(releasedDir, { recursive: true });
     for (const [file, doc] of readJsonFiles(contractsDir)) writeFileSync(join(releasedDir, file), `${JSON.stringify(doc, null, 2)}\n`);
+    if (existsSync(join(contractsDir, GRAPHQL_SCHEMA_FILE))) copyFileSync(join(contractsDir, GRAPHQL_SCHEMA_FILE), join(releasedDir, GRAPHQL_SCHEMA_FILE));
     const openapi = await publicOpenApi();
     writeFileSync(join(releasedDir, 'openapi.json'), `${JSON.stringify({ openapi: openapi.openapi, info: openapi.info, paths: openapi.paths }, null, 2)}\n`);
     console.log(`released: ${readdirSync(releasedDir).length} contracts in docs/contracts/released/`);

@@ -70,6 +70,15 @@ describe('events through the outbox and the inbox', () => {
 });
 
 describe('the dead-letter store', () => {
+  it('does not take a message that failed only because the database was away: it is redelivered, past the maximum attempts, until the database is back', async () => {
+    // Seven failures against a maximum of four attempts: a database restart, not the message's fault.
+    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('outage', 7, 'outage')");
+    await system.call(ledgerContract, 'post', { account: 'outage', cents: 100 }, { idempotencyKey: 'outage-1' });
+    await eventually(async () => (await auditRows('outage')) === 1, { timeoutMs: 20_000 });
+    const letters = await deadLetters();
+    assert.equal(letters.items.filter((l) => l.reason.includes('database_unavailable')).length, 0);
+  });
+
   it('takes a message that keeps failing, while the queue keeps moving, and replays it once fixed', async () => {
     await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining) VALUES ('broken', 100)");
     await system.call(ledgerContract, 'post', { account: 'broken', cents: 100 }, { idempotencyKey: 'broken-1' });

@@ -4,8 +4,10 @@
  *   transaction → commit → acknowledge.
  * A message that can never be handled (unparseable, schema-invalid, unknown type, or failing with a
  * non-retryable error) goes to the dead-letter store at once; one that fails for a technical reason
- * is redelivered with exponential back-off and jitter, and dead-lettered after the maximum attempts.
- * Either way the queue keeps moving: a poison message never blocks it.
+ * is redelivered with exponential back-off and jitter, and dead-lettered after the maximum attempts —
+ * unless it failed because a database or dependency is away: an outage is not the message's fault
+ * (and storing a dead letter needs the database too), so those are redelivered, capped back-off,
+ * until it is back. Either way the queue keeps moving: a poison message never blocks it.
  */
 import { isValid, validationErrors } from '../contract/validation.ts';
 import type { Database } from '../db/database.ts';
@@ -31,7 +33,7 @@ export interface ConsumerOptions {
   context(envelope: Envelope, client: import('pg').PoolClient, span: ActiveSpan): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T };
 }
 
-export type HandleResult = { outcome: 'handled' } | { outcome: 'duplicate' } | { outcome: 'skipped' } | { outcome: 'dead'; reason: string } | { outcome: 'retry'; reason: string };
+export type HandleResult = { outcome: 'handled' } | { outcome: 'duplicate' } | { outcome: 'skipped' } | { outcome: 'dead'; reason: string } | { outcome: 'retry'; reason: string; outage: boolean };
 
 /** The consumer name of a handler: it names the queue and keys the inbox. */
 export function consumerName(service: string, def: MessageHandlerDef<any>): string {
@@ -97,9 +99,12 @@ export async function handleMessage(def: MessageHandlerDef<any>, body: string, o
     const e = toAppError(err);
     span.setAttributes({ 'simplebank.retryable': e.retryable });
     span.end(err);
-    return e.retryable ? { outcome: 'retry', reason: `${e.code}: ${e.message}` } : { outcome: 'dead', reason: `${e.code}: ${e.message}` };
+    return e.retryable ? { outcome: 'retry', reason: `${e.code}: ${e.message}`, outage: OUTAGE_CODES.has(e.code) } : { outcome: 'dead', reason: `${e.code}: ${e.message}` };
   }
 }
+
+/** Retryable failures that say a database or a dependency is away, not that this message is at fault. */
+const OUTAGE_CODES = new Set(['database_unavailable', 'dependency_unavailable']);
 
 function messageMeta(body: string): { id: string | null; type: string | null } {
   try {
@@ -120,7 +125,7 @@ export function messageConsumer(def: MessageHandlerDef<any>, options: ConsumerOp
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     options.metrics.messageHandlerDuration.observe({ service: options.service, consumer, message_type: def.message.type, outcome: result.outcome }, seconds);
     if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped') return { outcome: 'ack' };
-    if (result.outcome === 'retry' && delivery.attempt < maxAttempts) {
+    if (result.outcome === 'retry' && (delivery.attempt < maxAttempts || result.outage)) {
       const delayMs = backoffDelay(delivery.attempt, options.backoff);
       options.log.warn({ consumer, attempt: delivery.attempt, delayMs, reason: result.reason }, 'message handling failed; will redeliver');
       return { outcome: 'retry', delayMs };

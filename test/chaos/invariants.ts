@@ -35,10 +35,35 @@ export interface PaymentOp {
   detail?: string;
 }
 
+/** An investment in the chaos strategy (POST /v1/strategies/{id}/investments): its own payment and buys. */
+export interface InvestmentOp {
+  trader: Trader;
+  key: string;
+  body: { destinationAccountId: string; amount: string; method: 'card'; card: { number: string } };
+  outcome?: Outcome;
+  investment?: Investment;
+  detail?: string;
+}
+
+/** The public Investment (api.md, Wave 2), as far as the checks read it. */
+export interface Investment {
+  id: string;
+  destinationAccountId: string;
+  amount: string;
+  paymentId: string;
+  status: 'awaiting_payment' | 'ordering' | 'completed' | 'failed';
+  reason?: string;
+  orders: { orderId: string; assetId: string; quantity: string; status: string }[];
+  invested: string;
+  fees: string;
+  leftover: string;
+}
+
 export interface World {
   traders: Trader[];
   orders: OrderOp[];
   payments: PaymentOp[];
+  investments: InvestmentOp[];
   admin: Session;
   /** Every service (each has a database of its own). */
   services: readonly string[];
@@ -55,8 +80,15 @@ export interface Check {
 
 /** The final orders of every account, from the API (GET /v1/orders?accountId=), filled in by `ordersTerminal`. */
 export const finalOrders = new Map<string, Order[]>();
-/** The final payments, by id (GET /v1/payments/{id}). */
+/** The final payments, by id (GET /v1/payments/{id}), an investment's own payment included. */
 export const finalPayments = new Map<string, Payment>();
+/** The final investments, by id (GET /v1/investments/{id}). */
+export const finalInvestments = new Map<string, Investment>();
+
+const FINAL_INVESTMENT = ['completed', 'failed'];
+const finalPayment = (p: Payment) => p.status === 'completed' || p.status === 'failed';
+/** The payment ids of accepted investments (each investment pays its amount in through payments). */
+const investmentPayments = (w: World) => w.investments.filter((i) => i.investment).map((i) => ({ op: i, paymentId: i.investment!.paymentId }));
 
 const isZero = (s: string) => /^-?0(\.0+)?$/.test(s);
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
@@ -72,12 +104,24 @@ export async function waitSettled(w: World, deadline: number): Promise<string[]>
       finalOrders.set(t.accountId, listed);
       for (const o of listed) if (!TERMINAL.includes(o.status)) problems.push(`order ${o.id} of ${t.accountId} is ${o.status} (history ${json(o.history.map((h) => `${h.status}@${h.at}`))})`);
     }
-    for (const p of w.payments.filter((p) => p.payment)) {
-      const res = await p.trader.session.call('GET', `/v1/payments/${p.payment!.id}`);
-      if (res.status !== 200) problems.push(`payment ${p.payment!.id}: ${res.status}`);
+    for (const i of w.investments.filter((i) => i.investment)) {
+      const res = await i.trader.session.call('GET', `/v1/investments/${i.investment!.id}`);
+      if (res.status !== 200) problems.push(`investment ${i.investment!.id}: ${res.status}`);
       else {
-        finalPayments.set(p.payment!.id, res.body);
-        if (res.body.status === 'pending') problems.push(`payment ${p.payment!.id} (${p.kind} of ${p.trader.accountId}) still pending`);
+        finalInvestments.set(i.investment!.id, res.body);
+        if (!FINAL_INVESTMENT.includes(res.body.status)) problems.push(`investment ${i.investment!.id} of ${i.trader.accountId} is ${res.body.status}`);
+      }
+    }
+    const payments = [
+      ...w.payments.filter((p) => p.payment).map((p) => ({ trader: p.trader, id: p.payment!.id, what: p.kind })),
+      ...investmentPayments(w).map(({ op, paymentId }) => ({ trader: op.trader, id: paymentId, what: 'investment payment' })),
+    ];
+    for (const p of payments) {
+      const res = await p.trader.session.call('GET', `/v1/payments/${p.id}`);
+      if (res.status !== 200) problems.push(`payment ${p.id}: ${res.status}`);
+      else {
+        finalPayments.set(p.id, res.body);
+        if (!finalPayment(res.body)) problems.push(`payment ${p.id} (${p.what} of ${p.trader.accountId}) still ${res.body.status}`);
       }
     }
     if (problems.length === 0 || Date.now() > deadline) return cap(problems);
@@ -93,6 +137,12 @@ function expected(w: World, t: Trader): { cash: bigint; positions: Map<string, b
     const f = finalPayments.get(p.payment!.id);
     if (f?.status !== 'completed') continue;
     cash += p.kind === 'deposit' ? cents(f.amount) : -cents(f.amount);
+  }
+  // An investment's payment is a deposit into its destination account; its buys are among the account's orders.
+  for (const { op, paymentId } of investmentPayments(w)) {
+    if (op.trader !== t) continue;
+    const f = finalPayments.get(paymentId);
+    if (f?.status === 'completed') cash += cents(f.amount);
   }
   for (const o of finalOrders.get(t.accountId) ?? []) {
     if (o.status !== 'filled' || !o.fillPrice) continue;
@@ -178,10 +228,11 @@ export function checks(w: World): Check[] {
     {
       name: 'every request got a final answer (none given up on)',
       async run() {
-        const all = [...w.orders, ...w.payments];
+        const all = [...w.orders, ...w.payments, ...w.investments];
         const unknown = all.filter((o) => o.outcome === 'unknown');
         const unsent = all.filter((o) => o.outcome === undefined).length;
-        return cap([...(unsent ? [`${unsent} requests never sent: the load bound passed (the system served too slowly)`] : []), ...unknown.map((o) => `${'request' in o ? `order ${o.request.side} ${o.request.quantity} ${o.request.assetId}` : o.kind} of ${o.trader.accountId} (key ${o.key}): ${o.detail}`)]);
+        const what = (o: (typeof all)[number]) => ('request' in o ? `order ${o.request.side} ${o.request.quantity} ${o.request.assetId}` : 'kind' in o ? o.kind : `investment of ${o.body.amount}`);
+        return cap([...(unsent ? [`${unsent} requests never sent: the load bound passed (the system served too slowly)`] : []), ...unknown.map((o) => `${what(o)} of ${o.trader.accountId} (key ${o.key}): ${o.detail}`)]);
       },
     },
     {
@@ -202,7 +253,11 @@ export function checks(w: World): Check[] {
         const problems: string[] = [];
         for (const t of w.traders) {
           const listed = new Set((finalOrders.get(t.accountId) ?? []).map((o) => o.id));
-          const accepted = w.orders.filter((o) => o.trader === t && o.order).map((o) => o.order!.id);
+          // The account's orders: its own requests' and its investments' buys (source strategy).
+          const accepted = [
+            ...w.orders.filter((o) => o.trader === t && o.order).map((o) => o.order!.id),
+            ...w.investments.filter((i) => i.trader === t && i.investment).flatMap((i) => (finalInvestments.get(i.investment!.id)?.orders ?? []).map((o) => o.orderId)),
+          ];
           const unknown = w.orders.filter((o) => o.trader === t && o.outcome === 'unknown').length;
           if (new Set(accepted).size !== accepted.length) problems.push(`${t.accountId}: two requests got the same order id`);
           for (const id of accepted) if (!listed.has(id)) problems.push(`${t.accountId}: accepted order ${id} not listed`);
@@ -219,16 +274,18 @@ export function checks(w: World): Check[] {
       name: 'every payment final, none created twice (API and the payments database)',
       async run() {
         const problems: string[] = [];
-        const accepted = w.payments.filter((p) => p.payment);
-        for (const p of accepted) if (finalPayments.get(p.payment!.id)?.status === 'pending') problems.push(`payment ${p.payment!.id} pending`);
-        const ids = accepted.map((p) => p.payment!.id);
-        if (new Set(ids).size !== ids.length) problems.push('two payment requests got the same payment id');
+        const ids = [...w.payments.filter((p) => p.payment).map((p) => p.payment!.id), ...investmentPayments(w).map((i) => i.paymentId)];
+        for (const id of ids) {
+          const f = finalPayments.get(id);
+          if (!f || !finalPayment(f)) problems.push(`payment ${id} ${f?.status ?? 'never read'}`);
+        }
+        if (new Set(ids).size !== ids.length) problems.push('two payment or investment requests got the same payment id');
         const rows = await q<{ id: string; status: string }>('payments', 'SELECT id::text, status FROM payments');
-        const unknown = w.payments.filter((p) => p.outcome === 'unknown').length;
+        const unknown = [...w.payments, ...w.investments].filter((p) => p.outcome === 'unknown').length;
         const known = new Set(ids);
         const extra = rows.filter((r) => !known.has(r.id));
         if (extra.length > unknown) problems.push(`payments database holds ${extra.length} payments no request was answered with: ${extra.map((r) => `${r.id} ${r.status}`).join(', ')}`);
-        for (const r of rows.filter((r) => r.status === 'pending')) problems.push(`payments database: ${r.id} pending`);
+        for (const r of rows.filter((r) => r.status === 'pending' || r.status === 'settling')) problems.push(`payments database: ${r.id} ${r.status}`);
         return cap(problems);
       },
     },
@@ -420,6 +477,12 @@ export function checks(w: World): Check[] {
             if (f?.status === 'completed') add(`${p.kind}_completed`);
             if (f?.status === 'failed') add(`${p.kind}_failed`);
           }
+          for (const { op, paymentId } of investmentPayments(w)) {
+            if (op.trader !== t) continue;
+            const f = finalPayments.get(paymentId);
+            if (f?.status === 'completed') add('deposit_completed');
+            if (f?.status === 'failed') add('deposit_failed');
+          }
           const have = new Map<string, number>();
           for (const n of items) {
             const k = n.kind.startsWith('order_') ? n.title : /^(deposit|withdrawal)_/.test(n.kind) ? n.kind : undefined;
@@ -432,6 +495,47 @@ export function checks(w: World): Check[] {
             for (const o of orders) problems.push(`    ${await orderEventTrail(o.id)}`);
           }
         }
+        return cap(problems);
+      },
+    },
+    {
+      name: 'every investment final and exact: completed → invested + fees + leftover = amount, its buys filled or ended and listed as source strategy; failed → payment failed, nothing bought; one per request (API and the strategy-orders database)',
+      async run() {
+        const problems: string[] = [];
+        const byId = new Map(allOrders().map((o) => [o.id, o as typeof o & { source?: string; investmentId?: string }]));
+        for (const op of w.investments.filter((i) => i.investment)) {
+          const inv = finalInvestments.get(op.investment!.id);
+          if (!inv) {
+            problems.push(`investment ${op.investment!.id}: never read`);
+            continue;
+          }
+          const pay = finalPayments.get(inv.paymentId);
+          const mine = inv.orders.map((o) => byId.get(o.orderId));
+          if (inv.status === 'completed') {
+            const sum = cents(inv.invested) + cents(inv.fees) + cents(inv.leftover);
+            if (sum !== cents(inv.amount)) problems.push(`completed ${inv.id}: invested ${inv.invested} + fees ${inv.fees} + leftover ${inv.leftover} ≠ amount ${inv.amount}`);
+            if (pay?.status !== 'completed') problems.push(`completed ${inv.id}: its payment ${inv.paymentId} is ${pay?.status}`);
+            const filled = mine.filter((o) => o?.status === 'filled');
+            const invested = filled.reduce((s, o) => s + notional(o!.quantity, o!.fillPrice!), 0n);
+            const fees = filled.reduce((s, o) => s + cents(o!.fee), 0n);
+            if (invested !== cents(inv.invested) || fees !== cents(inv.fees)) problems.push(`completed ${inv.id}: says invested ${inv.invested}, fees ${inv.fees}; its filled orders cost ${money(invested)}, fees ${money(fees)}`);
+          } else if (inv.status === 'failed') {
+            if (pay?.status === 'completed') problems.push(`failed ${inv.id} (${inv.reason}): its payment completed`);
+            if (inv.orders.length) problems.push(`failed ${inv.id} (${inv.reason}): has ${inv.orders.length} orders`);
+          } else problems.push(`investment ${inv.id} is ${inv.status}`);
+          for (const [i, o] of mine.entries()) {
+            const id = inv.orders[i]!.orderId;
+            if (!o) problems.push(`${inv.id}: order ${id} not listed in account ${inv.destinationAccountId}`);
+            else if (!TERMINAL.includes(o.status)) problems.push(`${inv.id}: order ${id} is ${o.status}`);
+            else if (o.side !== 'buy' || o.source !== 'strategy' || o.investmentId !== inv.id) problems.push(`${inv.id}: order ${id} is ${o.side}, source ${o.source}, investment ${o.investmentId}`);
+          }
+        }
+        const ids = w.investments.filter((i) => i.investment).map((i) => i.investment!.id);
+        if (new Set(ids).size !== ids.length) problems.push('two investment requests got the same investment');
+        const rows = await q<{ n: string }>('strategy-orders', 'SELECT count(*)::text AS n FROM investments');
+        const unknown = w.investments.filter((i) => i.outcome === 'unknown').length;
+        const extra = Number(rows[0]!.n) - ids.length;
+        if (extra < 0 || extra > unknown) problems.push(`strategy-orders database holds ${rows[0]!.n} investments, ${ids.length} requests were answered with one (${unknown} without an answer)`);
         return cap(problems);
       },
     },

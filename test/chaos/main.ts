@@ -2,8 +2,9 @@
  * `npm run test:chaos`: SimpleBank in the distributed mode (a process per service, RabbitMQ, an
  * embedded PostgreSQL) under load while things break, then every invariant checked.
  *
- *   load     many customers placing buy and sell orders, depositing and withdrawing, concurrently,
- *            each request retried by its client with the same Idempotency-Key until a final answer;
+ *   load     many customers placing buy and sell orders, depositing and withdrawing, investing in a
+ *            strategy (its payment, then a buy per allocation), concurrently, each request retried by
+ *            its client with the same Idempotency-Key until a final answer;
  *   faults   at seeded random times: kill -9 of a random service process (restarted at once, as the
  *            supervisor does), a broker restart (rabbitmqctl stop_app / start_app), a PostgreSQL
  *            restart (fast shutdown, then started again on its data); and all the time, in every
@@ -35,7 +36,7 @@ import { SERVICE_NAMES, startDistributed, type DistributedSystem } from '../../a
 import { privateVhost, execFileP } from '../distributed/chaos.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, show } from '../e2e/system.ts';
 import { GaveUp, Observed, Session, sleep } from './client.ts';
-import { checks, finalOrders, finalPayments, waitSettled, type OrderOp, type PaymentOp, type Trader, type World } from './invariants.ts';
+import { checks, finalInvestments, finalOrders, finalPayments, waitSettled, type InvestmentOp, type OrderOp, type PaymentOp, type Trader, type World } from './invariants.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -52,7 +53,7 @@ const quick = flag('quick');
 const seed = Number(option('seed') ?? process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
 const ORDERS = Number(option('orders') ?? (quick ? 500 : 5000));
 const CUSTOMERS = Number(option('customers') ?? (quick ? 16 : 60));
-/** Operations started per second (orders ≈ 80% of them, deposits and withdrawals 10% each). */
+/** Operations started per second (orders ≈ 80% of them, deposits and withdrawals 10% each; one deposit in four is an investment instead). */
 const RATE = Number(option('rate') ?? (quick ? 8 : 10));
 const IN_FLIGHT = Number(option('in-flight') ?? 32);
 const OPS = Math.round(ORDERS / 0.8);
@@ -138,8 +139,14 @@ try {
     if (res.status !== 200) throw new Error(`pin ${asset}: ${show(res)}`);
   }
 
+  // A strategy to invest in (50% AAPL, 50% KO); strategy-orders learns of it by its event.
+  const strategy = await admin.call('POST', '/v1/admin/strategies', { name: `Chaos ${run}`, assets: [{ assetId: 'AAPL', percentage: '50' }, { assetId: 'KO', percentage: '50' }] }, `chaos-${run}-strategy`);
+  if (strategy.status !== 201) throw new Error(`create the strategy: ${show(strategy)}`);
+  const strategyId = strategy.body.id as string;
+
   // Customers, each with an account and a first deposit (transport faults are already on).
   const orders: OrderOp[] = [];
+  const investments: InvestmentOp[] = [];
   const payments: PaymentOp[] = [];
   const traders: Trader[] = [];
   let opSeq = 0;
@@ -179,7 +186,7 @@ try {
 
   // --- the load ---------------------------------------------------------------------------------
   const plan: (() => Promise<void>)[] = [];
-  let planned = { orders: 0, deposits: 0, withdrawals: 0 };
+  let planned = { orders: 0, deposits: 0, withdrawals: 0, investments: 0 };
   for (let i = 0; i < OPS; i++) {
     const trader = pick(traders);
     const r = random();
@@ -208,6 +215,22 @@ try {
       const amount = `${between(10, deposit ? 800 : 400)}.${String(between(0, 99)).padStart(2, '0')}`;
       // One deposit in ten by a card the provider declines (a failed payment, to be notified once).
       const card = random() < 0.1 ? '4000000000000002' : '4242424242424242';
+      if (deposit && random() < 0.25) {
+        // An investment instead: a strategy investment 'pays in' like a deposit, then buys.
+        const inv: InvestmentOp = { trader, key: key('investment'), body: { destinationAccountId: trader.accountId, amount: `${between(100, 800)}.${String(between(0, 99)).padStart(2, '0')}`, method: 'card', card: { number: card } } };
+        investments.push(inv);
+        planned.investments++;
+        plan.push(async () => {
+          try {
+            const res = await trader.session.call('POST', `/v1/strategies/${strategyId}/investments`, inv.body, inv.key);
+            if (res.status === 202 && res.body?.id) Object.assign(inv, { outcome: 'accepted', investment: res.body });
+            else Object.assign(inv, { outcome: 'refused', detail: `${res.status} ${res.body?.code ?? res.text.slice(0, 100)}` });
+          } catch (err) {
+            Object.assign(inv, { outcome: 'unknown', detail: (err as Error).message });
+          }
+        });
+        continue;
+      }
       const p: PaymentOp = deposit
         ? { trader, key: key('deposit'), kind: 'deposit', body: { amount, method: 'card', card: { number: card } } }
         : { trader, key: key('withdrawal'), kind: 'withdrawal', body: { amount } };
@@ -308,7 +331,7 @@ try {
     }
   })();
 
-  say(`load: ${planned.orders} orders, ${planned.deposits} deposits, ${planned.withdrawals} withdrawals over ~${Math.round(LOAD_SECONDS)} s; faults at ${schedule.map((f) => `+${(f.atMs / 1000).toFixed(0)}s ${f.kind}${f.target ? ` ${f.target}` : ''}`).join(', ')}`);
+  say(`load: ${planned.orders} orders, ${planned.deposits} deposits, ${planned.withdrawals} withdrawals, ${planned.investments} investments over ~${Math.round(LOAD_SECONDS)} s; faults at ${schedule.map((f) => `+${(f.atMs / 1000).toFixed(0)}s ${f.kind}${f.target ? ` ${f.target}` : ''}`).join(', ')}`);
   const inFlight = new Set<Promise<void>>();
   let started = 0;
   // A bound on the load (a system that stopped serving would otherwise keep it going for hours): past
@@ -357,9 +380,9 @@ try {
     dbClients.push(c);
   }
   const dbs = new Map(SERVICE_NAMES.map((s, i) => [s as string, dbClients[i]!]));
-  const world: World = { traders, orders, payments, admin, services: SERVICE_NAMES, db: (s) => dbs.get(s)! };
+  const world: World = { traders, orders, payments, investments, admin, services: SERVICE_NAMES, db: (s) => dbs.get(s)! };
   const settleDeadline = Date.now() + SETTLE_MS;
-  say('waiting for every order to be terminal and every payment final');
+  say('waiting for every order to be terminal, every payment and investment final');
   const unsettled = await waitSettled(world, settleDeadline).catch((err: Error) => [`could not read the orders and payments: ${err.message.slice(0, 400)}`]);
   say(unsettled.length ? `not settled after ${SETTLE_MS / 1000} s: ${unsettled.length} problems` : 'settled');
 
@@ -398,6 +421,7 @@ try {
   console.log(`seed ${seed}; wall time ${((Date.now() - t0) / 1000).toFixed(0)} s (load ${Math.round(LOAD_SECONDS)} s planned)`);
   console.log(`orders: ${orders.length} requested (${JSON.stringify(count(orders, (o) => o.outcome ?? 'not sent'))}); final statuses ${JSON.stringify(count(allFinal, (o) => `${o.side} ${o.status}${o.reason ? ` (${o.reason})` : ''}`))}`);
   console.log(`payments: ${paySummary('deposit')}, ${paySummary('withdrawal')}`);
+  console.log(`investments: ${investments.length} requested (${JSON.stringify(count(investments, (i) => (i.investment ? (finalInvestments.get(i.investment.id)?.status ?? 'accepted') + (finalInvestments.get(i.investment.id)?.reason ? ` (${finalInvestments.get(i.investment.id)!.reason})` : '') : (i.outcome ?? 'not sent'))))}), ${investments.reduce((n, i) => n + (i.investment ? (finalInvestments.get(i.investment.id)?.orders.length ?? 0) : 0), 0)} buys placed by them`);
   console.log(`client retries (non-final answers): ${JSON.stringify(observed.retries)}`);
   if (observed.odd.length) console.log(`odd retryable answers (sample): ${observed.odd.join(' | ')}`);
   console.log('faults:');

@@ -5,6 +5,7 @@ export * from './contract/contract.ts';
 export * from './contract/validation.ts';
 export * from './contract/json-schema.ts';
 export * from './config/env.ts';
+export * from './config/flags.ts';
 export * from './db/database.ts';
 export * from './db/migrations.ts';
 export * from './db/embedded.ts';

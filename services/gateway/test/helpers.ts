@@ -22,8 +22,8 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(stubs: Array<(t: Transport) => Promise<Consumer>> = []): Promise<Gateway> {
-  const system = await startTestSystem([gatewayService]);
+export async function startGateway(stubs: Array<(t: Transport) => Promise<Consumer>> = [], environment?: NodeJS.ProcessEnv): Promise<Gateway> {
+  const system = await startTestSystem([gatewayService], environment ? { environment } : {});
   const consumers: Consumer[] = [];
   for (const s of stubs) consumers.push(await s(system.transport));
   const url = system.runtime.address;

@@ -65,6 +65,8 @@ export const env = {
       if (o.protocols && !o.protocols.includes(u.protocol.replace(/:$/, ''))) throw new Error(`must be a ${o.protocols.join(' or ')} URL`);
       return raw;
     }, o),
+  /** A setting of its own kind: `parse` returns the value or throws an Error saying what is wrong. */
+  custom: <V, O extends Options<V> = {}>(describe: string, parse: (raw: string) => V, o: O = {} as O) => setting(describe, parse, o),
   oneOf: <const V extends string, O extends Options<V> = {}>(values: readonly V[], o: O = {} as O) =>
     setting(`one of ${values.join(', ')}`, (raw) => {
       if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);

@@ -24,6 +24,9 @@ import type { Consumer, Transport } from '../transport/transport.ts';
 import { ServiceOperations } from './operations.ts';
 import { RpcEndpoint } from './rpc-endpoint.ts';
 import type { BaseContext, MessageContext, ServiceDefinition, Tx } from './service.ts';
+import { FeatureFlags } from '../config/flags.ts';
+
+const NO_FLAGS = FeatureFlags.of();
 
 const CHASSIS_MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -41,6 +44,8 @@ export interface HostOptions {
   sagaLeaseMs?: number;
   /** The base URL of the process's HTTP server, once it listens. */
   httpAddress?: () => string;
+  /** The process's feature flags (none configured: every flag has its code's default). */
+  flags?: FeatureFlags;
 }
 
 export interface ReadinessCheck {
@@ -123,6 +128,7 @@ export class ServiceHost {
       metrics: this.options.metrics,
       cause,
       httpAddress: () => this.options.httpAddress?.() ?? '',
+      flags: this.options.flags ?? NO_FLAGS,
     };
   }
 

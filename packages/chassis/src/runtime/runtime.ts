@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { loadAll } from '../config/env.ts';
+import { FeatureFlags, featureFlagSettings } from '../config/flags.ts';
 import { Database, databaseUrl, ensureDatabase, untilDatabaseAnswers } from '../db/database.ts';
 import { createHttpServer, type ReadinessReport } from '../http/server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -42,6 +43,8 @@ export class Runtime {
   private stopping: Promise<void> | undefined;
   private draining = false;
   private tracing = false;
+  /** The process's feature flags, shared by its services (`ctx.flags`). */
+  flags = FeatureFlags.of();
   address = '';
 
   constructor(private readonly options: RuntimeOptions) {
@@ -66,7 +69,8 @@ export class Runtime {
 
   private async startAll(): Promise<void> {
     const { transport, services } = this.options;
-    loadAll(services.flatMap((s) => s.settings ?? []), this.options.environment);
+    loadAll([featureFlagSettings, ...services.flatMap((s) => s.settings ?? [])], this.options.environment);
+    this.flags = FeatureFlags.fromSettings(featureFlagSettings.value, this.log);
     // One tracer provider for the process; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
     startTracing({ services: services.map((s) => s.contract.service), environment: this.options.environment ?? process.env });
     this.tracing = true;
@@ -81,7 +85,7 @@ export class Runtime {
       const db = new Database({ url, name, maxConnections: 20 });
       this.databases.push(db);
       const log = createLogger({ service: name, ...(this.options.logLevel ? { level: this.options.logLevel } : {}) });
-      this.hosts.push(new ServiceHost(definition, { ...this.options.hostOptions, transport, db, log, metrics: this.metrics, httpAddress: () => this.address }));
+      this.hosts.push(new ServiceHost(definition, { ...this.options.hostOptions, transport, db, log, metrics: this.metrics, flags: this.flags, httpAddress: () => this.address }));
     }
     // Every intake first (migrations, consumers, RPC endpoints), then background work (relays,
     // sagas, workers): nothing is published before every subscriber in the process listens.
@@ -162,6 +166,7 @@ export class Runtime {
     for (const stopCollecting of this.stopCollectors.splice(0)) stopCollecting();
     await Promise.allSettled(this.hosts.map((h) => h.stopIntake()));
     await Promise.allSettled(this.hosts.map((h) => h.stop(Math.max(1000, deadline - Date.now()))));
+    this.flags.stop();
     await this.options.transport.close().catch(() => {});
     await Promise.allSettled(this.databases.map((db) => db.close()));
     // Spans still buffered are exported, within a bound.

@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { SagaDefinition, SagaRunner } from '../saga/index.ts';
 import type { Settings } from '../config/env.ts';
+import type { FeatureFlags } from '../config/flags.ts';
 
 // A transaction with the outbox is the messaging layer's (messaging/tx.ts); services see it here too.
 export type { SendOptions, Tx } from '../messaging/tx.ts';
@@ -35,6 +36,8 @@ export interface BaseContext {
   callWith(cause: Causation): Call;
   /** The base URL of this process's HTTP server (e.g. `http://127.0.0.1:8080`); '' until it listens. */
   httpAddress(): string;
+  /** Feature flags (config/flags.ts): `ctx.flags.isEnabled('name', { customerId }, { enabled: true })`. */
+  flags: FeatureFlags;
 }
 
 export interface RpcContext extends BaseContext {

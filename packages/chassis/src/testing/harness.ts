@@ -145,7 +145,7 @@ export interface TestSystem {
  */
 export async function startTestSystem(
   definitions: readonly ServiceDefinition<any>[],
-  options: { databases?: Map<string, TestDatabase>; hostOptions?: RuntimeOptions['hostOptions']; transport?: Transport } = {},
+  options: { databases?: Map<string, TestDatabase>; hostOptions?: RuntimeOptions['hostOptions']; transport?: Transport; environment?: NodeJS.ProcessEnv } = {},
 ): Promise<TestSystem> {
   const databases = options.databases ?? new Map<string, TestDatabase>();
   for (const d of definitions) {
@@ -161,6 +161,7 @@ export async function startTestSystem(
     logLevel: process.env.LOG_LEVEL ?? 'silent',
     hostOptions: { redeliveryBaseMs: 10, redeliveryCapMs: 200, relayPollIntervalMs: 200, sagaPollIntervalMs: 100, sagaLeaseMs: 2000, ...options.hostOptions },
     drainTimeoutMs: 5000,
+    ...(options.environment ? { environment: options.environment } : {}),
   });
   await runtime.start();
   const callAs = (identity: Identity): Call => caller(transport, 'test', () => ({ correlationId: `test-${Date.now()}`, identity }));

@@ -2,7 +2,8 @@
  * GraphQL at the gateway (api.md, "GraphQL"): graphql-js behind three Fastify routes.
  *
  * - `POST /graphql` `{query, variables?, operationName?}`: the `authed` guard of /v1 (no valid token:
- *   401 problem details; then the per-customer rate limit), then parse, validate, the depth and
+ *   401 problem details; then the per-customer rate limit), the feature flag `graphql` (off for this
+ *   customer: 404 problem details), then parse, validate, the depth and
  *   cost limits (limits.ts) and execution with the caller's identity. A query that cannot run
  *   (syntax, validation, limits, variables) answers 400 with GraphQL's `{errors}`; one that ran
  *   answers 200 `{data, errors?}` — e.g. another customer's account is `null` with a `NOT_FOUND` error.
@@ -17,6 +18,7 @@ import { AppError, T, type Static } from '@simplebank/chassis';
 import { GraphQLError, execute, parse, printSchema, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { who } from '../http/auth.ts';
+import { HttpProblem } from '../http/problem.ts';
 import { callFor, requestIdOf } from '../http/request-context.ts';
 import type { Deps } from '../routes/deps.ts';
 import { graphiqlPage } from './graphiql.ts';
@@ -25,6 +27,8 @@ import { createLoaders, type GraphqlContext } from './loaders.ts';
 import { buildGraphqlSchema } from './schema.ts';
 
 export const MAX_QUERY_LENGTH = 20_000;
+/** The feature flag of the GraphQL endpoint (config/flags.ts in the chassis). */
+export const GRAPHQL_FLAG = 'graphql';
 
 const GraphqlBody = T.Object({
   query: T.String({ minLength: 1, maxLength: MAX_QUERY_LENGTH }),
@@ -73,6 +77,11 @@ export async function graphqlRoutes(app: FastifyInstance, deps: Deps): Promise<v
     '/graphql',
     { ...deps.authed, schema: { hide, body: GraphqlBody } },
     async (request, reply) => {
+      // Behind the feature flag `graphql` (on unless configuration says otherwise): a customer
+      // outside its rollout, or everyone when it is switched off, finds no GraphQL endpoint here.
+      if (!ctx.flags.isEnabled(GRAPHQL_FLAG, { customerId: who(request).customerId }, { enabled: true })) {
+        throw new HttpProblem(404, 'not_found', 'GraphQL is not available to this customer');
+      }
       const { query, operationName } = request.body;
       const variables = request.body.variables ?? {};
       let document: DocumentNode;

@@ -4,7 +4,7 @@
  * service names: exchange, market, …). Secrets come from deploy/compose/.env, written by
  * deploy/compose/init-env.sh (random values, never committed).
  */
-import { COMMON_CONFIG, IMAGE, PORT, SERVICES, databaseOf, envPrefix } from './services.ts';
+import { COMMON_CONFIG, FEATURE_FLAGS_DIR, IMAGE, PORT, SERVICES, databaseOf, envPrefix } from './services.ts';
 
 const dbPasswordVar = (service: string) => `DB_PASSWORD_${envPrefix(service)}`;
 const required = (name: string) => `\${${name}:?run deploy/compose/init-env.sh first}`;
@@ -50,6 +50,7 @@ function serviceEntry(spec: (typeof SERVICES)[number]): Record<string, unknown> 
     user: '1000:1000',
     read_only: true,
     tmpfs: ['/tmp'],
+    volumes: [`../feature-flags.json:${FEATURE_FLAGS_DIR}/flags.json:ro`],
     cap_drop: ['ALL'],
     security_opt: ['no-new-privileges:true'],
     environment,

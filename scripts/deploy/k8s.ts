@@ -4,6 +4,9 @@
  * (tsc) before any cluster sees it; test/deploy validates the rendered overlays against the
  * Kubernetes JSON schemas as well.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { Container, EnvVar, PodSpec, Probe, Service, ServiceAccount, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
@@ -13,6 +16,9 @@ import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import {
   CANARY_IMAGE,
   COMMON_CONFIG,
+  FEATURE_FLAGS_CONFIGMAP,
+  FEATURE_FLAGS_DIR,
+  FEATURE_FLAGS_SOURCE,
   IMAGE,
   NAMESPACES,
   PORT,
@@ -25,6 +31,8 @@ import {
   httpCallers,
   type ServiceSpec,
 } from './services.ts';
+
+const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; [k: string]: unknown }; [k: string]: unknown };
 
@@ -113,7 +121,10 @@ function container(spec: ServiceSpec, image: string): Container {
     // Let endpoints and the ingress controller forget the pod before it drains (SIGTERM: readiness false,
     // in-flight work finished, the outbox flushed, within 10 s).
     lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    volumeMounts: [
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'feature-flags', mountPath: FEATURE_FLAGS_DIR, readOnly: true },
+    ],
   };
 }
 
@@ -140,7 +151,11 @@ function podSpec(spec: ServiceSpec, image: string, track: 'stable' | 'canary'): 
     topologySpreadConstraints: [spread('topology.kubernetes.io/zone'), spread('kubernetes.io/hostname')],
     containers: [container(spec, image)],
     // The only writable place: tsx's compile cache, SIMPLEBANK_DATA_DIR (the file sinks).
-    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],
+    // The flags: a ConfigMap volume, which the kubelet updates in place (re-read by the chassis).
+    volumes: [
+      { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+      { name: 'feature-flags', configMap: { name: FEATURE_FLAGS_CONFIGMAP } },
+    ],
   };
 }
 
@@ -275,7 +290,15 @@ export function commonManifests(): Manifest[] {
       ],
     },
   };
-  return [deny, dns] as Manifest[];
+  // A plain ConfigMap, not a generator: no content hash in its name, so a change reaches the
+  // running pods' mounted file (and the chassis's reload) instead of rolling every Deployment.
+  const flags: Manifest = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: FEATURE_FLAGS_CONFIGMAP, labels: { 'app.kubernetes.io/part-of': PART_OF } },
+    data: { 'flags.json': readFileSync(join(REPOSITORY, FEATURE_FLAGS_SOURCE), 'utf8') },
+  };
+  return [deny, dns, flags] as Manifest[];
 }
 
 /** RabbitMQ through the RabbitMQ Cluster Operator (management and prometheus plugins are on by default there). */

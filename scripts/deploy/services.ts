@@ -57,8 +57,18 @@ export const NAMESPACES = {
   rabbitmq: 'rabbitmq-system', // the RabbitMQ Cluster Operator
 } as const;
 
+/**
+ * The feature flags (docs/decisions/0028): deploy/feature-flags.json, by hand, is the one source;
+ * Kubernetes mounts it from the ConfigMap `simplebank-feature-flags` (generated from it), Compose
+ * mounts the file itself, both at FEATURE_FLAGS_FILE, which every service re-reads while it runs.
+ */
+export const FEATURE_FLAGS_SOURCE = 'deploy/feature-flags.json';
+export const FEATURE_FLAGS_DIR = '/etc/simplebank/flags';
+export const FEATURE_FLAGS_CONFIGMAP = 'simplebank-feature-flags';
+
 /** Settings every service gets (ConfigMap `simplebank-common`; Compose: each service's environment). */
 export const COMMON_CONFIG: Record<string, string> = {
+  SIMPLEBANK_FEATURE_FLAGS_FILE: `${FEATURE_FLAGS_DIR}/flags.json`,
   NODE_ENV: 'production',
   // In a container the server must listen on every interface of the pod (the default, 127.0.0.1,
   // would refuse the kubelet's probes and every peer). Never set on the developer's machine.

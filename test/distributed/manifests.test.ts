@@ -22,7 +22,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,23 @@ function layOutImage(): void {
       filter: (src) => !/\/(node_modules|test)(\/|$)/.test(src.slice(root.length)) && !src.endsWith('.test.ts'),
     });
   }
+}
+
+/** Writes each ConfigMap volume of the Deployment's pod under `dir`; returns mount path → local folder. */
+function configMapMounts(objects: K8sObject[], deployment: K8sObject, dir: string): Map<string, string> {
+  const pod = deployment.spec.template.spec;
+  const mounts = new Map<string, string>();
+  for (const m of pod.containers[0].volumeMounts ?? []) {
+    const volume = (pod.volumes ?? []).find((v: any) => v.name === m.name);
+    if (!volume?.configMap) continue;
+    const cm = find(objects, 'ConfigMap', volume.configMap.name);
+    assert.ok(cm, `${deployment.metadata.name}: no ConfigMap ${volume.configMap.name}`);
+    const local = join(dir, m.name);
+    mkdirSync(local, { recursive: true });
+    for (const [file, content] of Object.entries(cm.data as Record<string, string>)) writeFileSync(join(local, file), content);
+    mounts.set(m.mountPath, local);
+  }
+  return mounts;
 }
 
 async function freeBlock(count: number): Promise<number> {
@@ -155,10 +172,13 @@ describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
       const deployment = find(manifests, 'Deployment', name)!;
       const manifest = containerEnvironment(manifests, deployment, (secret, key) => secretValues.get(`${secret}/${key}`));
       const env: Record<string, string> = {};
+      // ConfigMap volumes (the feature flags): their files, as the kubelet mounts them, under the scratch folder.
+      const mounts = configMapMounts(manifests, deployment, join(scratch, 'mounts', name));
       for (const [k, v] of Object.entries(manifest)) {
         let value = v;
         for (const [pattern, replacement] of addresses) value = value.replace(pattern, replacement);
         if (value.startsWith('/tmp/')) value = join(data, name, value.slice(5));
+        for (const [mountPath, local] of mounts) if (value.startsWith(`${mountPath}/`)) value = join(local, value.slice(mountPath.length + 1));
         env[k] = value;
       }
       assert.equal(env.HOST, '0.0.0.0', 'the manifests bind every interface of the pod');

@@ -8,6 +8,7 @@
  */
 import { ConfigError, DataFolderInUseError, createLogger, startAllInOne, stopOnSignals } from '@simplebank/chassis';
 import { startDistributed } from './distributed.ts';
+import { ensureWebApp } from './web-app.ts';
 import { OPERATOR_USAGE, OperatorError, runOperatorCommand } from './operator.ts';
 import { services } from './services.ts';
 
@@ -31,6 +32,9 @@ async function start(): Promise<void> {
   const fresh = args.includes('--fresh');
   const started = Date.now();
   let system;
+  // The gateway serves the web app from WEB_APP_DIR (built now if missing or stale), unless one is given.
+  const webApp = process.env.WEB_APP_DIR ?? ensureWebApp();
+  if (webApp) process.env.WEB_APP_DIR = webApp;
   try {
     system = await startAllInOne({ services, fresh });
   } catch (err) {
@@ -48,6 +52,7 @@ async function start(): Promise<void> {
       `  health:    ${base}/health/live  ${base}/health/ready`,
       `  metrics:   ${base}/metrics`,
       `  API:       ${base}/v1  (docs: ${base}/docs)`,
+      ...(webApp ? [`  web app:   ${base}/`] : []),
       `  data:      ${system.postgres ? 'embedded PostgreSQL under SIMPLEBANK_DATA_DIR (default ./.simplebank)' : 'PostgreSQL at DATABASE_URL'}`,
       ...(process.env.SIMPLEBANK_ADMIN_EMAIL ? [] : ['  admin:     admin@simplebank.local / simplebank-admin  (development defaults: set SIMPLEBANK_ADMIN_EMAIL and SIMPLEBANK_ADMIN_PASSWORD)']),
       'Press Ctrl-C to stop.',
@@ -59,6 +64,9 @@ async function start(): Promise<void> {
 async function startDistributedMode(): Promise<void> {
   const log = createLogger({ service: 'simplebank' });
   let system;
+  // The gateway process serves the web app too (it inherits WEB_APP_DIR).
+  const webApp = process.env.WEB_APP_DIR ?? ensureWebApp();
+  if (webApp) process.env.WEB_APP_DIR = webApp;
   try {
     system = await startDistributed({ fresh: args.includes('--fresh') });
   } catch (err) {
@@ -72,6 +80,7 @@ async function startDistributedMode(): Promise<void> {
       `SimpleBank (distributed: ${system.processes.size} processes on RabbitMQ) is listening on ${base}`,
       ...Object.entries(system.ports).map(([name, port]) => `  ${name.padEnd(14)} http://localhost:${port}/health/ready  (pid ${system.processes.get(name)?.pid})`),
       `  API:       ${base}/v1  (docs: ${base}/docs)`,
+      ...(webApp ? [`  web app:   ${base}/`] : []),
       'Press Ctrl-C to stop every process.',
       '',
     ].join('\n'),

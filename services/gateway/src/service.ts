@@ -15,6 +15,7 @@ import { rateLimiter } from './http/rate-limit.ts';
 import { GATEWAY_IDENTITY, callFor, deadlineProblem, startRequest, stateOf } from './http/request-context.ts';
 import { sessionChecks } from './http/sessions.ts';
 import { validatorCompiler } from './http/validation.ts';
+import { hasWebApp, webAppRoutes } from './http/web-app.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { operationsRoutes } from './routes/operations.ts';
@@ -127,5 +128,8 @@ export const gatewayService = defineService({
   rpc: {},
   http: async (app, ctx) => {
     await app.register(async (scope) => publicApi(scope, ctx));
+    const webApp = gatewaySettings.value.WEB_APP_DIR;
+    if (hasWebApp(webApp)) await app.register(async (scope) => webAppRoutes(scope, webApp));
+    else if (webApp) ctx.log.warn({ dir: webApp }, 'WEB_APP_DIR has no index.html (build it: npm run build -w @simplebank/web): serving the API only');
   },
 });

@@ -18,6 +18,8 @@ export const gatewaySettings = apiKeySettings(defineSettings({
   GATEWAY_RATE_LIMIT_PER_MINUTE: env.integer({ default: 1200, min: 0 }),
   /** Time budget of a request without X-Deadline-Ms. */
   GATEWAY_DEFAULT_DEADLINE_MS: env.integer({ default: 10_000, min: 100, max: 60_000 }),
+  /** The built web app (apps/web/dist), served at `/`; unset or not built: the API alone. `npm start` sets it. Decision 0027. */
+  WEB_APP_DIR: env.string({ optional: true }),
 }), 'client');
 
 /** The signing key; throws at start in production when none is configured. */

@@ -1,0 +1,121 @@
+/** Accounts: the list, opening one, and a card deposit whose final status is shown. */
+import { useEffect, useState } from 'preact/hooks';
+import { api, idempotencyKey, type Account, type Page as List, type Payment } from './api.ts';
+import { usd } from './money.ts';
+import { ErrorMessage, Field, Page, fieldError, reasonText } from './ui.tsx';
+
+/** A payment is final once completed or failed; until then it is read again every half second. */
+async function settle(payment: Payment): Promise<Payment> {
+  let current = payment;
+  for (let i = 0; i < 120 && (current.status === 'pending' || current.status === 'settling'); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    current = await api<Payment>('GET', `/payments/${current.id}`);
+  }
+  return current;
+}
+
+function paymentText(payment: Payment): string {
+  if (payment.status === 'completed') return `Deposit of ${usd(payment.amount)} completed`;
+  if (payment.status === 'failed') return payment.reason === 'card_declined' ? `Declined: the card was refused; nothing was deposited` : `Failed: ${reasonText(payment.reason)}`;
+  return `Deposit of ${usd(payment.amount)} is being processed…`;
+}
+
+function Deposit({ account, onDone }: { account: Account; onDone: () => void }) {
+  const [amount, setAmount] = useState('');
+  const [card, setCard] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [payment, setPayment] = useState<Payment>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const started = await api<Payment>('POST', `/accounts/${account.id}/deposits`, { amount, method: 'card', card: { number: card.replace(/\s+/g, '') } }, idempotencyKey());
+      setPayment(started);
+      const final = await settle(started);
+      setPayment(final);
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-label={`Deposit into ${account.name}`}>
+      <Field label="Amount" value={amount} onInput={setAmount} inputMode="decimal" hint="US dollars with two decimals, e.g. 250.00" error={fieldError(error, 'amount')} />
+      <Field label="Card number" value={card} onInput={setCard} inputMode="numeric" autoComplete="cc-number" error={fieldError(error, 'number')} />
+      <ErrorMessage error={error} />
+      <button type="submit" disabled={payment !== undefined && (payment.status === 'pending' || payment.status === 'settling')}>
+        Confirm deposit
+      </button>
+      {payment && (
+        <p role="status" class={payment.status === 'failed' ? 'error' : 'ok'}>
+          {paymentText(payment)}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function AccountCard({ account, reload }: { account: Account; reload: () => void }) {
+  const [depositing, setDepositing] = useState(false);
+  return (
+    <li class="card">
+      <h2>{account.name}</h2>
+      <dl>
+        <dt>Available</dt>
+        <dd>{usd(account.cash.available)}</dd>
+        <dt>Reserved for orders</dt>
+        <dd>{usd(account.cash.reserved)}</dd>
+      </dl>
+      <button type="button" aria-expanded={depositing} onClick={() => setDepositing(!depositing)}>
+        Deposit
+      </button>
+      {depositing && <Deposit account={account} onDone={reload} />}
+    </li>
+  );
+}
+
+export function Accounts() {
+  const [accounts, setAccounts] = useState<Account[]>();
+  const [error, setError] = useState<unknown>();
+  const [opening, setOpening] = useState(false);
+  const [name, setName] = useState('');
+  const [openError, setOpenError] = useState<unknown>();
+  const load = () =>
+    api<List<Account>>('GET', '/accounts')
+      .then((page) => setAccounts(page.items))
+      .catch(setError);
+  useEffect(() => void load(), []);
+  const open = async (e: Event) => {
+    e.preventDefault();
+    setOpenError(undefined);
+    try {
+      await api<Account>('POST', '/accounts', { name });
+      setName('');
+      setOpening(false);
+      await load();
+    } catch (err) {
+      setOpenError(err);
+    }
+  };
+  return (
+    <Page title="Accounts">
+      <ErrorMessage error={error} />
+      <button type="button" aria-expanded={opening} onClick={() => setOpening(!opening)}>
+        Open account
+      </button>
+      {opening && (
+        <form onSubmit={open} noValidate aria-label="Open an account">
+          <Field label="Account name" value={name} onInput={setName} error={fieldError(openError, 'name')} />
+          <ErrorMessage error={openError} />
+          <button type="submit">Open</button>
+        </form>
+      )}
+      {accounts && accounts.length === 0 && <p>You have no account yet: open one to deposit and trade.</p>}
+      <ul class="cards">
+        {accounts?.map((account) => (
+          <AccountCard key={account.id} account={account} reload={load} />
+        ))}
+      </ul>
+    </Page>
+  );
+}

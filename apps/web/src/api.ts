@@ -1,0 +1,178 @@
+/**
+ * The public API, from the browser. The access token lives in this module's memory only (never in
+ * storage); so does the refresh token (decision 0027): a reload means logging in again. A 401 is
+ * answered once by refreshing (the refresh token rotates on every use), then the request is retried.
+ */
+
+/** An RFC 9457 problem from the API, with its field errors. */
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string | undefined,
+    readonly code: string | undefined,
+    readonly errors: { path: string; message: string }[],
+  ) {
+    super(detail ?? title);
+  }
+
+  /** The message for the field at `path` (a JSON pointer like "/body/amount", or its last segment). */
+  fieldError(field: string): string | undefined {
+    return this.errors.find((e) => e.path === field || e.path.split('/').pop() === field || e.path.endsWith(`/${field}`))?.message;
+  }
+}
+
+interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+}
+
+let tokens: Tokens | undefined;
+const listeners = new Set<() => void>();
+
+export function signedIn(): boolean {
+  return tokens !== undefined;
+}
+
+export function onSessionChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function setTokens(next: Tokens | undefined): void {
+  tokens = next;
+  for (const listener of listeners) listener();
+}
+
+async function send(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
+  const all: Record<string, string> = { accept: 'application/json, application/problem+json', ...headers };
+  if (tokens) all.authorization = `Bearer ${tokens.accessToken}`;
+  if (body !== undefined) all['content-type'] = 'application/json';
+  return fetch(`/v1${path}`, { method, headers: all, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+}
+
+async function problemOf(res: Response): Promise<Problem> {
+  try {
+    const p = (await res.json()) as { title?: string; detail?: string; code?: string; errors?: { path: string; message: string }[] };
+    return new Problem(res.status, p.title ?? res.statusText, p.detail, p.code, p.errors ?? []);
+  } catch {
+    return new Problem(res.status, res.statusText || 'Request failed', undefined, undefined, []);
+  }
+}
+
+let refreshing: Promise<boolean> | undefined;
+
+/** One refresh at a time: concurrent 401s wait for the same rotation (a reused refresh token revokes the family). */
+function refresh(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const current = tokens;
+    if (!current) return false;
+    const res = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: current.refreshToken }) });
+    if (!res.ok) {
+      setTokens(undefined);
+      return false;
+    }
+    const next = (await res.json()) as Tokens;
+    tokens = { accessToken: next.accessToken, refreshToken: next.refreshToken };
+    return true;
+  })().finally(() => {
+    refreshing = undefined;
+  });
+  return refreshing;
+}
+
+/** Calls the API; resolves with the JSON body (undefined for 204), rejects with a Problem. */
+export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  let res = await send(method, path, body, headers);
+  if (res.status === 401 && tokens && (await refresh())) res = await send(method, path, body, headers);
+  if (!res.ok) throw await problemOf(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** A fresh Idempotency-Key for one create (a retry of the same click would reuse it). */
+export function idempotencyKey(): Record<string, string> {
+  return { 'idempotency-key': crypto.randomUUID() };
+}
+
+export async function signUp(name: string, email: string, password: string): Promise<void> {
+  const res = await api<Tokens>('POST', '/auth/signup', { name, email, password });
+  setTokens({ accessToken: res.accessToken, refreshToken: res.refreshToken });
+}
+
+export async function logIn(email: string, password: string): Promise<void> {
+  const res = await api<Tokens>('POST', '/auth/login', { email, password });
+  setTokens({ accessToken: res.accessToken, refreshToken: res.refreshToken });
+}
+
+export async function logOut(): Promise<void> {
+  const current = tokens;
+  setTokens(undefined);
+  if (current) await fetch('/v1/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: current.refreshToken }) }).catch(() => undefined);
+}
+
+// The API's shapes (docs: /work/shared/spec/api.md, served as /v1/openapi.json).
+export interface Account {
+  id: string;
+  name: string;
+  currency: string;
+  status: string;
+  cash: { available: string; reserved: string };
+}
+export interface Payment {
+  id: string;
+  status: 'pending' | 'settling' | 'completed' | 'failed';
+  reason?: string | null;
+  amount: string;
+}
+export interface Asset {
+  id: string;
+  name: string;
+  type: string;
+  price: string;
+}
+export interface Order {
+  id: string;
+  accountId: string;
+  assetId: string;
+  side: 'buy' | 'sell';
+  quantity: string;
+  status: 'pending' | 'placed' | 'filled' | 'rejected' | 'failed' | 'canceled' | 'expired';
+  quotePrice: string;
+  limitPrice: string;
+  fee: string;
+  fillPrice: string | null;
+  reason: string | null;
+  createdAt: string;
+  history: { status: string; at: string; reason?: string }[];
+}
+export interface Holdings {
+  accountId: string;
+  asOf: string;
+  valuation: 'live' | 'stale' | 'unavailable';
+  cash: { available: string; reserved: string };
+  positions: { assetId: string; quantity: string; reservedQuantity: string; averageCost: string; price?: string; value?: string }[];
+  totalValue?: string;
+}
+export interface Notification {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  at: string;
+  read: boolean;
+}
+export interface FeeSchedule {
+  minimum: string;
+  rate: string;
+}
+export interface Customer {
+  id: string;
+  name: string;
+  email: string;
+  preferences?: { email?: boolean; sms?: boolean; push?: boolean };
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,71 @@
+/**
+ * The customer's journey in a real browser, driven by role and accessible name (issue 12's contract):
+ * sign up, open an account, deposit, buy, see the fill arrive without a reload, the holding and the
+ * notification; and a declined card shown as declined.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DECLINED_CARD, GOOD_CARD, deposit, openAccount, signUp, startBrowser, type Browser } from './harness.ts';
+
+let browser: Browser;
+before(async () => {
+  browser = await startBrowser();
+});
+after(async () => {
+  await browser?.stop();
+});
+
+test('a new customer signs up, deposits, buys, and sees the fill, the holding and the notification without reloading', async () => {
+  const { page } = browser;
+  // A reload would lose the in-memory session and land on "Log in": counting loads proves there was none.
+  let loads = 0;
+  page.on('load', () => loads++);
+  await signUp(page);
+  const nav = page.getByRole('navigation');
+  for (const link of ['Accounts', 'Trade', 'Orders', 'Holdings', 'Notifications', 'Profile']) await nav.getByRole('link', { name: link }).waitFor();
+  await openAccount(page, 'Main');
+
+  assert.match(await deposit(page, '1000.00', GOOD_CARD), /completed/);
+  await page.getByText('$1,000.00').first().waitFor();
+
+  await nav.getByRole('link', { name: 'Trade' }).click();
+  await page.getByRole('combobox', { name: 'Asset' }).fill('AAPL');
+  await page.getByRole('option', { name: /AAPL/ }).click();
+  await page.getByLabel('Quantity').fill('2');
+  await page.getByRole('radio', { name: 'Buy' }).check();
+  await page.getByRole('button', { name: 'Review order' }).click();
+  const review = page.getByRole('region', { name: 'Review' });
+  for (const term of ['Quote', 'Limit price', 'Fee']) await review.getByText(term, { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Place order' }).click();
+
+  // The order page follows the order until it is final: "Filled" arrives with no reload.
+  await page.getByRole('heading', { name: 'Buy 2 AAPL' }).waitFor();
+  await page.locator('main').getByText('Filled', { exact: true }).first().waitFor({ timeout: 20_000 });
+  assert.match((await page.locator('main').textContent()) ?? '', /Fill price\$[\d,]+\.\d{2}/);
+
+  await nav.getByRole('link', { name: 'Orders' }).click();
+  await page.getByRole('row', { name: /Buy 2 AAPL.*Filled/ }).waitFor();
+
+  await nav.getByRole('link', { name: 'Holdings' }).click();
+  const row = page.getByRole('row', { name: /^AAPL/ });
+  await row.waitFor();
+  assert.equal(await page.getByRole('table').getByRole('row').count(), 2, 'a header row and one row for AAPL');
+  assert.match((await row.textContent()) ?? '', /AAPL2\$/);
+  await page.getByText(/Valued at live prices|Prices are stale|Prices are unavailable/).waitFor();
+
+  await nav.getByRole('link', { name: 'Notifications' }).click();
+  await page.getByRole('heading', { name: /Order filled/ }).waitFor({ timeout: 20_000 });
+  await page.getByRole('status').filter({ hasText: /\d+ unread/ }).waitFor();
+
+  assert.equal(loads, 1, 'the only page load is the sign-up page');
+});
+
+test('a declined card is shown as declined, and nothing is deposited', async () => {
+  const { page } = browser;
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await signUp(page);
+  await openAccount(page, 'Savings');
+  assert.match(await deposit(page, '50.00', DECLINED_CARD), /^Declined/);
+  await page.getByText('$0.00').first().waitFor();
+});

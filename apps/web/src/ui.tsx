@@ -6,7 +6,8 @@ import { Problem } from './api.ts';
 /** A problem (or any error) as a message; field errors are shown next to their fields instead. */
 export function ErrorMessage({ error }: { error: unknown }) {
   if (!error) return null;
-  const text = error instanceof Problem ? (error.errors.length > 0 ? error.title : error.detail ?? error.title) : error instanceof Error ? error.message : String(error);
+  // With field errors, the fields say what is wrong; the message only points at them.
+  const text = error instanceof Problem ? (error.errors.length > 0 ? `${error.detail ?? error.title}: see the fields marked below.` : error.detail ?? error.title) : error instanceof Error ? error.message : String(error);
   return (
     <p class="error" role="alert">
       {text}

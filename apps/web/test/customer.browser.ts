@@ -69,3 +69,28 @@ test('a declined card is shown as declined, and nothing is deposited', async () 
   assert.match(await deposit(page, '50.00', DECLINED_CARD), /^Declined/);
   await page.getByText('$0.00').first().waitFor();
 });
+
+test('problem details are shown as messages, and field errors next to their fields', async () => {
+  const { page } = browser;
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.goto('/signup');
+  await page.getByLabel('Name').fill('Bea');
+  await page.getByLabel('Email').fill('bea@example.com');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('alert').filter({ hasText: 'see the fields marked below' }).waitFor();
+  const password = page.getByLabel('Password');
+  assert.equal(await password.getAttribute('aria-invalid'), 'true');
+  // The message is the field's description (aria-describedby), so a screen reader reads it with the field.
+  const described = (await password.getAttribute('aria-describedby')) ?? '';
+  const descriptions = await Promise.all(described.split(' ').map((id) => page.locator(`[id="${id}"]`).textContent()));
+  assert.match(descriptions.join(' '), /10/);
+  assert.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), null);
+
+  await page.goto('/login');
+  await page.getByLabel('Email').fill('nobody@example.com');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match((await page.getByRole('alert').textContent()) ?? '', /\S/);
+});

@@ -94,3 +94,22 @@ test('problem details are shown as messages, and field errors next to their fiel
   await page.getByRole('alert').waitFor();
   assert.match((await page.getByRole('alert').textContent()) ?? '', /\S/);
 });
+
+test('at phone width every page fits the screen: no sideways scrolling', async () => {
+  const { page } = browser;
+  await page.setViewportSize({ width: 360, height: 740 });
+  try {
+    await signUp(page);
+    await openAccount(page, 'Phone');
+    const nav = page.getByRole('navigation');
+    for (const link of ['Accounts', 'Trade', 'Orders', 'Holdings', 'Notifications', 'Profile']) {
+      await nav.getByRole('link', { name: link }).click();
+      await page.getByRole('heading', { level: 1, name: link }).waitFor();
+      // Evaluated in the page (this file is type-checked without the DOM's types).
+      const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+      assert.ok(scrollWidth <= innerWidth, `${link}: ${scrollWidth}px wide in a ${innerWidth}px window`);
+    }
+  } finally {
+    await page.setViewportSize({ width: 1100, height: 800 });
+  }
+});

@@ -85,7 +85,10 @@ export async function markFailed(db: Queryable, id: string, reason: string): Pro
 /** Milliseconds until the next pending delivery is due (0: due now); undefined when none is pending. */
 export async function nextDueInMs(db: Queryable): Promise<number | undefined> {
   const { rows } = await db.query<{ ms: string | null }>(
-    `SELECT greatest(0, ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000))::bigint::text AS ms FROM deliveries WHERE status = 'pending'`,
+    // No pending delivery must read as none (undefined), not as "due now": greatest() ignores a NULL,
+    // so greatest(0, NULL) is 0 — which once kept the worker polling thousands of times a second.
+    `SELECT greatest(0, ceil(extract(epoch FROM due - now()) * 1000))::bigint::text AS ms
+     FROM (SELECT min(next_attempt_at) AS due FROM deliveries WHERE status = 'pending') pending WHERE due IS NOT NULL`,
   );
   const ms = rows[0]?.ms;
   return ms === null || ms === undefined ? undefined : Number(ms);

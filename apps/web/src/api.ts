@@ -170,6 +170,7 @@ export interface Customer {
   id: string;
   name: string;
   email: string;
+  role?: 'customer' | 'admin';
   preferences?: { email?: boolean; sms?: boolean; push?: boolean };
 }
 export interface Page<T> {

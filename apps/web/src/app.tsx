@@ -1,13 +1,16 @@
 /** The shell: the navigation landmark, the "Log out" button, and the page for the path. */
 import { useEffect, useState } from 'preact/hooks';
-import { logOut, onSessionChange, signedIn } from './api.ts';
+import { api, logOut, onSessionChange, signedIn, type Customer } from './api.ts';
 import { Accounts } from './accounts.tsx';
+import { Admin, DeadLettersPage } from './admin.tsx';
 import { LogIn, SignUp } from './auth.tsx';
 import { Holdings } from './holdings.tsx';
 import { Notifications } from './notifications.tsx';
+import { Operations } from './operations.tsx';
 import { OrderDetail, Orders } from './orders.tsx';
 import { Profile } from './profile.tsx';
 import { navigate, onLink, usePath } from './router.ts';
+import { SagaTimeline, Sagas } from './sagas.tsx';
 import { Trade } from './trade.tsx';
 
 const LINKS = [
@@ -19,10 +22,36 @@ const LINKS = [
   ['/profile', 'Profile'],
 ] as const;
 
+/** Shown to admins only (the API refuses the rest anyway: 403). */
+const ADMIN_LINKS = [
+  ['/admin', 'Admin'],
+  ['/operations', 'Operations'],
+] as const;
+
+/** Whether the signed-in caller is an admin: GET /v1/me says the role (the token is not read here). */
+function useAdmin(session: boolean): boolean {
+  const [admin, setAdmin] = useState(false);
+  useEffect(() => {
+    setAdmin(false);
+    if (!session) return;
+    let live = true;
+    api<Customer>('GET', '/me').then(
+      (me) => live && setAdmin(me.role === 'admin'),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [session]);
+  return admin;
+}
+
 function Content({ path }: { path: string }) {
   const [pathname] = path.split('?') as [string];
   const order = /^\/orders\/([^/]+)$/.exec(pathname);
   if (order) return <OrderDetail orderId={decodeURIComponent(order[1]!)} />;
+  const saga = /^\/operations\/sagas\/([^/]+)\/([^/]+)$/.exec(pathname);
+  if (saga) return <SagaTimeline service={decodeURIComponent(saga[1]!)} sagaId={decodeURIComponent(saga[2]!)} />;
   switch (pathname) {
     case '/trade':
       return <Trade />;
@@ -34,6 +63,14 @@ function Content({ path }: { path: string }) {
       return <Notifications />;
     case '/profile':
       return <Profile />;
+    case '/admin':
+      return <Admin />;
+    case '/admin/dead-letters':
+      return <DeadLettersPage />;
+    case '/operations':
+      return <Operations />;
+    case '/operations/sagas':
+      return <Sagas />;
     default:
       return <Accounts />;
   }
@@ -43,6 +80,8 @@ export function App() {
   const path = usePath();
   const [session, setSession] = useState(signedIn());
   useEffect(() => onSessionChange(() => setSession(signedIn())), []);
+  const admin = useAdmin(session);
+  const links = admin ? [...LINKS, ...ADMIN_LINKS] : LINKS;
   const pathname = path.split('?')[0]!;
   // Signed out, every page but sign-up is the log-in page (the tokens are in memory: a reload signs out).
   useEffect(() => {
@@ -63,7 +102,7 @@ export function App() {
       {session && (
         <nav aria-label="Main">
           <ul>
-            {LINKS.map(([href, label]) => (
+            {links.map(([href, label]) => (
               <li key={href}>
                 <a href={href} onClick={onLink} aria-current={pathname === href || pathname.startsWith(`${href}/`) ? 'page' : undefined}>
                   {label}

@@ -1,7 +1,7 @@
-/** A small history router: the path is the state; the gateway answers index.html for each of these (routes.ts there). */
+/** A small history router: the path is the state; the gateway answers index.html for each of these (WEB_APP_ROUTES in services/gateway/src/http/web-app.ts). */
 import { useEffect, useState } from 'preact/hooks';
 
-export const ROUTES = ['/signup', '/login', '/accounts', '/trade', '/orders', '/orders/:orderId', '/holdings', '/notifications', '/profile'] as const;
+export const ROUTES = ['/signup', '/login', '/accounts', '/trade', '/orders', '/orders/:orderId', '/holdings', '/notifications', '/profile', '/admin', '/admin/dead-letters', '/operations', '/operations/sagas', '/operations/sagas/:service/:sagaId'] as const;
 
 const listeners = new Set<() => void>();
 window.addEventListener('popstate', () => listeners.forEach((l) => l()));

@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-/** The app's client-side routes (apps/web/src/routes.ts keeps the same list); each answers index.html. */
-export const WEB_APP_ROUTES = ['/signup', '/login', '/accounts', '/trade', '/orders', '/orders/:orderId', '/holdings', '/notifications', '/profile'] as const;
+/** The app's client-side routes (apps/web/src/router.ts keeps the same list); each answers index.html. */
+export const WEB_APP_ROUTES = ['/signup', '/login', '/accounts', '/trade', '/orders', '/orders/:orderId', '/holdings', '/notifications', '/profile', '/admin', '/admin/dead-letters', '/operations', '/operations/sagas', '/operations/sagas/:service/:sagaId'] as const;
 
 /**
  * Only this origin's scripts, styles, images and API: no inline script, no framing. The app needs

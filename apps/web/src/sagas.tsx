@@ -1,0 +1,165 @@
+/**
+ * Sagas. The API reads one saga (GET /v1/admin/sagas/{service}/{sagaId}) but lists none, so the list
+ * is of order sagas — an order's saga in `orders` has the order's id — from the orders report
+ * (an admin sees everyone's), by the order's state; any other saga is opened by service and id.
+ * Both pages are read again every 2 s while shown.
+ */
+import { useState } from 'preact/hooks';
+import { api, type Page as List } from './api.ts';
+import { SERVICES, type OrderReportItem, type Saga } from './admin-api.ts';
+import { ConsoleLinks } from './console-links.tsx';
+import { quantity } from './money.ts';
+import { useRefreshing } from './refreshing.ts';
+import { navigate, onLink } from './router.ts';
+import { ErrorMessage, Field, Page, Status, when, word } from './ui.tsx';
+
+const STATES = ['pending', 'placed', 'filled', 'rejected', 'failed', 'canceled', 'expired'] as const;
+
+function OpenSaga() {
+  const [service, setService] = useState('orders');
+  const [sagaId, setSagaId] = useState('');
+  return (
+    <form
+      noValidate
+      aria-label="Open a saga"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (sagaId.trim()) navigate(`/operations/sagas/${service}/${encodeURIComponent(sagaId.trim())}`);
+      }}
+    >
+      <div class="field">
+        <label for="saga-service">Service</label>
+        <select id="saga-service" value={service} onChange={(e) => setService((e.currentTarget as HTMLSelectElement).value)}>
+          {SERVICES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <Field label="Saga id" value={sagaId} onInput={setSagaId} hint="An order's saga has the order's id" />
+      <button type="submit">Open saga</button>
+    </form>
+  );
+}
+
+export function Sagas() {
+  const [state, setState] = useState('');
+  const { value: orders, error } = useRefreshing(() => api<List<OrderReportItem>>('GET', `/reports/orders?limit=50${state ? `&status=${state}` : ''}`).then((p) => p.items), [state]);
+  return (
+    <Page title="Sagas">
+      <ConsoleLinks />
+      <OpenSaga />
+      <h2>Order sagas</h2>
+      <div class="field narrow">
+        <label for="saga-state">State</label>
+        <select id="saga-state" value={state} onChange={(e) => setState((e.currentTarget as HTMLSelectElement).value)}>
+          <option value="">Any</option>
+          {STATES.map((s) => (
+            <option key={s} value={s}>
+              {word(s)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ErrorMessage error={error} />
+      {orders && orders.length === 0 && <p>No order in this state.</p>}
+      {orders && orders.length > 0 && (
+        <table>
+          <caption>Newest first, from the orders report (it may lag the orders by a moment)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Order</th>
+              <th scope="col">State</th>
+              <th scope="col">Placed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {orders.map((o) => (
+              <tr key={o.orderId}>
+                <th scope="row">
+                  <a href={`/operations/sagas/orders/${o.orderId}`} onClick={onLink}>
+                    {o.side === 'buy' ? 'Buy' : 'Sell'} {quantity(o.quantity)} {o.assetId}
+                  </a>
+                </th>
+                <td>
+                  <Status status={o.status} />
+                </td>
+                <td>{when(o.placedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Page>
+  );
+}
+
+export function SagaTimeline({ service, sagaId }: { service: string; sagaId: string }) {
+  const { value: saga, error } = useRefreshing(() => api<Saga>('GET', `/admin/sagas/${encodeURIComponent(service)}/${encodeURIComponent(sagaId)}`), [service, sagaId]);
+  return (
+    <Page title={saga ? `Saga ${saga.type}` : 'Saga'}>
+      <ConsoleLinks />
+      <ErrorMessage error={error} />
+      {saga && (
+        <>
+          <dl>
+            <dt>Service</dt>
+            <dd>{service}</dd>
+            <dt>Id</dt>
+            <dd>{saga.id}</dd>
+            <dt>Status</dt>
+            <dd>
+              <Status status={saga.status} />
+            </dd>
+            <dt>Current step</dt>
+            <dd>{saga.currentStep ?? 'None'}</dd>
+            {saga.failure && (
+              <>
+                <dt>Failure</dt>
+                <dd class="error">
+                  {saga.failure.code}: {saga.failure.message}
+                </dd>
+              </>
+            )}
+            <dt>Started</dt>
+            <dd>{when(saga.createdAt)}</dd>
+            <dt>Updated</dt>
+            <dd>{when(saga.updatedAt)}</dd>
+          </dl>
+          <h2>Timeline</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Step</th>
+                <th scope="col">Phase</th>
+                <th scope="col">Attempt</th>
+                <th scope="col">Outcome</th>
+              </tr>
+            </thead>
+            <tbody>
+              {saga.log.map((s, i) => (
+                <tr key={i}>
+                  <td>{when(s.at)}</td>
+                  <th scope="row">{s.step}</th>
+                  <td>{s.phase}</td>
+                  <td>{s.attempt}</td>
+                  <td>
+                    {word(s.outcome)}
+                    {s.detail ? ` — ${s.detail}` : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <p>
+        <a href="/operations/sagas" onClick={onLink}>
+          All sagas
+        </a>
+      </p>
+    </Page>
+  );
+}

@@ -4,12 +4,17 @@
  * and Debian's Chromium driven through playwright-core. Chromium gets a fresh profile each time and
  * the flags that keep it off this machine's closed network.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryTransport, startAllInOne } from '@simplebank/chassis';
+import { stopPrivateServer, testServerUrl } from '@simplebank/chassis/testing';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { services } from '../../cli/src/services.ts';
 import { ensureWebApp } from '../../cli/src/web-app.ts';
-import { startSystem, type System } from '../../../test/e2e/system.ts';
+import { E2E_SETTINGS } from '../../../test/e2e/settings.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, Http, startSystem, type System } from '../../../test/e2e/system.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -21,16 +26,48 @@ export const GOOD_CARD = '4242424242424242';
 
 export interface Browser {
   system: System;
+  /** The system's message transport, when started with `transport: true` (to inject a message). */
+  transport?: MemoryTransport;
   context: BrowserContext;
   page: Page;
   stop(): Promise<void>;
 }
 
+/**
+ * The all-in-one system in-process as test/e2e/system.ts starts it, but on a transport the test
+ * holds: a test can then put a message on it, as a misbehaving producer would (the public API only
+ * ever sends valid ones).
+ */
+async function startWithTransport(settings: Record<string, string>): Promise<{ system: System; transport: MemoryTransport }> {
+  const transport = new MemoryTransport();
+  const all = await startAllInOne({
+    services,
+    environment: {
+      ...process.env,
+      DATABASE_URL: await testServerUrl(),
+      SIMPLEBANK_DB_PREFIX: `web_${randomBytes(4).toString('hex')}`,
+      PORT: '0',
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
+      ...E2E_SETTINGS,
+      ...settings,
+    },
+    runtime: { transport },
+  });
+  const url = all.runtime.address;
+  const stop = async () => {
+    await all.stop();
+    await stopPrivateServer();
+  };
+  return { system: { url, http: new Http(url), stop }, transport };
+}
+
 /** Starts the system (serving the freshly built app) and a browser with one page at `width`×`height`. */
-export async function startBrowser(options: { width?: number; height?: number; settings?: Record<string, string> } = {}): Promise<Browser> {
+export async function startBrowser(options: { width?: number; height?: number; settings?: Record<string, string>; transport?: boolean } = {}): Promise<Browser> {
   const webApp = ensureWebApp();
   if (!webApp) throw new Error('the web app could not be built (see above)');
-  const system = await startSystem({ WEB_APP_DIR: webApp, ...options.settings });
+  const settings = { WEB_APP_DIR: webApp, ...options.settings };
+  const started = options.transport ? await startWithTransport(settings) : { system: await startSystem(settings), transport: undefined };
+  const { system } = started;
   const profile = await mkdtemp(join(tmpdir(), 'simplebank-chromium-'));
   let context: BrowserContext;
   try {
@@ -49,6 +86,7 @@ export async function startBrowser(options: { width?: number; height?: number; s
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     system,
+    ...(started.transport ? { transport: started.transport } : {}),
     context,
     page,
     async stop() {
@@ -93,4 +131,13 @@ export async function deposit(page: Page, amount: string, card: string): Promise
   const status = page.getByRole('status');
   await status.filter({ hasText: /completed|Declined|Failed/ }).waitFor({ timeout: 20_000 });
   return (await status.textContent()) ?? '';
+}
+
+/** The development admin (test/e2e's ADMIN_EMAIL / ADMIN_PASSWORD: SIMPLEBANK_ADMIN_* or their defaults). */
+export async function logInAsAdmin(page: Page): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(ADMIN_EMAIL);
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).waitFor();
 }

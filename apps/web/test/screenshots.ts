@@ -1,13 +1,15 @@
 /**
  * `npm run screenshots`: the main pages as docs/screenshots/*.png (shown in the README), taken with
  * the browser harness after a customer signs up, deposits and buys — so the pages show real data.
- * Desktop width, plus the order page at phone width.
+ * Desktop width, plus the order page at phone width. Then the admin's pages, with a dead letter
+ * put on the transport (as admin.browser.ts does) so that its page has one to show.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { GOOD_CARD, deposit, openAccount, signUp, startBrowser } from './harness.ts';
+import { newEnvelope } from '@simplebank/chassis';
+import { GOOD_CARD, deposit, logInAsAdmin, openAccount, signUp, startBrowser } from './harness.ts';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'screenshots');
 await mkdir(out, { recursive: true });
@@ -17,7 +19,7 @@ const shot = async (page: Page, name: string) => {
   console.log(`docs/screenshots/${name}.png`);
 };
 
-const browser = await startBrowser({ width: 1000, height: 700 });
+const browser = await startBrowser({ width: 1000, height: 700, transport: true });
 try {
   const { page } = browser;
   await page.goto('/signup');
@@ -49,6 +51,33 @@ try {
   await nav.getByRole('link', { name: 'Notifications' }).click();
   await page.getByRole('heading', { name: /Order filled/ }).waitFor({ timeout: 20_000 });
   await shot(page, 'notifications');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await logInAsAdmin(page);
+  const main = page.getByRole('navigation', { name: 'Main' });
+  await main.getByRole('link', { name: 'Admin' }).click();
+  await page.getByText('Balanced: every asset sums to zero').waitFor();
+  await shot(page, 'admin');
+
+  const type = 'customers.CustomerUpdated.v1';
+  const envelope = newEnvelope({ type, version: 1, source: 'screenshots', data: { customerId: 42 } });
+  await browser.transport!.publish({ destination: { kind: 'event', type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Dead letters' }).click();
+  const inspect = page.getByRole('button', { name: `Inspect ${type}` });
+  for (let i = 0; i < 40 && (await inspect.count()) === 0; i++) {
+    await page.getByRole('button', { name: 'Refresh dead letters' }).click();
+    await page.waitForTimeout(250);
+  }
+  await inspect.click();
+  await shot(page, 'dead-letters');
+
+  await main.getByRole('link', { name: 'Operations' }).click();
+  await page.getByRole('row', { name: /^market exchange / }).waitFor();
+  await shot(page, 'operations');
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Sagas' }).click();
+  await page.getByRole('link', { name: /Buy 2 AAPL/ }).click();
+  await page.getByRole('heading', { level: 2, name: 'Timeline' }).waitFor();
+  await shot(page, 'saga');
 } finally {
   await browser.stop();
 }

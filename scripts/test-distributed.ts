@@ -74,7 +74,10 @@ try {
     });
     try {
       console.log(`== end-to-end suite against ${system.gatewayUrl}`);
-      add(await run(e2e, { SIMPLEBANK_E2E_URL: system.gatewayUrl }, 'e2e'));
+      const [p, f] = await run(e2e, { SIMPLEBANK_E2E_URL: system.gatewayUrl }, 'e2e');
+      add([p, f]);
+      // A quiet run hides the services' logs: when something failed, say what they last warned of.
+      if (f > 0) console.log(`\n== what the services said\n${system.diagnostics() || '(nothing: no process exited, none warned)'}`);
     } finally {
       await system.stop();
     }

@@ -19,6 +19,9 @@ import { DEFAULT_AMQP_URL, defineSettings, env, freePort, loadAll, startEmbedded
 /** Every service, providers before their callers and the gateway last (spawned in this order, all at once). */
 export const SERVICE_NAMES = ['customers', 'accounts', 'transactions', 'payments', 'market-data', 'exchange', 'market', 'fees', 'orders', 'holdings', 'notifications', 'strategies', 'strategy-orders', 'reporting', 'gateway'] as const;
 
+/** Lines of each process's output a quiet run keeps for `diagnostics()`. */
+const RECENT_LINES = 200;
+
 const root = resolve(new URL('../../..', import.meta.url).pathname);
 const gate = new URL('./start-gate.ts', import.meta.url).href;
 
@@ -32,6 +35,11 @@ export interface DistributedSystem {
    * of a service, `service` names one: `orders` is the first, `orders#2` the second, and so on.
    */
   restart(service: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * What a quiet run hid, for a failed suite: each process that exited unasked (its code and its last
+   * lines), then every process's last warnings and errors. Empty when there is nothing to say.
+   */
+  diagnostics(): string;
   /** Every process's name per service: `{ orders: ['orders', 'orders#2'], … }` (ports and processes use these names). */
   instances: Record<string, string[]>;
   stop(): Promise<void>;
@@ -81,6 +89,16 @@ export async function startDistributed(
   const exchangeApiKey = environment.EXCHANGE_API_KEY || randomBytes(32).toString('base64url');
   const EXCHANGE_CLIENTS = new Set(['exchange', 'market', 'gateway']);
   const processes = new Map<string, ChildProcess>();
+  // A quiet run keeps each process's last lines and its unasked exits, for `diagnostics()`.
+  const recent = new Map<string, string[]>();
+  const exits: string[] = [];
+  const stopped = new Set<ChildProcess>();
+  const remember = (name: string, line: string) => {
+    const lines = recent.get(name) ?? [];
+    lines.push(line);
+    if (lines.length > RECENT_LINES) lines.shift();
+    recent.set(name, lines);
+  };
 
   // A service process starts loading its code at once and waits at the start gate (start-gate.ts)
   // for `go` with the database's URL, so that loading overlaps starting the embedded PostgreSQL.
@@ -103,9 +121,12 @@ export async function startDistributed(
       createInterface({ input: child.stdout! }).on('line', (line) => process.stdout.write(`${line}\n`));
       createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(`[${name}] ${line}\n`));
     } else {
-      child.stdout!.resume();
-      child.stderr!.resume();
+      createInterface({ input: child.stdout! }).on('line', (line) => remember(name, line));
+      createInterface({ input: child.stderr! }).on('line', (line) => remember(name, line));
     }
+    child.once('exit', (code, signal) => {
+      if (!stopped.has(child)) exits.push(`${name} exited unasked (code ${code}, signal ${signal}) at ${new Date().toISOString()}`);
+    });
     processes.set(name, child);
     return child;
   };
@@ -125,6 +146,7 @@ export async function startDistributed(
   };
 
   const stopChild = async (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
+    stopped.add(child);
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     try {
@@ -156,6 +178,18 @@ export async function startDistributed(
       await stopChild(child, signal);
       go(spawnService(name));
       await waitReady(name);
+    },
+    diagnostics() {
+      const out: string[] = [];
+      for (const exit of exits) {
+        const name = exit.split(' ')[0]!;
+        out.push(`== ${exit}; its last lines:`, ...(recent.get(name) ?? []).slice(-40));
+      }
+      for (const [name, lines] of recent) {
+        const loud = lines.filter((l) => /"level":"(warn|error|fatal)"/.test(l) || !l.startsWith('{')).slice(-15);
+        if (loud.length > 0) out.push(`== ${name}: its last warnings and errors`, ...loud);
+      }
+      return out.join('\n');
     },
     stop() {
       stopping ??= (async () => {

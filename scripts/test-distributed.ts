@@ -62,6 +62,7 @@ try {
     console.log('== SimpleBank distributed: a process per service');
     const system = await startDistributed({
       quiet: !process.env.E2E_LOG,
+      supervise: true,
       environment: {
         ...process.env,
         ...E2E_SETTINGS,
@@ -76,8 +77,10 @@ try {
       console.log(`== end-to-end suite against ${system.gatewayUrl}`);
       const [p, f] = await run(e2e, { SIMPLEBANK_E2E_URL: system.gatewayUrl }, 'e2e');
       add([p, f]);
-      // A quiet run hides the services' logs: when something failed, say what they last warned of.
-      if (f > 0) console.log(`\n== what the services said\n${system.diagnostics() || '(nothing: no process exited, none warned)'}`);
+      // A quiet run hides the services' logs: when something failed, or a process exited unasked (and
+      // was started again), say what they last warned of.
+      const said = system.diagnostics();
+      if (f > 0 || said.includes('exited unasked')) console.log(`\n== what the services said\n${system.diagnostics() || '(nothing: no process exited, none warned)'}`);
     } finally {
       await system.stop();
     }

@@ -50,6 +50,12 @@ export async function startDistributed(
     environment?: NodeJS.ProcessEnv;
     fresh?: boolean;
     quiet?: boolean;
+    /**
+     * Start again a process that exits unasked, after a back-off (1 s, doubling to 30 s), as a
+     * supervisor (systemd, Kubernetes) would; the exit is kept for `diagnostics()`. Off by default:
+     * tests that kill a process on purpose want it to stay dead.
+     */
+    supervise?: boolean;
     /** Instances per service (default 1): `{ orders: 2 }` starts `orders` and `orders#2`, each with a port of its own. */
     instances?: Partial<Record<(typeof SERVICE_NAMES)[number], number>>;
   } = {},
@@ -125,10 +131,25 @@ export async function startDistributed(
       createInterface({ input: child.stderr! }).on('line', (line) => remember(name, line));
     }
     child.once('exit', (code, signal) => {
-      if (!stopped.has(child)) exits.push(`${name} exited unasked (code ${code}, signal ${signal}) at ${new Date().toISOString()}`);
+      if (stopped.has(child)) return;
+      exits.push(`${name} exited unasked (code ${code}, signal ${signal}) at ${new Date().toISOString()}`);
+      if (options.supervise && !stopping) superviseRestart(name);
     });
     processes.set(name, child);
     return child;
+  };
+  let stopping: Promise<void> | undefined;
+  const restarts = new Map<string, number>();
+  const superviseRestart = (name: string) => {
+    const n = (restarts.get(name) ?? 0) + 1;
+    restarts.set(name, n);
+    const delayMs = Math.min(30_000, 1000 * 2 ** (n - 1));
+    if (!options.quiet) process.stderr.write(`[${name}] exited unasked; starting it again in ${delayMs / 1000} s\n`);
+    setTimeout(() => {
+      if (stopping) return;
+      go(spawnService(name));
+      waitReady(name).catch(() => {}); // exits again: its 'exit' brings it back here
+    }, delayMs).unref();
   };
   const go = (child: ChildProcess) => child.stdin!.end(`${JSON.stringify({ DATABASE_URL: databaseUrl })}\n`);
   for (const name of allInstances) spawnService(name);
@@ -165,7 +186,6 @@ export async function startDistributed(
     clearTimeout(timer);
   };
 
-  let stopping: Promise<void> | undefined;
   const system: DistributedSystem = {
     gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
     ports,

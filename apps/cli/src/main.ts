@@ -68,7 +68,7 @@ async function startDistributedMode(): Promise<void> {
   const webApp = process.env.WEB_APP_DIR ?? ensureWebApp();
   if (webApp) process.env.WEB_APP_DIR = webApp;
   try {
-    system = await startDistributed({ fresh: args.includes('--fresh') });
+    system = await startDistributed({ fresh: args.includes('--fresh'), supervise: true });
   } catch (err) {
     refuseStart(err);
   }

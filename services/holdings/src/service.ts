@@ -85,6 +85,7 @@ export const holdingsService = defineService({
     },
   },
   handlers: [
-    on(transactionsContract.events.LedgerPosted, applyPosting),
+    // Only holdings' own rows: postings that arrive together share a commit.
+    on(transactionsContract.events.LedgerPosted, applyPosting, { batch: true }),
   ],
 });

@@ -25,6 +25,9 @@ import * as store from './store.ts';
 const DEFAULT_LIMIT = 50;
 
 /** Writes the notification to the customer's inbox and plans its delivery per channel. */
+/** Every handler only writes notifications' own rows: events that arrive together share a commit. */
+const BATCHED = { batch: true } as const;
+
 async function notify(ctx: MessageContext, customerId: string, message: Message): Promise<void> {
   const id = await store.insertNotification(ctx.tx, customerId, message, { id: ctx.envelope.id, type: ctx.envelope.type });
   if (id === null) {
@@ -100,10 +103,10 @@ export function createNotificationsService(options: { channels?: () => Channels;
     handlers: [
       on(paymentsContract.events.PaymentCompleted, async (data, ctx) => {
         await notify(ctx, data.customerId, paymentCompleted(data));
-      }),
+      }, BATCHED),
       on(paymentsContract.events.PaymentFailed, async (data, ctx) => {
         await notify(ctx, data.customerId, paymentFailed(data));
-      }),
+      }, BATCHED),
       on(
         ordersContract.events.OrderStatusChanged,
         async (data, ctx) => {
@@ -111,18 +114,18 @@ export function createNotificationsService(options: { channels?: () => Channels;
           if (message) await notify(ctx, data.customerId, message);
         },
         // Pending and placed tell the customer nothing: not even an inbox row for them.
-        { when: (data) => orderStatusChanged(data) !== null },
+        { when: (data) => orderStatusChanged(data) !== null, batch: true },
       ),
       on(strategiesContract.events.StrategyCreated, async (data, ctx) => {
         // Only recorded here: the worker writes it to the opted-in customers a page at a time (announcements.ts).
         if (await recordAnnouncement(ctx.tx, { id: ctx.envelope.id, type: ctx.envelope.type }, strategyCreated(data))) ctx.tx.afterCommit(wakeDeliveries);
-      }),
+      }, BATCHED),
       on(customersContract.events.CustomerRegistered, async (data, ctx) => {
         await store.savePreferences(ctx.tx, data.customerId, data.preferences, { email: data.email, phone: data.phone }, ctx.envelope.time);
-      }),
+      }, BATCHED),
       on(customersContract.events.CustomerUpdated, async (data, ctx) => {
         await store.savePreferences(ctx.tx, data.customerId, data.preferences, { email: data.email, phone: data.phone }, ctx.envelope.time);
-      }),
+      }, BATCHED),
     ],
   });
 }

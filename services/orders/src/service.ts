@@ -16,6 +16,9 @@ async function signalSaga(ctx: MessageContext, orderId: string, name: string, pa
   if (!known) ctx.log.warn({ orderId, signal: name }, 'market reported on an order without a saga here; ignored');
 }
 
+/** A signal is a row in orders' database: news that arrives together shares a commit. */
+const BATCHED = { batch: true } as const;
+
 /** Pages of a customer's orders, newest first. */
 const cursor = seqCursor();
 
@@ -55,9 +58,9 @@ export const ordersService = defineService({
     },
   },
   handlers: [
-    on(marketContract.events.OrderPlacedOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.placed, data)),
-    on(marketContract.events.OrderPlacementFailed, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.placementFailed, data)),
-    on(marketContract.events.OrderFilledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.filled, data)),
-    on(marketContract.events.OrderCanceledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.canceled, data)),
+    on(marketContract.events.OrderPlacedOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.placed, data), BATCHED),
+    on(marketContract.events.OrderPlacementFailed, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.placementFailed, data), BATCHED),
+    on(marketContract.events.OrderFilledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.filled, data), BATCHED),
+    on(marketContract.events.OrderCanceledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.canceled, data), BATCHED),
   ],
 });

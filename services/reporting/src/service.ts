@@ -20,6 +20,9 @@ import * as store from './store.ts';
 
 const DEFAULT_PAGE_SIZE = 50;
 
+/** The projections only write to reporting's database: events that arrive together share a commit. */
+const BATCHED = { batch: true } as const;
+
 /** Pages of the orders report: the last row's (placedAt, orderId). */
 const cursor = keyCursor();
 function decodeCursor(text: string): { placedAt: Date; orderId: string } {
@@ -108,9 +111,9 @@ export const reportingService = defineService({
     },
   },
   handlers: [
-    on(ordersContract.events.OrderStatusChanged, (data, ctx) => consumed(ctx, data)),
-    on(feesContract.events.FeeCharged, (data, ctx) => consumed(ctx, data)),
-    on(feesContract.events.FeeRefunded, (data, ctx) => consumed(ctx, data)),
-    on(transactionsContract.events.LedgerPosted, (data, ctx) => consumed(ctx, data)),
+    on(ordersContract.events.OrderStatusChanged, (data, ctx) => consumed(ctx, data), BATCHED),
+    on(feesContract.events.FeeCharged, (data, ctx) => consumed(ctx, data), BATCHED),
+    on(feesContract.events.FeeRefunded, (data, ctx) => consumed(ctx, data), BATCHED),
+    on(transactionsContract.events.LedgerPosted, (data, ctx) => consumed(ctx, data), BATCHED),
   ],
 });

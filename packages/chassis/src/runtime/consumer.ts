@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { SpanKind, startSpan, type ActiveSpan } from '../observability/tracing.ts';
 import { backoffDelay, type BackoffPolicy } from '../resilience/backoff.ts';
+import type { PoolClient } from 'pg';
 import type { MessageContext, MessageHandlerDef, Tx } from './service.ts';
 import type { Delivery, Settlement } from '../transport/transport.ts';
 import { addDeadLetter } from '../messaging/dead-letters.ts';
@@ -42,6 +43,12 @@ export function consumerName(service: string, def: MessageHandlerDef<any>): stri
 
 /** One attempt at handling `body`; never throws. */
 export async function handleMessage(def: MessageHandlerDef<any>, body: string, options: ConsumerOptions): Promise<HandleResult> {
+  const checked = checkMessage(def, body);
+  return 'outcome' in checked ? checked : handleChecked(def, checked.envelope, options);
+}
+
+/** The checks before any transaction: parse, envelope, type, data, `when`. An envelope to handle, or the outcome. */
+export function checkMessage(def: MessageHandlerDef<any>, body: string): { envelope: Envelope } | HandleResult {
   let envelope: Envelope;
   try {
     envelope = JSON.parse(body) as Envelope;
@@ -59,9 +66,12 @@ export async function handleMessage(def: MessageHandlerDef<any>, body: string, o
     return { outcome: 'dead', reason: `data does not match ${def.message.type}: ${JSON.stringify(validationErrors(def.message.data, envelope.data, 5))}` };
   }
   if (def.when && !def.when(envelope.data as never)) return { outcome: 'skipped' };
-  const consumer = consumerName(options.service, def);
-  // The consumer span, child of the producer span that wrote the message (the envelope's traceparent).
-  const span = startSpan(options.service, `${envelope.type} process`, {
+  return { envelope };
+}
+
+/** The consumer span, child of the producer span that wrote the message (the envelope's traceparent). */
+function consumerSpan(service: string, consumer: string, envelope: Envelope): ActiveSpan {
+  return startSpan(service, `${envelope.type} process`, {
     kind: SpanKind.CONSUMER,
     parent: envelope.traceparent,
     attributes: {
@@ -73,28 +83,38 @@ export async function handleMessage(def: MessageHandlerDef<any>, body: string, o
       'simplebank.correlation_id': envelope.correlationId,
     },
   });
-  try {
-    let duplicate = false;
-    let committedHooks: Array<() => void> = [];
-    await options.db.transaction(async (client) => {
-      if (!(await recordInInbox(client, consumer, envelope.id, envelope.type))) {
-        duplicate = true;
-        return;
-      }
-      const { ctx, tx, run } = options.context(envelope, client, span);
-      await run(() => def.handler(envelope.data, ctx));
-      committedHooks = tx.committed;
-    });
-    for (const hook of committedHooks) {
-      try {
-        hook();
-      } catch {
-        // a nudge only
-      }
+}
+
+/** Inbox, then the handler, in the caller's transaction: false when the inbox had the message (a duplicate). */
+async function applyMessage(def: MessageHandlerDef<any>, envelope: Envelope, client: PoolClient, span: ActiveSpan, consumer: string, options: ConsumerOptions, hooks: Array<() => void>): Promise<boolean> {
+  if (!(await recordInInbox(client, consumer, envelope.id, envelope.type))) return false;
+  const { ctx, tx, run } = options.context(envelope, client, span);
+  await run(() => def.handler(envelope.data, ctx));
+  hooks.push(...tx.committed);
+  return true;
+}
+
+function runHooks(hooks: Array<() => void>): void {
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch {
+      // a nudge only
     }
-    if (duplicate) span.setAttributes({ 'simplebank.duplicate': true });
+  }
+}
+
+/** A checked message in a transaction of its own; never throws. */
+async function handleChecked(def: MessageHandlerDef<any>, envelope: Envelope, options: ConsumerOptions): Promise<HandleResult> {
+  const consumer = consumerName(options.service, def);
+  const span = consumerSpan(options.service, consumer, envelope);
+  try {
+    const hooks: Array<() => void> = [];
+    const applied = await options.db.transaction((client) => applyMessage(def, envelope, client, span, consumer, options, hooks));
+    runHooks(hooks);
+    if (!applied) span.setAttributes({ 'simplebank.duplicate': true });
     span.end();
-    return duplicate ? { outcome: 'duplicate' } : { outcome: 'handled' };
+    return applied ? { outcome: 'handled' } : { outcome: 'duplicate' };
   } catch (err) {
     const e = toAppError(err);
     span.setAttributes({ 'simplebank.retryable': e.retryable });
@@ -102,6 +122,81 @@ export async function handleMessage(def: MessageHandlerDef<any>, body: string, o
     return e.retryable ? { outcome: 'retry', reason: `${e.code}: ${e.message}`, outage: OUTAGE_CODES.has(e.code) } : { outcome: 'dead', reason: `${e.code}: ${e.message}` };
   }
 }
+
+/**
+ * Checked messages in one transaction (group commit): each its inbox row and its handler, in
+ * arrival order; one commit for all. Undefined when any of them failed: the transaction is rolled
+ * back whole, and the caller handles each on its own, so each gets its own outcome.
+ */
+async function handleTogether(def: MessageHandlerDef<any>, envelopes: Envelope[], options: ConsumerOptions): Promise<HandleResult[] | undefined> {
+  const consumer = consumerName(options.service, def);
+  const spans = envelopes.map((e) => consumerSpan(options.service, consumer, e));
+  for (const span of spans) span.setAttributes({ 'simplebank.batch_size': envelopes.length });
+  try {
+    const hooks: Array<() => void> = [];
+    const applied = await options.db.transaction(async (client) => {
+      const out: boolean[] = [];
+      for (const [i, envelope] of envelopes.entries()) out.push(await applyMessage(def, envelope, client, spans[i]!, consumer, options, hooks));
+      return out;
+    });
+    runHooks(hooks);
+    return applied.map((a, i) => {
+      if (!a) spans[i]!.setAttributes({ 'simplebank.duplicate': true });
+      spans[i]!.end();
+      return a ? { outcome: 'handled' } : { outcome: 'duplicate' };
+    });
+  } catch (err) {
+    for (const span of spans) span.end(err);
+    return undefined;
+  }
+}
+
+/**
+ * Group commit for a handler with `batch`: while one transaction of the consumer runs, the
+ * deliveries that arrive wait, and go together in the next one (up to `max`). A quiet consumer
+ * handles each message at once, alone; a busy one commits once per batch instead of once per
+ * message. One transaction of the consumer at a time, so the handler must only touch its own
+ * database (no calls out while the batch's rows are locked).
+ */
+class GroupCommit {
+  private readonly waiting: Array<{ envelope: Envelope; resolve: (r: HandleResult) => void }> = [];
+  private running = false;
+
+  constructor(
+    private readonly def: MessageHandlerDef<any>,
+    private readonly options: ConsumerOptions,
+    private readonly max: number,
+  ) {}
+
+  handle(body: string): Promise<HandleResult> {
+    const checked = checkMessage(this.def, body);
+    if ('outcome' in checked) return Promise.resolve(checked);
+    return new Promise((resolve) => {
+      this.waiting.push({ envelope: checked.envelope, resolve });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, this.max);
+        const together = batch.length > 1 ? await handleTogether(this.def, batch.map((b) => b.envelope), this.options) : undefined;
+        if (together) {
+          for (const [i, b] of batch.entries()) b.resolve(together[i]!);
+          continue;
+        }
+        for (const b of batch) b.resolve(await handleChecked(this.def, b.envelope, this.options));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/** Deliveries a consumer holds at once unless its handler says otherwise (`prefetch`). */
+export const DEFAULT_PREFETCH = 16;
 
 /** Retryable failures that say a database or a dependency is away, not that this message is at fault. */
 const OUTAGE_CODES = new Set(['database_unavailable', 'dependency_unavailable']);
@@ -119,9 +214,10 @@ function messageMeta(body: string): { id: string | null; type: string | null } {
 export function messageConsumer(def: MessageHandlerDef<any>, options: ConsumerOptions): (delivery: Delivery) => Promise<Settlement> {
   const consumer = consumerName(options.service, def);
   const maxAttempts = def.maxAttempts ?? options.maxAttempts;
+  const group = def.batch ? new GroupCommit(def, options, def.batch === true ? (def.prefetch ?? DEFAULT_PREFETCH) : def.batch) : undefined;
   return async (delivery) => {
     const started = process.hrtime.bigint();
-    const result = await handleMessage(def, delivery.body, options);
+    const result = group ? await group.handle(delivery.body) : await handleMessage(def, delivery.body, options);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     options.metrics.messageHandlerDuration.observe({ service: options.service, consumer, message_type: def.message.type, outcome: result.outcome }, seconds);
     if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped') return { outcome: 'ack' };

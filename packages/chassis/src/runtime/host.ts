@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { untilDatabaseAnswers, type Database } from '../db/database.ts';
 import { migrate, readMigrations, type Migration } from '../db/migrations.ts';
-import { consumerName, messageConsumer, type ConsumerOptions } from './consumer.ts';
+import { DEFAULT_PREFETCH, consumerName, messageConsumer, type ConsumerOptions } from './consumer.ts';
 import { countDeadLetters } from '../messaging/dead-letters.ts';
 import { causedBy, type Causation, type Envelope } from '../messaging/envelope.ts';
 import { outboxBacklog } from '../messaging/outbox.ts';
@@ -177,7 +177,7 @@ export class ServiceHost {
     for (const def of this.definition.handlers ?? []) {
       const name = consumerName(this.name, def);
       const source = def.message.kind === 'event' ? ({ kind: 'events', types: [def.message.type] } as const) : ({ kind: 'commands', queue: def.message.type } as const);
-      this.consumers.push(await transport.subscribe({ group: this.name, name, source, prefetch: def.prefetch ?? 16 }, messageConsumer(def, this.consumerOptions)));
+      this.consumers.push(await transport.subscribe({ group: this.name, name, source, prefetch: def.prefetch ?? DEFAULT_PREFETCH }, messageConsumer(def, this.consumerOptions)));
     }
     this.rpcConsumer = await transport.serve(this.name, (body) => this.rpcEndpoint.serve(body), { concurrency: this.rpcEndpoint.transportConcurrency });
   }

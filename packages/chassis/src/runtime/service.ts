@@ -70,6 +70,13 @@ export interface MessageHandlerDef<D extends TSchema = TSchema> {
   prefetch?: number;
   maxAttempts?: number;
   /**
+   * Group commit: messages that arrive while one of this handler's transactions runs are handled
+   * together in the next one (one commit for up to `batch` messages, or `prefetch` with `true`).
+   * A failure in a batch rolls it back and each message is handled again alone. For handlers that
+   * only write to their own database: the consumer then runs one transaction at a time.
+   */
+  batch?: boolean | number;
+  /**
    * Which messages concern this handler. One for which it is false is acknowledged with no
    * transaction and no inbox row: a handler that would do nothing costs the database nothing.
    */

@@ -286,6 +286,10 @@ describe('gateway API', () => {
       assert.ok(deposit.responses['404'].content['application/problem+json'].schema.properties.code);
       assert.ok(deposit.requestBody.content['application/json'].schema.properties.amount.pattern);
       assert.ok(deposit.parameters.some((p: { name: string; in: string }) => p.name === 'idempotency-key' && p.in === 'header'));
+      // Every report says how current it is.
+      for (const [method, path] of [['get', '/v1/reports/orders'], ['get', '/v1/admin/reports/fees'], ['get', '/v1/accounts/{accountId}/statement'], ['post', '/v1/admin/reports/rebuild']] as const) {
+        assert.equal(r.body.paths[path]?.[method]?.responses['200'].headers?.['X-Data-As-Of']?.schema?.format, 'date-time', `${method.toUpperCase()} ${path}: X-Data-As-Of documented`);
+      }
     });
 
     it('serves interactive docs at /docs', async () => {

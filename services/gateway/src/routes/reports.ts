@@ -32,6 +32,16 @@ const AS_OF = 'X-Data-As-Of';
 /** What every report's summary says of its header. */
 const AS_OF_NOTE = ' The X-Data-As-Of header says how current it is: the time of the newest event the read model applied (absent before its first).';
 
+/** A report's 200 answer: its body, and the X-Data-As-Of header in the OpenAPI document (@fastify/swagger reads `headers`). */
+function asOfAnswer<S extends object>(schema: S): S {
+  return {
+    ...schema,
+    headers: {
+      [AS_OF]: { type: 'string', format: 'date-time', description: 'The time of the newest event the read model applied: how current this answer is (absent before its first event).' },
+    },
+  };
+}
+
 /** Sets X-Data-As-Of and answers the rest. */
 function withAsOf<R extends { asOf: string | null }>(reply: FastifyReply, answer: R): Omit<R, 'asOf'> {
   const { asOf, ...rest } = answer;
@@ -53,7 +63,7 @@ export async function reportRoutes(app: FastifyInstance, deps: Deps): Promise<vo
         summary: 'Your orders across accounts, with fee, fill, notional, asset name and type and source, newest first (an admin: anyone\'s, or one customer\'s with customerId).' + AS_OF_NOTE,
         security: bearer,
         querystring: OrdersQuery,
-        response: { 200: Page(OrderReportItem), ...problems(401) },
+        response: { 200: asOfAnswer(Page(OrderReportItem)), ...problems(401) },
       },
     },
     async (request, reply) => {
@@ -71,7 +81,7 @@ export async function reportRoutes(app: FastifyInstance, deps: Deps): Promise<vo
         summary: 'Fee income in the period (charged minus refunded) by day, side and asset type.' + AS_OF_NOTE,
         security: bearer,
         querystring: PeriodQuery,
-        response: { 200: FeeReport, ...problems(401, 403) },
+        response: { 200: asOfAnswer(FeeReport), ...problems(401, 403) },
       },
     },
     async (request, reply) => {
@@ -89,7 +99,7 @@ export async function reportRoutes(app: FastifyInstance, deps: Deps): Promise<vo
         security: bearer,
         params: AccountParams,
         querystring: PeriodQuery,
-        response: { 200: Statement, ...problems(401, 404) },
+        response: { 200: asOfAnswer(Statement), ...problems(401, 404) },
       },
     },
     async (request, reply) => {
@@ -107,7 +117,7 @@ export async function reportRoutes(app: FastifyInstance, deps: Deps): Promise<vo
         tags: [...tags, 'admin'],
         summary: 'Rebuild the report read models from reporting\'s retained events, no request body (operators: `simplebank projections rebuild reporting`)',
         security: bearer,
-        response: { 200: T.Object({ events: T.Integer(), orders: T.Integer(), fees: T.Integer(), postings: T.Integer() }), ...problems(401, 403) },
+        response: { 200: asOfAnswer(T.Object({ events: T.Integer(), orders: T.Integer(), fees: T.Integer(), postings: T.Integer() })), ...problems(401, 403) },
       },
     },
     async (request, reply) => withAsOf(reply, await callFor(ctx, request)(reportingContract, 'rebuildProjections', {})),

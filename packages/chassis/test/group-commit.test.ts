@@ -55,6 +55,10 @@ describe('group commit', () => {
     await eventually(async () => (await rows('together-')) === 40);
     const transactions = new Set(messages.map((_, i) => transactionOf.get(`together-${i}`)));
     assert.ok(transactions.size < 40, `40 messages in ${transactions.size} transactions`);
+    // Each handled message's lag (envelope time → commit) is measured, batched or not.
+    const { body } = await system.runtime.metrics.render();
+    const lagged = Number(/^simplebank_message_lag_seconds_count\{service="audit",consumer="audit\.ledger\.Posted\.v1"\} (\d+)$/m.exec(body)?.[1] ?? 0);
+    assert.ok(lagged >= 40, `lag observed for ${lagged} messages`);
   });
 
   it('a batch with a failing message and a duplicate: the others are handled once, the failing one is dead-lettered', async () => {

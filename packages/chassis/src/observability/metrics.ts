@@ -7,6 +7,8 @@
 import client, { Registry, type Counter, type Gauge, type Histogram } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Lags of eventually consistent work: from milliseconds (keeping up) to minutes (a backlog, an outage). */
+const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
 export class Metrics {
   readonly registry: Registry;
@@ -15,6 +17,7 @@ export class Metrics {
   readonly messageHandlerDuration: Histogram<'service' | 'consumer' | 'message_type' | 'outcome'>;
   readonly httpServerDuration: Histogram<'service' | 'method' | 'route' | 'status_class'>;
   readonly outboxRelayLag: Histogram<'service'>;
+  readonly messageLag: Histogram<'service' | 'consumer'>;
   readonly outboxBacklog: Gauge<'service'>;
   readonly deadLetters: Gauge<'service'>;
   readonly deadLettered: Counter<'service' | 'consumer' | 'reason'>;
@@ -28,6 +31,7 @@ export class Metrics {
     this.messageHandlerDuration = this.histogram('simplebank_message_handler_duration_seconds', 'Messages handled, by consumer, type and outcome', ['service', 'consumer', 'message_type', 'outcome']);
     this.httpServerDuration = this.histogram('simplebank_http_server_duration_seconds', 'HTTP requests served, by route and status class', ['service', 'method', 'route', 'status_class']);
     this.outboxRelayLag = this.histogram('simplebank_outbox_relay_lag_seconds', 'Time from outbox commit to publish confirm', ['service']);
+    this.messageLag = this.histogram('simplebank_message_lag_seconds', 'Time from a message\'s creation (its envelope time) to the commit of its handling, by consumer: how far behind a read model is', ['service', 'consumer'], LAG_BUCKETS);
     this.outboxBacklog = this.gauge('simplebank_outbox_backlog', 'Outbox rows not yet published', ['service']);
     this.deadLetters = this.gauge('simplebank_dead_letters', 'Dead letters waiting for a decision', ['service']);
     this.deadLettered = this.counter('simplebank_dead_lettered_total', 'Messages moved to the dead-letter store', ['service', 'consumer', 'reason']);

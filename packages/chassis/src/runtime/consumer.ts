@@ -94,6 +94,12 @@ async function applyMessage(def: MessageHandlerDef<any>, envelope: Envelope, cli
   return true;
 }
 
+/** How long after its creation the message's effect committed (handled only: a duplicate's effect is older). */
+function observeLag(options: ConsumerOptions, consumer: string, envelope: Envelope): void {
+  const created = Date.parse(envelope.time);
+  if (Number.isFinite(created)) options.metrics.messageLag.observe({ service: options.service, consumer }, Math.max(0, Date.now() - created) / 1000);
+}
+
 function runHooks(hooks: Array<() => void>): void {
   for (const hook of hooks) {
     try {
@@ -112,7 +118,8 @@ async function handleChecked(def: MessageHandlerDef<any>, envelope: Envelope, op
     const hooks: Array<() => void> = [];
     const applied = await options.db.transaction((client) => applyMessage(def, envelope, client, span, consumer, options, hooks));
     runHooks(hooks);
-    if (!applied) span.setAttributes({ 'simplebank.duplicate': true });
+    if (applied) observeLag(options, consumer, envelope);
+    else span.setAttributes({ 'simplebank.duplicate': true });
     span.end();
     return applied ? { outcome: 'handled' } : { outcome: 'duplicate' };
   } catch (err) {
@@ -141,7 +148,8 @@ async function handleTogether(def: MessageHandlerDef<any>, envelopes: Envelope[]
     });
     runHooks(hooks);
     return applied.map((a, i) => {
-      if (!a) spans[i]!.setAttributes({ 'simplebank.duplicate': true });
+      if (a) observeLag(options, consumer, envelopes[i]!);
+      else spans[i]!.setAttributes({ 'simplebank.duplicate': true });
       spans[i]!.end();
       return a ? { outcome: 'handled' } : { outcome: 'duplicate' };
     });

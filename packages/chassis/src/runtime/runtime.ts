@@ -156,7 +156,7 @@ export class Runtime {
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
     this.draining = true;
     this.log.info('draining');
-    await this.http?.close().catch(() => {});
+    await this.http?.close().catch((err: unknown) => this.log.warn({ err }, 'drain: the HTTP server did not close cleanly'));
     // Let messages already committed reach their consumers while every consumer still runs.
     while (Date.now() < deadline - 2000) {
       const backlog = await Promise.all(this.databases.map((db) => db.query<{ n: string }>('SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL').then((r) => Number(r.rows[0]?.n ?? 0)).catch(() => 0)));
@@ -167,7 +167,7 @@ export class Runtime {
     await Promise.allSettled(this.hosts.map((h) => h.stopIntake()));
     await Promise.allSettled(this.hosts.map((h) => h.stop(Math.max(1000, deadline - Date.now()))));
     this.flags.stop();
-    await this.options.transport.close().catch(() => {});
+    await this.options.transport.close().catch((err: unknown) => this.log.warn({ err }, 'drain: the transport did not close cleanly'));
     await Promise.allSettled(this.databases.map((db) => db.close()));
     // Spans still buffered are exported, within a bound.
     if (this.tracing) {

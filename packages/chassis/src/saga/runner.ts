@@ -225,7 +225,10 @@ export class SagaRunner {
   /** Advances one saga, turn after turn, for as long as it has something to do now. */
   private async advance(first: store.SagaRow, token: string): Promise<void> {
     // A long invocation keeps its lease: renewed every third of it, only while a turn is running.
-    const renewal = setInterval(() => void store.renewLease(this.db, first.id, token, this.leaseMs).catch(() => {}), Math.max(10, Math.floor(this.leaseMs / 3)));
+    // A failed renewal is said: if the lease then runs out another runner may take the saga (its
+    // fencing token keeps the two apart), which is worth knowing when a saga turns twice.
+    const renew = () => store.renewLease(this.db, first.id, token, this.leaseMs).catch((err: unknown) => this.log.warn({ err, sagaId: first.id }, 'saga lease not renewed; trying again'));
+    const renewal = setInterval(() => void renew(), Math.max(10, Math.floor(this.leaseMs / 3)));
     renewal.unref();
     let row = first;
     let carry: StepTx | undefined;

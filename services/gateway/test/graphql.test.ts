@@ -92,9 +92,9 @@ describe('gateway GraphQL', () => {
       }),
     (t: Transport) =>
       stubService(t, transactionsContract, {
-        getBalances: (req, env) => {
-          record('getBalances', req, env);
-          return { accountId: req.accountId, cash: { available: '1234.50', reserved: '0.10' }, positions: [] };
+        getBalancesOf: (req, env) => {
+          record('getBalancesOf', req, env);
+          return { items: req.accountIds.map((accountId) => ({ accountId, cash: { available: '1234.50', reserved: '0.10' }, positions: [] })) };
         },
       }),
     (t: Transport) =>
@@ -189,7 +189,7 @@ describe('gateway GraphQL', () => {
     assert.equal(r.body.errors.length, 1);
     assert.equal(r.body.errors[0].extensions.code, 'NOT_FOUND');
     assert.deepEqual(r.body.errors[0].path, ['account']);
-    assert.deepEqual(calls('getBalances'), []);
+    assert.deepEqual(calls('getBalancesOf'), []);
     assert.deepEqual(calls('listOrders'), []);
     // The same for an investment that is not the caller's.
     const i = await gql(`{ investment(id: "inv-x") { id amount } }`, { token: bob });
@@ -242,7 +242,7 @@ describe('gateway GraphQL', () => {
     assert.equal(range.body.errors[0].extensions.code, 'BAD_USER_INPUT');
   });
 
-  it('batches: a nested query over five accounts makes one call per service per level (one per account where the service has no batch method)', async () => {
+  it('batches: a nested query over five accounts makes one call per service per level (one per account where the service has no batch method: holdings, orders)', async () => {
     const r = await gql(`{ accounts { id cash { available } currentHoldings { asset { name } quantity } orders(first: 2) { id asset { id name } account { id } } } }`, { token: alice });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.errors, undefined, r.text);
@@ -252,9 +252,11 @@ describe('gateway GraphQL', () => {
       for (const o of a.orders) assert.equal(o.account.id, a.id);
     }
     assert.deepEqual(r.body.data.accounts[0].orders.map((o: any) => o.asset.name), ['Apple Inc.', 'Microsoft']);
-    // Level 1: one listAccounts. Level 2: one call per account to each per-account service (no batch method), each account once.
+    // Level 1: one listAccounts. Level 2: one getBalancesOf for the five; one call per account to each per-account service (no batch method), each account once.
     assert.equal(calls('listAccounts').length, 1);
-    for (const method of ['getBalances', 'getHoldings', 'listOrders']) assert.deepEqual(calls(method).map((c) => c.request.accountId).sort(), ALICE_ACCOUNTS, method);
+    assert.equal(calls('getBalancesOf').length, 1);
+    assert.deepEqual([...calls('getBalancesOf')[0]!.request.accountIds].sort(), ALICE_ACCOUNTS);
+    for (const method of ['getHoldings', 'listOrders']) assert.deepEqual(calls(method).map((c) => c.request.accountId).sort(), ALICE_ACCOUNTS, method);
     // Level 3: the assets of 10 orders and 5 holdings, in one batch, each asset once; the accounts of the orders were listed already.
     assert.equal(calls('getAssets').length, 1);
     assert.deepEqual([...calls('getAssets')[0]!.request.assetIds].sort(), ['AAPL', 'MSFT', 'SPY']);

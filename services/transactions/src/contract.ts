@@ -24,6 +24,9 @@ export const LedgerEntry = T.Object({
   orderId: T.Optional(T.String()),
   paymentId: T.Optional(T.String()),
 });
+/** The most accounts one getBalancesOf call may ask for. */
+export const MAX_ACCOUNTS_PER_CALL = 100;
+
 export const Balances = T.Object({
   accountId: T.String(),
   cash: T.Object({ available: MoneyString, reserved: MoneyString }),
@@ -35,6 +38,11 @@ export const transactionsContract = defineContract({
   service: 'transactions',
   rpc: {
     getBalances: rpc({ request: T.Object({ accountId: T.String() }), response: Balances }),
+    /** The balances of several accounts in one call (the GraphQL gateway's batches), in the order asked; an account with no postings has zeros. */
+    getBalancesOf: rpc({
+      request: T.Object({ accountIds: T.Array(T.String(), { minItems: 1, maxItems: MAX_ACCOUNTS_PER_CALL }) }),
+      response: T.Object({ items: T.Array(Balances) }),
+    }),
     listEntries: rpc({ request: T.Object({ accountId: T.String(), ...PageRequest }), response: Page(LedgerEntry) }),
     /**
      * A payment the provider has answered, posted once per payment: a deposit external → available;

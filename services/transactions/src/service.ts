@@ -10,7 +10,7 @@ import { ValidationError, defineService, on, seqCursor } from '@simplebank/chass
 import { formatMoney, formatQuantity, parseMoney, parseQuantity } from '@simplebank/money';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { transactionsContract } from './contract.ts';
-import { CASH } from './domain/ledger.ts';
+import { CASH, type AccountBalances } from './domain/ledger.ts';
 import * as ledger from './ledger.ts';
 import * as store from './store.ts';
 
@@ -21,17 +21,26 @@ function requireKey(key: string | undefined): string {
   return key;
 }
 
+/** An account's balances as the contract says them: cash, and the positions not at zero. */
+function balancesAnswer(accountId: string, balances: AccountBalances) {
+  const cash = balances.get(CASH) ?? { available: 0n, reserved: 0n };
+  const positions = [...balances]
+    .filter(([asset, b]) => asset !== CASH && (b.available !== 0n || b.reserved !== 0n))
+    .map(([assetId, b]) => ({ assetId, available: formatQuantity(b.available), reserved: formatQuantity(b.reserved) }));
+  return { accountId, cash: { available: formatMoney(cash.available), reserved: formatMoney(cash.reserved) }, positions };
+}
+
 export const transactionsService = defineService({
   contract: transactionsContract,
   migrations: new URL('../migrations', import.meta.url),
   rpc: {
     async getBalances(req, ctx) {
-      const balances = await store.loadBalances(ctx.db, req.accountId);
-      const cash = balances.get(CASH) ?? { available: 0n, reserved: 0n };
-      const positions = [...balances]
-        .filter(([asset, b]) => asset !== CASH && (b.available !== 0n || b.reserved !== 0n))
-        .map(([assetId, b]) => ({ assetId, available: formatQuantity(b.available), reserved: formatQuantity(b.reserved) }));
-      return { accountId: req.accountId, cash: { available: formatMoney(cash.available), reserved: formatMoney(cash.reserved) }, positions };
+      return balancesAnswer(req.accountId, await store.loadBalances(ctx.db, req.accountId));
+    },
+
+    async getBalancesOf(req, ctx) {
+      const byAccount = await store.loadBalancesOf(ctx.db, req.accountIds);
+      return { items: req.accountIds.map((accountId) => balancesAnswer(accountId, byAccount.get(accountId) ?? new Map())) };
     },
 
     async listEntries(req, ctx) {

@@ -51,6 +51,17 @@ export async function loadBalances(db: Queryable, accountId: string): Promise<Ac
   return toBalances(rows);
 }
 
+/** The balances of several accounts in one statement; an account with no rows is absent. */
+export async function loadBalancesOf(db: Queryable, accountIds: readonly string[]): Promise<Map<string, AccountBalances>> {
+  const { rows } = await db.query<{ account_id: string; asset: string; available: string; reserved: string }>(
+    'SELECT account_id, asset, available::text, reserved::text FROM balances WHERE account_id = ANY($1::text[]) ORDER BY account_id, asset',
+    [accountIds],
+  );
+  const byAccount = new Map<string, typeof rows>();
+  for (const r of rows) byAccount.set(r.account_id, [...(byAccount.get(r.account_id) ?? []), r]);
+  return new Map([...byAccount].map(([id, rs]) => [id, toBalances(rs)]));
+}
+
 const toBalances = (rows: Array<{ asset: string; available: string; reserved: string }>): AccountBalances =>
   new Map(rows.map((r) => [r.asset, { available: BigInt(r.available), reserved: BigInt(r.reserved) }]));
 

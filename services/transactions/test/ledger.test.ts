@@ -122,6 +122,17 @@ describe('the ledger', () => {
     assert.deepEqual(new Set(trade.entries.map((e) => `${e.asset}/${e.book}/${e.amount}`)), new Set(['USD/reserved/-315.00', 'USD/available/15.03', 'ABC/available/3']));
   });
 
+  it('answers several accounts\' balances in one call, in the order asked, each as getBalances does (zeros for one never posted to)', async () => {
+    const [a, b, none] = [newAccount(), newAccount(), newAccount()];
+    await deposit(a, '10.00');
+    await deposit(b, '250.25');
+    const { items } = await svc.call(tc, 'getBalancesOf', { accountIds: [b, none, a] });
+    assert.deepEqual(items, [await balances(b), await balances(none), await balances(a)]);
+    assert.equal(items[0]!.cash.available, '250.25');
+    assert.deepEqual(items[1]!.cash, { available: '0.00', reserved: '0.00' });
+    await assert.rejects(svc.call(tc, 'getBalancesOf', { accountIds: [] }), (e: unknown) => { assert.equal((e as AppError).code, 'contract_violation', String(e)); return true; });
+  });
+
   it('reserve a position → settle a sell: quantity to the exchange, q × fill to available cash', async () => {
     const acc = newAccount();
     await deposit(acc, '500.00');

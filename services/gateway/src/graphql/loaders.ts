@@ -3,12 +3,13 @@
  * level makes one batch of calls per service, each key once, and nothing is asked twice in a
  * request.
  *
- * Truly batched (one RPC for the whole level): assets (market-data `getAssets`). Accounts listed by
- * `accounts` are one `listAccounts` call, and prime the account loader.
+ * Truly batched (one RPC for the whole level): assets (market-data `getAssets`) and balances
+ * (transactions' `getBalancesOf`; the accounts are the caller's, authorized when they were loaded).
+ * Accounts listed by `accounts` are one `listAccounts` call, and prime the account loader.
  *
  * Batched at the gateway but one RPC per account (the services have no batch method for them, and
  * each is a per-account read authorized per account): `getAccount` (for `account(id)` and
- * `Order.account`), transactions' `getBalances`, holdings' `getHoldings`, orders' `listOrders`
+ * `Order.account`), holdings' `getHoldings` (a valuation each), orders' `listOrders`
  * (`first` applies per account, which one call over all the caller's orders cannot honour), and
  * strategies' `getStrategy`. They run in parallel, deduplicated and cached for the request, and
  * the level below waits for all of them (loader.ts, `Scheduler`), so it is again one batch.
@@ -18,13 +19,13 @@ import { holdingsContract } from '@simplebank/holdings/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { ordersContract } from '@simplebank/orders/contract';
 import { strategiesContract } from '@simplebank/strategies/contract';
-import { transactionsContract } from '@simplebank/transactions/contract';
+import { MAX_ACCOUNTS_PER_CALL, transactionsContract } from '@simplebank/transactions/contract';
 import type { Call, Identity, RequestOf, ResponseOf } from '@simplebank/chassis';
 import { Loader, Scheduler } from './loader.ts';
 
 type Rpc<C extends { rpc: Record<string, unknown> }, M extends keyof C['rpc']> = C['rpc'][M];
 type Account = ResponseOf<Rpc<typeof accountsContract, 'getAccount'>>;
-type Balances = ResponseOf<Rpc<typeof transactionsContract, 'getBalances'>>;
+type Balances = ResponseOf<Rpc<typeof transactionsContract, 'getBalancesOf'>>['items'][number];
 type Holdings = ResponseOf<Rpc<typeof holdingsContract, 'getHoldings'>>;
 type OrderPage = ResponseOf<Rpc<typeof ordersContract, 'listOrders'>>;
 type Asset = ResponseOf<Rpc<typeof marketDataContract, 'getAsset'>>;
@@ -65,7 +66,10 @@ export function createLoaders(call: Call): Loaders {
   const scheduler = new Scheduler();
   return {
     account: new Loader(each((accountId: string) => call(accountsContract, 'getAccount', { accountId })), { scheduler }),
-    balances: new Loader(each((accountId: string) => call(transactionsContract, 'getBalances', { accountId })), { scheduler }),
+    balances: new Loader(
+      async (accountIds: readonly string[]) => (await call(transactionsContract, 'getBalancesOf', { accountIds: [...accountIds] })).items,
+      { maxBatchSize: MAX_ACCOUNTS_PER_CALL, scheduler },
+    ),
     holdings: new Loader(each((accountId: string) => call(holdingsContract, 'getHoldings', { accountId })), { scheduler }),
     orders: new Loader(
       each((k: OrdersKey) => call(ordersContract, 'listOrders', { accountId: k.accountId, limit: k.first, ...(k.status ? { status: k.status as OrderStatus } : {}) })),

@@ -22,6 +22,9 @@ import { RelayLanes, type LaneOptions } from './relay-lanes.ts';
 import { PublishedMarks } from './relay-marks.ts';
 import { registerHandOff } from './tx.ts';
 
+/** Published events are kept a day: long enough to replay a read model's recent history, short enough for a small table. */
+export const DEFAULT_OUTBOX_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 export interface RelayOptions extends LaneOptions {
   /** The fallback poll's first interval (ms); doubles while polls find nothing, up to `maxPollIntervalMs`. */
   pollIntervalMs?: number;
@@ -30,7 +33,7 @@ export interface RelayOptions extends LaneOptions {
   batchSize?: number;
   /** Rows being sent at once, across lanes. */
   maxInFlight?: number;
-  /** How long published rows are kept for inspection before they are purged. */
+  /** How long published rows are kept (for inspection, and for `_replayEvents`: a read model's history) before they are purged. */
   retentionMs?: number;
 }
 
@@ -83,7 +86,7 @@ export class OutboxRelay {
     this.lanes = new RelayLanes(transport, log, this.marks, options, (reason) => (this.lastError = reason));
     this.batchSize = options.batchSize ?? 200;
     this.maxInFlight = options.maxInFlight ?? 1000;
-    this.retentionMs = options.retentionMs ?? 60 * 60 * 1000;
+    this.retentionMs = options.retentionMs ?? DEFAULT_OUTBOX_RETENTION_MS;
   }
 
   async start(): Promise<void> {

@@ -11,10 +11,12 @@ import { breakers } from '../resilience/breaker.ts';
 import type { SagaRunner } from '../saga/index.ts';
 import { consumerName, handleMessage, type ConsumerOptions } from './consumer.ts';
 import type { ServiceDefinition } from './service.ts';
+import type { Transport } from '../transport/transport.ts';
 
 export interface OperationsDeps {
   name: string;
   db: Database;
+  transport: Transport;
   log: Logger;
   definition: ServiceDefinition<any>;
   consumerOptions: ConsumerOptions;
@@ -56,6 +58,26 @@ export class ServiceOperations {
     throw new AppError('replay_failed', `Replay failed: ${result.reason}`, { status: 409 });
   }
 
+  /**
+   * Publishes again a page of the events this service published (rows its outbox keeps after
+   * publishing, for the relay's retention period): same message ids and bodies, so a subscriber that
+   * handled one already finds it in its inbox. Pages by outbox id, the order they were first written.
+   */
+  private async replayEvents(req: { types: string[]; since: string; limit?: number; cursor?: string }): Promise<{ replayed: number; nextCursor: string | null; retainedSince: string | null }> {
+    const limit = req.limit ?? 200;
+    const { rows } = await this.deps.db.query<{ id: string; message_id: string; destination: string; body: string }>(
+      `SELECT id::text, message_id, destination, body FROM chassis_outbox
+        WHERE kind = 'event' AND destination = ANY($1::text[]) AND published_at IS NOT NULL AND created_at >= $2 AND id > $3::bigint
+        ORDER BY id LIMIT $4`,
+      [req.types, req.since, req.cursor ?? '0', limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    for (const r of page) await this.deps.transport.publish({ destination: { kind: 'event', type: r.destination }, messageId: r.message_id, body: r.body });
+    const oldest = await this.deps.db.query<{ at: Date | null }>('SELECT min(published_at) AS at FROM chassis_outbox WHERE published_at IS NOT NULL');
+    this.deps.log.info({ types: req.types, since: req.since, replayed: page.length }, 'published events replayed');
+    return { replayed: page.length, nextCursor: rows.length > limit ? page[page.length - 1]!.id : null, retainedSince: oldest.rows[0]?.at?.toISOString() ?? null };
+  }
+
   /** A system method (`_deadLetters`, `_saga`…: runtime/system.ts) asked of this service. */
   async call(method: string, req: Record<string, unknown>): Promise<unknown> {
     const db = this.deps.db;
@@ -72,6 +94,8 @@ export class ServiceOperations {
       case '_discardDeadLetter':
         if (!(await resolveDeadLetter(db, req.id as string, 'discarded'))) throw new NotFoundError('No such dead letter');
         return { id: req.id };
+      case '_replayEvents':
+        return this.replayEvents(req as { types: string[]; since: string; limit?: number; cursor?: string });
       case '_saga': {
         const saga = await this.deps.sagas.inspect(req.id as string);
         if (!saga) throw new NotFoundError('No such saga');

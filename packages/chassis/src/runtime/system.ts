@@ -1,6 +1,6 @@
 /**
  * RPC methods every service answers, beside its own contract: the dead-letter store ("message
- * hospital") and saga inspection. Call them with `call(systemContract('orders'), '_deadLetters', …)`.
+ * hospital"), saga inspection, breakers, and the replay of the events it published. Call them with `call(systemContract('orders'), '_deadLetters', …)`.
  */
 import { Type as T } from '@sinclair/typebox';
 import { rpc, type Contract } from '../contract/contract.ts';
@@ -33,6 +33,22 @@ export const systemMethods = {
     request: T.Object({ id: T.String({ format: 'uuid' }) }),
     response: T.Object({ id: T.String() }),
     errors: ['not_found'],
+  }),
+  _replayEvents: rpc({
+    request: T.Object({
+      types: T.Array(T.String({ minLength: 1 }), { minItems: 1, maxItems: 50 }),
+      since: T.String({ format: 'date-time' }),
+      limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000 })),
+      cursor: T.Optional(T.String({ pattern: '^[0-9]{1,18}$' })),
+    }),
+    response: T.Object({
+      replayed: T.Integer(),
+      nextCursor: T.Union([T.String(), T.Null()]),
+      /** When the oldest event still kept was published: history before it is gone (null: none kept). */
+      retainedSince: T.Union([T.String(), T.Null()]),
+    }),
+    description:
+      'Publishes again, in their first order, the events of these types this service published since a time (kept in its outbox for the retention period): the history a new or rebuilt read model needs. Subscribers that handled them already ignore them (their inbox)',
   }),
   _saga: rpc({
     request: T.Object({ id: T.String() }),

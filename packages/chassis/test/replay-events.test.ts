@@ -1,0 +1,62 @@
+/**
+ * A publisher's events are replayable (`_replayEvents`): its outbox keeps what it published, and
+ * publishes it again on request — what a new read model needs to get its history. Subscribers that
+ * handled an event already ignore the copy (their inbox).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { systemContract } from '../src/index.ts';
+import { eventually, startTestSystem, type TestSystem } from '../src/testing/index.ts';
+import { auditService, ledgerContract, ledgerService } from './fixtures/services.ts';
+
+let system: TestSystem;
+before(async () => {
+  system = await startTestSystem([ledgerService, auditService]);
+});
+after(async () => {
+  await system.stop({ drop: true });
+});
+
+const audit = () => system.databases.get('audit')!.db;
+async function auditRows(prefix: string): Promise<number> {
+  const { rows } = await audit().query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE account LIKE $1', [`${prefix}%`]);
+  return Number(rows[0]!.n);
+}
+
+describe('replaying published events', () => {
+  it('gives a read model that lost its history the events again, in pages; a second replay changes nothing', async () => {
+    const since = new Date().toISOString();
+    for (let i = 0; i < 5; i++) await system.call(ledgerContract, 'post', { account: `replay-${i}`, cents: 100 + i }, { idempotencyKey: `replay-${i}` });
+    await eventually(async () => (await auditRows('replay-')) === 5);
+
+    // A new read model: audit forgets what it applied, and that it applied it.
+    await audit().query("DELETE FROM audit_log WHERE account LIKE 'replay-%'");
+    await audit().query('DELETE FROM chassis_inbox');
+    const ledger = systemContract('ledger');
+    let cursor: string | undefined;
+    let replayed = 0;
+    do {
+      const page = await system.call(ledger, '_replayEvents', { types: [ledgerContract.events.Posted.type], since, limit: 2, ...(cursor ? { cursor } : {}) });
+      assert.ok(page.retainedSince && page.retainedSince <= new Date().toISOString());
+      replayed += page.replayed;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    assert.equal(replayed, 5);
+    await eventually(async () => (await auditRows('replay-')) === 5, { message: 'the history applied again' });
+    const { rows } = await audit().query<{ cents: number }>("SELECT cents FROM audit_log WHERE account LIKE 'replay-%' ORDER BY cents");
+    assert.deepEqual(rows.map((r) => Number(r.cents)), [100, 101, 102, 103, 104]);
+
+    // Replayed again: the inbox has them all; nothing changes.
+    const again = await system.call(ledger, '_replayEvents', { types: [ledgerContract.events.Posted.type], since });
+    assert.equal(again.replayed, 5);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await auditRows('replay-'), 5);
+  });
+
+  it('replays nothing from before `since`, and refuses a request without types', async () => {
+    const r = await system.call(systemContract('ledger'), '_replayEvents', { types: [ledgerContract.events.Posted.type], since: new Date(Date.now() + 60_000).toISOString() });
+    assert.equal(r.replayed, 0);
+    assert.equal(r.nextCursor, null);
+    await assert.rejects(system.call(systemContract('ledger'), '_replayEvents', { types: [], since: new Date().toISOString() }));
+  });
+});

@@ -57,7 +57,7 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
   const secret = jwtSecret();
   if (!settings.SIMPLEBANK_JWT_SECRET) ctx.log.warn('SIMPLEBANK_JWT_SECRET is not set: signing access tokens with the development key');
   const tokens = tokenIssuer(secret, settings.ACCESS_TOKEN_TTL_SECONDS);
-  const limit = rateLimiter(settings.GATEWAY_RATE_LIMIT_PER_MINUTE);
+  const limit = await rateLimiter(app, settings.GATEWAY_RATE_LIMIT_PER_MINUTE);
   const sessions = sessionChecks(settings.SESSION_CHECK_CACHE_MS);
   const auth = authenticate(tokens, (sessionId, request) =>
     sessions.active(sessionId, async () => (await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'sessionActive', { sessionId })).active),

@@ -1,45 +1,65 @@
-/** The per-customer (per-IP when anonymous) rate limit. */
+/** The per-customer (per-IP when anonymous) rate limit, on a Fastify server as the gateway mounts it. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpProblem } from '../src/http/problem.ts';
+import { after, before, describe, it } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { handleError } from '../src/http/problem.ts';
 import { rateLimiter } from '../src/http/rate-limit.ts';
 import { stateOf } from '../src/http/request-context.ts';
 
-function request(ip: string, customerId?: string): FastifyRequest {
-  const r = { ip, url: '/v1/x', headers: {} } as unknown as FastifyRequest;
-  if (customerId) stateOf(r).identity = { customerId, role: 'customer' };
-  return r;
+/** A route behind the limiter; `x-customer` stands for an authenticated customer. */
+async function server(perMinute: number): Promise<FastifyInstance> {
+  const app = Fastify();
+  app.setErrorHandler(handleError);
+  await app.register(async (api) => {
+    const limit = await rateLimiter(api, perMinute);
+    api.get('/v1/x', {
+      preValidation: async (request) => {
+        const customerId = request.headers['x-customer'];
+        if (typeof customerId === 'string') stateOf(request).identity = { customerId, role: 'customer' };
+      },
+      preHandler: [limit],
+      handler: async () => ({ ok: true }),
+    });
+  });
+  return app;
 }
-const reply = () => {
-  const headers: Record<string, string> = {};
-  return { headers, header: (k: string, v: string) => ((headers[k] = v), undefined) } as unknown as FastifyReply & { headers: Record<string, string> };
-};
+
+let limited: FastifyInstance;
+let unlimited: FastifyInstance;
+before(async () => {
+  limited = await server(3);
+  unlimited = await server(0);
+});
+after(async () => {
+  await limited.close();
+  await unlimited.close();
+});
+
+const get = (app: FastifyInstance, customer?: string, ip = '10.0.0.1') => app.inject({ method: 'GET', url: '/v1/x', remoteAddress: ip, headers: customer ? { 'x-customer': customer } : {} });
 
 describe('rate limit', () => {
   it('lets N requests a minute through per customer, then answers 429 rate_limited with Retry-After and RateLimit headers', async () => {
-    const limit = rateLimiter(3);
     for (let i = 0; i < 3; i++) {
-      const r = reply();
-      await limit(request('10.0.0.1', 'alice'), r);
-      assert.equal(r.headers['RateLimit-Remaining'], String(2 - i));
+      const r = await get(limited, 'alice');
+      assert.equal(r.statusCode, 200, r.body);
+      assert.equal(r.headers['ratelimit-remaining'], String(2 - i));
+      assert.equal(r.headers['ratelimit-limit'], '3');
     }
-    await assert.rejects(limit(request('10.0.0.1', 'alice'), reply()), (err: unknown) => {
-      assert.ok(err instanceof HttpProblem);
-      assert.equal(err.status, 429);
-      assert.equal(err.code, 'rate_limited');
-      assert.ok(Number(err.headers['Retry-After']) >= 1);
-      assert.equal(err.headers['RateLimit-Limit'], '3');
-      assert.equal(err.headers['RateLimit-Remaining'], '0');
-      return true;
-    });
+    const refused = await get(limited, 'alice');
+    assert.equal(refused.statusCode, 429);
+    assert.match(String(refused.headers['content-type']), /application\/problem\+json/);
+    assert.equal(refused.json().code, 'rate_limited');
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    assert.equal(refused.headers['ratelimit-limit'], '3');
+    assert.equal(refused.headers['ratelimit-remaining'], '0');
     // Another customer from the same address has their own budget; anonymous requests count per IP.
-    await limit(request('10.0.0.1', 'bob'), reply());
-    await limit(request('10.0.0.1'), reply());
+    assert.equal((await get(limited, 'bob')).statusCode, 200);
+    for (let i = 0; i < 3; i++) assert.equal((await get(limited, undefined, '10.0.0.9')).statusCode, 200);
+    assert.equal((await get(limited, undefined, '10.0.0.9')).statusCode, 429);
+    assert.equal((await get(limited, undefined, '10.0.0.10')).statusCode, 200);
   });
 
   it('is off with a limit of 0', async () => {
-    const limit = rateLimiter(0);
-    for (let i = 0; i < 100; i++) await limit(request('10.0.0.2', 'carol'), reply());
+    for (let i = 0; i < 100; i++) assert.equal((await get(unlimited, 'carol')).statusCode, 200);
   });
 });

@@ -1,7 +1,8 @@
-/** Accounts: the list, opening one, and a card deposit whose final status is shown. */
+/** Accounts: the list, opening one, a card deposit and a withdrawal whose final status is shown, and the statement. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, idempotencyKey, type Account, type Page as List, type Payment } from './api.ts';
 import { usd } from './money.ts';
+import { StatementView } from './statement.tsx';
 import { ErrorMessage, Field, Page, fieldError, reasonText } from './ui.tsx';
 
 /** A payment is final once completed or failed; until then it is read again every half second. */
@@ -14,10 +15,21 @@ async function settle(payment: Payment): Promise<Payment> {
   return current;
 }
 
-function paymentText(payment: Payment): string {
-  if (payment.status === 'completed') return `Deposit of ${usd(payment.amount)} completed`;
+function paymentText(what: 'Deposit' | 'Withdrawal', payment: Payment): string {
+  if (payment.status === 'completed') return `${what} of ${usd(payment.amount)} completed`;
   if (payment.status === 'failed') return payment.reason === 'card_declined' ? `Declined: the card was refused; nothing was deposited` : `Failed: ${reasonText(payment.reason)}`;
-  return `Deposit of ${usd(payment.amount)} is being processed…`;
+  return `${what} of ${usd(payment.amount)} is being processed…`;
+}
+
+const inFlight = (payment: Payment | undefined) => payment !== undefined && (payment.status === 'pending' || payment.status === 'settling');
+
+function PaymentStatus({ what, payment }: { what: 'Deposit' | 'Withdrawal'; payment: Payment | undefined }) {
+  if (!payment) return null;
+  return (
+    <p role="status" class={payment.status === 'failed' ? 'error' : 'ok'}>
+      {paymentText(what, payment)}
+    </p>
+  );
 }
 
 function Deposit({ account, onDone }: { account: Account; onDone: () => void }) {
@@ -43,20 +55,49 @@ function Deposit({ account, onDone }: { account: Account; onDone: () => void }) 
       <Field label="Amount" value={amount} onInput={setAmount} inputMode="decimal" hint="US dollars with two decimals, e.g. 250.00" error={fieldError(error, 'amount')} />
       <Field label="Card number" value={card} onInput={setCard} inputMode="numeric" autoComplete="cc-number" error={fieldError(error, 'number')} />
       <ErrorMessage error={error} />
-      <button type="submit" disabled={payment !== undefined && (payment.status === 'pending' || payment.status === 'settling')}>
+      <button type="submit" disabled={inFlight(payment)}>
         Confirm deposit
       </button>
-      {payment && (
-        <p role="status" class={payment.status === 'failed' ? 'error' : 'ok'}>
-          {paymentText(payment)}
-        </p>
-      )}
+      <PaymentStatus what="Deposit" payment={payment} />
     </form>
   );
 }
 
+/** A withdrawal to the customer's bank: the cash is reserved at once and leaves when the provider answers. */
+function Withdraw({ account, onDone }: { account: Account; onDone: () => void }) {
+  const [amount, setAmount] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [payment, setPayment] = useState<Payment>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    setPayment(undefined);
+    try {
+      const started = await api<Payment>('POST', `/accounts/${account.id}/withdrawals`, { amount }, idempotencyKey());
+      setPayment(started);
+      setPayment(await settle(started));
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-label={`Withdraw from ${account.name}`}>
+      <Field label="Amount to withdraw" value={amount} onInput={setAmount} inputMode="decimal" hint={`At most the available ${usd(account.cash.available)}`} error={fieldError(error, 'amount')} />
+      <ErrorMessage error={error} />
+      <button type="submit" disabled={inFlight(payment)}>
+        Confirm withdrawal
+      </button>
+      <PaymentStatus what="Withdrawal" payment={payment} />
+    </form>
+  );
+}
+
+type Panel = 'deposit' | 'withdraw' | 'statement';
+
 function AccountCard({ account, reload }: { account: Account; reload: () => void }) {
-  const [depositing, setDepositing] = useState(false);
+  const [panel, setPanel] = useState<Panel>();
+  const toggle = (p: Panel) => setPanel(panel === p ? undefined : p);
   return (
     <li class="card">
       <h2>{account.name}</h2>
@@ -66,10 +107,20 @@ function AccountCard({ account, reload }: { account: Account; reload: () => void
         <dt>Reserved for orders</dt>
         <dd>{usd(account.cash.reserved)}</dd>
       </dl>
-      <button type="button" aria-expanded={depositing} onClick={() => setDepositing(!depositing)}>
-        Deposit
-      </button>
-      {depositing && <Deposit account={account} onDone={reload} />}
+      <div class="actions">
+        <button type="button" aria-expanded={panel === 'deposit'} onClick={() => toggle('deposit')}>
+          Deposit
+        </button>
+        <button type="button" aria-expanded={panel === 'withdraw'} onClick={() => toggle('withdraw')}>
+          Withdraw
+        </button>
+        <button type="button" aria-expanded={panel === 'statement'} onClick={() => toggle('statement')}>
+          Statement
+        </button>
+      </div>
+      {panel === 'deposit' && <Deposit account={account} onDone={reload} />}
+      {panel === 'withdraw' && <Withdraw account={account} onDone={reload} />}
+      {panel === 'statement' && <StatementView account={account} />}
     </li>
   );
 }

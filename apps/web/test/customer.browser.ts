@@ -1,7 +1,7 @@
 /**
  * The customer's journey in a real browser, driven by role and accessible name (issue 12's contract):
  * sign up, open an account, deposit, buy, see the fill arrive without a reload, the holding and the
- * notification; and a declined card shown as declined.
+ * notification; a declined card shown as declined; a withdrawal, refused beyond the cash, and the statement.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -68,6 +68,31 @@ test('a declined card is shown as declined, and nothing is deposited', async () 
   await openAccount(page, 'Savings');
   assert.match(await deposit(page, '50.00', DECLINED_CARD), /^Declined/);
   await page.getByText('$0.00').first().waitFor();
+});
+
+test('a customer withdraws to the bank, is refused beyond the available cash, and reads the statement', async () => {
+  const { page } = browser;
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await signUp(page);
+  await openAccount(page, 'Spending');
+  assert.match(await deposit(page, '500.00', GOOD_CARD), /completed/);
+
+  await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+  await page.getByLabel('Amount to withdraw').fill('10000.00');
+  await page.getByRole('button', { name: 'Confirm withdrawal' }).click();
+  await page.getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+  await page.getByLabel('Amount to withdraw').fill('120.25');
+  await page.getByRole('button', { name: 'Confirm withdrawal' }).click();
+  await page.getByRole('status').filter({ hasText: 'Withdrawal of $120.25 completed' }).waitFor({ timeout: 20_000 });
+  await page.getByText('$379.75').first().waitFor();
+
+  // The statement (built from events: it catches up within moments, read again every 2 s).
+  await page.getByRole('button', { name: 'Statement', exact: true }).click();
+  const statement = page.getByRole('region', { name: 'Statement of Spending' });
+  await statement.getByRole('row', { name: /Closing balance.*\$379\.75/ }).waitFor({ timeout: 20_000 });
+  await statement.getByRole('row', { name: /Deposit.*\$500\.00/ }).waitFor();
+  await statement.getByRole('row', { name: /Withdrawal.*-\$120\.25.*\$379\.75/ }).waitFor();
 });
 
 test('problem details are shown as messages, and field errors next to their fields', async () => {

@@ -1,5 +1,5 @@
 /**
- * The operator's commands (`simplebank status | dead-letters … | sagas show …`, apps/cli/src/operator.ts)
+ * The operator's commands (`simplebank status | dead-letters … | sagas show … | events replay …`, apps/cli/src/operator.ts)
  * against the running system, as an operator at a terminal runs them: what they print and their
  * exit codes. Assets of this file: AMZN.
  */
@@ -42,6 +42,24 @@ describe('the operator commands', () => {
     const unknown = await simplebank('sagas', 'show', 'orders', randomUUID());
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /404 not_found/);
+  });
+
+  it("events replay: publishes again what orders published since a time, paged; the read models change nothing (their inbox)", async () => {
+    const since = new Date().toISOString();
+    const { customer, account } = await sys.bank.fundedCustomer('1000.00');
+    await sys.bank.trade(customer, { accountId: account.id, assetId: 'AMZN', side: 'buy', quantity: '1' });
+    const before = await sys.bank.cash(customer, account.id);
+    const r = await simplebank('events', 'replay', 'orders', '--types', 'orders.OrderStatusChanged.v1', '--since', since);
+    assert.equal(r.code, 0, r.stderr);
+    const n = Number(/^Replayed (\d+) events of /.exec(r.stdout)?.[1]);
+    assert.ok(n >= 3, `an order's pending, placed and filled at least: ${r.stdout}`);
+    assert.deepEqual(await sys.bank.cash(customer, account.id), before, 'the copies changed nothing');
+    const unknown = await simplebank('events', 'replay', 'nowhere', '--types', 'x', '--since', since);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /400 validation_failed/);
+    const noTypes = await simplebank('events', 'replay', 'orders', '--since', since);
+    assert.equal(noTypes.code, 1);
+    assert.match(noTypes.stderr, /--types/);
   });
 
   it('dead-letters: list; replay and discard of an unknown letter say so (exit 1)', async () => {

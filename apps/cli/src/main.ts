@@ -99,7 +99,7 @@ switch (command) {
   case '-h':
     console.log(
       [
-        'Usage: simplebank start [--fresh] | start:distributed [--fresh] | status | dead-letters … | sagas show … | projections rebuild reporting',
+        'Usage: simplebank start [--fresh] | start:distributed [--fresh] | status | dead-letters … | sagas show … | projections rebuild reporting | events replay …',
         '',
         '  start              run SimpleBank all-in-one (PORT, SIMPLEBANK_DATA_DIR, DATABASE_URL, LOG_LEVEL)',
         '  start:distributed  one process per service on RabbitMQ (AMQP_URL)',

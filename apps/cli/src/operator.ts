@@ -13,6 +13,9 @@ export const OPERATOR_USAGE = `Operator commands (against a running SimpleBank; 
   simplebank dead-letters discard <id>       give one up for good
   simplebank sagas show <service> <sagaId>   a saga's status, data and every step's outcome (e.g. orders <orderId>)
   simplebank projections rebuild reporting   empty reporting's read models and replay its retained events into them
+  simplebank events replay <service> --types T1,T2 --since TIME
+                                             publish again the events of those types the service published since TIME
+                                             (kept a day): a new read model's history; subscribers that had them ignore them
 Options: --url URL   --json (print the API's answers as they are)
 Signs in with SIMPLEBANK_ADMIN_EMAIL / SIMPLEBANK_ADMIN_PASSWORD (development defaults when unset).`;
 
@@ -48,14 +51,14 @@ class Api {
   }
 
   /** Like `request`, for the admin: signs in first; a problem answer becomes an OperatorError. */
-  async admin(method: string, path: string): Promise<Answer> {
+  async admin(method: string, path: string, body?: unknown): Promise<Answer> {
     if (!this.token) {
       const email = process.env.SIMPLEBANK_ADMIN_EMAIL ?? 'admin@simplebank.local';
       const login = await this.request('POST', '/v1/auth/login', { email, password: process.env.SIMPLEBANK_ADMIN_PASSWORD ?? 'simplebank-admin' });
       if (login.status !== 200) throw new OperatorError(`Signing in as ${email} failed (${login.status} ${login.body?.detail ?? ''}): set SIMPLEBANK_ADMIN_EMAIL and SIMPLEBANK_ADMIN_PASSWORD`);
       this.token = login.body.accessToken as string;
     }
-    const answer = await this.request(method, path);
+    const answer = await this.request(method, path, body);
     if (answer.status >= 400) throw new OperatorError(`${method} ${path}: ${answer.status} ${answer.body?.code ?? ''} ${answer.body?.detail ?? ''}`.trim());
     return answer;
   }
@@ -65,8 +68,12 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 
 /** Runs an operator command; false when `command` is not one. */
 export async function runOperatorCommand(command: string, argv: string[]): Promise<boolean> {
-  if (!['status', 'dead-letters', 'sagas', 'projections'].includes(command)) return false;
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } } });
+  if (!['status', 'dead-letters', 'sagas', 'projections', 'events'].includes(command)) return false;
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { url: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' }, types: { type: 'string' }, since: { type: 'string' } },
+  });
   const api = new Api((values.url ?? process.env.SIMPLEBANK_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/$/, ''));
   const show = (body: unknown, human: () => void) => (values.json ? print(JSON.stringify(body, null, 2)) : human());
   const [sub, ...rest] = positionals;
@@ -120,6 +127,26 @@ export async function runOperatorCommand(command: string, argv: string[]): Promi
     const answer = await api.admin('POST', '/v1/admin/reports/rebuild');
     const b = answer.body;
     show(b, () => print(`Rebuilt reporting from ${b.events} events: ${b.orders} orders, ${b.fees} fee events, ${b.postings} postings${answer.asOf ? `, as of ${answer.asOf}` : ''}`));
+    return true;
+  }
+
+  if (command === 'events' && sub === 'replay' && rest.length === 1) {
+    const types = (values.types ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+    const since = values.since ? new Date(values.since) : undefined;
+    if (types.length === 0) throw new OperatorError('--types must name at least one event type (e.g. orders.OrderStatusChanged)');
+    if (!since || Number.isNaN(since.getTime())) throw new OperatorError('--since must be a date or time (e.g. 2026-12-06T09:00:00Z)');
+    let cursor: string | undefined;
+    let replayed = 0;
+    let retainedSince: string | null = null;
+    do {
+      const page = (await api.admin('POST', '/v1/admin/events/replay', { service: rest[0], types, since: since.toISOString(), limit: 1000, ...(cursor ? { cursor } : {}) })).body;
+      replayed += page.replayed as number;
+      retainedSince = page.retainedSince;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    show({ service: rest[0], types, since: since.toISOString(), replayed, retainedSince }, () =>
+      print(`Replayed ${replayed} events of ${types.join(', ')} published by ${rest[0]} since ${since.toISOString()}${retainedSince ? ` (kept since ${retainedSince})` : ''}`),
+    );
     return true;
   }
 

@@ -1,7 +1,8 @@
 /**
  * Operations (role admin), through the chassis's system methods of every service: the dead letters
- * (merged newest first; replayed or discarded by the service holding them) and a saga's state.
- * `simplebank dead-letters …` and `simplebank sagas show …` (apps/cli) are clients of these routes.
+ * (merged newest first; replayed or discarded by the service holding them), a saga's state, and the
+ * replay of the events a service published (decision 31). `simplebank dead-letters …`, `simplebank
+ * sagas show …` and `simplebank events replay …` (apps/cli) are clients of these routes.
  */
 import { AppError, T, UnavailableError, systemContract, type Call, type Static } from '@simplebank/chassis';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -36,6 +37,18 @@ const Saga = T.Object({
   updatedAt: T.String(),
   log: T.Array(T.Object({ step: T.String(), phase: T.String(), outcome: T.String(), attempt: T.Integer(), at: T.String(), detail: T.Optional(T.String()) })),
 });
+
+const ReplayBody = T.Object(
+  {
+    service: T.Union(SERVICES.map((s) => T.Literal(s))),
+    types: T.Array(T.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }),
+    since: T.String({ format: 'date-time' }),
+    limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000 })),
+    cursor: T.Optional(T.String({ pattern: '^[0-9]{1,18}$' })),
+  },
+  Strict,
+);
+const Replayed = T.Object({ service: T.String(), replayed: T.Integer(), nextCursor: T.Union([T.String(), T.Null()]), retainedSince: T.Union([T.String(), T.Null()]) });
 
 type Letter = Static<typeof DeadLetter>;
 /** Per service, where its next page starts: a dead-letter id, null (from the top), or 'done'. */
@@ -140,6 +153,24 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
       const call = callFor(ctx, request);
       await onHolder(call, request.params.id, (s) => call(systemContract(s), '_discardDeadLetter', { id: request.params.id }));
       return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: Static<typeof ReplayBody> }>(
+    '/admin/events/replay',
+    {
+      ...deps.admin,
+      schema: {
+        tags,
+        summary: 'Publish again, a page at a time, the events of these types a service published since a time (kept a day): a new read model\'s history; subscribers that had them ignore the copies',
+        security,
+        body: ReplayBody,
+        response: { 200: Replayed, ...problems(401, 403) },
+      },
+    },
+    async (request) => {
+      const { service, ...page } = request.body;
+      return { service, ...(await callFor(ctx, request)(systemContract(service), '_replayEvents', page)) };
     },
   );
 

@@ -404,7 +404,10 @@ describe('saga runner', () => {
   });
 
   test('two runners on one database run each step once', async () => {
-    const lease = 200;
+    // Long enough that a loaded machine (CI beside other work) does not stall a renewal past it: a
+    // 200 ms lease once let the other runner take a saga over, which ran s1's action twice (its
+    // effect still once, by the fencing token — asserted on saga_effects).
+    const lease = 1000;
     const t = await testDatabase();
     const saga: SagaDefinition<object> = {
       name: 'Shared',

@@ -23,11 +23,18 @@ async function auditRows(prefix: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+async function unpublished(): Promise<number> {
+  const { rows } = await system.databases.get('ledger')!.db.query<{ n: string }>("SELECT count(*) AS n FROM chassis_outbox WHERE kind = 'event' AND published_at IS NULL");
+  return Number(rows[0]!.n);
+}
+
 describe('replaying published events', () => {
   it('gives a read model that lost its history the events again, in pages; a second replay changes nothing', async () => {
     const since = new Date().toISOString();
     for (let i = 0; i < 5; i++) await system.call(ledgerContract, 'post', { account: `replay-${i}`, cents: 100 + i }, { idempotencyKey: `replay-${i}` });
     await eventually(async () => (await auditRows('replay-')) === 5);
+    // Replay offers what the relay has marked published; a subscriber can apply an event before that mark.
+    await eventually(async () => (await unpublished()) === 0, { message: 'the relay marked the events published' });
 
     // A new read model: audit forgets what it applied, and that it applied it.
     await audit().query("DELETE FROM audit_log WHERE account LIKE 'replay-%'");

@@ -3,7 +3,7 @@
  * with the machine's load the way seconds do). Starts SimpleBank with a statement trace preloaded
  * (statement-trace.mjs), places `--orders` market buys at a modest `--rate`, waits for every one to be
  * terminal, and prints per order: commits by database (pg_stat_database), statements by database, and
- * the most frequent statements. An idle window of the same length is counted first and subtracted, so
+ * the most frequent statements, and the CPU time of node and of PostgreSQL. An idle window of the same length is counted first and subtracted, so
  * what the system does by itself (polls, heartbeats) is not charged to the orders.
  *
  * With `--statements`, PostgreSQL's own view too (pg_stat_statements, preloaded through
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { adminToken, pickAssets, setupTraders, zeroLatencyExchange } from '../bank.ts';
 import { Client, expect, sleep } from '../http.ts';
+import { startCpu } from '../footprint.ts';
 import { commitCounters, delta, sum } from '../pg.ts';
 import { killAll } from '../procs.ts';
 import { startSystem, type Mode } from '../system.ts';
@@ -90,7 +91,9 @@ try {
   await sleep(2_000);
   await collect();
   const idleBefore = await commitCounters(system.postgresUrl);
+  const idleCpuEnd = startCpu(system);
   await sleep(loadMs + SETTLE_MS);
+  const idleCpu = idleCpuEnd();
   const idleStatements = await collect();
   const idleCommits = delta(idleBefore, await commitCounters(system.postgresUrl));
 
@@ -102,6 +105,7 @@ try {
     await server.query('SELECT pg_stat_statements_reset()');
   }
   const before = await commitCounters(system.postgresUrl);
+  const cpuEnd = startCpu(system);
   const ids: { id: string; token: string }[] = [];
   const started = Date.now();
   for (let i = 0; i < orders; i++) {
@@ -129,10 +133,14 @@ try {
   // Each order's reads above are counted too: the same one GET per order the settle subtracts below.
   const elapsed = Date.now() - started;
   await sleep(Math.max(0, loadMs + SETTLE_MS - elapsed));
+  const cpu = cpuEnd();
   const statements = await collect();
   const commits = delta(before, await commitCounters(system.postgresUrl));
 
   console.log(`${mode}: ${orders} orders at ${rate}/s → ${JSON.stringify(statuses)}; idle window subtracted (same length)`);
+  // The idle window is as long as the loaded one, give or take the loaded one's wait for the last fills.
+  const perOrderMs = (loaded: number, idle: number, idleSeconds: number) => fmt(((loaded - (idle * cpu.seconds) / idleSeconds) * 1000) / orders);
+  console.log(`\nCPU per order (net of idle): node ${perOrderMs(cpu.nodeCpuSeconds, idleCpu.nodeCpuSeconds, idleCpu.seconds)} ms, PostgreSQL ${perOrderMs(cpu.postgresCpuSeconds, idleCpu.postgresCpuSeconds, idleCpu.seconds)} ms`);
   console.log(`\ncommits per order (pg_stat_database, net of idle): ${fmt((sum(commits) - sum(idleCommits)) / orders)}  (gross ${fmt(sum(commits) / orders)})`);
   for (const [db, n] of Object.entries(commits).sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(16)} ${fmt((n - (idleCommits[db] ?? 0)) / orders)}`);
   const dbs = perDatabase(statements);

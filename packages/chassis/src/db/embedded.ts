@@ -205,6 +205,17 @@ async function postgresBinary(): Promise<string> {
   return mod.postgres;
 }
 
+/**
+ * Where the server's Unix socket goes: the data folder itself, private to the server's user (0700),
+ * so only this machine's owner reaches it. Services talk to the embedded server over it rather than
+ * loopback TCP: a third less CPU per statement on both sides, and up to 45 % more statements a second
+ * (docs/performance.md). None when the socket's path would pass the kernel's limit (108 bytes): TCP then.
+ */
+function unixSocketDirectory(dataDir: string, port: number): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  return Buffer.byteLength(`${dataDir}/.s.PGSQL.${port}.lock`) < 100 ? dataDir : undefined;
+}
+
 function postgresIds(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
@@ -243,10 +254,11 @@ async function startLocked(dataDir: string, options: EmbeddedPostgresOptions, un
       throw err;
     }
   }
+  const socketDir = unixSocketDirectory(dataDir, port);
   const child: ChildProcess = spawn(
     await postgresBinary(),
     [
-      '-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=400', '-c', 'unix_socket_directories=',
+      '-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=400', '-c', `unix_socket_directories=${socketDir ?? ''}`,
       ...Object.entries(options.settings ?? postgresSettingsFromEnv()).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     { ...postgresIds(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
@@ -270,7 +282,8 @@ async function startLocked(dataDir: string, options: EmbeddedPostgresOptions, un
   void exited.then(unlock);
   let stopped = false;
   return {
-    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    // libpq's convention: the `host` parameter, when given, wins over the URL's host (a socket directory).
+    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres${socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''}`,
     port,
     pid: child.pid!,
     async stop() {

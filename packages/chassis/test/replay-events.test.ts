@@ -67,3 +67,25 @@ describe('replaying published events', () => {
     await assert.rejects(system.call(systemContract('ledger'), '_replayEvents', { types: [], since: new Date().toISOString() }));
   });
 });
+
+describe('the outbox retention (SIMPLEBANK_OUTBOX_RETENTION_HOURS)', () => {
+  it('purges published events older than the setting, and keeps the younger ones', async () => {
+    const first = await startTestSystem([ledgerService]);
+    const ledgerDb = () => first.databases.get('ledger')!.db;
+    for (let i = 0; i < 3; i++) await first.call(ledgerContract, 'post', { account: `kept-${i}`, cents: 1 }, { idempotencyKey: `kept-${i}` });
+    await eventually(async () => Number((await ledgerDb().query<{ n: string }>("SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL")).rows[0]!.n) === 0);
+    // Two published 3 hours ago, one 1 hour ago.
+    await ledgerDb().query("UPDATE chassis_outbox SET published_at = clock_timestamp() - interval '3 hours' WHERE id IN (SELECT id FROM chassis_outbox ORDER BY id LIMIT 2)");
+    await ledgerDb().query("UPDATE chassis_outbox SET published_at = clock_timestamp() - interval '1 hour' WHERE published_at > clock_timestamp() - interval '2 hours'");
+    await first.stop();
+
+    // A relay purges on its first cycle after a start.
+    const second = await startTestSystem([ledgerService], { databases: first.databases, environment: { ...process.env, SIMPLEBANK_OUTBOX_RETENTION_HOURS: '2' } });
+    try {
+      const left = async () => Number((await second.databases.get('ledger')!.db.query<{ n: string }>('SELECT count(*) AS n FROM chassis_outbox')).rows[0]!.n);
+      await eventually(async () => (await left()) === 1, { message: 'the rows older than 2 hours purged, the younger kept' });
+    } finally {
+      await second.stop({ drop: true });
+    }
+  });
+});

@@ -34,13 +34,14 @@ describe('the all-in-one runtime', () => {
 
   it('refuses to start with one message naming every bad setting', async () => {
     await assert.rejects(
-      startAllInOne({ services: [], environment: { PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://u:secret@h/db' } }),
+      startAllInOne({ services: [], environment: { PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://u:secret@h/db', SIMPLEBANK_OUTBOX_RETENTION_HOURS: '0' } }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
-        assert.equal(err.problems.length, 3, err.message);
+        assert.equal(err.problems.length, 4, err.message);
         assert.match(err.message, /PORT must be a port number/);
         assert.match(err.message, /LOG_LEVEL must be one of/);
         assert.match(err.message, /DATABASE_URL must be a postgres or postgresql URL/);
+        assert.match(err.message, /SIMPLEBANK_OUTBOX_RETENTION_HOURS/);
         assert.doesNotMatch(err.message, /secret/, 'secrets are not echoed');
         return true;
       },

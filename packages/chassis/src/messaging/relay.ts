@@ -17,13 +17,24 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
 import { sleep } from '../resilience/backoff.ts';
 import type { Transport } from '../transport/transport.ts';
+import { defineSettings, env } from '../config/env.ts';
 import type { OutboxRow } from './outbox.ts';
 import { RelayLanes, type LaneOptions } from './relay-lanes.ts';
 import { PublishedMarks } from './relay-marks.ts';
 import { registerHandOff } from './tx.ts';
 
 /** Published events are kept a day: long enough to replay a read model's recent history, short enough for a small table. */
-export const DEFAULT_OUTBOX_RETENTION_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_OUTBOX_RETENTION_HOURS = 24;
+export const DEFAULT_OUTBOX_RETENTION_MS = DEFAULT_OUTBOX_RETENTION_HOURS * 60 * 60 * 1000;
+
+/**
+ * Every service's outbox retention, one setting for the process: how far back `_replayEvents` (and
+ * `simplebank events replay`) can reach, against how large the outbox table grows (about one row per
+ * event published in the period).
+ */
+export const outboxSettings = defineSettings({
+  SIMPLEBANK_OUTBOX_RETENTION_HOURS: env.integer({ default: DEFAULT_OUTBOX_RETENTION_HOURS, min: 1, max: 24 * 90 }),
+});
 
 export interface RelayOptions extends LaneOptions {
   /** The fallback poll's first interval (ms); doubles while polls find nothing, up to `maxPollIntervalMs`. */

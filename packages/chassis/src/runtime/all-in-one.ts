@@ -9,7 +9,7 @@ import { defineSettings, env, loadAll } from '../config/env.ts';
 import { databaseUrl } from '../db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { MemoryTransport } from '../transport/memory.ts';
-import { Runtime, type RuntimeOptions } from './runtime.ts';
+import { processSettings, Runtime, type RuntimeOptions } from './runtime.ts';
 import type { ServiceDefinition } from './service.ts';
 
 export const allInOneSettings = {
@@ -44,7 +44,7 @@ export async function startAllInOne(options: {
   const environment = options.environment ?? process.env;
   // The runtime's settings and every service's, checked together: one message names every problem.
   const runtimeSettings = defineSettings(allInOneSettings);
-  loadAll([runtimeSettings, ...options.services.flatMap((s) => s.settings ?? [])], environment);
+  loadAll([runtimeSettings, ...processSettings, ...options.services.flatMap((s) => s.settings ?? [])], environment);
   const config = runtimeSettings.value;
   let postgres: EmbeddedServer | undefined;
   let serverUrl = config.DATABASE_URL;

@@ -40,6 +40,8 @@ export interface HostOptions {
   redeliveryBaseMs?: number;
   redeliveryCapMs?: number;
   relayPollIntervalMs?: number;
+  /** How long published events stay in the outbox, replayable (SIMPLEBANK_OUTBOX_RETENTION_HOURS). */
+  outboxRetentionMs?: number;
   sagaPollIntervalMs?: number;
   sagaLeaseMs?: number;
   /** The base URL of the process's HTTP server, once it listens. */
@@ -80,6 +82,7 @@ export class ServiceHost {
     const { db, log, metrics, transport } = options;
     this.relay = new OutboxRelay(db, transport, log, {
       ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
+      ...(options.outboxRetentionMs ? { retentionMs: options.outboxRetentionMs } : {}),
       onPublished: (lagMs) => metrics.outboxRelayLag.observe({ service: this.name }, lagMs / 1000),
     });
     this.sagas = new SagaRunner({

@@ -10,11 +10,15 @@ import { Database, databaseUrl, ensureDatabase, untilDatabaseAnswers } from '../
 import { createHttpServer, type ReadinessReport } from '../http/server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { outboxSettings } from '../messaging/relay.ts';
 import { startTracing, stopTracing } from '../observability/tracing.ts';
 import { sleep } from '../resilience/backoff.ts';
 import type { Transport } from '../transport/transport.ts';
 import { ServiceHost, type HostOptions } from './host.ts';
 import type { ServiceDefinition } from './service.ts';
+
+/** Settings of the chassis itself, one value for every service of a process; checked with the others. */
+export const processSettings = [featureFlagSettings, outboxSettings] as const;
 
 export interface RuntimeOptions {
   services: readonly ServiceDefinition<any>[];
@@ -69,7 +73,8 @@ export class Runtime {
 
   private async startAll(): Promise<void> {
     const { transport, services } = this.options;
-    loadAll([featureFlagSettings, ...services.flatMap((s) => s.settings ?? [])], this.options.environment);
+    loadAll([...processSettings, ...services.flatMap((s) => s.settings ?? [])], this.options.environment);
+    const outboxRetentionMs = outboxSettings.value.SIMPLEBANK_OUTBOX_RETENTION_HOURS * 3_600_000;
     this.flags = FeatureFlags.fromSettings(featureFlagSettings.value, this.log);
     // One tracer provider for the process; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
     startTracing({ services: services.map((s) => s.contract.service), environment: this.options.environment ?? process.env });
@@ -85,7 +90,7 @@ export class Runtime {
       const db = new Database({ url, name, maxConnections: 20 });
       this.databases.push(db);
       const log = createLogger({ service: name, ...(this.options.logLevel ? { level: this.options.logLevel } : {}) });
-      this.hosts.push(new ServiceHost(definition, { ...this.options.hostOptions, transport, db, log, metrics: this.metrics, flags: this.flags, httpAddress: () => this.address }));
+      this.hosts.push(new ServiceHost(definition, { outboxRetentionMs, ...this.options.hostOptions, transport, db, log, metrics: this.metrics, flags: this.flags, httpAddress: () => this.address }));
     }
     // Every intake first (migrations, consumers, RPC endpoints), then background work (relays,
     // sagas, workers): nothing is published before every subscriber in the process listens.

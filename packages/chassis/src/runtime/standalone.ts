@@ -9,7 +9,7 @@ import { databaseUrl } from '../db/database.ts';
 import { ConfigError } from '../config/env.ts';
 import type { Transport } from '../transport/transport.ts';
 import { serviceDatabaseName } from './all-in-one.ts';
-import { Runtime, type RuntimeOptions } from './runtime.ts';
+import { processSettings, Runtime, type RuntimeOptions } from './runtime.ts';
 import type { ServiceDefinition } from './service.ts';
 
 export function databaseVariable(service: string): string {
@@ -31,7 +31,7 @@ export async function startStandalone(
     LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     SIMPLEBANK_DB_PREFIX: env.string({ default: 'simplebank' }),
   });
-  loadAll([settings, ...(definition.settings ?? [])], environment);
+  loadAll([settings, ...processSettings, ...(definition.settings ?? [])], environment);
   const config = settings.value as { PORT: number; HOST: string; DATABASE_URL?: string; LOG_LEVEL: string; SIMPLEBANK_DB_PREFIX: string } & Record<string, unknown>;
   const ownUrl = config[own] as string | undefined;
   const url = ownUrl ?? (config.DATABASE_URL ? databaseUrl(config.DATABASE_URL, serviceDatabaseName(service, config.SIMPLEBANK_DB_PREFIX)) : undefined);

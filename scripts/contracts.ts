@@ -27,7 +27,7 @@ export async function publicOpenApi(): Promise<Record<string, any>> {
   const noop = () => {};
   const log: any = { warn: noop, info: noop, debug: noop, error: noop, trace: noop, fatal: noop };
   log.child = () => log;
-  await app.register(async (scope) => publicApi(scope, { log, metrics: {}, httpAddress: () => '' } as any));
+  await app.register(async (scope) => publicApi(scope, { log, metrics: {}, httpAddress: () => '', watch: async () => {} } as any));
   await app.ready();
   const res = await app.inject({ method: 'GET', url: '/v1/openapi.json' });
   await app.close();

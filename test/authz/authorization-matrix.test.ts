@@ -91,6 +91,7 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   // --- profile ----------------------------------------------------------------------------------
   'GET /v1/me': { expect: ANY_CUSTOMER(200) },
   'PATCH /v1/me': { request: () => ({ body: { preferences: { push: true } } }), expect: ANY_CUSTOMER(200) },
+  'GET /v1/stream': { expect: ANY_CUSTOMER(200) },
 
   // --- accounts, payments, ledger, holdings -----------------------------------------------------
   'POST /v1/accounts': { request: () => ({ body: { name: 'authz' } }), expect: CUSTOMER_ACTION(201) },

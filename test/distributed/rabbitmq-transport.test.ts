@@ -169,6 +169,20 @@ describe('rabbitmq transport', () => {
     assert.ok(h.some((s) => s.startsWith('holdings-1')) && h.some((s) => s.startsWith('holdings-2')), 'both instances took work');
   });
 
+  it('gives every instance its own copy of an event when it subscribes per instance', async () => {
+    const a = await connected();
+    const b = await connected();
+    const type = `${u('orders')}.OrderStatusChanged.v1`;
+    const seen: string[] = [];
+    const spec: SubscriptionSpec = { group: u('gateway'), name: 'watch', source: { kind: 'events', types: [type] }, prefetch: 8, perInstance: true };
+    await a.subscribe(spec, async (d) => (seen.push(`a:${d.body}`), ack));
+    await b.subscribe(spec, async (d) => (seen.push(`b:${d.body}`), ack));
+    for (let n = 0; n < 5; n++) await a.publish({ destination: { kind: 'event', type }, messageId: `w${n}`, body: String(n) });
+    await eventually(() => seen.length === 10, { message: `seen ${seen.join(' ')}` });
+    assert.deepEqual(seen.filter((s) => s.startsWith('a:')).map((s) => s.slice(2)), ['0', '1', '2', '3', '4']);
+    assert.deepEqual(seen.filter((s) => s.startsWith('b:')).map((s) => s.slice(2)), ['0', '1', '2', '3', '4']);
+  });
+
   it('drops an event nobody subscribes to, and still confirms it', async () => {
     const t = await connected();
     await t.publish({ destination: { kind: 'event', type: `${u('nobody')}.Happened.v1` }, messageId: 'x', body: '{}' });

@@ -65,8 +65,11 @@ export class Http {
     else if (options.body !== undefined) payload = JSON.stringify(options.body);
     if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     const res = await fetch(this.base + path, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
-    const text = await res.text();
     const contentType = res.headers.get('content-type') ?? '';
+    // A stream (GET /v1/stream) does not end: its status and headers are the answer.
+    const streaming = contentType.startsWith('text/event-stream');
+    if (streaming) await res.body?.cancel();
+    const text = streaming ? '' : await res.text();
     let body: any;
     if (text && /json/.test(contentType)) {
       try {

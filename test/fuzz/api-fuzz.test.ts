@@ -484,6 +484,11 @@ async function send(r: FuzzRequest): Promise<Answer> {
   let body: Uint8Array | undefined;
   if (r.body !== undefined) body = r.body.startsWith('bytes:') ? Buffer.from(r.body.slice(6), 'base64') : Buffer.from(r.body, 'utf8');
   const res = await fetch(sys.url + r.url, { method: r.method, headers, ...(body ? { body } : {}), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  // A stream (GET /v1/stream) does not end: its status and headers are the answer.
+  if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, text: '' };
+  }
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 

@@ -90,6 +90,15 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
   return (await res.json()) as T;
 }
 
+/** Opens a response that streams (GET /v1/stream), refreshing the token once on a 401 like `api`. */
+export async function openStream(path: string, signal: AbortSignal): Promise<Response> {
+  const open = () => fetch(`/v1${path}`, { headers: { accept: 'text/event-stream', ...(tokens ? { authorization: `Bearer ${tokens.accessToken}` } : {}) }, signal });
+  let res = await open();
+  if (res.status === 401 && tokens && (await refresh())) res = await open();
+  if (!res.ok) throw await problemOf(res);
+  return res;
+}
+
 /** A fresh Idempotency-Key for one create (a retry of the same click would reuse it). */
 export function idempotencyKey(): Record<string, string> {
   return { 'idempotency-key': crypto.randomUUID() };

@@ -5,6 +5,7 @@ import { Accounts } from './accounts.tsx';
 import { Admin, DeadLettersPage } from './admin.tsx';
 import { LogIn, SignUp } from './auth.tsx';
 import { Holdings } from './holdings.tsx';
+import { useLive } from './live.ts';
 import { Notifications } from './notifications.tsx';
 import { Operations } from './operations.tsx';
 import { OrderDetail, Orders } from './orders.tsx';
@@ -76,6 +77,16 @@ function Content({ path }: { path: string }) {
   }
 }
 
+/** Whether news comes as it happens (the live stream is open), said in words. */
+function LiveStatus() {
+  const live = useLive();
+  return (
+    <span role="status" class={live ? 'live on' : 'live'}>
+      {live ? 'Live' : 'Connecting…'}
+    </span>
+  );
+}
+
 export function App() {
   const path = usePath();
   const [session, setSession] = useState(signedIn());
@@ -93,6 +104,7 @@ export function App() {
         <a class="brand" href="/" onClick={onLink}>
           SimpleBank
         </a>
+        {session && <LiveStatus />}
         {session && (
           <button type="button" class="logout" onClick={() => void logOut().then(() => navigate('/login'))}>
             Log out

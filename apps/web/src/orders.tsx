@@ -1,19 +1,24 @@
 /**
- * Orders: the list and one order, whose status changes without a reload. The order is read again
- * every second while it is not final (decision 0027: polling now, a server-sent stream later).
+ * Orders: the list and one order, whose status changes without a reload: read again when the live
+ * stream brings news of it (live.ts), and every few seconds while it is not final, in case the
+ * stream is down.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Order, type Page as List } from './api.ts';
+import { useNews } from './live.ts';
 import { quantity, usd } from './money.ts';
 import { onLink } from './router.ts';
 import { ErrorMessage, Page, Status, reasonText, when } from './ui.tsx';
 
 const FINAL = new Set(['filled', 'rejected', 'failed', 'canceled', 'expired']);
-export const POLL_MS = 1000;
+/** The fallback read while an order moves: the stream is what makes the page follow at once. */
+export const POLL_MS = 5000;
 
 export function Orders() {
   const [orders, setOrders] = useState<Order[]>();
   const [error, setError] = useState<unknown>();
+  const [news, setNews] = useState(0);
+  useNews((n) => n.event === 'order' && setNews((x) => x + 1), []);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let live = true;
@@ -33,7 +38,7 @@ export function Orders() {
       live = false;
       clearTimeout(timer);
     };
-  }, []);
+  }, [news]);
   return (
     <Page title="Orders">
       <ErrorMessage error={error} />
@@ -71,6 +76,8 @@ export function Orders() {
 export function OrderDetail({ orderId }: { orderId: string }) {
   const [order, setOrder] = useState<Order>();
   const [error, setError] = useState<unknown>();
+  const [news, setNews] = useState(0);
+  useNews((n) => n.event === 'order' && n.data.orderId === orderId && setNews((x) => x + 1), [orderId]);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let live = true;
@@ -89,7 +96,7 @@ export function OrderDetail({ orderId }: { orderId: string }) {
       live = false;
       clearTimeout(timer);
     };
-  }, [orderId]);
+  }, [orderId, news]);
   const title = order ? `${order.side === 'buy' ? 'Buy' : 'Sell'} ${quantity(order.quantity)} ${order.assetId}` : 'Order';
   return (
     <Page title={title}>

@@ -20,9 +20,13 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
   // A reload would lose the in-memory session and land on "Log in": counting loads proves there was none.
   let loads = 0;
   page.on('load', () => loads++);
+  let streams = 0;
+  page.on('request', (r) => new URL(r.url()).pathname === '/v1/stream' && streams++);
   await signUp(page);
   const nav = page.getByRole('navigation');
   for (const link of ['Accounts', 'Trade', 'Orders', 'Holdings', 'Notifications', 'Profile']) await nav.getByRole('link', { name: link }).waitFor();
+  // The news stream is open: the header says "Live".
+  await page.getByRole('status').filter({ hasText: /^Live$/ }).waitFor();
   await openAccount(page, 'Main');
 
   assert.match(await deposit(page, '1000.00', GOOD_CARD), /completed/);
@@ -58,6 +62,7 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
   await page.getByRole('status').filter({ hasText: /\d+ unread/ }).waitFor();
 
   assert.equal(loads, 1, 'the only page load is the sign-up page');
+  assert.equal(streams, 1, 'one news stream, kept open across the pages');
 });
 
 test('a declined card is shown as declined, and nothing is deposited', async () => {

@@ -128,8 +128,9 @@ export async function deposit(page: Page, amount: string, card: string): Promise
   await page.getByLabel('Amount').fill(amount);
   await page.getByLabel('Card number').fill(card);
   await page.getByRole('button', { name: 'Confirm deposit' }).click();
-  const status = page.getByRole('status');
-  await status.filter({ hasText: /completed|Declined|Failed/ }).waitFor({ timeout: 20_000 });
+  // The page's own status (the header's "Live" is one too).
+  const status = page.locator('main').getByRole('status').filter({ hasText: /completed|Declined|Failed/ });
+  await status.waitFor({ timeout: 20_000 });
   return (await status.textContent()) ?? '';
 }
 

@@ -32,6 +32,7 @@ export * from './transport/transport.ts';
 export * from './transport/memory.ts';
 export * from './http/server.ts';
 export * from './runtime/service.ts';
+export type { Watcher } from './runtime/watch.ts';
 export * from './runtime/system.ts';
 export * from './runtime/host.ts';
 export * from './runtime/runtime.ts';

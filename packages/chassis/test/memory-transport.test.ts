@@ -52,6 +52,22 @@ describe('memory transport', () => {
     await t.close();
   });
 
+  it('gives every instance its own copy of an event when it subscribes per instance, and its queue goes with it', async () => {
+    const t = await connected();
+    const seen: string[] = [];
+    const spec = { group: 'gateway', name: 'watch', source: { kind: 'events' as const, types: ['orders.OrderStatusChanged.v1'] }, prefetch: 8, perInstance: true };
+    const one = await t.subscribe(spec, async (d) => (seen.push(`1:${d.body}`), ack));
+    await t.subscribe(spec, async (d) => (seen.push(`2:${d.body}`), ack));
+    await t.publish({ destination: { kind: 'event', type: 'orders.OrderStatusChanged.v1' }, messageId: 'a', body: 'a' });
+    assert.deepEqual(seen.sort(), ['1:a', '2:a']);
+    await one.cancel();
+    // The first instance is gone: its queue too, so the publish is confirmed by the other alone.
+    await t.publish({ destination: { kind: 'event', type: 'orders.OrderStatusChanged.v1' }, messageId: 'b', body: 'b' });
+    assert.deepEqual(seen.sort(), ['1:a', '2:a', '2:b']);
+    assert.equal((await t.queueDepths()).filter((q) => q.queue.startsWith('gateway.watch')).length, 1);
+    await t.close();
+  });
+
   it('gives a command to exactly one consumer, and keeps it until a consumer exists', async () => {
     const t = await connected();
     const published = t.publish({ destination: { kind: 'command', queue: 'market.PlaceOrder.v1' }, messageId: 'c1', body: '{"n":1}' });

@@ -27,6 +27,7 @@ import { meRoutes } from './routes/me.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { strategyRoutes } from './routes/strategies.ts';
+import { streamRoutes } from './routes/stream.ts';
 import { investmentRoutes } from './routes/investments.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { gatewaySettings, jwtSecret } from './settings.ts';
@@ -114,6 +115,7 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
       await reportRoutes(v1, deps);
       await adminRoutes(v1, deps);
       await operationsRoutes(v1, deps);
+      await streamRoutes(v1, deps);
       v1.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()));
     },
     { prefix: '/v1' },

@@ -22,6 +22,7 @@ import { breakerReadiness } from '../resilience/breaker.ts';
 import { SagaRunner } from '../saga/index.ts';
 import type { Consumer, Transport } from '../transport/transport.ts';
 import { ServiceOperations } from './operations.ts';
+import { watchEvents } from './watch.ts';
 import { RpcEndpoint } from './rpc-endpoint.ts';
 import type { BaseContext, MessageContext, ServiceDefinition, Tx } from './service.ts';
 import { FeatureFlags } from '../config/flags.ts';
@@ -132,6 +133,9 @@ export class ServiceHost {
       cause,
       httpAddress: () => this.options.httpAddress?.() ?? '',
       flags: this.options.flags ?? NO_FLAGS,
+      watch: async (events, watcher) => {
+        this.consumers.push(await watchEvents(this.options.transport, this.name, this.options.log, events, watcher));
+      },
     };
   }
 

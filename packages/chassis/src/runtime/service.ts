@@ -6,6 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Contract, DataOf, EventDef, CommandDef, RequestOf, ResponseOf } from '../contract/contract.ts';
+import type { Watcher } from './watch.ts';
 import type { Database } from '../db/database.ts';
 import type { Causation, Envelope, Identity } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
@@ -38,6 +39,11 @@ export interface BaseContext {
   httpAddress(): string;
   /** Feature flags (config/flags.ts): `ctx.flags.isEnabled('name', { customerId }, { enabled: true })`. */
   flags: FeatureFlags;
+  /**
+   * Every event of `events` as this instance sees it (each instance gets each one), until the service
+   * drains: for news passed on as it comes, with no inbox, transaction or redelivery (runtime/watch.ts).
+   */
+  watch<E extends EventDef>(events: readonly E[], watcher: Watcher<E>): Promise<void>;
 }
 
 export interface RpcContext extends BaseContext {

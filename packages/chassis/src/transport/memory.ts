@@ -127,6 +127,7 @@ export class MemoryTransport implements Transport {
   private readonly rpc = new Map<string, { instances: RpcInstance[]; waiting: WaitingCall[] }>();
   private readonly unsettled = new Set<{ reject: (err: unknown) => void }>();
   private closed = false;
+  private instanceQueues = 0;
   /** Calls allowed to wait for a free RPC instance, per service; past it, refused at once (`overloaded`). */
   private readonly maxRpcWaiting: number;
 
@@ -165,7 +166,9 @@ export class MemoryTransport implements Transport {
   }
 
   async subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<Consumer> {
-    const queue = spec.source.kind === 'commands' ? this.queue(spec.source.queue) : this.queue(`${spec.group}.${spec.name}`);
+    const perInstance = spec.perInstance === true && spec.source.kind === 'events';
+    const name = spec.source.kind === 'commands' ? spec.source.queue : `${spec.group}.${spec.name}${perInstance ? `.${++this.instanceQueues}` : ''}`;
+    const queue = this.queue(name);
     if (spec.source.kind === 'events') {
       for (const type of spec.source.types) {
         let set = this.bindings.get(type);
@@ -177,7 +180,16 @@ export class MemoryTransport implements Transport {
     const consumer: QueueConsumer = { handler, prefetch: Math.max(1, spec.prefetch), inFlight: 0, idle: [] };
     queue.consumers.push(consumer);
     queue.pump();
-    return { cancel: () => queue.remove(consumer) };
+    if (!perInstance) return { cancel: () => queue.remove(consumer) };
+    return {
+      cancel: async () => {
+        // The instance's queue goes with it: unbound, and what it held dropped (its publishers settled).
+        for (const set of this.bindings.values()) set.delete(queue);
+        this.queues.delete(name);
+        for (const item of queue.pending.splice(0)) item.settled();
+        await queue.remove(consumer);
+      },
+    };
   }
 
   async serve(service: string, server: RpcServer, options: { concurrency: number }): Promise<Consumer> {

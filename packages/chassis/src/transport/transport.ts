@@ -35,6 +35,13 @@ export interface SubscriptionSpec {
   source: { kind: 'events'; types: readonly string[] } | { kind: 'commands'; queue: string };
   /** Deliveries handed to this consumer at once (bounded prefetch: a bulkhead per consumer). */
   prefetch: number;
+  /**
+   * Events only: a queue of this instance's own instead of the group's, so that every instance gets
+   * every event; it is not durable and goes with the instance (a broker deletes it a minute after its
+   * consumer is gone) and keeps at most the newest 10 000. For news passed on as it comes (a live
+   * stream to browsers), never for changing state: nothing is redelivered after a restart.
+   */
+  perInstance?: boolean;
 }
 
 /** Serves RPC requests for a service; returns the serialized reply. Must not throw. */

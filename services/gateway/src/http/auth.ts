@@ -19,7 +19,7 @@ export const AUDIENCE = 'simplebank-api';
 
 export interface TokenIssuer {
   issue(customerId: string, role: 'customer' | 'admin', sessionId: string): Promise<{ accessToken: string; expiresIn: number }>;
-  verify(token: string): Promise<{ customerId: string; role: 'customer' | 'admin'; sessionId: string }>;
+  verify(token: string): Promise<{ customerId: string; role: 'customer' | 'admin'; sessionId: string; expiresAt: number }>;
 }
 
 export function tokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
@@ -42,7 +42,7 @@ export function tokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
       const role = payload.role;
       const sid = payload.sid;
       if (typeof payload.sub !== 'string' || !payload.sub || (role !== 'customer' && role !== 'admin') || typeof sid !== 'string' || !sid) throw new Error('token claims are not ours');
-      return { customerId: payload.sub, role, sessionId: sid };
+      return { customerId: payload.sub, role, sessionId: sid, expiresAt: payload.exp! * 1000 };
     },
   };
 }
@@ -60,7 +60,7 @@ export function authenticate(tokens: TokenIssuer, sessionActive: (sessionId: str
     if (!header) throw unauthorized('An access token is required: Authorization: Bearer <accessToken>');
     const m = BEARER.exec(header.trim());
     if (!m) throw unauthorized('The Authorization header must be "Bearer <accessToken>"');
-    let who: { customerId: string; role: 'customer' | 'admin'; sessionId: string };
+    let who: { customerId: string; role: 'customer' | 'admin'; sessionId: string; expiresAt: number };
     try {
       who = await tokens.verify(m[1]!);
     } catch (err) {
@@ -68,7 +68,10 @@ export function authenticate(tokens: TokenIssuer, sessionActive: (sessionId: str
       throw unauthorized(expired ? 'The access token has expired: refresh it' : 'The access token is not valid');
     }
     if (!(await sessionActive(who.sessionId, request))) throw unauthorized('The session of this access token has ended: log in again');
-    stateOf(request).identity = { customerId: who.customerId, role: who.role };
+    const state = stateOf(request);
+    state.identity = { customerId: who.customerId, role: who.role };
+    state.sessionId = who.sessionId;
+    state.expiresAt = who.expiresAt;
   };
 }
 

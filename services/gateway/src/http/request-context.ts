@@ -15,6 +15,9 @@ export interface RequestState {
   deadline: number;
   traceparent: string;
   identity?: Identity;
+  /** The access token's session and expiry (epoch ms), once authenticated: a stream ends with them. */
+  sessionId?: string;
+  expiresAt?: number;
   /** The account of an /accounts/:accountId/… route, once the `ownAccount` guard found it the caller's. */
   account?: OwnAccount;
 }

@@ -64,6 +64,13 @@ export async function assertEventQueue(ch: Channel, queue: string, types: readon
   for (const type of types) await ch.bindQueue(queue, EVENTS_EXCHANGE, type);
 }
 
+/** An instance's own event queue (SubscriptionSpec.perInstance): not durable, gone a minute after its consumer, the newest 10 000 kept. */
+export async function assertInstanceEventQueue(ch: Channel, queue: string, types: readonly string[]): Promise<void> {
+  await assertEventsExchange(ch);
+  await ch.assertQueue(queue, { durable: false, autoDelete: true, arguments: { 'x-expires': 60_000, 'x-max-length': 10_000, 'x-overflow': 'drop-head' } });
+  for (const type of types) await ch.bindQueue(queue, EVENTS_EXCHANGE, type);
+}
+
 export async function assertDelayQueue(ch: Channel, queue: string, bucketMs: number): Promise<string> {
   const name = delayQueueName(queue, bucketMs);
   await ch.assertQueue(name, {

@@ -14,6 +14,7 @@
  * - connection loss: reconnect with back-off and jitter, re-create channels, topology and consumers;
  *   health false meanwhile; pending requests fail with UnavailableError.
  */
+import { randomUUID } from 'node:crypto';
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { UnavailableError } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -30,6 +31,7 @@ import {
   assertDelayQueue,
   assertEventQueue,
   assertEventsExchange,
+  assertInstanceEventQueue,
   assertWorkQueue,
   delayBucket,
   eventQueueName,
@@ -195,8 +197,14 @@ export class RabbitMqTransport implements Transport {
   async subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<Consumer> {
     if (this.closed) throw new UnavailableError('RabbitMQ transport is closed', 'transport_closed');
     const source = spec.source;
-    const queue = source.kind === 'commands' ? source.queue : eventQueueName(spec.group, spec.name);
-    const declare = source.kind === 'commands' ? (ch: Channel) => assertWorkQueue(ch, queue) : (ch: Channel) => assertEventQueue(ch, queue, source.types);
+    const perInstance = spec.perInstance === true && source.kind === 'events';
+    const queue = source.kind === 'commands' ? source.queue : `${eventQueueName(spec.group, spec.name)}${perInstance ? `.${randomUUID().slice(0, 8)}` : ''}`;
+    const declare =
+      source.kind === 'commands'
+        ? (ch: Channel) => assertWorkQueue(ch, queue)
+        : perInstance
+          ? (ch: Channel) => assertInstanceEventQueue(ch, queue, source.types)
+          : (ch: Channel) => assertEventQueue(ch, queue, source.types);
     this.groups.set(queue, spec.group);
     return this.addConsumer({ queue, prefetch: spec.prefetch, declare, handle: (ch, msg) => this.handleDelivery(queue, handler, ch, msg) });
   }

@@ -96,6 +96,33 @@ describe('auth', () => {
     expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }), 401, undefined, 'refresh after logout');
   });
 
+  it('keeps the refresh token in an httpOnly, SameSite=Strict cookie on /v1/auth too: refresh and logout work with the cookie alone', async () => {
+    const c = await sys.bank.signUp();
+    const login = await sys.http.post('/v1/auth/login', { email: c.email, password: c.password });
+    expectStatus(login, 200, 'login');
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    assert.match(setCookie, /^simplebank_refresh=[^;]+;/);
+    for (const attribute of ['Path=/v1/auth', 'HttpOnly', 'SameSite=Strict', 'Expires=']) assert.ok(setCookie.includes(attribute), `${attribute} in ${setCookie}`);
+    const cookie = (header: string) => header.split(';')[0]!;
+    assert.equal(decodeURIComponent(cookie(setCookie).split('=')[1]!), login.body.refreshToken, 'the cookie holds the same refresh token as the body');
+
+    // The cookie alone refreshes, and rotates: the new cookie is the new token.
+    const refreshed = await sys.http.post('/v1/auth/refresh', {}, { headers: { cookie: cookie(setCookie) }, token: null });
+    expectStatus(refreshed, 200, 'refresh by cookie');
+    const rotated = refreshed.headers.get('set-cookie') ?? '';
+    assert.equal(decodeURIComponent(cookie(rotated).split('=')[1]!), refreshed.body.refreshToken);
+    expectStatus(await sys.http.get('/v1/me', { token: refreshed.body.accessToken }), 200, 'the new access token works');
+
+    // Logout by cookie ends the session and clears the cookie.
+    const out = await sys.http.post('/v1/auth/logout', {}, { headers: { cookie: cookie(rotated) }, token: null });
+    expectStatus(out, 204, 'logout by cookie');
+    assert.match(out.headers.get('set-cookie') ?? '', /^simplebank_refresh=; .*Max-Age=0/);
+    expectProblem(await sys.http.post('/v1/auth/refresh', {}, { headers: { cookie: cookie(rotated) }, token: null }), 401, 'invalid_refresh_token', 'refresh after logout');
+    // Neither body nor cookie: 401, not a crash.
+    expectProblem(await sys.http.post('/v1/auth/refresh', {}, { token: null }), 401, 'invalid_refresh_token', 'no refresh token at all');
+    expectProblem(await sys.http.post('/v1/auth/refresh', undefined, { token: null }), 401, 'invalid_refresh_token', 'no body and no cookie');
+  });
+
   it('logout ends the access tokens of its session at once; another session of the customer keeps working', async () => {
     const c = await sys.bank.signUp();
     const other = await sys.http.post('/v1/auth/login', { email: c.email, password: c.password });

@@ -1,6 +1,7 @@
 /**
  * The public API, from the browser. The access token lives in this module's memory only (never in
- * storage); so does the refresh token (decision 0027): a reload means logging in again. A 401 is
+ * storage); the refresh token only in the httpOnly cookie the API sets (decision 0033), which no
+ * script can read. A reload restores the session from the cookie (`restoreSession`). A 401 is
  * answered once by refreshing (the refresh token rotates on every use), then the request is retried.
  */
 
@@ -24,7 +25,6 @@ export class Problem extends Error {
 
 interface Tokens {
   accessToken: string;
-  refreshToken: string;
 }
 
 let tokens: Tokens | undefined;
@@ -62,18 +62,23 @@ async function problemOf(res: Response): Promise<Problem> {
 
 let refreshing: Promise<boolean> | undefined;
 
+/** Asks for a new access token with the cookie's refresh token (which rotates); false when there is none or it is refused. */
+async function refreshWithCookie(): Promise<Tokens | undefined> {
+  const res = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' });
+  if (!res.ok) return undefined;
+  return { accessToken: ((await res.json()) as Tokens).accessToken };
+}
+
 /** One refresh at a time: concurrent 401s wait for the same rotation (a reused refresh token revokes the family). */
 function refresh(): Promise<boolean> {
   refreshing ??= (async () => {
-    const current = tokens;
-    if (!current) return false;
-    const res = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: current.refreshToken }) });
-    if (!res.ok) {
+    if (!tokens) return false;
+    const next = await refreshWithCookie();
+    if (!next) {
       setTokens(undefined);
       return false;
     }
-    const next = (await res.json()) as Tokens;
-    tokens = { accessToken: next.accessToken, refreshToken: next.refreshToken };
+    tokens = next;
     return true;
   })().finally(() => {
     refreshing = undefined;
@@ -104,20 +109,27 @@ export function idempotencyKey(): Record<string, string> {
   return { 'idempotency-key': crypto.randomUUID() };
 }
 
+// The body's refresh token is for API clients; the app keeps only the access token (the cookie has the other).
 export async function signUp(name: string, email: string, password: string): Promise<void> {
   const res = await api<Tokens>('POST', '/auth/signup', { name, email, password });
-  setTokens({ accessToken: res.accessToken, refreshToken: res.refreshToken });
+  setTokens({ accessToken: res.accessToken });
 }
 
 export async function logIn(email: string, password: string): Promise<void> {
   const res = await api<Tokens>('POST', '/auth/login', { email, password });
-  setTokens({ accessToken: res.accessToken, refreshToken: res.refreshToken });
+  setTokens({ accessToken: res.accessToken });
+}
+
+/** On load: a session the cookie still holds is taken up again (a reload does not sign out). */
+export async function restoreSession(): Promise<void> {
+  const restored = await refreshWithCookie().catch(() => undefined);
+  if (restored) setTokens(restored);
 }
 
 export async function logOut(): Promise<void> {
-  const current = tokens;
   setTokens(undefined);
-  if (current) await fetch('/v1/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: current.refreshToken }) }).catch(() => undefined);
+  // The cookie's session ends, and the API clears the cookie.
+  await fetch('/v1/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' }).catch(() => undefined);
 }
 
 // The API's shapes (docs: /work/shared/spec/api.md, served as /v1/openapi.json).

@@ -1,6 +1,6 @@
 /** The shell: the navigation landmark, the "Log out" button, and the page for the path. */
 import { useEffect, useState } from 'preact/hooks';
-import { api, logOut, onSessionChange, signedIn, type Customer } from './api.ts';
+import { api, logOut, onSessionChange, restoreSession, signedIn, type Customer } from './api.ts';
 import { Accounts } from './accounts.tsx';
 import { Admin, DeadLettersPage } from './admin.tsx';
 import { LogIn, SignUp } from './auth.tsx';
@@ -90,14 +90,20 @@ function LiveStatus() {
 export function App() {
   const path = usePath();
   const [session, setSession] = useState(signedIn());
+  // Until the cookie's session is taken up again (or found to be none), no page is shown.
+  const [restoring, setRestoring] = useState(true);
   useEffect(() => onSessionChange(() => setSession(signedIn())), []);
+  useEffect(() => {
+    void restoreSession().finally(() => setRestoring(false));
+  }, []);
   const admin = useAdmin(session);
   const links = admin ? [...LINKS, ...ADMIN_LINKS] : LINKS;
   const pathname = path.split('?')[0]!;
-  // Signed out, every page but sign-up is the log-in page (the tokens are in memory: a reload signs out).
+  // Signed out, every page but sign-up is the log-in page.
   useEffect(() => {
-    if (!session && pathname !== '/signup' && pathname !== '/login') navigate('/login');
-  }, [session, pathname]);
+    if (!restoring && !session && pathname !== '/signup' && pathname !== '/login') navigate('/login');
+  }, [restoring, session, pathname]);
+  if (restoring) return <main aria-busy="true"><p>Loading…</p></main>;
   return (
     <>
       <header class="top">

@@ -1,7 +1,8 @@
 /**
  * The customer's journey in a real browser, driven by role and accessible name (issue 12's contract):
  * sign up, open an account, deposit, buy, see the fill arrive without a reload, the holding and the
- * notification; a declined card shown as declined; a withdrawal, refused beyond the cash, and the statement.
+ * notification; a reload keeping the session; a declined card shown as declined; a withdrawal, refused
+ * beyond the cash, and the statement.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -63,6 +64,24 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
 
   assert.equal(loads, 1, 'the only page load is the sign-up page');
   assert.equal(streams, 1, 'one news stream, kept open across the pages');
+});
+
+test('a reload keeps the session (the refresh token is in an httpOnly cookie no script reads); after logging out, a reload asks to log in', async () => {
+  const { page } = browser;
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await signUp(page);
+  await page.getByRole('navigation').getByRole('link', { name: 'Accounts' }).waitFor();
+  assert.doesNotMatch(await page.evaluate('document.cookie'), /simplebank_refresh/, 'the refresh token is not readable by scripts');
+  await page.reload();
+  await page.getByRole('navigation').getByRole('link', { name: 'Holdings' }).click();
+  await page.getByRole('heading', { name: 'Holdings' }).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await page.reload();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  assert.equal(await page.getByRole('navigation').count(), 0, 'signed out: no navigation');
+  await signUp(page); // the next test starts signed in, as after the others
 });
 
 test('a declined card is shown as declined, and nothing is deposited', async () => {

@@ -1,4 +1,4 @@
-/** Accounts: the list, opening one, a card deposit and a withdrawal whose final status is shown, and the statement. */
+/** Accounts: the list, opening one, a deposit (card or bank transfer) and a withdrawal whose final status is shown, and the statement. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, idempotencyKey, type Account, type Page as List, type Payment } from './api.ts';
 import { usd } from './money.ts';
@@ -34,6 +34,7 @@ function PaymentStatus({ what, payment }: { what: 'Deposit' | 'Withdrawal'; paym
 
 function Deposit({ account, onDone }: { account: Account; onDone: () => void }) {
   const [amount, setAmount] = useState('');
+  const [method, setMethod] = useState<'card' | 'bank_transfer'>('card');
   const [card, setCard] = useState('');
   const [error, setError] = useState<unknown>();
   const [payment, setPayment] = useState<Payment>();
@@ -41,7 +42,8 @@ function Deposit({ account, onDone }: { account: Account; onDone: () => void }) 
     e.preventDefault();
     setError(undefined);
     try {
-      const started = await api<Payment>('POST', `/accounts/${account.id}/deposits`, { amount, method: 'card', card: { number: card.replace(/\s+/g, '') } }, idempotencyKey());
+      const body = method === 'card' ? { amount, method, card: { number: card.replace(/\s+/g, '') } } : { amount, method };
+      const started = await api<Payment>('POST', `/accounts/${account.id}/deposits`, body, idempotencyKey());
       setPayment(started);
       const final = await settle(started);
       setPayment(final);
@@ -53,7 +55,16 @@ function Deposit({ account, onDone }: { account: Account; onDone: () => void }) 
   return (
     <form onSubmit={submit} noValidate aria-label={`Deposit into ${account.name}`}>
       <Field label="Amount" value={amount} onInput={setAmount} inputMode="decimal" hint="US dollars with two decimals, e.g. 250.00" error={fieldError(error, 'amount')} />
-      <Field label="Card number" value={card} onInput={setCard} inputMode="numeric" autoComplete="cc-number" error={fieldError(error, 'number')} />
+      <fieldset class="side">
+        <legend>Pay by</legend>
+        {(['card', 'bank_transfer'] as const).map((m) => (
+          <label key={m}>
+            <input type="radio" name={`method-${account.id}`} value={m} checked={method === m} onChange={() => setMethod(m)} />
+            {m === 'card' ? 'Card' : 'Bank transfer'}
+          </label>
+        ))}
+      </fieldset>
+      {method === 'card' && <Field label="Card number" value={card} onInput={setCard} inputMode="numeric" autoComplete="cc-number" error={fieldError(error, 'number')} />}
       <ErrorMessage error={error} />
       <button type="submit" disabled={inFlight(payment)}>
         Confirm deposit

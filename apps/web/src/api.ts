@@ -193,6 +193,7 @@ export interface Customer {
   email: string;
   role?: 'customer' | 'admin';
   preferences?: { email?: boolean; sms?: boolean; push?: boolean };
+  phone?: string | null;
 }
 export interface Page<T> {
   items: T[];

@@ -94,6 +94,32 @@ test('a declined card is shown as declined, and nothing is deposited', async () 
   await page.getByText('$0.00').first().waitFor();
 });
 
+test('a customer deposits by bank transfer, and chooses SMS notifications with a mobile number on the profile, kept across a reload', async () => {
+  const { page } = browser;
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await signUp(page);
+  await openAccount(page, 'Transfers');
+  await page.getByRole('button', { name: 'Deposit' }).click();
+  await page.getByRole('radio', { name: 'Bank transfer' }).check();
+  assert.equal(await page.getByLabel('Card number').count(), 0, 'no card number for a bank transfer');
+  await page.getByLabel('Amount').fill('75.50');
+  await page.getByRole('button', { name: 'Confirm deposit' }).click();
+  await page.locator('main').getByRole('status').filter({ hasText: 'Deposit of $75.50 completed' }).waitFor({ timeout: 20_000 });
+
+  await page.getByRole('navigation').getByRole('link', { name: 'Profile' }).click();
+  const form = page.getByRole('form', { name: 'Notification preferences' });
+  await form.getByRole('checkbox', { name: 'SMS' }).check();
+  await form.getByLabel('Mobile number').fill('+15550100123');
+  await form.getByRole('button', { name: 'Save preferences' }).click();
+  await form.getByRole('status').filter({ hasText: 'Preferences saved' }).waitFor();
+  await page.reload();
+  const again = page.getByRole('form', { name: 'Notification preferences' });
+  await again.waitFor();
+  assert.equal(await again.getByRole('checkbox', { name: 'SMS' }).isChecked(), true);
+  assert.equal(await again.getByLabel('Mobile number').inputValue(), '+15550100123');
+});
+
 test('a customer withdraws to the bank, is refused beyond the available cash, and reads the statement', async () => {
   const { page } = browser;
   await page.getByRole('button', { name: 'Log out' }).click();

@@ -2,7 +2,7 @@
  * The customer's journey in a real browser, driven by role and accessible name (issue 12's contract):
  * sign up, open an account, deposit, buy, see the fill arrive without a reload, the holding and the
  * notification; a reload keeping the session; a declined card shown as declined; a withdrawal, refused
- * beyond the cash, and the statement.
+ * beyond the cash, and the statement (this month, and a period picked).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -143,6 +143,14 @@ test('a customer withdraws to the bank, is refused beyond the available cash, an
   await statement.getByRole('row', { name: /Closing balance.*\$379\.75/ }).waitFor({ timeout: 20_000 });
   await statement.getByRole('row', { name: /Deposit.*\$500\.00/ }).waitFor();
   await statement.getByRole('row', { name: /Withdrawal.*-\$120\.25.*\$379\.75/ }).waitFor();
+
+  // A period the customer picks: before the account existed, nothing moved.
+  await statement.getByLabel('From').fill('2020-01-01');
+  await statement.getByLabel('To').fill('2020-01-31');
+  await statement.getByRole('button', { name: 'Show statement' }).click();
+  await statement.getByRole('heading', { name: 'Statement, 2020-01-01 to 2020-01-31' }).waitFor();
+  await statement.getByRole('row', { name: /Closing balance.*\$0\.00/ }).waitFor();
+  assert.equal(await statement.getByRole('row', { name: /Deposit/ }).count(), 0, 'no movement in January 2020');
 });
 
 test('problem details are shown as messages, and field errors next to their fields', async () => {

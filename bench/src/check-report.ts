@@ -57,6 +57,8 @@ export function checkReport(report: Json): string[] {
   for (const p of ['quick', 'knee.found', 'knee.capped', 'references.rabbitmq.available']) bool(p);
   for (const p of ['totalSeconds', 'machine.cores', 'machine.memoryMb', 'start.readyMs', 'setup.customers', 'setup.seconds', 'idle.seconds', 'idle.commitsPerSec']) num(p);
   for (const p of ['idle.memory.maxServiceRssMb', 'idle.memory.postgresPssMb', 'idle.memory.postgresProcesses']) num(p);
+  // The web app is built by the start command: its weight is in every report.
+  for (const p of ['webApp.jsBytes', 'webApp.jsGzipBytes', 'webApp.cssBytes', 'webApp.cssGzipBytes']) num(p);
   for (const p of ['references.pgCommitFloor.commitsPerSec', 'references.pgCommitFloor.autocommitPerSec', 'references.pgCommitFloor.pool']) num(p);
   loop('references.fastify');
   loop('references.gatewayAsset');

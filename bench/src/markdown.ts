@@ -7,6 +7,7 @@ const n = (v: number | null | undefined, unit = ''): string => (v === null || v 
 const x = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v}×`);
 const ms = (v: number | null | undefined): string => n(v, ' ms');
 const yes = (b: boolean): string => (b ? 'yes' : 'no');
+const kb = (bytes: number): string => `${(Math.round(bytes / 102.4) / 10).toLocaleString('en-US')} KiB`;
 
 function statuses(s: StepResult): string {
   const other = Object.entries(s.statuses)
@@ -51,6 +52,7 @@ export function markdown(r: Report): string {
     `| commits per order (at the knee) | ${n(k.commits.perOrder)} (${n(k.commits.perOrderNetOfIdle)} net of idle) | — | — | ≤ 15 |`,
     `| idle commits/s, whole system | ${n(r.idle.commitsPerSec)} | — | — | ≤ 5 |`,
     `| CPU at the knee: node / PostgreSQL (cores) | ${n(k.cpu.nodeCores)} / ${n(k.cpu.postgresCores)} (bench itself ${n(k.cpu.benchCores)}) | ${r.machine.cores} cores | ${x(k.cpu.postgresCores ? Math.round((k.cpu.nodeCores / k.cpu.postgresCores) * 100) / 100 : null)} | — |`,
+    `| web app, first page: JavaScript / CSS (gzipped) | ${r.webApp ? `${kb(r.webApp.jsGzipBytes)} / ${kb(r.webApp.cssGzipBytes)}` : '– not built'} | raw ${r.webApp ? `${kb(r.webApp.jsBytes)} / ${kb(r.webApp.cssBytes)}` : '–'} | — | — |`,
     `| RSS per service process, idle (largest${distributed ? '' : '; all-in-one: one process hosts every service'}) | ${n(r.idle.memory.maxServiceRssMb, ' MB')} | PostgreSQL PSS ${n(r.idle.memory.postgresPssMb, ' MB')} (${r.idle.memory.postgresProcesses} processes) | — | ≤ 90 MB |`,
     `| relay lag p99 at the knee (outbox commit → confirm) | ${k.relayLag.p99Ms === null ? `– ${k.relayLag.note ?? ''}` : `≤ ${ms(k.relayLag.p99Ms)}`} (${k.relayLag.count} messages) | — | — | ≤ 20 ms |`,
     `| GET /v1/assets/AAPL through the gateway, req/s (${r.references.gatewayAsset.concurrency} in flight) | ${n(r.references.gatewayAsset.perSec)} | bare Fastify ${n(r.references.fastify.perSec)} | ${x(r.ratios.gatewayVsFastify)} | — |`,

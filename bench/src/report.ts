@@ -7,6 +7,7 @@ import type { StepResult } from './load.ts';
 import type { CommitFloor } from './pg.ts';
 import type { LoopResult } from './refs/closed-loop.ts';
 import type { RabbitReferences } from './refs/run.ts';
+import type { WebBundle } from './web-bundle.ts';
 
 export const SCHEMA = 1;
 
@@ -49,6 +50,8 @@ export interface Report {
   start: { readyMs: number };
   setup: { customers: number; seconds: number; assets: string[] };
   idle: { seconds: number; commitsPerSec: number; commitsByDatabase: Record<string, number>; memory: MemoryFigures };
+  /** The web app's built files (null: not built). */
+  webApp: WebBundle | null;
   references: {
     pgCommitFloor: CommitFloor;
     fastify: LoopResult;

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { adminToken, pickAssets, setupTraders, zeroLatencyExchange, type Trader } from './bank.ts';
 import type { Options } from './args.ts';
 import { memory, startCpu, type CpuFigures } from './footprint.ts';
+import { webBundle } from './web-bundle.ts';
 import { round } from './hist.ts';
 import { Client, sleep } from './http.ts';
 import { searchKnee } from './knee.ts';
@@ -145,6 +146,7 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
       start: { readyMs: system.readyMs },
       setup: { customers: traders.length, seconds: setupSeconds, assets },
       idle,
+      webApp: webBundle(),
       references: { pgCommitFloor, fastify, gatewayAsset, rabbitmq, ...(o.mode === 'distributed' ? { allInOneKnee: hooks.allInOneKnee ?? { file: null, rate: null } } : {}) },
       knee: { rate: search.rate, found: search.found, capped: search.capped, warmup, search: search.steps },
       atKnee,

@@ -10,6 +10,9 @@ export const Account = T.Object({
   createdAt: T.String({ format: 'date-time' }),
 });
 
+/** The most accounts one getAccounts call may ask for. */
+export const MAX_ACCOUNTS_PER_CALL = 100;
+
 export const accountsContract = defineContract({
   service: 'accounts',
   rpc: {
@@ -17,6 +20,14 @@ export const accountsContract = defineContract({
     openAccount: rpc({ request: T.Object({ name: T.String({ minLength: 1, maxLength: 100 }) }), response: Account }),
     /** Another customer's account answers not_found (its existence is not revealed); admins and services see all. */
     getAccount: rpc({ request: T.Object({ accountId: T.String() }), response: Account, errors: ['not_found'] }),
+    /**
+     * Several accounts in one call (the GraphQL gateway's batches), in the order asked: each the
+     * account, or null where getAccount would answer not_found.
+     */
+    getAccounts: rpc({
+      request: T.Object({ accountIds: T.Array(T.String(), { minItems: 1, maxItems: MAX_ACCOUNTS_PER_CALL }) }),
+      response: T.Object({ items: T.Array(T.Union([Account, T.Null()])) }),
+    }),
     /** The calling customer's accounts, newest first. */
     listAccounts: rpc({ request: T.Object({ ...PageRequest }), response: Page(Account) }),
   },

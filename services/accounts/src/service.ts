@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ForbiddenError, NotFoundError, defineService, seqCursor } from '@simplebank/chassis';
 import { accountsContract } from './contract.ts';
 import { DEFAULT_PAGE_SIZE, isUuid, mayOpenAccount, maySeeAccount } from './domain/accounts.ts';
-import { findAccount, insertAccount, listByOwner } from './store.ts';
+import { findAccount, findAccounts, insertAccount, listByOwner } from './store.ts';
 
 /** Opaque to clients: the position (sequence number) of the last account seen. */
 const accountsCursor = seqCursor('a:');
@@ -28,6 +28,11 @@ export const accountsService = defineService({
       const account = isUuid(req.accountId) ? await findAccount(ctx.db, req.accountId) : undefined;
       if (!account || !maySeeAccount(ctx.identity, account.ownerId)) throw new NotFoundError('No such account');
       return account;
+    },
+
+    async getAccounts(req, ctx) {
+      const found = new Map((await findAccounts(ctx.db, req.accountIds.filter(isUuid))).map((a) => [a.id, a]));
+      return { items: req.accountIds.map((id) => { const a = found.get(id); return a && maySeeAccount(ctx.identity, a.ownerId) ? a : null; }) };
     },
 
     async listAccounts(req, ctx) {

@@ -28,10 +28,16 @@ export async function findAccount(db: Queryable, id: string): Promise<AccountRow
   return rows[0] ? toAccount(rows[0]) : undefined;
 }
 
+/** The accounts of `ids` that exist (ids must be uuids), in no particular order. */
+export async function findAccounts(db: Queryable, ids: readonly string[]): Promise<AccountRow[]> {
+  const { rows } = await db.query<Raw>(`SELECT ${COLUMNS} FROM accounts WHERE id = ANY($1::uuid[])`, [ids]);
+  return rows.map(toAccount);
+}
+
 /** A page of the owner's accounts, newest first, after position `before` (exclusive). */
 export async function listByOwner(db: Queryable, ownerId: string, limit: number, before: string | undefined): Promise<{ items: AccountRow[]; lastSeq: string | undefined; more: boolean }> {
   const { rows } = await db.query<Raw>(
-    `SELECT ${COLUMNS} FROM accounts WHERE owner_id = $1 AND ($2::bigint IS NULL OR seq < $2::bigint) ORDER BY seq DESC LIMIT $3`,
+    `SELECT ${COLUMNS} FROM accounts WHERE owner_id = $1 AND ($2::bigint IS NULL OR seq < $2::bigint) ORDER BY accounts.seq DESC LIMIT $3`,
     [ownerId, before ?? null, limit + 1],
   );
   const page = rows.slice(0, limit);

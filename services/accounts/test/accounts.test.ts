@@ -59,10 +59,27 @@ describe('accounts', () => {
     assert.equal((await svc.call(accountsContract, 'getAccount', { accountId: a.id })).id, a.id);
   });
 
+  it('gets several accounts in one call, in the order asked, null where getAccount would answer not_found', async () => {
+    const alice = customer();
+    const bob = customer();
+    const a1 = await alice.call(accountsContract, 'openAccount', { name: 'One' });
+    const a2 = await alice.call(accountsContract, 'openAccount', { name: 'Two' });
+    const b = await bob.call(accountsContract, 'openAccount', { name: 'Bob' });
+    const { items } = await alice.call(accountsContract, 'getAccounts', { accountIds: [a2.id, b.id, randomUUID(), 'nonsense', a1.id] });
+    assert.deepEqual(items, [a2, null, null, null, a1]);
+    const asAdmin = await svc.callAs({ customerId: 'staff', role: 'admin' })(accountsContract, 'getAccounts', { accountIds: [b.id, a1.id] });
+    assert.deepEqual(asAdmin.items.map((x) => x?.id), [b.id, a1.id]);
+  });
+
   it('lists own accounts newest first, page by page', async () => {
     const alice = customer();
     const names = ['one', 'two', 'three', 'four', 'five'];
     for (const name of names) await alice.call(accountsContract, 'openAccount', { name });
+    // Their positions made to cross from eight digits to nine: pages order by number, not text.
+    await svc.database.db.query(
+      `UPDATE accounts a SET seq = 99999997 + n FROM (SELECT id, row_number() OVER (ORDER BY seq) AS n FROM accounts WHERE owner_id = $1) o WHERE a.id = o.id`,
+      [alice.customerId],
+    );
     await customer().call(accountsContract, 'openAccount', { name: 'not hers' });
     const seen: string[] = [];
     let cursor: string | undefined;

@@ -20,7 +20,7 @@ export async function retainEvent(tx: Queryable, e: { id: string; type: string; 
 
 /** Up to `limit` retained events after `afterSeq`, in the order they were first applied. */
 export async function eventsAfter(db: Queryable, afterSeq: string, limit: number): Promise<StoredEvent[]> {
-  const { rows } = await db.query<StoredEvent>('SELECT seq::text, id, type, time, data FROM events WHERE seq > $1::bigint ORDER BY seq LIMIT $2', [afterSeq, limit]);
+  const { rows } = await db.query<StoredEvent>('SELECT seq::text, id, type, time, data FROM events WHERE seq > $1::bigint ORDER BY events.seq LIMIT $2', [afterSeq, limit]);
   return rows;
 }
 

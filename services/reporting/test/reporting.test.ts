@@ -9,6 +9,7 @@ import { ordersContract } from '@simplebank/orders/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 import { reportingContract } from '../src/contract.ts';
 import { reportingService } from '../src/service.ts';
+import { eventsAfter } from '../src/store.ts';
 
 const ORDER = ordersContract.events.OrderStatusChanged.type;
 const CHARGED = feesContract.events.FeeCharged.type;
@@ -194,5 +195,19 @@ describe('reporting', () => {
     assert.equal(result.orders, live.orders.length);
     assert.equal(result.postings, live.postings.length);
     assert.deepEqual(await snapshot(), live);
+  });
+
+  it('reads the retained events back in the order they were applied, page by page, past seq 9 → 10 (numbers, not text)', async () => {
+    const total = Number((await svc.database.db.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]!.n);
+    assert.ok(total > 10, `enough events to cross a digit: ${total}`);
+    const seqs: number[] = [];
+    for (let after = '0'; ; ) {
+      const page = await eventsAfter(svc.database.db, after, 3);
+      if (page.length === 0) break;
+      seqs.push(...page.map((e) => Number(e.seq)));
+      after = page.at(-1)!.seq;
+    }
+    assert.equal(seqs.length, total, 'every event read once');
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in increasing order');
   });
 });

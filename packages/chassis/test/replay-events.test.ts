@@ -31,8 +31,9 @@ async function unpublished(): Promise<number> {
 describe('replaying published events', () => {
   it('gives a read model that lost its history the events again, in pages; a second replay changes nothing', async () => {
     const since = new Date().toISOString();
-    for (let i = 0; i < 5; i++) await system.call(ledgerContract, 'post', { account: `replay-${i}`, cents: 100 + i }, { idempotencyKey: `replay-${i}` });
-    await eventually(async () => (await auditRows('replay-')) === 5);
+    // Twelve: their outbox ids cross from one digit to two (pages order by number, not text).
+    for (let i = 0; i < 12; i++) await system.call(ledgerContract, 'post', { account: `replay-${i}`, cents: 100 + i }, { idempotencyKey: `replay-${i}` });
+    await eventually(async () => (await auditRows('replay-')) === 12);
     // Replay offers what the relay has marked published; a subscriber can apply an event before that mark.
     await eventually(async () => (await unpublished()) === 0, { message: 'the relay marked the events published' });
 
@@ -43,21 +44,21 @@ describe('replaying published events', () => {
     let cursor: string | undefined;
     let replayed = 0;
     do {
-      const page = await system.call(ledger, '_replayEvents', { types: [ledgerContract.events.Posted.type], since, limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await system.call(ledger, '_replayEvents', { types: [ledgerContract.events.Posted.type], since, limit: 5, ...(cursor ? { cursor } : {}) });
       assert.ok(page.retainedSince && page.retainedSince <= new Date().toISOString());
       replayed += page.replayed;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    assert.equal(replayed, 5);
-    await eventually(async () => (await auditRows('replay-')) === 5, { message: 'the history applied again' });
+    assert.equal(replayed, 12, 'each event once');
+    await eventually(async () => (await auditRows('replay-')) === 12, { message: 'the history applied again' });
     const { rows } = await audit().query<{ cents: number }>("SELECT cents FROM audit_log WHERE account LIKE 'replay-%' ORDER BY cents");
-    assert.deepEqual(rows.map((r) => Number(r.cents)), [100, 101, 102, 103, 104]);
+    assert.deepEqual(rows.map((r) => Number(r.cents)), Array.from({ length: 12 }, (_, i) => 100 + i));
 
     // Replayed again: the inbox has them all; nothing changes.
     const again = await system.call(ledger, '_replayEvents', { types: [ledgerContract.events.Posted.type], since });
-    assert.equal(again.replayed, 5);
+    assert.equal(again.replayed, 12);
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(await auditRows('replay-'), 5);
+    assert.equal(await auditRows('replay-'), 12);
   });
 
   it('replays nothing from before `since`, and refuses a request without types', async () => {

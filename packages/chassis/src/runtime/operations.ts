@@ -68,7 +68,7 @@ export class ServiceOperations {
     const { rows } = await this.deps.db.query<{ id: string; message_id: string; destination: string; body: string }>(
       `SELECT id::text, message_id, destination, body FROM chassis_outbox
         WHERE kind = 'event' AND destination = ANY($1::text[]) AND published_at IS NOT NULL AND created_at >= $2 AND id > $3::bigint
-        ORDER BY id LIMIT $4`,
+        ORDER BY chassis_outbox.id LIMIT $4`,
       [req.types, req.since, req.cursor ?? '0', limit + 1],
     );
     const page = rows.slice(0, limit);

@@ -46,6 +46,13 @@ describe('gateway GraphQL', () => {
     if (!a || !who || (who.role === 'customer' && a.ownerId !== who.customerId)) throw new NotFoundError('No such account');
     return a;
   };
+  const ownedOrNull = (accountId: string, envelope: Envelope) => {
+    try {
+      return owned(accountId, envelope);
+    } catch {
+      return null;
+    }
+  };
   /** Two orders per account, over the three assets (so assets repeat across accounts). */
   const ordersOf = (accountId: string) =>
     [0, 1].map((n) => {
@@ -85,6 +92,10 @@ describe('gateway GraphQL', () => {
           record('getAccount', req, env);
           return owned(req.accountId, env);
         },
+        getAccounts: (req, env) => {
+          record('getAccounts', req, env);
+          return { items: req.accountIds.map((id) => { try { return owned(id, env); } catch { return null; } }) };
+        },
         listAccounts: (req, env) => {
           record('listAccounts', req, env);
           return { items: [...accounts.values()].filter((a) => a.ownerId === env.identity?.customerId), nextCursor: null };
@@ -99,27 +110,34 @@ describe('gateway GraphQL', () => {
       }),
     (t: Transport) =>
       stubService(t, holdingsContract, {
-        getHoldings: async (req, env) => {
-          record('getHoldings', req, env);
-          owned(req.accountId, env);
+        getHoldingsOf: async (req, env) => {
+          record('getHoldingsOf', req, env);
           // Slower than the orders: their assets still go in one batch with the orders' (Scheduler).
           await new Promise((r) => setTimeout(r, 30));
           return {
-            accountId: req.accountId,
-            asOf: NOW,
-            valuation: 'live' as const,
-            cash: { available: '1234.50', reserved: '0.10' },
-            positions: [{ assetId: 'SPY', quantity: '1.500000', reservedQuantity: '0.000000', averageCost: '500.00', price: '512.00', value: '768.00' }],
-            totalValue: '2002.60',
+            items: req.accountIds.map((accountId) => {
+              try {
+                owned(accountId, env);
+              } catch {
+                return null;
+              }
+              return {
+                accountId,
+                asOf: NOW,
+                valuation: 'live' as const,
+                cash: { available: '1234.50', reserved: '0.10' },
+                positions: [{ assetId: 'SPY', quantity: '1.500000', reservedQuantity: '0.000000', averageCost: '500.00', price: '512.00', value: '768.00' }],
+                totalValue: '2002.60',
+              };
+            }),
           };
         },
       }),
     (t: Transport) =>
       stubService(t, ordersContract, {
-        listOrders: (req, env) => {
-          record('listOrders', req, env);
-          if (req.accountId) owned(req.accountId, env);
-          return { items: ordersOf(req.accountId ?? '').slice(0, req.limit ?? 50), nextCursor: null };
+        listOrdersOf: (req, env) => {
+          record('listOrdersOf', req, env);
+          return { items: req.accountIds.map((accountId) => ({ accountId, items: ownedOrNull(accountId, env) ? ordersOf(accountId).slice(0, req.limit ?? 50) : [], nextCursor: null })) };
         },
       }),
     (t: Transport) =>
@@ -139,6 +157,10 @@ describe('gateway GraphQL', () => {
       }),
     (t: Transport) =>
       stubService(t, strategiesContract, {
+        getStrategies: (req, env) => {
+          record('getStrategies', req, env);
+          return { items: req.strategyIds.map((id) => (id === 's-1' ? { id: 's-1', name: 'Halves', assets: [{ assetId: 'AAPL', percentage: '50.00' }, { assetId: 'MSFT', percentage: '50.00' }], createdById: 'c-admin', createdAt: NOW } : null)) };
+        },
         listStrategies: (req, env) => {
           record('listStrategies', req, env);
           return { items: [{ id: 's-1', name: 'Halves', assets: [{ assetId: 'AAPL', percentage: '50.00' }, { assetId: 'MSFT', percentage: '50.00' }], createdById: 'c-admin', createdAt: NOW }], nextCursor: null };
@@ -148,7 +170,22 @@ describe('gateway GraphQL', () => {
       stubService(t, strategyOrdersContract, {
         getInvestment: (req, env) => {
           record('getInvestment', req, env);
-          throw new NotFoundError('No such investment');
+          if (!req.investmentId.startsWith('inv-alice-') || env.identity?.customerId !== ALICE) throw new NotFoundError('No such investment');
+          return {
+            id: req.investmentId,
+            strategyId: req.investmentId === 'inv-alice-gone' ? 's-gone' : 's-1',
+            destinationAccountId: ALICE_ACCOUNTS[0]!,
+            amount: '100.00',
+            paymentId: 'pay-1',
+            status: 'completed' as const,
+            orders: [],
+            skipped: [],
+            invested: '0.00',
+            fees: '0.00',
+            leftover: '100.00',
+            createdAt: NOW,
+            updatedAt: NOW,
+          };
         },
       }),
   ];
@@ -190,7 +227,7 @@ describe('gateway GraphQL', () => {
     assert.equal(r.body.errors[0].extensions.code, 'NOT_FOUND');
     assert.deepEqual(r.body.errors[0].path, ['account']);
     assert.deepEqual(calls('getBalancesOf'), []);
-    assert.deepEqual(calls('listOrders'), []);
+    assert.deepEqual(calls('listOrdersOf'), []);
     // The same for an investment that is not the caller's.
     const i = await gql(`{ investment(id: "inv-x") { id amount } }`, { token: bob });
     assert.equal(i.body.data.investment, null);
@@ -242,7 +279,7 @@ describe('gateway GraphQL', () => {
     assert.equal(range.body.errors[0].extensions.code, 'BAD_USER_INPUT');
   });
 
-  it('batches: a nested query over five accounts makes one call per service per level (one per account where the service has no batch method: holdings, orders)', async () => {
+  it('batches: a nested query over five accounts makes one call per service per level, each key once', async () => {
     const r = await gql(`{ accounts { id cash { available } currentHoldings { asset { name } quantity } orders(first: 2) { id asset { id name } account { id } } } }`, { token: alice });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.errors, undefined, r.text);
@@ -252,16 +289,28 @@ describe('gateway GraphQL', () => {
       for (const o of a.orders) assert.equal(o.account.id, a.id);
     }
     assert.deepEqual(r.body.data.accounts[0].orders.map((o: any) => o.asset.name), ['Apple Inc.', 'Microsoft']);
-    // Level 1: one listAccounts. Level 2: one getBalancesOf for the five; one call per account to each per-account service (no batch method), each account once.
+    // Level 1: one listAccounts. Level 2: one call per service for the five accounts, each account once.
     assert.equal(calls('listAccounts').length, 1);
-    assert.equal(calls('getBalancesOf').length, 1);
-    assert.deepEqual([...calls('getBalancesOf')[0]!.request.accountIds].sort(), ALICE_ACCOUNTS);
-    for (const method of ['getHoldings', 'listOrders']) assert.deepEqual(calls(method).map((c) => c.request.accountId).sort(), ALICE_ACCOUNTS, method);
+    for (const method of ['getBalancesOf', 'getHoldingsOf', 'listOrdersOf']) {
+      assert.equal(calls(method).length, 1, method);
+      assert.deepEqual([...calls(method)[0]!.request.accountIds].sort(), ALICE_ACCOUNTS, method);
+    }
+    assert.equal(calls('listOrdersOf')[0]!.request.limit, 2);
     // Level 3: the assets of 10 orders and 5 holdings, in one batch, each asset once; the accounts of the orders were listed already.
     assert.equal(calls('getAssets').length, 1);
     assert.deepEqual([...calls('getAssets')[0]!.request.assetIds].sort(), ['AAPL', 'MSFT', 'SPY']);
     assert.equal(calls('getAsset').length, 0);
-    assert.equal(calls('getAccount').length, 0);
+    assert.equal(calls('getAccount').length + calls('getAccounts').length, 0, 'the accounts of the orders were listed already');
+  });
+
+  it("batches the investments' strategies: one getStrategies for the level, each strategy once; one that is gone is null with NOT_FOUND", async () => {
+    const r = await gql(`{ a: investment(id: "inv-alice-1") { strategy { name } } b: investment(id: "inv-alice-2") { strategy { name } } c: investment(id: "inv-alice-gone") { strategy { name } } }`, { token: alice });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.data, { a: { strategy: { name: 'Halves' } }, b: { strategy: { name: 'Halves' } }, c: { strategy: null } });
+    assert.equal(r.body.errors[0].extensions.code, 'NOT_FOUND');
+    assert.deepEqual(r.body.errors[0].path, ['c', 'strategy']);
+    assert.equal(calls('getStrategies').length, 1);
+    assert.deepEqual([...calls('getStrategies')[0]!.request.strategyIds].sort(), ['s-1', 's-gone']);
   });
 
   it('serves the root fields: me, assets, strategies (their assets batched)', async () => {

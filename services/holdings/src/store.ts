@@ -21,10 +21,14 @@ export async function applyOnce(tx: Queryable, postingId: string, accountId: str
 }
 
 /** The account's cash. */
-export async function getCash(db: Queryable, accountId: string): Promise<Cash> {
-  const { rows } = await db.query<{ available_cents: string; reserved_cents: string }>('SELECT available_cents::text, reserved_cents::text FROM cash WHERE account_id = $1', [accountId]);
-  const row = rows[0];
-  return row ? { available: BigInt(row.available_cents), reserved: BigInt(row.reserved_cents) } : { available: 0n, reserved: 0n };
+/** The cash of several accounts (zeros for one with no row yet). */
+export async function getCashOf(db: Queryable, accountIds: readonly string[]): Promise<Map<string, Cash>> {
+  const { rows } = await db.query<{ account_id: string; available_cents: string; reserved_cents: string }>(
+    'SELECT account_id, available_cents::text, reserved_cents::text FROM cash WHERE account_id = ANY($1::text[])',
+    [accountIds],
+  );
+  const found = new Map(rows.map((r) => [r.account_id, { available: BigInt(r.available_cents), reserved: BigInt(r.reserved_cents) }]));
+  return new Map(accountIds.map((id) => [id, found.get(id) ?? { available: 0n, reserved: 0n }]));
 }
 
 /**
@@ -58,14 +62,16 @@ export async function savePosition(tx: Queryable, accountId: string, p: Position
   );
 }
 
-/** The account's positions holding any quantity, by asset id. */
-export async function listPositions(db: Queryable, accountId: string): Promise<Position[]> {
-  const { rows } = await db.query<PositionRow>(
-    `SELECT asset_id, available_micros::text, reserved_micros::text, cost_cents::text FROM positions
-     WHERE account_id = $1 AND (available_micros <> 0 OR reserved_micros <> 0) ORDER BY asset_id`,
-    [accountId],
+/** The positions holding any quantity of several accounts, each account's by asset id. */
+export async function listPositionsOf(db: Queryable, accountIds: readonly string[]): Promise<Map<string, Position[]>> {
+  const { rows } = await db.query<PositionRow & { account_id: string }>(
+    `SELECT account_id, asset_id, available_micros::text, reserved_micros::text, cost_cents::text FROM positions
+     WHERE account_id = ANY($1::text[]) AND (available_micros <> 0 OR reserved_micros <> 0) ORDER BY account_id, asset_id`,
+    [accountIds],
   );
-  return rows.map(toPosition);
+  const byAccount = new Map<string, Position[]>(accountIds.map((id) => [id, []]));
+  for (const r of rows) byAccount.get(r.account_id)?.push(toPosition(r));
+  return byAccount;
 }
 
 /** Caches prices in one statement, each unless a newer one is already cached. */

@@ -24,6 +24,16 @@ const accountsStub = (t: Transport) =>
       if (!owner || !who || (who.role === 'customer' && who.customerId !== owner)) throw new NotFoundError('Account not found');
       return { id: accountId, ownerId: owner, name: 'Main', currency: 'USD' as const, status: 'open' as const, createdAt: new Date().toISOString() };
     },
+    getAccounts: ({ accountIds }, envelope) => {
+      const who = envelope.identity;
+      return {
+        items: accountIds.map((accountId) => {
+          const owner = owners.get(accountId);
+          if (!owner || !who || (who.role === 'customer' && who.customerId !== owner)) return null;
+          return { id: accountId, ownerId: owner, name: 'Main', currency: 'USD' as const, status: 'open' as const, createdAt: new Date().toISOString() };
+        }),
+      };
+    },
   });
 
 /** market-data answering these prices, quoted now or at the time given in quotedAt. */
@@ -270,5 +280,43 @@ describe('holdings', () => {
     await eventually(async () => (await holdingsOf(acc)).cash.available === '10.00');
     await assert.rejects(holdingsOf(acc, BOB), (e: { code?: string; status?: number }) => e.code === 'not_found' && e.status === 404);
     await assert.rejects(holdingsOf('acc-unknown'), (e: { code?: string }) => e.code === 'not_found');
+  });
+
+  it('values several accounts in one call, in the order asked, with one price lookup for all their assets; null where not the caller\'s', async () => {
+    const a1 = newAccount(ALICE);
+    const a2 = newAccount(ALICE);
+    const b = newAccount(BOB);
+    await deliverAll(svc, [
+      posting(a1, 'deposit', [{ asset: 'USD', book: 'available', amount: '100.00' }]),
+      posting(a1, 'trade', [{ asset: 'USD', book: 'available', amount: '-50.00' }, { asset: 'MSFT', book: 'available', amount: '0.5' }], { price: '100.00' }),
+      posting(a2, 'trade', [{ asset: 'USD', book: 'available', amount: '-20.00' }, { asset: 'NVDA', book: 'available', amount: '2' }], { price: '10.00' }),
+      posting(b, 'deposit', [{ asset: 'USD', book: 'available', amount: '7.00' }]),
+    ]);
+    prices.set('MSFT', '120.00');
+    prices.set('NVDA', '11.00');
+    let lookups = 0;
+    const md = await stubService(svc.transport, marketDataContract, {
+      getPrices: ({ assetIds }) => {
+        lookups++;
+        return { items: (assetIds ?? []).filter((a) => prices.has(a)).map((assetId) => ({ assetId, price: prices.get(assetId)!, at: new Date().toISOString() })) };
+      },
+    });
+    try {
+      await eventually(async () => (await holdingsOf(a2)).positions.length === 1 && (await holdingsOf(a1)).positions.length === 1);
+      lookups = 0;
+      const { items } = await svc.callAs(ALICE)(holdingsContract, 'getHoldingsOf', { accountIds: [a2, b, 'acc-unknown', a1] });
+      assert.equal(lookups, 1, 'one price lookup for every account');
+      assert.deepEqual(items.map((h) => h?.accountId ?? null), [a2, null, null, a1]);
+      assert.deepEqual(items[0]!.positions.map((p) => [p.assetId, p.quantity, p.value]), [['NVDA', '2', '22.00']]);
+      assert.deepEqual(items[3]!.positions.map((p) => [p.assetId, p.quantity, p.value]), [['MSFT', '0.5', '60.00']]);
+      assert.equal(items[3]!.cash.available, '50.00');
+      assert.equal(items[3]!.valuation, 'live');
+      // The same as one account at a time.
+      assert.deepEqual({ ...items[3]!, asOf: '' }, { ...(await holdingsOf(a1)), asOf: '' });
+    } finally {
+      await md.cancel();
+      prices.delete('MSFT');
+      prices.delete('NVDA');
+    }
   });
 });

@@ -33,6 +33,9 @@ export const Order = T.Object({
   investmentId: T.Optional(T.String()),
 });
 
+/** The most accounts one listOrdersOf call may ask for. */
+export const MAX_ACCOUNTS_PER_CALL = 100;
+
 export const ordersContract = defineContract({
   service: 'orders',
   rpc: {
@@ -64,6 +67,15 @@ export const ordersContract = defineContract({
     getOrder: rpc({ request: T.Object({ orderId: T.String() }), response: Order, errors: ['not_found'] }),
     /** The caller's orders, newest first, optionally of one account and one status. */
     listOrders: rpc({ request: T.Object({ accountId: T.Optional(T.String()), status: T.Optional(OrderStatus), ...PageRequest }), response: Page(Order) }),
+    /**
+     * The first page of the caller's orders of each of several accounts in one call (the GraphQL
+     * gateway's batches), in the order asked: `limit` newest per account, optionally of one status,
+     * each page with the cursor listOrders continues it from.
+     */
+    listOrdersOf: rpc({
+      request: T.Object({ accountIds: T.Array(T.String(), { minItems: 1, maxItems: MAX_ACCOUNTS_PER_CALL }), status: T.Optional(OrderStatus), limit: PageRequest.limit }),
+      response: T.Object({ items: T.Array(T.Object({ accountId: T.String(), items: T.Array(Order), nextCursor: T.Union([T.String(), T.Null()]) })) }),
+    }),
     /** Before placement the saga is interrupted; once placed, market cancels on the exchange. */
     cancelOrder: rpc({ request: T.Object({ orderId: T.String() }), response: Order, errors: ['not_found', 'order_not_cancelable'] }),
   },

@@ -37,6 +37,23 @@ export const ordersService = defineService({
       return toOrder(row);
     },
 
+    async listOrdersOf(req, ctx) {
+      const limit = req.limit ?? 50;
+      if (!ctx.identity) return { items: req.accountIds.map((accountId) => ({ accountId, items: [], nextCursor: null })) };
+      const customerId = ctx.identity.role === 'customer' ? ctx.identity.customerId : undefined;
+      const accountIds = [...new Set(req.accountIds)];
+      const rows = await store.listOrdersOf(ctx.db, { accountIds, ...(customerId !== undefined ? { customerId } : {}), ...(req.status !== undefined ? { status: req.status } : {}), limit: limit + 1 });
+      const byAccount = new Map<string, typeof rows>(accountIds.map((id) => [id, []]));
+      for (const r of rows) byAccount.get(r.page_account)!.push(r);
+      return {
+        items: req.accountIds.map((accountId) => {
+          const found = byAccount.get(accountId)!;
+          const page = found.slice(0, limit);
+          return { accountId, items: page.map(toOrder), nextCursor: found.length > limit ? cursor.encode(page[page.length - 1]!.seq) : null };
+        }),
+      };
+    },
+
     async listOrders(req, ctx) {
       const limit = req.limit ?? 50;
       const customerId = ctx.identity?.role === 'customer' ? ctx.identity.customerId : undefined;

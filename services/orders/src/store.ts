@@ -89,6 +89,22 @@ export async function listOrders(db: Queryable, q: { customerId?: string; accoun
 }
 
 /**
+ * The newest `limit` orders of each account of `accountIds` (of one customer, and one status, when
+ * given), one query: rows in the order of the accounts asked, each account's newest first.
+ */
+export async function listOrdersOf(db: Queryable, q: { accountIds: readonly string[]; customerId?: string; status?: OrderStatus; limit: number }): Promise<Array<OrderRow & { page_account: string }>> {
+  const { rows } = await db.query<OrderRow & { page_account: string }>(
+    `SELECT x.account_id AS page_account, p.* FROM unnest($1::text[]) WITH ORDINALITY AS x(account_id, ord)
+       CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM orders o
+                            WHERE o.account_id = x.account_id AND ($2::text IS NULL OR o.customer_id = $2) AND ($3::text IS NULL OR o.status = $3)
+                            ORDER BY o.seq DESC LIMIT $4) p
+      ORDER BY x.ord, p.seq::bigint DESC`,
+    [q.accountIds, q.customerId ?? null, q.status ?? null, q.limit],
+  );
+  return rows;
+}
+
+/**
  * Sets the status of a locked order with its history entry, in one statement; returns the order as
  * it now is, built from `locked` (the row as read under the lock: nothing else can have changed it).
  */

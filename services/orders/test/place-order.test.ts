@@ -315,4 +315,19 @@ describe('placing orders (orders + fees + the saga engine)', () => {
     } while (cursor);
     assert.deepEqual(seen, all.items.map((o) => o.id));
   });
+
+  it("lists the first page of several accounts' orders in one call, each as listOrders answers it; nothing of another customer's", async () => {
+    const all = await as(alice)(ordersContract, 'listOrders', { limit: 200 });
+    const accounts = [...new Set(all.items.map((o) => o.accountId))];
+    assert.ok(accounts.length >= 2, `alice trades on several accounts: ${accounts.join(', ')}`);
+    const { items } = await as(alice)(ordersContract, 'listOrdersOf', { accountIds: [...accounts, 'acc-nobody'], limit: 2 });
+    assert.deepEqual(items.map((p) => p.accountId), [...accounts, 'acc-nobody']);
+    for (const [i, accountId] of accounts.entries()) assert.deepEqual(items[i], { accountId, ...(await as(alice)(ordersContract, 'listOrders', { accountId, limit: 2 })) }, accountId);
+    assert.deepEqual(items.at(-1), { accountId: 'acc-nobody', items: [], nextCursor: null });
+    // bob reads none of alice's orders, whatever accounts he names; by status too.
+    const asBob = await as(bob)(ordersContract, 'listOrdersOf', { accountIds: accounts, limit: 2 });
+    assert.ok(asBob.items.every((p) => p.items.every((o) => !all.items.some((a) => a.id === o.id))));
+    const rejected = await as(alice)(ordersContract, 'listOrdersOf', { accountIds: accounts, status: 'rejected' });
+    assert.ok(rejected.items.flatMap((p) => p.items).every((o) => o.status === 'rejected'));
+  });
 });

@@ -22,6 +22,9 @@ export const Strategy = T.Object({
   createdAt: T.String({ format: 'date-time' }),
 });
 
+/** The most strategies one getStrategies call may ask for. */
+export const MAX_STRATEGIES_PER_CALL = 100;
+
 export const strategiesContract = defineContract({
   service: 'strategies',
   rpc: {
@@ -40,6 +43,11 @@ export const strategiesContract = defineContract({
       idempotent: true,
     }),
     getStrategy: rpc({ request: T.Object({ strategyId: T.String() }), response: Strategy, errors: ['not_found'] }),
+    /** Several strategies in one call (the GraphQL gateway's batches), in the order asked; null where getStrategy would answer not_found. */
+    getStrategies: rpc({
+      request: T.Object({ strategyIds: T.Array(T.String(), { minItems: 1, maxItems: MAX_STRATEGIES_PER_CALL }) }),
+      response: T.Object({ items: T.Array(T.Union([Strategy, T.Null()])) }),
+    }),
     /** Every strategy, newest first. */
     listStrategies: rpc({ request: T.Object({ ...PageRequest }), response: Page(Strategy) }),
   },

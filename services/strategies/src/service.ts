@@ -60,6 +60,11 @@ export const strategiesService = defineService({
       return toStrategy(row);
     },
 
+    async getStrategies(req, ctx) {
+      const found = new Map((await store.findStrategies(ctx.db, req.strategyIds.filter((id) => UUID.test(id)))).map((r) => [r.id, r]));
+      return { items: req.strategyIds.map((id) => { const row = found.get(id); return row ? toStrategy(row) : null; }) };
+    },
+
     async listStrategies(req, ctx) {
       const limit = req.limit ?? DEFAULT_PAGE_SIZE;
       const rows = await store.listStrategies(ctx.db, { ...(req.cursor !== undefined ? { beforeSeq: cursor.decode(req.cursor) } : {}), limit: limit + 1 });

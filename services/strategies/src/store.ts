@@ -50,6 +50,12 @@ export async function findStrategy(db: Queryable, id: string): Promise<StrategyR
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
+/** The strategies of `ids` that exist (uuids), in no particular order. */
+export async function findStrategies(db: Queryable, ids: readonly string[]): Promise<StrategyRow[]> {
+  const { rows } = await db.query<Raw>(`WITH page AS (SELECT * FROM strategies WHERE id = ANY($1::uuid[])) ${SELECT_PAGE}`, [ids]);
+  return rows.map(toRow);
+}
+
 /** Up to `limit` strategies, newest first, before position `beforeSeq` (exclusive) when given. */
 export async function listStrategies(db: Queryable, q: { beforeSeq?: bigint; limit: number }): Promise<StrategyRow[]> {
   const { rows } = await db.query<Raw>(

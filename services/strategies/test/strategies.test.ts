@@ -1,5 +1,6 @@
 /** strategies against real PostgreSQL, market-data stubbed at its contract. */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '@simplebank/chassis';
 import { startTestService, stubService, type TestService } from '@simplebank/chassis/testing';
@@ -48,6 +49,13 @@ describe('strategies', () => {
     assert.deepEqual(await svc.callAs(customer)(strategiesContract, 'getStrategy', { strategyId: s.id }), s);
     const whole = await create({ name: 'All in', assets: [{ assetId: 'QQQ', percentage: '100' }] });
     assert.deepEqual(whole.assets, [{ assetId: 'QQQ', percentage: '100.00' }]);
+  });
+
+  it('gets several strategies in one call, in the order asked, null where there is none', async () => {
+    const a = await create({ name: 'A', assets: [{ assetId: 'AAPL', percentage: '100' }] });
+    const b = await create({ name: 'B', assets: [{ assetId: 'MSFT', percentage: '60' }, { assetId: 'SPY', percentage: '40' }] });
+    const { items } = await svc.callAs(customer)(strategiesContract, 'getStrategies', { strategyIds: [b.id, randomUUID(), 'nonsense', a.id] });
+    assert.deepEqual(items, [b, null, null, a]);
   });
 
   it('writes StrategyCreated to the outbox with the strategy, once per strategy, keyed by it', async () => {

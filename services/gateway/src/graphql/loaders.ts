@@ -1,26 +1,23 @@
 /**
  * The loaders of one GraphQL request: every lookup a resolver makes goes through one, so a query
- * level makes one batch of calls per service, each key once, and nothing is asked twice in a
- * request.
+ * level makes one call per service, each key once, and nothing is asked twice in a request.
  *
- * Truly batched (one RPC for the whole level): assets (market-data `getAssets`) and balances
- * (transactions' `getBalancesOf`; the accounts are the caller's, authorized when they were loaded).
- * Accounts listed by `accounts` are one `listAccounts` call, and prime the account loader.
- *
- * Batched at the gateway but one RPC per account (the services have no batch method for them, and
- * each is a per-account read authorized per account): `getAccount` (for `account(id)` and
- * `Order.account`), holdings' `getHoldings` (a valuation each), orders' `listOrders`
- * (`first` applies per account, which one call over all the caller's orders cannot honour), and
- * strategies' `getStrategy`. They run in parallel, deduplicated and cached for the request, and
- * the level below waits for all of them (loader.ts, `Scheduler`), so it is again one batch.
+ * Every loader is one RPC for the whole level, to the service's batch method: accounts'
+ * `getAccounts`, transactions' `getBalancesOf`, holdings' `getHoldingsOf` (one price lookup for all
+ * the accounts), orders' `listOrdersOf` (the first page of each account; one call per distinct
+ * `first`/`status` asked at the level, usually one), market-data's `getAssets` and strategies'
+ * `getStrategies`. A batch method answers null where its one-key method would answer not_found
+ * (not the caller's, or none): the loader turns that into the same NotFoundError. Accounts listed
+ * by `accounts` are one `listAccounts` call, and prime the account loader. The level below waits
+ * for every batch of this one (loader.ts, `Scheduler`), so it is again one batch per service.
  */
 import { accountsContract } from '@simplebank/accounts/contract';
 import { holdingsContract } from '@simplebank/holdings/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { ordersContract } from '@simplebank/orders/contract';
-import { strategiesContract } from '@simplebank/strategies/contract';
+import { MAX_STRATEGIES_PER_CALL, strategiesContract } from '@simplebank/strategies/contract';
 import { MAX_ACCOUNTS_PER_CALL, transactionsContract } from '@simplebank/transactions/contract';
-import type { Call, Identity, RequestOf, ResponseOf } from '@simplebank/chassis';
+import { NotFoundError, type Call, type Identity, type RequestOf, type ResponseOf } from '@simplebank/chassis';
 import { Loader, Scheduler } from './loader.ts';
 
 type Rpc<C extends { rpc: Record<string, unknown> }, M extends keyof C['rpc']> = C['rpc'][M];
@@ -57,24 +54,49 @@ export interface GraphqlContext {
 /** market-data's getAssets takes at most this many ids. */
 const ASSETS_PER_CALL = 200;
 
-/** One call per key, in parallel; a failed key answers its error, the others their value. */
-function each<K, V>(one: (key: K) => Promise<V>) {
-  return (keys: readonly K[]) => Promise.all(keys.map((k) => one(k).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+/** A batch answer in the order of the keys; null (the one-key method's not_found) becomes a NotFoundError. */
+function orNotFound<V>(what: string, items: ReadonlyArray<V | null>): Array<V | Error> {
+  return items.map((v) => v ?? new NotFoundError(`No such ${what}`));
+}
+
+/** Orders' pages, one listOrdersOf per distinct (first, status) among the keys, in parallel. */
+async function ordersPages(call: Call, keys: readonly OrdersKey[]): Promise<OrderPage[]> {
+  const groups = new Map<string, OrdersKey[]>();
+  for (const k of keys) {
+    const g = JSON.stringify([k.first, k.status ?? null]);
+    groups.set(g, [...(groups.get(g) ?? []), k]);
+  }
+  const pages = new Map<OrdersKey, OrderPage>();
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const { first, status } = group[0]!;
+      const { items } = await call(ordersContract, 'listOrdersOf', { accountIds: group.map((k) => k.accountId), limit: first, ...(status ? { status: status as OrderStatus } : {}) });
+      group.forEach((k, i) => pages.set(k, { items: items[i]!.items, nextCursor: items[i]!.nextCursor }));
+    }),
+  );
+  return keys.map((k) => pages.get(k)!);
 }
 
 export function createLoaders(call: Call): Loaders {
   const scheduler = new Scheduler();
   return {
-    account: new Loader(each((accountId: string) => call(accountsContract, 'getAccount', { accountId })), { scheduler }),
+    account: new Loader(async (accountIds: readonly string[]) => orNotFound('account', (await call(accountsContract, 'getAccounts', { accountIds: [...accountIds] })).items), {
+      maxBatchSize: MAX_ACCOUNTS_PER_CALL,
+      scheduler,
+    }),
     balances: new Loader(
       async (accountIds: readonly string[]) => (await call(transactionsContract, 'getBalancesOf', { accountIds: [...accountIds] })).items,
       { maxBatchSize: MAX_ACCOUNTS_PER_CALL, scheduler },
     ),
-    holdings: new Loader(each((accountId: string) => call(holdingsContract, 'getHoldings', { accountId })), { scheduler }),
-    orders: new Loader(
-      each((k: OrdersKey) => call(ordersContract, 'listOrders', { accountId: k.accountId, limit: k.first, ...(k.status ? { status: k.status as OrderStatus } : {}) })),
-      { keyOf: (k) => JSON.stringify([k.accountId, k.first, k.status ?? null]), scheduler },
-    ),
+    holdings: new Loader(async (accountIds: readonly string[]) => orNotFound('account', (await call(holdingsContract, 'getHoldingsOf', { accountIds: [...accountIds] })).items), {
+      maxBatchSize: MAX_ACCOUNTS_PER_CALL,
+      scheduler,
+    }),
+    orders: new Loader((keys: readonly OrdersKey[]) => ordersPages(call, keys), {
+      keyOf: (k) => JSON.stringify([k.accountId, k.first, k.status ?? null]),
+      maxBatchSize: MAX_ACCOUNTS_PER_CALL,
+      scheduler,
+    }),
     asset: new Loader(
       async (ids: readonly string[]) => {
         const { items } = await call(marketDataContract, 'getAssets', { assetIds: [...ids] });
@@ -83,6 +105,9 @@ export function createLoaders(call: Call): Loaders {
       },
       { maxBatchSize: ASSETS_PER_CALL, scheduler },
     ),
-    strategy: new Loader(each((strategyId: string) => call(strategiesContract, 'getStrategy', { strategyId })), { scheduler }),
+    strategy: new Loader(async (strategyIds: readonly string[]) => orNotFound('strategy', (await call(strategiesContract, 'getStrategies', { strategyIds: [...strategyIds] })).items), {
+      maxBatchSize: MAX_STRATEGIES_PER_CALL,
+      scheduler,
+    }),
   };
 }

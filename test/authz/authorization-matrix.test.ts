@@ -148,6 +148,7 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   // No such dead letter: the admin is let through to a 404; everyone else stops before.
   'POST /v1/admin/dead-letters/{id}/replay': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
   'DELETE /v1/admin/dead-letters/{id}': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
+  'GET /v1/admin/dead-letters/{id}': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
   'POST /v1/admin/events/replay': { request: () => ({ body: { service: 'orders', types: ['orders.OrderStatusChanged.v1'], since: new Date(Date.now() + 60_000).toISOString() } }), expect: ADMIN_ONLY(200) },
   'GET /v1/admin/sagas/{service}/{sagaId}': { request: () => ({ params: { service: 'orders', sagaId: randomUUID() } }), expect: ADMIN_ONLY(404) },
   'PUT /v1/admin/simulation/prices/{assetId}': { request: (f) => ({ params: { assetId: f.assetId }, body: { pinned: false } }), expect: ADMIN_ONLY(200) },

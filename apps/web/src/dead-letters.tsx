@@ -1,16 +1,34 @@
 /**
- * Dead letters of every service: the list, each one inspected, replayed or discarded, with the
- * outcome said. The API lists a letter's envelope facts and reason, not the message body; Inspect
- * shows everything it gives.
+ * Dead letters of every service: the list, each one inspected (its facts and the message as it
+ * arrived, secrets and personal data redacted by the service), replayed or discarded, with the
+ * outcome said.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page as List } from './api.ts';
 import type { DeadLetter } from './admin-api.ts';
 import { ErrorMessage, when } from './ui.tsx';
 
+/** The letter's message, read when it is inspected (GET /v1/admin/dead-letters/{id}). */
+function Message({ id }: { id: string }) {
+  const [message, setMessage] = useState<unknown>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    api<{ message: unknown }>('GET', `/admin/dead-letters/${id}`).then((l) => setMessage(l.message), setError);
+  }, [id]);
+  if (error) return <ErrorMessage error={error} />;
+  if (message === undefined) return <p>Reading the message…</p>;
+  return (
+    <figure>
+      <figcaption>Message (redacted)</figcaption>
+      <pre class="message" tabIndex={0} aria-label="Message">{JSON.stringify(message, null, 2)}</pre>
+    </figure>
+  );
+}
+
 function Details({ letter }: { letter: DeadLetter }) {
   return (
-    <dl class="letter">
+    <>
+      <dl class="letter">
       <dt>Id</dt>
       <dd>{letter.id}</dd>
       <dt>Service</dt>
@@ -23,9 +41,11 @@ function Details({ letter }: { letter: DeadLetter }) {
       <dd>{letter.attempts}</dd>
       <dt>First failed</dt>
       <dd>{when(letter.firstFailedAt)}</dd>
-      <dt>Last failed</dt>
-      <dd>{when(letter.lastFailedAt)}</dd>
-    </dl>
+        <dt>Last failed</dt>
+        <dd>{when(letter.lastFailedAt)}</dd>
+      </dl>
+      <Message id={letter.id} />
+    </>
   );
 }
 

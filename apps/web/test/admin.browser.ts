@@ -50,7 +50,7 @@ test('admins see "Admin" and "Operations" in the navigation, and the admin page 
   await page.getByRole('row', { name: /Lopsided AAPL 60\.00 %, MSFT 40\.00 %/ }).waitFor();
 });
 
-test('an admin inspects a dead letter, replays it (refused again: the outcome is shown), then discards it and the row goes away', async () => {
+test('an admin inspects a dead letter (its message too), replays it (refused again: the outcome is shown), then discards it and the row goes away', async () => {
   const { page, transport } = browser;
   assert.ok(transport, 'started with its transport');
   const envelope = newEnvelope({ type: TYPE, version: 1, source: 'browser-test', data: { customerId: 42, note: 'not a customer update' } });
@@ -71,6 +71,10 @@ test('an admin inspects a dead letter, replays it (refused again: the outcome is
   const details = page.getByRole('definition').filter({ hasText: `data does not match ${TYPE}` });
   await details.waitFor();
   assert.match((await details.textContent()) ?? '', /customerId/);
+  // The message as it arrived: its data, for the admin to see why.
+  const message = page.getByLabel('Message', { exact: true });
+  await message.waitFor();
+  assert.match((await message.textContent()) ?? '', /"note": "not a customer update"/);
 
   await page.getByRole('button', { name: `Replay ${TYPE}` }).click();
   await page.getByRole('alert').filter({ hasText: /Replay failed/ }).waitFor();

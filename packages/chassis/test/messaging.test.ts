@@ -113,6 +113,21 @@ describe('the dead-letter store', () => {
     assert.ok(!(await deadLetters()).items.some((l) => l.id === letter.id));
   });
 
+  it('shows one dead letter with its message as it arrived, personal data redacted; a letter no longer dead is not_found', async () => {
+    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('ann@example.com', 1, 'business')");
+    await system.call(ledgerContract, 'post', { account: 'ann@example.com', cents: 4321 }, { idempotencyKey: 'inspect-1' });
+    const listed = await eventually(async () => (await deadLetters()).items.find((l) => l.reason.includes('rejected') && l.attempts === 1 && l.messageType === ledgerContract.events.Posted.type));
+    const letter = await system.call(systemContract('audit'), '_deadLetter', { id: listed.id });
+    assert.deepEqual({ ...letter, message: undefined }, { ...listed, message: undefined });
+    const message = letter.message as { type: string; data: { account: string; cents: number } };
+    assert.equal(message.type, ledgerContract.events.Posted.type);
+    assert.equal(message.data.cents, 4321);
+    assert.equal(message.data.account, '[redacted]', 'an e-mail address is personal data');
+    assert.doesNotMatch(JSON.stringify(letter), /ann@example\.com/);
+    await system.call(systemContract('audit'), '_discardDeadLetter', { id: listed.id });
+    await assert.rejects(system.call(systemContract('audit'), '_deadLetter', { id: listed.id }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+  });
+
   it('dead-letters a fault in the handler code (a TypeError) at once: retrying it would fail the same way', async () => {
     await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('bugged', 1, 'bug')");
     await system.call(ledgerContract, 'post', { account: 'bugged', cents: 100 }, { idempotencyKey: 'bugged-1' });

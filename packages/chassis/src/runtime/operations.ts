@@ -7,6 +7,7 @@ import type { Database } from '../db/database.ts';
 import { AppError, NotFoundError } from '../errors.ts';
 import { getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
 import type { Logger } from '../observability/logger.ts';
+import { redact } from '../observability/redact.ts';
 import { breakers } from '../resilience/breaker.ts';
 import type { SagaRunner } from '../saga/index.ts';
 import { consumerName, handleMessage, type ConsumerOptions } from './consumer.ts';
@@ -88,6 +89,18 @@ export class ServiceOperations {
           nextCursor: page.nextCursor,
           items: page.items.map((l) => ({ id: l.id, service: this.deps.name, consumer: l.consumer, messageId: l.messageId, messageType: l.messageType, reason: l.reason, attempts: l.attempts, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt })),
         };
+      }
+      case '_deadLetter': {
+        const letter = await getDeadLetter(db, req.id as string);
+        if (!letter || letter.status !== 'dead') throw new NotFoundError('No such dead letter');
+        let message: unknown;
+        try {
+          message = JSON.parse(letter.body);
+        } catch {
+          message = letter.body;
+        }
+        const { id, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt } = letter;
+        return { id, service: this.deps.name, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt, message: redact(message) };
       }
       case '_replayDeadLetter':
         return { id: req.id, outcome: await this.replayDeadLetter(req.id as string) };

@@ -23,6 +23,15 @@ export const systemMethods = {
     response: T.Object({ items: T.Array(DeadLetter), nextCursor: T.Union([T.String(), T.Null()]) }),
     description: 'Dead letters waiting for a decision, newest first',
   }),
+  _deadLetter: rpc({
+    request: T.Object({ id: T.String({ format: 'uuid' }) }),
+    response: T.Object({
+      ...DeadLetter.properties,
+      message: T.Unknown({ description: 'The message as it arrived (its envelope: type, data, identity…), secrets and personal data redacted; a body that was not JSON is its text, redacted' }),
+    }),
+    errors: ['not_found'],
+    description: 'One dead letter waiting for a decision, with its message (redacted): what the consumer could not handle',
+  }),
   _replayDeadLetter: rpc({
     request: T.Object({ id: T.String({ format: 'uuid' }) }),
     response: T.Object({ id: T.String(), outcome: T.Union([T.Literal('handled'), T.Literal('duplicate')]) }),

@@ -130,6 +130,25 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     async (request) => deadLetters(callFor(ctx, request), request, request.query.limit ?? DEFAULT_PAGE_SIZE, request.query.cursor),
   );
 
+  app.get<{ Params: Static<typeof DeadLetterParams> }>(
+    '/admin/dead-letters/:id',
+    {
+      ...deps.admin,
+      schema: {
+        tags,
+        summary: 'One dead letter with its message as it arrived (secrets and personal data redacted): what its consumer could not handle',
+        security,
+        params: DeadLetterParams,
+        response: { 200: T.Object({ ...DeadLetter.properties, consumer: T.String(), messageId: T.Union([T.String(), T.Null()]), message: T.Unknown() }), ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const call = callFor(ctx, request);
+      const { id, service, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt, message } = await onHolder(call, request.params.id, (s) => call(systemContract(s), '_deadLetter', { id: request.params.id }));
+      return { id, service, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt, message };
+    },
+  );
+
   app.post<{ Params: Static<typeof DeadLetterParams> }>(
     '/admin/dead-letters/:id/replay',
     {

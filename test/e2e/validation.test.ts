@@ -53,7 +53,8 @@ describe('validation', () => {
     expectValidation(await h.post('/v1/auth/login', { email: good.email, password: 12345678901 }), 'login password as number');
     expectValidation(await h.post('/v1/auth/login', { email: good.email, password: good.password, remember: true }), 'login unknown field');
     expectValidation(await h.post('/v1/auth/refresh', { refreshToken: 123 }), 'refresh token as number');
-    expectValidation(await h.post('/v1/auth/refresh', {}), 'refresh without token');
+    // No token in the body and no cookie (decision 0033: the cookie may carry it): nothing to refresh with.
+    expectProblem(await h.post('/v1/auth/refresh', {}), 401, 'invalid_refresh_token', 'refresh without token');
     expectValidation(await h.post('/v1/auth/logout', { refreshToken: c.refreshToken, all: true }, { token: c.accessToken }), 'logout unknown field');
   });
 

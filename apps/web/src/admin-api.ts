@@ -43,19 +43,14 @@ export interface Saga {
   id: string;
   type: string;
   status: string;
+  data: unknown;
   currentStep: string | null;
   failure: { code: string; message: string } | null;
   createdAt: string;
   updatedAt: string;
+  /** The trace of the request that began it (null: not traced). */
+  traceId: string | null;
   log: SagaStep[];
-}
-export interface OrderReportItem {
-  orderId: string;
-  assetId: string;
-  side: 'buy' | 'sell';
-  quantity: string;
-  status: string;
-  placedAt: string;
 }
 export interface ReadinessCheck {
   name: string;

@@ -1,19 +1,25 @@
 /**
- * Sagas. The API reads one saga (GET /v1/admin/sagas/{service}/{sagaId}) but lists none, so the list
- * is of order sagas — an order's saga in `orders` has the order's id — from the orders report
- * (an admin sees everyone's), by the order's state; any other saga is opened by service and id.
- * Both pages are read again every 2 s while shown.
+ * Sagas: a service's saga instances by state, newest first (GET /v1/admin/sagas/{service}), and one
+ * saga's timeline (GET /v1/admin/sagas/{service}/{sagaId}); any saga is also opened by service and
+ * id. Both pages are read again every 2 s while shown.
  */
 import { useState } from 'preact/hooks';
 import { api, type Page as List } from './api.ts';
-import { SERVICES, type OrderReportItem, type Saga } from './admin-api.ts';
+import { SERVICES, type Saga } from './admin-api.ts';
 import { ConsoleLinks } from './console-links.tsx';
 import { quantity } from './money.ts';
 import { useRefreshing } from './refreshing.ts';
 import { navigate, onLink } from './router.ts';
 import { ErrorMessage, Field, Page, Status, when, word } from './ui.tsx';
 
-const STATES = ['pending', 'placed', 'filled', 'rejected', 'failed', 'canceled', 'expired'] as const;
+const STATES = ['running', 'waiting', 'compensating', 'completed', 'compensated', 'failed'] as const;
+
+/** What a saga is about, in words: an order's saga by its order; any other by its type and id. */
+function sagaLabel(s: Omit<Saga, 'log'>): string {
+  const d = s.data as { side?: string; quantity?: string; assetId?: string } | null;
+  if (s.type === 'PlaceOrder' && d?.side && d.quantity && d.assetId) return `${d.side === 'buy' ? 'Buy' : 'Sell'} ${quantity(d.quantity)} ${d.assetId}`;
+  return `${s.type} ${s.id}`;
+}
 
 function OpenSaga() {
   const [service, setService] = useState('orders');
@@ -44,13 +50,27 @@ function OpenSaga() {
 }
 
 export function Sagas() {
+  const [service, setService] = useState('orders');
   const [state, setState] = useState('');
-  const { value: orders, error } = useRefreshing(() => api<List<OrderReportItem>>('GET', `/reports/orders?limit=50${state ? `&status=${state}` : ''}`).then((p) => p.items), [state]);
+  const { value: sagas, error } = useRefreshing(
+    () => api<List<Omit<Saga, 'log'>>>('GET', `/admin/sagas/${service}?limit=50${state ? `&status=${state}` : ''}`).then((p) => p.items),
+    [service, state],
+  );
   return (
     <Page title="Sagas">
       <ConsoleLinks />
       <OpenSaga />
-      <h2>Order sagas</h2>
+      <h2>Saga instances</h2>
+      <div class="field narrow">
+        <label for="sagas-service">Of service</label>
+        <select id="sagas-service" value={service} onChange={(e) => setService((e.currentTarget as HTMLSelectElement).value)}>
+          {SERVICES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
       <div class="field narrow">
         <label for="saga-state">State</label>
         <select id="saga-state" value={state} onChange={(e) => setState((e.currentTarget as HTMLSelectElement).value)}>
@@ -63,29 +83,31 @@ export function Sagas() {
         </select>
       </div>
       <ErrorMessage error={error} />
-      {orders && orders.length === 0 && <p>No order in this state.</p>}
-      {orders && orders.length > 0 && (
+      {sagas && sagas.length === 0 && <p>No saga in this state.</p>}
+      {sagas && sagas.length > 0 && (
         <table>
-          <caption>Newest first, from the orders report (it may lag the orders by a moment)</caption>
+          <caption>Newest first</caption>
           <thead>
             <tr>
-              <th scope="col">Order</th>
+              <th scope="col">Saga</th>
               <th scope="col">State</th>
-              <th scope="col">Placed</th>
+              <th scope="col">Current step</th>
+              <th scope="col">Started</th>
             </tr>
           </thead>
           <tbody>
-            {orders.map((o) => (
-              <tr key={o.orderId}>
+            {sagas.map((s) => (
+              <tr key={s.id}>
                 <th scope="row">
-                  <a href={`/operations/sagas/orders/${o.orderId}`} onClick={onLink}>
-                    {o.side === 'buy' ? 'Buy' : 'Sell'} {quantity(o.quantity)} {o.assetId}
+                  <a href={`/operations/sagas/${service}/${encodeURIComponent(s.id)}`} onClick={onLink}>
+                    {sagaLabel(s)}
                   </a>
                 </th>
                 <td>
-                  <Status status={o.status} />
+                  <Status status={s.status} />
                 </td>
-                <td>{when(o.placedAt)}</td>
+                <td>{s.currentStep ?? '—'}</td>
+                <td>{when(s.createdAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -126,6 +148,10 @@ export function SagaTimeline({ service, sagaId }: { service: string; sagaId: str
             <dd>{when(saga.createdAt)}</dd>
             <dt>Updated</dt>
             <dd>{when(saga.updatedAt)}</dd>
+            <dt>Trace id</dt>
+            <dd>
+              <code>{saga.traceId ?? 'not traced'}</code>
+            </dd>
           </dl>
           <h2>Timeline</h2>
           <table>

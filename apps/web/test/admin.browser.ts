@@ -138,14 +138,18 @@ test('the operations console shows the exchange breaker opening when the exchang
   }
 });
 
-test("the sagas page lists order sagas by state, and one saga's timeline shows its steps with times, attempts and outcomes", async () => {
+test("the sagas page lists order sagas by state, and one saga's timeline shows its steps with times, attempts and outcomes, and its trace id", async () => {
   const { page } = browser;
-  // The orders of the breaker's test: those placed while the exchange was failing failed.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operations' }).click();
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Sagas' }).click();
-  await page.getByLabel('State').selectOption('failed');
+  // The orders placed while the exchange was failing: their sagas compensated.
+  await page.getByLabel('State').selectOption('compensated');
+  await page.getByRole('row', { name: /Buy 1 AAPL.*Compensated/ }).first().waitFor();
   await page.getByRole('link', { name: /^Buy 1 AAPL$/ }).first().click();
   await page.getByRole('heading', { level: 2, name: 'Timeline' }).waitFor();
   for (const header of ['Time', 'Step', 'Attempt', 'Outcome']) await page.getByRole('columnheader', { name: header, exact: true }).waitFor();
   assert.ok((await page.getByRole('row').count()) > 1, 'a header row and at least one step');
+  // The trace of the order's request, to find its spans.
+  const trace = page.getByRole('term').filter({ hasText: 'Trace id' }).locator('xpath=following-sibling::dd[1]');
+  assert.match((await trace.textContent()) ?? '', /^[0-9a-f]{32}$/);
 });

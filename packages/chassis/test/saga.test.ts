@@ -52,7 +52,7 @@ const interrupt = (runner: SagaRunner, db: Database, id: string) =>
   inTransaction(db, { service: SERVICE, cause }, (tx) => runner.interrupt(tx, id, { code: 'cancelled', message: 'customer cancelled' }));
 
 describe('saga runner', () => {
-  test('a three-step saga completes, its data patches accumulate, and inspect() shows the log', async () => {
+  test('a three-step saga completes, its data patches accumulate, and inspect() shows the log and the trace that began it', async () => {
     type D = { input: string; a?: number; b?: number };
     const keys: string[] = [];
     const saga: SagaDefinition<D> = {
@@ -80,8 +80,13 @@ describe('saga runner', () => {
       assert.deepEqual(keys, [`${id}:s1`]);
       assert.deepEqual(await counts(t.db, 'saga_effects', id), { 's1/action': 1, 's2/action': 1, 's3/action': 1, 'saga/completed': 1 });
       assert.deepEqual(transitions, ['running', 'completed']);
+      assert.equal(s.traceId, null, 'begun by untraced work');
       const stats = await runner.stats();
       assert.deepEqual(stats, [{ type: 'Three', status: 'completed', count: 1, oldestAgeSeconds: 0 }]);
+      // Begun by traced work: inspect() names the trace, to find every span of it.
+      const tracedCause = { ...cause, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+      const traced = await inTransaction(t.db, { service: SERVICE, cause: tracedCause }, (tx) => runner.begin(tx, saga, { data: { input: 'y' }, cause: tracedCause }));
+      assert.equal((await statusIs(runner, traced, 'completed')).traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
     } finally {
       await runner.stop();
       await t.drop();

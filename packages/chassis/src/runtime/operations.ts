@@ -4,12 +4,15 @@
  * forgets old inbox records and idempotency keys.
  */
 import type { Database } from '../db/database.ts';
-import { AppError, NotFoundError } from '../errors.ts';
+import { keyCursor } from '../contract/cursor.ts';
+import { AppError, NotFoundError, ValidationError } from '../errors.ts';
 import { getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
 import type { Logger } from '../observability/logger.ts';
 import { redact } from '../observability/redact.ts';
 import { breakers } from '../resilience/breaker.ts';
 import type { SagaRunner } from '../saga/index.ts';
+import type { SagaPosition } from '../saga/store.ts';
+import type { SagaStatus } from '../saga/types.ts';
 import { consumerName, handleMessage, type ConsumerOptions } from './consumer.ts';
 import type { ServiceDefinition } from './service.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -22,6 +25,24 @@ export interface OperationsDeps {
   definition: ServiceDefinition<any>;
   consumerOptions: ConsumerOptions;
   sagas: SagaRunner;
+}
+
+/** A page of sagas ends at a position (creation time to the microsecond, id): the cursor carries it, opaque. */
+const positions = keyCursor();
+/** timestamptz as PostgreSQL writes it (`created_at::text`), which it reads back exactly. */
+const POSTGRES_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+function encodeSagaCursor(p: SagaPosition): string {
+  return positions.encode(JSON.stringify([p.createdAt, p.id]));
+}
+function decodeSagaCursor(cursor: string): SagaPosition {
+  const key = positions.decode(cursor);
+  try {
+    const [createdAt, id] = JSON.parse(key) as unknown[];
+    if (typeof createdAt === 'string' && POSTGRES_TIME.test(createdAt) && typeof id === 'string' && id.length <= 200) return { createdAt, id };
+  } catch {
+    // not JSON: refused below
+  }
+  throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor this service made' }]);
 }
 
 export class ServiceOperations {
@@ -113,6 +134,13 @@ export class ServiceOperations {
         const saga = await this.deps.sagas.inspect(req.id as string);
         if (!saga) throw new NotFoundError('No such saga');
         return saga;
+      }
+      case '_sagas': {
+        const limit = (req.limit as number | undefined) ?? 50;
+        const after = req.cursor !== undefined ? decodeSagaCursor(req.cursor as string) : undefined;
+        const rows = await this.deps.sagas.list({ ...(req.status ? { status: req.status as SagaStatus } : {}), limit: limit + 1, ...(after ? { after } : {}) });
+        const page = rows.slice(0, limit);
+        return { items: page.map((r) => r.saga), nextCursor: rows.length > limit ? encodeSagaCursor(page.at(-1)!.position) : null };
       }
       case '_breaker': {
         const breaker = breakers.find(this.deps.name, req.target as string);

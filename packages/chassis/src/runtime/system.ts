@@ -65,6 +65,15 @@ export const systemMethods = {
     errors: ['not_found'],
     description: 'A saga instance: its status, data, steps and their outcomes',
   }),
+  _sagas: rpc({
+    request: T.Object({
+      status: T.Optional(T.Union(['running', 'waiting', 'compensating', 'completed', 'compensated', 'failed'].map((x) => T.Literal(x)))),
+      limit: T.Optional(T.Integer({ minimum: 1, maximum: 200 })),
+      cursor: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
+    }),
+    response: T.Object({ items: T.Array(T.Unknown()), nextCursor: T.Union([T.String(), T.Null()]) }),
+    description: "The service's saga instances, newest first, of one status when given: each its type, status, data, current step, failure, times and trace id",
+  }),
   _breaker: rpc({
     request: T.Object({ target: T.String({ minLength: 1 }), state: T.Union([T.Literal('open'), T.Literal('auto')]) }),
     response: T.Object({ target: T.String(), state: T.Union([T.Literal('closed'), T.Literal('open'), T.Literal('half-open'), T.Literal('forced-open')]) }),

@@ -144,6 +144,11 @@ export class SagaRunner {
     return store.inspectSaga(this.db, sagaId);
   }
 
+  /** A page of sagas, newest first, of one status when given (cursor: saga/cursor in operations). */
+  list(q: Parameters<typeof store.listSagas>[1]): ReturnType<typeof store.listSagas> {
+    return store.listSagas(this.db, q);
+  }
+
   stats(): Promise<Array<{ type: string; status: SagaStatus; count: number; oldestAgeSeconds: number }>> {
     return store.sagaStats(this.db);
   }

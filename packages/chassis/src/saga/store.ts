@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/database.ts';
 import type { Causation } from '../messaging/envelope.ts';
+import { parseTraceparent } from '../observability/trace-context.ts';
 import type { SagaInspection, SagaStatus } from './types.ts';
 
 export interface Failure {
@@ -226,8 +227,8 @@ export async function requestInterrupt(db: Queryable, id: string, reason: Failur
 }
 
 export async function inspectSaga(db: Queryable, id: string): Promise<SagaInspection | undefined> {
-  const { rows } = await db.query<{ id: string; type: string; status: SagaStatus; data: unknown; current_step: string | null; failure: Failure | null; created_at: Date; updated_at: Date }>(
-    'SELECT id, type, status, data, current_step, failure, created_at, updated_at FROM chassis_sagas WHERE id = $1',
+  const { rows } = await db.query<{ id: string; type: string; status: SagaStatus; data: unknown; current_step: string | null; failure: Failure | null; created_at: Date; updated_at: Date; traceparent: string | null }>(
+    "SELECT id, type, status, data, current_step, failure, created_at, updated_at, cause->>'traceparent' AS traceparent FROM chassis_sagas WHERE id = $1",
     [id],
   );
   const s = rows[0];
@@ -237,6 +238,33 @@ export async function inspectSaga(db: Queryable, id: string): Promise<SagaInspec
     [id],
   );
   return {
+    ...summaryOf(s),
+    log: log.rows.map((e) => ({ step: e.step, phase: e.phase, outcome: e.outcome, attempt: e.attempt, at: e.at.toISOString(), ...(e.detail !== null ? { detail: e.detail } : {}) })),
+  };
+}
+
+/** A saga in a list: what it is and where it stands, without its log. */
+export type SagaSummary = Omit<SagaInspection, 'log'>;
+
+/** Where a page of sagas ended: the last one's creation time (to the microsecond, as text) and id. */
+export interface SagaPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** Sagas newest first (by creation, then id), of one status when given, after position `after`. */
+export async function listSagas(db: Queryable, q: { status?: SagaStatus; limit: number; after?: SagaPosition }): Promise<Array<{ saga: SagaSummary; position: SagaPosition }>> {
+  const { rows } = await db.query<{ id: string; type: string; status: SagaStatus; data: unknown; current_step: string | null; failure: Failure | null; created_at: Date; updated_at: Date; traceparent: string | null; position: string }>(
+    `SELECT id, type, status, data, current_step, failure, created_at, updated_at, cause->>'traceparent' AS traceparent, created_at::text AS position FROM chassis_sagas
+      WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR (chassis_sagas.created_at, chassis_sagas.id) < ($2::timestamptz, $3::text))
+      ORDER BY chassis_sagas.created_at DESC, chassis_sagas.id DESC LIMIT $4`,
+    [q.status ?? null, q.after?.createdAt ?? null, q.after?.id ?? null, q.limit],
+  );
+  return rows.map((r) => ({ saga: summaryOf(r), position: { createdAt: r.position, id: r.id } }));
+}
+
+function summaryOf(s: { id: string; type: string; status: SagaStatus; data: unknown; current_step: string | null; failure: Failure | null; created_at: Date; updated_at: Date; traceparent: string | null }): SagaSummary {
+  return {
     id: s.id,
     type: s.type,
     status: s.status,
@@ -245,7 +273,7 @@ export async function inspectSaga(db: Queryable, id: string): Promise<SagaInspec
     failure: s.failure,
     createdAt: s.created_at.toISOString(),
     updatedAt: s.updated_at.toISOString(),
-    log: log.rows.map((e) => ({ step: e.step, phase: e.phase, outcome: e.outcome, attempt: e.attempt, at: e.at.toISOString(), ...(e.detail !== null ? { detail: e.detail } : {}) })),
+    traceId: parseTraceparent(s.traceparent ?? undefined)?.traceId ?? null,
   };
 }
 

@@ -115,5 +115,7 @@ export interface SagaInspection {
   failure: { code: string; message: string } | null;
   createdAt: string;
   updatedAt: string;
+  /** The trace of the work that began the saga (its W3C trace id), to find every span of it; null when it was not traced. */
+  traceId: string | null;
   log: Array<{ step: string; phase: 'action' | 'compensation'; outcome: string; attempt: number; at: string; detail?: string }>;
 }

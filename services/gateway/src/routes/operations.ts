@@ -35,8 +35,16 @@ const Saga = T.Object({
   failure: T.Union([T.Object({ code: T.String(), message: T.String() }), T.Null()]),
   createdAt: T.String(),
   updatedAt: T.String(),
+  traceId: T.Union([T.String(), T.Null()], { description: 'The W3C trace id of the request that began the saga (find its spans in the tracing backend); null when it was not traced' }),
   log: T.Array(T.Object({ step: T.String(), phase: T.String(), outcome: T.String(), attempt: T.Integer(), at: T.String(), detail: T.Optional(T.String()) })),
 });
+
+const SagaSummary = T.Omit(Saga, ['log']);
+const ServiceParams = T.Object({ service: T.Union(SERVICES.map((s) => T.Literal(s))) }, Strict);
+const SagasQuery = T.Object(
+  { status: T.Optional(T.Union(['running', 'waiting', 'compensating', 'completed', 'compensated', 'failed'].map((x) => T.Literal(x)))), ...PageQuery },
+  Strict,
+);
 
 const ReplayBody = T.Object(
   {
@@ -190,6 +198,18 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     async (request) => {
       const { service, ...page } = request.body;
       return { service, ...(await callFor(ctx, request)(systemContract(service), '_replayEvents', page)) };
+    },
+  );
+
+  app.get<{ Params: Static<typeof ServiceParams>; Querystring: Static<typeof SagasQuery> }>(
+    '/admin/sagas/:service',
+    {
+      ...deps.admin,
+      schema: { tags, summary: "A service's saga instances, newest first, of one status when given (without their step logs: GET one for its timeline)", security, params: ServiceParams, querystring: SagasQuery, response: { 200: Page(SagaSummary), ...problems(401, 403) } },
+    },
+    async (request) => {
+      const { status, limit, cursor } = request.query;
+      return callFor(ctx, request)(systemContract(request.params.service), '_sagas', { ...(status ? { status } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) }) as Promise<Static<ReturnType<typeof Page<typeof SagaSummary>>>>;
     },
   );
 

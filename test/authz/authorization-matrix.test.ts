@@ -152,6 +152,7 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'POST /v1/admin/events/replay': { request: () => ({ body: { service: 'orders', types: ['orders.OrderStatusChanged.v1'], since: new Date(Date.now() + 60_000).toISOString() } }), expect: ADMIN_ONLY(200) },
   'GET /v1/admin/sagas/{service}/{sagaId}': { request: () => ({ params: { service: 'orders', sagaId: randomUUID() } }), expect: ADMIN_ONLY(404) },
   'GET /v1/admin/sagas/{service}': { request: () => ({ params: { service: 'orders' } }), expect: ADMIN_ONLY(200) },
+  'PUT /v1/admin/breakers/{service}/{target}': { request: () => ({ params: { service: 'orders', target: 'nobody' }, body: { state: 'auto' } }), expect: ADMIN_ONLY(404) },
   'PUT /v1/admin/simulation/prices/{assetId}': { request: (f) => ({ params: { assetId: f.assetId }, body: { pinned: false } }), expect: ADMIN_ONLY(200) },
   'PUT /v1/admin/simulation/exchange': { request: () => ({ body: { open: true } }), expect: ADMIN_ONLY(200) },
   'POST /v1/admin/strategies': { request: (f) => ({ body: { name: 'authz', assets: [{ assetId: f.assetId, percentage: '100' }] } }), expect: ADMIN_ONLY(201) },

@@ -2,11 +2,12 @@
  * The operations console: every service's readiness and why, and the circuit breakers' states,
  * read from the gateway's /health/ready every 2 s while the page is shown. In the all-in-one
  * system that is every service's checks; in the distributed mode, the gateway process's own.
- *
- * Forcing a breaker open or closed is a system method of each service (`_breaker`) that the public
- * API does not offer yet, so the page shows the states only.
+ * An admin forces a breaker open (calls to its target refused at once, to shed a sick dependency)
+ * and releases it to its automatic control again (PUT /v1/admin/breakers/{service}/{target}).
  */
-import { breakersOf, byService, readiness, type Readiness } from './admin-api.ts';
+import { useState } from 'preact/hooks';
+import { api } from './api.ts';
+import { breakersOf, byService, readiness, type BreakerRow, type Readiness } from './admin-api.ts';
 import { ConsoleLinks } from './console-links.tsx';
 import { useRefreshing } from './refreshing.ts';
 import { ErrorMessage, Page, word } from './ui.tsx';
@@ -39,8 +40,29 @@ function Services({ report }: { report: Readiness }) {
   );
 }
 
+/** Forces the breaker open, or releases it; the state shown changes with the next reading. */
+function BreakerAction({ breaker, onDone }: { breaker: BreakerRow; onDone: (said: string, error?: unknown) => void }) {
+  const forced = breaker.state === 'forced-open';
+  const what = `${breaker.service} → ${breaker.target}`;
+  const act = async () => {
+    try {
+      const r = await api<{ state: string }>('PUT', `/admin/breakers/${breaker.service}/${encodeURIComponent(breaker.target)}`, { state: forced ? 'auto' : 'open' });
+      onDone(`${what}: ${word(r.state === 'forced-open' ? 'forced_open' : r.state)}`);
+    } catch (err) {
+      onDone('', err);
+    }
+  };
+  return (
+    <button type="button" class={forced ? 'secondary' : 'danger'} aria-label={`${forced ? 'Release' : 'Force open'} ${what}`} onClick={() => void act()}>
+      {forced ? 'Release' : 'Force open'}
+    </button>
+  );
+}
+
 function Breakers({ report }: { report: Readiness }) {
   const rows = breakersOf(report.checks);
+  const [said, setSaid] = useState('');
+  const [error, setError] = useState<unknown>();
   return (
     <section aria-labelledby="breakers">
       <h2 id="breakers">Circuit breakers</h2>
@@ -53,6 +75,7 @@ function Breakers({ report }: { report: Readiness }) {
               <th scope="col">Service</th>
               <th scope="col">Towards</th>
               <th scope="col">State</th>
+              <th scope="col">Action</th>
             </tr>
           </thead>
           <tbody>
@@ -61,12 +84,25 @@ function Breakers({ report }: { report: Readiness }) {
                 <th scope="row">{b.service}</th>
                 <td>{b.target}</td>
                 <td class={`breaker breaker-${b.state}`}>{word(b.state === 'forced-open' ? 'forced_open' : b.state)}</td>
+                <td>
+                  <BreakerAction
+                    breaker={b}
+                    onDone={(text, err) => {
+                      setSaid(text);
+                      setError(err);
+                    }}
+                  />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      <p class="hint">Closed: calls go through. Open: calls are refused at once until a probe may go (Half-open); a successful probe closes it.</p>
+      <ErrorMessage error={error} />
+      <p role="status" class="ok">
+        {said}
+      </p>
+      <p class="hint">Closed: calls go through. Open: calls are refused at once until a probe may go (Half-open); a successful probe closes it. Forced open: refused until released.</p>
     </section>
   );
 }

@@ -86,7 +86,7 @@ test('an admin inspects a dead letter (its message too), replays it (refused aga
   assert.equal(await row.count(), 0);
 });
 
-test('the operations console shows the exchange breaker opening when the exchange is set failing, and closing when it is open again', async () => {
+test('the operations console shows the exchange breaker opening when the exchange is set failing, and closing when it is open again; an admin forces it open and releases it', async () => {
   const { page, system } = browser;
   const bank = new Bank(system.http);
   const { customer, account } = await bank.fundedCustomer('20000.00');
@@ -136,6 +136,12 @@ test('the operations console shows the exchange breaker opening when the exchang
     healed.value = true;
     await probing;
   }
+
+  // An admin sheds the exchange on purpose, then gives the breaker back to its automatic control.
+  await page.getByRole('button', { name: 'Force open market → exchange' }).click();
+  await breaker.getByRole('cell', { name: 'Forced open', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Release market → exchange' }).click();
+  await breaker.getByRole('cell', { name: 'Closed', exact: true }).waitFor();
 });
 
 test("the sagas page lists order sagas by state, and one saga's timeline shows its steps with times, attempts and outcomes, and its trace id", async () => {

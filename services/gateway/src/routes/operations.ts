@@ -40,6 +40,8 @@ const Saga = T.Object({
 });
 
 const SagaSummary = T.Omit(Saga, ['log']);
+const BreakerParams = T.Object({ service: T.Union(SERVICES.map((s) => T.Literal(s))), target: T.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'What the breaker guards: a service or an outside system (e.g. exchange)' }) }, Strict);
+const BreakerBody = T.Object({ state: T.Union([T.Literal('open'), T.Literal('auto')], { description: 'open: forced open until released; auto: back to its automatic control' }) }, Strict);
 const ServiceParams = T.Object({ service: T.Union(SERVICES.map((s) => T.Literal(s))) }, Strict);
 const SagasQuery = T.Object(
   { status: T.Optional(T.Union(['running', 'waiting', 'compensating', 'completed', 'compensated', 'failed'].map((x) => T.Literal(x)))), ...PageQuery },
@@ -198,6 +200,26 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     async (request) => {
       const { service, ...page } = request.body;
       return { service, ...(await callFor(ctx, request)(systemContract(service), '_replayEvents', page)) };
+    },
+  );
+
+  app.put<{ Params: Static<typeof BreakerParams>; Body: Static<typeof BreakerBody> }>(
+    '/admin/breakers/:service/:target',
+    {
+      ...deps.admin,
+      schema: {
+        tags,
+        summary: "Force a service's circuit breaker towards a target open (its calls there refused at once, e.g. to shed a sick dependency), or give it back to its automatic control",
+        security,
+        params: BreakerParams,
+        body: BreakerBody,
+        response: { 200: T.Object({ service: T.String(), target: T.String(), state: T.String({ description: 'closed, open, half-open or forced-open' }) }), ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { service, target } = request.params;
+      const r = await callFor(ctx, request)(systemContract(service), '_breaker', { target, state: request.body.state });
+      return { service, target: r.target, state: r.state };
     },
   );
 

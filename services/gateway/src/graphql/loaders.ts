@@ -11,12 +11,12 @@
  * by `accounts` are one `listAccounts` call, and prime the account loader. The level below waits
  * for every batch of this one (loader.ts, `Scheduler`), so it is again one batch per service.
  */
-import { accountsContract } from '@simplebank/accounts/contract';
-import { holdingsContract } from '@simplebank/holdings/contract';
+import { MAX_ACCOUNTS_PER_CALL as ACCOUNTS_PER_CALL, accountsContract } from '@simplebank/accounts/contract';
+import { MAX_ACCOUNTS_PER_CALL as HOLDINGS_PER_CALL, holdingsContract } from '@simplebank/holdings/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
-import { ordersContract } from '@simplebank/orders/contract';
+import { MAX_ACCOUNTS_PER_CALL as ORDER_PAGES_PER_CALL, ordersContract } from '@simplebank/orders/contract';
 import { MAX_STRATEGIES_PER_CALL, strategiesContract } from '@simplebank/strategies/contract';
-import { MAX_ACCOUNTS_PER_CALL, transactionsContract } from '@simplebank/transactions/contract';
+import { MAX_ACCOUNTS_PER_CALL as BALANCES_PER_CALL, transactionsContract } from '@simplebank/transactions/contract';
 import { NotFoundError, type Call, type Identity, type RequestOf, type ResponseOf } from '@simplebank/chassis';
 import { Loader, Scheduler } from './loader.ts';
 
@@ -81,20 +81,20 @@ export function createLoaders(call: Call): Loaders {
   const scheduler = new Scheduler();
   return {
     account: new Loader(async (accountIds: readonly string[]) => orNotFound('account', (await call(accountsContract, 'getAccounts', { accountIds: [...accountIds] })).items), {
-      maxBatchSize: MAX_ACCOUNTS_PER_CALL,
+      maxBatchSize: ACCOUNTS_PER_CALL,
       scheduler,
     }),
     balances: new Loader(
       async (accountIds: readonly string[]) => (await call(transactionsContract, 'getBalancesOf', { accountIds: [...accountIds] })).items,
-      { maxBatchSize: MAX_ACCOUNTS_PER_CALL, scheduler },
+      { maxBatchSize: BALANCES_PER_CALL, scheduler },
     ),
     holdings: new Loader(async (accountIds: readonly string[]) => orNotFound('account', (await call(holdingsContract, 'getHoldingsOf', { accountIds: [...accountIds] })).items), {
-      maxBatchSize: MAX_ACCOUNTS_PER_CALL,
+      maxBatchSize: HOLDINGS_PER_CALL,
       scheduler,
     }),
     orders: new Loader((keys: readonly OrdersKey[]) => ordersPages(call, keys), {
       keyOf: (k) => JSON.stringify([k.accountId, k.first, k.status ?? null]),
-      maxBatchSize: MAX_ACCOUNTS_PER_CALL,
+      maxBatchSize: ORDER_PAGES_PER_CALL,
       scheduler,
     }),
     asset: new Loader(

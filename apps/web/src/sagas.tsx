@@ -21,6 +21,22 @@ function sagaLabel(s: Omit<Saga, 'log'>): string {
   return `${s.type} ${s.id}`;
 }
 
+/** A choice of one of the services (whose sagas to open or list). */
+function ServiceSelect({ id, label, value, onChange, narrow = false }: { id: string; label: string; value: string; onChange: (service: string) => void; narrow?: boolean }) {
+  return (
+    <div class={narrow ? 'field narrow' : 'field'}>
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)}>
+        {SERVICES.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function OpenSaga() {
   const [service, setService] = useState('orders');
   const [sagaId, setSagaId] = useState('');
@@ -33,16 +49,7 @@ function OpenSaga() {
         if (sagaId.trim()) navigate(`/operations/sagas/${service}/${encodeURIComponent(sagaId.trim())}`);
       }}
     >
-      <div class="field">
-        <label for="saga-service">Service</label>
-        <select id="saga-service" value={service} onChange={(e) => setService((e.currentTarget as HTMLSelectElement).value)}>
-          {SERVICES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </div>
+      <ServiceSelect id="saga-service" label="Service" value={service} onChange={setService} />
       <Field label="Saga id" value={sagaId} onInput={setSagaId} hint="An order's saga has the order's id" />
       <button type="submit">Open saga</button>
     </form>
@@ -61,16 +68,7 @@ export function Sagas() {
       <ConsoleLinks />
       <OpenSaga />
       <h2>Saga instances</h2>
-      <div class="field narrow">
-        <label for="sagas-service">Of service</label>
-        <select id="sagas-service" value={service} onChange={(e) => setService((e.currentTarget as HTMLSelectElement).value)}>
-          {SERVICES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </div>
+      <ServiceSelect id="sagas-service" label="Of service" value={service} onChange={setService} narrow />
       <div class="field narrow">
         <label for="saga-state">State</label>
         <select id="saga-state" value={state} onChange={(e) => setState((e.currentTarget as HTMLSelectElement).value)}>

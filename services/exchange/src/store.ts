@@ -121,14 +121,17 @@ const fromRow = (r: SettingsRow): SimulationSettings => ({ open: r.open, latency
  * them (updateSettings, which refreshes the entry). Read again after SETTINGS_FRESH_MS regardless.
  */
 const settingsSeen = new WeakMap<Queryable, { settings: SimulationSettings; at: number }>();
+/** Writes by this process, per database: a read that a write overtook must not replace the written settings. */
+const settingsWrites = new WeakMap<Queryable, number>();
 const SETTINGS_FRESH_MS = 1000;
 
 /** The settings, created on first use with the initial fill delay. */
 export async function getSettings(db: Queryable, initialFillDelayMs: number): Promise<SimulationSettings> {
   const seen = settingsSeen.get(db);
   if (seen && Date.now() - seen.at < SETTINGS_FRESH_MS) return seen.settings;
+  const writes = settingsWrites.get(db) ?? 0;
   const settings = await readSettings(db, initialFillDelayMs);
-  settingsSeen.set(db, { settings, at: Date.now() });
+  if ((settingsWrites.get(db) ?? 0) === writes) settingsSeen.set(db, { settings, at: Date.now() });
   return settings;
 }
 
@@ -153,6 +156,7 @@ export async function updateSettings(db: Queryable, initialFillDelayMs: number, 
     [patch.open ?? null, patch.latencyMs ?? null, patch.failureRatePpm ?? null, patch.fillDelayMs ?? null],
   );
   const settings = fromRow(rows[0]!);
+  settingsWrites.set(db, (settingsWrites.get(db) ?? 0) + 1);
   settingsSeen.set(db, { settings, at: Date.now() });
   return settings;
 }

@@ -23,21 +23,25 @@ export type FeeRow = {
  * this entry once it committed); another instance's change is seen after SCHEDULE_FRESH_MS.
  */
 const scheduleSeen = new WeakMap<Queryable, { row: ScheduleRow; at: number }>();
+/** New schedules by this process, per database: a read that one overtook must not be kept as current. */
+const scheduleChanges = new WeakMap<Queryable, number>();
 const SCHEDULE_FRESH_MS = 1000;
 
 /** The schedule in force now: the latest version already effective. */
 export async function currentSchedule(db: Queryable): Promise<ScheduleRow> {
   const seen = scheduleSeen.get(db);
   if (seen && Date.now() - seen.at < SCHEDULE_FRESH_MS) return seen.row;
+  const changes = scheduleChanges.get(db) ?? 0;
   const { rows } = await db.query<ScheduleRow>(
     'SELECT version, minimum_cents::text, rate, effective_from FROM fee_schedules WHERE effective_from <= clock_timestamp() ORDER BY version DESC LIMIT 1',
   );
-  scheduleSeen.set(db, { row: rows[0]!, at: Date.now() });
+  if ((scheduleChanges.get(db) ?? 0) === changes) scheduleSeen.set(db, { row: rows[0]!, at: Date.now() });
   return rows[0]!;
 }
 
 /** After a new schedule committed: the next quote reads it. */
 export function forgetSchedule(db: Queryable): void {
+  scheduleChanges.set(db, (scheduleChanges.get(db) ?? 0) + 1);
   scheduleSeen.delete(db);
 }
 

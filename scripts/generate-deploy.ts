@@ -1,6 +1,7 @@
 /**
  * `npm run deploy:generate`: writes the generated deployment files from scripts/deploy/services.ts
- * (the Kubernetes base, the production canary track, the Compose file and its helpers).
+ * (the Kubernetes base, the production canary track, the Compose file and its helpers) and, from the
+ * service registry (services/<name>/package.json), the distributed mode's Prometheus scrape config.
  * `--check` (in `npm run lint`, and test/deploy): fails, naming them, when any is not current.
  * Hand-written beside them: deploy/k8s/overlays/*, deploy/compose/otel-collector.yaml,
  * deploy/compose/rabbitmq/enabled_plugins, the Dockerfile.
@@ -10,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { composeFile, composePrometheus, initEnvScript, postgresInitScript } from './deploy/compose.ts';
 import { commonManifests, configMapGenerators, deployment, postgresManifests, rabbitmqManifests, secretsScript, serviceManifests } from './deploy/k8s.ts';
+import { distributedPrometheus } from './deploy/prometheus.ts';
 import { SERVICES } from './deploy/services.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -46,6 +48,7 @@ export function generatedFiles(): Map<string, string> {
   files.set('deploy/compose/prometheus.yml', docs([composePrometheus()]));
   files.set('deploy/compose/postgres/init-databases.sh', postgresInitScript());
   files.set('deploy/compose/init-env.sh', initEnvScript());
+  files.set('deploy/prometheus/prometheus-distributed.yml', distributedPrometheus());
   return files;
 }
 

@@ -3,14 +3,15 @@
  * Kubernetes manifests (deploy/k8s/base) and the Compose file (deploy/compose/compose.yaml) are
  * generated from it by scripts/generate-deploy.ts (`npm run deploy:generate`; `--check` in lint).
  *
- * The list of services is the distributed launcher's (apps/cli/src/distributed.ts): a service added
- * there without a row here fails the generator. Every setting name used below is one a service reads
+ * The list of services is the registry's (@simplebank/registry: services/<name>/package.json); a
+ * service without a row here gets DEFAULT_ROW (small, no secrets, no HTTP calls), so a new service
+ * deploys with nothing edited here; give it a row when it needs more. Every setting name used below is one a service reads
  * (services/<name>/src/settings.ts, packages/chassis/src/runtime/standalone.ts, the chassis's RPC
  * shedding settings, the OTEL_* variables); test/deploy checks that.
  */
-import { SERVICE_NAMES } from '../../apps/cli/src/distributed.ts';
+import { serviceNames } from '@simplebank/registry';
 
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export type ServiceName = string;
 
 /** One environment variable taken from a Secret (never a value in git). */
 export interface SecretEnv {
@@ -91,6 +92,9 @@ const EXCHANGE_KEY: SecretEnv = { env: 'EXCHANGE_API_KEY', secret: 'simplebank-e
 const small = { cpu: '50m', memory: '192Mi', cpuLimit: '1', memoryLimit: '384Mi' };
 const busy = { cpu: '200m', memory: '256Mi', cpuLimit: '2', memoryLimit: '512Mi' };
 
+/** A service with no row of its own: the smallest footprint, reached only through the broker. */
+const DEFAULT_ROW: Omit<ServiceSpec, 'name'> = { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } };
+
 const ROWS: Record<ServiceName, Omit<ServiceSpec, 'name'>> = {
   customers: {
     config: { ...SHEDDING },
@@ -161,11 +165,10 @@ const ROWS: Record<ServiceName, Omit<ServiceSpec, 'name'>> = {
   },
 };
 
-export const SERVICES: ServiceSpec[] = SERVICE_NAMES.map((name) => {
-  const row = ROWS[name];
-  if (!row) throw new Error(`scripts/deploy/services.ts has no row for service ${name}`);
-  return { name, ...row };
-});
+const unknown = Object.keys(ROWS).filter((name) => !serviceNames().includes(name));
+if (unknown.length > 0) throw new Error(`scripts/deploy/services.ts has rows for no service: ${unknown.join(', ')}`);
+
+export const SERVICES: ServiceSpec[] = serviceNames().map((name) => ({ name, ...(ROWS[name] ?? DEFAULT_ROW) }));
 
 /** `orders` → `ORDERS`, `market-data` → `MARKET_DATA` (the chassis's `<SERVICE>_DATABASE_URL`). */
 export function envPrefix(service: string): string {

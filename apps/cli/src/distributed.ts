@@ -1,8 +1,9 @@
 /**
  * The distributed mode on one machine: every service in its own OS process (`services/<name>/src/main.ts`),
  * RabbitMQ between them (AMQP_URL), a database per service on one PostgreSQL server (DATABASE_URL, or
- * the embedded server when none is given). The gateway listens on PORT; the other services on the
- * ports after it (health and metrics each). Logs: every process writes its JSON lines (each names
+ * the embedded server when none is given). The services are the registry's (@simplebank/registry:
+ * services/<name>/package.json); each listens on PORT + its declared portOffset (health and metrics
+ * each), the gateway (offset 0) on PORT itself. Logs: every process writes its JSON lines (each names
  * its `service`) to our stdout; anything else a process prints is prefixed with its name.
  *
  * Start-up is CPU-bound (each process loads tsx, the chassis and its dependencies: about 2 CPU-seconds,
@@ -15,9 +16,12 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULT_AMQP_URL, defineSettings, env, freePort, loadAll, startEmbeddedPostgres, type EmbeddedServer } from '@simplebank/chassis';
+import { serviceRegistry } from '@simplebank/registry';
+
+const registry = serviceRegistry();
 
 /** Every service, providers before their callers and the gateway last (spawned in this order, all at once). */
-export const SERVICE_NAMES = ['customers', 'accounts', 'transactions', 'payments', 'market-data', 'exchange', 'market', 'fees', 'orders', 'holdings', 'notifications', 'strategies', 'strategy-orders', 'reporting', 'gateway'] as const;
+export const SERVICE_NAMES: readonly string[] = registry.names;
 
 /** Lines of each process's output a quiet run keeps for `diagnostics()`. */
 const RECENT_LINES = 200;
@@ -57,7 +61,7 @@ export async function startDistributed(
      */
     supervise?: boolean;
     /** Instances per service (default 1): `{ orders: 2 }` starts `orders` and `orders#2`, each with a port of its own. */
-    instances?: Partial<Record<(typeof SERVICE_NAMES)[number], number>>;
+    instances?: Partial<Record<string, number>>;
   } = {},
 ): Promise<DistributedSystem> {
   const environment = options.environment ?? process.env;
@@ -72,19 +76,20 @@ export async function startDistributed(
   let postgres: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   const ports: Record<string, number> = {};
-  for (const [i, name] of SERVICE_NAMES.entries()) {
-    ports[name] = name === 'gateway' ? config.PORT || (await freePort()) : config.PORT ? config.PORT + 1 + i : await freePort();
+  for (const name of SERVICE_NAMES) {
+    ports[name] = config.PORT ? registry.port(name, config.PORT) : await freePort();
   }
   // Extra instances: `<service>#<n>` (n ≥ 2), on the ports after the services' own.
+  const sparePort = config.PORT ? registry.firstSparePort(config.PORT) : 0;
   const instances: Record<string, string[]> = Object.fromEntries(SERVICE_NAMES.map((name) => [name, [name]]));
   let extra = 0;
   for (const name of SERVICE_NAMES) {
     const count = options.instances?.[name] ?? 1;
-    if (count > 1 && name === 'gateway') throw new Error('only one gateway instance is supported (it owns PORT)');
+    if (count > 1 && registry.get(name).portOffset === 0) throw new Error(`only one ${name} instance is supported (it owns PORT)`);
     for (let n = 2; n <= count; n++) {
       const instance = `${name}#${n}`;
       instances[name]!.push(instance);
-      ports[instance] = config.PORT ? config.PORT + 1 + SERVICE_NAMES.length + extra++ : await freePort();
+      ports[instance] = config.PORT ? sparePort + extra++ : await freePort();
     }
   }
   const serviceOf = (instance: string) => instance.split('#')[0]!;

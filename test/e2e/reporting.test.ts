@@ -10,7 +10,9 @@ import { describe, it } from 'node:test';
 import { WAIT_MS, cents, eventually, expectProblem, expectStatus, money, notional, show, useSystem } from './system.ts';
 
 const sys = useSystem();
-const PERIOD = 'from=2000-01-01&to=2100-01-01';
+// Today's business, with a day either side: a statement or fee report covers at most 366 days (decision 34).
+const DAY_MS = 24 * 60 * 60 * 1000;
+const PERIOD = `from=${new Date(Date.now() - DAY_MS).toISOString().slice(0, 10)}&to=${new Date(Date.now() + 2 * DAY_MS).toISOString().slice(0, 10)}`;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function simplebank(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -96,6 +98,7 @@ describe('reporting', () => {
     expectProblem(await owner.http.get(`/v1/accounts/${own.id}/statement?from=yesterday`), 400, 'validation_failed');
     expectProblem(await owner.http.get(`/v1/accounts/${own.id}/statement?from=2026-02-30`), 400, 'validation_failed');
     expectProblem(await owner.http.get('/v1/reports/orders?to=12/01/2026'), 400, 'validation_failed');
+    expectProblem(await owner.http.get(`/v1/accounts/${own.id}/statement?from=2024-01-01&to=2026-01-01`), 400, 'validation_failed');
     expectProblem(await owner.http.get('/v1/admin/reports/fees'), 403);
     const empty = await owner.http.get(`/v1/accounts/${own.id}/statement`);
     expectStatus(empty, 200);

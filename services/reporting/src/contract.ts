@@ -92,10 +92,10 @@ export const reportingContract = defineContract({
       }),
       response: T.Object({ ...Page(OrderReportItem).properties, asOf: AsOf }),
     }),
-    /** Admins (and services) only: fee income in the period by day, side and asset type. */
+    /** Admins (and services) only: fee income in the period (at most 366 days, decision 34) by day, side and asset type. */
     feeReport: rpc({ request: T.Object({ ...Period }), response: T.Object({ ...FeeReport.properties, asOf: AsOf }) }),
     /**
-     * The account's statement for the period. The caller's ownership of the account is the
+     * The account's statement for the period (at most 366 days, decision 34). The caller's ownership of the account is the
      * gateway's check (as for the ledger's entries): this service answers for any account id.
      */
     getStatement: rpc({ request: T.Object({ accountId: T.String({ minLength: 1, maxLength: 100 }), ...Period }), response: T.Object({ ...Statement.properties, asOf: AsOf }) }),

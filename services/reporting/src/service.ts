@@ -13,7 +13,7 @@ import { transactionsContract } from '@simplebank/transactions/contract';
 import { reportingContract } from './contract.ts';
 import { feeReport } from './domain/fees.ts';
 import { notionalOf } from './domain/orders.ts';
-import { parsePeriod, type Period } from './domain/period.ts';
+import { MAX_REPORT_DAYS, parsePeriod, type Period } from './domain/period.ts';
 import { statementOf } from './domain/statement.ts';
 import { consume, rebuild } from './projections.ts';
 import * as store from './store.ts';
@@ -33,8 +33,8 @@ function decodeCursor(text: string): { placedAt: Date; orderId: string } {
   return { placedAt, orderId: key.slice(bar + 1) };
 }
 
-function periodOf(q: { from?: string | undefined; to?: string | undefined }): Period {
-  const parsed = parsePeriod(q, new Date());
+function periodOf(q: { from?: string | undefined; to?: string | undefined }, maxDays?: number): Period {
+  const parsed = parsePeriod(q, new Date(), maxDays);
   if ('problems' in parsed) throw new ValidationError('The period is not valid', parsed.problems);
   return parsed.period;
 }
@@ -84,7 +84,7 @@ export const reportingService = defineService({
 
     async feeReport(req, ctx) {
       requireAdmin(ctx, 'read the fee report');
-      const period = periodOf(req);
+      const period = periodOf(req, MAX_REPORT_DAYS);
       const asOf = await asOfOf(ctx);
       const report = feeReport(await store.feeSums(ctx.db, period.from, period.to));
       return { from: period.from.toISOString(), to: period.to.toISOString(), ...report, asOf };
@@ -92,7 +92,7 @@ export const reportingService = defineService({
 
     async getStatement(req, ctx) {
       if (!ctx.identity) throw new UnauthorizedError();
-      const period = periodOf(req);
+      const period = periodOf(req, MAX_REPORT_DAYS);
       const asOf = await asOfOf(ctx);
       const { opening, postings, orders } = await store.statementRows(ctx.db, req.accountId, period.from, period.to);
       const { lines, closing } = statementOf(opening, postings, orders);

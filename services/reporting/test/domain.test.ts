@@ -26,6 +26,14 @@ describe('period', () => {
     const bad = parsePeriod({ from: 'nope' }, now);
     assert.ok('problems' in bad && bad.problems[0]!.path === '/from');
   });
+  it('with a bound, takes a whole leap year and refuses a day more, naming the field', () => {
+    const now = new Date('2026-12-06T15:00:00Z');
+    assert.ok('period' in parsePeriod({ from: '2024-01-01', to: '2025-01-01' }, now, 366));
+    assert.deepEqual(parsePeriod({ from: '2024-01-01', to: '2025-01-02' }, now, 366), {
+      problems: [{ path: '/to', message: 'the period is at most 366 days; ask for a shorter one' }],
+    });
+    assert.ok('period' in parsePeriod({ from: '2020-01-01', to: '2026-01-01' }, now), 'no bound unless asked (the paged order history)');
+  });
 });
 
 const event = (status: OrderEvent['status'], at: string, extra: Partial<OrderEvent> = {}): OrderEvent => ({

@@ -175,6 +175,13 @@ describe('reporting', () => {
       return true;
     });
     await assert.rejects(orders(frank, { from: '2026-12-02', to: '2026-12-01' }), refused(400, 'validation_failed'));
+    // A statement or fee report answers its whole period at once, so a period is at most a year.
+    await assert.rejects(statement(frank, 'acc-x', { from: '2024-01-01', to: '2025-06-01' }), (e: unknown) => {
+      refused(400, 'validation_failed')(e);
+      assert.equal((e as AppError).errors?.[0]?.path, '/to');
+      return true;
+    });
+    await assert.rejects(svc.callAs(admin)(reportingContract, 'feeReport', { from: '2020-01-01', to: '2026-01-01' }), refused(400, 'validation_failed'));
   });
 
   it('a rebuild from the retained events gives the same model as the live one; customers may not rebuild', async () => {

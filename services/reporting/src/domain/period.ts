@@ -29,13 +29,27 @@ export function startOfMonth(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
 
-/** The period asked for, or the problems with it (each naming its field). */
-export function parsePeriod(q: { from?: string | undefined; to?: string | undefined }, now: Date): { period: Period } | { problems: PeriodProblem[] } {
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The longest period a statement or the fee report covers: a year, leap day included. They answer
+ * the whole period in one response (the contract's shape has no cursor), so the period bounds it.
+ */
+export const MAX_REPORT_DAYS = 366;
+
+/**
+ * The period asked for, or the problems with it (each naming its field). With `maxDays`, a longer
+ * period is refused rather than answered in one unbounded response.
+ */
+export function parsePeriod(q: { from?: string | undefined; to?: string | undefined }, now: Date, maxDays?: number): { period: Period } | { problems: PeriodProblem[] } {
   const problems: PeriodProblem[] = [];
   const from = q.from === undefined ? startOfMonth(now) : parseInstant(q.from);
   const to = q.to === undefined ? now : parseInstant(q.to);
   if (!from) problems.push({ path: '/from', message: 'not an ISO date (YYYY-MM-DD) or timestamp with its offset' });
   if (!to) problems.push({ path: '/to', message: 'not an ISO date (YYYY-MM-DD) or timestamp with its offset' });
   if (from && to && from.getTime() > to.getTime()) problems.push({ path: '/to', message: 'must not be before from' });
+  else if (from && to && maxDays !== undefined && to.getTime() - from.getTime() > maxDays * DAY_MS) {
+    problems.push({ path: '/to', message: `the period is at most ${maxDays} days; ask for a shorter one` });
+  }
   return problems.length > 0 ? { problems } : { period: { from: from!, to: to! } };
 }

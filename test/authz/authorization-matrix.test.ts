@@ -106,6 +106,7 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   // --- market data and fees (any customer) ------------------------------------------------------
   'GET /v1/assets': { expect: ANY_CUSTOMER(200) },
   'GET /v1/assets/{assetId}': { request: (f) => ({ params: { assetId: f.assetId } }), expect: ANY_CUSTOMER(200) },
+  'GET /v1/assets/{assetId}/prices': { request: (f) => ({ params: { assetId: f.assetId } }), expect: ANY_CUSTOMER(200) },
   'GET /v1/prices': { expect: ANY_CUSTOMER(200) },
   'GET /v1/fees/schedule': { expect: ANY_CUSTOMER(200) },
 

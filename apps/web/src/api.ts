@@ -152,6 +152,13 @@ export interface Asset {
   type: string;
   price: string;
 }
+/** GET /v1/assets/{assetId}/prices: oldest first, at most 200 points. */
+export interface PriceHistory {
+  assetId: string;
+  from: string;
+  to: string;
+  points: { at: string; price: string }[];
+}
 export interface Order {
   id: string;
   accountId: string;

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Account, type Holdings as AccountHoldings, type Page as List } from './api.ts';
 import { quantity, usd } from './money.ts';
+import { PriceHistoryChart } from './price-history.tsx';
 import { ErrorMessage, Page } from './ui.tsx';
 
 const VALUATION: Record<AccountHoldings['valuation'], string> = {
@@ -35,6 +36,7 @@ function AccountHoldingsTable({ account }: { account: Account }) {
                   <th scope="col">Average cost</th>
                   <th scope="col">Price</th>
                   <th scope="col">Value</th>
+                  <th scope="col">Last hour</th>
                 </tr>
               </thead>
               <tbody>
@@ -45,6 +47,9 @@ function AccountHoldingsTable({ account }: { account: Account }) {
                     <td>{usd(p.averageCost)}</td>
                     <td>{p.price ? usd(p.price) : 'Unavailable'}</td>
                     <td>{p.value ? usd(p.value) : 'Unavailable'}</td>
+                    <td class="spark">
+                      <PriceHistoryChart assetId={p.assetId} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

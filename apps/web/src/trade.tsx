@@ -3,6 +3,7 @@ import { MoneyFormatError } from '@simplebank/money';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api, idempotencyKey, type Account, type Asset, type FeeSchedule, type Order, type Page as List } from './api.ts';
 import { review, usd, type Review } from './money.ts';
+import { PriceHistoryChart } from './price-history.tsx';
 import { navigate } from './router.ts';
 import { ErrorMessage, Field, Page, fieldError } from './ui.tsx';
 
@@ -69,9 +70,12 @@ function AssetSearch({ value, onPick }: { value: Asset | undefined; onPick: (ass
         ))}
       </ul>
       {value && (
-        <small class="hint">
-          {value.name}: {usd(value.price)}
-        </small>
+        <>
+          <small class="hint">
+            {value.name}: {usd(value.price)}
+          </small>
+          <PriceHistoryChart assetId={value.id} />
+        </>
       )}
     </div>
   );

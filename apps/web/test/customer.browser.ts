@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Bank } from '../../../test/e2e/system.ts';
 import { DECLINED_CARD, GOOD_CARD, deposit, openAccount, signUp, startBrowser, type Browser } from './harness.ts';
 
 let browser: Browser;
@@ -33,9 +34,13 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
   assert.match(await deposit(page, '1000.00', GOOD_CARD), /completed/);
   await page.getByText('$1,000.00').first().waitFor();
 
+  // The suite's price feed is frozen (test/e2e/settings.ts): a pin gives AAPL a price in its history.
+  await new Bank(browser.system.http).pinPrice('AAPL', '229.50');
   await nav.getByRole('link', { name: 'Trade' }).click();
   await page.getByRole('combobox', { name: 'Asset' }).fill('AAPL');
   await page.getByRole('option', { name: /AAPL/ }).click();
+  // The chosen asset's price over the last hour, as a chart named by its range.
+  await page.getByRole('img', { name: /^AAPL price, \d+ points?, (from \d+\.\d{2} to )?229\.50$/ }).waitFor();
   await page.getByLabel('Quantity').fill('2');
   await page.getByRole('radio', { name: 'Buy' }).check();
   await page.getByRole('button', { name: 'Review order' }).click();
@@ -56,6 +61,7 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
   await row.waitFor();
   assert.equal(await page.getByRole('table').getByRole('row').count(), 2, 'a header row and one row for AAPL');
   assert.match((await row.textContent()) ?? '', /AAPL2\$/);
+  await row.getByRole('img', { name: /^AAPL price, / }).waitFor();
   await page.getByText(/Valued at live prices|Prices are stale|Prices are unavailable/).waitFor();
 
   await nav.getByRole('link', { name: 'Notifications' }).click();

@@ -274,7 +274,7 @@ describe('gateway API', () => {
         ['post', '/v1/accounts'], ['get', '/v1/accounts'], ['get', '/v1/accounts/{accountId}'],
         ['post', '/v1/accounts/{accountId}/deposits'], ['post', '/v1/accounts/{accountId}/withdrawals'], ['get', '/v1/payments/{paymentId}'],
         ['get', '/v1/accounts/{accountId}/transactions'], ['get', '/v1/accounts/{accountId}/holdings'],
-        ['get', '/v1/assets'], ['get', '/v1/assets/{assetId}'], ['get', '/v1/prices'],
+        ['get', '/v1/assets'], ['get', '/v1/assets/{assetId}'], ['get', '/v1/assets/{assetId}/prices'], ['get', '/v1/prices'],
         ['post', '/v1/orders'], ['get', '/v1/orders'], ['get', '/v1/orders/{orderId}'], ['post', '/v1/orders/{orderId}/cancel'],
         ['get', '/v1/fees/schedule'], ['get', '/v1/notifications'], ['post', '/v1/notifications/{id}/read'],
         ['put', '/v1/admin/fees/schedule'], ['get', '/v1/admin/ledger/trial-balance'], ['get', '/v1/admin/dead-letters'],

@@ -12,6 +12,14 @@ export const Asset = T.Object({
   updatedAt: T.String({ format: 'date-time' }),
 });
 export const Quote = T.Object({ assetId: T.String(), price: PriceString, at: T.String({ format: 'date-time' }) });
+/** At most this many points in one answer: enough for a chart, small whatever the period. */
+export const MAX_HISTORY_POINTS = 200;
+export const PriceHistory = T.Object({
+  assetId: T.String(),
+  from: T.String({ format: 'date-time' }),
+  to: T.String({ format: 'date-time' }),
+  points: T.Array(T.Object({ at: T.String({ format: 'date-time' }), price: PriceString }), { maxItems: MAX_HISTORY_POINTS }),
+});
 
 export const marketDataContract = defineContract({
   service: 'market-data',
@@ -23,6 +31,21 @@ export const marketDataContract = defineContract({
     getAssets: rpc({ request: T.Object({ assetIds: T.Array(T.String(), { maxItems: 200 }) }), response: T.Object({ items: T.Array(Asset) }) }),
     /** Current prices of the given assets (all when omitted). */
     getPrices: rpc({ request: T.Object({ assetIds: T.Optional(T.Array(T.String(), { maxItems: 200 })) }), response: T.Object({ items: T.Array(Quote) }) }),
+    /**
+     * The prices published in a period (default: the last hour up to now; at most 366 days), oldest
+     * first, downsampled to at most `maxPoints` (≤ 200): the period is cut into that many equal spans
+     * and each span with a price gives its last one. validation_failed when `from` is not before `to`.
+     */
+    getPriceHistory: rpc({
+      request: T.Object({
+        assetId: T.String(),
+        from: T.Optional(T.String({ format: 'date-time' })),
+        to: T.Optional(T.String({ format: 'date-time' })),
+        maxPoints: T.Optional(T.Integer({ minimum: 2, maximum: MAX_HISTORY_POINTS })),
+      }),
+      response: PriceHistory,
+      errors: ['not_found'],
+    }),
     /** Admins only. The price is from 0.01 to the limit on prices, 1000000.00 (validation_failed otherwise). */
     pinPrice: rpc({ request: T.Object({ assetId: T.String(), price: PriceString }), response: Asset, errors: ['not_found'] }),
     unpinPrice: rpc({ request: T.Object({ assetId: T.String() }), response: Asset, errors: ['not_found'] }),

@@ -1,16 +1,29 @@
 /** market-data: instruments and their prices (a seeded random walk; admins can pin a price). */
 import { ForbiddenError, NotFoundError, ValidationError, defineService, keyCursor, type Identity } from '@simplebank/chassis';
 import { MAX_PRICE_CENTS, formatMoney, parseMoney } from '@simplebank/money';
-import { marketDataContract } from './contract.ts';
+import { MAX_HISTORY_POINTS, marketDataContract } from './contract.ts';
 import { MIN_PRICE_CENTS } from './domain/walk.ts';
 import { currentPrices, feedOf, priceFeed } from './price-feed.ts';
 import { marketDataSettings } from './settings.ts';
-import { getAsset, listPrices, publishPrice, searchAssets, setPrice, toAsset } from './store.ts';
+import { getAsset, listPrices, priceHistory, publishPrice, searchAssets, setPrice, toAsset } from './store.ts';
 
 export { marketDataSettings } from './settings.ts';
 
 function requireAdmin(identity: Identity | undefined): void {
   if (identity?.role !== 'admin' && identity?.role !== 'system') throw new ForbiddenError('Only an admin can pin or release a price');
+}
+
+const HOUR_MS = 3_600_000;
+/** The longest period one history covers: a year (a leap one), so one read stays an index range scan of bounded size. */
+const MAX_HISTORY_MS = 366 * 24 * HOUR_MS;
+
+/** The period asked for (default: the hour up to now), refused when empty, reversed or too long. */
+function historyPeriod(req: { from?: string; to?: string }): { from: Date; to: Date } {
+  const to = req.to ? new Date(req.to) : new Date();
+  const from = req.from ? new Date(req.from) : new Date(to.getTime() - HOUR_MS);
+  if (!(from.getTime() < to.getTime())) throw new ValidationError('`from` must be before `to`', [{ path: '/from', message: 'must be before to' }]);
+  if (to.getTime() - from.getTime() > MAX_HISTORY_MS) throw new ValidationError('A price history covers at most 366 days', [{ path: '/from', message: 'at most 366 days before to' }]);
+  return { from, to };
 }
 
 /** A page of assets ends at a ticker (no NUL or control character: it would reach PostgreSQL). */
@@ -49,6 +62,13 @@ export const marketDataService = defineService({
       await currentPrices(ctx);
       const rows = await listPrices(ctx.db, req.assetIds);
       return { items: rows.map((r) => ({ assetId: r.id, price: toAsset(r).price, at: r.updated_at.toISOString() })) };
+    },
+    async getPriceHistory(req, ctx) {
+      const { from, to } = historyPeriod(req);
+      await currentPrices(ctx);
+      if (!(await getAsset(ctx.db, req.assetId))) throw new NotFoundError(`No asset ${req.assetId}`);
+      const rows = await priceHistory(ctx.db, req.assetId, from, to, req.maxPoints ?? MAX_HISTORY_POINTS);
+      return { assetId: req.assetId, from: from.toISOString(), to: to.toISOString(), points: rows.map((r) => ({ at: r.at.toISOString(), price: formatMoney(BigInt(r.price_cents)) })) };
     },
     async pinPrice(req, ctx) {
       requireAdmin(ctx.identity);

@@ -48,6 +48,25 @@ export async function listPrices(db: Queryable, ids: readonly string[] | undefin
   return rows;
 }
 
+/**
+ * An asset's published prices from `from` to `to` (inclusive), downsampled: the period is cut into
+ * `buckets` equal spans and each span with a price gives its last one (what a closing price is), so
+ * the answer is small however many ticks the period held. Oldest first.
+ */
+export async function priceHistory(db: Queryable, id: string, from: Date, to: Date, buckets: number): Promise<Array<{ at: Date; price_cents: string }>> {
+  const { rows } = await db.query<{ at: Date; price_cents: string }>(
+    `SELECT at, price_cents FROM (
+       SELECT DISTINCT ON (bucket) at, price_cents::text AS price_cents FROM (
+         SELECT at, price_cents, id,
+                least(width_bucket(extract(epoch FROM at), extract(epoch FROM $2::timestamptz), extract(epoch FROM $3::timestamptz), $4), $4) AS bucket
+           FROM price_history WHERE asset_id = $1 AND at >= $2 AND at <= $3
+       ) spans ORDER BY bucket, at DESC, id DESC
+     ) last_of_span ORDER BY at`,
+    [id, from, to, buckets],
+  );
+  return rows;
+}
+
 /** Sets the price (and whether it is pinned); undefined when there is no such asset. */
 export async function setPrice(tx: Queryable, id: string, priceCents: Cents | null, pinned: boolean): Promise<AssetRow | undefined> {
   const { rows } = await tx.query<AssetRow & Record<string, unknown>>(

@@ -124,4 +124,39 @@ describe('market-data', () => {
     assert.equal(pinned.price, '1000000.00');
     await svc.callAs(ADMIN)(marketDataContract, 'unpinPrice', { assetId: 'BHP' });
   });
+  it('answers a price history downsampled to at most 200 points, oldest first, each span giving its last price', async () => {
+    // 600 prices a second apart in a past period the live feed does not touch: 100.00, 100.01, …
+    await svc.database.db.query(
+      `INSERT INTO price_history (asset_id, price_cents, at)
+       SELECT 'KO', 10000 + i, timestamptz '2020-01-01T00:00:00Z' + i * interval '1 second' FROM generate_series(0, 599) AS i`,
+    );
+    const period = { from: '2020-01-01T00:00:00.000Z', to: '2020-01-01T00:10:00.000Z' };
+    const history = await svc.call(marketDataContract, 'getPriceHistory', { assetId: 'KO', ...period });
+    assert.equal(history.assetId, 'KO');
+    assert.deepEqual([history.from, history.to], [period.from, period.to]);
+    assert.ok(history.points.length <= 200 && history.points.length >= 150, `${history.points.length} points`);
+    assert.deepEqual(history.points.map((p) => p.at), [...history.points.map((p) => p.at)].sort());
+    assert.equal(history.points.at(-1)!.price, '105.99');
+    for (const p of history.points) assert.match(p.price, /^\d+\.\d{2}$/);
+
+    const few = await svc.call(marketDataContract, 'getPriceHistory', { assetId: 'KO', ...period, maxPoints: 10 });
+    assert.equal(few.points.length, 10);
+    assert.deepEqual(few.points.map((p) => p.price).slice(-2), ['105.39', '105.99']);
+    const inner = await svc.call(marketDataContract, 'getPriceHistory', { assetId: 'KO', from: '2020-01-01T00:00:10Z', to: '2020-01-01T00:00:12Z' });
+    assert.deepEqual(inner.points.map((p) => p.price), ['100.10', '100.11', '100.12']);
+  });
+
+  it('refuses a price history of an unknown asset (not_found) and a period that is reversed or longer than 366 days', async () => {
+    await assert.rejects(svc.call(marketDataContract, 'getPriceHistory', { assetId: 'NOPE' }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+    for (const period of [{ from: '2020-01-02T00:00:00Z', to: '2020-01-01T00:00:00Z' }, { from: '2018-01-01T00:00:00Z', to: '2020-01-01T00:00:00Z' }]) {
+      await assert.rejects(svc.call(marketDataContract, 'getPriceHistory', { assetId: 'KO', ...period }), (e: unknown) => e instanceof AppError && e.code === 'validation_failed' && e.status === 400);
+    }
+    // By default, the last hour: the live feed's prices.
+    // By default, the hour up to now: the live feed's prices.
+    const recent = await eventually(async () => {
+      const h = await svc.call(marketDataContract, 'getPriceHistory', { assetId: 'MSFT' });
+      return h.points.length >= 1 && h;
+    });
+    assert.equal(Date.parse(recent.to) - Date.parse(recent.from), 3_600_000);
+  });
 });

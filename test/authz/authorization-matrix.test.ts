@@ -156,6 +156,7 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'PUT /v1/admin/breakers/{service}/{target}': { request: () => ({ params: { service: 'orders', target: 'nobody' }, body: { state: 'auto' } }), expect: ADMIN_ONLY(404) },
   'PUT /v1/admin/simulation/prices/{assetId}': { request: (f) => ({ params: { assetId: f.assetId }, body: { pinned: false } }), expect: ADMIN_ONLY(200) },
   'PUT /v1/admin/simulation/exchange': { request: () => ({ body: { open: true } }), expect: ADMIN_ONLY(200) },
+  'GET /v1/admin/simulation/exchange': { expect: ADMIN_ONLY(200) },
   'POST /v1/admin/strategies': { request: (f) => ({ body: { name: 'authz', assets: [{ assetId: f.assetId, percentage: '100' }] } }), expect: ADMIN_ONLY(201) },
 
   // --- GraphQL (the same token and rights as /v1; hidden from the OpenAPI document, its SDL is its contract) ---

@@ -41,6 +41,19 @@ describe("the exchange's API is not open to the public", () => {
     assert.equal((await bank.setExchange({ fillDelayMs: 75 })).fillDelayMs, 75);
   });
 
+  it('an admin reads the current settings (GET /v1/admin/simulation/exchange), as the last change left them; a customer may not', async () => {
+    const bank = sys.bank;
+    const admin = await bank.adminLogin();
+    const changed = await bank.setExchange({ open: true, latencyMs: 5, failureRate: '0.25', fillDelayMs: 60 });
+    const read = await admin.http.get('/v1/admin/simulation/exchange');
+    assert.equal(read.status, 200, show(read));
+    assert.deepEqual(read.body, changed);
+    assert.deepEqual(read.body, { open: true, latencyMs: 5, failureRate: 0.25, fillDelayMs: 60 });
+    const { customer } = await bank.fundedCustomer('1.00');
+    const refused = await customer.http.get('/v1/admin/simulation/exchange');
+    assert.equal(refused.status, 403, show(refused));
+  });
+
   it("a customer's placement under its own order's id, with a higher limit, or a cancel of it, does not reach the exchange: the bank's order fills as placed", async () => {
     const bank = sys.bank;
     const { customer, account } = await bank.fundedCustomer('2000.00');

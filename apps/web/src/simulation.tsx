@@ -1,12 +1,14 @@
 /**
  * The simulation's controls: pin (or release) an asset's price, and set the simulated exchange
- * open, slow, failing or closed. The API has no read of the exchange's settings, so the page shows
- * what the last change answered.
+ * open, slow, failing or closed. The exchange's current settings are read (GET
+ * /v1/admin/simulation/exchange) when the page opens and every 2 s, so a change made elsewhere (the
+ * CLI, another admin) shows too.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Asset } from './api.ts';
 import type { ExchangeSettings } from './admin-api.ts';
 import { usd } from './money.ts';
+import { useRefreshing } from './refreshing.ts';
 import { ErrorMessage, Field, fieldError } from './ui.tsx';
 
 /** Each mode as the settings it sends; slow waits 1.5 s per call, failing refuses every call. */
@@ -17,6 +19,20 @@ const MODES = {
   closed: { label: 'Closed', settings: { open: false, latencyMs: 0, failureRate: 0 } },
 } as const;
 type Mode = keyof typeof MODES;
+
+/** The mode these settings are, if they are one of ours (a custom latency or rate is none). */
+function modeOf(s: ExchangeSettings): Mode | undefined {
+  return (Object.keys(MODES) as Mode[]).find((m) => {
+    const want = MODES[m].settings;
+    return want.open === s.open && want.latencyMs === s.latencyMs && want.failureRate === s.failureRate;
+  });
+}
+
+/** "Open: 0 ms per call, failure rate 0, fills after 200 ms." */
+function describe(s: ExchangeSettings): string {
+  const mode = modeOf(s);
+  return `${mode ? MODES[mode].label : s.open ? 'Open (custom)' : 'Closed'}: ${s.latencyMs} ms per call, failure rate ${s.failureRate}, fills after ${s.fillDelayMs} ms.`;
+}
 
 function PinPrice() {
   const [assetId, setAssetId] = useState('');
@@ -59,20 +75,29 @@ function PinPrice() {
 }
 
 function Exchange() {
-  const [mode, setMode] = useState<Mode>('open');
+  const [mode, setMode] = useState<Mode>();
   const [error, setError] = useState<unknown>();
-  const [settings, setSettings] = useState<ExchangeSettings>();
+  const [changed, setChanged] = useState<{ settings: ExchangeSettings; at: Date }>();
+  const current = useRefreshing(() => api<ExchangeSettings>('GET', '/admin/simulation/exchange'), []);
+  // Whichever is newer: the last reading, or what the last change answered.
+  const settings = changed && (!current.at || current.at < changed.at) ? changed.settings : current.value;
+  // The radios start at the mode the exchange is in; later readings do not move the admin's choice.
+  useEffect(() => {
+    if (mode === undefined && current.value) setMode(modeOf(current.value) ?? 'open');
+  }, [current.value]);
   const apply = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
     try {
-      setSettings(await api<ExchangeSettings>('PUT', '/admin/simulation/exchange', MODES[mode].settings));
+      setChanged({ settings: await api<ExchangeSettings>('PUT', '/admin/simulation/exchange', MODES[mode ?? 'open'].settings), at: new Date() });
     } catch (err) {
       setError(err);
     }
   };
   return (
     <form onSubmit={apply} noValidate aria-label="The exchange">
+      <p role="status">{settings ? `The exchange now: ${describe(settings)}` : current.error ? '' : 'Reading the exchange’s settings…'}</p>
+      <ErrorMessage error={current.error} />
       <fieldset class="side">
         <legend>Exchange</legend>
         {(Object.keys(MODES) as Mode[]).map((m) => (
@@ -84,9 +109,6 @@ function Exchange() {
       </fieldset>
       <ErrorMessage error={error} />
       <button type="submit">Set exchange</button>
-      <p role="status" class="ok">
-        {settings && `The exchange is now ${settings.open ? 'open' : 'closed'}: ${settings.latencyMs} ms per call, failure rate ${settings.failureRate}, fills after ${settings.fillDelayMs} ms.`}
-      </p>
     </form>
   );
 }

@@ -36,6 +36,9 @@ test('admins see "Admin" and "Operations" in the navigation, and the admin page 
   await page.getByRole('heading', { level: 1, name: 'Admin' }).waitFor();
   for (const heading of ['Trial balance', 'Fee schedule', 'Strategies', 'Simulation']) await page.getByRole('heading', { level: 2, name: heading }).waitFor();
   await page.getByText('Balanced: every asset sums to zero').waitFor();
+  // The exchange's current settings, read: the suite starts it open, filling after 50 ms.
+  await page.getByRole('status').filter({ hasText: /^The exchange now: Open: 0 ms per call, failure rate 0, fills after 50 ms\.$/ }).waitFor();
+  assert.equal(await page.getByRole('radio', { name: 'Open', exact: true }).isChecked(), true);
 
   // Allocations that do not sum to 100: the API's problem is shown next to the allocations.
   await page.getByLabel('Strategy name').fill('Lopsided');

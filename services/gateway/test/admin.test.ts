@@ -42,6 +42,10 @@ describe('gateway administration', () => {
           res.writeHead(401, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: 401, code: 'unauthorized' }));
           return;
         }
+        if (req.method === 'GET' && req.url === '/exchange/settings') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(exchangeSettings));
+          return;
+        }
         if (req.method === 'PUT' && req.url === '/exchange/settings') {
           const patch = JSON.parse(body);
           exchangeRequests.push(patch);
@@ -192,5 +196,13 @@ describe('gateway administration', () => {
     const customer = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: await token(ALICE), body: { open: true } });
     assert.equal(customer.status, 403);
     assert.equal(exchangeRequests.length, 2);
+  });
+
+  it('reads the simulated exchange\'s current settings (admin only)', async () => {
+    const r = await gw.request('GET', '/v1/admin/simulation/exchange', { token: admin });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body, exchangeSettings);
+    assert.equal((await gw.request('GET', '/v1/admin/simulation/exchange', { token: await token(ALICE) })).status, 403);
+    assert.equal((await gw.request('GET', '/v1/admin/simulation/exchange')).status, 401);
   });
 });

@@ -7,7 +7,7 @@ import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { problems } from '../http/openapi.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { callFor, stateOf } from '../http/request-context.ts';
@@ -74,30 +74,46 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
     },
   );
 
+  /**
+   * The exchange's simulation controls (its own HTTP API, decision 0015), asked with our key. Its
+   * refusals are turned into ours: our key refused or the exchange away is a 503, not the admin's fault.
+   */
+  const exchangeSettings = async (request: FastifyRequest, method: 'GET' | 'PUT', body?: Record<string, unknown>): Promise<unknown> => {
+    const url = `${deps.exchangeUrl().replace(/\/$/, '')}/settings`;
+    const remaining = Math.max(1, stateOf(request).deadline - Date.now());
+    const headers: Record<string, string> = { 'x-request-id': stateOf(request).requestId, authorization: `Bearer ${exchangeKey}` };
+    if (body) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(Math.min(remaining, 5000)) });
+    } catch (err) {
+      throw new UnavailableError(`The exchange did not answer: ${(err as Error).message}`, 'exchange_unavailable', err);
+    }
+    const text = await response.text();
+    if (response.status >= 500) throw new UnavailableError(`The exchange answered ${response.status}`, 'exchange_unavailable');
+    // Our key refused: a configuration fault (EXCHANGE_API_KEY differs), not the admin's request.
+    if (response.status === 401 || response.status === 403) throw new UnavailableError('The exchange refused our API key (EXCHANGE_API_KEY)', 'exchange_unavailable');
+    if (!response.ok) throw new HttpProblem(response.status === 404 ? 503 : 400, response.status === 404 ? 'exchange_unavailable' : 'validation_failed', `The exchange refused the settings: ${text.slice(0, 300)}`, response.status === 404 ? { 'Retry-After': '1' } : {});
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new UnavailableError('The exchange answered something else than JSON', 'exchange_unavailable');
+    }
+  };
+
+  app.get(
+    '/admin/simulation/exchange',
+    { ...deps.admin, schema: { tags, summary: "The simulated exchange's current behaviour: open, latency, failure rate, fill delay", security, response: { 200: ExchangeSettings, ...problems(401, 403) } } },
+    async (request) => exchangeSettings(request, 'GET'),
+  );
+
   app.put<{ Body: Static<typeof ExchangeSettingsBody> }>(
     '/admin/simulation/exchange',
     { ...deps.admin, schema: { tags, summary: "Change the simulated exchange's behaviour", security, body: ExchangeSettingsBody, response: { 200: ExchangeSettings, ...problems(401, 403) } } },
-    async (request, reply) => {
+    async (request) => {
       const body: Record<string, unknown> = { ...request.body };
       if (typeof body.failureRate === 'string') body.failureRate = Number(body.failureRate);
-      const url = `${deps.exchangeUrl().replace(/\/$/, '')}/settings`;
-      const remaining = Math.max(1, stateOf(request).deadline - Date.now());
-      let response: Response;
-      try {
-        response = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-request-id': stateOf(request).requestId, authorization: `Bearer ${exchangeKey}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(Math.min(remaining, 5000)) });
-      } catch (err) {
-        throw new UnavailableError(`The exchange did not answer: ${(err as Error).message}`, 'exchange_unavailable', err);
-      }
-      const text = await response.text();
-      if (response.status >= 500) throw new UnavailableError(`The exchange answered ${response.status}`, 'exchange_unavailable');
-      // Our key refused: a configuration fault (EXCHANGE_API_KEY differs), not the admin's request.
-      if (response.status === 401 || response.status === 403) throw new UnavailableError('The exchange refused our API key (EXCHANGE_API_KEY)', 'exchange_unavailable');
-      if (!response.ok) throw new HttpProblem(response.status === 404 ? 503 : 400, response.status === 404 ? 'exchange_unavailable' : 'validation_failed', `The exchange refused the settings: ${text.slice(0, 300)}`, response.status === 404 ? { 'Retry-After': '1' } : {});
-      try {
-        return reply.code(200).send(JSON.parse(text));
-      } catch {
-        throw new UnavailableError('The exchange answered something else than JSON', 'exchange_unavailable');
-      }
+      return exchangeSettings(request, 'PUT', body);
     },
   );
 }

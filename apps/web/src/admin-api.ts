@@ -1,9 +1,8 @@
 /**
  * The admin's and the operator's side of the public API (role admin; /work/shared/spec/api.md,
- * services/gateway/src/routes/admin.ts and operations.ts), plus the gateway's /health/ready, which
- * the operator's `simplebank status` reads too.
+ * services/gateway/src/routes/admin.ts and operations.ts).
  */
-import { Problem } from './api.ts';
+import { api } from './api.ts';
 
 /** What GET /v1/admin/dead-letters gives per letter (the API does not hand out the message body). */
 export interface DeadLetter {
@@ -57,22 +56,27 @@ export interface ReadinessCheck {
   ready: boolean;
   detail?: string;
 }
-export interface Readiness {
-  status: 'ready' | 'not_ready';
+/** One service's readiness as it says it (GET /v1/admin/readiness); `reachable` false: it did not answer in time. */
+export interface ServiceChecks {
+  service: string;
+  ready: boolean;
+  reachable: boolean;
   checks: ReadinessCheck[];
+}
+export interface Readiness {
+  ready: boolean;
+  services: ServiceChecks[];
 }
 
 /** The services the gateway asks for dead letters and sagas (routes/admin.ts SERVICES). */
 export const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'reporting', 'strategies', 'strategy-orders', 'transactions'] as const;
 
 /**
- * GET /health/ready: 503 when something is not ready, with the same body — so a 503 is an answer
- * here, not a failure. No token: readiness is public, like a load balancer's probe.
+ * Every service's readiness, asked of each service by the gateway wherever it runs (all-in-one or
+ * distributed), not the gateway process's own /health/ready.
  */
-export async function readiness(): Promise<Readiness> {
-  const res = await fetch('/health/ready', { headers: { accept: 'application/json' } });
-  if (res.status !== 200 && res.status !== 503) throw new Problem(res.status, res.statusText || 'Readiness unavailable', undefined, undefined, []);
-  return (await res.json()) as Readiness;
+export function readiness(): Promise<Readiness> {
+  return api<Readiness>('GET', '/admin/readiness');
 }
 
 export interface ServiceReadiness {
@@ -88,26 +92,26 @@ export interface BreakerRow {
   state: BreakerState;
 }
 
-/** Checks are named `<service>:<check>`; a row per service, its readiness the AND of its checks. */
-export function byService(checks: ReadinessCheck[]): ServiceReadiness[] {
-  const rows = new Map<string, ServiceReadiness>();
-  for (const c of checks) {
-    const [service = c.name, ...rest] = c.name.split(':');
-    const row = rows.get(service) ?? { service, ready: true, why: [] };
-    row.ready &&= c.ready;
-    if (!c.ready) row.why.push(c.detail ? `${rest.join(':')}: ${c.detail}` : `${rest.join(':')} not ready`);
-    else if (c.detail) row.why.push(c.detail);
-    rows.set(service, row);
-  }
-  return [...rows.values()].sort((a, b) => a.service.localeCompare(b.service));
+/** A row per service: its readiness as it says it, and why — its failing checks (`<service>:<check>`), or that it did not answer. */
+export function byService(report: Readiness): ServiceReadiness[] {
+  const rows = report.services.map((s) => {
+    if (!s.reachable) return { service: s.service, ready: false, why: [s.checks[0]?.detail ?? 'not reachable'] };
+    const why = s.checks.flatMap((c) => {
+      const check = c.name.split(':').slice(1).join(':');
+      if (!c.ready) return [c.detail ? `${check}: ${c.detail}` : `${check} not ready`];
+      return c.detail ? [c.detail] : [];
+    });
+    return { service: s.service, ready: s.ready, why };
+  });
+  return rows.sort((a, b) => a.service.localeCompare(b.service));
 }
 
 /**
  * Breakers are readiness checks `<service>:breaker:<target>` (chassis breakerReadiness): no detail
  * when closed, else "<target> breaker open | half-open | forced open".
  */
-export function breakersOf(checks: ReadinessCheck[]): BreakerRow[] {
-  return checks.flatMap((c) => {
+export function breakersOf(report: Readiness): BreakerRow[] {
+  return report.services.flatMap((s) => s.checks).flatMap((c) => {
     const m = /^([^:]+):breaker:(.+)$/.exec(c.name);
     if (!m) return [];
     const detail = c.detail ?? '';

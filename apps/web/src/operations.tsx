@@ -1,7 +1,8 @@
 /**
  * The operations console: every service's readiness and why, and the circuit breakers' states,
- * read from the gateway's /health/ready every 2 s while the page is shown. In the all-in-one
- * system that is every service's checks; in the distributed mode, the gateway process's own.
+ * read every 2 s while the page is shown from GET /v1/admin/readiness, which asks each service
+ * itself — the same in the all-in-one and the distributed mode; one that does not answer is shown
+ * as not reachable.
  * An admin forces a breaker open (calls to its target refused at once, to shed a sick dependency)
  * and releases it to its automatic control again (PUT /v1/admin/breakers/{service}/{target}).
  */
@@ -13,12 +14,12 @@ import { useRefreshing } from './refreshing.ts';
 import { ErrorMessage, Page, word } from './ui.tsx';
 
 function Services({ report }: { report: Readiness }) {
-  const rows = byService(report.checks);
+  const rows = byService(report);
   return (
     <section aria-labelledby="services">
       <h2 id="services">Services</h2>
       <table>
-        <caption>{report.status === 'ready' ? 'Every service is ready' : 'Some services are not ready'}</caption>
+        <caption>{report.ready ? 'Every service is ready' : 'Some services are not ready'}</caption>
         <thead>
           <tr>
             <th scope="col">Service</th>
@@ -60,7 +61,7 @@ function BreakerAction({ breaker, onDone }: { breaker: BreakerRow; onDone: (said
 }
 
 function Breakers({ report }: { report: Readiness }) {
-  const rows = breakersOf(report.checks);
+  const rows = breakersOf(report);
   const [said, setSaid] = useState('');
   const [error, setError] = useState<unknown>();
   return (

@@ -114,7 +114,10 @@ test('the operations console shows the exchange breaker opening when the exchang
 
   await nav.getByRole('link', { name: 'Operations' }).click();
   const services = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Readiness' }) });
-  for (const service of ['gateway', 'orders', 'market']) await services.getByRole('row', { name: new RegExp(`^${service} `) }).waitFor();
+  // A row per service, each asked itself (GET /v1/admin/readiness), each ready.
+  const every = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'reporting', 'strategies', 'strategy-orders', 'transactions'];
+  for (const service of every) await services.getByRole('row', { name: new RegExp(`^${service} Ready `) }).waitFor();
+  assert.equal(await services.getByRole('row').count(), every.length + 1, 'a header row and a row per service');
   const breaker = page.getByRole('row', { name: /^market exchange / });
   await breaker.getByRole('cell', { name: 'Closed', exact: true }).waitFor();
 

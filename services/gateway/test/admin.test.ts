@@ -1,4 +1,4 @@
-/** Administration: dead letters of every service (fanned out, merged), replay and discard, a saga's state, the simulated exchange's settings. */
+/** Administration: every service's readiness and dead letters (fanned out, merged), replay and discard, a saga's state, the simulated exchange's settings. */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -102,6 +102,7 @@ describe('gateway administration', () => {
             if (req.id !== saga.id) throw new NotFoundError('No such saga');
             return saga;
           },
+          _readiness: () => ({ service: 'orders', ready: true, checks: [{ name: 'orders:database', ready: true }] }),
         }),
       (t) =>
         stubService(t, systemContract('holdings'), {
@@ -112,6 +113,7 @@ describe('gateway administration', () => {
           _discardDeadLetter: () => {
             throw new NotFoundError('No such dead letter');
           },
+          _readiness: () => ({ service: 'holdings', ready: false, checks: [{ name: 'holdings:database', ready: false, detail: 'database not answering' }, { name: 'holdings:breaker:market', ready: true, detail: 'market breaker forced open' }] }),
         }),
     ]);
     admin = await token('c-admin', 'admin');
@@ -204,5 +206,22 @@ describe('gateway administration', () => {
     assert.deepEqual(r.body, exchangeSettings);
     assert.equal((await gw.request('GET', '/v1/admin/simulation/exchange', { token: await token(ALICE) })).status, 403);
     assert.equal((await gw.request('GET', '/v1/admin/simulation/exchange')).status, 401);
+  });
+
+  it("gives every service's readiness as the service says it; one not running is not ready, not reachable", async () => {
+    const r = await gw.request('GET', '/v1/admin/readiness', { token: admin });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.ready, false);
+    const of = (service: string) => r.body.services.find((s: { service: string }) => s.service === service);
+    assert.equal(r.body.services.length, 15, 'a row per service');
+    assert.deepEqual(of('orders'), { service: 'orders', ready: true, reachable: true, checks: [{ name: 'orders:database', ready: true }] });
+    assert.equal(of('holdings').ready, false);
+    assert.deepEqual(of('holdings').checks.map((c: { name: string }) => c.name), ['holdings:database', 'holdings:breaker:market']);
+    // The gateway answers for itself, with its own checks.
+    assert.equal(of('gateway').reachable, true);
+    assert.ok(of('gateway').checks.some((c: { name: string }) => c.name === 'gateway:database'));
+    assert.deepEqual(of('accounts'), { service: 'accounts', ready: false, reachable: false, checks: [{ name: 'accounts:reachable', ready: false, detail: 'not reachable' }] });
+    assert.equal((await gw.request('GET', '/v1/admin/readiness', { token: await token(ALICE) })).status, 403);
+    assert.equal((await gw.request('GET', '/v1/admin/readiness')).status, 401);
   });
 });

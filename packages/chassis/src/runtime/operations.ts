@@ -1,6 +1,6 @@
 /**
  * What an operator asks of a service through its system methods (runtime/system.ts): its dead
- * letters (list, replay, discard), a saga's state, a breaker forced open; and the housekeeping that
+ * letters (list, replay, discard), a saga's state, a breaker forced open, its readiness; and the housekeeping that
  * forgets old inbox records and idempotency keys.
  */
 import type { Database } from '../db/database.ts';
@@ -25,6 +25,8 @@ export interface OperationsDeps {
   definition: ServiceDefinition<any>;
   consumerOptions: ConsumerOptions;
   sagas: SagaRunner;
+  /** The host's readiness checks (ServiceHost.readiness), answered by `_readiness`. */
+  readiness: () => Array<{ name: string; ready: boolean; detail?: string }>;
 }
 
 /** A page of sagas ends at a position (creation time to the microsecond, id): the cursor carries it, opaque. */
@@ -141,6 +143,10 @@ export class ServiceOperations {
         const rows = await this.deps.sagas.list({ ...(req.status ? { status: req.status as SagaStatus } : {}), limit: limit + 1, ...(after ? { after } : {}) });
         const page = rows.slice(0, limit);
         return { items: page.map((r) => r.saga), nextCursor: rows.length > limit ? encodeSagaCursor(page.at(-1)!.position) : null };
+      }
+      case '_readiness': {
+        const checks = this.deps.readiness();
+        return { service: this.deps.name, ready: checks.every((c) => c.ready), checks };
       }
       case '_breaker': {
         const breaker = breakers.find(this.deps.name, req.target as string);

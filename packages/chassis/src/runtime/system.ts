@@ -1,6 +1,6 @@
 /**
  * RPC methods every service answers, beside its own contract: the dead-letter store ("message
- * hospital"), saga inspection, breakers, and the replay of the events it published. Call them with `call(systemContract('orders'), '_deadLetters', …)`.
+ * hospital"), saga inspection, breakers, its readiness, and the replay of the events it published. Call them with `call(systemContract('orders'), '_deadLetters', …)`.
  */
 import { Type as T } from '@sinclair/typebox';
 import { rpc, type Contract } from '../contract/contract.ts';
@@ -16,6 +16,8 @@ const DeadLetter = T.Object({
   firstFailedAt: T.String(),
   lastFailedAt: T.String(),
 });
+
+const ReadinessCheck = T.Object({ name: T.String(), ready: T.Boolean(), detail: T.Optional(T.String()) });
 
 export const systemMethods = {
   _deadLetters: rpc({
@@ -73,6 +75,12 @@ export const systemMethods = {
     }),
     response: T.Object({ items: T.Array(T.Unknown()), nextCursor: T.Union([T.String(), T.Null()]) }),
     description: "The service's saga instances, newest first, of one status when given: each its type, status, data, current step, failure, times and trace id",
+  }),
+  _readiness: rpc({
+    request: T.Object({}),
+    response: T.Object({ service: T.String(), ready: T.Boolean(), checks: T.Array(ReadinessCheck) }),
+    description:
+      "The service's readiness checks (lifecycle, database, transport, outbox relay, sagas, its circuit breakers) as the process that answers sees them: what its /health/ready says about it, asked over the transport, so it works the same when every service has a process of its own",
   }),
   _breaker: rpc({
     request: T.Object({ target: T.String({ minLength: 1 }), state: T.Union([T.Literal('open'), T.Literal('auto')]) }),

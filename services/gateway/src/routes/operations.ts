@@ -1,7 +1,7 @@
 /**
- * Operations (role admin), through the chassis's system methods of every service: the dead letters
- * (merged newest first; replayed or discarded by the service holding them), a saga's state, and the
- * replay of the events a service published (decision 31). `simplebank dead-letters …`, `simplebank
+ * Operations (role admin), through the chassis's system methods of every service: every service's
+ * readiness, the dead letters (merged newest first; replayed or discarded by the service holding
+ * them), a saga's state, and the replay of the events a service published (decision 31). `simplebank dead-letters …`, `simplebank
  * sagas show …` and `simplebank events replay …` (apps/cli) are clients of these routes.
  */
 import { AppError, T, UnavailableError, systemContract, type Call, type Static } from '@simplebank/chassis';
@@ -60,7 +60,38 @@ const ReplayBody = T.Object(
 );
 const Replayed = T.Object({ service: T.String(), replayed: T.Integer(), nextCursor: T.Union([T.String(), T.Null()]), retainedSince: T.Union([T.String(), T.Null()]) });
 
+const Check = T.Object({ name: T.String(), ready: T.Boolean(), detail: T.Optional(T.String()) });
+const ServiceReadiness = T.Object({
+  service: T.String(),
+  ready: T.Boolean(),
+  reachable: T.Boolean({ description: 'false: the service did not answer in time (not running, or too busy); its checks are then unknown' }),
+  checks: T.Array(Check, { description: 'Named <service>:<check>; circuit breakers are <service>:breaker:<target>' }),
+});
+const Readiness = T.Object({ ready: T.Boolean(), services: T.Array(ServiceReadiness) });
+/** How long the console waits for a service's readiness: a service slower than this is not ready to anyone either. */
+const READINESS_DEADLINE_MS = 1500;
+
 type Letter = Static<typeof DeadLetter>;
+
+/**
+ * Every service's own readiness checks, asked of each over the transport (chassis `_readiness`) at
+ * once: the same answer in the all-in-one and the distributed mode. A service that does not answer
+ * within the deadline is not ready, not reachable. One instance of a service answers for it.
+ */
+async function readinessOfAll(call: Call): Promise<Static<typeof Readiness>> {
+  const services = await Promise.all(
+    SERVICES.map(async (service): Promise<Static<typeof ServiceReadiness>> => {
+      try {
+        const r = await call(systemContract(service), '_readiness', {}, { timeoutMs: READINESS_DEADLINE_MS });
+        return { service, ready: r.ready, reachable: true, checks: r.checks };
+      } catch (err) {
+        const detail = err instanceof AppError && err.status !== 503 && err.status !== 504 ? `answered ${err.code}` : 'not reachable';
+        return { service, ready: false, reachable: false, checks: [{ name: `${service}:reachable`, ready: false, detail }] };
+      }
+    }),
+  );
+  return { ready: services.every((s) => s.ready), services };
+}
 /** Per service, where its next page starts: a dead-letter id, null (from the top), or 'done'. */
 type Positions = Record<string, string | null>;
 
@@ -133,6 +164,20 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
   const { ctx } = deps;
   const tags = ['admin'];
   const security = bearer;
+
+  app.get(
+    '/admin/readiness',
+    {
+      ...deps.admin,
+      schema: {
+        tags,
+        summary: "Every service's readiness and why (its checks, its circuit breakers), asked of each service wherever it runs; one that does not answer in time is not ready, not reachable",
+        security,
+        response: { 200: Readiness, ...problems(401, 403) },
+      },
+    },
+    async (request) => readinessOfAll(callFor(ctx, request)),
+  );
 
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/admin/dead-letters',

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SERVICE_NAMES } from '../../apps/cli/src/distributed.ts';
+import { serviceRegistry } from '@simplebank/registry';
 import { adoptTree, cmdline, descendants, removeOnExit, spawnTs, stopChild, type ProcStat } from './procs.ts';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
@@ -80,10 +80,12 @@ export async function startSystem(mode: Mode, options: { log: (line: string) => 
   const dataDir = mkdtempSync(join(tmpdir(), `simplebank-bench-${mode}-`));
   chmodSync(dataDir, 0o755); // mkdtemp makes it 0700
   removeOnExit(dataDir);
-  const port = await freePortRange(mode === 'all-in-one' ? 1 : SERVICE_NAMES.length);
+  // The distributed mode's ports are PORT + each service's declared portOffset (@simplebank/registry).
+  const registry = serviceRegistry();
+  const port = await freePortRange(mode === 'all-in-one' ? 1 : registry.firstSparePort(0));
   const endpoints: Record<string, string> = {};
   if (mode === 'all-in-one') endpoints.simplebank = `http://127.0.0.1:${port}`;
-  else for (const [i, name] of SERVICE_NAMES.entries()) endpoints[name] = `http://127.0.0.1:${name === 'gateway' ? port : port + 1 + i}`;
+  else for (const name of registry.names) endpoints[name] = `http://127.0.0.1:${registry.port(name, port)}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),

@@ -147,6 +147,7 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'GET /v1/admin/ledger/trial-balance': { expect: ADMIN_ONLY(200) },
   'GET /v1/admin/dead-letters': { expect: ADMIN_ONLY(200) },
   'GET /v1/admin/readiness': { expect: ADMIN_ONLY(200) },
+  'GET /v1/admin/signals': { expect: ADMIN_ONLY(200) },
   // No such dead letter: the admin is let through to a 404; everyone else stops before.
   'POST /v1/admin/dead-letters/{id}/replay': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
   'DELETE /v1/admin/dead-letters/{id}': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },

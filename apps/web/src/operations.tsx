@@ -2,7 +2,7 @@
  * The operations console: every service's readiness and why, and the circuit breakers' states,
  * read every 2 s while the page is shown from GET /v1/admin/readiness, which asks each service
  * itself — the same in the all-in-one and the distributed mode; one that does not answer is shown
- * as not reachable.
+ * as not reachable. Below them, every service's golden signals as small charts (golden-signals.tsx).
  * An admin forces a breaker open (calls to its target refused at once, to shed a sick dependency)
  * and releases it to its automatic control again (PUT /v1/admin/breakers/{service}/{target}).
  */
@@ -10,6 +10,7 @@ import { useState } from 'preact/hooks';
 import { api } from './api.ts';
 import { breakersOf, byService, readiness, type BreakerRow, type Readiness } from './admin-api.ts';
 import { ConsoleLinks } from './console-links.tsx';
+import { GoldenSignals } from './golden-signals.tsx';
 import { useRefreshing } from './refreshing.ts';
 import { ErrorMessage, Page, word } from './ui.tsx';
 
@@ -121,6 +122,7 @@ export function Operations() {
           <Breakers report={report} />
         </>
       )}
+      <GoldenSignals />
     </Page>
   );
 }

@@ -118,6 +118,10 @@ test('the operations console shows the exchange breaker opening when the exchang
   const every = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'reporting', 'strategies', 'strategy-orders', 'transactions'];
   for (const service of every) await services.getByRole('row', { name: new RegExp(`^${service} Ready `) }).waitFor();
   assert.equal(await services.getByRole('row').count(), every.length + 1, 'a header row and a row per service');
+  // The golden signals: a row per service, its request rate charted once two readings are in.
+  const signals = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Requests/s' }) });
+  await signals.getByRole('img', { name: /^gateway requests per second, \d+ points?, / }).waitFor();
+  assert.equal(await signals.getByRole('row').count(), every.length + 1, 'a header row and a row per service');
   const breaker = page.getByRole('row', { name: /^market exchange / });
   await breaker.getByRole('cell', { name: 'Closed', exact: true }).waitFor();
 

@@ -19,6 +19,7 @@ import { hasWebApp, webAppRoutes } from './http/web-app.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { operationsRoutes } from './routes/operations.ts';
+import { signalsRoutes } from './routes/signals.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
 import type { Deps } from './routes/deps.ts';
@@ -115,6 +116,7 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
       await reportRoutes(v1, deps);
       await adminRoutes(v1, deps);
       await operationsRoutes(v1, deps);
+      await signalsRoutes(v1, deps);
       await streamRoutes(v1, deps);
       v1.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()));
     },

@@ -1,6 +1,6 @@
 /**
  * What an operator asks of a service through its system methods (runtime/system.ts): its dead
- * letters (list, replay, discard), a saga's state, a breaker forced open, its readiness; and the housekeeping that
+ * letters (list, replay, discard), a saga's state, a breaker forced open, its readiness and golden signals; and the housekeeping that
  * forgets old inbox records and idempotency keys.
  */
 import type { Database } from '../db/database.ts';
@@ -8,6 +8,7 @@ import { keyCursor } from '../contract/cursor.ts';
 import { AppError, NotFoundError, ValidationError } from '../errors.ts';
 import { getDeadLetter, listDeadLetters, resolveDeadLetter } from '../messaging/dead-letters.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { redact } from '../observability/redact.ts';
 import { breakers } from '../resilience/breaker.ts';
 import type { SagaRunner } from '../saga/index.ts';
@@ -15,6 +16,7 @@ import type { SagaPosition } from '../saga/store.ts';
 import type { SagaStatus } from '../saga/types.ts';
 import { consumerName, handleMessage, type ConsumerOptions } from './consumer.ts';
 import type { ServiceDefinition } from './service.ts';
+import { signalsOf } from './signals.ts';
 import type { Transport } from '../transport/transport.ts';
 
 export interface OperationsDeps {
@@ -27,6 +29,8 @@ export interface OperationsDeps {
   sagas: SagaRunner;
   /** The host's readiness checks (ServiceHost.readiness), answered by `_readiness`. */
   readiness: () => Array<{ name: string; ready: boolean; detail?: string }>;
+  /** The process's registry, whose counters `_signals` reads. */
+  metrics: Metrics;
 }
 
 /** A page of sagas ends at a position (creation time to the microsecond, id): the cursor carries it, opaque. */
@@ -148,6 +152,8 @@ export class ServiceOperations {
         const checks = this.deps.readiness();
         return { service: this.deps.name, ready: checks.every((c) => c.ready), checks };
       }
+      case '_signals':
+        return signalsOf(this.deps.name, this.deps.metrics, db, this.deps.transport);
       case '_breaker': {
         const breaker = breakers.find(this.deps.name, req.target as string);
         if (!breaker) throw new NotFoundError(`${this.deps.name} has no breaker towards ${req.target as string}`);

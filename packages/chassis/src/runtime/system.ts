@@ -82,6 +82,21 @@ export const systemMethods = {
     description:
       "The service's readiness checks (lifecycle, database, transport, outbox relay, sagas, its circuit breakers) as the process that answers sees them: what its /health/ready says about it, asked over the transport, so it works the same when every service has a process of its own",
   }),
+  _signals: rpc({
+    request: T.Object({}),
+    response: T.Object({
+      service: T.String(),
+      at: T.String({ format: 'date-time' }),
+      requests: T.Number({ description: 'RPC calls answered and HTTP requests served since the process started' }),
+      errors: T.Number({ description: 'Of which failed on the server side (5xx, fault, deadline passed)' }),
+      latency: T.Object({ count: T.Number(), sum: T.Number(), buckets: T.Array(T.Object({ le: T.Number(), count: T.Number() }), { description: 'Cumulative counts per upper bound in seconds; +Inf is count' }) }),
+      outbox: T.Object({ backlog: T.Integer(), oldestAgeSeconds: T.Number() }),
+      relayLag: T.Object({ count: T.Number(), sum: T.Number() }),
+      queues: T.Array(T.Object({ queue: T.String(), ready: T.Integer(), unacked: T.Integer(), consumers: T.Integer() })),
+    }),
+    description:
+      "The service's golden signals as its process counts them: request, error and latency totals since it started (a sampler takes differences over its own interval), its outbox backlog and relay lag, and its queues' depths now",
+  }),
   _breaker: rpc({
     request: T.Object({ target: T.String({ minLength: 1 }), state: T.Union([T.Literal('open'), T.Literal('auto')]) }),
     response: T.Object({ target: T.String(), state: T.Union([T.Literal('closed'), T.Literal('open'), T.Literal('half-open'), T.Literal('forced-open')]) }),

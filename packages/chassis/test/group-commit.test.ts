@@ -25,7 +25,18 @@ const batchedAudit = defineService({
         const { rows } = await ctx.tx.query<{ id: string }>('SELECT txid_current()::text AS id');
         transactionOf.set(data.account, rows[0]!.id);
       },
-      { batch: true },
+      { batch: true, when: (data) => !data.account.startsWith('lingering-') },
+    ),
+    // A read model's consumer: it waits for company before its transaction (here a full second, far
+    // longer than the messages below take to arrive one by one).
+    on(
+      ledgerContract.events.Posted,
+      async (data, ctx) => {
+        await ctx.tx.query('INSERT INTO audit_log (entry_id, account, cents, message_id) VALUES ($1, $2, $3, $4)', [data.entryId, data.account, data.cents, ctx.envelope.id]);
+        const { rows } = await ctx.tx.query<{ id: string }>('SELECT txid_current()::text AS id');
+        transactionOf.set(data.account, rows[0]!.id);
+      },
+      { name: 'lingering', batch: true, lingerMs: 1000, when: (data) => data.account.startsWith('lingering-') },
     ),
   ],
 });
@@ -59,6 +70,20 @@ describe('group commit', () => {
     const { body } = await system.runtime.metrics.render();
     const lagged = Number(/^simplebank_message_lag_seconds_count\{service="audit",consumer="audit\.ledger\.Posted\.v1"\} (\d+)$/m.exec(body)?.[1] ?? 0);
     assert.ok(lagged >= 40, `lag observed for ${lagged} messages`);
+  });
+
+  it('a lingering consumer handles messages that arrive one by one, moments apart, in one transaction', async () => {
+    const messages = Array.from({ length: 5 }, (_, i) => posted(`lingering-${i}`));
+    // Published one by one (the memory transport's publish resolves once the message is handled).
+    const published: Promise<void>[] = [];
+    for (const m of messages) {
+      published.push(system.transport.publish(m));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(published);
+    await eventually(async () => (await rows('lingering-')) === 5);
+    const transactions = new Set(messages.map((_, i) => transactionOf.get(`lingering-${i}`)));
+    assert.equal(transactions.size, 1, `5 messages in ${transactions.size} transactions`);
   });
 
   it('a batch with a failing message and a duplicate: the others are handled once, the failing one is dead-lettered', async () => {

@@ -20,10 +20,14 @@ const PAGES_PER_ROUND = 5;
 const IDLE = { baseMs: 100, capMs: 10_000 };
 
 /** Wakes of the running workers of this process (after a handler's commit). */
-const wakers = new Set<() => void>();
+const wakers = new Set<(announcement: boolean) => void>();
 
-export function wakeDeliveries(): void {
-  for (const wake of wakers) wake();
+/**
+ * Wakes this process's workers for new deliveries; with `announcement`, for a new announcement too.
+ * A wake for deliveries only skips the announcements' query (the fallback poll still makes it).
+ */
+export function wakeDeliveries(announcement = false): void {
+  for (const wake of wakers) wake(announcement);
 }
 
 export interface Policy {
@@ -72,13 +76,15 @@ export interface Round {
   worked: number;
   /** ms until more work is due: 0 now; undefined when nothing is pending. */
   nextDueInMs: number | undefined;
+  /** An announcement was being written: the next round goes on with it. */
+  announcing: boolean;
 }
 
 /** One round: a few pages of the oldest open announcement, then every due delivery up to a batch. */
-export async function runRound(ctx: BaseContext, channels: Channels, policy: Policy, count: (channel: string, outcome: Outcome) => void, pageSize = PAGE_SIZE): Promise<Round> {
+export async function runRound(ctx: BaseContext, channels: Channels, policy: Policy, count: (channel: string, outcome: Outcome) => void, pageSize = PAGE_SIZE, announcements = true): Promise<Round> {
   let worked = 0;
   let announcing = false;
-  const eventId = await openAnnouncement(ctx.db);
+  const eventId = announcements ? await openAnnouncement(ctx.db) : undefined;
   for (let i = 0; eventId && i < PAGES_PER_ROUND; i++) {
     const n = await announceNextPage(ctx.db, eventId, pageSize);
     if (n === undefined) break;
@@ -91,7 +97,7 @@ export async function runRound(ctx: BaseContext, channels: Channels, policy: Pol
   }
   worked += due.length;
   const next = announcing || due.length === BATCH ? 0 : await nextDueInMs(ctx.db);
-  return { worked, nextDueInMs: next };
+  return { worked, nextDueInMs: next, announcing };
 }
 
 export function deliveryWorker(makeChannels: () => Channels, pageSize = PAGE_SIZE): Worker {
@@ -108,8 +114,11 @@ export function deliveryWorker(makeChannels: () => Channels, pageSize = PAGE_SIZ
       let woken = false;
       let wakeUp: (() => void) | undefined;
       let idleMs = IDLE.baseMs;
-      const wake = () => {
+      // The first round, a fallback poll and a wake for an announcement look for announcements.
+      let announcements = true;
+      const wake = (announcement: boolean) => {
         woken = true;
+        if (announcement) announcements = true;
         idleMs = IDLE.baseMs;
         wakeUp?.();
       };
@@ -119,7 +128,8 @@ export function deliveryWorker(makeChannels: () => Channels, pageSize = PAGE_SIZ
           woken = false;
           let sleepMs: number;
           try {
-            const round = await runRound(ctx, channels, policy, count, pageSize);
+            const round = await runRound(ctx, channels, policy, count, pageSize, announcements);
+            announcements = round.announcing;
             idleMs = round.worked > 0 ? IDLE.baseMs : Math.min(idleMs * 2, IDLE.capMs);
             sleepMs = Math.min(round.nextDueInMs ?? Infinity, idleMs);
           } catch (err) {
@@ -135,6 +145,7 @@ export function deliveryWorker(makeChannels: () => Channels, pageSize = PAGE_SIZ
           });
           wakeUp = undefined;
           clearTimeout(timer);
+          if (!woken) announcements = true;
         }
       };
       const running = loop();

@@ -25,8 +25,11 @@ import * as store from './store.ts';
 const DEFAULT_LIMIT = 50;
 
 /** Writes the notification to the customer's inbox and plans its delivery per channel. */
-/** Every handler only writes notifications' own rows: events that arrive together share a commit. */
-const BATCHED = { batch: true } as const;
+/**
+ * Every handler only writes notifications' own rows: events that arrive together share a commit,
+ * and a quiet consumer waits a tenth of a second for company (a person reads them, not a saga).
+ */
+const BATCHED = { batch: true, lingerMs: 100 } as const;
 
 async function notify(ctx: MessageContext, customerId: string, message: Message): Promise<void> {
   const id = await store.insertNotification(ctx.tx, customerId, message, { id: ctx.envelope.id, type: ctx.envelope.type });
@@ -35,7 +38,7 @@ async function notify(ctx: MessageContext, customerId: string, message: Message)
     return;
   }
   const planned = await planDeliveries(ctx.tx, [id], [customerId]);
-  if (planned.some((d) => d.status === 'pending')) ctx.tx.afterCommit(wakeDeliveries);
+  if (planned.some((d) => d.status === 'pending')) ctx.tx.afterCommit(() => wakeDeliveries());
   ctx.log.info({ notificationId: id, kind: message.kind, channels: planned.map((d) => d.channel) }, 'notification written');
 }
 
@@ -114,11 +117,11 @@ export function createNotificationsService(options: { channels?: () => Channels;
           if (message) await notify(ctx, data.customerId, message);
         },
         // Pending and placed tell the customer nothing: not even an inbox row for them.
-        { when: (data) => orderStatusChanged(data) !== null, batch: true },
+        { ...BATCHED, when: (data) => orderStatusChanged(data) !== null },
       ),
       on(strategiesContract.events.StrategyCreated, async (data, ctx) => {
         // Only recorded here: the worker writes it to the opted-in customers a page at a time (announcements.ts).
-        if (await recordAnnouncement(ctx.tx, { id: ctx.envelope.id, type: ctx.envelope.type }, strategyCreated(data))) ctx.tx.afterCommit(wakeDeliveries);
+        if (await recordAnnouncement(ctx.tx, { id: ctx.envelope.id, type: ctx.envelope.type }, strategyCreated(data))) ctx.tx.afterCommit(() => wakeDeliveries(true));
       }, BATCHED),
       on(customersContract.events.CustomerRegistered, async (data, ctx) => {
         await store.savePreferences(ctx.tx, data.customerId, data.preferences, { email: data.email, phone: data.phone }, ctx.envelope.time);

@@ -28,6 +28,6 @@ describe('the delivery worker with nothing to deliver', () => {
 
   it('ends a round with no work and nothing due, so it sleeps', async () => {
     const round = await runRound(svc.host.baseContext, channels, policyFromSettings(), () => {});
-    assert.deepEqual(round, { worked: 0, nextDueInMs: undefined });
+    assert.deepEqual(round, { worked: 0, nextDueInMs: undefined, announcing: false });
   });
 });

@@ -169,11 +169,13 @@ async function handleTogether(def: MessageHandlerDef<any>, envelopes: Envelope[]
 class GroupCommit {
   private readonly waiting: Array<{ envelope: Envelope; resolve: (r: HandleResult) => void }> = [];
   private running = false;
+  private lingering: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly def: MessageHandlerDef<any>,
     private readonly options: ConsumerOptions,
     private readonly max: number,
+    private readonly lingerMs: number,
   ) {}
 
   handle(body: string): Promise<HandleResult> {
@@ -181,11 +183,20 @@ class GroupCommit {
     if ('outcome' in checked) return Promise.resolve(checked);
     return new Promise((resolve) => {
       this.waiting.push({ envelope: checked.envelope, resolve });
-      if (!this.running) void this.drain();
+      if (this.running) return;
+      // A full batch goes at once; otherwise a lingering consumer gives the next moments' messages a
+      // chance to share the commit (the timer is not unref'd: a stopping process still handles them).
+      if (this.lingerMs > 0 && this.waiting.length < this.max) {
+        this.lingering ??= setTimeout(() => void this.drain(), this.lingerMs);
+        return;
+      }
+      void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     this.running = true;
     try {
       while (this.waiting.length > 0) {
@@ -222,7 +233,7 @@ function messageMeta(body: string): { id: string | null; type: string | null } {
 export function messageConsumer(def: MessageHandlerDef<any>, options: ConsumerOptions): (delivery: Delivery) => Promise<Settlement> {
   const consumer = consumerName(options.service, def);
   const maxAttempts = def.maxAttempts ?? options.maxAttempts;
-  const group = def.batch ? new GroupCommit(def, options, def.batch === true ? (def.prefetch ?? DEFAULT_PREFETCH) : def.batch) : undefined;
+  const group = def.batch ? new GroupCommit(def, options, def.batch === true ? (def.prefetch ?? DEFAULT_PREFETCH) : def.batch, def.lingerMs ?? 0) : undefined;
   return async (delivery) => {
     const started = process.hrtime.bigint();
     const result = group ? await group.handle(delivery.body) : await handleMessage(def, delivery.body, options);

@@ -83,6 +83,12 @@ export interface MessageHandlerDef<D extends TSchema = TSchema> {
    */
   batch?: boolean | number;
   /**
+   * With `batch`: a quiet consumer waits this long after a message arrives before it begins the
+   * transaction, so that the messages of the next moments share its commit. For read models, whose
+   * readers already see them a moment behind; a handler on an order's path leaves it unset (0).
+   */
+  lingerMs?: number;
+  /**
    * Which messages concern this handler. One for which it is false is acknowledged with no
    * transaction and no inbox row: a handler that would do nothing costs the database nothing.
    */

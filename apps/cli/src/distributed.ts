@@ -81,6 +81,9 @@ export async function startDistributed(
   }
   // Extra instances: `<service>#<n>` (n ≥ 2), on the ports after the services' own.
   const sparePort = config.PORT ? registry.firstSparePort(config.PORT) : 0;
+  // The names are no longer a type (they come from services/*): a misspelt one is refused here instead.
+  const unknown = Object.keys(options.instances ?? {}).filter((name) => !registry.has(name));
+  if (unknown.length > 0) throw new Error(`instances: no service ${unknown.join(', ')} (services: ${SERVICE_NAMES.join(', ')})`);
   const instances: Record<string, string[]> = Object.fromEntries(SERVICE_NAMES.map((name) => [name, [name]]));
   let extra = 0;
   for (const name of SERVICE_NAMES) {

@@ -2,7 +2,7 @@
 import type { Static, Tx } from '@simplebank/chassis';
 import { formatMoney, formatQuantity } from '@simplebank/money';
 import { ordersContract, type Order } from './contract.ts';
-import { canTransition, type OrderStatus } from './domain/order.ts';
+import { statusesBefore, type OrderStatus } from './domain/order.ts';
 import { orderIntake } from './intake.ts';
 import { countStatus } from './metrics.ts';
 import * as store from './store.ts';
@@ -57,17 +57,17 @@ export async function publishStatus(tx: Tx, row: store.OrderRow): Promise<void> 
  * current status changes nothing; a transition the rules do not allow is refused (false) and logged.
  */
 export async function changeStatus(tx: Tx, orderId: string, to: OrderStatus, o: { reason?: string | null; fillPriceCents?: bigint; log?: { warn(obj: object, msg: string): void } } = {}): Promise<boolean> {
-  const current = await store.getOrder(tx, orderId, { lock: true });
-  if (!current) throw new Error(`Order ${orderId} does not exist`);
-  if (current.status === to) return true;
-  if (!canTransition(current.status, to)) {
-    o.log?.warn({ orderId, from: current.status, to }, 'order status change not allowed; ignored');
+  const at = new Date();
+  const moved = await store.transitionOrder(tx, orderId, { status: to, from: statusesBefore(to), reason: o.reason ?? null, at, fillPriceCents: o.fillPriceCents });
+  if (!moved) throw new Error(`Order ${orderId} does not exist`);
+  const { before, after } = moved;
+  if (before.status === to) return true;
+  if (!after) {
+    o.log?.warn({ orderId, from: before.status, to }, 'order status change not allowed; ignored');
     return false;
   }
-  const at = new Date();
-  const changed = await store.setStatus(tx, current, to, o.reason ?? null, at, o.fillPriceCents);
-  if (current.status === 'pending') tx.afterCommit(() => orderIntake.left(at.getTime() - current.created_at.getTime()));
+  if (before.status === 'pending') tx.afterCommit(() => orderIntake.left(at.getTime() - before.created_at.getTime()));
   countStatus(tx, to, o.reason);
-  await publishStatus(tx, changed);
+  await publishStatus(tx, after);
   return true;
 }

@@ -49,21 +49,16 @@ export interface NewOrder {
   investmentId: string | null;
 }
 
+/** A new order, pending, with its first history entry: one statement. */
 export async function insertOrder(db: Queryable, o: NewOrder): Promise<void> {
   await db.query(
-    `INSERT INTO orders (id, customer_id, account_id, asset_id, side, quantity_micros, quote_price_cents, limit_price_cents, fee_cents,
-                         fee_schedule_version, status, expires_at, created_at, updated_at, source, investment_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $12, $13, $14)`,
+    `WITH created AS (
+       INSERT INTO orders (id, customer_id, account_id, asset_id, side, quantity_micros, quote_price_cents, limit_price_cents, fee_cents,
+                           fee_schedule_version, status, expires_at, created_at, updated_at, source, investment_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $12, $13, $14) RETURNING id)
+     INSERT INTO order_history (order_id, n, status, reason, at) SELECT id, 1, 'pending', NULL, $12 FROM created`,
     [o.id, o.customerId, o.accountId, o.assetId, o.side, o.quantityMicros.toString(), o.quotePriceCents.toString(), o.limitPriceCents.toString(), o.feeCents.toString(), o.feeScheduleVersion, o.expiresAt, o.createdAt, o.source, o.investmentId],
   );
-  await addHistory(db, o.id, 'pending', null, o.createdAt);
-}
-
-/** The next history entry of order $1: status $2, reason $3, at $4. */
-const ADD_HISTORY = 'INSERT INTO order_history (order_id, n, status, reason, at) SELECT $1, coalesce(max(n), 0) + 1, $2, $3, $4 FROM order_history WHERE order_id = $1';
-
-async function addHistory(db: Queryable, orderId: string, status: OrderStatus, reason: string | null, at: Date): Promise<void> {
-  await db.query(ADD_HISTORY, [orderId, status, reason, at]);
 }
 
 /** The order; with `lock`, locked for the rest of the transaction (read and locked in one statement). */
@@ -105,17 +100,38 @@ export async function listOrdersOf(db: Queryable, q: { accountIds: readonly stri
 }
 
 /**
- * Sets the status of a locked order with its history entry, in one statement; returns the order as
- * it now is, built from `locked` (the row as read under the lock: nothing else can have changed it).
+ * Moves the order to `status` when its status is one of `from`, with its history entry, in one
+ * statement that locks the row (a status change used to be a locking read and then an update: two
+ * round trips). Answers the order as it was (`before`) and, when it moved, as it now is — built from
+ * the row read under the lock, as nothing else can have changed it since. Undefined: no such order.
  */
-export async function setStatus(db: Queryable, locked: OrderRow, status: OrderStatus, reason: string | null, at: Date, fillPriceCents?: bigint): Promise<OrderRow> {
-  const fill = fillPriceCents?.toString() ?? null;
-  await db.query(
-    `WITH entry AS (${ADD_HISTORY})
-     UPDATE orders SET status = $2, reason = $3, updated_at = $4, fill_price_cents = coalesce($5, fill_price_cents) WHERE id = $1`,
-    [locked.id, status, reason, at, fill],
+export async function transitionOrder(
+  db: Queryable,
+  id: string,
+  change: { status: OrderStatus; from: readonly OrderStatus[]; reason: string | null; at: Date; fillPriceCents?: bigint | undefined },
+): Promise<{ before: OrderRow; after: OrderRow | undefined } | undefined> {
+  const fill = change.fillPriceCents?.toString() ?? null;
+  // `cur` is the row as locked (the newest version, as the locking read before it was); the history
+  // insert aggregates (max(n)), so HAVING, not WHERE, keeps it from adding a row when the update did
+  // not happen.
+  const { rows } = await db.query<OrderRow & { moved: boolean }>(
+    `WITH cur AS (SELECT ${COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE OF o),
+          upd AS (UPDATE orders o SET status = $2, reason = $3, updated_at = $4, fill_price_cents = coalesce($5, o.fill_price_cents)
+                  FROM cur WHERE o.id = cur.id AND o.status = ANY($6::text[]) RETURNING o.id),
+          entry AS (INSERT INTO order_history (order_id, n, status, reason, at)
+                    SELECT $1, coalesce(max(n), 0) + 1, $2, $3, $4 FROM order_history WHERE order_id = $1 HAVING EXISTS (SELECT 1 FROM upd))
+     SELECT cur.*, EXISTS (SELECT 1 FROM upd) AS moved FROM cur`,
+    [id, change.status, change.reason, change.at, fill, change.from],
   );
-  return { ...locked, status, reason, updated_at: at, fill_price_cents: fill ?? locked.fill_price_cents, history: [...locked.history, { status, at: at.toISOString(), reason }] };
+  const row = rows[0];
+  if (!row) return undefined;
+  const { moved, ...before } = row;
+  if (!moved) return { before, after: undefined };
+  const after: OrderRow = {
+    ...before, status: change.status, reason: change.reason, updated_at: change.at, fill_price_cents: fill ?? before.fill_price_cents,
+    history: [...before.history, { status: change.status, at: change.at.toISOString(), reason: change.reason }],
+  };
+  return { before, after };
 }
 
 export async function markPlacementSent(db: Queryable, id: string, at: Date): Promise<void> {

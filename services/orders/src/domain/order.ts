@@ -44,6 +44,11 @@ const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
   expired: [],
 };
 
+/** The statuses an order may move to `to` from (the store checks it in the statement that moves it). */
+export function statusesBefore(to: OrderStatus): OrderStatus[] {
+  return (Object.keys(NEXT) as OrderStatus[]).filter((from) => NEXT[from].includes(to));
+}
+
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
   return NEXT[from].includes(to);
 }

@@ -34,9 +34,21 @@ function useSignalReadings(): { readings: SignalsReading[]; error: unknown } {
   return state;
 }
 
+/** A small chart and, beside it, its latest value: each chart has its own scale, so the line alone says only the trend. */
 function Spark({ what, points, unit }: { what: string; points: Point[]; unit: string }) {
   const shown: ChartPoint[] = points.map((p) => ({ x: p.x, y: reading(p.y) }));
-  return <LineChart label={chartLabel(what, shown, unit)} points={shown} empty="—" />;
+  const last = shown[shown.length - 1];
+  return (
+    <div class="spark-cell">
+      <LineChart label={chartLabel(what, shown, unit)} points={shown} empty="—" />
+      {last && (
+        <small aria-hidden="true">
+          {last.y}
+          {unit}
+        </small>
+      )}
+    </div>
+  );
 }
 
 export function GoldenSignals() {

@@ -36,7 +36,7 @@ function AccountHoldingsTable({ account }: { account: Account }) {
                   <th scope="col">Average cost</th>
                   <th scope="col">Price</th>
                   <th scope="col">Value</th>
-                  <th scope="col">Last hour</th>
+                  <th scope="col">Last 15 minutes</th>
                 </tr>
               </thead>
               <tbody>

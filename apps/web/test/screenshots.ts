@@ -2,7 +2,8 @@
  * `npm run screenshots`: the main pages as docs/screenshots/*.png (shown in the README), taken with
  * the browser harness after a customer signs up, deposits and buys — so the pages show real data.
  * Desktop width, plus the order page at phone width. Then the admin's pages, with a dead letter
- * put on the transport (as admin.browser.ts does) so that its page has one to show.
+ * put on the transport (as admin.browser.ts does) so that its page has one to show. The price feed
+ * runs (every second, unlike the test suites' frozen one) so that the price charts have a line.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,7 @@ const shot = async (page: Page, name: string) => {
   console.log(`docs/screenshots/${name}.png`);
 };
 
-const browser = await startBrowser({ width: 1000, height: 700, transport: true });
+const browser = await startBrowser({ width: 1000, height: 700, transport: true, settings: { PRICE_TICK_MS: '1000' } });
 try {
   const { page } = browser;
   await page.goto('/signup');
@@ -34,6 +35,8 @@ try {
   await nav.getByRole('link', { name: 'Trade' }).click();
   await page.getByRole('combobox', { name: 'Asset' }).fill('AAPL');
   await page.getByRole('option', { name: /AAPL/ }).click();
+  // A line of a few points (the chart's spans are 4.5 s).
+  await page.getByRole('img', { name: /^AAPL price, ([5-9]|\d{2,}) points/ }).waitFor({ timeout: 90_000 });
   await page.getByLabel('Quantity').fill('2');
   await page.getByRole('button', { name: 'Review order' }).click();
   await page.getByRole('button', { name: 'Place order' }).waitFor();
@@ -46,7 +49,7 @@ try {
   await page.setViewportSize({ width: 1000, height: 700 });
 
   await nav.getByRole('link', { name: 'Holdings' }).click();
-  await page.getByRole('row', { name: /^AAPL/ }).waitFor();
+  await page.getByRole('row', { name: /^AAPL/ }).getByRole('img', { name: /^AAPL price/ }).waitFor();
   await shot(page, 'holdings');
   await nav.getByRole('link', { name: 'Notifications' }).click();
   await page.getByRole('heading', { name: /Order filled/ }).waitFor({ timeout: 20_000 });
@@ -57,6 +60,7 @@ try {
   const main = page.getByRole('navigation', { name: 'Main' });
   await main.getByRole('link', { name: 'Admin' }).click();
   await page.getByText('Balanced: every asset sums to zero').waitFor();
+  await page.getByRole('status').filter({ hasText: /^The exchange now: / }).waitFor();
   await shot(page, 'admin');
 
   const type = 'customers.CustomerUpdated.v1';
@@ -73,6 +77,8 @@ try {
 
   await main.getByRole('link', { name: 'Operations' }).click();
   await page.getByRole('row', { name: /^market exchange / }).waitFor();
+  // The golden signals' charts once a few readings (2 s apart) are in.
+  await page.getByRole('img', { name: /^gateway requests per second, ([4-9]|\d{2,}) points/ }).waitFor({ timeout: 30_000 });
   await shot(page, 'operations');
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Sagas' }).click();
   await page.getByRole('link', { name: /Buy 2 AAPL/ }).click();

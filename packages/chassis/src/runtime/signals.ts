@@ -19,7 +19,11 @@ export interface LatencyTotals {
 export interface Signals {
   service: string;
   at: string;
-  /** Requests served: RPC calls answered and HTTP requests (the gateway's public API), since the process started. */
+  /**
+   * Requests served: RPC calls answered and HTTP requests (the gateway's public API), since the
+   * process started. System methods (`_readiness`, `_signals`…) are left out: a console watching
+   * would otherwise see mostly itself.
+   */
   requests: number;
   /** Of which failed on the server's side (5xx, a fault or a deadline passed; a client's mistake is no error here). */
   errors: number;
@@ -47,7 +51,7 @@ async function samples(metrics: Metrics, name: string): Promise<Sample[]> {
 function addHistogram(values: Sample[], service: string, into: LatencyTotals, counts: { requests: number; errors: number }, failed: (labels: Sample['labels']) => boolean): void {
   const buckets = new Map(into.buckets.map((b) => [b.le, b]));
   for (const v of values) {
-    if (v.labels.service !== service) continue;
+    if (v.labels.service !== service || String(v.labels.method ?? '').startsWith('_')) continue;
     if (v.metricName?.endsWith('_count')) {
       into.count += v.value;
       counts.requests += v.value;

@@ -66,7 +66,7 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
     const id = randomUUID();
     const createdAt = new Date();
     const expiry = expiresAt(createdAt, ordersSettings.value.ORDER_TTL_SECONDS);
-    await store.insertOrder(tx, {
+    const row = await store.insertOrder(tx, {
       id,
       customerId: identity.customerId,
       accountId: req.accountId,
@@ -87,7 +87,6 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
       data: { orderId: id, accountId: req.accountId, assetId: req.assetId, side: req.side, quantity: req.quantity, limitPrice: formatMoney(limit), fee, expiresAt: expiry.toISOString() },
       cause: ctx.cause,
     });
-    const row = (await store.getOrder(tx, id))!;
     await publishStatus(tx, row);
     countRequested(ctx.metrics, tx);
     ctx.log.info({ orderId: id, side: req.side, assetId: req.assetId, source }, 'order placed: pending');

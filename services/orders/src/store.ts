@@ -49,16 +49,24 @@ export interface NewOrder {
   investmentId: string | null;
 }
 
-/** A new order, pending, with its first history entry: one statement. */
-export async function insertOrder(db: Queryable, o: NewOrder): Promise<void> {
-  await db.query(
+/** A new order, pending, with its first history entry: one statement. Answers the order as stored. */
+export async function insertOrder(db: Queryable, o: NewOrder): Promise<OrderRow> {
+  const { rows } = await db.query<{ seq: string }>(
     `WITH created AS (
        INSERT INTO orders (id, customer_id, account_id, asset_id, side, quantity_micros, quote_price_cents, limit_price_cents, fee_cents,
                            fee_schedule_version, status, expires_at, created_at, updated_at, source, investment_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $12, $13, $14) RETURNING id)
-     INSERT INTO order_history (order_id, n, status, reason, at) SELECT id, 1, 'pending', NULL, $12 FROM created`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $12, $13, $14) RETURNING id, seq),
+     entry AS (INSERT INTO order_history (order_id, n, status, reason, at) SELECT id, 1, 'pending', NULL, $12 FROM created)
+     SELECT seq::text FROM created`,
     [o.id, o.customerId, o.accountId, o.assetId, o.side, o.quantityMicros.toString(), o.quotePriceCents.toString(), o.limitPriceCents.toString(), o.feeCents.toString(), o.feeScheduleVersion, o.expiresAt, o.createdAt, o.source, o.investmentId],
   );
+  return {
+    id: o.id, seq: rows[0]!.seq, customer_id: o.customerId, account_id: o.accountId, asset_id: o.assetId, side: o.side,
+    quantity_micros: o.quantityMicros.toString(), quote_price_cents: o.quotePriceCents.toString(), limit_price_cents: o.limitPriceCents.toString(),
+    fee_cents: o.feeCents.toString(), fee_schedule_version: o.feeScheduleVersion, status: 'pending', reason: null, fill_price_cents: null,
+    expires_at: o.expiresAt, placement_sent_at: null, created_at: o.createdAt, updated_at: o.createdAt, source: o.source, investment_id: o.investmentId,
+    history: [{ status: 'pending', at: o.createdAt.toISOString(), reason: null }],
+  };
 }
 
 /** The order; with `lock`, locked for the rest of the transaction (read and locked in one statement). */

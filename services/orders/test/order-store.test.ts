@@ -19,9 +19,9 @@ describe('order status changes in the store', () => {
   });
   const db = () => sys.databases.get('orders')!.db;
 
-  async function newOrder(id: string): Promise<void> {
+  async function newOrder(id: string): Promise<store.OrderRow> {
     const now = new Date();
-    await store.insertOrder(db(), {
+    return store.insertOrder(db(), {
       id, customerId: 'c-1', accountId: 'a-1', assetId: 'AAPL', side: 'buy', quantityMicros: 2_000_000n, quotePriceCents: 10_000n,
       limitPriceCents: 10_500n, feeCents: 101n, feeScheduleVersion: 1, createdAt: now, expiresAt: new Date(now.getTime() + 60_000),
       source: 'customer', investmentId: null,
@@ -29,6 +29,12 @@ describe('order status changes in the store', () => {
   }
   const move = (id: string, status: 'placed' | 'filled' | 'canceled', fillPriceCents?: bigint) =>
     store.transitionOrder(db(), id, { status, from: statusesBefore(status), reason: null, at: new Date(), fillPriceCents });
+
+  it('a new order is answered as stored', async () => {
+    const answered = await newOrder('o-new');
+    assert.deepEqual({ ...answered, history: answered.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })) },
+      await store.getOrder(db(), 'o-new').then((r) => r && { ...r, history: r.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })) }));
+  });
 
   it('moves pending → placed → filled, one history entry each, answering the order before and after', async () => {
     await newOrder('o-moves');

@@ -62,13 +62,14 @@ export function GoldenSignals() {
         <p class="hint">Reading the services’ signals…</p>
       ) : (
         <table class="signals">
-          <caption>The last minute, read every 2 seconds: requests per second, errors (% of requests), p99 latency; the outbox and queues now</caption>
+          <caption>The last minute, read every 2 seconds: requests per second, errors (% of requests), p99 latency; requests in flight, the outbox and queues now</caption>
           <thead>
             <tr>
               <th scope="col">Service</th>
               <th scope="col">Requests/s</th>
               <th scope="col">Errors</th>
               <th scope="col">p99</th>
+              <th scope="col">In flight</th>
               <th scope="col">Outbox backlog</th>
               <th scope="col">Relay lag</th>
               <th scope="col">Queued</th>
@@ -80,7 +81,7 @@ export function GoldenSignals() {
                 return (
                   <tr key={service}>
                     <th scope="row">{service}</th>
-                    <td colSpan={6} class="error">
+                    <td colSpan={7} class="error">
                       Not reachable
                     </td>
                   </tr>
@@ -101,6 +102,7 @@ export function GoldenSignals() {
                   <td class="spark">
                     <Spark what={`${service} p99 latency`} points={series.p99} unit=" ms" />
                   </td>
+                  <td>{signals.inFlight}</td>
                   <td>{signals.outbox.backlog === 0 ? '0' : `${signals.outbox.backlog} (oldest ${reading(signals.outbox.oldestAgeSeconds)} s)`}</td>
                   <td>{lag === undefined ? '—' : `${reading(lag)} ms`}</td>
                   <td title={signals.queues.map((q) => `${q.queue}: ${q.ready}`).join('\n')}>{signals.queues.length === 0 ? '—' : queued}</td>

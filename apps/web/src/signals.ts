@@ -12,6 +12,8 @@ export interface Signals {
   requests: number;
   errors: number;
   latency: { count: number; sum: number; buckets: { le: number; count: number }[] };
+  /** RPC requests being answered now. */
+  inFlight: number;
   outbox: { backlog: number; oldestAgeSeconds: number };
   relayLag: { count: number; sum: number };
   queues: { queue: string; ready: number; unacked: number; consumers: number }[];

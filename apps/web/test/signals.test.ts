@@ -11,6 +11,7 @@ function signals(at: number, requests: number, errors: number, bucketCounts: num
     requests,
     errors,
     latency: { count: requests, sum: 0, buckets: BOUNDS.map((le, i) => ({ le, count: bucketCounts[i]! })) },
+    inFlight: 0,
     outbox: { backlog: 0, oldestAgeSeconds: 0 },
     relayLag: relay,
     queues: [],

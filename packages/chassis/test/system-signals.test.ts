@@ -28,6 +28,7 @@ describe('_signals', () => {
     // The five posts; not the _signals calls themselves (a system method: the console's own probing).
     assert.equal(after.requests, before.requests + 5);
     assert.equal(after.errors, before.errors);
+    assert.equal(after.inFlight, 0, 'nothing but this request, which is left out');
     assert.equal(after.latency.count, after.requests);
     const counts = after.latency.buckets.map((b) => b.count);
     assert.deepEqual(counts, [...counts].sort((a, b) => a - b), 'cumulative buckets');

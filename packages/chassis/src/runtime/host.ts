@@ -107,7 +107,7 @@ export class ServiceHost {
       backoff: { baseMs: options.redeliveryBaseMs ?? 200, capMs: options.redeliveryCapMs ?? 30_000 },
       context: (envelope, client, span) => this.messageContext(envelope, client, span),
     };
-    this.operations = new ServiceOperations({ name: this.name, db, transport, log, definition, consumerOptions: this.consumerOptions, sagas: this.sagas, readiness: () => this.readiness(), metrics });
+    this.operations = new ServiceOperations({ name: this.name, db, transport, log, definition, consumerOptions: this.consumerOptions, sagas: this.sagas, readiness: () => this.readiness(), metrics, inFlight: () => this.rpcEndpoint.inFlight });
     this.rpcEndpoint = new RpcEndpoint({
       name: this.name,
       definition,

@@ -31,6 +31,8 @@ export interface OperationsDeps {
   readiness: () => Array<{ name: string; ready: boolean; detail?: string }>;
   /** The process's registry, whose counters `_signals` reads. */
   metrics: Metrics;
+  /** RPC requests this service is answering now (RpcEndpoint.inFlight). */
+  inFlight: () => number;
 }
 
 /** A page of sagas ends at a position (creation time to the microsecond, id): the cursor carries it, opaque. */
@@ -153,7 +155,8 @@ export class ServiceOperations {
         return { service: this.deps.name, ready: checks.every((c) => c.ready), checks };
       }
       case '_signals':
-        return signalsOf(this.deps.name, this.deps.metrics, db, this.deps.transport);
+        // Less the _signals request itself, which holds a slot while it is answered.
+        return signalsOf(this.deps.name, this.deps.metrics, db, this.deps.transport, Math.max(0, this.deps.inFlight() - 1));
       case '_breaker': {
         const breaker = breakers.find(this.deps.name, req.target as string);
         if (!breaker) throw new NotFoundError(`${this.deps.name} has no breaker towards ${req.target as string}`);

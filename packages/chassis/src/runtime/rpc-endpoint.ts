@@ -51,6 +51,11 @@ export class RpcEndpoint {
     this.shedder = new LoadShedder(sheddingOptions(process.env, c ? { maxInFlight: c } : {}), deps.name);
   }
 
+  /** RPC requests being answered now (the shedder's slots in use). */
+  get inFlight(): number {
+    return this.shedder.inFlight;
+  }
+
   /** The concurrency to ask of the transport (more than the shedder serves, so the excess is refused fast). */
   get transportConcurrency(): number {
     return this.shedder.transportConcurrency;

@@ -28,6 +28,8 @@ export interface Signals {
   /** Of which failed on the server's side (5xx, a fault or a deadline passed; a client's mistake is no error here). */
   errors: number;
   latency: LatencyTotals;
+  /** RPC requests being answered now (an HTTP request at the gateway is not counted). */
+  inFlight: number;
   /** Outbox rows not yet published, and how long the oldest has waited (seconds). */
   outbox: { backlog: number; oldestAgeSeconds: number };
   /** Outbox commit to publish confirm: totals, as latency. */
@@ -67,7 +69,7 @@ function addHistogram(values: Sample[], service: string, into: LatencyTotals, co
   into.buckets = [...buckets.values()].sort((a, b) => a.le - b.le);
 }
 
-export async function signalsOf(service: string, metrics: Metrics, db: Queryable, transport: Transport): Promise<Signals> {
+export async function signalsOf(service: string, metrics: Metrics, db: Queryable, transport: Transport, inFlight: number): Promise<Signals> {
   const latency: LatencyTotals = { count: 0, sum: 0, buckets: [] };
   const counts = { requests: 0, errors: 0 };
   addHistogram(await samples(metrics, 'simplebank_rpc_server_duration_seconds'), service, latency, counts, (l) => l.outcome === 'server_error' || l.outcome === 'timeout');
@@ -83,5 +85,5 @@ export async function signalsOf(service: string, metrics: Metrics, db: Queryable
   const queues = depths
     .filter((q) => (q.group !== undefined ? q.group === service : q.queue.startsWith(`${service}.`) || q.queue === `rpc.${service}`))
     .map((q) => ({ queue: q.queue, ready: q.ready, unacked: q.unacked, consumers: q.consumers }));
-  return { service, at: new Date().toISOString(), ...counts, latency, outbox: { backlog: backlog.count, oldestAgeSeconds: backlog.oldestAgeSeconds }, relayLag, queues };
+  return { service, at: new Date().toISOString(), ...counts, latency, inFlight, outbox: { backlog: backlog.count, oldestAgeSeconds: backlog.oldestAgeSeconds }, relayLag, queues };
 }

@@ -90,6 +90,7 @@ export const systemMethods = {
       requests: T.Number({ description: 'RPC calls answered and HTTP requests served since the process started' }),
       errors: T.Number({ description: 'Of which failed on the server side (5xx, fault, deadline passed)' }),
       latency: T.Object({ count: T.Number(), sum: T.Number(), buckets: T.Array(T.Object({ le: T.Number(), count: T.Number() }), { description: 'Cumulative counts per upper bound in seconds; +Inf is count' }) }),
+      inFlight: T.Integer({ description: 'RPC requests being answered now, this one left out' }),
       outbox: T.Object({ backlog: T.Integer(), oldestAgeSeconds: T.Number() }),
       relayLag: T.Object({ count: T.Number(), sum: T.Number() }),
       queues: T.Array(T.Object({ queue: T.String(), ready: T.Integer(), unacked: T.Integer(), consumers: T.Integer() })),

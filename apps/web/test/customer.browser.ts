@@ -63,6 +63,15 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
   assert.match((await row.textContent()) ?? '', /AAPL2\$/);
   await row.getByRole('img', { name: /^AAPL price, / }).waitFor();
   await page.getByText(/Valued at live prices|Prices are stale|Prices are unavailable/).waitFor();
+  // With a holding and its chart, the table still fits a phone's width.
+  await page.setViewportSize({ width: 360, height: 740 });
+  try {
+    // Evaluated in the page (this file is type-checked without the DOM's types).
+    const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+    assert.ok(scrollWidth <= innerWidth, `Holdings: ${scrollWidth}px wide in a ${innerWidth}px window`);
+  } finally {
+    await page.setViewportSize({ width: 1100, height: 800 });
+  }
 
   await nav.getByRole('link', { name: 'Notifications' }).click();
   await page.getByRole('heading', { name: /Order filled/ }).waitFor({ timeout: 20_000 });

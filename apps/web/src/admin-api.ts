@@ -68,15 +68,20 @@ export interface Readiness {
   services: ServiceChecks[];
 }
 
-/** The services the gateway asks for dead letters and sagas (routes/admin.ts SERVICES). */
-export const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'reporting', 'strategies', 'strategy-orders', 'transactions'] as const;
-
 /**
  * Every service's readiness, asked of each service by the gateway wherever it runs (all-in-one or
  * distributed), not the gateway process's own /health/ready.
  */
 export function readiness(): Promise<Readiness> {
   return api<Readiness>('GET', '/admin/readiness');
+}
+
+/**
+ * Every service's name, alphabetical: the gateway's readiness report has a row per service of its
+ * registry (services/*), so the app keeps no list of its own.
+ */
+export async function serviceNames(): Promise<string[]> {
+  return (await readiness()).services.map((s) => s.service).sort();
 }
 
 export interface ServiceReadiness {

@@ -3,9 +3,9 @@
  * saga's timeline (GET /v1/admin/sagas/{service}/{sagaId}); any saga is also opened by service and
  * id. Both pages are read again every 2 s while shown.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Page as List } from './api.ts';
-import { SERVICES, type Saga } from './admin-api.ts';
+import { serviceNames, type Saga } from './admin-api.ts';
 import { ConsoleLinks } from './console-links.tsx';
 import { quantity } from './money.ts';
 import { useRefreshing } from './refreshing.ts';
@@ -21,13 +21,27 @@ function sagaLabel(s: Omit<Saga, 'log'>): string {
   return `${s.type} ${s.id}`;
 }
 
+/** The services' names, asked once; until they come (or if the read fails: the page's own reads say why), only the one chosen. */
+function useServiceNames(chosen: string): string[] {
+  const [names, setNames] = useState<string[]>([chosen]);
+  useEffect(() => {
+    let live = true;
+    serviceNames().then((n) => live && setNames(n), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return names;
+}
+
 /** A choice of one of the services (whose sagas to open or list). */
 function ServiceSelect({ id, label, value, onChange, narrow = false }: { id: string; label: string; value: string; onChange: (service: string) => void; narrow?: boolean }) {
+  const services = useServiceNames(value);
   return (
     <div class={narrow ? 'field narrow' : 'field'}>
       <label for={id}>{label}</label>
       <select id={id} value={value} onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)}>
-        {SERVICES.map((s) => (
+        {services.map((s) => (
           <option key={s} value={s}>
             {s}
           </option>

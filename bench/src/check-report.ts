@@ -59,6 +59,9 @@ export function checkReport(report: Json): string[] {
   for (const p of ['idle.memory.maxServiceRssMb', 'idle.memory.postgresPssMb', 'idle.memory.postgresProcesses']) num(p);
   // The web app is built by the start command: its weight is in every report.
   for (const p of ['webApp.jsBytes', 'webApp.jsGzipBytes', 'webApp.cssBytes', 'webApp.cssGzipBytes']) num(p);
+  // Its first page's time to interactive, where Chromium is installed (CI installs it for the browser suite).
+  if (get('webFirstPage') === undefined) problems.push('webFirstPage: missing (null when not measured)');
+  else if (get('webFirstPage') !== null) for (const p of ['webFirstPage.loads', 'webFirstPage.appMs', 'webFirstPage.floorMs', 'webFirstPage.ratio']) num(p);
   for (const p of ['references.pgCommitFloor.commitsPerSec', 'references.pgCommitFloor.autocommitPerSec', 'references.pgCommitFloor.pool']) num(p);
   loop('references.fastify');
   loop('references.gatewayAsset');

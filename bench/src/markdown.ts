@@ -52,6 +52,7 @@ export function markdown(r: Report): string {
     `| commits per order (at the knee) | ${n(k.commits.perOrder)} (${n(k.commits.perOrderNetOfIdle)} net of idle) | — | — | ≤ 15 |`,
     `| idle commits/s, whole system | ${n(r.idle.commitsPerSec)} | — | — | ≤ 5 |`,
     `| CPU at the knee: node / PostgreSQL (cores) | ${n(k.cpu.nodeCores)} / ${n(k.cpu.postgresCores)} (bench itself ${n(k.cpu.benchCores)}) | ${r.machine.cores} cores | ${x(k.cpu.postgresCores ? Math.round((k.cpu.nodeCores / k.cpu.postgresCores) * 100) / 100 : null)} | — |`,
+    `| web app, first page interactive in Chromium (median of ${r.webFirstPage?.loads ?? '–'} cold loads) | ${r.webFirstPage ? ms(r.webFirstPage.appMs) : '– not measured'} | a one-button page ${r.webFirstPage ? ms(r.webFirstPage.floorMs) : '–'} | ${x(r.webFirstPage?.ratio ?? null)} | ≤ 1 s |`,
     `| web app, first page: JavaScript / CSS (gzipped) | ${r.webApp ? `${kb(r.webApp.jsGzipBytes)} / ${kb(r.webApp.cssGzipBytes)}` : '– not built'} | raw ${r.webApp ? `${kb(r.webApp.jsBytes)} / ${kb(r.webApp.cssBytes)}` : '–'} | — | — |`,
     `| RSS per service process, idle (largest${distributed ? '' : '; all-in-one: one process hosts every service'}) | ${n(r.idle.memory.maxServiceRssMb, ' MB')} | PostgreSQL PSS ${n(r.idle.memory.postgresPssMb, ' MB')} (${r.idle.memory.postgresProcesses} processes) | — | ≤ 90 MB |`,
     `| relay lag p99 at the knee (outbox commit → confirm) | ${k.relayLag.p99Ms === null ? `– ${k.relayLag.note ?? ''}` : `≤ ${ms(k.relayLag.p99Ms)}`} (${k.relayLag.count} messages) | — | — | ≤ 20 ms |`,

@@ -8,6 +8,7 @@ import type { CommitFloor } from './pg.ts';
 import type { LoopResult } from './refs/closed-loop.ts';
 import type { RabbitReferences } from './refs/run.ts';
 import type { WebBundle } from './web-bundle.ts';
+import type { FirstPage } from './web-first-page.ts';
 
 export const SCHEMA = 1;
 
@@ -52,6 +53,8 @@ export interface Report {
   idle: { seconds: number; commitsPerSec: number; commitsByDatabase: Record<string, number>; memory: MemoryFigures };
   /** The web app's built files (null: not built). */
   webApp: WebBundle | null;
+  /** The first page's time to interactive in Chromium, and a one-button page's (null: no app or no Chromium). */
+  webFirstPage: FirstPage | null;
   references: {
     pgCommitFloor: CommitFloor;
     fastify: LoopResult;

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { adminToken, pickAssets, setupTraders, zeroLatencyExchange, type Trader } from './bank.ts';
 import type { Options } from './args.ts';
 import { memory, startCpu, type CpuFigures } from './footprint.ts';
+import { measureFirstPage } from './web-first-page.ts';
 import { webBundle } from './web-bundle.ts';
 import { round } from './hist.ts';
 import { Client, sleep } from './http.ts';
@@ -103,6 +104,9 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
     log(`idle: ${idle.commitsPerSec} commits/s; largest service RSS ${idle.memory.maxServiceRssMb} MB`);
 
     log(`references: PostgreSQL commit floor (${o.refSeconds * 2} s), GET /v1/assets/${assets[0]} through the gateway (${o.refSeconds} s)`);
+    const webApp = webBundle();
+    const webFirstPage = webApp ? await measureFirstPage(system.url, o.quick ? 3 : 7) : null;
+    log(webFirstPage ? `web app first page: interactive in ${webFirstPage.appMs} ms (median of ${webFirstPage.loads}; a one-button page ${webFirstPage.floorMs} ms)` : 'web app first page: not measured (no app built, or no Chromium)');
     const pgCommitFloor = await commitFloor(system.postgresUrl, { seconds: Math.max(1, o.refSeconds * 2) });
     const gatewayAsset = await gatewayReference(client, traders[0]!.token, assets[0]!, 32, o.refSeconds);
 
@@ -146,7 +150,8 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
       start: { readyMs: system.readyMs },
       setup: { customers: traders.length, seconds: setupSeconds, assets },
       idle,
-      webApp: webBundle(),
+      webApp,
+      webFirstPage,
       references: { pgCommitFloor, fastify, gatewayAsset, rabbitmq, ...(o.mode === 'distributed' ? { allInOneKnee: hooks.allInOneKnee ?? { file: null, rate: null } } : {}) },
       knee: { rate: search.rate, found: search.found, capped: search.capped, warmup, search: search.steps },
       atKnee,

@@ -40,7 +40,9 @@ const LOGIN_READY = `(() => {
 async function timeLoads(browser: Browser, url: string, loads: number): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < loads; i++) {
-    const context = await browser.newContext();
+    // bypassCSP: the gateway's CSP (script-src 'self') refuses the evaluated probe below; it changes
+    // nothing the page loads.
+    const context = await browser.newContext({ bypassCSP: true });
     try {
       const page = await context.newPage();
       await page.goto(url, { waitUntil: 'commit' });

@@ -18,12 +18,6 @@ export interface TrialBalance {
   balanced: boolean;
   assets: { asset: string; total: string }[];
 }
-export interface Strategy {
-  id: string;
-  name: string;
-  assets: { assetId: string; percentage: string }[];
-  createdAt: string;
-}
 export interface ExchangeSettings {
   open: boolean;
   latencyMs: number;

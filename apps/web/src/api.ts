@@ -202,6 +202,29 @@ export interface Customer {
   preferences?: { email?: boolean; sms?: boolean; push?: boolean };
   phone?: string | null;
 }
+export interface Strategy {
+  id: string;
+  name: string;
+  assets: { assetId: string; percentage: string }[];
+  createdAt: string;
+}
+export interface Investment {
+  id: string;
+  strategyId: string;
+  destinationAccountId: string;
+  amount: string;
+  paymentId: string;
+  status: 'awaiting_payment' | 'ordering' | 'completed' | 'failed';
+  reason?: string;
+  orders: { orderId: string; assetId: string; quantity: string; status: string }[];
+  /** Allocations with no order (too small for a fee, no quote, refused): their share is left over. */
+  skipped: { assetId: string; share: string; reason: string }[];
+  invested: string;
+  fees: string;
+  leftover: string;
+  createdAt: string;
+  updatedAt: string;
+}
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

@@ -5,6 +5,7 @@ import { Accounts } from './accounts.tsx';
 import { Admin, DeadLettersPage } from './admin.tsx';
 import { LogIn, SignUp } from './auth.tsx';
 import { Holdings } from './holdings.tsx';
+import { InvestmentDetail, Investments, Strategies } from './invest.tsx';
 import { useLive } from './live.ts';
 import { Notifications } from './notifications.tsx';
 import { Operations } from './operations.tsx';
@@ -19,6 +20,7 @@ const LINKS = [
   ['/trade', 'Trade'],
   ['/orders', 'Orders'],
   ['/holdings', 'Holdings'],
+  ['/strategies', 'Strategies'],
   ['/notifications', 'Notifications'],
   ['/profile', 'Profile'],
 ] as const;
@@ -51,6 +53,8 @@ function Content({ path }: { path: string }) {
   const [pathname] = path.split('?') as [string];
   const order = /^\/orders\/([^/]+)$/.exec(pathname);
   if (order) return <OrderDetail orderId={decodeURIComponent(order[1]!)} />;
+  const investment = /^\/investments\/([^/]+)$/.exec(pathname);
+  if (investment) return <InvestmentDetail investmentId={decodeURIComponent(investment[1]!)} />;
   const saga = /^\/operations\/sagas\/([^/]+)\/([^/]+)$/.exec(pathname);
   if (saga) return <SagaTimeline service={decodeURIComponent(saga[1]!)} sagaId={decodeURIComponent(saga[2]!)} />;
   switch (pathname) {
@@ -60,6 +64,10 @@ function Content({ path }: { path: string }) {
       return <Orders />;
     case '/holdings':
       return <Holdings />;
+    case '/strategies':
+      return <Strategies />;
+    case '/investments':
+      return <Investments />;
     case '/notifications':
       return <Notifications />;
     case '/profile':

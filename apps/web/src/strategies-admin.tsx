@@ -4,8 +4,7 @@
  * the allocations rather than adding them up itself.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { Problem, api, idempotencyKey, type Page as List } from './api.ts';
-import type { Strategy } from './admin-api.ts';
+import { Problem, api, idempotencyKey, type Page as List, type Strategy } from './api.ts';
 import { ErrorMessage, Field, fieldError } from './ui.tsx';
 
 interface Allocation {

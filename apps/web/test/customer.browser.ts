@@ -2,9 +2,10 @@
  * The customer's journey in a real browser, driven by role and accessible name (issue 12's contract):
  * sign up, open an account, deposit, buy, see the fill arrive without a reload, the holding and the
  * notification; a reload keeping the session; a declined card shown as declined; a withdrawal, refused
- * beyond the cash, and the statement (this month, and a period picked).
+ * beyond the cash, and the statement (this month, and a period picked); investing in a strategy.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Bank } from '../../../test/e2e/system.ts';
 import { DECLINED_CARD, GOOD_CARD, deposit, openAccount, signUp, startBrowser, type Browser } from './harness.ts';
@@ -200,7 +201,7 @@ test('at phone width every page fits the screen: no sideways scrolling', async (
     await signUp(page);
     await openAccount(page, 'Phone');
     const nav = page.getByRole('navigation');
-    for (const link of ['Accounts', 'Trade', 'Orders', 'Holdings', 'Notifications', 'Profile']) {
+    for (const link of ['Accounts', 'Trade', 'Orders', 'Holdings', 'Strategies', 'Notifications', 'Profile']) {
       await nav.getByRole('link', { name: link }).click();
       await page.getByRole('heading', { level: 1, name: link }).waitFor();
       // Evaluated in the page (this file is type-checked without the DOM's types).
@@ -210,4 +211,32 @@ test('at phone width every page fits the screen: no sideways scrolling', async (
   } finally {
     await page.setViewportSize({ width: 1100, height: 800 });
   }
+});
+
+test('a customer invests in a strategy an admin made, and follows it to completed: each buy filled, the rest kept as cash', async () => {
+  const { page } = browser;
+  const bank = new Bank(browser.system.http);
+  await bank.pinPrice('AAPL', '229.50');
+  await bank.pinPrice('MSFT', '410.20');
+  const admin = await bank.adminLogin();
+  const name = `Browser growth ${randomUUID().slice(0, 6)}`;
+  const created = await admin.http.post('/v1/admin/strategies', { name, assets: [{ assetId: 'AAPL', percentage: '60' }, { assetId: 'MSFT', percentage: '40' }] });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await signUp(page);
+  await openAccount(page, 'Invest');
+  await page.getByRole('navigation').getByRole('link', { name: 'Strategies' }).click();
+  await page.getByRole('button', { name: `Invest in ${name}` }).click();
+  const form = page.getByRole('form', { name: `Invest in ${name}` });
+  await form.getByLabel('Amount').fill('1000.00');
+  await form.getByLabel('Card number').fill(GOOD_CARD);
+  await form.getByRole('button', { name: 'Invest', exact: true }).click();
+
+  await page.getByRole('heading', { level: 1, name: 'Investment' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+  const orders = page.getByRole('table', { name: 'Orders' });
+  for (const asset of ['AAPL', 'MSFT']) await orders.getByRole('row', { name: new RegExp(`${asset}.*Filled`) }).waitFor();
+  assert.match((await page.locator('dd').first().textContent()) ?? '', /\$1,000\.00/);
 });

@@ -1,3 +1,4 @@
 export * from './database.ts';
 export * from './faulty-transport.ts';
 export * from './harness.ts';
+export * from './handler-context.ts';

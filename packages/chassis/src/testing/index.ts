@@ -2,3 +2,4 @@ export * from './database.ts';
 export * from './faulty-transport.ts';
 export * from './harness.ts';
 export * from './handler-context.ts';
+export * from './consumer-contracts.ts';

@@ -429,6 +429,7 @@ export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectati
  * they name). An interaction whose method the stub does not implement is skipped, saying so.
  */
 export function verifyStubs(expectations: readonly ConsumerExpectations[], makeStubs: () => Array<(t: Transport) => Promise<Consumer>>): void {
+  if (expectations.length === 0) it('has expectations to check the stubs against', () => assert.fail('no expectations given (services/<consumer>/test/contracts/<provider>.expectations.ts)'));
   for (const e of expectations) {
     describe(`${e.consumer}'s stub of ${e.provider} answers what ${e.consumer} reads`, () => {
       let transport: MemoryTransport | undefined;

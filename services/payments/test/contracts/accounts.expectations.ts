@@ -1,6 +1,7 @@
 /**
  * What payments reads of accounts before a deposit or a withdrawal (src/service.ts
- * `openAccountOfCaller`): the caller's account (another's is not_found), its id and whether it is open.
+ * `openAccountOfCaller`): the caller's account (another's is not_found), its id, its owner (the
+ * payment's customer) and whether it is open.
  */
 import { expects } from '@simplebank/chassis/testing';
 import { accountsContract } from '@simplebank/accounts/contract';
@@ -16,7 +17,7 @@ export default expects(accountsContract, {
       as: CUSTOMER,
       call: 'getAccount',
       request: { accountId: 'acc-1' },
-      reads: [{ path: 'id', type: 'string' }, { path: 'status', type: 'string' }],
+      reads: [{ path: 'id', type: 'string' }, { path: 'ownerId', type: 'string' }, { path: 'status', type: 'string' }],
     },
     { description: "a payment on another customer's account is not_found", given: 'an account of another customer', as: CUSTOMER, call: 'getAccount', request: { accountId: 'acc-2' }, error: 'not_found' },
   ],

@@ -93,13 +93,13 @@ describe('consumer-driven contracts', () => {
 
   describe("against the consumer's stubs", () => {
     const shop = async () => (await loadExpectations('catalog', { servicesDir })).find((e) => e.consumer === 'shop')!;
-    const run = async (stub: Parameters<typeof stubService<typeof catalogContract>>[2]) => {
+    const run = async (stub: Parameters<typeof stubService<typeof catalogContract>>[2], states: Parameters<typeof exerciseOnStubs>[3] = {}) => {
       const transport = new MemoryTransport();
       await transport.connect();
       const served = await stubService(transport, catalogContract, stub);
       try {
         const e = await shop();
-        return await Promise.all(e.interactions.map((i) => exerciseOnStubs(transport, e, i)));
+        return await Promise.all(e.interactions.map((i) => exerciseOnStubs(transport, e, i, states)));
       } finally {
         await served.cancel();
         await transport.close();
@@ -116,6 +116,23 @@ describe('consumer-driven contracts', () => {
         listItems: () => ({ items: [item] }),
       });
       assert.deepEqual(results, [{ problems: [] }, { problems: [] }, { problems: [] }]);
+    });
+
+    it("sets up a named state in the stub's world when given one, replacing fields of the example", async () => {
+      const seen: string[] = [];
+      const results = await run(
+        {
+          getItem: (req) => {
+            seen.push(req.itemId);
+            if (req.itemId !== 'item-7') throw new NotFoundError('No such item');
+            return { ...item, id: 'item-7' };
+          },
+          listItems: () => ({ items: [item] }),
+        },
+        { 'an item': async ({ call }) => ({ request: { itemId: (await call(catalogContract, 'listItems', {})).items.length > 0 ? 'item-7' : 'none' } }) },
+      );
+      assert.deepEqual(results, [{ problems: [] }, { problems: [] }, { problems: [] }]);
+      assert.deepEqual(seen.sort(), ['item-7', 'nothing']);
     });
 
     it('fails a stub that drifted (an empty list where the consumer reads its items), and skips what the stub does not implement', async () => {

@@ -31,11 +31,11 @@ await verifyConsumerExpectations(transactionsService, {
       const { reservationId } = await service.call(tc, 'reserveCash', { accountId, amount: '200.00', orderId: text(request.orderId, `o-${randomUUID()}`) }, key());
       return { request: { accountId, reservationId } };
     },
-    'an account holding AAPL': async ({ service }) => {
+    'an account holding ABC': async ({ service }) => {
       const accountId = await accountWithCash(service);
       const orderId = `o-${randomUUID()}`;
       const { reservationId } = await service.call(tc, 'reserveCash', { accountId, amount: '200.00', orderId }, key());
-      await service.call(tc, 'settleTrade', { reservationId, orderId, accountId, side: 'buy', assetId: 'AAPL', quantity: '5', fillPrice: '30.00' }, key());
+      await service.call(tc, 'settleTrade', { reservationId, orderId, accountId, side: 'buy', assetId: 'ABC', quantity: '5', fillPrice: '30.00' }, key());
       return { request: { accountId } };
     },
     'a fee charged': async ({ service, request }) => {

@@ -354,11 +354,14 @@ function exerciseOnProvider(service: TestService, contract: Contract, e: Consume
   return exercise(contract, e.consumer, i, (identity) => service.callAs(identity), async (given, identity, request) => {
     const setup = states[given];
     if (!setup) throw new Error(`the provider's contract test sets up no such state (it knows: ${Object.keys(states).map((s) => `"${s}"`).join(', ') || 'none'})`);
-    const result = await setup({ service, identity, request, consumer: e.consumer });
-    // Like Pact's injected values: the state replaces fields of the example, never adds any.
-    const replaced = Object.entries(result?.request ?? {}).filter(([k]) => k in request);
-    return { ...request, ...Object.fromEntries(replaced) };
+    return replaceIn(request, await setup({ service, identity, request, consumer: e.consumer }));
   });
+}
+
+/** Like Pact's injected values: a state replaces fields of the example request, never adds any. */
+function replaceIn(request: Record<string, unknown>, result: ProviderStateResult | void): Record<string, unknown> {
+  const replaced = Object.entries(result?.request ?? {}).filter(([k]) => k in request);
+  return { ...request, ...Object.fromEntries(replaced) };
 }
 
 /**
@@ -402,8 +405,14 @@ export async function verifyConsumerExpectations(definition: ServiceDefinition<a
 // ---------------------------------------------------------------------------------------------
 // The consumer's side: its stubs
 
+/**
+ * Sets up a state in the consumer's stub world (optional: a state without one leaves the example
+ * request as it is). `call` reaches the stubs as a system caller.
+ */
+export type StubState = (context: { call: Call; identity: Identity; request: Record<string, unknown>; consumer: string }) => Promise<ProviderStateResult | void> | ProviderStateResult | void;
+
 /** Problems of one interaction on stubs served on `transport`; `skipped` when the stub does not implement the method. */
-export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectations, i: Interaction<Contract>): Promise<{ problems: string[]; skipped?: string }> {
+export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectations, i: Interaction<Contract>, states: Record<string, StubState> = {}): Promise<{ problems: string[]; skipped?: string }> {
   let refusal: string | undefined;
   const callAs = (identity: Identity): Call => {
     const call = caller(transport, e.consumer, () => ({ correlationId: `contract-${randomUUID()}`, identity }), { retry: { maxAttempts: 1, backoff: { baseMs: 1, capMs: 1 } } });
@@ -416,7 +425,11 @@ export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectati
       }
     }) as Call;
   };
-  const problems = await exercise(e.contract, e.consumer, i, callAs);
+  const call = caller(transport, 'contract-state', () => ({ correlationId: `contract-${randomUUID()}`, identity: CONTRACT_TEST_IDENTITY }));
+  const problems = await exercise(e.contract, e.consumer, i, callAs, async (given, identity, request) => {
+    const result = await states[given]?.({ call, identity, request, consumer: e.consumer });
+    return replaceIn(request, result);
+  });
   if (refusal === 'not_implemented_in_stub') return { problems: [], skipped: `the stub of ${e.provider} does not implement ${i.call}` };
   if (refusal === 'no_route') problems.push(`no stub of ${e.provider} is served (the stubs given do not include one)`);
   return { problems };
@@ -425,13 +438,14 @@ export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectati
 /**
  * The consumer's stub check: registers one test per interaction of each expectations set, made on
  * the stubs `makeStubs()` serves on a fresh in-memory transport (e.g. the gateway's `world().stubs`).
- * The example requests go as they are (no provider state: the stubs' little world must hold what
- * they name). An interaction whose method the stub does not implement is skipped, saying so.
+ * A named state is set up by `states` when it has it; otherwise the example request goes as it is
+ * (the stubs' little world must hold what it names). An interaction whose method the stub does not
+ * implement is skipped, saying so.
  */
-export function verifyStubs(expectations: readonly ConsumerExpectations[], makeStubs: () => Array<(t: Transport) => Promise<Consumer>>): void {
+export function verifyStubs(expectations: readonly ConsumerExpectations[], makeStubs: () => Array<(t: Transport) => Promise<Consumer>>, options: { states?: Record<string, StubState> } = {}): void {
   if (expectations.length === 0) it('has expectations to check the stubs against', () => assert.fail('no expectations given (services/<consumer>/test/contracts/<provider>.expectations.ts)'));
   for (const e of expectations) {
-    describe(`${e.consumer}'s stub of ${e.provider} answers what ${e.consumer} reads`, () => {
+    describe(`${e.consumer}: its stub of ${e.provider} answers what it reads`, () => {
       let transport: MemoryTransport | undefined;
       let consumers: Consumer[] = [];
       before(async () => {
@@ -445,7 +459,7 @@ export function verifyStubs(expectations: readonly ConsumerExpectations[], makeS
       });
       for (const i of e.interactions) {
         it(`${i.call}: ${i.description}`, async (t) => {
-          const { problems, skipped } = await exerciseOnStubs(transport!, e, i as Interaction<Contract>);
+          const { problems, skipped } = await exerciseOnStubs(transport!, e, i as Interaction<Contract>, options.states);
           if (skipped) t.skip(skipped);
           fail(`the stub of ${e.provider}: ${label(e, i as Interaction<Contract>)}`, problems);
         });

@@ -13,14 +13,14 @@ export default expects(transactionsContract, {
   interactions: [
     { description: 'a buy reserves quantity × limit price of cash', given: 'an account with cash', call: 'reserveCash', request: { accountId: 'acc-1', amount: '107.10', orderId: 'o-buy' }, reads: [{ path: 'reservationId', type: 'string' }] },
     { description: 'a buy beyond the available cash is rejected', call: 'reserveCash', request: { accountId: 'acc-empty', amount: '107.10', orderId: 'o-poor' }, error: 'insufficient_funds' },
-    { description: 'a sell reserves the quantity of the position', given: 'an account holding AAPL', call: 'reservePosition', request: { accountId: 'acc-1', assetId: 'AAPL', quantity: '1', orderId: 'o-sell' }, reads: [{ path: 'reservationId', type: 'string' }] },
-    { description: 'a sell beyond the position is rejected', call: 'reservePosition', request: { accountId: 'acc-empty', assetId: 'AAPL', quantity: '1', orderId: 'o-short' }, error: 'insufficient_position' },
+    { description: 'a sell reserves the quantity of the position', given: 'an account holding ABC', call: 'reservePosition', request: { accountId: 'acc-1', assetId: 'ABC', quantity: '1', orderId: 'o-sell' }, reads: [{ path: 'reservationId', type: 'string' }] },
+    { description: 'a sell beyond the position is rejected', call: 'reservePosition', request: { accountId: 'acc-empty', assetId: 'ABC', quantity: '1', orderId: 'o-short' }, error: 'insufficient_position' },
     { description: 'an order that ends without a fill releases its reservation', given: 'a cash reservation', call: 'releaseReservation', request: { reservationId: 'r-1' }, reads: [] },
     {
       description: 'a fill settles the trade against the reservation',
       given: 'a cash reservation',
       call: 'settleTrade',
-      request: { reservationId: 'r-1', orderId: 'o-fill', accountId: 'acc-1', side: 'buy', assetId: 'AAPL', quantity: '1', fillPrice: '101.00' },
+      request: { reservationId: 'r-1', orderId: 'o-fill', accountId: 'acc-1', side: 'buy', assetId: 'ABC', quantity: '1', fillPrice: '101.00' },
       reads: [],
     },
   ],

@@ -8,7 +8,9 @@ import { transactionsContract } from '@simplebank/transactions/contract';
 import { loadConsumerExpectations, verifyStubs } from '@simplebank/chassis/testing';
 import { FakeWorld } from './fake-collaborators.ts';
 
-const expectations = await loadConsumerExpectations('orders', { servicesDir: new URL('../..', import.meta.url) });
+/** The providers the fake world stands for; orders' tests run the real fees service (startTestSystem). */
+const STUBBED = ['accounts', 'market-data', 'transactions'];
+const expectations = (await loadConsumerExpectations('orders', { servicesDir: new URL('../..', import.meta.url) })).filter((e) => STUBBED.includes(e.provider));
 let world = new FakeWorld();
 let n = 0;
 const freshAccount = (ownerId: string, cash: string, positions: Record<string, string> = {}) => {

@@ -431,7 +431,7 @@ export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectati
     return replaceIn(request, result);
   });
   if (refusal === 'not_implemented_in_stub') return { problems: [], skipped: `the stub of ${e.provider} does not implement ${i.call}` };
-  if (refusal === 'no_route') problems.push(`no stub of ${e.provider} is served (the stubs given do not include one)`);
+  if (refusal === 'no_route') problems.push(`no stub of ${e.provider} is served: give one, or leave ${e.provider}'s expectations out if the consumer's tests run the real service`);
   return { problems };
 }
 

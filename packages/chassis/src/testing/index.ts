@@ -3,3 +3,4 @@ export * from './faulty-transport.ts';
 export * from './harness.ts';
 export * from './handler-context.ts';
 export * from './consumer-contracts.ts';
+export * from './transport-conformance.ts';

@@ -125,6 +125,8 @@ export class MemoryTransport implements Transport {
   private readonly queues = new Map<string, MemoryQueue>();
   private readonly bindings = new Map<string, Set<MemoryQueue>>();
   private readonly rpc = new Map<string, { instances: RpcInstance[]; waiting: WaitingCall[] }>();
+  /** Calls handed to a server and not answered yet: failed on close, like the ones still waiting. */
+  private readonly answering = new Set<WaitingCall>();
   private readonly unsettled = new Set<{ reject: (err: unknown) => void }>();
   private closed = false;
   private instanceQueues = 0;
@@ -265,6 +267,7 @@ export class MemoryTransport implements Transport {
       const call = entry.waiting.shift()!;
       const instance = best;
       instance.inFlight++;
+      this.answering.add(call);
       instance
         .server(call.body)
         .then(
@@ -278,6 +281,7 @@ export class MemoryTransport implements Transport {
           },
         )
         .finally(() => {
+          this.answering.delete(call);
           instance.inFlight--;
           if (instance.inFlight === 0) for (const r of instance.idle.splice(0)) r();
           this.dispatchRpc(entry);
@@ -301,6 +305,12 @@ export class MemoryTransport implements Transport {
       }
       entry.instances.length = 0;
     }
+    // Requests a server is still answering fail too (its late reply is dropped), as on a broker.
+    for (const call of this.answering) {
+      clearTimeout(call.timer);
+      call.reject(new UnavailableError('Memory transport closed before the reply came', 'transport_closed'));
+    }
+    this.answering.clear();
     for (const u of this.unsettled) u.reject(new UnavailableError('Memory transport closed before the message was acknowledged', 'transport_closed'));
     this.unsettled.clear();
     await Promise.all(cancels);

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError, ConfigError, T, defineContract, defineService, defineSettings, env, rpc, startAllInOne } from '../src/index.ts';
-import { startTestService, stubService } from '../src/testing/index.ts';
-import { ledgerContract } from './fixtures/services.ts';
+import { eventually, startTestService, startTestSystem, stubService } from '../src/testing/index.ts';
+import { auditContract, auditService, ledgerContract, ledgerService } from './fixtures/services.ts';
 
 const billingSettings = defineSettings({ BILLING_FEE_CENTS: env.integer({ default: 100, min: 0 }) });
 
@@ -27,6 +27,30 @@ const billingService = defineService({
 });
 
 describe('the test harness', () => {
+  it('delivers messages typed by their definitions, and reads back what a service published or sent', async () => {
+    const sys = await startTestSystem([ledgerService, auditService]);
+    try {
+      const audit = sys.databases.get('audit')!.db;
+      const count = async (sql: string, params: unknown[]) => Number((await audit.query<{ n: string }>(sql, params)).rows[0]!.n);
+      // An event by its definition (source: its publisher), a command by its definition (to its queue).
+      await sys.deliver(ledgerContract.events.Posted, { entryId: 'e-typed', account: 'acc-typed', cents: 7 }, { key: 'acc-typed' });
+      await sys.deliver(auditContract.commands.Archive, { note: 'typed' });
+      // The type string still works, with the command found among the system's contracts.
+      await sys.deliver(auditContract.commands.Archive.type, { note: 'by type' });
+      await eventually(async () => (await count('SELECT count(*) AS n FROM audit_log WHERE account = $1', ['acc-typed'])) === 1);
+      await eventually(async () => (await count('SELECT count(*) AS n FROM archive WHERE note = ANY($1)', [['typed', 'by type']])) === 2);
+
+      await sys.call(ledgerContract, 'post', { account: 'acc-out', cents: 250 }, { idempotencyKey: 'k-out' });
+      const posted = await sys.outbox('ledger').published(ledgerContract.events.Posted);
+      assert.deepEqual(posted.map((p) => [p.account, p.cents]), [['acc-out', 250]]);
+      assert.equal((await sys.outbox('ledger').envelopes(ledgerContract.events.Posted))[0]!.key, 'acc-out');
+      assert.deepEqual(await sys.outbox('ledger').sent(auditContract.commands.Archive), []);
+      await assert.rejects(sys.outbox('audit').published(ledgerContract.events.Posted), /audit never publishes ledger.Posted.v1/);
+    } finally {
+      await sys.stop({ drop: true });
+    }
+  });
+
   it('runs a service against a stub of its collaborator, with the caller identity and idempotency key passed on', async () => {
     const seen: Array<{ request: unknown; key?: string; customer?: string }> = [];
     const svc = await startTestService(billingService, {

@@ -50,8 +50,6 @@ describe('fees', () => {
     await svc?.stop();
   });
 
-  const outbox = async (type: string) =>
-    (await svc.database.db.query<{ body: string }>('SELECT body FROM chassis_outbox WHERE destination = $1', [type])).rows.map((r) => JSON.parse(r.body) as { data: Record<string, unknown>; key?: string });
 
   it('starts with schedule version 1: minimum 1.00, rate 0.001; quotes by it', async () => {
     const s = await svc.callAs(customer)(feesContract, 'getSchedule', {});
@@ -92,7 +90,7 @@ describe('fees', () => {
     assert.equal(charges.length, 1);
     assert.deepEqual(charges[0]!.request, { accountId: 'acc-1', amount: '1.50', orderId: 'o-1', feeId: first.feeId });
     assert.equal(charges[0]!.key, 'k-1:charge');
-    const events = (await outbox('fees.FeeCharged.v1')).filter((r) => r.data.feeId === first.feeId);
+    const events = (await svc.outbox().published(feesContract.events.FeeCharged)).filter((d) => d.feeId === first.feeId);
     assert.equal(events.length, 1);
   });
 
@@ -127,7 +125,7 @@ describe('fees', () => {
     const refunds = ledger.posted.filter((p) => p.method === 'refundFee' && p.request.orderId === 'o-2');
     assert.equal(refunds.length, 1);
     assert.deepEqual(refunds[0]!.request, { accountId: 'acc-1', amount: '2.25', orderId: 'o-2', feeId: charged.feeId });
-    assert.equal((await outbox('fees.FeeRefunded.v1')).filter((r) => r.data.feeId === charged.feeId).length, 1);
+    assert.equal((await svc.outbox().published(feesContract.events.FeeRefunded)).filter((d) => d.feeId === charged.feeId).length, 1);
     // An order without a fee: nothing to refund.
     assert.deepEqual(await call(feesContract, 'refundFee', { orderId: 'o-none' }, { idempotencyKey: 'r-3' }), { refunded: false, amount: '0.00' });
   });

@@ -19,7 +19,7 @@ import { createNotificationsService } from '../src/service.ts';
 import { notificationsSettings } from '../src/settings.ts';
 import { ScriptedChannel } from './fakes.ts';
 
-const COMPLETED = paymentsContract.events.PaymentCompleted.type;
+const COMPLETED = paymentsContract.events.PaymentCompleted;
 const ADMIN: Identity = { customerId: 'admin-1', role: 'admin' };
 type Prefs = { email: boolean; sms: boolean; push: boolean };
 
@@ -44,8 +44,8 @@ describe('notification channels', () => {
     const id = `c-${randomUUID()}`;
     const address = contact.email ?? `${id}@example.test`;
     const phone = contact.phone ?? `+1555${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
-    const data = { customerId: id, name: 'Test', role: 'customer', preferences: { email: false, sms: false, push: false, ...preferences }, email: address, phone };
-    await svc.deliver(customersContract.events.CustomerRegistered.type, data);
+    const data = { customerId: id, name: 'Test', role: 'customer' as const, preferences: { email: false, sms: false, push: false, ...preferences }, email: address, phone };
+    await svc.deliver(customersContract.events.CustomerRegistered, data);
     await eventually(async () => (await svc.database.db.query('SELECT 1 FROM preferences WHERE customer_id = $1', [id])).rowCount === 1);
     return { id, address, phone };
   }
@@ -136,7 +136,7 @@ describe('notification channels', () => {
 
     const fay = await customer({ email: true, sms: true });
     const update = { customerId: fay.id, name: 'Fay', preferences: { email: false, sms: true, push: false }, email: fay.address, phone: null };
-    await svc.deliver(customersContract.events.CustomerUpdated.type, update);
+    await svc.deliver(customersContract.events.CustomerUpdated, update);
     await eventually(async () => (await svc.database.db.query('SELECT 1 FROM preferences WHERE customer_id = $1 AND NOT email', [fay.id])).rowCount === 1);
     await svc.deliver(COMPLETED, deposit(fay.id));
     const got = await settled(fay.id, 2);

@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AppError, newEnvelope, type Consumer, type Identity } from '@simplebank/chassis';
+import { AppError, type Consumer, type DataOf, type Identity } from '@simplebank/chassis';
 import { eventually, startTestSystem, type TestSystem } from '@simplebank/chassis/testing';
+import { feesContract } from '@simplebank/fees/contract';
 import { feesService } from '@simplebank/fees/service';
 import { marketContract } from '@simplebank/market/contract';
 import { ordersContract } from '../src/contract.ts';
@@ -47,27 +48,20 @@ describe('placing orders (orders + fees + the saga engine)', () => {
     }, { message: `order ${id} to be ${status}` });
 
   /** What orders sent to market (its outbox), for one order. */
-  const sent = async (command: 'PlaceOrderOnExchange' | 'CancelOrderOnExchange', orderId: string) => {
-    const { rows } = await sys.databases.get('orders')!.db.query<{ body: string }>('SELECT body FROM chassis_outbox WHERE destination = $1 ORDER BY id', [marketContract.commands[command].type]);
-    return rows.map((r) => JSON.parse(r.body) as { data: Record<string, string>; key?: string }).filter((e) => e.data.orderId === orderId).map((e) => e.data);
-  };
-  const sentOnce = (command: 'PlaceOrderOnExchange' | 'CancelOrderOnExchange', orderId: string) =>
+  const sent = async <K extends keyof typeof marketContract.commands>(command: K, orderId: string) =>
+    (await sys.outbox('orders').sent(marketContract.commands[command])).filter((d) => d.orderId === orderId);
+  const sentOnce = <K extends keyof typeof marketContract.commands>(command: K, orderId: string) =>
     eventually(async () => {
       const s = await sent(command, orderId);
       return s.length > 0 ? s : undefined;
     }, { message: `${command} for ${orderId}` });
 
-  /** Publishes one of market's events, as market would. */
-  const deliver = async (event: keyof typeof marketContract.events, data: Record<string, unknown>) => {
-    const type = marketContract.events[event].type;
-    const envelope = newEnvelope({ type, version: 1, source: 'market', data: { at: new Date().toISOString(), ...data }, key: data.orderId as string });
-    await sys.transport.publish({ destination: { kind: 'event', type }, messageId: envelope.id, body: JSON.stringify(envelope) });
-  };
+  /** Publishes one of market's events, as market would (now, keyed by the order). */
+  const deliver = <E extends keyof typeof marketContract.events>(event: E, data: Omit<DataOf<(typeof marketContract.events)[E]>, 'at'>) =>
+    sys.deliver(marketContract.events[event], { at: new Date().toISOString(), ...data } as DataOf<(typeof marketContract.events)[E]>, { key: data.orderId });
 
-  const feeEvents = async (type: 'FeeCharged' | 'FeeRefunded', orderId: string) => {
-    const { rows } = await sys.databases.get('fees')!.db.query<{ body: string }>('SELECT body FROM chassis_outbox WHERE destination = $1', [`fees.${type}.v1`]);
-    return rows.map((r) => JSON.parse(r.body) as { data: Record<string, string> }).filter((e) => e.data.orderId === orderId);
-  };
+  const feeEvents = async (type: 'FeeCharged' | 'FeeRefunded', orderId: string) =>
+    (await sys.outbox('fees').published(feesContract.events[type])).filter((d) => d.orderId === orderId);
 
   it('a buy is reserved (quantity × limit rounded up), charged its fee, placed, filled and settled, once each', async () => {
     world.openAccount('acc-a', 'alice', '10000.00');

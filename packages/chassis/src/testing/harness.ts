@@ -3,7 +3,9 @@
  * transport (optionally with faults), and its collaborators stubbed at their contracts — a stub
  * answers a contract's RPC methods with the same validation a real provider applies.
  */
-import type { Contract, RequestOf, ResponseOf } from '../contract/contract.ts';
+import { randomUUID } from 'node:crypto';
+import type { CommandDef, Contract, DataOf, EventDef, MessageDef, RequestOf, ResponseOf } from '../contract/contract.ts';
+import type { Queryable } from '../db/database.ts';
 import { assertValid } from '../contract/validation.ts';
 import { AppError, toAppError } from '../errors.ts';
 import { newEnvelope, type Causation, type Envelope, type Identity } from '../messaging/envelope.ts';
@@ -51,6 +53,71 @@ export async function stubService<C extends Contract>(transport: Transport, cont
   );
 }
 
+/** Options of a message delivered by a test, as another service would publish or send it. */
+export interface DeliverOptions {
+  id?: string;
+  /** Only with a type string (a definition carries its version). */
+  version?: number;
+  /** Default: the publishing service of an event, `test` for a command. */
+  source?: string;
+  key?: string;
+  identity?: Identity;
+}
+
+/**
+ * Delivers a message straight onto the transport: `deliver(paymentsContract.events.PaymentCompleted,
+ * data)` (typed by the definition), or by its wire type string (data unchecked, for messages no
+ * contract describes any more or broken on purpose).
+ */
+export interface Deliver {
+  <D extends MessageDef>(message: D, data: DataOf<D>, options?: DeliverOptions): Promise<void>;
+  (type: string, data: unknown, options?: DeliverOptions): Promise<void>;
+}
+
+/** What a service wrote to its outbox (published or not yet), read back typed by the definitions. */
+export interface OutboxReader {
+  /** The data of the events of this type the service published, in the order written. */
+  published<E extends EventDef>(event: E): Promise<Array<DataOf<E>>>;
+  /** The data of the commands of this type the service sent, in the order written. */
+  sent<C extends CommandDef>(command: C): Promise<Array<DataOf<C>>>;
+  /** Their whole envelopes (id, key, correlation…). */
+  envelopes<D extends MessageDef>(message: D): Promise<Array<Envelope<DataOf<D>>>>;
+}
+
+export function outboxReader(service: string, db: Queryable): OutboxReader {
+  const envelopes = async <D extends MessageDef>(message: D): Promise<Array<Envelope<DataOf<D>>>> => {
+    if (message.kind === 'event' && message.service !== service) throw new Error(`${service} never publishes ${message.type}: events are published by ${message.service}`);
+    const { rows } = await db.query<{ body: string }>('SELECT body FROM chassis_outbox WHERE destination = $1 AND kind = $2 ORDER BY id', [message.type, message.kind]);
+    return rows.map((r) => JSON.parse(r.body) as Envelope<DataOf<D>>);
+  };
+  return {
+    envelopes,
+    published: async (event) => (await envelopes(event)).map((e) => e.data),
+    sent: async (command) => (await envelopes(command)).map((e) => e.data),
+  };
+}
+
+function deliverer(transport: Transport, isCommand: (type: string) => boolean): Deliver {
+  return (async (message: MessageDef | string, data: unknown, o: DeliverOptions = {}) => {
+    const def = typeof message === 'string' ? undefined : message;
+    const type = def ? def.type : (message as string);
+    const kind = def ? def.kind : isCommand(type) ? 'command' : 'event';
+    const envelope = newEnvelope({
+      type,
+      version: def?.version ?? o.version ?? 1,
+      source: o.source ?? (def?.kind === 'event' ? def.service : 'test'),
+      data,
+      ...(o.identity ? { cause: { correlationId: randomUUID(), identity: o.identity } } : {}),
+      ...(o.id ? { id: o.id } : {}),
+      ...(o.key !== undefined ? { key: o.key } : {}),
+    });
+    await transport.publish({ destination: kind === 'command' ? { kind: 'command', queue: type } : { kind: 'event', type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+  }) as Deliver;
+}
+
+const commandTypes = (definitions: readonly ServiceDefinition<any>[]) =>
+  new Set(definitions.flatMap((d) => Object.values(d.contract.commands ?? {}).map((c) => (c as CommandDef).type)));
+
 export interface TestService {
   host: ServiceHost;
   transport: FaultyTransport;
@@ -60,7 +127,9 @@ export interface TestService {
   call: Call;
   callAs(identity: Identity): Call;
   /** Publishes an event or sends a command straight onto the transport, as another service would. */
-  deliver(type: string, data: unknown, options?: { id?: string; version?: number; source?: string; key?: string }): Promise<void>;
+  deliver: Deliver;
+  /** What this service wrote to its outbox. */
+  outbox(): OutboxReader;
   stop(): Promise<void>;
 }
 
@@ -98,11 +167,8 @@ export async function startTestService(
     metrics,
     call: callAs({ customerId: 'test', role: 'system' }),
     callAs,
-    async deliver(type, data, o = {}) {
-      const envelope = newEnvelope({ type, version: o.version ?? 1, source: o.source ?? 'test', data, ...(o.id ? { id: o.id } : {}), ...(o.key ? { key: o.key } : {}) });
-      const kind = /^[a-z-]+\.[A-Z]\w*\.v\d+$/.test(type) && definition.contract.commands && Object.values(definition.contract.commands).some((c) => (c as { type: string }).type === type) ? 'command' : 'event';
-      await transport.publish({ destination: kind === 'command' ? { kind: 'command', queue: type } : { kind: 'event', type }, messageId: envelope.id, body: JSON.stringify(envelope) });
-    },
+    deliver: deliverer(transport, (type) => commandTypes([definition]).has(type)),
+    outbox: () => outboxReader(definition.contract.service, database.db),
     async stop() {
       await host.stop(5000);
       await Promise.allSettled(stubs.map((s) => s.cancel()));
@@ -135,6 +201,10 @@ export interface TestSystem {
   databases: Map<string, TestDatabase>;
   call: Call;
   callAs(identity: Identity): Call;
+  /** Publishes an event or sends a command straight onto the transport, as another service would. */
+  deliver: Deliver;
+  /** What `service` wrote to its outbox. */
+  outbox(service: string): OutboxReader;
   /** Graceful stop (drain). Keeps the databases unless `drop`. */
   stop(options?: { drop?: boolean }): Promise<void>;
 }
@@ -171,6 +241,12 @@ export async function startTestSystem(
     databases,
     call: callAs({ customerId: 'test', role: 'system' }),
     callAs,
+    deliver: deliverer(transport, (type) => commandTypes(definitions).has(type)),
+    outbox(service) {
+      const database = databases.get(service);
+      if (!database) throw new Error(`No service ${service} in this test system`);
+      return outboxReader(service, database.db);
+    },
     async stop(o = {}) {
       await runtime.stop();
       if (o.drop) for (const d of databases.values()) await d.drop();

@@ -14,6 +14,14 @@
  * service before writing anything, the carried transaction commits first (`beforeCall`), so nothing
  * is held across the call. If it fails, what it wrote is rolled back to a savepoint taken at its
  * first write, and the step before still commits.
+ *
+ * Within: when a signal reaches a saga whose current step is local, the step can run inside the
+ * transaction that delivers the signal (runner.ts, `signal`): the consumer's own. Then the step's
+ * writes, its outcome and the signal commit together with the consumer's inbox row, or none do.
+ * Such a StepTx never begins, commits or rolls back anything itself: it writes through the outer
+ * transaction, hands its after-commit hooks to it, and the runner undoes a failed turn with a
+ * savepoint. It refuses a call to another service (that would hold the outer transaction open
+ * across the call): the turn fails, is undone, and a runner takes it the usual way.
  */
 import type pg from 'pg';
 import type { Database, Row } from '../db/database.ts';
@@ -39,6 +47,8 @@ export class StepTx implements Tx {
     /** The saga and the lease token this invocation holds it under. */
     readonly saga: { id: string; token: string },
     outbox: { service: string; cause: Causation },
+    /** The transaction this invocation runs within (see above), if any. */
+    private readonly outer?: Tx,
   ) {
     this.outbox = { ...outbox, db };
   }
@@ -53,6 +63,7 @@ export class StepTx implements Tx {
 
   /** Before the step calls another service: a carried transaction it has not written to commits now. */
   async beforeCall(): Promise<void> {
+    if (this.outer) throw new Error('A step run within the transaction that signalled it cannot call another service');
     if (!this.carried || this.savepoint || !this.opened) return;
     await this.commitOpen();
   }
@@ -60,6 +71,13 @@ export class StepTx implements Tx {
   /** The open transaction (begun now if it was not). */
   open(): Promise<Open> {
     if (this.ended) return Promise.reject(new Error('This saga step invocation has ended: its transaction can no longer be used'));
+    if (this.outer) {
+      const outer = this.outer;
+      // The outer transaction's connection, as a client: only `query` is used on it.
+      const client = { query: (sql: string, params?: unknown[]) => outer.query(sql, params) } as unknown as pg.PoolClient;
+      this.opened ??= Promise.resolve({ client, tx: outboxTx(client, this.outbox) });
+      return this.opened;
+    }
     this.opened ??= (async () => {
       const client = await this.db.connect();
       try {
@@ -107,6 +125,11 @@ export class StepTx implements Tx {
   private async commitOpen(): Promise<void> {
     const { client, tx } = await this.opened!;
     this.opened = undefined;
+    if (this.outer) {
+      // Committed with the outer transaction: its hooks run then.
+      for (const hook of [...tx.committed.splice(0), ...this.hooks.splice(0)]) this.outer.afterCommit(hook);
+      return;
+    }
     this.carried = false;
     this.savepoint = undefined;
     try {
@@ -132,6 +155,12 @@ export class StepTx implements Tx {
    */
   async abandon(discard = false): Promise<void> {
     this.ended = true;
+    if (this.outer) {
+      // The runner rolls the outer transaction back to its savepoint.
+      this.hooks.length = 0;
+      this.opened = undefined;
+      return;
+    }
     const opened = this.opened;
     if (!opened) return;
     let open: Open;

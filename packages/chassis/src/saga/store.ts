@@ -43,14 +43,20 @@ const ms = (col: string) => `(extract(epoch FROM ${col} - clock_timestamp()) * 1
 /** `clock_timestamp()` plus the milliseconds in parameter `p` (NULL stays NULL). */
 const later = (p: string) => `clock_timestamp() + ${p}::float8 * interval '1 millisecond'`;
 
-/** The columns of a SagaRow, read from `chassis_sagas` under alias `s` (in a SELECT or an UPDATE's RETURNING). */
-const ROW = `s.id, s.type, s.status, s.data, s.step_index, s.current_step, s.attempt, s.wait_signals, s.past_pivot, s.interrupt,
+/**
+ * The columns of a SagaRow, read from `chassis_sagas` under alias `s` (in a SELECT or an UPDATE's
+ * RETURNING). `newSignal`: a signal inserted by the same statement (invisible to its subqueries),
+ * the one to wake with when no older one is pending.
+ */
+const rowColumns = (newSignal = 'NULL') => `s.id, s.type, s.status, s.data, s.step_index, s.current_step, s.attempt, s.wait_signals, s.past_pivot, s.interrupt,
   s.failure, s.cause, s.lease_token, ${ms('s.next_run_at')} AS next_run_in_ms, ${ms('s.wait_until')} AS wait_in_ms,
   ${ms('s.deadline_at')} AS deadline_in_ms, (extract(epoch FROM clock_timestamp() - s.created_at) * 1000)::float8 AS age_ms,
-  CASE WHEN s.status = 'waiting' THEN
+  CASE WHEN s.status = 'waiting' THEN coalesce(
     (SELECT json_build_object('id', g.id::text, 'name', g.name, 'payload', g.payload) FROM chassis_saga_signals g
-      WHERE g.saga_id = s.id AND g.consumed_at IS NULL AND g.name = ANY(s.wait_signals) ORDER BY g.id LIMIT 1)
+      WHERE g.saga_id = s.id AND g.consumed_at IS NULL AND g.name = ANY(s.wait_signals) ORDER BY g.id LIMIT 1),
+    ${newSignal})
   END AS signal`;
+const ROW = rowColumns();
 
 /** Inserts the saga and wakes runners at commit, in one statement; false when the id exists already. */
 export async function insertSaga(db: Queryable, s: { id: string; type: string; data: unknown; firstStep: string | null; deadlineInMs: number | null; cause: Causation }): Promise<boolean> {
@@ -207,6 +213,51 @@ export async function insertSignal(db: Queryable, s: { sagaId: string; name: str
     [s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null, LIVE],
   );
   return rowCount === 1;
+}
+
+/**
+ * Keeps a signal, as insertSignal, and in the same statement takes the saga under a fresh lease
+ * when the signal can be acted on at once by one of `localSteps` (`type/step`): the saga waits for
+ * it in such a step, is due, not leased, not interrupted and not past its deadline, and its row is
+ * not locked by someone else. Runners are woken at commit only when it was not taken (they would
+ * find nothing to do otherwise). `saga`: the saga as its new lease holder sees it, the new signal
+ * included.
+ */
+export async function signalAndTake(
+  db: Queryable,
+  s: { sagaId: string; name: string; payload: unknown; dedupKey?: string; localSteps: readonly string[]; leaseMs: number },
+): Promise<{ found: boolean; saga: SagaRow | undefined }> {
+  const { rows } = await db.query<{ saga: SagaRow | null }>(
+    `WITH target AS (SELECT id, status = ANY($5::text[]) AS live FROM chassis_sagas WHERE id = $1),
+          kept AS (INSERT INTO chassis_saga_signals (saga_id, name, payload, dedup_key)
+                   SELECT id, $2, $3::jsonb, $4 FROM target WHERE live ON CONFLICT DO NOTHING RETURNING id, name, payload),
+          ready AS (SELECT s.id FROM chassis_sagas s
+                     WHERE s.id = $1 AND s.status = 'waiting'
+                       AND EXISTS (SELECT 1 FROM kept WHERE kept.name = ANY(s.wait_signals))
+                       AND (s.type || '/' || s.current_step) = ANY($6::text[])
+                       AND s.next_run_at <= clock_timestamp()
+                       AND (s.locked_until IS NULL OR s.locked_until <= clock_timestamp())
+                       AND NOT (s.interrupt IS NOT NULL AND NOT s.past_pivot)
+                       AND (s.past_pivot OR s.deadline_at IS NULL OR s.deadline_at > clock_timestamp())
+                     FOR NO KEY UPDATE SKIP LOCKED),
+          taken AS (UPDATE chassis_sagas s SET locked_until = ${later('$7')}, lease_token = gen_random_uuid()::text
+                      FROM ready WHERE s.id = ready.id
+                    RETURNING ${rowColumns("(SELECT json_build_object('id', k.id::text, 'name', k.name, 'payload', k.payload) FROM kept k)")})
+     SELECT (SELECT row_to_json(taken) FROM taken) AS saga,
+            CASE WHEN t.live AND NOT EXISTS (SELECT 1 FROM taken) THEN pg_notify('chassis_sagas', t.id) END AS woke
+       FROM target t`,
+    [s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null, LIVE, s.localSteps, s.leaseMs],
+  );
+  return { found: rows.length === 1, saga: rows[0]?.saga ?? undefined };
+}
+
+/** Hands a saga back and wakes runners at commit, in one statement (a runner takes it from here). */
+export async function handBack(db: Queryable, id: string, token: string): Promise<void> {
+  await db.query(
+    `WITH released AS (UPDATE chassis_sagas SET locked_until = NULL, lease_token = NULL WHERE id = $1 AND lease_token = $2 RETURNING id)
+     SELECT pg_notify('chassis_sagas', id) FROM released`,
+    [id, token],
+  );
 }
 
 /** Marks signal `id` consumed; it stays consumed only if the transaction commits. False if it was consumed already. */

@@ -17,6 +17,7 @@ import { withContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import { within } from '../resilience/backoff.ts';
 import type { Database } from '../db/database.ts';
+import type { Tx } from '../messaging/tx.ts';
 import { StepTx } from './step-tx.ts';
 import { recordFailure, startCompensation } from './failure.ts';
 import { dueIn, lastCompensable, resolveIndex, startsNext, type Turn } from './position.ts';
@@ -55,6 +56,28 @@ export class SagaTurns {
     const customerId = cause.identity?.customerId;
     return withContext({ correlationId: cause.correlationId, ...(cause.traceparent ? { traceparent: cause.traceparent } : {}), ...(customerId ? { customerId } : {}) }, () =>
       this.decide(row, token, carry),
+    );
+  }
+
+  /**
+   * The turn of a saga taken within another transaction (`outer`: the one that signalled it; see
+   * step-tx.ts), if it can be taken there: the start of a local step, or a local step woken by a
+   * pending signal. Undefined otherwise (a runner takes it). Throws when the turn failed: the
+   * caller undoes it (a runner then takes it the usual way, failures and compensations included).
+   */
+  async takeWithin(row: SagaRow, token: string, outer: Tx): Promise<Turn | undefined> {
+    const def = this.definitions.get(row.type);
+    const index = def && store.LIVE.includes(row.status) ? resolveIndex(def, row) : undefined;
+    if (!def || index === undefined || def.steps[index]?.local !== true) return undefined;
+    let wakeUp: WakeUp;
+    if (startsNext(row)) wakeUp = { kind: 'start' };
+    else if (row.status === 'waiting' && row.signal && !(row.interrupt && !row.past_pivot) && !(!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0)) {
+      wakeUp = { kind: 'signal', name: row.signal.name, payload: row.signal.payload };
+    } else return undefined;
+    const cause = row.cause;
+    const customerId = cause.identity?.customerId;
+    return withContext({ correlationId: cause.correlationId, ...(cause.traceparent ? { traceparent: cause.traceparent } : {}), ...(customerId ? { customerId } : {}) }, () =>
+      this.act(row, token, def, index, wakeUp, undefined, outer),
     );
   }
 
@@ -143,22 +166,28 @@ export class SagaTurns {
       onFailure: (tx: StepTx, attempt: number, err: unknown) => Promise<Turn>;
     },
     carried?: StepTx,
+    outer?: Tx,
   ): Promise<Turn> {
     const { name, phase, body, onFailure } = invocation;
     const attempt = row.attempt + 1;
     const { cause, span } = stepCause(this.deps, row, name, phase, attempt);
-    const tx = carried?.carry(cause) ?? new StepTx(this.deps.db, { id: row.id, token }, { service: this.deps.service, cause });
+    const saga = { id: row.id, token };
+    const tx = outer ? new StepTx(this.deps.db, saga, { service: this.deps.service, cause }, outer) : (carried?.carry(cause) ?? new StepTx(this.deps.db, saga, { service: this.deps.service, cause }));
     try {
       return await withContext(span.logFields, async () => {
         try {
           const turn = await body(tx, cause, attempt);
           // Straight on to a local step's start: it commits this outcome with its own writes.
-          if (turn.next === 'continue' && phase === 'action' && startsNext(turn.row) && this.isLocal(turn.row)) return { ...turn, carry: tx };
+          if (!outer && turn.next === 'continue' && phase === 'action' && startsNext(turn.row) && this.isLocal(turn.row)) return { ...turn, carry: tx };
           await tx.commit();
           return turn;
         } catch (err) {
           const timedOut = err instanceof StepTimedOut;
           await tx.abandon(timedOut);
+          if (outer) {
+            span.fail(err);
+            throw err;
+          }
           if (err instanceof LeaseLost) return { next: 'stop' } as Turn;
           span.fail(err);
           if (timedOut) {
@@ -174,7 +203,7 @@ export class SagaTurns {
     }
   }
 
-  private act(row: SagaRow, token: string, def: AnySaga, index: number, wakeUp: WakeUp, carried?: StepTx): Promise<Turn> {
+  private act(row: SagaRow, token: string, def: AnySaga, index: number, wakeUp: WakeUp, carried?: StepTx, outer?: Tx): Promise<Turn> {
     const step = def.steps[index]!;
     return this.invoke(row, token, {
       name: step.name,
@@ -197,7 +226,7 @@ export class SagaTurns {
         return turn;
       },
       onFailure: (tx, attempt, err) => recordFailure(this.deps, tx, { row, def, step, index, phase: 'action' }, attempt, err),
-    }, carried);
+    }, carried, outer);
   }
 
   /**

@@ -42,6 +42,10 @@ describe('notification channels', () => {
     return items;
   }
 
+  const SETTINGS = 'Notification settings changed';
+  const DEPOSITED = 'Deposit completed';
+  const bySubject = (d: Delivery[], subject: string) => d.filter((x) => x.subject === subject);
+
   /** Waits until `check` holds of the customer's deliveries, and returns them. */
   async function waitForDeliveries(customerId: string, check: (d: Delivery[]) => boolean, what: string): Promise<Delivery[]> {
     let last: Delivery[] = [];
@@ -61,9 +65,17 @@ describe('notification channels', () => {
     const me = await customer.http.get('/v1/me');
     assert.deepEqual([me.body.preferences, me.body.phone], [{ email: true, sms: true, push: false }, phone], show(me));
 
+    // notifications hears of the change by an event: its notice, sent by the new settings, shows it has them.
+    const notice = await waitForDeliveries(customer.id, (d) => bySubject(d, SETTINGS).length === 3 && d.every((x) => x.status === 'delivered'), 'the notice of the change, on all three channels');
+    assert.deepEqual(bySubject(notice, SETTINGS).map((d) => d.channel).sort(), ['email', 'in_app', 'sms']);
+    const told = (await sys.bank.notifications(customer)).find((n) => n.kind === 'settings_changed');
+    assert.match(told?.body ?? '', /^Your phone number was changed\. Notifications now reach you in the app, by e-mail and by SMS\./);
+    assert.ok(!told!.body.includes(phone), 'the notice does not repeat the number');
+
     const account = await sys.bank.openAccount(customer);
     await sys.bank.deposit(customer, account.id, '150.00');
-    const items = await waitForDeliveries(customer.id, (d) => d.length === 3 && d.every((x) => x.status === 'delivered'), 'in_app, email and sms delivered');
+    const all = await waitForDeliveries(customer.id, (d) => bySubject(d, DEPOSITED).length === 3 && d.every((x) => x.status === 'delivered'), 'in_app, email and sms delivered');
+    const items = bySubject(all, DEPOSITED);
 
     const byChannel = Object.fromEntries(items.map((d) => [d.channel, d]));
     assert.deepEqual(Object.keys(byChannel).sort(), ['email', 'in_app', 'sms']);
@@ -79,7 +91,8 @@ describe('notification channels', () => {
     }
     const inbox = await sys.bank.notifications(customer);
     assert.equal(inbox.find((n) => n.kind === 'deposit_completed')?.id, byChannel.in_app!.notificationId);
-    assert.deepEqual((await deliveries(customer.id, 'sms')).map((d) => d.id), [byChannel.sms!.id], 'filtered by channel');
+    assert.deepEqual(bySubject(await deliveries(customer.id, 'sms'), DEPOSITED).map((d) => d.id), [byChannel.sms!.id], 'filtered by channel');
+    assert.ok((await deliveries(customer.id, 'sms')).every((d) => d.channel === 'sms'), 'filtered by channel');
   });
 
   it('a new strategy is emailed as "New strategy: <name>" to a customer who opted in to email, not to one who opted out', async () => {
@@ -89,10 +102,13 @@ describe('notification channels', () => {
     while (keen.id < quiet.id) keen = await sys.bank.signUp('Keen Investor');
     expectStatus(await keen.http.patch('/v1/me', { preferences: { email: true } }), 200, 'keen opts in');
     expectStatus(await quiet.http.patch('/v1/me', { preferences: { email: false } }), 200, 'quiet opts out');
-    // Both hear of a deposit first: by then notifications knows their preferences (same path, earlier event).
+    // Keen's e-mail was on already (nothing changed, no notice); quiet's notice shows notifications has the opt-out.
+    const noticed = await waitForDeliveries(quiet.id, (d) => bySubject(d, SETTINGS).length === 1, 'quiet told of the opt-out');
+    assert.deepEqual(bySubject(noticed, SETTINGS).map((d) => d.channel), ['in_app'], 'told in the app only: e-mail is off now');
     for (const c of [keen, quiet]) await sys.bank.deposit(c, (await sys.bank.openAccount(c)).id, '10.00');
-    await waitForDeliveries(keen.id, (d) => d.some((x) => x.channel === 'email' && x.subject === 'Deposit completed' && x.status === 'delivered'), 'keen emailed about the deposit');
-    await waitForDeliveries(quiet.id, (d) => d.length === 1 && d[0]!.channel === 'in_app', 'quiet: in-app only');
+    await waitForDeliveries(keen.id, (d) => d.some((x) => x.channel === 'email' && x.subject === DEPOSITED && x.status === 'delivered'), 'keen emailed about the deposit');
+    await waitForDeliveries(quiet.id, (d) => bySubject(d, DEPOSITED).length === 1 && bySubject(d, DEPOSITED)[0]!.channel === 'in_app', 'quiet: in-app only');
+    assert.ok(!(await deliveries(keen.id)).some((d) => d.subject === SETTINGS), 'no notice when nothing changed');
 
     const name = `E2E Channels ${randomUUID().slice(0, 8)}`;
     const created = await admin.http.post('/v1/admin/strategies', { name, assets: [{ assetId: 'AAPL', percentage: '50' }, { assetId: 'MSFT', percentage: '50' }] });

@@ -18,7 +18,7 @@ import { channelsFromSettings, type Channels } from './channels/index.ts';
 import { notificationsContract } from './contract.ts';
 import { listDeliveries, planDeliveries } from './delivery-store.ts';
 import { deliveryWorker, wakeDeliveries } from './delivery-worker.ts';
-import { orderStatusChanged, paymentCompleted, paymentFailed, strategyCreated, type Message } from './domain/messages.ts';
+import { orderStatusChanged, paymentCompleted, paymentFailed, settingsChanged, strategyCreated, type Message } from './domain/messages.ts';
 import { notificationsSettings } from './settings.ts';
 import * as store from './store.ts';
 
@@ -127,7 +127,10 @@ export function createNotificationsService(options: { channels?: () => Channels;
         await store.savePreferences(ctx.tx, data.customerId, data.preferences, { email: data.email, phone: data.phone }, ctx.envelope.time);
       }, BATCHED),
       on(customersContract.events.CustomerUpdated, async (data, ctx) => {
-        await store.savePreferences(ctx.tx, data.customerId, data.preferences, { email: data.email, phone: data.phone }, ctx.envelope.time);
+        const saved = await store.savePreferences(ctx.tx, data.customerId, data.preferences, { email: data.email, phone: data.phone }, ctx.envelope.time);
+        // Sent by the settings just saved: a new phone number hears of itself, and so does the e-mail address.
+        const notice = saved && settingsChanged(saved.before, saved.after);
+        if (notice) await notify(ctx, data.customerId, notice);
       }, BATCHED),
     ],
   });

@@ -52,10 +52,10 @@ describe('notification channels', () => {
   const deposit = (customerId: string, amount = '250.00') => ({ paymentId: randomUUID(), accountId: 'acc-1', customerId, kind: 'deposit' as const, method: 'card' as const, amount });
   const deliveries = async (customerId: string) => (await svc.callAs(ADMIN)(notificationsContract, 'listDeliveries', { customerId, limit: 200 })).items;
   const byChannel = async (customerId: string) => Object.fromEntries((await deliveries(customerId)).map((d) => [d.channel, d]));
-  /** Waits until no delivery of the customer is pending, and returns them by channel. */
-  const settled = (customerId: string, n: number) =>
+  /** Waits until the customer has `n` deliveries (of the subject, if given), none pending, and returns them by channel. */
+  const settled = (customerId: string, n: number, subject?: string) =>
     eventually(async () => {
-      const items = await deliveries(customerId);
+      const items = (await deliveries(customerId)).filter((d) => subject === undefined || d.subject === subject);
       return items.length === n && items.every((d) => d.status !== 'pending') ? Object.fromEntries(items.map((d) => [d.channel, d])) : undefined;
     });
 
@@ -137,9 +137,11 @@ describe('notification channels', () => {
     const fay = await customer({ email: true, sms: true });
     const update = { customerId: fay.id, name: 'Fay', preferences: { email: false, sms: true, push: false }, email: fay.address, phone: null };
     await svc.deliver(customersContract.events.CustomerUpdated, update);
-    await eventually(async () => (await svc.database.db.query('SELECT 1 FROM preferences WHERE customer_id = $1 AND NOT email', [fay.id])).rowCount === 1);
+    // Fay is told of the change by the settings she now has: in the app, and by SMS (no number left to send it to).
+    const notice = await settled(fay.id, 2, 'Notification settings changed');
+    assert.deepEqual([notice.in_app!.status, notice.sms!.status, notice.email], ['delivered', 'failed', undefined]);
     await svc.deliver(COMPLETED, deposit(fay.id));
-    const got = await settled(fay.id, 2);
+    const got = await settled(fay.id, 2, 'Deposit completed');
     assert.deepEqual(Object.keys(got).sort(), ['in_app', 'sms']);
     // Opted in to SMS, but the number was removed: nothing to send it to, recorded as failed.
     assert.equal(got.sms!.status, 'failed');

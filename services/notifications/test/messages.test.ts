@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SMS_MAX, emailText, smsText } from '../src/domain/channels.ts';
-import { orderStatusChanged, paymentCompleted, paymentFailed, strategyCreated } from '../src/domain/messages.ts';
+import { orderStatusChanged, paymentCompleted, paymentFailed, settingsChanged, strategyCreated } from '../src/domain/messages.ts';
 
 const order = { side: 'buy' as const, assetId: 'AAPL', quantity: '10', reason: null, fillPrice: null, fee: '1.01' };
 
@@ -51,5 +51,24 @@ describe('channel texts', () => {
     const long = smsText({ title: 'T', body: 'x'.repeat(1000) });
     assert.equal(long.length, SMS_MAX);
     assert.ok(long.endsWith('…'));
+  });
+});
+
+describe('the notice of changed settings', () => {
+  const was = { email: true, sms: false, emailAddress: 'ada@example.test', phone: null };
+  it('names the channels now on and a changed or removed phone number, never the addresses', () => {
+    const m = settingsChanged(was, { ...was, sms: true, phone: '+15550100' });
+    assert.deepEqual(m, {
+      kind: 'settings_changed',
+      title: 'Notification settings changed',
+      body: 'Your phone number was changed. Notifications now reach you in the app, by e-mail and by SMS. If you did not make this change, contact us at once.',
+    });
+    assert.equal(settingsChanged({ ...was, phone: '+15550100' }, was)?.body, 'Your phone number was removed. Notifications now reach you in the app and by e-mail. If you did not make this change, contact us at once.');
+    assert.equal(settingsChanged(was, { ...was, email: false })?.body, 'Notifications now reach you in the app. If you did not make this change, contact us at once.');
+    assert.match(settingsChanged(was, { ...was, emailAddress: 'eve@example.test' })?.body ?? '', /^Your e-mail address was changed\./);
+  });
+
+  it('says nothing when no channel or address changed', () => {
+    assert.equal(settingsChanged(was, { ...was }), null);
   });
 });

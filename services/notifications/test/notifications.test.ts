@@ -140,7 +140,9 @@ describe('notifications', () => {
       return rows[0]?.email === true;
     });
     await svc.deliver(COMPLETED, payment(heidi));
-    const [n] = await waitFor(heidi, 1);
+    const items = await waitFor(heidi, 2);
+    assert.deepEqual(items.map((i) => i.kind).sort(), ['deposit_completed', 'settings_changed'], 'told of the change, then of the deposit');
+    const n = items.find((i) => i.kind === 'deposit_completed');
     // These events (as written before issue 11) carry no e-mail address: there is nowhere to send it.
     const { rows } = await svc.database.db.query<{ channel: string; status: string; detail: string | null }>('SELECT channel, status, detail FROM deliveries WHERE notification_id = $1 ORDER BY channel', [n!.id]);
     assert.deepEqual(rows.map((r) => [r.channel, r.status, r.detail]), [['email', 'failed', 'no e-mail address on file'], ['in_app', 'delivered', null]]);

@@ -103,3 +103,27 @@ export function strategyCreated(s: StrategyFacts): Message {
   const mix = s.assets.map((a) => `${a.assetId} ${a.percentage}%`).join(', ');
   return { kind: 'strategy_created', title: `New strategy: ${s.name}`, body: `A new investment strategy is available: ${s.name} (${mix}). You can invest in it from your accounts.` };
 }
+
+/** The channels and addresses a customer's notifications go by, as notifications knows them. */
+export interface ContactFacts {
+  email: boolean;
+  sms: boolean;
+  emailAddress: string | null;
+  phone: string | null;
+}
+
+/**
+ * The notice of a change to where notifications go — a bank tells its customer, so a change they
+ * did not make is noticed — or null when nothing the customer is told about changed (a new name,
+ * the push preference, which has no channel yet). Names the channels, never the addresses.
+ */
+export function settingsChanged(before: ContactFacts, after: ContactFacts): Message | null {
+  const changes: string[] = [];
+  if (before.phone !== after.phone) changes.push(after.phone === null ? 'Your phone number was removed.' : 'Your phone number was changed.');
+  if (before.emailAddress !== after.emailAddress) changes.push('Your e-mail address was changed.');
+  if (changes.length === 0 && before.email === after.email && before.sms === after.sms) return null;
+  const ways = ['in the app', ...(after.email ? ['by e-mail'] : []), ...(after.sms ? ['by SMS'] : [])];
+  const list = ways.length === 1 ? ways[0] : `${ways.slice(0, -1).join(', ')} and ${ways.at(-1)}`;
+  const body = [...changes, `Notifications now reach you ${list}.`, 'If you did not make this change, contact us at once.'].join(' ');
+  return { kind: 'settings_changed', title: 'Notification settings changed', body };
+}

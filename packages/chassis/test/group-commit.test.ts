@@ -96,4 +96,18 @@ describe('group commit', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(await rows('mixed-'), 20, 'the duplicate changed nothing');
   });
+
+  it('a batch holding a message handled before and a repeat of one of its own: each handled once, the new ones in one transaction', async () => {
+    const earlier = posted('lingering-again-0');
+    await system.transport.publish(earlier);
+    await eventually(async () => (await rows('lingering-again-')) === 1);
+    const fresh = Array.from({ length: 9 }, (_, i) => posted(`lingering-again-${i + 1}`));
+    // All within the consumer's linger: one batch of eleven deliveries, two of them repeats.
+    await Promise.all([...fresh, earlier, fresh[4]!].map((m) => system.transport.publish(m)));
+    await eventually(async () => (await rows('lingering-again-')) === 10);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await rows('lingering-again-'), 10, 'each message once');
+    const transactions = new Set(fresh.map((_, i) => transactionOf.get(`lingering-again-${i + 1}`)));
+    assert.equal(transactions.size, 1, `9 new messages in ${transactions.size} transactions`);
+  });
 });

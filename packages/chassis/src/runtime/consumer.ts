@@ -21,7 +21,7 @@ import type { MessageContext, MessageHandlerDef, Tx } from './service.ts';
 import type { Delivery, Settlement } from '../transport/transport.ts';
 import { addDeadLetter } from '../messaging/dead-letters.ts';
 import { Envelope } from '../messaging/envelope.ts';
-import { recordInInbox } from '../messaging/inbox.ts';
+import { recordAllInInbox, recordInInbox } from '../messaging/inbox.ts';
 
 export interface ConsumerOptions {
   service: string;
@@ -88,10 +88,15 @@ function consumerSpan(service: string, consumer: string, envelope: Envelope): Ac
 /** Inbox, then the handler, in the caller's transaction: false when the inbox had the message (a duplicate). */
 async function applyMessage(def: MessageHandlerDef<any>, envelope: Envelope, client: PoolClient, span: ActiveSpan, consumer: string, options: ConsumerOptions, hooks: Array<() => void>): Promise<boolean> {
   if (!(await recordInInbox(client, consumer, envelope.id, envelope.type))) return false;
+  await runHandler(def, envelope, client, span, options, hooks);
+  return true;
+}
+
+/** The handler of a message already recorded in the inbox, in the transaction of `client`. */
+async function runHandler(def: MessageHandlerDef<any>, envelope: Envelope, client: PoolClient, span: ActiveSpan, options: ConsumerOptions, hooks: Array<() => void>): Promise<void> {
   const { ctx, tx, run } = options.context(envelope, client, span);
   await run(() => def.handler(envelope.data, ctx));
   hooks.push(...tx.committed);
-  return true;
 }
 
 /** How long after its creation the message's effect committed (handled only: a duplicate's effect is older). */
@@ -131,8 +136,8 @@ async function handleChecked(def: MessageHandlerDef<any>, envelope: Envelope, op
 }
 
 /**
- * Checked messages in one transaction (group commit): each its inbox row and its handler, in
- * arrival order; one commit for all. Undefined when any of them failed: the transaction is rolled
+ * Checked messages in one transaction (group commit): their inbox rows in one statement, then
+ * each new one's handler in arrival order; one commit for all. Undefined when any of them failed: the transaction is rolled
  * back whole, and the caller handles each on its own, so each gets its own outcome.
  */
 async function handleTogether(def: MessageHandlerDef<any>, envelopes: Envelope[], options: ConsumerOptions): Promise<HandleResult[] | undefined> {
@@ -142,9 +147,9 @@ async function handleTogether(def: MessageHandlerDef<any>, envelopes: Envelope[]
   try {
     const hooks: Array<() => void> = [];
     const applied = await options.db.transaction(async (client) => {
-      const out: boolean[] = [];
-      for (const [i, envelope] of envelopes.entries()) out.push(await applyMessage(def, envelope, client, spans[i]!, consumer, options, hooks));
-      return out;
+      const fresh = await recordAllInInbox(client, consumer, envelopes);
+      for (const [i, envelope] of envelopes.entries()) if (fresh[i]) await runHandler(def, envelope, client, spans[i]!, options, hooks);
+      return fresh;
     });
     runHooks(hooks);
     return applied.map((a, i) => {

@@ -14,7 +14,8 @@ import { inTransaction } from '../src/messaging/tx.ts';
 import type { SagaRunner } from '../src/saga/runner.ts';
 import { stopPrivateServer } from '../src/testing/database.ts';
 import { begin, cause, counts, newRunner, SERVICE, statusIs, testDatabase } from './saga/fixtures.ts';
-import { waitingSaga } from './saga/signal-fixtures.ts';
+import { waitingSaga, type WaitingData } from './saga/signal-fixtures.ts';
+import type { SagaDefinition } from '../src/saga/types.ts';
 
 after(() => stopPrivateServer());
 
@@ -31,10 +32,10 @@ async function waiting(runner: SagaRunner, db: Database, saga: ReturnType<typeof
 }
 
 /** As a handler would: an inbox row, the signal; `inside` sees the transaction before its commit. */
-function deliver(runner: SagaRunner, db: Database, id: string, inside?: (q: Pick<Database, 'query'>) => Promise<void>): Promise<boolean> {
+function deliver(runner: SagaRunner, saga: SagaDefinition<WaitingData>, db: Database, id: string, inside?: (q: Pick<Database, 'query'>) => Promise<void>): Promise<boolean> {
   return inTransaction(db, { service: SERVICE, cause }, async (tx) => {
     if (!(await recordInInbox(tx, 'test.go', `go-${id}`, 'go'))) return false;
-    await runner.signal(tx, id, 'go', { n: 1 }, { dedupKey: 'go' });
+    await runner.signal(tx, saga, id, 'go', { n: 1 }, { dedupKey: 'go' });
     await inside?.(tx);
     return true;
   });
@@ -48,7 +49,7 @@ test('the waiting local step, and the local step after it, run in the transactio
     await runner.start();
     const id = await waiting(runner, t.db, saga);
     let seen: Awaited<ReturnType<typeof sagaRow>>;
-    await deliver(runner, t.db, id, async (tx) => {
+    await deliver(runner, saga, t.db, id, async (tx) => {
       seen = await sagaRow(tx, id);
       assert.deepEqual(await counts(tx as Database, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1 });
     });
@@ -79,7 +80,7 @@ test('a turn that fails in the signalling transaction is undone there and taken 
   try {
     await runner.start();
     const id = await waiting(runner, t.db, saga);
-    assert.equal(await deliver(runner, t.db, id), true);
+    assert.equal(await deliver(runner, saga, t.db, id), true);
     await statusIs(runner, id, 'completed');
     // The failed try's write was undone; the runner's try wrote once; the inbox row committed.
     assert.deepEqual(await counts(t.db, 'saga_effects', id), { 'doomed/action': 1, 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
@@ -107,7 +108,7 @@ test('a local step that calls another service is not run in the signalling trans
     await runner.start();
     const id = await waiting(runner, t.db, saga);
     let seen: Awaited<ReturnType<typeof sagaRow>>;
-    await deliver(runner, t.db, id, async (tx) => {
+    await deliver(runner, saga, t.db, id, async (tx) => {
       seen = await sagaRow(tx, id);
     });
     assert.deepEqual(seen!, { status: 'waiting', current_step: 'wait', lease_token: null });
@@ -144,7 +145,7 @@ for (const crashAt of ['before-commit', 'after-commit'] as const) {
       const resumer = newRunner(t.db, [saga]);
       await resumer.start();
       try {
-        assert.equal(await deliver(resumer, t.db, id), crashAt === 'before-commit');
+        assert.equal(await deliver(resumer, saga, t.db, id), crashAt === 'before-commit');
         await statusIs(resumer, id, 'completed');
       } finally {
         await resumer.stop();

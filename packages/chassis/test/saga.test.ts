@@ -8,11 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Database } from '../src/db/database.ts';
-import { UnavailableError } from '../src/errors.ts';
+import { Type as T } from '@sinclair/typebox';
+import { UnavailableError, type ValidationError } from '../src/errors.ts';
 import { inTransaction } from '../src/messaging/tx.ts';
 import { stopPrivateServer, type TestDatabase } from '../src/testing/database.ts';
 import type { SagaRunner } from '../src/saga/runner.ts';
-import { done, SagaFailure, waitFor, type SagaDefinition, type SagaStep } from '../src/saga/types.ts';
+import { defineSaga, done, SagaFailure, waitFor, type SagaDefinition, type SagaStep } from '../src/saga/types.ts';
 import { begin, cause, counts, crashSaga, eventually, newRunner, SERVICE, statusIs, StepDone, testDatabase } from './saga/fixtures.ts';
 
 after(() => stopPrivateServer());
@@ -46,8 +47,8 @@ function effectStep<D>(name: string, action: SagaStep<D>['action'] = async () =>
   };
 }
 
-const signal = (runner: SagaRunner, db: Database, id: string, name: string, payload?: unknown, dedupKey?: string) =>
-  inTransaction(db, { service: SERVICE, cause }, (tx) => runner.signal(tx, id, name, payload, dedupKey ? { dedupKey } : {}));
+const signal = (runner: SagaRunner, db: Database, saga: SagaDefinition<any>, id: string, name: string, payload?: unknown, dedupKey?: string) =>
+  inTransaction(db, { service: SERVICE, cause }, (tx) => runner.signal(tx, saga, id, name, payload, dedupKey ? { dedupKey } : {}));
 const interrupt = (runner: SagaRunner, db: Database, id: string) =>
   inTransaction(db, { service: SERVICE, cause }, (tx) => runner.interrupt(tx, id, { code: 'cancelled', message: 'customer cancelled' }));
 
@@ -165,27 +166,31 @@ describe('saga runner', () => {
     });
   });
 
-  test('waitFor: woken by a later signal, by a signal sent before the wait, or by its timeout', async () => {
+  test('waitFor: woken by a later signal, by a signal sent before the wait, or by its timeout; a signal the saga does not declare is refused', async () => {
     type D = { waitMs?: number; decision?: string; payload?: unknown };
-    const saga: SagaDefinition<D> = {
+    const signals = { approved: T.Object({ by: T.String() }), rejected: T.String() };
+    const saga = defineSaga<D, typeof signals>({
       name: 'Approval',
+      signals,
       steps: [
         {
           name: 'approve',
           async action(ctx) {
-            if (ctx.wakeUp.kind === 'start') return waitFor<D>(['approved', 'rejected'], ctx.data.waitMs ? { timeoutMs: ctx.data.waitMs } : {});
-            if (ctx.wakeUp.kind === 'timeout') return done<D>({ decision: 'timeout' });
-            return done<D>({ decision: ctx.wakeUp.name, payload: ctx.wakeUp.payload });
+            const w = ctx.wakeUp;
+            if (w.kind === 'start') return waitFor(['approved', 'rejected'], ctx.data.waitMs ? { timeoutMs: ctx.data.waitMs } : {});
+            if (w.kind === 'timeout') return done<D>({ decision: 'timeout' });
+            // Typed by the declared signals: `by` of an approval, the reason text of a rejection.
+            return done<D>(w.name === 'approved' ? { decision: w.name, payload: { by: w.payload.by } } : { decision: w.name, payload: w.payload });
           },
         },
       ],
-    };
+    });
     await withRunner([saga], async ({ db, runner }) => {
       // A signal committed in another transaction, once the step waits.
       const later = await begin(runner, db, saga, {});
       await statusIs(runner, later, 'waiting');
-      assert.equal(await signal(runner, db, later, 'approved', { by: 'alice' }, 'k1'), true);
-      assert.equal(await signal(runner, db, later, 'approved', { by: 'alice' }, 'k1'), true); // a duplicate: harmless
+      assert.equal(await signal(runner, db, saga, later, 'approved', { by: 'alice' }, 'k1'), true);
+      assert.equal(await signal(runner, db, saga, later, 'approved', { by: 'alice' }, 'k1'), true); // a duplicate: harmless
       let s = await statusIs(runner, later, 'completed');
       assert.deepEqual(s.data, { decision: 'approved', payload: { by: 'alice' } });
       const rows = await db.query('SELECT consumed_at FROM chassis_saga_signals WHERE saga_id = $1', [later]);
@@ -195,7 +200,7 @@ describe('saga runner', () => {
       // A signal committed with the saga itself, before its step ever ran.
       const early = await inTransaction(db, { service: SERVICE, cause }, async (tx) => {
         const id = await runner.begin(tx, saga, { data: {}, cause });
-        assert.equal(await runner.signal(tx, id, 'rejected', 'too risky'), true);
+        assert.equal(await runner.signal(tx, saga, id, 'rejected', 'too risky'), true);
         return id;
       });
       s = await statusIs(runner, early, 'completed');
@@ -205,7 +210,18 @@ describe('saga runner', () => {
       s = await statusIs(runner, await begin(runner, db, saga, { waitMs: 50 }), 'completed');
       assert.equal((s.data as D).decision, 'timeout');
 
-      assert.equal(await signal(runner, db, 'no-such-saga', 'approved'), false);
+      assert.equal(await signal(runner, db, saga, 'no-such-saga', 'approved', { by: 'bob' }), false);
+
+      // Refused before anything is written: a payload that does not fit, a name the saga does not declare.
+      const waiting = await begin(runner, db, saga, {});
+      await statusIs(runner, waiting, 'waiting');
+      await assert.rejects(signal(runner, db, saga, waiting, 'approved', { by: 42 }), (e: ValidationError) => e.code === 'validation_failed' && /approved/.test(e.message));
+      await assert.rejects(signal(runner, db, saga, waiting, 'maybe', 'later'), (e: ValidationError) => e.code === 'validation_failed' && /no signal maybe/.test(e.message));
+      assert.equal((await db.query('SELECT 1 FROM chassis_saga_signals WHERE saga_id = $1', [waiting])).rowCount, 0);
+      // A saga of another type with that id is no saga of this type.
+      const other: SagaDefinition<object> = { name: 'OtherType', steps: [] };
+      assert.equal(await signal(runner, db, other, waiting, 'approved', { by: 'eve' }), false);
+      assert.equal((await runner.inspect(waiting))?.status, 'waiting');
     });
   });
 
@@ -264,13 +280,13 @@ describe('saga runner', () => {
 
       const b = await begin(runner, db, saga, {});
       await statusIs(runner, b, 'waiting');
-      await signal(runner, db, b, 'go');
+      await signal(runner, db, saga, b, 'go');
       await eventually(async () => {
         const i = await runner.inspect(b);
         return i?.status === 'waiting' && i.currentStep === 'notify' ? i : undefined;
       }, 'saga to wait at notify');
       assert.equal(await interrupt(runner, db, b), false);
-      await signal(runner, db, b, 'finish');
+      await signal(runner, db, saga, b, 'finish');
       s = await statusIs(runner, b, 'completed');
       assert.equal(tries.get(b), 4);
       assert.deepEqual(s.log.filter((e) => e.step === 'notify').map((e) => e.outcome), ['error', 'error', 'waiting', 'done']);

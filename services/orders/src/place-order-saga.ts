@@ -3,7 +3,7 @@
  * fee (T3/C3), place on the exchange through market (T4), wait for the fill (the pivot), settle (T5).
  * A failure before the pivot compensates in reverse, and the order ends by the failure's cause.
  */
-import { AppError, SagaFailure, defineSaga, done, waitFor, type SagaStepContext } from '@simplebank/chassis';
+import { AppError, SagaFailure, defineSaga, done, unhandledSignal, waitFor, type SagaStepContext, type Static } from '@simplebank/chassis';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketContract } from '@simplebank/market/contract';
 import { parseMoney } from '@simplebank/money';
@@ -31,10 +31,16 @@ export interface PlaceOrderData {
   expiryCancelSent?: boolean;
 }
 
-type Ctx = SagaStepContext<PlaceOrderData>;
+/** The market's news of the order, each event's data a signal of its saga (service.ts turns one into the other). */
+const signals = {
+  placed: marketContract.events.OrderPlacedOnExchange.data,
+  placementFailed: marketContract.events.OrderPlacementFailed.data,
+  filled: marketContract.events.OrderFilledOnExchange.data,
+  canceled: marketContract.events.OrderCanceledOnExchange.data,
+};
+export type PlaceOrderSignals = typeof signals;
 
-/** Signals the market's events turn into (see service.ts). */
-export const SIGNALS = { placed: 'placed', placementFailed: 'placementFailed', filled: 'filled', canceled: 'canceled' } as const;
+type Ctx = SagaStepContext<PlaceOrderData, PlaceOrderSignals>;
 
 const BUSINESS_REFUSALS = new Set(['insufficient_funds', 'insufficient_position']);
 const isRefusal = (err: unknown): err is AppError => err instanceof AppError && BUSINESS_REFUSALS.has(err.code);
@@ -55,8 +61,7 @@ async function sendExpiryCancel(ctx: Ctx): Promise<void> {
 }
 
 /** A cancel confirmed by the exchange (or a placement that never happened) ends the saga with its reason. */
-function canceled(payload: unknown): never {
-  const reason = (payload as { reason?: string } | undefined)?.reason === 'expired' ? 'expired' : 'canceled_by_customer';
+function canceled({ reason }: Static<PlaceOrderSignals['canceled']>): never {
   throw new SagaFailure(reason, reason === 'expired' ? 'The order expired before it was filled' : 'Canceled by the customer');
 }
 
@@ -67,8 +72,9 @@ function canceled(payload: unknown): never {
  */
 const TECHNICAL_RETRY = { maxAttempts: 40, baseMs: 200, capMs: 5000 };
 
-export const placeOrderSaga = defineSaga<PlaceOrderData>({
+export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
   name: 'PlaceOrder',
+  signals,
   steps: [
     {
       name: 'reserve',
@@ -131,7 +137,7 @@ export const placeOrderSaga = defineSaga<PlaceOrderData>({
       local: true,
       async action(ctx) {
         const d = ctx.data;
-        const waitingFor = [SIGNALS.placed, SIGNALS.placementFailed, SIGNALS.canceled, SIGNALS.filled];
+        const waitingFor = ['placed', 'placementFailed', 'canceled', 'filled'] as const;
         const w = ctx.wakeUp;
         if (w.kind === 'start') {
           const now = new Date();
@@ -150,22 +156,24 @@ export const placeOrderSaga = defineSaga<PlaceOrderData>({
           return waitFor(waitingFor, { patch: { expiryCancelSent: true } });
         }
         switch (w.name) {
-          case SIGNALS.placementFailed: {
-            const reason = (w.payload as { reason?: string }).reason === 'exchange_rejected' ? 'exchange_rejected' : 'exchange_unavailable';
+          case 'placementFailed': {
+            const { reason } = w.payload;
             throw new SagaFailure(reason, reason === 'exchange_rejected' ? 'The exchange refused the order' : 'The exchange did not accept the order in time');
           }
-          case SIGNALS.canceled:
+          case 'canceled':
             return canceled(w.payload);
-          case SIGNALS.filled: {
+          case 'filled': {
             // The fill overtook the placement's news: it was placed, and it is filled.
             await changeStatus(ctx.tx, d.orderId, 'placed', { log: ctx.log });
-            const fillPrice = (w.payload as { fillPrice: string }).fillPrice;
+            const { fillPrice } = w.payload;
             await store.recordFill(ctx.tx, d.orderId, parseMoney(fillPrice));
             return done({ placed: true, fillPrice });
           }
-          default:
+          case 'placed':
             await changeStatus(ctx.tx, d.orderId, 'placed', { log: ctx.log });
             return done({ placed: true });
+          default:
+            return unhandledSignal(w);
         }
       },
     },
@@ -179,16 +187,23 @@ export const placeOrderSaga = defineSaga<PlaceOrderData>({
         const d = ctx.data;
         if (d.fillPrice) return done();
         const w = ctx.wakeUp;
-        const waitingFor = [SIGNALS.filled, SIGNALS.canceled];
+        const waitingFor = ['filled', 'canceled'] as const;
         if (w.kind === 'start') return d.expiryCancelSent ? waitFor(waitingFor) : waitFor(waitingFor, { timeoutMs: msUntil(d.expiresAt) });
         if (w.kind === 'timeout') {
           await sendExpiryCancel(ctx);
           return waitFor(waitingFor, { patch: { expiryCancelSent: true } });
         }
-        if (w.name === SIGNALS.canceled) return canceled(w.payload);
-        const fillPrice = (w.payload as { fillPrice: string }).fillPrice;
-        await store.recordFill(ctx.tx, d.orderId, parseMoney(fillPrice));
-        return done({ fillPrice });
+        switch (w.name) {
+          case 'canceled':
+            return canceled(w.payload);
+          case 'filled': {
+            const { fillPrice } = w.payload;
+            await store.recordFill(ctx.tx, d.orderId, parseMoney(fillPrice));
+            return done({ fillPrice });
+          }
+          default:
+            throw new Error(`awaitFill does not wait for ${w.name}`);
+        }
       },
     },
     {

@@ -1,18 +1,18 @@
 /** orders: customers' orders, their status history, and the place-order saga that orchestrates them. */
-import { NotFoundError, defineService, on, seqCursor, type MessageContext } from '@simplebank/chassis';
+import { NotFoundError, defineService, on, seqCursor, type MessageContext, type SignalName, type Static } from '@simplebank/chassis';
 import { marketContract } from '@simplebank/market/contract';
 import { cancelOrder, visibleTo } from './cancel-order.ts';
 import { ordersContract } from './contract.ts';
 import { ordersMetrics } from './metrics.ts';
 import { toOrder } from './orders.ts';
 import { placeOrder } from './place-order.ts';
-import { SIGNALS, placeOrderSaga } from './place-order-saga.ts';
+import { placeOrderSaga, type PlaceOrderSignals } from './place-order-saga.ts';
 import { ordersSettings } from './settings.ts';
 import * as store from './store.ts';
 
 /** The market's news of an order wakes its saga; a repeat of the same news is ignored. */
-async function signalSaga(ctx: MessageContext, orderId: string, name: string, payload: unknown): Promise<void> {
-  const known = await ctx.sagas.signal(ctx.tx, orderId, name, payload, { dedupKey: name });
+async function signalSaga<K extends SignalName<PlaceOrderSignals>>(ctx: MessageContext, orderId: string, name: K, payload: Static<PlaceOrderSignals[K]>): Promise<void> {
+  const known = await ctx.sagas.signal(ctx.tx, placeOrderSaga, orderId, name, payload, { dedupKey: name });
   if (!known) ctx.log.warn({ orderId, signal: name }, 'market reported on an order without a saga here; ignored');
 }
 
@@ -75,9 +75,9 @@ export const ordersService = defineService({
     },
   },
   handlers: [
-    on(marketContract.events.OrderPlacedOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.placed, data), BATCHED),
-    on(marketContract.events.OrderPlacementFailed, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.placementFailed, data), BATCHED),
-    on(marketContract.events.OrderFilledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.filled, data), BATCHED),
-    on(marketContract.events.OrderCanceledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, SIGNALS.canceled, data), BATCHED),
+    on(marketContract.events.OrderPlacedOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, 'placed', data), BATCHED),
+    on(marketContract.events.OrderPlacementFailed, (data, ctx) => signalSaga(ctx, data.orderId, 'placementFailed', data), BATCHED),
+    on(marketContract.events.OrderFilledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, 'filled', data), BATCHED),
+    on(marketContract.events.OrderCanceledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, 'canceled', data), BATCHED),
   ],
 });

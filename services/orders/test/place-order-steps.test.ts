@@ -115,7 +115,7 @@ describe('the PlaceOrder saga, step by step', () => {
     const again = await h.runStep(placeOrderSaga, 'awaitFill', { data: order({ expiryCancelSent: true }) });
     assert.deepEqual(again, waitFor(['filled', 'canceled']));
     await assert.rejects(
-      h.runStep(placeOrderSaga, 'awaitFill', { data: order({ expiryCancelSent: true }), wakeUp: { kind: 'signal', name: 'canceled', payload: { reason: 'expired' } } }),
+      h.runStep(placeOrderSaga, 'awaitFill', { data: order({ expiryCancelSent: true }), wakeUp: { kind: 'signal', name: 'canceled', payload: { orderId: 'o-1', reason: 'expired', at: '2026-01-01T00:00:00.000Z' } } }),
       (e: unknown) => e instanceof SagaFailure && e.code === 'expired',
     );
     assert.equal(h.sent.length, 1);

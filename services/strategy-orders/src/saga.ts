@@ -6,7 +6,7 @@
  * to their end. Every step's local writes commit with its outcome; its remote effects are keyed so
  * that a step run again after a crash is answered, not done twice.
  */
-import { AppError, SagaFailure, defineSaga, done, waitFor, type SagaStepContext } from '@simplebank/chassis';
+import { AppError, SagaFailure, T, defineSaga, done, waitFor, type SagaStepContext, type Static } from '@simplebank/chassis';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { formatMoney, formatQuantity, parseMoney, parseRate } from '@simplebank/money';
@@ -31,18 +31,19 @@ export interface InvestData {
   orders?: Array<{ position: number; orderId: string }>;
 }
 
-type Ctx = SagaStepContext<InvestData>;
-
-/** Signals the events of payments and orders turn into (see service.ts). */
-export const SIGNALS = { paymentCompleted: 'paymentCompleted', paymentFailed: 'paymentFailed', orderChanged: 'orderChanged' } as const;
-
 /** What orders tells of an order: its status, and once filled its fill price; the fee it charged. */
-export interface OrderNews {
-  orderId: string;
-  status: OrderStatus;
-  fillPrice: string | null;
-  fee: string;
-}
+const OrderNews = T.Pick(ordersContract.events.OrderStatusChanged.data, ['orderId', 'status', 'fillPrice', 'fee']);
+export type OrderNews = Static<typeof OrderNews>;
+
+/** The news of payments and orders that wakes the saga (service.ts turns their events into these). */
+const signals = {
+  paymentCompleted: T.Object({}),
+  paymentFailed: T.Pick(paymentsContract.events.PaymentFailed.data, ['reason']),
+  orderChanged: OrderNews,
+};
+export type InvestSignals = typeof signals;
+
+type Ctx = SagaStepContext<InvestData, InvestSignals>;
 
 /** Technical failures are waited out (a service restarting); past the pivot they are retried for ever anyway. */
 const RETRY = { maxAttempts: 40, baseMs: 200, capMs: 5000 };
@@ -93,8 +94,9 @@ async function askOrders(ctx: Ctx): Promise<OrderNews[]> {
   return news;
 }
 
-export const investSaga = defineSaga<InvestData>({
+export const investSaga = defineSaga<InvestData, InvestSignals>({
   name: 'InvestInStrategy',
+  signals,
   steps: [
     {
       // The pivot: a failed payment fails the investment (nothing was bought, nothing to undo); a
@@ -102,12 +104,12 @@ export const investSaga = defineSaga<InvestData>({
       name: 'awaitPayment',
       pivot: true,
       async action(ctx) {
-        const waiting = [SIGNALS.paymentCompleted, SIGNALS.paymentFailed];
+        const waiting = ['paymentCompleted', 'paymentFailed'] as const;
         const checkMs = strategyOrdersSettings.value.INVESTMENT_PAYMENT_CHECK_MS;
         const w = ctx.wakeUp;
         let outcome: Awaited<ReturnType<typeof askPayment>>;
         if (w.kind === 'start') return waitFor(waiting, { timeoutMs: checkMs });
-        if (w.kind === 'signal') outcome = w.name === SIGNALS.paymentCompleted ? { status: 'completed' } : { status: 'failed', reason: (w.payload as { reason?: string }).reason ?? 'failed' };
+        if (w.kind === 'signal') outcome = w.name === 'paymentFailed' ? { status: 'failed', reason: w.payload.reason } : { status: 'completed' };
         else outcome = await askPayment(ctx);
         if (!outcome) return waitFor(waiting, { timeoutMs: checkMs });
         if (outcome.status === 'failed') throw new SagaFailure('payment_failed', `The payment failed (${outcome.reason}): nothing is bought`);
@@ -168,9 +170,9 @@ export const investSaga = defineSaga<InvestData>({
       retry: RETRY,
       async action(ctx) {
         const w = ctx.wakeUp;
-        const news = w.kind === 'signal' ? [w.payload as OrderNews] : w.kind === 'timeout' ? await askOrders(ctx) : [];
+        const news = w.kind === 'signal' && w.name === 'orderChanged' ? [w.payload] : w.kind === 'timeout' ? await askOrders(ctx) : [];
         if (await applyNews(ctx, news)) return done();
-        return waitFor([SIGNALS.orderChanged], { timeoutMs: strategyOrdersSettings.value.INVESTMENT_ORDER_CHECK_MS });
+        return waitFor(['orderChanged'], { timeoutMs: strategyOrdersSettings.value.INVESTMENT_ORDER_CHECK_MS });
       },
     },
   ],

@@ -117,7 +117,7 @@ export interface ServiceDefinition<C extends Contract = Contract> {
   migrations?: string | URL;
   rpc: RpcHandlers<C>;
   handlers?: MessageHandlerDef<any>[];
-  sagas?: SagaDefinition<any>[];
+  sagas?: SagaDefinition<any, any>[];
   workers?: Worker[];
   /** HTTP routes of the service (the gateway's public API, the simulated exchange's own API). */
   http?: (app: FastifyInstance, ctx: BaseContext) => Promise<void> | void;

@@ -9,8 +9,8 @@ import type { StepTx } from './step-tx.ts';
 import * as store from './store.ts';
 import type { SagaDefinition, SagaStep } from './types.ts';
 
-type AnySaga = SagaDefinition<any>;
-type AnyStep = SagaStep<any>;
+type AnySaga = SagaDefinition<any, any>;
+type AnyStep = SagaStep<any, any>;
 type SagaRow = store.SagaRow;
 
 export interface FailureDeps {

@@ -1,2 +1,2 @@
 export * from './types.ts';
-export { SagaRunner, type SagaRunnerOptions } from './runner.ts';
+export { SagaRunner, checkSignal, type SagaRunnerOptions } from './runner.ts';

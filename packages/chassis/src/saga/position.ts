@@ -6,7 +6,7 @@ import type { StepTx } from './step-tx.ts';
 import type * as store from './store.ts';
 import type { SagaDefinition, SagaStatus } from './types.ts';
 
-type AnySaga = SagaDefinition<any>;
+type AnySaga = SagaDefinition<any, any>;
 type SagaRow = store.SagaRow;
 
 /** The highest step at or below `index` that has a compensation, or -1. */

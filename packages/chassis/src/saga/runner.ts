@@ -8,7 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.ts';
-import { ConflictError } from '../errors.ts';
+import type { Static } from '@sinclair/typebox';
+import { assertValid } from '../contract/validation.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import type { Causation } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -17,13 +19,13 @@ import type { Tx } from '../messaging/tx.ts';
 import * as store from './store.ts';
 import type { StepTx } from './step-tx.ts';
 import { SagaTurns } from './turn.ts';
-import type { SagaDefinition, SagaInspection, SagaStatus } from './types.ts';
+import type { SagaDefinition, SagaInspection, SagaStatus, SignalDefs, SignalName } from './types.ts';
 
 export interface SagaRunnerOptions {
   service: string;
   db: Database;
   log: Logger;
-  sagas: readonly SagaDefinition<any>[];
+  sagas: readonly SagaDefinition<any, any>[];
   /** Builds the RPC `call` for a saga's causation (so calls carry its correlation id, identity, trace). */
   call: (cause: Causation) => Call;
   /**
@@ -38,7 +40,15 @@ export interface SagaRunnerOptions {
   onTransition?: (e: { type: string; status: SagaStatus; durationMs?: number }) => void;
 }
 
-type AnySaga = SagaDefinition<any>;
+type AnySaga = SagaDefinition<any, any>;
+
+/** Refuses a signal its saga does not declare, or whose payload does not fit the declared schema. */
+export function checkSignal(saga: AnySaga, name: string, payload: unknown): void {
+  if (!saga.signals) return;
+  const schema = (saga.signals as SignalDefs)[name];
+  if (!schema) throw new ValidationError(`Saga ${saga.name} has no signal ${name}`, [{ path: '/name', message: `one of ${Object.keys(saga.signals).join(', ')}` }]);
+  assertValid(schema, payload, `payload of ${saga.name} signal ${name}`);
+}
 
 /** A transaction with an outbox (a handler's or a step's), as opposed to a bare connection. */
 function isTx(q: Queryable): q is Tx {
@@ -142,12 +152,23 @@ export class SagaRunner {
    * or wake-up in between (two commits and a NOTIFY round trip fewer per signal). The saga goes on
    * in `tx` while its next step is local too, and is handed to the runners (woken at commit) at the
    * first step that is not. A turn that fails here is undone (a savepoint) and left to a runner.
+   *
+   * The signal must be one the saga declares, with a payload that fits its schema (else a
+   * ValidationError, before anything is written); a saga of another type is "no such saga".
    */
-  async signal(tx: Queryable, sagaId: string, name: string, payload?: unknown, options: { dedupKey?: string } = {}): Promise<boolean> {
-    const signal = { sagaId, name, payload, ...(options.dedupKey !== undefined ? { dedupKey: options.dedupKey } : {}) };
+  async signal<S extends SignalDefs, K extends SignalName<S>>(
+    tx: Queryable,
+    saga: SagaDefinition<any, S>,
+    sagaId: string,
+    name: K,
+    payload: Static<S[K]>,
+    options: { dedupKey?: string } = {},
+  ): Promise<boolean> {
+    checkSignal(saga, name, payload);
+    const signal = { sagaType: saga.name, sagaId, name, payload, ...(options.dedupKey !== undefined ? { dedupKey: options.dedupKey } : {}) };
     if (!isTx(tx) || this.localSteps.length === 0 || !this.started || this.stopping) return store.insertSignal(tx, signal);
-    const { found, saga } = await store.signalAndTake(tx, { ...signal, localSteps: this.localSteps, leaseMs: this.leaseMs });
-    if (saga) await this.advanceWithin(tx, saga);
+    const { found, saga: taken } = await store.signalAndTake(tx, { ...signal, localSteps: this.localSteps, leaseMs: this.leaseMs });
+    if (taken) await this.advanceWithin(tx, taken);
     return found;
   }
 

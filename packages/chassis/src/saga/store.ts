@@ -204,13 +204,13 @@ export async function releaseLease(db: Queryable, id: string, token: string): Pr
  * Keeps a signal for a live saga (a repeat with the same dedup key is ignored) and wakes runners at
  * commit, in one statement. False when there is no such saga; a finished one takes no signal.
  */
-export async function insertSignal(db: Queryable, s: { sagaId: string; name: string; payload: unknown; dedupKey?: string }): Promise<boolean> {
+export async function insertSignal(db: Queryable, s: { sagaType: string; sagaId: string; name: string; payload: unknown; dedupKey?: string }): Promise<boolean> {
   const { rowCount } = await db.query(
-    `WITH target AS (SELECT id, status = ANY($5::text[]) AS live FROM chassis_sagas WHERE id = $1),
+    `WITH target AS (SELECT id, status = ANY($5::text[]) AS live FROM chassis_sagas WHERE id = $1 AND type = $6),
           kept AS (INSERT INTO chassis_saga_signals (saga_id, name, payload, dedup_key)
                    SELECT id, $2, $3::jsonb, $4 FROM target WHERE live ON CONFLICT DO NOTHING)
      SELECT CASE WHEN live THEN pg_notify('chassis_sagas', id) END FROM target`,
-    [s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null, LIVE],
+    [s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null, LIVE, s.sagaType],
   );
   return rowCount === 1;
 }
@@ -225,10 +225,10 @@ export async function insertSignal(db: Queryable, s: { sagaId: string; name: str
  */
 export async function signalAndTake(
   db: Queryable,
-  s: { sagaId: string; name: string; payload: unknown; dedupKey?: string; localSteps: readonly string[]; leaseMs: number },
+  s: { sagaType: string; sagaId: string; name: string; payload: unknown; dedupKey?: string; localSteps: readonly string[]; leaseMs: number },
 ): Promise<{ found: boolean; saga: SagaRow | undefined }> {
   const { rows } = await db.query<{ saga: SagaRow | null }>(
-    `WITH target AS (SELECT id, status = ANY($5::text[]) AS live FROM chassis_sagas WHERE id = $1),
+    `WITH target AS (SELECT id, status = ANY($5::text[]) AS live FROM chassis_sagas WHERE id = $1 AND type = $8),
           kept AS (INSERT INTO chassis_saga_signals (saga_id, name, payload, dedup_key)
                    SELECT id, $2, $3::jsonb, $4 FROM target WHERE live ON CONFLICT DO NOTHING RETURNING id, name, payload),
           ready AS (SELECT s.id FROM chassis_sagas s
@@ -246,7 +246,7 @@ export async function signalAndTake(
      SELECT (SELECT row_to_json(taken) FROM taken) AS saga,
             CASE WHEN t.live AND NOT EXISTS (SELECT 1 FROM taken) THEN pg_notify('chassis_sagas', t.id) END AS woke
        FROM target t`,
-    [s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null, LIVE, s.localSteps, s.leaseMs],
+    [s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null, LIVE, s.localSteps, s.leaseMs, s.sagaType],
   );
   return { found: rows.length === 1, saga: rows[0]?.saga ?? undefined };
 }

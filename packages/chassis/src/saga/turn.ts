@@ -26,8 +26,8 @@ import * as store from './store.ts';
 import { LeaseLost } from './store.ts';
 import type { SagaDefinition, SagaStep, StepOutcome, WakeUp } from './types.ts';
 
-type AnySaga = SagaDefinition<any>;
-type AnyStep = SagaStep<any>;
+type AnySaga = SagaDefinition<any, any>;
+type AnyStep = SagaStep<any, any>;
 type SagaRow = store.SagaRow;
 
 export interface TurnDeps {

@@ -3,18 +3,29 @@
  * with their actions, each compensation beside the step it undoes (Temporal's samples; seed 003
  * L265–274: compensatable steps, the pivot, then retriable steps).
  */
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from '../observability/logger.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Tx } from '../messaging/tx.ts';
 import { AppError } from '../errors.ts';
 
-/** Why this invocation of a step's action happens. */
-export type WakeUp =
+/**
+ * The signals a saga waits for, each with the schema of its payload — usually the data of the
+ * contract event that causes it (`filled: marketContract.events.OrderFilledOnExchange.data`). A
+ * signal's payload is checked against its schema when it is sent, so a step reads it typed.
+ */
+export type SignalDefs = Record<string, TSchema>;
+
+/** A signal's name of the saga's signals. */
+export type SignalName<S extends SignalDefs> = keyof S & string;
+
+/** Why this invocation of a step's action happens: with declared signals, `name` tells `payload`'s type. */
+export type WakeUp<S extends SignalDefs = SignalDefs> =
   | { kind: 'start' }
-  | { kind: 'signal'; name: string; payload: unknown }
+  | { [K in SignalName<S>]: { kind: 'signal'; name: K; payload: Static<S[K]> } }[SignalName<S>]
   | { kind: 'timeout' };
 
-export interface SagaStepContext<D> {
+export interface SagaStepContext<D, S extends SignalDefs = SignalDefs> {
   sagaId: string;
   sagaType: string;
   step: string;
@@ -24,7 +35,7 @@ export interface SagaStepContext<D> {
   stepKey: string;
   /** 1 on the first try of this invocation, counting retries of technical failures. */
   attempt: number;
-  wakeUp: WakeUp;
+  wakeUp: WakeUp<S>;
   /** The transaction that also records the step's outcome: local writes and outbox commit with it. */
   tx: Tx;
   /** RPC that carries the saga's correlation id, identity and trace. */
@@ -34,17 +45,28 @@ export interface SagaStepContext<D> {
   failure?: { code: string; message: string };
 }
 
-export type StepOutcome<D> =
-  | { kind: 'done'; patch?: Partial<D> }
-  | { kind: 'wait'; signals: readonly string[]; timeoutMs?: number; patch?: Partial<D> };
+/** The step is done; `patch` is merged into the saga's data. */
+export type Done<D> = { kind: 'done'; patch?: Partial<D> };
+/** The step waits for one of `signals` (of the saga's declared signals), or `timeoutMs`. */
+export type Wait<D, K extends string = string> = { kind: 'wait'; signals: readonly K[]; timeoutMs?: number; patch?: Partial<D> };
+export type StepOutcome<D, S extends SignalDefs = SignalDefs> = Done<D> | Wait<D, SignalName<S>>;
 
-export function done<D>(patch?: Partial<D>): StepOutcome<D> {
+export function done<D>(patch?: Partial<D>): Done<D> {
   return patch ? { kind: 'done', patch } : { kind: 'done' };
 }
 
 /** Suspends the step until one of `signals` arrives (or `timeoutMs` passes: the action is woken with `timeout`). */
-export function waitFor<D>(signals: readonly string[], options: { timeoutMs?: number; patch?: Partial<D> } = {}): StepOutcome<D> {
+export function waitFor<D, K extends string = string>(signals: readonly K[], options: { timeoutMs?: number; patch?: Partial<D> } = {}): Wait<D, K> {
   return { kind: 'wait', signals, ...options };
+}
+
+/**
+ * The `default` of a switch over a step's signals: the switch must handle every declared signal it
+ * can be woken by (else `wakeUp` is not `never` here, a compile error), and one that arrives anyway
+ * fails the step loudly instead of falling through to "done".
+ */
+export function unhandledSignal(wakeUp: never): never {
+  throw new Error(`unhandled signal ${(wakeUp as { name?: string }).name}`);
 }
 
 export interface RetryPolicy {
@@ -54,16 +76,16 @@ export interface RetryPolicy {
   capMs?: number;
 }
 
-export interface SagaStep<D> {
+export interface SagaStep<D, S extends SignalDefs = SignalDefs> {
   name: string;
   /**
    * Invoked when the step starts, and again on every wake-up while it waits. Returns `done()` to
    * move on or `waitFor()` to suspend. Throwing a non-retryable error (e.g. SagaFailure) fails the
    * step and compensates the saga; a retryable error is retried per `retry`.
    */
-  action(ctx: SagaStepContext<D>): Promise<StepOutcome<D> | void>;
+  action(ctx: SagaStepContext<D, S>): Promise<StepOutcome<D, S> | void>;
   /** Undoes the step; must be idempotent and tolerate "nothing to undo". Retried until it succeeds. */
-  compensate?(ctx: SagaStepContext<D>): Promise<void>;
+  compensate?(ctx: SagaStepContext<D, S>): Promise<void>;
   /** After a pivot step completes the saga can only go forward: later failures are retried, never compensated. */
   pivot?: boolean;
   /**
@@ -78,17 +100,23 @@ export interface SagaStep<D> {
   retry?: RetryPolicy;
 }
 
-export interface SagaDefinition<D> {
+export interface SagaDefinition<D, S extends SignalDefs = SignalDefs> {
   /** The saga type, e.g. `PlaceOrder`. */
   name: string;
-  steps: readonly SagaStep<D>[];
+  /**
+   * The signals its steps wait for, by name, each with its payload's schema. Declared, a step may
+   * wait only for these, and a signal is refused unless it is one of them with a payload that fits.
+   * Left out (tests, sketches): any name, payloads unchecked and `unknown`.
+   */
+  signals?: S;
+  steps: readonly SagaStep<D, S>[];
   /** In the transaction that records completion. */
-  onCompleted?(ctx: SagaStepContext<D>): Promise<void>;
+  onCompleted?(ctx: SagaStepContext<D, S>): Promise<void>;
   /** In the transaction that records the end of compensation; `ctx.failure` says why. */
-  onCompensated?(ctx: SagaStepContext<D>): Promise<void>;
+  onCompensated?(ctx: SagaStepContext<D, S>): Promise<void>;
 }
 
-export function defineSaga<D>(definition: SagaDefinition<D>): SagaDefinition<D> {
+export function defineSaga<D, S extends SignalDefs = SignalDefs>(definition: SagaDefinition<D, S>): SagaDefinition<D, S> {
   const names = new Set<string>();
   for (const s of definition.steps) {
     if (names.has(s.name)) throw new Error(`Saga ${definition.name}: two steps named ${s.name}`);

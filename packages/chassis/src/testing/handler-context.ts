@@ -30,7 +30,7 @@ import { outboxTx, runAfterCommit, type Tx } from '../messaging/tx.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { BaseContext, MessageContext, MessageHandlerDef, RpcContext, ServiceDefinition } from '../runtime/service.ts';
-import type { SagaDefinition, SagaRunner, SagaStepContext, StepOutcome, WakeUp } from '../saga/index.ts';
+import { checkSignal, type SagaDefinition, type SagaRunner, type SagaStepContext, type SignalDefs, type StepOutcome, type WakeUp } from '../saga/index.ts';
 import type { StubHandlers } from './harness.ts';
 
 /** A collaborator answered at its contract (see `stub`). */
@@ -91,7 +91,7 @@ export interface RecordedQuery {
 
 export type RecordedSagaOperation =
   | { op: 'begin'; saga: string; id: string; data: unknown }
-  | { op: 'signal'; sagaId: string; name: string; payload: unknown }
+  | { op: 'signal'; saga: string; sagaId: string; name: string; payload: unknown }
   | { op: 'interrupt'; sagaId: string; reason: { code: string; message: string } };
 
 export interface HandlerContextOptions<C extends Contract> {
@@ -110,10 +110,10 @@ export interface HandlerContextOptions<C extends Contract> {
   log?: Logger;
 }
 
-export interface StepRun<D> {
+export interface StepRun<D, S extends SignalDefs = SignalDefs> {
   data: D;
   /** Why the action runs (default `start`). */
-  wakeUp?: WakeUp;
+  wakeUp?: WakeUp<S>;
   attempt?: number;
   sagaId?: string;
   /** In a compensation: why the saga compensates. */
@@ -149,9 +149,9 @@ export interface HandlerContext<C extends Contract> {
   /** Runs one of the service's RPC methods as its endpoint would (request and response checked). */
   callRpc<M extends keyof C['rpc'] & string>(method: M, request: RequestOf<C['rpc'][M]>, options?: { identity?: Identity; idempotencyKey?: string }): Promise<ResponseOf<C['rpc'][M]>>;
   /** Runs a saga step's action in one transaction (committed when it returns, rolled back when it throws). */
-  runStep<D>(saga: SagaDefinition<D>, step: string, run: StepRun<D>): Promise<StepOutcome<D> | void>;
+  runStep<D, S extends SignalDefs>(saga: SagaDefinition<D, S>, step: string, run: StepRun<D, S>): Promise<StepOutcome<D, S> | void>;
   /** Runs a saga step's compensation in one transaction. */
-  compensateStep<D>(saga: SagaDefinition<D>, step: string, run: StepRun<D>): Promise<void>;
+  compensateStep<D, S extends SignalDefs>(saga: SagaDefinition<D, S>, step: string, run: StepRun<D, S>): Promise<void>;
 
   /** Contexts for code that is not reachable through a definition; work done in them commits at once. */
   messageContext<D extends MessageDef>(message: D, data: DataOf<D>, options?: MessageOptions): MessageContext;
@@ -257,8 +257,9 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
       afterCommitOf(tx, () => sagaOps.push({ op: 'begin', saga: saga.name, id, data }));
       return id;
     },
-    async signal(tx: unknown, sagaId: string, name: string, payload?: unknown) {
-      afterCommitOf(tx, () => sagaOps.push({ op: 'signal', sagaId, name, payload: clone(payload) }));
+    async signal(tx: unknown, saga: SagaDefinition<unknown, any>, sagaId: string, name: string, payload: unknown) {
+      checkSignal(saga, name, payload);
+      afterCommitOf(tx, () => sagaOps.push({ op: 'signal', saga: saga.name, sagaId, name, payload: clone(payload) }));
       return true;
     },
     async interrupt(tx: unknown, sagaId: string, reason: { code: string; message: string }) {
@@ -353,13 +354,13 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
     return { ...baseContext(cause), envelope, identity: envelope.identity, idempotencyKey: o.idempotencyKey, transaction: (fn) => inTx(cause, fn) };
   }
 
-  function stepRun<D>(saga: SagaDefinition<D>, stepName: string, run: StepRun<D>, phase: 'action' | 'compensation'): Promise<unknown> {
+  function stepRun<D, S extends SignalDefs>(saga: SagaDefinition<D, S>, stepName: string, run: StepRun<D, S>, phase: 'action' | 'compensation'): Promise<unknown> {
     const step = saga.steps.find((s) => s.name === stepName);
     if (!step) throw new Error(`Saga ${saga.name} has no step ${stepName}`);
     const sagaId = run.sagaId ?? randomUUID();
     const cause: Causation = { correlationId: `saga-${sagaId}`, identity: defaultIdentity };
     return inTx(cause, async (tx) => {
-      const ctx: SagaStepContext<D> = {
+      const ctx: SagaStepContext<D, S> = {
         sagaId,
         sagaType: saga.name,
         step: stepName,

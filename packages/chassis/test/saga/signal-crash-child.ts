@@ -20,11 +20,12 @@ const crash = (): never => {
 };
 
 const db = new Database({ url, name: 'saga-signal-crash-child' });
-const runner = newRunner(db, [waitingSaga(db)]);
+const saga = waitingSaga(db);
+const runner = newRunner(db, [saga]);
 await runner.start();
 await inTransaction(db, { service: SERVICE, cause }, async (tx) => {
   await recordInInbox(tx, 'test.go', `go-${sagaId}`, 'go');
-  await runner.signal(tx, sagaId, 'go', { n: 1 }, { dedupKey: 'go' });
+  await runner.signal(tx, saga, sagaId, 'go', { n: 1 }, { dedupKey: 'go' });
   // The turn ran in this transaction: it shows here, before the commit.
   const { rows } = await tx.query<{ current_step: string }>('SELECT current_step FROM chassis_sagas WHERE id = $1', [sagaId]);
   console.log(`within: ${rows[0]?.current_step}`);

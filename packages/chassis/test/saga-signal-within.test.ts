@@ -13,7 +13,7 @@ import type { Call } from '../src/messaging/rpc.ts';
 import { inTransaction } from '../src/messaging/tx.ts';
 import type { SagaRunner } from '../src/saga/runner.ts';
 import { stopPrivateServer } from '../src/testing/database.ts';
-import { begin, cause, counts, newRunner, SERVICE, statusIs, testDatabase } from './saga/fixtures.ts';
+import { begin, cause, counts, newRunner, SERVICE, statusIs, testDatabase, withRunner } from './saga/fixtures.ts';
 import { waitingSaga, type WaitingData } from './saga/signal-fixtures.ts';
 import type { SagaDefinition } from '../src/saga/types.ts';
 
@@ -42,14 +42,10 @@ function deliver(runner: SagaRunner, saga: SagaDefinition<WaitingData>, db: Data
 }
 
 test('the waiting local step, and the local step after it, run in the transaction that signals; a runner takes the rest', async () => {
-  const t = await testDatabase();
-  const saga = waitingSaga(t.db);
-  const runner = newRunner(t.db, [saga]);
-  try {
-    await runner.start();
-    const id = await waiting(runner, t.db, saga);
+  await withRunner((db) => [waitingSaga(db)], async ({ db, runner, sagas: [saga] }) => {
+    const id = await waiting(runner, db, saga);
     let seen: Awaited<ReturnType<typeof sagaRow>>;
-    await deliver(runner, saga, t.db, id, async (tx) => {
+    await deliver(runner, saga, db, id, async (tx) => {
       seen = await sagaRow(tx, id);
       assert.deepEqual(await counts(tx as Database, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1 });
     });
@@ -57,68 +53,57 @@ test('the waiting local step, and the local step after it, run in the transactio
     assert.deepEqual(seen!, { status: 'running', current_step: 'last', lease_token: null });
     const done = await statusIs(runner, id, 'completed');
     assert.deepEqual(done.data, { go: { n: 1 } });
-    assert.deepEqual(await counts(t.db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
-    assert.deepEqual(await counts(t.db, 'saga_attempts', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
-    const consumed = await t.db.query('SELECT 1 FROM chassis_saga_signals WHERE saga_id = $1 AND consumed_at IS NOT NULL', [id]);
+    assert.deepEqual(await counts(db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
+    assert.deepEqual(await counts(db, 'saga_attempts', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
+    const consumed = await db.query('SELECT 1 FROM chassis_saga_signals WHERE saga_id = $1 AND consumed_at IS NOT NULL', [id]);
     assert.equal(consumed.rowCount, 1);
-  } finally {
-    await runner.stop();
-    await t.drop();
-  }
+  });
 });
 
 test('a turn that fails in the signalling transaction is undone there and taken by a runner; the transaction still commits', async () => {
-  const t = await testDatabase();
   let failures = 1;
-  const saga = waitingSaga(t.db, {
-    async onGo(ctx) {
-      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, 'doomed', 'action')", [ctx.sagaId]);
-      if (failures-- > 0) throw new Error('the first try fails');
-    },
-  });
-  const runner = newRunner(t.db, [saga]);
-  try {
-    await runner.start();
-    const id = await waiting(runner, t.db, saga);
-    assert.equal(await deliver(runner, saga, t.db, id), true);
+  const failingOnce = (db: Database) => [
+    waitingSaga(db, {
+      async onGo(ctx) {
+        await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, 'doomed', 'action')", [ctx.sagaId]);
+        if (failures-- > 0) throw new Error('the first try fails');
+      },
+    }),
+  ] as const;
+  await withRunner(failingOnce, async ({ db, runner, sagas: [saga] }) => {
+    const id = await waiting(runner, db, saga);
+    assert.equal(await deliver(runner, saga, db, id), true);
     await statusIs(runner, id, 'completed');
     // The failed try's write was undone; the runner's try wrote once; the inbox row committed.
-    assert.deepEqual(await counts(t.db, 'saga_effects', id), { 'doomed/action': 1, 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
-    assert.equal((await t.db.query('SELECT 1 FROM chassis_inbox WHERE message_id = $1', [`go-${id}`])).rowCount, 1);
-  } finally {
-    await runner.stop();
-    await t.drop();
-  }
+    assert.deepEqual(await counts(db, 'saga_effects', id), { 'doomed/action': 1, 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
+    assert.equal((await db.query('SELECT 1 FROM chassis_inbox WHERE message_id = $1', [`go-${id}`])).rowCount, 1);
+  });
 });
 
 test('a local step that calls another service is not run in the signalling transaction (nothing held across a call)', async () => {
-  const t = await testDatabase();
   const calls: string[] = [];
   const call = (async (_contract: unknown, method: string) => {
     calls.push(method);
     return {};
   }) as unknown as Call;
-  const saga = waitingSaga(t.db, {
-    async onGo(ctx) {
-      await ctx.call({ service: 'other', rpc: {} } as never, 'ping' as never, {} as never);
-    },
-  });
-  const runner = newRunner(t.db, [saga], { call: () => call });
-  try {
-    await runner.start();
-    const id = await waiting(runner, t.db, saga);
+  const calling = (db: Database) => [
+    waitingSaga(db, {
+      async onGo(ctx) {
+        await ctx.call({ service: 'other', rpc: {} } as never, 'ping' as never, {} as never);
+      },
+    }),
+  ] as const;
+  await withRunner(calling, async ({ db, runner, sagas: [saga] }) => {
+    const id = await waiting(runner, db, saga);
     let seen: Awaited<ReturnType<typeof sagaRow>>;
-    await deliver(runner, saga, t.db, id, async (tx) => {
+    await deliver(runner, saga, db, id, async (tx) => {
       seen = await sagaRow(tx, id);
     });
     assert.deepEqual(seen!, { status: 'waiting', current_step: 'wait', lease_token: null });
     await statusIs(runner, id, 'completed');
     assert.deepEqual(calls, ['ping']);
-    assert.deepEqual(await counts(t.db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
-  } finally {
-    await runner.stop();
-    await t.drop();
-  }
+    assert.deepEqual(await counts(db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
+  }, { call: () => call });
 });
 
 for (const crashAt of ['before-commit', 'after-commit'] as const) {

@@ -11,26 +11,14 @@ import { Database } from '../src/db/database.ts';
 import { Type as T } from '@sinclair/typebox';
 import { UnavailableError, type ValidationError } from '../src/errors.ts';
 import { inTransaction } from '../src/messaging/tx.ts';
-import { stopPrivateServer, type TestDatabase } from '../src/testing/database.ts';
+import { stopPrivateServer } from '../src/testing/database.ts';
 import type { SagaRunner } from '../src/saga/runner.ts';
 import { defineSaga, done, SagaFailure, waitFor, type SagaDefinition, type SagaStep } from '../src/saga/types.ts';
-import { begin, cause, counts, crashSaga, eventually, newRunner, SERVICE, statusIs, StepDone, testDatabase } from './saga/fixtures.ts';
+import { begin, cause, counts, crashSaga, eventually, newRunner, SERVICE, statusIs, StepDone, testDatabase, withRunner } from './saga/fixtures.ts';
 
 after(() => stopPrivateServer());
 
 /** A database, a started runner for `sagas`; both cleaned up whatever happens. */
-async function withRunner(sagas: SagaDefinition<any>[], fn: (ctx: { db: Database; runner: SagaRunner; t: TestDatabase }) => Promise<void>): Promise<void> {
-  const t = await testDatabase();
-  const runner = newRunner(t.db, sagas);
-  try {
-    await runner.start();
-    await fn({ db: t.db, runner, t });
-  } finally {
-    await runner.stop();
-    await t.drop();
-  }
-}
-
 /** A step that writes its effect row (and counts its attempt) in its transaction. */
 function effectStep<D>(name: string, action: SagaStep<D>['action'] = async () => done(), extra: Partial<SagaStep<D>> = {}, order?: string[]): SagaStep<D> {
   return {

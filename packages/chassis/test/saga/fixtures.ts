@@ -50,6 +50,27 @@ export function newRunner(db: Database, sagas: SagaDefinition<any>[], options: P
 }
 
 /** Begins a saga in a transaction of its own, as a service's handler would in its own. */
+/**
+ * A fresh database and a started runner of `sagas` (made from the database, when they write to it)
+ * for `fn`; both stopped and dropped after it, whatever it did.
+ */
+export async function withRunner<const S extends readonly SagaDefinition<any, any>[]>(
+  sagas: S | ((db: Database) => S),
+  fn: (ctx: { db: Database; runner: SagaRunner; t: TestDatabase; sagas: S }) => Promise<void>,
+  options: Partial<SagaRunnerOptions> = {},
+): Promise<void> {
+  const t = await testDatabase();
+  const made = typeof sagas === 'function' ? sagas(t.db) : sagas;
+  const runner = newRunner(t.db, [...made], options);
+  try {
+    await runner.start();
+    await fn({ db: t.db, runner, t, sagas: made });
+  } finally {
+    await runner.stop();
+    await t.drop();
+  }
+}
+
 export function begin<D>(runner: SagaRunner, db: Database, saga: SagaDefinition<D>, data: D, id?: string): Promise<string> {
   return inTransaction(db, { service: SERVICE, cause }, (tx) => runner.begin(tx, saga, { data, cause, ...(id ? { id } : {}) }));
 }

@@ -13,15 +13,14 @@ import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { DeadlineExceededError, UnavailableError, systemContract, type Delivery, type Settlement, type SubscriptionSpec } from '@simplebank/chassis';
 import { eventually, startTestSystem, stopPrivateServer, type TestSystem } from '@simplebank/chassis/testing';
-import { DELAY_BUCKETS_MS } from '../../packages/chassis/src/transport/rabbitmq/topology.ts';
 import { RabbitMqTransport } from '../../packages/chassis/src/transport/rabbitmq/transport.ts';
 import { auditService, ledgerContract, ledgerService } from '../../packages/chassis/test/fixtures/services.ts';
+import { runVhost, type RunVhost } from './run-vhost.ts';
 
-const BASE_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const run = randomBytes(4).toString('hex');
-/** This run's own vhost when rabbitmqctl can make one (so two runs at once share nothing), else the URL's. */
-let amqpUrl = BASE_URL;
-let vhost: string | undefined;
+/** This run's own vhost when rabbitmqctl can make one, else the URL's (run-vhost.ts). */
+let broker: RunVhost;
+let amqpUrl: string;
 const ack: Settlement = { outcome: 'ack' };
 const open: RabbitMqTransport[] = [];
 const queues = new Set<string>();
@@ -62,37 +61,16 @@ async function closeFromBroker(connectionName: string): Promise<void> {
 }
 
 before(async () => {
-  const name = `simplebank-test-${run}`;
-  try {
-    const user = decodeURIComponent(new URL(BASE_URL).username || 'guest');
-    await execFileP('rabbitmqctl', ['add_vhost', name]);
-    vhost = name;
-    await execFileP('rabbitmqctl', ['set_permissions', '-p', name, user, '.*', '.*', '.*']);
-    const url = new URL(BASE_URL);
-    url.pathname = `/${encodeURIComponent(name)}`;
-    amqpUrl = url.toString();
-  } catch {
-    // No rabbitmqctl (a remote broker): names unique to the run keep runs apart on the URL's vhost.
-  }
+  broker = await runVhost(`simplebank-test-${run}`);
+  amqpUrl = broker.url;
 });
 
 after(async () => {
   await Promise.allSettled(open.map((t) => t.close()));
   await stopPrivateServer();
-  if (vhost) {
-    await execFileP('rabbitmqctl', ['delete_vhost', vhost]).catch(() => {});
-    return;
-  }
-  // Remove this run's queues (and their delay queues) so the broker does not collect them.
-  const c = await amqp.connect(amqpUrl);
-  const ch = await c.createChannel();
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(() => {});
-    for (const ms of DELAY_BUCKETS_MS) await ch.deleteQueue(`${q}.delay.${ms}`).catch(() => {});
-  }
-  // RPC queues of this run's services (they would expire on their own after 30 minutes unused).
-  for (const service of ['echo', 'nobody', 'gone', 'old', 'slow', 'rc-echo', 'hangs']) await ch.deleteQueue(`rpc.${u(service)}`).catch(() => {});
-  await c.close().catch(() => {});
+  // On a shared vhost: this run's queues, and the RPC queues of its services (they would expire on their own after 30 minutes unused).
+  const rpcQueues = ['echo', 'nobody', 'gone', 'old', 'slow', 'rc-echo', 'hangs'].map((service) => `rpc.${u(service)}`);
+  await broker.drop([...queues, ...rpcQueues]);
 });
 
 describe('rabbitmq transport', () => {

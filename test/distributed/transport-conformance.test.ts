@@ -5,43 +5,24 @@
  * rabbitmqctl can make one (deleted at the end); else its names are its own and its queues are
  * deleted after each case.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { after, before } from 'node:test';
-import amqp from 'amqplib';
 import { RabbitMqTransport } from '@simplebank/chassis';
 import { transportConformance } from '@simplebank/chassis/testing';
-import { DELAY_BUCKETS_MS } from '../../packages/chassis/src/transport/rabbitmq/topology.ts';
+import { runVhost, type RunVhost } from './run-vhost.ts';
 
-const execFileP = promisify(execFile);
-const BASE_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const run = randomBytes(4).toString('hex');
-let amqpUrl = BASE_URL;
-let vhost: string | undefined;
+let broker: RunVhost;
 
 before(async () => {
-  const name = `simplebank-conformance-${run}`;
-  try {
-    const user = decodeURIComponent(new URL(BASE_URL).username || 'guest');
-    await execFileP('rabbitmqctl', ['add_vhost', name]);
-    vhost = name;
-    await execFileP('rabbitmqctl', ['set_permissions', '-p', name, user, '.*', '.*', '.*']);
-    const url = new URL(BASE_URL);
-    url.pathname = `/${encodeURIComponent(name)}`;
-    amqpUrl = url.toString();
-  } catch {
-    // No rabbitmqctl (a remote broker): the suite's names are unique to the run; `forget` deletes its queues.
-  }
+  broker = await runVhost(`simplebank-conformance-${run}`);
 });
 
-after(async () => {
-  if (vhost) await execFileP('rabbitmqctl', ['delete_vhost', vhost]).catch(() => {});
-});
+after(() => broker.drop());
 
 let connections = 0;
 const connect = async () => {
-  const t = new RabbitMqTransport({ url: amqpUrl, connectionName: `conformance-${run}-${++connections}` });
+  const t = new RabbitMqTransport({ url: broker.url, connectionName: `conformance-${run}-${++connections}` });
   await t.connect();
   return t;
 };
@@ -51,14 +32,6 @@ transportConformance('rabbitmq', {
   // Another instance is another process: a connection of its own to the same broker.
   peer: connect,
   confirms: 'on-receipt',
-  async forget(queues) {
-    if (vhost || queues.length === 0) return;
-    const c = await amqp.connect(amqpUrl);
-    const ch = await c.createChannel();
-    for (const q of queues) {
-      await ch.deleteQueue(q).catch(() => {});
-      for (const ms of DELAY_BUCKETS_MS) await ch.deleteQueue(`${q}.delay.${ms}`).catch(() => {});
-    }
-    await c.close().catch(() => {});
-  },
+  // On the run's own vhost the queues go with it at the end; on a shared one, after each case.
+  forget: (queues) => (broker.own ? Promise.resolve() : broker.drop(queues)),
 });

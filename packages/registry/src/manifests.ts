@@ -8,7 +8,9 @@
  *   itself: the gateway). Declared, not derived from a position, so adding a service moves no one.
  * - `calls`: the services whose RPC methods (or commands) it calls through their contracts; `"*"`
  *   is every other service (the gateway's admin fan-out). HTTP calls (market → exchange) are not
- *   listed: the start order is about the transport, and they would form a cycle.
+ *   listed: the start order is about the transport, and they would form a cycle. The list must be
+ *   what the code calls, no more and no less (packages/registry/test/calls-in-code.test.ts reads
+ *   each service's `call(xContract, …)` and `send(xContract.commands…)`).
  *
  * The start order is topological over `calls` (providers before their callers), ties broken by
  * portOffset then name, so the order is stable and, for today's services, the one the distributed

@@ -131,6 +131,11 @@ export function world() {
           record('getAccount', req, env);
           return owned(req.accountId, env);
         },
+        getAccounts: (req, env) => {
+          record('getAccounts', req, env);
+          // As accounts answers: in the order asked, null for one that is not there or not the caller's.
+          return { items: req.accountIds.map((id) => { try { return owned(id, env); } catch { return null; } }) };
+        },
         listAccounts: (req, env) => {
           record('listAccounts', req, env);
           return { items: [...accounts.values()].filter((a) => a.ownerId === env.identity?.customerId), nextCursor: null };
@@ -145,6 +150,10 @@ export function world() {
         getBalances: (req, env) => {
           record('getBalances', req, env);
           return { accountId: req.accountId, cash: { available: '900.00', reserved: '100.00' }, positions: [] };
+        },
+        getBalancesOf: (req, env) => {
+          record('getBalancesOf', req, env);
+          return { items: req.accountIds.map((accountId) => ({ accountId, cash: { available: '900.00', reserved: '100.00' }, positions: [] })) };
         },
         listEntries: (req, env) => {
           record('listEntries', req, env);
@@ -209,6 +218,15 @@ export function world() {
           if (req.assetId === 'LATE') throw new DeadlineExceededError('market-data ran out of time');
           if (req.assetId !== 'AAPL') throw new NotFoundError('No such asset');
           return { id: 'AAPL', name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW };
+        },
+        getAssets: (req, env) => {
+          record('getAssets', req, env);
+          return { items: req.assetIds.filter((id) => id === 'AAPL').map((id) => ({ id, name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW })) };
+        },
+        getPriceHistory: (req, env) => {
+          record('getPriceHistory', req, env);
+          if (req.assetId !== 'AAPL') throw new NotFoundError('No such asset');
+          return { assetId: req.assetId, from: req.from ?? '2026-11-22T09:15:30.123Z', to: req.to ?? NOW, points: [{ at: NOW, price: '190.00' }] };
         },
         getPrices: (req, env) => {
           record('getPrices', req, env);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { AppError, MemoryTransport, Metrics, T, caller, defineContract, rpc, type Envelope, type RpcReply } from '../src/index.ts';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { AppError, MemoryTransport, Metrics, T, breakers, bulkheads, caller, defineContract, rpc, type Envelope, type RpcReply } from '../src/index.ts';
 
 const contract = defineContract({
   service: 'flaky',
@@ -13,12 +13,12 @@ const contract = defineContract({
 const unavailable: RpcReply = { ok: false, error: { code: 'service_unavailable', status: 503, message: 'try later', retryable: true } };
 const business: RpcReply = { ok: false, error: { code: 'insufficient_funds', status: 422, message: 'no', retryable: false } };
 
-describe('RPC retries in caller', () => {
+describe('RPC retries and breakers in caller', () => {
   const transport = new MemoryTransport();
   /** The server's plan: the replies to give, in order (then success). */
   let plan: RpcReply[] = [];
   let seen: Envelope<{ n: number }>[] = [];
-  const fast = { maxAttempts: 3, backoff: { baseMs: 1, capMs: 2 } };
+  const fast = { targets: { flaky: { maxAttempts: 3, backoff: { baseMs: 1, capMs: 2 } } } };
 
   before(async () => {
     await transport.connect();
@@ -35,6 +35,12 @@ describe('RPC retries in caller', () => {
   });
   after(() => transport.close());
 
+  // Each case starts with the target's breaker closed (the process keeps one per (service, target)).
+  beforeEach(() => {
+    breakers.clear();
+    bulkheads.clear();
+  });
+
   function reset(replies: RpcReply[]) {
     plan = [...replies];
     seen = [];
@@ -42,7 +48,7 @@ describe('RPC retries in caller', () => {
 
   it('an idempotent method answered unavailable twice is retried, with the same idempotency key, and succeeds', async () => {
     reset([unavailable, unavailable]);
-    const call = caller(transport, 'test', () => undefined, { retry: fast });
+    const call = caller(transport, 'test', () => undefined, fast);
     const res = await call(contract, 'put', { n: 7 }, { idempotencyKey: 'k-1' });
     assert.deepEqual(res, { n: 7 });
     assert.equal(seen.length, 3);
@@ -54,21 +60,21 @@ describe('RPC retries in caller', () => {
 
   it('gives up after 3 attempts', async () => {
     reset([unavailable, unavailable, unavailable, unavailable]);
-    const call = caller(transport, 'test', () => undefined, { retry: fast });
+    const call = caller(transport, 'test', () => undefined, fast);
     await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-2' }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
     assert.equal(seen.length, 3);
   });
 
   it('a non-idempotent method fails after one attempt', async () => {
     reset([unavailable]);
-    const call = caller(transport, 'test', () => undefined, { retry: fast });
+    const call = caller(transport, 'test', () => undefined, fast);
     await assert.rejects(call(contract, 'peek', { n: 1 }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
     assert.equal(seen.length, 1);
   });
 
   it('a business error is not retried', async () => {
     reset([business]);
-    const call = caller(transport, 'test', () => undefined, { retry: fast });
+    const call = caller(transport, 'test', () => undefined, fast);
     await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-3' }), (err: unknown) => err instanceof AppError && err.code === 'insufficient_funds');
     assert.equal(seen.length, 1);
   });
@@ -78,7 +84,7 @@ describe('RPC retries in caller', () => {
     await lonely.connect();
     let attempts = 0;
     const counting = { request: (s: string, b: string, o: { timeoutMs: number }) => ((attempts += 1), lonely.request(s, b, o)) } as unknown as MemoryTransport;
-    const call = caller(counting, 'test', () => undefined, { retry: fast });
+    const call = caller(counting, 'test', () => undefined, fast);
     await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-4' }), (err: unknown) => err instanceof AppError && err.retryable);
     assert.equal(attempts, 3);
     await lonely.close();
@@ -87,14 +93,36 @@ describe('RPC retries in caller', () => {
   it('no retry starts past the deadline', async () => {
     reset([unavailable, unavailable]);
     // The back-off always waits its full bound (random = 1), far longer than the deadline leaves.
-    const call = caller(transport, 'test', () => ({ correlationId: 'c', deadline: Date.now() + 2000 }), { retry: { maxAttempts: 3, backoff: { baseMs: 60_000, capMs: 60_000 }, random: () => 1 } });
+    const call = caller(transport, 'test', () => ({ correlationId: 'c', deadline: Date.now() + 2000 }), { targets: { flaky: { maxAttempts: 3, backoff: { baseMs: 60_000, capMs: 60_000 }, random: () => 1 } } });
     await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-5' }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
     assert.equal(seen.length, 1);
   });
 
+  it("a target that keeps failing trips the caller's breaker: later calls are refused at once, without reaching it, until a probe succeeds", async () => {
+    const settings = { targets: { flaky: { maxAttempts: 1, breaker: { minimumCalls: 4, halfOpenAfterMs: 50 } } } };
+    const call = caller(transport, 'test', () => undefined, settings);
+    reset([unavailable, unavailable, unavailable, unavailable]);
+    for (let i = 0; i < 4; i++) await assert.rejects(call(contract, 'peek', { n: i }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
+    assert.equal(seen.length, 4);
+    await assert.rejects(call(contract, 'peek', { n: 5 }), (err: unknown) => err instanceof AppError && err.code === 'dependency_unavailable' && err.retryable && /flaky breaker open/.test(err.message));
+    assert.equal(seen.length, 4, 'the open breaker sent nothing');
+    assert.equal(breakers.find('test', 'flaky')?.state, 'open');
+    // After the back-off one probe goes; its success closes the breaker.
+    await new Promise((r) => setTimeout(r, 120));
+    assert.deepEqual(await call(contract, 'peek', { n: 6 }), { n: 6 });
+    assert.equal(breakers.find('test', 'flaky')?.state, 'closed');
+  });
+
+  it('a business error does not count against the breaker', async () => {
+    const call = caller(transport, 'test', () => undefined, { targets: { flaky: { breaker: { minimumCalls: 2 } } } });
+    reset([business, business, business, business]);
+    for (let i = 0; i < 4; i++) await assert.rejects(call(contract, 'peek', { n: i }), (err: unknown) => err instanceof AppError && err.code === 'insufficient_funds');
+    assert.equal(breakers.find('test', 'flaky')?.state, 'closed');
+  });
+
   it('records each call (retries included once) in simplebank_rpc_client_duration_seconds, by target, method and outcome', async () => {
     const metrics = new Metrics();
-    const call = caller(transport, 'test', () => undefined, { retry: fast, metrics });
+    const call = caller(transport, 'test', () => undefined, { ...fast, metrics });
     reset([unavailable]);
     await call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-6' });
     reset([business]);

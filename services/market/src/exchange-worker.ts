@@ -5,7 +5,7 @@
  * woken for and left, or a wake lost to a crash — starts at IDLE.baseMs and doubles while there is
  * nothing to do, up to IDLE.capMs.
  */
-import { CallPolicy, breakers, type BaseContext, type Worker } from '@simplebank/chassis';
+import { DEFAULT_BULKHEAD_SETTINGS, callPolicy, type BaseContext, type CallPolicy, type TargetOverrides, type Worker } from '@simplebank/chassis';
 import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { ExchangeClient } from './exchange-client.ts';
 import { handleJob, type Deps } from './jobs.ts';
@@ -33,13 +33,18 @@ export async function runRound(ctx: BaseContext, deps: Deps): Promise<Round> {
   return { due: due.length, nextDueInMs: next };
 }
 
-/** The exchange's breaker (critical: market has nothing to do without it) and call policy, from the settings. */
+/**
+ * The policy of calls to the exchange (HTTP): the same pipeline as every RPC call (the chassis's
+ * `callPolicy`), its row of the dependency table made from market's settings. Its breaker is
+ * critical: market has nothing to do without the exchange.
+ */
 export function exchangePolicy(ctx: Pick<BaseContext, 'service' | 'metrics'>): CallPolicy {
   const s = marketSettings.value;
-  const breaker = breakers.get(
-    ctx.service,
-    'exchange',
-    {
+  const exchange: TargetOverrides = {
+    timeoutMs: s.EXCHANGE_TIMEOUT_MS,
+    maxAttempts: s.EXCHANGE_MAX_ATTEMPTS,
+    backoff: { baseMs: 50, capMs: 500 },
+    breaker: {
       failureRate: s.EXCHANGE_BREAKER_FAILURE_PERCENT / 100,
       windowMs: s.EXCHANGE_BREAKER_WINDOW_MS,
       minimumCalls: s.EXCHANGE_BREAKER_MIN_CALLS,
@@ -48,9 +53,9 @@ export function exchangePolicy(ctx: Pick<BaseContext, 'service' | 'metrics'>): C
       critical: true,
       forceOpen: s.EXCHANGE_BREAKER_FORCE_OPEN,
     },
-    ctx.metrics,
-  );
-  return new CallPolicy({ breaker, timeoutMs: s.EXCHANGE_TIMEOUT_MS, maxAttempts: s.EXCHANGE_MAX_ATTEMPTS, backoff: { baseMs: 50, capMs: 500 } });
+    bulkhead: DEFAULT_BULKHEAD_SETTINGS,
+  };
+  return callPolicy(ctx.service, 'exchange', { exchange }, ctx.metrics);
 }
 
 export const exchangeWorker: Worker = {

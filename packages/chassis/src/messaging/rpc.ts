@@ -3,19 +3,22 @@
  * a `{ok, data}` or `{ok: false, error}` document. The caller validates the request before sending
  * and the response on arrival; the server validates the request again (both sides of every call).
  *
- * Retries: only methods declared `idempotent` (they carry an idempotency key, the same on every
- * attempt, so the provider does the work once), only on retryable failures (`AppError.retryable`:
- * no route, unavailable, one attempt's deadline; never business or validation errors, and never
- * `overloaded`: a provider shedding load is not asked again at once), with
- * exponential back-off and full jitter, at most 3 attempts, and never past the caller's deadline:
- * each attempt gets what is left of it, and no retry starts when its delay would pass it.
+ * Every call goes through its target's call policy (resilience/targets.ts, the service's table of
+ * dependencies): the caller's deadline; the target's bulkhead (full: refused at once) and circuit
+ * breaker (open: refused at once, `dependency_unavailable`); a timeout per attempt; and retries —
+ * only of methods declared `idempotent` (they carry an idempotency key, the same on every attempt,
+ * so the provider does the work once), only on retryable failures (`AppError.retryable`: no route,
+ * unavailable, one attempt's deadline; never business or validation errors, and never `overloaded`:
+ * a provider shedding load is not asked again at once), with exponential back-off and full jitter,
+ * and never past the deadline. Only retryable failures count against the breaker.
  */
 import { assertValid } from '../contract/validation.ts';
 import type { Contract, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
-import { backoffDelay, sleep, type BackoffPolicy } from '../resilience/backoff.ts';
 import { AppError, DeadlineExceededError, UnavailableError, type WireError } from '../errors.ts';
 import { outcomeOf, type Metrics } from '../observability/metrics.ts';
 import { SpanKind, startSpan } from '../observability/tracing.ts';
+import type { Classified } from '../resilience/call-policy.ts';
+import { callPolicy, type TargetTable } from '../resilience/targets.ts';
 import type { Transport } from '../transport/transport.ts';
 import { newEnvelope, type Causation } from './envelope.ts';
 
@@ -30,16 +33,6 @@ export interface CallOptions {
 
 export const DEFAULT_RPC_TIMEOUT_MS = 5000;
 
-/** How `caller` retries idempotent methods. */
-export interface RpcRetryPolicy {
-  /** Attempts in all (1: no retry). */
-  maxAttempts: number;
-  backoff: BackoffPolicy;
-  random?: () => number;
-}
-
-export const DEFAULT_RPC_RETRY: RpcRetryPolicy = { maxAttempts: 3, backoff: { baseMs: 50, capMs: 1000 } };
-
 export type Call = <C extends Contract, M extends keyof C['rpc'] & string>(
   contract: C,
   method: M,
@@ -48,15 +41,15 @@ export type Call = <C extends Contract, M extends keyof C['rpc'] & string>(
 ) => Promise<ResponseOf<C['rpc'][M]>>;
 
 export interface CallerOptions {
-  retry?: RpcRetryPolicy;
+  /** The calling service's table of dependencies: timeouts, retries, breakers and bulkheads per target. */
+  targets?: TargetTable;
   /** Records every call's duration and outcome (`simplebank_rpc_client_duration_seconds`). */
   metrics?: Metrics;
 }
 
 /** A `call` function bound to a transport, the calling service and the causation of the work at hand. */
 export function caller(transport: Transport, source: string, cause: () => Causation | undefined, callerOptions: CallerOptions = {}): Call {
-  const retry = callerOptions.retry ?? DEFAULT_RPC_RETRY;
-  const metrics = callerOptions.metrics;
+  const { targets = {}, metrics } = callerOptions;
   return async (contract, method, request, options = {}) => {
     if (!metrics) return call(contract, method, request, options);
     const started = process.hrtime.bigint();
@@ -85,12 +78,10 @@ export function caller(transport: Transport, source: string, cause: () => Causat
     if (def.idempotent && !options.idempotencyKey) throw new Error(`${contract.service}.${method} changes state: pass an idempotencyKey`);
     const causation = cause();
     const now = Date.now();
-    let timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-    let deadline = now + timeoutMs;
+    let deadline = now + (options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS);
     if (causation?.deadline !== undefined) {
       if (causation.deadline <= now) throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
       deadline = Math.min(deadline, causation.deadline);
-      timeoutMs = deadline - now;
     }
     // The client span: the envelope carries it as traceparent, so the server's span is its child.
     const span = startSpan(source, `${contract.service}/${method}`, {
@@ -99,10 +90,8 @@ export function caller(transport: Transport, source: string, cause: () => Causat
       attributes: { 'rpc.system': 'simplebank', 'rpc.service': contract.service, 'rpc.method': method },
     });
     try {
-      const maxAttempts = def.idempotent ? Math.max(1, retry.maxAttempts) : 1;
-      for (let n = 1; ; n++) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
+      const policy = callPolicy(source, contract.service, targets, metrics);
+      const attempt = async (): Promise<Answer> => {
         const envelope = newEnvelope({
           type: `${contract.service}.${method}`,
           version: 1,
@@ -112,26 +101,22 @@ export function caller(transport: Transport, source: string, cause: () => Causat
           ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
         });
         if (!envelope.correlationId) envelope.correlationId = envelope.id;
+        const ms = Math.max(1, Math.min(policy.options.timeoutMs, deadline - Date.now()));
         try {
-          const raw = await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs: Math.max(1, Math.min(timeoutMs, left)) });
-          const data = readReply(raw, def, contract.service, method);
-          if (n > 1) span.setAttributes({ 'rpc.attempts': n });
-          span.end();
-          return data as ResponseOf<C['rpc'][M]>;
+          return { ok: true, data: readReply(await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs: ms }), def, contract.service, method) };
         } catch (err) {
-          // An overloaded provider is not retried: a retry is more load on what is already past capacity.
-          if (n >= maxAttempts || !(err instanceof AppError) || !err.retryable || err.code === 'overloaded') {
-            if (n > 1) span.setAttributes({ 'rpc.attempts': n });
-            throw err;
-          }
-          const delay = backoffDelay(n, retry.backoff, retry.random);
-          if (Date.now() + delay >= deadline) {
-            span.setAttributes({ 'rpc.attempts': n });
-            throw err;
-          }
-          await sleep(delay);
+          return { ok: false, err };
         }
+      };
+      const result = await policy.run(attempt, classify, { idempotent: def.idempotent, deadline });
+      if (result.attempts > 1) span.setAttributes({ 'rpc.attempts': result.attempts });
+      if (result.kind === 'breaker_open') {
+        throw new UnavailableError(`${contract.service} breaker ${result.forced ? 'forced open' : 'open'}: ${contract.service}.${method} not called`, 'dependency_unavailable');
       }
+      if (result.kind === 'deadline') throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
+      if (!result.value.ok) throw result.value.err;
+      span.end();
+      return result.value.data as ResponseOf<C['rpc'][M]>;
     } catch (err) {
       span.end(err);
       throw err;
@@ -140,6 +125,15 @@ export function caller(transport: Transport, source: string, cause: () => Causat
 }
 
 /** The data of a reply, or the error it carries; checked against the method's response schema. */
+/** One attempt's answer, as the call policy sorts it (a thrown error would count as the target's failure). */
+type Answer = { ok: true; data: unknown } | { ok: false; err: unknown };
+
+/** A retryable failure is worth another attempt and counts against the breaker; an answer the target meant is final. */
+function classify(a: Answer): Classified {
+  if (a.ok) return 'ok';
+  return a.err instanceof AppError && a.err.retryable && a.err.code !== 'overloaded' ? 'retryable' : 'final';
+}
+
 function readReply(raw: string, def: RpcDef, service: string, method: string): unknown {
   let reply: RpcReply;
   try {

@@ -186,6 +186,11 @@ export class BreakerRegistry {
     return [...this.breakers.values()].filter((b) => b.service === service);
   }
 
+  /** Forgets `service`'s (it stopped; started again in this process, it makes new ones). */
+  forget(service: string): void {
+    for (const [key, b] of this.breakers) if (b.service === service) this.breakers.delete(key);
+  }
+
   /** Forgets every breaker (tests). */
   clear(): void {
     this.breakers.clear();

@@ -79,6 +79,11 @@ export class BulkheadRegistry {
     return this.bulkheads.get(`${service}\u0000${target}`);
   }
 
+  /** Forgets `service`'s (it stopped; started again in this process, it makes new ones). */
+  forget(service: string): void {
+    for (const [key, b] of this.bulkheads) if (b.service === service) this.bulkheads.delete(key);
+  }
+
   /** Forgets every bulkhead (tests). */
   clear(): void {
     this.bulkheads.clear();

@@ -1,4 +1,5 @@
-/** Circuit breakers, bulkheads and per-dependency call policies (one export line in the chassis index). */
+/** Circuit breakers, bulkheads, per-dependency call policies and their table (one export line in the chassis index). */
 export * from './breaker.ts';
 export * from './bulkhead.ts';
 export * from './call-policy.ts';
+export * from './targets.ts';

@@ -12,13 +12,14 @@ import { countDeadLetters } from '../messaging/dead-letters.ts';
 import { causedBy, type Causation, type Envelope } from '../messaging/envelope.ts';
 import { outboxBacklog } from '../messaging/outbox.ts';
 import { OutboxRelay } from '../messaging/relay.ts';
-import { caller } from '../messaging/rpc.ts';
+import { caller, type CallerOptions } from '../messaging/rpc.ts';
 import { outboxTx } from '../messaging/tx.ts';
 import { withContext, type WorkContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ActiveSpan } from '../observability/tracing.ts';
-import { breakerReadiness } from '../resilience/breaker.ts';
+import { breakerReadiness, breakers } from '../resilience/breaker.ts';
+import { bulkheads } from '../resilience/bulkhead.ts';
 import { SagaRunner } from '../saga/index.ts';
 import type { Consumer, Transport } from '../transport/transport.ts';
 import { ServiceOperations } from './operations.ts';
@@ -62,6 +63,8 @@ export class ServiceHost {
   readonly sagas: SagaRunner;
   private readonly relay: OutboxRelay;
   private readonly consumerOptions: ConsumerOptions;
+  /** Every call of this service's work: its metrics, and its table of dependencies. */
+  private readonly callerOptions: CallerOptions;
   private readonly consumers: Consumer[] = [];
   private rpcConsumer: Consumer | undefined;
   private readonly rpcEndpoint: RpcEndpoint;
@@ -80,6 +83,7 @@ export class ServiceHost {
     private readonly options: HostOptions,
   ) {
     this.name = definition.contract.service;
+    this.callerOptions = { metrics: options.metrics, targets: definition.dependencies ?? {} };
     const { db, log, metrics, transport } = options;
     this.relay = new OutboxRelay(db, transport, log, {
       ...(options.relayPollIntervalMs ? { pollIntervalMs: options.relayPollIntervalMs } : {}),
@@ -91,7 +95,7 @@ export class ServiceHost {
       db,
       log,
       sagas: definition.sagas ?? [],
-      call: (cause) => caller(transport, this.name, () => cause, { metrics }),
+      call: (cause) => caller(transport, this.name, () => cause, this.callerOptions),
       ...(options.sagaPollIntervalMs ? { pollIntervalMs: options.sagaPollIntervalMs } : {}),
       ...(options.sagaLeaseMs ? { leaseMs: options.sagaLeaseMs } : {}),
       onTransition: (e) => metrics.sagaTransitions.inc({ service: this.name, saga_type: e.type, status: e.status }),
@@ -126,8 +130,8 @@ export class ServiceHost {
       service: this.name,
       log: this.options.log,
       db: this.options.db,
-      call: caller(this.options.transport, this.name, () => cause, { metrics: this.options.metrics }),
-      callWith: (other) => caller(this.options.transport, this.name, () => other, { metrics: this.options.metrics }),
+      call: caller(this.options.transport, this.name, () => cause, this.callerOptions),
+      callWith: (other) => caller(this.options.transport, this.name, () => other, this.callerOptions),
       sagas: this.sagas,
       metrics: this.options.metrics,
       cause,
@@ -259,6 +263,9 @@ export class ServiceHost {
     if (this.dbCheck) clearInterval(this.dbCheck);
     if (this.dbAnswered) this.options.db.pool.off('release', this.dbAnswered);
     if (this.housekeeping) clearInterval(this.housekeeping);
+    // Its breakers and bulkheads go with it: a service started again in this process starts closed.
+    breakers.forget(this.name);
+    bulkheads.forget(this.name);
     this.state = 'stopped';
   }
 }

@@ -12,6 +12,7 @@ import type { Causation, Envelope, Identity } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { TargetTable } from '../resilience/targets.ts';
 import type { SagaDefinition, SagaRunner } from '../saga/index.ts';
 import type { Settings } from '../config/env.ts';
 import type { FeatureFlags } from '../config/flags.ts';
@@ -119,6 +120,12 @@ export interface ServiceDefinition<C extends Contract = Contract> {
   handlers?: MessageHandlerDef<any>[];
   sagas?: SagaDefinition<any, any>[];
   workers?: Worker[];
+  /**
+   * How it calls each dependency (resilience/targets.ts): per target (or `*`), one attempt's timeout,
+   * retries of idempotent methods, the breaker and the bulkhead. RPC calls use it, and HTTP
+   * dependencies go through the same policy (`callPolicy(ctx.service, target, …)`).
+   */
+  dependencies?: TargetTable;
   /** HTTP routes of the service (the gateway's public API, the simulated exchange's own API). */
   http?: (app: FastifyInstance, ctx: BaseContext) => Promise<void> | void;
   /** The service's settings (`defineSettings`), checked with every other setting before anything starts. */

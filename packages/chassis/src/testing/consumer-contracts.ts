@@ -415,7 +415,7 @@ export type StubState = (context: { call: Call; identity: Identity; request: Rec
 export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectations, i: Interaction<Contract>, states: Record<string, StubState> = {}): Promise<{ problems: string[]; skipped?: string }> {
   let refusal: string | undefined;
   const callAs = (identity: Identity): Call => {
-    const call = caller(transport, e.consumer, () => ({ correlationId: `contract-${randomUUID()}`, identity }), { retry: { maxAttempts: 1, backoff: { baseMs: 1, capMs: 1 } } });
+    const call = caller(transport, e.consumer, () => ({ correlationId: `contract-${randomUUID()}`, identity }), { targets: { '*': { maxAttempts: 1 } } });
     return (async (...args: Parameters<Call>) => {
       try {
         return await call(...args);

@@ -12,6 +12,8 @@ import { newEnvelope, type Causation, type Envelope, type Identity } from '../me
 import { caller, type Call, type RpcReply } from '../messaging/rpc.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { breakers } from '../resilience/breaker.ts';
+import { bulkheads } from '../resilience/bulkhead.ts';
 import { ServiceHost, type HostOptions } from '../runtime/host.ts';
 import { Runtime, type RuntimeOptions } from '../runtime/runtime.ts';
 import type { ServiceDefinition } from '../runtime/service.ts';
@@ -128,9 +130,15 @@ export interface TestService {
   callAs(identity: Identity): Call;
   /** Publishes an event or sends a command straight onto the transport, as another service would. */
   deliver: Deliver;
-  /** What this service wrote to its outbox. */
+/** What this service wrote to its outbox. */
   outbox(): OutboxReader;
   stop(): Promise<void>;
+}
+
+/** The test's own caller (`test`) keeps breakers like a service's: a system stopped takes them along, so the next starts closed. */
+function forgetTestCaller(): void {
+  breakers.forget('test');
+  bulkheads.forget('test');
 }
 
 export async function startTestService(
@@ -171,6 +179,7 @@ export async function startTestService(
     outbox: () => outboxReader(definition.contract.service, database.db),
     async stop() {
       await host.stop(5000);
+      forgetTestCaller();
       await Promise.allSettled(stubs.map((s) => s.cancel()));
       await transport.close();
       if (!options.database) await database.drop();
@@ -249,6 +258,7 @@ export async function startTestSystem(
     },
     async stop(o = {}) {
       await runtime.stop();
+      forgetTestCaller();
       if (o.drop) for (const d of databases.values()) await d.drop();
     },
   };

@@ -9,6 +9,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Database } from '../src/db/database.ts';
 import { Type as T } from '@sinclair/typebox';
+import { Registry } from 'prom-client';
+import { Metrics } from '../src/observability/metrics.ts';
 import { UnavailableError, type ValidationError } from '../src/errors.ts';
 import { inTransaction } from '../src/messaging/tx.ts';
 import { stopPrivateServer } from '../src/testing/database.ts';
@@ -108,6 +110,31 @@ describe('saga runner', () => {
         's1:action:done', 's2:action:done', 's3:action:failed', 's3:compensation:compensated', 's2:compensation:compensated', 's1:compensation:compensated',
       ]);
     });
+  });
+
+  test("steps count in the service's metrics, and the runner exports its sagas' gauges (instances, oldest active)", async () => {
+    const metrics = new Metrics(new Registry());
+    const saga: SagaDefinition<object> = {
+      name: 'Counted',
+      steps: [
+        {
+          name: 'count',
+          async action(ctx) {
+            ctx.tx.afterCommit(() => ctx.metrics.counter('test_counted_total', 'Steps counted', ['step']).inc({ step: ctx.step }));
+            return ctx.wakeUp.kind === 'start' ? waitFor(['never']) : done();
+          },
+        },
+      ],
+    };
+    await withRunner([saga], async ({ db, runner }) => {
+      const id = await begin(runner, db, saga, {});
+      await statusIs(runner, id, 'waiting');
+      const { body } = await metrics.render();
+      assert.match(body, /^test_counted_total\{step="count"\} 1$/m);
+      assert.match(body, /^simplebank_saga_instances\{service="sagatest",saga_type="Counted",status="waiting"\} 1$/m);
+      assert.match(body, /^simplebank_saga_oldest_active_age_seconds\{service="sagatest",saga_type="Counted",status="waiting"\} \d/m);
+      assert.match(body, /^simplebank_saga_oldest_active_age_seconds\{service="sagatest",saga_type="Counted",status="running"\} 0$/m);
+    }, { metrics });
   });
 
   test('a retryable error is retried with back-off; the step effect and its outbox message are recorded once', async () => {

@@ -1,5 +1,5 @@
 /** The order as others see it, and its status changes (each with its history entry and OrderStatusChanged). */
-import type { Static, Tx } from '@simplebank/chassis';
+import type { Metrics, Static, Tx } from '@simplebank/chassis';
 import { formatMoney, formatQuantity } from '@simplebank/money';
 import { ordersContract, type Order } from './contract.ts';
 import { statusesBefore, type OrderStatus } from './domain/order.ts';
@@ -56,7 +56,12 @@ export async function publishStatus(tx: Tx, row: store.OrderRow): Promise<void> 
  * Moves the order to `to` (locked, with a history entry, and OrderStatusChanged). A repeat of the
  * current status changes nothing; a transition the rules do not allow is refused (false) and logged.
  */
-export async function changeStatus(tx: Tx, orderId: string, to: OrderStatus, o: { reason?: string | null; fillPriceCents?: bigint; log?: { warn(obj: object, msg: string): void } } = {}): Promise<boolean> {
+export async function changeStatus(
+  tx: Tx,
+  orderId: string,
+  to: OrderStatus,
+  o: { metrics: Metrics; reason?: string | null; fillPriceCents?: bigint; log?: { warn(obj: object, msg: string): void } },
+): Promise<boolean> {
   const at = new Date();
   const moved = await store.transitionOrder(tx, orderId, { status: to, from: statusesBefore(to), reason: o.reason ?? null, at, fillPriceCents: o.fillPriceCents });
   if (!moved) throw new Error(`Order ${orderId} does not exist`);
@@ -67,7 +72,7 @@ export async function changeStatus(tx: Tx, orderId: string, to: OrderStatus, o: 
     return false;
   }
   if (before.status === 'pending') tx.afterCommit(() => orderIntake.left(at.getTime() - before.created_at.getTime()));
-  countStatus(tx, to, o.reason);
+  countStatus(o.metrics, tx, to, o.reason);
   await publishStatus(tx, after);
   return true;
 }

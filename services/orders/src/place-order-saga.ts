@@ -164,13 +164,13 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
             return canceled(w.payload);
           case 'filled': {
             // The fill overtook the placement's news: it was placed, and it is filled.
-            await changeStatus(ctx.tx, d.orderId, 'placed', { log: ctx.log });
+            await changeStatus(ctx.tx, d.orderId, 'placed', { metrics: ctx.metrics, log: ctx.log });
             const { fillPrice } = w.payload;
             await store.recordFill(ctx.tx, d.orderId, parseMoney(fillPrice));
             return done({ placed: true, fillPrice });
           }
           case 'placed':
-            await changeStatus(ctx.tx, d.orderId, 'placed', { log: ctx.log });
+            await changeStatus(ctx.tx, d.orderId, 'placed', { metrics: ctx.metrics, log: ctx.log });
             return done({ placed: true });
           default:
             return unhandledSignal(w);
@@ -217,7 +217,7 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
           { reservationId: d.reservationId!, orderId: d.orderId, accountId: d.accountId, side: d.side, assetId: d.assetId, quantity: d.quantity, fillPrice: d.fillPrice! },
           { idempotencyKey: ctx.stepKey },
         );
-        await changeStatus(ctx.tx, d.orderId, 'filled', { fillPriceCents: parseMoney(d.fillPrice!), log: ctx.log });
+        await changeStatus(ctx.tx, d.orderId, 'filled', { metrics: ctx.metrics, fillPriceCents: parseMoney(d.fillPrice!), log: ctx.log });
         return done();
       },
     },
@@ -225,7 +225,7 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
   async onCompensated(ctx) {
     const code = ctx.failure?.code ?? 'unknown';
     const status = statusAfterFailure(code);
-    await changeStatus(ctx.tx, ctx.data.orderId, status, { reason: code, log: ctx.log });
+    await changeStatus(ctx.tx, ctx.data.orderId, status, { metrics: ctx.metrics, reason: code, log: ctx.log });
     ctx.log.info({ orderId: ctx.data.orderId, status, reason: code }, 'order ended without a fill');
   },
 });

@@ -27,7 +27,7 @@ export const ordersService = defineService({
   migrations: new URL('../migrations', import.meta.url),
   settings: [ordersSettings],
   sagas: [placeOrderSaga],
-  workers: [ordersMetrics([placeOrderSaga.name])],
+  workers: [ordersMetrics],
   rpc: {
     placeOrder,
 

@@ -95,6 +95,7 @@ export class ServiceHost {
       db,
       log,
       sagas: definition.sagas ?? [],
+      metrics,
       call: (cause) => caller(transport, this.name, () => cause, this.callerOptions),
       ...(options.sagaPollIntervalMs ? { pollIntervalMs: options.sagaPollIntervalMs } : {}),
       ...(options.sagaLeaseMs ? { leaseMs: options.sagaLeaseMs } : {}),

@@ -14,6 +14,9 @@ import { ConflictError, ValidationError } from '../errors.ts';
 import type { Causation } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { Registry } from 'prom-client';
+import { exportSagaGauges } from './gauges.ts';
 import { sleep } from '../resilience/backoff.ts';
 import type { Tx } from '../messaging/tx.ts';
 import * as store from './store.ts';
@@ -26,6 +29,8 @@ export interface SagaRunnerOptions {
   db: Database;
   log: Logger;
   sagas: readonly SagaDefinition<any, any>[];
+  /** The process's metrics: handed to steps (`ctx.metrics`), and where the saga gauges go (gauges.ts). Default: a registry of the runner's own. */
+  metrics?: Metrics;
   /** Builds the RPC `call` for a saga's causation (so calls carry its correlation id, identity, trace). */
   call: (cause: Causation) => Call;
   /**
@@ -79,6 +84,8 @@ export class SagaRunner {
   private readonly turns: SagaTurns;
   /** `type/step` of every local step: those a signal's transaction may take a turn of (see signal()). */
   private readonly localSteps: string[];
+  private readonly metrics: Metrics;
+  private removeGauges: (() => void) | undefined;
 
   constructor(private readonly options: SagaRunnerOptions) {
     this.db = options.db;
@@ -93,7 +100,8 @@ export class SagaRunner {
     }
     this.localSteps = options.sagas.flatMap((saga) => saga.steps.filter((step) => step.local).map((step) => `${saga.name}/${step.name}`));
     this.idleMs = this.pollIntervalMs;
-    this.turns = new SagaTurns({ service: options.service, db: options.db, log: options.log, call: options.call, leaseMs: this.leaseMs }, this.definitions);
+    this.metrics = options.metrics ?? new Metrics(new Registry());
+    this.turns = new SagaTurns({ service: options.service, db: options.db, log: options.log, metrics: this.metrics, call: options.call, leaseMs: this.leaseMs }, this.definitions);
   }
 
   async start(): Promise<void> {
@@ -104,6 +112,7 @@ export class SagaRunner {
     // Every begin, signal and interrupt notifies with the saga's id, at commit, to every runner
     // (this one included): one wake-up per event, one claim.
     this.unlisten = await this.db.listen('chassis_sagas', (id) => this.notified(id));
+    this.removeGauges = exportSagaGauges(this.metrics, this.options.service, [...this.definitions.keys()], () => this.stats());
     this.loop = this.run();
   }
 
@@ -111,6 +120,7 @@ export class SagaRunner {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
     this.unlisten?.();
+    this.removeGauges?.();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.wakeUp?.();

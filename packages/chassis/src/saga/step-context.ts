@@ -5,6 +5,7 @@
 import type { Causation } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { startSpan, type ActiveSpan } from '../observability/tracing.ts';
 import type { StepTx } from './step-tx.ts';
 import type * as store from './store.ts';
@@ -15,6 +16,7 @@ type SagaRow = store.SagaRow;
 export interface StepContextDeps {
   service: string;
   log: Logger;
+  metrics: Metrics;
   call: (cause: Causation) => Call;
 }
 
@@ -43,6 +45,7 @@ export function stepContext<D>(deps: StepContextDeps, row: SagaRow, f: { step: s
     tx: f.tx,
     call: callFrom(deps, f.tx, f.cause),
     log: deps.log.child({ sagaId: row.id, sagaType: row.type, step: f.step }),
+    metrics: deps.metrics,
   };
   if (f.failure) ctx.failure = f.failure;
   return ctx;

@@ -15,6 +15,7 @@ import type { Causation } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import { withContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { within } from '../resilience/backoff.ts';
 import type { Database } from '../db/database.ts';
 import type { Tx } from '../messaging/tx.ts';
@@ -34,6 +35,7 @@ export interface TurnDeps {
   service: string;
   db: Database;
   log: Logger;
+  metrics: Metrics;
   call: (cause: Causation) => Call;
   leaseMs: number;
 }

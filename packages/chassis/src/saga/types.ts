@@ -5,6 +5,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Tx } from '../messaging/tx.ts';
 import { AppError } from '../errors.ts';
@@ -41,6 +42,8 @@ export interface SagaStepContext<D, S extends SignalDefs = SignalDefs> {
   /** RPC that carries the saga's correlation id, identity and trace. */
   call: Call;
   log: Logger;
+  /** The process's metrics (the service's business counters). */
+  metrics: Metrics;
   /** In a compensation: why the saga is compensating. */
   failure?: { code: string; message: string };
 }

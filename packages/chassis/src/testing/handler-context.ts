@@ -371,6 +371,7 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
         tx,
         call: callerFor(cause),
         log: log.child({ sagaId, sagaType: saga.name, step: stepName }),
+        metrics,
         ...(run.failure ? { failure: run.failure } : {}),
       };
       if (phase === 'action') return step.action(ctx);

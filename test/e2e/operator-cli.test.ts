@@ -26,10 +26,13 @@ describe('the operator commands', () => {
     const r = await simplebank('status');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /: ready\n/);
-    assert.match(r.stdout, /ok +\S+:database/);
+    // Every service, each with its own checks.
+    for (const service of ['accounts', 'orders', 'gateway']) assert.match(r.stdout, new RegExp(`^  ok +${service}\\n(    ok +${service}:\\S+.*\\n)+`, 'm'));
+    assert.match(r.stdout, /ok +orders:database/);
     assert.match(r.stdout, /dead letters waiting: \d+/);
-    const json = await simplebank('status', '--json');
-    assert.equal(JSON.parse(json.stdout).status, 'ready');
+    const json = JSON.parse((await simplebank('status', '--json')).stdout);
+    assert.equal(json.status, 'ready');
+    assert.ok(json.services.length >= 15 && json.services.every((s: { ready: boolean }) => s.ready), JSON.stringify(json.services));
   });
 
   it("sagas show: an order's saga, completed, with each step's outcome", async () => {

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 
 export const OPERATOR_USAGE = `Operator commands (against a running SimpleBank; --url, default SIMPLEBANK_URL or http://127.0.0.1:$PORT|8080):
-  simplebank status                          readiness of every check, and the dead letters waiting
+  simplebank status                          every service's readiness checks, and the dead letters waiting
   simplebank dead-letters list [--limit N]   dead letters of every service, newest first
   simplebank dead-letters replay <id>        hand one to its consumer again (it leaves the store if handled)
   simplebank dead-letters discard <id>       give one up for good
@@ -79,15 +79,20 @@ export async function runOperatorCommand(command: string, argv: string[]): Promi
   const [sub, ...rest] = positionals;
 
   if (command === 'status') {
-    const ready = await api.request('GET', '/health/ready');
+    // Every service's own checks (the console's view), in both modes: not only the gateway process's.
+    const all = (await api.admin('GET', '/v1/admin/readiness')).body as { ready: boolean; services: Array<{ service: string; ready: boolean; checks: Array<{ name: string; ready: boolean; detail?: string }> }> };
     const letters = await api.admin('GET', '/v1/admin/dead-letters?limit=100');
-    show({ ...ready.body, deadLetters: letters.body.items.length }, () => {
-      print(`SimpleBank at ${api.base}: ${ready.body.status}`);
-      for (const c of ready.body.checks as Array<{ name: string; ready: boolean; detail?: string }>) print(`  ${c.ready ? 'ok  ' : 'FAIL'}  ${c.name}${c.detail ? `  (${c.detail})` : ''}`);
+    const status = all.ready ? 'ready' : 'not_ready';
+    show({ status, services: all.services, deadLetters: letters.body.items.length }, () => {
+      print(`SimpleBank at ${api.base}: ${status}`);
+      for (const s of all.services) {
+        print(`  ${s.ready ? 'ok  ' : 'FAIL'}  ${s.service}`);
+        for (const c of s.checks) print(`    ${c.ready ? 'ok  ' : 'FAIL'}  ${c.name}${c.detail ? `  (${c.detail})` : ''}`);
+      }
       const n = letters.body.items.length;
       print(`dead letters waiting: ${n}${letters.body.nextCursor ? '+' : ''}${n > 0 ? '  (simplebank dead-letters list)' : ''}`);
     });
-    if (ready.status !== 200) process.exitCode = 1;
+    if (!all.ready) process.exitCode = 1;
     return true;
   }
 

@@ -3,35 +3,16 @@
  * the page is shown, the last minute kept here (signals.ts derives rates from the totals), with each
  * service's outbox backlog, relay lag and queue depth now.
  */
-import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.ts';
 import { LineChart, chartLabel, type ChartPoint } from './chart.tsx';
-import { REFRESH_MS } from './refreshing.ts';
+import { useRefreshing } from './refreshing.ts';
 import { keepWindow, meanRelayLagMs, reading, seriesOf, type Point, type SignalsReading } from './signals.ts';
 import { ErrorMessage } from './ui.tsx';
 
 /** Readings of the last minute, newest last; a failed reading keeps the others. */
 function useSignalReadings(): { readings: SignalsReading[]; error: unknown } {
-  const [state, setState] = useState<{ readings: SignalsReading[]; error: unknown }>({ readings: [], error: undefined });
-  useEffect(() => {
-    let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async () => {
-      try {
-        const next = await api<SignalsReading>('GET', '/admin/signals');
-        if (live) setState((s) => ({ readings: keepWindow(s.readings, next), error: undefined }));
-      } catch (error) {
-        if (live) setState((s) => ({ ...s, error }));
-      }
-      if (live) timer = setTimeout(tick, REFRESH_MS);
-    };
-    void tick();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, []);
-  return state;
+  const { value, error } = useRefreshing(() => api<SignalsReading>('GET', '/admin/signals'), [], (shown: SignalsReading[] | undefined, next) => keepWindow(shown ?? [], next));
+  return { readings: value ?? [], error };
 }
 
 /** A small chart and, beside it, its latest value: each chart has its own scale, so the line alone says only the trend. */

@@ -19,7 +19,8 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'A cycle means two modules cannot be understood (or tested) apart; lower layers must not import higher ones.',
+      comment:
+        'A cycle means two modules cannot be understood (or tested) apart; lower layers must not import higher ones.',
       from: { path: '^(packages|services)/' },
       to: { circular: true },
     },
@@ -40,14 +41,16 @@ module.exports = {
     {
       name: 'service-tests-reach-others-by-contract-or-whole',
       severity: 'error',
-      comment: 'A service test may start another service whole ("@simplebank/<name>/service"), otherwise only its contract.',
+      comment:
+        'A service test may start another service whole ("@simplebank/<name>/service"), otherwise only its contract.',
       from: { path: '^services/([^/]+)/test/' },
       to: { path: '^services/(?!$1/)[^/]+/', pathNot: '^services/[^/]+/src/(contract|service)\\.ts$' },
     },
     {
       name: 'packages-by-their-name',
       severity: 'error',
-      comment: 'A service imports the chassis and other packages by name (@simplebank/chassis), never by a relative path into them.',
+      comment:
+        'A service imports the chassis and other packages by name (@simplebank/chassis), never by a relative path into them.',
       from: { path: '^services/' },
       to: { path: '^packages/', dependencyTypesNot: ['aliased-workspace'] },
     },
@@ -60,7 +63,8 @@ module.exports = {
     {
       name: 'declared-dependencies',
       severity: 'error',
-      comment: "Every package a workspace imports is declared in that workspace's own package.json (not only at the root).",
+      comment:
+        "Every package a workspace imports is declared in that workspace's own package.json (not only at the root).",
       from: { path: '^(packages|services|apps)/' },
       to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown', 'unknown', 'undetermined'] },
     },
@@ -83,6 +87,10 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     combinedDependencies: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
   },
 };

@@ -27,7 +27,9 @@ export async function publicOpenApi(): Promise<Record<string, any>> {
   const noop = () => {};
   const log: any = { warn: noop, info: noop, debug: noop, error: noop, trace: noop, fatal: noop };
   log.child = () => log;
-  await app.register(async (scope) => publicApi(scope, { log, metrics: {}, httpAddress: () => '', watch: async () => {} } as any));
+  await app.register(async (scope) =>
+    publicApi(scope, { log, metrics: {}, httpAddress: () => '', watch: async () => {} } as any),
+  );
   await app.ready();
   const res = await app.inject({ method: 'GET', url: '/v1/openapi.json' });
   await app.close();
@@ -41,7 +43,10 @@ function readText(path: string): string | undefined {
 
 function readJsonFiles(dir: string): Map<string, any> {
   const files = new Map<string, any>();
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) files.set(f, JSON.parse(readFileSync(join(dir, f), 'utf8')));
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort())
+    files.set(f, JSON.parse(readFileSync(join(dir, f), 'utf8')));
   return files;
 }
 
@@ -54,7 +59,9 @@ export async function changesSinceRelease(): Promise<Change[]> {
     if (file === 'openapi.json') changes.push(...compareOpenApi(doc, await publicOpenApi()));
     else changes.push(...compareContracts(doc as ContractDoc, current.get(file) as ContractDoc | undefined));
   }
-  for (const file of current.keys()) if (!released.has(file)) changes.push({ breaking: false, where: file.replace(/\.json$/, ''), what: 'new service contract' });
+  for (const file of current.keys())
+    if (!released.has(file))
+      changes.push({ breaking: false, where: file.replace(/\.json$/, ''), what: 'new service contract' });
   const releasedSdl = readText(join(releasedDir, GRAPHQL_SCHEMA_FILE));
   const currentSdl = readText(join(contractsDir, GRAPHQL_SCHEMA_FILE));
   if (releasedSdl !== undefined) changes.push(...compareGraphql(releasedSdl, currentSdl));
@@ -66,19 +73,31 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const command = process.argv[2];
   if (command === 'release') {
     mkdirSync(releasedDir, { recursive: true });
-    for (const [file, doc] of readJsonFiles(contractsDir)) writeFileSync(join(releasedDir, file), `${JSON.stringify(doc, null, 2)}\n`);
-    if (existsSync(join(contractsDir, GRAPHQL_SCHEMA_FILE))) copyFileSync(join(contractsDir, GRAPHQL_SCHEMA_FILE), join(releasedDir, GRAPHQL_SCHEMA_FILE));
+    for (const [file, doc] of readJsonFiles(contractsDir))
+      writeFileSync(join(releasedDir, file), `${JSON.stringify(doc, null, 2)}\n`);
+    if (existsSync(join(contractsDir, GRAPHQL_SCHEMA_FILE)))
+      copyFileSync(join(contractsDir, GRAPHQL_SCHEMA_FILE), join(releasedDir, GRAPHQL_SCHEMA_FILE));
     const openapi = await publicOpenApi();
-    writeFileSync(join(releasedDir, 'openapi.json'), `${JSON.stringify({ openapi: openapi.openapi, info: openapi.info, paths: openapi.paths }, null, 2)}\n`);
+    writeFileSync(
+      join(releasedDir, 'openapi.json'),
+      `${JSON.stringify({ openapi: openapi.openapi, info: openapi.info, paths: openapi.paths }, null, 2)}\n`,
+    );
     console.log(`released: ${readdirSync(releasedDir).length} contracts in docs/contracts/released/`);
   } else if (command === 'check') {
     const changes = await changesSinceRelease();
     const breaking = changes.filter((c) => c.breaking);
     const additive = changes.filter((c) => !c.breaking);
-    if (additive.length > 0) console.log(`additive changes since the release (${additive.length}):\n${additive.map((c) => `  + ${c.where}: ${c.what}`).join('\n')}`);
+    if (additive.length > 0)
+      console.log(
+        `additive changes since the release (${additive.length}):\n${additive.map((c) => `  + ${c.where}: ${c.what}`).join('\n')}`,
+      );
     if (breaking.length > 0) {
-      console.error(`BREAKING changes since the released contracts (docs/contracts/released/):\n${breaking.map((c) => `  ! ${c.where}: ${c.what}`).join('\n')}`);
-      console.error('Keep the old method, event, route or field beside the new one; see scripts/contracts.ts for a deliberate release.');
+      console.error(
+        `BREAKING changes since the released contracts (docs/contracts/released/):\n${breaking.map((c) => `  ! ${c.where}: ${c.what}`).join('\n')}`,
+      );
+      console.error(
+        'Keep the old method, event, route or field beside the new one; see scripts/contracts.ts for a deliberate release.',
+      );
       process.exit(1);
     }
     console.log('contracts: no breaking change since the release');

@@ -16,13 +16,18 @@ const contracts: Contract[] = [];
 for (const name of (await readdir(join(root, 'services'))).sort()) {
   const mod = (await import(`@simplebank/${name}/contract`)) as Record<string, unknown>;
   for (const value of Object.values(mod)) {
-    if (value && typeof value === 'object' && 'service' in value && 'rpc' in value && 'events' in value) contracts.push(value as Contract);
+    if (value && typeof value === 'object' && 'service' in value && 'rpc' in value && 'events' in value)
+      contracts.push(value as Contract);
   }
 }
 
 const files = new Map<string, string>();
-files.set('docs/asyncapi.json', JSON.stringify(asyncApiDocument(contracts, { title: 'SimpleBank messages', version: '1.0.0' }), null, 2) + '\n');
-for (const c of contracts) files.set(`docs/contracts/${c.service}.json`, JSON.stringify(contractDocument(c), null, 2) + '\n');
+files.set(
+  'docs/asyncapi.json',
+  JSON.stringify(asyncApiDocument(contracts, { title: 'SimpleBank messages', version: '1.0.0' }), null, 2) + '\n',
+);
+for (const c of contracts)
+  files.set(`docs/contracts/${c.service}.json`, JSON.stringify(contractDocument(c), null, 2) + '\n');
 // The gateway's GraphQL schema (SDL), for the contract gate (scripts/graphql-diff.ts).
 files.set('docs/contracts/gateway.graphql', `${printSchema(buildGraphqlSchema())}\n`);
 
@@ -37,7 +42,9 @@ for (const [path, text] of files) {
   }
 }
 if (stale.length > 0) {
-  console.error(`Generated documentation is out of date (run npm run docs):\n${stale.map((s) => `  - ${s}`).join('\n')}`);
+  console.error(
+    `Generated documentation is out of date (run npm run docs):\n${stale.map((s) => `  - ${s}`).join('\n')}`,
+  );
   process.exit(1);
 }
 console.log(check ? `Generated documentation is up to date (${files.size} files).` : `Wrote ${files.size} files.`);

@@ -15,7 +15,15 @@ export function compareGraphql(before: string, after: string | undefined): Chang
   const old = buildSchema(before);
   const now = buildSchema(after);
   return [
-    ...findBreakingChanges(old, now).map((c) => ({ breaking: true, where: 'graphql', what: `${c.type}: ${c.description}` })),
-    ...findDangerousChanges(old, now).map((c) => ({ breaking: false, where: 'graphql', what: `${c.type} (dangerous): ${c.description}` })),
+    ...findBreakingChanges(old, now).map((c) => ({
+      breaking: true,
+      where: 'graphql',
+      what: `${c.type}: ${c.description}`,
+    })),
+    ...findDangerousChanges(old, now).map((c) => ({
+      breaking: false,
+      where: 'graphql',
+      what: `${c.type} (dangerous): ${c.description}`,
+    })),
   ];
 }

@@ -26,17 +26,24 @@ export interface Scaffolded {
 }
 
 /** Writes services/<name>/ into `servicesDir`; refuses a bad name, an existing folder, or an unknown callee. */
-export function scaffoldService(options: { name: string; servicesDir?: string; calls?: string[]; portOffset?: number }): Scaffolded {
+export function scaffoldService(options: {
+  name: string;
+  servicesDir?: string;
+  calls?: string[];
+  portOffset?: number;
+}): Scaffolded {
   const servicesDir = options.servicesDir ?? SERVICES_DIR;
   const { name } = options;
-  if (!NAME.test(name) || name.length > MAX_NAME) throw new Error(`"${name}" is not a service name: lower-case words joined by "-", at most ${MAX_NAME} characters`);
+  if (!NAME.test(name) || name.length > MAX_NAME)
+    throw new Error(`"${name}" is not a service name: lower-case words joined by "-", at most ${MAX_NAME} characters`);
   if (RESERVED.has(name)) throw new Error(`"${name}" is taken (reserved: ${[...RESERVED].join(', ')})`);
   const dir = join(servicesDir, name);
   if (existsSync(dir)) throw new Error(`${dir} exists already`);
   const registry = registryOf(readManifests(servicesDir)); // not the cached registry: this folder is about to change
   const calls = options.calls ?? [];
   const unknown = calls.filter((c) => c !== '*' && !registry.has(c));
-  if (unknown.length > 0) throw new Error(`--calls names no service: ${unknown.join(', ')} (services: ${registry.names.join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`--calls names no service: ${unknown.join(', ')} (services: ${registry.names.join(', ')})`);
   // The next free offset: every service keeps its port, the new one takes the next.
   const portOffset = options.portOffset ?? Math.max(0, ...registry.services.map((s) => s.portOffset)) + 1;
   const taken = registry.services.find((s) => s.portOffset === portOffset);
@@ -53,13 +60,19 @@ export function scaffoldService(options: { name: string; servicesDir?: string; c
 function run(command: string, args: string[], cwd: string): void {
   console.log(`$ ${command} ${args.join(' ')}`);
   const result = spawnSync(command, args, { cwd, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}); run it again by hand`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}); run it again by hand`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { calls: { type: 'string' }, 'port-offset': { type: 'string' }, 'no-install': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      calls: { type: 'string' },
+      'port-offset': { type: 'string' },
+      'no-install': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help || positionals.length !== 1) {
     console.log('usage: npm run new:service -- <name> [--calls a,b] [--port-offset n] [--no-install]');
@@ -69,10 +82,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const done = scaffoldService({
       name: positionals[0]!,
-      ...(values.calls ? { calls: values.calls.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+      ...(values.calls
+        ? {
+            calls: values.calls
+              .split(',')
+              .map((c) => c.trim())
+              .filter(Boolean),
+          }
+        : {}),
       ...(values['port-offset'] !== undefined ? { portOffset: Number(values['port-offset']) } : {}),
     });
-    console.log(`wrote ${relative(root, done.dir)}/ (${done.files.join(', ')}); distributed port PORT + ${done.portOffset}`);
+    console.log(
+      `wrote ${relative(root, done.dir)}/ (${done.files.join(', ')}); distributed port PORT + ${done.portOffset}`,
+    );
+    // The templates' lines are long: the house formatter (npm run lint checks it) lays them out.
+    run('npx', ['biome', 'format', '--write', relative(root, done.dir)], root);
     if (!values['no-install']) {
       run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'], root);
       run('npm', ['run', '--silent', 'docs'], root);

@@ -52,19 +52,29 @@ function words(key: string): string {
 
 function scanText(text: string, out: Finding[]): void {
   for (const m of text.matchAll(JWT)) out.push({ kind: 'jwt', masked: mask(m[0]) });
-  for (const m of text.matchAll(BEARER)) if (!/^\[?redacted\]?$/i.test(m[1]!) && !/^eyJ/.test(m[1]!)) out.push({ kind: 'bearer', masked: `Bearer ${mask(m[1]!)}` });
+  for (const m of text.matchAll(BEARER))
+    if (!/^\[?redacted\]?$/i.test(m[1]!) && !/^eyJ/.test(m[1]!))
+      out.push({ kind: 'bearer', masked: `Bearer ${mask(m[1]!)}` });
   for (const m of text.matchAll(EMAIL)) out.push({ kind: 'email', masked: mask(m[0]) });
   for (const m of text.matchAll(CARD)) {
     const digits = m[0].replace(/[ -]/g, '');
     // (a 13-digit run starting with 1 is an epoch in milliseconds, not a card)
-    if (digits.length >= 13 && digits.length <= 19 && luhn(digits) && !/^(\d)\1+$/.test(digits) && !(digits.length === 13 && digits[0] === '1')) out.push({ kind: 'card', masked: mask(digits) });
+    if (
+      digits.length >= 13 &&
+      digits.length <= 19 &&
+      luhn(digits) &&
+      !/^(\d)\1+$/.test(digits) &&
+      !(digits.length === 13 && digits[0] === '1')
+    )
+      out.push({ kind: 'card', masked: mask(digits) });
   }
 }
 
 function scanValue(value: unknown, key: string | undefined, out: Finding[], depth = 0): void {
   if (depth > 20) return;
   if (typeof value === 'string') {
-    if (key !== undefined && SECRET_FIELD.test(words(key)) && !NOT_A_SECRET.test(value.trim())) out.push({ kind: 'secret-field', field: key, masked: mask(value) });
+    if (key !== undefined && SECRET_FIELD.test(words(key)) && !NOT_A_SECRET.test(value.trim()))
+      out.push({ kind: 'secret-field', field: key, masked: mask(value) });
     else scanText(value, out);
     return;
   }
@@ -73,7 +83,8 @@ function scanValue(value: unknown, key: string | undefined, out: Finding[], dept
     return;
   }
   if (Array.isArray(value)) for (const v of value) scanValue(v, key, out, depth + 1);
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) scanValue(v, k, out, depth + 1);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) scanValue(v, k, out, depth + 1);
 }
 
 /** What one log line gives away; an empty list when it is clean. */
@@ -95,7 +106,8 @@ export function scanLine(line: string): Finding[] {
   scanText(trimmed, out);
   // key=value / "key": "value" pairs in plain text
   for (const m of trimmed.matchAll(/([A-Za-z_][\w-]*)["']?\s*[:=]\s*["']?([^\s"',}]+)/g)) {
-    if (SECRET_FIELD.test(words(m[1]!)) && !NOT_A_SECRET.test(m[2]!)) out.push({ kind: 'secret-field', field: m[1]!, masked: mask(m[2]!) });
+    if (SECRET_FIELD.test(words(m[1]!)) && !NOT_A_SECRET.test(m[2]!))
+      out.push({ kind: 'secret-field', field: m[1]!, masked: mask(m[2]!) });
   }
   return out;
 }

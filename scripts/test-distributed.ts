@@ -20,7 +20,12 @@ const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const dataRoot = join(root, '.test-data', `distributed-${process.pid}`);
 await mkdir(dataRoot, { recursive: true });
 
-const amqpUrl = process.env.AMQP_URL || execFileSync('bash', [join(root, 'scripts/infra/rabbitmq.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+const amqpUrl =
+  process.env.AMQP_URL ||
+  execFileSync('bash', [join(root, 'scripts/infra/rabbitmq.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 const postgres = await startEmbeddedPostgres({ dataDir: join(dataRoot, 'pg'), fresh: true });
 
 async function testFiles(dir: string): Promise<string[]> {
@@ -35,7 +40,17 @@ async function run(files: string[], env: NodeJS.ProcessEnv, name: string): Promi
   const code = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-concurrency=1',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
+        ...files,
+      ],
       { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } },
     );
     child.on('exit', (c) => resolve(c ?? 1));
@@ -55,7 +70,13 @@ const add = ([p, f]: [number, number]) => {
 
 try {
   console.log(`== RabbitMQ transport (${amqpUrl.replace(/\/\/[^@]*@/, '//')})`);
-  add(await run(await testFiles('test/distributed'), { AMQP_URL: amqpUrl, SIMPLEBANK_TEST_PG_URL: postgres.url, LOG_LEVEL: 'silent' }, 'transport'));
+  add(
+    await run(
+      await testFiles('test/distributed'),
+      { AMQP_URL: amqpUrl, SIMPLEBANK_TEST_PG_URL: postgres.url, LOG_LEVEL: 'silent' },
+      'transport',
+    ),
+  );
 
   const e2e = await testFiles('test/e2e');
   if (e2e.length > 0) {
@@ -80,7 +101,10 @@ try {
       // A quiet run hides the services' logs: when something failed, or a process exited unasked (and
       // was started again), say what they last warned of.
       const said = system.diagnostics();
-      if (f > 0 || said.includes('exited unasked')) console.log(`\n== what the services said\n${system.diagnostics() || '(nothing: no process exited, none warned)'}`);
+      if (f > 0 || said.includes('exited unasked'))
+        console.log(
+          `\n== what the services said\n${system.diagnostics() || '(nothing: no process exited, none warned)'}`,
+        );
     } finally {
       await system.stop();
     }

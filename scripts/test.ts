@@ -47,21 +47,33 @@ const code = await new Promise<number>((resolve) => {
   const child = spawn(
     process.execPath,
     [
-      '--import', 'tsx',
+      '--import',
+      'tsx',
       '--test',
       `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, SIMPLEBANK_TEST_PG_URL: server.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', SIMPLEBANK_STRICT_CONTRACTS: '1' } },
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        SIMPLEBANK_TEST_PG_URL: server.url,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+        SIMPLEBANK_STRICT_CONTRACTS: '1',
+      },
+    },
   );
   child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
 });
 await server.stop();
 
 const tap = await readFile(tapFile, 'utf8').catch(() => '');
-const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, "m").exec(tap)?.[1] ?? 0);
+const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
 const passed = count('pass');
 const failed = count('fail') + count('cancelled');
 const skipped = count('skipped') + count('todo');

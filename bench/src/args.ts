@@ -54,7 +54,21 @@ export function parseArgs(argv: string[], outDefault: string): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const known = ['mode', 'duration', 'step', 'rates', 'max-rate', 'customers', 'seed', 'p99-bound', 'overload-seconds', 'overload-factor', 'ref-seconds', 'log-level', 'out'];
+  const known = [
+    'mode',
+    'duration',
+    'step',
+    'rates',
+    'max-rate',
+    'customers',
+    'seed',
+    'p99-bound',
+    'overload-seconds',
+    'overload-factor',
+    'ref-seconds',
+    'log-level',
+    'out',
+  ];
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   const quick = bare.has('quick');
   const num = (key: string, fallback: number): number => {
@@ -65,13 +79,17 @@ export function parseArgs(argv: string[], outDefault: string): Options {
     return n;
   };
   const mode = (flags.get('mode') ?? 'all-in-one') as Mode;
-  if (mode !== 'all-in-one' && mode !== 'distributed') throw new Error(`--mode is all-in-one or distributed, got "${mode}"`);
+  if (mode !== 'all-in-one' && mode !== 'distributed')
+    throw new Error(`--mode is all-in-one or distributed, got "${mode}"`);
   const rates = flags.has('rates')
-    ? flags.get('rates')!.split(',').map((r) => {
-        const n = Number(r);
-        if (!Number.isFinite(n) || n <= 0) throw new Error(`--rates: "${r}" is not a positive number`);
-        return n;
-      })
+    ? flags
+        .get('rates')!
+        .split(',')
+        .map((r) => {
+          const n = Number(r);
+          if (!Number.isFinite(n) || n <= 0) throw new Error(`--rates: "${r}" is not a positive number`);
+          return n;
+        })
     : ladder(10, num('max-rate', quick ? 40 : 5120));
   return {
     quick,

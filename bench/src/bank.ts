@@ -29,7 +29,15 @@ export async function adminToken(client: Client): Promise<string> {
 
 /** The simulated exchange at zero latency: what the bench measures is SimpleBank, not the simulation. */
 export async function zeroLatencyExchange(client: Client, admin: string): Promise<unknown> {
-  const res = expect(await client.put('/v1/admin/simulation/exchange', { latencyMs: 0, fillDelayMs: 0, failureRate: 0, open: true }, admin), 200, 'exchange settings');
+  const res = expect(
+    await client.put(
+      '/v1/admin/simulation/exchange',
+      { latencyMs: 0, fillDelayMs: 0, failureRate: 0, open: true },
+      admin,
+    ),
+    200,
+    'exchange settings',
+  );
   return res.body;
 }
 
@@ -57,28 +65,51 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
  * a time; waits for each deposit to complete and the cash to show as available (deposits are
  * asynchronous: payments, then the ledger).
  */
-export async function setupTraders(client: Client, count: number, deposit: string, concurrency: number): Promise<Trader[]> {
+export async function setupTraders(
+  client: Client,
+  count: number,
+  deposit: string,
+  concurrency: number,
+): Promise<Trader[]> {
   const run = randomBytes(4).toString('hex');
-  return mapLimit(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-    const email = `bench-${run}-${i}@example.test`;
-    const signup = expect(await client.post('/v1/auth/signup', { email, password: `pw-${randomBytes(8).toString('hex')}`, name: `Bench ${i}` }), 201, 'signup');
-    const token = signup.body.accessToken as string;
-    const account = expect(await client.post('/v1/accounts', { name: 'bench' }, token), 201, 'open account');
-    const accountId = account.body.id as string;
-    const payment = expect(
-      await client.post(`/v1/accounts/${accountId}/deposits`, { amount: deposit, method: 'card', card: { number: '4242424242424242' } }, token, { 'idempotency-key': `deposit-${run}-${i}` }),
-      202,
-      'deposit',
-    );
-    await until(`deposit ${payment.body.id}`, 60_000, async () => {
-      const p = await client.get(`/v1/payments/${payment.body.id}`, token);
-      if (p.status === 200 && p.body.status === 'failed') throw new Error(`deposit failed: ${JSON.stringify(p.body)}`);
-      return p.status === 200 && p.body.status === 'completed' ? true : undefined;
-    });
-    await until(`cash of ${accountId}`, 60_000, async () => {
-      const a = await client.get(`/v1/accounts/${accountId}`, token);
-      return a.status === 200 && a.body.cash.available === deposit ? true : undefined;
-    });
-    return { token, accountId };
-  });
+  return mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const email = `bench-${run}-${i}@example.test`;
+      const signup = expect(
+        await client.post('/v1/auth/signup', {
+          email,
+          password: `pw-${randomBytes(8).toString('hex')}`,
+          name: `Bench ${i}`,
+        }),
+        201,
+        'signup',
+      );
+      const token = signup.body.accessToken as string;
+      const account = expect(await client.post('/v1/accounts', { name: 'bench' }, token), 201, 'open account');
+      const accountId = account.body.id as string;
+      const payment = expect(
+        await client.post(
+          `/v1/accounts/${accountId}/deposits`,
+          { amount: deposit, method: 'card', card: { number: '4242424242424242' } },
+          token,
+          { 'idempotency-key': `deposit-${run}-${i}` },
+        ),
+        202,
+        'deposit',
+      );
+      await until(`deposit ${payment.body.id}`, 60_000, async () => {
+        const p = await client.get(`/v1/payments/${payment.body.id}`, token);
+        if (p.status === 200 && p.body.status === 'failed')
+          throw new Error(`deposit failed: ${JSON.stringify(p.body)}`);
+        return p.status === 200 && p.body.status === 'completed' ? true : undefined;
+      });
+      await until(`cash of ${accountId}`, 60_000, async () => {
+        const a = await client.get(`/v1/accounts/${accountId}`, token);
+        return a.status === 200 && a.body.cash.available === deposit ? true : undefined;
+      });
+      return { token, accountId };
+    },
+  );
 }

@@ -22,7 +22,12 @@ function snapshot(system: RunningSystem): CpuSnapshot {
   // Backends that exited were reaped by the postmaster: their time is in its children's ticks.
   pgTicks += statOf(system.postgresPid)?.childTicks ?? 0;
   const self = process.cpuUsage();
-  return { at: Date.now(), node: nodeTicks / TICKS_PER_SECOND, postgres: pgTicks / TICKS_PER_SECOND, bench: (self.user + self.system) / 1e6 };
+  return {
+    at: Date.now(),
+    node: nodeTicks / TICKS_PER_SECOND,
+    postgres: pgTicks / TICKS_PER_SECOND,
+    bench: (self.user + self.system) / 1e6,
+  };
 }
 
 export interface CpuFigures {
@@ -73,5 +78,10 @@ export function memory(system: RunningSystem): MemoryFigures {
   const services = rows.filter((r) => r.name !== 'launcher');
   let pss = 0;
   for (const p of postgres) pss += pssMb(p.pid) ?? 0;
-  return { node: rows, maxServiceRssMb: Math.max(0, ...services.map((r) => r.rssMb)), postgresPssMb: round(pss), postgresProcesses: postgres.length };
+  return {
+    node: rows,
+    maxServiceRssMb: Math.max(0, ...services.map((r) => r.rssMb)),
+    postgresPssMb: round(pss),
+    postgresProcesses: postgres.length,
+  };
 }

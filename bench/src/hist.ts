@@ -15,7 +15,12 @@ export interface LatencySummary {
 }
 
 export class Latency {
-  private readonly h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+  private readonly h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
 
   /** Records one value given in milliseconds (clamped to ≥ 0: clocks are read on one machine). */
   record(ms: number): void {
@@ -32,7 +37,8 @@ export class Latency {
   }
 
   summary(): LatencySummary {
-    if (this.h.totalCount === 0) return { count: 0, p50: null, p90: null, p99: null, p999: null, max: null, mean: null };
+    if (this.h.totalCount === 0)
+      return { count: 0, p50: null, p90: null, p99: null, p999: null, max: null, mean: null };
     return {
       count: this.h.totalCount,
       p50: this.percentile(50),

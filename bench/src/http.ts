@@ -18,10 +18,20 @@ export class Client {
     connections = 64,
   ) {
     // Bounded waits: a request that gets no headers in 30 s is an error, not a hang.
-    this.pool = new Pool(origin, { connections, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
+    this.pool = new Pool(origin, {
+      connections,
+      pipelining: 1,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+      keepAliveTimeout: 60_000,
+    });
   }
 
-  async request<B = any>(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<B>> {
+  async request<B = any>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Answer<B>> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let payload: string | undefined;
@@ -29,7 +39,13 @@ export class Client {
       payload = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
-    const res = await this.pool.request({ origin: this.origin, method: method as 'GET', path, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    const res = await this.pool.request({
+      origin: this.origin,
+      method: method as 'GET',
+      path,
+      headers,
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
     const text = await res.body.text();
     let body: any = text;
     if (text && /json/.test(String(res.headers['content-type'] ?? ''))) {
@@ -61,12 +77,17 @@ export class Client {
 
 /** Throws with the answer in the message unless its status is `expected`. */
 export function expect<B>(answer: Answer<B>, expected: number, what: string): Answer<B> {
-  if (answer.status !== expected) throw new Error(`${what}: expected ${expected}, got ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+  if (answer.status !== expected)
+    throw new Error(`${what}: expected ${expected}, got ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
   return answer;
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at once; resolves with the results in order. */
-export async function mapLimit<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -54,5 +54,10 @@ export async function searchKnee(
       else fail = mid;
     }
   }
-  return { rate: pass > 0 ? pass : Math.min(...steps.map((s) => s.offeredPerSec)), found: pass > 0, capped: fail === 0, steps };
+  return {
+    rate: pass > 0 ? pass : Math.min(...steps.map((s) => s.offeredPerSec)),
+    found: pass > 0,
+    capped: fail === 0,
+    steps,
+  };
 }

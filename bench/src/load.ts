@@ -77,7 +77,11 @@ export async function runStep(client: Client, o: StepOptions): Promise<StepResul
     const trader = o.traders[i % o.traders.length]!;
     const assetId = o.assets[Math.floor(i / o.traders.length) % o.assets.length]!;
     const body = JSON.stringify({ accountId: trader.accountId, assetId, side: 'buy', quantity: o.quantity });
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${trader.token}`, 'idempotency-key': `bench-${o.runId}-${o.label}-${i}` };
+    const headers = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${trader.token}`,
+      'idempotency-key': `bench-${o.runId}-${o.label}-${i}`,
+    };
     const start = performance.now();
     const p = client.pool
       .request({ origin: client.origin, method: 'POST', path: '/v1/orders', headers, body })

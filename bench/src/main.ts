@@ -13,7 +13,8 @@ import { runSuite } from './suite.ts';
 import { ROOT, type RunningSystem } from './system.ts';
 
 const began = Date.now();
-const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+const log = (line: string) =>
+  process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
 
 let options;
 try {
@@ -74,7 +75,9 @@ try {
   writeFileSync(join(options.outDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(options.outDir, `${name}.md`), md);
   process.stdout.write(`${md}\n`);
-  log(`wrote ${relative(process.cwd(), join(options.outDir, name))}.json and .md in ${Math.round((Date.now() - began) / 1000)} s`);
+  log(
+    `wrote ${relative(process.cwd(), join(options.outDir, name))}.json and .md in ${Math.round((Date.now() - began) / 1000)} s`,
+  );
 } catch (err) {
   log(`failed: ${(err as Error).stack ?? err}`);
   if (systemTail.length > 0) process.stderr.write(`--- SimpleBank's last lines ---\n${systemTail.join('\n')}\n`);

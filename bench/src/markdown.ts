@@ -3,7 +3,8 @@ import type { LatencySummary } from './hist.ts';
 import type { StepResult } from './load.ts';
 import { PROTOTYPE_ORDERS_PER_SEC, type Report } from './report.ts';
 
-const n = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? '–' : `${v.toLocaleString('en-US')}${unit}`);
+const n = (v: number | null | undefined, unit = ''): string =>
+  v === null || v === undefined ? '–' : `${v.toLocaleString('en-US')}${unit}`;
 const x = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v}×`);
 const ms = (v: number | null | undefined): string => n(v, ' ms');
 const yes = (b: boolean): string => (b ? 'yes' : 'no');
@@ -31,7 +32,11 @@ export function markdown(r: Report): string {
   const ev = r.references.rabbitmq.results?.events;
   const floor = r.references.pgCommitFloor;
   const distributed = r.mode === 'distributed';
-  const kneeNote = !r.knee.found ? ' (no rate passed: the lowest tried)' : r.knee.capped ? ' (the top of the ladder passed: the knee is at least this)' : '';
+  const kneeNote = !r.knee.found
+    ? ' (no rate passed: the lowest tried)'
+    : r.knee.capped
+      ? ' (the top of the ladder passed: the knee is at least this)'
+      : '';
   const rabbitNote = r.references.rabbitmq.available ? '' : ` (skipped: ${r.references.rabbitmq.note ?? 'no broker'})`;
   const lines = [
     `# SimpleBank bench — ${r.mode}${r.quick ? ' (quick)' : ''}, ${r.date}`,
@@ -76,17 +81,42 @@ export function markdown(r: Report): string {
     stepRow(r.overload),
   ];
   if (rpc) {
-    lines.push('', '## RabbitMQ references', '', `${r.options.refSeconds} s each, 160-byte body, client and server in separate processes.`, '');
-    lines.push('| RPC | 50 in flight: calls/s | p50 / p99 | 1 in flight: calls/s | p50 / p99 |', '|---|---|---|---|---|');
+    lines.push(
+      '',
+      '## RabbitMQ references',
+      '',
+      `${r.options.refSeconds} s each, 160-byte body, client and server in separate processes.`,
+      '',
+    );
+    lines.push(
+      '| RPC | 50 in flight: calls/s | p50 / p99 | 1 in flight: calls/s | p50 / p99 |',
+      '|---|---|---|---|---|',
+    );
     for (const [name, v] of Object.entries(rpc)) {
-      lines.push(`| ${name} | ${n(v.inFlight50.perSec)} | ${n(v.inFlight50.latency.p50)} / ${n(v.inFlight50.latency.p99)} | ${n(v.inFlight1.perSec)} | ${n(v.inFlight1.latency.p50)} / ${n(v.inFlight1.latency.p99)} |`);
+      lines.push(
+        `| ${name} | ${n(v.inFlight50.perSec)} | ${n(v.inFlight50.latency.p50)} / ${n(v.inFlight50.latency.p99)} | ${n(v.inFlight1.perSec)} | ${n(v.inFlight1.latency.p50)} / ${n(v.inFlight1.latency.p99)} |`,
+      );
     }
     lines.push('', '| events | published/s | consumed/s | publish → consume p50 / p99 |', '|---|---|---|---|');
-    for (const [name, v] of Object.entries(ev ?? {})) lines.push(`| ${name} | ${n(v.publish.perSec)} | ${n(v.consume.perSec)} | ${n(v.consume.latency.p50)} / ${n(v.consume.latency.p99)} |`);
+    for (const [name, v] of Object.entries(ev ?? {}))
+      lines.push(
+        `| ${name} | ${n(v.publish.perSec)} | ${n(v.consume.perSec)} | ${n(v.consume.latency.p50)} / ${n(v.consume.latency.p99)} |`,
+      );
   }
-  lines.push('', '## Commits per order by database (at the knee)', '', `| database | commits | per order |`, '|---|---|---|');
+  lines.push(
+    '',
+    '## Commits per order by database (at the knee)',
+    '',
+    `| database | commits | per order |`,
+    '|---|---|---|',
+  );
   const filled = k.filled || 1;
-  for (const [db, c] of Object.entries(k.commits.byDatabase).sort((a, b) => b[1] - a[1])) lines.push(`| ${db} | ${c} | ${Math.round((c / filled) * 10) / 10} |`);
-  lines.push('', `Idle memory per process: ${r.idle.memory.node.map((p) => `${p.name} ${p.rssMb} MB`).join(', ')}.`, '');
+  for (const [db, c] of Object.entries(k.commits.byDatabase).sort((a, b) => b[1] - a[1]))
+    lines.push(`| ${db} | ${c} | ${Math.round((c / filled) * 10) / 10} |`);
+  lines.push(
+    '',
+    `Idle memory per process: ${r.idle.memory.node.map((p) => `${p.name} ${p.rssMb} MB`).join(', ')}.`,
+    '',
+  );
   return lines.join('\n');
 }

@@ -26,7 +26,12 @@ export interface CommitFloor {
   autocommitPerSec: number;
 }
 
-async function hammer(pool: pg.Pool, clients: number, ms: number, statement: (c: pg.PoolClient) => Promise<void>): Promise<number> {
+async function hammer(
+  pool: pg.Pool,
+  clients: number,
+  ms: number,
+  statement: (c: pg.PoolClient) => Promise<void>,
+): Promise<number> {
   let count = 0;
   const until = Date.now() + ms;
   await Promise.all(
@@ -45,7 +50,10 @@ async function hammer(pool: pg.Pool, clients: number, ms: number, statement: (c:
   return count;
 }
 
-export async function commitFloor(serverUrl: string, options: { seconds: number; pool?: number }): Promise<CommitFloor> {
+export async function commitFloor(
+  serverUrl: string,
+  options: { seconds: number; pool?: number },
+): Promise<CommitFloor> {
   const size = options.pool ?? 10;
   const database = `bench_floor_${process.pid}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -58,7 +66,9 @@ export async function commitFloor(serverUrl: string, options: { seconds: number;
     const pool = new pg.Pool({ connectionString: withDatabase(serverUrl, database), max: size });
     pool.on('error', () => {});
     try {
-      await pool.query('CREATE TABLE floor (id bigserial PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())');
+      await pool.query(
+        'CREATE TABLE floor (id bigserial PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())',
+      );
       const payload = 'x'.repeat(160);
       const ms = options.seconds * 1000;
       const tx = await hammer(pool, size, ms, async (c) => {
@@ -69,7 +79,12 @@ export async function commitFloor(serverUrl: string, options: { seconds: number;
       const auto = await hammer(pool, size, ms / 2, async (c) => {
         await c.query('INSERT INTO floor (payload) VALUES ($1)', [payload]);
       });
-      return { pool: size, seconds: options.seconds, commitsPerSec: round(tx / options.seconds), autocommitPerSec: round(auto / (options.seconds / 2)) };
+      return {
+        pool: size,
+        seconds: options.seconds,
+        commitsPerSec: round(tx / options.seconds),
+        autocommitPerSec: round(auto / (options.seconds / 2)),
+      };
     } finally {
       await pool.end();
     }
@@ -85,7 +100,9 @@ export async function commitCounters(serverUrl: string): Promise<Record<string, 
   c.on('error', () => {});
   await c.connect();
   try {
-    const res = await c.query<{ datname: string; xact_commit: string }>("SELECT datname, xact_commit FROM pg_stat_database WHERE datname LIKE 'simplebank\\_%'");
+    const res = await c.query<{ datname: string; xact_commit: string }>(
+      "SELECT datname, xact_commit FROM pg_stat_database WHERE datname LIKE 'simplebank\\_%'",
+    );
     return Object.fromEntries(res.rows.map((r) => [r.datname.replace(/^simplebank_/, ''), Number(r.xact_commit)]));
   } finally {
     await c.end();

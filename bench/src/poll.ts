@@ -26,7 +26,11 @@ export interface Polled {
   doneAt: number;
 }
 
-export async function pollOrders(client: Client, accepted: { id: string; trader: Trader }[], o: { startedAt: number; deadline: number }): Promise<Polled> {
+export async function pollOrders(
+  client: Client,
+  accepted: { id: string; trader: Trader }[],
+  o: { startedAt: number; deadline: number },
+): Promise<Polled> {
   const byAccount = new Map<string, { trader: Trader; open: Set<string> }>();
   for (const a of accepted) {
     const entry = byAccount.get(a.trader.accountId) ?? { trader: a.trader, open: new Set<string>() };

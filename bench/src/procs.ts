@@ -58,7 +58,11 @@ export function removeOnExit(folder: string): void {
 }
 
 /** Spawns `node --import tsx <script> ...args` (or any command) in its own process group, registered. */
-export function spawnChild(command: string, args: string[], options: SpawnOptions & { name: string; onLine?: (line: string) => void }): ChildProcess {
+export function spawnChild(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { name: string; onLine?: (line: string) => void },
+): ChildProcess {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options, detached: true });
   if (child.pid) groups.add(child.pid);
   child.once('exit', () => {
@@ -75,8 +79,15 @@ export function spawnChild(command: string, args: string[], options: SpawnOption
 }
 
 /** `node --import tsx <file> ...args`, from the repository root. */
-export function spawnTs(file: string, args: string[], options: { name: string; env?: NodeJS.ProcessEnv; cwd: string; onLine?: (line: string) => void }): ChildProcess {
-  return spawnChild(process.execPath, ['--import', 'tsx', file, ...args], { ...options, env: options.env ?? process.env });
+export function spawnTs(
+  file: string,
+  args: string[],
+  options: { name: string; env?: NodeJS.ProcessEnv; cwd: string; onLine?: (line: string) => void },
+): ChildProcess {
+  return spawnChild(process.execPath, ['--import', 'tsx', file, ...args], {
+    ...options,
+    env: options.env ?? process.env,
+  });
 }
 
 /** Registers the process groups of `pid`'s descendants (they were spawned detached by SimpleBank). */
@@ -144,7 +155,14 @@ export function statOf(pid: number): ProcStat | undefined {
   const comm = text.slice(text.indexOf('(') + 1, close);
   const f = text.slice(close + 2).split(' ');
   // f[0] is field 3 (state); utime is field 14 → f[11].
-  return { pid, ppid: Number(f[1]), pgid: Number(f[2]), comm, ticks: Number(f[11]) + Number(f[12]), childTicks: Number(f[13]) + Number(f[14]) };
+  return {
+    pid,
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    comm,
+    ticks: Number(f[11]) + Number(f[12]),
+    childTicks: Number(f[13]) + Number(f[14]),
+  };
 }
 
 function allStats(): ProcStat[] {

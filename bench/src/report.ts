@@ -82,7 +82,16 @@ export function machine(): Machine {
 }
 
 export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
-  if (a === null || a === undefined || b === null || b === undefined || b === 0 || !Number.isFinite(a) || !Number.isFinite(b)) return null;
+  if (
+    a === null ||
+    a === undefined ||
+    b === null ||
+    b === undefined ||
+    b === 0 ||
+    !Number.isFinite(a) ||
+    !Number.isFinite(b)
+  )
+    return null;
   return round(a / b);
 }
 

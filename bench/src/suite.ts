@@ -5,7 +5,7 @@
  * lag), at half the knee, and at overload.
  */
 import { randomBytes } from 'node:crypto';
-import { adminToken, pickAssets, setupTraders, zeroLatencyExchange, type Trader } from './bank.ts';
+import { adminToken, pickAssets, setupTraders, zeroLatencyExchange } from './bank.ts';
 import type { Options } from './args.ts';
 import { memory, startCpu, type CpuFigures } from './footprint.ts';
 import { measureFirstPage } from './web-first-page.ts';
@@ -51,9 +51,12 @@ export interface SuiteHooks {
 
 export async function runSuite(o: Options, hooks: SuiteHooks): Promise<Report> {
   const reachable = await brokerReachable(o.amqpUrl);
-  if (!reachable && o.mode === 'distributed') throw new Error(`the distributed mode needs RabbitMQ at AMQP_URL: start one with npm run infra:rabbitmq`);
+  if (!reachable && o.mode === 'distributed')
+    throw new Error(`the distributed mode needs RabbitMQ at AMQP_URL: start one with npm run infra:rabbitmq`);
   // Our own vhost: no other system's services can answer our RPCs, and nothing of ours is left behind.
-  const vhost = reachable ? await privateVhost(o.amqpUrl, `simplebank-bench-${randomBytes(3).toString('hex')}`) : undefined;
+  const vhost = reachable
+    ? await privateVhost(o.amqpUrl, `simplebank-bench-${randomBytes(3).toString('hex')}`)
+    : undefined;
   if (vhost) hooks.log(`RabbitMQ: vhost ${vhost.name} of our own`);
   try {
     return await measure(o, hooks, reachable ? (vhost?.url ?? o.amqpUrl) : undefined);
@@ -65,7 +68,14 @@ export async function runSuite(o: Options, hooks: SuiteHooks): Promise<Report> {
 async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefined): Promise<Report> {
   const log = hooks.log;
   const began = Date.now();
-  const base = { schema: SCHEMA, mode: o.mode, quick: o.quick, date: new Date().toISOString().slice(0, 10), startedAt: new Date().toISOString(), machine: machine() };
+  const base = {
+    schema: SCHEMA,
+    mode: o.mode,
+    quick: o.quick,
+    date: new Date().toISOString().slice(0, 10),
+    startedAt: new Date().toISOString(),
+    machine: machine(),
+  };
   const { amqpUrl, outDir, ...options } = o;
 
   log(`references: bare Fastify (${o.refSeconds} s)`);
@@ -74,12 +84,19 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
   if (brokerUrl) {
     rabbitmq = { available: true, results: await rabbitReferences(brokerUrl, o.refSeconds, log) };
   } else {
-    rabbitmq = { available: false, note: `no broker at AMQP_URL (${amqpUrl.replace(/\/\/[^@]*@/, '//')}): start one with npm run infra:rabbitmq` };
+    rabbitmq = {
+      available: false,
+      note: `no broker at AMQP_URL (${amqpUrl.replace(/\/\/[^@]*@/, '//')}): start one with npm run infra:rabbitmq`,
+    };
     log(`references: RabbitMQ skipped (${rabbitmq.note})`);
   }
 
   log(`SimpleBank ${o.mode}: starting (fresh data)`);
-  const system = await startSystem(o.mode, { log: hooks.systemLog, logLevel: o.logLevel, env: { MARKET_DATA_SEED: String(o.seed), ...(brokerUrl ? { AMQP_URL: brokerUrl } : {}) } });
+  const system = await startSystem(o.mode, {
+    log: hooks.systemLog,
+    logLevel: o.logLevel,
+    env: { MARKET_DATA_SEED: String(o.seed), ...(brokerUrl ? { AMQP_URL: brokerUrl } : {}) },
+  });
   hooks.started(system);
   log(`SimpleBank ready in ${system.readyMs} ms at ${system.url}`);
   const client = new Client(system.url, o.connections);
@@ -100,13 +117,24 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
     const idleByDb = delta(idleBefore, await commitCounters(system.postgresUrl));
     const idleSeconds = (Date.now() - idleStart) / 1000;
     const idleRate = sum(idleByDb) / idleSeconds;
-    const idle = { seconds: round(idleSeconds), commitsPerSec: round(idleRate), commitsByDatabase: idleByDb, memory: memory(system) };
+    const idle = {
+      seconds: round(idleSeconds),
+      commitsPerSec: round(idleRate),
+      commitsByDatabase: idleByDb,
+      memory: memory(system),
+    };
     log(`idle: ${idle.commitsPerSec} commits/s; largest service RSS ${idle.memory.maxServiceRssMb} MB`);
 
-    log(`references: PostgreSQL commit floor (${o.refSeconds * 2} s), GET /v1/assets/${assets[0]} through the gateway (${o.refSeconds} s)`);
+    log(
+      `references: PostgreSQL commit floor (${o.refSeconds * 2} s), GET /v1/assets/${assets[0]} through the gateway (${o.refSeconds} s)`,
+    );
     const webApp = webBundle();
     const webFirstPage = webApp ? await measureFirstPage(system.url, o.quick ? 3 : 7) : null;
-    log(webFirstPage ? `web app first page: interactive in ${webFirstPage.appMs} ms (median of ${webFirstPage.loads}; a one-button page ${webFirstPage.floorMs} ms)` : 'web app first page: not measured (no app built, or no Chromium)');
+    log(
+      webFirstPage
+        ? `web app first page: interactive in ${webFirstPage.appMs} ms (median of ${webFirstPage.loads}; a one-button page ${webFirstPage.floorMs} ms)`
+        : 'web app first page: not measured (no app built, or no Chromium)',
+    );
     const pgCommitFloor = await commitFloor(system.postgresUrl, { seconds: Math.max(1, o.refSeconds * 2) });
     const gatewayAsset = await gatewayReference(client, traders[0]!.token, assets[0]!, 32, o.refSeconds);
 
@@ -128,19 +156,33 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
 
     // The first orders of a fresh system pay for cold caches and JIT: a half-rate step first, kept apart.
     const warmup = await step(Math.max(1, Math.round(o.rates[0]! / 2)), 'warm-up', o.stepSeconds);
-    log(`warm-up at ${warmup.offeredPerSec}/s: filled ${warmup.filledPerSec}/s, order→filled p99 ${warmup.orderToFilled.p99 ?? '–'} ms`);
+    log(
+      `warm-up at ${warmup.offeredPerSec}/s: filled ${warmup.filledPerSec}/s, order→filled p99 ${warmup.orderToFilled.p99 ?? '–'} ms`,
+    );
     log(`knee search: ${o.stepSeconds} s steps over ${o.rates.join(', ')}/s, ${o.bisections} bisection(s)`);
-    const search = await searchKnee((rate, label) => step(rate, label, o.stepSeconds), { rates: o.rates, bisections: o.bisections, log });
-    log(`knee: ${search.rate}/s${search.found ? '' : ' (none passed)'}${search.capped ? ' (top of the ladder)' : ''}; measuring ${o.durationSeconds} s there`);
+    const search = await searchKnee((rate, label) => step(rate, label, o.stepSeconds), {
+      rates: o.rates,
+      bisections: o.bisections,
+      log,
+    });
+    log(
+      `knee: ${search.rate}/s${search.found ? '' : ' (none passed)'}${search.capped ? ' (top of the ladder)' : ''}; measuring ${o.durationSeconds} s there`,
+    );
 
-    const atKnee = await kneeStep(system, idleRate, o, (onSent) => step(search.rate, 'knee', o.durationSeconds, onSent));
+    const atKnee = await kneeStep(system, idleRate, o, (onSent) =>
+      step(search.rate, 'knee', o.durationSeconds, onSent),
+    );
     const halfRate = Math.max(1, Math.round(search.rate / 2));
     log(`half the knee: ${halfRate}/s for ${o.durationSeconds} s`);
     const halfKnee = await step(halfRate, 'half-knee', o.durationSeconds);
     const overRate = Math.round(search.rate * o.overloadFactor);
     log(`overload: ${overRate}/s (${o.overloadFactor}× the knee) for ${o.overloadSeconds} s`);
     const over = await step(overRate, 'overload', o.overloadSeconds);
-    const overload = { ...over, factor: o.overloadFactor, goodputVsKnee: atKnee.filledPerSec > 0 ? round(over.filledPerSec / atKnee.filledPerSec) : null };
+    const overload = {
+      ...over,
+      factor: o.overloadFactor,
+      goodputVsKnee: atKnee.filledPerSec > 0 ? round(over.filledPerSec / atKnee.filledPerSec) : null,
+    };
 
     const partial = {
       ...base,
@@ -152,7 +194,13 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
       idle,
       webApp,
       webFirstPage,
-      references: { pgCommitFloor, fastify, gatewayAsset, rabbitmq, ...(o.mode === 'distributed' ? { allInOneKnee: hooks.allInOneKnee ?? { file: null, rate: null } } : {}) },
+      references: {
+        pgCommitFloor,
+        fastify,
+        gatewayAsset,
+        rabbitmq,
+        ...(o.mode === 'distributed' ? { allInOneKnee: hooks.allInOneKnee ?? { file: null, rate: null } } : {}),
+      },
       knee: { rate: search.rate, found: search.found, capped: search.capped, warmup, search: search.steps },
       atKnee,
       halfKnee,
@@ -167,7 +215,12 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
 }
 
 /** The step at the knee, with the commits it cost, the CPU it took and the relay lag it saw. */
-async function kneeStep(system: RunningSystem, idleRate: number, o: Options, run: (onSent: () => void) => Promise<StepResult>): Promise<KneeStep> {
+async function kneeStep(
+  system: RunningSystem,
+  idleRate: number,
+  o: Options,
+  run: (onSent: () => void) => Promise<StepResult>,
+): Promise<KneeStep> {
   const endpoints = Object.values(system.endpoints);
   // Let the previous step's backends flush their statistics (idle ones do so within 10 s).
   await sleep(o.settleSeconds * 1000);
@@ -193,6 +246,12 @@ async function kneeStep(system: RunningSystem, idleRate: number, o: Options, run
       byDatabase,
     },
     cpu: cpu ?? cpuEnd(),
-    relayLag: lag ? { count: lag.count, p99Ms: lag.ms, ...(lag.ms === null ? { note: lag.count === 0 ? 'no message relayed' : 'above the largest bucket' } : {}) } : { count: 0, p99Ms: null, note: 'simplebank_outbox_relay_lag_seconds not in /metrics' },
+    relayLag: lag
+      ? {
+          count: lag.count,
+          p99Ms: lag.ms,
+          ...(lag.ms === null ? { note: lag.count === 0 ? 'no message relayed' : 'above the largest bucket' } : {}),
+        }
+      : { count: 0, p99Ms: null, note: 'simplebank_outbox_relay_lag_seconds not in /metrics' },
   };
 }

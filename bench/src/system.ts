@@ -75,7 +75,10 @@ async function freePortRange(count: number): Promise<number> {
   throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
 }
 
-export async function startSystem(mode: Mode, options: { log: (line: string) => void; logLevel: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number }): Promise<RunningSystem> {
+export async function startSystem(
+  mode: Mode,
+  options: { log: (line: string) => void; logLevel: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number },
+): Promise<RunningSystem> {
   // PostgreSQL runs as the user `postgres` when we are root: the folder's parents must be traversable (/tmp is).
   const dataDir = mkdtempSync(join(tmpdir(), `simplebank-bench-${mode}-`));
   chmodSync(dataDir, 0o755); // mkdtemp makes it 0700
@@ -102,7 +105,12 @@ export async function startSystem(mode: Mode, options: { log: (line: string) => 
   delete env.DATABASE_URL; // the embedded server, as `npm start` does
   const command = mode === 'all-in-one' ? 'start' : 'start:distributed';
   const started = Date.now();
-  const child = spawnTs(join(ROOT, 'apps/cli/src/main.ts'), [command, '--fresh'], { name: 'simplebank', cwd: ROOT, env, onLine: options.log });
+  const child = spawnTs(join(ROOT, 'apps/cli/src/main.ts'), [command, '--fresh'], {
+    name: 'simplebank',
+    cwd: ROOT,
+    env,
+    onLine: options.log,
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
@@ -118,7 +126,10 @@ export async function startSystem(mode: Mode, options: { log: (line: string) => 
   try {
     while (pending.size > 0) {
       if (exitCode !== undefined) throw new Error(`SimpleBank (${mode}) exited during start (code ${exitCode})`);
-      if (Date.now() > deadline) throw new Error(`SimpleBank (${mode}) not ready after ${options.readyTimeoutMs ?? 180_000} ms: ${[...pending].join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `SimpleBank (${mode}) not ready after ${options.readyTimeoutMs ?? 180_000} ms: ${[...pending].join(', ')}`,
+        );
       for (const name of [...pending]) if (await ready(endpoints[name]!)) pending.delete(name);
       if (pending.size > 0) await new Promise((r) => setTimeout(r, 50));
       if (child.pid) adoptTree(child.pid); // the services and postgres, as they appear
@@ -149,7 +160,11 @@ export async function startSystem(mode: Mode, options: { log: (line: string) => 
         .filter((p) => !pgTree.has(p.pid) && p.comm.startsWith('node'))
         .map((p) => {
           const service = /services\/([^/]+)\/src\/main\.ts/.exec(cmdline(p.pid))?.[1];
-          return { name: service ?? (p.pid === child.pid ? (mode === 'all-in-one' ? 'simplebank' : 'launcher') : `node-${p.pid}`), pid: p.pid };
+          return {
+            name:
+              service ?? (p.pid === child.pid ? (mode === 'all-in-one' ? 'simplebank' : 'launcher') : `node-${p.pid}`),
+            pid: p.pid,
+          };
         });
       return { node, postgres: descendants(pm.pid) };
     },

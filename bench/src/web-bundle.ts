@@ -23,6 +23,13 @@ export function webBundle(dist = join(ROOT, 'apps/web/dist')): WebBundle | null 
     const body = readFileSync(join(dist, name));
     return { name, bytes: body.length, gzipBytes: gzipSync(body, { level: 9 }).length };
   });
-  const total = (ext: string, key: 'bytes' | 'gzipBytes') => files.filter((f) => f.name.endsWith(ext)).reduce((n, f) => n + f[key], 0);
-  return { files, jsBytes: total('.js', 'bytes'), jsGzipBytes: total('.js', 'gzipBytes'), cssBytes: total('.css', 'bytes'), cssGzipBytes: total('.css', 'gzipBytes') };
+  const total = (ext: string, key: 'bytes' | 'gzipBytes') =>
+    files.filter((f) => f.name.endsWith(ext)).reduce((n, f) => n + f[key], 0);
+  return {
+    files,
+    jsBytes: total('.js', 'bytes'),
+    jsGzipBytes: total('.js', 'gzipBytes'),
+    cssBytes: total('.css', 'bytes'),
+    cssGzipBytes: total('.css', 'gzipBytes'),
+  };
 }

@@ -14,7 +14,16 @@ import { chromium, type Browser } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The browser suite's flags (apps/web/test/harness.ts): without the background-networking ones, Chromium calls out. */
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface FirstPage {
   loads: number;
@@ -26,7 +35,8 @@ export interface FirstPage {
   ratio: number;
 }
 
-const FLOOR_PAGE = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>floor</title></head><body><button type="button">Log in</button></body></html>';
+const FLOOR_PAGE =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>floor</title></head><body><button type="button">Log in</button></body></html>';
 
 /**
  * Evaluated in the page on every frame: performance.now() once a "Log in" button is there and
@@ -58,7 +68,9 @@ async function timeLoads(browser: Browser, url: string, loads: number): Promise<
 
 export async function measureFirstPage(gatewayUrl: string, loads: number): Promise<FirstPage | null> {
   if (!existsSync(CHROMIUM)) return null;
-  const floor = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(FLOOR_PAGE));
+  const floor = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(FLOOR_PAGE),
+  );
   await new Promise<void>((resolve) => floor.listen(0, '127.0.0.1', resolve));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   try {

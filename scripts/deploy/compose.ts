@@ -25,7 +25,12 @@ export function composeSecrets(): Array<{ name: string; value: 'random' | string
 }
 
 const healthcheck = (path: string) => ({
-  test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${PORT}${path}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+  test: [
+    'CMD',
+    'node',
+    '-e',
+    `fetch('http://127.0.0.1:${PORT}${path}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+  ],
   interval: '5s',
   timeout: '3s',
   retries: 12,
@@ -77,7 +82,13 @@ export function composeFile(): Record<string, unknown> {
       environment: { RABBITMQ_DEFAULT_USER: 'simplebank', RABBITMQ_DEFAULT_PASS: required('RABBITMQ_PASSWORD') },
       volumes: ['./rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro', 'rabbitmq:/var/lib/rabbitmq'],
       ports: ['127.0.0.1:15672:15672'],
-      healthcheck: { test: ['CMD', 'rabbitmq-diagnostics', '-q', 'check_port_connectivity'], interval: '10s', timeout: '10s', retries: 12, start_period: '30s' },
+      healthcheck: {
+        test: ['CMD', 'rabbitmq-diagnostics', '-q', 'check_port_connectivity'],
+        interval: '10s',
+        timeout: '10s',
+        retries: 12,
+        start_period: '30s',
+      },
       restart: 'unless-stopped',
     },
     postgres: {
@@ -86,8 +97,17 @@ export function composeFile(): Record<string, unknown> {
         POSTGRES_PASSWORD: required('POSTGRES_PASSWORD'),
         ...Object.fromEntries(SERVICES.map((s) => [dbPasswordVar(s.name), required(dbPasswordVar(s.name))])),
       },
-      volumes: ['./postgres/init-databases.sh:/docker-entrypoint-initdb.d/10-simplebank.sh:ro', 'postgres:/var/lib/postgresql'],
-      healthcheck: { test: ['CMD', 'pg_isready', '-U', 'postgres'], interval: '5s', timeout: '5s', retries: 12, start_period: '20s' },
+      volumes: [
+        './postgres/init-databases.sh:/docker-entrypoint-initdb.d/10-simplebank.sh:ro',
+        'postgres:/var/lib/postgresql',
+      ],
+      healthcheck: {
+        test: ['CMD', 'pg_isready', '-U', 'postgres'],
+        interval: '5s',
+        timeout: '5s',
+        retries: 12,
+        start_period: '20s',
+      },
       restart: 'unless-stopped',
     },
     mailpit: {
@@ -110,15 +130,31 @@ export function composeFile(): Record<string, unknown> {
     },
     prometheus: {
       image: 'prom/prometheus:v2.55.1',
-      command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.enable-lifecycle'],
-      volumes: ['./prometheus.yml:/etc/prometheus/prometheus.yml:ro', '../prometheus/rules:/etc/prometheus/rules:ro', 'prometheus:/prometheus'],
+      command: [
+        '--config.file=/etc/prometheus/prometheus.yml',
+        '--storage.tsdb.path=/prometheus',
+        '--web.enable-lifecycle',
+      ],
+      volumes: [
+        './prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        '../prometheus/rules:/etc/prometheus/rules:ro',
+        'prometheus:/prometheus',
+      ],
       ports: ['127.0.0.1:9090:9090'],
-      healthcheck: { test: ['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9090/-/ready'], interval: '10s', timeout: '5s', retries: 6 },
+      healthcheck: {
+        test: ['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:9090/-/ready'],
+        interval: '10s',
+        timeout: '5s',
+        retries: 6,
+      },
       restart: 'unless-stopped',
     },
     grafana: {
       image: 'grafana/grafana:11.3.0',
-      environment: { PROMETHEUS_URL: 'http://prometheus:9090', GF_SECURITY_ADMIN_PASSWORD: required('GRAFANA_ADMIN_PASSWORD') },
+      environment: {
+        PROMETHEUS_URL: 'http://prometheus:9090',
+        GF_SECURITY_ADMIN_PASSWORD: required('GRAFANA_ADMIN_PASSWORD'),
+      },
       volumes: [
         '../grafana/provisioning:/etc/grafana/provisioning:ro',
         '../grafana/dashboards:/var/lib/grafana/dashboards/simplebank:ro',
@@ -145,9 +181,17 @@ export function composePrometheus(): Record<string, unknown> {
         job_name: 'simplebank-distributed',
         metrics_path: '/metrics',
         honor_labels: true,
-        static_configs: SERVICES.map((s) => ({ targets: [`${s.name}:${PORT}`], labels: { mode: 'distributed', service: s.name } })),
+        static_configs: SERVICES.map((s) => ({
+          targets: [`${s.name}:${PORT}`],
+          labels: { mode: 'distributed', service: s.name },
+        })),
       },
-      { job_name: 'rabbitmq', metrics_path: '/metrics/detailed', params: { family: ['queue_coarse_metrics', 'queue_consumer_count'] }, static_configs: [{ targets: ['rabbitmq:15692'] }] },
+      {
+        job_name: 'rabbitmq',
+        metrics_path: '/metrics/detailed',
+        params: { family: ['queue_coarse_metrics', 'queue_consumer_count'] },
+        static_configs: [{ targets: ['rabbitmq:15692'] }],
+      },
     ],
   };
 }
@@ -176,7 +220,9 @@ ${lines.join('\n')}
 
 /** deploy/compose/init-env.sh: writes .env with a random value for every secret still missing (idempotent). */
 export function initEnvScript(): string {
-  const lines = composeSecrets().map((s) => (s.value === 'random' ? `ensure ${s.name} "$(random)"` : `ensure ${s.name} '${s.value}'`));
+  const lines = composeSecrets().map((s) =>
+    s.value === 'random' ? `ensure ${s.name} "$(random)"` : `ensure ${s.name} '${s.value}'`,
+  );
   return `#!/usr/bin/env bash
 # Generated by scripts/generate-deploy.ts: do not edit. Writes deploy/compose/.env (git-ignored) with
 # every secret the Compose file needs: random values (hex, so they are safe inside URLs), kept

@@ -9,9 +9,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
-import type { Container, EnvVar, PodSpec, Probe, Service, ServiceAccount, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import type {
+  Container,
+  EnvVar,
+  PodSpec,
+  Probe,
+  Service,
+  ServiceAccount,
+  TopologySpreadConstraint,
+} from 'kubernetes-types/core/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import type { HTTPIngressPath, Ingress, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from 'kubernetes-types/networking/v1.js';
+import type {
+  HTTPIngressPath,
+  Ingress,
+  NetworkPolicy,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+} from 'kubernetes-types/networking/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import {
   CANARY_IMAGE,
@@ -34,13 +48,23 @@ import {
 
 const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
 
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; [k: string]: unknown }; [k: string]: unknown };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; [k: string]: unknown };
+  [k: string]: unknown;
+};
 
 const PART_OF = 'simplebank';
 const nameLabel = 'app.kubernetes.io/name';
 
 export function podLabels(service: string, track: 'stable' | 'canary'): Record<string, string> {
-  return { [nameLabel]: service, 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': 'service', track };
+  return {
+    [nameLabel]: service,
+    'app.kubernetes.io/part-of': PART_OF,
+    'app.kubernetes.io/component': 'service',
+    track,
+  };
 }
 /** What a Service, a PDB and a NetworkPolicy select: every pod of the service, stable and canary alike. */
 export function serviceSelector(service: string): Record<string, string> {
@@ -50,14 +74,18 @@ function labels(service: string): Record<string, string> {
   return { [nameLabel]: service, 'app.kubernetes.io/part-of': PART_OF };
 }
 
-const SIMPLEBANK_PODS: LabelSelector = { matchLabels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': 'service' } };
+const SIMPLEBANK_PODS: LabelSelector = {
+  matchLabels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': 'service' },
+};
 const RABBITMQ_PODS: LabelSelector = { matchLabels: { [nameLabel]: RABBITMQ_CLUSTER } };
 const POSTGRES_PODS: LabelSelector = { matchLabels: { 'cnpg.io/cluster': POSTGRES_CLUSTER } };
 const inNamespace = (ns: string, pods?: LabelSelector): NetworkPolicyPeer => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
   ...(pods ? { podSelector: pods } : {}),
 });
-const PROMETHEUS: NetworkPolicyPeer = inNamespace(NAMESPACES.monitoring, { matchLabels: { [nameLabel]: 'prometheus' } });
+const PROMETHEUS: NetworkPolicyPeer = inNamespace(NAMESPACES.monitoring, {
+  matchLabels: { [nameLabel]: 'prometheus' },
+});
 const tcp = (...ports: number[]): NetworkPolicyPort[] => ports.map((port) => ({ protocol: 'TCP', port }));
 
 /** The service's environment beyond its ConfigMaps: the broker's and its database's URLs, composed from Secrets. */
@@ -174,7 +202,11 @@ export function deployment(spec: ServiceSpec, track: 'stable' | 'canary'): Deplo
       template: {
         metadata: {
           labels: podLabels(spec.name, track),
-          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORT), 'prometheus.io/path': '/metrics' },
+          annotations: {
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(PORT),
+            'prometheus.io/path': '/metrics',
+          },
         },
         spec: podSpec(spec, canary ? CANARY_IMAGE : IMAGE, track),
       },
@@ -184,7 +216,9 @@ export function deployment(spec: ServiceSpec, track: 'stable' | 'canary'): Deplo
 
 function networkPolicy(spec: ServiceSpec): NetworkPolicy {
   const callers = httpCallers(spec.name);
-  const byName = (names: string[]): NetworkPolicyPeer => ({ podSelector: { matchExpressions: [{ key: nameLabel, operator: 'In', values: names }] } });
+  const byName = (names: string[]): NetworkPolicyPeer => ({
+    podSelector: { matchExpressions: [{ key: nameLabel, operator: 'In', values: names }] },
+  });
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -240,7 +274,9 @@ export function serviceManifests(spec: ServiceSpec): Manifest[] {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: spec.name },
       minReplicas: spec.replicas.min,
       maxReplicas: spec.replicas.max,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      ],
       behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
     },
   };
@@ -251,7 +287,11 @@ export function serviceManifests(spec: ServiceSpec): Manifest[] {
 
 /** The gateway's public API only (not /metrics, not /health): overlays set the host and TLS. */
 function ingress(spec: ServiceSpec): Ingress {
-  const path = (p: string): HTTPIngressPath => ({ path: p, pathType: 'Prefix', backend: { service: { name: spec.name, port: { name: 'http' } } } });
+  const path = (p: string): HTTPIngressPath => ({
+    path: p,
+    pathType: 'Prefix',
+    backend: { service: { name: spec.name, port: { name: 'http' } } },
+  });
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -365,11 +405,21 @@ export function postgresManifests(): Manifest[] {
       storage: { size: '20Gi' },
       resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } },
       postgresql: { parameters: { max_connections: String(maxServiceConnections() + 50), shared_buffers: '512MB' } },
-      affinity: { enablePodAntiAffinity: true, topologyKey: 'kubernetes.io/hostname', podAntiAffinityType: 'preferred' },
+      affinity: {
+        enablePodAntiAffinity: true,
+        topologyKey: 'kubernetes.io/hostname',
+        podAntiAffinityType: 'preferred',
+      },
       managed: {
         roles: SERVICES.map((s) => {
           const db = databaseOf(s.name);
-          return { name: db.role, ensure: 'present', login: true, connectionLimit: (s.replicas.max + 1) * 10 + 5, passwordSecret: { name: db.secret } };
+          return {
+            name: db.role,
+            ensure: 'present',
+            login: true,
+            connectionLimit: (s.replicas.max + 1) * 10 + 5,
+            passwordSecret: { name: db.secret },
+          };
         }),
       },
     },
@@ -415,7 +465,6 @@ export function configMapGenerators(): Array<{ name: string; literals: string[] 
   ];
 }
 
-
 /**
  * deploy/k8s/create-secrets.sh: makes, in a namespace, every Secret the manifests reference and no
  * operator makes, with random values (hex: safe inside the URLs the Deployments compose), leaving
@@ -424,9 +473,12 @@ export function configMapGenerators(): Array<{ name: string; literals: string[] 
 export function secretsScript(): string {
   const db = SERVICES.map((s) => `basic_auth ${databaseOf(s.name).secret} ${databaseOf(s.name).role}`);
   const others = new Map<string, string[]>();
-  for (const s of SERVICES) for (const x of s.secrets) if (!x.optional) others.set(x.secret, [...new Set([...(others.get(x.secret) ?? []), x.key])]);
-  const lines = [...others].map(([secret, keys]) =>
-    `generic ${secret} ${keys.map((k) => (k === 'email' ? `${k}=\${SIMPLEBANK_ADMIN_EMAIL:-admin@simplebank.example.com}` : `${k}=$(random)`)).join(' ')}`,
+  for (const s of SERVICES)
+    for (const x of s.secrets)
+      if (!x.optional) others.set(x.secret, [...new Set([...(others.get(x.secret) ?? []), x.key])]);
+  const lines = [...others].map(
+    ([secret, keys]) =>
+      `generic ${secret} ${keys.map((k) => (k === 'email' ? `${k}=\${SIMPLEBANK_ADMIN_EMAIL:-admin@simplebank.example.com}` : `${k}=$(random)`)).join(' ')}`,
   );
   return `#!/usr/bin/env bash
 # Generated by scripts/generate-deploy.ts: do not edit. Makes the Secrets SimpleBank's manifests

@@ -93,7 +93,13 @@ const small = { cpu: '50m', memory: '192Mi', cpuLimit: '1', memoryLimit: '384Mi'
 const busy = { cpu: '200m', memory: '256Mi', cpuLimit: '2', memoryLimit: '512Mi' };
 
 /** A service with no row of its own: the smallest footprint, reached only through the broker. */
-const DEFAULT_ROW: Omit<ServiceSpec, 'name'> = { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } };
+const DEFAULT_ROW: Omit<ServiceSpec, 'name'> = {
+  config: { ...SHEDDING },
+  secrets: [],
+  httpCalls: [],
+  resources: small,
+  replicas: { min: 2, max: 4 },
+};
 
 const ROWS: Record<ServiceName, Omit<ServiceSpec, 'name'>> = {
   customers: {
@@ -108,7 +114,13 @@ const ROWS: Record<ServiceName, Omit<ServiceSpec, 'name'>> = {
   },
   accounts: { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
   transactions: { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: busy, replicas: { min: 2, max: 8 } },
-  payments: { config: { ...SHEDDING, PAYMENT_PROVIDER_DELAY_MS: '100' }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
+  payments: {
+    config: { ...SHEDDING, PAYMENT_PROVIDER_DELAY_MS: '100' },
+    secrets: [],
+    httpCalls: [],
+    resources: small,
+    replicas: { min: 2, max: 4 },
+  },
   'market-data': {
     config: { ...SHEDDING, PRICE_TICK_MS: '1000', MARKET_DATA_SEED: '42' },
     secrets: [],
@@ -145,7 +157,11 @@ const ROWS: Record<ServiceName, Omit<ServiceSpec, 'name'>> = {
   },
   holdings: { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
   notifications: {
-    config: { ...SHEDDING, SMTP_FROM: 'SimpleBank <no-reply@simplebank.local>', NOTIFICATIONS_SINK_DIR: '/tmp/simplebank/notifications' },
+    config: {
+      ...SHEDDING,
+      SMTP_FROM: 'SimpleBank <no-reply@simplebank.local>',
+      NOTIFICATIONS_SINK_DIR: '/tmp/simplebank/notifications',
+    },
     secrets: [{ env: 'SMTP_URL', secret: 'simplebank-smtp', key: 'url', optional: true }],
     httpCalls: [],
     smtp: true,
@@ -153,7 +169,13 @@ const ROWS: Record<ServiceName, Omit<ServiceSpec, 'name'>> = {
     replicas: { min: 2, max: 4 },
   },
   strategies: { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
-  'strategy-orders': { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
+  'strategy-orders': {
+    config: { ...SHEDDING },
+    secrets: [],
+    httpCalls: [],
+    resources: small,
+    replicas: { min: 2, max: 4 },
+  },
   reporting: { config: { ...SHEDDING }, secrets: [], httpCalls: [], resources: small, replicas: { min: 2, max: 4 } },
   gateway: {
     config: { ...SHEDDING, EXCHANGE_URL },

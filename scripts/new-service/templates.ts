@@ -15,7 +15,11 @@ export interface Names {
 }
 
 export function namesOf(service: string): Names {
-  return { service, camel: service.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()), env: service.toUpperCase().replace(/-/g, '_') };
+  return {
+    service,
+    camel: service.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+    env: service.toUpperCase().replace(/-/g, '_'),
+  };
 }
 
 /** Every file of the new service: path inside services/<name>/ → content. */

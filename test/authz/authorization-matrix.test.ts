@@ -61,21 +61,63 @@ interface RouteExpectation {
 }
 
 // Shorthands for the usual rows.
-const PUBLIC = (status: Expected): Record<Caller, Expected> => ({ none: status, tampered: status, customer: status, other: status, admin: status });
+const PUBLIC = (status: Expected): Record<Caller, Expected> => ({
+  none: status,
+  tampered: status,
+  customer: status,
+  other: status,
+  admin: status,
+});
 /** Any valid token; nothing in it belongs to anyone else. */
-const ANY_CUSTOMER = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: status, other: status, admin: status });
+const ANY_CUSTOMER = (status: Expected): Record<Caller, Expected> => ({
+  none: 401,
+  tampered: 401,
+  customer: status,
+  other: status,
+  admin: status,
+});
 /**
  * The owner's resource: another customer gets 404. The admin reads every customer's (accounts'
  * contract: "admins and services see all") but does not act as a customer: placing an order or
  * opening an account answers the admin 403.
  */
-const OWNED_READ = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: status, other: 404, admin: status });
-const OWNED_ACTION = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: status, other: 404, admin: 403 });
+const OWNED_READ = (status: Expected): Record<Caller, Expected> => ({
+  none: 401,
+  tampered: 401,
+  customer: status,
+  other: 404,
+  admin: status,
+});
+const OWNED_ACTION = (status: Expected): Record<Caller, Expected> => ({
+  none: 401,
+  tampered: 401,
+  customer: status,
+  other: 404,
+  admin: 403,
+});
 /** Only the owner's own (the admin's notifications are not the owner's): 404 for everyone else. */
-const OWNED_PRIVATE = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: status, other: 404, admin: 404 });
+const OWNED_PRIVATE = (status: Expected): Record<Caller, Expected> => ({
+  none: 401,
+  tampered: 401,
+  customer: status,
+  other: 404,
+  admin: 404,
+});
 /** Customers only, acting for themselves. */
-const CUSTOMER_ACTION = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: status, other: status, admin: 403 });
-const ADMIN_ONLY = (status: Expected): Record<Caller, Expected> => ({ none: 401, tampered: 401, customer: 403, other: 403, admin: status });
+const CUSTOMER_ACTION = (status: Expected): Record<Caller, Expected> => ({
+  none: 401,
+  tampered: 401,
+  customer: status,
+  other: status,
+  admin: 403,
+});
+const ADMIN_ONLY = (status: Expected): Record<Caller, Expected> => ({
+  none: 401,
+  tampered: 401,
+  customer: 403,
+  other: 403,
+  admin: status,
+});
 
 /**
  * Every route of the gateway, keyed "METHOD path" (OpenAPI form of the path). Add the entry with the
@@ -83,10 +125,24 @@ const ADMIN_ONLY = (status: Expected): Record<Caller, Expected> => ({ none: 401,
  */
 const EXPECTATIONS: Record<string, RouteExpectation> = {
   // --- auth (anonymous: a token, valid or not, changes nothing) ---------------------------------
-  'POST /v1/auth/signup': { request: () => ({ body: { email: `authz-${randomUUID()}@example.test`, password: 'authz-password-1', name: 'Authz' } }), expect: PUBLIC(201) },
-  'POST /v1/auth/login': { request: (f) => ({ body: { email: f.owner.email, password: f.owner.password } }), expect: PUBLIC(200) },
-  'POST /v1/auth/refresh': { request: async (f) => ({ body: { refreshToken: await freshRefreshToken(f.owner) } }), expect: PUBLIC(200) },
-  'POST /v1/auth/logout': { request: async (f) => ({ body: { refreshToken: await freshRefreshToken(f.owner) } }), expect: PUBLIC(204) },
+  'POST /v1/auth/signup': {
+    request: () => ({
+      body: { email: `authz-${randomUUID()}@example.test`, password: 'authz-password-1', name: 'Authz' },
+    }),
+    expect: PUBLIC(201),
+  },
+  'POST /v1/auth/login': {
+    request: (f) => ({ body: { email: f.owner.email, password: f.owner.password } }),
+    expect: PUBLIC(200),
+  },
+  'POST /v1/auth/refresh': {
+    request: async (f) => ({ body: { refreshToken: await freshRefreshToken(f.owner) } }),
+    expect: PUBLIC(200),
+  },
+  'POST /v1/auth/logout': {
+    request: async (f) => ({ body: { refreshToken: await freshRefreshToken(f.owner) } }),
+    expect: PUBLIC(204),
+  },
 
   // --- profile ----------------------------------------------------------------------------------
   'GET /v1/me': { expect: ANY_CUSTOMER(200) },
@@ -97,74 +153,140 @@ const EXPECTATIONS: Record<string, RouteExpectation> = {
   'POST /v1/accounts': { request: () => ({ body: { name: 'authz' } }), expect: CUSTOMER_ACTION(201) },
   'GET /v1/accounts': { expect: ANY_CUSTOMER(200) },
   'GET /v1/accounts/{accountId}': { request: (f) => ({ params: { accountId: f.accountId } }), expect: OWNED_READ(200) },
-  'POST /v1/accounts/{accountId}/deposits': { request: (f) => ({ params: { accountId: f.accountId }, body: { amount: '1.00', method: 'bank_transfer' } }), expect: OWNED_ACTION(202) },
-  'POST /v1/accounts/{accountId}/withdrawals': { request: (f) => ({ params: { accountId: f.accountId }, body: { amount: '1.00' } }), expect: OWNED_ACTION(202) },
+  'POST /v1/accounts/{accountId}/deposits': {
+    request: (f) => ({ params: { accountId: f.accountId }, body: { amount: '1.00', method: 'bank_transfer' } }),
+    expect: OWNED_ACTION(202),
+  },
+  'POST /v1/accounts/{accountId}/withdrawals': {
+    request: (f) => ({ params: { accountId: f.accountId }, body: { amount: '1.00' } }),
+    expect: OWNED_ACTION(202),
+  },
   'GET /v1/payments/{paymentId}': { request: (f) => ({ params: { paymentId: f.paymentId } }), expect: OWNED_READ(200) },
-  'GET /v1/accounts/{accountId}/transactions': { request: (f) => ({ params: { accountId: f.accountId } }), expect: OWNED_READ(200) },
-  'GET /v1/accounts/{accountId}/holdings': { request: (f) => ({ params: { accountId: f.accountId } }), expect: OWNED_READ(200) },
+  'GET /v1/accounts/{accountId}/transactions': {
+    request: (f) => ({ params: { accountId: f.accountId } }),
+    expect: OWNED_READ(200),
+  },
+  'GET /v1/accounts/{accountId}/holdings': {
+    request: (f) => ({ params: { accountId: f.accountId } }),
+    expect: OWNED_READ(200),
+  },
 
   // --- market data and fees (any customer) ------------------------------------------------------
   'GET /v1/assets': { expect: ANY_CUSTOMER(200) },
   'GET /v1/assets/{assetId}': { request: (f) => ({ params: { assetId: f.assetId } }), expect: ANY_CUSTOMER(200) },
-  'GET /v1/assets/{assetId}/prices': { request: (f) => ({ params: { assetId: f.assetId } }), expect: ANY_CUSTOMER(200) },
+  'GET /v1/assets/{assetId}/prices': {
+    request: (f) => ({ params: { assetId: f.assetId } }),
+    expect: ANY_CUSTOMER(200),
+  },
   'GET /v1/prices': { expect: ANY_CUSTOMER(200) },
   'GET /v1/fees/schedule': { expect: ANY_CUSTOMER(200) },
 
   // --- orders -----------------------------------------------------------------------------------
-  'POST /v1/orders': { request: (f) => ({ body: { accountId: f.accountId, assetId: f.assetId, side: 'buy', quantity: '0.01' } }), expect: OWNED_ACTION(202) },
+  'POST /v1/orders': {
+    request: (f) => ({ body: { accountId: f.accountId, assetId: f.assetId, side: 'buy', quantity: '0.01' } }),
+    expect: OWNED_ACTION(202),
+  },
   // Filtering by another customer's account: 404 (or an empty page; authorization.test.ts takes both).
   'GET /v1/orders': { expect: ANY_CUSTOMER(200) },
   'GET /v1/orders/{orderId}': { request: (f) => ({ params: { orderId: f.orderId } }), expect: OWNED_READ(200) },
   // The order may have filled already: 409 order_not_cancelable is the owner's answer then.
-  'POST /v1/orders/{orderId}/cancel': { request: (f) => ({ params: { orderId: f.orderId } }), expect: OWNED_ACTION([202, 409]) },
+  'POST /v1/orders/{orderId}/cancel': {
+    request: (f) => ({ params: { orderId: f.orderId } }),
+    expect: OWNED_ACTION([202, 409]),
+  },
 
   // --- strategies (any customer reads; an admin creates) ----------------------------------------
   'GET /v1/strategies': { expect: ANY_CUSTOMER(200) },
-  'GET /v1/strategies/{strategyId}': { request: (f) => ({ params: { strategyId: f.strategyId } }), expect: ANY_CUSTOMER(200) },
+  'GET /v1/strategies/{strategyId}': {
+    request: (f) => ({ params: { strategyId: f.strategyId } }),
+    expect: ANY_CUSTOMER(200),
+  },
 
   // --- investments (a customer invests into their own account and reads their own) --------------
   'POST /v1/strategies/{strategyId}/investments': {
-    request: (f) => ({ params: { strategyId: f.strategyId }, body: { destinationAccountId: f.accountId, amount: '1.00', method: 'bank_transfer' } }),
+    request: (f) => ({
+      params: { strategyId: f.strategyId },
+      body: { destinationAccountId: f.accountId, amount: '1.00', method: 'bank_transfer' },
+    }),
     expect: OWNED_ACTION(202),
   },
   'GET /v1/investments': { expect: ANY_CUSTOMER(200) },
-  'GET /v1/investments/{investmentId}': { request: (f) => ({ params: { investmentId: f.investmentId } }), expect: OWNED_READ(200) },
+  'GET /v1/investments/{investmentId}': {
+    request: (f) => ({ params: { investmentId: f.investmentId } }),
+    expect: OWNED_READ(200),
+  },
 
   // --- reports (reporting's read models: the caller's own; the fee report and a rebuild admins only)
   'GET /v1/reports/orders': { expect: ANY_CUSTOMER(200) },
-  'GET /v1/accounts/{accountId}/statement': { request: (f) => ({ params: { accountId: f.accountId } }), expect: OWNED_READ(200) },
+  'GET /v1/accounts/{accountId}/statement': {
+    request: (f) => ({ params: { accountId: f.accountId } }),
+    expect: OWNED_READ(200),
+  },
   'GET /v1/admin/reports/fees': { expect: ADMIN_ONLY(200) },
   'POST /v1/admin/reports/rebuild': { expect: ADMIN_ONLY(200) },
 
   // --- notifications ----------------------------------------------------------------------------
   'GET /v1/notifications': { expect: ANY_CUSTOMER(200) },
-  'POST /v1/notifications/{id}/read': { request: (f) => ({ params: { id: f.notificationId } }), expect: OWNED_PRIVATE(204) },
+  'POST /v1/notifications/{id}/read': {
+    request: (f) => ({ params: { id: f.notificationId } }),
+    expect: OWNED_PRIVATE(204),
+  },
   // Deliveries carry addresses (personal data): admins only, even for the customer's own.
   'GET /v1/admin/deliveries': { request: (f) => ({ query: `customerId=${f.owner.id}` }), expect: ADMIN_ONLY(200) },
 
   // --- administration ---------------------------------------------------------------------------
-  'PUT /v1/admin/fees/schedule': { request: () => ({ body: { minimum: '1.00', rate: '0.001' } }), expect: ADMIN_ONLY(200) },
+  'PUT /v1/admin/fees/schedule': {
+    request: () => ({ body: { minimum: '1.00', rate: '0.001' } }),
+    expect: ADMIN_ONLY(200),
+  },
   'GET /v1/admin/ledger/trial-balance': { expect: ADMIN_ONLY(200) },
   'GET /v1/admin/dead-letters': { expect: ADMIN_ONLY(200) },
   'GET /v1/admin/readiness': { expect: ADMIN_ONLY(200) },
   'GET /v1/admin/signals': { expect: ADMIN_ONLY(200) },
   // No such dead letter: the admin is let through to a 404; everyone else stops before.
-  'POST /v1/admin/dead-letters/{id}/replay': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
+  'POST /v1/admin/dead-letters/{id}/replay': {
+    request: () => ({ params: { id: randomUUID() } }),
+    expect: ADMIN_ONLY(404),
+  },
   'DELETE /v1/admin/dead-letters/{id}': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
   'GET /v1/admin/dead-letters/{id}': { request: () => ({ params: { id: randomUUID() } }), expect: ADMIN_ONLY(404) },
-  'POST /v1/admin/events/replay': { request: () => ({ body: { service: 'orders', types: ['orders.OrderStatusChanged.v1'], since: new Date(Date.now() + 60_000).toISOString() } }), expect: ADMIN_ONLY(200) },
-  'GET /v1/admin/sagas/{service}/{sagaId}': { request: () => ({ params: { service: 'orders', sagaId: randomUUID() } }), expect: ADMIN_ONLY(404) },
+  'POST /v1/admin/events/replay': {
+    request: () => ({
+      body: {
+        service: 'orders',
+        types: ['orders.OrderStatusChanged.v1'],
+        since: new Date(Date.now() + 60_000).toISOString(),
+      },
+    }),
+    expect: ADMIN_ONLY(200),
+  },
+  'GET /v1/admin/sagas/{service}/{sagaId}': {
+    request: () => ({ params: { service: 'orders', sagaId: randomUUID() } }),
+    expect: ADMIN_ONLY(404),
+  },
   'GET /v1/admin/sagas/{service}': { request: () => ({ params: { service: 'orders' } }), expect: ADMIN_ONLY(200) },
-  'PUT /v1/admin/breakers/{service}/{target}': { request: () => ({ params: { service: 'orders', target: 'nobody' }, body: { state: 'auto' } }), expect: ADMIN_ONLY(404) },
-  'PUT /v1/admin/simulation/prices/{assetId}': { request: (f) => ({ params: { assetId: f.assetId }, body: { pinned: false } }), expect: ADMIN_ONLY(200) },
+  'PUT /v1/admin/breakers/{service}/{target}': {
+    request: () => ({ params: { service: 'orders', target: 'nobody' }, body: { state: 'auto' } }),
+    expect: ADMIN_ONLY(404),
+  },
+  'PUT /v1/admin/simulation/prices/{assetId}': {
+    request: (f) => ({ params: { assetId: f.assetId }, body: { pinned: false } }),
+    expect: ADMIN_ONLY(200),
+  },
   'PUT /v1/admin/simulation/exchange': { request: () => ({ body: { open: true } }), expect: ADMIN_ONLY(200) },
   'GET /v1/admin/simulation/exchange': { expect: ADMIN_ONLY(200) },
-  'POST /v1/admin/strategies': { request: (f) => ({ body: { name: 'authz', assets: [{ assetId: f.assetId, percentage: '100' }] } }), expect: ADMIN_ONLY(201) },
+  'POST /v1/admin/strategies': {
+    request: (f) => ({ body: { name: 'authz', assets: [{ assetId: f.assetId, percentage: '100' }] } }),
+    expect: ADMIN_ONLY(201),
+  },
 
   // --- GraphQL (the same token and rights as /v1; hidden from the OpenAPI document, its SDL is its contract) ---
   // A query that ran answers 200: the owner's account for the owner and the admin, null with a
   // NOT_FOUND error for another customer (test/e2e/graphql.test.ts checks the body).
-  'POST /graphql': { request: (f) => ({ body: { query: `{ account(id: "${f.accountId}") { id cash { available } } }` } }), expect: ANY_CUSTOMER(200) },
+  'POST /graphql': {
+    request: (f) => ({ body: { query: `{ account(id: "${f.accountId}") { id cash { available } } }` } }),
+    expect: ANY_CUSTOMER(200),
+  },
   'GET /graphql/schema.graphql': { expect: PUBLIC(200) },
   // GraphiQL: development only (not served with NODE_ENV=production).
   'GET /graphql': { expect: PUBLIC(200) },
@@ -247,15 +369,36 @@ describe('authorization matrix (every route × every caller)', () => {
     const deposit = await bank.requestDeposit(owner, account.id, '5.00');
     assert.equal(deposit.status, 202, show(deposit));
     const order = await bank.placeOrder(owner, { accountId: account.id, assetId, side: 'buy', quantity: '0.01' });
-    const notifications = await eventually(async () => {
-      const items = await bank.notifications(owner);
-      return items.length > 0 ? items : undefined;
-    }, { timeoutMs: WAIT_MS, message: 'the owner never got a notification' });
-    const strategy = await admin.http.post('/v1/admin/strategies', { name: 'authz fixture', assets: [{ assetId, percentage: '100' }] });
+    const notifications = await eventually(
+      async () => {
+        const items = await bank.notifications(owner);
+        return items.length > 0 ? items : undefined;
+      },
+      { timeoutMs: WAIT_MS, message: 'the owner never got a notification' },
+    );
+    const strategy = await admin.http.post('/v1/admin/strategies', {
+      name: 'authz fixture',
+      assets: [{ assetId, percentage: '100' }],
+    });
     assert.equal(strategy.status, 201, show(strategy));
-    const investment = await owner.http.post(`/v1/strategies/${strategy.body.id}/investments`, { destinationAccountId: account.id, amount: '2.00', method: 'bank_transfer' });
+    const investment = await owner.http.post(`/v1/strategies/${strategy.body.id}/investments`, {
+      destinationAccountId: account.id,
+      amount: '2.00',
+      method: 'bank_transfer',
+    });
     assert.equal(investment.status, 202, show(investment));
-    fixtures = { owner, other, admin, accountId: account.id, paymentId: deposit.body.id, orderId: order.id, notificationId: notifications[0]!.id, assetId, strategyId: strategy.body.id, investmentId: investment.body.id };
+    fixtures = {
+      owner,
+      other,
+      admin,
+      accountId: account.id,
+      paymentId: deposit.body.id,
+      orderId: order.id,
+      notificationId: notifications[0]!.id,
+      assetId,
+      strategyId: strategy.body.id,
+      investmentId: investment.body.id,
+    };
 
     if (system.routes) routes = system.routes;
     else {
@@ -277,19 +420,37 @@ describe('authorization matrix (every route × every caller)', () => {
     assert.ok(routes.length >= 30, `routes found: ${routes.length}`);
     const keys = new Set(routes.map((r) => `${r.method} ${r.path}`));
     const missing = [...keys].filter((k) => !(k in EXPECTATIONS));
-    assert.deepEqual(missing, [], `routes without authorization expectations (add them to EXPECTATIONS in ${import.meta.url.split('/').slice(-2).join('/')}): ${missing.join(', ')}`);
+    assert.deepEqual(
+      missing,
+      [],
+      `routes without authorization expectations (add them to EXPECTATIONS in ${import.meta.url.split('/').slice(-2).join('/')}): ${missing.join(', ')}`,
+    );
     if (system.routes) {
       const stale = Object.keys(EXPECTATIONS).filter((k) => !keys.has(k));
       assert.deepEqual(stale, [], `expectations for routes the gateway no longer has: ${stale.join(', ')}`);
     }
   });
 
-  it('documents every route it serves in the OpenAPI document (hidden ones aside)', { skip: !process.env.SIMPLEBANK_E2E_URL ? false : 'needs the route table' }, async () => {
+  it('documents every route it serves in the OpenAPI document (hidden ones aside)', {
+    skip: !process.env.SIMPLEBANK_E2E_URL ? false : 'needs the route table',
+  }, async () => {
     const doc = (await system.http.get('/v1/openapi.json')).body;
-    const documented = new Set(Object.entries<Record<string, unknown>>(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries<Record<string, unknown>>(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
     const served = routes.filter((r) => !r.hidden).map((r) => `${r.method} ${r.path}`);
-    assert.deepEqual(served.filter((k) => !documented.has(k)), [], 'served but not in /v1/openapi.json');
-    assert.deepEqual([...documented].filter((k) => !served.includes(k)), [], 'in /v1/openapi.json but not served');
+    assert.deepEqual(
+      served.filter((k) => !documented.has(k)),
+      [],
+      'served but not in /v1/openapi.json',
+    );
+    assert.deepEqual(
+      [...documented].filter((k) => !served.includes(k)),
+      [],
+      'in /v1/openapi.json but not served',
+    );
   });
 
   it('answers each caller as expected on every route', async (t) => {
@@ -300,7 +461,10 @@ describe('authorization matrix (every route × every caller)', () => {
       const ask = async (caller: Caller) => {
         const request = (await entry.request?.(fixtures, caller)) ?? {};
         const url = urlOf(route, request.params) + (request.query ? `?${request.query}` : '');
-        const res = await system.http.request(route.method, url, { token: tokenOf(caller), ...(request.body !== undefined ? { body: request.body } : {}) });
+        const res = await system.http.request(route.method, url, {
+          token: tokenOf(caller),
+          ...(request.body !== undefined ? { body: request.body } : {}),
+        });
         check(res, entry.expect[caller], `${caller} ${route.method} ${url}`);
       };
       await t.test(key, async () => {
@@ -313,7 +477,7 @@ describe('authorization matrix (every route × every caller)', () => {
     }
   });
 
-  it("authenticates and authorizes before validating: an invalid body or path answers 401/403/404 as a valid one would, not 400", async (t) => {
+  it('authenticates and authorizes before validating: an invalid body or path answers 401/403/404 as a valid one would, not 400', async (t) => {
     for (const route of routes) {
       const key = `${route.method} ${route.path}`;
       const entry = EXPECTATIONS[key];

@@ -52,9 +52,19 @@ export async function startRoutedSystem(extra: Record<string, string> = {}): Pro
             const methods = Array.isArray(route.method) ? route.method : [route.method];
             for (const method of methods) {
               // Fastify adds a HEAD route beside each GET (exposeHeadRoutes); the GET's entry covers it.
-              if (method === 'HEAD' && (route as { prefixTrailingSlash?: string }).prefixTrailingSlash === undefined && routes.some((r) => r.method === 'GET' && r.url === route.url)) continue;
+              if (
+                method === 'HEAD' &&
+                (route as { prefixTrailingSlash?: string }).prefixTrailingSlash === undefined &&
+                routes.some((r) => r.method === 'GET' && r.url === route.url)
+              )
+                continue;
               if (method === 'HEAD') continue;
-              routes.push({ method, url: route.url, path: openApiPath(route.url), hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
+              routes.push({
+                method,
+                url: route.url,
+                path: openApiPath(route.url),
+                hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide),
+              });
             }
           });
           await http(scope, ctx);

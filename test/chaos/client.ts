@@ -34,7 +34,12 @@ export interface Client {
  * Sends until a final answer: retries network errors, 429 and 5xx with the same key, honours
  * Retry-After (capped at 2 s), and logs in again once per 401 when `relogin` is given.
  */
-export async function untilFinal(send: () => Promise<Res>, observed: Observed, timeoutMs: number, relogin?: () => Promise<void>): Promise<Res> {
+export async function untilFinal(
+  send: () => Promise<Res>,
+  observed: Observed,
+  timeoutMs: number,
+  relogin?: () => Promise<void>,
+): Promise<Res> {
   const deadline = Date.now() + timeoutMs;
   let last = 'nothing';
   let delay = 100;
@@ -74,7 +79,11 @@ export class Session {
     const email = `chaos-${tag}-${randomUUID()}@example.test`;
     const password = `pw-${randomBytes(8).toString('hex')}`;
     const http = new Http(base);
-    const res = await untilFinal(() => http.post('/v1/auth/signup', { email, password, name: `Chaos ${tag}` }), observed, timeoutMs);
+    const res = await untilFinal(
+      () => http.post('/v1/auth/signup', { email, password, name: `Chaos ${tag}` }),
+      observed,
+      timeoutMs,
+    );
     const s = new Session(base, observed, timeoutMs, { id: '', email, password, http });
     if (res.status === 201) {
       s.client = { id: res.body.customer.id, email, password, http: http.as(res.body.accessToken) };
@@ -88,7 +97,13 @@ export class Session {
     return s;
   }
 
-  static async admin(base: string, observed: Observed, timeoutMs: number, email: string, password: string): Promise<Session> {
+  static async admin(
+    base: string,
+    observed: Observed,
+    timeoutMs: number,
+    email: string,
+    password: string,
+  ): Promise<Session> {
     const s = new Session(base, observed, timeoutMs, { id: 'admin', email, password, http: new Http(base) });
     await s.login();
     return s;
@@ -96,7 +111,11 @@ export class Session {
 
   async login(): Promise<void> {
     const http = new Http(this.base);
-    const res = await untilFinal(() => http.post('/v1/auth/login', { email: this.client.email, password: this.client.password }), this.observed, this.timeoutMs);
+    const res = await untilFinal(
+      () => http.post('/v1/auth/login', { email: this.client.email, password: this.client.password }),
+      this.observed,
+      this.timeoutMs,
+    );
     if (res.status !== 200) throw new Error(`login of ${this.client.email}: ${show(res)}`);
     this.client = { ...this.client, http: http.as(res.body.accessToken) };
   }
@@ -104,7 +123,11 @@ export class Session {
   /** One request until its final answer (throws GaveUp after the timeout). */
   call(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<Res> {
     return untilFinal(
-      () => this.client.http.request(method, path, { ...(body !== undefined ? { body } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) }),
+      () =>
+        this.client.http.request(method, path, {
+          ...(body !== undefined ? { body } : {}),
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+        }),
       this.observed,
       this.timeoutMs,
       () => this.login(),
@@ -117,7 +140,10 @@ export class Session {
     let cursor: string | null = null;
     do {
       const sep = path.includes('?') ? '&' : '?';
-      const res: Res = await this.call('GET', `${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: Res = await this.call(
+        'GET',
+        `${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       if (res.status !== 200) throw new Error(`${path}: ${show(res)}`);
       items.push(...res.body.items);
       cursor = res.body.nextCursor ?? null;

@@ -88,11 +88,13 @@ export const finalInvestments = new Map<string, Investment>();
 const FINAL_INVESTMENT = ['completed', 'failed'];
 const finalPayment = (p: Payment) => p.status === 'completed' || p.status === 'failed';
 /** The payment ids of accepted investments (each investment pays its amount in through payments). */
-const investmentPayments = (w: World) => w.investments.filter((i) => i.investment).map((i) => ({ op: i, paymentId: i.investment!.paymentId }));
+const investmentPayments = (w: World) =>
+  w.investments.filter((i) => i.investment).map((i) => ({ op: i, paymentId: i.investment!.paymentId }));
 
 const isZero = (s: string) => /^-?0(\.0+)?$/.test(s);
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
-const cap = (problems: string[], n = 15) => (problems.length > n ? [...problems.slice(0, n), `… and ${problems.length - n} more`] : problems);
+const cap = (problems: string[], n = 15) =>
+  problems.length > n ? [...problems.slice(0, n), `… and ${problems.length - n} more`] : problems;
 
 /** Waits (up to the deadline) until every order of every account is terminal and every payment final. */
 export async function waitSettled(w: World, deadline: number): Promise<string[]> {
@@ -102,26 +104,36 @@ export async function waitSettled(w: World, deadline: number): Promise<string[]>
     for (const t of w.traders) {
       const listed = await t.session.all<Order>(`/v1/orders?accountId=${t.accountId}`);
       finalOrders.set(t.accountId, listed);
-      for (const o of listed) if (!TERMINAL.includes(o.status)) problems.push(`order ${o.id} of ${t.accountId} is ${o.status} (history ${json(o.history.map((h) => `${h.status}@${h.at}`))})`);
+      for (const o of listed)
+        if (!TERMINAL.includes(o.status))
+          problems.push(
+            `order ${o.id} of ${t.accountId} is ${o.status} (history ${json(o.history.map((h) => `${h.status}@${h.at}`))})`,
+          );
     }
     for (const i of w.investments.filter((i) => i.investment)) {
       const res = await i.trader.session.call('GET', `/v1/investments/${i.investment!.id}`);
       if (res.status !== 200) problems.push(`investment ${i.investment!.id}: ${res.status}`);
       else {
         finalInvestments.set(i.investment!.id, res.body);
-        if (!FINAL_INVESTMENT.includes(res.body.status)) problems.push(`investment ${i.investment!.id} of ${i.trader.accountId} is ${res.body.status}`);
+        if (!FINAL_INVESTMENT.includes(res.body.status))
+          problems.push(`investment ${i.investment!.id} of ${i.trader.accountId} is ${res.body.status}`);
       }
     }
     const payments = [
       ...w.payments.filter((p) => p.payment).map((p) => ({ trader: p.trader, id: p.payment!.id, what: p.kind })),
-      ...investmentPayments(w).map(({ op, paymentId }) => ({ trader: op.trader, id: paymentId, what: 'investment payment' })),
+      ...investmentPayments(w).map(({ op, paymentId }) => ({
+        trader: op.trader,
+        id: paymentId,
+        what: 'investment payment',
+      })),
     ];
     for (const p of payments) {
       const res = await p.trader.session.call('GET', `/v1/payments/${p.id}`);
       if (res.status !== 200) problems.push(`payment ${p.id}: ${res.status}`);
       else {
         finalPayments.set(p.id, res.body);
-        if (!finalPayment(res.body)) problems.push(`payment ${p.id} (${p.what} of ${p.trader.accountId}) still ${res.body.status}`);
+        if (!finalPayment(res.body))
+          problems.push(`payment ${p.id} (${p.what} of ${p.trader.accountId}) still ${res.body.status}`);
       }
     }
     if (problems.length === 0 || Date.now() > deadline) return cap(problems);
@@ -175,17 +187,29 @@ function net(entries: LedgerEntry[]): Map<string, bigint> {
 
 export function checks(w: World): Check[] {
   const allOrders = () => [...finalOrders.values()].flat();
-  const q = async <T extends pg.QueryResultRow>(service: string, sql: string, params: unknown[] = []) => (await w.db(service).query<T>(sql, params)).rows;
+  const q = async <T extends pg.QueryResultRow>(service: string, sql: string, params: unknown[] = []) =>
+    (await w.db(service).query<T>(sql, params)).rows;
 
   /** An order's messages in `from`'s outbox (of one type, or all), each with the consumers of `to` whose inbox has it. */
   const sentAndReceived = async (from: string, to: string, orderId: string, type?: string) => {
-    const sent = await q<{ id: string; destination: string; message_id: string; status: string | null; published_at: Date | null; created_at: Date }>(
+    const sent = await q<{
+      id: string;
+      destination: string;
+      message_id: string;
+      status: string | null;
+      published_at: Date | null;
+      created_at: Date;
+    }>(
       from,
       `SELECT id::text, destination, message_id, body::jsonb #>> '{data,status}' AS status, published_at, created_at FROM chassis_outbox
         WHERE aggregate_key = $1 AND ($2::text IS NULL OR destination = $2) ORDER BY id`,
       [orderId, type ?? null],
     );
-    const got = await q<{ message_id: string; consumer: string }>(to, 'SELECT message_id, consumer FROM chassis_inbox WHERE message_id = ANY($1)', [sent.map((x) => x.message_id)]);
+    const got = await q<{ message_id: string; consumer: string }>(
+      to,
+      'SELECT message_id, consumer FROM chassis_inbox WHERE message_id = ANY($1)',
+      [sent.map((x) => x.message_id)],
+    );
     return sent.map((x) => ({ ...x, inbox: got.filter((g) => g.message_id === x.message_id).map((g) => g.consumer) }));
   };
 
@@ -193,22 +217,58 @@ export function checks(w: World): Check[] {
   const orderTrail = async (orderId: string): Promise<string[]> => {
     const lines: string[] = [];
     const at = (d: Date | null) => (d ? d.toISOString().slice(11, 23) : '-');
-    const sagas = await q<{ status: string; current_step: string; attempt: number; wait_signals: string[] | null; next_run_at: Date; failure: unknown }>(
-      'orders', "SELECT status, current_step, attempt, wait_signals, next_run_at, failure FROM chassis_sagas WHERE data->>'orderId' = $1", [orderId]);
-    for (const g of sagas) lines.push(`saga: ${g.status} at ${g.current_step} (attempt ${g.attempt}, waiting for ${json(g.wait_signals)}, next run ${at(g.next_run_at)}, failure ${json(g.failure)})`);
+    const sagas = await q<{
+      status: string;
+      current_step: string;
+      attempt: number;
+      wait_signals: string[] | null;
+      next_run_at: Date;
+      failure: unknown;
+    }>(
+      'orders',
+      "SELECT status, current_step, attempt, wait_signals, next_run_at, failure FROM chassis_sagas WHERE data->>'orderId' = $1",
+      [orderId],
+    );
+    for (const g of sagas)
+      lines.push(
+        `saga: ${g.status} at ${g.current_step} (attempt ${g.attempt}, waiting for ${json(g.wait_signals)}, next run ${at(g.next_run_at)}, failure ${json(g.failure)})`,
+      );
     const signals = await q<{ name: string; created_at: Date; consumed_at: Date | null }>(
-      'orders', "SELECT s.name, s.created_at, s.consumed_at FROM chassis_saga_signals s JOIN chassis_sagas g ON g.id = s.saga_id WHERE g.data->>'orderId' = $1 ORDER BY s.id", [orderId]);
-    lines.push(`saga signals: ${signals.map((x) => `${x.name}@${at(x.created_at)}${x.consumed_at ? ' consumed' : ' PENDING'}`).join(', ') || 'none'}`);
+      'orders',
+      "SELECT s.name, s.created_at, s.consumed_at FROM chassis_saga_signals s JOIN chassis_sagas g ON g.id = s.saga_id WHERE g.data->>'orderId' = $1 ORDER BY s.id",
+      [orderId],
+    );
+    lines.push(
+      `saga signals: ${signals.map((x) => `${x.name}@${at(x.created_at)}${x.consumed_at ? ' consumed' : ' PENDING'}`).join(', ') || 'none'}`,
+    );
     const log = await q<{ step: string; phase: string; outcome: string; detail: string | null; at: Date }>(
-      'orders', "SELECT l.step, l.phase, l.outcome, l.detail, l.at FROM chassis_saga_log l JOIN chassis_sagas g ON g.id = l.saga_id WHERE g.data->>'orderId' = $1 ORDER BY l.id DESC LIMIT 6", [orderId]);
-    lines.push(`saga log (newest first): ${log.map((l) => `${l.step}/${l.phase} ${l.outcome}@${at(l.at)}${l.detail ? ` (${l.detail.slice(0, 80)})` : ''}`).join('; ')}`);
-    for (const [service, consumer] of [['orders', 'market'], ['market', 'orders']] as const) {
+      'orders',
+      "SELECT l.step, l.phase, l.outcome, l.detail, l.at FROM chassis_saga_log l JOIN chassis_sagas g ON g.id = l.saga_id WHERE g.data->>'orderId' = $1 ORDER BY l.id DESC LIMIT 6",
+      [orderId],
+    );
+    lines.push(
+      `saga log (newest first): ${log.map((l) => `${l.step}/${l.phase} ${l.outcome}@${at(l.at)}${l.detail ? ` (${l.detail.slice(0, 80)})` : ''}`).join('; ')}`,
+    );
+    for (const [service, consumer] of [
+      ['orders', 'market'],
+      ['market', 'orders'],
+    ] as const) {
       const sent = await sentAndReceived(service, consumer, orderId);
-      lines.push(`${service} sent: ${sent.map((x) => `${x.destination}@${at(x.created_at)} ${x.published_at ? 'published' : 'NOT published'}, ${consumer} inbox ${x.inbox.join(',') || 'none'}`).join('; ') || 'nothing'}`);
+      lines.push(
+        `${service} sent: ${sent.map((x) => `${x.destination}@${at(x.created_at)} ${x.published_at ? 'published' : 'NOT published'}, ${consumer} inbox ${x.inbox.join(',') || 'none'}`).join('; ') || 'nothing'}`,
+      );
     }
-    const jobs = await q<Record<string, unknown>>('market', 'SELECT status, exchange_order_id, attempts, cancel_reason, follow_polls, next_attempt_at, last_error, failure_reason FROM exchange_jobs WHERE order_id = $1', [orderId]);
+    const jobs = await q<Record<string, unknown>>(
+      'market',
+      'SELECT status, exchange_order_id, attempts, cancel_reason, follow_polls, next_attempt_at, last_error, failure_reason FROM exchange_jobs WHERE order_id = $1',
+      [orderId],
+    );
     lines.push(`market job: ${json(jobs[0] ?? null)}`);
-    const placed = await q<Record<string, unknown>>('exchange', 'SELECT id, status, fill_price_cents, filled_at, reason FROM exchange_orders WHERE client_order_id = $1', [orderId]);
+    const placed = await q<Record<string, unknown>>(
+      'exchange',
+      'SELECT id, status, fill_price_cents, filled_at, reason FROM exchange_orders WHERE client_order_id = $1',
+      [orderId],
+    );
     lines.push(`exchange: ${json(placed[0] ?? null)}`);
     return lines;
   };
@@ -216,7 +276,11 @@ export function checks(w: World): Check[] {
   /** Where an order's OrderStatusChanged events went: orders' outbox, notifications' inbox and rows (evidence for a mismatch). */
   const orderEventTrail = async (orderId: string): Promise<string> => {
     const sent = await sentAndReceived('orders', 'notifications', orderId, 'orders.OrderStatusChanged.v1');
-    const written = await q<{ source_event_id: string; title: string }>('notifications', 'SELECT source_event_id, title FROM notifications WHERE source_event_id = ANY($1)', [sent.map((r) => r.message_id)]);
+    const written = await q<{ source_event_id: string; title: string }>(
+      'notifications',
+      'SELECT source_event_id, title FROM notifications WHERE source_event_id = ANY($1)',
+      [sent.map((r) => r.message_id)],
+    );
     const trail = sent.map((r) => {
       const wrote = written.filter((n) => n.source_event_id === r.message_id).map((n) => n.title);
       return `${r.status} (outbox ${r.id}, ${r.published_at ? 'published' : 'NOT published'}; inbox ${r.inbox.join(',') || 'none'}; notification ${wrote.join(',') || 'none'})`;
@@ -231,8 +295,16 @@ export function checks(w: World): Check[] {
         const all = [...w.orders, ...w.payments, ...w.investments];
         const unknown = all.filter((o) => o.outcome === 'unknown');
         const unsent = all.filter((o) => o.outcome === undefined).length;
-        const what = (o: (typeof all)[number]) => ('request' in o ? `order ${o.request.side} ${o.request.quantity} ${o.request.assetId}` : 'kind' in o ? o.kind : `investment of ${o.body.amount}`);
-        return cap([...(unsent ? [`${unsent} requests never sent: the load bound passed (the system served too slowly)`] : []), ...unknown.map((o) => `${what(o)} of ${o.trader.accountId} (key ${o.key}): ${o.detail}`)]);
+        const what = (o: (typeof all)[number]) =>
+          'request' in o
+            ? `order ${o.request.side} ${o.request.quantity} ${o.request.assetId}`
+            : 'kind' in o
+              ? o.kind
+              : `investment of ${o.body.amount}`;
+        return cap([
+          ...(unsent ? [`${unsent} requests never sent: the load bound passed (the system served too slowly)`] : []),
+          ...unknown.map((o) => `${what(o)} of ${o.trader.accountId} (key ${o.key}): ${o.detail}`),
+        ]);
       },
     },
     {
@@ -241,7 +313,10 @@ export function checks(w: World): Check[] {
         const problems = allOrders()
           .filter((o) => !TERMINAL.includes(o.status))
           .map((o) => `order ${o.id} ${o.status}`);
-        const rows = await q<{ id: string; status: string }>('orders', `SELECT id, status FROM orders WHERE status NOT IN ('filled','rejected','failed','canceled','expired')`);
+        const rows = await q<{ id: string; status: string }>(
+          'orders',
+          `SELECT id, status FROM orders WHERE status NOT IN ('filled','rejected','failed','canceled','expired')`,
+        );
         for (const r of rows) problems.push(`orders database: ${r.id} is ${r.status}`);
         for (const r of rows.slice(0, 3)) problems.push(...(await orderTrail(r.id)).map((line) => `    ${line}`));
         return cap(problems);
@@ -256,17 +331,25 @@ export function checks(w: World): Check[] {
           // The account's orders: its own requests' and its investments' buys (source strategy).
           const accepted = [
             ...w.orders.filter((o) => o.trader === t && o.order).map((o) => o.order!.id),
-            ...w.investments.filter((i) => i.trader === t && i.investment).flatMap((i) => (finalInvestments.get(i.investment!.id)?.orders ?? []).map((o) => o.orderId)),
+            ...w.investments
+              .filter((i) => i.trader === t && i.investment)
+              .flatMap((i) => (finalInvestments.get(i.investment!.id)?.orders ?? []).map((o) => o.orderId)),
           ];
           const unknown = w.orders.filter((o) => o.trader === t && o.outcome === 'unknown').length;
-          if (new Set(accepted).size !== accepted.length) problems.push(`${t.accountId}: two requests got the same order id`);
-          for (const id of accepted) if (!listed.has(id)) problems.push(`${t.accountId}: accepted order ${id} not listed`);
+          if (new Set(accepted).size !== accepted.length)
+            problems.push(`${t.accountId}: two requests got the same order id`);
+          for (const id of accepted)
+            if (!listed.has(id)) problems.push(`${t.accountId}: accepted order ${id} not listed`);
           const extra = [...listed].filter((id) => !accepted.includes(id));
-          if (extra.length > unknown) problems.push(`${t.accountId}: ${extra.length} orders listed that no request was answered with (${unknown} requests without an answer): ${extra.join(', ')}`);
+          if (extra.length > unknown)
+            problems.push(
+              `${t.accountId}: ${extra.length} orders listed that no request was answered with (${unknown} requests without an answer): ${extra.join(', ')}`,
+            );
         }
         const rows = await q<{ n: string }>('orders', 'SELECT count(*) AS n FROM orders');
         const listedTotal = allOrders().length;
-        if (Number(rows[0]!.n) !== listedTotal) problems.push(`orders database holds ${rows[0]!.n} orders, the accounts list ${listedTotal}`);
+        if (Number(rows[0]!.n) !== listedTotal)
+          problems.push(`orders database holds ${rows[0]!.n} orders, the accounts list ${listedTotal}`);
         return cap(problems);
       },
     },
@@ -274,18 +357,26 @@ export function checks(w: World): Check[] {
       name: 'every payment final, none created twice (API and the payments database)',
       async run() {
         const problems: string[] = [];
-        const ids = [...w.payments.filter((p) => p.payment).map((p) => p.payment!.id), ...investmentPayments(w).map((i) => i.paymentId)];
+        const ids = [
+          ...w.payments.filter((p) => p.payment).map((p) => p.payment!.id),
+          ...investmentPayments(w).map((i) => i.paymentId),
+        ];
         for (const id of ids) {
           const f = finalPayments.get(id);
           if (!f || !finalPayment(f)) problems.push(`payment ${id} ${f?.status ?? 'never read'}`);
         }
-        if (new Set(ids).size !== ids.length) problems.push('two payment or investment requests got the same payment id');
+        if (new Set(ids).size !== ids.length)
+          problems.push('two payment or investment requests got the same payment id');
         const rows = await q<{ id: string; status: string }>('payments', 'SELECT id::text, status FROM payments');
         const unknown = [...w.payments, ...w.investments].filter((p) => p.outcome === 'unknown').length;
         const known = new Set(ids);
         const extra = rows.filter((r) => !known.has(r.id));
-        if (extra.length > unknown) problems.push(`payments database holds ${extra.length} payments no request was answered with: ${extra.map((r) => `${r.id} ${r.status}`).join(', ')}`);
-        for (const r of rows.filter((r) => r.status === 'pending' || r.status === 'settling')) problems.push(`payments database: ${r.id} ${r.status}`);
+        if (extra.length > unknown)
+          problems.push(
+            `payments database holds ${extra.length} payments no request was answered with: ${extra.map((r) => `${r.id} ${r.status}`).join(', ')}`,
+          );
+        for (const r of rows.filter((r) => r.status === 'pending' || r.status === 'settling'))
+          problems.push(`payments database: ${r.id} ${r.status}`);
         return cap(problems);
       },
     },
@@ -298,7 +389,8 @@ export function checks(w: World): Check[] {
           const res = await t.session.call('GET', `/v1/accounts/${t.accountId}`);
           const cash = res.body?.cash;
           const want = money(expected(w, t).cash);
-          if (!cash || cash.available !== want || cash.reserved !== '0.00') problems.push(`${t.accountId}: expected ${want} available / 0.00 reserved, API says ${json(cash)}`);
+          if (!cash || cash.available !== want || cash.reserved !== '0.00')
+            problems.push(`${t.accountId}: expected ${want} available / 0.00 reserved, API says ${json(cash)}`);
         }
         return cap(problems);
       },
@@ -310,14 +402,19 @@ export function checks(w: World): Check[] {
         const problems: string[] = [];
         for (const t of w.traders) {
           const res = await t.session.call('GET', `/v1/accounts/${t.accountId}/holdings`);
-          const positions = (res.body?.positions ?? []) as { assetId: string; quantity: string; reservedQuantity: string }[];
+          const positions = (res.body?.positions ?? []) as {
+            assetId: string;
+            quantity: string;
+            reservedQuantity: string;
+          }[];
           const want = expected(w, t).positions;
           const assets = new Set([...want.keys(), ...positions.map((p) => p.assetId)]);
           for (const a of assets) {
             const p = positions.find((x) => x.assetId === a);
             const have = p ? micros(p.quantity) : 0n;
             const reserved = p ? micros(p.reservedQuantity) : 0n;
-            if (have !== (want.get(a) ?? 0n) || reserved !== 0n) problems.push(`${t.accountId} ${a}: expected ${want.get(a) ?? 0n} µ, API says ${json(p)}`);
+            if (have !== (want.get(a) ?? 0n) || reserved !== 0n)
+              problems.push(`${t.accountId} ${a}: expected ${want.get(a) ?? 0n} µ, API says ${json(p)}`);
           }
         }
         return cap(problems);
@@ -336,17 +433,26 @@ export function checks(w: World): Check[] {
             const refunds = mine.filter((e) => e.kind === 'fee_refund');
             const trades = mine.filter((e) => e.kind === 'trade' && e.asset === o.assetId);
             if (o.status === 'filled') {
-              if (fees.length !== 1 || cents(fees[0]!.amount!) !== -cents(o.fee)) problems.push(`filled ${o.id}: fee entries ${json(fees)} (fee ${o.fee})`);
+              if (fees.length !== 1 || cents(fees[0]!.amount!) !== -cents(o.fee))
+                problems.push(`filled ${o.id}: fee entries ${json(fees)} (fee ${o.fee})`);
               if (refunds.length) problems.push(`filled ${o.id}: fee refunded ${json(refunds)}`);
               const want = o.side === 'buy' ? micros(o.quantity) : -micros(o.quantity);
-              if (trades.length !== 1 || micros(trades[0]!.quantity!) !== want) problems.push(`filled ${o.id} (${o.side} ${o.quantity} ${o.assetId}): trade entries of the asset ${json(trades)}`);
+              if (trades.length !== 1 || micros(trades[0]!.quantity!) !== want)
+                problems.push(
+                  `filled ${o.id} (${o.side} ${o.quantity} ${o.assetId}): trade entries of the asset ${json(trades)}`,
+                );
               const cashTrades = mine.filter((e) => e.kind === 'trade' && e.asset === 'USD' && e.book === 'available');
               const moved = cashTrades.reduce((s, e) => s + cents(e.amount!), 0n);
-              if (o.side === 'sell' && (cashTrades.length !== 1 || moved !== notional(o.quantity, o.fillPrice!))) problems.push(`filled sell ${o.id}: proceeds ${json(cashTrades)}, expected ${money(notional(o.quantity, o.fillPrice!))}`);
+              if (o.side === 'sell' && (cashTrades.length !== 1 || moved !== notional(o.quantity, o.fillPrice!)))
+                problems.push(
+                  `filled sell ${o.id}: proceeds ${json(cashTrades)}, expected ${money(notional(o.quantity, o.fillPrice!))}`,
+                );
             } else {
-              for (const [k, v] of net(mine)) if (v !== 0n) problems.push(`${o.status} ${o.id}: net effect on ${k} is ${v}`);
+              for (const [k, v] of net(mine))
+                if (v !== 0n) problems.push(`${o.status} ${o.id}: net effect on ${k} is ${v}`);
               if (mine.some((e) => e.kind === 'trade')) problems.push(`${o.status} ${o.id}: has a trade`);
-              if (fees.length > 1 || refunds.length > 1) problems.push(`${o.status} ${o.id}: ${fees.length} fees, ${refunds.length} refunds`);
+              if (fees.length > 1 || refunds.length > 1)
+                problems.push(`${o.status} ${o.id}: ${fees.length} fees, ${refunds.length} refunds`);
             }
           }
         }
@@ -358,26 +464,36 @@ export function checks(w: World): Check[] {
       async run() {
         const problems: string[] = [];
         const byId = new Map(allOrders().map((o) => [o.id, o]));
-        const fees = await q<{ order_id: string; amount_cents: string; refunded: boolean }>('fees', 'SELECT order_id, amount_cents::text, refunded_at IS NOT NULL AS refunded FROM fees');
+        const fees = await q<{ order_id: string; amount_cents: string; refunded: boolean }>(
+          'fees',
+          'SELECT order_id, amount_cents::text, refunded_at IS NOT NULL AS refunded FROM fees',
+        );
         const feeOf = new Map(fees.map((f) => [f.order_id, f]));
         for (const f of fees) {
           const o = byId.get(f.order_id);
           if (!o) continue; // an order of no account of ours (none expected)
           if (o.status === 'filled' && f.refunded) problems.push(`fee of filled order ${o.id} refunded`);
-          if (o.status !== 'filled' && !f.refunded) problems.push(`fee of ${o.status} order ${o.id} (${o.reason}) not refunded`);
-          if (BigInt(f.amount_cents) !== cents(o.fee)) problems.push(`fee of ${o.id}: ${f.amount_cents} cents charged, order says ${o.fee}`);
+          if (o.status !== 'filled' && !f.refunded)
+            problems.push(`fee of ${o.status} order ${o.id} (${o.reason}) not refunded`);
+          if (BigInt(f.amount_cents) !== cents(o.fee))
+            problems.push(`fee of ${o.id}: ${f.amount_cents} cents charged, order says ${o.fee}`);
         }
-        for (const o of allOrders()) if (o.status === 'filled' && !feeOf.has(o.id)) problems.push(`filled order ${o.id} has no fee row`);
+        for (const o of allOrders())
+          if (o.status === 'filled' && !feeOf.has(o.id)) problems.push(`filled order ${o.id} has no fee row`);
         const twice = await q<{ order_id: string; kind: string; n: string }>(
           'transactions',
           `SELECT order_id, kind, count(*)::text AS n FROM postings WHERE order_id IS NOT NULL AND kind IN ('fee','fee_refund','trade') GROUP BY order_id, kind HAVING count(*) > 1`,
         );
         for (const r of twice) problems.push(`ledger: ${r.n} ${r.kind} postings for order ${r.order_id}`);
-        const trades = await q<{ order_id: string }>('transactions', `SELECT DISTINCT order_id FROM postings WHERE kind = 'trade' AND order_id IS NOT NULL`);
+        const trades = await q<{ order_id: string }>(
+          'transactions',
+          `SELECT DISTINCT order_id FROM postings WHERE kind = 'trade' AND order_id IS NOT NULL`,
+        );
         const traded = new Set(trades.map((r) => r.order_id));
         for (const o of allOrders()) {
           if (o.status === 'filled' && !traded.has(o.id)) problems.push(`ledger: filled ${o.id} has no trade posting`);
-          if (o.status !== 'filled' && traded.has(o.id)) problems.push(`ledger: ${o.status} ${o.id} has a trade posting`);
+          if (o.status !== 'filled' && traded.has(o.id))
+            problems.push(`ledger: ${o.status} ${o.id} has a trade posting`);
         }
         return cap(problems);
       },
@@ -387,12 +503,25 @@ export function checks(w: World): Check[] {
       settles: true,
       async run() {
         const problems: string[] = [];
-        const held = await q<{ id: string; account_id: string; asset: string; remaining: string; order_id: string | null; payment_id: string | null }>(
+        const held = await q<{
+          id: string;
+          account_id: string;
+          asset: string;
+          remaining: string;
+          order_id: string | null;
+          payment_id: string | null;
+        }>(
           'transactions',
           `SELECT id::text, account_id, asset, remaining::text, order_id, payment_id FROM reservations WHERE status = 'held'`,
         );
-        for (const r of held) problems.push(`reservation ${r.id} of ${r.account_id} holds ${r.remaining} ${r.asset} (order ${r.order_id ?? '-'}, payment ${r.payment_id ?? '-'})`);
-        const reserved = await q<{ account_id: string; asset: string; reserved: string }>('transactions', 'SELECT account_id, asset, reserved::text FROM balances WHERE reserved <> 0');
+        for (const r of held)
+          problems.push(
+            `reservation ${r.id} of ${r.account_id} holds ${r.remaining} ${r.asset} (order ${r.order_id ?? '-'}, payment ${r.payment_id ?? '-'})`,
+          );
+        const reserved = await q<{ account_id: string; asset: string; reserved: string }>(
+          'transactions',
+          'SELECT account_id, asset, reserved::text FROM balances WHERE reserved <> 0',
+        );
         for (const r of reserved) problems.push(`balance of ${r.account_id} ${r.asset}: ${r.reserved} reserved`);
         return cap(problems);
       },
@@ -412,13 +541,26 @@ export function checks(w: World): Check[] {
       settles: true,
       async run() {
         const problems: string[] = [];
-        const balances = await q<{ account_id: string; asset: string; available: string; reserved: string }>('transactions', 'SELECT account_id, asset, available::text, reserved::text FROM balances');
-        const cash = await q<{ account_id: string; available_cents: string; reserved_cents: string }>('holdings', 'SELECT account_id, available_cents::text, reserved_cents::text FROM cash');
-        const positions = await q<{ account_id: string; asset_id: string; available_micros: string; reserved_micros: string }>('holdings', 'SELECT account_id, asset_id, available_micros::text, reserved_micros::text FROM positions');
+        const balances = await q<{ account_id: string; asset: string; available: string; reserved: string }>(
+          'transactions',
+          'SELECT account_id, asset, available::text, reserved::text FROM balances',
+        );
+        const cash = await q<{ account_id: string; available_cents: string; reserved_cents: string }>(
+          'holdings',
+          'SELECT account_id, available_cents::text, reserved_cents::text FROM cash',
+        );
+        const positions = await q<{
+          account_id: string;
+          asset_id: string;
+          available_micros: string;
+          reserved_micros: string;
+        }>('holdings', 'SELECT account_id, asset_id, available_micros::text, reserved_micros::text FROM positions');
         const ledger = new Map(balances.map((b) => [`${b.account_id}/${b.asset}`, b]));
         const held = new Map<string, { available: string; reserved: string }>();
-        for (const c of cash) held.set(`${c.account_id}/USD`, { available: c.available_cents, reserved: c.reserved_cents });
-        for (const p of positions) held.set(`${p.account_id}/${p.asset_id}`, { available: p.available_micros, reserved: p.reserved_micros });
+        for (const c of cash)
+          held.set(`${c.account_id}/USD`, { available: c.available_cents, reserved: c.reserved_cents });
+        for (const p of positions)
+          held.set(`${p.account_id}/${p.asset_id}`, { available: p.available_micros, reserved: p.reserved_micros });
         for (const k of new Set([...ledger.keys(), ...held.keys()])) {
           const l = ledger.get(k);
           const h = held.get(k);
@@ -426,7 +568,8 @@ export function checks(w: World): Check[] {
           const lr = BigInt(l?.reserved ?? 0);
           const ha = BigInt(h?.available ?? 0);
           const hr = BigInt(h?.reserved ?? 0);
-          if (la !== ha || lr !== hr) problems.push(`${k}: ledger ${la}/${lr} (available/reserved), holdings ${ha}/${hr}`);
+          if (la !== ha || lr !== hr)
+            problems.push(`${k}: ledger ${la}/${lr} (available/reserved), holdings ${ha}/${hr}`);
         }
         return cap(problems);
       },
@@ -436,17 +579,26 @@ export function checks(w: World): Check[] {
       settles: true,
       async run() {
         const problems: string[] = [];
-        const postings = await q<{ payment_id: string; kind: string; n: string }>('transactions', `SELECT payment_id, kind, count(*)::text AS n FROM postings WHERE payment_id IS NOT NULL GROUP BY payment_id, kind`);
+        const postings = await q<{ payment_id: string; kind: string; n: string }>(
+          'transactions',
+          `SELECT payment_id, kind, count(*)::text AS n FROM postings WHERE payment_id IS NOT NULL GROUP BY payment_id, kind`,
+        );
         const posted = new Map<string, Map<string, number>>();
         for (const r of postings) {
           if (!posted.has(r.payment_id)) posted.set(r.payment_id, new Map());
           posted.get(r.payment_id)!.set(r.kind, Number(r.n));
         }
-        const rows = await q<{ id: string; kind: string; status: string }>('payments', 'SELECT id::text, kind, status FROM payments');
+        const rows = await q<{ id: string; kind: string; status: string }>(
+          'payments',
+          'SELECT id::text, kind, status FROM payments',
+        );
         for (const r of rows) {
           const kinds = posted.get(r.id);
           const n = kinds?.get(r.kind) ?? 0;
-          if (r.status === 'completed' && n !== 1) problems.push(`completed ${r.kind} ${r.id}: ${n} ${r.kind} postings (${json(Object.fromEntries(kinds ?? []))})`);
+          if (r.status === 'completed' && n !== 1)
+            problems.push(
+              `completed ${r.kind} ${r.id}: ${n} ${r.kind} postings (${json(Object.fromEntries(kinds ?? []))})`,
+            );
           if (r.status === 'failed' && n !== 0) problems.push(`failed ${r.kind} ${r.id}: ${n} ${r.kind} postings`);
         }
         for (const t of w.traders) {
@@ -456,7 +608,10 @@ export function checks(w: World): Check[] {
             const mine = entries.filter((e) => e.paymentId === p.payment!.id);
             const avail = net(mine).get('USD/available') ?? 0n;
             const want = f?.status === 'completed' ? (p.kind === 'deposit' ? cents(f.amount) : -cents(f.amount)) : 0n;
-            if (avail !== want) problems.push(`${f?.status} ${p.kind} ${p.payment!.id}: net ${money(avail)} on available cash, expected ${money(want)} (${json(mine.map((e) => `${e.kind} ${e.book} ${e.amount}`))})`);
+            if (avail !== want)
+              problems.push(
+                `${f?.status} ${p.kind} ${p.payment!.id}: net ${money(avail)} on available cash, expected ${money(want)} (${json(mine.map((e) => `${e.kind} ${e.book} ${e.amount}`))})`,
+              );
           }
         }
         return cap(problems);
@@ -471,7 +626,8 @@ export function checks(w: World): Check[] {
           const items = await t.session.all<{ kind: string; title: string }>('/v1/notifications');
           const want = new Map<string, number>();
           const add = (k: string) => want.set(k, (want.get(k) ?? 0) + 1);
-          for (const o of finalOrders.get(t.accountId) ?? []) add(`Order ${o.status}: ${o.side} ${o.quantity} ${o.assetId}`);
+          for (const o of finalOrders.get(t.accountId) ?? [])
+            add(`Order ${o.status}: ${o.side} ${o.quantity} ${o.assetId}`);
           for (const p of w.payments.filter((p) => p.trader === t && p.payment)) {
             const f = finalPayments.get(p.payment!.id);
             if (f?.status === 'completed') add(`${p.kind}_completed`);
@@ -485,13 +641,21 @@ export function checks(w: World): Check[] {
           }
           const have = new Map<string, number>();
           for (const n of items) {
-            const k = n.kind.startsWith('order_') ? n.title : /^(deposit|withdrawal)_/.test(n.kind) ? n.kind : undefined;
+            const k = n.kind.startsWith('order_')
+              ? n.title
+              : /^(deposit|withdrawal)_/.test(n.kind)
+                ? n.kind
+                : undefined;
             if (k) have.set(k, (have.get(k) ?? 0) + 1);
           }
           for (const k of new Set([...want.keys(), ...have.keys()])) {
             if ((want.get(k) ?? 0) === (have.get(k) ?? 0)) continue;
-            problems.push(`customer ${t.session.client.id}: "${k}" ×${have.get(k) ?? 0}, expected ×${want.get(k) ?? 0}`);
-            const orders = (finalOrders.get(t.accountId) ?? []).filter((o) => `Order ${o.status}: ${o.side} ${o.quantity} ${o.assetId}` === k);
+            problems.push(
+              `customer ${t.session.client.id}: "${k}" ×${have.get(k) ?? 0}, expected ×${want.get(k) ?? 0}`,
+            );
+            const orders = (finalOrders.get(t.accountId) ?? []).filter(
+              (o) => `Order ${o.status}: ${o.side} ${o.quantity} ${o.assetId}` === k,
+            );
             for (const o of orders) problems.push(`    ${await orderEventTrail(o.id)}`);
           }
         }
@@ -502,7 +666,9 @@ export function checks(w: World): Check[] {
       name: 'every investment final and exact: completed → invested + fees + leftover = amount, its buys filled or ended and listed as source strategy; failed → payment failed, nothing bought; one per request (API and the strategy-orders database)',
       async run() {
         const problems: string[] = [];
-        const byId = new Map(allOrders().map((o) => [o.id, o as typeof o & { source?: string; investmentId?: string }]));
+        const byId = new Map(
+          allOrders().map((o) => [o.id, o as typeof o & { source?: string; investmentId?: string }]),
+        );
         for (const op of w.investments.filter((i) => i.investment)) {
           const inv = finalInvestments.get(op.investment!.id);
           if (!inv) {
@@ -513,12 +679,19 @@ export function checks(w: World): Check[] {
           const mine = inv.orders.map((o) => byId.get(o.orderId));
           if (inv.status === 'completed') {
             const sum = cents(inv.invested) + cents(inv.fees) + cents(inv.leftover);
-            if (sum !== cents(inv.amount)) problems.push(`completed ${inv.id}: invested ${inv.invested} + fees ${inv.fees} + leftover ${inv.leftover} ≠ amount ${inv.amount}`);
-            if (pay?.status !== 'completed') problems.push(`completed ${inv.id}: its payment ${inv.paymentId} is ${pay?.status}`);
+            if (sum !== cents(inv.amount))
+              problems.push(
+                `completed ${inv.id}: invested ${inv.invested} + fees ${inv.fees} + leftover ${inv.leftover} ≠ amount ${inv.amount}`,
+              );
+            if (pay?.status !== 'completed')
+              problems.push(`completed ${inv.id}: its payment ${inv.paymentId} is ${pay?.status}`);
             const filled = mine.filter((o) => o?.status === 'filled');
             const invested = filled.reduce((s, o) => s + notional(o!.quantity, o!.fillPrice!), 0n);
             const fees = filled.reduce((s, o) => s + cents(o!.fee), 0n);
-            if (invested !== cents(inv.invested) || fees !== cents(inv.fees)) problems.push(`completed ${inv.id}: says invested ${inv.invested}, fees ${inv.fees}; its filled orders cost ${money(invested)}, fees ${money(fees)}`);
+            if (invested !== cents(inv.invested) || fees !== cents(inv.fees))
+              problems.push(
+                `completed ${inv.id}: says invested ${inv.invested}, fees ${inv.fees}; its filled orders cost ${money(invested)}, fees ${money(fees)}`,
+              );
           } else if (inv.status === 'failed') {
             if (pay?.status === 'completed') problems.push(`failed ${inv.id} (${inv.reason}): its payment completed`);
             if (inv.orders.length) problems.push(`failed ${inv.id} (${inv.reason}): has ${inv.orders.length} orders`);
@@ -527,7 +700,8 @@ export function checks(w: World): Check[] {
             const id = inv.orders[i]!.orderId;
             if (!o) problems.push(`${inv.id}: order ${id} not listed in account ${inv.destinationAccountId}`);
             else if (!TERMINAL.includes(o.status)) problems.push(`${inv.id}: order ${id} is ${o.status}`);
-            else if (o.side !== 'buy' || o.source !== 'strategy' || o.investmentId !== inv.id) problems.push(`${inv.id}: order ${id} is ${o.side}, source ${o.source}, investment ${o.investmentId}`);
+            else if (o.side !== 'buy' || o.source !== 'strategy' || o.investmentId !== inv.id)
+              problems.push(`${inv.id}: order ${id} is ${o.side}, source ${o.source}, investment ${o.investmentId}`);
           }
         }
         const ids = w.investments.filter((i) => i.investment).map((i) => i.investment!.id);
@@ -535,7 +709,10 @@ export function checks(w: World): Check[] {
         const rows = await q<{ n: string }>('strategy-orders', 'SELECT count(*)::text AS n FROM investments');
         const unknown = w.investments.filter((i) => i.outcome === 'unknown').length;
         const extra = Number(rows[0]!.n) - ids.length;
-        if (extra < 0 || extra > unknown) problems.push(`strategy-orders database holds ${rows[0]!.n} investments, ${ids.length} requests were answered with one (${unknown} without an answer)`);
+        if (extra < 0 || extra > unknown)
+          problems.push(
+            `strategy-orders database holds ${rows[0]!.n} investments, ${ids.length} requests were answered with one (${unknown} without an answer)`,
+          );
         return cap(problems);
       },
     },
@@ -545,7 +722,9 @@ export function checks(w: World): Check[] {
         const problems: string[] = [];
         const res = await w.admin.call('GET', '/v1/admin/dead-letters?limit=200');
         if (res.status !== 200) problems.push(`GET /v1/admin/dead-letters: ${res.status} ${res.text.slice(0, 200)}`);
-        else for (const d of res.body.items) problems.push(`API: ${d.service} ${d.messageType} ×${d.attempts} ${d.firstFailedAt}: ${d.reason}`);
+        else
+          for (const d of res.body.items)
+            problems.push(`API: ${d.service} ${d.messageType} ×${d.attempts} ${d.firstFailedAt}: ${d.reason}`);
         // The databases too (a service the gateway does not ask still keeps its own).
         for (const line of await deadLettersInDatabases(w, w.services)) problems.push(`database ${line}`);
         return problems;
@@ -559,8 +738,17 @@ export async function deadLettersInDatabases(w: World, services: readonly string
   const out: string[] = [];
   for (const s of services) {
     try {
-      const rows = (await w.db(s).query<{ consumer: string; message_type: string; reason: string; attempts: number; first_failed_at: Date }>(`SELECT consumer, message_type, reason, attempts, first_failed_at FROM chassis_dead_letters WHERE status = 'dead'`)).rows;
-      for (const r of rows) out.push(`${s}: ${r.consumer} ${r.message_type} ×${r.attempts} ${r.first_failed_at.toISOString()}: ${r.reason}`);
+      const rows = (
+        await w
+          .db(s)
+          .query<{ consumer: string; message_type: string; reason: string; attempts: number; first_failed_at: Date }>(
+            `SELECT consumer, message_type, reason, attempts, first_failed_at FROM chassis_dead_letters WHERE status = 'dead'`,
+          )
+      ).rows;
+      for (const r of rows)
+        out.push(
+          `${s}: ${r.consumer} ${r.message_type} ×${r.attempts} ${r.first_failed_at.toISOString()}: ${r.reason}`,
+        );
     } catch (err) {
       out.push(`${s}: could not read chassis_dead_letters (${(err as Error).message})`);
     }

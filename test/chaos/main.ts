@@ -36,7 +36,18 @@ import { SERVICE_NAMES, startDistributed, type DistributedSystem } from '../../a
 import { privateVhost, execFileP } from '../distributed/chaos.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, show } from '../e2e/system.ts';
 import { GaveUp, Observed, Session, sleep } from './client.ts';
-import { checks, finalInvestments, finalOrders, finalPayments, waitSettled, type InvestmentOp, type OrderOp, type PaymentOp, type Trader, type World } from './invariants.ts';
+import {
+  checks,
+  finalInvestments,
+  finalOrders,
+  finalPayments,
+  waitSettled,
+  type InvestmentOp,
+  type OrderOp,
+  type PaymentOp,
+  type Trader,
+  type World,
+} from './invariants.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -60,13 +71,15 @@ const OPS = Math.round(ORDERS / 0.8);
 const LOAD_SECONDS = OPS / RATE;
 /** Process kills, broker restarts and PostgreSQL restarts: one per ~15 s of load, at least 6 (quick: 6). */
 const FAULTS = Number(option('faults') ?? (quick ? 6 : Math.max(6, Math.round(LOAD_SECONDS / 15))));
-const FAULT_SPEC = option('transport-faults') ?? process.env.SIMPLEBANK_FAULTS ?? 'duplicate:0.05,delay:0.05:200ms,redeliver:0.02:100ms';
+const FAULT_SPEC =
+  option('transport-faults') ?? process.env.SIMPLEBANK_FAULTS ?? 'duplicate:0.05,delay:0.05:200ms,redeliver:0.02:100ms';
 /** A request without a final answer after this is given up on (its outcome "unknown": an invariant fails). */
 const REQUEST_TIMEOUT_MS = Number(option('request-timeout-seconds') ?? (quick ? 90 : 240)) * 1000;
 const SETTLE_MS = Number(option('settle-seconds') ?? (quick ? 120 : 180)) * 1000;
 const ASSETS: Record<string, string> = { AAPL: '20.00', MSFT: '30.00', KO: '40.00', IBM: '15.00' };
 
-if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${option('seed') ?? process.env.CHAOS_SEED}`);
+if (!Number.isInteger(seed) || seed < 0)
+  throw new Error(`--seed must be a non-negative integer, got ${option('seed') ?? process.env.CHAOS_SEED}`);
 const random = seededRandom(seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
@@ -79,7 +92,9 @@ const elapsed = () => `+${((Date.now() - t0) / 1000).toFixed(1)}s`;
 const say = (line: string) => console.log(`[${elapsed()}] ${line}`);
 
 console.log(`== chaos: seed ${seed} (repeat with --seed ${seed} or CHAOS_SEED=${seed})${quick ? ', quick' : ''}`);
-console.log(`   ${ORDERS} orders, ~${OPS - ORDERS} deposits and withdrawals, ${CUSTOMERS} customers, ${RATE} requests/s started (≤ ${IN_FLIGHT} in flight), ${FAULTS} process/broker/database faults, transport faults ${FAULT_SPEC}`);
+console.log(
+  `   ${ORDERS} orders, ~${OPS - ORDERS} deposits and withdrawals, ${CUSTOMERS} customers, ${RATE} requests/s started (≤ ${IN_FLIGHT} in flight), ${FAULTS} process/broker/database faults, transport faults ${FAULT_SPEC}`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // The system
@@ -88,9 +103,17 @@ console.log(`   ${ORDERS} orders, ~${OPS - ORDERS} deposits and withdrawals, ${C
 await mkdir(dataRoot, { recursive: true });
 const faultsLog = join(dataRoot, 'transport-faults.jsonl');
 const pgDir = join(dataRoot, 'pg');
-const baseAmqp = process.env.AMQP_URL || execFileSync('bash', [join(root, 'scripts/infra/rabbitmq.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+const baseAmqp =
+  process.env.AMQP_URL ||
+  execFileSync('bash', [join(root, 'scripts/infra/rabbitmq.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 const vhost = await privateVhost(baseAmqp, `simplebank-chaos-${run}`);
-if (!vhost) throw new Error('the chaos suite needs rabbitmqctl (the broker on this machine) for its vhost and the broker restarts');
+if (!vhost)
+  throw new Error(
+    'the chaos suite needs rabbitmqctl (the broker on this machine) for its vhost and the broker restarts',
+  );
 let postgres: EmbeddedServer = await startEmbeddedPostgres({ dataDir: pgDir, fresh: true });
 const pgPort = postgres.port;
 const prefix = `chaos_${run}`;
@@ -140,7 +163,18 @@ try {
   }
 
   // A strategy to invest in (50% AAPL, 50% KO); strategy-orders learns of it by its event.
-  const strategy = await admin.call('POST', '/v1/admin/strategies', { name: `Chaos ${run}`, assets: [{ assetId: 'AAPL', percentage: '50' }, { assetId: 'KO', percentage: '50' }] }, `chaos-${run}-strategy`);
+  const strategy = await admin.call(
+    'POST',
+    '/v1/admin/strategies',
+    {
+      name: `Chaos ${run}`,
+      assets: [
+        { assetId: 'AAPL', percentage: '50' },
+        { assetId: 'KO', percentage: '50' },
+      ],
+    },
+    `chaos-${run}-strategy`,
+  );
   if (strategy.status !== 201) throw new Error(`create the strategy: ${show(strategy)}`);
   const strategyId = strategy.body.id as string;
 
@@ -163,7 +197,12 @@ try {
   );
   const sendPayment = async (p: PaymentOp) => {
     try {
-      const res = await p.trader.session.call('POST', `/v1/accounts/${p.trader.accountId}/${p.kind === 'deposit' ? 'deposits' : 'withdrawals'}`, p.body, p.key);
+      const res = await p.trader.session.call(
+        'POST',
+        `/v1/accounts/${p.trader.accountId}/${p.kind === 'deposit' ? 'deposits' : 'withdrawals'}`,
+        p.body,
+        p.key,
+      );
       if (res.status === 202 && res.body?.id) {
         p.outcome = 'accepted';
         p.payment = res.body;
@@ -177,7 +216,12 @@ try {
     }
   };
   for (const trader of traders) {
-    const p: PaymentOp = { trader, key: key('deposit'), kind: 'deposit', body: { amount: '5000.00', method: 'card', card: { number: '4242424242424242' } } };
+    const p: PaymentOp = {
+      trader,
+      key: key('deposit'),
+      kind: 'deposit',
+      body: { amount: '5000.00', method: 'card', card: { number: '4242424242424242' } },
+    };
     payments.push(p);
     firstDeposits.push(p);
   }
@@ -186,13 +230,22 @@ try {
 
   // --- the load ---------------------------------------------------------------------------------
   const plan: (() => Promise<void>)[] = [];
-  let planned = { orders: 0, deposits: 0, withdrawals: 0, investments: 0 };
+  const planned = { orders: 0, deposits: 0, withdrawals: 0, investments: 0 };
   for (let i = 0; i < OPS; i++) {
     const trader = pick(traders);
     const r = random();
     if (r < 0.8 && planned.orders < ORDERS) {
       const side = random() < 0.6 ? 'buy' : 'sell';
-      const op: OrderOp = { trader, key: key('order'), request: { accountId: trader.accountId, assetId: pick(Object.keys(ASSETS)), side, quantity: String(between(1, 5)) } };
+      const op: OrderOp = {
+        trader,
+        key: key('order'),
+        request: {
+          accountId: trader.accountId,
+          assetId: pick(Object.keys(ASSETS)),
+          side,
+          quantity: String(between(1, 5)),
+        },
+      };
       orders.push(op);
       planned.orders++;
       plan.push(async () => {
@@ -217,14 +270,32 @@ try {
       const card = random() < 0.1 ? '4000000000000002' : '4242424242424242';
       if (deposit && random() < 0.25) {
         // An investment instead: a strategy investment 'pays in' like a deposit, then buys.
-        const inv: InvestmentOp = { trader, key: key('investment'), body: { destinationAccountId: trader.accountId, amount: `${between(100, 800)}.${String(between(0, 99)).padStart(2, '0')}`, method: 'card', card: { number: card } } };
+        const inv: InvestmentOp = {
+          trader,
+          key: key('investment'),
+          body: {
+            destinationAccountId: trader.accountId,
+            amount: `${between(100, 800)}.${String(between(0, 99)).padStart(2, '0')}`,
+            method: 'card',
+            card: { number: card },
+          },
+        };
         investments.push(inv);
         planned.investments++;
         plan.push(async () => {
           try {
-            const res = await trader.session.call('POST', `/v1/strategies/${strategyId}/investments`, inv.body, inv.key);
+            const res = await trader.session.call(
+              'POST',
+              `/v1/strategies/${strategyId}/investments`,
+              inv.body,
+              inv.key,
+            );
             if (res.status === 202 && res.body?.id) Object.assign(inv, { outcome: 'accepted', investment: res.body });
-            else Object.assign(inv, { outcome: 'refused', detail: `${res.status} ${res.body?.code ?? res.text.slice(0, 100)}` });
+            else
+              Object.assign(inv, {
+                outcome: 'refused',
+                detail: `${res.status} ${res.body?.code ?? res.text.slice(0, 100)}`,
+              });
           } catch (err) {
             Object.assign(inv, { outcome: 'unknown', detail: (err as Error).message });
           }
@@ -243,14 +314,27 @@ try {
   // Top up with orders if the draw left the plan short of ORDERS.
   while (planned.orders < ORDERS) {
     const trader = pick(traders);
-    const op: OrderOp = { trader, key: key('order'), request: { accountId: trader.accountId, assetId: pick(Object.keys(ASSETS)), side: 'buy', quantity: String(between(1, 5)) } };
+    const op: OrderOp = {
+      trader,
+      key: key('order'),
+      request: {
+        accountId: trader.accountId,
+        assetId: pick(Object.keys(ASSETS)),
+        side: 'buy',
+        quantity: String(between(1, 5)),
+      },
+    };
     orders.push(op);
     planned.orders++;
     plan.push(async () => {
       try {
         const res = await trader.session.call('POST', '/v1/orders', op.request, op.key);
         if (res.status === 202 && res.body?.id) Object.assign(op, { outcome: 'accepted', order: res.body });
-        else Object.assign(op, { outcome: 'refused', detail: `${res.status} ${res.body?.code ?? res.text.slice(0, 100)}` });
+        else
+          Object.assign(op, {
+            outcome: 'refused',
+            detail: `${res.status} ${res.body?.code ?? res.text.slice(0, 100)}`,
+          });
       } catch (err) {
         Object.assign(op, { outcome: 'unknown', detail: (err as Error).message });
       }
@@ -278,12 +362,14 @@ try {
   // The supervisor: a process that exits on its own is recorded (no process may exit because a
   // dependency went away) and started again, as a supervisor would.
   const exits: string[] = [];
-  let restarting = new Set<string>();
+  const restarting = new Set<string>();
   const watch = setInterval(() => {
     for (const [name, child] of sys.processes) {
       if (restarting.has(name) || (child.exitCode === null && child.signalCode === null)) continue;
       if (faultBusy === name) continue; // being killed and restarted by a fault
-      exits.push(`${elapsed()} ${name} exited on its own (code ${child.exitCode}, signal ${child.signalCode}): restarted by the supervisor`);
+      exits.push(
+        `${elapsed()} ${name} exited on its own (code ${child.exitCode}, signal ${child.signalCode}): restarted by the supervisor`,
+      );
       say(`${name} exited on its own (code ${child.exitCode}); restarting it`);
       restarting.add(name);
       void sys.restart(name).then(
@@ -310,19 +396,25 @@ try {
           say(`fault: kill -9 ${f.target}`);
           faultBusy = f.target;
           await sys.restart(f.target!, 'SIGKILL').finally(() => (faultBusy = undefined));
-          faultLog.push(`${at} kill -9 ${f.target}: restarted, ready again after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          faultLog.push(
+            `${at} kill -9 ${f.target}: restarted, ready again after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+          );
         } else if (f.kind === 'broker') {
           say(`fault: broker stop_app for ${f.downMs} ms`);
           await execFileP('rabbitmqctl', ['stop_app'], { timeout: 120_000 });
           await sleep(f.downMs);
           await execFileP('rabbitmqctl', ['start_app'], { timeout: 120_000 });
-          faultLog.push(`${at} broker restart (rabbitmqctl stop_app, ${f.downMs} ms down, start_app): back after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          faultLog.push(
+            `${at} broker restart (rabbitmqctl stop_app, ${f.downMs} ms down, start_app): back after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+          );
         } else {
           say(`fault: PostgreSQL fast shutdown for ${f.downMs} ms`);
           await postgres.stop();
           await sleep(f.downMs);
           postgres = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
-          faultLog.push(`${at} PostgreSQL restart (fast shutdown, ${f.downMs} ms down, start): accepting again after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          faultLog.push(
+            `${at} PostgreSQL restart (fast shutdown, ${f.downMs} ms down, start): accepting again after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+          );
         }
       } catch (err) {
         faultLog.push(`${at} ${f.kind} ${f.target ?? ''}: the fault itself failed: ${(err as Error).message}`);
@@ -331,7 +423,9 @@ try {
     }
   })();
 
-  say(`load: ${planned.orders} orders, ${planned.deposits} deposits, ${planned.withdrawals} withdrawals, ${planned.investments} investments over ~${Math.round(LOAD_SECONDS)} s; faults at ${schedule.map((f) => `+${(f.atMs / 1000).toFixed(0)}s ${f.kind}${f.target ? ` ${f.target}` : ''}`).join(', ')}`);
+  say(
+    `load: ${planned.orders} orders, ${planned.deposits} deposits, ${planned.withdrawals} withdrawals, ${planned.investments} investments over ~${Math.round(LOAD_SECONDS)} s; faults at ${schedule.map((f) => `+${(f.atMs / 1000).toFixed(0)}s ${f.kind}${f.target ? ` ${f.target}` : ''}`).join(', ')}`,
+  );
   const inFlight = new Set<Promise<void>>();
   let started = 0;
   // A bound on the load (a system that stopped serving would otherwise keep it going for hours): past
@@ -358,7 +452,18 @@ try {
   const readyDeadline = Date.now() + 180_000;
   let notReady: string[] = [];
   do {
-    const states = await Promise.all(Object.entries(sys.ports).map(async ([name, port]) => [name, await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false)] as const));
+    const states = await Promise.all(
+      Object.entries(sys.ports).map(
+        async ([name, port]) =>
+          [
+            name,
+            await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+              (r) => r.status === 200,
+              () => false,
+            ),
+          ] as const,
+      ),
+    );
     notReady = states.filter(([, ok]) => !ok).map(([name]) => name);
     if (notReady.length) await sleep(1000);
   } while (notReady.length && Date.now() < readyDeadline);
@@ -366,9 +471,14 @@ try {
   clearInterval(watch);
   const readiness: string[] = [...exits];
   for (const name of notReady) {
-    const body = await fetch(`http://127.0.0.1:${sys.ports[name]}/health/ready`).then((r) => r.text(), (e: Error) => e.message);
+    const body = await fetch(`http://127.0.0.1:${sys.ports[name]}/health/ready`).then(
+      (r) => r.text(),
+      (e: Error) => e.message,
+    );
     const child = sys.processes.get(name)!;
-    readiness.push(`${name} not ready 180 s after the last fault (process ${child.exitCode === null && child.signalCode === null ? 'running' : `exited ${child.exitCode ?? child.signalCode}`}): ${body.slice(0, 400)}`);
+    readiness.push(
+      `${name} not ready 180 s after the last fault (process ${child.exitCode === null && child.signalCode === null ? 'running' : `exited ${child.exitCode ?? child.signalCode}`}): ${body.slice(0, 400)}`,
+    );
   }
 
   // --- checks -------------------------------------------------------------------------------------
@@ -380,15 +490,29 @@ try {
     dbClients.push(c);
   }
   const dbs = new Map(SERVICE_NAMES.map((s, i) => [s as string, dbClients[i]!]));
-  const world: World = { traders, orders, payments, investments, admin, services: SERVICE_NAMES, db: (s) => dbs.get(s)! };
+  const world: World = {
+    traders,
+    orders,
+    payments,
+    investments,
+    admin,
+    services: SERVICE_NAMES,
+    db: (s) => dbs.get(s)!,
+  };
   const settleDeadline = Date.now() + SETTLE_MS;
   say('waiting for every order to be terminal, every payment and investment final');
-  const unsettled = await waitSettled(world, settleDeadline).catch((err: Error) => [`could not read the orders and payments: ${err.message.slice(0, 400)}`]);
+  const unsettled = await waitSettled(world, settleDeadline).catch((err: Error) => [
+    `could not read the orders and payments: ${err.message.slice(0, 400)}`,
+  ]);
   say(unsettled.length ? `not settled after ${SETTLE_MS / 1000} s: ${unsettled.length} problems` : 'settled');
 
   const results: { name: string; problems: string[] }[] = [];
-  results.push({ name: 'every process stayed up or came back by itself, and is ready after the faults', problems: readiness });
-  if (unsettled.length) results.push({ name: 'every order terminal and every payment final within the settle bound', problems: unsettled });
+  results.push({
+    name: 'every process stayed up or came back by itself, and is ready after the faults',
+    problems: readiness,
+  });
+  if (unsettled.length)
+    results.push({ name: 'every order terminal and every payment final within the settle bound', problems: unsettled });
   for (const check of checks(world)) {
     let problems: string[];
     const checkDeadline = Math.max(settleDeadline, Date.now() + 15_000);
@@ -409,7 +533,8 @@ try {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { at: number; service: string; kind: string; type: string });
-  const count = <T>(items: T[], by: (t: T) => string) => items.reduce<Record<string, number>>((m, x) => ((m[by(x)] = (m[by(x)] ?? 0) + 1), m), {});
+  const count = <T>(items: T[], by: (t: T) => string) =>
+    items.reduce<Record<string, number>>((m, x) => ((m[by(x)] = (m[by(x)] ?? 0) + 1), m), {});
   const allFinal = [...finalOrders.values()].flat();
   const paymentsBy = (kind: string) => payments.filter((p) => p.kind === kind);
   const paySummary = (kind: string) => {
@@ -418,20 +543,30 @@ try {
   };
 
   console.log('\n== what it did');
-  console.log(`seed ${seed}; wall time ${((Date.now() - t0) / 1000).toFixed(0)} s (load ${Math.round(LOAD_SECONDS)} s planned)`);
-  console.log(`orders: ${orders.length} requested (${JSON.stringify(count(orders, (o) => o.outcome ?? 'not sent'))}); final statuses ${JSON.stringify(count(allFinal, (o) => `${o.side} ${o.status}${o.reason ? ` (${o.reason})` : ''}`))}`);
+  console.log(
+    `seed ${seed}; wall time ${((Date.now() - t0) / 1000).toFixed(0)} s (load ${Math.round(LOAD_SECONDS)} s planned)`,
+  );
+  console.log(
+    `orders: ${orders.length} requested (${JSON.stringify(count(orders, (o) => o.outcome ?? 'not sent'))}); final statuses ${JSON.stringify(count(allFinal, (o) => `${o.side} ${o.status}${o.reason ? ` (${o.reason})` : ''}`))}`,
+  );
   console.log(`payments: ${paySummary('deposit')}, ${paySummary('withdrawal')}`);
-  console.log(`investments: ${investments.length} requested (${JSON.stringify(count(investments, (i) => (i.investment ? (finalInvestments.get(i.investment.id)?.status ?? 'accepted') + (finalInvestments.get(i.investment.id)?.reason ? ` (${finalInvestments.get(i.investment.id)!.reason})` : '') : (i.outcome ?? 'not sent'))))}), ${investments.reduce((n, i) => n + (i.investment ? (finalInvestments.get(i.investment.id)?.orders.length ?? 0) : 0), 0)} buys placed by them`);
+  console.log(
+    `investments: ${investments.length} requested (${JSON.stringify(count(investments, (i) => (i.investment ? (finalInvestments.get(i.investment.id)?.status ?? 'accepted') + (finalInvestments.get(i.investment.id)?.reason ? ` (${finalInvestments.get(i.investment.id)!.reason})` : '') : (i.outcome ?? 'not sent'))))}), ${investments.reduce((n, i) => n + (i.investment ? (finalInvestments.get(i.investment.id)?.orders.length ?? 0) : 0), 0)} buys placed by them`,
+  );
   console.log(`client retries (non-final answers): ${JSON.stringify(observed.retries)}`);
   if (observed.odd.length) console.log(`odd retryable answers (sample): ${observed.odd.join(' | ')}`);
   console.log('faults:');
   for (const f of faultLog) console.log(`  ${f}`);
   const tf = count(transportFaults, (f) => f.kind);
-  console.log(`  transport (${FAULT_SPEC}): ${transportFaults.length} faults fired ${JSON.stringify(tf)}; by service ${JSON.stringify(count(transportFaults, (f) => f.service))}`);
+  console.log(
+    `  transport (${FAULT_SPEC}): ${transportFaults.length} faults fired ${JSON.stringify(tf)}; by service ${JSON.stringify(count(transportFaults, (f) => f.service))}`,
+  );
   if (transportFaults.length) {
     const first = transportFaults[0]!.at;
     const last = transportFaults[transportFaults.length - 1]!.at;
-    console.log(`  transport faults from +${((first - t0) / 1000).toFixed(1)}s to +${((last - t0) / 1000).toFixed(1)}s; by message type ${JSON.stringify(count(transportFaults, (f) => f.type))}`);
+    console.log(
+      `  transport faults from +${((first - t0) / 1000).toFixed(1)}s to +${((last - t0) / 1000).toFixed(1)}s; by message type ${JSON.stringify(count(transportFaults, (f) => f.type))}`,
+    );
   }
 
   console.log('\n== what it checked');

@@ -20,7 +20,11 @@ interface Job {
   environment?: string;
   steps: Array<{ run?: string; uses?: string; if?: string; name?: string }>;
 }
-const workflow = parse(readFileSync(join(root, '.github/workflows/delivery.yml'), 'utf8')) as { on: Record<string, unknown>; env: Record<string, string>; jobs: Record<string, Job> };
+const workflow = parse(readFileSync(join(root, '.github/workflows/delivery.yml'), 'utf8')) as {
+  on: Record<string, unknown>;
+  env: Record<string, string>;
+  jobs: Record<string, Job>;
+};
 const jobs = workflow.jobs;
 const needs = (name: string): string[] => [jobs[name]!.needs ?? []].flat();
 /** Every job `name` waits for, directly or not. */
@@ -29,7 +33,15 @@ const runs = (name: string) => jobs[name]!.steps.map((s) => s.run ?? '').join('\
 
 describe('the delivery pipeline', () => {
   it('runs the stages in order: build, then test and the contract gate, publish, staging, canary, production', () => {
-    assert.deepEqual(Object.keys(jobs), ['build', 'test', 'contract-gate', 'publish', 'staging', 'canary', 'production']);
+    assert.deepEqual(Object.keys(jobs), [
+      'build',
+      'test',
+      'contract-gate',
+      'publish',
+      'staging',
+      'canary',
+      'production',
+    ]);
     assert.deepEqual([...upstream('publish')].sort(), ['build', 'contract-gate', 'test']);
     assert.ok(upstream('staging').has('publish'));
     assert.ok(upstream('canary').has('staging'));
@@ -38,7 +50,7 @@ describe('the delivery pipeline', () => {
     assert.match(jobs.publish!.if ?? '', /refs\/heads\/main/, 'only main is published and deployed');
   });
 
-  it('tests with the README\'s command and the distributed suite, and gates on the contracts', () => {
+  it("tests with the README's command and the distributed suite, and gates on the contracts", () => {
     assert.match(runs('test'), /^npm test$/m);
     assert.match(runs('test'), /^npm run test:distributed$/m);
     assert.match(runs('test'), /scripts\/infra\/rabbitmq\.sh/);
@@ -50,11 +62,12 @@ describe('the delivery pipeline', () => {
   it('publishes one image by digest and deploys that digest everywhere', () => {
     const push = jobs.publish!.steps.find((s) => s.uses?.startsWith('docker/build-push-action'));
     assert.ok(push);
-    for (const stage of ['staging', 'canary', 'production']) assert.match(runs(stage), /needs\.publish\.outputs\.image/);
+    for (const stage of ['staging', 'canary', 'production'])
+      assert.match(runs(stage), /needs\.publish\.outputs\.image/);
     assert.match(JSON.stringify((jobs.publish as any).outputs), /digest/);
   });
 
-  it('waits for approval before production (the environment\'s reviewers) and rolls back on failed health', () => {
+  it("waits for approval before production (the environment's reviewers) and rolls back on failed health", () => {
     assert.equal(jobs.staging!.environment, 'staging');
     assert.equal(jobs.canary!.environment, 'production');
     assert.equal(jobs.production!.environment, 'production');
@@ -78,7 +91,10 @@ const jqMissing = spawnSync('jq', ['--version']).status !== 0 ? 'jq is not insta
 
 describe('the deploy script, rehearsed against stand-ins', { skip: jqMissing }, () => {
   /** A copy of deploy/ (kustomize edit changes overlays in place) and stand-ins that log what they are asked. */
-  function rehearse(command: string[], behaviour: { rolloutFails?: string; canaryUnready?: boolean; canaryRatio?: string }) {
+  function rehearse(
+    command: string[],
+    behaviour: { rolloutFails?: string; canaryUnready?: boolean; canaryRatio?: string },
+  ) {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-rehearsal-'));
     try {
       cpSync(join(root, 'deploy'), join(dir, 'deploy'), { recursive: true });
@@ -86,7 +102,8 @@ describe('the deploy script, rehearsed against stand-ins', { skip: jqMissing }, 
       const log = join(dir, 'log');
       cpSync(join(root, 'deploy/pipeline/deploy.sh'), join(dir, 'deploy/pipeline/deploy.sh'));
       const ready = behaviour.canaryUnready ? 'False' : 'True';
-      const stub = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${log}"\n${body}\n`, { mode: 0o755 });
+      const stub = (name: string, body: string) =>
+        writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${log}"\n${body}\n`, { mode: 0o755 });
       execFileSync('mkdir', ['-p', bin]);
       stub('kustomize', 'exit 0');
       stub(
@@ -104,7 +121,12 @@ exit 0`,
       stub('curl', `echo '{"status":"success","data":{"result":[{"value":[0,"${behaviour.canaryRatio ?? '0'}"]}]}}'`);
       stub('sleep', 'exit 0');
       const result = spawnSync('bash', [join(dir, 'deploy/pipeline/deploy.sh'), ...command], {
-        env: { PATH: `${bin}:${process.env.PATH}`, PROMETHEUS_URL: 'http://prometheus.test', CANARY_MINUTES: '1', CANARY_SERVICES: 'orders' },
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          PROMETHEUS_URL: 'http://prometheus.test',
+          CANARY_MINUTES: '1',
+          CANARY_SERVICES: 'orders',
+        },
         encoding: 'utf8',
       });
       let calls: string[] = [];

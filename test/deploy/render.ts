@@ -29,8 +29,12 @@ function has(command: string): boolean {
 }
 
 /** Why the Kubernetes tests are skipped, or false when kubectl is there. */
-export const kubectlMissing: string | false = has('kubectl') ? false : 'kubectl is not installed (it brings Kustomize): the manifests are not rendered';
-export const composeMissing: string | false = has('docker-compose') ? false : 'docker-compose is not installed (scripts/infra/docker-compose.sh installs it)';
+export const kubectlMissing: string | false = has('kubectl')
+  ? false
+  : 'kubectl is not installed (it brings Kustomize): the manifests are not rendered';
+export const composeMissing: string | false = has('docker-compose')
+  ? false
+  : 'docker-compose is not installed (scripts/infra/docker-compose.sh installs it)';
 
 const cache = new Map<string, K8sObject[]>();
 
@@ -38,8 +42,13 @@ const cache = new Map<string, K8sObject[]>();
 export function render(dir: string): K8sObject[] {
   let objects = cache.get(dir);
   if (!objects) {
-    const text = execFileSync('kubectl', ['kustomize', join(root, 'deploy/k8s', dir)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    objects = parseAllDocuments(text).map((d) => d.toJS() as K8sObject).filter((o) => o);
+    const text = execFileSync('kubectl', ['kustomize', join(root, 'deploy/k8s', dir)], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    objects = parseAllDocuments(text)
+      .map((d) => d.toJS() as K8sObject)
+      .filter((o) => o);
     cache.set(dir, objects);
   }
   return objects;
@@ -58,7 +67,11 @@ export function matches(selector: Record<string, string>, labels: Record<string,
  * (envFrom, from the rendered objects), then its env entries in order, values from Secrets taken
  * from `secrets` (name → key → value), `$(VAR)` expanded from what is defined before.
  */
-export function containerEnvironment(objects: K8sObject[], deployment: K8sObject, secrets: (name: string, key: string) => string | undefined): Record<string, string> {
+export function containerEnvironment(
+  objects: K8sObject[],
+  deployment: K8sObject,
+  secrets: (name: string, key: string) => string | undefined,
+): Record<string, string> {
   const container = deployment.spec.template.spec.containers[0];
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
@@ -76,7 +89,10 @@ export function containerEnvironment(objects: K8sObject[], deployment: K8sObject
       }
       env[e.name] = value;
     } else {
-      env[e.name] = String(e.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name: string) => env[name] ?? all);
+      env[e.name] = String(e.value ?? '').replace(
+        /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+        (all, name: string) => env[name] ?? all,
+      );
     }
   }
   return env;

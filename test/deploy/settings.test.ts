@@ -13,7 +13,15 @@ import { containerEnvironment, find, kubectlMissing, render, root } from './rend
 
 function sources(dir: string): string {
   return readdirSync(join(root, dir), { withFileTypes: true })
-    .map((e) => (e.isDirectory() ? (e.name === 'test' ? '' : sources(join(dir, e.name))) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? readFileSync(join(root, dir, e.name), 'utf8') : ''))
+    .map((e) =>
+      e.isDirectory()
+        ? e.name === 'test'
+          ? ''
+          : sources(join(dir, e.name))
+        : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')
+          ? readFileSync(join(root, dir, e.name), 'utf8')
+          : '',
+    )
     .join('\n');
 }
 
@@ -26,14 +34,21 @@ it('every variable the manifests set is a setting the service or the chassis rea
     const prefix = name.toUpperCase().replace(/-/g, '_');
     const env = containerEnvironment(base, find(base, 'Deployment', name)!, () => 'secret');
     for (const key of Object.keys(env)) {
-      if (key === `${prefix}_DATABASE_USER` || key === `${prefix}_DATABASE_PASSWORD` || key === 'AMQP_USERNAME' || key === 'AMQP_PASSWORD') continue;
+      if (
+        key === `${prefix}_DATABASE_USER` ||
+        key === `${prefix}_DATABASE_PASSWORD` ||
+        key === 'AMQP_USERNAME' ||
+        key === 'AMQP_PASSWORD'
+      )
+        continue;
       // The chassis reads `<SERVICE>_DATABASE_URL` through databaseVariable(service) (standalone.ts).
       if (key === `${prefix}_DATABASE_URL`) {
         assert.match(chassis, /_DATABASE_URL`/);
         continue;
       }
       const word = new RegExp(`\\b${key}\\b`);
-      if (!word.test(chassis) && !word.test(own)) problems.push(`${name}: ${key} is read by neither the chassis nor services/${name}/src`);
+      if (!word.test(chassis) && !word.test(own))
+        problems.push(`${name}: ${key} is read by neither the chassis nor services/${name}/src`);
     }
   }
   assert.deepEqual(problems, []);

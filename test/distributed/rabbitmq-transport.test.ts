@@ -11,7 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
-import { DeadlineExceededError, UnavailableError, systemContract, type Delivery, type Settlement, type SubscriptionSpec } from '@simplebank/chassis';
+import {
+  DeadlineExceededError,
+  UnavailableError,
+  systemContract,
+  type Delivery,
+  type Settlement,
+  type SubscriptionSpec,
+} from '@simplebank/chassis';
 import { eventually, startTestSystem, stopPrivateServer, type TestSystem } from '@simplebank/chassis/testing';
 import { RabbitMqTransport } from '../../packages/chassis/src/transport/rabbitmq/transport.ts';
 import { auditService, ledgerContract, ledgerService } from '../../packages/chassis/test/fixtures/services.ts';
@@ -28,8 +35,14 @@ const queues = new Set<string>();
 /** A name unique to this run (queues, groups, types, services). */
 const u = (name: string) => `t${run}-${name}`;
 
-async function connected(options: { name?: string; reconnect?: { baseMs?: number; capMs?: number; minMs?: number } } = {}): Promise<RabbitMqTransport> {
-  const t = new RabbitMqTransport({ url: amqpUrl, connectionName: options.name ?? u('conn'), ...(options.reconnect ? { reconnect: options.reconnect } : {}) });
+async function connected(
+  options: { name?: string; reconnect?: { baseMs?: number; capMs?: number; minMs?: number } } = {},
+): Promise<RabbitMqTransport> {
+  const t = new RabbitMqTransport({
+    url: amqpUrl,
+    connectionName: options.name ?? u('conn'),
+    ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+  });
   await t.connect();
   open.push(t);
   return t;
@@ -50,7 +63,13 @@ const execFileP = promisify(execFile);
 
 /** Closes this test's connection from the broker side, as a broker restart or a network cut would. */
 async function closeFromBroker(connectionName: string): Promise<void> {
-  const { stdout } = await execFileP('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q', '--no-table-headers']);
+  const { stdout } = await execFileP('rabbitmqctl', [
+    'list_connections',
+    'pid',
+    'client_properties',
+    '-q',
+    '--no-table-headers',
+  ]);
   const pids = stdout
     .split('\n')
     .filter((line) => line.includes(connectionName))
@@ -81,8 +100,13 @@ describe('rabbitmq transport', () => {
     const reply = await t.request(service, JSON.stringify({ n: 1 }), { timeoutMs: 5000 });
     assert.deepEqual(JSON.parse(reply), { got: { n: 1 } });
     // Many at once, each matched to its own reply by correlation id.
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, n) => t.request(service, JSON.stringify({ n }), { timeoutMs: 5000 })));
-    assert.deepEqual(replies.map((r) => JSON.parse(r).got.n), Array.from({ length: 20 }, (_, n) => n));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => t.request(service, JSON.stringify({ n }), { timeoutMs: 5000 })),
+    );
+    assert.deepEqual(
+      replies.map((r) => JSON.parse(r).got.n),
+      Array.from({ length: 20 }, (_, n) => n),
+    );
     // Another process (transport) reaches the same service through the broker.
     const other = await connected();
     assert.deepEqual(JSON.parse(await other.request(service, '{"n":2}', { timeoutMs: 5000 })), { got: { n: 2 } });
@@ -91,32 +115,47 @@ describe('rabbitmq transport', () => {
   it('fails fast with a clear error when no instance serves the service', async () => {
     const t = await connected();
     const service = u('nobody');
-    await assert.rejects(t.request(service, '{}', { timeoutMs: 60_000 }), (err: unknown) => err instanceof UnavailableError && err.code === 'no_route' && err.message.includes(service));
+    await assert.rejects(
+      t.request(service, '{}', { timeoutMs: 60_000 }),
+      (err: unknown) => err instanceof UnavailableError && err.code === 'no_route' && err.message.includes(service),
+    );
     // A service whose only instance went away is as unreachable.
     const gone = u('gone');
     const c = await t.serve(gone, async () => '{}', { concurrency: 1 });
     await t.request(gone, '{}', { timeoutMs: 5000 });
     await c.cancel();
-    await assert.rejects(t.request(gone, '{}', { timeoutMs: 60_000 }), (err: unknown) => err instanceof UnavailableError && err.code === 'no_route');
+    await assert.rejects(
+      t.request(gone, '{}', { timeoutMs: 60_000 }),
+      (err: unknown) => err instanceof UnavailableError && err.code === 'no_route',
+    );
   });
 
   it('serves on an RPC queue an older version left with other arguments (and no consumer)', async () => {
     const service = u('old');
     const c = await amqp.connect(amqpUrl);
     const ch = await c.createChannel();
-    await ch.assertQueue(`rpc.${service}`, { durable: false, autoDelete: false, arguments: { 'x-expires': 30 * 60_000 } });
+    await ch.assertQueue(`rpc.${service}`, {
+      durable: false,
+      autoDelete: false,
+      arguments: { 'x-expires': 30 * 60_000 },
+    });
     await c.close();
     const t = await connected();
     const served = await t.serve(service, async (body) => body, { concurrency: 2 });
     assert.equal(await t.request(service, '{"v":2}', { timeoutMs: 5000 }), '{"v":2}');
     await served.cancel();
-    await assert.rejects(t.request(service, '{}', { timeoutMs: 60_000 }), (err: unknown) => err instanceof UnavailableError && err.code === 'no_route');
+    await assert.rejects(
+      t.request(service, '{}', { timeoutMs: 60_000 }),
+      (err: unknown) => err instanceof UnavailableError && err.code === 'no_route',
+    );
   });
 
   it('gives up on an RPC after its timeout', async () => {
     const t = await connected();
     const service = u('slow');
-    const c = await t.serve(service, () => new Promise<string>((r) => setTimeout(() => r('{}'), 300)), { concurrency: 1 });
+    const c = await t.serve(service, () => new Promise<string>((r) => setTimeout(() => r('{}'), 300)), {
+      concurrency: 1,
+    });
     await assert.rejects(t.request(service, '{}', { timeoutMs: 30 }), DeadlineExceededError);
     await c.cancel();
   });
@@ -137,14 +176,23 @@ describe('rabbitmq transport', () => {
     await a.subscribe(events(holdings, 'prices', [type]), handler('holdings-1'));
     await b.subscribe(events(holdings, 'prices', [type]), handler('holdings-2'));
     await a.subscribe(events(notifications, 'prices', [type]), handler('notifications'));
-    for (let n = 0; n < 40; n++) await a.publish({ destination: { kind: 'event', type }, messageId: `m${n}`, body: JSON.stringify({ n }) });
-    await eventually(() => seen.filter((s) => s.startsWith('notifications:')).length === 40 && seen.filter((s) => s.startsWith('holdings-')).length >= 40, { message: `seen ${seen.length}` });
+    for (let n = 0; n < 40; n++)
+      await a.publish({ destination: { kind: 'event', type }, messageId: `m${n}`, body: JSON.stringify({ n }) });
+    await eventually(
+      () =>
+        seen.filter((s) => s.startsWith('notifications:')).length === 40 &&
+        seen.filter((s) => s.startsWith('holdings-')).length >= 40,
+      { message: `seen ${seen.length}` },
+    );
     await new Promise((r) => setTimeout(r, 200)); // nothing more may come
     assert.equal(seen.filter((s) => s.startsWith('notifications:')).length, 40);
     const h = seen.filter((s) => s.startsWith('holdings-'));
     assert.equal(h.length, 40, 'each event once per service');
     assert.equal(new Set(h.map((s) => s.split(':')[1])).size, 40, 'no event twice within a service');
-    assert.ok(h.some((s) => s.startsWith('holdings-1')) && h.some((s) => s.startsWith('holdings-2')), 'both instances took work');
+    assert.ok(
+      h.some((s) => s.startsWith('holdings-1')) && h.some((s) => s.startsWith('holdings-2')),
+      'both instances took work',
+    );
   });
 
   it('gives every instance its own copy of an event when it subscribes per instance', async () => {
@@ -152,13 +200,26 @@ describe('rabbitmq transport', () => {
     const b = await connected();
     const type = `${u('orders')}.OrderStatusChanged.v1`;
     const seen: string[] = [];
-    const spec: SubscriptionSpec = { group: u('gateway'), name: 'watch', source: { kind: 'events', types: [type] }, prefetch: 8, perInstance: true };
+    const spec: SubscriptionSpec = {
+      group: u('gateway'),
+      name: 'watch',
+      source: { kind: 'events', types: [type] },
+      prefetch: 8,
+      perInstance: true,
+    };
     await a.subscribe(spec, async (d) => (seen.push(`a:${d.body}`), ack));
     await b.subscribe(spec, async (d) => (seen.push(`b:${d.body}`), ack));
-    for (let n = 0; n < 5; n++) await a.publish({ destination: { kind: 'event', type }, messageId: `w${n}`, body: String(n) });
+    for (let n = 0; n < 5; n++)
+      await a.publish({ destination: { kind: 'event', type }, messageId: `w${n}`, body: String(n) });
     await eventually(() => seen.length === 10, { message: `seen ${seen.join(' ')}` });
-    assert.deepEqual(seen.filter((s) => s.startsWith('a:')).map((s) => s.slice(2)), ['0', '1', '2', '3', '4']);
-    assert.deepEqual(seen.filter((s) => s.startsWith('b:')).map((s) => s.slice(2)), ['0', '1', '2', '3', '4']);
+    assert.deepEqual(
+      seen.filter((s) => s.startsWith('a:')).map((s) => s.slice(2)),
+      ['0', '1', '2', '3', '4'],
+    );
+    assert.deepEqual(
+      seen.filter((s) => s.startsWith('b:')).map((s) => s.slice(2)),
+      ['0', '1', '2', '3', '4'],
+    );
   });
 
   it('drops an event nobody subscribes to, and still confirms it', async () => {
@@ -215,7 +276,8 @@ describe('rabbitmq transport', () => {
     const t = await connected();
     const queue = `${u('jobs')}.Confirmed.v1`;
     queues.add(queue);
-    for (let n = 0; n < 5; n++) await t.publish({ destination: { kind: 'command', queue }, messageId: `c${n}`, body: `{"n":${n}}` });
+    for (let n = 0; n < 5; n++)
+      await t.publish({ destination: { kind: 'command', queue }, messageId: `c${n}`, body: `{"n":${n}}` });
     // Seen by another connection right after the confirms.
     const c = await amqp.connect(amqpUrl);
     const ch = await c.createChannel();
@@ -233,13 +295,20 @@ describe('rabbitmq transport', () => {
     await t.close();
     await t.close();
     assert.equal(t.health().ready, false);
-    await assert.rejects(t.publish({ destination: { kind: 'event', type: 'x.Y.v1' }, messageId: 'm', body: '{}' }), UnavailableError);
+    await assert.rejects(
+      t.publish({ destination: { kind: 'event', type: 'x.Y.v1' }, messageId: 'm', body: '{}' }),
+      UnavailableError,
+    );
     await assert.rejects(t.request('anything', '{}', { timeoutMs: 1000 }), UnavailableError);
   });
 
   it('fails to connect with an error naming the broker, not its password', async () => {
     const t = new RabbitMqTransport({ url: 'amqp://guest:s3cret@127.0.0.1:1' });
-    await assert.rejects(t.connect(), (err: unknown) => err instanceof UnavailableError && err.message.includes('127.0.0.1:1') && !err.message.includes('s3cret'));
+    await assert.rejects(
+      t.connect(),
+      (err: unknown) =>
+        err instanceof UnavailableError && err.message.includes('127.0.0.1:1') && !err.message.includes('s3cret'),
+    );
     await t.close();
   });
 
@@ -304,7 +373,10 @@ describe('rabbitmq transport', () => {
     const down = await eventually(() => (t.health().ready ? undefined : t.health()));
     assert.match(down.detail ?? '', /reconnecting|unavailable|connecting/);
     // While away: publishes and requests fail at once (the outbox relay retries them).
-    await assert.rejects(t.publish({ destination: { kind: 'event', type }, messageId: 'b', body: '{"n":2}' }), UnavailableError);
+    await assert.rejects(
+      t.publish({ destination: { kind: 'event', type }, messageId: 'b', body: '{"n":2}' }),
+      UnavailableError,
+    );
     await assert.rejects(t.request(service, '{}', { timeoutMs: 1000 }), UnavailableError);
 
     await eventually(() => t.health().ready, { message: 'reconnected' });
@@ -324,9 +396,14 @@ describe('rabbitmq transport', () => {
     const service = u('hangs');
     let release!: (reply: string) => void;
     let started = false;
-    await server.serve(service, () => ((started = true), new Promise<string>((r) => (release = r))), { concurrency: 1 });
+    await server.serve(service, () => ((started = true), new Promise<string>((r) => (release = r))), {
+      concurrency: 1,
+    });
     const pending = caller.request(service, '{}', { timeoutMs: 60_000 });
-    const outcome = pending.then(() => 'answered', (err: unknown) => err); // it fails while we close
+    const outcome = pending.then(
+      () => 'answered',
+      (err: unknown) => err,
+    ); // it fails while we close
     await eventually(() => started);
     await closeFromBroker(name);
     assert.ok((await outcome) instanceof UnavailableError);
@@ -339,14 +416,24 @@ describe('the chassis messaging path on rabbitmq', () => {
 
   it('an event is handled once (duplicates and lost acks change nothing), retried while failing, dead-lettered after maxAttempts, replayed', async () => {
     // Fixture services have fixed names (ledger, audit): this run's vhost keeps them apart from other runs'.
-    system = await startTestSystem([ledgerService, auditService], { transport: new RabbitMqTransport({ url: amqpUrl, connectionName: u('system') }), hostOptions: { maxAttempts: 4 } });
+    system = await startTestSystem([ledgerService, auditService], {
+      transport: new RabbitMqTransport({ url: amqpUrl, connectionName: u('system') }),
+      hostOptions: { maxAttempts: 4 },
+    });
     try {
       const rows = async (account: string) => {
-        const { rows: r } = await system.databases.get('audit')!.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE account = $1', [account]);
+        const { rows: r } = await system.databases
+          .get('audit')!
+          .db.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE account = $1', [account]);
         return Number(r[0]!.n);
       };
       const plain = u('plain');
-      const r = await system.call(ledgerContract, 'post', { account: plain, cents: 500 }, { idempotencyKey: u('plain-1') });
+      const r = await system.call(
+        ledgerContract,
+        'post',
+        { account: plain, cents: 500 },
+        { idempotencyKey: u('plain-1') },
+      );
       assert.equal(r.balance, 500);
       await eventually(async () => (await rows(plain)) === 1);
 
@@ -360,13 +447,19 @@ describe('the chassis messaging path on rabbitmq', () => {
 
       // A lost acknowledgement (redelivered through a delay queue) changes nothing either.
       const lost = u('lost');
-      system.transport.inject({ type: ledgerContract.events.Posted.type, fault: { kind: 'drop-then-redeliver' }, times: 1 });
+      system.transport.inject({
+        type: ledgerContract.events.Posted.type,
+        fault: { kind: 'drop-then-redeliver' },
+        times: 1,
+      });
       await system.call(ledgerContract, 'post', { account: lost, cents: 100 }, { idempotencyKey: u('lost-1') });
       await eventually(async () => (await rows(lost)) === 1);
 
       // A handler failing for a while is retried until it succeeds.
       const flaky = u('flaky');
-      await system.databases.get('audit')!.db.query('INSERT INTO fail_next (account, remaining) VALUES ($1, 2)', [flaky]);
+      await system.databases
+        .get('audit')!
+        .db.query('INSERT INTO fail_next (account, remaining) VALUES ($1, 2)', [flaky]);
       await system.call(ledgerContract, 'post', { account: flaky, cents: 100 }, { idempotencyKey: u('flaky-1') });
       await eventually(async () => (await rows(flaky)) === 1);
 
@@ -374,11 +467,17 @@ describe('the chassis messaging path on rabbitmq', () => {
       // while the queue keeps moving; once fixed, a replay handles it.
       const broken = u('broken');
       const healthy = u('healthy');
-      await system.databases.get('audit')!.db.query('INSERT INTO fail_next (account, remaining) VALUES ($1, 100)', [broken]);
+      await system.databases
+        .get('audit')!
+        .db.query('INSERT INTO fail_next (account, remaining) VALUES ($1, 100)', [broken]);
       await system.call(ledgerContract, 'post', { account: broken, cents: 100 }, { idempotencyKey: u('broken-1') });
       await system.call(ledgerContract, 'post', { account: healthy, cents: 100 }, { idempotencyKey: u('healthy-1') });
       await eventually(async () => (await rows(healthy)) === 1);
-      const letter = await eventually(async () => (await system.call(systemContract('audit'), '_deadLetters', {})).items.find((l) => l.reason.includes('audit store unavailable')));
+      const letter = await eventually(async () =>
+        (await system.call(systemContract('audit'), '_deadLetters', {})).items.find((l) =>
+          l.reason.includes('audit store unavailable'),
+        ),
+      );
       assert.equal(letter.attempts, 4, 'dead after the maximum attempts (the x-attempt header counted them)');
       await system.databases.get('audit')!.db.query('UPDATE fail_next SET remaining = 0 WHERE account = $1', [broken]);
       const replayed = await system.call(systemContract('audit'), '_replayDeadLetter', { id: letter.id });

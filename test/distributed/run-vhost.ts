@@ -19,7 +19,10 @@ export interface RunVhost {
   drop(queues?: Iterable<string>): Promise<void>;
 }
 
-export async function runVhost(name: string, baseUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'): Promise<RunVhost> {
+export async function runVhost(
+  name: string,
+  baseUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+): Promise<RunVhost> {
   let own = false;
   let url = baseUrl;
   try {

@@ -8,7 +8,11 @@ const sys = useSystem();
 describe('auth', () => {
   it('signs up a customer who can then log in and read their profile', async () => {
     const email = uniqueEmail('signup');
-    const signup = await sys.http.post('/v1/auth/signup', { email, password: 'correct-horse-battery', name: 'Ada Lovelace' });
+    const signup = await sys.http.post('/v1/auth/signup', {
+      email,
+      password: 'correct-horse-battery',
+      name: 'Ada Lovelace',
+    });
     expectStatus(signup, 201, 'signup');
     const { customer, accessToken, refreshToken, expiresIn } = signup.body;
     assert.equal(customer.email.toLowerCase(), email.toLowerCase());
@@ -37,18 +41,33 @@ describe('auth', () => {
   it('refuses a second sign-up with the same e-mail, whatever its case (409 email_taken)', async () => {
     const email = uniqueEmail('dup');
     expectStatus(await sys.http.post('/v1/auth/signup', { email, password: 'correct-horse-battery', name: 'A' }), 201);
-    expectProblem(await sys.http.post('/v1/auth/signup', { email, password: 'another-password-1', name: 'B' }), 409, 'email_taken');
-    expectProblem(await sys.http.post('/v1/auth/signup', { email: email.toUpperCase(), password: 'another-password-1', name: 'B' }), 409, 'email_taken');
+    expectProblem(
+      await sys.http.post('/v1/auth/signup', { email, password: 'another-password-1', name: 'B' }),
+      409,
+      'email_taken',
+    );
+    expectProblem(
+      await sys.http.post('/v1/auth/signup', { email: email.toUpperCase(), password: 'another-password-1', name: 'B' }),
+      409,
+      'email_taken',
+    );
   });
 
   it('refuses a password shorter than 10 characters (400)', async () => {
-    expectProblem(await sys.http.post('/v1/auth/signup', { email: uniqueEmail(), password: 'short', name: 'A' }), 400, 'validation_failed');
+    expectProblem(
+      await sys.http.post('/v1/auth/signup', { email: uniqueEmail(), password: 'short', name: 'A' }),
+      400,
+      'validation_failed',
+    );
   });
 
   it('answers wrong password and unknown e-mail alike: 401 invalid_credentials', async () => {
     const c = await sys.bank.signUp();
     const wrong = await sys.http.post('/v1/auth/login', { email: c.email, password: 'not-the-password' });
-    const unknown = await sys.http.post('/v1/auth/login', { email: uniqueEmail('nobody'), password: 'not-the-password' });
+    const unknown = await sys.http.post('/v1/auth/login', {
+      email: uniqueEmail('nobody'),
+      password: 'not-the-password',
+    });
     expectProblem(wrong, 401, 'invalid_credentials');
     expectProblem(unknown, 401, 'invalid_credentials');
     assert.equal(wrong.body.title, unknown.body.title);
@@ -72,9 +91,19 @@ describe('auth', () => {
     assert.notEqual(r2, r1);
 
     // Reuse of an already-rotated token: refused…
-    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: r1 }), 401, undefined, 'reused refresh token');
+    expectProblem(
+      await sys.http.post('/v1/auth/refresh', { refreshToken: r1 }),
+      401,
+      undefined,
+      'reused refresh token',
+    );
     // …and its live successor is dead too.
-    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: r2 }), 401, undefined, 'successor after reuse');
+    expectProblem(
+      await sys.http.post('/v1/auth/refresh', { refreshToken: r2 }),
+      401,
+      undefined,
+      'successor after reuse',
+    );
   });
 
   it('refuses the original refresh token reused right after the first rotation, and its successor', async () => {
@@ -82,7 +111,12 @@ describe('auth', () => {
     const first = await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken });
     expectStatus(first, 200, 'refresh');
     expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }), 401, undefined, 'reused');
-    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken }), 401, undefined, 'successor');
+    expectProblem(
+      await sys.http.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken }),
+      401,
+      undefined,
+      'successor',
+    );
   });
 
   it('refuses an unknown refresh token (401)', async () => {
@@ -93,7 +127,12 @@ describe('auth', () => {
     const c = await sys.bank.signUp();
     const out = await sys.http.post('/v1/auth/logout', { refreshToken: c.refreshToken }, { token: c.accessToken });
     expectStatus(out, 204, 'logout');
-    expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }), 401, undefined, 'refresh after logout');
+    expectProblem(
+      await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }),
+      401,
+      undefined,
+      'refresh after logout',
+    );
   });
 
   it('keeps the refresh token in an httpOnly, SameSite=Strict cookie on /v1/auth too: refresh and logout work with the cookie alone', async () => {
@@ -102,25 +141,53 @@ describe('auth', () => {
     expectStatus(login, 200, 'login');
     const setCookie = login.headers.get('set-cookie') ?? '';
     assert.match(setCookie, /^simplebank_refresh=[^;]+;/);
-    for (const attribute of ['Path=/v1/auth', 'HttpOnly', 'SameSite=Strict', 'Expires=']) assert.ok(setCookie.includes(attribute), `${attribute} in ${setCookie}`);
+    for (const attribute of ['Path=/v1/auth', 'HttpOnly', 'SameSite=Strict', 'Expires='])
+      assert.ok(setCookie.includes(attribute), `${attribute} in ${setCookie}`);
     const cookie = (header: string) => header.split(';')[0]!;
-    assert.equal(decodeURIComponent(cookie(setCookie).split('=')[1]!), login.body.refreshToken, 'the cookie holds the same refresh token as the body');
+    assert.equal(
+      decodeURIComponent(cookie(setCookie).split('=')[1]!),
+      login.body.refreshToken,
+      'the cookie holds the same refresh token as the body',
+    );
 
     // The cookie alone refreshes, and rotates: the new cookie is the new token.
-    const refreshed = await sys.http.post('/v1/auth/refresh', {}, { headers: { cookie: cookie(setCookie) }, token: null });
+    const refreshed = await sys.http.post(
+      '/v1/auth/refresh',
+      {},
+      { headers: { cookie: cookie(setCookie) }, token: null },
+    );
     expectStatus(refreshed, 200, 'refresh by cookie');
     const rotated = refreshed.headers.get('set-cookie') ?? '';
     assert.equal(decodeURIComponent(cookie(rotated).split('=')[1]!), refreshed.body.refreshToken);
-    expectStatus(await sys.http.get('/v1/me', { token: refreshed.body.accessToken }), 200, 'the new access token works');
+    expectStatus(
+      await sys.http.get('/v1/me', { token: refreshed.body.accessToken }),
+      200,
+      'the new access token works',
+    );
 
     // Logout by cookie ends the session and clears the cookie.
     const out = await sys.http.post('/v1/auth/logout', {}, { headers: { cookie: cookie(rotated) }, token: null });
     expectStatus(out, 204, 'logout by cookie');
     assert.match(out.headers.get('set-cookie') ?? '', /^simplebank_refresh=; .*Max-Age=0/);
-    expectProblem(await sys.http.post('/v1/auth/refresh', {}, { headers: { cookie: cookie(rotated) }, token: null }), 401, 'invalid_refresh_token', 'refresh after logout');
+    expectProblem(
+      await sys.http.post('/v1/auth/refresh', {}, { headers: { cookie: cookie(rotated) }, token: null }),
+      401,
+      'invalid_refresh_token',
+      'refresh after logout',
+    );
     // Neither body nor cookie: 401, not a crash.
-    expectProblem(await sys.http.post('/v1/auth/refresh', {}, { token: null }), 401, 'invalid_refresh_token', 'no refresh token at all');
-    expectProblem(await sys.http.post('/v1/auth/refresh', undefined, { token: null }), 401, 'invalid_refresh_token', 'no body and no cookie');
+    expectProblem(
+      await sys.http.post('/v1/auth/refresh', {}, { token: null }),
+      401,
+      'invalid_refresh_token',
+      'no refresh token at all',
+    );
+    expectProblem(
+      await sys.http.post('/v1/auth/refresh', undefined, { token: null }),
+      401,
+      'invalid_refresh_token',
+      'no body and no cookie',
+    );
   });
 
   it('logout ends the access tokens of its session at once; another session of the customer keeps working', async () => {
@@ -129,7 +196,12 @@ describe('auth', () => {
     expectStatus(other, 200, 'second login');
     expectStatus(await sys.http.get('/v1/me', { token: c.accessToken }), 200, 'me before logout');
     expectStatus(await sys.http.post('/v1/auth/logout', { refreshToken: c.refreshToken }), 204, 'logout');
-    expectProblem(await sys.http.get('/v1/me', { token: c.accessToken }), 401, 'unauthorized', 'the logged-out access token');
+    expectProblem(
+      await sys.http.get('/v1/me', { token: c.accessToken }),
+      401,
+      'unauthorized',
+      'the logged-out access token',
+    );
     expectStatus(await sys.http.get('/v1/me', { token: other.body.accessToken }), 200, 'the other session');
   });
 
@@ -141,8 +213,18 @@ describe('auth', () => {
     expectStatus(first, 200, 'refresh');
     expectStatus(await sys.http.get('/v1/me', { token: first.body.accessToken }), 200, 'me with the refreshed token');
     expectProblem(await sys.http.post('/v1/auth/refresh', { refreshToken: c.refreshToken }), 401, undefined, 'reuse');
-    expectProblem(await sys.http.get('/v1/me', { token: c.accessToken }), 401, 'unauthorized', 'the first access token of the family');
-    expectProblem(await sys.http.get('/v1/me', { token: first.body.accessToken }), 401, 'unauthorized', 'the refreshed access token of the family');
+    expectProblem(
+      await sys.http.get('/v1/me', { token: c.accessToken }),
+      401,
+      'unauthorized',
+      'the first access token of the family',
+    );
+    expectProblem(
+      await sys.http.get('/v1/me', { token: first.body.accessToken }),
+      401,
+      'unauthorized',
+      'the refreshed access token of the family',
+    );
     expectStatus(await sys.http.get('/v1/me', { token: other.body.accessToken }), 200, 'the other session');
   });
 

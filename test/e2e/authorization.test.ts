@@ -27,7 +27,12 @@ async function twoCustomers() {
   const { customer: alice, account: aliceAccount } = await bank.fundedCustomer();
   const alicePayment: Payment = await bank.deposit(alice, aliceAccount.id, '1000.00');
   await bank.pinPrice('VOD', '12.34');
-  const aliceOrder: Order = await bank.trade(alice, { accountId: aliceAccount.id, assetId: 'VOD', side: 'buy', quantity: '10' });
+  const aliceOrder: Order = await bank.trade(alice, {
+    accountId: aliceAccount.id,
+    assetId: 'VOD',
+    side: 'buy',
+    quantity: '10',
+  });
   const { customer: bob, account: bobAccount } = await bank.fundedCustomer('100.00');
   return { alice, aliceAccount, alicePayment, aliceOrder, bob, bobAccount };
 }
@@ -58,9 +63,19 @@ describe('authorization', () => {
     const bobBefore = await bank.cash(bob, bobAccount.id);
     const before = await bank.cash(alice, aliceAccount.id);
     expectProblem(await bank.requestDeposit(bob, aliceAccount.id, '10.00'), 404, 'not_found', 'deposit into alice');
-    expectProblem(await bob.http.post(`/v1/accounts/${aliceAccount.id}/withdrawals`, { amount: '10.00' }), 404, 'not_found', 'withdraw from alice');
+    expectProblem(
+      await bob.http.post(`/v1/accounts/${aliceAccount.id}/withdrawals`, { amount: '10.00' }),
+      404,
+      'not_found',
+      'withdraw from alice',
+    );
     await bank.pinPrice('VOD', '12.34');
-    const order = await bank.placeOrderRaw(bob, { accountId: aliceAccount.id, assetId: 'VOD', side: 'sell', quantity: '1' });
+    const order = await bank.placeOrderRaw(bob, {
+      accountId: aliceAccount.id,
+      assetId: 'VOD',
+      side: 'sell',
+      quantity: '1',
+    });
     expectProblem(order, 404, 'not_found', 'order on alice account');
     expectProblem(await bob.http.post(`/v1/orders/${aliceOrder.id}/cancel`), 404, 'not_found', 'cancel alice order');
     assert.deepEqual(await bank.cash(alice, aliceAccount.id), before);
@@ -82,7 +97,10 @@ describe('authorization', () => {
     expectStatus(orders, 200);
     assert.deepEqual(orders.body.items, []);
     const filtered = await bob.http.get(`/v1/orders?accountId=${aliceAccount.id}`);
-    assert.ok(filtered.status === 404 || (filtered.status === 200 && filtered.body.items.length === 0), `bob filtering by alice's account: ${show(filtered)}`);
+    assert.ok(
+      filtered.status === 404 || (filtered.status === 200 && filtered.body.items.length === 0),
+      `bob filtering by alice's account: ${show(filtered)}`,
+    );
   });
 
   it('answers 403 to a customer on every admin route', async () => {
@@ -117,7 +135,12 @@ describe('authorization', () => {
       ['PUT', '/v1/admin/simulation/exchange', { open: 'maybe', extra: 1 }],
     ];
     for (const [method, path, body] of invalid) {
-      expectProblem(await bob.http.request(method, path, { body, token: null }), 401, undefined, `no token ${method} ${path}`);
+      expectProblem(
+        await bob.http.request(method, path, { body, token: null }),
+        401,
+        undefined,
+        `no token ${method} ${path}`,
+      );
       expectProblem(await bob.http.request(method, path, { body }), 403, undefined, `customer ${method} ${path}`);
     }
   });
@@ -128,11 +151,17 @@ describe('authorization', () => {
     const tokens: [string, string | null][] = [
       ['no token', null],
       ['forged (wrong key)', forgedJwt({ sub: alice.id, role: 'admin', iat: now, exp: now + 600 })],
-      ['alg none', `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub: alice.id, role: 'admin', exp: now + 600 }))}.`],
-      ['tampered payload', (() => {
-        const [h, , s] = alice.accessToken.split('.');
-        return `${h}.${b64url(JSON.stringify({ sub: bob.id, role: 'admin', exp: now + 600 }))}.${s}`;
-      })()],
+      [
+        'alg none',
+        `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub: alice.id, role: 'admin', exp: now + 600 }))}.`,
+      ],
+      [
+        'tampered payload',
+        (() => {
+          const [h, , s] = alice.accessToken.split('.');
+          return `${h}.${b64url(JSON.stringify({ sub: bob.id, role: 'admin', exp: now + 600 }))}.${s}`;
+        })(),
+      ],
       ['garbage', 'not-a-jwt'],
     ];
     const routes: [string, string][] = [
@@ -149,8 +178,22 @@ describe('authorization', () => {
       }
     }
     // Bodies are not even looked at without a token.
-    expectProblem(await sys.http.post('/v1/orders', { accountId: aliceAccount.id, assetId: 'VOD', side: 'sell', quantity: '1' }, { token: null }), 401, undefined, 'order without token');
-    expectProblem(await sys.http.post('/v1/accounts', { name: 'x' }, { token: null }), 401, undefined, 'account without token');
+    expectProblem(
+      await sys.http.post(
+        '/v1/orders',
+        { accountId: aliceAccount.id, assetId: 'VOD', side: 'sell', quantity: '1' },
+        { token: null },
+      ),
+      401,
+      undefined,
+      'order without token',
+    );
+    expectProblem(
+      await sys.http.post('/v1/accounts', { name: 'x' }, { token: null }),
+      401,
+      undefined,
+      'account without token',
+    );
   });
 
   it('lets the admin use admin routes (trial balance balanced)', async () => {

@@ -25,14 +25,21 @@ describe("the exchange's API is not open to the public", () => {
     const attempts: Array<[string, string, unknown?]> = [
       ['GET', '/exchange/settings'],
       ['PUT', '/exchange/settings', { open: false, failureRate: 1, latencyMs: 60_000 }],
-      ['POST', '/exchange/orders', { clientOrderId: someId, assetId: 'NFLX', side: 'buy', quantity: '1', limitPrice: '99999.00' }],
+      [
+        'POST',
+        '/exchange/orders',
+        { clientOrderId: someId, assetId: 'NFLX', side: 'buy', quantity: '1', limitPrice: '99999.00' },
+      ],
       ['POST', `/exchange/orders/${someId}/cancel`, {}],
       ['POST', `/exchange/orders/by-client-id/${someId}/cancel`, {}],
     ];
     for (const token of [null, customer.accessToken]) {
       for (const [method, path, body] of attempts) {
         const res = await sys.http.request(method, path, { token, ...(body !== undefined ? { body } : {}) });
-        assert.ok(res.status === 401 || res.status === 404, `${method} ${path} (${token ? 'customer token' : 'no token'}): ${show(res)}`);
+        assert.ok(
+          res.status === 401 || res.status === 404,
+          `${method} ${path} (${token ? 'customer token' : 'no token'}): ${show(res)}`,
+        );
       }
     }
     // Nothing changed: the settings as they were (admin reads them back by an empty change).
@@ -60,13 +67,21 @@ describe("the exchange's API is not open to the public", () => {
     await bank.pinPrice('NFLX', '100.00');
     // Closed: the bank's order is placed and waits there.
     await bank.setExchange({ open: false });
-    const order = await bank.placeOrder(customer, { accountId: account.id, assetId: 'NFLX', side: 'buy', quantity: '2' });
+    const order = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'NFLX',
+      side: 'buy',
+      quantity: '2',
+    });
     // The client order id on the exchange is the order's id: the customer knows it.
     const forged = { clientOrderId: order.id, assetId: 'NFLX', side: 'buy', quantity: '20', limitPrice: '5000.00' };
     for (const token of [null, customer.accessToken]) {
       const placed = await sys.http.request('POST', '/exchange/orders', { token, body: forged });
       assert.ok(placed.status === 401 || placed.status === 404, `forged placement: ${show(placed)}`);
-      const canceled = await sys.http.request('POST', `/exchange/orders/by-client-id/${order.id}/cancel`, { token, body: {} });
+      const canceled = await sys.http.request('POST', `/exchange/orders/by-client-id/${order.id}/cancel`, {
+        token,
+        body: {},
+      });
       assert.ok(canceled.status === 401 || canceled.status === 404, `forged cancel: ${show(canceled)}`);
     }
     await bank.waitForOrder(customer, order.id, ['placed']);

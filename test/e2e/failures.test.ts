@@ -23,12 +23,21 @@ describe('failures and cancels', () => {
     const settings = await bank.setExchange({ open: false });
     assert.equal(settings.open, false, JSON.stringify(settings));
 
-    const order = await bank.placeOrder(customer, { accountId: account.id, assetId: 'TSLA', side: 'buy', quantity: '2' });
+    const order = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'TSLA',
+      side: 'buy',
+      quantity: '2',
+    });
     const placed = await bank.waitForOrder(customer, order.id, ['placed', 'expired']);
     if (placed.status === 'placed') {
       // Reserved 2 × 262.50 and charged the 1.00 fee while it waits.
       const cash = await bank.cash(customer, account.id);
-      assert.equal(cents(cash.available) + cents(cash.reserved), 200000n - 100n, `while placed: ${JSON.stringify(cash)}`);
+      assert.equal(
+        cents(cash.available) + cents(cash.reserved),
+        200000n - 100n,
+        `while placed: ${JSON.stringify(cash)}`,
+      );
     }
     const expired = await bank.waitForOrder(customer, order.id, ['expired']);
     assert.equal(expired.reason, 'expired');
@@ -41,7 +50,8 @@ describe('failures and cancels', () => {
     assert.equal((await bank.position(customer, account.id, 'TSLA')).quantity, 0n);
     // It was reserved and charged, then released and refunded (C3, C2).
     const kinds = await bank.assertNoNetEffect(customer, account.id, order.id);
-    for (const k of ['reservation', 'release', 'fee', 'fee_refund']) assert.ok(kinds.has(k), `ledger entry ${k} for the expired order: ${[...kinds]}`);
+    for (const k of ['reservation', 'release', 'fee', 'fee_refund'])
+      assert.ok(kinds.has(k), `ledger entry ${k} for the expired order: ${[...kinds]}`);
     await bank.assertTrialBalance();
   });
 
@@ -56,13 +66,19 @@ describe('failures and cancels', () => {
 
     await bank.setExchange({ open: false });
     await bank.pinPrice('AMZN', '130.00');
-    const sell = await bank.placeOrder(customer, { accountId: account.id, assetId: 'AMZN', side: 'sell', quantity: '3' });
+    const sell = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'AMZN',
+      side: 'sell',
+      quantity: '3',
+    });
     const expired = await bank.waitForOrder(customer, sell.id, ['expired']);
     assert.equal(expired.reason, 'expired');
     await bank.waitForCash(customer, account.id, afterBuy, '0.00');
     await bank.waitForPosition(customer, account.id, 'AMZN', micros('3'), 0n);
     const kinds = await bank.assertNoNetEffect(customer, account.id, sell.id);
-    for (const k of ['reservation', 'release', 'fee', 'fee_refund']) assert.ok(kinds.has(k), `ledger entry ${k} for the expired sell: ${[...kinds]}`);
+    for (const k of ['reservation', 'release', 'fee', 'fee_refund'])
+      assert.ok(kinds.has(k), `ledger entry ${k} for the expired sell: ${[...kinds]}`);
     await bank.assertTrialBalance();
   });
 
@@ -72,7 +88,12 @@ describe('failures and cancels', () => {
     await bank.pinPrice('TSLA', '250.00');
     // Closed, so that whichever path the cancel takes, no fill can overtake it.
     await bank.setExchange({ open: false });
-    const order = await bank.placeOrder(customer, { accountId: account.id, assetId: 'TSLA', side: 'buy', quantity: '1' });
+    const order = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'TSLA',
+      side: 'buy',
+      quantity: '1',
+    });
     const cancel = await customer.http.post(`/v1/orders/${order.id}/cancel`);
     expectStatus(cancel, 202, 'cancel');
     assert.equal(cancel.body.id, order.id);
@@ -90,17 +111,26 @@ describe('failures and cancels', () => {
     const { customer, account } = await bank.fundedCustomer('1500.00');
     await bank.pinPrice('TSLA', '250.00');
     await bank.setExchange({ open: false });
-    const order = await bank.placeOrder(customer, { accountId: account.id, assetId: 'TSLA', side: 'buy', quantity: '4' });
+    const order = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'TSLA',
+      side: 'buy',
+      quantity: '4',
+    });
     await bank.waitForOrder(customer, order.id, ['placed']);
     const cancel = await customer.http.post(`/v1/orders/${order.id}/cancel`);
     expectStatus(cancel, 202, 'cancel of a placed order');
     const canceled = await bank.waitForOrder(customer, order.id, ['canceled']);
     assert.equal(canceled.reason, 'canceled_by_customer');
     const statuses = canceled.history.map((h) => h.status);
-    assert.ok(statuses.includes('placed') && statuses.at(-1) === 'canceled', `history: ${JSON.stringify(canceled.history)}`);
+    assert.ok(
+      statuses.includes('placed') && statuses.at(-1) === 'canceled',
+      `history: ${JSON.stringify(canceled.history)}`,
+    );
     await bank.waitForCash(customer, account.id, '1500.00', '0.00');
     const kinds = await bank.assertNoNetEffect(customer, account.id, order.id);
-    for (const k of ['reservation', 'release', 'fee', 'fee_refund']) assert.ok(kinds.has(k), `ledger entry ${k} for the canceled order: ${[...kinds]}`);
+    for (const k of ['reservation', 'release', 'fee', 'fee_refund'])
+      assert.ok(kinds.has(k), `ledger entry ${k} for the canceled order: ${[...kinds]}`);
     // A second cancel of the now terminal order is refused.
     const again = await customer.http.post(`/v1/orders/${order.id}/cancel`);
     assert.equal(again.status, 409, show(again));
@@ -114,14 +144,20 @@ describe('failures and cancels', () => {
     await bank.pinPrice('AMZN', '130.00');
     const settings = await bank.setExchange({ failureRate: 1 });
     assert.equal(Number(settings.failureRate), 1, JSON.stringify(settings));
-    const order = await bank.placeOrder(customer, { accountId: account.id, assetId: 'AMZN', side: 'buy', quantity: '10' });
+    const order = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'AMZN',
+      side: 'buy',
+      quantity: '10',
+    });
     const failed = await bank.waitForOrder(customer, order.id, ['failed']);
     assert.equal(failed.reason, 'exchange_unavailable');
     assert.equal(failed.fillPrice, null);
     await bank.waitForCash(customer, account.id, '3000.00', '0.00');
     assert.equal((await bank.position(customer, account.id, 'AMZN')).quantity, 0n);
     const kinds = await bank.assertNoNetEffect(customer, account.id, order.id);
-    for (const k of ['reservation', 'release', 'fee', 'fee_refund']) assert.ok(kinds.has(k), `ledger entry ${k} for the failed order: ${[...kinds]}`);
+    for (const k of ['reservation', 'release', 'fee', 'fee_refund'])
+      assert.ok(kinds.has(k), `ledger entry ${k} for the failed order: ${[...kinds]}`);
     await bank.assertTrialBalance();
   });
 });

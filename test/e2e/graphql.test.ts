@@ -52,16 +52,43 @@ describe('GraphQL', () => {
     assert.deepEqual(g.cash, rest.body.cash);
     assert.deepEqual(g.cash, holdings.cash);
     assert.deepEqual(
-      g.currentHoldings.map((h: any) => ({ assetId: h.asset.id, quantity: h.quantity, reservedQuantity: h.reservedQuantity, averageCost: h.averageCost, price: h.price, value: h.value })),
-      holdings.positions.map((p: any) => ({ assetId: p.assetId, quantity: p.quantity, reservedQuantity: p.reservedQuantity, averageCost: p.averageCost, price: p.price ?? null, value: p.value ?? null })),
+      g.currentHoldings.map((h: any) => ({
+        assetId: h.asset.id,
+        quantity: h.quantity,
+        reservedQuantity: h.reservedQuantity,
+        averageCost: h.averageCost,
+        price: h.price,
+        value: h.value,
+      })),
+      holdings.positions.map((p: any) => ({
+        assetId: p.assetId,
+        quantity: p.quantity,
+        reservedQuantity: p.reservedQuantity,
+        averageCost: p.averageCost,
+        price: p.price ?? null,
+        value: p.value ?? null,
+      })),
     );
     for (const h of g.currentHoldings) {
       const asset = await customer.http.get(`/v1/assets/${h.asset.id}`);
-      assert.deepEqual(h.asset, { id: asset.body.id, name: asset.body.name, type: asset.body.type, price: asset.body.price });
+      assert.deepEqual(h.asset, {
+        id: asset.body.id,
+        name: asset.body.name,
+        type: asset.body.type,
+        price: asset.body.price,
+      });
     }
     assert.deepEqual(
       g.orders,
-      orders.body.items.map((o: any) => ({ id: o.id, status: o.status, side: o.side, quantity: o.quantity, fillPrice: o.fillPrice, fee: o.fee, asset: { id: o.assetId, name: g.currentHoldings.find((h: any) => h.asset.id === o.assetId).asset.name } })),
+      orders.body.items.map((o: any) => ({
+        id: o.id,
+        status: o.status,
+        side: o.side,
+        quantity: o.quantity,
+        fillPrice: o.fillPrice,
+        fee: o.fee,
+        asset: { id: o.assetId, name: g.currentHoldings.find((h: any) => h.asset.id === o.assetId).asset.name },
+      })),
     );
     assert.deepEqual(g.orders.map((o: any) => o.id).sort(), [nvda.id, ibm.id].sort());
     // Decimals are strings in the JSON itself, never numbers.

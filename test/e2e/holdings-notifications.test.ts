@@ -7,7 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cents, countBy, eventually, expectProblem, expectStatus, micros, money, notional, useSystem, WAIT_MS } from './system.ts';
+import {
+  cents,
+  countBy,
+  eventually,
+  expectProblem,
+  expectStatus,
+  micros,
+  money,
+  notional,
+  useSystem,
+  WAIT_MS,
+} from './system.ts';
 
 const sys = useSystem();
 
@@ -49,7 +60,10 @@ describe('holdings', () => {
     assert.equal(revalued.q.value, '1125.00');
     assert.equal(revalued.q.averageCost, '140.25', 'the average cost does not move with the price');
     if (revalued.x.totalValue !== undefined) {
-      const sum = (revalued.x.positions as { value?: string }[]).reduce((s, x) => s + (x.value ? cents(x.value) : 0n), 0n);
+      const sum = (revalued.x.positions as { value?: string }[]).reduce(
+        (s, x) => s + (x.value ? cents(x.value) : 0n),
+        0n,
+      );
       assert.ok(
         revalued.x.totalValue === money(sum) || revalued.x.totalValue === money(sum + cents(cash)),
         `totalValue ${revalued.x.totalValue}: positions ${money(sum)}, with cash ${money(sum + cents(cash))}`,
@@ -101,11 +115,17 @@ describe('notifications', () => {
     for (const n of items) {
       assert.equal(typeof n.title, 'string');
       assert.equal(n.read, false);
-      assert.ok(!n.body.includes('4000000000000002') && !n.body.includes(customer.email), 'no card number or e-mail in a notification');
+      assert.ok(
+        !n.body.includes('4000000000000002') && !n.body.includes(customer.email),
+        'no card number or e-mail in a notification',
+      );
     }
     // Newest first.
     const times = items.map((n) => Date.parse(n.at));
-    assert.deepEqual([...times].sort((a, b) => b - a), times);
+    assert.deepEqual(
+      [...times].sort((a, b) => b - a),
+      times,
+    );
 
     // Mark one read.
     const first = items[0]!;

@@ -8,7 +8,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { WAIT_MS, cents, eventually, expectProblem, expectStatus, feeFor, micros, money, notional, show, useSystem, type Customer, type Order } from './system.ts';
+import {
+  WAIT_MS,
+  cents,
+  eventually,
+  expectProblem,
+  expectStatus,
+  feeFor,
+  micros,
+  money,
+  notional,
+  show,
+  useSystem,
+  type Customer,
+  type Order,
+} from './system.ts';
 
 const sys = useSystem();
 
@@ -42,12 +56,20 @@ describe('investing in a strategy', () => {
     const bank = sys.bank;
     admin = await bank.adminLogin();
     await bank.resetExchange(); // open, no latency, no failures
-    const res = await admin.http.post('/v1/admin/strategies', { name: `Investments e2e ${randomUUID().slice(0, 8)}`, assets: [{ assetId: 'JPM', percentage: '33.33' }, { assetId: 'ORCL', percentage: '33.33' }, { assetId: 'FXAIX', percentage: '33.34' }] });
+    const res = await admin.http.post('/v1/admin/strategies', {
+      name: `Investments e2e ${randomUUID().slice(0, 8)}`,
+      assets: [
+        { assetId: 'JPM', percentage: '33.33' },
+        { assetId: 'ORCL', percentage: '33.33' },
+        { assetId: 'FXAIX', percentage: '33.34' },
+      ],
+    });
     expectStatus(res, 201, 'create strategy');
     strategyId = res.body.id;
   });
 
-  const invest = (c: Customer, body: Record<string, unknown>, idempotencyKey?: string) => c.http.post<Investment>(`/v1/strategies/${strategyId}/investments`, body, idempotencyKey ? { idempotencyKey } : {});
+  const invest = (c: Customer, body: Record<string, unknown>, idempotencyKey?: string) =>
+    c.http.post<Investment>(`/v1/strategies/${strategyId}/investments`, body, idempotencyKey ? { idempotencyKey } : {});
   const read = (c: Customer, id: string) => c.http.get<Investment>(`/v1/investments/${id}`);
   async function waitFor(c: Customer, id: string, status: Investment['status']): Promise<Investment> {
     let last: unknown;
@@ -72,24 +94,38 @@ describe('investing in a strategy', () => {
     const customer = await bank.signUp('Investor');
     const account = await bank.openAccount(customer);
     const key = `invest-${randomUUID()}`;
-    const body = { destinationAccountId: account.id, amount: '1000.00', method: 'card', card: { number: '4242424242424242' } };
+    const body = {
+      destinationAccountId: account.id,
+      amount: '1000.00',
+      method: 'card',
+      card: { number: '4242424242424242' },
+    };
 
     const res = await invest(customer, body, key);
     expectStatus(res, 202, 'invest');
     const taken = res.body;
     assert.equal(res.headers.get('location'), `/v1/investments/${taken.id}`);
-    assert.deepEqual([taken.status, taken.strategyId, taken.destinationAccountId, taken.amount], ['awaiting_payment', strategyId, account.id, '1000.00']);
+    assert.deepEqual(
+      [taken.status, taken.strategyId, taken.destinationAccountId, taken.amount],
+      ['awaiting_payment', strategyId, account.id, '1000.00'],
+    );
     assert.match(taken.paymentId, /\S/);
 
     const done = await waitFor(customer, taken.id, 'completed');
-    assert.deepEqual(done.orders.map((o) => `${o.assetId}:${o.status}`), ['JPM:filled', 'ORCL:filled', 'FXAIX:filled']);
+    assert.deepEqual(
+      done.orders.map((o) => `${o.assetId}:${o.status}`),
+      ['JPM:filled', 'ORCL:filled', 'FXAIX:filled'],
+    );
     assert.deepEqual(done.skipped, []);
     assert.equal(cents(done.invested) + cents(done.fees) + cents(done.leftover), cents('1000.00'));
     assert.ok(cents(done.leftover) >= 0n);
 
     // The payment is the customer's deposit of the amount.
     const payment = await bank.getPayment(customer, done.paymentId);
-    assert.deepEqual([payment.kind, payment.amount, payment.status, payment.accountId], ['deposit', '1000.00', 'completed', account.id]);
+    assert.deepEqual(
+      [payment.kind, payment.amount, payment.status, payment.accountId],
+      ['deposit', '1000.00', 'completed', account.id],
+    );
 
     // Each order: the strategy's, within its share (reservation + fee), as large as the share allows.
     let invested = 0n;
@@ -97,12 +133,21 @@ describe('investing in a strategy', () => {
     const percentages: Record<string, string> = { JPM: '33.33', ORCL: '33.33', FXAIX: '33.34' };
     for (const o of done.orders) {
       const order: Order & { source?: string; investmentId?: string } = await bank.getOrder(customer, o.orderId);
-      assert.deepEqual([order.source, order.investmentId, order.side, order.accountId, order.quantity], ['strategy', taken.id, 'buy', account.id, o.quantity]);
+      assert.deepEqual(
+        [order.source, order.investmentId, order.side, order.accountId, order.quantity],
+        ['strategy', taken.id, 'buy', account.id, o.quantity],
+      );
       const mine = share('1000.00', percentages[o.assetId]!);
-      assert.ok(reservation(order.quantity, order.limitPrice) + cents(order.fee) <= mine, `${o.assetId}: ${order.quantity} × ${order.limitPrice} + ${order.fee} within ${money(mine)}`);
+      assert.ok(
+        reservation(order.quantity, order.limitPrice) + cents(order.fee) <= mine,
+        `${o.assetId}: ${order.quantity} × ${order.limitPrice} + ${order.fee} within ${money(mine)}`,
+      );
       // Sized with the fee budgeted at the limit price (decision 20): one micro-unit more would not fit.
       const oneMore = quantity(micros(order.quantity) + 1n);
-      assert.ok(reservation(oneMore, order.limitPrice) + feeFor(oneMore, order.limitPrice) > mine, `${o.assetId}: ${oneMore} would fit in ${money(mine)} too`);
+      assert.ok(
+        reservation(oneMore, order.limitPrice) + feeFor(oneMore, order.limitPrice) > mine,
+        `${o.assetId}: ${oneMore} would fit in ${money(mine)} too`,
+      );
       invested += notional(order.quantity, order.fillPrice!);
       fees += cents(order.fee);
       await bank.waitForPosition(customer, account.id, o.assetId, micros(order.quantity));
@@ -119,7 +164,10 @@ describe('investing in a strategy', () => {
     // The customer's list holds it, once.
     const list = await customer.http.get<{ items: Investment[]; nextCursor: string | null }>('/v1/investments');
     expectStatus(list, 200, 'list');
-    assert.deepEqual(list.body.items.map((i) => i.id), [taken.id]);
+    assert.deepEqual(
+      list.body.items.map((i) => i.id),
+      [taken.id],
+    );
 
     // Another customer sees none of it, and cannot invest into this account.
     const other = await bank.signUp('Someone else');
@@ -135,7 +183,12 @@ describe('investing in a strategy', () => {
     const bank = sys.bank;
     const customer = await bank.signUp('Declined investor');
     const account = await bank.openAccount(customer);
-    const res = await invest(customer, { destinationAccountId: account.id, amount: '500.00', method: 'card', card: { number: '4000000000000002' } });
+    const res = await invest(customer, {
+      destinationAccountId: account.id,
+      amount: '500.00',
+      method: 'card',
+      card: { number: '4000000000000002' },
+    });
     expectStatus(res, 202, 'invest');
     const failed = await waitFor(customer, res.body.id, 'failed');
     assert.equal(failed.reason, 'payment_failed');
@@ -160,7 +213,10 @@ describe('investing in a strategy', () => {
     expectStatus(res, 202, 'invest');
     const done = await waitFor(customer, res.body.id, 'completed');
     assert.deepEqual(done.orders, []);
-    assert.deepEqual(done.skipped.map((s) => `${s.assetId}:${s.share}:${s.reason}`), ['JPM:0.99:too_small_for_fee', 'ORCL:0.99:too_small_for_fee', 'FXAIX:1.00:too_small_for_fee']);
+    assert.deepEqual(
+      done.skipped.map((s) => `${s.assetId}:${s.share}:${s.reason}`),
+      ['JPM:0.99:too_small_for_fee', 'ORCL:0.99:too_small_for_fee', 'FXAIX:1.00:too_small_for_fee'],
+    );
     assert.deepEqual([done.invested, done.fees, done.leftover], ['0.00', '0.00', '3.00']);
     await bank.waitForCash(customer, account.id, '3.00', '0.00');
   });
@@ -169,12 +225,48 @@ describe('investing in a strategy', () => {
     const bank = sys.bank;
     const customer = await bank.signUp('Careless investor');
     const account = await bank.openAccount(customer);
-    expectProblem(await invest(customer, { destinationAccountId: account.id, amount: '0.00', method: 'bank_transfer' }), 400, 'validation_failed');
-    expectProblem(await invest(customer, { destinationAccountId: account.id, amount: '10.00', method: 'card' }), 400, 'validation_failed');
-    expectProblem(await invest(customer, { destinationAccountId: account.id, amount: '1000000.01', method: 'bank_transfer' }), 400, 'validation_failed');
-    expectProblem(await customer.http.post(`/v1/strategies/${randomUUID()}/investments`, { destinationAccountId: account.id, amount: '10.00', method: 'bank_transfer' }), 404, 'not_found');
-    expectProblem(await customer.http.post('/v1/strategies/not-a-strategy/investments', { destinationAccountId: account.id, amount: '10.00', method: 'bank_transfer' }), 404, 'not_found');
+    expectProblem(
+      await invest(customer, { destinationAccountId: account.id, amount: '0.00', method: 'bank_transfer' }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await invest(customer, { destinationAccountId: account.id, amount: '10.00', method: 'card' }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await invest(customer, { destinationAccountId: account.id, amount: '1000000.01', method: 'bank_transfer' }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await customer.http.post(`/v1/strategies/${randomUUID()}/investments`, {
+        destinationAccountId: account.id,
+        amount: '10.00',
+        method: 'bank_transfer',
+      }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await customer.http.post('/v1/strategies/not-a-strategy/investments', {
+        destinationAccountId: account.id,
+        amount: '10.00',
+        method: 'bank_transfer',
+      }),
+      404,
+      'not_found',
+    );
     expectProblem(await read(customer, randomUUID()), 404, 'not_found');
-    expectProblem(await admin.http.post(`/v1/strategies/${strategyId}/investments`, { destinationAccountId: account.id, amount: '10.00', method: 'bank_transfer' }), 403, 'forbidden');
+    expectProblem(
+      await admin.http.post(`/v1/strategies/${strategyId}/investments`, {
+        destinationAccountId: account.id,
+        amount: '10.00',
+        method: 'bank_transfer',
+      }),
+      403,
+      'forbidden',
+    );
   });
 });

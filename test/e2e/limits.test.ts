@@ -53,7 +53,11 @@ describe('limits', () => {
   it('deposits at the maximum are completed only with their ledger posting; the account, the list and the holdings keep answering', async () => {
     const { customer, account } = await sys.bank.fundedCustomer();
     const n = 4;
-    const requested = await Promise.all(Array.from({ length: n }, () => sys.bank.requestDeposit(customer, account.id, MAX_PAYMENT, { method: 'bank_transfer' })));
+    const requested = await Promise.all(
+      Array.from({ length: n }, () =>
+        sys.bank.requestDeposit(customer, account.id, MAX_PAYMENT, { method: 'bank_transfer' }),
+      ),
+    );
     for (const r of requested) expectStatus(r, 202, 'deposit at the maximum');
     for (const r of requested) {
       const payment = await sys.bank.waitForPayment(customer, r.body.id);
@@ -95,9 +99,19 @@ describe('limits', () => {
       assert.equal(position?.value, MAX_PRICE, JSON.stringify(holdings));
 
       // quantity × limit price (1.05 × quote) = 10 500 000.00: over the limit of an order's notional.
-      const tooBig = await bank.placeOrderRaw(customer, { accountId: account.id, assetId: asset, side: 'buy', quantity: '10' });
+      const tooBig = await bank.placeOrderRaw(customer, {
+        accountId: account.id,
+        assetId: asset,
+        side: 'buy',
+        quantity: '10',
+      });
       expectProblem(tooBig, 422, 'limit_exceeded', 'an order over the limit of notional');
-      assert.ok(((tooBig.body as { errors?: Array<{ path: string }> }).errors ?? []).some((e: { path: string }) => e.path.includes('quantity')), show(tooBig));
+      assert.ok(
+        ((tooBig.body as { errors?: Array<{ path: string }> }).errors ?? []).some((e: { path: string }) =>
+          e.path.includes('quantity'),
+        ),
+        show(tooBig),
+      );
 
       // One unit at the maximum price is within every limit: it fills.
       const order = await bank.trade(customer, { accountId: account.id, assetId: asset, side: 'buy', quantity: '1' });

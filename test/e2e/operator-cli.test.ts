@@ -15,9 +15,14 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function simplebank(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args, '--url', sys.url], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'apps/cli/src/main.ts', ...args, '--url', sys.url],
+      { cwd: root, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -27,17 +32,26 @@ describe('the operator commands', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /: ready\n/);
     // Every service, each with its own checks.
-    for (const service of ['accounts', 'orders', 'gateway']) assert.match(r.stdout, new RegExp(`^  ok +${service}\\n(    ok +${service}:\\S+.*\\n)+`, 'm'));
+    for (const service of ['accounts', 'orders', 'gateway'])
+      assert.match(r.stdout, new RegExp(`^  ok +${service}\\n(    ok +${service}:\\S+.*\\n)+`, 'm'));
     assert.match(r.stdout, /ok +orders:database/);
     assert.match(r.stdout, /dead letters waiting: \d+/);
     const json = JSON.parse((await simplebank('status', '--json')).stdout);
     assert.equal(json.status, 'ready');
-    assert.ok(json.services.length >= 15 && json.services.every((s: { ready: boolean }) => s.ready), JSON.stringify(json.services));
+    assert.ok(
+      json.services.length >= 15 && json.services.every((s: { ready: boolean }) => s.ready),
+      JSON.stringify(json.services),
+    );
   });
 
   it("sagas show: an order's saga, completed, with each step's outcome", async () => {
     const { customer, account } = await sys.bank.fundedCustomer('1000.00');
-    const order = await sys.bank.trade(customer, { accountId: account.id, assetId: 'AMZN', side: 'buy', quantity: '1' });
+    const order = await sys.bank.trade(customer, {
+      accountId: account.id,
+      assetId: 'AMZN',
+      side: 'buy',
+      quantity: '1',
+    });
     const r = await simplebank('sagas', 'show', 'orders', order.id);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^PlaceOrder\\S* ${order.id}: completed`));
@@ -47,12 +61,20 @@ describe('the operator commands', () => {
     assert.match(unknown.stderr, /404 not_found/);
   });
 
-  it("events replay: publishes again what orders published since a time, paged; the read models change nothing (their inbox)", async () => {
+  it('events replay: publishes again what orders published since a time, paged; the read models change nothing (their inbox)', async () => {
     const since = new Date().toISOString();
     const { customer, account } = await sys.bank.fundedCustomer('1000.00');
     await sys.bank.trade(customer, { accountId: account.id, assetId: 'AMZN', side: 'buy', quantity: '1' });
     const before = await sys.bank.cash(customer, account.id);
-    const r = await simplebank('events', 'replay', 'orders', '--types', 'orders.OrderStatusChanged.v1', '--since', since);
+    const r = await simplebank(
+      'events',
+      'replay',
+      'orders',
+      '--types',
+      'orders.OrderStatusChanged.v1',
+      '--since',
+      since,
+    );
     assert.equal(r.code, 0, r.stderr);
     const n = Number(/^Replayed (\d+) events of /.exec(r.stdout)?.[1]);
     assert.ok(n >= 3, `an order's pending, placed and filled at least: ${r.stdout}`);

@@ -93,7 +93,11 @@ describe('payments', () => {
 
   it('withdraws: completed, and the cash reduced exactly', async () => {
     const { customer, account } = await sys.bank.fundedCustomer('500.00');
-    const res = await customer.http.post(`/v1/accounts/${account.id}/withdrawals`, { amount: '120.25' }, { idempotencyKey: randomUUID() });
+    const res = await customer.http.post(
+      `/v1/accounts/${account.id}/withdrawals`,
+      { amount: '120.25' },
+      { idempotencyKey: randomUUID() },
+    );
     expectStatus(res, 202, 'withdrawal');
     assert.equal(res.body.kind, 'withdrawal');
     assert.equal(res.body.amount, '120.25');

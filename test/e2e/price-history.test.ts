@@ -42,11 +42,26 @@ describe('price history', () => {
     expectStatus(old, 200, 'a period before any price');
     assert.deepEqual(old.body.points, []);
     expectProblem(await customer.http.get('/v1/assets/NOPE/prices'), 404, 'not_found', 'unknown asset');
-    const reversed = await customer.http.get('/v1/assets/INTC/prices?from=2024-01-02T00:00:00Z&to=2024-01-01T00:00:00Z');
+    const reversed = await customer.http.get(
+      '/v1/assets/INTC/prices?from=2024-01-02T00:00:00Z&to=2024-01-01T00:00:00Z',
+    );
     expectProblem(reversed, 400, 'validation_failed', 'from after to');
-    assert.ok(reversed.body.errors?.some((e: { path: string }) => /from/.test(e.path)), show(reversed));
-    expectProblem(await customer.http.get('/v1/assets/INTC/prices?from=2020-01-01T00:00:00Z&to=2024-01-01T00:00:00Z'), 400, 'validation_failed', 'longer than 366 days');
-    expectProblem(await customer.http.get('/v1/assets/INTC/prices?from=yesterday'), 400, 'validation_failed', 'not a date-time');
+    assert.ok(
+      reversed.body.errors?.some((e: { path: string }) => /from/.test(e.path)),
+      show(reversed),
+    );
+    expectProblem(
+      await customer.http.get('/v1/assets/INTC/prices?from=2020-01-01T00:00:00Z&to=2024-01-01T00:00:00Z'),
+      400,
+      'validation_failed',
+      'longer than 366 days',
+    );
+    expectProblem(
+      await customer.http.get('/v1/assets/INTC/prices?from=yesterday'),
+      400,
+      'validation_failed',
+      'not a date-time',
+    );
     expectProblem(await customer.http.get('/v1/assets/INTC/prices', { token: null }), 401, undefined, 'no token');
   });
 });

@@ -8,7 +8,23 @@ import { describe, it } from 'node:test';
 import { eventually, expectStatus, show, useSystem, WAIT_MS } from './system.ts';
 
 const sys = useSystem();
-const SERVICES = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'reporting', 'strategies', 'strategy-orders', 'transactions'];
+const SERVICES = [
+  'accounts',
+  'customers',
+  'exchange',
+  'fees',
+  'gateway',
+  'holdings',
+  'market',
+  'market-data',
+  'notifications',
+  'orders',
+  'payments',
+  'reporting',
+  'strategies',
+  'strategy-orders',
+  'transactions',
+];
 
 describe("every service's readiness", () => {
   it('answers a row per service, each reachable and ready, with its own checks', async () => {
@@ -22,10 +38,21 @@ describe("every service's readiness", () => {
       { timeoutMs: WAIT_MS, message: 'not every service became ready' },
     );
     assert.deepEqual(report.services.map((s: { service: string }) => s.service).sort(), SERVICES);
-    for (const s of report.services as Array<{ service: string; ready: boolean; reachable: boolean; checks: Array<{ name: string; ready: boolean }> }>) {
+    for (const s of report.services as Array<{
+      service: string;
+      ready: boolean;
+      reachable: boolean;
+      checks: Array<{ name: string; ready: boolean }>;
+    }>) {
       assert.equal(s.reachable, true, s.service);
-      assert.ok(s.checks.some((c) => c.name === `${s.service}:database` && c.ready), `${s.service}: its database check`);
-      assert.ok(s.checks.every((c) => c.name.startsWith(`${s.service}:`)), `${s.service}: only its own checks`);
+      assert.ok(
+        s.checks.some((c) => c.name === `${s.service}:database` && c.ready),
+        `${s.service}: its database check`,
+      );
+      assert.ok(
+        s.checks.every((c) => c.name.startsWith(`${s.service}:`)),
+        `${s.service}: only its own checks`,
+      );
     }
   });
 

@@ -17,9 +17,14 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function simplebank(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args, '--url', sys.url], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'apps/cli/src/main.ts', ...args, '--url', sys.url],
+      { cwd: root, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -35,11 +40,14 @@ describe('reporting', () => {
     const cash = await bank.cash(customer, account.id);
 
     // The statement: deposit, fee, buy — the buy one line of its cost; closing = the available cash.
-    const statement = await eventually(async () => {
-      const r = await customer.http.get(`/v1/accounts/${account.id}/statement?${PERIOD}`);
-      expectStatus(r, 200, 'statement');
-      return r.body.closingBalance === cash.available && r.body.lines.length === 3 ? r : undefined;
-    }, { timeoutMs: WAIT_MS, message: 'the statement never caught up' });
+    const statement = await eventually(
+      async () => {
+        const r = await customer.http.get(`/v1/accounts/${account.id}/statement?${PERIOD}`);
+        expectStatus(r, 200, 'statement');
+        return r.body.closingBalance === cash.available && r.body.lines.length === 3 ? r : undefined;
+      },
+      { timeoutMs: WAIT_MS, message: 'the statement never caught up' },
+    );
     assert.ok(!Number.isNaN(Date.parse(statement.headers.get('x-data-as-of')!)), show(statement));
     const s = statement.body;
     assert.equal(s.openingBalance, '0.00');
@@ -47,15 +55,21 @@ describe('reporting', () => {
     const buy = s.lines.find((l: { kind: string }) => l.kind === 'buy');
     assert.equal(buy.amount, money(-cost));
     assert.equal(buy.description, `Buy 3 KO @ ${order.fillPrice}`);
-    assert.equal(cents(s.closingBalance), cents(s.openingBalance) + s.lines.reduce((t: bigint, l: { amount: string }) => t + cents(l.amount), 0n));
+    assert.equal(
+      cents(s.closingBalance),
+      cents(s.openingBalance) + s.lines.reduce((t: bigint, l: { amount: string }) => t + cents(l.amount), 0n),
+    );
     assert.equal(s.lines[s.lines.length - 1].balance, s.closingBalance);
 
     // The orders report.
-    const report = await eventually(async () => {
-      const r = await customer.http.get(`/v1/reports/orders?${PERIOD}`);
-      expectStatus(r, 200, 'orders report');
-      return r.body.items[0]?.status === 'filled' ? r : undefined;
-    }, { timeoutMs: WAIT_MS, message: 'the orders report never caught up' });
+    const report = await eventually(
+      async () => {
+        const r = await customer.http.get(`/v1/reports/orders?${PERIOD}`);
+        expectStatus(r, 200, 'orders report');
+        return r.body.items[0]?.status === 'filled' ? r : undefined;
+      },
+      { timeoutMs: WAIT_MS, message: 'the orders report never caught up' },
+    );
     assert.ok(report.headers.get('x-data-as-of'));
     assert.equal(report.body.items.length, 1);
     const row = report.body.items[0];
@@ -74,19 +88,28 @@ describe('reporting', () => {
     // The fee report: its total is the sum of its items, and includes this order's fee; on a system
     // of its own (not a shared one), exactly the fees of this file's orders.
     const admin = await bank.adminLogin();
-    const fees = await eventually(async () => {
-      const r = await admin.http.get(`/v1/admin/reports/fees?${PERIOD}`);
-      expectStatus(r, 200, 'fee report');
-      return cents(r.body.total) >= cents(order.fee) ? r : undefined;
-    }, { timeoutMs: WAIT_MS, message: 'the fee report never caught up' });
-    assert.equal(cents(fees.body.total), fees.body.items.reduce((t: bigint, i: { total: string }) => t + cents(i.total), 0n));
+    const fees = await eventually(
+      async () => {
+        const r = await admin.http.get(`/v1/admin/reports/fees?${PERIOD}`);
+        expectStatus(r, 200, 'fee report');
+        return cents(r.body.total) >= cents(order.fee) ? r : undefined;
+      },
+      { timeoutMs: WAIT_MS, message: 'the fee report never caught up' },
+    );
+    assert.equal(
+      cents(fees.body.total),
+      fees.body.items.reduce((t: bigint, i: { total: string }) => t + cents(i.total), 0n),
+    );
     if (!process.env.SIMPLEBANK_E2E_URL) {
       assert.equal(fees.body.total, order.fee);
-      assert.deepEqual(fees.body.items.map((i: { side: string; assetType: string; count: number }) => [i.side, i.assetType, i.count]), [['buy', 'stock', 1]]);
+      assert.deepEqual(
+        fees.body.items.map((i: { side: string; assetType: string; count: number }) => [i.side, i.assetType, i.count]),
+        [['buy', 'stock', 1]],
+      );
     }
   });
 
-  it('another customer\'s statement is 404; no token 401; a bad period 400 problem details; the fee report is admins\' only', async () => {
+  it("another customer's statement is 404; no token 401; a bad period 400 problem details; the fee report is admins' only", async () => {
     const bank = sys.bank;
     const { account } = await bank.fundedCustomer('10.00');
     const other = await bank.signUp('Other');
@@ -98,7 +121,11 @@ describe('reporting', () => {
     expectProblem(await owner.http.get(`/v1/accounts/${own.id}/statement?from=yesterday`), 400, 'validation_failed');
     expectProblem(await owner.http.get(`/v1/accounts/${own.id}/statement?from=2026-02-30`), 400, 'validation_failed');
     expectProblem(await owner.http.get('/v1/reports/orders?to=12/01/2026'), 400, 'validation_failed');
-    expectProblem(await owner.http.get(`/v1/accounts/${own.id}/statement?from=2024-01-01&to=2026-01-01`), 400, 'validation_failed');
+    expectProblem(
+      await owner.http.get(`/v1/accounts/${own.id}/statement?from=2024-01-01&to=2026-01-01`),
+      400,
+      'validation_failed',
+    );
     expectProblem(await owner.http.get('/v1/admin/reports/fees'), 403);
     const empty = await owner.http.get(`/v1/accounts/${own.id}/statement`);
     expectStatus(empty, 200);
@@ -112,10 +139,13 @@ describe('reporting', () => {
       (await customer.http.get(`/v1/accounts/${account.id}/statement?${PERIOD}`)).body,
       (await customer.http.get(`/v1/reports/orders?${PERIOD}`)).body,
     ];
-    const live = await eventually(async () => {
-      const r = await reads();
-      return r[0].closingBalance === '300.00' ? r : undefined;
-    }, { timeoutMs: WAIT_MS, message: 'the statement never caught up' });
+    const live = await eventually(
+      async () => {
+        const r = await reads();
+        return r[0].closingBalance === '300.00' ? r : undefined;
+      },
+      { timeoutMs: WAIT_MS, message: 'the statement never caught up' },
+    );
     const run = await simplebank('projections', 'rebuild', 'reporting');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Rebuilt reporting from \d+ events: \d+ orders, \d+ fee events, \d+ postings/);

@@ -13,13 +13,23 @@ describe('saga instances (GET /v1/admin/sagas/{service})', () => {
   it('lists the order sagas newest first, page by page without repeats, by status, each with its data and trace id', async () => {
     const { customer, account } = await sys.bank.fundedCustomer('2000.00');
     const mine: string[] = [];
-    for (const assetId of ['AAPL', 'MSFT', 'NVDA']) mine.push((await sys.bank.trade(customer, { accountId: account.id, assetId, side: 'buy', quantity: '1' })).id);
+    for (const assetId of ['AAPL', 'MSFT', 'NVDA'])
+      mine.push((await sys.bank.trade(customer, { accountId: account.id, assetId, side: 'buy', quantity: '1' })).id);
     const admin = await sys.bank.adminLogin();
 
-    const seen: Array<{ id: string; status: string; createdAt: string; data: { orderId?: string }; traceId: string | null; type: string }> = [];
+    const seen: Array<{
+      id: string;
+      status: string;
+      createdAt: string;
+      data: { orderId?: string };
+      traceId: string | null;
+      type: string;
+    }> = [];
     let cursor: string | undefined;
     do {
-      const page = await admin.http.get(`/v1/admin/sagas/orders?status=completed&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await admin.http.get(
+        `/v1/admin/sagas/orders?status=completed&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expectStatus(page, 200, 'sagas page');
       assert.ok(page.body.items.length <= 2);
       seen.push(...page.body.items);
@@ -31,7 +41,10 @@ describe('saga instances (GET /v1/admin/sagas/{service})', () => {
     assert.deepEqual(created, [...created].sort().reverse(), 'newest first');
     // The three orders, newest first among them, each with its data and its request's trace.
     const ours = seen.filter((s) => mine.includes(s.id));
-    assert.deepEqual(ours.map((s) => s.id), [...mine].reverse());
+    assert.deepEqual(
+      ours.map((s) => s.id),
+      [...mine].reverse(),
+    );
     for (const s of ours) {
       assert.equal(s.data.orderId, s.id);
       assert.match(s.traceId ?? '', /^[0-9a-f]{32}$/);
@@ -43,8 +56,18 @@ describe('saga instances (GET /v1/admin/sagas/{service})', () => {
     const none = await admin.http.get('/v1/admin/sagas/orders?status=compensating&limit=200');
     expectStatus(none, 200, 'compensating');
     assert.ok(none.body.items.every((s: { status: string }) => s.status === 'compensating'));
-    expectProblem(await admin.http.get('/v1/admin/sagas/orders?cursor=bm90LWEtY3Vyc29y'), 400, 'validation_failed', 'a cursor the service did not make');
-    expectProblem(await admin.http.get('/v1/admin/sagas/orders?status=sleeping'), 400, 'validation_failed', 'an unknown status');
+    expectProblem(
+      await admin.http.get('/v1/admin/sagas/orders?cursor=bm90LWEtY3Vyc29y'),
+      400,
+      'validation_failed',
+      'a cursor the service did not make',
+    );
+    expectProblem(
+      await admin.http.get('/v1/admin/sagas/orders?status=sleeping'),
+      400,
+      'validation_failed',
+      'an unknown status',
+    );
     expectProblem(await customer.http.get('/v1/admin/sagas/orders'), 403, 'forbidden', 'a customer');
   });
 });

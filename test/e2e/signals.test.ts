@@ -29,7 +29,10 @@ describe("every service's golden signals", () => {
     const second = await read();
     const of = (r: typeof first, service: string) => r.services.find((s) => s.service === service)!.signals;
     // Sign-up and three reads at the gateway; three getAsset calls answered by market-data.
-    assert.ok(of(second, 'gateway').requests >= of(first, 'gateway').requests + 4, show({ status: 200, text: JSON.stringify(of(second, 'gateway')) } as never));
+    assert.ok(
+      of(second, 'gateway').requests >= of(first, 'gateway').requests + 4,
+      show({ status: 200, text: JSON.stringify(of(second, 'gateway')) } as never),
+    );
     assert.ok(of(second, 'market-data').requests >= of(first, 'market-data').requests + 3);
   });
 

@@ -29,7 +29,8 @@ describe('strategies', () => {
     customer = await sys.bank.signUp('Strategy Reader');
   });
 
-  const create = (body: unknown, who: Customer = admin, idempotencyKey?: string) => who.http.post('/v1/admin/strategies', body, idempotencyKey ? { idempotencyKey } : {});
+  const create = (body: unknown, who: Customer = admin, idempotencyKey?: string) =>
+    who.http.post('/v1/admin/strategies', body, idempotencyKey ? { idempotencyKey } : {});
 
   /** Every strategy, following nextCursor from page to page. */
   async function everyStrategy(as: Customer, limit: number): Promise<{ ids: string[]; pages: number }> {
@@ -37,7 +38,9 @@ describe('strategies', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: Res = await as.http.get(`/v1/strategies?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: Res = await as.http.get(
+        `/v1/strategies?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expectStatus(res, 200, 'list strategies');
       assert.ok(res.body.items.length <= limit, show(res));
       ids.push(...res.body.items.map((s: Strategy) => s.id));
@@ -49,11 +52,22 @@ describe('strategies', () => {
 
   it('an admin creates a strategy (201, Location); any customer reads it and finds it in the list', async () => {
     const name = unique('Thirds');
-    const res = await create({ name, assets: [{ assetId: 'AAPL', percentage: '33.33' }, { assetId: 'MSFT', percentage: '33.33' }, { assetId: 'SPY', percentage: '33.34' }] });
+    const res = await create({
+      name,
+      assets: [
+        { assetId: 'AAPL', percentage: '33.33' },
+        { assetId: 'MSFT', percentage: '33.33' },
+        { assetId: 'SPY', percentage: '33.34' },
+      ],
+    });
     expectStatus(res, 201, 'create strategy');
     const created: Strategy = res.body;
     assert.equal(created.name, name);
-    assert.deepEqual(created.assets, [{ assetId: 'AAPL', percentage: '33.33' }, { assetId: 'MSFT', percentage: '33.33' }, { assetId: 'SPY', percentage: '33.34' }]);
+    assert.deepEqual(created.assets, [
+      { assetId: 'AAPL', percentage: '33.33' },
+      { assetId: 'MSFT', percentage: '33.33' },
+      { assetId: 'SPY', percentage: '33.34' },
+    ]);
     assert.equal(created.createdById, adminId);
     assert.ok(!Number.isNaN(Date.parse(created.createdAt)), show(res));
     assert.equal(res.headers.get('location'), `/v1/strategies/${created.id}`);
@@ -63,7 +77,10 @@ describe('strategies', () => {
     assert.deepEqual(read.body, created);
     const list = await customer.http.get('/v1/strategies');
     expectStatus(list, 200, 'list strategies');
-    assert.deepEqual(list.body.items.find((s: Strategy) => s.id === created.id), created);
+    assert.deepEqual(
+      list.body.items.find((s: Strategy) => s.id === created.id),
+      created,
+    );
 
     // Whole percentages come back with two decimals, like money.
     const whole = await create({ name: unique('All in'), assets: [{ assetId: 'QQQ', percentage: '100' }] });
@@ -74,7 +91,13 @@ describe('strategies', () => {
   it('lists strategies newest first, in pages that hold each strategy once', async () => {
     const made: string[] = [];
     for (const [i, assetId] of ['VTSAX', 'FXAIX', 'KO'].entries()) {
-      const res = await create({ name: unique(`Paged ${i}`), assets: [{ assetId, percentage: '60' }, { assetId: 'SPY', percentage: '40' }] });
+      const res = await create({
+        name: unique(`Paged ${i}`),
+        assets: [
+          { assetId, percentage: '60' },
+          { assetId: 'SPY', percentage: '40' },
+        ],
+      });
       expectStatus(res, 201, 'create strategy');
       made.push(res.body.id);
     }
@@ -82,7 +105,10 @@ describe('strategies', () => {
     assert.equal(new Set(ids).size, ids.length, 'no strategy twice');
     assert.ok(pages >= 2, `pages: ${pages}`);
     // Others may create strategies meanwhile (a shared system): ours keep their order, newest first.
-    assert.deepEqual(ids.filter((id) => made.includes(id)), [...made].reverse());
+    assert.deepEqual(
+      ids.filter((id) => made.includes(id)),
+      [...made].reverse(),
+    );
   });
 
   it('repeats the answer for a repeated Idempotency-Key: one strategy', async () => {
@@ -99,11 +125,24 @@ describe('strategies', () => {
 
   it('refuses percentages that do not sum to 100 with 422 allocations_must_sum_to_100, and creates nothing', async () => {
     const name = unique('Short');
-    const res = await create({ name, assets: [{ assetId: 'AAPL', percentage: '33.33' }, { assetId: 'MSFT', percentage: '33.33' }, { assetId: 'SPY', percentage: '33.33' }] });
+    const res = await create({
+      name,
+      assets: [
+        { assetId: 'AAPL', percentage: '33.33' },
+        { assetId: 'MSFT', percentage: '33.33' },
+        { assetId: 'SPY', percentage: '33.33' },
+      ],
+    });
     expectProblem(res, 422, 'allocations_must_sum_to_100', 'sum 99.99');
     assert.match(res.body.type, /allocations_must_sum_to_100$/);
     assert.match(res.body.detail, /99\.99/);
-    const over = await create({ name, assets: [{ assetId: 'AAPL', percentage: '60' }, { assetId: 'MSFT', percentage: '40.01' }] });
+    const over = await create({
+      name,
+      assets: [
+        { assetId: 'AAPL', percentage: '60' },
+        { assetId: 'MSFT', percentage: '40.01' },
+      ],
+    });
     expectProblem(over, 422, 'allocations_must_sum_to_100', 'sum 100.01');
     const list = await customer.http.get('/v1/strategies?limit=200');
     assert.equal(list.body.items.filter((s: Strategy) => s.name === name).length, 0, 'nothing created');
@@ -111,12 +150,66 @@ describe('strategies', () => {
 
   it('refuses malformed allocations with 400 validation_failed, naming the field', async () => {
     const cases: Array<[string, unknown, string]> = [
-      ['three decimals', { name: 'x', assets: [{ assetId: 'AAPL', percentage: '33.333' }, { assetId: 'MSFT', percentage: '66.667' }] }, '/assets/0/percentage'],
-      ['zero', { name: 'x', assets: [{ assetId: 'AAPL', percentage: '0' }, { assetId: 'MSFT', percentage: '100' }] }, '/assets/0/percentage'],
-      ['negative', { name: 'x', assets: [{ assetId: 'AAPL', percentage: '-10' }, { assetId: 'MSFT', percentage: '110' }] }, '/assets/0/percentage'],
-      ['duplicate asset', { name: 'x', assets: [{ assetId: 'AAPL', percentage: '50' }, { assetId: 'AAPL', percentage: '50' }] }, '/assets/1/assetId'],
-      ['unknown asset', { name: 'x', assets: [{ assetId: 'SPY', percentage: '50' }, { assetId: 'NOPE-NOT-A-TICKER', percentage: '50' }] }, '/assets/1/assetId'],
-      ['a number, not a decimal string', { name: 'x', assets: [{ assetId: 'SPY', percentage: 100 }] }, '/assets/0/percentage'],
+      [
+        'three decimals',
+        {
+          name: 'x',
+          assets: [
+            { assetId: 'AAPL', percentage: '33.333' },
+            { assetId: 'MSFT', percentage: '66.667' },
+          ],
+        },
+        '/assets/0/percentage',
+      ],
+      [
+        'zero',
+        {
+          name: 'x',
+          assets: [
+            { assetId: 'AAPL', percentage: '0' },
+            { assetId: 'MSFT', percentage: '100' },
+          ],
+        },
+        '/assets/0/percentage',
+      ],
+      [
+        'negative',
+        {
+          name: 'x',
+          assets: [
+            { assetId: 'AAPL', percentage: '-10' },
+            { assetId: 'MSFT', percentage: '110' },
+          ],
+        },
+        '/assets/0/percentage',
+      ],
+      [
+        'duplicate asset',
+        {
+          name: 'x',
+          assets: [
+            { assetId: 'AAPL', percentage: '50' },
+            { assetId: 'AAPL', percentage: '50' },
+          ],
+        },
+        '/assets/1/assetId',
+      ],
+      [
+        'unknown asset',
+        {
+          name: 'x',
+          assets: [
+            { assetId: 'SPY', percentage: '50' },
+            { assetId: 'NOPE-NOT-A-TICKER', percentage: '50' },
+          ],
+        },
+        '/assets/1/assetId',
+      ],
+      [
+        'a number, not a decimal string',
+        { name: 'x', assets: [{ assetId: 'SPY', percentage: 100 }] },
+        '/assets/0/percentage',
+      ],
       ['no assets', { name: 'x', assets: [] }, '/assets'],
       ['no name', { assets: [{ assetId: 'SPY', percentage: '100' }] }, '/name'],
       ['blank name', { name: '   ', assets: [{ assetId: 'SPY', percentage: '100' }] }, '/name'],
@@ -124,7 +217,10 @@ describe('strategies', () => {
     for (const [what, body, field] of cases) {
       const res = await create(body);
       expectProblem(res, 400, 'validation_failed', what);
-      assert.ok(res.body.errors?.some((e: { path: string }) => e.path.endsWith(field)), `${what}: a field error on ${field}, got ${show(res)}`);
+      assert.ok(
+        res.body.errors?.some((e: { path: string }) => e.path.endsWith(field)),
+        `${what}: a field error on ${field}, got ${show(res)}`,
+      );
     }
   });
 
@@ -136,6 +232,10 @@ describe('strategies', () => {
     expectProblem(await customer.http.get(`/v1/strategies/${randomUUID()}`), 404, 'not_found', 'unknown strategy');
     expectProblem(await customer.http.get('/v1/strategies/not-a-strategy'), 404, 'not_found', 'unknown strategy id');
     const list = await customer.http.get('/v1/strategies?limit=200');
-    assert.equal(list.body.items.filter((s: Strategy) => s.name === body.name).length, 0, 'the refused one was not created');
+    assert.equal(
+      list.body.items.filter((s: Strategy) => s.name === body.name).length,
+      0,
+      'the refused one was not created',
+    );
   });
 });

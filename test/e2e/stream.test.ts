@@ -17,7 +17,10 @@ interface News {
 /** Opens the customer's stream and collects what comes, until closed. */
 async function openStream(c: Customer): Promise<{ news: News[]; status: number; contentType: string; close(): void }> {
   const abort = new AbortController();
-  const res = await fetch(`${sys.url}/v1/stream`, { headers: { authorization: `Bearer ${c.accessToken}` }, signal: abort.signal });
+  const res = await fetch(`${sys.url}/v1/stream`, {
+    headers: { authorization: `Bearer ${c.accessToken}` },
+    signal: abort.signal,
+  });
   const news: News[] = [];
   if (res.ok && res.body) {
     void (async () => {
@@ -29,7 +32,11 @@ async function openStream(c: Customer): Promise<{ news: News[]; status: number; 
           for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+            const field = (name: string) =>
+              block
+                .split('\n')
+                .find((l) => l.startsWith(`${name}: `))
+                ?.slice(name.length + 2);
             const event = field('event');
             if (event) news.push({ event, id: field('id')!, data: JSON.parse(field('data')!) });
           }
@@ -59,15 +66,28 @@ describe('the live stream (GET /v1/stream)', () => {
 
     const account = await sys.bank.openAccount(customer);
     const deposit = await sys.bank.requestDeposit(customer, account.id, '1000.00', { card: '4242424242424242' });
-    const payment = await eventually(() => mine.news.find((n) => n.event === 'payment' && n.data.paymentId === deposit.body.id), { timeoutMs: WAIT_MS, message: 'the deposit never came on the stream' });
+    const payment = await eventually(
+      () => mine.news.find((n) => n.event === 'payment' && n.data.paymentId === deposit.body.id),
+      { timeoutMs: WAIT_MS, message: 'the deposit never came on the stream' },
+    );
     assert.equal(payment.data.status, 'completed');
     assert.equal(payment.data.amount, '1000.00');
     assert.equal(payment.data.accountId, account.id);
     assert.equal(payment.data.customerId, undefined, 'what the customer knows is not repeated');
 
-    const order = await sys.bank.placeOrder(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' });
-    await eventually(() => mine.news.some((n) => n.event === 'order' && n.data.orderId === order.id && n.data.status === 'filled'), { timeoutMs: WAIT_MS, message: 'the fill never came on the stream' });
-    const statuses = mine.news.filter((n) => n.event === 'order' && n.data.orderId === order.id).map((n) => n.data.status);
+    const order = await sys.bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'AAPL',
+      side: 'buy',
+      quantity: '1',
+    });
+    await eventually(
+      () => mine.news.some((n) => n.event === 'order' && n.data.orderId === order.id && n.data.status === 'filled'),
+      { timeoutMs: WAIT_MS, message: 'the fill never came on the stream' },
+    );
+    const statuses = mine.news
+      .filter((n) => n.event === 'order' && n.data.orderId === order.id)
+      .map((n) => n.data.status);
     assert.deepEqual(statuses, ['pending', 'placed', 'filled']);
     const filled = mine.news.find((n) => n.event === 'order' && n.data.status === 'filled')!;
     assert.match(filled.data.fillPrice, /^\d+\.\d{2}$/);

@@ -56,14 +56,18 @@ export class Http {
   }
 
   async request<B = any>(method: string, path: string, options: RequestOptions = {}): Promise<Res<B>> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...options.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json',
+      ...options.headers,
+    };
     const token = options.token === undefined ? this.token : options.token;
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
     let payload: string | undefined;
     if (options.rawBody !== undefined) payload = options.rawBody;
     else if (options.body !== undefined) payload = JSON.stringify(options.body);
-    if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
     const res = await fetch(this.base + path, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
     const contentType = res.headers.get('content-type') ?? '';
     // A stream (GET /v1/stream) does not end: its status and headers are the answer.
@@ -160,7 +164,11 @@ export async function startSystem(settings: Record<string, string> = {}): Promis
  * Starts (or connects to) the system once for the calling test file and stops it after the file.
  * The returned object's `http` / `bank` are usable inside tests.
  */
-export function useSystem(settings: Record<string, string> = {}): { readonly http: Http; readonly bank: Bank; readonly url: string } {
+export function useSystem(settings: Record<string, string> = {}): {
+  readonly http: Http;
+  readonly bank: Bank;
+  readonly url: string;
+} {
   let system: System | undefined;
   let bank: Bank | undefined;
   before(async () => {
@@ -319,7 +327,15 @@ export class Bank {
     expectStatus(res, 201, 'signup');
     const b = res.body;
     assert.ok(b?.customer?.id && b.accessToken && b.refreshToken, `signup body: ${show(res)}`);
-    return { id: b.customer.id, email, password, name, accessToken: b.accessToken, refreshToken: b.refreshToken, http: this.http.as(b.accessToken) };
+    return {
+      id: b.customer.id,
+      email,
+      password,
+      name,
+      accessToken: b.accessToken,
+      refreshToken: b.refreshToken,
+      http: this.http.as(b.accessToken),
+    };
   }
 
   /** The development admin (cached per file). */
@@ -327,7 +343,15 @@ export class Bank {
     this.admin ??= (async () => {
       const res = await this.http.post('/v1/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
       expectStatus(res, 200, 'admin login');
-      return { id: 'admin', email: ADMIN_EMAIL, password: ADMIN_PASSWORD, name: 'admin', accessToken: res.body.accessToken, refreshToken: res.body.refreshToken, http: this.http.as(res.body.accessToken) };
+      return {
+        id: 'admin',
+        email: ADMIN_EMAIL,
+        password: ADMIN_PASSWORD,
+        name: 'admin',
+        accessToken: res.body.accessToken,
+        refreshToken: res.body.refreshToken,
+        http: this.http.as(res.body.accessToken),
+      };
     })();
     this.admin.catch(() => (this.admin = undefined));
     return this.admin;
@@ -367,15 +391,29 @@ export class Bank {
   }
 
   /** Requests a deposit (answer 202) without waiting. */
-  requestDeposit(c: Customer, accountId: string, amount: string, options: { method?: 'card' | 'bank_transfer'; card?: string; idempotencyKey?: string } = {}) {
+  requestDeposit(
+    c: Customer,
+    accountId: string,
+    amount: string,
+    options: { method?: 'card' | 'bank_transfer'; card?: string; idempotencyKey?: string } = {},
+  ) {
     const method = options.method ?? 'card';
     const body: Record<string, unknown> = { amount, method };
     if (method === 'card') body.card = { number: options.card ?? '4242424242424242' };
-    return c.http.post<Payment>(`/v1/accounts/${accountId}/deposits`, body, options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {});
+    return c.http.post<Payment>(
+      `/v1/accounts/${accountId}/deposits`,
+      body,
+      options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {},
+    );
   }
 
   /** Deposits and waits until the payment is completed and the cash is available. */
-  async deposit(c: Customer, accountId: string, amount: string, options: { method?: 'card' | 'bank_transfer' } = {}): Promise<Payment> {
+  async deposit(
+    c: Customer,
+    accountId: string,
+    amount: string,
+    options: { method?: 'card' | 'bank_transfer' } = {},
+  ): Promise<Payment> {
     const before = cents((await this.cash(c, accountId)).available);
     const res = await this.requestDeposit(c, accountId, amount, options);
     expectStatus(res, 202, 'deposit');
@@ -390,7 +428,9 @@ export class Bank {
       },
       { timeoutMs: WAIT_MS, intervalMs: 100 },
     ).catch(() => {
-      throw new Error(`deposited cash never became available: expected ${money(before + cents(amount))}, last seen ${last}`);
+      throw new Error(
+        `deposited cash never became available: expected ${money(before + cents(amount))}, last seen ${last}`,
+      );
     });
     return payment;
   }
@@ -411,7 +451,11 @@ export class Bank {
   }
 
   /** POST /v1/orders, expecting 202 and a pending order. */
-  async placeOrder(c: Customer, order: { accountId: string; assetId: string; side: 'buy' | 'sell'; quantity: string }, idempotencyKey?: string): Promise<Order> {
+  async placeOrder(
+    c: Customer,
+    order: { accountId: string; assetId: string; side: 'buy' | 'sell'; quantity: string },
+    idempotencyKey?: string,
+  ): Promise<Order> {
     const res = await this.placeOrderRaw(c, order, idempotencyKey);
     expectStatus(res, 202, 'place order');
     assert.ok(res.body?.id, `order id: ${show(res)}`);
@@ -443,7 +487,11 @@ export class Bank {
   }
 
   /** Places an order and waits for a terminal status. */
-  async trade(c: Customer, order: { accountId: string; assetId: string; side: 'buy' | 'sell'; quantity: string }, expect: OrderStatus[] = ['filled']): Promise<Order> {
+  async trade(
+    c: Customer,
+    order: { accountId: string; assetId: string; side: 'buy' | 'sell'; quantity: string },
+    expect: OrderStatus[] = ['filled'],
+  ): Promise<Order> {
     const placed = await this.placeOrder(c, order);
     return this.waitForOrder(c, placed.id, expect);
   }
@@ -463,7 +511,12 @@ export class Bank {
     );
   }
 
-  async setExchange(settings: { open?: boolean; latencyMs?: number; failureRate?: number | string; fillDelayMs?: number }): Promise<any> {
+  async setExchange(settings: {
+    open?: boolean;
+    latencyMs?: number;
+    failureRate?: number | string;
+    fillDelayMs?: number;
+  }): Promise<any> {
     const admin = await this.adminLogin();
     const res = await admin.http.put('/v1/admin/simulation/exchange', settings);
     expectStatus(res, 200, 'exchange settings');
@@ -482,10 +535,16 @@ export class Bank {
   }
 
   /** The quantity of an asset the account holds ("0" when none), from the holdings read model. */
-  async position(c: Customer, accountId: string, assetId: string): Promise<{ quantity: bigint; reserved: bigint; raw?: any }> {
+  async position(
+    c: Customer,
+    accountId: string,
+    assetId: string,
+  ): Promise<{ quantity: bigint; reserved: bigint; raw?: any }> {
     const h = await this.holdings(c, accountId);
     const p = (h.positions as any[]).find((x) => x.assetId === assetId);
-    return p ? { quantity: micros(p.quantity), reserved: micros(p.reservedQuantity), raw: p } : { quantity: 0n, reserved: 0n };
+    return p
+      ? { quantity: micros(p.quantity), reserved: micros(p.reservedQuantity), raw: p }
+      : { quantity: 0n, reserved: 0n };
   }
 
   /** Waits until the holdings read model shows `quantity` (micro-units) of the asset. */
@@ -498,10 +557,16 @@ export class Bank {
           last = p.raw ?? p;
           return p.quantity === quantity && p.reserved === reserved ? p : undefined;
         },
-        { timeoutMs: WAIT_MS, intervalMs: 100, message: `position of ${assetId} never became ${quantity} µ (reserved ${reserved})` },
+        {
+          timeoutMs: WAIT_MS,
+          intervalMs: 100,
+          message: `position of ${assetId} never became ${quantity} µ (reserved ${reserved})`,
+        },
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+      throw new Error(
+        `${(err as Error).message}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+      );
     }
   }
 
@@ -515,7 +580,11 @@ export class Bank {
           last = cash;
           return cash.available === available && cash.reserved === reserved ? cash : undefined;
         },
-        { timeoutMs: WAIT_MS, intervalMs: 100, message: `cash never became ${available} available / ${reserved} reserved` },
+        {
+          timeoutMs: WAIT_MS,
+          intervalMs: 100,
+          message: `cash never became ${available} available / ${reserved} reserved`,
+        },
       );
     } catch (err) {
       throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
@@ -527,7 +596,9 @@ export class Bank {
     const items: LedgerEntry[] = [];
     let cursor: string | null = null;
     do {
-      const res: Res = await c.http.get(`/v1/accounts/${accountId}/transactions?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: Res = await c.http.get(
+        `/v1/accounts/${accountId}/transactions?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expectStatus(res, 200, 'transactions');
       items.push(...res.body.items);
       cursor = res.body.nextCursor ?? null;
@@ -547,7 +618,8 @@ export class Bank {
       const v = e.amount !== undefined ? cents(e.amount) : micros(e.quantity!);
       sums.set(k, (sums.get(k) ?? 0n) + v);
     }
-    for (const [k, v] of sums) assert.equal(v, 0n, `net effect of order ${orderId} on ${k} is ${v}: ${JSON.stringify(entries)}`);
+    for (const [k, v] of sums)
+      assert.equal(v, 0n, `net effect of order ${orderId} on ${k} is ${v}: ${JSON.stringify(entries)}`);
     assert.ok(!entries.some((e) => e.kind === 'trade'), `no trade for an unfilled order: ${JSON.stringify(entries)}`);
     return new Set(entries.map((e) => e.kind));
   }
@@ -559,17 +631,24 @@ export class Bank {
     expectStatus(res, 200, 'trial balance');
     assert.equal(res.body.balanced, true, `trial balance: ${show(res)}`);
     assert.ok(Array.isArray(res.body.assets), `trial balance assets: ${show(res)}`);
-    assert.ok(res.body.assets.some((a: { asset: string }) => a.asset === 'USD'), `the trial balance covers USD: ${show(res)}`);
+    assert.ok(
+      res.body.assets.some((a: { asset: string }) => a.asset === 'USD'),
+      `the trial balance covers USD: ${show(res)}`,
+    );
     for (const a of res.body.assets as { asset: string; total: string }[]) {
       assert.ok(/^-?0(\.0+)?$/.test(a.total), `total of ${a.asset} is ${a.total}: ${show(res)}`);
     }
   }
 
-  async notifications(c: Customer): Promise<{ id: string; kind: string; title: string; body: string; at: string; read: boolean }[]> {
+  async notifications(
+    c: Customer,
+  ): Promise<{ id: string; kind: string; title: string; body: string; at: string; read: boolean }[]> {
     const items: any[] = [];
     let cursor: string | null = null;
     do {
-      const res: Res = await c.http.get(`/v1/notifications?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: Res = await c.http.get(
+        `/v1/notifications?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expectStatus(res, 200, 'notifications');
       items.push(...res.body.items);
       cursor = res.body.nextCursor ?? null;

@@ -6,7 +6,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { cents, expectProblem, expectStatus, feeFor, limitPrice, micros, money, notional, show, useSystem } from './system.ts';
+import {
+  cents,
+  expectProblem,
+  expectStatus,
+  feeFor,
+  limitPrice,
+  micros,
+  money,
+  notional,
+  show,
+  useSystem,
+} from './system.ts';
 
 const sys = useSystem();
 
@@ -17,7 +28,12 @@ describe('trading', () => {
 
     // Buy 10 MSFT at 104.50: limit 109.725 → 109.73, fee 1.045 → 1.05 (both half-up ties).
     await bank.pinPrice('MSFT', '104.50');
-    const buy = await bank.placeOrder(customer, { accountId: account.id, assetId: 'MSFT', side: 'buy', quantity: '10' });
+    const buy = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'MSFT',
+      side: 'buy',
+      quantity: '10',
+    });
     assert.equal(buy.status, 'pending');
     assert.equal(buy.type, 'market');
     assert.equal(buy.quotePrice, '104.50');
@@ -39,7 +55,12 @@ describe('trading', () => {
 
     // Sell 4 MSFT at 110.10: limit 104.595 → 104.60, fee max(1.00, 0.4404) = 1.00.
     await bank.pinPrice('MSFT', '110.10');
-    const sell = await bank.placeOrder(customer, { accountId: account.id, assetId: 'MSFT', side: 'sell', quantity: '4' });
+    const sell = await bank.placeOrder(customer, {
+      accountId: account.id,
+      assetId: 'MSFT',
+      side: 'sell',
+      quantity: '4',
+    });
     assert.equal(sell.quotePrice, '110.10');
     assert.equal(sell.limitPrice, limitPrice('sell', '110.10'));
     assert.equal(sell.limitPrice, '104.60');
@@ -55,7 +76,8 @@ describe('trading', () => {
     const tx = await customer.http.get(`/v1/accounts/${account.id}/transactions?limit=200`);
     expectStatus(tx, 200, 'transactions');
     const kinds = new Set(tx.body.items.map((e: { kind: string }) => e.kind));
-    for (const k of ['deposit', 'reservation', 'fee', 'trade']) assert.ok(kinds.has(k), `ledger entry of kind ${k}: ${show(tx)}`);
+    for (const k of ['deposit', 'reservation', 'fee', 'trade'])
+      assert.ok(kinds.has(k), `ledger entry of kind ${k}: ${show(tx)}`);
 
     await bank.assertTrialBalance();
   });
@@ -65,7 +87,12 @@ describe('trading', () => {
     const { customer, account } = await bank.fundedCustomer('100.00');
     await bank.pinPrice('AAPL', '187.33');
     // 0.125 × 187.33 = 23.41625 → 23.42; fee max(1.00, 0.0234) = 1.00.
-    const order = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '0.125' });
+    const order = await bank.trade(customer, {
+      accountId: account.id,
+      assetId: 'AAPL',
+      side: 'buy',
+      quantity: '0.125',
+    });
     assert.equal(order.fillPrice, '187.33');
     assert.equal(order.fee, '1.00');
     const expected = 10000n - notional('0.125', '187.33') - 100n;
@@ -80,7 +107,9 @@ describe('trading', () => {
     const { customer, account } = await bank.fundedCustomer('100.00');
     await bank.pinPrice('AAPL', '187.33');
     const before = await bank.cash(customer, account.id);
-    const order = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' }, ['rejected']);
+    const order = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' }, [
+      'rejected',
+    ]);
     assert.equal(order.status, 'rejected');
     assert.equal(order.reason, 'insufficient_funds');
     assert.equal(order.fillPrice, null);
@@ -97,7 +126,9 @@ describe('trading', () => {
     // 1 AAPL at 187.33 reserves 196.70 (the limit); 197.00 leaves 0.30 for a 1.00 fee.
     const { customer, account } = await bank.fundedCustomer('197.00');
     await bank.pinPrice('AAPL', '187.33');
-    const order = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' }, ['rejected']);
+    const order = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' }, [
+      'rejected',
+    ]);
     assert.equal(order.reason, 'insufficient_funds');
     await bank.waitForCash(customer, account.id, '197.00', '0.00');
     assert.equal((await bank.position(customer, account.id, 'AAPL')).quantity, 0n);
@@ -117,7 +148,9 @@ describe('trading', () => {
     await bank.waitForPosition(customer, account.id, 'MSFT', micros('2'));
 
     await bank.pinPrice('MSFT', '100.00');
-    const sell = await bank.trade(customer, { accountId: account.id, assetId: 'MSFT', side: 'sell', quantity: '3' }, ['rejected']);
+    const sell = await bank.trade(customer, { accountId: account.id, assetId: 'MSFT', side: 'sell', quantity: '3' }, [
+      'rejected',
+    ]);
     assert.equal(sell.reason, 'insufficient_position');
     await bank.waitForCash(customer, account.id, afterBuy, '0.00');
     await bank.assertNoNetEffect(customer, account.id, sell.id);
@@ -125,7 +158,9 @@ describe('trading', () => {
 
     // Never held at all.
     await bank.pinPrice('AAPL', '187.33');
-    const none = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'sell', quantity: '1' }, ['rejected']);
+    const none = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'sell', quantity: '1' }, [
+      'rejected',
+    ]);
     assert.equal(none.reason, 'insufficient_position');
     await bank.waitForCash(customer, account.id, afterBuy, '0.00');
     await bank.assertTrialBalance();
@@ -179,7 +214,9 @@ describe('trading', () => {
     await bank.pinPrice('AAPL', '10.00');
     const a = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' });
     await bank.pinPrice('AAPL', '10.00');
-    const b = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'sell', quantity: '5' }, ['rejected']);
+    const b = await bank.trade(customer, { accountId: account.id, assetId: 'AAPL', side: 'sell', quantity: '5' }, [
+      'rejected',
+    ]);
     const all = await customer.http.get(`/v1/orders?accountId=${account.id}`);
     expectStatus(all, 200);
     assert.deepEqual(

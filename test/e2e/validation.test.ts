@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { expectProblem, expectStatus, show, type Account, type Customer, type Res, uniqueEmail, useSystem } from './system.ts';
+import {
+  expectProblem,
+  expectStatus,
+  show,
+  type Account,
+  type Customer,
+  type Res,
+  uniqueEmail,
+  useSystem,
+} from './system.ts';
 
 const sys = useSystem();
 
@@ -13,7 +22,10 @@ const sys = useSystem();
 function expectValidation(res: Res, what: string): void {
   assert.ok(res.status < 500, `${what}: never a 5xx, got ${show(res)}`);
   expectProblem(res, 400, 'validation_failed', what);
-  assert.ok(Array.isArray(res.body.errors) && res.body.errors.length > 0, `${what}: errors[] expected, got ${show(res)}`);
+  assert.ok(
+    Array.isArray(res.body.errors) && res.body.errors.length > 0,
+    `${what}: errors[] expected, got ${show(res)}`,
+  );
   for (const e of res.body.errors) {
     assert.equal(typeof e.path, 'string', `${what}: errors[].path, got ${show(res)}`);
     assert.equal(typeof e.message, 'string', `${what}: errors[].message, got ${show(res)}`);
@@ -35,7 +47,7 @@ async function setup(): Promise<{ c: Customer; account: Account }> {
 
 describe('validation', () => {
   it('refuses bad sign-up, login, refresh and logout bodies', async () => {
-    const { c, account } = await setup();
+    const { c } = await setup();
     const h = sys.http;
     const good = { email: uniqueEmail(), password: 'long-enough-password', name: 'V' };
     const signups: [string, unknown][] = [
@@ -50,16 +62,25 @@ describe('validation', () => {
     // None of them created the customer.
     expectStatus(await h.post('/v1/auth/signup', good), 201, 'the good signup afterwards');
 
-    expectValidation(await h.post('/v1/auth/login', { email: good.email, password: 12345678901 }), 'login password as number');
-    expectValidation(await h.post('/v1/auth/login', { email: good.email, password: good.password, remember: true }), 'login unknown field');
+    expectValidation(
+      await h.post('/v1/auth/login', { email: good.email, password: 12345678901 }),
+      'login password as number',
+    );
+    expectValidation(
+      await h.post('/v1/auth/login', { email: good.email, password: good.password, remember: true }),
+      'login unknown field',
+    );
     expectValidation(await h.post('/v1/auth/refresh', { refreshToken: 123 }), 'refresh token as number');
     // No token in the body and no cookie (decision 0033: the cookie may carry it): nothing to refresh with.
     expectProblem(await h.post('/v1/auth/refresh', {}), 401, 'invalid_refresh_token', 'refresh without token');
-    expectValidation(await h.post('/v1/auth/logout', { refreshToken: c.refreshToken, all: true }, { token: c.accessToken }), 'logout unknown field');
+    expectValidation(
+      await h.post('/v1/auth/logout', { refreshToken: c.refreshToken, all: true }, { token: c.accessToken }),
+      'logout unknown field',
+    );
   });
 
   it('refuses a bad profile update and a bad account', async () => {
-    const { c, account } = await setup();
+    const { c } = await setup();
     expectValidation(await c.http.patch('/v1/me', { name: 7 }), 'name as number');
     expectValidation(await c.http.patch('/v1/me', { preferences: { email: 'yes' } }), 'preference as string');
     expectValidation(await c.http.patch('/v1/me', { role: 'admin' }), 'role in PATCH /v1/me');
@@ -131,7 +152,7 @@ describe('validation', () => {
   });
 
   it('refuses bad admin bodies', async () => {
-    const { c, account } = await setup();
+    const { c } = await setup();
     const admin = await sys.bank.adminLogin();
     const h = admin.http;
     const cases: [string, string, unknown][] = [
@@ -173,7 +194,7 @@ describe('validation', () => {
       ['PUT', '/v1/admin/simulation/exchange', admin.accessToken],
     ];
     for (const [method, path, token] of routes) {
-      for (const raw of ['{"amount": "10.00",', '{\'single\': 1}', 'not json at all']) {
+      for (const raw of ['{"amount": "10.00",', "{'single': 1}", 'not json at all']) {
         const res = await sys.http.request(method, path, { rawBody: raw, token: token ?? null });
         expectBadRequest(res, `${method} ${path} with ${JSON.stringify(raw)}`);
       }
@@ -185,8 +206,18 @@ describe('validation', () => {
     const big = 'x'.repeat(70 * 1024);
     const cases: [string, string, unknown, string | null][] = [
       ['POST', '/v1/auth/signup', { email: uniqueEmail(), password: 'long-enough-password', name: big }, null],
-      ['POST', '/v1/orders', { accountId: account.id, assetId: 'ABC', side: 'buy', quantity: '1', note: big }, c.accessToken],
-      ['POST', `/v1/accounts/${account.id}/deposits`, { amount: '10.00', method: 'bank_transfer', note: big }, c.accessToken],
+      [
+        'POST',
+        '/v1/orders',
+        { accountId: account.id, assetId: 'ABC', side: 'buy', quantity: '1', note: big },
+        c.accessToken,
+      ],
+      [
+        'POST',
+        `/v1/accounts/${account.id}/deposits`,
+        { amount: '10.00', method: 'bank_transfer', note: big },
+        c.accessToken,
+      ],
     ];
     for (const [method, path, body, token] of cases) {
       const res = await sys.http.request(method, path, { body, token });
@@ -199,7 +230,11 @@ describe('validation', () => {
   it('refuses a bad Idempotency-Key and bad pagination parameters', async () => {
     const { c, account } = await setup();
     const tooLong = 'k'.repeat(256);
-    const res = await c.http.post('/v1/orders', { accountId: account.id, assetId: 'ABC', side: 'buy', quantity: '1' }, { idempotencyKey: tooLong });
+    const res = await c.http.post(
+      '/v1/orders',
+      { accountId: account.id, assetId: 'ABC', side: 'buy', quantity: '1' },
+      { idempotencyKey: tooLong },
+    );
     expectBadRequest(res, 'Idempotency-Key of 256 characters');
     for (const q of ['limit=0', 'limit=201', 'limit=abc', 'cursor=%00%01garbage']) {
       const r = await c.http.get(`/v1/orders?${q}`);
@@ -212,7 +247,12 @@ describe('validation', () => {
   it('refuses cursors that decode to numbers out of range, on every list, with 400', async () => {
     const { c, account } = await setup();
     const huge = (prefix: string) => Buffer.from(`${prefix}9999999999999999999`).toString('base64url');
-    for (const path of [`/v1/orders?cursor=${huge('')}`, `/v1/notifications?cursor=${huge('n:')}`, `/v1/accounts/${account.id}/transactions?cursor=${huge('e:')}`, '/v1/assets?cursor=AA']) {
+    for (const path of [
+      `/v1/orders?cursor=${huge('')}`,
+      `/v1/notifications?cursor=${huge('n:')}`,
+      `/v1/accounts/${account.id}/transactions?cursor=${huge('e:')}`,
+      '/v1/assets?cursor=AA',
+    ]) {
       expectBadRequest(await c.http.get(path), `GET ${path}`);
     }
   });

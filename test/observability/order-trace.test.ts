@@ -31,7 +31,12 @@ async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; close()
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: Array<{ resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          resourceSpans: Array<{
+            resource: { attributes: OtlpSpan['attributes'] };
+            scopeSpans: Array<{ spans: OtlpSpan[] }>;
+          }>;
+        };
         for (const rs of body.resourceSpans) {
           const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
           for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
@@ -42,7 +47,11 @@ async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; close()
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, spans, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function attr(span: OtlpSpan, key: string): unknown {
@@ -92,7 +101,11 @@ describe('one order, one trace', () => {
 
     const traceId = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');
-    const res = await customer.http.post('/v1/orders', { accountId: account.id, assetId: 'IBM', side: 'buy', quantity: '2' }, { headers: { traceparent: `00-${traceId}-${callerSpan}-01` } });
+    const res = await customer.http.post(
+      '/v1/orders',
+      { accountId: account.id, assetId: 'IBM', side: 'buy', quantity: '2' },
+      { headers: { traceparent: `00-${traceId}-${callerSpan}-01` } },
+    );
     expectStatus(res, 202, 'place order');
     await bank.waitForOrder(customer, res.body.id, ['filled']);
 
@@ -104,26 +117,46 @@ describe('one order, one trace', () => {
         const services = new Set(mine.map((s) => attr(s, 'simplebank.service')));
         // A parent span ends (and is exported) after its children: wait for the parents too.
         const ids = new Set(mine.map((s) => s.spanId));
-        const waitingForParent = mine.some((s) => s.parentSpanId && s.parentSpanId !== callerSpan && !ids.has(s.parentSpanId));
+        const waitingForParent = mine.some(
+          (s) => s.parentSpanId && s.parentSpanId !== callerSpan && !ids.has(s.parentSpanId),
+        );
         return needed.every((n) => services.has(n)) && mine.some(isSettlement) && !waitingForParent ? mine : undefined;
       },
-      { timeoutMs: 30_000, message: `trace ${traceId} incomplete: ${JSON.stringify([...new Set(receiver.spans.filter((s) => s.traceId === traceId).map((s) => `${attr(s, 'simplebank.service')}:${s.name}`))])}` },
+      {
+        timeoutMs: 30_000,
+        message: `trace ${traceId} incomplete: ${JSON.stringify([...new Set(receiver.spans.filter((s) => s.traceId === traceId).map((s) => `${attr(s, 'simplebank.service')}:${s.name}`))])}`,
+      },
     );
 
     // The gateway continued the caller's trace: its server span is the child of the header's span.
-    const gateway = spans.find((s) => s.kind === 2 && attr(s, 'simplebank.service') === 'gateway' && attr(s, 'http.route') === '/v1/orders');
+    const gateway = spans.find(
+      (s) => s.kind === 2 && attr(s, 'simplebank.service') === 'gateway' && attr(s, 'http.route') === '/v1/orders',
+    );
     assert.ok(gateway, 'the gateway server span of POST /v1/orders');
     assert.equal(gateway.parentSpanId, callerSpan);
     // One resource per service in the all-in-one mode.
-    for (const n of needed) assert.ok(spans.some((s) => s.service === n), `a span under the resource service.name=${n}`);
+    for (const n of needed)
+      assert.ok(
+        spans.some((s) => s.service === n),
+        `a span under the resource service.name=${n}`,
+      );
     // The exchange served market's HTTP call in the same trace (server span, child of market's client span).
-    const exchangeServer = spans.find((s) => s.kind === 2 && attr(s, 'simplebank.service') === 'exchange' && attr(s, 'http.request.method') === 'POST');
+    const exchangeServer = spans.find(
+      (s) => s.kind === 2 && attr(s, 'simplebank.service') === 'exchange' && attr(s, 'http.request.method') === 'POST',
+    );
     assert.ok(exchangeServer, 'the exchange server span of the placement');
     const marketClient = spans.find((s) => s.spanId === exchangeServer.parentSpanId);
-    assert.ok(marketClient && marketClient.kind === 3 && attr(marketClient, 'simplebank.service') === 'market', 'market’s client span is its parent');
+    assert.ok(
+      marketClient && marketClient.kind === 3 && attr(marketClient, 'simplebank.service') === 'market',
+      'market’s client span is its parent',
+    );
     // Every span but the gateway's links to a parent inside the trace.
     const ids = new Set(spans.map((s) => s.spanId));
     const orphans = spans.filter((s) => s !== gateway && !ids.has(s.parentSpanId ?? ''));
-    assert.deepEqual(orphans.map((s) => s.name), [], 'no span without its parent in the trace');
+    assert.deepEqual(
+      orphans.map((s) => s.name),
+      [],
+      'no span without its parent in the trace',
+    );
   });
 });

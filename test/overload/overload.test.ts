@@ -32,7 +32,13 @@ describe('overload', () => {
     try {
       const http = sys.http.as(customer.accessToken);
       const burst = await Promise.all(
-        Array.from({ length: 60 }, () => http.post('/v1/orders', { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' }, { idempotencyKey: randomUUID() })),
+        Array.from({ length: 60 }, () =>
+          http.post(
+            '/v1/orders',
+            { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' },
+            { idempotencyKey: randomUUID() },
+          ),
+        ),
       );
       const accepted = burst.filter((r) => r.status === 202);
       const refused = burst.filter((r) => r.status !== 202);
@@ -60,7 +66,12 @@ describe('overload', () => {
 
       // Recovery by itself: with the backlog gone, a new order is accepted and fills.
       await bank.setExchange({ latencyMs: 0 });
-      const after = await bank.placeOrder(customer, { accountId: account.id, assetId: 'AAPL', side: 'buy', quantity: '1' });
+      const after = await bank.placeOrder(customer, {
+        accountId: account.id,
+        assetId: 'AAPL',
+        side: 'buy',
+        quantity: '1',
+      });
       assert.equal((await bank.waitForOrder(customer, after.id, TERMINAL)).status, 'filled');
     } finally {
       await bank.setExchange({ latencyMs: 0 });

@@ -50,8 +50,18 @@ describe('npm run new:service', () => {
   });
 
   it('typechecks', () => {
-    writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify({ extends: join(root, 'tsconfig.base.json'), include: [`services/${NAME}/src`, `services/${NAME}/test`] }));
-    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(scratch, 'tsconfig.json'), '--noEmit'], { encoding: 'utf8' });
+    writeFileSync(
+      join(scratch, 'tsconfig.json'),
+      JSON.stringify({
+        extends: join(root, 'tsconfig.base.json'),
+        include: [`services/${NAME}/src`, `services/${NAME}/test`],
+      }),
+    );
+    const tsc = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(scratch, 'tsconfig.json'), '--noEmit'],
+      { encoding: 'utf8' },
+    );
     assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
   });
 
@@ -59,7 +69,11 @@ describe('npm run new:service', () => {
     // Without NODE_TEST_CONTEXT, which would make the child report to this runner instead of its stdout.
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
     const file = join(servicesDir, NAME, 'test', `${NAME}.test.ts`);
-    const test = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], { cwd: root, encoding: 'utf8', env });
+    const test = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+    });
     assert.equal(test.status, 0, test.stdout + test.stderr);
     assert.match(test.stdout, /# pass 4\b/, test.stdout);
   });

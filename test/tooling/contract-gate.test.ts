@@ -45,10 +45,19 @@ describe('contract gate: breaking changes are caught', () => {
   });
 
   it('a removed method, event, route or parameter', () => {
-    assert.deepEqual(breaking(ordersChanged((d) => delete d.rpc.cancelOrder)), ['orders rpc cancelOrder: method removed']);
-    assert.deepEqual(breaking(ordersChanged((d) => delete d.events.OrderStatusChanged)), ['orders events OrderStatusChanged: event removed']);
-    assert.deepEqual(breaking(ordersChanged((d) => (d.events.OrderStatusChanged!.type = 'orders.OrderStatusChanged.v2'))), ['orders events OrderStatusChanged: message type orders.OrderStatusChanged.v1 → orders.OrderStatusChanged.v2']);
-    assert.deepEqual(breaking(openApiChanged((d) => delete d.paths['/v1/orders'].post)), ['POST /v1/orders: route removed']);
+    assert.deepEqual(breaking(ordersChanged((d) => delete d.rpc.cancelOrder)), [
+      'orders rpc cancelOrder: method removed',
+    ]);
+    assert.deepEqual(breaking(ordersChanged((d) => delete d.events.OrderStatusChanged)), [
+      'orders events OrderStatusChanged: event removed',
+    ]);
+    assert.deepEqual(
+      breaking(ordersChanged((d) => (d.events.OrderStatusChanged!.type = 'orders.OrderStatusChanged.v2'))),
+      ['orders events OrderStatusChanged: message type orders.OrderStatusChanged.v1 → orders.OrderStatusChanged.v2'],
+    );
+    assert.deepEqual(breaking(openApiChanged((d) => delete d.paths['/v1/orders'].post)), [
+      'POST /v1/orders: route removed',
+    ]);
     const param = openApiChanged((d) => (d.paths['/v1/orders/{orderId}'].get.parameters = []));
     assert.deepEqual(breaking(param), ['GET /v1/orders/{orderId} parameter path:orderId: parameter removed']);
   });
@@ -58,14 +67,19 @@ describe('contract gate: breaking changes are caught', () => {
     assert.deepEqual(breaking(type), ['orders rpc placeOrder request/accountId: narrowed type: string → integer']);
     const length = ordersChanged((d) => (placeOrder(d).request.properties.investmentId.maxLength = 10));
     assert.deepEqual(breaking(length), ['orders rpc placeOrder request/investmentId: narrowed: maxLength 100 → 10']);
-    const pattern = openApiChanged((d) => (d.paths['/v1/orders/{orderId}'].get.parameters[0].schema.pattern = '^[a-z]+$'));
+    const pattern = openApiChanged(
+      (d) => (d.paths['/v1/orders/{orderId}'].get.parameters[0].schema.pattern = '^[a-z]+$'),
+    );
     assert.equal(breaking(pattern).length, 1);
     assert.match(breaking(pattern)[0]!, /parameter path:orderId: narrowed: pattern/);
   });
 
   it('a new type in what others read', () => {
     const changes = ordersChanged((d) => (d.rpc.getOrder!.response.properties.status = { type: ['string', 'null'] }));
-    assert.ok(breaking(changes).some((c) => /getOrder response\/status/.test(c)), breaking(changes).join('\n'));
+    assert.ok(
+      breaking(changes).some((c) => /getOrder response\/status/.test(c)),
+      breaking(changes).join('\n'),
+    );
   });
 
   it('a new required request field, a field becoming required, a new required parameter or body', () => {
@@ -79,13 +93,23 @@ describe('contract gate: breaking changes are caught', () => {
     const http = openApiChanged((d) => {
       orderBody(d).properties.note = { type: 'string' };
       orderBody(d).required.push('note');
-      d.paths['/v1/orders'].get.parameters.push({ in: 'query', name: 'region', required: true, schema: { type: 'string' } });
+      d.paths['/v1/orders'].get.parameters.push({
+        in: 'query',
+        name: 'region',
+        required: true,
+        schema: { type: 'string' },
+      });
     });
-    assert.deepEqual(breaking(http), ['GET /v1/orders parameter query:region: new required parameter', 'POST /v1/orders body/note: new required field']);
+    assert.deepEqual(breaking(http), [
+      'GET /v1/orders parameter query:region: new required parameter',
+      'POST /v1/orders body/note: new required field',
+    ]);
   });
 
   it('a removed enum value, in either direction', () => {
-    const request = ordersChanged((d) => (placeOrder(d).request.properties.side = { anyOf: [{ const: 'buy', type: 'string' }] }));
+    const request = ordersChanged(
+      (d) => (placeOrder(d).request.properties.side = { anyOf: [{ const: 'buy', type: 'string' }] }),
+    );
     assert.deepEqual(breaking(request), ['orders rpc placeOrder request/side: enum value removed: "sell"']);
     const event = ordersChanged((d) => {
       const status = d.events.OrderStatusChanged!.data.properties.status;
@@ -95,10 +119,17 @@ describe('contract gate: breaking changes are caught', () => {
   });
 
   it('a response field no longer always present; a method no longer idempotent', () => {
-    const optional = ordersChanged((d) => (d.rpc.getOrder!.response.required = d.rpc.getOrder!.response.required.filter((x: string) => x !== 'id')));
+    const optional = ordersChanged(
+      (d) => (d.rpc.getOrder!.response.required = d.rpc.getOrder!.response.required.filter((x: string) => x !== 'id')),
+    );
     assert.deepEqual(breaking(optional), ['orders rpc getOrder response/id: field no longer always present']);
-    const idempotent = Object.entries(released('orders.json').rpc as ContractDoc['rpc']).find(([, m]) => m.idempotent)?.[0];
-    if (idempotent) assert.deepEqual(breaking(ordersChanged((d) => (d.rpc[idempotent]!.idempotent = false))), [`orders rpc ${idempotent}: no longer idempotent (callers retry it)`]);
+    const idempotent = Object.entries(released('orders.json').rpc as ContractDoc['rpc']).find(
+      ([, m]) => m.idempotent,
+    )?.[0];
+    if (idempotent)
+      assert.deepEqual(breaking(ordersChanged((d) => (d.rpc[idempotent]!.idempotent = false))), [
+        `orders rpc ${idempotent}: no longer idempotent (callers retry it)`,
+      ]);
   });
 });
 
@@ -108,8 +139,16 @@ describe('contract gate: additive changes pass', () => {
       placeOrder(d).request.properties.note = { type: 'string' };
       d.rpc.getOrder!.response.properties.tags = { type: 'array', items: { type: 'string' } };
       d.rpc.getOrder!.response.required.push('tags');
-      d.rpc.archiveOrder = { request: { type: 'object', properties: {} }, response: { type: 'object', properties: {} } };
-      d.events.OrderArchived = { type: 'orders.OrderArchived.v1', name: 'OrderArchived', version: 1, data: { type: 'object', properties: {} } };
+      d.rpc.archiveOrder = {
+        request: { type: 'object', properties: {} },
+        response: { type: 'object', properties: {} },
+      };
+      d.events.OrderArchived = {
+        type: 'orders.OrderArchived.v1',
+        name: 'OrderArchived',
+        version: 1,
+        data: { type: 'object', properties: {} },
+      };
       placeOrder(d).request.properties.source.anyOf.push({ const: 'api', type: 'string' });
       d.events.OrderStatusChanged!.data.properties.status.anyOf.push({ const: 'archived', type: 'string' });
       placeOrder(d).request.properties.investmentId.maxLength = 200;
@@ -126,8 +165,14 @@ describe('contract gate: additive changes pass', () => {
   });
 
   it('no change, no report', () => {
-    assert.deepEqual(ordersChanged(() => {}), []);
-    assert.deepEqual(openApiChanged(() => {}), []);
+    assert.deepEqual(
+      ordersChanged(() => {}),
+      [],
+    );
+    assert.deepEqual(
+      openApiChanged(() => {}),
+      [],
+    );
   });
 });
 

@@ -13,7 +13,10 @@ import { compareGraphql } from '../../scripts/graphql-diff.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const sdl = readFileSync(join(root, 'docs/contracts/gateway.graphql'), 'utf8');
-const breaking = (after: string) => compareGraphql(sdl, after).filter((c) => c.breaking).map((c) => c.what);
+const breaking = (after: string) =>
+  compareGraphql(sdl, after)
+    .filter((c) => c.breaking)
+    .map((c) => c.what);
 const edit = (from: string, to: string) => {
   assert.ok(sdl.includes(from), `the schema has ${from}`);
   return sdl.replace(from, to);
@@ -26,9 +29,18 @@ describe('GraphQL contract gate', () => {
   });
 
   it('catches a removed field, a changed type, a new required argument, a removed enum value, a gone schema', () => {
-    assert.match(breaking(edit('  cash: Cash!\n', '  cashBalance: Cash!\n')).join('\n'), /FIELD_REMOVED: Account\.cash/);
-    assert.match(breaking(edit('  available: Decimal!\n', '  available: Float!\n')).join('\n'), /FIELD_CHANGED_KIND: Cash\.available changed type from Decimal! to Float!/);
-    assert.match(breaking(edit('account(id: ID!): Account', 'account(id: ID!, currency: String!): Account')).join('\n'), /REQUIRED_ARG_ADDED/);
+    assert.match(
+      breaking(edit('  cash: Cash!\n', '  cashBalance: Cash!\n')).join('\n'),
+      /FIELD_REMOVED: Account\.cash/,
+    );
+    assert.match(
+      breaking(edit('  available: Decimal!\n', '  available: Float!\n')).join('\n'),
+      /FIELD_CHANGED_KIND: Cash\.available changed type from Decimal! to Float!/,
+    );
+    assert.match(
+      breaking(edit('account(id: ID!): Account', 'account(id: ID!, currency: String!): Account')).join('\n'),
+      /REQUIRED_ARG_ADDED/,
+    );
     assert.match(breaking(edit('  etf\n', '')).join('\n'), /VALUE_REMOVED_FROM_ENUM/);
     assert.equal(compareGraphql(sdl, undefined)[0]?.breaking, true);
   });

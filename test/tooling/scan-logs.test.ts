@@ -9,7 +9,15 @@ import { luhn, scanLine } from '../../scripts/scan-logs.ts';
 const script = new URL('../../scripts/scan-logs.ts', import.meta.url).pathname;
 
 const line = (fields: Record<string, unknown>) =>
-  JSON.stringify({ level: 'info', '@timestamp': '2024-05-01T12:34:56.789123Z', service: 'accounts', pid: 4242, traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', ...fields });
+  JSON.stringify({
+    level: 'info',
+    '@timestamp': '2024-05-01T12:34:56.789123Z',
+    service: 'accounts',
+    pid: 4242,
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: '00f067aa0ba902b7',
+    ...fields,
+  });
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjdXN0LTEiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 
@@ -31,10 +39,20 @@ describe('scan-logs', () => {
 
   it('passes clean lines: uuids, ISO times, money, trace ids, redacted values, non-Luhn numbers', () => {
     const clean = [
-      line({ msg: 'order placed', orderId: '8f14e45f-ceea-4e7a-9d1b-2c3a4b5c6d7e', customerId: 'c0a80101-0000-4000-8000-000000000001' }),
+      line({
+        msg: 'order placed',
+        orderId: '8f14e45f-ceea-4e7a-9d1b-2c3a4b5c6d7e',
+        customerId: 'c0a80101-0000-4000-8000-000000000001',
+      }),
       line({ msg: 'posted', amount: '1234567.89', cents: 123456789, currency: 'EUR', at: '2024-05-01T12:34:56.789Z' }),
       line({ msg: 'traced', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
-      line({ msg: 'login', password: '[redacted]', token: '[redacted]', auth: 'Bearer [redacted]', email: '[redacted]' }),
+      line({
+        msg: 'login',
+        password: '[redacted]',
+        token: '[redacted]',
+        auth: 'Bearer [redacted]',
+        email: '[redacted]',
+      }),
       line({ msg: 'tokens issued', tokenType: 'Bearer', hasPassword: true, expiresIn: 900, secretRotation: null }),
       line({ msg: 'id 1234567890123', startedAtMs: 1714566896789, big: '1714566896789' }),
       line({ msg: 'ref 4111111111111112' }), // not Luhn-valid
@@ -62,7 +80,10 @@ describe('scan-logs', () => {
     assert.doesNotMatch(bad.stdout, /bob@example\.org/);
     const ok = spawnSync(process.execPath, ['--import', 'tsx', script, clean], { encoding: 'utf8' });
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
-    const stdin = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', input: line({ msg: 'x', apiKey: 'k-0123456789' }) });
+    const stdin = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      encoding: 'utf8',
+      input: line({ msg: 'x', apiKey: 'k-0123456789' }),
+    });
     assert.equal(stdin.status, 1);
     assert.match(stdin.stdout, /<stdin>:1: value of field "apiKey"/);
   });

@@ -15,7 +15,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEFAULT_AMQP_URL, defineSettings, env, freePort, loadAll, startEmbeddedPostgres, type EmbeddedServer } from '@simplebank/chassis';
+import {
+  DEFAULT_AMQP_URL,
+  defineSettings,
+  env,
+  freePort,
+  loadAll,
+  startEmbeddedPostgres,
+  type EmbeddedServer,
+} from '@simplebank/chassis';
 import { serviceRegistry } from '@simplebank/registry';
 
 const registry = serviceRegistry();
@@ -83,12 +91,14 @@ export async function startDistributed(
   const sparePort = config.PORT ? registry.firstSparePort(config.PORT) : 0;
   // The names are no longer a type (they come from services/*): a misspelt one is refused here instead.
   const unknown = Object.keys(options.instances ?? {}).filter((name) => !registry.has(name));
-  if (unknown.length > 0) throw new Error(`instances: no service ${unknown.join(', ')} (services: ${SERVICE_NAMES.join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`instances: no service ${unknown.join(', ')} (services: ${SERVICE_NAMES.join(', ')})`);
   const instances: Record<string, string[]> = Object.fromEntries(SERVICE_NAMES.map((name) => [name, [name]]));
   let extra = 0;
   for (const name of SERVICE_NAMES) {
     const count = options.instances?.[name] ?? 1;
-    if (count > 1 && registry.get(name).portOffset === 0) throw new Error(`only one ${name} instance is supported (it owns PORT)`);
+    if (count > 1 && registry.get(name).portOffset === 0)
+      throw new Error(`only one ${name} instance is supported (it owns PORT)`);
     for (let n = 2; n <= count; n++) {
       const instance = `${name}#${n}`;
       instances[name]!.push(instance);
@@ -117,19 +127,23 @@ export async function startDistributed(
   // A service process starts loading its code at once and waits at the start gate (start-gate.ts)
   // for `go` with the database's URL, so that loading overlaps starting the embedded PostgreSQL.
   const spawnService = (name: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', gate, join(root, 'services', serviceOf(name), 'src', 'main.ts')], {
-      cwd: root,
-      env: {
-        ...withoutKey(environment),
-        PORT: String(ports[name]),
-        AMQP_URL: config.AMQP_URL,
-        EXCHANGE_URL: exchangeUrl,
-        ...(EXCHANGE_CLIENTS.has(serviceOf(name)) ? { EXCHANGE_API_KEY: exchangeApiKey } : {}),
-        SIMPLEBANK_START_GATE: 'stdin',
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', gate, join(root, 'services', serviceOf(name), 'src', 'main.ts')],
+      {
+        cwd: root,
+        env: {
+          ...withoutKey(environment),
+          PORT: String(ports[name]),
+          AMQP_URL: config.AMQP_URL,
+          EXCHANGE_URL: exchangeUrl,
+          ...(EXCHANGE_CLIENTS.has(serviceOf(name)) ? { EXCHANGE_API_KEY: exchangeApiKey } : {}),
+          SIMPLEBANK_START_GATE: 'stdin',
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true, // its own process group: Ctrl-C reaches us, and we stop the services in order
       },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true, // its own process group: Ctrl-C reaches us, and we stop the services in order
-    });
+    );
     child.stdin!.on('error', () => {}); // it died before reading its go: waitReady reports the exit
     if (!options.quiet) {
       createInterface({ input: child.stdout! }).on('line', (line) => process.stdout.write(`${line}\n`));
@@ -167,7 +181,10 @@ export async function startDistributed(
     while (Date.now() < deadline) {
       const child = processes.get(name)!;
       if (child.exitCode !== null) throw new Error(`${name} exited during start (code ${child.exitCode})`);
-      const ok = await fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -231,7 +248,10 @@ export async function startDistributed(
   };
   try {
     if (!databaseUrl) {
-      postgres = await startEmbeddedPostgres({ dataDir: join(resolve(config.SIMPLEBANK_DATA_DIR), 'postgres'), fresh: options.fresh ?? false });
+      postgres = await startEmbeddedPostgres({
+        dataDir: join(resolve(config.SIMPLEBANK_DATA_DIR), 'postgres'),
+        fresh: options.fresh ?? false,
+      });
       databaseUrl = postgres.url;
       system.postgres = postgres;
     }

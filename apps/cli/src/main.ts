@@ -42,7 +42,10 @@ async function start(): Promise<void> {
   }
   stopOnSignals(system, log);
   const base = system.runtime.address.replace('127.0.0.1', 'localhost');
-  log.info({ services: services.map((s) => s.contract.service), readyInMs: Date.now() - started }, 'SimpleBank is ready');
+  log.info(
+    { services: services.map((s) => s.contract.service), readyInMs: Date.now() - started },
+    'SimpleBank is ready',
+  );
   // Plain lines for the person at the terminal; the JSON log above is for machines.
   process.stderr.write(
     [
@@ -54,7 +57,11 @@ async function start(): Promise<void> {
       `  API:       ${base}/v1  (docs: ${base}/docs)`,
       ...(webApp ? [`  web app:   ${base}/`] : []),
       `  data:      ${system.postgres ? 'embedded PostgreSQL under SIMPLEBANK_DATA_DIR (default ./.simplebank)' : 'PostgreSQL at DATABASE_URL'}`,
-      ...(process.env.SIMPLEBANK_ADMIN_EMAIL ? [] : ['  admin:     admin@simplebank.local / simplebank-admin  (development defaults: set SIMPLEBANK_ADMIN_EMAIL and SIMPLEBANK_ADMIN_PASSWORD)']),
+      ...(process.env.SIMPLEBANK_ADMIN_EMAIL
+        ? []
+        : [
+            '  admin:     admin@simplebank.local / simplebank-admin  (development defaults: set SIMPLEBANK_ADMIN_EMAIL and SIMPLEBANK_ADMIN_PASSWORD)',
+          ]),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -78,7 +85,10 @@ async function startDistributedMode(): Promise<void> {
     [
       '',
       `SimpleBank (distributed: ${system.processes.size} processes on RabbitMQ) is listening on ${base}`,
-      ...Object.entries(system.ports).map(([name, port]) => `  ${name.padEnd(14)} http://localhost:${port}/health/ready  (pid ${system.processes.get(name)?.pid})`),
+      ...Object.entries(system.ports).map(
+        ([name, port]) =>
+          `  ${name.padEnd(14)} http://localhost:${port}/health/ready  (pid ${system.processes.get(name)?.pid})`,
+      ),
       `  API:       ${base}/v1  (docs: ${base}/docs)`,
       ...(webApp ? [`  web app:   ${base}/`] : []),
       'Press Ctrl-C to stop every process.',

@@ -12,13 +12,24 @@ import { SERVICES_DIR, serviceRegistry } from '@simplebank/registry';
  * The one ServiceDefinition a service.ts exports (`defineService(...)`, whatever its name), found by
  * its contract's service name: a service.ts may export other things too (the gateway's publicApi).
  */
-export async function loadServiceDefinition(name: string, servicesDir: string = SERVICES_DIR): Promise<ServiceDefinition<any>> {
+export async function loadServiceDefinition(
+  name: string,
+  servicesDir: string = SERVICES_DIR,
+): Promise<ServiceDefinition<any>> {
   const file = join(servicesDir, name, 'src', 'service.ts');
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const found = Object.values(mod).filter(
-    (v): v is ServiceDefinition<any> => typeof v === 'object' && v !== null && 'contract' in v && 'rpc' in v && (v as ServiceDefinition).contract?.service === name,
+    (v): v is ServiceDefinition<any> =>
+      typeof v === 'object' &&
+      v !== null &&
+      'contract' in v &&
+      'rpc' in v &&
+      (v as ServiceDefinition).contract?.service === name,
   );
-  if (found.length !== 1) throw new Error(`${file} must export one service definition whose contract's service is "${name}" (found ${found.length})`);
+  if (found.length !== 1)
+    throw new Error(
+      `${file} must export one service definition whose contract's service is "${name}" (found ${found.length})`,
+    );
   return found[0]!;
 }
 

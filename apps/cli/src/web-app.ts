@@ -37,7 +37,9 @@ export function webAppStale(): boolean {
  * Builds the app if it is stale and returns its directory; undefined (with the reason on stderr)
  * when it cannot be built — the system still starts, serving the API only.
  */
-export function ensureWebApp(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string | undefined {
+export function ensureWebApp(
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): string | undefined {
   if (!existsSync(join(WEB_DIR, 'package.json'))) return undefined;
   if (!webAppStale()) return WEB_DIST;
   let vite: string;
@@ -48,7 +50,10 @@ export function ensureWebApp(log: (line: string) => void = (line) => process.std
     return undefined;
   }
   log('web app: building apps/web (vite build)…');
-  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: WEB_DIR,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (result.status !== 0) {
     log('web app: the build failed (above): serving the API only');
     return undefined;

@@ -13,7 +13,8 @@ import { freePort } from '@simplebank/chassis';
 import { eventually } from '@simplebank/chassis/testing';
 
 const root = new URL('../../..', import.meta.url).pathname;
-const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+  .scripts;
 
 function running(pid: number): boolean {
   try {
@@ -27,7 +28,13 @@ function running(pid: number): boolean {
 function spawnStart(dataDir: string, port: number, script: 'start' | 'start:distributed' = 'start') {
   const child = spawn('sh', ['-c', `exec ${scripts[script]}`], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), SIMPLEBANK_DATA_DIR: dataDir, LOG_LEVEL: 'warn', SIMPLEBANK_TEST_PG_URL: '' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SIMPLEBANK_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      SIMPLEBANK_TEST_PG_URL: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -81,16 +88,25 @@ it('a second npm start on a data folder in use refuses with the owner pid, and t
     if (code === 'hung') await second.stop();
     assert.notEqual(code, 'hung', `the second start did not refuse:\n${second.output()}`);
     assert.notEqual(code, 0);
-    assert.match(second.output(), new RegExp(`SimpleBank is already running on this data folder, pid ${first.child.pid}`));
+    assert.match(
+      second.output(),
+      new RegExp(`SimpleBank is already running on this data folder, pid ${first.child.pid}`),
+    );
     // The distributed mode refuses the same way: the message, not a stack trace.
     const distributed = spawnStart(dataDir, await freePort(), 'start:distributed');
-    const dcode = await Promise.race([distributed.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 90_000))]);
+    const dcode = await Promise.race([
+      distributed.exited,
+      new Promise<'hung'>((r) => setTimeout(() => r('hung'), 90_000)),
+    ]);
     if (dcode === 'hung') await distributed.stop();
     assert.equal(dcode, 1, `start:distributed did not refuse with exit code 1:\n${distributed.output()}`);
-    assert.match(distributed.output(), new RegExp(`SimpleBank is already running on this data folder, pid ${first.child.pid}`));
+    assert.match(
+      distributed.output(),
+      new RegExp(`SimpleBank is already running on this data folder, pid ${first.child.pid}`),
+    );
     assert.doesNotMatch(distributed.output(), /^\s+at /m, 'no stack trace');
     // The first one's database was not touched, and it still answers.
-    assert.ok(running(pgPid), 'the first one\'s PostgreSQL is still running');
+    assert.ok(running(pgPid), "the first one's PostgreSQL is still running");
     assert.equal(postgresPid(dataDir), pgPid);
     const r = await fetch(`http://127.0.0.1:${firstPort}/health/ready`);
     assert.equal(r.status, 200);

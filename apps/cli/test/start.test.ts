@@ -25,10 +25,17 @@ function running(pid: number): boolean {
 }
 
 async function runOnce(dataDir: string, port: number, extra: string[] = []) {
-  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } })
+    .scripts.start;
   const child = spawn('sh', ['-c', `exec ${script} ${extra.join(' ')}`], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), SIMPLEBANK_DATA_DIR: dataDir, LOG_LEVEL: 'info', SIMPLEBANK_TEST_PG_URL: '' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SIMPLEBANK_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      SIMPLEBANK_TEST_PG_URL: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, as a terminal's foreground job
   });

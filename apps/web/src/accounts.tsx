@@ -17,11 +17,15 @@ async function settle(payment: Payment): Promise<Payment> {
 
 function paymentText(what: 'Deposit' | 'Withdrawal', payment: Payment): string {
   if (payment.status === 'completed') return `${what} of ${usd(payment.amount)} completed`;
-  if (payment.status === 'failed') return payment.reason === 'card_declined' ? `Declined: the card was refused; nothing was deposited` : `Failed: ${reasonText(payment.reason)}`;
+  if (payment.status === 'failed')
+    return payment.reason === 'card_declined'
+      ? `Declined: the card was refused; nothing was deposited`
+      : `Failed: ${reasonText(payment.reason)}`;
   return `${what} of ${usd(payment.amount)} is being processed…`;
 }
 
-const inFlight = (payment: Payment | undefined) => payment !== undefined && (payment.status === 'pending' || payment.status === 'settling');
+const inFlight = (payment: Payment | undefined) =>
+  payment !== undefined && (payment.status === 'pending' || payment.status === 'settling');
 
 function PaymentStatus({ what, payment }: { what: 'Deposit' | 'Withdrawal'; payment: Payment | undefined }) {
   if (!payment) return null;
@@ -42,7 +46,8 @@ function Deposit({ account, onDone }: { account: Account; onDone: () => void }) 
     e.preventDefault();
     setError(undefined);
     try {
-      const body = method === 'card' ? { amount, method, card: { number: card.replace(/\s+/g, '') } } : { amount, method };
+      const body =
+        method === 'card' ? { amount, method, card: { number: card.replace(/\s+/g, '') } } : { amount, method };
       const started = await api<Payment>('POST', `/accounts/${account.id}/deposits`, body, idempotencyKey());
       setPayment(started);
       const final = await settle(started);
@@ -54,17 +59,39 @@ function Deposit({ account, onDone }: { account: Account; onDone: () => void }) 
   };
   return (
     <form onSubmit={submit} noValidate aria-label={`Deposit into ${account.name}`}>
-      <Field label="Amount" value={amount} onInput={setAmount} inputMode="decimal" hint="US dollars with two decimals, e.g. 250.00" error={fieldError(error, 'amount')} />
+      <Field
+        label="Amount"
+        value={amount}
+        onInput={setAmount}
+        inputMode="decimal"
+        hint="US dollars with two decimals, e.g. 250.00"
+        error={fieldError(error, 'amount')}
+      />
       <fieldset class="side">
         <legend>Pay by</legend>
         {(['card', 'bank_transfer'] as const).map((m) => (
           <label key={m}>
-            <input type="radio" name={`method-${account.id}`} value={m} checked={method === m} onChange={() => setMethod(m)} />
+            <input
+              type="radio"
+              name={`method-${account.id}`}
+              value={m}
+              checked={method === m}
+              onChange={() => setMethod(m)}
+            />
             {m === 'card' ? 'Card' : 'Bank transfer'}
           </label>
         ))}
       </fieldset>
-      {method === 'card' && <Field label="Card number" value={card} onInput={setCard} inputMode="numeric" autoComplete="cc-number" error={fieldError(error, 'number')} />}
+      {method === 'card' && (
+        <Field
+          label="Card number"
+          value={card}
+          onInput={setCard}
+          inputMode="numeric"
+          autoComplete="cc-number"
+          error={fieldError(error, 'number')}
+        />
+      )}
       <ErrorMessage error={error} />
       <button type="submit" disabled={inFlight(payment)}>
         Confirm deposit
@@ -94,7 +121,14 @@ function Withdraw({ account, onDone }: { account: Account; onDone: () => void })
   };
   return (
     <form onSubmit={submit} noValidate aria-label={`Withdraw from ${account.name}`}>
-      <Field label="Amount to withdraw" value={amount} onInput={setAmount} inputMode="decimal" hint={`At most the available ${usd(account.cash.available)}`} error={fieldError(error, 'amount')} />
+      <Field
+        label="Amount to withdraw"
+        value={amount}
+        onInput={setAmount}
+        inputMode="decimal"
+        hint={`At most the available ${usd(account.cash.available)}`}
+        error={fieldError(error, 'amount')}
+      />
       <ErrorMessage error={error} />
       <button type="submit" disabled={inFlight(payment)}>
         Confirm withdrawal

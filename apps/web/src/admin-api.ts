@@ -110,11 +110,19 @@ export function byService(report: Readiness): ServiceReadiness[] {
  * when closed, else "<target> breaker open | half-open | forced open".
  */
 export function breakersOf(report: Readiness): BreakerRow[] {
-  return report.services.flatMap((s) => s.checks).flatMap((c) => {
-    const m = /^([^:]+):breaker:(.+)$/.exec(c.name);
-    if (!m) return [];
-    const detail = c.detail ?? '';
-    const state: BreakerState = /forced open$/.test(detail) ? 'forced-open' : /half-open$/.test(detail) ? 'half-open' : /open$/.test(detail) ? 'open' : 'closed';
-    return [{ service: m[1]!, target: m[2]!, state }];
-  });
+  return report.services
+    .flatMap((s) => s.checks)
+    .flatMap((c) => {
+      const m = /^([^:]+):breaker:(.+)$/.exec(c.name);
+      if (!m) return [];
+      const detail = c.detail ?? '';
+      const state: BreakerState = /forced open$/.test(detail)
+        ? 'forced-open'
+        : /half-open$/.test(detail)
+          ? 'half-open'
+          : /open$/.test(detail)
+            ? 'open'
+            : 'closed';
+      return [{ service: m[1]!, target: m[2]!, state }];
+    });
 }

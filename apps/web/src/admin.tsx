@@ -28,7 +28,9 @@ function TrialBalance() {
       <ErrorMessage error={error} />
       {balance && (
         <table>
-          <caption class={balance.balanced ? 'ok' : 'error'}>{balance.balanced ? 'Balanced: every asset sums to zero' : 'Not balanced'}</caption>
+          <caption class={balance.balanced ? 'ok' : 'error'}>
+            {balance.balanced ? 'Balanced: every asset sums to zero' : 'Not balanced'}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Asset</th>
@@ -82,12 +84,27 @@ function Fees() {
       {schedule && (
         <p>
           In force: the larger of {usd(schedule.minimum)} and {schedule.rate} × the order's notional
-          {schedule.effectiveFrom ? `, since ${when(schedule.effectiveFrom)}` : ''}. A new schedule applies to orders created after it.
+          {schedule.effectiveFrom ? `, since ${when(schedule.effectiveFrom)}` : ''}. A new schedule applies to orders
+          created after it.
         </p>
       )}
       <form onSubmit={save} noValidate aria-label="Change the fee schedule">
-        <Field label="Minimum fee" value={minimum} onInput={setMinimum} inputMode="decimal" hint="US dollars, e.g. 1.00" error={fieldError(error, 'minimum')} />
-        <Field label="Rate" value={rate} onInput={setRate} inputMode="decimal" hint="A fraction of the notional, e.g. 0.001 for 0.1 %" error={fieldError(error, 'rate')} />
+        <Field
+          label="Minimum fee"
+          value={minimum}
+          onInput={setMinimum}
+          inputMode="decimal"
+          hint="US dollars, e.g. 1.00"
+          error={fieldError(error, 'minimum')}
+        />
+        <Field
+          label="Rate"
+          value={rate}
+          onInput={setRate}
+          inputMode="decimal"
+          hint="A fraction of the notional, e.g. 0.001 for 0.1 %"
+          error={fieldError(error, 'rate')}
+        />
         <ErrorMessage error={error} />
         <button type="submit">Save fee schedule</button>
         {saved && (

@@ -19,7 +19,9 @@ export class Problem extends Error {
 
   /** The message for the field at `path` (a JSON pointer like "/body/amount", or its last segment). */
   fieldError(field: string): string | undefined {
-    return this.errors.find((e) => e.path === field || e.path.split('/').pop() === field || e.path.endsWith(`/${field}`))?.message;
+    return this.errors.find(
+      (e) => e.path === field || e.path.split('/').pop() === field || e.path.endsWith(`/${field}`),
+    )?.message;
   }
 }
 
@@ -53,7 +55,12 @@ async function send(method: string, path: string, body: unknown, headers: Record
 
 async function problemOf(res: Response): Promise<Problem> {
   try {
-    const p = (await res.json()) as { title?: string; detail?: string; code?: string; errors?: { path: string; message: string }[] };
+    const p = (await res.json()) as {
+      title?: string;
+      detail?: string;
+      code?: string;
+      errors?: { path: string; message: string }[];
+    };
     return new Problem(res.status, p.title ?? res.statusText, p.detail, p.code, p.errors ?? []);
   } catch {
     return new Problem(res.status, res.statusText || 'Request failed', undefined, undefined, []);
@@ -64,7 +71,12 @@ let refreshing: Promise<boolean> | undefined;
 
 /** Asks for a new access token with the cookie's refresh token (which rotates); false when there is none or it is refused. */
 async function refreshWithCookie(): Promise<Tokens | undefined> {
-  const res = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' });
+  const res = await fetch('/v1/auth/refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    credentials: 'same-origin',
+  });
   if (!res.ok) return undefined;
   return { accessToken: ((await res.json()) as Tokens).accessToken };
 }
@@ -87,7 +99,12 @@ function refresh(): Promise<boolean> {
 }
 
 /** Calls the API; resolves with the JSON body (undefined for 204), rejects with a Problem. */
-export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   let res = await send(method, path, body, headers);
   if (res.status === 401 && tokens && (await refresh())) res = await send(method, path, body, headers);
   if (!res.ok) throw await problemOf(res);
@@ -97,7 +114,11 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
 
 /** Opens a response that streams (GET /v1/stream), refreshing the token once on a 401 like `api`. */
 export async function openStream(path: string, signal: AbortSignal): Promise<Response> {
-  const open = () => fetch(`/v1${path}`, { headers: { accept: 'text/event-stream', ...(tokens ? { authorization: `Bearer ${tokens.accessToken}` } : {}) }, signal });
+  const open = () =>
+    fetch(`/v1${path}`, {
+      headers: { accept: 'text/event-stream', ...(tokens ? { authorization: `Bearer ${tokens.accessToken}` } : {}) },
+      signal,
+    });
   let res = await open();
   if (res.status === 401 && tokens && (await refresh())) res = await open();
   if (!res.ok) throw await problemOf(res);
@@ -129,7 +150,12 @@ export async function restoreSession(): Promise<void> {
 export async function logOut(): Promise<void> {
   setTokens(undefined);
   // The cookie's session ends, and the API clears the cookie.
-  await fetch('/v1/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' }).catch(() => undefined);
+  await fetch('/v1/auth/logout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    credentials: 'same-origin',
+  }).catch(() => undefined);
 }
 
 // The API's shapes (docs: /work/shared/spec/api.md, served as /v1/openapi.json).
@@ -179,7 +205,14 @@ export interface Holdings {
   asOf: string;
   valuation: 'live' | 'stale' | 'unavailable';
   cash: { available: string; reserved: string };
-  positions: { assetId: string; quantity: string; reservedQuantity: string; averageCost: string; price?: string; value?: string }[];
+  positions: {
+    assetId: string;
+    quantity: string;
+    reservedQuantity: string;
+    averageCost: string;
+    price?: string;
+    value?: string;
+  }[];
   totalValue?: string;
 }
 export interface Notification {

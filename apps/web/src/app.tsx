@@ -111,7 +111,12 @@ export function App() {
   useEffect(() => {
     if (!restoring && !session && pathname !== '/signup' && pathname !== '/login') navigate('/login');
   }, [restoring, session, pathname]);
-  if (restoring) return <main aria-busy="true"><p>Loading…</p></main>;
+  if (restoring)
+    return (
+      <main aria-busy="true">
+        <p>Loading…</p>
+      </main>
+    );
   return (
     <>
       <header class="top">
@@ -130,7 +135,11 @@ export function App() {
           <ul>
             {links.map(([href, label]) => (
               <li key={href}>
-                <a href={href} onClick={onLink} aria-current={pathname === href || pathname.startsWith(`${href}/`) ? 'page' : undefined}>
+                <a
+                  href={href}
+                  onClick={onLink}
+                  aria-current={pathname === href || pathname.startsWith(`${href}/`) ? 'page' : undefined}
+                >
                   {label}
                 </a>
               </li>

@@ -27,8 +27,24 @@ export function SignUp() {
     <Page title="Sign up">
       <form onSubmit={submit} noValidate>
         <Field label="Name" value={name} onInput={setName} autoComplete="name" error={fieldError(error, 'name')} />
-        <Field label="Email" type="email" value={email} onInput={setEmail} autoComplete="email" inputMode="email" error={fieldError(error, 'email')} />
-        <Field label="Password" type="password" value={password} onInput={setPassword} autoComplete="new-password" hint="At least 10 characters" error={fieldError(error, 'password')} />
+        <Field
+          label="Email"
+          type="email"
+          value={email}
+          onInput={setEmail}
+          autoComplete="email"
+          inputMode="email"
+          error={fieldError(error, 'email')}
+        />
+        <Field
+          label="Password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autoComplete="new-password"
+          hint="At least 10 characters"
+          error={fieldError(error, 'password')}
+        />
         <ErrorMessage error={error} />
         <button type="submit" disabled={busy}>
           Sign up
@@ -65,8 +81,23 @@ export function LogIn() {
   return (
     <Page title="Log in">
       <form onSubmit={submit} noValidate>
-        <Field label="Email" type="email" value={email} onInput={setEmail} autoComplete="email" inputMode="email" error={fieldError(error, 'email')} />
-        <Field label="Password" type="password" value={password} onInput={setPassword} autoComplete="current-password" error={fieldError(error, 'password')} />
+        <Field
+          label="Email"
+          type="email"
+          value={email}
+          onInput={setEmail}
+          autoComplete="email"
+          inputMode="email"
+          error={fieldError(error, 'email')}
+        />
+        <Field
+          label="Password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autoComplete="current-password"
+          error={fieldError(error, 'password')}
+        />
         <ErrorMessage error={error} />
         <button type="submit" disabled={busy}>
           Log in

@@ -63,8 +63,20 @@ export function LineChart({ label, points, format = (v) => v, empty = 'No data y
   const { low, high } = extremes(points);
   return (
     <figure class="chart">
-      <svg role="img" aria-label={label} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" focusable="false">
-        <polyline points={points.length === 1 ? `${PAD},${HEIGHT / 2} ${WIDTH - PAD},${HEIGHT / 2}` : path(points)} fill="none" stroke="currentColor" stroke-width="2" vector-effect="non-scaling-stroke" />
+      <svg
+        role="img"
+        aria-label={label}
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        preserveAspectRatio="none"
+        focusable="false"
+      >
+        <polyline
+          points={points.length === 1 ? `${PAD},${HEIGHT / 2} ${WIDTH - PAD},${HEIGHT / 2}` : path(points)}
+          fill="none"
+          stroke="currentColor"
+          stroke-width="2"
+          vector-effect="non-scaling-stroke"
+        />
       </svg>
       {/* The same facts as the name, for sighted readers; hidden from assistive technology, which has the name. */}
       <figcaption aria-hidden="true" class="hint">

@@ -14,7 +14,13 @@ export function ConsoleLinks() {
       <ul>
         {CONSOLE.map(([href, label]) => (
           <li key={href}>
-            <a href={href} onClick={onLink} aria-current={pathname === href || (href !== '/operations' && pathname.startsWith(`${href}/`)) ? 'page' : undefined}>
+            <a
+              href={href}
+              onClick={onLink}
+              aria-current={
+                pathname === href || (href !== '/operations' && pathname.startsWith(`${href}/`)) ? 'page' : undefined
+              }
+            >
               {label}
             </a>
           </li>

@@ -20,7 +20,9 @@ function Message({ id }: { id: string }) {
   return (
     <figure>
       <figcaption>Message (redacted)</figcaption>
-      <pre class="message" tabIndex={0} aria-label="Message">{JSON.stringify(message, null, 2)}</pre>
+      <pre class="message" tabIndex={0} aria-label="Message">
+        {JSON.stringify(message, null, 2)}
+      </pre>
     </figure>
   );
 }
@@ -29,18 +31,18 @@ function Details({ letter }: { letter: DeadLetter }) {
   return (
     <>
       <dl class="letter">
-      <dt>Id</dt>
-      <dd>{letter.id}</dd>
-      <dt>Service</dt>
-      <dd>{letter.service}</dd>
-      <dt>Message type</dt>
-      <dd>{letter.messageType ?? 'unknown (unparseable)'}</dd>
-      <dt>Reason</dt>
-      <dd class="reason-text">{letter.reason}</dd>
-      <dt>Attempts</dt>
-      <dd>{letter.attempts}</dd>
-      <dt>First failed</dt>
-      <dd>{when(letter.firstFailedAt)}</dd>
+        <dt>Id</dt>
+        <dd>{letter.id}</dd>
+        <dt>Service</dt>
+        <dd>{letter.service}</dd>
+        <dt>Message type</dt>
+        <dd>{letter.messageType ?? 'unknown (unparseable)'}</dd>
+        <dt>Reason</dt>
+        <dd class="reason-text">{letter.reason}</dd>
+        <dt>Attempts</dt>
+        <dd>{letter.attempts}</dd>
+        <dt>First failed</dt>
+        <dd>{when(letter.firstFailedAt)}</dd>
         <dt>Last failed</dt>
         <dd>{when(letter.lastFailedAt)}</dd>
       </dl>
@@ -49,7 +51,15 @@ function Details({ letter }: { letter: DeadLetter }) {
   );
 }
 
-function Row({ letter, onGone, onChanged }: { letter: DeadLetter; onGone: (outcome: string) => void; onChanged: () => void }) {
+function Row({
+  letter,
+  onGone,
+  onChanged,
+}: {
+  letter: DeadLetter;
+  onGone: (outcome: string) => void;
+  onChanged: () => void;
+}) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -81,13 +91,25 @@ function Row({ letter, onGone, onChanged }: { letter: DeadLetter; onGone: (outco
         <td>{letter.attempts}</td>
         <td>{when(letter.lastFailedAt)}</td>
         <td class="actions">
-          <button type="button" class="secondary" aria-expanded={open} aria-label={`Inspect ${label}`} onClick={() => setOpen(!open)}>
+          <button
+            type="button"
+            class="secondary"
+            aria-expanded={open}
+            aria-label={`Inspect ${label}`}
+            onClick={() => setOpen(!open)}
+          >
             Inspect
           </button>
           <button type="button" disabled={busy} aria-label={`Replay ${label}`} onClick={() => void act('replay')}>
             Replay
           </button>
-          <button type="button" class="danger" disabled={busy} aria-label={`Discard ${label}`} onClick={() => void act('discard')}>
+          <button
+            type="button"
+            class="danger"
+            disabled={busy}
+            aria-label={`Discard ${label}`}
+            onClick={() => void act('discard')}
+          >
             Discard
           </button>
         </td>
@@ -116,7 +138,10 @@ export function DeadLetters() {
   useEffect(() => void load(), []);
   return (
     <>
-      <p class="hint">Messages a service could not handle, kept by the service that received them. Replay hands one to its handler again; Discard gives it up for good.</p>
+      <p class="hint">
+        Messages a service could not handle, kept by the service that received them. Replay hands one to its handler
+        again; Discard gives it up for good.
+      </p>
       <ErrorMessage error={error} />
       <p role="status" class="ok">
         {outcome}

@@ -11,7 +11,11 @@ import { ErrorMessage } from './ui.tsx';
 
 /** Readings of the last minute, newest last; a failed reading keeps the others. */
 function useSignalReadings(): { readings: SignalsReading[]; error: unknown } {
-  const { value, error } = useRefreshing(() => api<SignalsReading>('GET', '/admin/signals'), [], (shown: SignalsReading[] | undefined, next) => keepWindow(shown ?? [], next));
+  const { value, error } = useRefreshing(
+    () => api<SignalsReading>('GET', '/admin/signals'),
+    [],
+    (shown: SignalsReading[] | undefined, next) => keepWindow(shown ?? [], next),
+  );
   return { readings: value ?? [], error };
 }
 
@@ -43,7 +47,10 @@ export function GoldenSignals() {
         <p class="hint">Reading the services’ signals…</p>
       ) : (
         <table class="signals">
-          <caption>The last minute, read every 2 seconds: requests per second, errors (% of requests), p99 latency; requests in flight, the outbox and queues now</caption>
+          <caption>
+            The last minute, read every 2 seconds: requests per second, errors (% of requests), p99 latency; requests in
+            flight, the outbox and queues now
+          </caption>
           <thead>
             <tr>
               <th scope="col">Service</th>
@@ -84,9 +91,15 @@ export function GoldenSignals() {
                     <Spark what={`${service} p99 latency`} points={series.p99} unit=" ms" />
                   </td>
                   <td>{signals.inFlight}</td>
-                  <td>{signals.outbox.backlog === 0 ? '0' : `${signals.outbox.backlog} (oldest ${reading(signals.outbox.oldestAgeSeconds)} s)`}</td>
+                  <td>
+                    {signals.outbox.backlog === 0
+                      ? '0'
+                      : `${signals.outbox.backlog} (oldest ${reading(signals.outbox.oldestAgeSeconds)} s)`}
+                  </td>
                   <td>{lag === undefined ? '—' : `${reading(lag)} ms`}</td>
-                  <td title={signals.queues.map((q) => `${q.queue}: ${q.ready}`).join('\n')}>{signals.queues.length === 0 ? '—' : queued}</td>
+                  <td title={signals.queues.map((q) => `${q.queue}: ${q.ready}`).join('\n')}>
+                    {signals.queues.length === 0 ? '—' : queued}
+                  </td>
                 </tr>
               );
             })}

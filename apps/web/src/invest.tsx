@@ -16,7 +16,10 @@ function useAccounts(): Account[] {
   const [accounts, setAccounts] = useState<Account[]>([]);
   useEffect(() => {
     let live = true;
-    api<List<Account>>('GET', '/accounts?limit=200').then((r) => live && setAccounts(r.items), () => undefined);
+    api<List<Account>>('GET', '/accounts?limit=200').then(
+      (r) => live && setAccounts(r.items),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -37,8 +40,18 @@ function InvestForm({ strategy, accounts }: { strategy: Strategy; accounts: Acco
     setError(undefined);
     setBusy(true);
     try {
-      const body = { destinationAccountId: into, amount, method, ...(method === 'card' ? { card: { number: card.replace(/\s+/g, '') } } : {}) };
-      const investment = await api<Investment>('POST', `/strategies/${strategy.id}/investments`, body, idempotencyKey());
+      const body = {
+        destinationAccountId: into,
+        amount,
+        method,
+        ...(method === 'card' ? { card: { number: card.replace(/\s+/g, '') } } : {}),
+      };
+      const investment = await api<Investment>(
+        'POST',
+        `/strategies/${strategy.id}/investments`,
+        body,
+        idempotencyKey(),
+      );
       navigate(`/investments/${investment.id}`);
     } catch (err) {
       setError(err);
@@ -46,12 +59,17 @@ function InvestForm({ strategy, accounts }: { strategy: Strategy; accounts: Acco
       setBusy(false);
     }
   };
-  if (accounts.length === 0) return <p>Open an account first: an investment's shares are bought into one of your accounts.</p>;
+  if (accounts.length === 0)
+    return <p>Open an account first: an investment's shares are bought into one of your accounts.</p>;
   return (
     <form onSubmit={submit} noValidate aria-label={`Invest in ${strategy.name}`}>
       <div class="field">
         <label for={`into-${strategy.id}`}>Into account</label>
-        <select id={`into-${strategy.id}`} value={into} onChange={(e) => setAccountId((e.currentTarget as HTMLSelectElement).value)}>
+        <select
+          id={`into-${strategy.id}`}
+          value={into}
+          onChange={(e) => setAccountId((e.currentTarget as HTMLSelectElement).value)}
+        >
           {accounts.map((a) => (
             <option key={a.id} value={a.id}>
               {a.name}
@@ -59,17 +77,39 @@ function InvestForm({ strategy, accounts }: { strategy: Strategy; accounts: Acco
           ))}
         </select>
       </div>
-      <Field label="Amount" value={amount} onInput={setAmount} inputMode="decimal" hint="US dollars with two decimals, e.g. 1000.00" error={fieldError(error, 'amount')} />
+      <Field
+        label="Amount"
+        value={amount}
+        onInput={setAmount}
+        inputMode="decimal"
+        hint="US dollars with two decimals, e.g. 1000.00"
+        error={fieldError(error, 'amount')}
+      />
       <fieldset class="side">
         <legend>Pay by</legend>
         {(['card', 'bank_transfer'] as const).map((m) => (
           <label key={m}>
-            <input type="radio" name={`invest-method-${strategy.id}`} value={m} checked={method === m} onChange={() => setMethod(m)} />
+            <input
+              type="radio"
+              name={`invest-method-${strategy.id}`}
+              value={m}
+              checked={method === m}
+              onChange={() => setMethod(m)}
+            />
             {m === 'card' ? 'Card' : 'Bank transfer'}
           </label>
         ))}
       </fieldset>
-      {method === 'card' && <Field label="Card number" value={card} onInput={setCard} inputMode="numeric" autoComplete="cc-number" error={fieldError(error, 'number')} />}
+      {method === 'card' && (
+        <Field
+          label="Card number"
+          value={card}
+          onInput={setCard}
+          inputMode="numeric"
+          autoComplete="cc-number"
+          error={fieldError(error, 'number')}
+        />
+      )}
       <ErrorMessage error={error} />
       <button type="submit" disabled={busy}>
         Invest
@@ -104,14 +144,17 @@ export function Strategies() {
   return (
     <Page title="Strategies">
       <p>
-        Invest an amount in a strategy: it is paid into your account, then one buy per allocation is placed; what a buy cannot use stays as cash.{' '}
+        Invest an amount in a strategy: it is paid into your account, then one buy per allocation is placed; what a buy
+        cannot use stays as cash.{' '}
         <a href="/investments" onClick={onLink}>
           Your investments
         </a>
       </p>
       <ErrorMessage error={error} />
       {value && value.items.length === 0 && <p>No strategy yet.</p>}
-      {value?.items.map((s) => <StrategyCard key={s.id} strategy={s} accounts={accounts} />)}
+      {value?.items.map((s) => (
+        <StrategyCard key={s.id} strategy={s} accounts={accounts} />
+      ))}
     </Page>
   );
 }
@@ -153,7 +196,10 @@ export function Investments() {
 }
 
 export function InvestmentDetail({ investmentId }: { investmentId: string }) {
-  const { value: inv, error } = useRefreshing(() => api<Investment>('GET', `/investments/${encodeURIComponent(investmentId)}`), [investmentId]);
+  const { value: inv, error } = useRefreshing(
+    () => api<Investment>('GET', `/investments/${encodeURIComponent(investmentId)}`),
+    [investmentId],
+  );
   return (
     <Page title="Investment">
       <ErrorMessage error={error} />
@@ -202,7 +248,8 @@ export function InvestmentDetail({ investmentId }: { investmentId: string }) {
           )}
           {inv.skipped.length > 0 && (
             <p class="hint">
-              Not bought (the share stays as cash): {inv.skipped.map((s) => `${s.assetId} ${usd(s.share)} — ${reasonText(s.reason)}`).join('; ')}
+              Not bought (the share stays as cash):{' '}
+              {inv.skipped.map((s) => `${s.assetId} ${usd(s.share)} — ${reasonText(s.reason)}`).join('; ')}
             </p>
           )}
         </>

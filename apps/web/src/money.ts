@@ -2,7 +2,17 @@
  * Money for reading, and the order review's estimate, exactly: the API's decimal strings are
  * formatted as strings and computed with @simplebank/money's bigint cents, never with floats.
  */
-import { divideHalfUp, formatMoney, maxCents, notional, notionalTimesRate, parseMoney, parseQuantity, parseRate, type Cents } from '@simplebank/money';
+import {
+  divideHalfUp,
+  formatMoney,
+  maxCents,
+  notional,
+  notionalTimesRate,
+  parseMoney,
+  parseQuantity,
+  parseRate,
+  type Cents,
+} from '@simplebank/money';
 
 /** "-1234567.50" → "-$1,234,567.50": thousands grouped on the string itself. */
 export function usd(amount: string): string {
@@ -31,7 +41,12 @@ export interface Review {
  * 5 % above (buy) or below (sell) the quote; the fee is max(minimum, rate × quantity × quote).
  * Throws MoneyFormatError for a quantity the API would refuse too.
  */
-export function review(side: 'buy' | 'sell', qty: string, quote: string, schedule: { minimum: string; rate: string }): Review {
+export function review(
+  side: 'buy' | 'sell',
+  qty: string,
+  quote: string,
+  schedule: { minimum: string; rate: string },
+): Review {
   const micros = parseQuantity(qty);
   const quoteCents = parseMoney(quote);
   const limit: Cents = divideHalfUp(quoteCents * (side === 'buy' ? 105n : 95n), 100n);

@@ -6,7 +6,8 @@ import { ErrorMessage, Page, when } from './ui.tsx';
 export function Notifications() {
   const [items, setItems] = useState<Notification[]>();
   const [error, setError] = useState<unknown>();
-  const load = () => api<List<Notification>>('GET', '/notifications?limit=50').then((page) => setItems(page.items), setError);
+  const load = () =>
+    api<List<Notification>>('GET', '/notifications?limit=50').then((page) => setItems(page.items), setError);
   useEffect(() => void load(), []);
   const markRead = async (n: Notification) => {
     try {

@@ -48,14 +48,23 @@ function BreakerAction({ breaker, onDone }: { breaker: BreakerRow; onDone: (said
   const what = `${breaker.service} → ${breaker.target}`;
   const act = async () => {
     try {
-      const r = await api<{ state: string }>('PUT', `/admin/breakers/${breaker.service}/${encodeURIComponent(breaker.target)}`, { state: forced ? 'auto' : 'open' });
+      const r = await api<{ state: string }>(
+        'PUT',
+        `/admin/breakers/${breaker.service}/${encodeURIComponent(breaker.target)}`,
+        { state: forced ? 'auto' : 'open' },
+      );
       onDone(`${what}: ${word(r.state === 'forced-open' ? 'forced_open' : r.state)}`);
     } catch (err) {
       onDone('', err);
     }
   };
   return (
-    <button type="button" class={forced ? 'secondary' : 'danger'} aria-label={`${forced ? 'Release' : 'Force open'} ${what}`} onClick={() => void act()}>
+    <button
+      type="button"
+      class={forced ? 'secondary' : 'danger'}
+      aria-label={`${forced ? 'Release' : 'Force open'} ${what}`}
+      onClick={() => void act()}
+    >
       {forced ? 'Release' : 'Force open'}
     </button>
   );
@@ -85,7 +94,9 @@ function Breakers({ report }: { report: Readiness }) {
               <tr key={`${b.service}:${b.target}`}>
                 <th scope="row">{b.service}</th>
                 <td>{b.target}</td>
-                <td class={`breaker breaker-${b.state}`}>{word(b.state === 'forced-open' ? 'forced_open' : b.state)}</td>
+                <td class={`breaker breaker-${b.state}`}>
+                  {word(b.state === 'forced-open' ? 'forced_open' : b.state)}
+                </td>
                 <td>
                   <BreakerAction
                     breaker={b}
@@ -104,7 +115,10 @@ function Breakers({ report }: { report: Readiness }) {
       <p role="status" class="ok">
         {said}
       </p>
-      <p class="hint">Closed: calls go through. Open: calls are refused at once until a probe may go (Half-open); a successful probe closes it. Forced open: refused until released.</p>
+      <p class="hint">
+        Closed: calls go through. Open: calls are refused at once until a probe may go (Half-open); a successful probe
+        closes it. Forced open: refused until released.
+      </p>
     </section>
   );
 }

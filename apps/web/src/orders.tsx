@@ -97,7 +97,9 @@ export function OrderDetail({ orderId }: { orderId: string }) {
       clearTimeout(timer);
     };
   }, [orderId, news]);
-  const title = order ? `${order.side === 'buy' ? 'Buy' : 'Sell'} ${quantity(order.quantity)} ${order.assetId}` : 'Order';
+  const title = order
+    ? `${order.side === 'buy' ? 'Buy' : 'Sell'} ${quantity(order.quantity)} ${order.assetId}`
+    : 'Order';
   return (
     <Page title={title}>
       <ErrorMessage error={error} />

@@ -12,10 +12,21 @@ const PERIOD_MS = 15 * 60_000;
 
 export function PriceHistoryChart({ assetId }: { assetId: string }) {
   const { value: history, error } = useRefreshing(
-    () => api<PriceHistory>('GET', `/assets/${encodeURIComponent(assetId)}/prices?from=${encodeURIComponent(new Date(Date.now() - PERIOD_MS).toISOString())}`),
+    () =>
+      api<PriceHistory>(
+        'GET',
+        `/assets/${encodeURIComponent(assetId)}/prices?from=${encodeURIComponent(new Date(Date.now() - PERIOD_MS).toISOString())}`,
+      ),
     [assetId],
   );
   if (!history) return error ? <p class="hint">The price history is unavailable right now.</p> : null;
   const points = history.points.map((p) => ({ x: Date.parse(p.at), y: p.price }));
-  return <LineChart label={chartLabel(`${assetId} price`, points)} points={points} format={usd} empty={`No ${assetId} prices in the last 15 minutes yet.`} />;
+  return (
+    <LineChart
+      label={chartLabel(`${assetId} price`, points)}
+      points={points}
+      format={usd}
+      empty={`No ${assetId} prices in the last 15 minutes yet.`}
+    />
+  );
 }

@@ -20,7 +20,10 @@ function Preferences({ me, onSaved }: { me: Customer; onSaved: (next: Customer) 
     setError(undefined);
     setSaved(false);
     try {
-      const next = await api<Customer>('PATCH', '/me', { preferences: chosen, ...(phone.trim() ? { phone: phone.trim() } : {}) });
+      const next = await api<Customer>('PATCH', '/me', {
+        preferences: chosen,
+        ...(phone.trim() ? { phone: phone.trim() } : {}),
+      });
       onSaved(next);
       setSaved(true);
     } catch (err) {
@@ -35,12 +38,25 @@ function Preferences({ me, onSaved }: { me: Customer; onSaved: (next: Customer) 
         <legend>Channels</legend>
         {CHANNELS.map(({ channel, label }) => (
           <label key={channel}>
-            <input type="checkbox" checked={chosen[channel]} onChange={(e) => setChosen({ ...chosen, [channel]: (e.target as HTMLInputElement).checked })} />
+            <input
+              type="checkbox"
+              checked={chosen[channel]}
+              onChange={(e) => setChosen({ ...chosen, [channel]: (e.target as HTMLInputElement).checked })}
+            />
             {label}
           </label>
         ))}
       </fieldset>
-      <Field label="Mobile number" value={phone} onInput={setPhone} type="tel" autoComplete="tel" required={false} hint="For SMS, in international form, e.g. +15550100123" error={fieldError(error, 'phone')} />
+      <Field
+        label="Mobile number"
+        value={phone}
+        onInput={setPhone}
+        type="tel"
+        autoComplete="tel"
+        required={false}
+        hint="For SMS, in international form, e.g. +15550100123"
+        error={fieldError(error, 'phone')}
+      />
       <ErrorMessage error={error} />
       <button type="submit">Save preferences</button>
       {saved && <p role="status">Preferences saved</p>}

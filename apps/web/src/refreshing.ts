@@ -13,7 +13,11 @@ export function useRefreshing<T, S = T>(
   deps: unknown[],
   keep: (shown: S | undefined, answer: T) => S = (_shown, answer) => answer as unknown as S,
 ): { value: S | undefined; error: unknown; at: Date | undefined } {
-  const [state, setState] = useState<{ value: S | undefined; error: unknown; at: Date | undefined }>({ value: undefined, error: undefined, at: undefined });
+  const [state, setState] = useState<{ value: S | undefined; error: unknown; at: Date | undefined }>({
+    value: undefined,
+    error: undefined,
+    at: undefined,
+  });
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;

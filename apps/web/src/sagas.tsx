@@ -17,7 +17,8 @@ const STATES = ['running', 'waiting', 'compensating', 'completed', 'compensated'
 /** What a saga is about, in words: an order's saga by its order; any other by its type and id. */
 function sagaLabel(s: Omit<Saga, 'log'>): string {
   const d = s.data as { side?: string; quantity?: string; assetId?: string } | null;
-  if (s.type === 'PlaceOrder' && d?.side && d.quantity && d.assetId) return `${d.side === 'buy' ? 'Buy' : 'Sell'} ${quantity(d.quantity)} ${d.assetId}`;
+  if (s.type === 'PlaceOrder' && d?.side && d.quantity && d.assetId)
+    return `${d.side === 'buy' ? 'Buy' : 'Sell'} ${quantity(d.quantity)} ${d.assetId}`;
   return `${s.type} ${s.id}`;
 }
 
@@ -26,7 +27,10 @@ function useServiceNames(chosen: string): string[] {
   const [names, setNames] = useState<string[]>([chosen]);
   useEffect(() => {
     let live = true;
-    serviceNames().then((n) => live && setNames(n), () => undefined);
+    serviceNames().then(
+      (n) => live && setNames(n),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -35,7 +39,19 @@ function useServiceNames(chosen: string): string[] {
 }
 
 /** A choice of one of the services (whose sagas to open or list). */
-function ServiceSelect({ id, label, value, onChange, narrow = false }: { id: string; label: string; value: string; onChange: (service: string) => void; narrow?: boolean }) {
+function ServiceSelect({
+  id,
+  label,
+  value,
+  onChange,
+  narrow = false,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (service: string) => void;
+  narrow?: boolean;
+}) {
   const services = useServiceNames(value);
   return (
     <div class={narrow ? 'field narrow' : 'field'}>
@@ -74,7 +90,10 @@ export function Sagas() {
   const [service, setService] = useState('orders');
   const [state, setState] = useState('');
   const { value: sagas, error } = useRefreshing(
-    () => api<List<Omit<Saga, 'log'>>>('GET', `/admin/sagas/${service}?limit=50${state ? `&status=${state}` : ''}`).then((p) => p.items),
+    () =>
+      api<List<Omit<Saga, 'log'>>>('GET', `/admin/sagas/${service}?limit=50${state ? `&status=${state}` : ''}`).then(
+        (p) => p.items,
+      ),
     [service, state],
   );
   return (
@@ -130,7 +149,10 @@ export function Sagas() {
 }
 
 export function SagaTimeline({ service, sagaId }: { service: string; sagaId: string }) {
-  const { value: saga, error } = useRefreshing(() => api<Saga>('GET', `/admin/sagas/${encodeURIComponent(service)}/${encodeURIComponent(sagaId)}`), [service, sagaId]);
+  const { value: saga, error } = useRefreshing(
+    () => api<Saga>('GET', `/admin/sagas/${encodeURIComponent(service)}/${encodeURIComponent(sagaId)}`),
+    [service, sagaId],
+  );
   return (
     <Page title={saga ? `Saga ${saga.type}` : 'Saga'}>
       <ConsoleLinks />

@@ -85,7 +85,9 @@ export function seriesOf(readings: SignalsReading[], service: string): SignalSer
 
 /** The mean relay lag over the readings, in ms (undefined when nothing was published meanwhile). */
 export function meanRelayLagMs(readings: SignalsReading[], service: string): number | undefined {
-  const all = readings.map((r) => r.services.find((x) => x.service === service)?.signals).filter((s): s is Signals => !!s);
+  const all = readings
+    .map((r) => r.services.find((x) => x.service === service)?.signals)
+    .filter((s): s is Signals => !!s);
   const first = all[0];
   const last = all[all.length - 1];
   if (!first || !last || last.relayLag.count <= first.relayLag.count) return undefined;

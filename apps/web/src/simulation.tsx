@@ -43,8 +43,16 @@ function PinPrice() {
     setError(undefined);
     setDone('');
     try {
-      const asset = await api<Asset>('PUT', `/admin/simulation/prices/${encodeURIComponent(assetId.trim().toUpperCase())}`, body);
-      setDone(body.pinned === false ? `${asset.id} released: ${usd(asset.price)} now, moving again` : `${asset.id} pinned at ${usd(asset.price)}`);
+      const asset = await api<Asset>(
+        'PUT',
+        `/admin/simulation/prices/${encodeURIComponent(assetId.trim().toUpperCase())}`,
+        body,
+      );
+      setDone(
+        body.pinned === false
+          ? `${asset.id} released: ${usd(asset.price)} now, moving again`
+          : `${asset.id} pinned at ${usd(asset.price)}`,
+      );
     } catch (err) {
       setError(err);
     }
@@ -58,8 +66,22 @@ function PinPrice() {
         void send({ price });
       }}
     >
-      <Field label="Asset to pin" value={assetId} onInput={setAssetId} hint="A ticker, e.g. AAPL" error={fieldError(error, 'assetId')} />
-      <Field label="Price" value={price} onInput={setPrice} inputMode="decimal" hint="US dollars with two decimals, e.g. 101.25" error={fieldError(error, 'price')} required={false} />
+      <Field
+        label="Asset to pin"
+        value={assetId}
+        onInput={setAssetId}
+        hint="A ticker, e.g. AAPL"
+        error={fieldError(error, 'assetId')}
+      />
+      <Field
+        label="Price"
+        value={price}
+        onInput={setPrice}
+        inputMode="decimal"
+        hint="US dollars with two decimals, e.g. 101.25"
+        error={fieldError(error, 'price')}
+        required={false}
+      />
       <ErrorMessage error={error} />
       <div class="buttons">
         <button type="submit">Pin price</button>
@@ -89,14 +111,19 @@ function Exchange() {
     e.preventDefault();
     setError(undefined);
     try {
-      setChanged({ settings: await api<ExchangeSettings>('PUT', '/admin/simulation/exchange', MODES[mode ?? 'open'].settings), at: new Date() });
+      setChanged({
+        settings: await api<ExchangeSettings>('PUT', '/admin/simulation/exchange', MODES[mode ?? 'open'].settings),
+        at: new Date(),
+      });
     } catch (err) {
       setError(err);
     }
   };
   return (
     <form onSubmit={apply} noValidate aria-label="The exchange">
-      <p role="status">{settings ? `The exchange now: ${describe(settings)}` : current.error ? '' : 'Reading the exchange’s settings…'}</p>
+      <p role="status">
+        {settings ? `The exchange now: ${describe(settings)}` : current.error ? '' : 'Reading the exchange’s settings…'}
+      </p>
       <ErrorMessage error={current.error} />
       <fieldset class="side">
         <legend>Exchange</legend>

@@ -44,7 +44,14 @@ export function StatementView({ account }: { account: Account }) {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [period, setPeriod] = useState({ from: '', to: '' });
-  const { value: statement, error, at } = useRefreshing(() => api<Statement>('GET', `/accounts/${account.id}/statement${periodQuery(period)}`), [account.id, period.from, period.to]);
+  const {
+    value: statement,
+    error,
+    at,
+  } = useRefreshing(
+    () => api<Statement>('GET', `/accounts/${account.id}/statement${periodQuery(period)}`),
+    [account.id, period.from, period.to],
+  );
   const chosen = period.from || period.to;
   return (
     <section aria-label={`Statement of ${account.name}`}>
@@ -57,8 +64,23 @@ export function StatementView({ account }: { account: Account }) {
           setPeriod({ from, to });
         }}
       >
-        <Field label="From" type="date" value={from} onInput={setFrom} required={false} error={fieldError(error, 'from')} />
-        <Field label="To" type="date" value={to} onInput={setTo} required={false} hint="Included" error={fieldError(error, 'to')} />
+        <Field
+          label="From"
+          type="date"
+          value={from}
+          onInput={setFrom}
+          required={false}
+          error={fieldError(error, 'from')}
+        />
+        <Field
+          label="To"
+          type="date"
+          value={to}
+          onInput={setTo}
+          required={false}
+          hint="Included"
+          error={fieldError(error, 'to')}
+        />
         <button type="submit">Show statement</button>
       </form>
       <ErrorMessage error={error} />

@@ -34,12 +34,24 @@ function CreateStrategy({ onCreated }: { onCreated: (s: Strategy) => void }) {
   const [name, setName] = useState('');
   const [allocations, setAllocations] = useState<Allocation[]>(blank);
   const [error, setError] = useState<unknown>();
-  const set = (i: number, change: Partial<Allocation>) => setAllocations(allocations.map((a, j) => (j === i ? { ...a, ...change } : a)));
+  const set = (i: number, change: Partial<Allocation>) =>
+    setAllocations(allocations.map((a, j) => (j === i ? { ...a, ...change } : a)));
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
     try {
-      const created = await api<Strategy>('POST', '/admin/strategies', { name, assets: allocations.map((a) => ({ assetId: a.assetId.trim().toUpperCase(), percentage: a.percentage.trim() })) }, idempotencyKey());
+      const created = await api<Strategy>(
+        'POST',
+        '/admin/strategies',
+        {
+          name,
+          assets: allocations.map((a) => ({
+            assetId: a.assetId.trim().toUpperCase(),
+            percentage: a.percentage.trim(),
+          })),
+        },
+        idempotencyKey(),
+      );
       setName('');
       setAllocations(blank());
       onCreated(created);
@@ -55,8 +67,20 @@ function CreateStrategy({ onCreated }: { onCreated: (s: Strategy) => void }) {
         <legend>Allocations (percentages summing to 100)</legend>
         {allocations.map((a, i) => (
           <div class="allocation" key={i}>
-            <Field label={`Asset ${i + 1}`} value={a.assetId} onInput={(v) => set(i, { assetId: v })} hint="A ticker, e.g. AAPL" error={allocationError(error, i, 'assetId')} />
-            <Field label={`Percentage ${i + 1}`} value={a.percentage} onInput={(v) => set(i, { percentage: v })} inputMode="decimal" error={allocationError(error, i, 'percentage')} />
+            <Field
+              label={`Asset ${i + 1}`}
+              value={a.assetId}
+              onInput={(v) => set(i, { assetId: v })}
+              hint="A ticker, e.g. AAPL"
+              error={allocationError(error, i, 'assetId')}
+            />
+            <Field
+              label={`Percentage ${i + 1}`}
+              value={a.percentage}
+              onInput={(v) => set(i, { percentage: v })}
+              inputMode="decimal"
+              error={allocationError(error, i, 'percentage')}
+            />
             {allocations.length > 1 && (
               <button type="button" class="link" onClick={() => setAllocations(allocations.filter((_, j) => j !== i))}>
                 Remove asset {i + 1}
@@ -69,7 +93,11 @@ function CreateStrategy({ onCreated }: { onCreated: (s: Strategy) => void }) {
             {whole}
           </p>
         )}
-        <button type="button" class="secondary" onClick={() => setAllocations([...allocations, { assetId: '', percentage: '' }])}>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => setAllocations([...allocations, { assetId: '', percentage: '' }])}
+        >
           Add asset
         </button>
       </fieldset>

@@ -1,7 +1,15 @@
 /** Trade: an account, an asset found by search, a quantity and a side; a review (quote, limit, fee), then the order. */
 import { MoneyFormatError } from '@simplebank/money';
 import { useEffect, useId, useState } from 'preact/hooks';
-import { api, idempotencyKey, type Account, type Asset, type FeeSchedule, type Order, type Page as List } from './api.ts';
+import {
+  api,
+  idempotencyKey,
+  type Account,
+  type Asset,
+  type FeeSchedule,
+  type Order,
+  type Page as List,
+} from './api.ts';
 import { review, usd, type Review } from './money.ts';
 import { PriceHistoryChart } from './price-history.tsx';
 import { navigate } from './router.ts';
@@ -64,7 +72,14 @@ function AssetSearch({ value, onPick }: { value: Asset | undefined; onPick: (ass
       />
       <ul id={`${id}-list`} role="listbox" aria-label="Assets found" hidden={!expanded}>
         {results.map((asset, i) => (
-          <li id={`${id}-${i}`} key={asset.id} role="option" aria-selected={i === active} class={i === active ? 'active' : ''} onMouseDown={(e) => (e.preventDefault(), pick(asset))}>
+          <li
+            id={`${id}-${i}`}
+            key={asset.id}
+            role="option"
+            aria-selected={i === active}
+            class={i === active ? 'active' : ''}
+            onMouseDown={(e) => (e.preventDefault(), pick(asset))}
+          >
             {asset.id} — {asset.name} <span class="price">{usd(asset.price)}</span>
           </li>
         ))}
@@ -108,10 +123,15 @@ export function Trade() {
     if (!asset) return setError(new Error('Choose an asset from the search results'));
     try {
       // The latest quote and the fee schedule now, as the order will be priced.
-      const [fresh, schedule] = await Promise.all([api<Asset>('GET', `/assets/${encodeURIComponent(asset.id)}`), api<FeeSchedule>('GET', '/fees/schedule')]);
+      const [fresh, schedule] = await Promise.all([
+        api<Asset>('GET', `/assets/${encodeURIComponent(asset.id)}`),
+        api<FeeSchedule>('GET', '/fees/schedule'),
+      ]);
       setEstimate(review(side, qty.trim(), fresh.price, schedule));
     } catch (err) {
-      setError(err instanceof MoneyFormatError ? new Error('Quantity: a positive number with up to six decimals') : err);
+      setError(
+        err instanceof MoneyFormatError ? new Error('Quantity: a positive number with up to six decimals') : err,
+      );
     }
   };
   const place = async () => {
@@ -119,7 +139,12 @@ export function Trade() {
     setBusy(true);
     setError(undefined);
     try {
-      const order = await api<Order>('POST', '/orders', { accountId, assetId: asset.id, side, quantity: qty.trim() }, idempotencyKey());
+      const order = await api<Order>(
+        'POST',
+        '/orders',
+        { accountId, assetId: asset.id, side, quantity: qty.trim() },
+        idempotencyKey(),
+      );
       navigate(`/orders/${order.id}`);
     } catch (err) {
       setError(err);
@@ -135,7 +160,11 @@ export function Trade() {
         {accounts.length > 1 && (
           <div class="field">
             <label for={accountField}>Account</label>
-            <select id={accountField} value={accountId} onChange={(e) => setAccountId((e.currentTarget as HTMLSelectElement).value)}>
+            <select
+              id={accountField}
+              value={accountId}
+              onChange={(e) => setAccountId((e.currentTarget as HTMLSelectElement).value)}
+            >
               {accounts.map((a) => (
                 <option key={a.id} value={a.id}>
                   {a.name} ({usd(a.cash.available)} available)
@@ -145,7 +174,14 @@ export function Trade() {
           </div>
         )}
         <AssetSearch value={asset} onPick={setAsset} />
-        <Field label="Quantity" value={qty} onInput={setQty} inputMode="decimal" hint="Up to six decimals" error={fieldError(error, 'quantity')} />
+        <Field
+          label="Quantity"
+          value={qty}
+          onInput={setQty}
+          inputMode="decimal"
+          hint="Up to six decimals"
+          error={fieldError(error, 'quantity')}
+        />
         <fieldset class="side">
           <legend>Side</legend>
           {(['buy', 'sell'] as const).map((s) => (
@@ -177,7 +213,10 @@ export function Trade() {
             <dt>{side === 'buy' ? 'At most, with the fee' : 'At least, after the fee'}</dt>
             <dd>{usd(estimate.bound)}</dd>
           </dl>
-          <p class="hint">The limit protects you: the order fills at the exchange's price, never {side === 'buy' ? 'above' : 'below'} the limit.</p>
+          <p class="hint">
+            The limit protects you: the order fills at the exchange's price, never {side === 'buy' ? 'above' : 'below'}{' '}
+            the limit.
+          </p>
           <button type="button" onClick={place} disabled={busy}>
             Place order
           </button>

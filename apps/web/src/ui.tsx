@@ -7,7 +7,14 @@ import { Problem } from './api.ts';
 export function ErrorMessage({ error }: { error: unknown }) {
   if (!error) return null;
   // With field errors, the fields say what is wrong; the message only points at them.
-  const text = error instanceof Problem ? (error.errors.length > 0 ? `${error.detail ?? error.title}: see the fields marked below.` : error.detail ?? error.title) : error instanceof Error ? error.message : String(error);
+  const text =
+    error instanceof Problem
+      ? error.errors.length > 0
+        ? `${error.detail ?? error.title}: see the fields marked below.`
+        : (error.detail ?? error.title)
+      : error instanceof Error
+        ? error.message
+        : String(error);
   return (
     <p class="error" role="alert">
       {text}
@@ -27,7 +34,17 @@ interface FieldProps {
   hint?: string;
 }
 
-export function Field({ label, value, onInput, type = 'text', error, autoComplete, inputMode, required = true, hint }: FieldProps) {
+export function Field({
+  label,
+  value,
+  onInput,
+  type = 'text',
+  error,
+  autoComplete,
+  inputMode,
+  required = true,
+  hint,
+}: FieldProps) {
   const id = useId();
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (

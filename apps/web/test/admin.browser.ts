@@ -20,7 +20,11 @@ let browser: Browser;
 before(async () => {
   browser = await startBrowser({
     transport: true,
-    settings: { EXCHANGE_BREAKER_MIN_CALLS: '2', EXCHANGE_BREAKER_HALF_OPEN_MS: '4000', EXCHANGE_BREAKER_MAX_HALF_OPEN_MS: '4000' },
+    settings: {
+      EXCHANGE_BREAKER_MIN_CALLS: '2',
+      EXCHANGE_BREAKER_HALF_OPEN_MS: '4000',
+      EXCHANGE_BREAKER_MAX_HALF_OPEN_MS: '4000',
+    },
   });
 });
 after(async () => {
@@ -34,10 +38,14 @@ test('admins see "Admin" and "Operations" in the navigation, and the admin page 
   await nav.getByRole('link', { name: 'Operations' }).waitFor();
   await nav.getByRole('link', { name: 'Admin' }).click();
   await page.getByRole('heading', { level: 1, name: 'Admin' }).waitFor();
-  for (const heading of ['Trial balance', 'Fee schedule', 'Strategies', 'Simulation']) await page.getByRole('heading', { level: 2, name: heading }).waitFor();
+  for (const heading of ['Trial balance', 'Fee schedule', 'Strategies', 'Simulation'])
+    await page.getByRole('heading', { level: 2, name: heading }).waitFor();
   await page.getByText('Balanced: every asset sums to zero').waitFor();
   // The exchange's current settings, read: the suite starts it open, filling after 50 ms.
-  await page.getByRole('status').filter({ hasText: /^The exchange now: Open: 0 ms per call, failure rate 0, fills after 50 ms\.$/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^The exchange now: Open: 0 ms per call, failure rate 0, fills after 50 ms\.$/ })
+    .waitFor();
   assert.equal(await page.getByRole('radio', { name: 'Open', exact: true }).isChecked(), true);
 
   // Allocations that do not sum to 100: the API's problem is shown next to the allocations.
@@ -56,8 +64,17 @@ test('admins see "Admin" and "Operations" in the navigation, and the admin page 
 test('an admin inspects a dead letter (its message too), replays it (refused again: the outcome is shown), then discards it and the row goes away', async () => {
   const { page, transport } = browser;
   assert.ok(transport, 'started with its transport');
-  const envelope = newEnvelope({ type: TYPE, version: 1, source: 'browser-test', data: { customerId: 42, note: 'not a customer update' } });
-  await transport.publish({ destination: { kind: 'event', type: TYPE }, messageId: envelope.id, body: JSON.stringify(envelope) });
+  const envelope = newEnvelope({
+    type: TYPE,
+    version: 1,
+    source: 'browser-test',
+    data: { customerId: 42, note: 'not a customer update' },
+  });
+  await transport.publish({
+    destination: { kind: 'event', type: TYPE },
+    messageId: envelope.id,
+    body: JSON.stringify(envelope),
+  });
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Dead letters' }).click();
@@ -80,11 +97,17 @@ test('an admin inspects a dead letter (its message too), replays it (refused aga
   assert.match((await message.textContent()) ?? '', /"note": "not a customer update"/);
 
   await page.getByRole('button', { name: `Replay ${TYPE}` }).click();
-  await page.getByRole('alert').filter({ hasText: /Replay failed/ }).waitFor();
+  await page
+    .getByRole('alert')
+    .filter({ hasText: /Replay failed/ })
+    .waitFor();
   await row.getByRole('cell', { name: '2', exact: true }).waitFor();
 
   await page.getByRole('button', { name: `Discard ${TYPE}` }).click();
-  await page.getByRole('status').filter({ hasText: `Discarded ${TYPE}` }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Discarded ${TYPE}` })
+    .waitFor();
   await page.getByText('No dead letters.').waitFor();
   assert.equal(await row.count(), 0);
 });
@@ -100,7 +123,10 @@ test('the operations console shows the exchange breaker opening when the exchang
     await nav.getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('radio', { name: mode, exact: true }).check();
     await page.getByRole('button', { name: 'Set exchange' }).click();
-    await page.getByRole('status').filter({ hasText: mode === 'Failing' ? /failure rate 1\b/ : /failure rate 0\b/ }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: mode === 'Failing' ? /failure rate 1\b/ : /failure rate 0\b/ })
+      .waitFor();
   };
   /** Orders keep calling the exchange (the breaker only changes on calls) until `done`. */
   const keepOrdering = (done: { value: boolean }) =>
@@ -115,7 +141,23 @@ test('the operations console shows the exchange breaker opening when the exchang
   await nav.getByRole('link', { name: 'Operations' }).click();
   const services = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Readiness' }) });
   // A row per service, each asked itself (GET /v1/admin/readiness), each ready.
-  const every = ['accounts', 'customers', 'exchange', 'fees', 'gateway', 'holdings', 'market', 'market-data', 'notifications', 'orders', 'payments', 'reporting', 'strategies', 'strategy-orders', 'transactions'];
+  const every = [
+    'accounts',
+    'customers',
+    'exchange',
+    'fees',
+    'gateway',
+    'holdings',
+    'market',
+    'market-data',
+    'notifications',
+    'orders',
+    'payments',
+    'reporting',
+    'strategies',
+    'strategy-orders',
+    'transactions',
+  ];
   for (const service of every) await services.getByRole('row', { name: new RegExp(`^${service} Ready `) }).waitFor();
   assert.equal(await services.getByRole('row').count(), every.length + 1, 'a header row and a row per service');
   // The golden signals: a row per service, its request rate charted once two readings are in.
@@ -160,10 +202,17 @@ test("the sagas page lists order sagas by state, and one saga's timeline shows i
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Sagas' }).click();
   // The orders placed while the exchange was failing: their sagas compensated.
   await page.getByLabel('State').selectOption('compensated');
-  await page.getByRole('row', { name: /Buy 1 AAPL.*Compensated/ }).first().waitFor();
-  await page.getByRole('link', { name: /^Buy 1 AAPL$/ }).first().click();
+  await page
+    .getByRole('row', { name: /Buy 1 AAPL.*Compensated/ })
+    .first()
+    .waitFor();
+  await page
+    .getByRole('link', { name: /^Buy 1 AAPL$/ })
+    .first()
+    .click();
   await page.getByRole('heading', { level: 2, name: 'Timeline' }).waitFor();
-  for (const header of ['Time', 'Step', 'Attempt', 'Outcome']) await page.getByRole('columnheader', { name: header, exact: true }).waitFor();
+  for (const header of ['Time', 'Step', 'Attempt', 'Outcome'])
+    await page.getByRole('columnheader', { name: header, exact: true }).waitFor();
   assert.ok((await page.getByRole('row').count()) > 1, 'a header row and at least one step');
   // The trace of the order's request, to find its spans.
   const trace = page.getByRole('term').filter({ hasText: 'Trace id' }).locator('xpath=following-sibling::dd[1]');
@@ -180,7 +229,9 @@ test('at phone width the admin and operations pages fit the screen: no sideways 
       await page.getByRole('heading', { level: 1, name: link }).waitFor();
       if (link === 'Operations') await page.getByRole('columnheader', { name: 'Requests/s' }).waitFor();
       // Evaluated in the page (this file is type-checked without the DOM's types).
-      const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+      const [scrollWidth, innerWidth] = (await page.evaluate(
+        '[document.documentElement.scrollWidth, window.innerWidth]',
+      )) as [number, number];
       assert.ok(scrollWidth <= innerWidth, `${link}: ${scrollWidth}px wide in a ${innerWidth}px window`);
     }
   } finally {

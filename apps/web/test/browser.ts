@@ -21,7 +21,12 @@ if (!existsSync(CHROMIUM)) {
   process.exit(1);
 }
 
-const files = screenshots ? [join(here, 'screenshots.ts')] : (await readdir(here)).filter((f) => f.endsWith('.browser.ts')).sort().map((f) => join(here, f));
+const files = screenshots
+  ? [join(here, 'screenshots.ts')]
+  : (await readdir(here))
+      .filter((f) => f.endsWith('.browser.ts'))
+      .sort()
+      .map((f) => join(here, f));
 // Its own PostgreSQL data folder (under the repository, like npm test's: PostgreSQL's user must reach
 // it), so it runs beside npm test without sharing a server.
 const dataRoot = join(root, '.test-data', `browser-${process.pid}`);
@@ -34,8 +39,22 @@ const code = await new Promise<number>((resolve) => {
     process.execPath,
     screenshots
       ? ['--import', 'tsx', ...files.map((f) => relative(root, f))]
-      : ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files.map((f) => relative(root, f))],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, SIMPLEBANK_TEST_PG_URL: server.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
+      : [
+          '--import',
+          'tsx',
+          '--test',
+          '--test-concurrency=1',
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          '--test-reporter=tap',
+          `--test-reporter-destination=${tapFile}`,
+          ...files.map((f) => relative(root, f)),
+        ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, SIMPLEBANK_TEST_PG_URL: server.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    },
   );
   child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
 });

@@ -27,9 +27,13 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
   page.on('request', (r) => new URL(r.url()).pathname === '/v1/stream' && streams++);
   await signUp(page);
   const nav = page.getByRole('navigation');
-  for (const link of ['Accounts', 'Trade', 'Orders', 'Holdings', 'Notifications', 'Profile']) await nav.getByRole('link', { name: link }).waitFor();
+  for (const link of ['Accounts', 'Trade', 'Orders', 'Holdings', 'Notifications', 'Profile'])
+    await nav.getByRole('link', { name: link }).waitFor();
   // The news stream is open: the header says "Live".
-  await page.getByRole('status').filter({ hasText: /^Live$/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Live$/ })
+    .waitFor();
   await openAccount(page, 'Main');
 
   assert.match(await deposit(page, '1000.00', GOOD_CARD), /completed/);
@@ -68,7 +72,9 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
   await page.setViewportSize({ width: 360, height: 740 });
   try {
     // Evaluated in the page (this file is type-checked without the DOM's types).
-    const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+    const [scrollWidth, innerWidth] = (await page.evaluate(
+      '[document.documentElement.scrollWidth, window.innerWidth]',
+    )) as [number, number];
     assert.ok(scrollWidth <= innerWidth, `Holdings: ${scrollWidth}px wide in a ${innerWidth}px window`);
   } finally {
     await page.setViewportSize({ width: 1100, height: 800 });
@@ -76,7 +82,10 @@ test('a new customer signs up, deposits, buys, and sees the fill, the holding an
 
   await nav.getByRole('link', { name: 'Notifications' }).click();
   await page.getByRole('heading', { name: /Order filled/ }).waitFor({ timeout: 20_000 });
-  await page.getByRole('status').filter({ hasText: /\d+ unread/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /\d+ unread/ })
+    .waitFor();
 
   assert.equal(loads, 1, 'the only page load is the sign-up page');
   assert.equal(streams, 1, 'one news stream, kept open across the pages');
@@ -88,7 +97,11 @@ test('a reload keeps the session (the refresh token is in an httpOnly cookie no 
   await page.getByRole('button', { name: 'Log in' }).waitFor();
   await signUp(page);
   await page.getByRole('navigation').getByRole('link', { name: 'Accounts' }).waitFor();
-  assert.doesNotMatch(await page.evaluate('document.cookie'), /simplebank_refresh/, 'the refresh token is not readable by scripts');
+  assert.doesNotMatch(
+    await page.evaluate('document.cookie'),
+    /simplebank_refresh/,
+    'the refresh token is not readable by scripts',
+  );
   await page.reload();
   await page.getByRole('navigation').getByRole('link', { name: 'Holdings' }).click();
   await page.getByRole('heading', { name: 'Holdings' }).waitFor();
@@ -121,7 +134,11 @@ test('a customer deposits by bank transfer, and chooses SMS notifications with a
   assert.equal(await page.getByLabel('Card number').count(), 0, 'no card number for a bank transfer');
   await page.getByLabel('Amount').fill('75.50');
   await page.getByRole('button', { name: 'Confirm deposit' }).click();
-  await page.locator('main').getByRole('status').filter({ hasText: 'Deposit of $75.50 completed' }).waitFor({ timeout: 20_000 });
+  await page
+    .locator('main')
+    .getByRole('status')
+    .filter({ hasText: 'Deposit of $75.50 completed' })
+    .waitFor({ timeout: 20_000 });
 
   await page.getByRole('navigation').getByRole('link', { name: 'Profile' }).click();
   const form = page.getByRole('form', { name: 'Notification preferences' });
@@ -205,7 +222,9 @@ test('at phone width every page fits the screen: no sideways scrolling', async (
       await nav.getByRole('link', { name: link }).click();
       await page.getByRole('heading', { level: 1, name: link }).waitFor();
       // Evaluated in the page (this file is type-checked without the DOM's types).
-      const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+      const [scrollWidth, innerWidth] = (await page.evaluate(
+        '[document.documentElement.scrollWidth, window.innerWidth]',
+      )) as [number, number];
       assert.ok(scrollWidth <= innerWidth, `${link}: ${scrollWidth}px wide in a ${innerWidth}px window`);
     }
   } finally {
@@ -220,7 +239,13 @@ test('a customer invests in a strategy an admin made, and follows it to complete
   await bank.pinPrice('MSFT', '410.20');
   const admin = await bank.adminLogin();
   const name = `Browser growth ${randomUUID().slice(0, 6)}`;
-  const created = await admin.http.post('/v1/admin/strategies', { name, assets: [{ assetId: 'AAPL', percentage: '60' }, { assetId: 'MSFT', percentage: '40' }] });
+  const created = await admin.http.post('/v1/admin/strategies', {
+    name,
+    assets: [
+      { assetId: 'AAPL', percentage: '60' },
+      { assetId: 'MSFT', percentage: '40' },
+    ],
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
 
   await page.getByRole('button', { name: 'Log out' }).click();
@@ -237,6 +262,7 @@ test('a customer invests in a strategy an admin made, and follows it to complete
   await page.getByRole('heading', { level: 1, name: 'Investment' }).waitFor();
   await page.getByRole('status').filter({ hasText: 'Completed' }).waitFor({ timeout: 30_000 });
   const orders = page.getByRole('table', { name: 'Orders' });
-  for (const asset of ['AAPL', 'MSFT']) await orders.getByRole('row', { name: new RegExp(`${asset}.*Filled`) }).waitFor();
+  for (const asset of ['AAPL', 'MSFT'])
+    await orders.getByRole('row', { name: new RegExp(`${asset}.*Filled`) }).waitFor();
   assert.match((await page.locator('dd').first().textContent()) ?? '', /\$1,000\.00/);
 });

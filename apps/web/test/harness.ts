@@ -18,7 +18,16 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, Http, startSystem, type System } from '../
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The declined test card of the payment provider simulator (services/payments, README). */
 export const DECLINED_CARD = '4000000000000002';
@@ -38,7 +47,9 @@ export interface Browser {
  * holds: a test can then put a message on it, as a misbehaving producer would (the public API only
  * ever sends valid ones).
  */
-async function startWithTransport(settings: Record<string, string>): Promise<{ system: System; transport: MemoryTransport }> {
+async function startWithTransport(
+  settings: Record<string, string>,
+): Promise<{ system: System; transport: MemoryTransport }> {
   const transport = new MemoryTransport();
   const all = await startAllInOne({
     services,
@@ -62,11 +73,15 @@ async function startWithTransport(settings: Record<string, string>): Promise<{ s
 }
 
 /** Starts the system (serving the freshly built app) and a browser with one page at `width`×`height`. */
-export async function startBrowser(options: { width?: number; height?: number; settings?: Record<string, string>; transport?: boolean } = {}): Promise<Browser> {
+export async function startBrowser(
+  options: { width?: number; height?: number; settings?: Record<string, string>; transport?: boolean } = {},
+): Promise<Browser> {
   const webApp = ensureWebApp();
   if (!webApp) throw new Error('the web app could not be built (see above)');
   const settings = { WEB_APP_DIR: webApp, ...options.settings };
-  const started = options.transport ? await startWithTransport(settings) : { system: await startSystem(settings), transport: undefined };
+  const started = options.transport
+    ? await startWithTransport(settings)
+    : { system: await startSystem(settings), transport: undefined };
   const { system } = started;
   const profile = await mkdtemp(join(tmpdir(), 'simplebank-chromium-'));
   let context: BrowserContext;
@@ -129,7 +144,10 @@ export async function deposit(page: Page, amount: string, card: string): Promise
   await page.getByLabel('Card number').fill(card);
   await page.getByRole('button', { name: 'Confirm deposit' }).click();
   // The page's own status (the header's "Live" is one too).
-  const status = page.locator('main').getByRole('status').filter({ hasText: /completed|Declined|Failed/ });
+  const status = page
+    .locator('main')
+    .getByRole('status')
+    .filter({ hasText: /completed|Declined|Failed/ });
   await status.waitFor({ timeout: 20_000 });
   return (await status.textContent()) ?? '';
 }

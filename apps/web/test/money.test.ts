@@ -24,12 +24,24 @@ test('quantity drops the trailing zeros of six decimals', () => {
 });
 
 test('a buy: the limit 5 % above the quote, the minimum fee, the most it can cost', () => {
-  assert.deepEqual(review('buy', '2', '228.97', schedule), { quote: '228.97', limitPrice: '240.42', notional: '457.94', fee: '1.00', bound: '481.84' });
+  assert.deepEqual(review('buy', '2', '228.97', schedule), {
+    quote: '228.97',
+    limitPrice: '240.42',
+    notional: '457.94',
+    fee: '1.00',
+    bound: '481.84',
+  });
 });
 
 test('a sell: the limit 5 % below, the fee by the rate once above the minimum, half-up', () => {
   // 1000 × 228.97 = 228970.00; × 0.001 = 228.97; limit 217.5215 → 217.52
-  assert.deepEqual(review('sell', '1000', '228.97', schedule), { quote: '228.97', limitPrice: '217.52', notional: '228970.00', fee: '228.97', bound: '217291.03' });
+  assert.deepEqual(review('sell', '1000', '228.97', schedule), {
+    quote: '228.97',
+    limitPrice: '217.52',
+    notional: '228970.00',
+    fee: '228.97',
+    bound: '217291.03',
+  });
   // 0.1 % of 0.333333 × 10.05 = 0.00335 → the minimum
   assert.equal(review('buy', '0.333333', '10.05', schedule).fee, '1.00');
 });

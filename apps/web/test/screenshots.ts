@@ -49,7 +49,10 @@ try {
   await page.setViewportSize({ width: 1000, height: 700 });
 
   await nav.getByRole('link', { name: 'Holdings' }).click();
-  await page.getByRole('row', { name: /^AAPL/ }).getByRole('img', { name: /^AAPL price/ }).waitFor();
+  await page
+    .getByRole('row', { name: /^AAPL/ })
+    .getByRole('img', { name: /^AAPL price/ })
+    .waitFor();
   await shot(page, 'holdings');
   await nav.getByRole('link', { name: 'Notifications' }).click();
   await page.getByRole('heading', { name: /Order filled/ }).waitFor({ timeout: 20_000 });
@@ -60,12 +63,19 @@ try {
   const main = page.getByRole('navigation', { name: 'Main' });
   await main.getByRole('link', { name: 'Admin' }).click();
   await page.getByText('Balanced: every asset sums to zero').waitFor();
-  await page.getByRole('status').filter({ hasText: /^The exchange now: / }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^The exchange now: / })
+    .waitFor();
   await shot(page, 'admin');
 
   const type = 'customers.CustomerUpdated.v1';
   const envelope = newEnvelope({ type, version: 1, source: 'screenshots', data: { customerId: 42 } });
-  await browser.transport!.publish({ destination: { kind: 'event', type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+  await browser.transport!.publish({
+    destination: { kind: 'event', type },
+    messageId: envelope.id,
+    body: JSON.stringify(envelope),
+  });
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Dead letters' }).click();
   const inspect = page.getByRole('button', { name: `Inspect ${type}` });
   for (let i = 0; i < 40 && (await inspect.count()) === 0; i++) {
@@ -78,7 +88,9 @@ try {
   await main.getByRole('link', { name: 'Operations' }).click();
   await page.getByRole('row', { name: /^market exchange / }).waitFor();
   // The golden signals' charts once a few readings (2 s apart) are in.
-  await page.getByRole('img', { name: /^gateway requests per second, ([4-9]|\d{2,}) points/ }).waitFor({ timeout: 30_000 });
+  await page
+    .getByRole('img', { name: /^gateway requests per second, ([4-9]|\d{2,}) points/ })
+    .waitFor({ timeout: 30_000 });
   await shot(page, 'operations');
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Sagas' }).click();
   await page.getByRole('link', { name: /Buy 2 AAPL/ }).click();

@@ -1,10 +1,24 @@
 /** The console's golden signals from sampled totals (apps/web/src/signals.ts), in npm test (no browser needed). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { keepWindow, meanRelayLagMs, p99, reading, seriesOf, type Signals, type SignalsReading } from '../src/signals.ts';
+import {
+  keepWindow,
+  meanRelayLagMs,
+  p99,
+  reading,
+  seriesOf,
+  type Signals,
+  type SignalsReading,
+} from '../src/signals.ts';
 
 const BOUNDS = [0.005, 0.01, 0.1, 1];
-function signals(at: number, requests: number, errors: number, bucketCounts: number[], relay = { count: 0, sum: 0 }): Signals {
+function signals(
+  at: number,
+  requests: number,
+  errors: number,
+  bucketCounts: number[],
+  relay = { count: 0, sum: 0 },
+): Signals {
   return {
     service: 'orders',
     at: new Date(at).toISOString(),
@@ -17,7 +31,10 @@ function signals(at: number, requests: number, errors: number, bucketCounts: num
     queues: [],
   };
 }
-const at = (ms: number, s: Signals | null): SignalsReading => ({ at: new Date(ms).toISOString(), services: [{ service: 'orders', reachable: s !== null, signals: s }] });
+const at = (ms: number, s: Signals | null): SignalsReading => ({
+  at: new Date(ms).toISOString(),
+  services: [{ service: 'orders', reachable: s !== null, signals: s }],
+});
 
 test('p99 is the smallest bucket bound holding 99 % of the requests between two readings', () => {
   const before = signals(0, 100, 0, [100, 100, 100, 100]).latency;
@@ -38,14 +55,24 @@ test('rate, error rate and p99 per interval; a total that went down starts afres
     at(10000, signals(10000, 5, 0, [5, 5, 5, 5])),
   ];
   const s = seriesOf(readings, 'orders');
-  assert.deepEqual(s.rate.map((p) => p.y), [10, 10, 0]);
-  assert.deepEqual(s.errorRate.map((p) => p.y), [5, 0]);
-  assert.deepEqual(s.p99.map((p) => p.y), [5, 10]);
+  assert.deepEqual(
+    s.rate.map((p) => p.y),
+    [10, 10, 0],
+  );
+  assert.deepEqual(
+    s.errorRate.map((p) => p.y),
+    [5, 0],
+  );
+  assert.deepEqual(
+    s.p99.map((p) => p.y),
+    [5, 10],
+  );
 });
 
 test('keeps a minute of readings; the mean relay lag over them; numbers for reading', () => {
   let kept: SignalsReading[] = [];
-  for (let t = 0; t <= 70_000; t += 2000) kept = keepWindow(kept, at(t, signals(t, 0, 0, [0, 0, 0, 0], { count: t / 1000, sum: t / 100_000 })));
+  for (let t = 0; t <= 70_000; t += 2000)
+    kept = keepWindow(kept, at(t, signals(t, 0, 0, [0, 0, 0, 0], { count: t / 1000, sum: t / 100_000 })));
   assert.equal(kept.length, 31);
   assert.equal(Date.parse(kept[0]!.at), 10_000);
   assert.equal(Math.round(meanRelayLagMs(kept, 'orders')!), 10);

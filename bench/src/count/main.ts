@@ -48,7 +48,12 @@ const system = await startSystem(mode, {
   env: {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(),
     SIMPLEBANK_STATEMENT_TRACE: traceBase,
-    ...(values.statements ? { SIMPLEBANK_POSTGRES_SETTINGS: 'shared_preload_libraries=pg_stat_statements,pg_stat_statements.track=all,pg_stat_statements.track_planning=on' } : {}),
+    ...(values.statements
+      ? {
+          SIMPLEBANK_POSTGRES_SETTINGS:
+            'shared_preload_libraries=pg_stat_statements,pg_stat_statements.track=all,pg_stat_statements.track_planning=on',
+        }
+      : {}),
   },
 });
 
@@ -56,14 +61,21 @@ type Counts = Map<string, number>;
 
 /** Asks every SimpleBank process for its statement counts (and resets them). */
 async function collect(): Promise<Counts> {
-  for (const f of readdirSync(join(process.cwd(), '.test-data'))) if (f.startsWith(`statement-trace-${process.pid}.`)) rmSync(join(process.cwd(), '.test-data', f));
-  const pids = system.processes().node.filter((p) => p.name !== 'launcher').map((p) => p.pid);
+  for (const f of readdirSync(join(process.cwd(), '.test-data')))
+    if (f.startsWith(`statement-trace-${process.pid}.`)) rmSync(join(process.cwd(), '.test-data', f));
+  const pids = system
+    .processes()
+    .node.filter((p) => p.name !== 'launcher')
+    .map((p) => p.pid);
   for (const pid of pids) process.kill(pid, 'SIGUSR2');
   await sleep(500);
   const total: Counts = new Map();
   for (const f of readdirSync(join(process.cwd(), '.test-data'))) {
     if (!f.startsWith(`statement-trace-${process.pid}.`)) continue;
-    for (const [k, v] of Object.entries(JSON.parse(readFileSync(join(process.cwd(), '.test-data', f), 'utf8')) as Record<string, number>)) total.set(k, (total.get(k) ?? 0) + v);
+    for (const [k, v] of Object.entries(
+      JSON.parse(readFileSync(join(process.cwd(), '.test-data', f), 'utf8')) as Record<string, number>,
+    ))
+      total.set(k, (total.get(k) ?? 0) + v);
   }
   return total;
 }
@@ -113,7 +125,12 @@ try {
     if (due > Date.now()) await sleep(due - Date.now());
     const t = traders[i % traders.length]!;
     const res = expect(
-      await client.post('/v1/orders', { accountId: t.accountId, assetId: assets[i % assets.length], side: 'buy', quantity: '0.001' }, t.token, { 'idempotency-key': `count-${process.pid}-${i}` }),
+      await client.post(
+        '/v1/orders',
+        { accountId: t.accountId, assetId: assets[i % assets.length], side: 'buy', quantity: '0.001' },
+        t.token,
+        { 'idempotency-key': `count-${process.pid}-${i}` },
+      ),
       202,
       'order',
     );
@@ -137,26 +154,49 @@ try {
   const statements = await collect();
   const commits = delta(before, await commitCounters(system.postgresUrl));
 
-  console.log(`${mode}: ${orders} orders at ${rate}/s → ${JSON.stringify(statuses)}; idle window subtracted (same length)`);
+  console.log(
+    `${mode}: ${orders} orders at ${rate}/s → ${JSON.stringify(statuses)}; idle window subtracted (same length)`,
+  );
   // The idle window is as long as the loaded one, give or take the loaded one's wait for the last fills.
-  const perOrderMs = (loaded: number, idle: number, idleSeconds: number) => fmt(((loaded - (idle * cpu.seconds) / idleSeconds) * 1000) / orders);
-  console.log(`\nCPU per order (net of idle): node ${perOrderMs(cpu.nodeCpuSeconds, idleCpu.nodeCpuSeconds, idleCpu.seconds)} ms, PostgreSQL ${perOrderMs(cpu.postgresCpuSeconds, idleCpu.postgresCpuSeconds, idleCpu.seconds)} ms`);
-  console.log(`\ncommits per order (pg_stat_database, net of idle): ${fmt((sum(commits) - sum(idleCommits)) / orders)}  (gross ${fmt(sum(commits) / orders)})`);
-  for (const [db, n] of Object.entries(commits).sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(16)} ${fmt((n - (idleCommits[db] ?? 0)) / orders)}`);
+  const perOrderMs = (loaded: number, idle: number, idleSeconds: number) =>
+    fmt(((loaded - (idle * cpu.seconds) / idleSeconds) * 1000) / orders);
+  console.log(
+    `\nCPU per order (net of idle): node ${perOrderMs(cpu.nodeCpuSeconds, idleCpu.nodeCpuSeconds, idleCpu.seconds)} ms, PostgreSQL ${perOrderMs(cpu.postgresCpuSeconds, idleCpu.postgresCpuSeconds, idleCpu.seconds)} ms`,
+  );
+  console.log(
+    `\ncommits per order (pg_stat_database, net of idle): ${fmt((sum(commits) - sum(idleCommits)) / orders)}  (gross ${fmt(sum(commits) / orders)})`,
+  );
+  for (const [db, n] of Object.entries(commits).sort((a, b) => b[1] - a[1]))
+    console.log(`  ${db.padEnd(16)} ${fmt((n - (idleCommits[db] ?? 0)) / orders)}`);
   const dbs = perDatabase(statements);
   const idleDbs = perDatabase(idleStatements);
-  console.log(`\nstatements per order by database (net of idle): ${fmt(([...dbs.values()].reduce((a, b) => a + b, 0) - [...idleDbs.values()].reduce((a, b) => a + b, 0)) / orders)}`);
-  for (const [db, n] of [...dbs].sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(24)} ${fmt((n - (idleDbs.get(db) ?? 0)) / orders)}`);
+  console.log(
+    `\nstatements per order by database (net of idle): ${fmt(([...dbs.values()].reduce((a, b) => a + b, 0) - [...idleDbs.values()].reduce((a, b) => a + b, 0)) / orders)}`,
+  );
+  for (const [db, n] of [...dbs].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${db.padEnd(24)} ${fmt((n - (idleDbs.get(db) ?? 0)) / orders)}`);
   console.log(`\ntop statements per order (net of idle):`);
-  const net = [...statements].map(([k, v]) => [k, (v - (idleStatements.get(k) ?? 0)) / orders] as const).sort((a, b) => b[1] - a[1]);
-  for (const [k, v] of net.slice(0, Number(values.top))) console.log(`  ${fmt(v).padStart(6)}  ${k.replaceAll('\t', '  ')}`);
+  const net = [...statements]
+    .map(([k, v]) => [k, (v - (idleStatements.get(k) ?? 0)) / orders] as const)
+    .sort((a, b) => b[1] - a[1]);
+  for (const [k, v] of net.slice(0, Number(values.top)))
+    console.log(`  ${fmt(v).padStart(6)}  ${k.replaceAll('\t', '  ')}`);
   const autos = new Map<string, number>();
-  for (const [k, v] of net) if (k.split('\t')[1] === 'auto') autos.set(k.split('\t')[0]!, (autos.get(k.split('\t')[0]!) ?? 0) + v);
-  console.log(`\nstatements outside a transaction (each its own commit) per order: ${fmt([...autos.values()].reduce((a, b) => a + b, 0))}`);
+  for (const [k, v] of net)
+    if (k.split('\t')[1] === 'auto') autos.set(k.split('\t')[0]!, (autos.get(k.split('\t')[0]!) ?? 0) + v);
+  console.log(
+    `\nstatements outside a transaction (each its own commit) per order: ${fmt([...autos.values()].reduce((a, b) => a + b, 0))}`,
+  );
   for (const [db, n] of [...autos].sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(24)} ${fmt(n)}`);
   if (server) {
     // The server's own view (idle work included: at a modest rate it is small beside the orders').
-    const { rows } = await server.query<{ db: string; query: string; calls: string; total_ms: number; mean_ms: number }>(
+    const { rows } = await server.query<{
+      db: string;
+      query: string;
+      calls: string;
+      total_ms: number;
+      mean_ms: number;
+    }>(
       `SELECT d.datname AS db, s.query, s.calls::text, s.total_exec_time AS total_ms, s.mean_exec_time AS mean_ms
          FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
         WHERE d.datname LIKE 'simplebank%' ORDER BY s.total_exec_time DESC LIMIT $1`,
@@ -169,7 +209,10 @@ try {
     ).rows[0]!;
     console.log(`
 PostgreSQL time per order (pg_stat_statements): execution ${fmt(totals.exec / orders)} ms, planning ${fmt(totals.plan / orders)} ms; the costliest statements by execution (ms per order, calls per order, mean ms):`);
-    for (const r of rows) console.log(`  ${fmt(r.total_ms / orders).padStart(6)}  ${fmt(Number(r.calls) / orders).padStart(6)}  ${r.mean_ms.toFixed(3).padStart(7)}  ${r.db.replace(/^simplebank_?/, '')}  ${r.query.replace(/\s+/g, ' ').slice(0, 140)}`);
+    for (const r of rows)
+      console.log(
+        `  ${fmt(r.total_ms / orders).padStart(6)}  ${fmt(Number(r.calls) / orders).padStart(6)}  ${r.mean_ms.toFixed(3).padStart(7)}  ${r.db.replace(/^simplebank_?/, '')}  ${r.query.replace(/\s+/g, ' ').slice(0, 140)}`,
+      );
     await server.end();
   }
   await client.close();

@@ -21,7 +21,9 @@ if (role === 'serve') {
   await ch.prefetch(100);
   await ch.consume(queue, (msg) => {
     if (!msg) return;
-    ch.publish('', msg.properties.replyTo as string, msg.content, { correlationId: msg.properties.correlationId as string });
+    ch.publish('', msg.properties.replyTo as string, msg.content, {
+      correlationId: msg.properties.correlationId as string,
+    });
     ch.ack(msg);
   });
   ready();
@@ -63,7 +65,9 @@ if (role === 'serve') {
     new Promise<void>((resolve, reject) => {
       ch.sendToQueue(queue, Buffer.from(body), { persistent: true }, (err) => (err ? reject(err) : resolve()));
     });
-  const result = await closedLoop(Number(inFlight), Number(ms), () => publish(JSON.stringify({ at: Date.now(), p: PAYLOAD })));
+  const result = await closedLoop(Number(inFlight), Number(ms), () =>
+    publish(JSON.stringify({ at: Date.now(), p: PAYLOAD })),
+  );
   await publish(JSON.stringify({ end: true }));
   emit(result);
   await connection.close();

@@ -21,22 +21,30 @@ if (role === 'serve') {
   await transport.serve(name, async (body) => body, { concurrency: 100 });
   ready();
 } else if (role === 'call') {
-  const result = await closedLoops(counts(third), Number(fourth), () => transport.request(name, PAYLOAD, { timeoutMs: 10_000 }));
+  const result = await closedLoops(counts(third), Number(fourth), () =>
+    transport.request(name, PAYLOAD, { timeoutMs: 10_000 }),
+  );
   emit(result);
   await transport.close();
 } else if (role === 'consume') {
   const stats = consumeStats();
-  await transport.subscribe({ group: name, name: 'events', source: { kind: 'events', types: [third] }, prefetch: 100 }, async (delivery) => {
-    if (stats.take(delivery.body)) {
-      emit(stats.result());
-      setImmediate(() => void transport.close().finally(() => process.exit(0)));
-    }
-    return { outcome: 'ack' };
-  });
+  await transport.subscribe(
+    { group: name, name: 'events', source: { kind: 'events', types: [third] }, prefetch: 100 },
+    async (delivery) => {
+      if (stats.take(delivery.body)) {
+        emit(stats.result());
+        setImmediate(() => void transport.close().finally(() => process.exit(0)));
+      }
+      return { outcome: 'ack' };
+    },
+  );
   ready();
 } else if (role === 'publish') {
-  const publish = (body: string) => transport.publish({ destination: { kind: 'event', type: name }, messageId: randomUUID(), body });
-  const result = await closedLoop(Number(third), Number(fourth), () => publish(JSON.stringify({ at: Date.now(), p: PAYLOAD })));
+  const publish = (body: string) =>
+    transport.publish({ destination: { kind: 'event', type: name }, messageId: randomUUID(), body });
+  const result = await closedLoop(Number(third), Number(fourth), () =>
+    publish(JSON.stringify({ at: Date.now(), p: PAYLOAD })),
+  );
   await publish(JSON.stringify({ end: true }));
   emit(result);
   await transport.close();

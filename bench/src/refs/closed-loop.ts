@@ -15,7 +15,11 @@ export interface LoopResult {
   latency: LatencySummary;
 }
 
-export async function closedLoop(concurrency: number, durationMs: number, call: () => Promise<unknown>): Promise<LoopResult> {
+export async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  call: () => Promise<unknown>,
+): Promise<LoopResult> {
   const latency = new Latency();
   let calls = 0;
   let errors = 0;
@@ -38,14 +42,25 @@ export async function closedLoop(concurrency: number, durationMs: number, call: 
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { concurrency, seconds: round(seconds), calls, errors, perSec: round(calls / seconds), latency: latency.summary() };
+  return {
+    concurrency,
+    seconds: round(seconds),
+    calls,
+    errors,
+    perSec: round(calls / seconds),
+    latency: latency.summary(),
+  };
 }
 
 /**
  * For each of `inFlight` (e.g. [50, 1]): a short warm-up (JIT, connections, broker queues), then the
  * measured loop. Keyed `inFlight50`, `inFlight1`.
  */
-export async function closedLoops(inFlight: number[], durationMs: number, call: () => Promise<unknown>): Promise<Record<string, LoopResult>> {
+export async function closedLoops(
+  inFlight: number[],
+  durationMs: number,
+  call: () => Promise<unknown>,
+): Promise<Record<string, LoopResult>> {
   const out: Record<string, LoopResult> = {};
   for (const n of inFlight) {
     await closedLoop(n, Math.min(1_000, durationMs / 4), call);
@@ -56,7 +71,10 @@ export async function closedLoops(inFlight: number[], durationMs: number, call: 
 
 /** "50,1" → [50, 1] */
 export function counts(list: string): number[] {
-  return list.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return list
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
 }
 
 /** The 160-byte body every RPC and event reference sends (the size of a small envelope's data). */

@@ -25,7 +25,12 @@ export function consumeStats() {
     },
     result() {
       const seconds = (last - first) / 1000;
-      return { consumed: count, seconds: round(seconds), perSec: seconds > 0 ? round(count / seconds) : 0, latency: latency.summary() };
+      return {
+        consumed: count,
+        seconds: round(seconds),
+        perSec: seconds > 0 ? round(count / seconds) : 0,
+        latency: latency.summary(),
+      };
     },
   };
 }

@@ -7,7 +7,13 @@ import { Client, expect } from '../http.ts';
 import { closedLoop, type LoopResult } from './closed-loop.ts';
 import { start } from './run.ts';
 
-async function measure(client: Client, path: string, token: string | undefined, concurrency: number, seconds: number): Promise<LoopResult> {
+async function measure(
+  client: Client,
+  path: string,
+  token: string | undefined,
+  concurrency: number,
+  seconds: number,
+): Promise<LoopResult> {
   const call = async () => {
     const res = await client.get(path, token);
     if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
@@ -32,7 +38,13 @@ export async function fastifyReference(concurrency: number, seconds: number): Pr
   }
 }
 
-export async function gatewayReference(client: Client, token: string, assetId: string, concurrency: number, seconds: number): Promise<LoopResult> {
+export async function gatewayReference(
+  client: Client,
+  token: string,
+  assetId: string,
+  concurrency: number,
+  seconds: number,
+): Promise<LoopResult> {
   expect(await client.get(`/v1/assets/${assetId}`, token), 200, `GET /v1/assets/${assetId}`);
   return measure(client, `/v1/assets/${assetId}`, token, concurrency, seconds);
 }

@@ -11,7 +11,12 @@ import { PAYLOAD, closedLoops, counts, emit, ready } from './closed-loop.ts';
 
 const [role, url = '', namespace = '', flavour = 'default', inFlight = '1', ms = '1000'] = process.argv.slice(2);
 const options = flavour === 'tuned' ? { url, prefetch: 100, socketOptions: { noDelay: true } } : { url };
-const broker = new ServiceBroker({ namespace, nodeID: `${role}-${process.pid}`, transporter: { type: 'AMQP', options }, logger: false });
+const broker = new ServiceBroker({
+  namespace,
+  nodeID: `${role}-${process.pid}`,
+  transporter: { type: 'AMQP', options },
+  logger: false,
+});
 
 if (role === 'serve') {
   broker.createService({ name: 'echo', actions: { echo: (ctx: { params: unknown }) => ctx.params } });
@@ -21,7 +26,9 @@ if (role === 'serve') {
   await broker.start();
   await broker.waitForServices('echo', 30_000);
   const params = JSON.parse(PAYLOAD) as Record<string, unknown>;
-  const result = await closedLoops(counts(inFlight), Number(ms), () => broker.call('echo.echo', params, { timeout: 10_000 }));
+  const result = await closedLoops(counts(inFlight), Number(ms), () =>
+    broker.call('echo.echo', params, { timeout: 10_000 }),
+  );
   emit(result);
   await broker.stop();
 } else {

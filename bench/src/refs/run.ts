@@ -37,8 +37,15 @@ export function start(file: string, args: string[], timeoutMs: number): Program 
     },
   });
   const failed = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`${file} ${args[0] ?? ''} exited (code ${code}) without its answer: ${tail.join(' | ').slice(-800)}`)));
-    setTimeout(() => reject(new Error(`${file} ${args[0] ?? ''}: no answer within ${timeoutMs} ms`)), timeoutMs).unref();
+    child.once('exit', (code) =>
+      reject(
+        new Error(`${file} ${args[0] ?? ''} exited (code ${code}) without its answer: ${tail.join(' | ').slice(-800)}`),
+      ),
+    );
+    setTimeout(
+      () => reject(new Error(`${file} ${args[0] ?? ''}: no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    ).unref();
   });
   failed.catch(() => {});
   const ready = Promise.race([new Promise<string>((r) => (onReady = r)), failed]);
@@ -119,22 +126,56 @@ export interface RabbitReferences {
   events: { bare: EventRun; chassis: EventRun };
 }
 
-export async function rabbitReferences(url: string, seconds: number, log: (line: string) => void): Promise<RabbitReferences> {
+export async function rabbitReferences(
+  url: string,
+  seconds: number,
+  log: (line: string) => void,
+): Promise<RabbitReferences> {
   const id = `bench-${randomBytes(3).toString('hex')}`;
   const ms = String(seconds * 1000);
   const queues = [`${id}.rpc`, `${id}.events`, `rpc.${id}-echo`, `${id}-chassis.events`];
   try {
     log('references: RabbitMQ RPC, bare amqplib');
-    const bare = await rpcPair('amqp.ts', ['serve', url, `${id}.rpc`], ['call', url, `${id}.rpc`, '50,1', ms], seconds * 1000);
+    const bare = await rpcPair(
+      'amqp.ts',
+      ['serve', url, `${id}.rpc`],
+      ['call', url, `${id}.rpc`, '50,1', ms],
+      seconds * 1000,
+    );
     log('references: RabbitMQ RPC, the chassis transport');
-    const chassis = await rpcPair('chassis.ts', ['serve', url, `${id}-echo`], ['call', url, `${id}-echo`, '50,1', ms], seconds * 1000);
+    const chassis = await rpcPair(
+      'chassis.ts',
+      ['serve', url, `${id}-echo`],
+      ['call', url, `${id}-echo`, '50,1', ms],
+      seconds * 1000,
+    );
     log('references: RabbitMQ RPC, Moleculer (out of the box, then tuned)');
-    const moleculer = await rpcPair('moleculer.ts', ['serve', url, `${id}-m`, 'default'], ['call', url, `${id}-m`, 'default', '50,1', ms], seconds * 1000);
-    const moleculerTuned = await rpcPair('moleculer.ts', ['serve', url, `${id}-mt`, 'tuned'], ['call', url, `${id}-mt`, 'tuned', '50,1', ms], seconds * 1000);
+    const moleculer = await rpcPair(
+      'moleculer.ts',
+      ['serve', url, `${id}-m`, 'default'],
+      ['call', url, `${id}-m`, 'default', '50,1', ms],
+      seconds * 1000,
+    );
+    const moleculerTuned = await rpcPair(
+      'moleculer.ts',
+      ['serve', url, `${id}-mt`, 'tuned'],
+      ['call', url, `${id}-mt`, 'tuned', '50,1', ms],
+      seconds * 1000,
+    );
     log('references: RabbitMQ events, publish with confirms → consume (bare, then the chassis transport)');
-    const bareEvents = await eventRun('amqp.ts', ['consume', url, `${id}.events`], ['publish', url, `${id}.events`, '100', ms], seconds * 1000);
+    const bareEvents = await eventRun(
+      'amqp.ts',
+      ['consume', url, `${id}.events`],
+      ['publish', url, `${id}.events`, '100', ms],
+      seconds * 1000,
+    );
     const type = `${id}.Echo.v1`;
-    const chassisEvents = await eventRun('chassis.ts', ['consume', url, `${id}-chassis`, type], ['publish', url, type, '100', ms], seconds * 1000);
+    const chassisEvents = await eventRun(
+      'chassis.ts',
+      ['consume', url, `${id}-chassis`, type],
+      ['publish', url, type, '100', ms],
+      seconds * 1000,
+    );
     return { rpc: { bare, chassis, moleculer, moleculerTuned }, events: { bare: bareEvents, chassis: chassisEvents } };
   } finally {
     // Durable queues of ours must not stay on the broker (the RPC ones expire by themselves too).

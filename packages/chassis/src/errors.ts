@@ -22,7 +22,11 @@ export class AppError extends Error {
   readonly retryable: boolean;
   readonly errors: FieldError[] | undefined;
 
-  constructor(code: string, message: string, options: { status?: number; retryable?: boolean; errors?: FieldError[]; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; retryable?: boolean; errors?: FieldError[]; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -38,7 +42,10 @@ export class AppError extends Error {
   }
 
   static fromWire(wire: WireError): AppError {
-    const options: { status: number; retryable: boolean; errors?: FieldError[] } = { status: wire.status, retryable: wire.retryable };
+    const options: { status: number; retryable: boolean; errors?: FieldError[] } = {
+      status: wire.status,
+      retryable: wire.retryable,
+    };
     if (wire.errors) options.errors = wire.errors;
     return new AppError(wire.code, wire.message, options);
   }
@@ -115,9 +122,24 @@ export interface TransientFailure {
 }
 
 /** Sockets that refused, broke or timed out (Node's net/dns errors and undici's). */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
 /** What node-pg, pg-pool and amqplib say when the connection under a call went away. */
-const CONNECTION_LOST = /Connection terminated|terminating connection|Client has encountered a connection error|Connection ended unexpectedly|Client was closed and is not queryable|Cannot use a pool after calling end|timeout exceeded when trying to connect|Channel closed|Channel ended|Connection closed/i;
+const CONNECTION_LOST =
+  /Connection terminated|terminating connection|Client has encountered a connection error|Connection ended unexpectedly|Client was closed and is not queryable|Cannot use a pool after calling end|timeout exceeded when trying to connect|Channel closed|Channel ended|Connection closed/i;
 
 /**
  * The one classification of transient failures: those where the same operation, tried again later,
@@ -133,21 +155,32 @@ export function transientFailure(err: unknown): TransientFailure | undefined {
     const name = (e as { name?: unknown }).name;
     const message = e instanceof Error ? e.message : '';
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-      if (code.startsWith('40')) return { code: 'database_conflict', message: 'A concurrent change conflicted with this one; try again' };
-      if (code === '57014' || code === '55P03') return { code: 'timeout', message: 'The database did not finish in time; try again' };
-      if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P')) return { code: 'database_unavailable', message: 'The database is not available; try again' };
+      if (code.startsWith('40'))
+        return { code: 'database_conflict', message: 'A concurrent change conflicted with this one; try again' };
+      if (code === '57014' || code === '55P03')
+        return { code: 'timeout', message: 'The database did not finish in time; try again' };
+      if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P'))
+        return { code: 'database_unavailable', message: 'The database is not available; try again' };
     }
     if ((typeof code === 'string' && SOCKET_CODES.has(code)) || CONNECTION_LOST.test(message)) {
-      return databaseError(e) ? { code: 'database_unavailable', message: 'The database is not available; try again' } : { code: 'dependency_unavailable', message: 'A dependency is not reachable; try again' };
+      return databaseError(e)
+        ? { code: 'database_unavailable', message: 'The database is not available; try again' }
+        : { code: 'dependency_unavailable', message: 'A dependency is not reachable; try again' };
     }
-    if (name === 'TimeoutError' || name === 'AbortError') return { code: 'timeout', message: `Timed out (${message}); try again` };
+    if (name === 'TimeoutError' || name === 'AbortError')
+      return { code: 'timeout', message: `Timed out (${message}); try again` };
   }
   return undefined;
 }
 
 /** node-pg's errors (a DatabaseError, or a client/pool message): told apart from other dependencies' for the right code. */
 function databaseError(e: unknown): boolean {
-  return (e as { name?: unknown }).name === 'DatabaseError' || /Connection terminated|terminating connection|Client has encountered|Client was closed|Cannot use a pool|trying to connect/i.test(e instanceof Error ? e.message : '');
+  return (
+    (e as { name?: unknown }).name === 'DatabaseError' ||
+    /Connection terminated|terminating connection|Client has encountered|Client was closed|Cannot use a pool|trying to connect/i.test(
+      e instanceof Error ? e.message : '',
+    )
+  );
 }
 
 /**

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BreakerOpenError, BreakerRegistry, CallPolicy, Metrics, breakerReadiness, type BreakerSettings } from '../src/index.ts';
+import {
+  BreakerOpenError,
+  BreakerRegistry,
+  CallPolicy,
+  Metrics,
+  breakerReadiness,
+  type BreakerSettings,
+} from '../src/index.ts';
 import { eventually } from '../src/testing/index.ts';
 
 const fail = () => Promise.reject(new Error('down'));
@@ -9,7 +16,20 @@ const ok = () => Promise.resolve('ok');
 function setup(settings: Partial<BreakerSettings> = {}) {
   const registry = new BreakerRegistry();
   const metrics = new Metrics();
-  const breaker = registry.get('market', 'exchange', { failureRate: 0.5, windowMs: 60_000, minimumCalls: 4, halfOpenAfterMs: 30, maxHalfOpenAfterMs: 100, critical: true, ...settings }, metrics);
+  const breaker = registry.get(
+    'market',
+    'exchange',
+    {
+      failureRate: 0.5,
+      windowMs: 60_000,
+      minimumCalls: 4,
+      halfOpenAfterMs: 30,
+      maxHalfOpenAfterMs: 100,
+      critical: true,
+      ...settings,
+    },
+    metrics,
+  );
   const gauge = async () => {
     const body = (await metrics.render()).body;
     const m = /simplebank_circuit_breaker_state\{service="market",target="exchange"\} ([\d.]+)/.exec(body);
@@ -36,11 +56,18 @@ describe('circuit breakers (the registry)', () => {
     assert.equal(breaker.state, 'closed');
     assert.equal(await gauge(), 0);
     await breaker.execute(ok);
-    assert.equal(breaker.state, 'closed', '3 of 4 failed, but the 4th was a success at the minimum: 75% > 50% opens only on a failure');
+    assert.equal(
+      breaker.state,
+      'closed',
+      '3 of 4 failed, but the 4th was a success at the minimum: 75% > 50% opens only on a failure',
+    );
     await failures(breaker, 1);
     assert.equal(breaker.state, 'open');
     assert.equal(await gauge(), 1);
-    await assert.rejects(breaker.execute(ok), (err: unknown) => err instanceof BreakerOpenError && err.retryAt > Date.now() - 1);
+    await assert.rejects(
+      breaker.execute(ok),
+      (err: unknown) => err instanceof BreakerOpenError && err.retryAt > Date.now() - 1,
+    );
   });
 
   it('does not open while the failure rate stays under the threshold', async () => {
@@ -81,12 +108,16 @@ describe('circuit breakers (the registry)', () => {
     const { registry, breaker } = setup();
     assert.deepEqual(breakerReadiness('market', registry), [{ name: 'market:breaker:exchange', ready: true }]);
     await failures(breaker, 4);
-    assert.deepEqual(breakerReadiness('market', registry), [{ name: 'market:breaker:exchange', ready: false, detail: 'exchange breaker open' }]);
+    assert.deepEqual(breakerReadiness('market', registry), [
+      { name: 'market:breaker:exchange', ready: false, detail: 'exchange breaker open' },
+    ]);
     await eventually(() => breaker.state === 'half-open');
     assert.equal(breakerReadiness('market', registry)[0]!.ready, true);
     const other = setup({ critical: false });
     await failures(other.breaker, 4);
-    assert.deepEqual(breakerReadiness('market', other.registry), [{ name: 'market:breaker:exchange', ready: true, detail: 'exchange breaker open' }]);
+    assert.deepEqual(breakerReadiness('market', other.registry), [
+      { name: 'market:breaker:exchange', ready: true, detail: 'exchange breaker open' },
+    ]);
   });
 
   it('forced open by an operator (or a setting) until released, then closed', async () => {
@@ -95,7 +126,9 @@ describe('circuit breakers (the registry)', () => {
     assert.equal(breaker.state, 'forced-open');
     assert.equal(await gauge(), 1);
     await assert.rejects(breaker.execute(ok), (err: unknown) => err instanceof BreakerOpenError && err.forced);
-    assert.deepEqual(breakerReadiness('market', registry), [{ name: 'market:breaker:exchange', ready: true, detail: 'exchange breaker forced open' }]);
+    assert.deepEqual(breakerReadiness('market', registry), [
+      { name: 'market:breaker:exchange', ready: true, detail: 'exchange breaker forced open' },
+    ]);
     breaker.release();
     assert.equal(breaker.state, 'closed');
     assert.equal(await gauge(), 0);
@@ -106,7 +139,8 @@ describe('circuit breakers (the registry)', () => {
 });
 
 describe('the call policy (timeout, retry, breaker)', () => {
-  const classify = (v: string) => (v === 'ok' ? 'ok' : v === 'refused' ? 'final' : 'retryable') as 'ok' | 'final' | 'retryable';
+  const classify = (v: string) =>
+    (v === 'ok' ? 'ok' : v === 'refused' ? 'final' : 'retryable') as 'ok' | 'final' | 'retryable';
 
   it('retries retryable answers of idempotent calls, up to maxAttempts', async () => {
     const { breaker } = setup({ minimumCalls: 100 });
@@ -137,7 +171,10 @@ describe('the call policy (timeout, retry, breaker)', () => {
     );
     assert.equal(r.kind === 'answered' && r.value, 'timeout');
     let called = false;
-    const late = await policy.run(async () => ((called = true), 'ok'), classify, { idempotent: true, deadline: Date.now() - 1 });
+    const late = await policy.run(async () => ((called = true), 'ok'), classify, {
+      idempotent: true,
+      deadline: Date.now() - 1,
+    });
     assert.equal(late.kind, 'deadline');
     assert.equal(called, false);
   });
@@ -146,7 +183,9 @@ describe('the call policy (timeout, retry, breaker)', () => {
     const { breaker } = setup();
     breaker.forceOpen();
     let called = false;
-    const r = await new CallPolicy({ breaker, timeoutMs: 100 }).run(async () => ((called = true), 'ok'), classify, { idempotent: true });
+    const r = await new CallPolicy({ breaker, timeoutMs: 100 }).run(async () => ((called = true), 'ok'), classify, {
+      idempotent: true,
+    });
     assert.equal(r.kind, 'breaker_open');
     assert.equal(called, false);
   });

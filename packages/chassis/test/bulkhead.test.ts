@@ -9,7 +9,8 @@ function gate() {
   return { open, wait: () => opened };
 }
 
-const isFull = (err: unknown) => err instanceof AppError && err.code === 'bulkhead_full' && err.status === 503 && err.retryable;
+const isFull = (err: unknown) =>
+  err instanceof AppError && err.code === 'bulkhead_full' && err.status === 503 && err.retryable;
 
 describe('bulkheads', () => {
   it('admits N, queues M, refuses the rest fast with bulkhead_full, and recovers', async () => {
@@ -50,10 +51,21 @@ describe('bulkheads', () => {
     const own = new BulkheadRegistry().get('bulkhead-test', 'small', { limit: 1, queue: 0 });
     const policy = new CallPolicy({ breaker, timeoutMs: 10_000, bulkhead: own });
     const g = gate();
-    const first = policy.run(async () => (await g.wait(), 'ok'), () => 'ok', { idempotent: true });
+    const first = policy.run(
+      async () => (await g.wait(), 'ok'),
+      () => 'ok',
+      { idempotent: true },
+    );
     await new Promise((r) => setImmediate(r));
     let called = false;
-    await assert.rejects(policy.run(async () => ((called = true), 'ok'), () => 'ok', { idempotent: true }), isFull);
+    await assert.rejects(
+      policy.run(
+        async () => ((called = true), 'ok'),
+        () => 'ok',
+        { idempotent: true },
+      ),
+      isFull,
+    );
     assert.equal(called, false);
     g.open();
     assert.equal((await first).kind, 'answered');

@@ -7,13 +7,28 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { MemoryTransport, NotFoundError, T, rpc } from '../src/index.ts';
-import { checkEventReads, checkReads, exerciseOnStubs, expects, loadExpectations, startTestService, stubService, verifyAgainst, type TestService } from '../src/testing/index.ts';
+import {
+  checkEventReads,
+  checkReads,
+  exerciseOnStubs,
+  expects,
+  loadExpectations,
+  startTestService,
+  stubService,
+  verifyAgainst,
+  type TestService,
+} from '../src/testing/index.ts';
 import { catalogContract, catalogService } from './fixtures/consumer-contracts/catalog.ts';
 
 const servicesDir = new URL('./fixtures/consumer-contracts/services', import.meta.url);
 const anItem = {
   'an item': async ({ service }: { service: TestService }) => {
-    const item = await service.call(catalogContract, 'addItem', { name: 'Kettle', price: '25.00' }, { idempotencyKey: `k-${Math.random()}` });
+    const item = await service.call(
+      catalogContract,
+      'addItem',
+      { name: 'Kettle', price: '25.00' },
+      { idempotencyKey: `k-${Math.random()}` },
+    );
     return { request: { itemId: item.id } };
   },
 };
@@ -24,17 +39,32 @@ describe('consumer-driven contracts', () => {
     const answer = { id: 'i-1', name: 'Kettle', price: null, tags: [{ label: 'new' }] };
 
     it('passes fields that are declared and answered, nested and in arrays, of the types read', () => {
-      assert.deepEqual(checkReads(def, answer, ['id', 'tags[].label', { path: 'price', type: ['string', 'null'] }, { path: 'tags', type: 'array' }]), []);
+      assert.deepEqual(
+        checkReads(def, answer, [
+          'id',
+          'tags[].label',
+          { path: 'price', type: ['string', 'null'] },
+          { path: 'tags', type: 'array' },
+        ]),
+        [],
+      );
     });
 
     it('names a field the schema does not declare, and one declared but not answered', () => {
-      assert.deepEqual(checkReads(def, answer, ['colour', 'discount']), [`field "colour" is not in the provider's response schema`, `field "discount" is missing from the answer`]);
+      assert.deepEqual(checkReads(def, answer, ['colour', 'discount']), [
+        `field "colour" is not in the provider's response schema`,
+        `field "discount" is missing from the answer`,
+      ]);
     });
 
     it('refuses a nullable field read as a string, and a wrong type in the answer', () => {
-      assert.deepEqual(checkReads(def, answer, [{ path: 'price', type: 'string' }]), [`field "price" is string | null in the provider's response schema, but the consumer reads it as string`]);
+      assert.deepEqual(checkReads(def, answer, [{ path: 'price', type: 'string' }]), [
+        `field "price" is string | null in the provider's response schema, but the consumer reads it as string`,
+      ]);
       const loose = rpc({ request: T.Object({}), response: T.Object({ n: T.Unknown() }) });
-      assert.deepEqual(checkReads(loose, { n: 'seven' }, [{ path: 'n', type: 'integer' }]), [`field "n" is string in the answer ("seven"), but the consumer reads it as integer`]);
+      assert.deepEqual(checkReads(loose, { n: 'seven' }, [{ path: 'n', type: 'integer' }]), [
+        `field "n" is string in the answer ("seven"), but the consumer reads it as integer`,
+      ]);
     });
 
     it('cannot check through an empty array, and says so', () => {
@@ -45,8 +75,12 @@ describe('consumer-driven contracts', () => {
 
     it("checks an event's reads against the provider's event schema", () => {
       assert.deepEqual(checkEventReads(catalogContract, { event: 'ItemAdded', reads: ['itemId', 'name'] }), []);
-      assert.deepEqual(checkEventReads(catalogContract, { event: 'ItemAdded', reads: ['addedBy'] }), [`field "addedBy" is not in the schema of catalog.ItemAdded.v1`]);
-      assert.deepEqual(checkEventReads(catalogContract, { event: 'ItemRemoved', reads: ['itemId'] }), ['catalog publishes no event ItemRemoved']);
+      assert.deepEqual(checkEventReads(catalogContract, { event: 'ItemAdded', reads: ['addedBy'] }), [
+        `field "addedBy" is not in the schema of catalog.ItemAdded.v1`,
+      ]);
+      assert.deepEqual(checkEventReads(catalogContract, { event: 'ItemRemoved', reads: ['itemId'] }), [
+        'catalog publishes no event ItemRemoved',
+      ]);
     });
   });
 
@@ -61,13 +95,22 @@ describe('consumer-driven contracts', () => {
 
     it('finds each consumer by its folder (services/<consumer>/test/contracts/<provider>.expectations.ts)', async () => {
       const found = await loadExpectations('catalog', { servicesDir });
-      assert.deepEqual(found.map((e) => e.consumer), ['broken', 'shop']);
+      assert.deepEqual(
+        found.map((e) => e.consumer),
+        ['broken', 'shop'],
+      );
       assert.deepEqual(await loadExpectations('nobody', { servicesDir }), []);
     });
 
-    it("passes a consumer whose reads the provider answers, fails one whose reads it does not, naming consumer and field", async () => {
-      const results = await verifyAgainst(svc, catalogContract, await loadExpectations('catalog', { servicesDir }), anItem);
-      const problems = (consumer: string) => results.filter((r) => r.consumer === consumer).flatMap((r) => r.problems.map((p) => `${r.what}: ${p}`));
+    it('passes a consumer whose reads the provider answers, fails one whose reads it does not, naming consumer and field', async () => {
+      const results = await verifyAgainst(
+        svc,
+        catalogContract,
+        await loadExpectations('catalog', { servicesDir }),
+        anItem,
+      );
+      const problems = (consumer: string) =>
+        results.filter((r) => r.consumer === consumer).flatMap((r) => r.problems.map((p) => `${r.what}: ${p}`));
       assert.deepEqual(problems('shop'), []);
       assert.deepEqual(problems('broken'), [
         `broken expects catalog.getItem (shows the colour of an item): field "colour" is not in the provider's response schema`,
@@ -86,14 +129,22 @@ describe('consumer-driven contracts', () => {
         ],
       });
       const [unknownState, noRefusal] = await verifyAgainst(svc, catalogContract, [e], anItem);
-      assert.deepEqual(unknownState!.problems, [`provider state "a sale" failed: the provider's contract test sets up no such state (it knows: "an item")`]);
-      assert.match(noRefusal!.problems[0]!, /^answered \{"items":\[.*\]\} where the consumer expects the refusal not_found$/);
+      assert.deepEqual(unknownState!.problems, [
+        `provider state "a sale" failed: the provider's contract test sets up no such state (it knows: "an item")`,
+      ]);
+      assert.match(
+        noRefusal!.problems[0]!,
+        /^answered \{"items":\[.*\]\} where the consumer expects the refusal not_found$/,
+      );
     });
   });
 
   describe("against the consumer's stubs", () => {
     const shop = async () => (await loadExpectations('catalog', { servicesDir })).find((e) => e.consumer === 'shop')!;
-    const run = async (stub: Parameters<typeof stubService<typeof catalogContract>>[2], states: Parameters<typeof exerciseOnStubs>[3] = {}) => {
+    const run = async (
+      stub: Parameters<typeof stubService<typeof catalogContract>>[2],
+      states: Parameters<typeof exerciseOnStubs>[3] = {},
+    ) => {
       const transport = new MemoryTransport();
       await transport.connect();
       const served = await stubService(transport, catalogContract, stub);
@@ -129,7 +180,11 @@ describe('consumer-driven contracts', () => {
           },
           listItems: () => ({ items: [item] }),
         },
-        { 'an item': async ({ call }) => ({ request: { itemId: (await call(catalogContract, 'listItems', {})).items.length > 0 ? 'item-7' : 'none' } }) },
+        {
+          'an item': async ({ call }) => ({
+            request: { itemId: (await call(catalogContract, 'listItems', {})).items.length > 0 ? 'item-7' : 'none' },
+          }),
+        },
       );
       assert.deepEqual(results, [{ problems: [] }, { problems: [] }, { problems: [] }]);
       assert.deepEqual(seen.sort(), ['item-7', 'nothing']);
@@ -150,15 +205,24 @@ describe('consumer-driven contracts', () => {
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
       // Not as a subtest of this run (node:test marks its children by NODE_TEST_CONTEXT): a run of its own.
       const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], { env: { ...env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+        env: { ...env, LOG_LEVEL: 'silent' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (d) => (output += d));
       child.stderr.on('data', (d) => (output += d));
       child.on('exit', (c) => resolve({ code: c, output }));
     });
     assert.equal(code, 1, output);
-    assert.match(output, /broken expects catalog\.getItem \(shows the colour of an item\):\s+- field "colour" is not in the provider's response schema/);
-    assert.match(output, /broken expects catalog\.getItem \(shows the discount of an item\):\s+- field "discount" is missing from the answer/);
+    assert.match(
+      output,
+      /broken expects catalog\.getItem \(shows the colour of an item\):\s+- field "colour" is not in the provider's response schema/,
+    );
+    assert.match(
+      output,
+      /broken expects catalog\.getItem \(shows the discount of an item\):\s+- field "discount" is missing from the answer/,
+    );
     // Four of broken's checks fail; shop's four and "has consumers" pass.
     assert.match(output, /ℹ pass 5\b/, output);
     assert.match(output, /ℹ fail 4\b/, output);

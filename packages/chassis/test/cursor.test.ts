@@ -9,7 +9,15 @@ describe('pagination cursors', () => {
     const accounts = seqCursor('a:');
     assert.equal(accounts.decode(accounts.encode(42n)), 42n);
     assert.equal(accounts.decode(accounts.encode('9223372036854775807')), 2n ** 63n - 1n);
-    for (const bad of ['garbage', b64('a:1; DROP'), b64('b:42'), b64('a:9999999999999999999'), b64('a:'), '', b64('a:-1')]) {
+    for (const bad of [
+      'garbage',
+      b64('a:1; DROP'),
+      b64('b:42'),
+      b64('a:9999999999999999999'),
+      b64('a:'),
+      '',
+      b64('a:-1'),
+    ]) {
       assert.throws(() => accounts.decode(bad), ValidationError, `refuses ${JSON.stringify(bad)}`);
     }
   });

@@ -35,13 +35,15 @@ it('a connection dropped mid-transaction fails that transaction only; the pool r
   withoutUncaught('drops', async (t) => {
     let failure: unknown;
     await assert.rejects(
-      t.db.transaction(async (client) => {
-        await terminate(t, client);
-        await client.query('SELECT 1');
-      }).catch((err: unknown) => {
-        failure = err;
-        throw err;
-      }),
+      t.db
+        .transaction(async (client) => {
+          await terminate(t, client);
+          await client.query('SELECT 1');
+        })
+        .catch((err: unknown) => {
+          failure = err;
+          throw err;
+        }),
     );
     // What a caller is told: the dependency is away, try again (503), not an internal error (500).
     const told = toAppError(failure);

@@ -17,7 +17,14 @@ describe('toAppError', () => {
     } catch (err) {
       thrown = err;
     }
-    for (const err of [thrown, new RangeError('bad'), new Error('Order 42 does not exist'), 'a string', pgError('23505'), pgError('42P01')]) {
+    for (const err of [
+      thrown,
+      new RangeError('bad'),
+      new Error('Order 42 does not exist'),
+      'a string',
+      pgError('23505'),
+      pgError('42P01'),
+    ]) {
       const e = toAppError(err);
       assert.equal(e.code, 'internal_error', String(err));
       assert.equal(e.status, 500);
@@ -46,12 +53,20 @@ describe('toAppError', () => {
     assert.equal(toAppError(new TypeError('fetch failed', { cause: refused })).code, 'dependency_unavailable');
     assert.equal(toAppError(new Error('Connection terminated unexpectedly')).code, 'database_unavailable');
     assert.equal(toAppError(new Error('Cannot use a pool after calling end on the pool')).code, 'database_unavailable');
-    assert.equal(toAppError(new DOMException('The operation was aborted due to timeout', 'TimeoutError')).code, 'timeout');
-    for (const err of [refused, new Error('Channel closed')]) assert.equal(toAppError(err).retryable, true, String(err));
+    assert.equal(
+      toAppError(new DOMException('The operation was aborted due to timeout', 'TimeoutError')).code,
+      'timeout',
+    );
+    for (const err of [refused, new Error('Channel closed')])
+      assert.equal(toAppError(err).retryable, true, String(err));
   });
 
   it('an AppError keeps its own code, status and retryability', () => {
-    assert.deepEqual(pick(toAppError(new BusinessRuleError('insufficient_funds', 'no'))), ['insufficient_funds', 422, false]);
+    assert.deepEqual(pick(toAppError(new BusinessRuleError('insufficient_funds', 'no'))), [
+      'insufficient_funds',
+      422,
+      false,
+    ]);
     assert.deepEqual(pick(toAppError(new DeadlineExceededError())), ['deadline_exceeded', 504, true]);
   });
 });

@@ -9,10 +9,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, FeatureFlags, createLogger, featureFlagSettings, loadAll, rolloutBucket, ruleAllows } from '../src/index.ts';
+import {
+  ConfigError,
+  FeatureFlags,
+  createLogger,
+  featureFlagSettings,
+  loadAll,
+  rolloutBucket,
+  ruleAllows,
+} from '../src/index.ts';
 
 const customers = Array.from({ length: 10_000 }, (_, i) => `customer-${i}`);
-const share = (flag: string, rollout: number) => customers.filter((c) => ruleAllows(flag, { enabled: true, rollout }, c)).length / customers.length;
+const share = (flag: string, rollout: number) =>
+  customers.filter((c) => ruleAllows(flag, { enabled: true, rollout }, c)).length / customers.length;
 
 describe('feature flag rollout', () => {
   it('gives a customer the same bucket every time, in every process (a fixed hash)', () => {
@@ -32,7 +41,8 @@ describe('feature flag rollout', () => {
   });
 
   it('only adds customers when the percentage rises (nobody loses the feature on the way to 100 %)', () => {
-    const at = (rollout: number) => new Set(customers.filter((c) => ruleAllows('graphql', { enabled: true, rollout }, c)));
+    const at = (rollout: number) =>
+      new Set(customers.filter((c) => ruleAllows('graphql', { enabled: true, rollout }, c)));
     const steps = [0.5, 5, 12.25, 30, 60, 99.99];
     for (let i = 1; i < steps.length; i++) {
       const before = at(steps[i - 1]!);
@@ -42,7 +52,12 @@ describe('feature flag rollout', () => {
   });
 
   it('picks independent customers for two flags at 50 % (about a quarter have both)', () => {
-    const both = customers.filter((c) => ruleAllows('graphql', { enabled: true, rollout: 50 }, c) && ruleAllows('statements', { enabled: true, rollout: 50 }, c)).length / customers.length;
+    const both =
+      customers.filter(
+        (c) =>
+          ruleAllows('graphql', { enabled: true, rollout: 50 }, c) &&
+          ruleAllows('statements', { enabled: true, rollout: 50 }, c),
+      ).length / customers.length;
     assert.ok(Math.abs(both - 0.25) < 0.02, `${both}`);
   });
 
@@ -89,7 +104,10 @@ describe('feature flags from configuration', () => {
 
   it('stops the start with one message naming every problem of a bad file or bad inline JSON', () => {
     const file = join(dir, `${randomUUID()}.json`);
-    writeFileSync(file, JSON.stringify({ graphql: { enabled: 'yes', rollout: 150 }, Bad_Name: { enabled: true, colour: 'red' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ graphql: { enabled: 'yes', rollout: 150 }, Bad_Name: { enabled: true, colour: 'red' } }),
+    );
     assert.throws(
       () => loadAll([featureFlagSettings], { SIMPLEBANK_FEATURE_FLAGS_FILE: file }),
       (e: unknown) =>
@@ -100,7 +118,13 @@ describe('feature flags from configuration', () => {
         /Bad_Name/.test(e.message) &&
         /unknown field "colour"/.test(e.message),
     );
-    assert.throws(() => loadAll([featureFlagSettings], { SIMPLEBANK_FEATURE_FLAGS_FILE: join(dir, 'missing.json') }), /cannot be read \(ENOENT\)/);
-    assert.throws(() => loadAll([featureFlagSettings], { SIMPLEBANK_FEATURE_FLAGS: '{not json' }), /SIMPLEBANK_FEATURE_FLAGS is not JSON/);
+    assert.throws(
+      () => loadAll([featureFlagSettings], { SIMPLEBANK_FEATURE_FLAGS_FILE: join(dir, 'missing.json') }),
+      /cannot be read \(ENOENT\)/,
+    );
+    assert.throws(
+      () => loadAll([featureFlagSettings], { SIMPLEBANK_FEATURE_FLAGS: '{not json' }),
+      /SIMPLEBANK_FEATURE_FLAGS is not JSON/,
+    );
   });
 });

@@ -21,7 +21,12 @@ const batchedAudit = defineService({
       ledgerContract.events.Posted,
       async (data, ctx) => {
         if (data.account.startsWith('poison')) throw new BusinessRuleError('rejected', 'audit refuses this entry');
-        await ctx.tx.query('INSERT INTO audit_log (entry_id, account, cents, message_id) VALUES ($1, $2, $3, $4)', [data.entryId, data.account, data.cents, ctx.envelope.id]);
+        await ctx.tx.query('INSERT INTO audit_log (entry_id, account, cents, message_id) VALUES ($1, $2, $3, $4)', [
+          data.entryId,
+          data.account,
+          data.cents,
+          ctx.envelope.id,
+        ]);
         const { rows } = await ctx.tx.query<{ id: string }>('SELECT txid_current()::text AS id');
         transactionOf.set(data.account, rows[0]!.id);
       },
@@ -32,7 +37,12 @@ const batchedAudit = defineService({
     on(
       ledgerContract.events.Posted,
       async (data, ctx) => {
-        await ctx.tx.query('INSERT INTO audit_log (entry_id, account, cents, message_id) VALUES ($1, $2, $3, $4)', [data.entryId, data.account, data.cents, ctx.envelope.id]);
+        await ctx.tx.query('INSERT INTO audit_log (entry_id, account, cents, message_id) VALUES ($1, $2, $3, $4)', [
+          data.entryId,
+          data.account,
+          data.cents,
+          ctx.envelope.id,
+        ]);
         const { rows } = await ctx.tx.query<{ id: string }>('SELECT txid_current()::text AS id');
         transactionOf.set(data.account, rows[0]!.id);
       },
@@ -50,12 +60,23 @@ after(async () => {
 });
 
 function posted(account: string) {
-  const envelope = newEnvelope({ type: ledgerContract.events.Posted.type, version: 1, source: 'ledger', data: { entryId: `e-${account}`, account, cents: 1 } });
-  return { destination: { kind: 'event' as const, type: envelope.type }, messageId: envelope.id, body: JSON.stringify(envelope) };
+  const envelope = newEnvelope({
+    type: ledgerContract.events.Posted.type,
+    version: 1,
+    source: 'ledger',
+    data: { entryId: `e-${account}`, account, cents: 1 },
+  });
+  return {
+    destination: { kind: 'event' as const, type: envelope.type },
+    messageId: envelope.id,
+    body: JSON.stringify(envelope),
+  };
 }
 
 async function rows(prefix: string): Promise<number> {
-  const { rows } = await system.databases.get('audit')!.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE account LIKE $1', [`${prefix}%`]);
+  const { rows } = await system.databases
+    .get('audit')!
+    .db.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE account LIKE $1', [`${prefix}%`]);
   return Number(rows[0]!.n);
 }
 
@@ -68,7 +89,11 @@ describe('group commit', () => {
     assert.ok(transactions.size < 40, `40 messages in ${transactions.size} transactions`);
     // Each handled message's lag (envelope time → commit) is measured, batched or not.
     const { body } = await system.runtime.metrics.render();
-    const lagged = Number(/^simplebank_message_lag_seconds_count\{service="audit",consumer="audit\.ledger\.Posted\.v1"\} (\d+)$/m.exec(body)?.[1] ?? 0);
+    const lagged = Number(
+      /^simplebank_message_lag_seconds_count\{service="audit",consumer="audit\.ledger\.Posted\.v1"\} (\d+)$/m.exec(
+        body,
+      )?.[1] ?? 0,
+    );
     assert.ok(lagged >= 40, `lag observed for ${lagged} messages`);
   });
 
@@ -92,7 +117,11 @@ describe('group commit', () => {
     await Promise.all([...messages, poison, messages[3]!].map((m) => system.transport.publish(m)));
     await eventually(async () => (await rows('mixed-')) === 20);
     const letters = await system.call(systemContract('audit'), '_deadLetters', {});
-    assert.equal(letters.items.filter((l) => l.messageId === poison.messageId).length, 1, JSON.stringify(letters.items));
+    assert.equal(
+      letters.items.filter((l) => l.messageId === poison.messageId).length,
+      1,
+      JSON.stringify(letters.items),
+    );
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(await rows('mixed-'), 20, 'the duplicate changed nothing');
   });

@@ -4,7 +4,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError, BusinessRuleError, SagaFailure, T, ValidationError, command, defineContract, defineSaga, defineService, done, event, on, rpc, waitFor, type Tx } from '../src/index.ts';
+import {
+  AppError,
+  BusinessRuleError,
+  SagaFailure,
+  T,
+  ValidationError,
+  command,
+  defineContract,
+  defineSaga,
+  defineService,
+  done,
+  event,
+  on,
+  rpc,
+  waitFor,
+  type Tx,
+} from '../src/index.ts';
 import { handlerContext, stub } from '../src/testing/index.ts';
 import { auditContract, auditService, ledgerContract, ledgerService } from './fixtures/services.ts';
 
@@ -12,7 +28,12 @@ import { auditContract, auditService, ledgerContract, ledgerService } from './fi
 const shopContract = defineContract({
   service: 'shop',
   rpc: {
-    buy: rpc({ request: T.Object({ account: T.String(), cents: T.Integer({ minimum: 1 }) }), response: T.Object({ entryId: T.String() }), errors: ['insufficient_funds'], idempotent: true }),
+    buy: rpc({
+      request: T.Object({ account: T.String(), cents: T.Integer({ minimum: 1 }) }),
+      response: T.Object({ entryId: T.String() }),
+      errors: ['insufficient_funds'],
+      idempotent: true,
+    }),
   },
   events: { Bought: event({ data: T.Object({ account: T.String(), entryId: T.String() }) }) },
   commands: { Ship: command({ data: T.Object({ account: T.String() }) }) },
@@ -30,15 +51,26 @@ const shipSaga = defineSaga<ShipData>({
       name: 'charge',
       async action(ctx) {
         try {
-          const { entryId } = await ctx.call(ledgerContract, 'post', { account: ctx.data.account, cents: -100 }, { idempotencyKey: ctx.stepKey });
+          const { entryId } = await ctx.call(
+            ledgerContract,
+            'post',
+            { account: ctx.data.account, cents: -100 },
+            { idempotencyKey: ctx.stepKey },
+          );
           return done({ entryId });
         } catch (err) {
-          if (err instanceof AppError && err.code === 'insufficient_funds') throw new SagaFailure(err.code, err.message);
+          if (err instanceof AppError && err.code === 'insufficient_funds')
+            throw new SagaFailure(err.code, err.message);
           throw err;
         }
       },
       async compensate(ctx) {
-        await ctx.call(ledgerContract, 'post', { account: ctx.data.account, cents: 100 }, { idempotencyKey: ctx.stepKey });
+        await ctx.call(
+          ledgerContract,
+          'post',
+          { account: ctx.data.account, cents: 100 },
+          { idempotencyKey: ctx.stepKey },
+        );
       },
     },
     {
@@ -63,7 +95,12 @@ const shopService = defineService({
   sagas: [shipSaga],
   rpc: {
     async buy(req, ctx) {
-      const { entryId } = await ctx.call(ledgerContract, 'post', { account: req.account, cents: -req.cents }, { idempotencyKey: `${ctx.idempotencyKey}:post` });
+      const { entryId } = await ctx.call(
+        ledgerContract,
+        'post',
+        { account: req.account, cents: -req.cents },
+        { idempotencyKey: `${ctx.idempotencyKey}:post` },
+      );
       return ctx.transaction(async (tx) => {
         await tx.query('INSERT INTO purchases (account, entry_id) VALUES ($1, $2)', [req.account, entryId]);
         await tx.publish(shopContract.events.Bought, { account: req.account, entryId }, { key: req.account });
@@ -74,10 +111,14 @@ const shopService = defineService({
     },
   },
   handlers: [
-    on(ledgerContract.events.Posted, async (data, ctx) => {
-      await ctx.tx.send(auditContract.commands.Archive, { note: `${data.account} ${data.cents}` });
-      if (data.cents === 0) throw new BusinessRuleError('zero', 'nothing posted');
-    }, { when: (data) => data.account !== 'ignored' }),
+    on(
+      ledgerContract.events.Posted,
+      async (data, ctx) => {
+        await ctx.tx.send(auditContract.commands.Archive, { note: `${data.account} ${data.cents}` });
+        if (data.cents === 0) throw new BusinessRuleError('zero', 'nothing posted');
+      },
+      { when: (data) => data.account !== 'ignored' },
+    ),
   ],
 });
 
@@ -96,11 +137,17 @@ describe('handlerContext', () => {
     assert.deepEqual(h.publishedOf(ledgerContract.events.Posted), [{ entryId: 'e-1', account: 'ann', cents: 200 }]);
     assert.equal(h.published[0]!.key, 'ann');
     assert.equal(h.published[0]!.envelope.source, 'ledger');
-    assert.deepEqual(h.queries.map((q) => q.params), [['ann'], ['ann', 200]]);
+    assert.deepEqual(
+      h.queries.map((q) => q.params),
+      [['ann'], ['ann', 200]],
+    );
 
     // A refusal rolls the transaction back: nothing published.
     h.reset();
-    await assert.rejects(h.callRpc('post', { account: 'bob', cents: -1 }), (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds');
+    await assert.rejects(
+      h.callRpc('post', { account: 'bob', cents: -1 }),
+      (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds',
+    );
     assert.deepEqual(h.published, []);
     assert.equal(h.rolledBack, 1);
     // A request outside the contract is refused as the endpoint would.
@@ -117,13 +164,22 @@ describe('handlerContext', () => {
     assert.equal(await h.handle(ledgerContract.events.Posted, { entryId: 'e', account: 'ann', cents: 5 }), 'handled');
     assert.deepEqual(h.sentOf(auditContract.commands.Archive), [{ note: 'ann 5' }]);
     assert.equal(h.sent[0]!.envelope.source, 'shop');
-    assert.equal(await h.handle(ledgerContract.events.Posted, { entryId: 'e', account: 'ignored', cents: 5 }), 'skipped');
+    assert.equal(
+      await h.handle(ledgerContract.events.Posted, { entryId: 'e', account: 'ignored', cents: 5 }),
+      'skipped',
+    );
     assert.equal(h.sent.length, 1);
     // A failing handler's sends roll back with it.
-    await assert.rejects(h.handle(ledgerContract.events.Posted, { entryId: 'e', account: 'cy', cents: 0 }), (e: unknown) => e instanceof AppError && e.code === 'zero');
+    await assert.rejects(
+      h.handle(ledgerContract.events.Posted, { entryId: 'e', account: 'cy', cents: 0 }),
+      (e: unknown) => e instanceof AppError && e.code === 'zero',
+    );
     assert.equal(h.sent.length, 1);
     // Data outside the schema would be dead-lettered: refused.
-    await assert.rejects(h.handle(ledgerContract.events.Posted, { entryId: 'e', account: 'ann' } as never), ValidationError);
+    await assert.rejects(
+      h.handle(ledgerContract.events.Posted, { entryId: 'e', account: 'ann' } as never),
+      ValidationError,
+    );
   });
 
   it('handles a command with its SQL recorded (audit, on its definition)', async () => {
@@ -145,13 +201,21 @@ describe('handlerContext', () => {
         }),
       ],
     });
-    assert.deepEqual(await h.callRpc('buy', { account: 'ann', cents: 100 }, { idempotencyKey: 'k1' }), { entryId: 'e-ann' });
+    assert.deepEqual(await h.callRpc('buy', { account: 'ann', cents: 100 }, { idempotencyKey: 'k1' }), {
+      entryId: 'e-ann',
+    });
     assert.deepEqual(h.callsTo(ledgerContract, 'post'), [{ account: 'ann', cents: -100 }]);
     assert.equal(h.calls[0]!.idempotencyKey, 'k1:post');
     assert.deepEqual(h.publishedOf(shopContract.events.Bought), [{ account: 'ann', entryId: 'e-ann' }]);
-    assert.deepEqual(h.sagas.map((s) => s.op === 'begin' && [s.saga, s.data]), [['Ship', { account: 'ann', entryId: 'e-ann' }]]);
+    assert.deepEqual(
+      h.sagas.map((s) => s.op === 'begin' && [s.saga, s.data]),
+      [['Ship', { account: 'ann', entryId: 'e-ann' }]],
+    );
 
-    await assert.rejects(h.callRpc('buy', { account: 'poor', cents: 100 }), (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds' && e.status === 422);
+    await assert.rejects(
+      h.callRpc('buy', { account: 'poor', cents: 100 }),
+      (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds' && e.status === 422,
+    );
     assert.equal(h.calls[1]!.outcome.ok, false);
     // Rolled back: no event, no saga.
     await assert.rejects(h.callRpc('buy', { account: 'rollback', cents: 1 }), /the commit failed/);
@@ -161,11 +225,23 @@ describe('handlerContext', () => {
 
   it('fails a call to a service with no stub as no_route, and a stub answering outside the contract as a bad reply', async () => {
     const none = handlerContext({ service: shopService });
-    await assert.rejects(none.callRpc('buy', { account: 'ann', cents: 1 }), (e: unknown) => e instanceof AppError && e.code === 'no_route' && /no stub of ledger/.test(e.message));
-    const bad = handlerContext({ service: shopService, stubs: [stub(ledgerContract, { post: () => ({ entryId: 'e' }) as never })] });
-    await assert.rejects(bad.callRpc('buy', { account: 'ann', cents: 1 }), (e: unknown) => e instanceof AppError && e.code === 'contract_violation');
+    await assert.rejects(
+      none.callRpc('buy', { account: 'ann', cents: 1 }),
+      (e: unknown) => e instanceof AppError && e.code === 'no_route' && /no stub of ledger/.test(e.message),
+    );
+    const bad = handlerContext({
+      service: shopService,
+      stubs: [stub(ledgerContract, { post: () => ({ entryId: 'e' }) as never })],
+    });
+    await assert.rejects(
+      bad.callRpc('buy', { account: 'ann', cents: 1 }),
+      (e: unknown) => e instanceof AppError && e.code === 'contract_violation',
+    );
     const missing = handlerContext({ service: shopService, stubs: [stub(ledgerContract, {})] });
-    await assert.rejects(missing.callRpc('buy', { account: 'ann', cents: 1 }), (e: unknown) => e instanceof AppError && e.code === 'not_implemented_in_stub');
+    await assert.rejects(
+      missing.callRpc('buy', { account: 'ann', cents: 1 }),
+      (e: unknown) => e instanceof AppError && e.code === 'not_implemented_in_stub',
+    );
   });
 
   it('refuses to publish an event of another service, as the outbox does', async () => {
@@ -180,19 +256,51 @@ describe('handlerContext', () => {
   it('runs a saga step action and compensation with its step key; a failing step rolls back what it sent', async () => {
     const h = handlerContext({
       service: 'shop',
-      stubs: [stub(ledgerContract, { post: (req) => (req.account === 'poor' ? Promise.reject(new BusinessRuleError('insufficient_funds', 'no')) : { entryId: 'e-7', balance: 1 }) })],
+      stubs: [
+        stub(ledgerContract, {
+          post: (req) =>
+            req.account === 'poor'
+              ? Promise.reject(new BusinessRuleError('insufficient_funds', 'no'))
+              : { entryId: 'e-7', balance: 1 },
+        }),
+      ],
     });
-    assert.deepEqual(await h.runStep(shipSaga, 'charge', { sagaId: 's1', data: { account: 'ann' } }), done({ entryId: 'e-7' }));
+    assert.deepEqual(
+      await h.runStep(shipSaga, 'charge', { sagaId: 's1', data: { account: 'ann' } }),
+      done({ entryId: 'e-7' }),
+    );
     assert.equal(h.calls[0]!.idempotencyKey, 's1:charge');
-    await assert.rejects(h.runStep(shipSaga, 'charge', { data: { account: 'poor' } }), (e: unknown) => e instanceof SagaFailure && e.code === 'insufficient_funds');
-    await h.compensateStep(shipSaga, 'charge', { sagaId: 's1', data: { account: 'ann', entryId: 'e-7' }, failure: { code: 'lost', message: 'lost' } });
+    await assert.rejects(
+      h.runStep(shipSaga, 'charge', { data: { account: 'poor' } }),
+      (e: unknown) => e instanceof SagaFailure && e.code === 'insufficient_funds',
+    );
+    await h.compensateStep(shipSaga, 'charge', {
+      sagaId: 's1',
+      data: { account: 'ann', entryId: 'e-7' },
+      failure: { code: 'lost', message: 'lost' },
+    });
     assert.equal(h.calls.at(-1)!.idempotencyKey, 's1:charge:compensate');
-    assert.deepEqual(h.callsTo(ledgerContract, 'post').map((r) => r.cents), [-100, -100, 100]);
+    assert.deepEqual(
+      h.callsTo(ledgerContract, 'post').map((r) => r.cents),
+      [-100, -100, 100],
+    );
 
-    assert.deepEqual(await h.runStep(shipSaga, 'ship', { data: { account: 'ann' } }), waitFor(['shipped'], { timeoutMs: 60_000 }));
+    assert.deepEqual(
+      await h.runStep(shipSaga, 'ship', { data: { account: 'ann' } }),
+      waitFor(['shipped'], { timeoutMs: 60_000 }),
+    );
     assert.deepEqual(h.sentOf(shopContract.commands.Ship), [{ account: 'ann' }]);
-    await assert.rejects(h.runStep(shipSaga, 'ship', { data: { account: 'ann' }, wakeUp: { kind: 'timeout' } }), SagaFailure);
+    await assert.rejects(
+      h.runStep(shipSaga, 'ship', { data: { account: 'ann' }, wakeUp: { kind: 'timeout' } }),
+      SagaFailure,
+    );
     assert.deepEqual(h.sentOf(auditContract.commands.Archive), [], 'rolled back with the failing step');
-    assert.deepEqual(await h.runStep(shipSaga, 'ship', { data: { account: 'ann' }, wakeUp: { kind: 'signal', name: 'shipped', payload: {} } }), done());
+    assert.deepEqual(
+      await h.runStep(shipSaga, 'ship', {
+        data: { account: 'ann' },
+        wakeUp: { kind: 'signal', name: 'shipped', payload: {} },
+      }),
+      done(),
+    );
   });
 });

@@ -18,24 +18,52 @@ describe('an idempotent method killed at its transaction boundary', () => {
       const billing = await createTestDatabase('billing');
       const ledger = await createTestDatabase('ledger');
       try {
-        const child = spawnSync(process.execPath, ['--import', 'tsx', new URL('./fixtures/crash-idempotent.ts', import.meta.url).pathname], {
-          env: { ...process.env, BILLING_DB_URL: billing.url, LEDGER_DB_URL: ledger.url, BILLING_CRASH_AT: at === 'call' ? 'call' : '' },
-          encoding: 'utf8',
-          timeout: 60_000,
-        });
+        const child = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', new URL('./fixtures/crash-idempotent.ts', import.meta.url).pathname],
+          {
+            env: {
+              ...process.env,
+              BILLING_DB_URL: billing.url,
+              LEDGER_DB_URL: ledger.url,
+              BILLING_CRASH_AT: at === 'call' ? 'call' : '',
+            },
+            encoding: 'utf8',
+            timeout: 60_000,
+          },
+        );
         assert.equal(child.signal, 'SIGKILL', `the child should have died by SIGKILL: ${child.stderr}`);
         const answered = /answered (\S+)/.exec(child.stdout)?.[1];
         assert.equal(answered !== undefined, at === 'commit', child.stdout + child.stderr);
 
-        const system = await startTestSystem([billingService, ledgerService], { databases: new Map([['billing', billing], ['ledger', ledger]]) });
+        const system = await startTestSystem([billingService, ledgerService], {
+          databases: new Map([
+            ['billing', billing],
+            ['ledger', ledger],
+          ]),
+        });
         try {
-          const first = await system.call(billingContract, 'charge', { account: 'acc-crash' }, { idempotencyKey: 'charge-1' });
-          const again = await system.call(billingContract, 'charge', { account: 'acc-crash' }, { idempotencyKey: 'charge-1' });
+          const first = await system.call(
+            billingContract,
+            'charge',
+            { account: 'acc-crash' },
+            { idempotencyKey: 'charge-1' },
+          );
+          const again = await system.call(
+            billingContract,
+            'charge',
+            { account: 'acc-crash' },
+            { idempotencyKey: 'charge-1' },
+          );
           assert.deepEqual(again, first);
           if (answered) assert.equal(first.chargeId, answered, 'the answer given before the crash');
           const charges = await billing.db.query('SELECT * FROM charges');
           assert.equal(charges.rowCount, 1, 'one local effect');
-          assert.deepEqual(await system.call(ledgerContract, 'balance', { account: 'acc-crash' }), { balance: 100 }, 'one remote effect');
+          assert.deepEqual(
+            await system.call(ledgerContract, 'balance', { account: 'acc-crash' }),
+            { balance: 100 },
+            'one remote effect',
+          );
         } finally {
           await system.stop();
         }

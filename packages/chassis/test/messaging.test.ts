@@ -13,7 +13,9 @@ import { auditService, ledgerContract, ledgerService } from './fixtures/services
 let system: TestSystem;
 
 async function auditRows(account: string): Promise<number> {
-  const { rows } = await system.databases.get('audit')!.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE account = $1', [account]);
+  const { rows } = await system.databases
+    .get('audit')!
+    .db.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE account = $1', [account]);
   return Number(rows[0]!.n);
 }
 
@@ -30,7 +32,12 @@ after(async () => {
 
 describe('events through the outbox and the inbox', () => {
   it('delivers a committed event to its subscriber once', async () => {
-    const r = await system.call(ledgerContract, 'post', { account: 'plain', cents: 500 }, { idempotencyKey: 'plain-1' });
+    const r = await system.call(
+      ledgerContract,
+      'post',
+      { account: 'plain', cents: 500 },
+      { idempotencyKey: 'plain-1' },
+    );
     assert.equal(r.balance, 500);
     await eventually(async () => (await auditRows('plain')) === 1);
   });
@@ -46,15 +53,28 @@ describe('events through the outbox and the inbox', () => {
   });
 
   it('a message redelivered after a lost acknowledgement changes nothing', async () => {
-    system.transport.inject({ type: ledgerContract.events.Posted.type, fault: { kind: 'drop-then-redeliver' }, times: 1 });
+    system.transport.inject({
+      type: ledgerContract.events.Posted.type,
+      fault: { kind: 'drop-then-redeliver' },
+      times: 1,
+    });
     await system.call(ledgerContract, 'post', { account: 'lost-ack', cents: 100 }, { idempotencyKey: 'lost-ack-1' });
     await eventually(async () => (await auditRows('lost-ack')) === 1);
     assert.ok(system.transport.fired.some((f) => f.fault === 'drop-then-redeliver'));
   });
 
   it('the same event published twice (relay resent after a crash) is handled once', async () => {
-    const envelope = newEnvelope({ type: ledgerContract.events.Posted.type, version: 1, source: 'ledger', data: { entryId: 'e-resent', account: 'resent', cents: 7 } });
-    const message = { destination: { kind: 'event' as const, type: envelope.type }, messageId: envelope.id, body: JSON.stringify(envelope) };
+    const envelope = newEnvelope({
+      type: ledgerContract.events.Posted.type,
+      version: 1,
+      source: 'ledger',
+      data: { entryId: 'e-resent', account: 'resent', cents: 7 },
+    });
+    const message = {
+      destination: { kind: 'event' as const, type: envelope.type },
+      messageId: envelope.id,
+      body: JSON.stringify(envelope),
+    };
     await system.transport.publish(message);
     await system.transport.publish(message);
     assert.equal(await auditRows('resent'), 1);
@@ -72,7 +92,9 @@ describe('events through the outbox and the inbox', () => {
 describe('the dead-letter store', () => {
   it('does not take a message that failed only because the database was away: it is redelivered, past the maximum attempts, until the database is back', async () => {
     // Seven failures against a maximum of four attempts: a database restart, not the message's fault.
-    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('outage', 7, 'outage')");
+    await system.databases
+      .get('audit')!
+      .db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('outage', 7, 'outage')");
     await system.call(ledgerContract, 'post', { account: 'outage', cents: 100 }, { idempotencyKey: 'outage-1' });
     await eventually(async () => (await auditRows('outage')) === 1, { timeoutMs: 20_000 });
     const letters = await deadLetters();
@@ -86,13 +108,20 @@ describe('the dead-letter store', () => {
     await system.call(ledgerContract, 'post', { account: 'healthy', cents: 100 }, { idempotencyKey: 'healthy-1' });
     await eventually(async () => (await auditRows('healthy')) === 1);
 
-    const letter = await eventually(async () => (await deadLetters()).items.find((l) => l.messageType === ledgerContract.events.Posted.type && l.reason.includes('audit store unavailable')));
+    const letter = await eventually(async () =>
+      (await deadLetters()).items.find(
+        (l) => l.messageType === ledgerContract.events.Posted.type && l.reason.includes('audit store unavailable'),
+      ),
+    );
     assert.equal(letter.attempts, 4, 'dead after the maximum attempts');
     assert.equal(letter.service, 'audit');
     assert.equal(await auditRows('broken'), 0);
 
     // Still broken: replay fails and the letter stays.
-    await assert.rejects(system.call(systemContract('audit'), '_replayDeadLetter', { id: letter.id }), (e: unknown) => e instanceof AppError && e.code === 'replay_failed');
+    await assert.rejects(
+      system.call(systemContract('audit'), '_replayDeadLetter', { id: letter.id }),
+      (e: unknown) => e instanceof AppError && e.code === 'replay_failed',
+    );
     assert.ok((await deadLetters()).items.some((l) => l.id === letter.id));
 
     // Fixed: replay handles it, once, and the letter leaves the store.
@@ -101,11 +130,16 @@ describe('the dead-letter store', () => {
     assert.equal(replayed.outcome, 'handled');
     assert.equal(await auditRows('broken'), 1);
     assert.ok(!(await deadLetters()).items.some((l) => l.id === letter.id));
-    await assert.rejects(system.call(systemContract('audit'), '_replayDeadLetter', { id: letter.id }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+    await assert.rejects(
+      system.call(systemContract('audit'), '_replayDeadLetter', { id: letter.id }),
+      (e: unknown) => e instanceof AppError && e.code === 'not_found',
+    );
   });
 
   it('dead-letters a business refusal at once, without retrying, and can discard it', async () => {
-    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('refused', 1, 'business')");
+    await system.databases
+      .get('audit')!
+      .db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('refused', 1, 'business')");
     await system.call(ledgerContract, 'post', { account: 'refused', cents: 100 }, { idempotencyKey: 'refused-1' });
     const letter = await eventually(async () => (await deadLetters()).items.find((l) => l.reason.includes('rejected')));
     assert.equal(letter.attempts, 1);
@@ -114,9 +148,20 @@ describe('the dead-letter store', () => {
   });
 
   it('shows one dead letter with its message as it arrived, personal data redacted; a letter no longer dead is not_found', async () => {
-    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('ann@example.com', 1, 'business')");
-    await system.call(ledgerContract, 'post', { account: 'ann@example.com', cents: 4321 }, { idempotencyKey: 'inspect-1' });
-    const listed = await eventually(async () => (await deadLetters()).items.find((l) => l.reason.includes('rejected') && l.attempts === 1 && l.messageType === ledgerContract.events.Posted.type));
+    await system.databases
+      .get('audit')!
+      .db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('ann@example.com', 1, 'business')");
+    await system.call(
+      ledgerContract,
+      'post',
+      { account: 'ann@example.com', cents: 4321 },
+      { idempotencyKey: 'inspect-1' },
+    );
+    const listed = await eventually(async () =>
+      (await deadLetters()).items.find(
+        (l) => l.reason.includes('rejected') && l.attempts === 1 && l.messageType === ledgerContract.events.Posted.type,
+      ),
+    );
     const letter = await system.call(systemContract('audit'), '_deadLetter', { id: listed.id });
     assert.deepEqual({ ...letter, message: undefined }, { ...listed, message: undefined });
     const message = letter.message as { type: string; data: { account: string; cents: number } };
@@ -125,13 +170,20 @@ describe('the dead-letter store', () => {
     assert.equal(message.data.account, '[redacted]', 'an e-mail address is personal data');
     assert.doesNotMatch(JSON.stringify(letter), /ann@example\.com/);
     await system.call(systemContract('audit'), '_discardDeadLetter', { id: listed.id });
-    await assert.rejects(system.call(systemContract('audit'), '_deadLetter', { id: listed.id }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+    await assert.rejects(
+      system.call(systemContract('audit'), '_deadLetter', { id: listed.id }),
+      (e: unknown) => e instanceof AppError && e.code === 'not_found',
+    );
   });
 
   it('dead-letters a fault in the handler code (a TypeError) at once: retrying it would fail the same way', async () => {
-    await system.databases.get('audit')!.db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('bugged', 1, 'bug')");
+    await system.databases
+      .get('audit')!
+      .db.query("INSERT INTO fail_next (account, remaining, mode) VALUES ('bugged', 1, 'bug')");
     await system.call(ledgerContract, 'post', { account: 'bugged', cents: 100 }, { idempotencyKey: 'bugged-1' });
-    const letter = await eventually(async () => (await deadLetters()).items.find((l) => l.reason.includes('audit cannot read entry')));
+    const letter = await eventually(async () =>
+      (await deadLetters()).items.find((l) => l.reason.includes('audit cannot read entry')),
+    );
     assert.equal(letter.attempts, 1);
     assert.match(letter.reason, /internal_error/);
   });
@@ -140,39 +192,69 @@ describe('the dead-letter store', () => {
     const type = ledgerContract.events.Posted.type;
     await system.transport.publish({ destination: { kind: 'event', type }, messageId: 'poison-1', body: '{not json' });
     const invalid = newEnvelope({ type, version: 1, source: 'ledger', data: { entryId: 42, account: 'poison' } });
-    await system.transport.publish({ destination: { kind: 'event', type }, messageId: invalid.id, body: JSON.stringify(invalid) });
+    await system.transport.publish({
+      destination: { kind: 'event', type },
+      messageId: invalid.id,
+      body: JSON.stringify(invalid),
+    });
     const letters = (await deadLetters()).items;
-    assert.ok(letters.some((l) => l.reason.startsWith('unparseable message')), JSON.stringify(letters));
+    assert.ok(
+      letters.some((l) => l.reason.startsWith('unparseable message')),
+      JSON.stringify(letters),
+    );
     const schemaLetter = letters.find((l) => l.messageId === invalid.id);
     assert.ok(schemaLetter?.reason.includes('does not match'), JSON.stringify(schemaLetter));
     assert.equal(schemaLetter?.attempts, 1);
     // The consumer still consumes.
-    await system.call(ledgerContract, 'post', { account: 'after-poison', cents: 1 }, { idempotencyKey: 'after-poison-1' });
+    await system.call(
+      ledgerContract,
+      'post',
+      { account: 'after-poison', cents: 1 },
+      { idempotencyKey: 'after-poison-1' },
+    );
     await eventually(async () => (await auditRows('after-poison')) === 1);
   });
 
   it('counts dead letters in the metrics', async () => {
     const { body } = await system.runtime.metrics.render();
     assert.match(body, /simplebank_dead_letters\{service="audit"\} [1-9]/);
-    assert.match(body, /simplebank_dead_lettered_total\{service="audit",consumer="audit\.ledger\.Posted\.v1",reason="(max_attempts|unprocessable)"\} [1-9]/);
+    assert.match(
+      body,
+      /simplebank_dead_lettered_total\{service="audit",consumer="audit\.ledger\.Posted\.v1",reason="(max_attempts|unprocessable)"\} [1-9]/,
+    );
   });
 });
 
 describe('idempotent RPC methods', () => {
   it('answers a repeat with the same key and body with the first answer, and changes nothing', async () => {
-    const first = await system.call(ledgerContract, 'post', { account: 'idem', cents: 300 }, { idempotencyKey: 'idem-1' });
-    const again = await system.call(ledgerContract, 'post', { account: 'idem', cents: 300 }, { idempotencyKey: 'idem-1' });
+    const first = await system.call(
+      ledgerContract,
+      'post',
+      { account: 'idem', cents: 300 },
+      { idempotencyKey: 'idem-1' },
+    );
+    const again = await system.call(
+      ledgerContract,
+      'post',
+      { account: 'idem', cents: 300 },
+      { idempotencyKey: 'idem-1' },
+    );
     assert.deepEqual(again, first);
     assert.equal((await system.call(ledgerContract, 'balance', { account: 'idem' })).balance, 300);
   });
 
   it('refuses the same key with another body (409 idempotency_key_reused)', async () => {
     await system.call(ledgerContract, 'post', { account: 'idem2', cents: 300 }, { idempotencyKey: 'idem2-1' });
-    await assert.rejects(system.call(ledgerContract, 'post', { account: 'idem2', cents: 301 }, { idempotencyKey: 'idem2-1' }), (e: unknown) => e instanceof AppError && e.code === 'idempotency_key_reused' && e.status === 409);
+    await assert.rejects(
+      system.call(ledgerContract, 'post', { account: 'idem2', cents: 301 }, { idempotencyKey: 'idem2-1' }),
+      (e: unknown) => e instanceof AppError && e.code === 'idempotency_key_reused' && e.status === 409,
+    );
   });
 
   it('runs concurrent calls with one key once', async () => {
-    const calls = Array.from({ length: 8 }, () => system.call(ledgerContract, 'post', { account: 'race', cents: 10 }, { idempotencyKey: 'race-1' }));
+    const calls = Array.from({ length: 8 }, () =>
+      system.call(ledgerContract, 'post', { account: 'race', cents: 10 }, { idempotencyKey: 'race-1' }),
+    );
     const answers = await Promise.all(calls);
     assert.equal(new Set(answers.map((a) => a.entryId)).size, 1);
     assert.equal((await system.call(ledgerContract, 'balance', { account: 'race' })).balance, 10);
@@ -180,16 +262,28 @@ describe('idempotent RPC methods', () => {
   });
 
   it('keeps a business refusal as the answer to its key, with nothing written', async () => {
-    const refuse = () => system.call(ledgerContract, 'post', { account: 'poor', cents: -5 }, { idempotencyKey: 'poor-1' });
-    await assert.rejects(refuse(), (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds' && e.status === 422);
+    const refuse = () =>
+      system.call(ledgerContract, 'post', { account: 'poor', cents: -5 }, { idempotencyKey: 'poor-1' });
+    await assert.rejects(
+      refuse(),
+      (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds' && e.status === 422,
+    );
     await assert.rejects(refuse(), (e: unknown) => e instanceof AppError && e.code === 'insufficient_funds');
     assert.equal((await system.call(ledgerContract, 'balance', { account: 'poor' })).balance, 0);
   });
 
   it('does not keep a fault in the code as the answer to its key: the same key runs again', async () => {
-    const post = () => system.call(ledgerContract, 'post', { account: 'bug:idem', cents: 70 }, { idempotencyKey: 'bug-idem-1' });
-    await assert.rejects(post(), (e: unknown) => e instanceof AppError && e.code === 'internal_error' && e.status === 500 && !e.retryable);
-    assert.equal((await system.call(ledgerContract, 'balance', { account: 'bug:idem' })).balance, 0, 'the failed call wrote nothing');
+    const post = () =>
+      system.call(ledgerContract, 'post', { account: 'bug:idem', cents: 70 }, { idempotencyKey: 'bug-idem-1' });
+    await assert.rejects(
+      post(),
+      (e: unknown) => e instanceof AppError && e.code === 'internal_error' && e.status === 500 && !e.retryable,
+    );
+    assert.equal(
+      (await system.call(ledgerContract, 'balance', { account: 'bug:idem' })).balance,
+      0,
+      'the failed call wrote nothing',
+    );
     assert.equal((await post()).balance, 70);
     assert.equal((await post()).balance, 70, 'and its success is then the answer to the key');
   });
@@ -198,9 +292,19 @@ describe('idempotent RPC methods', () => {
     const strict = process.env.SIMPLEBANK_STRICT_CONTRACTS;
     try {
       process.env.SIMPLEBANK_STRICT_CONTRACTS = '1';
-      await assert.rejects(system.call(ledgerContract, 'post', { account: 'frozen', cents: 5 }, { idempotencyKey: 'frozen-1' }), (e: unknown) => e instanceof AppError && e.code === 'contract_violation' && e.status === 500 && /account_frozen/.test(e.message));
+      await assert.rejects(
+        system.call(ledgerContract, 'post', { account: 'frozen', cents: 5 }, { idempotencyKey: 'frozen-1' }),
+        (e: unknown) =>
+          e instanceof AppError &&
+          e.code === 'contract_violation' &&
+          e.status === 500 &&
+          /account_frozen/.test(e.message),
+      );
       delete process.env.SIMPLEBANK_STRICT_CONTRACTS;
-      await assert.rejects(system.call(ledgerContract, 'post', { account: 'frozen', cents: 5 }, { idempotencyKey: 'frozen-2' }), (e: unknown) => e instanceof AppError && e.code === 'account_frozen' && e.status === 422);
+      await assert.rejects(
+        system.call(ledgerContract, 'post', { account: 'frozen', cents: 5 }, { idempotencyKey: 'frozen-2' }),
+        (e: unknown) => e instanceof AppError && e.code === 'account_frozen' && e.status === 422,
+      );
     } finally {
       if (strict === undefined) delete process.env.SIMPLEBANK_STRICT_CONTRACTS;
       else process.env.SIMPLEBANK_STRICT_CONTRACTS = strict;
@@ -209,10 +313,23 @@ describe('idempotent RPC methods', () => {
 
   it('validates the request on both sides and refuses a state change without a key', async () => {
     // A request built outside the contract is the caller's bug (500), not its caller's mistake.
-    await assert.rejects(system.call(ledgerContract, 'post', { account: '', cents: 1 } as never, { idempotencyKey: 'k' }), (e: unknown) => e instanceof AppError && e.code === 'contract_violation' && e.status === 500 && e.errors?.[0]?.path === '/account');
+    await assert.rejects(
+      system.call(ledgerContract, 'post', { account: '', cents: 1 } as never, { idempotencyKey: 'k' }),
+      (e: unknown) =>
+        e instanceof AppError &&
+        e.code === 'contract_violation' &&
+        e.status === 500 &&
+        e.errors?.[0]?.path === '/account',
+    );
     await assert.rejects(system.call(ledgerContract, 'post', { account: 'a', cents: 1 }), /pass an idempotencyKey/);
     // A caller that skips its own validation still meets the provider's.
-    const raw = newEnvelope({ type: 'ledger.post', version: 1, source: 'rogue', data: { account: 'a', cents: 'lots' }, idempotencyKey: 'k2' });
+    const raw = newEnvelope({
+      type: 'ledger.post',
+      version: 1,
+      source: 'rogue',
+      data: { account: 'a', cents: 'lots' },
+      idempotencyKey: 'k2',
+    });
     const reply = JSON.parse(await system.transport.request('ledger', JSON.stringify(raw), { timeoutMs: 2000 }));
     assert.equal(reply.ok, false);
     assert.equal(reply.error.code, 'validation_failed');
@@ -220,7 +337,13 @@ describe('idempotent RPC methods', () => {
   });
 
   it('does not start work whose deadline has passed', async () => {
-    const raw = newEnvelope({ type: 'ledger.balance', version: 1, source: 'late', data: { account: 'a' }, cause: { correlationId: 'c', deadline: Date.now() - 1 } });
+    const raw = newEnvelope({
+      type: 'ledger.balance',
+      version: 1,
+      source: 'late',
+      data: { account: 'a' },
+      cause: { correlationId: 'c', deadline: Date.now() - 1 },
+    });
     const reply = JSON.parse(await system.transport.request('ledger', JSON.stringify(raw), { timeoutMs: 2000 }));
     assert.equal(reply.error.code, 'deadline_exceeded');
   });

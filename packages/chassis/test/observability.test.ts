@@ -17,7 +17,17 @@ function capture() {
 describe('logs', () => {
   it('writes one JSON object per line with the platform fields and the ambient ids', async () => {
     const { lines, log } = capture();
-    withContext({ requestId: 'r-1', correlationId: 'c-1', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), customerId: 'cust-1', orderId: 'o-1' }, () => log.info({ step: 'reserve' }, 'reserved cash\nfor order'));
+    withContext(
+      {
+        requestId: 'r-1',
+        correlationId: 'c-1',
+        traceId: 'a'.repeat(32),
+        spanId: 'b'.repeat(16),
+        customerId: 'cust-1',
+        orderId: 'o-1',
+      },
+      () => log.info({ step: 'reserve' }, 'reserved cash\nfor order'),
+    );
     await new Promise((r) => setImmediate(r));
     assert.equal(lines.length, 1);
     const line = JSON.parse(lines[0]!);
@@ -28,7 +38,14 @@ describe('logs', () => {
     assert.equal(typeof line.host, 'string');
     assert.equal(line.pid, process.pid);
     assert.equal(line.msg, 'reserved cash\nfor order');
-    for (const [k, v] of Object.entries({ requestId: 'r-1', correlationId: 'c-1', customerId: 'cust-1', orderId: 'o-1', step: 'reserve' })) assert.equal(line[k], v);
+    for (const [k, v] of Object.entries({
+      requestId: 'r-1',
+      correlationId: 'c-1',
+      customerId: 'cust-1',
+      orderId: 'o-1',
+      step: 'reserve',
+    }))
+      assert.equal(line[k], v);
     assert.equal(line.traceId, 'a'.repeat(32));
   });
 
@@ -36,20 +53,40 @@ describe('logs', () => {
     const { lines, log } = capture();
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
     log.info(
-      { password: 'hunter2-hunter2', body: { card: { number: '4000000000000002' }, email: 'ann@example.com', refreshToken: 'opaque-refresh' }, headers: { authorization: `Bearer ${jwt}` }, note: 'paid with 4111 1111 1111 1111 by bob@example.org' },
+      {
+        password: 'hunter2-hunter2',
+        body: { card: { number: '4000000000000002' }, email: 'ann@example.com', refreshToken: 'opaque-refresh' },
+        headers: { authorization: `Bearer ${jwt}` },
+        note: 'paid with 4111 1111 1111 1111 by bob@example.org',
+      },
       `login for carol@example.net with token ${jwt}`,
     );
     log.error({ err: new Error('bad password for dave@example.com') }, 'failed');
     await new Promise((r) => setImmediate(r));
     const text = lines.join('\n');
-    for (const secret of ['hunter2', '4000000000000002', '4111 1111 1111 1111', 'ann@example.com', 'bob@example.org', 'carol@example.net', 'dave@example.com', 'opaque-refresh', jwt]) {
+    for (const secret of [
+      'hunter2',
+      '4000000000000002',
+      '4111 1111 1111 1111',
+      'ann@example.com',
+      'bob@example.org',
+      'carol@example.net',
+      'dave@example.com',
+      'opaque-refresh',
+      jwt,
+    ]) {
       assert.ok(!text.includes(secret), `leaked ${secret}: ${text}`);
     }
     assert.match(text, /\[redacted\]/);
   });
 
   it('redact leaves ordinary values alone', () => {
-    assert.deepEqual(redact({ orderId: 'o-1', amount: '1000.00', quantity: '10', at: '2026-11-22T10:15:30.123Z' }), { orderId: 'o-1', amount: '1000.00', quantity: '10', at: '2026-11-22T10:15:30.123Z' });
+    assert.deepEqual(redact({ orderId: 'o-1', amount: '1000.00', quantity: '10', at: '2026-11-22T10:15:30.123Z' }), {
+      orderId: 'o-1',
+      amount: '1000.00',
+      quantity: '10',
+      at: '2026-11-22T10:15:30.123Z',
+    });
   });
 });
 
@@ -69,11 +106,23 @@ describe('trace context', () => {
 
 describe('redaction by key', () => {
   it('matches secret words inside keys, not letters inside other words', () => {
-    const out = redact({ spanId: 'abc123', company: 'ACME', pancake: 'x', refreshToken: 'r', accessToken: 'a', customerEmail: 'c', cardNumber: '1', password: 'p', apiKey: 'k', tokenCount: 3 }) as Record<string, unknown>;
+    const out = redact({
+      spanId: 'abc123',
+      company: 'ACME',
+      pancake: 'x',
+      refreshToken: 'r',
+      accessToken: 'a',
+      customerEmail: 'c',
+      cardNumber: '1',
+      password: 'p',
+      apiKey: 'k',
+      tokenCount: 3,
+    }) as Record<string, unknown>;
     assert.equal(out.spanId, 'abc123');
     assert.equal(out.company, 'ACME');
     assert.equal(out.pancake, 'x');
-    for (const k of ['refreshToken', 'accessToken', 'customerEmail', 'cardNumber', 'password', 'apiKey']) assert.equal(out[k], '[redacted]', k);
+    for (const k of ['refreshToken', 'accessToken', 'customerEmail', 'cardNumber', 'password', 'apiKey'])
+      assert.equal(out[k], '[redacted]', k);
     assert.equal(out.tokenCount, '[redacted]', 'numbers under a secret key are redacted too');
   });
 });

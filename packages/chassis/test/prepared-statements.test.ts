@@ -17,14 +17,19 @@ after(() => t.drop());
 it('a query with parameters is prepared once per connection and reused', async () => {
   await t.db.transaction(async (client) => {
     for (let i = 0; i < 3; i++) await client.query('INSERT INTO things (id, name) VALUES ($1, $2)', [i, `thing ${i}`]);
-    const { rows } = await client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements WHERE from_sql = false');
+    const { rows } = await client.query<{ statement: string }>(
+      'SELECT statement FROM pg_prepared_statements WHERE from_sql = false',
+    );
     assert.deepEqual(
       rows.map((r) => r.statement),
       ['INSERT INTO things (id, name) VALUES ($1, $2)'],
       'one prepared statement for the three inserts (the parameterless SELECT is not prepared)',
     );
   });
-  assert.equal((await t.db.query('SELECT count(*)::int AS n FROM things WHERE id = ANY($1)', [[0, 1, 2]])).rows[0]!.n, 3);
+  assert.equal(
+    (await t.db.query('SELECT count(*)::int AS n FROM things WHERE id = ANY($1)', [[0, 1, 2]])).rows[0]!.n,
+    3,
+  );
 });
 
 it('a prepared statement follows a schema change, and one that fails leaves the connection working', async () => {

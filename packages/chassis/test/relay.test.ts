@@ -26,10 +26,15 @@ after(async () => {
 });
 
 /** A transport that records publishes and confirms them all together every few ms (as a broker's multiple ack). */
-function recordingTransport(): { transport: Transport; sent: OutgoingMessage[]; confirmedIds: Set<string>; stop(): void } {
+function recordingTransport(): {
+  transport: Transport;
+  sent: OutgoingMessage[];
+  confirmedIds: Set<string>;
+  stop(): void;
+} {
   const sent: OutgoingMessage[] = [];
   const confirmedIds = new Set<string>();
-  let waiting: Array<() => void> = [];
+  const waiting: Array<() => void> = [];
   const timer = setInterval(() => {
     for (const confirm of waiting.splice(0)) confirm();
   }, 3);
@@ -58,7 +63,10 @@ function counted(db: Database, options: { listen?: boolean } = {}): { db: Databa
       statements.push(sql.trim().split(/\s+/)[0]!.toUpperCase() + (/count\(\*\)/i.test(sql) ? ' count' : ''));
       return db.query(sql, params);
     },
-    listen: options.listen === false ? async () => () => {} : (channel: string, fn: (payload: string) => void) => db.listen(channel, fn),
+    listen:
+      options.listen === false
+        ? async () => () => {}
+        : (channel: string, fn: (payload: string) => void) => db.listen(channel, fn),
   } as unknown as Database;
   return { db: proxy, statements };
 }
@@ -72,7 +80,10 @@ async function insertRows(n: number, keys: number, tag: string): Promise<void> {
 }
 
 async function unpublished(tag: string): Promise<number> {
-  const { rows } = await test.db.query<{ n: string }>("SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL AND message_id LIKE $1 || '-%'", [tag]);
+  const { rows } = await test.db.query<{ n: string }>(
+    "SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL AND message_id LIKE $1 || '-%'",
+    [tag],
+  );
   return Number(rows[0]!.n);
 }
 
@@ -96,9 +107,17 @@ describe('outbox relay', () => {
         const n = (JSON.parse(m.body) as { n: number }).n;
         byKey.set(n % 8, [...(byKey.get(n % 8) ?? []), n]);
       }
-      for (const [key, ns] of byKey) assert.deepEqual(ns, [...ns].sort((a, b) => a - b), `key ${key} in order`);
-      const marked = await test.db.query<{ message_id: string }>("SELECT message_id FROM chassis_outbox WHERE published_at IS NOT NULL AND message_id LIKE 'order-%'");
-      for (const { message_id } of marked.rows) assert.ok(t.confirmedIds.has(message_id), `${message_id} marked only after its confirm`);
+      for (const [key, ns] of byKey)
+        assert.deepEqual(
+          ns,
+          [...ns].sort((a, b) => a - b),
+          `key ${key} in order`,
+        );
+      const marked = await test.db.query<{ message_id: string }>(
+        "SELECT message_id FROM chassis_outbox WHERE published_at IS NOT NULL AND message_id LIKE 'order-%'",
+      );
+      for (const { message_id } of marked.rows)
+        assert.ok(t.confirmedIds.has(message_id), `${message_id} marked only after its confirm`);
       const updates = statements.filter((s) => s === 'UPDATE').length;
       assert.ok(updates > 0 && updates <= 400 / 4, `${updates} UPDATEs for 400 rows`);
     } finally {
@@ -117,7 +136,11 @@ describe('outbox relay', () => {
       // A fixed 20 ms poll would have fetched about 75 times; doubling from 20 ms, about 7.
       const polls = statements.filter((s) => s === 'SELECT').length;
       assert.ok(polls <= 15, `${polls} fetches in 1.5 s of idling`);
-      assert.deepEqual(statements.filter((s) => s !== 'SELECT'), ['DELETE'], 'one purge at start, nothing else written');
+      assert.deepEqual(
+        statements.filter((s) => s !== 'SELECT'),
+        ['DELETE'],
+        'one purge at start, nothing else written',
+      );
     } finally {
       await r.stop();
       t.stop();

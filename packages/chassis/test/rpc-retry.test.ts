@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { AppError, MemoryTransport, Metrics, T, breakers, bulkheads, caller, defineContract, rpc, type Envelope, type RpcReply } from '../src/index.ts';
+import {
+  AppError,
+  MemoryTransport,
+  Metrics,
+  T,
+  breakers,
+  bulkheads,
+  caller,
+  defineContract,
+  rpc,
+  type Envelope,
+  type RpcReply,
+} from '../src/index.ts';
 
 const contract = defineContract({
   service: 'flaky',
@@ -10,8 +22,14 @@ const contract = defineContract({
   },
 });
 
-const unavailable: RpcReply = { ok: false, error: { code: 'service_unavailable', status: 503, message: 'try later', retryable: true } };
-const business: RpcReply = { ok: false, error: { code: 'insufficient_funds', status: 422, message: 'no', retryable: false } };
+const unavailable: RpcReply = {
+  ok: false,
+  error: { code: 'service_unavailable', status: 503, message: 'try later', retryable: true },
+};
+const business: RpcReply = {
+  ok: false,
+  error: { code: 'insufficient_funds', status: 422, message: 'no', retryable: false },
+};
 
 describe('RPC retries and breakers in caller', () => {
   const transport = new MemoryTransport();
@@ -61,21 +79,30 @@ describe('RPC retries and breakers in caller', () => {
   it('gives up after 3 attempts', async () => {
     reset([unavailable, unavailable, unavailable, unavailable]);
     const call = caller(transport, 'test', () => undefined, fast);
-    await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-2' }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
+    await assert.rejects(
+      call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-2' }),
+      (err: unknown) => err instanceof AppError && err.code === 'service_unavailable',
+    );
     assert.equal(seen.length, 3);
   });
 
   it('a non-idempotent method fails after one attempt', async () => {
     reset([unavailable]);
     const call = caller(transport, 'test', () => undefined, fast);
-    await assert.rejects(call(contract, 'peek', { n: 1 }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
+    await assert.rejects(
+      call(contract, 'peek', { n: 1 }),
+      (err: unknown) => err instanceof AppError && err.code === 'service_unavailable',
+    );
     assert.equal(seen.length, 1);
   });
 
   it('a business error is not retried', async () => {
     reset([business]);
     const call = caller(transport, 'test', () => undefined, fast);
-    await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-3' }), (err: unknown) => err instanceof AppError && err.code === 'insufficient_funds');
+    await assert.rejects(
+      call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-3' }),
+      (err: unknown) => err instanceof AppError && err.code === 'insufficient_funds',
+    );
     assert.equal(seen.length, 1);
   });
 
@@ -83,9 +110,14 @@ describe('RPC retries and breakers in caller', () => {
     const lonely = new MemoryTransport();
     await lonely.connect();
     let attempts = 0;
-    const counting = { request: (s: string, b: string, o: { timeoutMs: number }) => ((attempts += 1), lonely.request(s, b, o)) } as unknown as MemoryTransport;
+    const counting = {
+      request: (s: string, b: string, o: { timeoutMs: number }) => ((attempts += 1), lonely.request(s, b, o)),
+    } as unknown as MemoryTransport;
     const call = caller(counting, 'test', () => undefined, fast);
-    await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-4' }), (err: unknown) => err instanceof AppError && err.retryable);
+    await assert.rejects(
+      call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-4' }),
+      (err: unknown) => err instanceof AppError && err.retryable,
+    );
     assert.equal(attempts, 3);
     await lonely.close();
   });
@@ -93,8 +125,13 @@ describe('RPC retries and breakers in caller', () => {
   it('no retry starts past the deadline', async () => {
     reset([unavailable, unavailable]);
     // The back-off always waits its full bound (random = 1), far longer than the deadline leaves.
-    const call = caller(transport, 'test', () => ({ correlationId: 'c', deadline: Date.now() + 2000 }), { targets: { flaky: { maxAttempts: 3, backoff: { baseMs: 60_000, capMs: 60_000 }, random: () => 1 } } });
-    await assert.rejects(call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-5' }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
+    const call = caller(transport, 'test', () => ({ correlationId: 'c', deadline: Date.now() + 2000 }), {
+      targets: { flaky: { maxAttempts: 3, backoff: { baseMs: 60_000, capMs: 60_000 }, random: () => 1 } },
+    });
+    await assert.rejects(
+      call(contract, 'put', { n: 1 }, { idempotencyKey: 'k-5' }),
+      (err: unknown) => err instanceof AppError && err.code === 'service_unavailable',
+    );
     assert.equal(seen.length, 1);
   });
 
@@ -102,9 +139,20 @@ describe('RPC retries and breakers in caller', () => {
     const settings = { targets: { flaky: { maxAttempts: 1, breaker: { minimumCalls: 4, halfOpenAfterMs: 50 } } } };
     const call = caller(transport, 'test', () => undefined, settings);
     reset([unavailable, unavailable, unavailable, unavailable]);
-    for (let i = 0; i < 4; i++) await assert.rejects(call(contract, 'peek', { n: i }), (err: unknown) => err instanceof AppError && err.code === 'service_unavailable');
+    for (let i = 0; i < 4; i++)
+      await assert.rejects(
+        call(contract, 'peek', { n: i }),
+        (err: unknown) => err instanceof AppError && err.code === 'service_unavailable',
+      );
     assert.equal(seen.length, 4);
-    await assert.rejects(call(contract, 'peek', { n: 5 }), (err: unknown) => err instanceof AppError && err.code === 'dependency_unavailable' && err.retryable && /flaky breaker open/.test(err.message));
+    await assert.rejects(
+      call(contract, 'peek', { n: 5 }),
+      (err: unknown) =>
+        err instanceof AppError &&
+        err.code === 'dependency_unavailable' &&
+        err.retryable &&
+        /flaky breaker open/.test(err.message),
+    );
     assert.equal(seen.length, 4, 'the open breaker sent nothing');
     assert.equal(breakers.find('test', 'flaky')?.state, 'open');
     // After the back-off one probe goes; its success closes the breaker.
@@ -116,7 +164,11 @@ describe('RPC retries and breakers in caller', () => {
   it('a business error does not count against the breaker', async () => {
     const call = caller(transport, 'test', () => undefined, { targets: { flaky: { breaker: { minimumCalls: 2 } } } });
     reset([business, business, business, business]);
-    for (let i = 0; i < 4; i++) await assert.rejects(call(contract, 'peek', { n: i }), (err: unknown) => err instanceof AppError && err.code === 'insufficient_funds');
+    for (let i = 0; i < 4; i++)
+      await assert.rejects(
+        call(contract, 'peek', { n: i }),
+        (err: unknown) => err instanceof AppError && err.code === 'insufficient_funds',
+      );
     assert.equal(breakers.find('test', 'flaky')?.state, 'closed');
   });
 
@@ -128,7 +180,13 @@ describe('RPC retries and breakers in caller', () => {
     reset([business]);
     await assert.rejects(call(contract, 'peek', { n: 1 }));
     const { body } = await metrics.render();
-    assert.match(body, /simplebank_rpc_client_duration_seconds_count\{service="test",target="flaky",method="put",outcome="ok"\} 1\n/);
-    assert.match(body, /simplebank_rpc_client_duration_seconds_count\{service="test",target="flaky",method="peek",outcome="client_error"\} 1\n/);
+    assert.match(
+      body,
+      /simplebank_rpc_client_duration_seconds_count\{service="test",target="flaky",method="put",outcome="ok"\} 1\n/,
+    );
+    assert.match(
+      body,
+      /simplebank_rpc_client_duration_seconds_count\{service="test",target="flaky",method="peek",outcome="client_error"\} 1\n/,
+    );
   });
 });

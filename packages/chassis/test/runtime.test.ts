@@ -7,7 +7,10 @@ import { auditService, ledgerContract, ledgerService } from './fixtures/services
 describe('the all-in-one runtime', () => {
   it('serves health and metrics for every service on one port, and stops cleanly', async () => {
     const server = await testServerUrl();
-    const system = await startAllInOne({ services: [ledgerService, auditService], environment: { DATABASE_URL: server, PORT: '0', LOG_LEVEL: 'silent' } });
+    const system = await startAllInOne({
+      services: [ledgerService, auditService],
+      environment: { DATABASE_URL: server, PORT: '0', LOG_LEVEL: 'silent' },
+    });
     try {
       const base = system.runtime.address;
       assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/, 'binds to loopback');
@@ -17,13 +20,19 @@ describe('the all-in-one runtime', () => {
       assert.equal(ready.status, 200);
       const body = (await ready.json()) as { checks: Array<{ name: string; ready: boolean }> };
       for (const name of ['ledger:database', 'ledger:outbox-relay', 'audit:transport', 'audit:sagas']) {
-        assert.ok(body.checks.some((c) => c.name === name && c.ready), `${name} in ${JSON.stringify(body.checks)}`);
+        assert.ok(
+          body.checks.some((c) => c.name === name && c.ready),
+          `${name} in ${JSON.stringify(body.checks)}`,
+        );
       }
       // Work flows between the services, and the metrics say so, labelled by service.
       const caller = system.runtime.host('ledger').context({ correlationId: 'test' }).call;
       await caller(ledgerContract, 'post', { account: 'rt', cents: 1 }, { idempotencyKey: 'rt-1' });
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      assert.match(metrics, /simplebank_rpc_server_duration_seconds_count\{service="ledger",method="post",outcome="ok"\} 1/);
+      assert.match(
+        metrics,
+        /simplebank_rpc_server_duration_seconds_count\{service="ledger",method="post",outcome="ok"\} 1/,
+      );
       assert.match(metrics, /simplebank_outbox_backlog\{service="(ledger|audit)"\}/);
     } finally {
       await system.stop();
@@ -34,7 +43,15 @@ describe('the all-in-one runtime', () => {
 
   it('refuses to start with one message naming every bad setting', async () => {
     await assert.rejects(
-      startAllInOne({ services: [], environment: { PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://u:secret@h/db', SIMPLEBANK_OUTBOX_RETENTION_HOURS: '0' } }),
+      startAllInOne({
+        services: [],
+        environment: {
+          PORT: 'eighty',
+          LOG_LEVEL: 'loud',
+          DATABASE_URL: 'mysql://u:secret@h/db',
+          SIMPLEBANK_OUTBOX_RETENTION_HOURS: '0',
+        },
+      }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(err.problems.length, 4, err.message);
@@ -71,6 +88,9 @@ describe('one service per process', () => {
 
   it('names the missing database setting', async () => {
     const { MemoryTransport, startStandalone } = await import('../src/index.ts');
-    await assert.rejects(startStandalone(ledgerService, { transport: new MemoryTransport(), environment: {} }), /LEDGER_DATABASE_URL or DATABASE_URL is required/);
+    await assert.rejects(
+      startStandalone(ledgerService, { transport: new MemoryTransport(), environment: {} }),
+      /LEDGER_DATABASE_URL or DATABASE_URL is required/,
+    );
   });
 });

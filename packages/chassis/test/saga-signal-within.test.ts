@@ -21,7 +21,10 @@ after(() => stopPrivateServer());
 
 /** The saga's row as the transaction `q` sees it. */
 async function sagaRow(q: Pick<Database, 'query'>, id: string) {
-  const { rows } = await q.query<{ status: string; current_step: string | null; lease_token: string | null }>('SELECT status, current_step, lease_token FROM chassis_sagas WHERE id = $1', [id]);
+  const { rows } = await q.query<{ status: string; current_step: string | null; lease_token: string | null }>(
+    'SELECT status, current_step, lease_token FROM chassis_sagas WHERE id = $1',
+    [id],
+  );
   return rows[0];
 }
 
@@ -32,7 +35,13 @@ async function waiting(runner: SagaRunner, db: Database, saga: ReturnType<typeof
 }
 
 /** As a handler would: an inbox row, the signal; `inside` sees the transaction before its commit. */
-function deliver(runner: SagaRunner, saga: SagaDefinition<WaitingData>, db: Database, id: string, inside?: (q: Pick<Database, 'query'>) => Promise<void>): Promise<boolean> {
+function deliver(
+  runner: SagaRunner,
+  saga: SagaDefinition<WaitingData>,
+  db: Database,
+  id: string,
+  inside?: (q: Pick<Database, 'query'>) => Promise<void>,
+): Promise<boolean> {
   return inTransaction(db, { service: SERVICE, cause }, async (tx) => {
     if (!(await recordInInbox(tx, 'test.go', `go-${id}`, 'go'))) return false;
     await runner.signal(tx, saga, id, 'go', { n: 1 }, { dedupKey: 'go' });
@@ -42,40 +51,58 @@ function deliver(runner: SagaRunner, saga: SagaDefinition<WaitingData>, db: Data
 }
 
 test('the waiting local step, and the local step after it, run in the transaction that signals; a runner takes the rest', async () => {
-  await withRunner((db) => [waitingSaga(db)], async ({ db, runner, sagas: [saga] }) => {
-    const id = await waiting(runner, db, saga);
-    let seen: Awaited<ReturnType<typeof sagaRow>>;
-    await deliver(runner, saga, db, id, async (tx) => {
-      seen = await sagaRow(tx, id);
-      assert.deepEqual(await counts(tx as Database, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1 });
-    });
-    // Within the transaction: both local steps done, the saga handed back at `last` (not local).
-    assert.deepEqual(seen!, { status: 'running', current_step: 'last', lease_token: null });
-    const done = await statusIs(runner, id, 'completed');
-    assert.deepEqual(done.data, { go: { n: 1 } });
-    assert.deepEqual(await counts(db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
-    assert.deepEqual(await counts(db, 'saga_attempts', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
-    const consumed = await db.query('SELECT 1 FROM chassis_saga_signals WHERE saga_id = $1 AND consumed_at IS NOT NULL', [id]);
-    assert.equal(consumed.rowCount, 1);
-  });
+  await withRunner(
+    (db) => [waitingSaga(db)],
+    async ({ db, runner, sagas: [saga] }) => {
+      const id = await waiting(runner, db, saga);
+      let seen: Awaited<ReturnType<typeof sagaRow>>;
+      await deliver(runner, saga, db, id, async (tx) => {
+        seen = await sagaRow(tx, id);
+        assert.deepEqual(await counts(tx as Database, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1 });
+      });
+      // Within the transaction: both local steps done, the saga handed back at `last` (not local).
+      assert.deepEqual(seen!, { status: 'running', current_step: 'last', lease_token: null });
+      const done = await statusIs(runner, id, 'completed');
+      assert.deepEqual(done.data, { go: { n: 1 } });
+      assert.deepEqual(await counts(db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
+      assert.deepEqual(await counts(db, 'saga_attempts', id), {
+        'wait/action': 1,
+        'after/action': 1,
+        'last/action': 1,
+      });
+      const consumed = await db.query(
+        'SELECT 1 FROM chassis_saga_signals WHERE saga_id = $1 AND consumed_at IS NOT NULL',
+        [id],
+      );
+      assert.equal(consumed.rowCount, 1);
+    },
+  );
 });
 
 test('a turn that fails in the signalling transaction is undone there and taken by a runner; the transaction still commits', async () => {
   let failures = 1;
-  const failingOnce = (db: Database) => [
-    waitingSaga(db, {
-      async onGo(ctx) {
-        await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, 'doomed', 'action')", [ctx.sagaId]);
-        if (failures-- > 0) throw new Error('the first try fails');
-      },
-    }),
-  ] as const;
+  const failingOnce = (db: Database) =>
+    [
+      waitingSaga(db, {
+        async onGo(ctx) {
+          await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, 'doomed', 'action')", [
+            ctx.sagaId,
+          ]);
+          if (failures-- > 0) throw new Error('the first try fails');
+        },
+      }),
+    ] as const;
   await withRunner(failingOnce, async ({ db, runner, sagas: [saga] }) => {
     const id = await waiting(runner, db, saga);
     assert.equal(await deliver(runner, saga, db, id), true);
     await statusIs(runner, id, 'completed');
     // The failed try's write was undone; the runner's try wrote once; the inbox row committed.
-    assert.deepEqual(await counts(db, 'saga_effects', id), { 'doomed/action': 1, 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
+    assert.deepEqual(await counts(db, 'saga_effects', id), {
+      'doomed/action': 1,
+      'wait/action': 1,
+      'after/action': 1,
+      'last/action': 1,
+    });
     assert.equal((await db.query('SELECT 1 FROM chassis_inbox WHERE message_id = $1', [`go-${id}`])).rowCount, 1);
   });
 });
@@ -86,24 +113,29 @@ test('a local step that calls another service is not run in the signalling trans
     calls.push(method);
     return {};
   }) as unknown as Call;
-  const calling = (db: Database) => [
-    waitingSaga(db, {
-      async onGo(ctx) {
-        await ctx.call({ service: 'other', rpc: {} } as never, 'ping' as never, {} as never);
-      },
-    }),
-  ] as const;
-  await withRunner(calling, async ({ db, runner, sagas: [saga] }) => {
-    const id = await waiting(runner, db, saga);
-    let seen: Awaited<ReturnType<typeof sagaRow>>;
-    await deliver(runner, saga, db, id, async (tx) => {
-      seen = await sagaRow(tx, id);
-    });
-    assert.deepEqual(seen!, { status: 'waiting', current_step: 'wait', lease_token: null });
-    await statusIs(runner, id, 'completed');
-    assert.deepEqual(calls, ['ping']);
-    assert.deepEqual(await counts(db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
-  }, { call: () => call });
+  const calling = (db: Database) =>
+    [
+      waitingSaga(db, {
+        async onGo(ctx) {
+          await ctx.call({ service: 'other', rpc: {} } as never, 'ping' as never, {} as never);
+        },
+      }),
+    ] as const;
+  await withRunner(
+    calling,
+    async ({ db, runner, sagas: [saga] }) => {
+      const id = await waiting(runner, db, saga);
+      let seen: Awaited<ReturnType<typeof sagaRow>>;
+      await deliver(runner, saga, db, id, async (tx) => {
+        seen = await sagaRow(tx, id);
+      });
+      assert.deepEqual(seen!, { status: 'waiting', current_step: 'wait', lease_token: null });
+      await statusIs(runner, id, 'completed');
+      assert.deepEqual(calls, ['ping']);
+      assert.deepEqual(await counts(db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
+    },
+    { call: () => call },
+  );
 });
 
 for (const crashAt of ['before-commit', 'after-commit'] as const) {
@@ -119,7 +151,11 @@ for (const crashAt of ['before-commit', 'after-commit'] as const) {
       const child = fileURLToPath(new URL('./saga/signal-crash-child.ts', import.meta.url));
       const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
         let out = '';
-        const p = spawn(process.execPath, ['--import', 'tsx', child], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SIGNAL_CRASH_DB_URL: t.url, SIGNAL_CRASH_AT: crashAt, SIGNAL_CRASH_SAGA: id } });
+        const p = spawn(process.execPath, ['--import', 'tsx', child], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, SIGNAL_CRASH_DB_URL: t.url, SIGNAL_CRASH_AT: crashAt, SIGNAL_CRASH_SAGA: id },
+        });
         p.stdout.on('data', (d: Buffer) => (out += d.toString()));
         p.on('exit', (code, signal) => resolve({ code, signal, out }));
       });
@@ -135,10 +171,18 @@ for (const crashAt of ['before-commit', 'after-commit'] as const) {
       } finally {
         await resumer.stop();
       }
-      assert.deepEqual(await counts(t.db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });
+      assert.deepEqual(await counts(t.db, 'saga_effects', id), {
+        'wait/action': 1,
+        'after/action': 1,
+        'last/action': 1,
+      });
       // Before the commit, nothing of the child's turn survived: both local steps ran again.
       const again = crashAt === 'before-commit' ? 2 : 1;
-      assert.deepEqual(await counts(t.db, 'saga_attempts', id), { 'wait/action': again, 'after/action': again, 'last/action': 1 });
+      assert.deepEqual(await counts(t.db, 'saga_attempts', id), {
+        'wait/action': again,
+        'after/action': again,
+        'last/action': 1,
+      });
     } finally {
       await t.drop();
     }

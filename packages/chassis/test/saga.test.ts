@@ -16,31 +16,66 @@ import { inTransaction } from '../src/messaging/tx.ts';
 import { stopPrivateServer } from '../src/testing/database.ts';
 import type { SagaRunner } from '../src/saga/runner.ts';
 import { defineSaga, done, SagaFailure, waitFor, type SagaDefinition, type SagaStep } from '../src/saga/types.ts';
-import { begin, cause, counts, crashSaga, eventually, newRunner, SERVICE, statusIs, StepDone, testDatabase, withRunner } from './saga/fixtures.ts';
+import {
+  begin,
+  cause,
+  counts,
+  crashSaga,
+  eventually,
+  newRunner,
+  SERVICE,
+  statusIs,
+  StepDone,
+  testDatabase,
+  withRunner,
+} from './saga/fixtures.ts';
 
 after(() => stopPrivateServer());
 
 /** A database, a started runner for `sagas`; both cleaned up whatever happens. */
 /** A step that writes its effect row (and counts its attempt) in its transaction. */
-function effectStep<D>(name: string, action: SagaStep<D>['action'] = async () => done(), extra: Partial<SagaStep<D>> = {}, order?: string[]): SagaStep<D> {
+function effectStep<D>(
+  name: string,
+  action: SagaStep<D>['action'] = async () => done(),
+  extra: Partial<SagaStep<D>> = {},
+  order?: string[],
+): SagaStep<D> {
   return {
     name,
     async action(ctx) {
-      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, name]);
+      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'action')", [
+        ctx.sagaId,
+        name,
+      ]);
       return action(ctx);
     },
     async compensate(ctx) {
       order?.push(name);
-      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'compensation')", [ctx.sagaId, name]);
+      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'compensation')", [
+        ctx.sagaId,
+        name,
+      ]);
     },
     ...extra,
   };
 }
 
-const signal = (runner: SagaRunner, db: Database, saga: SagaDefinition<any>, id: string, name: string, payload?: unknown, dedupKey?: string) =>
-  inTransaction(db, { service: SERVICE, cause }, (tx) => runner.signal(tx, saga, id, name, payload, dedupKey ? { dedupKey } : {}));
+const signal = (
+  runner: SagaRunner,
+  db: Database,
+  saga: SagaDefinition<any>,
+  id: string,
+  name: string,
+  payload?: unknown,
+  dedupKey?: string,
+) =>
+  inTransaction(db, { service: SERVICE, cause }, (tx) =>
+    runner.signal(tx, saga, id, name, payload, dedupKey ? { dedupKey } : {}),
+  );
 const interrupt = (runner: SagaRunner, db: Database, id: string) =>
-  inTransaction(db, { service: SERVICE, cause }, (tx) => runner.interrupt(tx, id, { code: 'cancelled', message: 'customer cancelled' }));
+  inTransaction(db, { service: SERVICE, cause }, (tx) =>
+    runner.interrupt(tx, id, { code: 'cancelled', message: 'customer cancelled' }),
+  );
 
 describe('saga runner', () => {
   test('a three-step saga completes, its data patches accumulate, and inspect() shows the log and the trace that began it', async () => {
@@ -54,7 +89,9 @@ describe('saga runner', () => {
         effectStep<D>('s3', async () => {}), // returning nothing is done()
       ],
       async onCompleted(ctx) {
-        await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, 'saga', 'completed')", [ctx.sagaId]);
+        await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, 'saga', 'completed')", [
+          ctx.sagaId,
+        ]);
       },
     };
     const transitions: string[] = [];
@@ -67,16 +104,26 @@ describe('saga runner', () => {
       const s = await statusIs(runner, id, 'completed');
       assert.deepEqual(s.data, { input: 'x', a: 1, b: 2 });
       assert.equal(s.currentStep, null);
-      assert.deepEqual(s.log.map((e) => `${e.step}:${e.phase}:${e.outcome}:${e.attempt}`), ['s1:action:done:1', 's2:action:done:1', 's3:action:done:1']);
+      assert.deepEqual(
+        s.log.map((e) => `${e.step}:${e.phase}:${e.outcome}:${e.attempt}`),
+        ['s1:action:done:1', 's2:action:done:1', 's3:action:done:1'],
+      );
       assert.deepEqual(keys, [`${id}:s1`]);
-      assert.deepEqual(await counts(t.db, 'saga_effects', id), { 's1/action': 1, 's2/action': 1, 's3/action': 1, 'saga/completed': 1 });
+      assert.deepEqual(await counts(t.db, 'saga_effects', id), {
+        's1/action': 1,
+        's2/action': 1,
+        's3/action': 1,
+        'saga/completed': 1,
+      });
       assert.deepEqual(transitions, ['running', 'completed']);
       assert.equal(s.traceId, null, 'begun by untraced work');
       const stats = await runner.stats();
       assert.deepEqual(stats, [{ type: 'Three', status: 'completed', count: 1, oldestAgeSeconds: 0 }]);
       // Begun by traced work: inspect() names the trace, to find every span of it.
       const tracedCause = { ...cause, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
-      const traced = await inTransaction(t.db, { service: SERVICE, cause: tracedCause }, (tx) => runner.begin(tx, saga, { data: { input: 'y' }, cause: tracedCause }));
+      const traced = await inTransaction(t.db, { service: SERVICE, cause: tracedCause }, (tx) =>
+        runner.begin(tx, saga, { data: { input: 'y' }, cause: tracedCause }),
+      );
       assert.equal((await statusIs(runner, traced, 'completed')).traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
     } finally {
       await runner.stop();
@@ -92,7 +139,14 @@ describe('saga runner', () => {
       steps: [
         effectStep('s1', undefined, {}, order),
         effectStep('s2', undefined, {}, order),
-        effectStep('s3', async () => { throw new SagaFailure('insufficient_funds', 'Not enough cash'); }, {}, order),
+        effectStep(
+          's3',
+          async () => {
+            throw new SagaFailure('insufficient_funds', 'Not enough cash');
+          },
+          {},
+          order,
+        ),
       ],
       async onCompensated(ctx) {
         failureSeen = ctx.failure;
@@ -105,10 +159,24 @@ describe('saga runner', () => {
       assert.deepEqual(failureSeen, s.failure);
       // The failed step is compensated too (its action may have partly applied); its own writes were rolled back.
       assert.deepEqual(order, ['s3', 's2', 's1']);
-      assert.deepEqual(await counts(db, 'saga_effects', id), { 's1/action': 1, 's2/action': 1, 's3/compensation': 1, 's2/compensation': 1, 's1/compensation': 1 });
-      assert.deepEqual(s.log.map((e) => `${e.step}:${e.phase}:${e.outcome}`), [
-        's1:action:done', 's2:action:done', 's3:action:failed', 's3:compensation:compensated', 's2:compensation:compensated', 's1:compensation:compensated',
-      ]);
+      assert.deepEqual(await counts(db, 'saga_effects', id), {
+        's1/action': 1,
+        's2/action': 1,
+        's3/compensation': 1,
+        's2/compensation': 1,
+        's1/compensation': 1,
+      });
+      assert.deepEqual(
+        s.log.map((e) => `${e.step}:${e.phase}:${e.outcome}`),
+        [
+          's1:action:done',
+          's2:action:done',
+          's3:action:failed',
+          's3:compensation:compensated',
+          's2:compensation:compensated',
+          's1:compensation:compensated',
+        ],
+      );
     });
   });
 
@@ -120,21 +188,33 @@ describe('saga runner', () => {
         {
           name: 'count',
           async action(ctx) {
-            ctx.tx.afterCommit(() => ctx.metrics.counter('test_counted_total', 'Steps counted', ['step']).inc({ step: ctx.step }));
+            ctx.tx.afterCommit(() =>
+              ctx.metrics.counter('test_counted_total', 'Steps counted', ['step']).inc({ step: ctx.step }),
+            );
             return ctx.wakeUp.kind === 'start' ? waitFor(['never']) : done();
           },
         },
       ],
     };
-    await withRunner([saga], async ({ db, runner }) => {
-      const id = await begin(runner, db, saga, {});
-      await statusIs(runner, id, 'waiting');
-      const { body } = await metrics.render();
-      assert.match(body, /^test_counted_total\{step="count"\} 1$/m);
-      assert.match(body, /^simplebank_saga_instances\{service="sagatest",saga_type="Counted",status="waiting"\} 1$/m);
-      assert.match(body, /^simplebank_saga_oldest_active_age_seconds\{service="sagatest",saga_type="Counted",status="waiting"\} \d/m);
-      assert.match(body, /^simplebank_saga_oldest_active_age_seconds\{service="sagatest",saga_type="Counted",status="running"\} 0$/m);
-    }, { metrics });
+    await withRunner(
+      [saga],
+      async ({ db, runner }) => {
+        const id = await begin(runner, db, saga, {});
+        await statusIs(runner, id, 'waiting');
+        const { body } = await metrics.render();
+        assert.match(body, /^test_counted_total\{step="count"\} 1$/m);
+        assert.match(body, /^simplebank_saga_instances\{service="sagatest",saga_type="Counted",status="waiting"\} 1$/m);
+        assert.match(
+          body,
+          /^simplebank_saga_oldest_active_age_seconds\{service="sagatest",saga_type="Counted",status="waiting"\} \d/m,
+        );
+        assert.match(
+          body,
+          /^simplebank_saga_oldest_active_age_seconds\{service="sagatest",saga_type="Counted",status="running"\} 0$/m,
+        );
+      },
+      { metrics },
+    );
   });
 
   test('a retryable error is retried with back-off; the step effect and its outbox message are recorded once', async () => {
@@ -144,22 +224,45 @@ describe('saga runner', () => {
       name: 'Flaky',
       steps: [
         effectStep('s1'),
-        effectStep('s2', async (ctx) => {
-          attempts.push(ctx.attempt);
-          await ctx.tx.publish(StepDone, { sagaId: ctx.sagaId, step: 's2' });
-          if (ctx.attempt < 3) throw new UnavailableError('broker away');
-          return done();
-        }, { retry }),
+        effectStep(
+          's2',
+          async (ctx) => {
+            attempts.push(ctx.attempt);
+            await ctx.tx.publish(StepDone, { sagaId: ctx.sagaId, step: 's2' });
+            if (ctx.attempt < 3) throw new UnavailableError('broker away');
+            return done();
+          },
+          { retry },
+        ),
       ],
     };
     const hopeless: SagaDefinition<object> = {
       name: 'Hopeless',
-      steps: [effectStep('s1'), effectStep('s2', async () => { throw new UnavailableError('always down'); }, { retry: { ...retry, maxAttempts: 3 } })],
+      steps: [
+        effectStep('s1'),
+        effectStep(
+          's2',
+          async () => {
+            throw new UnavailableError('always down');
+          },
+          { retry: { ...retry, maxAttempts: 3 } },
+        ),
+      ],
     };
     // A fault in our own code (a TypeError) is not retried: the step fails at its first try.
     const buggy: SagaDefinition<object> = {
       name: 'Buggy',
-      steps: [effectStep('s1'), effectStep('s2', async () => { (undefined as unknown as { x: { y: number } }).x.y; return done(); }, { retry: { ...retry, maxAttempts: 3 } })],
+      steps: [
+        effectStep('s1'),
+        effectStep(
+          's2',
+          async () => {
+            (undefined as unknown as { x: { y: number } }).x.y;
+            return done();
+          },
+          { retry: { ...retry, maxAttempts: 3 } },
+        ),
+      ],
     };
     await withRunner([flaky, hopeless, buggy], async ({ db, runner }) => {
       const id = await begin(runner, db, flaky, {});
@@ -168,16 +271,25 @@ describe('saga runner', () => {
       assert.deepEqual(await counts(db, 'saga_effects', id), { 's1/action': 1, 's2/action': 1 });
       const outbox = await db.query('SELECT 1 FROM chassis_outbox WHERE destination = $1', [StepDone.type]);
       assert.equal(outbox.rowCount, 1);
-      assert.deepEqual(s.log.filter((e) => e.step === 's2').map((e) => `${e.outcome}:${e.attempt}`), ['error:1', 'error:2', 'done:3']);
+      assert.deepEqual(
+        s.log.filter((e) => e.step === 's2').map((e) => `${e.outcome}:${e.attempt}`),
+        ['error:1', 'error:2', 'done:3'],
+      );
       assert.match(s.log[1]!.detail ?? '', /service_unavailable: broker away/);
 
       const h = await statusIs(runner, await begin(runner, db, hopeless, {}), 'compensated');
       assert.equal(h.failure?.code, 'step_failed');
-      assert.deepEqual(h.log.filter((e) => e.step === 's2' && e.phase === 'action').map((e) => `${e.outcome}:${e.attempt}`), ['error:1', 'error:2', 'failed:3']);
+      assert.deepEqual(
+        h.log.filter((e) => e.step === 's2' && e.phase === 'action').map((e) => `${e.outcome}:${e.attempt}`),
+        ['error:1', 'error:2', 'failed:3'],
+      );
 
       const b = await statusIs(runner, await begin(runner, db, buggy, {}), 'compensated');
       assert.equal(b.failure?.code, 'internal_error');
-      assert.deepEqual(b.log.filter((e) => e.step === 's2' && e.phase === 'action').map((e) => `${e.outcome}:${e.attempt}`), ['failed:1']);
+      assert.deepEqual(
+        b.log.filter((e) => e.step === 's2' && e.phase === 'action').map((e) => `${e.outcome}:${e.attempt}`),
+        ['failed:1'],
+      );
     });
   });
 
@@ -192,10 +304,15 @@ describe('saga runner', () => {
           name: 'approve',
           async action(ctx) {
             const w = ctx.wakeUp;
-            if (w.kind === 'start') return waitFor(['approved', 'rejected'], ctx.data.waitMs ? { timeoutMs: ctx.data.waitMs } : {});
+            if (w.kind === 'start')
+              return waitFor(['approved', 'rejected'], ctx.data.waitMs ? { timeoutMs: ctx.data.waitMs } : {});
             if (w.kind === 'timeout') return done<D>({ decision: 'timeout' });
             // Typed by the declared signals: `by` of an approval, the reason text of a rejection.
-            return done<D>(w.name === 'approved' ? { decision: w.name, payload: { by: w.payload.by } } : { decision: w.name, payload: w.payload });
+            return done<D>(
+              w.name === 'approved'
+                ? { decision: w.name, payload: { by: w.payload.by } }
+                : { decision: w.name, payload: w.payload },
+            );
           },
         },
       ],
@@ -230,8 +347,14 @@ describe('saga runner', () => {
       // Refused before anything is written: a payload that does not fit, a name the saga does not declare.
       const waiting = await begin(runner, db, saga, {});
       await statusIs(runner, waiting, 'waiting');
-      await assert.rejects(signal(runner, db, saga, waiting, 'approved', { by: 42 }), (e: ValidationError) => e.code === 'validation_failed' && /approved/.test(e.message));
-      await assert.rejects(signal(runner, db, saga, waiting, 'maybe', 'later'), (e: ValidationError) => e.code === 'validation_failed' && /no signal maybe/.test(e.message));
+      await assert.rejects(
+        signal(runner, db, saga, waiting, 'approved', { by: 42 }),
+        (e: ValidationError) => e.code === 'validation_failed' && /approved/.test(e.message),
+      );
+      await assert.rejects(
+        signal(runner, db, saga, waiting, 'maybe', 'later'),
+        (e: ValidationError) => e.code === 'validation_failed' && /no signal maybe/.test(e.message),
+      );
       assert.equal((await db.query('SELECT 1 FROM chassis_saga_signals WHERE saga_id = $1', [waiting])).rowCount, 0);
       // A saga of another type with that id is no saga of this type.
       const other: SagaDefinition<object> = { name: 'OtherType', steps: [] };
@@ -253,13 +376,22 @@ describe('saga runner', () => {
       const w = await begin(runner, db, waiting, {});
       let s = await statusIs(runner, w, 'compensated');
       assert.equal(s.failure?.code, 'step_timeout');
-      assert.deepEqual(await counts(db, 'saga_effects', w), { 's1/action': 1, 's2/action': 1, 's2/compensation': 1, 's1/compensation': 1 });
+      assert.deepEqual(await counts(db, 'saga_effects', w), {
+        's1/action': 1,
+        's2/action': 1,
+        's2/compensation': 1,
+        's1/compensation': 1,
+      });
 
       const h = await begin(runner, db, hung, {});
       s = await statusIs(runner, h, 'compensated');
       assert.equal(s.failure?.code, 'step_timeout');
       // The hung action's write never committed.
-      assert.deepEqual(await counts(db, 'saga_effects', h), { 's1/action': 1, 's2/compensation': 1, 's1/compensation': 1 });
+      assert.deepEqual(await counts(db, 'saga_effects', h), {
+        's1/action': 1,
+        's2/compensation': 1,
+        's1/compensation': 1,
+      });
     });
   });
 
@@ -304,7 +436,10 @@ describe('saga runner', () => {
       await signal(runner, db, saga, b, 'finish');
       s = await statusIs(runner, b, 'completed');
       assert.equal(tries.get(b), 4);
-      assert.deepEqual(s.log.filter((e) => e.step === 'notify').map((e) => e.outcome), ['error', 'error', 'waiting', 'done']);
+      assert.deepEqual(
+        s.log.filter((e) => e.step === 'notify').map((e) => e.outcome),
+        ['error', 'error', 'waiting', 'done'],
+      );
       assert.equal(await interrupt(runner, db, b), false);
     });
   });
@@ -333,7 +468,10 @@ describe('saga runner', () => {
       const stopping = first.stop(10_000);
       release();
       await stopping;
-      const { rows } = await t.db.query<{ status: string; current_step: string; lease_token: string | null }>('SELECT status, current_step, lease_token FROM chassis_sagas WHERE id = $1', [id]);
+      const { rows } = await t.db.query<{ status: string; current_step: string; lease_token: string | null }>(
+        'SELECT status, current_step, lease_token FROM chassis_sagas WHERE id = $1',
+        [id],
+      );
       assert.deepEqual(rows[0], { status: 'running', current_step: 's2', lease_token: null });
 
       const second = newRunner(t.db, [saga], { leaseMs: 60_000 }); // no lease to wait out
@@ -368,11 +506,17 @@ describe('saga runner', () => {
       const id = await begin(runner, t.db, saga, {});
       await eventually(async () => (started ? true : undefined), 's1 to start');
       // Another runner's claim, as when this one outlived its lease: a new token on the row.
-      await t.db.query("UPDATE chassis_sagas SET lease_token = 'someone-else', locked_until = now() + interval '1 hour' WHERE id = $1", [id]);
+      await t.db.query(
+        "UPDATE chassis_sagas SET lease_token = 'someone-else', locked_until = now() + interval '1 hour' WHERE id = $1",
+        [id],
+      );
       release();
       await runner.stop(10_000); // lets the step in progress end
 
-      const { rows } = await t.db.query<{ status: string; current_step: string; lease_token: string | null }>('SELECT status, current_step, lease_token FROM chassis_sagas WHERE id = $1', [id]);
+      const { rows } = await t.db.query<{ status: string; current_step: string; lease_token: string | null }>(
+        'SELECT status, current_step, lease_token FROM chassis_sagas WHERE id = $1',
+        [id],
+      );
       // The step's effect row was written in its transaction, which rolled back; the saga did not move.
       assert.deepEqual(rows[0], { status: 'running', current_step: 's1', lease_token: 'someone-else' });
       assert.deepEqual(await counts(t.db, 'saga_effects', id), {});
@@ -412,7 +556,11 @@ describe('saga runner', () => {
           const resumer = newRunner(t.db, [saga]);
           const id = await begin(resumer, t.db, saga, { fail: c.fail ?? false });
           const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-            const p = spawn(process.execPath, ['--import', 'tsx', child], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, SAGA_CRASH_DB_URL: t.url, SAGA_CRASH_AT: c.at } });
+            const p = spawn(process.execPath, ['--import', 'tsx', child], {
+              cwd: root,
+              stdio: ['ignore', 'inherit', 'inherit'],
+              env: { ...process.env, SAGA_CRASH_DB_URL: t.url, SAGA_CRASH_AT: c.at },
+            });
             p.on('exit', (code, signal) => resolve({ code, signal }));
           });
           assert.deepEqual(exit, { code: null, signal: 'SIGKILL' }, 'the child reached the crash point');
@@ -424,14 +572,21 @@ describe('saga runner', () => {
           const attempts = await counts(t.db, 'saga_attempts', id);
           if (c.fail) {
             assert.equal(s.failure?.code, 'refused');
-            assert.deepEqual(effects, { 's1/action': 1, 's2/action': 1, 's3/compensation': 1, 's2/compensation': 1, 's1/compensation': 1 });
+            assert.deepEqual(effects, {
+              's1/action': 1,
+              's2/action': 1,
+              's3/compensation': 1,
+              's2/compensation': 1,
+              's1/compensation': 1,
+            });
           } else {
             assert.deepEqual(s.data, { fail: false, s1: true, s2: true, s3: true });
             assert.deepEqual(effects, { 's1/action': 1, 's2/action': 1, 's3/action': 1 });
           }
           // Whatever crashed before its commit ran again (so the resumption was real); nothing else did.
           const reran = [c.reran].flat();
-          for (const key of Object.keys(attempts)) assert.equal(attempts[key], reran.includes(key) ? 2 : 1, `attempts of ${key}`);
+          for (const key of Object.keys(attempts))
+            assert.equal(attempts[key], reran.includes(key) ? 2 : 1, `attempts of ${key}`);
         } finally {
           await t.drop();
         }
@@ -450,7 +605,10 @@ describe('saga runner', () => {
       steps: ['s1', 's2', 's3'].map((name) =>
         effectStep(name, async (ctx) => {
           // Counted outside the step's transaction: a second, concurrent execution would show.
-          await t.db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, name]);
+          await t.db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'action')", [
+            ctx.sagaId,
+            name,
+          ]);
           // Outlive the lease: its renewal while the step runs keeps the other runner out meanwhile.
           if (name === 's2') await new Promise((r) => setTimeout(r, lease * 2));
           return done();

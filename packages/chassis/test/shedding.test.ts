@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError, ConfigError, MemoryTransport, T, UnavailableError, defineContract, defineService, rpc } from '../src/index.ts';
+import {
+  AppError,
+  ConfigError,
+  MemoryTransport,
+  T,
+  UnavailableError,
+  defineContract,
+  defineService,
+  rpc,
+} from '../src/index.ts';
 import { LoadShedder, OverloadedError, sheddingOptions } from '../src/resilience/shedding.ts';
 import { startTestService } from '../src/testing/index.ts';
 
@@ -61,7 +70,10 @@ describe('load shedding in a service', () => {
       assert.equal(started, 2, 'only the bound runs at once');
       blocker.open();
       const admitted = await Promise.all(calls.slice(0, 4));
-      assert.deepEqual(admitted, [0, 1, 2, 3].map((n) => ({ ok: true, n })));
+      assert.deepEqual(
+        admitted,
+        [0, 1, 2, 3].map((n) => ({ ok: true, n })),
+      );
 
       const metrics = await svc.metrics.render();
       assert.match(metrics.body, /simplebank_rpc_shed_total\{service="busy",method="work"\} 6/);
@@ -70,8 +82,13 @@ describe('load shedding in a service', () => {
       assert.deepEqual(await svc.call(busyContract, 'ping', {}), { pong: true });
       blocker = gate();
       blocker.open();
-      const again = await Promise.all([0, 1, 2, 3].map((n) => svc.call(busyContract, 'work', { n }, { timeoutMs: 30_000 })));
-      assert.deepEqual(again.map((r) => r.n), [0, 1, 2, 3]);
+      const again = await Promise.all(
+        [0, 1, 2, 3].map((n) => svc.call(busyContract, 'work', { n }, { timeoutMs: 30_000 })),
+      );
+      assert.deepEqual(
+        again.map((r) => r.n),
+        [0, 1, 2, 3],
+      );
     } finally {
       blocker.open();
       await svc.stop();
@@ -84,7 +101,10 @@ describe('LoadShedder', () => {
     const s = new LoadShedder({ maxInFlight: 1, maxQueue: 1, maxQueueWaitMs: 60_000 });
     const first = await s.acquire();
     const second = s.acquire();
-    await assert.rejects(s.acquire(), (e: unknown) => e instanceof OverloadedError && e.code === 'overloaded' && e.status === 503 && e.retryable);
+    await assert.rejects(
+      s.acquire(),
+      (e: unknown) => e instanceof OverloadedError && e.code === 'overloaded' && e.status === 503 && e.retryable,
+    );
     assert.equal(s.inFlight, 1);
     assert.equal(s.queued, 1);
     first();
@@ -107,8 +127,15 @@ describe('LoadShedder', () => {
 
   it('reads its settings from the environment, with defaults, and rejects bad ones', () => {
     assert.deepEqual(sheddingOptions({}), { maxInFlight: 256, maxQueue: 128, maxQueueWaitMs: 100 });
-    assert.deepEqual(sheddingOptions({ RPC_MAX_IN_FLIGHT: '8', RPC_MAX_QUEUE: '0' }, {}), { maxInFlight: 8, maxQueue: 0, maxQueueWaitMs: 100 });
-    assert.throws(() => sheddingOptions({ RPC_MAX_IN_FLIGHT: 'lots', RPC_MAX_QUEUE: '-1' }), (e: unknown) => e instanceof ConfigError && e.problems.length === 2);
+    assert.deepEqual(sheddingOptions({ RPC_MAX_IN_FLIGHT: '8', RPC_MAX_QUEUE: '0' }, {}), {
+      maxInFlight: 8,
+      maxQueue: 0,
+      maxQueueWaitMs: 100,
+    });
+    assert.throws(
+      () => sheddingOptions({ RPC_MAX_IN_FLIGHT: 'lots', RPC_MAX_QUEUE: '-1' }),
+      (e: unknown) => e instanceof ConfigError && e.problems.length === 2,
+    );
   });
 });
 
@@ -117,12 +144,19 @@ describe('memory transport RPC waiting list', () => {
     const t = new MemoryTransport({ maxRpcWaiting: 2 });
     await t.connect();
     const g = gate();
-    await t.serve('slow', async (body) => {
-      await g.opened;
-      return body;
-    }, { concurrency: 1 });
+    await t.serve(
+      'slow',
+      async (body) => {
+        await g.opened;
+        return body;
+      },
+      { concurrency: 1 },
+    );
     const accepted = ['a', 'b', 'c'].map((b) => t.request('slow', b, { timeoutMs: 30_000 })); // 1 running + 2 waiting
-    await assert.rejects(t.request('slow', 'd', { timeoutMs: 30_000 }), (e: unknown) => e instanceof UnavailableError && e.code === 'overloaded');
+    await assert.rejects(
+      t.request('slow', 'd', { timeoutMs: 30_000 }),
+      (e: unknown) => e instanceof UnavailableError && e.code === 'overloaded',
+    );
     g.open();
     assert.deepEqual(await Promise.all(accepted), ['a', 'b', 'c']);
     assert.equal(await t.request('slow', 'e', { timeoutMs: 30_000 }), 'e');

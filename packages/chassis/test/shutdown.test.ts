@@ -32,22 +32,33 @@ it('graceful shutdown loses no acknowledged work', async () => {
   assert.ok(acknowledged > 0, 'some calls were acknowledged before the drain');
 
   const ledger = databases.get('ledger')!.db;
-  const entries = Number((await ledger.query<{ n: string }>("SELECT count(*) AS n FROM entries WHERE account = 'drain'")).rows[0]!.n);
+  const entries = Number(
+    (await ledger.query<{ n: string }>("SELECT count(*) AS n FROM entries WHERE account = 'drain'")).rows[0]!.n,
+  );
   assert.equal(entries, acknowledged, 'every acknowledged call is committed, and nothing else');
 
   // Whatever was committed reaches its consumer, now or after the restart.
   const second = await startTestSystem([ledgerService, auditService], { databases });
   try {
     const audit = databases.get('audit')!.db;
-    const handled = async () => Number((await audit.query<{ n: string }>("SELECT count(*) AS n FROM audit_log WHERE account = 'drain'")).rows[0]!.n);
+    const handled = async () =>
+      Number(
+        (await audit.query<{ n: string }>("SELECT count(*) AS n FROM audit_log WHERE account = 'drain'")).rows[0]!.n,
+      );
     await eventually(async () => (await handled()) === entries, {
       message: `events handled after restart: expected ${entries}`,
     }).catch(async (err: Error) => {
-      const outbox = await ledger.query('SELECT id, published_at IS NOT NULL AS published, attempts FROM chassis_outbox ORDER BY id');
+      const outbox = await ledger.query(
+        'SELECT id, published_at IS NOT NULL AS published, attempts FROM chassis_outbox ORDER BY id',
+      );
       const dead = await audit.query('SELECT reason FROM chassis_dead_letters');
-      throw new Error(`${err.message}; handled ${await handled()}; outbox ${JSON.stringify(outbox.rows)}; dead letters ${JSON.stringify(dead.rows)}`);
+      throw new Error(
+        `${err.message}; handled ${await handled()}; outbox ${JSON.stringify(outbox.rows)}; dead letters ${JSON.stringify(dead.rows)}`,
+      );
     });
-    const dupes = await audit.query("SELECT entry_id FROM audit_log WHERE account = 'drain' GROUP BY entry_id HAVING count(*) > 1");
+    const dupes = await audit.query(
+      "SELECT entry_id FROM audit_log WHERE account = 'drain' GROUP BY entry_id HAVING count(*) > 1",
+    );
     assert.equal(dupes.rowCount, 0, 'no event handled twice');
   } finally {
     await second.stop();

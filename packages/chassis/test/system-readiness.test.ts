@@ -23,8 +23,12 @@ describe('_readiness', () => {
     assert.equal(r.service, 'ledger');
     assert.equal(r.ready, true);
     const names = r.checks.map((c) => c.name);
-    for (const check of ['lifecycle', 'database', 'transport', 'outbox-relay', 'sagas']) assert.ok(names.includes(`ledger:${check}`), `${check} in ${names.join(', ')}`);
-    assert.ok(names.every((n) => n.startsWith('ledger:')), `only ledger's checks: ${names.join(', ')}`);
+    for (const check of ['lifecycle', 'database', 'transport', 'outbox-relay', 'sagas'])
+      assert.ok(names.includes(`ledger:${check}`), `${check} in ${names.join(', ')}`);
+    assert.ok(
+      names.every((n) => n.startsWith('ledger:')),
+      `only ledger's checks: ${names.join(', ')}`,
+    );
   });
 
   it('includes its circuit breakers, a forced-open one said in its detail', async () => {
@@ -32,7 +36,10 @@ describe('_readiness', () => {
     breaker.forceOpen();
     try {
       const r = await system.call(systemContract('audit'), '_readiness', {});
-      assert.deepEqual(r.checks.find((c) => c.name === 'audit:breaker:somewhere'), { name: 'audit:breaker:somewhere', ready: true, detail: 'somewhere breaker forced open' });
+      assert.deepEqual(
+        r.checks.find((c) => c.name === 'audit:breaker:somewhere'),
+        { name: 'audit:breaker:somewhere', ready: true, detail: 'somewhere breaker forced open' },
+      );
     } finally {
       breaker.release();
     }

@@ -20,7 +20,13 @@ describe('_signals', () => {
   it('counts the requests a service answered, their latency, and its events published through the outbox', async () => {
     const before = await system.call(systemContract('ledger'), '_signals', {});
     assert.equal(before.service, 'ledger');
-    for (let i = 0; i < 5; i++) await system.call(ledgerContract, 'post', { account: `signals-${i}`, cents: 100 }, { idempotencyKey: `signals-${i}` });
+    for (let i = 0; i < 5; i++)
+      await system.call(
+        ledgerContract,
+        'post',
+        { account: `signals-${i}`, cents: 100 },
+        { idempotencyKey: `signals-${i}` },
+      );
     const after = await eventually(async () => {
       const s = await system.call(systemContract('ledger'), '_signals', {});
       return s.outbox.backlog === 0 && s.relayLag.count >= before.relayLag.count + 5 && s;
@@ -31,7 +37,11 @@ describe('_signals', () => {
     assert.equal(after.inFlight, 0, 'nothing but this request, which is left out');
     assert.equal(after.latency.count, after.requests);
     const counts = after.latency.buckets.map((b) => b.count);
-    assert.deepEqual(counts, [...counts].sort((a, b) => a - b), 'cumulative buckets');
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => a - b),
+      'cumulative buckets',
+    );
     assert.ok(counts.at(-1)! <= after.latency.count);
     assert.ok(Date.parse(after.at) >= Date.parse(before.at));
   });

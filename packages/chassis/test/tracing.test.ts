@@ -25,7 +25,12 @@ interface OtlpSpan {
 const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 };
 
 /** A tiny OTLP/HTTP (JSON) receiver: every span it got, with its resource's service.name. */
-async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; contentTypes: string[]; close(): Promise<void> }> {
+async function otlpReceiver(): Promise<{
+  url: string;
+  spans: OtlpSpan[];
+  contentTypes: string[];
+  close(): Promise<void>;
+}> {
   const spans: OtlpSpan[] = [];
   const contentTypes: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -34,7 +39,12 @@ async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; content
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/v1/traces') {
         contentTypes.push(String(req.headers['content-type']));
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: Array<{ resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          resourceSpans: Array<{
+            resource: { attributes: OtlpSpan['attributes'] };
+            scopeSpans: Array<{ spans: OtlpSpan[] }>;
+          }>;
+        };
         for (const rs of body.resourceSpans) {
           const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
           for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
@@ -45,7 +55,12 @@ async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; content
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, spans, contentTypes, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    contentTypes,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function attr(span: OtlpSpan, key: string): unknown {
@@ -77,7 +92,11 @@ after(async () => {
 describe('OpenTelemetry traces', () => {
   it('an RPC, the event it publishes and its handling are one trace: client → server → producer → consumer', async () => {
     const root = formatTraceparent({ traceId: 'a1'.repeat(16), spanId: 'b2'.repeat(8), sampled: true });
-    const call = (await import('../src/messaging/rpc.ts')).caller(system.transport, 'test', () => ({ correlationId: 'trace-test', traceparent: root, identity: { customerId: 'test', role: 'system' } }));
+    const call = (await import('../src/messaging/rpc.ts')).caller(system.transport, 'test', () => ({
+      correlationId: 'trace-test',
+      traceparent: root,
+      identity: { customerId: 'test', role: 'system' },
+    }));
     await call(ledgerContract, 'post', { account: 'traced', cents: 700 }, { idempotencyKey: 'traced-1' });
 
     const traceId = parseTraceparent(root)!.traceId;
@@ -103,30 +122,60 @@ describe('OpenTelemetry traces', () => {
     assert.equal(server.service, 'ledger');
     assert.equal(consumer.service, 'audit');
     assert.equal(attr(consumer, 'simplebank.service'), 'audit');
-    assert.ok(receiver.contentTypes.every((t) => t.startsWith('application/json')), 'OTLP/HTTP with JSON bodies');
+    assert.ok(
+      receiver.contentTypes.every((t) => t.startsWith('application/json')),
+      'OTLP/HTTP with JSON bodies',
+    );
 
     // The envelope the audit handler got carries the producer span as its traceparent.
-    const { rows } = await system.databases.get('audit')!.db.query<{ message_id: string }>('SELECT message_id FROM audit_log WHERE account = $1', ['traced']);
+    const { rows } = await system.databases
+      .get('audit')!
+      .db.query<{ message_id: string }>('SELECT message_id FROM audit_log WHERE account = $1', ['traced']);
     assert.equal(rows.length, 1);
   });
 
   it('a refused RPC is recorded on the client span as an error with an exception event', async () => {
     const root = formatTraceparent({ traceId: 'c3'.repeat(16), spanId: 'd4'.repeat(8), sampled: true });
-    const call = (await import('../src/messaging/rpc.ts')).caller(system.transport, 'test', () => ({ correlationId: 'trace-test-2', traceparent: root }));
-    await assert.rejects(call(ledgerContract, 'post', { account: 'broke', cents: -5 }, { idempotencyKey: 'broke-1' }), /Not enough money/);
-    const client = await eventually(() => receiver.spans.find((s) => s.traceId === 'c3'.repeat(16) && s.kind === KIND.CLIENT));
+    const call = (await import('../src/messaging/rpc.ts')).caller(system.transport, 'test', () => ({
+      correlationId: 'trace-test-2',
+      traceparent: root,
+    }));
+    await assert.rejects(
+      call(ledgerContract, 'post', { account: 'broke', cents: -5 }, { idempotencyKey: 'broke-1' }),
+      /Not enough money/,
+    );
+    const client = await eventually(() =>
+      receiver.spans.find((s) => s.traceId === 'c3'.repeat(16) && s.kind === KIND.CLIENT),
+    );
     assert.equal(client.status?.code, 2, 'status ERROR');
     assert.equal(attr(client, 'error.type'), 'insufficient_funds');
-    assert.ok((client as unknown as { events?: Array<{ name: string }> }).events?.some((e) => e.name === 'exception'), 'an exception event');
-    const server = await eventually(() => receiver.spans.find((s) => s.traceId === 'c3'.repeat(16) && s.kind === KIND.SERVER));
+    assert.ok(
+      (client as unknown as { events?: Array<{ name: string }> }).events?.some((e) => e.name === 'exception'),
+      'an exception event',
+    );
+    const server = await eventually(() =>
+      receiver.spans.find((s) => s.traceId === 'c3'.repeat(16) && s.kind === KIND.SERVER),
+    );
     assert.equal(attr(server, 'rpc.response.status_code'), 'insufficient_funds');
   });
 
   it('reads the sampler and the endpoint from OTEL_* variables', () => {
     assert.match(samplerFromEnvironment({}).toString(), /ParentBased\{root=AlwaysOnSampler/);
-    assert.match(samplerFromEnvironment({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).toString(), /TraceIdRatioBased\{0.25\}/);
+    assert.match(
+      samplerFromEnvironment({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).toString(),
+      /TraceIdRatioBased\{0.25\}/,
+    );
     assert.equal(otlpTracesUrl({}), undefined);
-    assert.equal(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }), 'http://collector:4318/v1/traces');
-    assert.equal(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/traces' }), 'http://b:4318/traces');
+    assert.equal(
+      otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }),
+      'http://collector:4318/v1/traces',
+    );
+    assert.equal(
+      otlpTracesUrl({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/traces',
+      }),
+      'http://b:4318/traces',
+    );
   });
 });

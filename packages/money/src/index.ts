@@ -23,10 +23,26 @@ const POSITIVE_MONEY = /^(0|[1-9]\d{0,14})\.\d{2}$/;
 const QUANTITY = /^(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
 
 /** JSON Schemas of the edge formats, for contracts and the public API. */
-export const MoneyString = T.String({ pattern: MONEY.source, description: 'Money (a balance, a sum, a value): a decimal string with exactly two decimals, e.g. "1234.50"', examples: ['1000.00'] });
-export const AmountString = T.String({ pattern: POSITIVE_MONEY.source, description: 'A non-negative amount of money with exactly two decimals', examples: ['250.00'] });
-export const PriceString = T.String({ pattern: POSITIVE_MONEY.source, description: 'A price: a decimal string with exactly two decimals', examples: ['101.25'] });
-export const QuantityString = T.String({ pattern: QUANTITY.source, description: 'A quantity: a decimal string with up to six decimals', examples: ['10', '0.125'] });
+export const MoneyString = T.String({
+  pattern: MONEY.source,
+  description: 'Money (a balance, a sum, a value): a decimal string with exactly two decimals, e.g. "1234.50"',
+  examples: ['1000.00'],
+});
+export const AmountString = T.String({
+  pattern: POSITIVE_MONEY.source,
+  description: 'A non-negative amount of money with exactly two decimals',
+  examples: ['250.00'],
+});
+export const PriceString = T.String({
+  pattern: POSITIVE_MONEY.source,
+  description: 'A price: a decimal string with exactly two decimals',
+  examples: ['101.25'],
+});
+export const QuantityString = T.String({
+  pattern: QUANTITY.source,
+  description: 'A quantity: a decimal string with up to six decimals',
+  examples: ['10', '0.125'],
+});
 
 export class MoneyFormatError extends Error {}
 
@@ -75,7 +91,9 @@ export function formatQuantity(micros: Micros): string {
   const negative = micros < 0n;
   const abs = negative ? -micros : micros;
   const units = abs / MICROS_PER_UNIT;
-  const fraction = String(abs % MICROS_PER_UNIT).padStart(6, '0').replace(/0+$/, '');
+  const fraction = String(abs % MICROS_PER_UNIT)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   return `${negative ? '-' : ''}${units}${fraction ? `.${fraction}` : ''}`;
 }
 
@@ -90,7 +108,8 @@ export function divideHalfUp(numerator: bigint, denominator: bigint): bigint {
 
 /** Integer division rounded up (towards +infinity) for non-negative numerators. */
 export function divideUp(numerator: bigint, denominator: bigint): bigint {
-  if (numerator < 0n || denominator <= 0n) throw new RangeError('divideUp takes a non-negative numerator and a positive denominator');
+  if (numerator < 0n || denominator <= 0n)
+    throw new RangeError('divideUp takes a non-negative numerator and a positive denominator');
   return (numerator + denominator - 1n) / denominator;
 }
 

@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyRate, divideHalfUp, formatMoney, formatQuantity, formatRate, notional, notionalRoundedUp, notionalTimesRate, parseMoney, parseQuantity, parseRate } from '../src/index.ts';
+import {
+  applyRate,
+  divideHalfUp,
+  formatMoney,
+  formatQuantity,
+  formatRate,
+  notional,
+  notionalRoundedUp,
+  notionalTimesRate,
+  parseMoney,
+  parseQuantity,
+  parseRate,
+} from '../src/index.ts';
 
 describe('money', () => {
   it('parses and formats two-decimal strings exactly', () => {
@@ -10,7 +22,8 @@ describe('money', () => {
     assert.equal(formatMoney(123450n), '1234.50');
     assert.equal(formatMoney(-1n), '-0.01');
     assert.equal(formatMoney(0n), '0.00');
-    for (const bad of ['1.5', '1.555', '1', '01.00', '1e3', ' 1.00', '1,00', '', 'NaN', '0x10.00']) assert.throws(() => parseMoney(bad), /two decimals/, bad);
+    for (const bad of ['1.5', '1.555', '1', '01.00', '1e3', ' 1.00', '1,00', '', 'NaN', '0x10.00'])
+      assert.throws(() => parseMoney(bad), /two decimals/, bad);
   });
 
   it('parses and formats quantities with up to six decimals', () => {

@@ -18,7 +18,12 @@ export function readManifests(servicesDir: string = SERVICES_DIR): ServiceManife
     .filter((d) => d.isDirectory() && !d.name.startsWith('.') && existsSync(join(servicesDir, d.name, 'package.json')))
     .map((d) => d.name)
     .sort()
-    .map((folder) => ({ folder, packageJson: JSON.parse(readFileSync(join(servicesDir, folder, 'package.json'), 'utf8')) as ServiceManifest['packageJson'] }));
+    .map((folder) => ({
+      folder,
+      packageJson: JSON.parse(
+        readFileSync(join(servicesDir, folder, 'package.json'), 'utf8'),
+      ) as ServiceManifest['packageJson'],
+    }));
 }
 
 const cache = new Map<string, ServiceRegistry>();

@@ -62,7 +62,8 @@ export function registryOf(manifests: readonly ServiceManifest[]): ServiceRegist
   const declared = new Map<string, ServiceDeclaration>();
   for (const { folder, packageJson } of manifests) {
     const where = `services/${folder}/package.json`;
-    if (!NAME.test(folder)) problems.push(`services/${folder}: a service's folder name is lower-case words joined by "-"`);
+    if (!NAME.test(folder))
+      problems.push(`services/${folder}: a service's folder name is lower-case words joined by "-"`);
     if (packageJson.name !== `@simplebank/${folder}`) problems.push(`${where}: "name" must be "@simplebank/${folder}"`);
     const field = packageJson.simplebank as Partial<ServiceDeclaration> | undefined;
     if (!field || typeof field !== 'object') {
@@ -70,35 +71,44 @@ export function registryOf(manifests: readonly ServiceManifest[]): ServiceRegist
       continue;
     }
     const { portOffset, calls = [] } = field;
-    if (!Number.isInteger(portOffset) || portOffset! < 0 || portOffset! > MAX_OFFSET) problems.push(`${where}: "simplebank.portOffset" must be an integer from 0 to ${MAX_OFFSET}`);
-    if (!Array.isArray(calls) || !calls.every((c) => typeof c === 'string')) problems.push(`${where}: "simplebank.calls" must be a list of service names`);
+    if (!Number.isInteger(portOffset) || portOffset! < 0 || portOffset! > MAX_OFFSET)
+      problems.push(`${where}: "simplebank.portOffset" must be an integer from 0 to ${MAX_OFFSET}`);
+    if (!Array.isArray(calls) || !calls.every((c) => typeof c === 'string'))
+      problems.push(`${where}: "simplebank.calls" must be a list of service names`);
     else declared.set(folder, { portOffset: portOffset!, calls });
   }
   const byOffset = new Map<number, string>();
   for (const [name, d] of declared) {
     const other = byOffset.get(d.portOffset);
-    if (other !== undefined) problems.push(`services/${name} and services/${other} both declare portOffset ${d.portOffset}`);
+    if (other !== undefined)
+      problems.push(`services/${name} and services/${other} both declare portOffset ${d.portOffset}`);
     byOffset.set(d.portOffset, name);
     for (const callee of d.calls ?? []) {
       if (callee === name) problems.push(`services/${name}: calls itself`);
-      else if (callee !== '*' && !declared.has(callee) && !manifests.some((m) => m.folder === callee)) problems.push(`services/${name}: calls ${callee}, which is not a service`);
+      else if (callee !== '*' && !declared.has(callee) && !manifests.some((m) => m.folder === callee))
+        problems.push(`services/${name}: calls ${callee}, which is not a service`);
     }
   }
-  if (problems.length > 0) throw new Error(`The service registry (services/*/package.json) has problems:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new Error(`The service registry (services/*/package.json) has problems:\n  ${problems.join('\n  ')}`);
 
   // "*" is every other service but those that also say "*" (two would only wait for each other).
-  const everyone = (name: string) => [...declared.keys()].filter((n) => n !== name && !declared.get(n)!.calls?.includes('*'));
-  const entries = [...declared].map(([name, d]): ServiceEntry => ({
-    name,
-    portOffset: d.portOffset,
-    calls: [...new Set((d.calls ?? []).flatMap((c) => (c === '*' ? everyone(name) : [c])))].sort(),
-  }));
+  const everyone = (name: string) =>
+    [...declared.keys()].filter((n) => n !== name && !declared.get(n)!.calls?.includes('*'));
+  const entries = [...declared].map(
+    ([name, d]): ServiceEntry => ({
+      name,
+      portOffset: d.portOffset,
+      calls: [...new Set((d.calls ?? []).flatMap((c) => (c === '*' ? everyone(name) : [c])))].sort(),
+    }),
+  );
   return registryFrom(startOrder(entries));
 }
 
 /** Kahn's algorithm, the ready service with the lowest (portOffset, name) first; a cycle is broken the same way. */
 export function startOrder(entries: readonly ServiceEntry[]): ServiceEntry[] {
-  const before = (a: ServiceEntry, b: ServiceEntry) => a.portOffset - b.portOffset || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const before = (a: ServiceEntry, b: ServiceEntry) =>
+    a.portOffset - b.portOffset || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const remaining = [...entries].sort(before);
   const started = new Set<string>();
   const order: ServiceEntry[] = [];

@@ -12,7 +12,9 @@ import { readManifests, SERVICES_DIR, serviceRegistry } from '../src/index.ts';
 
 /** The source files under `dir`, recursively. */
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+  );
 }
 
 /** The services whose contracts the code in `dir` calls or sends commands to, by each file's contract imports. */
@@ -22,7 +24,15 @@ function calledIn(dir: string): string[] {
     const text = readFileSync(file, 'utf8');
     const serviceOf = new Map<string, string>();
     for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@simplebank\/([a-z-]+)\/contract'/g)) {
-      for (const name of m[1]!.split(',').map((n) => n.replace(/^\s*type\s+/, '').trim().split(/\s+as\s+/).at(-1)!)) if (name) serviceOf.set(name, m[2]!);
+      for (const name of m[1]!.split(',').map(
+        (n) =>
+          n
+            .replace(/^\s*type\s+/, '')
+            .trim()
+            .split(/\s+as\s+/)
+            .at(-1)!,
+      ))
+        if (name) serviceOf.set(name, m[2]!);
     }
     for (const m of text.matchAll(/\bcall\(\s*(\w+)\s*,|\.send\(\s*(\w+)\.commands\b/g)) {
       const service = serviceOf.get(m[1] ?? m[2]!);
@@ -34,10 +44,18 @@ function calledIn(dir: string): string[] {
 
 describe("services' declared calls", () => {
   const registry = serviceRegistry();
-  const fanOut = new Set(readManifests().filter((m) => ((m.packageJson.simplebank as { calls?: string[] } | undefined)?.calls ?? []).includes('*')).map((m) => m.folder));
+  const fanOut = new Set(
+    readManifests()
+      .filter((m) => ((m.packageJson.simplebank as { calls?: string[] } | undefined)?.calls ?? []).includes('*'))
+      .map((m) => m.folder),
+  );
   for (const s of registry.services.filter((x) => !fanOut.has(x.name))) {
     it(`${s.name}: declares exactly the services its code calls`, () => {
-      assert.deepEqual(calledIn(join(SERVICES_DIR, s.name, 'src')), s.calls, `services/${s.name}/package.json "simplebank.calls"`);
+      assert.deepEqual(
+        calledIn(join(SERVICES_DIR, s.name, 'src')),
+        s.calls,
+        `services/${s.name}/package.json "simplebank.calls"`,
+      );
     });
   }
 

@@ -32,6 +32,14 @@ export const accountsContract = defineContract({
     listAccounts: rpc({ request: T.Object({ ...PageRequest }), response: Page(Account) }),
   },
   events: {
-    AccountOpened: event({ data: T.Object({ accountId: T.String(), ownerId: T.String(), name: T.String(), currency: T.Literal('USD'), openedAt: T.String() }) }),
+    AccountOpened: event({
+      data: T.Object({
+        accountId: T.String(),
+        ownerId: T.String(),
+        name: T.String(),
+        currency: T.Literal('USD'),
+        openedAt: T.String(),
+      }),
+    }),
   },
 });

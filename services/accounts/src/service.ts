@@ -14,10 +14,15 @@ export const accountsService = defineService({
   rpc: {
     async openAccount(req, ctx) {
       const caller = ctx.identity;
-      if (!mayOpenAccount(caller)) throw new ForbiddenError('Only a customer opens accounts, for themself', 'forbidden');
+      if (!mayOpenAccount(caller))
+        throw new ForbiddenError('Only a customer opens accounts, for themself', 'forbidden');
       const account = await ctx.transaction(async (tx) => {
         const row = await insertAccount(tx, { id: randomUUID(), ownerId: caller.customerId, name: req.name });
-        await tx.publish(accountsContract.events.AccountOpened, { accountId: row.id, ownerId: row.ownerId, name: row.name, currency: row.currency, openedAt: row.createdAt }, { key: row.id });
+        await tx.publish(
+          accountsContract.events.AccountOpened,
+          { accountId: row.id, ownerId: row.ownerId, name: row.name, currency: row.currency, openedAt: row.createdAt },
+          { key: row.id },
+        );
         return row;
       });
       ctx.log.info({ accountId: account.id }, 'account opened');
@@ -32,7 +37,12 @@ export const accountsService = defineService({
 
     async getAccounts(req, ctx) {
       const found = new Map((await findAccounts(ctx.db, req.accountIds.filter(isUuid))).map((a) => [a.id, a]));
-      return { items: req.accountIds.map((id) => { const a = found.get(id); return a && maySeeAccount(ctx.identity, a.ownerId) ? a : null; }) };
+      return {
+        items: req.accountIds.map((id) => {
+          const a = found.get(id);
+          return a && maySeeAccount(ctx.identity, a.ownerId) ? a : null;
+        }),
+      };
     },
 
     async listAccounts(req, ctx) {

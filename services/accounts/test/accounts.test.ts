@@ -40,11 +40,20 @@ describe('accounts', () => {
   it('publishes AccountOpened through the outbox', async () => {
     const alice = customer();
     const opened = await alice.call(accountsContract, 'openAccount', { name: 'Pension' });
-    const { rows } = await svc.database.db.query<{ body: string; aggregate_key: string }>('SELECT body, aggregate_key FROM chassis_outbox WHERE destination = $1', [accountsContract.events.AccountOpened.type]);
+    const { rows } = await svc.database.db.query<{ body: string; aggregate_key: string }>(
+      'SELECT body, aggregate_key FROM chassis_outbox WHERE destination = $1',
+      [accountsContract.events.AccountOpened.type],
+    );
     const mine = rows.filter((r) => JSON.parse(r.body).data.accountId === opened.id);
     assert.equal(mine.length, 1);
     assert.equal(mine[0]!.aggregate_key, opened.id);
-    assert.deepEqual(JSON.parse(mine[0]!.body).data, { accountId: opened.id, ownerId: alice.customerId, name: 'Pension', currency: 'USD', openedAt: opened.createdAt });
+    assert.deepEqual(JSON.parse(mine[0]!.body).data, {
+      accountId: opened.id,
+      ownerId: alice.customerId,
+      name: 'Pension',
+      currency: 'USD',
+      openedAt: opened.createdAt,
+    });
   });
 
   it("another customer's account is not_found, for get and in lists; admins and services see it", async () => {
@@ -52,10 +61,20 @@ describe('accounts', () => {
     const bob = customer();
     const a = await alice.call(accountsContract, 'openAccount', { name: 'Alice' });
     await assert.rejects(bob.call(accountsContract, 'getAccount', { accountId: a.id }), isError('not_found', 404));
-    await assert.rejects(bob.call(accountsContract, 'getAccount', { accountId: randomUUID() }), isError('not_found', 404));
-    await assert.rejects(bob.call(accountsContract, 'getAccount', { accountId: 'nonsense' }), isError('not_found', 404));
+    await assert.rejects(
+      bob.call(accountsContract, 'getAccount', { accountId: randomUUID() }),
+      isError('not_found', 404),
+    );
+    await assert.rejects(
+      bob.call(accountsContract, 'getAccount', { accountId: 'nonsense' }),
+      isError('not_found', 404),
+    );
     assert.deepEqual(await bob.call(accountsContract, 'listAccounts', {}), { items: [], nextCursor: null });
-    assert.equal((await svc.callAs({ customerId: 'staff', role: 'admin' })(accountsContract, 'getAccount', { accountId: a.id })).id, a.id);
+    assert.equal(
+      (await svc.callAs({ customerId: 'staff', role: 'admin' })(accountsContract, 'getAccount', { accountId: a.id }))
+        .id,
+      a.id,
+    );
     assert.equal((await svc.call(accountsContract, 'getAccount', { accountId: a.id })).id, a.id);
   });
 
@@ -65,10 +84,17 @@ describe('accounts', () => {
     const a1 = await alice.call(accountsContract, 'openAccount', { name: 'One' });
     const a2 = await alice.call(accountsContract, 'openAccount', { name: 'Two' });
     const b = await bob.call(accountsContract, 'openAccount', { name: 'Bob' });
-    const { items } = await alice.call(accountsContract, 'getAccounts', { accountIds: [a2.id, b.id, randomUUID(), 'nonsense', a1.id] });
+    const { items } = await alice.call(accountsContract, 'getAccounts', {
+      accountIds: [a2.id, b.id, randomUUID(), 'nonsense', a1.id],
+    });
     assert.deepEqual(items, [a2, null, null, null, a1]);
-    const asAdmin = await svc.callAs({ customerId: 'staff', role: 'admin' })(accountsContract, 'getAccounts', { accountIds: [b.id, a1.id] });
-    assert.deepEqual(asAdmin.items.map((x) => x?.id), [b.id, a1.id]);
+    const asAdmin = await svc.callAs({ customerId: 'staff', role: 'admin' })(accountsContract, 'getAccounts', {
+      accountIds: [b.id, a1.id],
+    });
+    assert.deepEqual(
+      asAdmin.items.map((x) => x?.id),
+      [b.id, a1.id],
+    );
   });
 
   it('lists own accounts newest first, page by page', async () => {
@@ -94,13 +120,21 @@ describe('accounts', () => {
     assert.deepEqual(seen, ['five', 'four', 'three', 'two', 'one']);
     assert.equal(pages, 3);
     assert.equal((await alice.call(accountsContract, 'listAccounts', {})).items.length, 5);
-    await assert.rejects(alice.call(accountsContract, 'listAccounts', { cursor: 'garbage' }), isError('validation_failed', 400));
+    await assert.rejects(
+      alice.call(accountsContract, 'listAccounts', { cursor: 'garbage' }),
+      isError('validation_failed', 400),
+    );
   });
 
   it('staff and services cannot open accounts for themselves', async () => {
-    await assert.rejects(svc.callAs({ customerId: 'staff', role: 'admin' })(accountsContract, 'openAccount', { name: 'x' }), isError('forbidden', 403));
+    await assert.rejects(
+      svc.callAs({ customerId: 'staff', role: 'admin' })(accountsContract, 'openAccount', { name: 'x' }),
+      isError('forbidden', 403),
+    );
     await assert.rejects(svc.call(accountsContract, 'openAccount', { name: 'x' }), isError('forbidden', 403));
-    const { rows } = await svc.database.db.query<{ n: string }>("SELECT count(*)::text AS n FROM accounts WHERE owner_id IN ('staff', 'test')");
+    const { rows } = await svc.database.db.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM accounts WHERE owner_id IN ('staff', 'test')",
+    );
     assert.equal(rows[0]!.n, '0');
   });
 });

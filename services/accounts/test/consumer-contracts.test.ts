@@ -15,7 +15,11 @@ await verifyConsumerExpectations(accountsService, {
       return { request: { accountId: account.id, accountIds: [account.id] } };
     },
     'an account of another customer': async ({ service }) => {
-      const account = await service.callAs({ customerId: `other-${randomUUID()}`, role: 'customer' })(accountsContract, 'openAccount', { name: 'Not yours' });
+      const account = await service.callAs({ customerId: `other-${randomUUID()}`, role: 'customer' })(
+        accountsContract,
+        'openAccount',
+        { name: 'Not yours' },
+      );
       return { request: { accountId: account.id, accountIds: [account.id] } };
     },
   },

@@ -9,19 +9,35 @@ import { findCredentials, insertCustomer, type CustomerRow } from './store.ts';
 
 /** CustomerRegistered's data: with the contact details, which notifications keeps a copy of (decision 23). */
 export function registered(row: CustomerRow) {
-  return { customerId: row.id, name: row.name, role: row.role, preferences: row.preferences, email: row.email, phone: row.phone };
+  return {
+    customerId: row.id,
+    name: row.name,
+    role: row.role,
+    preferences: row.preferences,
+    email: row.email,
+    phone: row.phone,
+  };
 }
 
 export async function ensureAdmin(ctx: BaseContext): Promise<void> {
   const admin = adminCredentials();
   if (admin.defaults) {
-    ctx.log.warn('SIMPLEBANK_ADMIN_EMAIL / SIMPLEBANK_ADMIN_PASSWORD not set: the first admin uses the development defaults (see docs); set both in production');
+    ctx.log.warn(
+      'SIMPLEBANK_ADMIN_EMAIL / SIMPLEBANK_ADMIN_PASSWORD not set: the first admin uses the development defaults (see docs); set both in production',
+    );
   }
   const email = normalizeEmail(admin.email);
   if (await findCredentials(ctx.db, email)) return;
   const passwordHash = await hashPassword(admin.password);
   const created = await inTransaction(ctx.db, { service: ctx.service, cause: ctx.cause }, async (tx) => {
-    const row = await insertCustomer(tx, { id: randomUUID(), email, name: 'Administrator', passwordHash, role: 'admin', preferences: DEFAULT_PREFERENCES });
+    const row = await insertCustomer(tx, {
+      id: randomUUID(),
+      email,
+      name: 'Administrator',
+      passwordHash,
+      role: 'admin',
+      preferences: DEFAULT_PREFERENCES,
+    });
     if (row) await tx.publish(customersContract.events.CustomerRegistered, registered(row), { key: row.id });
     return row;
   });

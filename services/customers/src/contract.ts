@@ -24,13 +24,21 @@ const Email = T.String({ format: 'email', maxLength: 254 });
 const Password = T.String({ minLength: 10, maxLength: 200 });
 const Name = T.String({ minLength: 1, maxLength: 200 });
 /** `sessionId` names the refresh-token family; the gateway puts it in access tokens (`sid`) and checks it is still active. */
-const Session = T.Object({ sessionId: T.String(), refreshToken: T.String(), expiresAt: T.String({ format: 'date-time' }) });
+const Session = T.Object({
+  sessionId: T.String(),
+  refreshToken: T.String(),
+  expiresAt: T.String({ format: 'date-time' }),
+});
 
 export const customersContract = defineContract({
   service: 'customers',
   rpc: {
     /** Email is unique, compared case-insensitively. Passwords are stored as scrypt or argon2 hashes. */
-    signup: rpc({ request: T.Object({ email: Email, password: Password, name: Name }), response: Customer, errors: ['email_taken'] }),
+    signup: rpc({
+      request: T.Object({ email: Email, password: Password, name: Name }),
+      response: Customer,
+      errors: ['email_taken'],
+    }),
     /** Same answer for an unknown email and a wrong password. */
     verifyCredentials: rpc({
       request: T.Object({ email: T.String({ maxLength: 254 }), password: T.String({ maxLength: 200 }) }),
@@ -40,7 +48,12 @@ export const customersContract = defineContract({
     /** A customer sees only themself (identity); admins and services anyone. */
     getCustomer: rpc({ request: T.Object({ customerId: T.String() }), response: Customer, errors: ['not_found'] }),
     updateProfile: rpc({
-      request: T.Object({ customerId: T.String(), name: T.Optional(Name), preferences: T.Optional(T.Partial(Preferences)), phone: T.Optional(T.Union([Phone, T.Null()])) }),
+      request: T.Object({
+        customerId: T.String(),
+        name: T.Optional(Name),
+        preferences: T.Optional(T.Partial(Preferences)),
+        phone: T.Optional(T.Union([Phone, T.Null()])),
+      }),
       response: Customer,
       errors: ['not_found'],
     }),
@@ -49,16 +62,29 @@ export const customersContract = defineContract({
     /** Rotates: the old token is spent. A spent token presented again revokes its whole family (reuse detection). */
     refreshSession: rpc({
       request: T.Object({ refreshToken: T.String({ maxLength: 500 }) }),
-      response: T.Object({ customerId: T.String(), role: Role, sessionId: T.String(), refreshToken: T.String(), expiresAt: T.String({ format: 'date-time' }) }),
+      response: T.Object({
+        customerId: T.String(),
+        role: Role,
+        sessionId: T.String(),
+        refreshToken: T.String(),
+        expiresAt: T.String({ format: 'date-time' }),
+      }),
       errors: ['invalid_refresh_token'],
     }),
     /** Revokes the token's family (logout). */
     endSession: rpc({ request: T.Object({ refreshToken: T.String({ maxLength: 500 }) }), response: T.Object({}) }),
     /** Whether a session (family) is still active: not revoked by logout or by reuse detection. The gateway checks it for access tokens (cached). */
-    sessionActive: rpc({ request: T.Object({ sessionId: T.String({ maxLength: 100 }) }), response: T.Object({ active: T.Boolean() }) }),
+    sessionActive: rpc({
+      request: T.Object({ sessionId: T.String({ maxLength: 100 }) }),
+      response: T.Object({ active: T.Boolean() }),
+    }),
   },
   events: {
-    CustomerRegistered: event({ data: T.Object({ customerId: T.String(), name: T.String(), role: Role, preferences: Preferences, ...Contact }) }),
-    CustomerUpdated: event({ data: T.Object({ customerId: T.String(), name: T.String(), preferences: Preferences, ...Contact }) }),
+    CustomerRegistered: event({
+      data: T.Object({ customerId: T.String(), name: T.String(), role: Role, preferences: Preferences, ...Contact }),
+    }),
+    CustomerUpdated: event({
+      data: T.Object({ customerId: T.String(), name: T.String(), preferences: Preferences, ...Contact }),
+    }),
   },
 });

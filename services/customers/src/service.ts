@@ -3,10 +3,29 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, UnauthorizedError, defineService, type RpcContext } from '@simplebank/chassis';
 import { adminBootstrap, registered } from './admin.ts';
 import { customersContract } from './contract.ts';
-import { DEFAULT_PREFERENCES, classifyRefresh, isUuid, maySeeCustomer, mergePreferences, normalizeEmail, refreshTokenExpiry } from './domain/customers.ts';
+import {
+  DEFAULT_PREFERENCES,
+  classifyRefresh,
+  isUuid,
+  maySeeCustomer,
+  mergePreferences,
+  normalizeEmail,
+  refreshTokenExpiry,
+} from './domain/customers.ts';
 import { dummyVerify, hashPassword, verifyPassword } from './passwords.ts';
 import { customersSettings } from './settings.ts';
-import { findCredentials, findCustomer, insertCustomer, insertFamily, insertToken, familyActive, lockToken, revokeFamily, spendToken, updateCustomer } from './store.ts';
+import {
+  findCredentials,
+  findCustomer,
+  insertCustomer,
+  insertFamily,
+  insertToken,
+  familyActive,
+  lockToken,
+  revokeFamily,
+  spendToken,
+  updateCustomer,
+} from './store.ts';
 import { hashToken, newRefreshToken } from './tokens.ts';
 
 const invalidCredentials = () => new UnauthorizedError('Invalid email or password', 'invalid_credentials');
@@ -25,7 +44,14 @@ export const customersService = defineService({
     async signup(req, ctx) {
       const passwordHash = await hashPassword(req.password);
       const customer = await ctx.transaction(async (tx) => {
-        const row = await insertCustomer(tx, { id: randomUUID(), email: normalizeEmail(req.email), name: req.name, passwordHash, role: 'customer', preferences: DEFAULT_PREFERENCES });
+        const row = await insertCustomer(tx, {
+          id: randomUUID(),
+          email: normalizeEmail(req.email),
+          name: req.name,
+          passwordHash,
+          role: 'customer',
+          preferences: DEFAULT_PREFERENCES,
+        });
         if (!row) throw new ConflictError('email_taken', 'An account with this email already exists');
         await tx.publish(customersContract.events.CustomerRegistered, registered(row), { key: row.id });
         return row;
@@ -57,10 +83,22 @@ export const customersService = defineService({
         const current = await findCustomer(tx, req.customerId, true);
         if (!current) throw new NotFoundError('No such customer');
         const phone = req.phone === undefined ? current.phone : req.phone;
-        const updated = await updateCustomer(tx, current.id, req.name ?? current.name, mergePreferences(current.preferences, req.preferences), phone);
+        const updated = await updateCustomer(
+          tx,
+          current.id,
+          req.name ?? current.name,
+          mergePreferences(current.preferences, req.preferences),
+          phone,
+        );
         await tx.publish(
           customersContract.events.CustomerUpdated,
-          { customerId: updated.id, name: updated.name, preferences: updated.preferences, email: updated.email, phone: updated.phone },
+          {
+            customerId: updated.id,
+            name: updated.name,
+            preferences: updated.preferences,
+            email: updated.email,
+            phone: updated.phone,
+          },
           { key: updated.id },
         );
         return updated;
@@ -69,7 +107,8 @@ export const customersService = defineService({
 
     async startSession(req, ctx) {
       // A customer opens sessions only for themself; the gateway (no identity yet at login) or services for anyone.
-      if (!isUuid(req.customerId) || (ctx.identity?.role === 'customer' && ctx.identity.customerId !== req.customerId)) throw new NotFoundError('No such customer');
+      if (!isUuid(req.customerId) || (ctx.identity?.role === 'customer' && ctx.identity.customerId !== req.customerId))
+        throw new NotFoundError('No such customer');
       const token = newRefreshToken();
       const expiresAt = refreshTokenExpiry(new Date());
       const familyId = randomUUID();
@@ -99,7 +138,16 @@ export const customersService = defineService({
         const next = newRefreshToken();
         const expiresAt = refreshTokenExpiry(new Date());
         await insertToken(tx, hashToken(next), stored.familyId, expiresAt);
-        return { ok: true as const, answer: { customerId: customer.id, role: customer.role, sessionId: stored.familyId, refreshToken: next, expiresAt: expiresAt.toISOString() } };
+        return {
+          ok: true as const,
+          answer: {
+            customerId: customer.id,
+            role: customer.role,
+            sessionId: stored.familyId,
+            refreshToken: next,
+            expiresAt: expiresAt.toISOString(),
+          },
+        };
       });
       if (!outcome.ok) throw invalidRefreshToken();
       return outcome.answer;

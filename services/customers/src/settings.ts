@@ -15,14 +15,16 @@ const spec = {
 };
 type Values = ConfigOf<typeof spec>;
 
-
 function checked(values: Values): Values {
   const problems: string[] = [];
   const email = values.SIMPLEBANK_ADMIN_EMAIL;
-  if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) problems.push('SIMPLEBANK_ADMIN_EMAIL must be an e-mail address');
+  if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email))
+    problems.push('SIMPLEBANK_ADMIN_EMAIL must be an e-mail address');
   if (values.NODE_ENV === 'production') {
-    if (email === undefined) problems.push('SIMPLEBANK_ADMIN_EMAIL is required when NODE_ENV=production (the first admin\'s e-mail)');
-    if (values.SIMPLEBANK_ADMIN_PASSWORD === undefined) problems.push('SIMPLEBANK_ADMIN_PASSWORD is required when NODE_ENV=production (the first admin\'s password)');
+    if (email === undefined)
+      problems.push("SIMPLEBANK_ADMIN_EMAIL is required when NODE_ENV=production (the first admin's e-mail)");
+    if (values.SIMPLEBANK_ADMIN_PASSWORD === undefined)
+      problems.push("SIMPLEBANK_ADMIN_PASSWORD is required when NODE_ENV=production (the first admin's password)");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return values;

@@ -54,17 +54,32 @@ export async function insertCustomer(
 }
 
 export async function findCustomer(db: Queryable, id: string, forUpdate = false): Promise<CustomerRow | undefined> {
-  const { rows } = await db.query<Raw>(`SELECT ${COLUMNS} FROM customers WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await db.query<Raw>(
+    `SELECT ${COLUMNS} FROM customers WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   return rows[0] ? toCustomer(rows[0]) : undefined;
 }
 
-export async function findCredentials(db: Queryable, email: string): Promise<{ id: string; role: Role; passwordHash: string } | undefined> {
-  const { rows } = await db.query<{ id: string; role: Role; password_hash: string }>('SELECT id::text, role, password_hash FROM customers WHERE lower(email) = lower($1)', [email]);
+export async function findCredentials(
+  db: Queryable,
+  email: string,
+): Promise<{ id: string; role: Role; passwordHash: string } | undefined> {
+  const { rows } = await db.query<{ id: string; role: Role; password_hash: string }>(
+    'SELECT id::text, role, password_hash FROM customers WHERE lower(email) = lower($1)',
+    [email],
+  );
   const r = rows[0];
   return r ? { id: r.id, role: r.role, passwordHash: r.password_hash } : undefined;
 }
 
-export async function updateCustomer(db: Queryable, id: string, name: string, p: Preferences, phone: string | null): Promise<CustomerRow> {
+export async function updateCustomer(
+  db: Queryable,
+  id: string,
+  name: string,
+  p: Preferences,
+  phone: string | null,
+): Promise<CustomerRow> {
   const { rows } = await db.query<Raw>(
     `UPDATE customers SET name = $2, pref_email = $3, pref_sms = $4, pref_push = $5, phone = $6 WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, name, p.email, p.sms, p.push, phone],
@@ -79,7 +94,11 @@ export async function insertFamily(db: Queryable, familyId: string, customerId: 
 }
 
 export async function insertToken(db: Queryable, tokenHash: string, familyId: string, expiresAt: Date): Promise<void> {
-  await db.query('INSERT INTO refresh_tokens (token_hash, family_id, expires_at) VALUES ($1, $2, $3)', [tokenHash, familyId, expiresAt]);
+  await db.query('INSERT INTO refresh_tokens (token_hash, family_id, expires_at) VALUES ($1, $2, $3)', [
+    tokenHash,
+    familyId,
+    expiresAt,
+  ]);
 }
 
 export interface TokenRow {
@@ -92,7 +111,13 @@ export interface TokenRow {
 
 /** The token and its family, locked: concurrent presentations of one token are serialized. */
 export async function lockToken(db: Queryable, tokenHash: string): Promise<TokenRow | undefined> {
-  const { rows } = await db.query<{ family_id: string; customer_id: string; expires_at: Date; spent_at: Date | null; revoked_at: Date | null }>(
+  const { rows } = await db.query<{
+    family_id: string;
+    customer_id: string;
+    expires_at: Date;
+    spent_at: Date | null;
+    revoked_at: Date | null;
+  }>(
     `SELECT t.family_id::text, f.customer_id::text, t.expires_at, t.spent_at, f.revoked_at
        FROM refresh_tokens t JOIN session_families f ON f.id = t.family_id
       WHERE t.token_hash = $1
@@ -100,7 +125,15 @@ export async function lockToken(db: Queryable, tokenHash: string): Promise<Token
     [tokenHash],
   );
   const r = rows[0];
-  return r ? { familyId: r.family_id, customerId: r.customer_id, expiresAt: r.expires_at, spentAt: r.spent_at, familyRevokedAt: r.revoked_at } : undefined;
+  return r
+    ? {
+        familyId: r.family_id,
+        customerId: r.customer_id,
+        expiresAt: r.expires_at,
+        spentAt: r.spent_at,
+        familyRevokedAt: r.revoked_at,
+      }
+    : undefined;
 }
 
 export async function spendToken(db: Queryable, tokenHash: string): Promise<void> {

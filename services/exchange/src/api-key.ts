@@ -37,8 +37,14 @@ export function carriesApiKey(authorization: string | undefined, key: string): b
 export function apiKeySettings<S extends Settings<any>>(settings: S, role: 'exchange' | 'client'): S {
   const check = (value: { EXCHANGE_API_KEY?: string; EXCHANGE_URL?: string }, source: NodeJS.ProcessEnv) => {
     if (value.EXCHANGE_API_KEY) return;
-    if (source.NODE_ENV === 'production') throw new ConfigError(['EXCHANGE_API_KEY is required when NODE_ENV=production (a string of at least 32 characters)']);
-    if (role === 'client' && value.EXCHANGE_URL) throw new ConfigError(['EXCHANGE_API_KEY is required when EXCHANGE_URL is set (the key the exchange there expects)']);
+    if (source.NODE_ENV === 'production')
+      throw new ConfigError([
+        'EXCHANGE_API_KEY is required when NODE_ENV=production (a string of at least 32 characters)',
+      ]);
+    if (role === 'client' && value.EXCHANGE_URL)
+      throw new ConfigError([
+        'EXCHANGE_API_KEY is required when EXCHANGE_URL is set (the key the exchange there expects)',
+      ]);
   };
   let checked = false;
   return {

@@ -15,7 +15,10 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
 async function post(order: OrderRow & { callback_url: string }): Promise<number> {
   const res = await fetch(order.callback_url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(order.callback_token ? { authorization: `Bearer ${order.callback_token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(order.callback_token ? { authorization: `Bearer ${order.callback_token}` } : {}),
+    },
     body: JSON.stringify({ clientOrderId: order.client_order_id, exchangeOrderId: order.id, status: order.status }),
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
@@ -40,6 +43,9 @@ export function notifyClient(order: OrderRow, log: Logger): void {
       }
       if (attempt < TRIES) await wait(100 * 4 ** (attempt - 1));
     }
-    log.warn({ exchangeOrderId: order.id, clientOrderId: order.client_order_id, reason: last }, 'callback to the client failed; it will find the change by polling');
+    log.warn(
+      { exchangeOrderId: order.id, clientOrderId: order.client_order_id, reason: last },
+      'callback to the client failed; it will find the change by polling',
+    );
   })();
 }

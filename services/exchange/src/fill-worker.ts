@@ -37,7 +37,12 @@ export async function fillDueOrders(ctx: BaseContext): Promise<FillRound> {
   if (due.length === 0) return { filled: 0, stuck: 0, nextDueInMs: waiting };
   let prices = new Map<string, bigint>();
   try {
-    const quotes = await ctx.call(marketDataContract, 'getPrices', { assetIds: [...new Set(due.map((o) => o.asset_id))] }, { timeoutMs: 2000 });
+    const quotes = await ctx.call(
+      marketDataContract,
+      'getPrices',
+      { assetIds: [...new Set(due.map((o) => o.asset_id))] },
+      { timeoutMs: 2000 },
+    );
     prices = new Map(quotes.items.map((q) => [q.assetId, parseMoney(q.price)]));
   } catch (err) {
     ctx.log.warn({ err }, 'market-data unavailable: due orders wait');

@@ -38,7 +38,8 @@ export function toExchangeOrder(r: OrderRow) {
 }
 
 type R = OrderRow & Record<string, unknown>;
-const COLUMNS = 'id, client_order_id, asset_id, side, quantity_micros, limit_price_cents, status, fill_price_cents, filled_at, reason, created_at, callback_url, callback_token';
+const COLUMNS =
+  'id, client_order_id, asset_id, side, quantity_micros, limit_price_cents, status, fill_price_cents, filled_at, reason, created_at, callback_url, callback_token';
 
 export interface NewOrder {
   clientOrderId: string;
@@ -58,7 +59,17 @@ export async function placeOrder(db: Queryable, o: NewOrder): Promise<{ created:
      VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::bigint IS NULL THEN 'open' ELSE 'filled' END, $7::bigint,
              CASE WHEN $7::bigint IS NULL THEN NULL ELSE clock_timestamp() END, $8, $9)
      ON CONFLICT (client_order_id) DO NOTHING RETURNING ${COLUMNS}`,
-    [randomUUID(), o.clientOrderId, o.assetId, o.side, o.quantity.toString(), o.limit.toString(), o.fillPrice?.toString() ?? null, o.callback?.url ?? null, o.callback?.token ?? null],
+    [
+      randomUUID(),
+      o.clientOrderId,
+      o.assetId,
+      o.side,
+      o.quantity.toString(),
+      o.limit.toString(),
+      o.fillPrice?.toString() ?? null,
+      o.callback?.url ?? null,
+      o.callback?.token ?? null,
+    ],
   );
   if (inserted.rows[0]) return { created: true, order: inserted.rows[0] };
   const existing = await findByClientOrderId(db, o.clientOrderId);
@@ -66,7 +77,8 @@ export async function placeOrder(db: Queryable, o: NewOrder): Promise<{ created:
 }
 
 export async function findByClientOrderId(db: Queryable, clientOrderId: string): Promise<OrderRow | undefined> {
-  return (await db.query<R>(`SELECT ${COLUMNS} FROM exchange_orders WHERE client_order_id = $1`, [clientOrderId])).rows[0];
+  return (await db.query<R>(`SELECT ${COLUMNS} FROM exchange_orders WHERE client_order_id = $1`, [clientOrderId]))
+    .rows[0];
 }
 
 export async function getOrder(db: Queryable, id: string): Promise<OrderRow | undefined> {
@@ -75,12 +87,26 @@ export async function getOrder(db: Queryable, id: string): Promise<OrderRow | un
 
 /** Cancels an open order; undefined when it is not open (anymore). */
 export async function cancelOrder(db: Queryable, id: string): Promise<OrderRow | undefined> {
-  return (await db.query<R>(`UPDATE exchange_orders SET status = 'canceled', reason = 'canceled_by_client', updated_at = clock_timestamp() WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}`, [id])).rows[0];
+  return (
+    await db.query<R>(
+      `UPDATE exchange_orders SET status = 'canceled', reason = 'canceled_by_client', updated_at = clock_timestamp() WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}`,
+      [id],
+    )
+  ).rows[0];
 }
 
 /** Cancels the open order with this client order id; undefined when there is none open. */
-export async function cancelByClientOrderId(db: Queryable, clientOrderId: string, reason = 'canceled_by_client'): Promise<OrderRow | undefined> {
-  return (await db.query<R>(`UPDATE exchange_orders SET status = 'canceled', reason = $2, updated_at = clock_timestamp() WHERE client_order_id = $1 AND status = 'open' RETURNING ${COLUMNS}`, [clientOrderId, reason])).rows[0];
+export async function cancelByClientOrderId(
+  db: Queryable,
+  clientOrderId: string,
+  reason = 'canceled_by_client',
+): Promise<OrderRow | undefined> {
+  return (
+    await db.query<R>(
+      `UPDATE exchange_orders SET status = 'canceled', reason = $2, updated_at = clock_timestamp() WHERE client_order_id = $1 AND status = 'open' RETURNING ${COLUMNS}`,
+      [clientOrderId, reason],
+    )
+  ).rows[0];
 }
 
 /** An open order, and in how many ms it is due (0: due now), by the database's clock. */
@@ -102,7 +128,12 @@ export async function openOrders(db: Queryable, fillDelayMs: number, limit: numb
 
 /** Fills an order that is still open; undefined if it was canceled meanwhile. */
 export async function fillOrder(db: Queryable, id: string, price: Cents): Promise<OrderRow | undefined> {
-  return (await db.query<R>(`UPDATE exchange_orders SET status = 'filled', fill_price_cents = $2, filled_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}`, [id, price.toString()])).rows[0];
+  return (
+    await db.query<R>(
+      `UPDATE exchange_orders SET status = 'filled', fill_price_cents = $2, filled_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}`,
+      [id, price.toString()],
+    )
+  ).rows[0];
 }
 
 export interface SimulationSettings {
@@ -113,7 +144,12 @@ export interface SimulationSettings {
 }
 
 type SettingsRow = { open: boolean; latency_ms: number; failure_rate_ppm: number; fill_delay_ms: number };
-const fromRow = (r: SettingsRow): SimulationSettings => ({ open: r.open, latencyMs: r.latency_ms, failureRatePpm: r.failure_rate_ppm, fillDelayMs: r.fill_delay_ms });
+const fromRow = (r: SettingsRow): SimulationSettings => ({
+  open: r.open,
+  latencyMs: r.latency_ms,
+  failureRatePpm: r.failure_rate_ppm,
+  fillDelayMs: r.fill_delay_ms,
+});
 
 /**
  * The settings as last read or written by this process, per database: every placement and every
@@ -136,18 +172,27 @@ export async function getSettings(db: Queryable, initialFillDelayMs: number): Pr
 }
 
 async function readSettings(db: Queryable, initialFillDelayMs: number): Promise<SimulationSettings> {
-  const read = () => db.query<SettingsRow>('SELECT open, latency_ms, failure_rate_ppm, fill_delay_ms FROM exchange_settings WHERE id = 1');
+  const read = () =>
+    db.query<SettingsRow>(
+      'SELECT open, latency_ms, failure_rate_ppm, fill_delay_ms FROM exchange_settings WHERE id = 1',
+    );
   let { rows } = await read();
   if (!rows[0]) {
     // Insert and read again in two statements: under concurrent first use, a single INSERT … ON
     // CONFLICT + SELECT statement can see neither its own (skipped) insert nor the other's.
-    await db.query('INSERT INTO exchange_settings (id, fill_delay_ms) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [initialFillDelayMs]);
+    await db.query('INSERT INTO exchange_settings (id, fill_delay_ms) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [
+      initialFillDelayMs,
+    ]);
     ({ rows } = await read());
   }
   return fromRow(rows[0]!);
 }
 
-export async function updateSettings(db: Queryable, initialFillDelayMs: number, patch: Partial<SimulationSettings>): Promise<SimulationSettings> {
+export async function updateSettings(
+  db: Queryable,
+  initialFillDelayMs: number,
+  patch: Partial<SimulationSettings>,
+): Promise<SimulationSettings> {
   await readSettings(db, initialFillDelayMs);
   const { rows } = await db.query<SettingsRow>(
     `UPDATE exchange_settings SET open = coalesce($1, open), latency_ms = coalesce($2, latency_ms),

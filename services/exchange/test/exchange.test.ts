@@ -11,7 +11,10 @@ import { fillDueOrders } from '../src/fill-worker.ts';
 import { exchangeService } from '../src/service.ts';
 
 /** market-data stubbed: the current prices, changed by the tests. */
-const prices = new Map<string, string>([['AAPL', '100.00'], ['VOD', '9.00']]);
+const prices = new Map<string, string>([
+  ['AAPL', '100.00'],
+  ['VOD', '9.00'],
+]);
 
 describe('the simulated exchange', () => {
   let system: TestSystem;
@@ -19,13 +22,32 @@ describe('the simulated exchange', () => {
   let base: string;
 
   /** A request to the exchange's API, with its key (as market sends it) unless `authorization` says otherwise. */
-  async function http(method: string, path: string, body?: unknown, authorization: string | null = `Bearer ${exchangeApiKey(undefined)}`): Promise<{ status: number; body: any; type: string | null }> {
-    const headers: Record<string, string> = { ...(authorization !== null ? { authorization } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  async function http(
+    method: string,
+    path: string,
+    body?: unknown,
+    authorization: string | null = `Bearer ${exchangeApiKey(undefined)}`,
+  ): Promise<{ status: number; body: any; type: string | null }> {
+    const headers: Record<string, string> = {
+      ...(authorization !== null ? { authorization } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    };
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: res.status, body: await res.json(), type: res.headers.get('content-type') };
   }
-  const order = (o: Partial<{ clientOrderId: string; assetId: string; side: string; quantity: string; limitPrice: string }> = {}) => ({
-    clientOrderId: randomUUID(), assetId: 'AAPL', side: 'buy', quantity: '10', limitPrice: '105.00', ...o,
+  const order = (
+    o: Partial<{ clientOrderId: string; assetId: string; side: string; quantity: string; limitPrice: string }> = {},
+  ) => ({
+    clientOrderId: randomUUID(),
+    assetId: 'AAPL',
+    side: 'buy',
+    quantity: '10',
+    limitPrice: '105.00',
+    ...o,
   });
   const place = (o = order()) => http('POST', '/exchange/orders', o);
   const get = (id: string) => http('GET', `/exchange/orders/${id}`);
@@ -33,7 +55,11 @@ describe('the simulated exchange', () => {
   before(async () => {
     system = await startTestSystem([exchangeService]);
     stub = await stubService(system.transport, marketDataContract, {
-      getPrices: (req) => ({ items: (req.assetIds ?? [...prices.keys()]).filter((id) => prices.has(id)).map((assetId) => ({ assetId, price: prices.get(assetId)!, at: new Date().toISOString() })) }),
+      getPrices: (req) => ({
+        items: (req.assetIds ?? [...prices.keys()])
+          .filter((id) => prices.has(id))
+          .map((assetId) => ({ assetId, price: prices.get(assetId)!, at: new Date().toISOString() })),
+      }),
     });
     base = system.runtime.address;
   });
@@ -43,7 +69,12 @@ describe('the simulated exchange', () => {
   });
   beforeEach(async () => {
     prices.set('AAPL', '100.00');
-    const reset = await http('PUT', '/exchange/settings', { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
+    const reset = await http('PUT', '/exchange/settings', {
+      open: true,
+      latencyMs: 0,
+      failureRate: 0,
+      fillDelayMs: 50,
+    });
     assert.equal(reset.status, 200);
   });
 
@@ -67,8 +98,18 @@ describe('the simulated exchange', () => {
         assert.equal(r.body.code, 'unauthorized');
       }
     }
-    assert.deepEqual((await http('GET', '/exchange/settings')).body, { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
-    const { rows } = await system.databases.get('exchange')!.db.query<{ n: string }>('SELECT count(*) AS n FROM exchange_orders WHERE id <> $1 AND created_at >= $2', [mine.body.id, mine.body.createdAt]);
+    assert.deepEqual((await http('GET', '/exchange/settings')).body, {
+      open: true,
+      latencyMs: 0,
+      failureRate: 0,
+      fillDelayMs: 50,
+    });
+    const { rows } = await system.databases
+      .get('exchange')!
+      .db.query<{ n: string }>('SELECT count(*) AS n FROM exchange_orders WHERE id <> $1 AND created_at >= $2', [
+        mine.body.id,
+        mine.body.createdAt,
+      ]);
     assert.equal(Number(rows[0]!.n), 0);
     const after = await get(mine.body.id);
     assert.notEqual(after.body.status, 'canceled');
@@ -147,7 +188,8 @@ describe('the simulated exchange', () => {
   });
 
   it('cancels by client order id: 200 with the open order canceled, 409 with a filled one, 404 if none arrived (and a late arrival is canceled)', async () => {
-    const byClient = (clientOrderId: string) => http('POST', `/exchange/orders/by-client-id/${encodeURIComponent(clientOrderId)}/cancel`);
+    const byClient = (clientOrderId: string) =>
+      http('POST', `/exchange/orders/by-client-id/${encodeURIComponent(clientOrderId)}/cancel`);
     await http('PUT', '/exchange/settings', { open: false });
     const open = await place();
     const canceled = await byClient(open.body.clientOrderId);
@@ -211,9 +253,16 @@ describe('the simulated exchange', () => {
     try {
       const toFill = await place({ ...order(), callbackUrl, callbackToken } as never);
       assert.equal(toFill.body.status, 'open');
-      assert.equal('callbackUrl' in toFill.body || 'callbackToken' in toFill.body, false, 'the answer does not show the callback');
+      assert.equal(
+        'callbackUrl' in toFill.body || 'callbackToken' in toFill.body,
+        false,
+        'the answer does not show the callback',
+      );
       const filled = await eventually(async () => received.find((r) => r.body.exchangeOrderId === toFill.body.id));
-      assert.deepEqual(filled, { authorization: `Bearer ${callbackToken}`, body: { clientOrderId: toFill.body.clientOrderId, exchangeOrderId: toFill.body.id, status: 'filled' } });
+      assert.deepEqual(filled, {
+        authorization: `Bearer ${callbackToken}`,
+        body: { clientOrderId: toFill.body.clientOrderId, exchangeOrderId: toFill.body.id, status: 'filled' },
+      });
       assert.equal((await get(toFill.body.id)).body.status, 'filled');
 
       await http('PUT', '/exchange/settings', { open: false });
@@ -222,7 +271,8 @@ describe('the simulated exchange', () => {
       const canceled = await eventually(async () => received.find((r) => r.body.exchangeOrderId === toCancel.body.id));
       assert.equal(canceled.body.status, 'canceled');
 
-      for (const bad of ['file:///etc/passwd', 'not a url']) assert.equal((await place({ ...order(), callbackUrl: bad } as never)).status, 400, bad);
+      for (const bad of ['file:///etc/passwd', 'not a url'])
+        assert.equal((await place({ ...order(), callbackUrl: bad } as never)).status, 400, bad);
     } finally {
       server.close();
     }
@@ -243,12 +293,33 @@ describe('the simulated exchange', () => {
   it('changes its settings by any subset, and refuses bad ones', async () => {
     const initial = await http('GET', '/exchange/settings');
     assert.deepEqual(initial.body, { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
-    assert.deepEqual((await http('PUT', '/exchange/settings', { failureRate: '0.25' })).body, { open: true, latencyMs: 0, failureRate: 0.25, fillDelayMs: 50 });
-    assert.deepEqual((await http('PUT', '/exchange/settings', { latencyMs: 10, open: false })).body, { open: false, latencyMs: 10, failureRate: 0.25, fillDelayMs: 50 });
-    for (const bad of [{ failureRate: 2 }, { failureRate: '1.5' }, { latencyMs: -1 }, { fillDelayMs: 'x' }, { colour: 'red' }]) {
+    assert.deepEqual((await http('PUT', '/exchange/settings', { failureRate: '0.25' })).body, {
+      open: true,
+      latencyMs: 0,
+      failureRate: 0.25,
+      fillDelayMs: 50,
+    });
+    assert.deepEqual((await http('PUT', '/exchange/settings', { latencyMs: 10, open: false })).body, {
+      open: false,
+      latencyMs: 10,
+      failureRate: 0.25,
+      fillDelayMs: 50,
+    });
+    for (const bad of [
+      { failureRate: 2 },
+      { failureRate: '1.5' },
+      { latencyMs: -1 },
+      { fillDelayMs: 'x' },
+      { colour: 'red' },
+    ]) {
       assert.equal((await http('PUT', '/exchange/settings', bad)).status, 400, JSON.stringify(bad));
     }
-    assert.deepEqual((await http('GET', '/exchange/settings')).body, { open: false, latencyMs: 10, failureRate: 0.25, fillDelayMs: 50 });
+    assert.deepEqual((await http('GET', '/exchange/settings')).body, {
+      open: false,
+      latencyMs: 10,
+      failureRate: 0.25,
+      fillDelayMs: 50,
+    });
   });
 
   it('with failureRate 1, every order request fails with 503 and nothing is accepted', async () => {

@@ -2,7 +2,12 @@
 import { T, defineContract, event, rpc } from '@simplebank/chassis';
 import { AmountString, PriceString, QuantityString, RateString } from '@simplebank/money';
 
-export const FeeSchedule = T.Object({ minimum: AmountString, rate: RateString, effectiveFrom: T.String({ format: 'date-time' }), version: T.Integer() });
+export const FeeSchedule = T.Object({
+  minimum: AmountString,
+  rate: RateString,
+  effectiveFrom: T.String({ format: 'date-time' }),
+  version: T.Integer(),
+});
 
 export const feesContract = defineContract({
   service: 'fees',
@@ -11,7 +16,10 @@ export const feesContract = defineContract({
     /** Admin: a new version, applying to orders created after it. */
     setSchedule: rpc({ request: T.Object({ minimum: AmountString, rate: RateString }), response: FeeSchedule }),
     /** max(minimum, rate × quantity × price), half-up to the cent, from the schedule in force now. */
-    quoteFee: rpc({ request: T.Object({ quantity: QuantityString, price: PriceString }), response: T.Object({ fee: AmountString, scheduleVersion: T.Integer() }) }),
+    quoteFee: rpc({
+      request: T.Object({ quantity: QuantityString, price: PriceString }),
+      response: T.Object({ fee: AmountString, scheduleVersion: T.Integer() }),
+    }),
     /** Records the fee of an order and charges it through the ledger (available → house:fees). */
     chargeFee: rpc({
       request: T.Object({ orderId: T.String(), accountId: T.String(), amount: AmountString }),
@@ -31,7 +39,23 @@ export const feesContract = defineContract({
     }),
   },
   events: {
-    FeeCharged: event({ data: T.Object({ feeId: T.String(), orderId: T.String(), accountId: T.String(), amount: AmountString, at: T.String() }) }),
-    FeeRefunded: event({ data: T.Object({ feeId: T.String(), orderId: T.String(), accountId: T.String(), amount: AmountString, at: T.String() }) }),
+    FeeCharged: event({
+      data: T.Object({
+        feeId: T.String(),
+        orderId: T.String(),
+        accountId: T.String(),
+        amount: AmountString,
+        at: T.String(),
+      }),
+    }),
+    FeeRefunded: event({
+      data: T.Object({
+        feeId: T.String(),
+        orderId: T.String(),
+        accountId: T.String(),
+        amount: AmountString,
+        at: T.String(),
+      }),
+    }),
   },
 });

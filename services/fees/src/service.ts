@@ -43,7 +43,8 @@ export const feesService = defineService({
     async setSchedule(req, ctx) {
       const role = ctx.identity?.role;
       if (role !== 'admin' && role !== 'system') throw new ForbiddenError('Only an admin can change the fee schedule');
-      if (!validRate(req.rate)) throw new ValidationError('The rate must be below 1', [{ path: '/rate', message: 'must be less than 1' }]);
+      if (!validRate(req.rate))
+        throw new ValidationError('The rate must be below 1', [{ path: '/rate', message: 'must be less than 1' }]);
       const rate = formatRate(parseRate(req.rate));
       return ctx.transaction(async (tx) => {
         const row = await store.insertSchedule(tx, parseMoney(req.minimum), rate);
@@ -69,13 +70,33 @@ export const feesService = defineService({
       // and however often. insufficient_funds propagates: nothing is recorded, and the chassis keeps
       // the refusal as this key's answer. A crash after the ledger's commit and before ours is
       // mended by the retry (the same posting comes back) or by refundFee (refundUnrecordedCharge).
-      await ctx.call(transactionsContract, 'chargeFee', { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId }, { idempotencyKey: `${key}:charge` });
+      await ctx.call(
+        transactionsContract,
+        'chargeFee',
+        { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId },
+        { idempotencyKey: `${key}:charge` },
+      );
       return ctx.transaction(async (tx) => {
-        const { row, inserted } = await store.insertFee(tx, { id: feeId, orderId: req.orderId, accountId: req.accountId, amountCents: parseMoney(req.amount) });
+        const { row, inserted } = await store.insertFee(tx, {
+          id: feeId,
+          orderId: req.orderId,
+          accountId: req.accountId,
+          amountCents: parseMoney(req.amount),
+        });
         // A concurrent charge of the same order recorded it first; the ledger (keyed by the fee id,
         // derived from the order) charged nothing more either.
         if (!inserted) return { feeId: row.id, amount: formatMoney(BigInt(row.amount_cents)) };
-        await tx.publish(feesContract.events.FeeCharged, { feeId, orderId: req.orderId, accountId: req.accountId, amount: req.amount, at: row.charged_at.toISOString() }, { key: req.orderId });
+        await tx.publish(
+          feesContract.events.FeeCharged,
+          {
+            feeId,
+            orderId: req.orderId,
+            accountId: req.accountId,
+            amount: req.amount,
+            at: row.charged_at.toISOString(),
+          },
+          { key: req.orderId },
+        );
         const cents = Number(parseMoney(req.amount));
         tx.afterCommit(() => feeCounters(ctx).charged.inc({ service: ctx.service }, cents));
         return { feeId, amount: req.amount };
@@ -89,11 +110,20 @@ export const feesService = defineService({
       const amount = formatMoney(BigInt(fee.amount_cents));
       // Keyed by the fee, not the caller: whoever asks, the ledger refunds this fee once. Called
       // with no transaction open; the refund is then recorded (and published) once.
-      await ctx.call(transactionsContract, 'refundFee', { accountId: fee.account_id, amount, orderId: fee.order_id, feeId: fee.id }, { idempotencyKey: `fees:refund:${fee.id}` });
+      await ctx.call(
+        transactionsContract,
+        'refundFee',
+        { accountId: fee.account_id, amount, orderId: fee.order_id, feeId: fee.id },
+        { idempotencyKey: `fees:refund:${fee.id}` },
+      );
       return ctx.transaction(async (tx) => {
         const at = await store.markRefunded(tx, fee.id);
         if (!at) return { refunded: false, amount: '0.00' }; // refunded meanwhile by a concurrent call
-        await tx.publish(feesContract.events.FeeRefunded, { feeId: fee.id, orderId: fee.order_id, accountId: fee.account_id, amount, at: at.toISOString() }, { key: fee.order_id });
+        await tx.publish(
+          feesContract.events.FeeRefunded,
+          { feeId: fee.id, orderId: fee.order_id, accountId: fee.account_id, amount, at: at.toISOString() },
+          { key: fee.order_id },
+        );
         const cents = Number(fee.amount_cents);
         tx.afterCommit(() => feeCounters(ctx).refunded.inc({ service: ctx.service }, cents));
         return { refunded: true, amount };
@@ -107,15 +137,26 @@ export const feesService = defineService({
  * while its answer is lost and our record rolls back. The ledger refunds only a fee it charged under
  * this fee id (not_found otherwise), so asking it is safe.
  */
-async function refundUnrecordedCharge(req: { orderId: string; accountId?: string; amount?: string }, ctx: RpcContext): Promise<{ refunded: boolean; amount: string }> {
+async function refundUnrecordedCharge(
+  req: { orderId: string; accountId?: string; amount?: string },
+  ctx: RpcContext,
+): Promise<{ refunded: boolean; amount: string }> {
   if (!req.accountId || !req.amount) return { refunded: false, amount: '0.00' };
   const feeId = feeIdOf(req.orderId);
   try {
-    await ctx.call(transactionsContract, 'refundFee', { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId }, { idempotencyKey: `fees:refund:${feeId}` });
+    await ctx.call(
+      transactionsContract,
+      'refundFee',
+      { accountId: req.accountId, amount: req.amount, orderId: req.orderId, feeId },
+      { idempotencyKey: `fees:refund:${feeId}` },
+    );
   } catch (err) {
     if (err instanceof AppError && err.code === 'not_found') return { refunded: false, amount: '0.00' };
     throw err;
   }
-  ctx.log.warn({ orderId: req.orderId, feeId }, 'refunded a fee the ledger had charged without a fee record (its answer was lost)');
+  ctx.log.warn(
+    { orderId: req.orderId, feeId },
+    'refunded a fee the ledger had charged without a fee record (its answer was lost)',
+  );
   return { refunded: true, amount: req.amount };
 }

@@ -58,7 +58,10 @@ export async function insertSchedule(db: Queryable, minimumCents: bigint, rate: 
 }
 
 /** Inserts the order's fee unless it has one; either way answers the order's fee (locked). */
-export async function insertFee(db: Queryable, fee: { id: string; orderId: string; accountId: string; amountCents: bigint }): Promise<{ row: FeeRow; inserted: boolean }> {
+export async function insertFee(
+  db: Queryable,
+  fee: { id: string; orderId: string; accountId: string; amountCents: bigint },
+): Promise<{ row: FeeRow; inserted: boolean }> {
   const inserted = await db.query<FeeRow>(
     `INSERT INTO fees (id, order_id, account_id, amount_cents, charged_at) VALUES ($1, $2, $3, $4, clock_timestamp())
        ON CONFLICT (order_id) DO NOTHING
@@ -70,7 +73,11 @@ export async function insertFee(db: Queryable, fee: { id: string; orderId: strin
   return { row: existing!, inserted: false };
 }
 
-export async function feeOfOrder(db: Queryable, orderId: string, o: { lock?: boolean } = {}): Promise<FeeRow | undefined> {
+export async function feeOfOrder(
+  db: Queryable,
+  orderId: string,
+  o: { lock?: boolean } = {},
+): Promise<FeeRow | undefined> {
   const { rows } = await db.query<FeeRow>(
     `SELECT id, order_id, account_id, amount_cents::text, charged_at, refunded_at FROM fees WHERE order_id = $1${o.lock ? ' FOR UPDATE' : ''}`,
     [orderId],
@@ -80,6 +87,9 @@ export async function feeOfOrder(db: Queryable, orderId: string, o: { lock?: boo
 
 /** Marks the fee refunded; undefined when it already was. */
 export async function markRefunded(db: Queryable, id: string): Promise<Date | undefined> {
-  const { rows } = await db.query<{ refunded_at: Date }>('UPDATE fees SET refunded_at = clock_timestamp() WHERE id = $1 AND refunded_at IS NULL RETURNING refunded_at', [id]);
+  const { rows } = await db.query<{ refunded_at: Date }>(
+    'UPDATE fees SET refunded_at = clock_timestamp() WHERE id = $1 AND refunded_at IS NULL RETURNING refunded_at',
+    [id],
+  );
   return rows[0]?.refunded_at;
 }

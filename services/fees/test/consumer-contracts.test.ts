@@ -35,7 +35,12 @@ await verifyConsumerExpectations(feesService, {
       poor.add(String(request.accountId));
     },
     'a fee charged': async ({ service, request }) => {
-      await service.call(feesContract, 'chargeFee', { orderId: String(request.orderId), accountId: String(request.accountId), amount: String(request.amount) }, { idempotencyKey: `state:${String(request.orderId)}` });
+      await service.call(
+        feesContract,
+        'chargeFee',
+        { orderId: String(request.orderId), accountId: String(request.accountId), amount: String(request.amount) },
+        { idempotencyKey: `state:${String(request.orderId)}` },
+      );
     },
   },
 });

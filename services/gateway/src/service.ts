@@ -39,10 +39,13 @@ function parseJson(_request: unknown, body: string | Buffer, done: (err: Error |
   const text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.trim() === '') return done(null, undefined);
   try {
-    done(null, JSON.parse(text, (key, value) => {
-      if (key === '__proto__' || key === 'constructor') throw new SyntaxError(`Forbidden property name "${key}"`);
-      return value;
-    }));
+    done(
+      null,
+      JSON.parse(text, (key, value) => {
+        if (key === '__proto__' || key === 'constructor') throw new SyntaxError(`Forbidden property name "${key}"`);
+        return value;
+      }),
+    );
   } catch (err) {
     done(new MalformedJson((err as Error).message));
   }
@@ -57,12 +60,17 @@ class MalformedJson extends Error {
 export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise<void> {
   const settings = gatewaySettings.value;
   const secret = jwtSecret();
-  if (!settings.SIMPLEBANK_JWT_SECRET) ctx.log.warn('SIMPLEBANK_JWT_SECRET is not set: signing access tokens with the development key');
+  if (!settings.SIMPLEBANK_JWT_SECRET)
+    ctx.log.warn('SIMPLEBANK_JWT_SECRET is not set: signing access tokens with the development key');
   const tokens = tokenIssuer(secret, settings.ACCESS_TOKEN_TTL_SECONDS);
   const limit = await rateLimiter(app, settings.GATEWAY_RATE_LIMIT_PER_MINUTE);
   const sessions = sessionChecks(settings.SESSION_CHECK_CACHE_MS);
   const auth = authenticate(tokens, (sessionId, request) =>
-    sessions.active(sessionId, async () => (await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'sessionActive', { sessionId })).active),
+    sessions.active(
+      sessionId,
+      async () =>
+        (await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'sessionActive', { sessionId })).active,
+    ),
   );
   const deps: Deps = {
     ctx,
@@ -88,16 +96,35 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
   app.addHook('onRequest', (request, _reply, done) => {
     const state = stateOf(request);
     const trace = parseTraceparent(state.traceparent);
-    withContext({ service: 'gateway', requestId: state.requestId, correlationId: state.requestId, traceparent: state.traceparent, deadline: state.deadline, ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}) }, done);
+    withContext(
+      {
+        service: 'gateway',
+        requestId: state.requestId,
+        correlationId: state.requestId,
+        traceparent: state.traceparent,
+        deadline: state.deadline,
+        ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}),
+      },
+      done,
+    );
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
-    ctx.metrics.httpServerDuration.observe({ service: 'gateway', method: request.method, route, status_class: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
-    ctx.log.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request served');
+    ctx.metrics.httpServerDuration.observe(
+      { service: 'gateway', method: request.method, route, status_class: `${Math.floor(reply.statusCode / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
+    ctx.log.debug(
+      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request served',
+    );
   });
   app.addHook('onRequest', async (request) => {
     const problem = deadlineProblem(request);
-    if (problem) throw new HttpProblem(400, 'validation_failed', problem, {}, [{ path: 'headers/x-deadline-ms', message: problem }]);
+    if (problem)
+      throw new HttpProblem(400, 'validation_failed', problem, {}, [
+        { path: 'headers/x-deadline-ms', message: problem },
+      ]);
   });
 
   await registerOpenApi(app);
@@ -118,7 +145,9 @@ export async function publicApi(app: FastifyInstance, ctx: BaseContext): Promise
       await operationsRoutes(v1, deps);
       await signalsRoutes(v1, deps);
       await streamRoutes(v1, deps);
-      v1.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()));
+      v1.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) =>
+        reply.type('application/json; charset=utf-8').send(app.swagger()),
+      );
     },
     { prefix: '/v1' },
   );
@@ -134,6 +163,10 @@ export const gatewayService = defineService({
     await app.register(async (scope) => publicApi(scope, ctx));
     const webApp = gatewaySettings.value.WEB_APP_DIR;
     if (hasWebApp(webApp)) await app.register(async (scope) => webAppRoutes(scope, webApp));
-    else if (webApp) ctx.log.warn({ dir: webApp }, 'WEB_APP_DIR has no index.html (build it: npm run build -w @simplebank/web): serving the API only');
+    else if (webApp)
+      ctx.log.warn(
+        { dir: webApp },
+        'WEB_APP_DIR has no index.html (build it: npm run build -w @simplebank/web): serving the API only',
+      );
   },
 });

@@ -29,7 +29,17 @@ describe('gateway administration', () => {
   const EXCHANGE_KEY = 'test-exchange-api-key-0123456789abcdef';
   const replayed: Array<{ service: string; id: string }> = [];
   const discarded: Array<{ service: string; id: string }> = [];
-  const saga = { id: 'order-1', type: 'PlaceOrder', status: 'completed', data: { orderId: 'order-1' }, currentStep: null, failure: null, createdAt: '2026-11-22T10:00:00.000Z', updatedAt: '2026-11-22T10:00:01.000Z', log: [{ step: 'reserve', phase: 'action', outcome: 'done', attempt: 1, at: '2026-11-22T10:00:00.500Z' }] };
+  const saga = {
+    id: 'order-1',
+    type: 'PlaceOrder',
+    status: 'completed',
+    data: { orderId: 'order-1' },
+    currentStep: null,
+    failure: null,
+    createdAt: '2026-11-22T10:00:00.000Z',
+    updatedAt: '2026-11-22T10:00:01.000Z',
+    log: [{ step: 'reserve', phase: 'action', outcome: 'done', attempt: 1, at: '2026-11-22T10:00:00.500Z' }],
+  };
   let admin: string;
 
   before(async () => {
@@ -39,7 +49,9 @@ describe('gateway administration', () => {
       req.on('end', () => {
         // The exchange's API answers only with its key (decision 0015).
         if (req.headers.authorization !== `Bearer ${EXCHANGE_KEY}`) {
-          res.writeHead(401, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: 401, code: 'unauthorized' }));
+          res
+            .writeHead(401, { 'content-type': 'application/problem+json' })
+            .end(JSON.stringify({ status: 401, code: 'unauthorized' }));
           return;
         }
         if (req.method === 'GET' && req.url === '/exchange/settings') {
@@ -50,7 +62,9 @@ describe('gateway administration', () => {
           const patch = JSON.parse(body);
           exchangeRequests.push(patch);
           if (typeof patch.failureRate !== 'number') {
-            res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'failureRate must be a number' }));
+            res
+              .writeHead(400, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ error: 'failureRate must be a number' }));
             return;
           }
           exchangeSettings = { ...exchangeSettings, ...patch };
@@ -75,16 +89,23 @@ describe('gateway administration', () => {
     gw = await startGateway([
       // Access tokens' sessions are checked with customers (decision 17): every session is active here.
       (t) =>
-        stubService(t, { ...customersContract, rpc: { ...systemContract('customers').rpc, sessionActive: customersContract.rpc.sessionActive } }, {
-          sessionActive: () => ({ active: true }),
-          _deadLetters: () => ({ items: [], nextCursor: null }),
-          _replayDeadLetter: () => {
-            throw new NotFoundError('No such dead letter');
+        stubService(
+          t,
+          {
+            ...customersContract,
+            rpc: { ...systemContract('customers').rpc, sessionActive: customersContract.rpc.sessionActive },
           },
-          _discardDeadLetter: () => {
-            throw new NotFoundError('No such dead letter');
+          {
+            sessionActive: () => ({ active: true }),
+            _deadLetters: () => ({ items: [], nextCursor: null }),
+            _replayDeadLetter: () => {
+              throw new NotFoundError('No such dead letter');
+            },
+            _discardDeadLetter: () => {
+              throw new NotFoundError('No such dead letter');
+            },
           },
-        }),
+        ),
       (t) =>
         stubService(t, systemContract('orders'), {
           _deadLetters: (req) => page(orders, req),
@@ -113,7 +134,14 @@ describe('gateway administration', () => {
           _discardDeadLetter: () => {
             throw new NotFoundError('No such dead letter');
           },
-          _readiness: () => ({ service: 'holdings', ready: false, checks: [{ name: 'holdings:database', ready: false, detail: 'database not answering' }, { name: 'holdings:breaker:market', ready: true, detail: 'market breaker forced open' }] }),
+          _readiness: () => ({
+            service: 'holdings',
+            ready: false,
+            checks: [
+              { name: 'holdings:database', ready: false, detail: 'database not answering' },
+              { name: 'holdings:breaker:market', ready: true, detail: 'market breaker forced open' },
+            ],
+          }),
         }),
     ]);
     admin = await token('c-admin', 'admin');
@@ -128,16 +156,32 @@ describe('gateway administration', () => {
   it('lists the dead letters of every service, newest first, paged across services', async () => {
     const all = await gw.request('GET', '/v1/admin/dead-letters', { token: admin });
     assert.equal(all.status, 200);
-    assert.deepEqual(all.body.items.map((l: { id: string; service: string }) => [l.service, l.id]), [
-      ['orders', uuid(1)], ['holdings', uuid(3)], ['orders', uuid(2)], ['holdings', uuid(4)],
-    ]);
+    assert.deepEqual(
+      all.body.items.map((l: { id: string; service: string }) => [l.service, l.id]),
+      [
+        ['orders', uuid(1)],
+        ['holdings', uuid(3)],
+        ['orders', uuid(2)],
+        ['holdings', uuid(4)],
+      ],
+    );
     assert.equal(all.body.nextCursor, null);
-    assert.deepEqual(Object.keys(all.body.items[0]).sort(), ['attempts', 'firstFailedAt', 'id', 'lastFailedAt', 'messageType', 'reason', 'service']);
+    assert.deepEqual(Object.keys(all.body.items[0]).sort(), [
+      'attempts',
+      'firstFailedAt',
+      'id',
+      'lastFailedAt',
+      'messageType',
+      'reason',
+      'service',
+    ]);
 
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r = await gw.request('GET', `/v1/admin/dead-letters?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token: admin });
+      const r = await gw.request('GET', `/v1/admin/dead-letters?limit=3${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: admin,
+      });
       assert.equal(r.status, 200);
       assert.ok(r.body.items.length <= 3);
       seen.push(...r.body.items.map((l: { id: string }) => l.id));
@@ -156,7 +200,9 @@ describe('gateway administration', () => {
     const unknown = await gw.request('DELETE', `/v1/admin/dead-letters/${uuid(99)}`, { token: admin });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, 'not_found');
-    const customer = await gw.request('DELETE', `/v1/admin/dead-letters/${uuid(1)}`, { token: await token('c-alice', 'customer') });
+    const customer = await gw.request('DELETE', `/v1/admin/dead-letters/${uuid(1)}`, {
+      token: await token('c-alice', 'customer'),
+    });
     assert.equal(customer.status, 403);
     assert.equal(discarded.length, 1);
   });
@@ -184,23 +230,32 @@ describe('gateway administration', () => {
   });
 
   it("changes the simulated exchange's settings, failureRate as a decimal string or a number", async () => {
-    const r = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: admin, body: { open: false, failureRate: '0.25' } });
+    const r = await gw.request('PUT', '/v1/admin/simulation/exchange', {
+      token: admin,
+      body: { open: false, failureRate: '0.25' },
+    });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body, { open: false, latencyMs: 0, failureRate: 0.25, fillDelayMs: 200 });
     assert.deepEqual(exchangeRequests.at(-1), { open: false, failureRate: 0.25 });
-    const n = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: admin, body: { failureRate: 0.5, latencyMs: 10 } });
+    const n = await gw.request('PUT', '/v1/admin/simulation/exchange', {
+      token: admin,
+      body: { failureRate: 0.5, latencyMs: 10 },
+    });
     assert.equal(n.status, 200);
     assert.equal(n.body.failureRate, 0.5);
     for (const body of [{ failureRate: '1.5' }, { failureRate: 2 }, { latencyMs: -1 }, { colour: 'red' }]) {
       const bad = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: admin, body });
       assert.equal(bad.status, 400, JSON.stringify(body));
     }
-    const customer = await gw.request('PUT', '/v1/admin/simulation/exchange', { token: await token(ALICE), body: { open: true } });
+    const customer = await gw.request('PUT', '/v1/admin/simulation/exchange', {
+      token: await token(ALICE),
+      body: { open: true },
+    });
     assert.equal(customer.status, 403);
     assert.equal(exchangeRequests.length, 2);
   });
 
-  it('reads the simulated exchange\'s current settings (admin only)', async () => {
+  it("reads the simulated exchange's current settings (admin only)", async () => {
     const r = await gw.request('GET', '/v1/admin/simulation/exchange', { token: admin });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body, exchangeSettings);
@@ -214,13 +269,26 @@ describe('gateway administration', () => {
     assert.equal(r.body.ready, false);
     const of = (service: string) => r.body.services.find((s: { service: string }) => s.service === service);
     assert.equal(r.body.services.length, 15, 'a row per service');
-    assert.deepEqual(of('orders'), { service: 'orders', ready: true, reachable: true, checks: [{ name: 'orders:database', ready: true }] });
+    assert.deepEqual(of('orders'), {
+      service: 'orders',
+      ready: true,
+      reachable: true,
+      checks: [{ name: 'orders:database', ready: true }],
+    });
     assert.equal(of('holdings').ready, false);
-    assert.deepEqual(of('holdings').checks.map((c: { name: string }) => c.name), ['holdings:database', 'holdings:breaker:market']);
+    assert.deepEqual(
+      of('holdings').checks.map((c: { name: string }) => c.name),
+      ['holdings:database', 'holdings:breaker:market'],
+    );
     // The gateway answers for itself, with its own checks.
     assert.equal(of('gateway').reachable, true);
     assert.ok(of('gateway').checks.some((c: { name: string }) => c.name === 'gateway:database'));
-    assert.deepEqual(of('accounts'), { service: 'accounts', ready: false, reachable: false, checks: [{ name: 'accounts:reachable', ready: false, detail: 'not reachable' }] });
+    assert.deepEqual(of('accounts'), {
+      service: 'accounts',
+      ready: false,
+      reachable: false,
+      checks: [{ name: 'accounts:reachable', ready: false, detail: 'not reachable' }],
+    });
     assert.equal((await gw.request('GET', '/v1/admin/readiness', { token: await token(ALICE) })).status, 403);
     assert.equal((await gw.request('GET', '/v1/admin/readiness')).status, 401);
   });

@@ -26,10 +26,20 @@ describe('gateway API', () => {
   after(() => gw.stop());
 
   describe('accounts', () => {
-    it("shows an account with its cash, without its owner, calling the services as the customer", async () => {
-      const r = await gw.request('GET', '/v1/accounts/acc-alice', { token: alice, headers: { 'x-request-id': 'req-123' } });
+    it('shows an account with its cash, without its owner, calling the services as the customer', async () => {
+      const r = await gw.request('GET', '/v1/accounts/acc-alice', {
+        token: alice,
+        headers: { 'x-request-id': 'req-123' },
+      });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body, { id: 'acc-alice', name: 'Main', currency: 'USD', status: 'open', cash: { available: '900.00', reserved: '100.00' }, createdAt: '2026-11-22T10:15:30.123Z' });
+      assert.deepEqual(r.body, {
+        id: 'acc-alice',
+        name: 'Main',
+        currency: 'USD',
+        status: 'open',
+        cash: { available: '900.00', reserved: '100.00' },
+        createdAt: '2026-11-22T10:15:30.123Z',
+      });
       const call = w.last('getBalances')!;
       assert.deepEqual(call.envelope.identity, { customerId: ALICE, role: 'customer' });
       assert.equal(call.envelope.correlationId, 'req-123');
@@ -40,25 +50,45 @@ describe('gateway API', () => {
       const before = w.seen.length;
       const r = await gw.request('GET', '/v1/accounts/acc-alice', { token: bob });
       isProblem(r, 404, 'not_found');
-      assert.deepEqual(w.seen.slice(before).map((s) => s.method), ['getAccount']);
-      const deposit = await gw.request('POST', '/v1/accounts/acc-alice/deposits', { token: bob, body: { amount: '10.00', method: 'bank_transfer' } });
+      assert.deepEqual(
+        w.seen.slice(before).map((s) => s.method),
+        ['getAccount'],
+      );
+      const deposit = await gw.request('POST', '/v1/accounts/acc-alice/deposits', {
+        token: bob,
+        body: { amount: '10.00', method: 'bank_transfer' },
+      });
       isProblem(deposit, 404, 'not_found');
       assert.equal(w.seen.filter((s) => s.method === 'requestDeposit').length, 0);
       // Authorized before validated: a bad body for someone else's account learns nothing of the schema.
       for (const path of ['deposits', 'withdrawals']) {
-        isProblem(await gw.request('POST', `/v1/accounts/acc-alice/${path}`, { token: bob, body: { amount: 'lots' } }), 404, 'not_found');
+        isProblem(
+          await gw.request('POST', `/v1/accounts/acc-alice/${path}`, { token: bob, body: { amount: 'lots' } }),
+          404,
+          'not_found',
+        );
       }
-      for (const path of ['transactions?limit=0', 'holdings']) isProblem(await gw.request('GET', `/v1/accounts/acc-alice/${path}`, { token: bob }), 404, 'not_found');
+      for (const path of ['transactions?limit=0', 'holdings'])
+        isProblem(await gw.request('GET', `/v1/accounts/acc-alice/${path}`, { token: bob }), 404, 'not_found');
       // One ownership check per request, also for the owner.
       const mine = w.seen.length;
       assert.equal((await gw.request('GET', '/v1/accounts/acc-alice/transactions', { token: alice })).status, 200);
-      assert.deepEqual(w.seen.slice(mine).map((s) => s.method).filter((m) => m === 'getAccount'), ['getAccount']);
+      assert.deepEqual(
+        w.seen
+          .slice(mine)
+          .map((s) => s.method)
+          .filter((m) => m === 'getAccount'),
+        ['getAccount'],
+      );
     });
 
     it('lists accounts with cash; opens one (201, Location); lists ledger entries with the page asked for', async () => {
       const list = await gw.request('GET', '/v1/accounts', { token: alice });
       assert.equal(list.status, 200);
-      assert.deepEqual(list.body.items.map((a: { id: string }) => a.id), ['acc-alice']);
+      assert.deepEqual(
+        list.body.items.map((a: { id: string }) => a.id),
+        ['acc-alice'],
+      );
       assert.equal(list.body.items[0].cash.available, '900.00');
       assert.equal(list.body.nextCursor, null);
       assert.deepEqual(w.last('listAccounts')!.request, { limit: 50 });
@@ -69,7 +99,9 @@ describe('gateway API', () => {
       assert.deepEqual(opened.body.cash, { available: '0.00', reserved: '0.00' });
       assert.equal('ownerId' in opened.body, false);
 
-      const entries = await gw.request('GET', '/v1/accounts/acc-alice/transactions?limit=2&cursor=abc', { token: alice });
+      const entries = await gw.request('GET', '/v1/accounts/acc-alice/transactions?limit=2&cursor=abc', {
+        token: alice,
+      });
       assert.equal(entries.status, 200);
       assert.equal(entries.body.nextCursor, 'next-page');
       assert.deepEqual(w.last('listEntries')!.request, { accountId: 'acc-alice', limit: 2, cursor: 'abc' });
@@ -81,13 +113,25 @@ describe('gateway API', () => {
   });
 
   describe('profile and market data', () => {
-    it('changes the profile of the token\'s customer only (JSON with a charset accepted)', async () => {
-      const r = await gw.request('PATCH', '/v1/me', { token: alice, raw: JSON.stringify({ name: 'Alice B', preferences: { sms: true } }), headers: { 'content-type': 'application/json; charset=utf-8' } });
+    it("changes the profile of the token's customer only (JSON with a charset accepted)", async () => {
+      const r = await gw.request('PATCH', '/v1/me', {
+        token: alice,
+        raw: JSON.stringify({ name: 'Alice B', preferences: { sms: true } }),
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.body.name, 'Alice B');
       assert.deepEqual(r.body.preferences, { email: true, sms: true, push: true });
-      assert.deepEqual(w.last('updateProfile')!.request, { customerId: ALICE, name: 'Alice B', preferences: { sms: true } });
-      isProblem(await gw.request('PATCH', '/v1/me', { token: alice, body: { email: 'new@example.com' } }), 400, 'validation_failed');
+      assert.deepEqual(w.last('updateProfile')!.request, {
+        customerId: ALICE,
+        name: 'Alice B',
+        preferences: { sms: true },
+      });
+      isProblem(
+        await gw.request('PATCH', '/v1/me', { token: alice, body: { email: 'new@example.com' } }),
+        400,
+        'validation_failed',
+      );
     });
 
     it('searches assets with q and type, shows one, lists prices', async () => {
@@ -98,25 +142,66 @@ describe('gateway API', () => {
       isProblem(await gw.request('GET', '/v1/assets?type=bond', { token: alice }), 400, 'validation_failed');
       assert.equal((await gw.request('GET', '/v1/assets/AAPL', { token: alice })).body.price, '190.00');
       isProblem(await gw.request('GET', '/v1/assets/NOPE', { token: alice }), 404, 'not_found');
-      assert.deepEqual((await gw.request('GET', '/v1/prices', { token: alice })).body, { items: [{ assetId: 'AAPL', price: '190.00', at: '2026-11-22T10:15:30.123Z' }] });
+      assert.deepEqual((await gw.request('GET', '/v1/prices', { token: alice })).body, {
+        items: [{ assetId: 'AAPL', price: '190.00', at: '2026-11-22T10:15:30.123Z' }],
+      });
     });
 
     it('refuses a body of another media type with 415', async () => {
-      const r = await gw.request('POST', '/v1/accounts', { token: alice, raw: '<name>x</name>', headers: { 'content-type': 'application/xml' } });
+      const r = await gw.request('POST', '/v1/accounts', {
+        token: alice,
+        raw: '<name>x</name>',
+        headers: { 'content-type': 'application/xml' },
+      });
       isProblem(r, 415, 'unsupported_media_type');
     });
   });
 
   describe('validation', () => {
     const cases: Array<{ name: string; path: string; body?: unknown; raw?: string; paths?: string }> = [
-      { name: 'a number where an amount string is expected', path: '/v1/accounts/acc-alice/deposits', body: { amount: 10, method: 'bank_transfer' }, paths: 'amount' },
-      { name: 'an amount with one decimal', path: '/v1/accounts/acc-alice/deposits', body: { amount: '10.5', method: 'bank_transfer' }, paths: 'amount' },
-      { name: 'a negative amount', path: '/v1/accounts/acc-alice/withdrawals', body: { amount: '-10.00' }, paths: 'amount' },
+      {
+        name: 'a number where an amount string is expected',
+        path: '/v1/accounts/acc-alice/deposits',
+        body: { amount: 10, method: 'bank_transfer' },
+        paths: 'amount',
+      },
+      {
+        name: 'an amount with one decimal',
+        path: '/v1/accounts/acc-alice/deposits',
+        body: { amount: '10.5', method: 'bank_transfer' },
+        paths: 'amount',
+      },
+      {
+        name: 'a negative amount',
+        path: '/v1/accounts/acc-alice/withdrawals',
+        body: { amount: '-10.00' },
+        paths: 'amount',
+      },
       { name: 'a zero amount', path: '/v1/accounts/acc-alice/withdrawals', body: { amount: '0.00' }, paths: 'amount' },
-      { name: 'a zero quantity', path: '/v1/orders', body: { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '0' }, paths: 'quantity' },
-      { name: 'a negative quantity', path: '/v1/orders', body: { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '-1' }, paths: 'quantity' },
-      { name: 'an unknown field', path: '/v1/orders', body: { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1', price: '1.00' }, paths: 'price' },
-      { name: 'a card deposit without a card', path: '/v1/accounts/acc-alice/deposits', body: { amount: '10.00', method: 'card' }, paths: 'card' },
+      {
+        name: 'a zero quantity',
+        path: '/v1/orders',
+        body: { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '0' },
+        paths: 'quantity',
+      },
+      {
+        name: 'a negative quantity',
+        path: '/v1/orders',
+        body: { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '-1' },
+        paths: 'quantity',
+      },
+      {
+        name: 'an unknown field',
+        path: '/v1/orders',
+        body: { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1', price: '1.00' },
+        paths: 'price',
+      },
+      {
+        name: 'a card deposit without a card',
+        path: '/v1/accounts/acc-alice/deposits',
+        body: { amount: '10.00', method: 'card' },
+        paths: 'card',
+      },
       { name: 'a missing body', path: '/v1/orders' },
     ];
     for (const c of cases) {
@@ -125,7 +210,11 @@ describe('gateway API', () => {
         isProblem(r, 400, 'validation_failed');
         assert.ok(Array.isArray(r.body.errors) && r.body.errors.length > 0);
         for (const e of r.body.errors) assert.equal(typeof e.message, 'string');
-        if (c.paths) assert.ok(r.body.errors.some((e: { path: string }) => e.path.includes(c.paths!)), JSON.stringify(r.body.errors));
+        if (c.paths)
+          assert.ok(
+            r.body.errors.some((e: { path: string }) => e.path.includes(c.paths!)),
+            JSON.stringify(r.body.errors),
+          );
       });
     }
 
@@ -136,15 +225,30 @@ describe('gateway API', () => {
     });
 
     it('refuses a body over 64 KiB with 413', async () => {
-      const r = await gw.request('POST', '/v1/accounts', { token: alice, raw: JSON.stringify({ name: 'x'.repeat(70 * 1024) }) });
+      const r = await gw.request('POST', '/v1/accounts', {
+        token: alice,
+        raw: JSON.stringify({ name: 'x'.repeat(70 * 1024) }),
+      });
       isProblem(r, 413, 'payload_too_large');
     });
 
     it('refuses a bad Idempotency-Key and a bad X-Deadline-Ms with 400', async () => {
       const body = { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' };
-      isProblem(await gw.request('POST', '/v1/orders', { token: alice, body, headers: { 'idempotency-key': 'k'.repeat(256) } }), 400, 'validation_failed');
-      isProblem(await gw.request('GET', '/v1/accounts', { token: alice, headers: { 'x-deadline-ms': '0' } }), 400, 'validation_failed');
-      isProblem(await gw.request('GET', '/v1/accounts', { token: alice, headers: { 'x-deadline-ms': '60001' } }), 400, 'validation_failed');
+      isProblem(
+        await gw.request('POST', '/v1/orders', { token: alice, body, headers: { 'idempotency-key': 'k'.repeat(256) } }),
+        400,
+        'validation_failed',
+      );
+      isProblem(
+        await gw.request('GET', '/v1/accounts', { token: alice, headers: { 'x-deadline-ms': '0' } }),
+        400,
+        'validation_failed',
+      );
+      isProblem(
+        await gw.request('GET', '/v1/accounts', { token: alice, headers: { 'x-deadline-ms': '60001' } }),
+        400,
+        'validation_failed',
+      );
     });
 
     it('answers an unknown route with a 404 problem', async () => {
@@ -154,23 +258,39 @@ describe('gateway API', () => {
   });
 
   describe('idempotency', () => {
-    it("passes `${customerId}:${key}` to the service; a repeat gets the first answer (202), another body 409 idempotency_key_reused", async () => {
+    it('passes `${customerId}:${key}` to the service; a repeat gets the first answer (202), another body 409 idempotency_key_reused', async () => {
       const body = { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '2.5' };
-      const first = await gw.request('POST', '/v1/orders', { token: alice, body, headers: { 'idempotency-key': 'order-1' } });
+      const first = await gw.request('POST', '/v1/orders', {
+        token: alice,
+        body,
+        headers: { 'idempotency-key': 'order-1' },
+      });
       assert.equal(first.status, 202);
       assert.equal(first.body.status, 'pending');
       assert.equal(first.headers.get('location'), `/v1/orders/${first.body.id}`);
       assert.equal(w.last('placeOrder')!.envelope.idempotencyKey, `${ALICE}:order-1`);
 
-      const again = await gw.request('POST', '/v1/orders', { token: alice, body, headers: { 'idempotency-key': 'order-1' } });
+      const again = await gw.request('POST', '/v1/orders', {
+        token: alice,
+        body,
+        headers: { 'idempotency-key': 'order-1' },
+      });
       assert.equal(again.status, 202);
       assert.equal(again.body.id, first.body.id);
 
-      const other = await gw.request('POST', '/v1/orders', { token: alice, body: { ...body, quantity: '3' }, headers: { 'idempotency-key': 'order-1' } });
+      const other = await gw.request('POST', '/v1/orders', {
+        token: alice,
+        body: { ...body, quantity: '3' },
+        headers: { 'idempotency-key': 'order-1' },
+      });
       isProblem(other, 409, 'idempotency_key_reused');
 
       // Bob's key of the same name is his own.
-      const bobs = await gw.request('POST', '/v1/orders', { token: bob, body, headers: { 'idempotency-key': 'order-1' } });
+      const bobs = await gw.request('POST', '/v1/orders', {
+        token: bob,
+        body,
+        headers: { 'idempotency-key': 'order-1' },
+      });
       assert.equal(bobs.status, 202);
       assert.notEqual(bobs.body.id, first.body.id);
       assert.equal(w.last('placeOrder')!.envelope.idempotencyKey, `${BOB}:order-1`);
@@ -207,13 +327,23 @@ describe('gateway API', () => {
 
     it('pins and releases a price as an admin', async () => {
       const admin = await token('c-admin', 'admin');
-      const pinned = await gw.request('PUT', '/v1/admin/simulation/prices/AAPL', { token: admin, body: { price: '150.00' } });
+      const pinned = await gw.request('PUT', '/v1/admin/simulation/prices/AAPL', {
+        token: admin,
+        body: { price: '150.00' },
+      });
       assert.equal(pinned.status, 200);
       assert.equal(pinned.body.price, '150.00');
-      const released = await gw.request('PUT', '/v1/admin/simulation/prices/AAPL', { token: admin, body: { pinned: false } });
+      const released = await gw.request('PUT', '/v1/admin/simulation/prices/AAPL', {
+        token: admin,
+        body: { pinned: false },
+      });
       assert.equal(released.status, 200);
       assert.deepEqual(w.last('unpinPrice')!.request, { assetId: 'AAPL' });
-      isProblem(await gw.request('PUT', '/v1/admin/simulation/prices/AAPL', { token: admin, body: { price: 150 } }), 400, 'validation_failed');
+      isProblem(
+        await gw.request('PUT', '/v1/admin/simulation/prices/AAPL', { token: admin, body: { price: 150 } }),
+        400,
+        'validation_failed',
+      );
     });
 
     it('serves the fee schedule without its version', async () => {
@@ -224,9 +354,15 @@ describe('gateway API', () => {
 
   describe('request ids and unavailability', () => {
     it('echoes a valid X-Request-Id and creates one otherwise, on every answer', async () => {
-      const echoed = await gw.request('GET', '/v1/accounts', { token: alice, headers: { 'x-request-id': 'abc.DEF_123-x' } });
+      const echoed = await gw.request('GET', '/v1/accounts', {
+        token: alice,
+        headers: { 'x-request-id': 'abc.DEF_123-x' },
+      });
       assert.equal(echoed.headers.get('x-request-id'), 'abc.DEF_123-x');
-      const invalid = await gw.request('GET', '/v1/accounts', { token: alice, headers: { 'x-request-id': 'has spaces!' } });
+      const invalid = await gw.request('GET', '/v1/accounts', {
+        token: alice,
+        headers: { 'x-request-id': 'has spaces!' },
+      });
       assert.match(invalid.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
       const created = await gw.request('GET', '/v1/nowhere');
       assert.match(created.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
@@ -245,7 +381,10 @@ describe('gateway API', () => {
     it('measures requests by route template and status class', async () => {
       await gw.request('GET', '/v1/accounts/acc-alice', { token: alice });
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-      assert.match(metrics, /simplebank_http_server_duration_seconds_count\{[^}]*route="\/v1\/accounts\/:accountId"[^}]*status_class="2xx"[^}]*\} [1-9]/);
+      assert.match(
+        metrics,
+        /simplebank_http_server_duration_seconds_count\{[^}]*route="\/v1\/accounts\/:accountId"[^}]*status_class="2xx"[^}]*\} [1-9]/,
+      );
     });
 
     it('answers 503 with Retry-After when a service is unavailable (no instance)', async () => {
@@ -269,26 +408,60 @@ describe('gateway API', () => {
       assert.match(r.body.openapi, /^3\.1\./);
       assert.equal(typeof r.body.info.title, 'string');
       const expected: Array<[string, string]> = [
-        ['post', '/v1/auth/signup'], ['post', '/v1/auth/login'], ['post', '/v1/auth/refresh'], ['post', '/v1/auth/logout'],
-        ['get', '/v1/me'], ['patch', '/v1/me'],
-        ['post', '/v1/accounts'], ['get', '/v1/accounts'], ['get', '/v1/accounts/{accountId}'],
-        ['post', '/v1/accounts/{accountId}/deposits'], ['post', '/v1/accounts/{accountId}/withdrawals'], ['get', '/v1/payments/{paymentId}'],
-        ['get', '/v1/accounts/{accountId}/transactions'], ['get', '/v1/accounts/{accountId}/holdings'],
-        ['get', '/v1/assets'], ['get', '/v1/assets/{assetId}'], ['get', '/v1/assets/{assetId}/prices'], ['get', '/v1/prices'],
-        ['post', '/v1/orders'], ['get', '/v1/orders'], ['get', '/v1/orders/{orderId}'], ['post', '/v1/orders/{orderId}/cancel'],
-        ['get', '/v1/fees/schedule'], ['get', '/v1/notifications'], ['post', '/v1/notifications/{id}/read'],
-        ['put', '/v1/admin/fees/schedule'], ['get', '/v1/admin/ledger/trial-balance'], ['get', '/v1/admin/dead-letters'],
-        ['post', '/v1/admin/dead-letters/{id}/replay'], ['delete', '/v1/admin/dead-letters/{id}'], ['get', '/v1/admin/sagas/{service}/{sagaId}'],
-        ['put', '/v1/admin/simulation/prices/{assetId}'], ['put', '/v1/admin/simulation/exchange'],
+        ['post', '/v1/auth/signup'],
+        ['post', '/v1/auth/login'],
+        ['post', '/v1/auth/refresh'],
+        ['post', '/v1/auth/logout'],
+        ['get', '/v1/me'],
+        ['patch', '/v1/me'],
+        ['post', '/v1/accounts'],
+        ['get', '/v1/accounts'],
+        ['get', '/v1/accounts/{accountId}'],
+        ['post', '/v1/accounts/{accountId}/deposits'],
+        ['post', '/v1/accounts/{accountId}/withdrawals'],
+        ['get', '/v1/payments/{paymentId}'],
+        ['get', '/v1/accounts/{accountId}/transactions'],
+        ['get', '/v1/accounts/{accountId}/holdings'],
+        ['get', '/v1/assets'],
+        ['get', '/v1/assets/{assetId}'],
+        ['get', '/v1/assets/{assetId}/prices'],
+        ['get', '/v1/prices'],
+        ['post', '/v1/orders'],
+        ['get', '/v1/orders'],
+        ['get', '/v1/orders/{orderId}'],
+        ['post', '/v1/orders/{orderId}/cancel'],
+        ['get', '/v1/fees/schedule'],
+        ['get', '/v1/notifications'],
+        ['post', '/v1/notifications/{id}/read'],
+        ['put', '/v1/admin/fees/schedule'],
+        ['get', '/v1/admin/ledger/trial-balance'],
+        ['get', '/v1/admin/dead-letters'],
+        ['post', '/v1/admin/dead-letters/{id}/replay'],
+        ['delete', '/v1/admin/dead-letters/{id}'],
+        ['get', '/v1/admin/sagas/{service}/{sagaId}'],
+        ['put', '/v1/admin/simulation/prices/{assetId}'],
+        ['put', '/v1/admin/simulation/exchange'],
       ];
-      for (const [method, path] of expected) assert.ok(r.body.paths[path]?.[method], `${method.toUpperCase()} ${path} documented`);
+      for (const [method, path] of expected)
+        assert.ok(r.body.paths[path]?.[method], `${method.toUpperCase()} ${path} documented`);
       const deposit = r.body.paths['/v1/accounts/{accountId}/deposits'].post;
       assert.ok(deposit.responses['404'].content['application/problem+json'].schema.properties.code);
       assert.ok(deposit.requestBody.content['application/json'].schema.properties.amount.pattern);
-      assert.ok(deposit.parameters.some((p: { name: string; in: string }) => p.name === 'idempotency-key' && p.in === 'header'));
+      assert.ok(
+        deposit.parameters.some((p: { name: string; in: string }) => p.name === 'idempotency-key' && p.in === 'header'),
+      );
       // Every report says how current it is.
-      for (const [method, path] of [['get', '/v1/reports/orders'], ['get', '/v1/admin/reports/fees'], ['get', '/v1/accounts/{accountId}/statement'], ['post', '/v1/admin/reports/rebuild']] as const) {
-        assert.equal(r.body.paths[path]?.[method]?.responses['200'].headers?.['X-Data-As-Of']?.schema?.format, 'date-time', `${method.toUpperCase()} ${path}: X-Data-As-Of documented`);
+      for (const [method, path] of [
+        ['get', '/v1/reports/orders'],
+        ['get', '/v1/admin/reports/fees'],
+        ['get', '/v1/accounts/{accountId}/statement'],
+        ['post', '/v1/admin/reports/rebuild'],
+      ] as const) {
+        assert.equal(
+          r.body.paths[path]?.[method]?.responses['200'].headers?.['X-Data-As-Of']?.schema?.format,
+          'date-time',
+          `${method.toUpperCase()} ${path}: X-Data-As-Of documented`,
+        );
       }
     });
 

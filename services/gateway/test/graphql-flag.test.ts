@@ -17,11 +17,15 @@ import { ALICE, BOB } from './stubs.ts';
 describe('the GraphQL endpoint behind its feature flag', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'gateway-flags-')), 'flags.json');
   let gw: Gateway;
-  const typename = async (customerId: string) => gw.request('POST', '/graphql', { token: await token(customerId), body: { query: '{ __typename }' } });
+  const typename = async (customerId: string) =>
+    gw.request('POST', '/graphql', { token: await token(customerId), body: { query: '{ __typename }' } });
 
   before(async () => {
     writeFileSync(file, JSON.stringify({ graphql: { enabled: true, rollout: 0, customers: [ALICE] } }));
-    gw = await startGateway([(t: Transport) => stubService(t, customersContract, { sessionActive: () => ({ active: true }) })], { ...process.env, SIMPLEBANK_FEATURE_FLAGS_FILE: file });
+    gw = await startGateway(
+      [(t: Transport) => stubService(t, customersContract, { sessionActive: () => ({ active: true }) })],
+      { ...process.env, SIMPLEBANK_FEATURE_FLAGS_FILE: file },
+    );
   });
   after(async () => {
     await gw.stop();

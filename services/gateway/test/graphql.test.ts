@@ -21,9 +21,30 @@ import { ALICE, BOB, NOW, customer } from './stubs.ts';
 
 const ALICE_ACCOUNTS = ['acc-a1', 'acc-a2', 'acc-a3', 'acc-a4', 'acc-a5'];
 const ASSETS = {
-  AAPL: { id: 'AAPL', name: 'Apple Inc.', type: 'stock' as const, currency: 'USD' as const, price: '228.97', updatedAt: NOW },
-  MSFT: { id: 'MSFT', name: 'Microsoft', type: 'stock' as const, currency: 'USD' as const, price: '410.10', updatedAt: NOW },
-  SPY: { id: 'SPY', name: 'SPDR S&P 500', type: 'etf' as const, currency: 'USD' as const, price: '512.00', updatedAt: NOW },
+  AAPL: {
+    id: 'AAPL',
+    name: 'Apple Inc.',
+    type: 'stock' as const,
+    currency: 'USD' as const,
+    price: '228.97',
+    updatedAt: NOW,
+  },
+  MSFT: {
+    id: 'MSFT',
+    name: 'Microsoft',
+    type: 'stock' as const,
+    currency: 'USD' as const,
+    price: '410.10',
+    updatedAt: NOW,
+  },
+  SPY: {
+    id: 'SPY',
+    name: 'SPDR S&P 500',
+    type: 'etf' as const,
+    currency: 'USD' as const,
+    price: '512.00',
+    updatedAt: NOW,
+  },
 };
 const ASSET_IDS = Object.keys(ASSETS) as Array<keyof typeof ASSETS>;
 
@@ -37,13 +58,17 @@ describe('gateway GraphQL', () => {
 
   type Acc = { id: string; ownerId: string; name: string; currency: 'USD'; status: 'open'; createdAt: string };
   const accounts = new Map<string, Acc>([
-    ...ALICE_ACCOUNTS.map((id, i): [string, Acc] => [id, { id, ownerId: ALICE, name: `Alice ${i + 1}`, currency: 'USD', status: 'open', createdAt: NOW }]),
+    ...ALICE_ACCOUNTS.map((id, i): [string, Acc] => [
+      id,
+      { id, ownerId: ALICE, name: `Alice ${i + 1}`, currency: 'USD', status: 'open', createdAt: NOW },
+    ]),
     ['acc-bob', { id: 'acc-bob', ownerId: BOB, name: 'Bob', currency: 'USD', status: 'open', createdAt: NOW }],
   ]);
   const owned = (accountId: string, envelope: Envelope) => {
     const a = accounts.get(accountId);
     const who = envelope.identity;
-    if (!a || !who || (who.role === 'customer' && a.ownerId !== who.customerId)) throw new NotFoundError('No such account');
+    if (!a || !who || (who.role === 'customer' && a.ownerId !== who.customerId))
+      throw new NotFoundError('No such account');
     return a;
   };
   const ownedOrNull = (accountId: string, envelope: Envelope) => {
@@ -94,18 +119,35 @@ describe('gateway GraphQL', () => {
         },
         getAccounts: (req, env) => {
           record('getAccounts', req, env);
-          return { items: req.accountIds.map((id) => { try { return owned(id, env); } catch { return null; } }) };
+          return {
+            items: req.accountIds.map((id) => {
+              try {
+                return owned(id, env);
+              } catch {
+                return null;
+              }
+            }),
+          };
         },
         listAccounts: (req, env) => {
           record('listAccounts', req, env);
-          return { items: [...accounts.values()].filter((a) => a.ownerId === env.identity?.customerId), nextCursor: null };
+          return {
+            items: [...accounts.values()].filter((a) => a.ownerId === env.identity?.customerId),
+            nextCursor: null,
+          };
         },
       }),
     (t: Transport) =>
       stubService(t, transactionsContract, {
         getBalancesOf: (req, env) => {
           record('getBalancesOf', req, env);
-          return { items: req.accountIds.map((accountId) => ({ accountId, cash: { available: '1234.50', reserved: '0.10' }, positions: [] })) };
+          return {
+            items: req.accountIds.map((accountId) => ({
+              accountId,
+              cash: { available: '1234.50', reserved: '0.10' },
+              positions: [],
+            })),
+          };
         },
       }),
     (t: Transport) =>
@@ -126,7 +168,16 @@ describe('gateway GraphQL', () => {
                 asOf: NOW,
                 valuation: 'live' as const,
                 cash: { available: '1234.50', reserved: '0.10' },
-                positions: [{ assetId: 'SPY', quantity: '1.500000', reservedQuantity: '0.000000', averageCost: '500.00', price: '512.00', value: '768.00' }],
+                positions: [
+                  {
+                    assetId: 'SPY',
+                    quantity: '1.500000',
+                    reservedQuantity: '0.000000',
+                    averageCost: '500.00',
+                    price: '512.00',
+                    value: '768.00',
+                  },
+                ],
                 totalValue: '2002.60',
               };
             }),
@@ -137,7 +188,13 @@ describe('gateway GraphQL', () => {
       stubService(t, ordersContract, {
         listOrdersOf: (req, env) => {
           record('listOrdersOf', req, env);
-          return { items: req.accountIds.map((accountId) => ({ accountId, items: ownedOrNull(accountId, env) ? ordersOf(accountId).slice(0, req.limit ?? 50) : [], nextCursor: null })) };
+          return {
+            items: req.accountIds.map((accountId) => ({
+              accountId,
+              items: ownedOrNull(accountId, env) ? ordersOf(accountId).slice(0, req.limit ?? 50) : [],
+              nextCursor: null,
+            })),
+          };
         },
       }),
     (t: Transport) =>
@@ -159,18 +216,48 @@ describe('gateway GraphQL', () => {
       stubService(t, strategiesContract, {
         getStrategies: (req, env) => {
           record('getStrategies', req, env);
-          return { items: req.strategyIds.map((id) => (id === 's-1' ? { id: 's-1', name: 'Halves', assets: [{ assetId: 'AAPL', percentage: '50.00' }, { assetId: 'MSFT', percentage: '50.00' }], createdById: 'c-admin', createdAt: NOW } : null)) };
+          return {
+            items: req.strategyIds.map((id) =>
+              id === 's-1'
+                ? {
+                    id: 's-1',
+                    name: 'Halves',
+                    assets: [
+                      { assetId: 'AAPL', percentage: '50.00' },
+                      { assetId: 'MSFT', percentage: '50.00' },
+                    ],
+                    createdById: 'c-admin',
+                    createdAt: NOW,
+                  }
+                : null,
+            ),
+          };
         },
         listStrategies: (req, env) => {
           record('listStrategies', req, env);
-          return { items: [{ id: 's-1', name: 'Halves', assets: [{ assetId: 'AAPL', percentage: '50.00' }, { assetId: 'MSFT', percentage: '50.00' }], createdById: 'c-admin', createdAt: NOW }], nextCursor: null };
+          return {
+            items: [
+              {
+                id: 's-1',
+                name: 'Halves',
+                assets: [
+                  { assetId: 'AAPL', percentage: '50.00' },
+                  { assetId: 'MSFT', percentage: '50.00' },
+                ],
+                createdById: 'c-admin',
+                createdAt: NOW,
+              },
+            ],
+            nextCursor: null,
+          };
         },
       }),
     (t: Transport) =>
       stubService(t, strategyOrdersContract, {
         getInvestment: (req, env) => {
           record('getInvestment', req, env);
-          if (!req.investmentId.startsWith('inv-alice-') || env.identity?.customerId !== ALICE) throw new NotFoundError('No such investment');
+          if (!req.investmentId.startsWith('inv-alice-') || env.identity?.customerId !== ALICE)
+            throw new NotFoundError('No such investment');
           return {
             id: req.investmentId,
             strategyId: req.investmentId === 'inv-alice-gone' ? 's-gone' : 's-1',
@@ -190,8 +277,14 @@ describe('gateway GraphQL', () => {
       }),
   ];
 
-  const gql = (query: string, options: { token?: string | undefined; variables?: Record<string, unknown> } = {}): Promise<Answer> =>
-    gw.request('POST', '/graphql', { body: { query, ...(options.variables ? { variables: options.variables } : {}) }, ...(options.token === undefined ? {} : { token: options.token }) });
+  const gql = (
+    query: string,
+    options: { token?: string | undefined; variables?: Record<string, unknown> } = {},
+  ): Promise<Answer> =>
+    gw.request('POST', '/graphql', {
+      body: { query, ...(options.variables ? { variables: options.variables } : {}) },
+      ...(options.token === undefined ? {} : { token: options.token }),
+    });
 
   before(async () => {
     gw = await startGateway(stubs);
@@ -206,14 +299,34 @@ describe('gateway GraphQL', () => {
   });
 
   it('answers money and quantities as strings (Decimal), never floats, with the caller identity passed to the services', async () => {
-    const r = await gql(`{ account(id: "acc-a1") { id name cash { available reserved } currentHoldings { asset { id name type price } quantity averageCost value } orders(first: 1) { id status side quantity fillPrice fee asset { id name } } } }`, { token: alice });
+    const r = await gql(
+      `{ account(id: "acc-a1") { id name cash { available reserved } currentHoldings { asset { id name type price } quantity averageCost value } orders(first: 1) { id status side quantity fillPrice fee asset { id name } } } }`,
+      { token: alice },
+    );
     assert.equal(r.status, 200, r.text);
     assert.ok(r.headers.get('x-request-id'));
     assert.equal(r.body.errors, undefined, r.text);
     const a = r.body.data.account;
     assert.deepEqual(a.cash, { available: '1234.50', reserved: '0.10' });
-    assert.deepEqual(a.currentHoldings, [{ asset: { id: 'SPY', name: 'SPDR S&P 500', type: 'etf', price: '512.00' }, quantity: '1.500000', averageCost: '500.00', value: '768.00' }]);
-    assert.deepEqual(a.orders, [{ id: 'acc-a1-o0', status: 'filled', side: 'buy', quantity: '2.000000', fillPrice: '228.97', fee: '1.00', asset: { id: 'AAPL', name: 'Apple Inc.' } }]);
+    assert.deepEqual(a.currentHoldings, [
+      {
+        asset: { id: 'SPY', name: 'SPDR S&P 500', type: 'etf', price: '512.00' },
+        quantity: '1.500000',
+        averageCost: '500.00',
+        value: '768.00',
+      },
+    ]);
+    assert.deepEqual(a.orders, [
+      {
+        id: 'acc-a1-o0',
+        status: 'filled',
+        side: 'buy',
+        quantity: '2.000000',
+        fillPrice: '228.97',
+        fee: '1.00',
+        asset: { id: 'AAPL', name: 'Apple Inc.' },
+      },
+    ]);
     // The raw JSON holds no number where a decimal is: every one is quoted.
     assert.doesNotMatch(r.text, /:\s*-?\d/);
     for (const s of seen) assert.deepEqual(s.envelope.identity, { customerId: ALICE, role: 'customer' }, s.method);
@@ -244,27 +357,40 @@ describe('gateway GraphQL', () => {
     }
     const garbage = await gw.request('POST', '/graphql', { raw: '{"query": 42}' });
     assert.equal(garbage.status, 401, garbage.text);
-    assert.deepEqual(seen.filter((s) => s.method !== 'sessionActive'), []);
+    assert.deepEqual(
+      seen.filter((s) => s.method !== 'sessionActive'),
+      [],
+    );
   });
 
   it('refuses a query deeper than the limit, and one costlier than the limit, with a GraphQL error, calling nothing', async () => {
-    const deep = await gql(`{ accounts { orders { account { orders { account { orders { id } } } } } } }`, { token: alice });
+    const deep = await gql(`{ accounts { orders { account { orders { account { orders { id } } } } } } }`, {
+      token: alice,
+    });
     assert.equal(deep.status, 400, deep.text);
     assert.ok(deep.headers.get('x-request-id'));
     assert.equal(deep.body.data, undefined);
     assert.equal(deep.body.errors[0].extensions.code, 'QUERY_TOO_DEEP');
     assert.match(deep.body.errors[0].message, /7 levels deep; at most 6/);
     // Deep through a fragment too.
-    const viaFragment = await gql(`query { accounts { ...A } } fragment A on Account { orders { account { orders { account { orders { id } } } } } }`, { token: alice });
+    const viaFragment = await gql(
+      `query { accounts { ...A } } fragment A on Account { orders { account { orders { account { orders { id } } } } } }`,
+      { token: alice },
+    );
     assert.equal(viaFragment.body.errors[0].extensions.code, 'QUERY_TOO_DEEP');
 
     const costly = await gql(`{ accounts(first: 100) { orders(first: 100) { asset { name } } } }`, { token: alice });
     assert.equal(costly.status, 400, costly.text);
     assert.equal(costly.body.errors[0].extensions.code, 'QUERY_TOO_COSTLY');
     // Aliases multiply the cost as well.
-    const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: accounts(first: 100) { id cash { available } }`).join(' ');
+    const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: accounts(first: 100) { id cash { available } }`).join(
+      ' ',
+    );
     assert.equal((await gql(`{ ${aliases} }`, { token: alice })).body.errors[0].extensions.code, 'QUERY_TOO_COSTLY');
-    assert.deepEqual(seen.filter((s) => s.method !== 'sessionActive'), []);
+    assert.deepEqual(
+      seen.filter((s) => s.method !== 'sessionActive'),
+      [],
+    );
   });
 
   it('refuses what is not a valid query with 400 and GraphQL errors: syntax, unknown fields, floats as Decimal, first out of range', async () => {
@@ -280,7 +406,10 @@ describe('gateway GraphQL', () => {
   });
 
   it('batches: a nested query over five accounts makes one call per service per level, each key once', async () => {
-    const r = await gql(`{ accounts { id cash { available } currentHoldings { asset { name } quantity } orders(first: 2) { id asset { id name } account { id } } } }`, { token: alice });
+    const r = await gql(
+      `{ accounts { id cash { available } currentHoldings { asset { name } quantity } orders(first: 2) { id asset { id name } account { id } } } }`,
+      { token: alice },
+    );
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.errors, undefined, r.text);
     assert.equal(r.body.data.accounts.length, 5);
@@ -288,7 +417,10 @@ describe('gateway GraphQL', () => {
       assert.equal(a.orders.length, 2);
       for (const o of a.orders) assert.equal(o.account.id, a.id);
     }
-    assert.deepEqual(r.body.data.accounts[0].orders.map((o: any) => o.asset.name), ['Apple Inc.', 'Microsoft']);
+    assert.deepEqual(
+      r.body.data.accounts[0].orders.map((o: any) => o.asset.name),
+      ['Apple Inc.', 'Microsoft'],
+    );
     // Level 1: one listAccounts. Level 2: one call per service for the five accounts, each account once.
     assert.equal(calls('listAccounts').length, 1);
     for (const method of ['getBalancesOf', 'getHoldingsOf', 'listOrdersOf']) {
@@ -300,13 +432,24 @@ describe('gateway GraphQL', () => {
     assert.equal(calls('getAssets').length, 1);
     assert.deepEqual([...calls('getAssets')[0]!.request.assetIds].sort(), ['AAPL', 'MSFT', 'SPY']);
     assert.equal(calls('getAsset').length, 0);
-    assert.equal(calls('getAccount').length + calls('getAccounts').length, 0, 'the accounts of the orders were listed already');
+    assert.equal(
+      calls('getAccount').length + calls('getAccounts').length,
+      0,
+      'the accounts of the orders were listed already',
+    );
   });
 
   it("batches the investments' strategies: one getStrategies for the level, each strategy once; one that is gone is null with NOT_FOUND", async () => {
-    const r = await gql(`{ a: investment(id: "inv-alice-1") { strategy { name } } b: investment(id: "inv-alice-2") { strategy { name } } c: investment(id: "inv-alice-gone") { strategy { name } } }`, { token: alice });
+    const r = await gql(
+      `{ a: investment(id: "inv-alice-1") { strategy { name } } b: investment(id: "inv-alice-2") { strategy { name } } c: investment(id: "inv-alice-gone") { strategy { name } } }`,
+      { token: alice },
+    );
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.body.data, { a: { strategy: { name: 'Halves' } }, b: { strategy: { name: 'Halves' } }, c: { strategy: null } });
+    assert.deepEqual(r.body.data, {
+      a: { strategy: { name: 'Halves' } },
+      b: { strategy: { name: 'Halves' } },
+      c: { strategy: null },
+    });
     assert.equal(r.body.errors[0].extensions.code, 'NOT_FOUND');
     assert.deepEqual(r.body.errors[0].path, ['c', 'strategy']);
     assert.equal(calls('getStrategies').length, 1);
@@ -314,15 +457,27 @@ describe('gateway GraphQL', () => {
   });
 
   it('serves the root fields: me, assets, strategies (their assets batched)', async () => {
-    const r = await gql(`{ me { name } assets(q: "a", first: 2) { id price } strategies { name assets { percentage asset { name } } } }`, { token: alice });
+    const r = await gql(
+      `{ me { name } assets(q: "a", first: 2) { id price } strategies { name assets { percentage asset { name } } } }`,
+      { token: alice },
+    );
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.errors, undefined, r.text);
     assert.equal(r.body.data.me.name, 'Alice');
-    assert.deepEqual(r.body.data.assets, [{ id: 'AAPL', price: '228.97' }, { id: 'MSFT', price: '410.10' }]);
-    assert.deepEqual(r.body.data.strategies[0].assets, [{ percentage: '50.00', asset: { name: 'Apple Inc.' } }, { percentage: '50.00', asset: { name: 'Microsoft' } }]);
+    assert.deepEqual(r.body.data.assets, [
+      { id: 'AAPL', price: '228.97' },
+      { id: 'MSFT', price: '410.10' },
+    ]);
+    assert.deepEqual(r.body.data.strategies[0].assets, [
+      { percentage: '50.00', asset: { name: 'Apple Inc.' } },
+      { percentage: '50.00', asset: { name: 'Microsoft' } },
+    ]);
     // The allocations' assets: one batch at most (none when the assets listed by `assets` were remembered first).
     assert.ok(calls('getAssets').length <= 1);
-    assert.deepEqual(calls('getCustomer').map((c) => c.request.customerId), [ALICE]);
+    assert.deepEqual(
+      calls('getCustomer').map((c) => c.request.customerId),
+      [ALICE],
+    );
   });
 
   it('serves the schema as SDL, and GraphiQL outside production', async () => {

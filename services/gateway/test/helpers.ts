@@ -18,11 +18,18 @@ export interface Gateway {
   system: TestSystem;
   url: string;
   stub(fn: (t: Transport) => Promise<Consumer>): Promise<Consumer>;
-  request(method: string, path: string, options?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> }): Promise<Answer>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> },
+  ): Promise<Answer>;
   stop(): Promise<void>;
 }
 
-export async function startGateway(stubs: Array<(t: Transport) => Promise<Consumer>> = [], environment?: NodeJS.ProcessEnv): Promise<Gateway> {
+export async function startGateway(
+  stubs: Array<(t: Transport) => Promise<Consumer>> = [],
+  environment?: NodeJS.ProcessEnv,
+): Promise<Gateway> {
   const system = await startTestSystem([gatewayService], environment ? { environment } : {});
   const consumers: Consumer[] = [];
   for (const s of stubs) consumers.push(await s(system.transport));
@@ -60,7 +67,11 @@ export async function startGateway(stubs: Array<(t: Transport) => Promise<Consum
 }
 
 /** An access token as the gateway would sign it (or with another secret / an expiry in the past). */
-export async function token(customerId: string, role: 'customer' | 'admin' = 'customer', options: { secret?: string; expiresAt?: number; sessionId?: string } = {}): Promise<string> {
+export async function token(
+  customerId: string,
+  role: 'customer' | 'admin' = 'customer',
+  options: { secret?: string; expiresAt?: number; sessionId?: string } = {},
+): Promise<string> {
   return new SignJWT({ role, sid: options.sessionId ?? 'sess-test' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(customerId)

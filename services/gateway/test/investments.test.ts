@@ -8,8 +8,19 @@ import { startGateway, token, type Gateway } from './helpers.ts';
 import { ADMIN, ALICE, BOB, NOW, world } from './stubs.ts';
 
 const INVESTMENT = {
-  id: 'i-1', strategyId: 's-1', destinationAccountId: 'acc-alice', amount: '1000.00', paymentId: 'p-9', status: 'awaiting_payment' as const,
-  orders: [], skipped: [], invested: '0.00', fees: '0.00', leftover: '0.00', createdAt: NOW, updatedAt: NOW,
+  id: 'i-1',
+  strategyId: 's-1',
+  destinationAccountId: 'acc-alice',
+  amount: '1000.00',
+  paymentId: 'p-9',
+  status: 'awaiting_payment' as const,
+  orders: [],
+  skipped: [],
+  invested: '0.00',
+  fees: '0.00',
+  leftover: '0.00',
+  createdAt: NOW,
+  updatedAt: NOW,
 };
 
 function isProblem(r: { status: number; headers: Headers; body: any }, status: number, code: string): void {
@@ -37,7 +48,8 @@ describe('gateway investments', () => {
         },
         getInvestment: (request, envelope) => {
           seen.push({ method: 'getInvestment', request, envelope });
-          if (request.investmentId !== 'i-1' || envelope.identity?.customerId !== ALICE) throw new NotFoundError('Investment not found');
+          if (request.investmentId !== 'i-1' || envelope.identity?.customerId !== ALICE)
+            throw new NotFoundError('Investment not found');
           return INVESTMENT;
         },
         listInvestments: (request, envelope) => {
@@ -52,8 +64,14 @@ describe('gateway investments', () => {
   });
   after(() => gw.stop());
 
-  const body = { destinationAccountId: 'acc-alice', amount: '1000.00', method: 'card', card: { number: '4242424242424242' } };
-  const invest = (who: string, b: unknown, headers: Record<string, string> = {}) => gw.request('POST', '/v1/strategies/s-1/investments', { token: who, body: b, headers });
+  const body = {
+    destinationAccountId: 'acc-alice',
+    amount: '1000.00',
+    method: 'card',
+    card: { number: '4242424242424242' },
+  };
+  const invest = (who: string, b: unknown, headers: Record<string, string> = {}) =>
+    gw.request('POST', '/v1/strategies/s-1/investments', { token: who, body: b, headers });
 
   it('a customer invests into their own account: 202 with a Location, strategy-orders asked as them with a key scoped to them', async () => {
     const r = await invest(alice, body, { 'idempotency-key': 'inv-1' });
@@ -77,7 +95,13 @@ describe('gateway investments', () => {
 
   it('refuses a malformed investment at the door (400): a zero amount, a float, a card with a bank transfer, no card with a card', async () => {
     const before = calls('invest').length;
-    for (const bad of [{ ...body, amount: '0.00' }, { ...body, amount: 10.5 }, { ...body, method: 'bank_transfer' }, { destinationAccountId: 'acc-alice', amount: '10.00', method: 'card' }, { ...body, extra: 1 }]) {
+    for (const bad of [
+      { ...body, amount: '0.00' },
+      { ...body, amount: 10.5 },
+      { ...body, method: 'bank_transfer' },
+      { destinationAccountId: 'acc-alice', amount: '10.00', method: 'card' },
+      { ...body, extra: 1 },
+    ]) {
       isProblem(await invest(alice, bad), 400, 'validation_failed');
     }
     isProblem(await invest(alice, 'not json at all'), 400, 'validation_failed');

@@ -30,7 +30,11 @@ describe('gateway: overloaded', () => {
   after(() => gw.stop());
 
   it('answers 503 overloaded with Retry-After after one call, never retried', async () => {
-    const r = await gw.request('POST', '/v1/orders', { token: await token(ALICE), headers: { 'idempotency-key': 'k-overload-1' }, body: { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' } });
+    const r = await gw.request('POST', '/v1/orders', {
+      token: await token(ALICE),
+      headers: { 'idempotency-key': 'k-overload-1' },
+      body: { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' },
+    });
     assert.equal(r.status, 503, r.text);
     assert.equal(r.body.code, 'overloaded');
     assert.equal(r.headers.get('retry-after'), '1');

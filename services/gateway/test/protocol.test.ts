@@ -24,7 +24,9 @@ function raw(url: string, bytes: string): Promise<string> {
 function parse(answer: string) {
   const [head = '', body = ''] = answer.split('\r\n\r\n');
   const [statusLine = '', ...lines] = head.split('\r\n');
-  const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const headers = new Map(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
   return { status: Number(statusLine.split(' ')[1]), headers, body };
 }
 
@@ -100,7 +102,10 @@ describe('gateway: routes that take no body', () => {
       const refused = await gw.request('POST', path, { token: t, body: { reason: 'changed my mind' } });
       const body = assertProblem(refused, 400);
       assert.equal(body.errors[0].path, 'body');
-      assertProblem(await gw.request('POST', path, { token: t, raw: 'hello', headers: { 'content-type': 'text/plain' } }), refused.status);
+      assertProblem(
+        await gw.request('POST', path, { token: t, raw: 'hello', headers: { 'content-type': 'text/plain' } }),
+        refused.status,
+      );
       assert.equal(calls(), before, 'a refused request reaches no service');
       for (const options of [{}, { raw: '' }, { body: {} }]) {
         const ok = await gw.request('POST', path, { token: t, ...options });

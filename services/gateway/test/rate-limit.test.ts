@@ -35,7 +35,8 @@ after(async () => {
   await unlimited.close();
 });
 
-const get = (app: FastifyInstance, customer?: string, ip = '10.0.0.1') => app.inject({ method: 'GET', url: '/v1/x', remoteAddress: ip, headers: customer ? { 'x-customer': customer } : {} });
+const get = (app: FastifyInstance, customer?: string, ip = '10.0.0.1') =>
+  app.inject({ method: 'GET', url: '/v1/x', remoteAddress: ip, headers: customer ? { 'x-customer': customer } : {} });
 
 describe('rate limit', () => {
   it('lets N requests a minute through per customer, then answers 429 rate_limited with Retry-After and RateLimit headers', async () => {

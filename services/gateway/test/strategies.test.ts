@@ -7,7 +7,17 @@ import { strategiesContract } from '@simplebank/strategies/contract';
 import { startGateway, token, type Gateway } from './helpers.ts';
 import { ADMIN, ALICE, NOW, world } from './stubs.ts';
 
-const STRATEGY = { id: 's-1', name: 'Thirds', assets: [{ assetId: 'AAPL', percentage: '33.33' }, { assetId: 'MSFT', percentage: '33.33' }, { assetId: 'SPY', percentage: '33.34' }], createdById: ADMIN, createdAt: NOW };
+const STRATEGY = {
+  id: 's-1',
+  name: 'Thirds',
+  assets: [
+    { assetId: 'AAPL', percentage: '33.33' },
+    { assetId: 'MSFT', percentage: '33.33' },
+    { assetId: 'SPY', percentage: '33.34' },
+  ],
+  createdById: ADMIN,
+  createdAt: NOW,
+};
 
 function isProblem(r: { status: number; headers: Headers; body: any }, status: number, code: string): void {
   assert.equal(r.status, status, JSON.stringify(r.body));
@@ -30,8 +40,13 @@ describe('gateway strategies', () => {
       stubService(t, strategiesContract, {
         createStrategy: (request, envelope) => {
           seen.push({ method: 'createStrategy', request, envelope });
-          if (request.name === 'Short') throw new AppError('allocations_must_sum_to_100', 'The percentages sum to 99.99, not 100', { status: 422, errors: [{ path: '/assets', message: 'percentages sum to 99.99' }] });
-          if (request.assets.some((a) => a.assetId === 'NOPE')) throw new ValidationError('Unknown asset: NOPE', [{ path: '/assets/0/assetId', message: 'no asset NOPE' }]);
+          if (request.name === 'Short')
+            throw new AppError('allocations_must_sum_to_100', 'The percentages sum to 99.99, not 100', {
+              status: 422,
+              errors: [{ path: '/assets', message: 'percentages sum to 99.99' }],
+            });
+          if (request.assets.some((a) => a.assetId === 'NOPE'))
+            throw new ValidationError('Unknown asset: NOPE', [{ path: '/assets/0/assetId', message: 'no asset NOPE' }]);
           return STRATEGY;
         },
         listStrategies: (request, envelope) => {
@@ -50,10 +65,21 @@ describe('gateway strategies', () => {
   });
   after(() => gw.stop());
 
-  const body = { name: 'Thirds', assets: [{ assetId: 'AAPL', percentage: '33.33' }, { assetId: 'MSFT', percentage: '33.33' }, { assetId: 'SPY', percentage: '33.34' }] };
+  const body = {
+    name: 'Thirds',
+    assets: [
+      { assetId: 'AAPL', percentage: '33.33' },
+      { assetId: 'MSFT', percentage: '33.33' },
+      { assetId: 'SPY', percentage: '33.34' },
+    ],
+  };
 
   it('an admin creates a strategy: 201 with a Location, the service called as the admin with a key scoped to them', async () => {
-    const r = await gw.request('POST', '/v1/admin/strategies', { token: admin, body, headers: { 'idempotency-key': 'new-strategy-1' } });
+    const r = await gw.request('POST', '/v1/admin/strategies', {
+      token: admin,
+      body,
+      headers: { 'idempotency-key': 'new-strategy-1' },
+    });
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(r.body, STRATEGY);
     assert.equal(r.headers.get('location'), '/v1/strategies/s-1');
@@ -66,19 +92,41 @@ describe('gateway strategies', () => {
   it('a customer may not create one (403), whatever the body, and the service is not asked', async () => {
     const before = calls('createStrategy').length;
     isProblem(await gw.request('POST', '/v1/admin/strategies', { token: alice, body }), 403, 'forbidden');
-    isProblem(await gw.request('POST', '/v1/admin/strategies', { token: alice, body: { bad: true } }), 403, 'forbidden');
+    isProblem(
+      await gw.request('POST', '/v1/admin/strategies', { token: alice, body: { bad: true } }),
+      403,
+      'forbidden',
+    );
     isProblem(await gw.request('POST', '/v1/admin/strategies', { body }), 401, 'unauthorized');
     assert.equal(calls('createStrategy').length, before);
   });
 
   it('refuses a malformed body at the door (400): numbers for percentages, no assets, extra fields', async () => {
     const before = calls('createStrategy').length;
-    const asNumber = await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { name: 'Floats', assets: [{ assetId: 'SPY', percentage: 100 }] } });
+    const asNumber = await gw.request('POST', '/v1/admin/strategies', {
+      token: admin,
+      body: { name: 'Floats', assets: [{ assetId: 'SPY', percentage: 100 }] },
+    });
     isProblem(asNumber, 400, 'validation_failed');
-    assert.deepEqual(asNumber.body.errors.map((e: { path: string }) => e.path), ['body/assets/0/percentage']);
-    isProblem(await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { name: 'None', assets: [] } }), 400, 'validation_failed');
-    isProblem(await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { ...body, risk: 'high' } }), 400, 'validation_failed');
-    isProblem(await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { name: '', assets: body.assets } }), 400, 'validation_failed');
+    assert.deepEqual(
+      asNumber.body.errors.map((e: { path: string }) => e.path),
+      ['body/assets/0/percentage'],
+    );
+    isProblem(
+      await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { name: 'None', assets: [] } }),
+      400,
+      'validation_failed',
+    );
+    isProblem(
+      await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { ...body, risk: 'high' } }),
+      400,
+      'validation_failed',
+    );
+    isProblem(
+      await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { name: '', assets: body.assets } }),
+      400,
+      'validation_failed',
+    );
     assert.equal(calls('createStrategy').length, before);
   });
 
@@ -86,7 +134,10 @@ describe('gateway strategies', () => {
     const short = await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { ...body, name: 'Short' } });
     isProblem(short, 422, 'allocations_must_sum_to_100');
     assert.deepEqual(short.body.errors, [{ path: '/assets', message: 'percentages sum to 99.99' }]);
-    const unknown = await gw.request('POST', '/v1/admin/strategies', { token: admin, body: { name: 'Unknown', assets: [{ assetId: 'NOPE', percentage: '100' }] } });
+    const unknown = await gw.request('POST', '/v1/admin/strategies', {
+      token: admin,
+      body: { name: 'Unknown', assets: [{ assetId: 'NOPE', percentage: '100' }] },
+    });
     isProblem(unknown, 400, 'validation_failed');
     assert.deepEqual(unknown.body.errors, [{ path: '/assets/0/assetId', message: 'no asset NOPE' }]);
   });

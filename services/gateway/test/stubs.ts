@@ -1,5 +1,13 @@
 /** Stubs of the services the gateway calls, recording what they were asked (request, identity, key). */
-import { ConflictError, DeadlineExceededError, NotFoundError, UnauthorizedError, type Consumer, type Envelope, type Transport } from '@simplebank/chassis';
+import {
+  ConflictError,
+  DeadlineExceededError,
+  NotFoundError,
+  UnauthorizedError,
+  type Consumer,
+  type Envelope,
+  type Transport,
+} from '@simplebank/chassis';
 import { stubService } from '@simplebank/chassis/testing';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { customersContract } from '@simplebank/customers/contract';
@@ -21,14 +29,25 @@ export const BOB = 'c-bob';
 export const ADMIN = 'c-admin';
 
 export function customer(id: string, email: string, name: string, role: 'customer' | 'admin' = 'customer') {
-  return { id, email, name, role, preferences: { email: true, sms: false, push: true }, phone: null as string | null, createdAt: NOW };
+  return {
+    id,
+    email,
+    name,
+    role,
+    preferences: { email: true, sms: false, push: true },
+    phone: null as string | null,
+    createdAt: NOW,
+  };
 }
 
 /** A little world: Alice owns acc-alice, Bob owns acc-bob; sessions rotate. */
 export function world() {
   const seen: Seen[] = [];
   const record = (method: string, request: unknown, envelope: Envelope) => seen.push({ method, request, envelope });
-  const sessions = new Map<string, { customerId: string; role: 'customer' | 'admin'; spent: boolean; sessionId: string }>();
+  const sessions = new Map<
+    string,
+    { customerId: string; role: 'customer' | 'admin'; spent: boolean; sessionId: string }
+  >();
   /** Ended session families (logout, reuse of a spent refresh token). */
   const revoked = new Set<string>();
   let n = 0;
@@ -38,8 +57,21 @@ export function world() {
     return { sessionId, refreshToken, expiresAt: NOW };
   };
   const accounts = new Map([
-    ['acc-alice', { id: 'acc-alice', ownerId: ALICE, name: 'Main', currency: 'USD' as const, status: 'open' as const, createdAt: NOW }],
-    ['acc-bob', { id: 'acc-bob', ownerId: BOB, name: 'Bob', currency: 'USD' as const, status: 'open' as const, createdAt: NOW }],
+    [
+      'acc-alice',
+      {
+        id: 'acc-alice',
+        ownerId: ALICE,
+        name: 'Main',
+        currency: 'USD' as const,
+        status: 'open' as const,
+        createdAt: NOW,
+      },
+    ],
+    [
+      'acc-bob',
+      { id: 'acc-bob', ownerId: BOB, name: 'Bob', currency: 'USD' as const, status: 'open' as const, createdAt: NOW },
+    ],
   ]);
   // What an idempotent provider's chassis does with a key: first answer again, or 409 for another body.
   const firstAnswers = new Map<string, { body: string; answer: unknown }>();
@@ -48,7 +80,8 @@ export function world() {
     const body = JSON.stringify(request);
     const first = firstAnswers.get(key);
     if (first) {
-      if (first.body !== body) throw new ConflictError('idempotency_key_reused', 'This key was used with another request');
+      if (first.body !== body)
+        throw new ConflictError('idempotency_key_reused', 'This key was used with another request');
       return first.answer as R;
     }
     const answer = make();
@@ -58,10 +91,15 @@ export function world() {
   const owned = (accountId: string, envelope: Envelope) => {
     const a = accounts.get(accountId);
     const who = envelope.identity;
-    if (!a || !who || (who.role === 'customer' && a.ownerId !== who.customerId)) throw new NotFoundError('No such account');
+    if (!a || !who || (who.role === 'customer' && a.ownerId !== who.customerId))
+      throw new NotFoundError('No such account');
     return a;
   };
-  const order = (id: string, req: { accountId: string; assetId: string; side: 'buy' | 'sell'; quantity: string }, status: 'pending' | 'canceled' = 'pending') => ({
+  const order = (
+    id: string,
+    req: { accountId: string; assetId: string; side: 'buy' | 'sell'; quantity: string },
+    status: 'pending' | 'canceled' = 'pending',
+  ) => ({
     id,
     accountId: req.accountId,
     assetId: req.assetId,
@@ -90,7 +128,8 @@ export function world() {
         },
         verifyCredentials: (req, env) => {
           record('verifyCredentials', req, env);
-          if (req.email === 'alice@example.com' && req.password === 'correct horse battery') return { customerId: ALICE, role: 'customer' as const };
+          if (req.email === 'alice@example.com' && req.password === 'correct horse battery')
+            return { customerId: ALICE, role: 'customer' as const };
           throw new UnauthorizedError('Wrong email or password', 'invalid_credentials');
         },
         startSession: (req, env) => {
@@ -101,7 +140,8 @@ export function world() {
           record('refreshSession', req, env);
           const s = sessions.get(req.refreshToken);
           if (s?.spent) revoked.add(s.sessionId); // reuse detection
-          if (!s || s.spent || revoked.has(s.sessionId)) throw new UnauthorizedError('Invalid refresh token', 'invalid_refresh_token');
+          if (!s || s.spent || revoked.has(s.sessionId))
+            throw new UnauthorizedError('Invalid refresh token', 'invalid_refresh_token');
           s.spent = true;
           return { customerId: s.customerId, role: s.role, ...newSession(s.customerId, s.role, s.sessionId) };
         },
@@ -122,7 +162,11 @@ export function world() {
         },
         updateProfile: (req, env) => {
           record('updateProfile', req, env);
-          return { ...customer(req.customerId, 'alice@example.com', req.name ?? 'Alice'), preferences: { email: true, sms: false, push: true, ...req.preferences }, phone: req.phone ?? null };
+          return {
+            ...customer(req.customerId, 'alice@example.com', req.name ?? 'Alice'),
+            preferences: { email: true, sms: false, push: true, ...req.preferences },
+            phone: req.phone ?? null,
+          };
         },
       }),
     (t) =>
@@ -134,15 +178,33 @@ export function world() {
         getAccounts: (req, env) => {
           record('getAccounts', req, env);
           // As accounts answers: in the order asked, null for one that is not there or not the caller's.
-          return { items: req.accountIds.map((id) => { try { return owned(id, env); } catch { return null; } }) };
+          return {
+            items: req.accountIds.map((id) => {
+              try {
+                return owned(id, env);
+              } catch {
+                return null;
+              }
+            }),
+          };
         },
         listAccounts: (req, env) => {
           record('listAccounts', req, env);
-          return { items: [...accounts.values()].filter((a) => a.ownerId === env.identity?.customerId), nextCursor: null };
+          return {
+            items: [...accounts.values()].filter((a) => a.ownerId === env.identity?.customerId),
+            nextCursor: null,
+          };
         },
         openAccount: (req, env) => {
           record('openAccount', req, env);
-          return { id: 'acc-new', ownerId: env.identity!.customerId, name: req.name, currency: 'USD' as const, status: 'open' as const, createdAt: NOW };
+          return {
+            id: 'acc-new',
+            ownerId: env.identity!.customerId,
+            name: req.name,
+            currency: 'USD' as const,
+            status: 'open' as const,
+            createdAt: NOW,
+          };
         },
       }),
     (t) =>
@@ -153,11 +215,30 @@ export function world() {
         },
         getBalancesOf: (req, env) => {
           record('getBalancesOf', req, env);
-          return { items: req.accountIds.map((accountId) => ({ accountId, cash: { available: '900.00', reserved: '100.00' }, positions: [] })) };
+          return {
+            items: req.accountIds.map((accountId) => ({
+              accountId,
+              cash: { available: '900.00', reserved: '100.00' },
+              positions: [],
+            })),
+          };
         },
         listEntries: (req, env) => {
           record('listEntries', req, env);
-          return { items: [{ id: 'e-1', at: NOW, kind: 'deposit' as const, asset: 'USD', amount: '1000.00', book: 'available' as const, paymentId: 'p-1' }], nextCursor: 'next-page' };
+          return {
+            items: [
+              {
+                id: 'e-1',
+                at: NOW,
+                kind: 'deposit' as const,
+                asset: 'USD',
+                amount: '1000.00',
+                book: 'available' as const,
+                paymentId: 'p-1',
+              },
+            ],
+            nextCursor: 'next-page',
+          };
         },
         trialBalance: (req, env) => {
           record('trialBalance', req, env);
@@ -168,11 +249,29 @@ export function world() {
       stubService(t, paymentsContract, {
         requestDeposit: (req, env) => {
           record('requestDeposit', req, env);
-          return idempotent(env, req, () => ({ id: `p-${++n}`, accountId: req.accountId, kind: 'deposit' as const, method: req.method, amount: req.amount, status: 'pending' as const, createdAt: NOW, updatedAt: NOW }));
+          return idempotent(env, req, () => ({
+            id: `p-${++n}`,
+            accountId: req.accountId,
+            kind: 'deposit' as const,
+            method: req.method,
+            amount: req.amount,
+            status: 'pending' as const,
+            createdAt: NOW,
+            updatedAt: NOW,
+          }));
         },
         requestWithdrawal: (req, env) => {
           record('requestWithdrawal', req, env);
-          return idempotent(env, req, () => ({ id: `p-${++n}`, accountId: req.accountId, kind: 'withdrawal' as const, method: 'bank_transfer' as const, amount: req.amount, status: 'pending' as const, createdAt: NOW, updatedAt: NOW }));
+          return idempotent(env, req, () => ({
+            id: `p-${++n}`,
+            accountId: req.accountId,
+            kind: 'withdrawal' as const,
+            method: 'bank_transfer' as const,
+            amount: req.amount,
+            status: 'pending' as const,
+            createdAt: NOW,
+            updatedAt: NOW,
+          }));
         },
       }),
     (t) =>
@@ -193,7 +292,11 @@ export function world() {
         cancelOrder: (req, env) => {
           record('cancelOrder', req, env);
           if (req.orderId === 'o-filled') throw new ConflictError('order_not_cancelable', 'The order is filled');
-          return order(req.orderId, { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' }, 'canceled');
+          return order(
+            req.orderId,
+            { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' },
+            'canceled',
+          );
         },
       }),
     (t) =>
@@ -211,22 +314,57 @@ export function world() {
       stubService(t, marketDataContract, {
         searchAssets: (req, env) => {
           record('searchAssets', req, env);
-          return { items: [{ id: 'AAPL', name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW }], nextCursor: null };
+          return {
+            items: [
+              {
+                id: 'AAPL',
+                name: 'Apple',
+                type: 'stock' as const,
+                currency: 'USD' as const,
+                price: '190.00',
+                updatedAt: NOW,
+              },
+            ],
+            nextCursor: null,
+          };
         },
         getAsset: (req, env) => {
           record('getAsset', req, env);
           if (req.assetId === 'LATE') throw new DeadlineExceededError('market-data ran out of time');
           if (req.assetId !== 'AAPL') throw new NotFoundError('No such asset');
-          return { id: 'AAPL', name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW };
+          return {
+            id: 'AAPL',
+            name: 'Apple',
+            type: 'stock' as const,
+            currency: 'USD' as const,
+            price: '190.00',
+            updatedAt: NOW,
+          };
         },
         getAssets: (req, env) => {
           record('getAssets', req, env);
-          return { items: req.assetIds.filter((id) => id === 'AAPL').map((id) => ({ id, name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW })) };
+          return {
+            items: req.assetIds
+              .filter((id) => id === 'AAPL')
+              .map((id) => ({
+                id,
+                name: 'Apple',
+                type: 'stock' as const,
+                currency: 'USD' as const,
+                price: '190.00',
+                updatedAt: NOW,
+              })),
+          };
         },
         getPriceHistory: (req, env) => {
           record('getPriceHistory', req, env);
           if (req.assetId !== 'AAPL') throw new NotFoundError('No such asset');
-          return { assetId: req.assetId, from: req.from ?? '2026-11-22T09:15:30.123Z', to: req.to ?? NOW, points: [{ at: NOW, price: '190.00' }] };
+          return {
+            assetId: req.assetId,
+            from: req.from ?? '2026-11-22T09:15:30.123Z',
+            to: req.to ?? NOW,
+            points: [{ at: NOW, price: '190.00' }],
+          };
         },
         getPrices: (req, env) => {
           record('getPrices', req, env);
@@ -234,11 +372,25 @@ export function world() {
         },
         pinPrice: (req, env) => {
           record('pinPrice', req, env);
-          return { id: req.assetId, name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: req.price, updatedAt: NOW };
+          return {
+            id: req.assetId,
+            name: 'Apple',
+            type: 'stock' as const,
+            currency: 'USD' as const,
+            price: req.price,
+            updatedAt: NOW,
+          };
         },
         unpinPrice: (req, env) => {
           record('unpinPrice', req, env);
-          return { id: req.assetId, name: 'Apple', type: 'stock' as const, currency: 'USD' as const, price: '190.00', updatedAt: NOW };
+          return {
+            id: req.assetId,
+            name: 'Apple',
+            type: 'stock' as const,
+            currency: 'USD' as const,
+            price: '190.00',
+            updatedAt: NOW,
+          };
         },
       }),
   ];

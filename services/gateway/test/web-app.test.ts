@@ -29,7 +29,17 @@ after(async () => {
 });
 
 test('index.html at / and at the app paths, never cached, with the CSP and the other security headers', async () => {
-  for (const url of ['/', '/accounts', '/orders/some-order', '/login', '/admin', '/admin/dead-letters', '/operations', '/operations/sagas', '/operations/sagas/orders/some-order']) {
+  for (const url of [
+    '/',
+    '/accounts',
+    '/orders/some-order',
+    '/login',
+    '/admin',
+    '/admin/dead-letters',
+    '/operations',
+    '/operations/sagas',
+    '/operations/sagas/orders/some-order',
+  ]) {
     const res = await app.inject({ url });
     assert.equal(res.statusCode, 200, url);
     assert.match(res.headers['content-type'] as string, /text\/html/);
@@ -51,7 +61,17 @@ test('hashed assets are cached for good', async () => {
 
 test('the fallback shadows nothing: API routes answer, unknown and API-like paths are 404s', async () => {
   assert.deepEqual((await app.inject({ url: '/v1/me' })).json(), { me: true });
-  for (const url of ['/v1/unknown', '/graphql/x', '/metrics/x', '/health/x', '/nope', '/assets/missing.js', '/orders/a/b', '/admin/unknown', '/operations/sagas/orders/a/b']) {
+  for (const url of [
+    '/v1/unknown',
+    '/graphql/x',
+    '/metrics/x',
+    '/health/x',
+    '/nope',
+    '/assets/missing.js',
+    '/orders/a/b',
+    '/admin/unknown',
+    '/operations/sagas/orders/a/b',
+  ]) {
     assert.equal((await app.inject({ url })).statusCode, 404, url);
   }
 });

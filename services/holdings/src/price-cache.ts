@@ -14,10 +14,17 @@ export class PriceCache {
   /** When this process last wrote each asset's price. */
   private readonly written = new Map<string, number>();
 
-  async remember(db: Queryable, quotes: ReadonlyArray<{ assetId: string; price: string; at: string }>, now = Date.now()): Promise<void> {
+  async remember(
+    db: Queryable,
+    quotes: ReadonlyArray<{ assetId: string; price: string; at: string }>,
+    now = Date.now(),
+  ): Promise<void> {
     const fresh = quotes.filter((q) => now - (this.written.get(q.assetId) ?? -Infinity) >= REWRITE_MS);
     if (fresh.length === 0) return;
-    await cachePrices(db, fresh.map((q) => ({ assetId: q.assetId, price: parseMoney(q.price), quotedAt: q.at })));
+    await cachePrices(
+      db,
+      fresh.map((q) => ({ assetId: q.assetId, price: parseMoney(q.price), quotedAt: q.at })),
+    );
     for (const q of fresh) this.written.set(q.assetId, now);
   }
 }

@@ -15,7 +15,10 @@ import { applyToPosition, cashChange, assetsOf } from './domain/positions.ts';
 import * as store from './store.ts';
 import { valueAccounts } from './valuation.ts';
 
-async function applyPosting(data: DataOf<typeof transactionsContract.events.LedgerPosted>, ctx: MessageContext): Promise<void> {
+async function applyPosting(
+  data: DataOf<typeof transactionsContract.events.LedgerPosted>,
+  ctx: MessageContext,
+): Promise<void> {
   const posting = { kind: data.kind, price: data.price, entries: data.entries };
   const cash = data.entries.some((e) => e.asset === 'USD') ? cashChange(posting) : undefined;
   if (!(await store.applyOnce(ctx.tx, data.postingId, data.accountId, cash))) {
@@ -42,7 +45,9 @@ export const holdingsService = defineService({
       // Authorization: accounts answers null for what the caller may not see (one call for all).
       const { items: accounts } = await ctx.call(accountsContract, 'getAccounts', { accountIds: req.accountIds });
       const visible = req.accountIds.filter((_, i) => accounts[i] !== null);
-      const valued = new Map((visible.length > 0 ? await valueAccounts(ctx, visible) : []).map((h) => [h.accountId, h]));
+      const valued = new Map(
+        (visible.length > 0 ? await valueAccounts(ctx, visible) : []).map((h) => [h.accountId, h]),
+      );
       return { items: req.accountIds.map((id) => valued.get(id) ?? null) };
     },
   },

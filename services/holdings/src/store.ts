@@ -6,7 +6,12 @@ import type { Cash, Position, Quote } from './domain/positions.ts';
  * Records the posting and adds its change to the account's cash (when it has one), in one
  * statement; false when the posting was already applied (nothing changes then).
  */
-export async function applyOnce(tx: Queryable, postingId: string, accountId: string, cashChange: Cash | undefined): Promise<boolean> {
+export async function applyOnce(
+  tx: Queryable,
+  postingId: string,
+  accountId: string,
+  cashChange: Cash | undefined,
+): Promise<boolean> {
   const { rows } = await tx.query<{ applied: boolean }>(
     `WITH applied AS (
        INSERT INTO applied_postings (posting_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING posting_id
@@ -15,7 +20,13 @@ export async function applyOnce(tx: Queryable, postingId: string, accountId: str
        ${ADD_TO_CASH_CONFLICT}
      )
      SELECT EXISTS (SELECT 1 FROM applied) AS applied`,
-    [postingId, accountId, (cashChange?.available ?? 0n).toString(), (cashChange?.reserved ?? 0n).toString(), cashChange !== undefined],
+    [
+      postingId,
+      accountId,
+      (cashChange?.available ?? 0n).toString(),
+      (cashChange?.reserved ?? 0n).toString(),
+      cashChange !== undefined,
+    ],
   );
   return rows[0]!.applied;
 }
@@ -27,7 +38,9 @@ export async function getCashOf(db: Queryable, accountIds: readonly string[]): P
     'SELECT account_id, available_cents::text, reserved_cents::text FROM cash WHERE account_id = ANY($1::text[])',
     [accountIds],
   );
-  const found = new Map(rows.map((r) => [r.account_id, { available: BigInt(r.available_cents), reserved: BigInt(r.reserved_cents) }]));
+  const found = new Map(
+    rows.map((r) => [r.account_id, { available: BigInt(r.available_cents), reserved: BigInt(r.reserved_cents) }]),
+  );
   return new Map(accountIds.map((id) => [id, found.get(id) ?? { available: 0n, reserved: 0n }]));
 }
 
@@ -40,7 +53,12 @@ const ADD_TO_CASH_CONFLICT = `ON CONFLICT (account_id) DO UPDATE SET available_c
          reserved_cents = cash.reserved_cents + EXCLUDED.reserved_cents, updated_at = now()`;
 
 type PositionRow = { asset_id: string; available_micros: string; reserved_micros: string; cost_cents: string };
-const toPosition = (r: PositionRow): Position => ({ assetId: r.asset_id, available: BigInt(r.available_micros), reserved: BigInt(r.reserved_micros), cost: BigInt(r.cost_cents) });
+const toPosition = (r: PositionRow): Position => ({
+  assetId: r.asset_id,
+  available: BigInt(r.available_micros),
+  reserved: BigInt(r.reserved_micros),
+  cost: BigInt(r.cost_cents),
+});
 
 /** The position, created empty on first use, locked until the transaction ends (one statement). */
 export async function getPositionForUpdate(tx: Queryable, accountId: string, assetId: string): Promise<Position> {
@@ -75,7 +93,10 @@ export async function listPositionsOf(db: Queryable, accountIds: readonly string
 }
 
 /** Caches prices in one statement, each unless a newer one is already cached. */
-export async function cachePrices(db: Queryable, quotes: ReadonlyArray<{ assetId: string; price: bigint; quotedAt: string }>): Promise<void> {
+export async function cachePrices(
+  db: Queryable,
+  quotes: ReadonlyArray<{ assetId: string; price: bigint; quotedAt: string }>,
+): Promise<void> {
   if (quotes.length === 0) return;
   await db.query(
     `INSERT INTO prices (asset_id, price_cents, quoted_at)

@@ -35,13 +35,18 @@ async function livePrices(ctx: BaseContext, assetIds: string[]): Promise<Map<str
     ctx.log.warn({ err: (err as Error).message }, 'market-data did not answer: valuing from the price cache');
   }
   // The cache is a fallback for later reads: failing to write it does not fail this one.
-  await priceCacheOf(ctx.db).remember(ctx.db, quotes).catch((err: unknown) => ctx.log.warn({ err }, 'could not cache prices'));
+  await priceCacheOf(ctx.db)
+    .remember(ctx.db, quotes)
+    .catch((err: unknown) => ctx.log.warn({ err }, 'could not cache prices'));
   return live;
 }
 
 /** The holdings of `accountIds`, in that order. */
 export async function valueAccounts(ctx: BaseContext, accountIds: readonly string[]): Promise<Holdings[]> {
-  const [cashOf, positionsOf] = await Promise.all([store.getCashOf(ctx.db, accountIds), store.listPositionsOf(ctx.db, accountIds)]);
+  const [cashOf, positionsOf] = await Promise.all([
+    store.getCashOf(ctx.db, accountIds),
+    store.listPositionsOf(ctx.db, accountIds),
+  ]);
   const assetIds = [...new Set([...positionsOf.values()].flat().map((p) => p.assetId))].sort();
   const live = await livePrices(ctx, assetIds);
   const cached = live && assetIds.every((a) => live.has(a)) ? new Map() : await store.cachedPrices(ctx.db, assetIds);

@@ -21,8 +21,16 @@ const accountsStub = (t: Transport) =>
     getAccount: ({ accountId }, envelope) => {
       const owner = owners.get(accountId);
       const who = envelope.identity;
-      if (!owner || !who || (who.role === 'customer' && who.customerId !== owner)) throw new NotFoundError('Account not found');
-      return { id: accountId, ownerId: owner, name: 'Main', currency: 'USD' as const, status: 'open' as const, createdAt: new Date().toISOString() };
+      if (!owner || !who || (who.role === 'customer' && who.customerId !== owner))
+        throw new NotFoundError('Account not found');
+      return {
+        id: accountId,
+        ownerId: owner,
+        name: 'Main',
+        currency: 'USD' as const,
+        status: 'open' as const,
+        createdAt: new Date().toISOString(),
+      };
     },
     getAccounts: ({ accountIds }, envelope) => {
       const who = envelope.identity;
@@ -30,7 +38,14 @@ const accountsStub = (t: Transport) =>
         items: accountIds.map((accountId) => {
           const owner = owners.get(accountId);
           if (!owner || !who || (who.role === 'customer' && who.customerId !== owner)) return null;
-          return { id: accountId, ownerId: owner, name: 'Main', currency: 'USD' as const, status: 'open' as const, createdAt: new Date().toISOString() };
+          return {
+            id: accountId,
+            ownerId: owner,
+            name: 'Main',
+            currency: 'USD' as const,
+            status: 'open' as const,
+            createdAt: new Date().toISOString(),
+          };
         }),
       };
     },
@@ -41,12 +56,32 @@ const prices = new Map<string, string>();
 const quotedAt = new Map<string, Date>();
 const marketDataStub = (t: Transport) =>
   stubService(t, marketDataContract, {
-    getPrices: ({ assetIds }) => ({ items: (assetIds ?? []).filter((a) => prices.has(a)).map((assetId) => ({ assetId, price: prices.get(assetId)!, at: (quotedAt.get(assetId) ?? new Date()).toISOString() })) }),
+    getPrices: ({ assetIds }) => ({
+      items: (assetIds ?? [])
+        .filter((a) => prices.has(a))
+        .map((assetId) => ({
+          assetId,
+          price: prices.get(assetId)!,
+          at: (quotedAt.get(assetId) ?? new Date()).toISOString(),
+        })),
+    }),
   });
 
 type Entry = { asset: string; book: 'available' | 'reserved'; amount: string };
-function posting(accountId: string, kind: string, entries: Entry[], extra: { price?: string; postingId?: string } = {}) {
-  return { postingId: extra.postingId ?? randomUUID(), accountId, kind, at: new Date().toISOString(), entries, ...(extra.price ? { price: extra.price } : {}) };
+function posting(
+  accountId: string,
+  kind: string,
+  entries: Entry[],
+  extra: { price?: string; postingId?: string } = {},
+) {
+  return {
+    postingId: extra.postingId ?? randomUUID(),
+    accountId,
+    kind,
+    at: new Date().toISOString(),
+    entries,
+    ...(extra.price ? { price: extra.price } : {}),
+  };
 }
 
 function newAccount(owner: Identity): string {
@@ -59,13 +94,48 @@ function newAccount(owner: Identity): string {
 function tradingHistory(acc: string) {
   return {
     deposit: posting(acc, 'deposit', [{ asset: 'USD', book: 'available', amount: '5000.00' }]),
-    reserve1: posting(acc, 'reservation', [{ asset: 'USD', book: 'available', amount: '-1060.00' }, { asset: 'USD', book: 'reserved', amount: '1060.00' }]),
+    reserve1: posting(acc, 'reservation', [
+      { asset: 'USD', book: 'available', amount: '-1060.00' },
+      { asset: 'USD', book: 'reserved', amount: '1060.00' },
+    ]),
     fee1: posting(acc, 'fee', [{ asset: 'USD', book: 'available', amount: '-1.01' }]),
-    fill1: posting(acc, 'trade', [{ asset: 'USD', book: 'reserved', amount: '-1060.00' }, { asset: 'USD', book: 'available', amount: '60.00' }, { asset: 'AAPL', book: 'available', amount: '10' }], { price: '100.00' }),
-    reserve2: posting(acc, 'reservation', [{ asset: 'USD', book: 'available', amount: '-1070.00' }, { asset: 'USD', book: 'reserved', amount: '1070.00' }]),
-    fill2: posting(acc, 'trade', [{ asset: 'USD', book: 'reserved', amount: '-1070.00' }, { asset: 'USD', book: 'available', amount: '57.50' }, { asset: 'AAPL', book: 'available', amount: '10' }], { price: '101.25' }),
-    reserveSell: posting(acc, 'reservation', [{ asset: 'AAPL', book: 'available', amount: '-5' }, { asset: 'AAPL', book: 'reserved', amount: '5' }]),
-    fillSell: posting(acc, 'trade', [{ asset: 'AAPL', book: 'reserved', amount: '-5' }, { asset: 'USD', book: 'available', amount: '550.00' }], { price: '110.00' }),
+    fill1: posting(
+      acc,
+      'trade',
+      [
+        { asset: 'USD', book: 'reserved', amount: '-1060.00' },
+        { asset: 'USD', book: 'available', amount: '60.00' },
+        { asset: 'AAPL', book: 'available', amount: '10' },
+      ],
+      { price: '100.00' },
+    ),
+    reserve2: posting(acc, 'reservation', [
+      { asset: 'USD', book: 'available', amount: '-1070.00' },
+      { asset: 'USD', book: 'reserved', amount: '1070.00' },
+    ]),
+    fill2: posting(
+      acc,
+      'trade',
+      [
+        { asset: 'USD', book: 'reserved', amount: '-1070.00' },
+        { asset: 'USD', book: 'available', amount: '57.50' },
+        { asset: 'AAPL', book: 'available', amount: '10' },
+      ],
+      { price: '101.25' },
+    ),
+    reserveSell: posting(acc, 'reservation', [
+      { asset: 'AAPL', book: 'available', amount: '-5' },
+      { asset: 'AAPL', book: 'reserved', amount: '5' },
+    ]),
+    fillSell: posting(
+      acc,
+      'trade',
+      [
+        { asset: 'AAPL', book: 'reserved', amount: '-5' },
+        { asset: 'USD', book: 'available', amount: '550.00' },
+      ],
+      { price: '110.00' },
+    ),
   };
 }
 
@@ -90,7 +160,8 @@ describe('holdings', () => {
     await marketData?.cancel();
     marketData = undefined;
   };
-  const holdingsOf = (acc: string, who: Identity = ALICE) => svc.callAs(who)(holdingsContract, 'getHoldings', { accountId: acc });
+  const holdingsOf = (acc: string, who: Identity = ALICE) =>
+    svc.callAs(who)(holdingsContract, 'getHoldings', { accountId: acc });
   /** Holdings read once with market-data up and answering this price for the asset (which caches it); market-data down again after. */
   async function seenLive(acc: string, assetId: string, price: string, at?: Date): Promise<void> {
     prices.set(assetId, price);
@@ -117,7 +188,10 @@ describe('holdings', () => {
         return v.cash.reserved === '1070.00' && v.positions.length === 1 ? v : undefined;
       });
       assert.deepEqual(view.cash, { available: '2928.99', reserved: '1070.00' });
-      assert.deepEqual(view.positions.map((p) => [p.assetId, p.quantity, p.reservedQuantity, p.averageCost]), [['AAPL', '10', '0', '100.00']]);
+      assert.deepEqual(
+        view.positions.map((p) => [p.assetId, p.quantity, p.reservedQuantity, p.averageCost]),
+        [['AAPL', '10', '0', '100.00']],
+      );
 
       await deliverAll(svc, [h.fill2, h.reserveSell]);
       view = await eventually(async () => {
@@ -125,7 +199,10 @@ describe('holdings', () => {
         return v.positions[0]?.reservedQuantity === '5' ? v : undefined;
       });
       // 20 held, 5 of them reserved for the sale; (1000.00 + 1012.50) / 20 = 100.625 → 100.63
-      assert.deepEqual(view.positions.map((p) => [p.quantity, p.reservedQuantity, p.averageCost]), [['20', '5', '100.63']]);
+      assert.deepEqual(
+        view.positions.map((p) => [p.quantity, p.reservedQuantity, p.averageCost]),
+        [['20', '5', '100.63']],
+      );
       assert.deepEqual(view.cash, { available: '2986.49', reserved: '0.00' });
 
       await deliverAll(svc, [h.fillSell]);
@@ -134,7 +211,10 @@ describe('holdings', () => {
         return v.positions[0]?.quantity === '15' ? v : undefined;
       });
       // the sale takes 2012.50 × 5/20 = 503.125 → 503.13 of cost: 1509.37 / 15 = 100.6246… → 100.62
-      assert.deepEqual(view.positions.map((p) => [p.assetId, p.quantity, p.reservedQuantity, p.averageCost]), [['AAPL', '15', '0', '100.62']]);
+      assert.deepEqual(
+        view.positions.map((p) => [p.assetId, p.quantity, p.reservedQuantity, p.averageCost]),
+        [['AAPL', '15', '0', '100.62']],
+      );
       assert.deepEqual(view.cash, { available: '3536.49', reserved: '0.00' });
       // live valuation at market-data's price
       assert.equal(view.valuation, 'live');
@@ -153,14 +233,21 @@ describe('holdings', () => {
     prices.set('HUGE', '999999999999999.99');
     try {
       const acc = newAccount(ALICE);
-      const buys = Array.from({ length: 10 }, () => posting(acc, 'trade', [{ asset: 'HUGE', book: 'available', amount: '999999999999' }], { price: '999999999999999.99' }));
+      const buys = Array.from({ length: 10 }, () =>
+        posting(acc, 'trade', [{ asset: 'HUGE', book: 'available', amount: '999999999999' }], {
+          price: '999999999999999.99',
+        }),
+      );
       await deliverAll(svc, [posting(acc, 'deposit', [{ asset: 'USD', book: 'available', amount: '1.00' }]), ...buys]);
       // 10 × 999 999 999 999 units = 9 999 999 999 990 000 000 micro-units, more than 2^63 − 1.
       const view = await eventually(async () => {
         const v = await holdingsOf(acc);
         return v.positions[0]?.quantity === '9999999999990' && v.cash.available === '1.00' ? v : undefined;
       });
-      assert.deepEqual(view.positions.map((p) => [p.assetId, p.quantity, p.averageCost, p.price, p.value]), [['HUGE', '9999999999990', '999999999999999.99', '999999999999999.99', '9999999999989999900000000000.10']]);
+      assert.deepEqual(
+        view.positions.map((p) => [p.assetId, p.quantity, p.averageCost, p.price, p.value]),
+        [['HUGE', '9999999999990', '999999999999999.99', '999999999999999.99', '9999999999989999900000000000.10']],
+      );
       assert.equal(view.totalValue, '9999999999989999900000000001.10');
     } finally {
       await stopMarketData();
@@ -182,13 +269,19 @@ describe('holdings', () => {
     await svc.deliver(LEDGER_POSTED, h.reserve1);
     // a later posting shows the duplicates before it were handled
     await svc.deliver(LEDGER_POSTED, h.fee1);
-    const after = await eventually(async () => {
-      const v = await holdingsOf(acc);
-      return v.cash.available === '3938.99' ? v : undefined;
-    }, { message: 'the fee should be the only change' });
+    const after = await eventually(
+      async () => {
+        const v = await holdingsOf(acc);
+        return v.cash.available === '3938.99' ? v : undefined;
+      },
+      { message: 'the fee should be the only change' },
+    );
     assert.deepEqual(first.cash, { available: '3940.00', reserved: '1060.00' });
     assert.deepEqual(after.cash, { available: '3938.99', reserved: '1060.00' });
-    const { rows } = await svc.database.db.query<{ n: string }>('SELECT count(*)::text AS n FROM applied_postings WHERE account_id = $1', [acc]);
+    const { rows } = await svc.database.db.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM applied_postings WHERE account_id = $1',
+      [acc],
+    );
     assert.equal(rows[0]!.n, '3');
   });
 
@@ -196,7 +289,15 @@ describe('holdings', () => {
     const acc = newAccount(ALICE);
     await deliverAll(svc, [
       posting(acc, 'deposit', [{ asset: 'USD', book: 'available', amount: '5000.00' }]),
-      posting(acc, 'trade', [{ asset: 'USD', book: 'available', amount: '-1000.00' }, { asset: 'TSLA', book: 'available', amount: '10' }], { price: '100.00' }),
+      posting(
+        acc,
+        'trade',
+        [
+          { asset: 'USD', book: 'available', amount: '-1000.00' },
+          { asset: 'TSLA', book: 'available', amount: '10' },
+        ],
+        { price: '100.00' },
+      ),
     ]);
     // Seen once, live (quoted a minute ago): the read caches it.
     await seenLive(acc, 'TSLA', '118.50', new Date(Date.now() - 60_000));
@@ -211,7 +312,9 @@ describe('holdings', () => {
 
   it('market-data too slow: stale, not an error', async () => {
     const acc = newAccount(ALICE);
-    await deliverAll(svc, [posting(acc, 'trade', [{ asset: 'MSFT', book: 'available', amount: '2' }], { price: '300.00' })]);
+    await deliverAll(svc, [
+      posting(acc, 'trade', [{ asset: 'MSFT', book: 'available', amount: '2' }], { price: '300.00' }),
+    ]);
     await seenLive(acc, 'MSFT', '301.00');
     const slow = await stubService(svc.transport, marketDataContract, {
       getPrices: async () => {
@@ -254,7 +357,10 @@ describe('holdings', () => {
   });
 
   it('caches the prices of a read in one write, and consumes no price events', async () => {
-    assert.ok(!(holdingsService.handlers ?? []).some((h) => h.message.type === marketDataContract.events.PriceChanged.type), 'no PriceChanged consumer');
+    assert.ok(
+      !(holdingsService.handlers ?? []).some((h) => h.message.type === marketDataContract.events.PriceChanged.type),
+      'no PriceChanged consumer',
+    );
     const acc = newAccount(ALICE);
     await deliverAll(svc, [
       posting(acc, 'trade', [{ asset: 'KO', book: 'available', amount: '1' }], { price: '60.00' }),
@@ -270,26 +376,50 @@ describe('holdings', () => {
     } finally {
       await stopMarketData();
     }
-    const { rows } = await svc.database.db.query<{ asset_id: string; price_cents: string }>("SELECT asset_id, price_cents::text FROM prices WHERE asset_id IN ('KO', 'PEP') ORDER BY asset_id");
-    assert.deepEqual(rows, [{ asset_id: 'KO', price_cents: '6100' }, { asset_id: 'PEP', price_cents: '17100' }]);
+    const { rows } = await svc.database.db.query<{ asset_id: string; price_cents: string }>(
+      "SELECT asset_id, price_cents::text FROM prices WHERE asset_id IN ('KO', 'PEP') ORDER BY asset_id",
+    );
+    assert.deepEqual(rows, [
+      { asset_id: 'KO', price_cents: '6100' },
+      { asset_id: 'PEP', price_cents: '17100' },
+    ]);
   });
 
   it("another customer's account, or an unknown one, is not_found", async () => {
     const acc = newAccount(ALICE);
     await deliverAll(svc, [posting(acc, 'deposit', [{ asset: 'USD', book: 'available', amount: '10.00' }])]);
     await eventually(async () => (await holdingsOf(acc)).cash.available === '10.00');
-    await assert.rejects(holdingsOf(acc, BOB), (e: { code?: string; status?: number }) => e.code === 'not_found' && e.status === 404);
+    await assert.rejects(
+      holdingsOf(acc, BOB),
+      (e: { code?: string; status?: number }) => e.code === 'not_found' && e.status === 404,
+    );
     await assert.rejects(holdingsOf('acc-unknown'), (e: { code?: string }) => e.code === 'not_found');
   });
 
-  it('values several accounts in one call, in the order asked, with one price lookup for all their assets; null where not the caller\'s', async () => {
+  it("values several accounts in one call, in the order asked, with one price lookup for all their assets; null where not the caller's", async () => {
     const a1 = newAccount(ALICE);
     const a2 = newAccount(ALICE);
     const b = newAccount(BOB);
     await deliverAll(svc, [
       posting(a1, 'deposit', [{ asset: 'USD', book: 'available', amount: '100.00' }]),
-      posting(a1, 'trade', [{ asset: 'USD', book: 'available', amount: '-50.00' }, { asset: 'MSFT', book: 'available', amount: '0.5' }], { price: '100.00' }),
-      posting(a2, 'trade', [{ asset: 'USD', book: 'available', amount: '-20.00' }, { asset: 'NVDA', book: 'available', amount: '2' }], { price: '10.00' }),
+      posting(
+        a1,
+        'trade',
+        [
+          { asset: 'USD', book: 'available', amount: '-50.00' },
+          { asset: 'MSFT', book: 'available', amount: '0.5' },
+        ],
+        { price: '100.00' },
+      ),
+      posting(
+        a2,
+        'trade',
+        [
+          { asset: 'USD', book: 'available', amount: '-20.00' },
+          { asset: 'NVDA', book: 'available', amount: '2' },
+        ],
+        { price: '10.00' },
+      ),
       posting(b, 'deposit', [{ asset: 'USD', book: 'available', amount: '7.00' }]),
     ]);
     prices.set('MSFT', '120.00');
@@ -298,17 +428,34 @@ describe('holdings', () => {
     const md = await stubService(svc.transport, marketDataContract, {
       getPrices: ({ assetIds }) => {
         lookups++;
-        return { items: (assetIds ?? []).filter((a) => prices.has(a)).map((assetId) => ({ assetId, price: prices.get(assetId)!, at: new Date().toISOString() })) };
+        return {
+          items: (assetIds ?? [])
+            .filter((a) => prices.has(a))
+            .map((assetId) => ({ assetId, price: prices.get(assetId)!, at: new Date().toISOString() })),
+        };
       },
     });
     try {
-      await eventually(async () => (await holdingsOf(a2)).positions.length === 1 && (await holdingsOf(a1)).positions.length === 1);
+      await eventually(
+        async () => (await holdingsOf(a2)).positions.length === 1 && (await holdingsOf(a1)).positions.length === 1,
+      );
       lookups = 0;
-      const { items } = await svc.callAs(ALICE)(holdingsContract, 'getHoldingsOf', { accountIds: [a2, b, 'acc-unknown', a1] });
+      const { items } = await svc.callAs(ALICE)(holdingsContract, 'getHoldingsOf', {
+        accountIds: [a2, b, 'acc-unknown', a1],
+      });
       assert.equal(lookups, 1, 'one price lookup for every account');
-      assert.deepEqual(items.map((h) => h?.accountId ?? null), [a2, null, null, a1]);
-      assert.deepEqual(items[0]!.positions.map((p) => [p.assetId, p.quantity, p.value]), [['NVDA', '2', '22.00']]);
-      assert.deepEqual(items[3]!.positions.map((p) => [p.assetId, p.quantity, p.value]), [['MSFT', '0.5', '60.00']]);
+      assert.deepEqual(
+        items.map((h) => h?.accountId ?? null),
+        [a2, null, null, a1],
+      );
+      assert.deepEqual(
+        items[0]!.positions.map((p) => [p.assetId, p.quantity, p.value]),
+        [['NVDA', '2', '22.00']],
+      );
+      assert.deepEqual(
+        items[3]!.positions.map((p) => [p.assetId, p.quantity, p.value]),
+        [['MSFT', '0.5', '60.00']],
+      );
       assert.equal(items[3]!.cash.available, '50.00');
       assert.equal(items[3]!.valuation, 'live');
       // The same as one account at a time.

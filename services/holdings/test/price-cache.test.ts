@@ -6,7 +6,11 @@ import { PriceCache, REWRITE_MS } from '../src/price-cache.ts';
 /** Records each statement's asset ids. */
 function recorder() {
   const writes: string[][] = [];
-  const db = { query: async (_sql: string, params?: readonly unknown[]) => (writes.push(params![0] as string[]), { rows: [], rowCount: 0 }) } as unknown as Queryable;
+  const db = {
+    query: async (_sql: string, params?: readonly unknown[]) => (
+      writes.push(params![0] as string[]), { rows: [], rowCount: 0 }
+    ),
+  } as unknown as Queryable;
   return { db, writes };
 }
 const quote = (assetId: string, price = '10.00') => ({ assetId, price, at: new Date().toISOString() });
@@ -26,11 +30,13 @@ describe('the price cache', () => {
   it('a failed write is tried again by the next read', async () => {
     let fail = true;
     const writes: string[][] = [];
-    const db = { query: async (_sql: string, params?: readonly unknown[]) => {
-      if (fail) throw new Error('database down');
-      writes.push(params![0] as string[]);
-      return { rows: [], rowCount: 1 };
-    } } as unknown as Queryable;
+    const db = {
+      query: async (_sql: string, params?: readonly unknown[]) => {
+        if (fail) throw new Error('database down');
+        writes.push(params![0] as string[]);
+        return { rows: [], rowCount: 1 };
+      },
+    } as unknown as Queryable;
     const cache = new PriceCache();
     await assert.rejects(cache.remember(db, [quote('AAPL')], 5));
     fail = false;

@@ -18,7 +18,9 @@ export const PriceHistory = T.Object({
   assetId: T.String(),
   from: T.String({ format: 'date-time' }),
   to: T.String({ format: 'date-time' }),
-  points: T.Array(T.Object({ at: T.String({ format: 'date-time' }), price: PriceString }), { maxItems: MAX_HISTORY_POINTS }),
+  points: T.Array(T.Object({ at: T.String({ format: 'date-time' }), price: PriceString }), {
+    maxItems: MAX_HISTORY_POINTS,
+  }),
 });
 
 export const marketDataContract = defineContract({
@@ -26,11 +28,20 @@ export const marketDataContract = defineContract({
   rpc: {
     getAsset: rpc({ request: T.Object({ assetId: T.String() }), response: Asset, errors: ['not_found'] }),
     /** `q` matches ticker or name, case-insensitive. */
-    searchAssets: rpc({ request: T.Object({ q: T.Optional(T.String({ maxLength: 100 })), type: T.Optional(AssetType), ...PageRequest }), response: Page(Asset) }),
+    searchAssets: rpc({
+      request: T.Object({ q: T.Optional(T.String({ maxLength: 100 })), type: T.Optional(AssetType), ...PageRequest }),
+      response: Page(Asset),
+    }),
     /** The given assets (a batch of getAsset, e.g. for the gateway's GraphQL loaders); unknown ids are left out, not an error. */
-    getAssets: rpc({ request: T.Object({ assetIds: T.Array(T.String(), { maxItems: 200 }) }), response: T.Object({ items: T.Array(Asset) }) }),
+    getAssets: rpc({
+      request: T.Object({ assetIds: T.Array(T.String(), { maxItems: 200 }) }),
+      response: T.Object({ items: T.Array(Asset) }),
+    }),
     /** Current prices of the given assets (all when omitted). */
-    getPrices: rpc({ request: T.Object({ assetIds: T.Optional(T.Array(T.String(), { maxItems: 200 })) }), response: T.Object({ items: T.Array(Quote) }) }),
+    getPrices: rpc({
+      request: T.Object({ assetIds: T.Optional(T.Array(T.String(), { maxItems: 200 })) }),
+      response: T.Object({ items: T.Array(Quote) }),
+    }),
     /**
      * The prices published in a period (default: the last hour up to now; at most 366 days), oldest
      * first, downsampled to at most `maxPoints` (≤ 200): the period is cut into that many equal spans
@@ -47,7 +58,11 @@ export const marketDataContract = defineContract({
       errors: ['not_found'],
     }),
     /** Admins only. The price is from 0.01 to the limit on prices, 1000000.00 (validation_failed otherwise). */
-    pinPrice: rpc({ request: T.Object({ assetId: T.String(), price: PriceString }), response: Asset, errors: ['not_found'] }),
+    pinPrice: rpc({
+      request: T.Object({ assetId: T.String(), price: PriceString }),
+      response: Asset,
+      errors: ['not_found'],
+    }),
     unpinPrice: rpc({ request: T.Object({ assetId: T.String() }), response: Asset, errors: ['not_found'] }),
   },
   events: {

@@ -34,7 +34,9 @@ export class PriceFeed {
   /** Brings prices up to now; one transaction when ticks are due, none otherwise. Concurrent callers share it. */
   current(): Promise<void> {
     if (Date.now() < this.nextDueAt) return Promise.resolve();
-    this.applying ??= inTransaction(this.ctx.db, { service: this.ctx.service, cause: this.ctx.cause }, (tx) => this.applyIn(tx)).finally(() => (this.applying = undefined));
+    this.applying ??= inTransaction(this.ctx.db, { service: this.ctx.service, cause: this.ctx.cause }, (tx) =>
+      this.applyIn(tx),
+    ).finally(() => (this.applying = undefined));
     return this.applying;
   }
 
@@ -50,7 +52,10 @@ export class PriceFeed {
     const rows = await lockUnpinned(tx);
     let moved = rows.map((r) => ({ id: r.id, priceCents: BigInt(r.price_cents) }));
     for (let i = 0; i < ticks; i++) moved = walk(moved, this.next);
-    await updatePrices(tx, moved.filter((m, i) => m.priceCents !== BigInt(rows[i]!.price_cents)));
+    await updatePrices(
+      tx,
+      moved.filter((m, i) => m.priceCents !== BigInt(rows[i]!.price_cents)),
+    );
     tx.afterCommit(() => this.schedulePublish());
   }
 
@@ -85,7 +90,8 @@ export class PriceFeed {
       for (const row of await lockMoved(tx)) {
         const price = BigInt(row.price_cents);
         const published = row.published_price_cents === null ? null : BigInt(row.published_price_cents);
-        if (shouldPublish(price, published, row.published_at?.getTime() ?? null, now, this.throttleMs)) await publishPrice(tx, row.id, price);
+        if (shouldPublish(price, published, row.published_at?.getTime() ?? null, now, this.throttleMs))
+          await publishPrice(tx, row.id, price);
       }
     });
   }
@@ -99,7 +105,10 @@ const feeds = new WeakMap<object, PriceFeed>();
  * (PRICE_TICK_MS=0). A failure is logged, not thrown: the read answers the prices as they are.
  */
 export async function currentPrices(ctx: Pick<BaseContext, 'db' | 'log'>): Promise<void> {
-  await feeds.get(ctx.db)?.current().catch((err: unknown) => ctx.log.warn({ err }, 'price feed could not catch up; prices as they were'));
+  await feeds
+    .get(ctx.db)
+    ?.current()
+    .catch((err: unknown) => ctx.log.warn({ err }, 'price feed could not catch up; prices as they were'));
 }
 
 /** The feed of this database, if it runs (for a pin's transaction). */
@@ -118,15 +127,18 @@ export const priceFeed: Worker = {
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> = Promise.resolve();
     const schedule = () => {
-      timer = setTimeout(() => {
-        // Walked ticks are published after (a price a throttle held back goes with the next pass).
-        running = feed
-          .current()
-          .catch((err: unknown) => ctx.log.warn({ err }, 'price feed failed'))
-          .finally(() => {
-            if (!stopped) schedule();
-          });
-      }, Math.max(PRICE_TICK_MS, PRICE_FEED_IDLE_MS));
+      timer = setTimeout(
+        () => {
+          // Walked ticks are published after (a price a throttle held back goes with the next pass).
+          running = feed
+            .current()
+            .catch((err: unknown) => ctx.log.warn({ err }, 'price feed failed'))
+            .finally(() => {
+              if (!stopped) schedule();
+            });
+        },
+        Math.max(PRICE_TICK_MS, PRICE_FEED_IDLE_MS),
+      );
     };
     schedule();
     return async () => {

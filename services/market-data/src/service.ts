@@ -1,5 +1,12 @@
 /** market-data: instruments and their prices (a seeded random walk; admins can pin a price). */
-import { ForbiddenError, NotFoundError, ValidationError, defineService, keyCursor, type Identity } from '@simplebank/chassis';
+import {
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  defineService,
+  keyCursor,
+  type Identity,
+} from '@simplebank/chassis';
 import { MAX_PRICE_CENTS, formatMoney, parseMoney } from '@simplebank/money';
 import { MAX_HISTORY_POINTS, marketDataContract } from './contract.ts';
 import { MIN_PRICE_CENTS } from './domain/walk.ts';
@@ -10,7 +17,8 @@ import { getAsset, listPrices, priceHistory, publishPrice, searchAssets, setPric
 export { marketDataSettings } from './settings.ts';
 
 function requireAdmin(identity: Identity | undefined): void {
-  if (identity?.role !== 'admin' && identity?.role !== 'system') throw new ForbiddenError('Only an admin can pin or release a price');
+  if (identity?.role !== 'admin' && identity?.role !== 'system')
+    throw new ForbiddenError('Only an admin can pin or release a price');
 }
 
 const HOUR_MS = 3_600_000;
@@ -21,8 +29,12 @@ const MAX_HISTORY_MS = 366 * 24 * HOUR_MS;
 function historyPeriod(req: { from?: string; to?: string }): { from: Date; to: Date } {
   const to = req.to ? new Date(req.to) : new Date();
   const from = req.from ? new Date(req.from) : new Date(to.getTime() - HOUR_MS);
-  if (!(from.getTime() < to.getTime())) throw new ValidationError('`from` must be before `to`', [{ path: '/from', message: 'must be before to' }]);
-  if (to.getTime() - from.getTime() > MAX_HISTORY_MS) throw new ValidationError('A price history covers at most 366 days', [{ path: '/from', message: 'at most 366 days before to' }]);
+  if (!(from.getTime() < to.getTime()))
+    throw new ValidationError('`from` must be before `to`', [{ path: '/from', message: 'must be before to' }]);
+  if (to.getTime() - from.getTime() > MAX_HISTORY_MS)
+    throw new ValidationError('A price history covers at most 366 days', [
+      { path: '/from', message: 'at most 366 days before to' },
+    ]);
   return { from, to };
 }
 
@@ -68,14 +80,23 @@ export const marketDataService = defineService({
       await currentPrices(ctx);
       if (!(await getAsset(ctx.db, req.assetId))) throw new NotFoundError(`No asset ${req.assetId}`);
       const rows = await priceHistory(ctx.db, req.assetId, from, to, req.maxPoints ?? MAX_HISTORY_POINTS);
-      return { assetId: req.assetId, from: from.toISOString(), to: to.toISOString(), points: rows.map((r) => ({ at: r.at.toISOString(), price: formatMoney(BigInt(r.price_cents)) })) };
+      return {
+        assetId: req.assetId,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        points: rows.map((r) => ({ at: r.at.toISOString(), price: formatMoney(BigInt(r.price_cents)) })),
+      };
     },
     async pinPrice(req, ctx) {
       requireAdmin(ctx.identity);
       const cents = parseMoney(req.price);
-      if (cents < MIN_PRICE_CENTS) throw new ValidationError('A price is at least 0.01', [{ path: '/price', message: 'must be at least 0.01' }]);
+      if (cents < MIN_PRICE_CENTS)
+        throw new ValidationError('A price is at least 0.01', [{ path: '/price', message: 'must be at least 0.01' }]);
       // The limit on prices (docs/limits.md): the gateway refuses more at the door; this is the rule's owner.
-      if (cents > MAX_PRICE_CENTS) throw new ValidationError(`A price is at most ${formatMoney(MAX_PRICE_CENTS)}`, [{ path: '/price', message: `must be at most ${formatMoney(MAX_PRICE_CENTS)} (the limit on prices)` }]);
+      if (cents > MAX_PRICE_CENTS)
+        throw new ValidationError(`A price is at most ${formatMoney(MAX_PRICE_CENTS)}`, [
+          { path: '/price', message: `must be at most ${formatMoney(MAX_PRICE_CENTS)} (the limit on prices)` },
+        ]);
       return ctx.transaction(async (tx) => {
         await feedOf(ctx)?.applyIn(tx);
         const row = await setPrice(tx, req.assetId, cents, true);

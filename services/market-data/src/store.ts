@@ -18,16 +18,28 @@ export interface AssetRow {
 const COLUMNS = 'id, name, type, currency, price_cents, pinned, updated_at, published_price_cents, published_at';
 
 export function toAsset(row: AssetRow) {
-  return { id: row.id, name: row.name, type: row.type, currency: row.currency, price: formatMoney(BigInt(row.price_cents)), updatedAt: row.updated_at.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    currency: row.currency,
+    price: formatMoney(BigInt(row.price_cents)),
+    updatedAt: row.updated_at.toISOString(),
+  };
 }
 
 export async function getAsset(db: Queryable, id: string): Promise<AssetRow | undefined> {
-  const { rows } = await db.query<AssetRow & Record<string, unknown>>(`SELECT ${COLUMNS} FROM assets WHERE id = $1`, [id]);
+  const { rows } = await db.query<AssetRow & Record<string, unknown>>(`SELECT ${COLUMNS} FROM assets WHERE id = $1`, [
+    id,
+  ]);
   return rows[0];
 }
 
 /** Assets matching `q` (ticker or name, case-insensitive) and `type`, by ticker, after the cursor's ticker. */
-export async function searchAssets(db: Queryable, filter: { q?: string; type?: string; after?: string; limit: number }): Promise<AssetRow[]> {
+export async function searchAssets(
+  db: Queryable,
+  filter: { q?: string; type?: string; after?: string; limit: number },
+): Promise<AssetRow[]> {
   const { rows } = await db.query<AssetRow & Record<string, unknown>>(
     `SELECT ${COLUMNS} FROM assets
       WHERE ($1::text IS NULL OR strpos(lower(id), lower($1)) > 0 OR strpos(lower(name), lower($1)) > 0)
@@ -53,7 +65,13 @@ export async function listPrices(db: Queryable, ids: readonly string[] | undefin
  * `buckets` equal spans and each span with a price gives its last one (what a closing price is), so
  * the answer is small however many ticks the period held. Oldest first.
  */
-export async function priceHistory(db: Queryable, id: string, from: Date, to: Date, buckets: number): Promise<Array<{ at: Date; price_cents: string }>> {
+export async function priceHistory(
+  db: Queryable,
+  id: string,
+  from: Date,
+  to: Date,
+  buckets: number,
+): Promise<Array<{ at: Date; price_cents: string }>> {
   const { rows } = await db.query<{ at: Date; price_cents: string }>(
     `SELECT at, price_cents FROM (
        SELECT DISTINCT ON (bucket) at, price_cents::text AS price_cents FROM (
@@ -68,7 +86,12 @@ export async function priceHistory(db: Queryable, id: string, from: Date, to: Da
 }
 
 /** Sets the price (and whether it is pinned); undefined when there is no such asset. */
-export async function setPrice(tx: Queryable, id: string, priceCents: Cents | null, pinned: boolean): Promise<AssetRow | undefined> {
+export async function setPrice(
+  tx: Queryable,
+  id: string,
+  priceCents: Cents | null,
+  pinned: boolean,
+): Promise<AssetRow | undefined> {
   const { rows } = await tx.query<AssetRow & Record<string, unknown>>(
     `UPDATE assets SET price_cents = coalesce($2::bigint, price_cents), pinned = $3,
             updated_at = CASE WHEN $2::bigint IS NULL THEN updated_at ELSE clock_timestamp() END
@@ -80,7 +103,9 @@ export async function setPrice(tx: Queryable, id: string, priceCents: Cents | nu
 
 /** Unpinned assets, locked for this tick (a concurrent pin waits for it), by ticker. */
 export async function lockUnpinned(tx: Queryable): Promise<AssetRow[]> {
-  const { rows } = await tx.query<AssetRow & Record<string, unknown>>(`SELECT ${COLUMNS} FROM assets WHERE NOT pinned ORDER BY id FOR UPDATE`);
+  const { rows } = await tx.query<AssetRow & Record<string, unknown>>(
+    `SELECT ${COLUMNS} FROM assets WHERE NOT pinned ORDER BY id FOR UPDATE`,
+  );
   return rows;
 }
 
@@ -95,7 +120,10 @@ export async function lockMoved(tx: Queryable): Promise<AssetRow[]> {
   return rows;
 }
 
-export async function updatePrices(tx: Queryable, changes: ReadonlyArray<{ id: string; priceCents: Cents }>): Promise<void> {
+export async function updatePrices(
+  tx: Queryable,
+  changes: ReadonlyArray<{ id: string; priceCents: Cents }>,
+): Promise<void> {
   if (changes.length === 0) return;
   await tx.query(
     `UPDATE assets AS a SET price_cents = v.price, updated_at = clock_timestamp()
@@ -111,8 +139,16 @@ export async function publishPrice(tx: Tx, id: string, priceCents: Cents): Promi
     [id, priceCents.toString()],
   );
   const at = rows[0]!.at;
-  await tx.query('INSERT INTO price_history (asset_id, price_cents, at) VALUES ($1, $2, $3)', [id, priceCents.toString(), at]);
-  await tx.publish(marketDataContract.events.PriceChanged, { assetId: id, price: formatMoney(priceCents), at: at.toISOString() }, { key: id });
+  await tx.query('INSERT INTO price_history (asset_id, price_cents, at) VALUES ($1, $2, $3)', [
+    id,
+    priceCents.toString(),
+    at,
+  ]);
+  await tx.publish(
+    marketDataContract.events.PriceChanged,
+    { assetId: id, price: formatMoney(priceCents), at: at.toISOString() },
+    { key: id },
+  );
 }
 
 /**
@@ -120,13 +156,20 @@ export async function publishPrice(tx: Tx, id: string, priceCents: Cents): Promi
  * whole ticks of `tickMs` passed since the walk was last applied, at most `maxTicks` of them walked
  * (older ones are skipped), and how long until the next one. The first call starts the feed at now.
  */
-export async function claimTicks(tx: Queryable, tickMs: number, maxTicks: number): Promise<{ ticks: number; nextInMs: number }> {
+export async function claimTicks(
+  tx: Queryable,
+  tickMs: number,
+  maxTicks: number,
+): Promise<{ ticks: number; nextInMs: number }> {
   await tx.query('INSERT INTO price_feed (id, walked_to) VALUES (1, clock_timestamp()) ON CONFLICT (id) DO NOTHING');
   const { rows } = await tx.query<{ elapsed_ms: string }>(
     `SELECT floor(extract(epoch FROM clock_timestamp() - walked_to) * 1000)::bigint::text AS elapsed_ms FROM price_feed WHERE id = 1 FOR UPDATE`,
   );
   const elapsed = Math.max(0, Number(rows[0]!.elapsed_ms));
   const due = Math.floor(elapsed / tickMs);
-  if (due > 0) await tx.query(`UPDATE price_feed SET walked_to = walked_to + $1 * interval '1 millisecond' WHERE id = 1`, [due * tickMs]);
+  if (due > 0)
+    await tx.query(`UPDATE price_feed SET walked_to = walked_to + $1 * interval '1 millisecond' WHERE id = 1`, [
+      due * tickMs,
+    ]);
   return { ticks: Math.min(due, maxTicks), nextInMs: tickMs - (elapsed % tickMs) };
 }

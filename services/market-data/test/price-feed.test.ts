@@ -25,8 +25,14 @@ describe('the price feed, applied on reads', () => {
     await svc.stop();
   });
   const db = () => svc.database.db;
-  const prices = async () => new Map((await svc.call(marketDataContract, 'getPrices', {})).items.map((q) => [q.assetId, q.price]));
-  const walkedTo = async () => (await db().query<{ ms: string }>("SELECT (extract(epoch FROM walked_to) * 1000)::bigint::text AS ms FROM price_feed")).rows[0]!.ms;
+  const prices = async () =>
+    new Map((await svc.call(marketDataContract, 'getPrices', {})).items.map((q) => [q.assetId, q.price]));
+  const walkedTo = async () =>
+    (
+      await db().query<{ ms: string }>(
+        'SELECT (extract(epoch FROM walked_to) * 1000)::bigint::text AS ms FROM price_feed',
+      )
+    ).rows[0]!.ms;
 
   it('walks the ticks missed while nobody read, as the timer would have, and publishes the changes', async () => {
     const before = await prices(); // the first read starts the feed: nothing walked yet
@@ -44,13 +50,23 @@ describe('the price feed, applied on reads', () => {
     let expected = ids.map((id) => ({ id, priceCents: BigInt(before.get(id)!.replace('.', '')) }));
     const next = mulberry32(7);
     for (let i = 0; i < ticks; i++) expected = walk(expected, next);
-    assert.deepEqual(ids.map((id) => after.get(id)), expected.map((e) => `${e.priceCents / 100n}.${String(e.priceCents % 100n).padStart(2, '0')}`));
+    assert.deepEqual(
+      ids.map((id) => after.get(id)),
+      expected.map((e) => `${e.priceCents / 100n}.${String(e.priceCents % 100n).padStart(2, '0')}`),
+    );
     // Published after the walk, off the read's path: each moved asset once, at its new price.
     const moved = ids.filter((id) => after.get(id) !== before.get(id));
     const published = await eventually(async () => {
-      const { rows } = await db().query<{ body: string }>("SELECT body FROM chassis_outbox WHERE destination = 'market-data.PriceChanged.v1' ORDER BY id");
-      return rows.length >= moved.length ? rows.map((r) => JSON.parse(r.body).data as { assetId: string; price: string }) : undefined;
+      const { rows } = await db().query<{ body: string }>(
+        "SELECT body FROM chassis_outbox WHERE destination = 'market-data.PriceChanged.v1' ORDER BY id",
+      );
+      return rows.length >= moved.length
+        ? rows.map((r) => JSON.parse(r.body).data as { assetId: string; price: string })
+        : undefined;
     });
-    assert.deepEqual(published.map((d) => [d.assetId, d.price]), moved.map((id) => [id, after.get(id)]));
+    assert.deepEqual(
+      published.map((d) => [d.assetId, d.price]),
+      moved.map((id) => [id, after.get(id)]),
+    );
   });
 });

@@ -41,15 +41,26 @@ export function callbackUrl(ctx: Pick<BaseContext, 'httpAddress'>): string | und
   return address ? `${address}${CALLBACK_PATH}` : undefined;
 }
 
-function problem(reply: FastifyReply, status: number, code: string, message: string, errors?: Array<{ path: string; message: string }>) {
-  return reply.code(status).type('application/json').send({ status, code, message, ...(errors ? { errors } : {}) });
+function problem(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  errors?: Array<{ path: string; message: string }>,
+) {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ status, code, message, ...(errors ? { errors } : {}) });
 }
 
 export function marketHttp(app: FastifyInstance, ctx: BaseContext): void {
   app.post(CALLBACK_PATH, async (req, reply) => {
     const body = req.body;
-    if (!isValid(ExchangeCallback, body)) return problem(reply, 400, 'validation_failed', 'Invalid callback', validationErrors(ExchangeCallback, body));
-    if (!tokenMatches(body.clientOrderId, req.headers.authorization)) return problem(reply, 401, 'unauthorized', 'Not a callback for an order placed by this market');
+    if (!isValid(ExchangeCallback, body))
+      return problem(reply, 400, 'validation_failed', 'Invalid callback', validationErrors(ExchangeCallback, body));
+    if (!tokenMatches(body.clientOrderId, req.headers.authorization))
+      return problem(reply, 401, 'unauthorized', 'Not a callback for an order placed by this market');
     if (await makeDue(ctx.db, body.clientOrderId)) wakeWorker();
     return reply.code(204).send();
   });

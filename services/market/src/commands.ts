@@ -7,7 +7,12 @@ import { wakeWorker } from './wake.ts';
 
 function originOf(ctx: MessageContext): Origin {
   // The handler's traceparent (its consumer span): the job's exchange calls continue the order's trace.
-  return { correlationId: ctx.envelope.correlationId, causationId: ctx.envelope.id, ...(ctx.identity ? { identity: ctx.identity } : {}), ...(ctx.cause.traceparent ? { traceparent: ctx.cause.traceparent } : {}) };
+  return {
+    correlationId: ctx.envelope.correlationId,
+    causationId: ctx.envelope.id,
+    ...(ctx.identity ? { identity: ctx.identity } : {}),
+    ...(ctx.cause.traceparent ? { traceparent: ctx.cause.traceparent } : {}),
+  };
 }
 
 export const placeOrderOnExchange = on(marketContract.commands.PlaceOrderOnExchange, async (data, ctx) => {
@@ -17,11 +22,19 @@ export const placeOrderOnExchange = on(marketContract.commands.PlaceOrderOnExcha
   if (quantity <= 0n || limit <= 0n) {
     // No exchange takes a zero quantity or price: refused here, once (a repeat finds the failed job).
     if (await insertFailedJob(ctx.tx, data.orderId, 'exchange_rejected', origin)) {
-      await ctx.tx.publish(marketContract.events.OrderPlacementFailed, { orderId: data.orderId, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: data.orderId });
+      await ctx.tx.publish(
+        marketContract.events.OrderPlacementFailed,
+        { orderId: data.orderId, reason: 'exchange_rejected', at: new Date().toISOString() },
+        { key: data.orderId },
+      );
     }
     return;
   }
-  const created = await insertJob(ctx.tx, { orderId: data.orderId, assetId: data.assetId, side: data.side, quantity, limit, placeBy: new Date(data.placeBy) }, origin);
+  const created = await insertJob(
+    ctx.tx,
+    { orderId: data.orderId, assetId: data.assetId, side: data.side, quantity, limit, placeBy: new Date(data.placeBy) },
+    origin,
+  );
   if (created) ctx.tx.afterCommit(wakeWorker);
   else ctx.log.info({ orderId: data.orderId }, 'placement job exists already; repeated command ignored');
 });
@@ -32,13 +45,21 @@ export const cancelOrderOnExchange = on(marketContract.commands.CancelOrderOnExc
   const at = new Date().toISOString();
   if (!job) {
     await insertCanceledJob(ctx.tx, data.orderId, data.reason, originOf(ctx));
-    await ctx.tx.publish(marketContract.events.OrderCanceledOnExchange, { orderId: data.orderId, reason: data.reason, at }, { key: data.orderId });
+    await ctx.tx.publish(
+      marketContract.events.OrderCanceledOnExchange,
+      { orderId: data.orderId, reason: data.reason, at },
+      { key: data.orderId },
+    );
     return;
   }
   if (job.status === 'pending') {
     // Not placed yet: never place it.
     await updateJob(ctx.tx, job.order_id, { status: 'canceled', cancelReason: data.reason });
-    await ctx.tx.publish(marketContract.events.OrderCanceledOnExchange, { orderId: data.orderId, reason: data.reason, at }, { key: data.orderId });
+    await ctx.tx.publish(
+      marketContract.events.OrderCanceledOnExchange,
+      { orderId: data.orderId, reason: data.reason, at },
+      { key: data.orderId },
+    );
     return;
   }
   if (job.status === 'placed' && !job.cancel_reason) {

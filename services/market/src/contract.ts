@@ -11,7 +11,12 @@ export const marketContract = defineContract({
   rpc: {
     getExchangeOrder: rpc({
       request: T.Object({ orderId: T.String() }),
-      response: T.Object({ orderId: T.String(), exchangeOrderId: T.Union([T.String(), T.Null()]), status: T.String(), attempts: T.Integer() }),
+      response: T.Object({
+        orderId: T.String(),
+        exchangeOrderId: T.Union([T.String(), T.Null()]),
+        status: T.String(),
+        attempts: T.Integer(),
+      }),
       errors: ['not_found'],
     }),
   },
@@ -28,13 +33,40 @@ export const marketContract = defineContract({
       }),
     }),
     /** Cancel on the exchange (or drop the placement job if not placed yet). */
-    CancelOrderOnExchange: command({ data: T.Object({ orderId: T.String(), reason: T.Union([T.Literal('canceled_by_customer'), T.Literal('expired')]) }) }),
+    CancelOrderOnExchange: command({
+      data: T.Object({
+        orderId: T.String(),
+        reason: T.Union([T.Literal('canceled_by_customer'), T.Literal('expired')]),
+      }),
+    }),
   },
   events: {
-    OrderPlacedOnExchange: event({ data: T.Object({ orderId: T.String(), exchangeOrderId: T.String(), at: T.String() }) }),
-    OrderPlacementFailed: event({ data: T.Object({ orderId: T.String(), reason: T.Union([T.Literal('exchange_rejected'), T.Literal('exchange_unavailable')]), at: T.String() }) }),
-    OrderFilledOnExchange: event({ data: T.Object({ orderId: T.String(), exchangeOrderId: T.String(), quantity: QuantityString, fillPrice: PriceString, at: T.String() }) }),
+    OrderPlacedOnExchange: event({
+      data: T.Object({ orderId: T.String(), exchangeOrderId: T.String(), at: T.String() }),
+    }),
+    OrderPlacementFailed: event({
+      data: T.Object({
+        orderId: T.String(),
+        reason: T.Union([T.Literal('exchange_rejected'), T.Literal('exchange_unavailable')]),
+        at: T.String(),
+      }),
+    }),
+    OrderFilledOnExchange: event({
+      data: T.Object({
+        orderId: T.String(),
+        exchangeOrderId: T.String(),
+        quantity: QuantityString,
+        fillPrice: PriceString,
+        at: T.String(),
+      }),
+    }),
     /** The exchange confirmed the cancel before any fill (or the order was never placed). */
-    OrderCanceledOnExchange: event({ data: T.Object({ orderId: T.String(), reason: T.Union([T.Literal('canceled_by_customer'), T.Literal('expired')]), at: T.String() }) }),
+    OrderCanceledOnExchange: event({
+      data: T.Object({
+        orderId: T.String(),
+        reason: T.Union([T.Literal('canceled_by_customer'), T.Literal('expired')]),
+        at: T.String(),
+      }),
+    }),
   },
 });

@@ -27,7 +27,10 @@ export class ExchangeClient {
   ) {}
 
   /** Idempotent: the exchange knows the order by our client order id. */
-  placeOrder(order: { clientOrderId: string; assetId: string; side: 'buy' | 'sell'; quantity: string; limitPrice: string }, deadline?: number): Promise<ExchangeAnswer> {
+  placeOrder(
+    order: { clientOrderId: string; assetId: string; side: 'buy' | 'sell'; quantity: string; limitPrice: string },
+    deadline?: number,
+  ): Promise<ExchangeAnswer> {
     return this.call('POST', '/orders', order, deadline);
   }
 
@@ -64,13 +67,26 @@ export class ExchangeClient {
       { idempotent: true, ...(deadline !== undefined ? { deadline } : {}) },
     );
     const unknown = maybeArrived ? { maybeArrived: true } : {};
-    if (result.kind === 'answered') return result.value.kind === 'unavailable' ? { ...result.value, ...unknown } : result.value;
-    if (result.kind === 'breaker_open') return { kind: 'unavailable', reason: result.forced ? 'exchange breaker forced open' : 'exchange breaker open', retryAt: result.retryAt, ...unknown };
+    if (result.kind === 'answered')
+      return result.value.kind === 'unavailable' ? { ...result.value, ...unknown } : result.value;
+    if (result.kind === 'breaker_open')
+      return {
+        kind: 'unavailable',
+        reason: result.forced ? 'exchange breaker forced open' : 'exchange breaker open',
+        retryAt: result.retryAt,
+        ...unknown,
+      };
     return { kind: 'unavailable', reason: 'deadline passed', ...unknown };
   }
 
   /** One HTTP call in a client span (child of the work at hand), its traceparent sent along. */
-  private async request(method: string, url: string, path: string, signal: AbortSignal, body?: unknown): Promise<ExchangeAnswer> {
+  private async request(
+    method: string,
+    url: string,
+    path: string,
+    signal: AbortSignal,
+    body?: unknown,
+  ): Promise<ExchangeAnswer> {
     const span = startSpan('market', `${method} ${path.replace(/\/orders\/[^/]+/, '/orders/{id}')}`, {
       kind: SpanKind.CLIENT,
       parent: currentContext()?.traceparent,
@@ -82,20 +98,34 @@ export class ExchangeClient {
     return answer;
   }
 
-  private async send(method: string, url: string, traceparent: string, signal: AbortSignal, body?: unknown): Promise<ExchangeAnswer> {
+  private async send(
+    method: string,
+    url: string,
+    traceparent: string,
+    signal: AbortSignal,
+    body?: unknown,
+  ): Promise<ExchangeAnswer> {
     let res: Response;
     let text: string;
     try {
       res = await fetch(url, {
         method,
         signal,
-        headers: { traceparent, authorization: `Bearer ${this.apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          traceparent,
+          authorization: `Bearer ${this.apiKey}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       text = await res.text();
     } catch (err) {
       // No answer: the request may have arrived (conservatively, even for a refused connection).
-      return { kind: 'unavailable', reason: (err as Error).name === 'TimeoutError' ? 'timeout' : `connection failed: ${(err as Error).message}`, maybeArrived: true };
+      return {
+        kind: 'unavailable',
+        reason: (err as Error).name === 'TimeoutError' ? 'timeout' : `connection failed: ${(err as Error).message}`,
+        maybeArrived: true,
+      };
     }
     let parsed: unknown;
     try {
@@ -103,12 +133,15 @@ export class ExchangeClient {
     } catch {
       parsed = undefined;
     }
-    if (res.status >= 500 || TRANSIENT_4XX.has(res.status)) return { kind: 'unavailable', reason: `HTTP ${res.status}` };
+    if (res.status >= 500 || TRANSIENT_4XX.has(res.status))
+      return { kind: 'unavailable', reason: `HTTP ${res.status}` };
     // Our API key refused (EXCHANGE_API_KEY differs, or is being rotated): our configuration's fault,
     // not the order's; retried (and counted by the breaker) like an outage, never a rejection.
-    if (res.status === 401 || res.status === 403) return { kind: 'unavailable', reason: `HTTP ${res.status}: the exchange refused our API key (EXCHANGE_API_KEY)` };
+    if (res.status === 401 || res.status === 403)
+      return { kind: 'unavailable', reason: `HTTP ${res.status}: the exchange refused our API key (EXCHANGE_API_KEY)` };
     // A 409 on cancel carries the order (filled): an answer, not a refusal.
-    if ((res.ok || res.status === 409) && isValid(ExchangeOrder, parsed)) return { kind: 'ok', status: res.status, order: parsed };
+    if ((res.ok || res.status === 409) && isValid(ExchangeOrder, parsed))
+      return { kind: 'ok', status: res.status, order: parsed };
     if (res.ok) return { kind: 'unavailable', reason: `unreadable answer (HTTP ${res.status})` };
     return { kind: 'refused', status: res.status, body: parsed };
   }

@@ -5,7 +5,14 @@
  * woken for and left, or a wake lost to a crash — starts at IDLE.baseMs and doubles while there is
  * nothing to do, up to IDLE.capMs.
  */
-import { DEFAULT_BULKHEAD_SETTINGS, callPolicy, type BaseContext, type CallPolicy, type TargetOverrides, type Worker } from '@simplebank/chassis';
+import {
+  DEFAULT_BULKHEAD_SETTINGS,
+  callPolicy,
+  type BaseContext,
+  type CallPolicy,
+  type TargetOverrides,
+  type Worker,
+} from '@simplebank/chassis';
 import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { ExchangeClient } from './exchange-client.ts';
 import { handleJob, type Deps } from './jobs.ts';
@@ -27,7 +34,13 @@ export interface Round {
 export async function runRound(ctx: BaseContext, deps: Deps): Promise<Round> {
   const jobs = await nextJobs(ctx.db, BATCH + 1);
   const due = jobs.filter((j) => j.due_in_ms === 0).slice(0, BATCH);
-  await Promise.all(due.map((job) => handleJob(ctx, job, deps).catch((err: unknown) => ctx.log.warn({ err, orderId: job.order_id }, 'exchange job failed; retried next round'))));
+  await Promise.all(
+    due.map((job) =>
+      handleJob(ctx, job, deps).catch((err: unknown) =>
+        ctx.log.warn({ err, orderId: job.order_id }, 'exchange job failed; retried next round'),
+      ),
+    ),
+  );
   // After the batch, the jobs just handled have new due times: only a full batch runs again at once.
   const next = jobs.length > BATCH && due.length === BATCH ? 0 : jobs.find((j) => j.due_in_ms > 0)?.due_in_ms;
   return { due: due.length, nextDueInMs: next };
@@ -63,10 +76,18 @@ export const exchangeWorker: Worker = {
   start(ctx) {
     const s = marketSettings.value;
     const deps: Deps = {
-      client: new ExchangeClient(() => (s.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`).replace(/\/$/, ''), exchangePolicy(ctx), exchangeApiKey(s.EXCHANGE_API_KEY)),
+      client: new ExchangeClient(
+        () => (s.EXCHANGE_URL ?? `${ctx.httpAddress()}/exchange`).replace(/\/$/, ''),
+        exchangePolicy(ctx),
+        exchangeApiKey(s.EXCHANGE_API_KEY),
+      ),
       pollMs: s.EXCHANGE_POLL_MS,
       pollMaxMs: Math.max(s.EXCHANGE_POLL_MS, s.EXCHANGE_POLL_MAX_MS),
-      mismatches: ctx.metrics.counter('simplebank_market_exchange_mismatches_total', 'Orders the exchange reported that are not the ones market placed (placement or fill refused; needs an operator)', ['service', 'stage']),
+      mismatches: ctx.metrics.counter(
+        'simplebank_market_exchange_mismatches_total',
+        'Orders the exchange reported that are not the ones market placed (placement or fill refused; needs an operator)',
+        ['service', 'stage'],
+      ),
     };
     let stopped = false;
     // A wake during a round is kept: the round may have read the queue before the job changed.

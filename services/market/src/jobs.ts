@@ -7,7 +7,15 @@
  * crash is the same order on the exchange). Every order the exchange reports is reconciled with
  * what we placed before a fill is booked (reconcile.ts).
  */
-import { backoffDelay, inTransaction, startSpan, withContext, type BaseContext, type Causation, type Tx } from '@simplebank/chassis';
+import {
+  backoffDelay,
+  inTransaction,
+  startSpan,
+  withContext,
+  type BaseContext,
+  type Causation,
+  type Tx,
+} from '@simplebank/chassis';
 import { formatMoney, formatQuantity, parseMoney } from '@simplebank/money';
 import { callbackToken, callbackUrl } from './callbacks.ts';
 import { marketContract } from './contract.ts';
@@ -27,7 +35,12 @@ export interface Deps {
 }
 
 function causeOf(job: JobRow, traceparent: string): Causation {
-  return { correlationId: job.correlation_id, traceparent, ...(job.causation_id ? { causationId: job.causation_id } : {}), ...(job.identity ? { identity: job.identity } : {}) };
+  return {
+    correlationId: job.correlation_id,
+    traceparent,
+    ...(job.causation_id ? { causationId: job.causation_id } : {}),
+    ...(job.identity ? { identity: job.identity } : {}),
+  };
 }
 
 function later(ms: number): Date {
@@ -38,10 +51,21 @@ function later(ms: number): Date {
 async function markFilled(tx: Tx, job: JobRow, order: ExchangeOrderView): Promise<void> {
   const fillPrice = order.fillPrice!;
   const at = order.filledAt ?? new Date().toISOString();
-  await updateJob(tx, job.order_id, { status: 'filled', fillPriceCents: parseMoney(fillPrice), filledAt: new Date(at), lastError: null });
+  await updateJob(tx, job.order_id, {
+    status: 'filled',
+    fillPriceCents: parseMoney(fillPrice),
+    filledAt: new Date(at),
+    lastError: null,
+  });
   await tx.publish(
     marketContract.events.OrderFilledOnExchange,
-    { orderId: job.order_id, exchangeOrderId: order.id, quantity: formatQuantity(BigInt(job.quantity_micros!)), fillPrice, at },
+    {
+      orderId: job.order_id,
+      exchangeOrderId: order.id,
+      quantity: formatQuantity(BigInt(job.quantity_micros!)),
+      fillPrice,
+      at,
+    },
     { key: job.order_id },
   );
 }
@@ -59,8 +83,16 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
       failureReason: 'exchange_unavailable',
       ...(unknown ? { followup: 'cancel_unknown_placement' as const, nextAttemptAt: new Date() } : {}),
     });
-    if (unknown) ctx.log.warn({ orderId: job.order_id }, 'placement given up after calls with unknown outcome; canceling it on the exchange by client order id');
-    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_unavailable', at: new Date().toISOString() }, { key: job.order_id });
+    if (unknown)
+      ctx.log.warn(
+        { orderId: job.order_id },
+        'placement given up after calls with unknown outcome; canceling it on the exchange by client order id',
+      );
+    await tx.publish(
+      marketContract.events.OrderPlacementFailed,
+      { orderId: job.order_id, reason: 'exchange_unavailable', at: new Date().toISOString() },
+      { key: job.order_id },
+    );
   };
   if (now > placeBy) return giveUp();
   const url = callbackUrl(ctx);
@@ -78,16 +110,34 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
   const placementUnknown = answer.kind === 'unavailable' && answer.maybeArrived ? { placementUnknown: true } : {};
   if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
     // The breaker is open: nothing was sent; wait for it instead of hammering the exchange (but not past placeBy).
-    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(Math.min(answer.retryAt, placeBy + 1)), lastError: answer.reason, ...placementUnknown });
+    return updateJob(tx, job.order_id, {
+      nextAttemptAt: new Date(Math.min(answer.retryAt, placeBy + 1)),
+      lastError: answer.reason,
+      ...placementUnknown,
+    });
   }
   const attempts = job.attempts + 1;
   if (answer.kind === 'unavailable') {
     const next = Math.min(Date.now() + backoffDelay(attempts, RETRY), placeBy + 1);
-    return updateJob(tx, job.order_id, { attempts, nextAttemptAt: new Date(next), lastError: answer.reason, ...placementUnknown });
+    return updateJob(tx, job.order_id, {
+      attempts,
+      nextAttemptAt: new Date(next),
+      lastError: answer.reason,
+      ...placementUnknown,
+    });
   }
   if (answer.kind === 'refused') {
-    await updateJob(tx, job.order_id, { attempts, status: 'failed', failureReason: 'exchange_rejected', lastError: `HTTP ${answer.status}: ${JSON.stringify(answer.body ?? null).slice(0, 500)}` });
-    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: job.order_id });
+    await updateJob(tx, job.order_id, {
+      attempts,
+      status: 'failed',
+      failureReason: 'exchange_rejected',
+      lastError: `HTTP ${answer.status}: ${JSON.stringify(answer.body ?? null).slice(0, 500)}`,
+    });
+    await tx.publish(
+      marketContract.events.OrderPlacementFailed,
+      { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() },
+      { key: job.order_id },
+    );
     return;
   }
   const order = answer.order;
@@ -95,15 +145,39 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
   if (mismatch) {
     // Not our order (someone placed another under our client order id first): ours is not on the
     // exchange, so the placement fails and the saga compensates; the other order is for an operator.
-    ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, mismatch }, 'the exchange holds another order under our client order id: placement refused; needs an operator');
+    ctx.log.error(
+      { orderId: job.order_id, exchangeOrderId: order.id, mismatch },
+      'the exchange holds another order under our client order id: placement refused; needs an operator',
+    );
     deps.mismatches?.inc({ service: ctx.service, stage: 'placement' });
-    await updateJob(tx, job.order_id, { attempts, status: 'mismatch', exchangeOrderId: order.id, failureReason: 'exchange_rejected', lastError: `mismatch at placement: ${mismatch}`.slice(0, 2000) });
-    await tx.publish(marketContract.events.OrderPlacementFailed, { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() }, { key: job.order_id });
+    await updateJob(tx, job.order_id, {
+      attempts,
+      status: 'mismatch',
+      exchangeOrderId: order.id,
+      failureReason: 'exchange_rejected',
+      lastError: `mismatch at placement: ${mismatch}`.slice(0, 2000),
+    });
+    await tx.publish(
+      marketContract.events.OrderPlacementFailed,
+      { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() },
+      { key: job.order_id },
+    );
     return;
   }
   // The fill usually comes by callback; the first follow-up poll is only the safety net.
-  await updateJob(tx, job.order_id, { attempts, status: 'placed', exchangeOrderId: order.id, nextAttemptAt: later(deps.pollMs), followPolls: 0, lastError: null });
-  await tx.publish(marketContract.events.OrderPlacedOnExchange, { orderId: job.order_id, exchangeOrderId: order.id, at: new Date().toISOString() }, { key: job.order_id });
+  await updateJob(tx, job.order_id, {
+    attempts,
+    status: 'placed',
+    exchangeOrderId: order.id,
+    nextAttemptAt: later(deps.pollMs),
+    followPolls: 0,
+    lastError: null,
+  });
+  await tx.publish(
+    marketContract.events.OrderPlacedOnExchange,
+    { orderId: job.order_id, exchangeOrderId: order.id, at: new Date().toISOString() },
+    { key: job.order_id },
+  );
   // A repeated placement (after a crash) may find the order filled already.
   if (order.status === 'filled' && order.fillPrice) await markFilled(tx, job, order);
 }
@@ -116,7 +190,9 @@ export function followDelay(polls: number, deps: Pick<Deps, 'pollMs' | 'pollMaxM
 async function follow(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
   const exchangeOrderId = job.exchange_order_id!;
   const canceling = job.cancel_reason !== null;
-  const answer: ExchangeAnswer = canceling ? await deps.client.cancelOrder(exchangeOrderId) : await deps.client.getOrder(exchangeOrderId);
+  const answer: ExchangeAnswer = canceling
+    ? await deps.client.cancelOrder(exchangeOrderId)
+    : await deps.client.getOrder(exchangeOrderId);
   if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
     return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
   }
@@ -124,26 +200,47 @@ async function follow(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promis
     const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
     if (canceling) {
       const cancelAttempts = job.cancel_attempts + 1;
-      return updateJob(tx, job.order_id, { cancelAttempts, nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)), lastError: reason });
+      return updateJob(tx, job.order_id, {
+        cancelAttempts,
+        nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)),
+        lastError: reason,
+      });
     }
-    return updateJob(tx, job.order_id, { nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(job.attempts, RETRY))), lastError: reason });
+    return updateJob(tx, job.order_id, {
+      nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(job.attempts, RETRY))),
+      lastError: reason,
+    });
   }
   const order = answer.order;
   const mismatch = mismatchOf(job, order);
   if (mismatch) {
     // The exchange's word does not match what we placed: no fill is booked on it. An operator decides.
-    ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, status: order.status, mismatch }, 'the exchange reports an order that is not the one we placed: fill refused; needs an operator');
+    ctx.log.error(
+      { orderId: job.order_id, exchangeOrderId: order.id, status: order.status, mismatch },
+      'the exchange reports an order that is not the one we placed: fill refused; needs an operator',
+    );
     deps.mismatches?.inc({ service: ctx.service, stage: 'follow' });
-    return updateJob(tx, job.order_id, { status: 'mismatch', lastError: `mismatch (exchange says ${order.status}): ${mismatch}`.slice(0, 2000) });
+    return updateJob(tx, job.order_id, {
+      status: 'mismatch',
+      lastError: `mismatch (exchange says ${order.status}): ${mismatch}`.slice(0, 2000),
+    });
   }
   if (order.status === 'filled' && order.fillPrice) return markFilled(tx, job, order);
   if (canceling && (order.status === 'canceled' || order.status === 'rejected')) {
     await updateJob(tx, job.order_id, { status: 'canceled', lastError: null });
-    await tx.publish(marketContract.events.OrderCanceledOnExchange, { orderId: job.order_id, reason: job.cancel_reason!, at: new Date().toISOString() }, { key: job.order_id });
+    await tx.publish(
+      marketContract.events.OrderCanceledOnExchange,
+      { orderId: job.order_id, reason: job.cancel_reason!, at: new Date().toISOString() },
+      { key: job.order_id },
+    );
     return;
   }
   // Still open: look again later, less often each time (a callback makes it due at once).
-  await updateJob(tx, job.order_id, { nextAttemptAt: later(followDelay(job.follow_polls + 1, deps)), followPolls: job.follow_polls + 1, lastError: null });
+  await updateJob(tx, job.order_id, {
+    nextAttemptAt: later(followDelay(job.follow_polls + 1, deps)),
+    followPolls: job.follow_polls + 1,
+    lastError: null,
+  });
 }
 
 /**
@@ -159,7 +256,11 @@ async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, dep
   if (answer.kind === 'unavailable' || (answer.kind === 'refused' && answer.status !== 404)) {
     const cancelAttempts = job.cancel_attempts + 1;
     const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
-    return updateJob(tx, job.order_id, { cancelAttempts, nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)), lastError: `cancel of unknown placement: ${reason}` });
+    return updateJob(tx, job.order_id, {
+      cancelAttempts,
+      nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)),
+      lastError: `cancel of unknown placement: ${reason}`,
+    });
   }
   if (answer.kind === 'refused') {
     // 404: it never arrived (and the exchange now refuses it if it still does).
@@ -171,7 +272,10 @@ async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, dep
     // Filled after we gave up: the saga has already compensated (OrderPlacementFailed), so no fill is
     // published. Shares were bought or sold on the exchange that SimpleBank does not hold: this
     // needs an operator (orphan_filled). An accepted gap.
-    ctx.log.error({ orderId: job.order_id, exchangeOrderId: order.id, fillPrice: order.fillPrice }, 'order filled on the exchange after its placement was given up: needs an operator');
+    ctx.log.error(
+      { orderId: job.order_id, exchangeOrderId: order.id, fillPrice: order.fillPrice },
+      'order filled on the exchange after its placement was given up: needs an operator',
+    );
     return updateJob(tx, job.order_id, {
       status: 'orphan_filled',
       followup: null,
@@ -182,7 +286,10 @@ async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, dep
     });
   }
   // Canceled (200), or rejected (409): nothing is left on the exchange.
-  ctx.log.info({ orderId: job.order_id, exchangeOrderId: order.id, status: order.status }, 'unknown placement canceled on the exchange');
+  ctx.log.info(
+    { orderId: job.order_id, exchangeOrderId: order.id, status: order.status },
+    'unknown placement canceled on the exchange',
+  );
   return updateJob(tx, job.order_id, { followup: null, exchangeOrderId: order.id, lastError: null });
 }
 
@@ -190,11 +297,21 @@ async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, dep
 export async function handleJob(ctx: BaseContext, candidate: JobRow, deps: Deps): Promise<void> {
   // A span per turn of the job, in the trace of the command that made it: the exchange calls
   // (client spans) and the events published are its children.
-  const span = startSpan(ctx.service, `exchange job ${candidate.followup ? 'cancel unknown placement' : candidate.status === 'pending' ? 'place' : 'follow'}`, {
-    parent: candidate.traceparent ?? undefined,
-    attributes: { 'simplebank.order_id': candidate.order_id, 'simplebank.job.status': candidate.status },
-  });
-  const fields = { service: ctx.service, correlationId: candidate.correlation_id, orderId: candidate.order_id, ...span.logFields, ...(candidate.identity ? { customerId: candidate.identity.customerId } : {}) };
+  const span = startSpan(
+    ctx.service,
+    `exchange job ${candidate.followup ? 'cancel unknown placement' : candidate.status === 'pending' ? 'place' : 'follow'}`,
+    {
+      parent: candidate.traceparent ?? undefined,
+      attributes: { 'simplebank.order_id': candidate.order_id, 'simplebank.job.status': candidate.status },
+    },
+  );
+  const fields = {
+    service: ctx.service,
+    correlationId: candidate.correlation_id,
+    orderId: candidate.order_id,
+    ...span.logFields,
+    ...(candidate.identity ? { customerId: candidate.identity.customerId } : {}),
+  };
   try {
     await withContext(fields, () =>
       inTransaction(ctx.db, { service: ctx.service, cause: causeOf(candidate, span.traceparent) }, async (tx) => {

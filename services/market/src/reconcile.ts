@@ -12,16 +12,20 @@ import type { JobRow } from './store.ts';
 export function mismatchOf(job: JobRow, order: ExchangeOrderView): string | undefined {
   const differences: string[] = [];
   if (order.clientOrderId !== job.order_id) differences.push(`clientOrderId ${order.clientOrderId}`);
-  if (job.exchange_order_id !== null && order.id !== job.exchange_order_id) differences.push(`id ${order.id}, placed as ${job.exchange_order_id}`);
+  if (job.exchange_order_id !== null && order.id !== job.exchange_order_id)
+    differences.push(`id ${order.id}, placed as ${job.exchange_order_id}`);
   if (order.assetId !== job.asset_id) differences.push(`asset ${order.assetId}, placed ${job.asset_id}`);
   if (order.side !== job.side) differences.push(`side ${order.side}, placed ${job.side}`);
-  if (!sameAmount(() => parseQuantity(order.quantity), job.quantity_micros)) differences.push(`quantity ${order.quantity}`);
-  if (!sameAmount(() => parseMoney(order.limitPrice), job.limit_price_cents)) differences.push(`limit ${order.limitPrice}`);
+  if (!sameAmount(() => parseQuantity(order.quantity), job.quantity_micros))
+    differences.push(`quantity ${order.quantity}`);
+  if (!sameAmount(() => parseMoney(order.limitPrice), job.limit_price_cents))
+    differences.push(`limit ${order.limitPrice}`);
   if (order.status === 'filled') {
     const fill = amount(() => (order.fillPrice === null ? undefined : parseMoney(order.fillPrice)));
     const limit = BigInt(job.limit_price_cents ?? '0');
     if (fill === undefined) differences.push('filled without a price');
-    else if (job.side === 'buy' ? fill > limit : fill < limit) differences.push(`fill price ${order.fillPrice} outside the limit`);
+    else if (job.side === 'buy' ? fill > limit : fill < limit)
+      differences.push(`fill price ${order.fillPrice} outside the limit`);
   }
   return differences.length > 0 ? differences.join('; ') : undefined;
 }

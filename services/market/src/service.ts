@@ -21,7 +21,12 @@ export const marketService = defineService({
     async getExchangeOrder(req, ctx) {
       const job = await getJob(ctx.db, req.orderId);
       if (!job) throw new NotFoundError(`No exchange order for ${req.orderId}`);
-      return { orderId: job.order_id, exchangeOrderId: job.exchange_order_id, status: job.status, attempts: job.attempts };
+      return {
+        orderId: job.order_id,
+        exchangeOrderId: job.exchange_order_id,
+        status: job.status,
+        attempts: job.attempts,
+      };
     },
   },
   handlers: [placeOrderOnExchange, cancelOrderOnExchange],

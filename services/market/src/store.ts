@@ -33,7 +33,8 @@ export interface JobRow {
 }
 
 type R = JobRow & Record<string, unknown>;
-const COLUMNS = 'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent, placement_unknown, followup, follow_polls';
+const COLUMNS =
+  'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent, placement_unknown, followup, follow_polls';
 
 export interface Origin {
   correlationId: string;
@@ -43,28 +44,65 @@ export interface Origin {
 }
 
 /** A new pending job; false when the order already has one (a repeated command changes nothing). */
-export async function insertJob(tx: Queryable, job: { orderId: string; assetId: string; side: 'buy' | 'sell'; quantity: Micros; limit: Cents; placeBy: Date }, origin: Origin): Promise<boolean> {
+export async function insertJob(
+  tx: Queryable,
+  job: { orderId: string; assetId: string; side: 'buy' | 'sell'; quantity: Micros; limit: Cents; placeBy: Date },
+  origin: Origin,
+): Promise<boolean> {
   const r = await tx.query(
     `INSERT INTO exchange_jobs (order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, correlation_id, causation_id, identity, traceparent)
      VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10) ON CONFLICT (order_id) DO NOTHING`,
-    [job.orderId, job.assetId, job.side, job.quantity.toString(), job.limit.toString(), job.placeBy, origin.correlationId, origin.causationId ?? null, origin.identity ? JSON.stringify(origin.identity) : null, origin.traceparent ?? null],
+    [
+      job.orderId,
+      job.assetId,
+      job.side,
+      job.quantity.toString(),
+      job.limit.toString(),
+      job.placeBy,
+      origin.correlationId,
+      origin.causationId ?? null,
+      origin.identity ? JSON.stringify(origin.identity) : null,
+      origin.traceparent ?? null,
+    ],
   );
   return r.rowCount === 1;
 }
 
 /** A job for an order canceled before its placement command arrived: it will never be placed. */
-export async function insertCanceledJob(tx: Queryable, orderId: string, reason: CancelReason, origin: Origin): Promise<void> {
+export async function insertCanceledJob(
+  tx: Queryable,
+  orderId: string,
+  reason: CancelReason,
+  origin: Origin,
+): Promise<void> {
   await tx.query(
     `INSERT INTO exchange_jobs (order_id, status, cancel_reason, correlation_id, causation_id, identity) VALUES ($1, 'canceled', $2, $3, $4, $5)`,
-    [orderId, reason, origin.correlationId, origin.causationId ?? null, origin.identity ? JSON.stringify(origin.identity) : null],
+    [
+      orderId,
+      reason,
+      origin.correlationId,
+      origin.causationId ?? null,
+      origin.identity ? JSON.stringify(origin.identity) : null,
+    ],
   );
 }
 
 /** A job refused before any placement; false when the order already has a job. */
-export async function insertFailedJob(tx: Queryable, orderId: string, reason: 'exchange_rejected', origin: Origin): Promise<boolean> {
+export async function insertFailedJob(
+  tx: Queryable,
+  orderId: string,
+  reason: 'exchange_rejected',
+  origin: Origin,
+): Promise<boolean> {
   const r = await tx.query(
     `INSERT INTO exchange_jobs (order_id, status, failure_reason, correlation_id, causation_id, identity) VALUES ($1, 'failed', $2, $3, $4, $5) ON CONFLICT (order_id) DO NOTHING`,
-    [orderId, reason, origin.correlationId, origin.causationId ?? null, origin.identity ? JSON.stringify(origin.identity) : null],
+    [
+      orderId,
+      reason,
+      origin.correlationId,
+      origin.causationId ?? null,
+      origin.identity ? JSON.stringify(origin.identity) : null,
+    ],
   );
   return r.rowCount === 1;
 }
@@ -75,10 +113,12 @@ export async function lockJob(tx: Queryable, orderId: string): Promise<JobRow | 
 
 /** The job if it is due and nobody else works on it now (skips a locked one). */
 export async function claimDueJob(tx: Queryable, orderId: string): Promise<JobRow | undefined> {
-  return (await tx.query<R>(
-    `SELECT ${COLUMNS} FROM exchange_jobs WHERE order_id = $1 AND (status IN ('pending', 'placed') OR followup IS NOT NULL) AND next_attempt_at <= clock_timestamp() FOR UPDATE SKIP LOCKED`,
-    [orderId],
-  )).rows[0];
+  return (
+    await tx.query<R>(
+      `SELECT ${COLUMNS} FROM exchange_jobs WHERE order_id = $1 AND (status IN ('pending', 'placed') OR followup IS NOT NULL) AND next_attempt_at <= clock_timestamp() FOR UPDATE SKIP LOCKED`,
+      [orderId],
+    )
+  ).rows[0];
 }
 
 /** A job with work left, and in how many ms it is due (0: now), by the database's clock. */
@@ -89,16 +129,21 @@ export type QueuedJob = JobRow & { due_in_ms: number };
  * One query tells the worker both what to do now and how long it may sleep.
  */
 export async function nextJobs(db: Queryable, limit: number): Promise<QueuedJob[]> {
-  return (await db.query<R & { due_in_ms: number }>(
-    `SELECT ${COLUMNS}, greatest(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::integer AS due_in_ms
+  return (
+    await db.query<R & { due_in_ms: number }>(
+      `SELECT ${COLUMNS}, greatest(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::integer AS due_in_ms
        FROM exchange_jobs WHERE status IN ('pending', 'placed') OR followup IS NOT NULL ORDER BY next_attempt_at LIMIT $1`,
-    [limit],
-  )).rows;
+      [limit],
+    )
+  ).rows;
 }
 
 /** Makes a job with work left due now (the exchange called back); false when it has none. */
 export async function makeDue(db: Queryable, orderId: string): Promise<boolean> {
-  const r = await db.query(`UPDATE exchange_jobs SET next_attempt_at = clock_timestamp() WHERE order_id = $1 AND (status IN ('pending', 'placed') OR followup IS NOT NULL)`, [orderId]);
+  const r = await db.query(
+    `UPDATE exchange_jobs SET next_attempt_at = clock_timestamp() WHERE order_id = $1 AND (status IN ('pending', 'placed') OR followup IS NOT NULL)`,
+    [orderId],
+  );
   return r.rowCount === 1;
 }
 
@@ -109,7 +154,21 @@ export async function getJob(db: Queryable, orderId: string): Promise<JobRow | u
 export async function updateJob(
   tx: Queryable,
   orderId: string,
-  patch: Partial<{ status: JobStatus; exchangeOrderId: string; attempts: number; cancelReason: CancelReason; cancelAttempts: number; nextAttemptAt: Date; failureReason: string; fillPriceCents: Cents; filledAt: Date; lastError: string | null; placementUnknown: boolean; followup: Followup | null; followPolls: number }>,
+  patch: Partial<{
+    status: JobStatus;
+    exchangeOrderId: string;
+    attempts: number;
+    cancelReason: CancelReason;
+    cancelAttempts: number;
+    nextAttemptAt: Date;
+    failureReason: string;
+    fillPriceCents: Cents;
+    filledAt: Date;
+    lastError: string | null;
+    placementUnknown: boolean;
+    followup: Followup | null;
+    followPolls: number;
+  }>,
 ): Promise<void> {
   const columns: Record<string, unknown> = {
     status: patch.status,
@@ -128,5 +187,8 @@ export async function updateJob(
   };
   const set = Object.entries(columns).filter(([, v]) => v !== undefined);
   const assignments = set.map(([k], i) => `${k} = $${i + 2}`);
-  await tx.query(`UPDATE exchange_jobs SET ${[...assignments, 'updated_at = clock_timestamp()'].join(', ')} WHERE order_id = $1`, [orderId, ...set.map(([, v]) => v)]);
+  await tx.query(
+    `UPDATE exchange_jobs SET ${[...assignments, 'updated_at = clock_timestamp()'].join(', ')} WHERE order_id = $1`,
+    [orderId, ...set.map(([, v]) => v)],
+  );
 }

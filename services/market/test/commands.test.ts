@@ -10,7 +10,13 @@ import { marketContract } from '../src/contract.ts';
 import { marketService } from '../src/service.ts';
 import { onWake } from '../src/wake.ts';
 
-type Job = { order_id: string; status: string; cancel_reason: string | null; failure_reason?: string; correlation_id: string };
+type Job = {
+  order_id: string;
+  status: string;
+  cancel_reason: string | null;
+  failure_reason?: string;
+  correlation_id: string;
+};
 
 /** exchange_jobs as a map, answering the statements of store.ts the command handlers use. */
 function jobsTable(jobs = new Map<string, Job>()) {
@@ -19,9 +25,18 @@ function jobsTable(jobs = new Map<string, Job>()) {
     const orderId = params[0] as string;
     if (sql.startsWith('INSERT INTO exchange_jobs')) {
       if (jobs.has(orderId)) return { rows: [], rowCount: 0 };
-      const status = /VALUES \(\$1, 'failed'/.test(sql) ? 'failed' : /VALUES \(\$1, 'canceled'/.test(sql) ? 'canceled' : 'pending';
+      const status = /VALUES \(\$1, 'failed'/.test(sql)
+        ? 'failed'
+        : /VALUES \(\$1, 'canceled'/.test(sql)
+          ? 'canceled'
+          : 'pending';
       const correlation = status === 'pending' ? params[6] : params[2];
-      jobs.set(orderId, { order_id: orderId, status, cancel_reason: status === 'canceled' ? (params[1] as string) : null, correlation_id: String(correlation) });
+      jobs.set(orderId, {
+        order_id: orderId,
+        status,
+        cancel_reason: status === 'canceled' ? (params[1] as string) : null,
+        correlation_id: String(correlation),
+      });
       return { rows: [], rowCount: 1 };
     }
     if (sql.startsWith('SELECT') && sql.includes('FOR UPDATE')) {
@@ -65,7 +80,10 @@ describe('market command handlers', () => {
       await h.handle(marketContract.commands.PlaceOrderOnExchange, placement({ orderId: 'o-zero', quantity: '0' }));
       await h.handle(marketContract.commands.PlaceOrderOnExchange, placement({ orderId: 'o-zero', quantity: '0' }));
       assert.equal(table.jobs.get('o-zero')?.status, 'failed');
-      assert.deepEqual(h.publishedOf(marketContract.events.OrderPlacementFailed).map((e) => [e.orderId, e.reason]), [['o-zero', 'exchange_rejected']]);
+      assert.deepEqual(
+        h.publishedOf(marketContract.events.OrderPlacementFailed).map((e) => [e.orderId, e.reason]),
+        [['o-zero', 'exchange_rejected']],
+      );
       assert.equal(h.published[0]!.key, 'o-zero');
       assert.deepEqual(h.sent, []);
     } finally {
@@ -82,12 +100,19 @@ describe('market command handlers', () => {
       ]),
     );
     const h = handlerContext({ service: marketService, query: table.query });
-    const cancel = (orderId: string) => h.handle(marketContract.commands.CancelOrderOnExchange, { orderId, reason: 'canceled_by_customer' });
-    const canceled = () => h.publishedOf(marketContract.events.OrderCanceledOnExchange).map((e) => `${e.orderId}:${e.reason}`);
+    const cancel = (orderId: string) =>
+      h.handle(marketContract.commands.CancelOrderOnExchange, { orderId, reason: 'canceled_by_customer' });
+    const canceled = () =>
+      h.publishedOf(marketContract.events.OrderCanceledOnExchange).map((e) => `${e.orderId}:${e.reason}`);
 
     // No job yet: a canceled one, so the placement that comes later is never made.
     await cancel('o-new');
-    assert.deepEqual(table.jobs.get('o-new'), { order_id: 'o-new', status: 'canceled', cancel_reason: 'canceled_by_customer', correlation_id: h.published[0]!.envelope.correlationId });
+    assert.deepEqual(table.jobs.get('o-new'), {
+      order_id: 'o-new',
+      status: 'canceled',
+      cancel_reason: 'canceled_by_customer',
+      correlation_id: h.published[0]!.envelope.correlationId,
+    });
     assert.deepEqual(canceled(), ['o-new:canceled_by_customer']);
 
     // Pending: never placed, canceled at once.

@@ -6,7 +6,6 @@ import { eventually, type TestSystem } from '@simplebank/chassis/testing';
 import { startExchangeSystem, type ExchangeSystem } from './exchange-system.ts';
 import { marketContract } from '../src/contract.ts';
 
-
 describe('market: the exchange breaker and call policy', () => {
   let system: TestSystem;
   let types: ExchangeSystem['types'];
@@ -18,11 +17,19 @@ describe('market: the exchange breaker and call policy', () => {
     const m = /simplebank_circuit_breaker_state\{service="market",target="exchange"\} ([\d.]+)/.exec(body);
     return m ? Number(m[1]) : undefined;
   }
-  async function ready(): Promise<{ status: number; body: { checks: Array<{ name: string; ready: boolean; detail?: string }> } }> {
+  async function ready(): Promise<{
+    status: number;
+    body: { checks: Array<{ name: string; ready: boolean; detail?: string }> };
+  }> {
     const res = await fetch(`${system.runtime.address}/health/ready`);
     return { status: res.status, body: (await res.json()) as any };
   }
-  const unfinished = async () => (await system.databases.get('market')!.db.query(`SELECT order_id FROM exchange_jobs WHERE status IN ('pending', 'placed')`)).rows.length;
+  const unfinished = async () =>
+    (
+      await system.databases
+        .get('market')!
+        .db.query(`SELECT order_id FROM exchange_jobs WHERE status IN ('pending', 'placed')`)
+    ).rows.length;
 
   before(async () => {
     ({ system, types, place, settings } = await startExchangeSystem());
@@ -38,11 +45,14 @@ describe('market: the exchange breaker and call policy', () => {
 
     assert.equal((await settings({ failureRate: 1 })).status, 200);
     const failing = await Promise.all([place(2000), place(2000), place(2000)]);
-    await eventually(async () => {
-      const [g, r] = await Promise.all([gauge(), ready()]);
-      const check = r.body.checks.find((c) => c.name === 'market:breaker:exchange');
-      return g === 1 && r.status === 503 && check?.ready === false && check.detail === 'exchange breaker open';
-    }, { message: 'the exchange breaker opens: metric 1 and /health/ready says so' });
+    await eventually(
+      async () => {
+        const [g, r] = await Promise.all([gauge(), ready()]);
+        const check = r.body.checks.find((c) => c.name === 'market:breaker:exchange');
+        return g === 1 && r.status === 503 && check?.ready === false && check.detail === 'exchange breaker open';
+      },
+      { message: 'the exchange breaker opens: metric 1 and /health/ready says so' },
+    );
     for (const orderId of failing) {
       await eventually(async () => (await types(orderId)).length > 0);
       assert.deepEqual(await types(orderId), [{ type: 'OrderPlacementFailed', reason: 'exchange_unavailable' }]);
@@ -51,7 +61,10 @@ describe('market: the exchange breaker and call policy', () => {
     assert.equal((await settings({ failureRate: 0 })).status, 200);
     const recovered = await place(30_000);
     await eventually(async () => (await types(recovered)).some((e) => e.type === 'OrderFilledOnExchange'));
-    assert.deepEqual((await types(recovered)).map((e) => e.type), ['OrderPlacedOnExchange', 'OrderFilledOnExchange']);
+    assert.deepEqual(
+      (await types(recovered)).map((e) => e.type),
+      ['OrderPlacedOnExchange', 'OrderFilledOnExchange'],
+    );
     await eventually(async () => (await gauge()) === 0);
     const r = await ready();
     assert.equal(r.body.checks.find((c) => c.name === 'market:breaker:exchange')?.ready, true);
@@ -59,12 +72,26 @@ describe('market: the exchange breaker and call policy', () => {
 
   it('an operator forces the breaker open (nothing is sent, the order waits) and gives it back (the order is placed)', async () => {
     const sys = systemContract('market');
-    assert.deepEqual(await system.call(sys, '_breaker', { target: 'exchange', state: 'open' }), { target: 'exchange', state: 'forced-open' });
+    assert.deepEqual(await system.call(sys, '_breaker', { target: 'exchange', state: 'open' }), {
+      target: 'exchange',
+      state: 'forced-open',
+    });
     assert.equal(await gauge(), 1);
     const orderId = await place(30_000);
-    await eventually(async () => (await system.call(marketContract, 'getExchangeOrder', { orderId }).catch(() => undefined))?.status === 'pending');
-    assert.equal((await system.call(marketContract, 'getExchangeOrder', { orderId })).attempts, 0, 'nothing sent while forced open');
-    assert.deepEqual(await system.call(sys, '_breaker', { target: 'exchange', state: 'auto' }), { target: 'exchange', state: 'closed' });
+    await eventually(
+      async () =>
+        (await system.call(marketContract, 'getExchangeOrder', { orderId }).catch(() => undefined))?.status ===
+        'pending',
+    );
+    assert.equal(
+      (await system.call(marketContract, 'getExchangeOrder', { orderId })).attempts,
+      0,
+      'nothing sent while forced open',
+    );
+    assert.deepEqual(await system.call(sys, '_breaker', { target: 'exchange', state: 'auto' }), {
+      target: 'exchange',
+      state: 'closed',
+    });
     await eventually(async () => (await types(orderId)).some((e) => e.type === 'OrderFilledOnExchange'));
   });
 
@@ -74,7 +101,12 @@ describe('market: the exchange breaker and call policy', () => {
       const orderId = await place(2500);
       await eventually(async () => (await types(orderId)).length > 0, { timeoutMs: 20_000 });
       assert.deepEqual(await types(orderId), [{ type: 'OrderPlacementFailed', reason: 'exchange_unavailable' }]);
-      const { rows } = await system.databases.get('market')!.db.query<{ status: string; attempts: number; last_error: string }>('SELECT status, attempts, last_error FROM exchange_jobs WHERE order_id = $1', [orderId]);
+      const { rows } = await system.databases
+        .get('market')!
+        .db.query<{ status: string; attempts: number; last_error: string }>(
+          'SELECT status, attempts, last_error FROM exchange_jobs WHERE order_id = $1',
+          [orderId],
+        );
       assert.equal(rows[0]!.status, 'failed');
       assert.ok(rows[0]!.attempts >= 1, 'placement attempted');
       assert.match(rows[0]!.last_error, /timeout|deadline|breaker/);

@@ -39,25 +39,53 @@ export interface ExchangeSystem {
 export async function startExchangeSystem(): Promise<ExchangeSystem> {
   const system = await startTestSystem([marketDataService, exchangeService, marketService]);
   await system.call(marketDataContract, 'pinPrice', { assetId: 'AAPL', price: '250.00' });
-  const settings = (body: unknown) => fetch(`${system.runtime.address}/exchange/settings`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${exchangeApiKey(undefined)}` }, body: JSON.stringify(body) });
+  const settings = (body: unknown) =>
+    fetch(`${system.runtime.address}/exchange/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${exchangeApiKey(undefined)}` },
+      body: JSON.stringify(body),
+    });
   const reset = await settings({ open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
   if (reset.status !== 200) throw new Error(`could not reset the exchange: ${reset.status}`);
   return {
     system,
     settings,
     async types(orderId) {
-      const { rows } = await system.databases.get('market')!.db.query<{ body: string }>('SELECT body FROM chassis_outbox ORDER BY id');
+      const { rows } = await system.databases
+        .get('market')!
+        .db.query<{ body: string }>('SELECT body FROM chassis_outbox ORDER BY id');
       return rows
         .map((r) => JSON.parse(r.body) as { type: string; data: Record<string, string> })
         .filter((e) => e.data.orderId === orderId)
-        .map((e) => ({ type: e.type.replace(/^market\.(\w+)\.v1$/, '$1'), ...(e.data.reason ? { reason: e.data.reason } : {}) }));
+        .map((e) => ({
+          type: e.type.replace(/^market\.(\w+)\.v1$/, '$1'),
+          ...(e.data.reason ? { reason: e.data.reason } : {}),
+        }));
     },
     async place(placeByMs) {
       const orderId = randomUUID();
-      const data = { orderId, assetId: 'AAPL', side: 'buy', quantity: '1', limitPrice: '300.00', placeBy: new Date(Date.now() + placeByMs).toISOString() };
+      const data = {
+        orderId,
+        assetId: 'AAPL',
+        side: 'buy',
+        quantity: '1',
+        limitPrice: '300.00',
+        placeBy: new Date(Date.now() + placeByMs).toISOString(),
+      };
       const def = marketContract.commands.PlaceOrderOnExchange;
-      const envelope = newEnvelope({ type: def.type, version: 1, source: 'orders', data, key: orderId, cause: { correlationId: `test-${orderId}`, identity: { customerId: 'service:orders', role: 'system' } } });
-      await system.transport.publish({ destination: { kind: 'command', queue: def.type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+      const envelope = newEnvelope({
+        type: def.type,
+        version: 1,
+        source: 'orders',
+        data,
+        key: orderId,
+        cause: { correlationId: `test-${orderId}`, identity: { customerId: 'service:orders', role: 'system' } },
+      });
+      await system.transport.publish({
+        destination: { kind: 'command', queue: def.type },
+        messageId: envelope.id,
+        body: JSON.stringify(envelope),
+      });
       return orderId;
     },
   };

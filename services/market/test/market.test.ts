@@ -24,21 +24,64 @@ describe('market, placing and following orders on the exchange', () => {
   let system: TestSystem;
 
   async function events(orderId: string): Promise<Published[]> {
-    const { rows } = await system.databases.get('market')!.db.query<{ body: string }>('SELECT body FROM chassis_outbox ORDER BY id');
-    return rows.map((r) => JSON.parse(r.body) as Published).filter((e) => e.data.orderId === orderId).map((e) => ({ type: e.type.replace(/^market\.(\w+)\.v1$/, '$1'), data: e.data }));
+    const { rows } = await system.databases
+      .get('market')!
+      .db.query<{ body: string }>('SELECT body FROM chassis_outbox ORDER BY id');
+    return rows
+      .map((r) => JSON.parse(r.body) as Published)
+      .filter((e) => e.data.orderId === orderId)
+      .map((e) => ({ type: e.type.replace(/^market\.(\w+)\.v1$/, '$1'), data: e.data }));
   }
   const types = async (orderId: string) => (await events(orderId)).map((e) => e.type);
 
-  async function send(command: 'PlaceOrderOnExchange' | 'CancelOrderOnExchange', data: unknown, id = randomUUID()): Promise<void> {
+  async function send(
+    command: 'PlaceOrderOnExchange' | 'CancelOrderOnExchange',
+    data: unknown,
+    id = randomUUID(),
+  ): Promise<void> {
     const def = marketContract.commands[command];
-    const envelope = newEnvelope({ type: def.type, version: 1, source: 'orders', data, id, key: (data as { orderId: string }).orderId, cause: { correlationId: `test-${id}`, identity: { customerId: 'service:orders', role: 'system' } } });
-    await system.transport.publish({ destination: { kind: 'command', queue: def.type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+    const envelope = newEnvelope({
+      type: def.type,
+      version: 1,
+      source: 'orders',
+      data,
+      id,
+      key: (data as { orderId: string }).orderId,
+      cause: { correlationId: `test-${id}`, identity: { customerId: 'service:orders', role: 'system' } },
+    });
+    await system.transport.publish({
+      destination: { kind: 'command', queue: def.type },
+      messageId: envelope.id,
+      body: JSON.stringify(envelope),
+    });
   }
-  const placement = (o: Partial<{ orderId: string; assetId: string; side: 'buy' | 'sell'; quantity: string; limitPrice: string; placeBy: string }> = {}) => ({
-    orderId: randomUUID(), assetId: 'AAPL', side: 'buy' as const, quantity: '3', limitPrice: '300.00', placeBy: new Date(Date.now() + 30_000).toISOString(), ...o,
+  const placement = (
+    o: Partial<{
+      orderId: string;
+      assetId: string;
+      side: 'buy' | 'sell';
+      quantity: string;
+      limitPrice: string;
+      placeBy: string;
+    }> = {},
+  ) => ({
+    orderId: randomUUID(),
+    assetId: 'AAPL',
+    side: 'buy' as const,
+    quantity: '3',
+    limitPrice: '300.00',
+    placeBy: new Date(Date.now() + 30_000).toISOString(),
+    ...o,
   });
   async function exchange(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${system.runtime.address}/exchange${path}`, { method, headers: { authorization: `Bearer ${exchangeApiKey(undefined)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${system.runtime.address}/exchange${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${exchangeApiKey(undefined)}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: res.status, body: await res.json() };
   }
   const job = (orderId: string) => system.call(marketContract, 'getExchangeOrder', { orderId });
@@ -51,7 +94,10 @@ describe('market, placing and following orders on the exchange', () => {
     await system.stop({ drop: true });
   });
   beforeEach(async () => {
-    assert.equal((await exchange('PUT', '/settings', { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 })).status, 200);
+    assert.equal(
+      (await exchange('PUT', '/settings', { open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 })).status,
+      200,
+    );
   });
 
   it('places the order (OrderPlacedOnExchange), then reports the fill at the current price (OrderFilledOnExchange)', async () => {
@@ -59,7 +105,10 @@ describe('market, placing and following orders on the exchange', () => {
     await send('PlaceOrderOnExchange', cmd);
     await eventually(async () => (await types(cmd.orderId)).includes('OrderFilledOnExchange'));
     const published = await events(cmd.orderId);
-    assert.deepEqual(published.map((e) => e.type), ['OrderPlacedOnExchange', 'OrderFilledOnExchange']);
+    assert.deepEqual(
+      published.map((e) => e.type),
+      ['OrderPlacedOnExchange', 'OrderFilledOnExchange'],
+    );
     const [placed, filled] = published as [Published, Published];
     assert.equal(filled.data.exchangeOrderId, placed.data.exchangeOrderId);
     assert.equal(filled.data.fillPrice, '250.00');
@@ -67,7 +116,12 @@ describe('market, placing and following orders on the exchange', () => {
     const onExchange = await exchange('GET', `/orders/${placed.data.exchangeOrderId}`);
     assert.equal(onExchange.body.clientOrderId, cmd.orderId);
     assert.equal(onExchange.body.status, 'filled');
-    assert.deepEqual(await job(cmd.orderId), { orderId: cmd.orderId, exchangeOrderId: placed.data.exchangeOrderId, status: 'filled', attempts: 1 });
+    assert.deepEqual(await job(cmd.orderId), {
+      orderId: cmd.orderId,
+      exchangeOrderId: placed.data.exchangeOrderId,
+      status: 'filled',
+      attempts: 1,
+    });
   });
 
   it('gives up with exchange_unavailable when the exchange keeps failing until placeBy', async () => {
@@ -76,14 +130,28 @@ describe('market, placing and following orders on the exchange', () => {
     await send('PlaceOrderOnExchange', cmd);
     await eventually(async () => (await types(cmd.orderId)).includes('OrderPlacementFailed'));
     const published = await events(cmd.orderId);
-    assert.deepEqual(published.map((e) => e.type), ['OrderPlacementFailed']);
+    assert.deepEqual(
+      published.map((e) => e.type),
+      ['OrderPlacementFailed'],
+    );
     assert.equal(published[0]!.data.reason, 'exchange_unavailable');
     const j = await job(cmd.orderId);
     assert.equal(j.status, 'failed');
     assert.ok(j.attempts >= 1);
     // Nothing was accepted on the exchange: the same client order id is new there.
     await exchange('PUT', '/settings', { failureRate: 0, open: false });
-    assert.equal((await exchange('POST', '/orders', { clientOrderId: cmd.orderId, assetId: 'AAPL', side: 'buy', quantity: '3', limitPrice: '300.00' })).status, 201);
+    assert.equal(
+      (
+        await exchange('POST', '/orders', {
+          clientOrderId: cmd.orderId,
+          assetId: 'AAPL',
+          side: 'buy',
+          quantity: '3',
+          limitPrice: '300.00',
+        })
+      ).status,
+      201,
+    );
   });
 
   it('reports exchange_rejected when the exchange refuses the order', async () => {
@@ -91,13 +159,19 @@ describe('market, placing and following orders on the exchange', () => {
     await send('PlaceOrderOnExchange', cmd);
     await eventually(async () => (await types(cmd.orderId)).includes('OrderPlacementFailed'));
     const published = await events(cmd.orderId);
-    assert.deepEqual(published.map((e) => [e.type, e.data.reason]), [['OrderPlacementFailed', 'exchange_rejected']]);
+    assert.deepEqual(
+      published.map((e) => [e.type, e.data.reason]),
+      [['OrderPlacementFailed', 'exchange_rejected']],
+    );
     assert.equal((await job(cmd.orderId)).attempts, 1, 'a refusal is not retried');
     // A zero quantity never goes to the exchange.
     const zero = placement({ quantity: '0' });
     await send('PlaceOrderOnExchange', zero);
     await eventually(async () => (await types(zero.orderId)).includes('OrderPlacementFailed'));
-    assert.deepEqual((await events(zero.orderId)).map((e) => [e.type, e.data.reason]), [['OrderPlacementFailed', 'exchange_rejected']]);
+    assert.deepEqual(
+      (await events(zero.orderId)).map((e) => [e.type, e.data.reason]),
+      [['OrderPlacementFailed', 'exchange_rejected']],
+    );
     assert.equal((await job(zero.orderId)).attempts, 0);
   });
 
@@ -109,7 +183,10 @@ describe('market, placing and following orders on the exchange', () => {
     await send('CancelOrderOnExchange', { orderId: cmd.orderId, reason: 'expired' });
     await eventually(async () => (await types(cmd.orderId)).includes('OrderCanceledOnExchange'));
     const published = await events(cmd.orderId);
-    assert.deepEqual(published.map((e) => e.type), ['OrderPlacedOnExchange', 'OrderCanceledOnExchange']);
+    assert.deepEqual(
+      published.map((e) => e.type),
+      ['OrderPlacedOnExchange', 'OrderCanceledOnExchange'],
+    );
     assert.equal(published[1]!.data.reason, 'expired');
     const exchangeOrderId = published[0]!.data.exchangeOrderId!;
     await exchange('PUT', '/settings', { open: true });
@@ -134,9 +211,24 @@ describe('market, placing and following orders on the exchange', () => {
     const other = placement();
     await send('PlaceOrderOnExchange', other);
     await eventually(async () => (await types(other.orderId)).includes('OrderPlacedOnExchange'));
-    assert.deepEqual((await events(cmd.orderId)).map((e) => [e.type, e.data.reason]), [['OrderCanceledOnExchange', 'canceled_by_customer']]);
+    assert.deepEqual(
+      (await events(cmd.orderId)).map((e) => [e.type, e.data.reason]),
+      [['OrderCanceledOnExchange', 'canceled_by_customer']],
+    );
     assert.equal((await job(cmd.orderId)).status, 'canceled');
-    assert.equal((await exchange('POST', '/orders', { clientOrderId: cmd.orderId, assetId: 'AAPL', side: 'buy', quantity: '3', limitPrice: '300.00' })).status, 201, 'never placed on the exchange');
+    assert.equal(
+      (
+        await exchange('POST', '/orders', {
+          clientOrderId: cmd.orderId,
+          assetId: 'AAPL',
+          side: 'buy',
+          quantity: '3',
+          limitPrice: '300.00',
+        })
+      ).status,
+      201,
+      'never placed on the exchange',
+    );
   });
 
   it('a cancel that arrives before the placement command: the later placement is ignored', async () => {

@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import { eventually, type TestSystem } from '@simplebank/chassis/testing';
 import { startExchangeSystem, type ExchangeSystem } from './exchange-system.ts';
 
-
 describe('market: a placement with unknown outcome', () => {
   let system: TestSystem;
   let types: ExchangeSystem['types'];
@@ -16,11 +15,22 @@ describe('market: a placement with unknown outcome', () => {
 
   /** The exchange's order for our client order id (its own book), if any arrived. */
   async function exchangeOrder(clientOrderId: string): Promise<{ id: string; status: string } | undefined> {
-    const { rows } = await system.databases.get('exchange')!.db.query<{ id: string; status: string }>('SELECT id, status FROM exchange_orders WHERE client_order_id = $1', [clientOrderId]);
+    const { rows } = await system.databases
+      .get('exchange')!
+      .db.query<{ id: string; status: string }>('SELECT id, status FROM exchange_orders WHERE client_order_id = $1', [
+        clientOrderId,
+      ]);
     return rows[0];
   }
   const job = async (orderId: string) =>
-    (await system.databases.get('market')!.db.query<{ status: string; followup: string | null; placement_unknown: boolean }>('SELECT status, followup, placement_unknown FROM exchange_jobs WHERE order_id = $1', [orderId])).rows[0];
+    (
+      await system.databases
+        .get('market')!
+        .db.query<{ status: string; followup: string | null; placement_unknown: boolean }>(
+          'SELECT status, followup, placement_unknown FROM exchange_jobs WHERE order_id = $1',
+          [orderId],
+        )
+    ).rows[0];
 
   before(async () => {
     ({ system, types, place, settings } = await startExchangeSystem());
@@ -44,13 +54,23 @@ describe('market: a placement with unknown outcome', () => {
       assert.equal((await settings({ latencyMs: 0 })).status, 200);
     }
     // The follow-up is done, and the exchange's order for that client id (arrived late) is canceled.
-    await eventually(async () => (await job(orderId))?.followup === null, { timeoutMs: 20_000, message: 'the cancel follow-up finishes' });
-    const order = await eventually(async () => {
-      const o = await exchangeOrder(orderId);
-      return o && o.status !== 'open' ? o : undefined;
-    }, { timeoutMs: 20_000, message: 'the late order is canceled on the exchange' });
+    await eventually(async () => (await job(orderId))?.followup === null, {
+      timeoutMs: 20_000,
+      message: 'the cancel follow-up finishes',
+    });
+    const order = await eventually(
+      async () => {
+        const o = await exchangeOrder(orderId);
+        return o && o.status !== 'open' ? o : undefined;
+      },
+      { timeoutMs: 20_000, message: 'the late order is canceled on the exchange' },
+    );
     assert.equal(order.status, 'canceled');
     assert.equal((await job(orderId))!.status, 'failed');
-    assert.deepEqual(await types(orderId), [{ type: 'OrderPlacementFailed', reason: 'exchange_unavailable' }], 'no fill published');
+    assert.deepEqual(
+      await types(orderId),
+      [{ type: 'OrderPlacementFailed', reason: 'exchange_unavailable' }],
+      'no fill published',
+    );
   });
 });

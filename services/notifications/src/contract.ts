@@ -35,7 +35,11 @@ export const notificationsContract = defineContract({
     markRead: rpc({ request: T.Object({ notificationId: T.String() }), response: T.Object({}), errors: ['not_found'] }),
     /** Admins (and services) only: deliveries by channel, newest first, optionally of one customer and channel. */
     listDeliveries: rpc({
-      request: T.Object({ customerId: T.Optional(T.String({ minLength: 1, maxLength: 100 })), channel: T.Optional(DeliveryChannel), ...PageRequest }),
+      request: T.Object({
+        customerId: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
+        channel: T.Optional(DeliveryChannel),
+        ...PageRequest,
+      }),
       response: Page(Delivery),
     }),
   },

@@ -14,7 +14,11 @@ export type DeliveryStatus = 'delivered' | 'failed' | 'pending';
  * each customer's preferences: in_app always (delivered), email and sms when opted in — pending,
  * or failed at once when there is no address to send to. Twice for a notification changes nothing.
  */
-export async function planDeliveries(tx: Queryable, notificationIds: string[], customerIds: string[]): Promise<{ channel: DeliveryChannel; status: DeliveryStatus }[]> {
+export async function planDeliveries(
+  tx: Queryable,
+  notificationIds: string[],
+  customerIds: string[],
+): Promise<{ channel: DeliveryChannel; status: DeliveryStatus }[]> {
   if (notificationIds.length === 0) return [];
   const { rows } = await tx.query<{ channel: DeliveryChannel; status: DeliveryStatus }>(
     `INSERT INTO deliveries (id, notification_id, customer_id, channel, status, recipient, attempts, next_attempt_at, detail)
@@ -54,7 +58,15 @@ export interface ClaimedDelivery {
  * comes due again by itself. Committed at once: nothing is held open while the channel works.
  */
 export async function claimDue(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-  const { rows } = await db.query<{ id: string; notification_id: string; channel: ChannelName; recipient: string; attempts: number; title: string; body: string }>(
+  const { rows } = await db.query<{
+    id: string;
+    notification_id: string;
+    channel: ChannelName;
+    recipient: string;
+    attempts: number;
+    title: string;
+    body: string;
+  }>(
     `UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000), attempted_at = now()
      FROM notifications n
      WHERE n.id = d.notification_id AND d.id IN (
@@ -62,15 +74,32 @@ export async function claimDue(db: Queryable, limit: number, leaseMs: number): P
      RETURNING d.id, d.notification_id, d.channel, d.recipient, d.attempts, n.title, n.body`,
     [limit, leaseMs],
   );
-  return rows.map((r) => ({ id: r.id, notificationId: r.notification_id, channel: r.channel, recipient: r.recipient, attempts: r.attempts, title: r.title, body: r.body }));
+  return rows.map((r) => ({
+    id: r.id,
+    notificationId: r.notification_id,
+    channel: r.channel,
+    recipient: r.recipient,
+    attempts: r.attempts,
+    title: r.title,
+    body: r.body,
+  }));
 }
 
 export async function markDelivered(db: Queryable, id: string): Promise<void> {
-  await db.query(`UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, attempted_at = now(), detail = NULL WHERE id = $1 AND status = 'pending'`, [id]);
+  await db.query(
+    `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, attempted_at = now(), detail = NULL WHERE id = $1 AND status = 'pending'`,
+    [id],
+  );
 }
 
 /** The attempt failed: due again after `delayMs` — unless another worker claimed it since (its lease lapsed). */
-export async function scheduleRetry(db: Queryable, id: string, attempts: number, delayMs: number, reason: string): Promise<void> {
+export async function scheduleRetry(
+  db: Queryable,
+  id: string,
+  attempts: number,
+  delayMs: number,
+  reason: string,
+): Promise<void> {
   await db.query(
     `UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => $3::double precision / 1000), detail = $4
      WHERE id = $1 AND status = 'pending' AND attempts = $2`,
@@ -79,7 +108,10 @@ export async function scheduleRetry(db: Queryable, id: string, attempts: number,
 }
 
 export async function markFailed(db: Queryable, id: string, reason: string): Promise<void> {
-  await db.query(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, attempted_at = now(), detail = $2 WHERE id = $1 AND status = 'pending'`, [id, reason]);
+  await db.query(
+    `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, attempted_at = now(), detail = $2 WHERE id = $1 AND status = 'pending'`,
+    [id, reason],
+  );
 }
 
 /** Milliseconds until the next pending delivery is due (0: due now); undefined when none is pending. */
@@ -109,13 +141,23 @@ export type DeliveryRow = {
 };
 
 /** Deliveries newest first, optionally of one customer and channel, before the cursor's position; one more than `limit`. */
-export async function listDeliveries(db: Queryable, filter: { customerId?: string; channel?: DeliveryChannel }, limit: number, beforeSeq: bigint | undefined): Promise<DeliveryRow[]> {
+export async function listDeliveries(
+  db: Queryable,
+  filter: { customerId?: string; channel?: DeliveryChannel },
+  limit: number,
+  beforeSeq: bigint | undefined,
+): Promise<DeliveryRow[]> {
   const { rows } = await db.query<DeliveryRow>(
     `SELECT d.seq::text, d.id, d.notification_id, d.customer_id, d.channel, d.recipient, n.title AS subject, d.status, d.attempts, d.attempted_at, d.detail
      FROM deliveries d JOIN notifications n ON n.id = d.notification_id
      WHERE ($1::text IS NULL OR d.customer_id = $1) AND ($2::text IS NULL OR d.channel = $2) AND ($3::bigint IS NULL OR d.seq < $3::bigint)
      ORDER BY d.seq DESC LIMIT $4`,
-    [filter.customerId ?? null, filter.channel ?? null, beforeSeq === undefined ? null : beforeSeq.toString(), limit + 1],
+    [
+      filter.customerId ?? null,
+      filter.channel ?? null,
+      beforeSeq === undefined ? null : beforeSeq.toString(),
+      limit + 1,
+    ],
   );
   return rows;
 }

@@ -8,7 +8,14 @@
 import { backoffDelay, type BaseContext, type Worker } from '@simplebank/chassis';
 import { PAGE_SIZE, announceNextPage, openAnnouncement } from './announcements.ts';
 import { ChannelError, type Channels } from './channels/channel.ts';
-import { claimDue, markDelivered, markFailed, nextDueInMs, scheduleRetry, type ClaimedDelivery } from './delivery-store.ts';
+import {
+  claimDue,
+  markDelivered,
+  markFailed,
+  nextDueInMs,
+  scheduleRetry,
+  type ClaimedDelivery,
+} from './delivery-store.ts';
 import { emailText, smsText } from './domain/channels.ts';
 import { notificationsSettings } from './settings.ts';
 
@@ -41,7 +48,10 @@ export function policyFromSettings(): Policy {
   const s = notificationsSettings.value;
   return {
     maxAttempts: s.NOTIFICATIONS_MAX_ATTEMPTS,
-    retry: { baseMs: s.NOTIFICATIONS_RETRY_BASE_MS, capMs: Math.max(s.NOTIFICATIONS_RETRY_BASE_MS, s.NOTIFICATIONS_RETRY_MAX_MS) },
+    retry: {
+      baseMs: s.NOTIFICATIONS_RETRY_BASE_MS,
+      capMs: Math.max(s.NOTIFICATIONS_RETRY_BASE_MS, s.NOTIFICATIONS_RETRY_MAX_MS),
+    },
     leaseMs: Math.max(60_000, 6 * s.SMTP_TIMEOUT_MS),
   };
 }
@@ -81,7 +91,14 @@ export interface Round {
 }
 
 /** One round: a few pages of the oldest open announcement, then every due delivery up to a batch. */
-export async function runRound(ctx: BaseContext, channels: Channels, policy: Policy, count: (channel: string, outcome: Outcome) => void, pageSize = PAGE_SIZE, announcements = true): Promise<Round> {
+export async function runRound(
+  ctx: BaseContext,
+  channels: Channels,
+  policy: Policy,
+  count: (channel: string, outcome: Outcome) => void,
+  pageSize = PAGE_SIZE,
+  announcements = true,
+): Promise<Round> {
   let worked = 0;
   let announcing = false;
   const eventId = announcements ? await openAnnouncement(ctx.db) : undefined;
@@ -93,7 +110,9 @@ export async function runRound(ctx: BaseContext, channels: Channels, policy: Pol
   }
   const due = await claimDue(ctx.db, BATCH, policy.leaseMs);
   for (let i = 0; i < due.length; i += CONCURRENCY) {
-    await Promise.all(due.slice(i, i + CONCURRENCY).map(async (d) => count(d.channel, await attempt(ctx, channels, policy, d))));
+    await Promise.all(
+      due.slice(i, i + CONCURRENCY).map(async (d) => count(d.channel, await attempt(ctx, channels, policy, d))),
+    );
   }
   worked += due.length;
   const next = announcing || due.length === BATCH ? 0 : await nextDueInMs(ctx.db);
@@ -107,7 +126,11 @@ export function deliveryWorker(makeChannels: () => Channels, pageSize = PAGE_SIZ
       const channels = makeChannels();
       const policy = policyFromSettings();
       ctx.log.info({ email: channels.email.describe, sms: channels.sms.describe }, 'notification channels');
-      const counter = ctx.metrics.counter('simplebank_notification_deliveries_total', 'Email and SMS delivery attempts, by channel and outcome (delivered, retry, failed)', ['service', 'channel', 'outcome']);
+      const counter = ctx.metrics.counter(
+        'simplebank_notification_deliveries_total',
+        'Email and SMS delivery attempts, by channel and outcome (delivered, retry, failed)',
+        ['service', 'channel', 'outcome'],
+      );
       const count = (channel: string, outcome: Outcome) => counter.inc({ service: ctx.service, channel, outcome });
       let stopped = false;
       // A wake during a round is kept: the round may have read the queue before the new rows committed.

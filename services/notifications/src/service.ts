@@ -8,7 +8,16 @@
  * worker sends email and SMS after that commit, retrying with back-off, so a failing channel never
  * holds up or undoes the in-app notification, and one delivery per channel is the table's key.
  */
-import { ForbiddenError, UnauthorizedError, NotFoundError, defineService, on, seqCursor, type MessageContext, type RpcContext } from '@simplebank/chassis';
+import {
+  ForbiddenError,
+  UnauthorizedError,
+  NotFoundError,
+  defineService,
+  on,
+  seqCursor,
+  type MessageContext,
+  type RpcContext,
+} from '@simplebank/chassis';
 import { customersContract } from '@simplebank/customers/contract';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
@@ -18,7 +27,14 @@ import { channelsFromSettings, type Channels } from './channels/index.ts';
 import { notificationsContract } from './contract.ts';
 import { listDeliveries, planDeliveries } from './delivery-store.ts';
 import { deliveryWorker, wakeDeliveries } from './delivery-worker.ts';
-import { orderStatusChanged, paymentCompleted, paymentFailed, settingsChanged, strategyCreated, type Message } from './domain/messages.ts';
+import {
+  orderStatusChanged,
+  paymentCompleted,
+  paymentFailed,
+  settingsChanged,
+  strategyCreated,
+  type Message,
+} from './domain/messages.ts';
 import { notificationsSettings } from './settings.ts';
 import * as store from './store.ts';
 
@@ -32,14 +48,20 @@ const DEFAULT_LIMIT = 50;
 const BATCHED = { batch: true, lingerMs: 100 } as const;
 
 async function notify(ctx: MessageContext, customerId: string, message: Message): Promise<void> {
-  const id = await store.insertNotification(ctx.tx, customerId, message, { id: ctx.envelope.id, type: ctx.envelope.type });
+  const id = await store.insertNotification(ctx.tx, customerId, message, {
+    id: ctx.envelope.id,
+    type: ctx.envelope.type,
+  });
   if (id === null) {
     ctx.log.info({ eventId: ctx.envelope.id }, 'notification already written for this event');
     return;
   }
   const planned = await planDeliveries(ctx.tx, [id], [customerId]);
   if (planned.some((d) => d.status === 'pending')) ctx.tx.afterCommit(() => wakeDeliveries());
-  ctx.log.info({ notificationId: id, kind: message.kind, channels: planned.map((d) => d.channel) }, 'notification written');
+  ctx.log.info(
+    { notificationId: id, kind: message.kind, channels: planned.map((d) => d.channel) },
+    'notification written',
+  );
 }
 
 function callerOf(ctx: RpcContext): string {
@@ -65,16 +87,29 @@ export function createNotificationsService(options: { channels?: () => Channels;
       async listNotifications(req, ctx) {
         const customerId = callerOf(ctx);
         const limit = req.limit ?? DEFAULT_LIMIT;
-        const rows = await store.listNotifications(ctx.db, customerId, limit, req.cursor ? cursor.decode(req.cursor) : undefined);
+        const rows = await store.listNotifications(
+          ctx.db,
+          customerId,
+          limit,
+          req.cursor ? cursor.decode(req.cursor) : undefined,
+        );
         const page = rows.slice(0, limit);
         return {
-          items: page.map((r) => ({ id: r.id, kind: r.kind, title: r.title, body: r.body, at: r.at.toISOString(), read: r.read })),
+          items: page.map((r) => ({
+            id: r.id,
+            kind: r.kind,
+            title: r.title,
+            body: r.body,
+            at: r.at.toISOString(),
+            read: r.read,
+          })),
           nextCursor: rows.length > limit ? cursor.encode(page[page.length - 1]!.seq) : null,
         };
       },
       async markRead(req, ctx) {
         const customerId = callerOf(ctx);
-        if (!(await store.markRead(ctx.db, customerId, req.notificationId))) throw new NotFoundError('Notification not found');
+        if (!(await store.markRead(ctx.db, customerId, req.notificationId)))
+          throw new NotFoundError('Notification not found');
         return {};
       },
       async listDeliveries(req, ctx) {
@@ -83,8 +118,16 @@ export function createNotificationsService(options: { channels?: () => Channels;
         // Addresses are personal data: only admins (and services) see deliveries.
         if (role !== 'admin' && role !== 'system') throw new ForbiddenError('Only an admin can list deliveries');
         const limit = req.limit ?? DEFAULT_LIMIT;
-        const filter = { ...(req.customerId ? { customerId: req.customerId } : {}), ...(req.channel ? { channel: req.channel } : {}) };
-        const rows = await listDeliveries(ctx.db, filter, limit, req.cursor ? deliveryCursor.decode(req.cursor) : undefined);
+        const filter = {
+          ...(req.customerId ? { customerId: req.customerId } : {}),
+          ...(req.channel ? { channel: req.channel } : {}),
+        };
+        const rows = await listDeliveries(
+          ctx.db,
+          filter,
+          limit,
+          req.cursor ? deliveryCursor.decode(req.cursor) : undefined,
+        );
         const page = rows.slice(0, limit);
         return {
           items: page.map((r) => ({
@@ -104,12 +147,20 @@ export function createNotificationsService(options: { channels?: () => Channels;
       },
     },
     handlers: [
-      on(paymentsContract.events.PaymentCompleted, async (data, ctx) => {
-        await notify(ctx, data.customerId, paymentCompleted(data));
-      }, BATCHED),
-      on(paymentsContract.events.PaymentFailed, async (data, ctx) => {
-        await notify(ctx, data.customerId, paymentFailed(data));
-      }, BATCHED),
+      on(
+        paymentsContract.events.PaymentCompleted,
+        async (data, ctx) => {
+          await notify(ctx, data.customerId, paymentCompleted(data));
+        },
+        BATCHED,
+      ),
+      on(
+        paymentsContract.events.PaymentFailed,
+        async (data, ctx) => {
+          await notify(ctx, data.customerId, paymentFailed(data));
+        },
+        BATCHED,
+      ),
       on(
         ordersContract.events.OrderStatusChanged,
         async (data, ctx) => {
@@ -119,19 +170,44 @@ export function createNotificationsService(options: { channels?: () => Channels;
         // Pending and placed tell the customer nothing: not even an inbox row for them.
         { ...BATCHED, when: (data) => orderStatusChanged(data) !== null },
       ),
-      on(strategiesContract.events.StrategyCreated, async (data, ctx) => {
-        // Only recorded here: the worker writes it to the opted-in customers a page at a time (announcements.ts).
-        if (await recordAnnouncement(ctx.tx, { id: ctx.envelope.id, type: ctx.envelope.type }, strategyCreated(data))) ctx.tx.afterCommit(() => wakeDeliveries(true));
-      }, BATCHED),
-      on(customersContract.events.CustomerRegistered, async (data, ctx) => {
-        await store.savePreferences(ctx.tx, data.customerId, data.preferences, { email: data.email, phone: data.phone }, ctx.envelope.time);
-      }, BATCHED),
-      on(customersContract.events.CustomerUpdated, async (data, ctx) => {
-        const saved = await store.savePreferences(ctx.tx, data.customerId, data.preferences, { email: data.email, phone: data.phone }, ctx.envelope.time);
-        // Sent by the settings just saved: a new phone number hears of itself, and so does the e-mail address.
-        const notice = saved && settingsChanged(saved.before, saved.after);
-        if (notice) await notify(ctx, data.customerId, notice);
-      }, BATCHED),
+      on(
+        strategiesContract.events.StrategyCreated,
+        async (data, ctx) => {
+          // Only recorded here: the worker writes it to the opted-in customers a page at a time (announcements.ts).
+          if (await recordAnnouncement(ctx.tx, { id: ctx.envelope.id, type: ctx.envelope.type }, strategyCreated(data)))
+            ctx.tx.afterCommit(() => wakeDeliveries(true));
+        },
+        BATCHED,
+      ),
+      on(
+        customersContract.events.CustomerRegistered,
+        async (data, ctx) => {
+          await store.savePreferences(
+            ctx.tx,
+            data.customerId,
+            data.preferences,
+            { email: data.email, phone: data.phone },
+            ctx.envelope.time,
+          );
+        },
+        BATCHED,
+      ),
+      on(
+        customersContract.events.CustomerUpdated,
+        async (data, ctx) => {
+          const saved = await store.savePreferences(
+            ctx.tx,
+            data.customerId,
+            data.preferences,
+            { email: data.email, phone: data.phone },
+            ctx.envelope.time,
+          );
+          // Sent by the settings just saved: a new phone number hears of itself, and so does the e-mail address.
+          const notice = saved && settingsChanged(saved.before, saved.after);
+          if (notice) await notify(ctx, data.customerId, notice);
+        },
+        BATCHED,
+      ),
     ],
   });
 }

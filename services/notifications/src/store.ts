@@ -14,7 +14,12 @@ export type NotificationRow = {
 };
 
 /** Writes the notification unless one was already written for this event and customer; returns its id, or null for a repeat. */
-export async function insertNotification(tx: Queryable, customerId: string, message: Message, source: { id: string; type: string }): Promise<string | null> {
+export async function insertNotification(
+  tx: Queryable,
+  customerId: string,
+  message: Message,
+  source: { id: string; type: string },
+): Promise<string | null> {
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO notifications (id, customer_id, kind, title, body, source_event_id, source_event_type) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (source_event_id, customer_id) DO NOTHING RETURNING id`,
@@ -48,7 +53,10 @@ export async function savePreferences(
   asOf: string,
 ): Promise<{ before: ContactSettings; after: ContactSettings } | null> {
   // Locked first, so `before` is the row this upsert replaces, not one a concurrent event wrote meanwhile.
-  const { rows: old } = await tx.query<SettingsRow>(`SELECT ${SETTINGS} FROM preferences WHERE customer_id = $1 FOR UPDATE`, [customerId]);
+  const { rows: old } = await tx.query<SettingsRow>(
+    `SELECT ${SETTINGS} FROM preferences WHERE customer_id = $1 FOR UPDATE`,
+    [customerId],
+  );
   const { rows } = await tx.query<SettingsRow>(
     `INSERT INTO preferences (customer_id, email, sms, push, email_address, phone, as_of) VALUES ($1, $2, $3, $4, $5, $6, $9)
      ON CONFLICT (customer_id) DO UPDATE SET email = EXCLUDED.email, sms = EXCLUDED.sms, push = EXCLUDED.push,
@@ -56,17 +64,38 @@ export async function savePreferences(
        phone = CASE WHEN $8 THEN EXCLUDED.phone ELSE preferences.phone END, as_of = EXCLUDED.as_of, updated_at = now()
      WHERE preferences.as_of IS NULL OR preferences.as_of <= EXCLUDED.as_of
      RETURNING ${SETTINGS}`,
-    [customerId, p.email, p.sms, p.push, contact.email ?? null, contact.phone ?? null, contact.email !== undefined, contact.phone !== undefined, asOf],
+    [
+      customerId,
+      p.email,
+      p.sms,
+      p.push,
+      contact.email ?? null,
+      contact.phone ?? null,
+      contact.email !== undefined,
+      contact.phone !== undefined,
+      asOf,
+    ],
   );
   return old[0] && rows[0] ? { before: settingsOf(old[0]), after: settingsOf(rows[0]) } : null;
 }
 
 const SETTINGS = 'email, sms, push, email_address, phone';
 type SettingsRow = { email: boolean; sms: boolean; push: boolean; email_address: string | null; phone: string | null };
-const settingsOf = (r: SettingsRow): ContactSettings => ({ email: r.email, sms: r.sms, push: r.push, emailAddress: r.email_address, phone: r.phone });
+const settingsOf = (r: SettingsRow): ContactSettings => ({
+  email: r.email,
+  sms: r.sms,
+  push: r.push,
+  emailAddress: r.email_address,
+  phone: r.phone,
+});
 
 /** The customer's notifications, newest first, after the cursor's position; one more than `limit` to know if a next page exists. */
-export async function listNotifications(db: Queryable, customerId: string, limit: number, beforeSeq: bigint | undefined): Promise<NotificationRow[]> {
+export async function listNotifications(
+  db: Queryable,
+  customerId: string,
+  limit: number,
+  beforeSeq: bigint | undefined,
+): Promise<NotificationRow[]> {
   const { rows } = await db.query<NotificationRow>(
     `SELECT seq::text, id, kind, title, body, at, read FROM notifications
      WHERE customer_id = $1 AND ($2::bigint IS NULL OR seq < $2::bigint) ORDER BY notifications.seq DESC LIMIT $3`,
@@ -77,6 +106,9 @@ export async function listNotifications(db: Queryable, customerId: string, limit
 
 /** Marks the customer's own notification read; false when there is none with this id for them. */
 export async function markRead(db: Queryable, customerId: string, notificationId: string): Promise<boolean> {
-  const r = await db.query('UPDATE notifications SET read = true WHERE id = $1 AND customer_id = $2', [notificationId, customerId]);
+  const r = await db.query('UPDATE notifications SET read = true WHERE id = $1 AND customer_id = $2', [
+    notificationId,
+    customerId,
+  ]);
   return r.rowCount === 1;
 }

@@ -30,7 +30,12 @@ describe('notification channels', () => {
   before(async () => {
     sinks = await mkdtemp(join(tmpdir(), 'notifications-channels-'));
     // Quick back-off, four attempts: the retries of a test run in milliseconds.
-    notificationsSettings.load({ NOTIFICATIONS_RETRY_BASE_MS: '20', NOTIFICATIONS_RETRY_MAX_MS: '100', NOTIFICATIONS_MAX_ATTEMPTS: '4', NOTIFICATIONS_SINK_DIR: sinks });
+    notificationsSettings.load({
+      NOTIFICATIONS_RETRY_BASE_MS: '20',
+      NOTIFICATIONS_RETRY_MAX_MS: '100',
+      NOTIFICATIONS_MAX_ATTEMPTS: '4',
+      NOTIFICATIONS_SINK_DIR: sinks,
+    });
     svc = await startTestService(createNotificationsService({ channels: () => ({ email, sms: fileSms(sinks) }) }));
   });
   after(async () => {
@@ -40,23 +45,51 @@ describe('notification channels', () => {
   });
 
   /** A customer whose preferences and addresses notifications has heard of (CustomerRegistered). */
-  async function customer(preferences: Partial<Prefs>, contact: { email?: string; phone?: string | null } = {}): Promise<{ id: string; address: string; phone: string }> {
+  async function customer(
+    preferences: Partial<Prefs>,
+    contact: { email?: string; phone?: string | null } = {},
+  ): Promise<{ id: string; address: string; phone: string }> {
     const id = `c-${randomUUID()}`;
     const address = contact.email ?? `${id}@example.test`;
-    const phone = contact.phone ?? `+1555${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
-    const data = { customerId: id, name: 'Test', role: 'customer' as const, preferences: { email: false, sms: false, push: false, ...preferences }, email: address, phone };
+    const phone =
+      contact.phone ??
+      `+1555${Math.floor(Math.random() * 1e7)
+        .toString()
+        .padStart(7, '0')}`;
+    const data = {
+      customerId: id,
+      name: 'Test',
+      role: 'customer' as const,
+      preferences: { email: false, sms: false, push: false, ...preferences },
+      email: address,
+      phone,
+    };
     await svc.deliver(customersContract.events.CustomerRegistered, data);
-    await eventually(async () => (await svc.database.db.query('SELECT 1 FROM preferences WHERE customer_id = $1', [id])).rowCount === 1);
+    await eventually(
+      async () =>
+        (await svc.database.db.query('SELECT 1 FROM preferences WHERE customer_id = $1', [id])).rowCount === 1,
+    );
     return { id, address, phone };
   }
-  const deposit = (customerId: string, amount = '250.00') => ({ paymentId: randomUUID(), accountId: 'acc-1', customerId, kind: 'deposit' as const, method: 'card' as const, amount });
-  const deliveries = async (customerId: string) => (await svc.callAs(ADMIN)(notificationsContract, 'listDeliveries', { customerId, limit: 200 })).items;
-  const byChannel = async (customerId: string) => Object.fromEntries((await deliveries(customerId)).map((d) => [d.channel, d]));
+  const deposit = (customerId: string, amount = '250.00') => ({
+    paymentId: randomUUID(),
+    accountId: 'acc-1',
+    customerId,
+    kind: 'deposit' as const,
+    method: 'card' as const,
+    amount,
+  });
+  const deliveries = async (customerId: string) =>
+    (await svc.callAs(ADMIN)(notificationsContract, 'listDeliveries', { customerId, limit: 200 })).items;
+  const byChannel = async (customerId: string) =>
+    Object.fromEntries((await deliveries(customerId)).map((d) => [d.channel, d]));
   /** Waits until the customer has `n` deliveries (of the subject, if given), none pending, and returns them by channel. */
   const settled = (customerId: string, n: number, subject?: string) =>
     eventually(async () => {
       const items = (await deliveries(customerId)).filter((d) => subject === undefined || d.subject === subject);
-      return items.length === n && items.every((d) => d.status !== 'pending') ? Object.fromEntries(items.map((d) => [d.channel, d])) : undefined;
+      return items.length === n && items.every((d) => d.status !== 'pending')
+        ? Object.fromEntries(items.map((d) => [d.channel, d]))
+        : undefined;
     });
 
   it('sends one email and one SMS per event, even when the event arrives twice or is replayed', async () => {
@@ -66,16 +99,24 @@ describe('notification channels', () => {
     await svc.deliver(COMPLETED, data, { id });
     await svc.deliver(COMPLETED, data, { id });
     // A replay that the chassis inbox no longer remembers: the notification's key holds.
-    await eventually(async () => (await svc.database.db.query('DELETE FROM chassis_inbox WHERE message_id = $1', [id])).rowCount === 1);
+    await eventually(
+      async () => (await svc.database.db.query('DELETE FROM chassis_inbox WHERE message_id = $1', [id])).rowCount === 1,
+    );
     await svc.deliver(COMPLETED, data, { id });
     await svc.deliver(COMPLETED, deposit(ann.id, '1.00'));
-    await eventually(async () => (await deliveries(ann.id)).length === 6 && (await deliveries(ann.id)).every((d) => d.status === 'delivered'));
+    await eventually(
+      async () =>
+        (await deliveries(ann.id)).length === 6 && (await deliveries(ann.id)).every((d) => d.status === 'delivered'),
+    );
 
     const items = await deliveries(ann.id);
     const first = items.filter((d) => d.notificationId === items[items.length - 1]!.notificationId);
     assert.deepEqual(first.map((d) => d.channel).sort(), ['email', 'in_app', 'sms']);
     const mails = email.to(ann.address).delivered;
-    assert.deepEqual(mails.map((m) => m.subject), ['Deposit completed', 'Deposit completed']);
+    assert.deepEqual(
+      mails.map((m) => m.subject),
+      ['Deposit completed', 'Deposit completed'],
+    );
     assert.equal(mails.filter((m) => /42\.00 USD/.test(m.text)).length, 1, 'one email for the 42.00 deposit');
     const sms = first.find((d) => d.channel === 'sms')!;
     assert.equal(sms.to, ann.phone);
@@ -102,8 +143,15 @@ describe('notification channels', () => {
     assert.equal(during.email!.status, 'pending');
     assert.equal(during.email!.attempts, 3);
     assert.match(during.email!.lastError ?? '', /451/);
-    const inbox = await svc.callAs({ customerId: bea.id, role: 'customer' })(notificationsContract, 'listNotifications', {});
-    assert.deepEqual(inbox.items.map((n) => n.title), ['Deposit completed']);
+    const inbox = await svc.callAs({ customerId: bea.id, role: 'customer' })(
+      notificationsContract,
+      'listNotifications',
+      {},
+    );
+    assert.deepEqual(
+      inbox.items.map((n) => n.title),
+      ['Deposit completed'],
+    );
 
     release();
     const done = await settled(bea.id, 2);
@@ -135,7 +183,13 @@ describe('notification channels', () => {
     assert.deepEqual(Object.keys(only), ['in_app']);
 
     const fay = await customer({ email: true, sms: true });
-    const update = { customerId: fay.id, name: 'Fay', preferences: { email: false, sms: true, push: false }, email: fay.address, phone: null };
+    const update = {
+      customerId: fay.id,
+      name: 'Fay',
+      preferences: { email: false, sms: true, push: false },
+      email: fay.address,
+      phone: null,
+    };
     await svc.deliver(customersContract.events.CustomerUpdated, update);
     // Fay is told of the change by the settings she now has: in the app, and by SMS (no number left to send it to).
     const notice = await settled(fay.id, 2, 'Notification settings changed');
@@ -157,12 +211,23 @@ describe('notification channels', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await call(notificationsContract, 'listDeliveries', { customerId: gus.id, channel: 'email', limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await call(notificationsContract, 'listDeliveries', {
+        customerId: gus.id,
+        channel: 'email',
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.items.map((d) => `${d.channel}:${d.to}`));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     assert.deepEqual(seen, Array(3).fill(`email:${gus.address}`));
-    await assert.rejects(svc.callAs({ customerId: gus.id, role: 'customer' })(notificationsContract, 'listDeliveries', {}), (e: { status?: number }) => e.status === 403);
-    await assert.rejects(call(notificationsContract, 'listDeliveries', { cursor: 'bm90LWEtY3Vyc29y' }), (e: { status?: number }) => e.status === 400);
+    await assert.rejects(
+      svc.callAs({ customerId: gus.id, role: 'customer' })(notificationsContract, 'listDeliveries', {}),
+      (e: { status?: number }) => e.status === 403,
+    );
+    await assert.rejects(
+      call(notificationsContract, 'listDeliveries', { cursor: 'bm90LWEtY3Vyc29y' }),
+      (e: { status?: number }) => e.status === 400,
+    );
   });
 });

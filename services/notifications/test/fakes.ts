@@ -27,7 +27,10 @@ export class ScriptedChannel implements Channel {
   }
 
   to(address: string): { attempts: OutgoingMessage[]; delivered: OutgoingMessage[] } {
-    return { attempts: this.attempts.filter((m) => m.to === address), delivered: this.delivered.filter((m) => m.to === address) };
+    return {
+      attempts: this.attempts.filter((m) => m.to === address),
+      delivered: this.delivered.filter((m) => m.to === address),
+    };
   }
 
   async deliver(m: OutgoingMessage): Promise<void> {

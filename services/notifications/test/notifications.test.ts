@@ -20,11 +20,26 @@ const FAILED = paymentsContract.events.PaymentFailed.type;
 const ORDER = ordersContract.events.OrderStatusChanged.type;
 
 const payment = (who: Identity, amount = '250.00') => ({
-  paymentId: randomUUID(), accountId: 'acc-1', customerId: who.customerId, kind: 'deposit' as const, method: 'card' as const, amount,
+  paymentId: randomUUID(),
+  accountId: 'acc-1',
+  customerId: who.customerId,
+  kind: 'deposit' as const,
+  method: 'card' as const,
+  amount,
 });
 const orderEvent = (who: Identity, status: string, extra: object = {}) => ({
-  orderId: randomUUID(), accountId: 'acc-1', customerId: who.customerId, assetId: 'AAPL', side: 'buy', quantity: '10', status,
-  reason: null, fillPrice: null, fee: '1.01', at: new Date().toISOString(), ...extra,
+  orderId: randomUUID(),
+  accountId: 'acc-1',
+  customerId: who.customerId,
+  assetId: 'AAPL',
+  side: 'buy',
+  quantity: '10',
+  status,
+  reason: null,
+  fillPrice: null,
+  fee: '1.01',
+  at: new Date().toISOString(),
+  ...extra,
 });
 
 describe('notifications', () => {
@@ -40,7 +55,8 @@ describe('notifications', () => {
     await svc.stop();
     await rm(sinks, { recursive: true, force: true });
   });
-  const list = (who: Identity, page: { limit?: number; cursor?: string } = {}) => svc.callAs(who)(notificationsContract, 'listNotifications', page);
+  const list = (who: Identity, page: { limit?: number; cursor?: string } = {}) =>
+    svc.callAs(who)(notificationsContract, 'listNotifications', page);
   const waitFor = (who: Identity, n: number) =>
     eventually(async () => {
       const p = await list(who, { limit: 200 });
@@ -52,12 +68,23 @@ describe('notifications', () => {
     await svc.deliver(COMPLETED, payment(alice, '250.00'));
     await svc.deliver(FAILED, { ...payment(alice, '99.00'), reason: 'card_declined' });
     await svc.deliver(ORDER, orderEvent(alice, 'filled', { fillPrice: '101.25' }));
-    await svc.deliver(ORDER, orderEvent(alice, 'rejected', { reason: 'insufficient_funds', side: 'sell', quantity: '3' }));
+    await svc.deliver(
+      ORDER,
+      orderEvent(alice, 'rejected', { reason: 'insufficient_funds', side: 'sell', quantity: '3' }),
+    );
     const items = await waitFor(alice, 4);
     assert.equal(items.length, 4);
     // newest first
-    assert.deepEqual(items.map((n) => n.kind), ['order_rejected', 'order_filled', 'deposit_failed', 'deposit_completed']);
-    const [rejected, filled, declined, completed] = items as [typeof items[0], typeof items[0], typeof items[0], typeof items[0]];
+    assert.deepEqual(
+      items.map((n) => n.kind),
+      ['order_rejected', 'order_filled', 'deposit_failed', 'deposit_completed'],
+    );
+    const [rejected, filled, declined, completed] = items as [
+      (typeof items)[0],
+      (typeof items)[0],
+      (typeof items)[0],
+      (typeof items)[0],
+    ];
     assert.equal(completed.title, 'Deposit completed');
     assert.match(completed.body, /250\.00 USD/);
     assert.equal(declined.title, 'Deposit failed: card declined');
@@ -83,7 +110,10 @@ describe('notifications', () => {
     // a later event shows the ones before it were handled
     await svc.deliver(COMPLETED, payment(bob, '20.00'));
     const items = await waitFor(bob, 2);
-    assert.deepEqual(items.map((n) => n.body.match(/of (\S+) USD/)![1]), ['20.00', '10.00']);
+    assert.deepEqual(
+      items.map((n) => n.body.match(/of (\S+) USD/)![1]),
+      ['20.00', '10.00'],
+    );
   });
 
   it('pending and placed statuses produce nothing; failed, expired and canceled do', async () => {
@@ -94,10 +124,13 @@ describe('notifications', () => {
     await svc.deliver(ORDER, orderEvent(carol, 'expired', { reason: 'expired' }));
     await svc.deliver(ORDER, orderEvent(carol, 'canceled', { reason: 'canceled_by_customer' }));
     const items = await waitFor(carol, 3);
-    assert.deepEqual(items.map((n) => n.kind), ['order_canceled', 'order_expired', 'order_failed']);
+    assert.deepEqual(
+      items.map((n) => n.kind),
+      ['order_canceled', 'order_expired', 'order_failed'],
+    );
   });
 
-  it('lists newest first, page by page with the cursor, only the caller\'s own', async () => {
+  it("lists newest first, page by page with the cursor, only the caller's own", async () => {
     const dave = customer();
     const erin = customer();
     for (let i = 1; i <= 5; i++) await svc.deliver(COMPLETED, payment(dave, `${i}.00`));
@@ -114,7 +147,10 @@ describe('notifications', () => {
     } while (cursor);
     assert.equal(pages, 3);
     assert.deepEqual(amounts, ['5.00', '4.00', '3.00', '2.00', '1.00']);
-    assert.deepEqual((await waitFor(erin, 1)).map((n) => n.body.match(/of (\S+) USD/)![1]), ['77.00']);
+    assert.deepEqual(
+      (await waitFor(erin, 1)).map((n) => n.body.match(/of (\S+) USD/)![1]),
+      ['77.00'],
+    );
     await assert.rejects(list(dave, { cursor: 'bm90LWEtY3Vyc29y' }), (e: { status?: number }) => e.status === 400);
   });
 
@@ -124,27 +160,64 @@ describe('notifications', () => {
     await svc.deliver(COMPLETED, payment(frank, '5.00'));
     await svc.deliver(COMPLETED, payment(frank, '6.00'));
     const [newest, older] = (await waitFor(frank, 2)) as unknown as [{ id: string }, { id: string }];
-    await assert.rejects(svc.callAs(grace)(notificationsContract, 'markRead', { notificationId: newest.id }), (e: { code?: string; status?: number }) => e.code === 'not_found' && e.status === 404);
-    await assert.rejects(svc.callAs(frank)(notificationsContract, 'markRead', { notificationId: 'no-such-id' }), (e: { code?: string }) => e.code === 'not_found');
+    await assert.rejects(
+      svc.callAs(grace)(notificationsContract, 'markRead', { notificationId: newest.id }),
+      (e: { code?: string; status?: number }) => e.code === 'not_found' && e.status === 404,
+    );
+    await assert.rejects(
+      svc.callAs(frank)(notificationsContract, 'markRead', { notificationId: 'no-such-id' }),
+      (e: { code?: string }) => e.code === 'not_found',
+    );
     assert.deepEqual(await svc.callAs(frank)(notificationsContract, 'markRead', { notificationId: older.id }), {});
     const items = await list(frank);
-    assert.deepEqual(items.items.map((n) => [n.id, n.read]), [[newest.id, false], [older.id, true]]);
+    assert.deepEqual(
+      items.items.map((n) => [n.id, n.read]),
+      [
+        [newest.id, false],
+        [older.id, true],
+      ],
+    );
   });
 
-  it('stores preferences from customers\' events; an opted-in channel without a known address is recorded failed', async () => {
+  it("stores preferences from customers' events; an opted-in channel without a known address is recorded failed", async () => {
     const heidi = customer();
-    await svc.deliver(customersContract.events.CustomerRegistered.type, { customerId: heidi.customerId, name: 'Heidi', role: 'customer', preferences: { email: false, sms: false, push: false } });
-    await svc.deliver(customersContract.events.CustomerUpdated.type, { customerId: heidi.customerId, name: 'Heidi', preferences: { email: true, sms: false, push: false } });
+    await svc.deliver(customersContract.events.CustomerRegistered.type, {
+      customerId: heidi.customerId,
+      name: 'Heidi',
+      role: 'customer',
+      preferences: { email: false, sms: false, push: false },
+    });
+    await svc.deliver(customersContract.events.CustomerUpdated.type, {
+      customerId: heidi.customerId,
+      name: 'Heidi',
+      preferences: { email: true, sms: false, push: false },
+    });
     await eventually(async () => {
-      const { rows } = await svc.database.db.query<{ email: boolean }>('SELECT email FROM preferences WHERE customer_id = $1', [heidi.customerId]);
+      const { rows } = await svc.database.db.query<{ email: boolean }>(
+        'SELECT email FROM preferences WHERE customer_id = $1',
+        [heidi.customerId],
+      );
       return rows[0]?.email === true;
     });
     await svc.deliver(COMPLETED, payment(heidi));
     const items = await waitFor(heidi, 2);
-    assert.deepEqual(items.map((i) => i.kind).sort(), ['deposit_completed', 'settings_changed'], 'told of the change, then of the deposit');
+    assert.deepEqual(
+      items.map((i) => i.kind).sort(),
+      ['deposit_completed', 'settings_changed'],
+      'told of the change, then of the deposit',
+    );
     const n = items.find((i) => i.kind === 'deposit_completed');
     // These events (as written before issue 11) carry no e-mail address: there is nowhere to send it.
-    const { rows } = await svc.database.db.query<{ channel: string; status: string; detail: string | null }>('SELECT channel, status, detail FROM deliveries WHERE notification_id = $1 ORDER BY channel', [n!.id]);
-    assert.deepEqual(rows.map((r) => [r.channel, r.status, r.detail]), [['email', 'failed', 'no e-mail address on file'], ['in_app', 'delivered', null]]);
+    const { rows } = await svc.database.db.query<{ channel: string; status: string; detail: string | null }>(
+      'SELECT channel, status, detail FROM deliveries WHERE notification_id = $1 ORDER BY channel',
+      [n!.id],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.channel, r.status, r.detail]),
+      [
+        ['email', 'failed', 'no e-mail address on file'],
+        ['in_app', 'delivered', null],
+      ],
+    );
   });
 });

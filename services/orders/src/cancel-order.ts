@@ -17,7 +17,8 @@ const notCancelable = () => new ConflictError('order_not_cancelable', 'The order
 
 export async function cancelOrder(orderId: string, ctx: RpcContext) {
   // Like placing one: an admin sees every order but cancels none (the customer's decision).
-  if (ctx.identity?.role !== 'customer') throw new ForbiddenError('Orders are canceled by the customer who placed them');
+  if (ctx.identity?.role !== 'customer')
+    throw new ForbiddenError('Orders are canceled by the customer who placed them');
   return ctx.transaction(async (tx) => {
     const before = await store.getOrder(tx, orderId);
     if (!visibleTo(ctx, before)) throw new NotFoundError(`Order ${orderId} not found`);
@@ -26,7 +27,10 @@ export async function cancelOrder(orderId: string, ctx: RpcContext) {
     await tx.query('SAVEPOINT cancel_order');
     // A requested interrupt holds the saga's row until we commit: no step of it runs meanwhile, so
     // what the order row says now (read after it) is where the saga stands.
-    const interrupted = await ctx.sagas.interrupt(tx, orderId, { code: 'canceled_by_customer', message: 'Canceled by the customer' });
+    const interrupted = await ctx.sagas.interrupt(tx, orderId, {
+      code: 'canceled_by_customer',
+      message: 'Canceled by the customer',
+    });
     const now = (await store.getOrder(tx, orderId))!;
     if (interrupted && now.placement_sent_at === null) {
       await tx.query('RELEASE SAVEPOINT cancel_order');
@@ -35,7 +39,11 @@ export async function cancelOrder(orderId: string, ctx: RpcContext) {
     }
     await tx.query('ROLLBACK TO SAVEPOINT cancel_order');
     if (!isCancelable(now.status, now.fill_price_cents !== null)) throw notCancelable();
-    await tx.send(marketContract.commands.CancelOrderOnExchange, { orderId, reason: 'canceled_by_customer' }, { key: orderId });
+    await tx.send(
+      marketContract.commands.CancelOrderOnExchange,
+      { orderId, reason: 'canceled_by_customer' },
+      { key: orderId },
+    );
     ctx.log.info({ orderId }, 'order cancel asked of market');
     return toOrder(now);
   });

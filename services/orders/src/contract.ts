@@ -3,8 +3,13 @@ import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/ch
 import { AmountString, PriceString, QuantityString } from '@simplebank/money';
 
 export const OrderStatus = T.Union([
-  T.Literal('pending'), T.Literal('placed'), T.Literal('filled'),
-  T.Literal('rejected'), T.Literal('failed'), T.Literal('canceled'), T.Literal('expired'),
+  T.Literal('pending'),
+  T.Literal('placed'),
+  T.Literal('filled'),
+  T.Literal('rejected'),
+  T.Literal('failed'),
+  T.Literal('canceled'),
+  T.Literal('expired'),
 ]);
 /**
  * Who placed an order: a customer through the public API, or strategy-orders investing in a strategy
@@ -27,7 +32,9 @@ export const Order = T.Object({
   reason: T.Union([T.String(), T.Null()]),
   createdAt: T.String({ format: 'date-time' }),
   updatedAt: T.String({ format: 'date-time' }),
-  history: T.Array(T.Object({ status: OrderStatus, at: T.String({ format: 'date-time' }), reason: T.Optional(T.String()) })),
+  history: T.Array(
+    T.Object({ status: OrderStatus, at: T.String({ format: 'date-time' }), reason: T.Optional(T.String()) }),
+  ),
   source: OrderSource,
   /** With source `strategy`: the investment the order is part of. */
   investmentId: T.Optional(T.String()),
@@ -66,18 +73,33 @@ export const ordersContract = defineContract({
     }),
     getOrder: rpc({ request: T.Object({ orderId: T.String() }), response: Order, errors: ['not_found'] }),
     /** The caller's orders, newest first, optionally of one account and one status. */
-    listOrders: rpc({ request: T.Object({ accountId: T.Optional(T.String()), status: T.Optional(OrderStatus), ...PageRequest }), response: Page(Order) }),
+    listOrders: rpc({
+      request: T.Object({ accountId: T.Optional(T.String()), status: T.Optional(OrderStatus), ...PageRequest }),
+      response: Page(Order),
+    }),
     /**
      * The first page of the caller's orders of each of several accounts in one call (the GraphQL
      * gateway's batches), in the order asked: `limit` newest per account, optionally of one status,
      * each page with the cursor listOrders continues it from.
      */
     listOrdersOf: rpc({
-      request: T.Object({ accountIds: T.Array(T.String(), { minItems: 1, maxItems: MAX_ACCOUNTS_PER_CALL }), status: T.Optional(OrderStatus), limit: PageRequest.limit }),
-      response: T.Object({ items: T.Array(T.Object({ accountId: T.String(), items: T.Array(Order), nextCursor: T.Union([T.String(), T.Null()]) })) }),
+      request: T.Object({
+        accountIds: T.Array(T.String(), { minItems: 1, maxItems: MAX_ACCOUNTS_PER_CALL }),
+        status: T.Optional(OrderStatus),
+        limit: PageRequest.limit,
+      }),
+      response: T.Object({
+        items: T.Array(
+          T.Object({ accountId: T.String(), items: T.Array(Order), nextCursor: T.Union([T.String(), T.Null()]) }),
+        ),
+      }),
     }),
     /** Before placement the saga is interrupted; once placed, market cancels on the exchange. */
-    cancelOrder: rpc({ request: T.Object({ orderId: T.String() }), response: Order, errors: ['not_found', 'order_not_cancelable'] }),
+    cancelOrder: rpc({
+      request: T.Object({ orderId: T.String() }),
+      response: Order,
+      errors: ['not_found', 'order_not_cancelable'],
+    }),
   },
   events: {
     OrderStatusChanged: event({

@@ -29,7 +29,12 @@ export class OrderIntake {
 
   private adaptive(): AdaptiveLimit {
     const s = ordersSettings.value;
-    return (this.limit ??= new AdaptiveLimit({ initial: s.ORDER_INTAKE_INITIAL_LIMIT, min: s.ORDER_INTAKE_MIN_LIMIT, max: s.ORDER_INTAKE_MAX_LIMIT, targetMs: s.ORDER_INTAKE_TARGET_MS }));
+    return (this.limit ??= new AdaptiveLimit({
+      initial: s.ORDER_INTAKE_INITIAL_LIMIT,
+      min: s.ORDER_INTAKE_MIN_LIMIT,
+      max: s.ORDER_INTAKE_MAX_LIMIT,
+      targetMs: s.ORDER_INTAKE_TARGET_MS,
+    }));
   }
 
   /** Admits one new order, or refuses it with OverloadedError; waits for nothing (no pool, no query). */
@@ -41,15 +46,23 @@ export class OrderIntake {
         .finally(() => (this.refreshing = undefined));
     }
     const limit = this.adaptive().limit;
-    metrics.gauge('simplebank_order_intake_limit', 'Orders that may be pending at once (adaptive admission limit)', ['service']).set({ service: 'orders' }, limit);
+    metrics
+      .gauge('simplebank_order_intake_limit', 'Orders that may be pending at once (adaptive admission limit)', [
+        'service',
+      ])
+      .set({ service: 'orders' }, limit);
     // A count older than a refresh may still hold a burst that has long cleared (after a quiet
     // spell): the admission that found it so waits for the fresh count before refusing. Under load
     // the count is read every REFRESH_MS, so at most one refusal per REFRESH_MS waits; the rest
     // decide at once.
     if (stale && this.pending + this.acceptedSinceRefresh >= limit) await this.refreshing;
     if (this.pending + this.acceptedSinceRefresh >= limit) {
-      metrics.counter('simplebank_orders_refused_total', 'New orders refused by admission control', ['service']).inc({ service: 'orders' });
-      throw new OverloadedError(`SimpleBank is taking as many orders as it can finish (${limit} in progress); try again shortly`);
+      metrics
+        .counter('simplebank_orders_refused_total', 'New orders refused by admission control', ['service'])
+        .inc({ service: 'orders' });
+      throw new OverloadedError(
+        `SimpleBank is taking as many orders as it can finish (${limit} in progress); try again shortly`,
+      );
     }
     this.acceptedSinceRefresh++;
   }

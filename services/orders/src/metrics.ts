@@ -12,16 +12,23 @@ const TERMINAL = new Set(['filled', 'rejected', 'failed', 'canceled', 'expired']
 type Commits = { afterCommit(fn: () => void): void };
 
 const counters = (metrics: Metrics) => ({
-  requested: metrics.counter('simplebank_orders_requested_total', 'Orders accepted at placement (pending)', ['service']),
+  requested: metrics.counter('simplebank_orders_requested_total', 'Orders accepted at placement (pending)', [
+    'service',
+  ]),
   placed: metrics.counter('simplebank_orders_placed_total', 'Orders placed on the exchange', ['service']),
-  outcomes: metrics.counter('simplebank_orders_total', 'Orders that reached a terminal status, by outcome and reason', ['service', 'outcome', 'reason']),
+  outcomes: metrics.counter('simplebank_orders_total', 'Orders that reached a terminal status, by outcome and reason', [
+    'service',
+    'outcome',
+    'reason',
+  ]),
 });
 
 /** Counts the order's new status (after its transaction commits): placed, or a terminal outcome. */
 export function countStatus(metrics: Metrics, tx: Commits, status: string, reason: string | null | undefined): void {
   const m = counters(metrics);
   if (status === 'placed') tx.afterCommit(() => m.placed.inc({ service: SERVICE }));
-  else if (TERMINAL.has(status)) tx.afterCommit(() => m.outcomes.inc({ service: SERVICE, outcome: status, reason: reason ?? 'none' }));
+  else if (TERMINAL.has(status))
+    tx.afterCommit(() => m.outcomes.inc({ service: SERVICE, outcome: status, reason: reason ?? 'none' }));
 }
 
 /** Counts an order accepted by placeOrder (after its transaction commits). */

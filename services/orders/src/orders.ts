@@ -19,11 +19,16 @@ export function toOrder(row: store.OrderRow): Static<typeof Order> {
     quotePrice: formatMoney(BigInt(row.quote_price_cents)),
     limitPrice: formatMoney(BigInt(row.limit_price_cents)),
     fee: formatMoney(BigInt(row.fee_cents)),
-    fillPrice: row.status === 'filled' && row.fill_price_cents !== null ? formatMoney(BigInt(row.fill_price_cents)) : null,
+    fillPrice:
+      row.status === 'filled' && row.fill_price_cents !== null ? formatMoney(BigInt(row.fill_price_cents)) : null,
     reason: row.reason,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    history: row.history.map((h) => ({ status: h.status, at: new Date(h.at).toISOString(), ...(h.reason ? { reason: h.reason } : {}) })),
+    history: row.history.map((h) => ({
+      status: h.status,
+      at: new Date(h.at).toISOString(),
+      ...(h.reason ? { reason: h.reason } : {}),
+    })),
     source: row.source,
     ...(row.investment_id !== null ? { investmentId: row.investment_id } : {}),
   };
@@ -60,10 +65,21 @@ export async function changeStatus(
   tx: Tx,
   orderId: string,
   to: OrderStatus,
-  o: { metrics: Metrics; reason?: string | null; fillPriceCents?: bigint; log?: { warn(obj: object, msg: string): void } },
+  o: {
+    metrics: Metrics;
+    reason?: string | null;
+    fillPriceCents?: bigint;
+    log?: { warn(obj: object, msg: string): void };
+  },
 ): Promise<boolean> {
   const at = new Date();
-  const moved = await store.transitionOrder(tx, orderId, { status: to, from: statusesBefore(to), reason: o.reason ?? null, at, fillPriceCents: o.fillPriceCents });
+  const moved = await store.transitionOrder(tx, orderId, {
+    status: to,
+    from: statusesBefore(to),
+    reason: o.reason ?? null,
+    at,
+    fillPriceCents: o.fillPriceCents,
+  });
   if (!moved) throw new Error(`Order ${orderId} does not exist`);
   const { before, after } = moved;
   if (before.status === to) return true;

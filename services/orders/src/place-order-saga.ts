@@ -3,7 +3,16 @@
  * fee (T3/C3), place on the exchange through market (T4), wait for the fill (the pivot), settle (T5).
  * A failure before the pivot compensates in reverse, and the order ends by the failure's cause.
  */
-import { AppError, SagaFailure, defineSaga, done, unhandledSignal, waitFor, type SagaStepContext, type Static } from '@simplebank/chassis';
+import {
+  AppError,
+  SagaFailure,
+  defineSaga,
+  done,
+  unhandledSignal,
+  waitFor,
+  type SagaStepContext,
+  type Static,
+} from '@simplebank/chassis';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketContract } from '@simplebank/market/contract';
 import { parseMoney } from '@simplebank/money';
@@ -49,20 +58,37 @@ const isRefusal = (err: unknown): err is AppError => err instanceof AppError && 
 function reserve(ctx: Ctx, key: string): Promise<{ reservationId: string }> {
   const d = ctx.data;
   return d.side === 'buy'
-    ? ctx.call(transactionsContract, 'reserveCash', { accountId: d.accountId, amount: buyReservation(d.quantity, d.limitPrice), orderId: d.orderId }, { idempotencyKey: key })
-    : ctx.call(transactionsContract, 'reservePosition', { accountId: d.accountId, assetId: d.assetId, quantity: d.quantity, orderId: d.orderId }, { idempotencyKey: key });
+    ? ctx.call(
+        transactionsContract,
+        'reserveCash',
+        { accountId: d.accountId, amount: buyReservation(d.quantity, d.limitPrice), orderId: d.orderId },
+        { idempotencyKey: key },
+      )
+    : ctx.call(
+        transactionsContract,
+        'reservePosition',
+        { accountId: d.accountId, assetId: d.assetId, quantity: d.quantity, orderId: d.orderId },
+        { idempotencyKey: key },
+      );
 }
 
 const msUntil = (iso: string) => Math.max(0, new Date(iso).getTime() - Date.now());
 
 async function sendExpiryCancel(ctx: Ctx): Promise<void> {
-  await ctx.tx.send(marketContract.commands.CancelOrderOnExchange, { orderId: ctx.data.orderId, reason: 'expired' }, { key: ctx.data.orderId });
+  await ctx.tx.send(
+    marketContract.commands.CancelOrderOnExchange,
+    { orderId: ctx.data.orderId, reason: 'expired' },
+    { key: ctx.data.orderId },
+  );
   ctx.log.info({ orderId: ctx.data.orderId }, 'order expired unfilled: asking market to cancel it');
 }
 
 /** A cancel confirmed by the exchange (or a placement that never happened) ends the saga with its reason. */
 function canceled({ reason }: Static<PlaceOrderSignals['canceled']>): never {
-  throw new SagaFailure(reason, reason === 'expired' ? 'The order expired before it was filled' : 'Canceled by the customer');
+  throw new SagaFailure(
+    reason,
+    reason === 'expired' ? 'The order expired before it was filled' : 'Canceled by the customer',
+  );
 }
 
 /**
@@ -103,7 +129,12 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
           }
         }
         try {
-          await ctx.call(transactionsContract, 'releaseReservation', { reservationId }, { idempotencyKey: ctx.stepKey });
+          await ctx.call(
+            transactionsContract,
+            'releaseReservation',
+            { reservationId },
+            { idempotencyKey: ctx.stepKey },
+          );
         } catch (err) {
           if (err instanceof AppError && err.code === 'not_found') return;
           throw err;
@@ -116,10 +147,16 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
       async action(ctx) {
         const d = ctx.data;
         try {
-          await ctx.call(feesContract, 'chargeFee', { orderId: d.orderId, accountId: d.accountId, amount: d.fee }, { idempotencyKey: ctx.stepKey });
+          await ctx.call(
+            feesContract,
+            'chargeFee',
+            { orderId: d.orderId, accountId: d.accountId, amount: d.fee },
+            { idempotencyKey: ctx.stepKey },
+          );
           return done({ feeCharged: true });
         } catch (err) {
-          if (err instanceof AppError && err.code === 'insufficient_funds') throw new SagaFailure(err.code, err.message);
+          if (err instanceof AppError && err.code === 'insufficient_funds')
+            throw new SagaFailure(err.code, err.message);
           throw err;
         }
       },
@@ -127,7 +164,12 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
         // fees refunds the order's fee once, and answers `refunded: false` when there is none. The
         // account and amount let it find a charge the ledger made whose answer was lost.
         const d = ctx.data;
-        await ctx.call(feesContract, 'refundFee', { orderId: d.orderId, accountId: d.accountId, amount: d.fee }, { idempotencyKey: ctx.stepKey });
+        await ctx.call(
+          feesContract,
+          'refundFee',
+          { orderId: d.orderId, accountId: d.accountId, amount: d.fee },
+          { idempotencyKey: ctx.stepKey },
+        );
       },
     },
     {
@@ -144,7 +186,14 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
           const placeBy = new Date(now.getTime() + ordersSettings.value.PLACEMENT_WINDOW_SECONDS * 1000);
           await ctx.tx.send(
             marketContract.commands.PlaceOrderOnExchange,
-            { orderId: d.orderId, assetId: d.assetId, side: d.side, quantity: d.quantity, limitPrice: d.limitPrice, placeBy: placeBy.toISOString() },
+            {
+              orderId: d.orderId,
+              assetId: d.assetId,
+              side: d.side,
+              quantity: d.quantity,
+              limitPrice: d.limitPrice,
+              placeBy: placeBy.toISOString(),
+            },
             { key: d.orderId },
           );
           // Recorded with the send: from now on a cancel goes through market, not an interrupt.
@@ -158,7 +207,12 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
         switch (w.name) {
           case 'placementFailed': {
             const { reason } = w.payload;
-            throw new SagaFailure(reason, reason === 'exchange_rejected' ? 'The exchange refused the order' : 'The exchange did not accept the order in time');
+            throw new SagaFailure(
+              reason,
+              reason === 'exchange_rejected'
+                ? 'The exchange refused the order'
+                : 'The exchange did not accept the order in time',
+            );
           }
           case 'canceled':
             return canceled(w.payload);
@@ -188,7 +242,8 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
         if (d.fillPrice) return done();
         const w = ctx.wakeUp;
         const waitingFor = ['filled', 'canceled'] as const;
-        if (w.kind === 'start') return d.expiryCancelSent ? waitFor(waitingFor) : waitFor(waitingFor, { timeoutMs: msUntil(d.expiresAt) });
+        if (w.kind === 'start')
+          return d.expiryCancelSent ? waitFor(waitingFor) : waitFor(waitingFor, { timeoutMs: msUntil(d.expiresAt) });
         if (w.kind === 'timeout') {
           await sendExpiryCancel(ctx);
           return waitFor(waitingFor, { patch: { expiryCancelSent: true } });
@@ -214,10 +269,22 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
         await ctx.call(
           transactionsContract,
           'settleTrade',
-          { reservationId: d.reservationId!, orderId: d.orderId, accountId: d.accountId, side: d.side, assetId: d.assetId, quantity: d.quantity, fillPrice: d.fillPrice! },
+          {
+            reservationId: d.reservationId!,
+            orderId: d.orderId,
+            accountId: d.accountId,
+            side: d.side,
+            assetId: d.assetId,
+            quantity: d.quantity,
+            fillPrice: d.fillPrice!,
+          },
           { idempotencyKey: ctx.stepKey },
         );
-        await changeStatus(ctx.tx, d.orderId, 'filled', { metrics: ctx.metrics, fillPriceCents: parseMoney(d.fillPrice!), log: ctx.log });
+        await changeStatus(ctx.tx, d.orderId, 'filled', {
+          metrics: ctx.metrics,
+          fillPriceCents: parseMoney(d.fillPrice!),
+          log: ctx.log,
+        });
         return done();
       },
     },

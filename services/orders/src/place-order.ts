@@ -1,6 +1,14 @@
 /** T1: validate, take the quote, store the order `pending` and begin the saga, in one transaction. */
 import { randomUUID } from 'node:crypto';
-import { AppError, ForbiddenError, NotFoundError, BusinessRuleError, ValidationError, type RequestOf, type RpcContext } from '@simplebank/chassis';
+import {
+  AppError,
+  ForbiddenError,
+  NotFoundError,
+  BusinessRuleError,
+  ValidationError,
+  type RequestOf,
+  type RpcContext,
+} from '@simplebank/chassis';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { feesContract } from '@simplebank/fees/contract';
@@ -28,14 +36,22 @@ const STRATEGY_CALLER = 'strategy-orders';
  * Who places the order: `customer` unless strategy-orders says `strategy` (with the investment it
  * is part of, and optionally a bound on a buy's limit price, in cents).
  */
-function sourceOf(req: Request, ctx: RpcContext): { source: OrderSource; investmentId: string | null; maxLimit: bigint | undefined } {
+function sourceOf(
+  req: Request,
+  ctx: RpcContext,
+): { source: OrderSource; investmentId: string | null; maxLimit: bigint | undefined } {
   const source = req.source ?? 'customer';
-  if (source === 'strategy' && ctx.envelope.source !== STRATEGY_CALLER) throw new ForbiddenError('Only strategy-orders places orders for a strategy');
+  if (source === 'strategy' && ctx.envelope.source !== STRATEGY_CALLER)
+    throw new ForbiddenError('Only strategy-orders places orders for a strategy');
   const problems: Array<{ path: string; message: string }> = [];
-  if (source === 'strategy' && req.investmentId === undefined) problems.push({ path: '/investmentId', message: 'required with source strategy' });
-  if (source !== 'strategy' && req.investmentId !== undefined) problems.push({ path: '/investmentId', message: 'only with source strategy' });
-  if (source !== 'strategy' && req.maxLimitPrice !== undefined) problems.push({ path: '/maxLimitPrice', message: 'only with source strategy' });
-  if (req.maxLimitPrice !== undefined && req.side !== 'buy') problems.push({ path: '/maxLimitPrice', message: 'only for a buy' });
+  if (source === 'strategy' && req.investmentId === undefined)
+    problems.push({ path: '/investmentId', message: 'required with source strategy' });
+  if (source !== 'strategy' && req.investmentId !== undefined)
+    problems.push({ path: '/investmentId', message: 'only with source strategy' });
+  if (source !== 'strategy' && req.maxLimitPrice !== undefined)
+    problems.push({ path: '/maxLimitPrice', message: 'only with source strategy' });
+  if (req.maxLimitPrice !== undefined && req.side !== 'buy')
+    problems.push({ path: '/maxLimitPrice', message: 'only for a buy' });
   const maxLimit = req.maxLimitPrice !== undefined ? parseMoney(req.maxLimitPrice) : undefined;
   if (maxLimit === 0n) problems.push({ path: '/maxLimitPrice', message: 'must be greater than 0' });
   if (problems.length > 0) throw new ValidationError('The order source is not valid', problems);
@@ -46,21 +62,35 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
   const identity = ctx.identity;
   if (identity?.role !== 'customer') throw new ForbiddenError('Orders are placed by customers');
   const quantity = parseQuantity(req.quantity);
-  if (quantity <= 0n) throw new ValidationError('The quantity must be greater than zero', [{ path: '/quantity', message: 'must be greater than 0' }]);
+  if (quantity <= 0n)
+    throw new ValidationError('The quantity must be greater than zero', [
+      { path: '/quantity', message: 'must be greater than 0' },
+    ]);
   const { source, investmentId, maxLimit } = sourceOf(req, ctx);
   // Refused before any work is done for it: a refusal past capacity must cost next to nothing.
   await orderIntake.admit(ctx.db, ctx.metrics);
 
-  const account = await ctx.call(accountsContract, 'getAccount', { accountId: req.accountId }).catch(notFound(`Account ${req.accountId} not found`));
+  const account = await ctx
+    .call(accountsContract, 'getAccount', { accountId: req.accountId })
+    .catch(notFound(`Account ${req.accountId} not found`));
   if (account.ownerId !== identity.customerId) throw new NotFoundError(`Account ${req.accountId} not found`);
   if (account.status !== 'open') throw new BusinessRuleError('account_closed', `Account ${req.accountId} is closed`);
-  const asset = await ctx.call(marketDataContract, 'getAsset', { assetId: req.assetId }).catch(notFound(`Asset ${req.assetId} not found`));
+  const asset = await ctx
+    .call(marketDataContract, 'getAsset', { assetId: req.assetId })
+    .catch(notFound(`Asset ${req.assetId} not found`));
 
   const quote = parseMoney(asset.price);
   const limit = boundedLimitPrice(quote, req.side, maxLimit);
   const overLimit = notionalOverLimit(quantity, limit);
-  if (overLimit) throw new AppError('limit_exceeded', `The order's notional is over the limit of an order: ${overLimit.message}`, { status: 422, errors: [overLimit] });
-  const { fee, scheduleVersion } = await ctx.call(feesContract, 'quoteFee', { quantity: req.quantity, price: asset.price });
+  if (overLimit)
+    throw new AppError('limit_exceeded', `The order's notional is over the limit of an order: ${overLimit.message}`, {
+      status: 422,
+      errors: [overLimit],
+    });
+  const { fee, scheduleVersion } = await ctx.call(feesContract, 'quoteFee', {
+    quantity: req.quantity,
+    price: asset.price,
+  });
 
   return ctx.transaction(async (tx) => {
     const id = randomUUID();
@@ -84,7 +114,16 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
     });
     await ctx.sagas.begin(tx, placeOrderSaga, {
       id,
-      data: { orderId: id, accountId: req.accountId, assetId: req.assetId, side: req.side, quantity: req.quantity, limitPrice: formatMoney(limit), fee, expiresAt: expiry.toISOString() },
+      data: {
+        orderId: id,
+        accountId: req.accountId,
+        assetId: req.assetId,
+        side: req.side,
+        quantity: req.quantity,
+        limitPrice: formatMoney(limit),
+        fee,
+        expiresAt: expiry.toISOString(),
+      },
       cause: ctx.cause,
     });
     await publishStatus(tx, row);

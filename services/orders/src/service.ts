@@ -1,5 +1,13 @@
 /** orders: customers' orders, their status history, and the place-order saga that orchestrates them. */
-import { NotFoundError, defineService, on, seqCursor, type MessageContext, type SignalName, type Static } from '@simplebank/chassis';
+import {
+  NotFoundError,
+  defineService,
+  on,
+  seqCursor,
+  type MessageContext,
+  type SignalName,
+  type Static,
+} from '@simplebank/chassis';
 import { marketContract } from '@simplebank/market/contract';
 import { cancelOrder, visibleTo } from './cancel-order.ts';
 import { ordersContract } from './contract.ts';
@@ -11,7 +19,12 @@ import { ordersSettings } from './settings.ts';
 import * as store from './store.ts';
 
 /** The market's news of an order wakes its saga; a repeat of the same news is ignored. */
-async function signalSaga<K extends SignalName<PlaceOrderSignals>>(ctx: MessageContext, orderId: string, name: K, payload: Static<PlaceOrderSignals[K]>): Promise<void> {
+async function signalSaga<K extends SignalName<PlaceOrderSignals>>(
+  ctx: MessageContext,
+  orderId: string,
+  name: K,
+  payload: Static<PlaceOrderSignals[K]>,
+): Promise<void> {
   const known = await ctx.sagas.signal(ctx.tx, placeOrderSaga, orderId, name, payload, { dedupKey: name });
   if (!known) ctx.log.warn({ orderId, signal: name }, 'market reported on an order without a saga here; ignored');
 }
@@ -39,17 +52,27 @@ export const ordersService = defineService({
 
     async listOrdersOf(req, ctx) {
       const limit = req.limit ?? 50;
-      if (!ctx.identity) return { items: req.accountIds.map((accountId) => ({ accountId, items: [], nextCursor: null })) };
+      if (!ctx.identity)
+        return { items: req.accountIds.map((accountId) => ({ accountId, items: [], nextCursor: null })) };
       const customerId = ctx.identity.role === 'customer' ? ctx.identity.customerId : undefined;
       const accountIds = [...new Set(req.accountIds)];
-      const rows = await store.listOrdersOf(ctx.db, { accountIds, ...(customerId !== undefined ? { customerId } : {}), ...(req.status !== undefined ? { status: req.status } : {}), limit: limit + 1 });
+      const rows = await store.listOrdersOf(ctx.db, {
+        accountIds,
+        ...(customerId !== undefined ? { customerId } : {}),
+        ...(req.status !== undefined ? { status: req.status } : {}),
+        limit: limit + 1,
+      });
       const byAccount = new Map<string, typeof rows>(accountIds.map((id) => [id, []]));
       for (const r of rows) byAccount.get(r.page_account)!.push(r);
       return {
         items: req.accountIds.map((accountId) => {
           const found = byAccount.get(accountId)!;
           const page = found.slice(0, limit);
-          return { accountId, items: page.map(toOrder), nextCursor: found.length > limit ? cursor.encode(page[page.length - 1]!.seq) : null };
+          return {
+            accountId,
+            items: page.map(toOrder),
+            nextCursor: found.length > limit ? cursor.encode(page[page.length - 1]!.seq) : null,
+          };
         }),
       };
     },
@@ -75,9 +98,25 @@ export const ordersService = defineService({
     },
   },
   handlers: [
-    on(marketContract.events.OrderPlacedOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, 'placed', data), BATCHED),
-    on(marketContract.events.OrderPlacementFailed, (data, ctx) => signalSaga(ctx, data.orderId, 'placementFailed', data), BATCHED),
-    on(marketContract.events.OrderFilledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, 'filled', data), BATCHED),
-    on(marketContract.events.OrderCanceledOnExchange, (data, ctx) => signalSaga(ctx, data.orderId, 'canceled', data), BATCHED),
+    on(
+      marketContract.events.OrderPlacedOnExchange,
+      (data, ctx) => signalSaga(ctx, data.orderId, 'placed', data),
+      BATCHED,
+    ),
+    on(
+      marketContract.events.OrderPlacementFailed,
+      (data, ctx) => signalSaga(ctx, data.orderId, 'placementFailed', data),
+      BATCHED,
+    ),
+    on(
+      marketContract.events.OrderFilledOnExchange,
+      (data, ctx) => signalSaga(ctx, data.orderId, 'filled', data),
+      BATCHED,
+    ),
+    on(
+      marketContract.events.OrderCanceledOnExchange,
+      (data, ctx) => signalSaga(ctx, data.orderId, 'canceled', data),
+      BATCHED,
+    ),
   ],
 });

@@ -58,24 +58,61 @@ export async function insertOrder(db: Queryable, o: NewOrder): Promise<OrderRow>
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $12, $13, $14) RETURNING id, seq),
      entry AS (INSERT INTO order_history (order_id, n, status, reason, at) SELECT id, 1, 'pending', NULL, $12 FROM created)
      SELECT seq::text FROM created`,
-    [o.id, o.customerId, o.accountId, o.assetId, o.side, o.quantityMicros.toString(), o.quotePriceCents.toString(), o.limitPriceCents.toString(), o.feeCents.toString(), o.feeScheduleVersion, o.expiresAt, o.createdAt, o.source, o.investmentId],
+    [
+      o.id,
+      o.customerId,
+      o.accountId,
+      o.assetId,
+      o.side,
+      o.quantityMicros.toString(),
+      o.quotePriceCents.toString(),
+      o.limitPriceCents.toString(),
+      o.feeCents.toString(),
+      o.feeScheduleVersion,
+      o.expiresAt,
+      o.createdAt,
+      o.source,
+      o.investmentId,
+    ],
   );
   return {
-    id: o.id, seq: rows[0]!.seq, customer_id: o.customerId, account_id: o.accountId, asset_id: o.assetId, side: o.side,
-    quantity_micros: o.quantityMicros.toString(), quote_price_cents: o.quotePriceCents.toString(), limit_price_cents: o.limitPriceCents.toString(),
-    fee_cents: o.feeCents.toString(), fee_schedule_version: o.feeScheduleVersion, status: 'pending', reason: null, fill_price_cents: null,
-    expires_at: o.expiresAt, placement_sent_at: null, created_at: o.createdAt, updated_at: o.createdAt, source: o.source, investment_id: o.investmentId,
+    id: o.id,
+    seq: rows[0]!.seq,
+    customer_id: o.customerId,
+    account_id: o.accountId,
+    asset_id: o.assetId,
+    side: o.side,
+    quantity_micros: o.quantityMicros.toString(),
+    quote_price_cents: o.quotePriceCents.toString(),
+    limit_price_cents: o.limitPriceCents.toString(),
+    fee_cents: o.feeCents.toString(),
+    fee_schedule_version: o.feeScheduleVersion,
+    status: 'pending',
+    reason: null,
+    fill_price_cents: null,
+    expires_at: o.expiresAt,
+    placement_sent_at: null,
+    created_at: o.createdAt,
+    updated_at: o.createdAt,
+    source: o.source,
+    investment_id: o.investmentId,
     history: [{ status: 'pending', at: o.createdAt.toISOString(), reason: null }],
   };
 }
 
 /** The order; with `lock`, locked for the rest of the transaction (read and locked in one statement). */
 export async function getOrder(db: Queryable, id: string, o: { lock?: boolean } = {}): Promise<OrderRow | undefined> {
-  const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders o WHERE o.id = $1${o.lock ? ' FOR UPDATE OF o' : ''}`, [id]);
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${COLUMNS} FROM orders o WHERE o.id = $1${o.lock ? ' FOR UPDATE OF o' : ''}`,
+    [id],
+  );
   return rows[0];
 }
 
-export async function listOrders(db: Queryable, q: { customerId?: string; accountId?: string; status?: OrderStatus; beforeSeq?: bigint; limit: number }): Promise<OrderRow[]> {
+export async function listOrders(
+  db: Queryable,
+  q: { customerId?: string; accountId?: string; status?: OrderStatus; beforeSeq?: bigint; limit: number },
+): Promise<OrderRow[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, value: unknown) => {
@@ -87,7 +124,10 @@ export async function listOrders(db: Queryable, q: { customerId?: string; accoun
   if (q.status !== undefined) add('o.status = ?', q.status);
   if (q.beforeSeq !== undefined) add('o.seq < ?', q.beforeSeq.toString());
   params.push(q.limit);
-  const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.seq DESC LIMIT $${params.length}`, params);
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${COLUMNS} FROM orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.seq DESC LIMIT $${params.length}`,
+    params,
+  );
   return rows;
 }
 
@@ -95,7 +135,10 @@ export async function listOrders(db: Queryable, q: { customerId?: string; accoun
  * The newest `limit` orders of each account of `accountIds` (of one customer, and one status, when
  * given), one query: rows in the order of the accounts asked, each account's newest first.
  */
-export async function listOrdersOf(db: Queryable, q: { accountIds: readonly string[]; customerId?: string; status?: OrderStatus; limit: number }): Promise<Array<OrderRow & { page_account: string }>> {
+export async function listOrdersOf(
+  db: Queryable,
+  q: { accountIds: readonly string[]; customerId?: string; status?: OrderStatus; limit: number },
+): Promise<Array<OrderRow & { page_account: string }>> {
   const { rows } = await db.query<OrderRow & { page_account: string }>(
     `SELECT x.account_id AS page_account, p.* FROM unnest($1::text[]) WITH ORDINALITY AS x(account_id, ord)
        CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM orders o
@@ -116,7 +159,13 @@ export async function listOrdersOf(db: Queryable, q: { accountIds: readonly stri
 export async function transitionOrder(
   db: Queryable,
   id: string,
-  change: { status: OrderStatus; from: readonly OrderStatus[]; reason: string | null; at: Date; fillPriceCents?: bigint | undefined },
+  change: {
+    status: OrderStatus;
+    from: readonly OrderStatus[];
+    reason: string | null;
+    at: Date;
+    fillPriceCents?: bigint | undefined;
+  },
 ): Promise<{ before: OrderRow; after: OrderRow | undefined } | undefined> {
   const fill = change.fillPriceCents?.toString() ?? null;
   // `cur` is the row as locked (the newest version, as the locking read before it was); the history
@@ -136,7 +185,11 @@ export async function transitionOrder(
   const { moved, ...before } = row;
   if (!moved) return { before, after: undefined };
   const after: OrderRow = {
-    ...before, status: change.status, reason: change.reason, updated_at: change.at, fill_price_cents: fill ?? before.fill_price_cents,
+    ...before,
+    status: change.status,
+    reason: change.reason,
+    updated_at: change.at,
+    fill_price_cents: fill ?? before.fill_price_cents,
     history: [...before.history, { status: change.status, at: change.at.toISOString(), reason: change.reason }],
   };
   return { before, after };

@@ -29,7 +29,12 @@ describe('admission control of new orders', () => {
     sys = await startTestSystem([ordersService, feesService]);
     stubs.push(...(await Promise.all(world.stubs().map((s) => s(sys.transport)))));
     for (const c of Object.values(marketContract.commands)) {
-      stubs.push(await sys.transport.subscribe({ group: 'market', name: c.type, source: { kind: 'commands', queue: c.type }, prefetch: 100 }, async () => ({ outcome: 'ack' })));
+      stubs.push(
+        await sys.transport.subscribe(
+          { group: 'market', name: c.type, source: { kind: 'commands', queue: c.type }, prefetch: 100 },
+          async () => ({ outcome: 'ack' }),
+        ),
+      );
     }
   });
   after(async () => {
@@ -37,13 +42,30 @@ describe('admission control of new orders', () => {
     await sys?.stop({ drop: true });
   });
 
-  const place = () => sys.callAs(carol)(ordersContract, 'placeOrder', { accountId: 'acc-c', assetId: 'XYZ', side: 'buy', quantity: '1' }, { idempotencyKey: `adm-${++keyN}` });
+  const place = () =>
+    sys.callAs(carol)(
+      ordersContract,
+      'placeOrder',
+      { accountId: 'acc-c', assetId: 'XYZ', side: 'buy', quantity: '1' },
+      { idempotencyKey: `adm-${++keyN}` },
+    );
   const placed = async (orderId: string) => {
     const type = marketContract.events.OrderPlacedOnExchange.type;
-    const envelope = newEnvelope({ type, version: 1, source: 'market', data: { orderId, exchangeOrderId: `x-${orderId}`, at: new Date().toISOString() }, key: orderId });
-    await sys.transport.publish({ destination: { kind: 'event', type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+    const envelope = newEnvelope({
+      type,
+      version: 1,
+      source: 'market',
+      data: { orderId, exchangeOrderId: `x-${orderId}`, at: new Date().toISOString() },
+      key: orderId,
+    });
+    await sys.transport.publish({
+      destination: { kind: 'event', type },
+      messageId: envelope.id,
+      body: JSON.stringify(envelope),
+    });
   };
-  const count = async () => (await sys.databases.get('orders')!.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0]!.n;
+  const count = async () =>
+    (await sys.databases.get('orders')!.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0]!.n;
 
   it('refuses the order past the limit with a retryable overloaded, storing nothing, and takes orders again once some leave pending', async () => {
     world.openAccount('acc-c', 'carol', '10000.00');
@@ -53,11 +75,20 @@ describe('admission control of new orders', () => {
     assert.equal(first.status, 'pending');
     assert.equal(second.status, 'pending');
 
-    await assert.rejects(place(), (e: unknown) => e instanceof AppError && e.code === 'overloaded' && e.status === 503 && e.retryable);
+    await assert.rejects(
+      place(),
+      (e: unknown) => e instanceof AppError && e.code === 'overloaded' && e.status === 503 && e.retryable,
+    );
     assert.equal(await count(), 2, 'the refused order left nothing behind');
 
     await placed(first.id);
-    const third = await eventually(async () => place().catch((e: unknown) => (e instanceof AppError && e.code === 'overloaded' ? undefined : Promise.reject(e))), { message: 'an order to be taken again' });
+    const third = await eventually(
+      async () =>
+        place().catch((e: unknown) =>
+          e instanceof AppError && e.code === 'overloaded' ? undefined : Promise.reject(e),
+        ),
+      { message: 'an order to be taken again' },
+    );
     assert.equal(third.status, 'pending');
     assert.equal(await count(), 3);
   });

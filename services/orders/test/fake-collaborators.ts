@@ -27,7 +27,10 @@ export interface LedgerCall {
 
 export class FakeWorld {
   readonly accounts = new Map<string, { ownerId: string; status: 'open' | 'closed' }>();
-  readonly prices = new Map<string, string>([['ABC', '100.00'], ['XYZ', '33.33']]);
+  readonly prices = new Map<string, string>([
+    ['ABC', '100.00'],
+    ['XYZ', '33.33'],
+  ]);
   /** Per account and asset ('USD' in cents, tickers in micro-units). */
   readonly available = new Map<string, bigint>();
   readonly reserved = new Map<string, bigint>();
@@ -47,16 +50,29 @@ export class FakeWorld {
   }
 
   cash(accountId: string): { available: string; reserved: string } {
-    return { available: formatMoney(this.available.get(`${accountId}/USD`) ?? 0n), reserved: formatMoney(this.reserved.get(`${accountId}/USD`) ?? 0n) };
+    return {
+      available: formatMoney(this.available.get(`${accountId}/USD`) ?? 0n),
+      reserved: formatMoney(this.reserved.get(`${accountId}/USD`) ?? 0n),
+    };
   }
 
   position(accountId: string, asset: string): { available: string; reserved: string } {
-    return { available: formatQuantity(this.available.get(`${accountId}/${asset}`) ?? 0n), reserved: formatQuantity(this.reserved.get(`${accountId}/${asset}`) ?? 0n) };
+    return {
+      available: formatQuantity(this.available.get(`${accountId}/${asset}`) ?? 0n),
+      reserved: formatQuantity(this.reserved.get(`${accountId}/${asset}`) ?? 0n),
+    };
   }
 
   /** The calls that posted something, of one method and order. */
   effective(method: string, orderId?: string): LedgerCall[] {
-    return this.calls.filter((c) => c.method === method && c.effective && (orderId === undefined || c.request.orderId === orderId || this.reservationOrder.get(c.request.reservationId as string) === orderId));
+    return this.calls.filter(
+      (c) =>
+        c.method === method &&
+        c.effective &&
+        (orderId === undefined ||
+          c.request.orderId === orderId ||
+          this.reservationOrder.get(c.request.reservationId as string) === orderId),
+    );
   }
 
   private readonly reservationOrder = new Map<string, string>();
@@ -98,8 +114,15 @@ export class FakeWorld {
     }
   }
 
-  private reserve(accountId: string, asset: string, amount: bigint, orderId: string | undefined, refusal: string): { reservationId: string } {
-    if ((this.available.get(`${accountId}/${asset}`) ?? 0n) < amount) throw new BusinessRuleError(refusal, `Not enough ${asset} available`);
+  private reserve(
+    accountId: string,
+    asset: string,
+    amount: bigint,
+    orderId: string | undefined,
+    refusal: string,
+  ): { reservationId: string } {
+    if ((this.available.get(`${accountId}/${asset}`) ?? 0n) < amount)
+      throw new BusinessRuleError(refusal, `Not enough ${asset} available`);
     this.move(`available:${accountId}/${asset}`, `reserved:${accountId}/${asset}`, amount);
     const id = `r-${++this.n}`;
     this.reservations.set(id, { id, accountId, asset, remaining: amount });
@@ -113,8 +136,16 @@ export class FakeWorld {
         stubService(t, accountsContract, {
           getAccount: ({ accountId }, envelope) => {
             const a = this.accounts.get(accountId);
-            if (!a || (envelope.identity?.role === 'customer' && envelope.identity.customerId !== a.ownerId)) throw new NotFoundError('No such account');
-            return { id: accountId, ownerId: a.ownerId, name: 'Main', currency: 'USD' as const, status: a.status, createdAt: new Date().toISOString() };
+            if (!a || (envelope.identity?.role === 'customer' && envelope.identity.customerId !== a.ownerId))
+              throw new NotFoundError('No such account');
+            return {
+              id: accountId,
+              ownerId: a.ownerId,
+              name: 'Main',
+              currency: 'USD' as const,
+              status: a.status,
+              createdAt: new Date().toISOString(),
+            };
           },
         }),
       (t) =>
@@ -122,7 +153,14 @@ export class FakeWorld {
           getAsset: ({ assetId }) => {
             const price = this.prices.get(assetId);
             if (!price) throw new NotFoundError('No such asset');
-            return { id: assetId, name: assetId, type: 'stock' as const, currency: 'USD' as const, price, updatedAt: new Date().toISOString() };
+            return {
+              id: assetId,
+              name: assetId,
+              type: 'stock' as const,
+              currency: 'USD' as const,
+              price,
+              updatedAt: new Date().toISOString(),
+            };
           },
         }),
       (t) =>
@@ -132,10 +170,20 @@ export class FakeWorld {
               this.calls.push({ method: 'reserveCash', request: req, key: env.idempotencyKey, effective: false });
               throw new UnavailableError('ledger busy');
             }
-            return this.idempotent('reserveCash', req, env, () => this.reserve(req.accountId, 'USD', parseMoney(req.amount), req.orderId, 'insufficient_funds'));
+            return this.idempotent('reserveCash', req, env, () =>
+              this.reserve(req.accountId, 'USD', parseMoney(req.amount), req.orderId, 'insufficient_funds'),
+            );
           },
           reservePosition: (req, env) =>
-            this.idempotent('reservePosition', req, env, () => this.reserve(req.accountId, req.assetId, parseQuantity(req.quantity), req.orderId, 'insufficient_position')),
+            this.idempotent('reservePosition', req, env, () =>
+              this.reserve(
+                req.accountId,
+                req.assetId,
+                parseQuantity(req.quantity),
+                req.orderId,
+                'insufficient_position',
+              ),
+            ),
           releaseReservation: (req, env) =>
             this.idempotent('releaseReservation', req, env, () => {
               const r = this.reservations.get(req.reservationId);
@@ -148,7 +196,8 @@ export class FakeWorld {
           chargeFee: (req, env) =>
             this.idempotent('chargeFee', req, env, () => {
               const amount = parseMoney(req.amount);
-              if ((this.available.get(`${req.accountId}/USD`) ?? 0n) < amount) throw new BusinessRuleError('insufficient_funds', 'Not enough cash for the fee');
+              if ((this.available.get(`${req.accountId}/USD`) ?? 0n) < amount)
+                throw new BusinessRuleError('insufficient_funds', 'Not enough cash for the fee');
               this.available.set(`${req.accountId}/USD`, this.available.get(`${req.accountId}/USD`)! - amount);
               this.houseFees.cents += amount;
               this.chargedFees.set(req.feeId, { accountId: req.accountId, amount });
@@ -158,7 +207,8 @@ export class FakeWorld {
             this.idempotent('refundFee', req, env, () => {
               // As the real ledger: only the reversal of a fee it charged.
               const charged = this.chargedFees.get(req.feeId);
-              if (!charged || charged.accountId !== req.accountId) throw new NotFoundError('No fee was charged under this fee id');
+              if (!charged || charged.accountId !== req.accountId)
+                throw new NotFoundError('No fee was charged under this fee id');
               const amount = parseMoney(req.amount);
               this.houseFees.cents -= amount;
               this.available.set(`${req.accountId}/USD`, (this.available.get(`${req.accountId}/USD`) ?? 0n) + amount);
@@ -172,10 +222,19 @@ export class FakeWorld {
               const cost = notional(q, parseMoney(req.fillPrice));
               if (req.side === 'buy') {
                 this.reserved.set(`${r.accountId}/USD`, this.reserved.get(`${r.accountId}/USD`)! - r.remaining);
-                this.available.set(`${r.accountId}/USD`, this.available.get(`${r.accountId}/USD`)! + r.remaining - cost);
-                this.available.set(`${r.accountId}/${req.assetId}`, (this.available.get(`${r.accountId}/${req.assetId}`) ?? 0n) + q);
+                this.available.set(
+                  `${r.accountId}/USD`,
+                  this.available.get(`${r.accountId}/USD`)! + r.remaining - cost,
+                );
+                this.available.set(
+                  `${r.accountId}/${req.assetId}`,
+                  (this.available.get(`${r.accountId}/${req.assetId}`) ?? 0n) + q,
+                );
               } else {
-                this.reserved.set(`${r.accountId}/${req.assetId}`, this.reserved.get(`${r.accountId}/${req.assetId}`)! - r.remaining);
+                this.reserved.set(
+                  `${r.accountId}/${req.assetId}`,
+                  this.reserved.get(`${r.accountId}/${req.assetId}`)! - r.remaining,
+                );
                 this.available.set(`${r.accountId}/USD`, (this.available.get(`${r.accountId}/USD`) ?? 0n) + cost);
               }
               r.remaining = 0n;

@@ -20,7 +20,10 @@ it('admits and refuses without waiting for the pool: a query that never answers 
   // Were admit to await the count, these would never settle (and the test runner would fail it).
   await intake.admit(hanging, metrics);
   await intake.admit(hanging, metrics);
-  await assert.rejects(intake.admit(hanging, metrics), (err) => err instanceof OverloadedError && err.code === 'overloaded');
+  await assert.rejects(
+    intake.admit(hanging, metrics),
+    (err) => err instanceof OverloadedError && err.code === 'overloaded',
+  );
   assert.equal(queries, 1, 'one background read, shared');
 });
 

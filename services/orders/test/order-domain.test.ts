@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatMoney, parseMoney } from '@simplebank/money';
-import { buyReservation, canTransition, expiresAt, isCancelable, isTerminal, limitPrice, statusAfterFailure, type OrderStatus } from '../src/domain/order.ts';
+import {
+  buyReservation,
+  canTransition,
+  expiresAt,
+  isCancelable,
+  isTerminal,
+  limitPrice,
+  statusAfterFailure,
+  type OrderStatus,
+} from '../src/domain/order.ts';
 
 const limit = (quote: string, side: 'buy' | 'sell') => formatMoney(limitPrice(parseMoney(quote), side));
 
@@ -36,8 +45,15 @@ describe('order status', () => {
   it('goes pending → placed → filled, or ends rejected / failed / canceled / expired', () => {
     const allowed = all.flatMap((from) => all.filter((to) => canTransition(from, to)).map((to) => `${from}→${to}`));
     assert.deepEqual(allowed, [
-      'pending→placed', 'pending→rejected', 'pending→failed', 'pending→canceled', 'pending→expired',
-      'placed→filled', 'placed→failed', 'placed→canceled', 'placed→expired',
+      'pending→placed',
+      'pending→rejected',
+      'pending→failed',
+      'pending→canceled',
+      'pending→expired',
+      'placed→filled',
+      'placed→failed',
+      'placed→canceled',
+      'placed→expired',
     ]);
   });
 
@@ -46,7 +62,8 @@ describe('order status', () => {
     assert.equal(isCancelable('pending', false), true);
     assert.equal(isCancelable('placed', false), true);
     assert.equal(isCancelable('placed', true), false); // the fill is in: too late
-    for (const s of ['filled', 'rejected', 'failed', 'canceled', 'expired'] as const) assert.equal(isCancelable(s, false), false);
+    for (const s of ['filled', 'rejected', 'failed', 'canceled', 'expired'] as const)
+      assert.equal(isCancelable(s, false), false);
   });
 
   it('a compensated saga ends the order by its cause', () => {

@@ -25,7 +25,12 @@ describe('the source of an order', () => {
     sys = await startTestSystem([ordersService, feesService]);
     stubs = await Promise.all(world.stubs().map((s) => s(sys.transport)));
     for (const c of Object.values(marketContract.commands)) {
-      stubs.push(await sys.transport.subscribe({ group: 'market', name: c.type, source: { kind: 'commands', queue: c.type }, prefetch: 100 }, async () => ({ outcome: 'ack' })));
+      stubs.push(
+        await sys.transport.subscribe(
+          { group: 'market', name: c.type, source: { kind: 'commands', queue: c.type }, prefetch: 100 },
+          async () => ({ outcome: 'ack' }),
+        ),
+      );
     }
     world.openAccount('acc-src', 'carol', '100000.00');
   });
@@ -35,18 +40,32 @@ describe('the source of an order', () => {
   });
 
   /** Calls orders as the customer, through the named service (the envelope's source). */
-  const through = (service: string) => caller(sys.transport, service, () => ({ correlationId: `test-${service}`, identity: carol }));
+  const through = (service: string) =>
+    caller(sys.transport, service, () => ({ correlationId: `test-${service}`, identity: carol }));
   const place = (service: string, req: Record<string, unknown>) =>
-    through(service)(ordersContract, 'placeOrder', { accountId: 'acc-src', assetId: 'ABC', side: 'buy', quantity: '1', ...req } as never, { idempotencyKey: `src-${++keyN}` });
+    through(service)(
+      ordersContract,
+      'placeOrder',
+      { accountId: 'acc-src', assetId: 'ABC', side: 'buy', quantity: '1', ...req } as never,
+      { idempotencyKey: `src-${++keyN}` },
+    );
   const published = async (orderId: string) => {
-    const { rows } = await sys.databases.get('orders')!.db.query<{ body: string }>("SELECT body FROM chassis_outbox WHERE destination = 'orders.OrderStatusChanged.v1' ORDER BY id");
+    const { rows } = await sys.databases
+      .get('orders')!
+      .db.query<{ body: string }>(
+        "SELECT body FROM chassis_outbox WHERE destination = 'orders.OrderStatusChanged.v1' ORDER BY id",
+      );
     return rows.map((r) => JSON.parse(r.body).data as Record<string, unknown>).filter((d) => d.orderId === orderId);
   };
   const refused = (status: number, code: string, path?: string) => (e: unknown) => {
     assert.ok(e instanceof AppError, String(e));
     assert.equal(e.code, code, e.message);
     assert.equal(e.status, status);
-    if (path) assert.deepEqual(e.errors?.map((f) => f.path), [path]);
+    if (path)
+      assert.deepEqual(
+        e.errors?.map((f) => f.path),
+        [path],
+      );
     return true;
   };
 
@@ -63,7 +82,13 @@ describe('the source of an order', () => {
     const order = await place('strategy-orders', { source: 'strategy', investmentId: 'inv-1' });
     assert.equal(order.source, 'strategy');
     assert.equal(order.investmentId, 'inv-1');
-    assert.deepEqual(await through('gateway')(ordersContract, 'getOrder', { orderId: order.id }).then((o) => [o.source, o.investmentId]), ['strategy', 'inv-1']);
+    assert.deepEqual(
+      await through('gateway')(ordersContract, 'getOrder', { orderId: order.id }).then((o) => [
+        o.source,
+        o.investmentId,
+      ]),
+      ['strategy', 'inv-1'],
+    );
     const listed = await through('gateway')(ordersContract, 'listOrders', { accountId: 'acc-src' });
     assert.equal(listed.items.find((o) => o.id === order.id)?.source, 'strategy');
     // Every status change carries it, not only the first.
@@ -82,23 +107,59 @@ describe('the source of an order', () => {
   });
 
   it('refuses an inconsistent source: a strategy order needs its investment; a customer order takes neither investment nor bound', async () => {
-    await assert.rejects(place('strategy-orders', { source: 'strategy' }), refused(400, 'validation_failed', '/investmentId'));
-    await assert.rejects(place('strategy-orders', { investmentId: 'inv-2' }), refused(400, 'validation_failed', '/investmentId'));
-    await assert.rejects(place('gateway', { maxLimitPrice: '100.00' }), refused(400, 'validation_failed', '/maxLimitPrice'));
-    await assert.rejects(place('strategy-orders', { source: 'strategy', investmentId: 'inv-2', maxLimitPrice: '0.00' }), refused(400, 'validation_failed', '/maxLimitPrice'));
+    await assert.rejects(
+      place('strategy-orders', { source: 'strategy' }),
+      refused(400, 'validation_failed', '/investmentId'),
+    );
+    await assert.rejects(
+      place('strategy-orders', { investmentId: 'inv-2' }),
+      refused(400, 'validation_failed', '/investmentId'),
+    );
+    await assert.rejects(
+      place('gateway', { maxLimitPrice: '100.00' }),
+      refused(400, 'validation_failed', '/maxLimitPrice'),
+    );
+    await assert.rejects(
+      place('strategy-orders', { source: 'strategy', investmentId: 'inv-2', maxLimitPrice: '0.00' }),
+      refused(400, 'validation_failed', '/maxLimitPrice'),
+    );
     world.openAccount('acc-src-sell', 'carol', '100.00', { ABC: '1' });
-    await assert.rejects(place('strategy-orders', { accountId: 'acc-src-sell', side: 'sell', source: 'strategy', investmentId: 'inv-2', maxLimitPrice: '90.00' }), refused(400, 'validation_failed', '/maxLimitPrice'));
+    await assert.rejects(
+      place('strategy-orders', {
+        accountId: 'acc-src-sell',
+        side: 'sell',
+        source: 'strategy',
+        investmentId: 'inv-2',
+        maxLimitPrice: '90.00',
+      }),
+      refused(400, 'validation_failed', '/maxLimitPrice'),
+    );
   });
 
   it("bounds a strategy buy's limit by maxLimitPrice: the reservation is quantity × the bound", async () => {
     // ABC quotes 100.00: the usual limit is 105.00; bounded at 103.00.
-    const bounded = await place('strategy-orders', { quantity: '2', source: 'strategy', investmentId: 'inv-3', maxLimitPrice: '103.00' });
+    const bounded = await place('strategy-orders', {
+      quantity: '2',
+      source: 'strategy',
+      investmentId: 'inv-3',
+      maxLimitPrice: '103.00',
+    });
     assert.equal(bounded.limitPrice, '103.00');
     assert.equal(bounded.fee, '1.00');
-    await eventually(() => world.effective('reserveCash', bounded.id).length === 1, { message: 'the bounded buy reserved' });
-    assert.deepEqual(world.effective('reserveCash', bounded.id).map((c) => c.request.amount), ['206.00']);
+    await eventually(() => world.effective('reserveCash', bounded.id).length === 1, {
+      message: 'the bounded buy reserved',
+    });
+    assert.deepEqual(
+      world.effective('reserveCash', bounded.id).map((c) => c.request.amount),
+      ['206.00'],
+    );
     // A bound above the usual limit changes nothing.
-    const loose = await place('strategy-orders', { quantity: '2', source: 'strategy', investmentId: 'inv-3', maxLimitPrice: '500.00' });
+    const loose = await place('strategy-orders', {
+      quantity: '2',
+      source: 'strategy',
+      investmentId: 'inv-3',
+      maxLimitPrice: '500.00',
+    });
     assert.equal(loose.limitPrice, '105.00');
   });
 });

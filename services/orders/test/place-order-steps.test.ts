@@ -4,7 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError, BusinessRuleError, NotFoundError, SagaFailure, UnavailableError, done, waitFor } from '@simplebank/chassis';
+import {
+  AppError,
+  BusinessRuleError,
+  NotFoundError,
+  SagaFailure,
+  UnavailableError,
+  done,
+  waitFor,
+} from '@simplebank/chassis';
 import { handlerContext, stub } from '@simplebank/chassis/testing';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketContract } from '@simplebank/market/contract';
@@ -32,7 +40,10 @@ function ledger(released: string[] = []) {
   };
   return stub(transactionsContract, {
     reserveCash: reserve,
-    reservePosition: (req) => (req.accountId === 'poor' ? Promise.reject(new BusinessRuleError('insufficient_position', 'Not enough shares')) : reserve(req)),
+    reservePosition: (req) =>
+      req.accountId === 'poor'
+        ? Promise.reject(new BusinessRuleError('insufficient_position', 'Not enough shares'))
+        : reserve(req),
     releaseReservation: (req) => {
       if (req.reservationId === 'r-gone') throw new NotFoundError('No such reservation');
       released.push(req.reservationId);
@@ -46,16 +57,26 @@ describe('the PlaceOrder saga, step by step', () => {
     const h = handlerContext({ service: 'orders', stubs: [ledger()] });
     const outcome = await h.runStep(placeOrderSaga, 'reserve', { sagaId: 's-1', data: order() });
     assert.deepEqual(outcome, done({ reservationId: 'r-acc-1' }));
-    assert.deepEqual(h.callsTo(transactionsContract, 'reserveCash'), [{ accountId: 'acc-1', amount: '25.03', orderId: 'o-1' }]); // 25.025 up
+    assert.deepEqual(h.callsTo(transactionsContract, 'reserveCash'), [
+      { accountId: 'acc-1', amount: '25.03', orderId: 'o-1' },
+    ]); // 25.025 up
     assert.equal(h.calls[0]!.idempotencyKey, 's-1:reserve');
   });
 
   it('reserve: a sell reserves the position; a refusal fails the saga, an outage is retried', async () => {
     const h = handlerContext({ service: 'orders', stubs: [ledger()] });
     await h.runStep(placeOrderSaga, 'reserve', { data: order({ side: 'sell' }) });
-    assert.deepEqual(h.callsTo(transactionsContract, 'reservePosition'), [{ accountId: 'acc-1', assetId: 'XYZ', quantity: '2.5', orderId: 'o-1' }]);
-    await assert.rejects(h.runStep(placeOrderSaga, 'reserve', { data: order({ side: 'sell', accountId: 'poor' }) }), (e: unknown) => e instanceof SagaFailure && e.code === 'insufficient_position');
-    await assert.rejects(h.runStep(placeOrderSaga, 'reserve', { data: order({ accountId: 'down' }) }), (e: unknown) => e instanceof AppError && !(e instanceof SagaFailure) && e.retryable);
+    assert.deepEqual(h.callsTo(transactionsContract, 'reservePosition'), [
+      { accountId: 'acc-1', assetId: 'XYZ', quantity: '2.5', orderId: 'o-1' },
+    ]);
+    await assert.rejects(
+      h.runStep(placeOrderSaga, 'reserve', { data: order({ side: 'sell', accountId: 'poor' }) }),
+      (e: unknown) => e instanceof SagaFailure && e.code === 'insufficient_position',
+    );
+    await assert.rejects(
+      h.runStep(placeOrderSaga, 'reserve', { data: order({ accountId: 'down' }) }),
+      (e: unknown) => e instanceof AppError && !(e instanceof SagaFailure) && e.retryable,
+    );
   });
 
   it('reserve compensation: releases what was reserved, asks again when the answer was lost, and nothing after a refusal', async () => {
@@ -67,13 +88,23 @@ describe('the PlaceOrder saga, step by step', () => {
 
     // No reservation recorded: the action's own key finds the same reservation, which is released.
     h.reset();
-    await h.compensateStep(placeOrderSaga, 'reserve', { sagaId: 's-3', data: order(), failure: { code: 'exchange_rejected', message: 'no' } });
-    assert.deepEqual(h.calls.map((c) => `${c.method}@${c.idempotencyKey}`), ['reserveCash@s-3:reserve', 'releaseReservation@s-3:reserve:compensate']);
+    await h.compensateStep(placeOrderSaga, 'reserve', {
+      sagaId: 's-3',
+      data: order(),
+      failure: { code: 'exchange_rejected', message: 'no' },
+    });
+    assert.deepEqual(
+      h.calls.map((c) => `${c.method}@${c.idempotencyKey}`),
+      ['reserveCash@s-3:reserve', 'releaseReservation@s-3:reserve:compensate'],
+    );
     assert.deepEqual(released, ['r-known', 'r-acc-1']);
 
     // Refused: nothing was reserved, nothing is asked.
     h.reset();
-    await h.compensateStep(placeOrderSaga, 'reserve', { data: order(), failure: { code: 'insufficient_funds', message: 'no' } });
+    await h.compensateStep(placeOrderSaga, 'reserve', {
+      data: order(),
+      failure: { code: 'insufficient_funds', message: 'no' },
+    });
     assert.deepEqual(h.calls, []);
     // Already released (not_found): done.
     await h.compensateStep(placeOrderSaga, 'reserve', { data: order({ reservationId: 'r-gone' }) });
@@ -84,14 +115,23 @@ describe('the PlaceOrder saga, step by step', () => {
       service: 'orders',
       stubs: [
         stub(feesContract, {
-          chargeFee: (req) => (req.accountId === 'poor' ? Promise.reject(new BusinessRuleError('insufficient_funds', 'no cash')) : { feeId: 'f-1', amount: req.amount }),
+          chargeFee: (req) =>
+            req.accountId === 'poor'
+              ? Promise.reject(new BusinessRuleError('insufficient_funds', 'no cash'))
+              : { feeId: 'f-1', amount: req.amount },
           refundFee: (req) => ({ refunded: true, amount: req.amount ?? '0.00' }),
         }),
       ],
     });
-    assert.deepEqual(await h.runStep(placeOrderSaga, 'chargeFee', { sagaId: 's-4', data: order() }), done({ feeCharged: true }));
+    assert.deepEqual(
+      await h.runStep(placeOrderSaga, 'chargeFee', { sagaId: 's-4', data: order() }),
+      done({ feeCharged: true }),
+    );
     assert.deepEqual(h.callsTo(feesContract, 'chargeFee'), [{ orderId: 'o-1', accountId: 'acc-1', amount: '1.00' }]);
-    await assert.rejects(h.runStep(placeOrderSaga, 'chargeFee', { data: order({ accountId: 'poor' }) }), (e: unknown) => e instanceof SagaFailure && e.code === 'insufficient_funds');
+    await assert.rejects(
+      h.runStep(placeOrderSaga, 'chargeFee', { data: order({ accountId: 'poor' }) }),
+      (e: unknown) => e instanceof SagaFailure && e.code === 'insufficient_funds',
+    );
     await h.compensateStep(placeOrderSaga, 'chargeFee', { sagaId: 's-4', data: order({ feeCharged: true }) });
     assert.deepEqual(h.callsTo(feesContract, 'refundFee'), [{ orderId: 'o-1', accountId: 'acc-1', amount: '1.00' }]);
     assert.equal(h.calls.at(-1)!.idempotencyKey, 's-4:chargeFee:compensate');
@@ -106,7 +146,10 @@ describe('the PlaceOrder saga, step by step', () => {
     assert.ok(started?.kind === 'wait' && started.timeoutMs! > 0 && started.timeoutMs! <= 60_000);
     assert.equal(h.sent.length, 0, 'nothing sent while it waits');
 
-    const expired = await h.runStep(placeOrderSaga, 'awaitFill', { data: order({ expiresAt }), wakeUp: { kind: 'timeout' } });
+    const expired = await h.runStep(placeOrderSaga, 'awaitFill', {
+      data: order({ expiresAt }),
+      wakeUp: { kind: 'timeout' },
+    });
     assert.deepEqual(expired, waitFor(['filled', 'canceled'], { patch: { expiryCancelSent: true } }));
     assert.deepEqual(h.sentOf(marketContract.commands.CancelOrderOnExchange), [{ orderId: 'o-1', reason: 'expired' }]);
     assert.equal(h.sent[0]!.key, 'o-1');
@@ -115,7 +158,14 @@ describe('the PlaceOrder saga, step by step', () => {
     const again = await h.runStep(placeOrderSaga, 'awaitFill', { data: order({ expiryCancelSent: true }) });
     assert.deepEqual(again, waitFor(['filled', 'canceled']));
     await assert.rejects(
-      h.runStep(placeOrderSaga, 'awaitFill', { data: order({ expiryCancelSent: true }), wakeUp: { kind: 'signal', name: 'canceled', payload: { orderId: 'o-1', reason: 'expired', at: '2026-01-01T00:00:00.000Z' } } }),
+      h.runStep(placeOrderSaga, 'awaitFill', {
+        data: order({ expiryCancelSent: true }),
+        wakeUp: {
+          kind: 'signal',
+          name: 'canceled',
+          payload: { orderId: 'o-1', reason: 'expired', at: '2026-01-01T00:00:00.000Z' },
+        },
+      }),
       (e: unknown) => e instanceof SagaFailure && e.code === 'expired',
     );
     assert.equal(h.sent.length, 1);

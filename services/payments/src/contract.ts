@@ -37,13 +37,23 @@ export const paymentsContract = defineContract({
      * declined. The amount is at most the limit per payment, 1000000.00 (validation_failed).
      */
     requestDeposit: rpc({
-      request: T.Object({ accountId: T.String(), amount: AmountString, method: PaymentMethod, card: T.Optional(T.Object({ number: T.String({ pattern: '^\\d{16}$' }) })) }),
+      request: T.Object({
+        accountId: T.String(),
+        amount: AmountString,
+        method: PaymentMethod,
+        card: T.Optional(T.Object({ number: T.String({ pattern: '^\\d{16}$' }) })),
+      }),
       response: Payment,
       errors: ['not_found', 'validation_failed', 'account_closed'],
       idempotent: true,
     }),
     /** Reserves the cash first: insufficient_funds when available cash is short. At most 1000000.00 (validation_failed). */
-    requestWithdrawal: rpc({ request: T.Object({ accountId: T.String(), amount: AmountString }), response: Payment, errors: ['not_found', 'insufficient_funds', 'account_closed', 'validation_failed'], idempotent: true }),
+    requestWithdrawal: rpc({
+      request: T.Object({ accountId: T.String(), amount: AmountString }),
+      response: Payment,
+      errors: ['not_found', 'insufficient_funds', 'account_closed', 'validation_failed'],
+      idempotent: true,
+    }),
     getPayment: rpc({ request: T.Object({ paymentId: T.String() }), response: Payment, errors: ['not_found'] }),
   },
   events: {

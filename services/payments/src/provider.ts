@@ -32,7 +32,11 @@ export function wakeProviders(afterMs: number): void {
  * the ledger does not post it (unavailable, or a refusal), the payment is `settling`, tried again
  * with back-off: never `completed` without its posting (decision 14).
  */
-async function postToLedger(ctx: BaseContext, payment: PaymentRow, cause: Parameters<BaseContext['callWith']>[0]): Promise<boolean> {
+async function postToLedger(
+  ctx: BaseContext,
+  payment: PaymentRow,
+  cause: Parameters<BaseContext['callWith']>[0],
+): Promise<boolean> {
   try {
     await ctx.callWith(cause)(
       transactionsContract,
@@ -54,21 +58,41 @@ async function postToLedger(ctx: BaseContext, payment: PaymentRow, cause: Parame
       if (await lockOpen(tx, payment.id)) await markSettling(tx, payment.id, code, retryMs);
     });
     const refused = err instanceof AppError && !err.retryable;
-    ctx.log[refused ? 'error' : 'warn']({ paymentId: payment.id, code, err: (err as Error).message, retryMs }, 'the ledger did not post the payment: settling, tried again later');
-    ctx.metrics.counter('simplebank_payments_settling_total', 'Ledger postings of payments that did not succeed (the payment stays settling), by code', ['service', 'code']).inc({ service: ctx.service, code });
+    ctx.log[refused ? 'error' : 'warn'](
+      { paymentId: payment.id, code, err: (err as Error).message, retryMs },
+      'the ledger did not post the payment: settling, tried again later',
+    );
+    ctx.metrics
+      .counter(
+        'simplebank_payments_settling_total',
+        'Ledger postings of payments that did not succeed (the payment stays settling), by code',
+        ['service', 'code'],
+      )
+      .inc({ service: ctx.service, code });
     return false;
   }
 }
 
-async function completeOne(ctx: BaseContext, due: { id: string; customerId: string; correlationId: string }): Promise<void> {
-  const cause = { correlationId: due.correlationId, identity: { customerId: due.customerId, role: 'customer' as const } };
+async function completeOne(
+  ctx: BaseContext,
+  due: { id: string; customerId: string; correlationId: string },
+): Promise<void> {
+  const cause = {
+    correlationId: due.correlationId,
+    identity: { customerId: due.customerId, role: 'customer' as const },
+  };
   const open = await findPayment(ctx.db, due.id);
   if (!open || (open.status !== 'pending' && open.status !== 'settling')) return;
   if (open.providerOutcome === 'completed' && !(await postToLedger(ctx, open, cause))) return;
   await inTransaction(ctx.db, { service: ctx.service, cause }, async (tx) => {
     const payment = await lockOpen(tx, due.id);
     if (!payment) return; // done already, or another instance is doing it
-    const done = await finishPayment(tx, payment.id, payment.providerOutcome, payment.providerOutcome === 'failed' ? (payment.providerReason ?? 'provider_failed') : null);
+    const done = await finishPayment(
+      tx,
+      payment.id,
+      payment.providerOutcome,
+      payment.providerOutcome === 'failed' ? (payment.providerReason ?? 'provider_failed') : null,
+    );
     const data = {
       paymentId: done.id,
       accountId: done.accountId,
@@ -79,9 +103,22 @@ async function completeOne(ctx: BaseContext, due: { id: string; customerId: stri
       ...(done.reservationId ? { reservationId: done.reservationId } : {}),
     };
     if (done.status === 'completed') await tx.publish(paymentsContract.events.PaymentCompleted, data, { key: done.id });
-    else await tx.publish(paymentsContract.events.PaymentFailed, { ...data, reason: done.reason ?? 'provider_failed' }, { key: done.id });
+    else
+      await tx.publish(
+        paymentsContract.events.PaymentFailed,
+        { ...data, reason: done.reason ?? 'provider_failed' },
+        { key: done.id },
+      );
     ctx.log.info({ paymentId: done.id, kind: done.kind, status: done.status }, 'payment answered by the provider');
-    tx.afterCommit(() => ctx.metrics.counter('simplebank_payments_total', 'Payments answered by the provider, by kind and outcome', ['service', 'kind', 'outcome']).inc({ service: ctx.service, kind: done.kind, outcome: done.status }));
+    tx.afterCommit(() =>
+      ctx.metrics
+        .counter('simplebank_payments_total', 'Payments answered by the provider, by kind and outcome', [
+          'service',
+          'kind',
+          'outcome',
+        ])
+        .inc({ service: ctx.service, kind: done.kind, outcome: done.status }),
+    );
   });
 }
 

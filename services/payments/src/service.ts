@@ -1,6 +1,13 @@
 /** payments: deposits and withdrawals through the simulated payment provider. */
 import { createHash } from 'node:crypto';
-import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, defineService, type RpcContext } from '@simplebank/chassis';
+import {
+  BusinessRuleError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  defineService,
+  type RpcContext,
+} from '@simplebank/chassis';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 import { paymentsContract } from './contract.ts';
@@ -68,7 +75,10 @@ export const paymentsService = defineService({
         tx.afterCommit(() => wakeProviders(delayMs));
         return row;
       });
-      ctx.log.info({ paymentId: payment.id, accountId: payment.accountId, method: payment.method }, 'deposit requested');
+      ctx.log.info(
+        { paymentId: payment.id, accountId: payment.accountId, method: payment.method },
+        'deposit requested',
+      );
       return toPayment(payment);
     },
 
@@ -78,7 +88,12 @@ export const paymentsService = defineService({
       const account = await openAccountOfCaller(ctx, req.accountId);
       const paymentId = paymentIdFor('withdrawal', ctx);
       // The cash is reserved first: insufficient_funds ends the request here, with no payment stored.
-      const { reservationId } = await ctx.call(transactionsContract, 'reserveCash', { accountId: account.id, amount: req.amount, paymentId }, { idempotencyKey: `${ctx.idempotencyKey}:reserve` });
+      const { reservationId } = await ctx.call(
+        transactionsContract,
+        'reserveCash',
+        { accountId: account.id, amount: req.amount, paymentId },
+        { idempotencyKey: `${ctx.idempotencyKey}:reserve` },
+      );
       const delayMs = paymentsSettings.value.PAYMENT_PROVIDER_DELAY_MS;
       const payment = await ctx.transaction(async (tx) => {
         const row = await insertPayment(tx, {

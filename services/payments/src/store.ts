@@ -40,7 +40,8 @@ type Raw = {
   updated_at: Date;
 };
 
-const COLUMNS = 'id::text, account_id, customer_id, kind, method, amount_cents::text, status, reason, reservation_id, provider_outcome, provider_reason, settle_attempts, correlation_id, created_at, updated_at';
+const COLUMNS =
+  'id::text, account_id, customer_id, kind, method, amount_cents::text, status, reason, reservation_id, provider_outcome, provider_reason, settle_attempts, correlation_id, created_at, updated_at';
 
 function toRow(r: Raw): PaymentRow {
   return {
@@ -83,7 +84,20 @@ export async function insertPayment(db: Queryable, p: NewPayment): Promise<Payme
     `INSERT INTO payments (id, account_id, customer_id, kind, method, amount_cents, card_last4, status, reservation_id, provider_outcome, provider_reason, due_at, correlation_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, clock_timestamp() + make_interval(secs => $11::double precision / 1000), $12)
      RETURNING ${COLUMNS}`,
-    [p.id, p.accountId, p.customerId, p.kind, p.method, p.amountCents.toString(), p.cardLast4 ?? null, p.reservationId ?? null, p.providerOutcome, p.providerReason ?? null, p.delayMs, p.correlationId],
+    [
+      p.id,
+      p.accountId,
+      p.customerId,
+      p.kind,
+      p.method,
+      p.amountCents.toString(),
+      p.cardLast4 ?? null,
+      p.reservationId ?? null,
+      p.providerOutcome,
+      p.providerReason ?? null,
+      p.delayMs,
+      p.correlationId,
+    ],
   );
   return toRow(rows[0]!);
 }
@@ -94,7 +108,10 @@ export async function findPayment(db: Queryable, id: string): Promise<PaymentRow
 }
 
 /** Open payments (pending at the provider, or settling in the ledger) whose time has come, oldest first. */
-export async function duePayments(db: Queryable, limit: number): Promise<Array<{ id: string; customerId: string; correlationId: string }>> {
+export async function duePayments(
+  db: Queryable,
+  limit: number,
+): Promise<Array<{ id: string; customerId: string; correlationId: string }>> {
   const { rows } = await db.query<{ id: string; customer_id: string; correlation_id: string }>(
     `SELECT id::text, customer_id, correlation_id FROM payments WHERE status IN ('pending', 'settling') AND due_at <= clock_timestamp() ORDER BY due_at LIMIT $1`,
     [limit],
@@ -104,7 +121,10 @@ export async function duePayments(db: Queryable, limit: number): Promise<Array<{
 
 /** The payment if it is still open (pending or settling), locked; undefined when done or being done by another worker. */
 export async function lockOpen(db: Queryable, id: string): Promise<PaymentRow | undefined> {
-  const { rows } = await db.query<Raw>(`SELECT ${COLUMNS} FROM payments WHERE id = $1 AND status IN ('pending', 'settling') FOR UPDATE SKIP LOCKED`, [id]);
+  const { rows } = await db.query<Raw>(
+    `SELECT ${COLUMNS} FROM payments WHERE id = $1 AND status IN ('pending', 'settling') FOR UPDATE SKIP LOCKED`,
+    [id],
+  );
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
@@ -119,7 +139,15 @@ export async function markSettling(db: Queryable, id: string, reason: string, re
   return toRow(rows[0]!);
 }
 
-export async function finishPayment(db: Queryable, id: string, status: 'completed' | 'failed', reason: string | null): Promise<PaymentRow> {
-  const { rows } = await db.query<Raw>(`UPDATE payments SET status = $2, reason = $3, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, status, reason]);
+export async function finishPayment(
+  db: Queryable,
+  id: string,
+  status: 'completed' | 'failed',
+  reason: string | null,
+): Promise<PaymentRow> {
+  const { rows } = await db.query<Raw>(
+    `UPDATE payments SET status = $2, reason = $3, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, status, reason],
+  );
   return toRow(rows[0]!);
 }

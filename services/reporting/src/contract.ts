@@ -7,14 +7,22 @@ import { Page, PageRequest, T, defineContract, rpc } from '@simplebank/chassis';
 import { AmountString, MoneyString, PriceString, QuantityString } from '@simplebank/money';
 
 /** An ISO date ("2026-12-01", midnight UTC) or timestamp with its offset; `from` inclusive, `to` exclusive. */
-export const Instant = T.String({ maxLength: 40, description: 'An ISO date (YYYY-MM-DD, midnight UTC) or timestamp with its offset, e.g. "2026-12-01T09:30:00Z"' });
+export const Instant = T.String({
+  maxLength: 40,
+  description: 'An ISO date (YYYY-MM-DD, midnight UTC) or timestamp with its offset, e.g. "2026-12-01T09:30:00Z"',
+});
 const Period = { from: T.Optional(Instant), to: T.Optional(Instant) };
 /** The time of the newest event the model has applied; null before its first. */
 const AsOf = T.Union([T.String({ format: 'date-time' }), T.Null()]);
 
 export const OrderStatus = T.Union([
-  T.Literal('pending'), T.Literal('placed'), T.Literal('filled'),
-  T.Literal('rejected'), T.Literal('failed'), T.Literal('canceled'), T.Literal('expired'),
+  T.Literal('pending'),
+  T.Literal('placed'),
+  T.Literal('filled'),
+  T.Literal('rejected'),
+  T.Literal('failed'),
+  T.Literal('canceled'),
+  T.Literal('expired'),
 ]);
 export const Side = T.Union([T.Literal('buy'), T.Literal('sell')]);
 export const AssetType = T.Union([T.Literal('stock'), T.Literal('fund'), T.Literal('etf')]);
@@ -61,7 +69,14 @@ export const FeeReport = T.Object({
 
 export const StatementLine = T.Object({
   at: T.String({ format: 'date-time' }),
-  kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal'), T.Literal('buy'), T.Literal('sell'), T.Literal('fee'), T.Literal('fee_refund')]),
+  kind: T.Union([
+    T.Literal('deposit'),
+    T.Literal('withdrawal'),
+    T.Literal('buy'),
+    T.Literal('sell'),
+    T.Literal('fee'),
+    T.Literal('fee_refund'),
+  ]),
   description: T.String(),
   amount: MoneyString,
   balance: MoneyString,
@@ -98,11 +113,23 @@ export const reportingContract = defineContract({
      * The account's statement for the period (at most 366 days, decision 34). The caller's ownership of the account is the
      * gateway's check (as for the ledger's entries): this service answers for any account id.
      */
-    getStatement: rpc({ request: T.Object({ accountId: T.String({ minLength: 1, maxLength: 100 }), ...Period }), response: T.Object({ ...Statement.properties, asOf: AsOf }) }),
+    getStatement: rpc({
+      request: T.Object({ accountId: T.String({ minLength: 1, maxLength: 100 }), ...Period }),
+      response: T.Object({ ...Statement.properties, asOf: AsOf }),
+    }),
     /**
      * Admins (and services) only: empties the projections and replays every retained event into
      * them, in one transaction (consumers wait meanwhile; readers see the old model until it commits).
      */
-    rebuildProjections: rpc({ request: T.Object({}), response: T.Object({ events: T.Integer(), orders: T.Integer(), fees: T.Integer(), postings: T.Integer(), asOf: AsOf }) }),
+    rebuildProjections: rpc({
+      request: T.Object({}),
+      response: T.Object({
+        events: T.Integer(),
+        orders: T.Integer(),
+        fees: T.Integer(),
+        postings: T.Integer(),
+        asOf: AsOf,
+      }),
+    }),
   },
 });

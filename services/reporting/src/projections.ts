@@ -20,11 +20,31 @@ export const FEE_REFUNDED = feesContract.events.FeeRefunded.type;
 export const LEDGER_POSTED = transactionsContract.events.LedgerPosted.type;
 
 type OrderData = {
-  orderId: string; accountId: string; customerId: string; assetId: string; side: 'buy' | 'sell'; quantity: string; status: OrderStatus;
-  reason: string | null; fillPrice: string | null; fee: string; at: string; source?: 'customer' | 'strategy'; investmentId?: string;
+  orderId: string;
+  accountId: string;
+  customerId: string;
+  assetId: string;
+  side: 'buy' | 'sell';
+  quantity: string;
+  status: OrderStatus;
+  reason: string | null;
+  fillPrice: string | null;
+  fee: string;
+  at: string;
+  source?: 'customer' | 'strategy';
+  investmentId?: string;
 };
 type FeeData = { feeId: string; orderId: string; accountId: string; amount: string; at: string };
-type PostingData = { postingId: string; accountId: string; kind: LedgerKind; at: string; orderId?: string; paymentId?: string; price?: string; entries: PostingEntry[] };
+type PostingData = {
+  postingId: string;
+  accountId: string;
+  kind: LedgerKind;
+  at: string;
+  orderId?: string;
+  paymentId?: string;
+  price?: string;
+  entries: PostingEntry[];
+};
 
 /** Applies one event to the projections (an event of another type changes nothing). */
 export async function apply(tx: Queryable, type: string, data: unknown): Promise<void> {
@@ -35,10 +55,20 @@ export async function apply(tx: Queryable, type: string, data: unknown): Promise
       await store.saveOrder(
         tx,
         foldOrder(row, {
-          orderId: d.orderId, accountId: d.accountId, customerId: d.customerId, assetId: d.assetId, side: d.side, quantity: parseQuantity(d.quantity),
-          status: d.status, reason: d.reason, fillPrice: d.fillPrice === null ? null : parseMoney(d.fillPrice), fee: parseMoney(d.fee), at: new Date(d.at),
+          orderId: d.orderId,
+          accountId: d.accountId,
+          customerId: d.customerId,
+          assetId: d.assetId,
+          side: d.side,
+          quantity: parseQuantity(d.quantity),
+          status: d.status,
+          reason: d.reason,
+          fillPrice: d.fillPrice === null ? null : parseMoney(d.fillPrice),
+          fee: parseMoney(d.fee),
+          at: new Date(d.at),
           // Events from before orders had sources are customers' orders.
-          source: d.source ?? 'customer', investmentId: d.investmentId ?? null,
+          source: d.source ?? 'customer',
+          investmentId: d.investmentId ?? null,
         }),
       );
       return;
@@ -46,15 +76,27 @@ export async function apply(tx: Queryable, type: string, data: unknown): Promise
     case FEE_CHARGED:
     case FEE_REFUNDED: {
       const d = data as FeeData;
-      await store.saveFeeEvent(tx, { feeId: d.feeId, kind: type === FEE_CHARGED ? 'charged' : 'refunded', orderId: d.orderId, accountId: d.accountId, amount: parseMoney(d.amount), at: d.at });
+      await store.saveFeeEvent(tx, {
+        feeId: d.feeId,
+        kind: type === FEE_CHARGED ? 'charged' : 'refunded',
+        orderId: d.orderId,
+        accountId: d.accountId,
+        amount: parseMoney(d.amount),
+        at: d.at,
+      });
       return;
     }
     case LEDGER_POSTED: {
       const d = data as PostingData;
       const net = netEntries(d.entries, { money: parseMoney, quantity: parseQuantity });
       await store.savePosting(tx, d.accountId, {
-        postingId: d.postingId, kind: d.kind, at: new Date(d.at), orderId: d.orderId ?? null, paymentId: d.paymentId ?? null,
-        price: d.price === undefined ? null : parseMoney(d.price), ...net,
+        postingId: d.postingId,
+        kind: d.kind,
+        at: new Date(d.at),
+        orderId: d.orderId ?? null,
+        paymentId: d.paymentId ?? null,
+        price: d.price === undefined ? null : parseMoney(d.price),
+        ...net,
       });
       return;
     }
@@ -62,7 +104,11 @@ export async function apply(tx: Queryable, type: string, data: unknown): Promise
 }
 
 /** A consumed event: kept in the log, and applied unless the log had it already (a replay). */
-export async function consume(tx: Tx, envelope: { id: string; type: string; time: string }, data: unknown): Promise<boolean> {
+export async function consume(
+  tx: Tx,
+  envelope: { id: string; type: string; time: string },
+  data: unknown,
+): Promise<boolean> {
   if (!(await store.retainEvent(tx, { id: envelope.id, type: envelope.type, time: envelope.time, data }))) return false;
   await apply(tx, envelope.type, data);
   return true;

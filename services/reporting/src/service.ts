@@ -5,7 +5,16 @@
  * service; every answer carries `asOf`, the time of the newest event applied (the gateway's
  * X-Data-As-Of). Every consumed event is kept, so the projections can be rebuilt from scratch.
  */
-import { ForbiddenError, UnauthorizedError, ValidationError, defineService, keyCursor, on, type MessageContext, type RpcContext } from '@simplebank/chassis';
+import {
+  ForbiddenError,
+  UnauthorizedError,
+  ValidationError,
+  defineService,
+  keyCursor,
+  on,
+  type MessageContext,
+  type RpcContext,
+} from '@simplebank/chassis';
 import { feesContract } from '@simplebank/fees/contract';
 import { formatMoney, formatQuantity } from '@simplebank/money';
 import { ordersContract } from '@simplebank/orders/contract';
@@ -32,7 +41,8 @@ function decodeCursor(text: string): { placedAt: Date; orderId: string } {
   const key = cursor.decode(text);
   const bar = key.indexOf('|');
   const placedAt = new Date(key.slice(0, bar));
-  if (bar < 0 || Number.isNaN(placedAt.getTime()) || bar === key.length - 1) throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
+  if (bar < 0 || Number.isNaN(placedAt.getTime()) || bar === key.length - 1)
+    throw new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
   return { placedAt, orderId: key.slice(bar + 1) };
 }
 
@@ -67,20 +77,38 @@ export const reportingService = defineService({
       const limit = req.limit ?? DEFAULT_PAGE_SIZE;
       const asOf = await asOfOf(ctx);
       const rows = await store.listOrders(ctx.db, {
-        customerId, accountId: req.accountId, status: req.status, from: period.from, to: period.to,
-        before: req.cursor !== undefined ? decodeCursor(req.cursor) : undefined, limit: limit + 1,
+        customerId,
+        accountId: req.accountId,
+        status: req.status,
+        from: period.from,
+        to: period.to,
+        before: req.cursor !== undefined ? decodeCursor(req.cursor) : undefined,
+        limit: limit + 1,
       });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
         items: page.map((o) => ({
-          orderId: o.orderId, accountId: o.accountId, customerId: o.customerId, assetId: o.assetId, assetName: o.assetName, assetType: o.assetType,
-          side: o.side, quantity: formatQuantity(o.quantity), status: o.status, reason: o.reason, fee: formatMoney(o.fee),
-          fillPrice: o.fillPrice === null ? null : formatMoney(o.fillPrice), notional: notionalOf(o),
-          placedAt: o.placedAt.toISOString(), filledAt: o.filledAt?.toISOString() ?? null, source: o.source,
+          orderId: o.orderId,
+          accountId: o.accountId,
+          customerId: o.customerId,
+          assetId: o.assetId,
+          assetName: o.assetName,
+          assetType: o.assetType,
+          side: o.side,
+          quantity: formatQuantity(o.quantity),
+          status: o.status,
+          reason: o.reason,
+          fee: formatMoney(o.fee),
+          fillPrice: o.fillPrice === null ? null : formatMoney(o.fillPrice),
+          notional: notionalOf(o),
+          placedAt: o.placedAt.toISOString(),
+          filledAt: o.filledAt?.toISOString() ?? null,
+          source: o.source,
           ...(o.investmentId ? { investmentId: o.investmentId } : {}),
         })),
-        nextCursor: rows.length > limit && last ? cursor.encode(`${last.placedAt.toISOString()}|${last.orderId}`) : null,
+        nextCursor:
+          rows.length > limit && last ? cursor.encode(`${last.placedAt.toISOString()}|${last.orderId}`) : null,
         asOf,
       };
     },
@@ -100,8 +128,13 @@ export const reportingService = defineService({
       const { opening, postings, orders } = await store.statementRows(ctx.db, req.accountId, period.from, period.to);
       const { lines, closing } = statementOf(opening, postings, orders);
       return {
-        accountId: req.accountId, from: period.from.toISOString(), to: period.to.toISOString(),
-        openingBalance: formatMoney(opening), closingBalance: formatMoney(closing), lines, asOf,
+        accountId: req.accountId,
+        from: period.from.toISOString(),
+        to: period.to.toISOString(),
+        openingBalance: formatMoney(opening),
+        closingBalance: formatMoney(closing),
+        lines,
+        asOf,
       };
     },
 

@@ -31,20 +31,79 @@ const refused = (status: number, code: string) => (e: unknown) => {
 function filledBuy(who: Identity, accountId: string, base: number) {
   const at = (s: number) => new Date(base + s * 1000).toISOString();
   const orderId = randomUUID();
-  const order = { orderId, accountId, customerId: who.customerId, assetId: 'AAPL', side: 'buy', quantity: '2', reason: null, fillPrice: null, fee: '1.01' };
+  const order = {
+    orderId,
+    accountId,
+    customerId: who.customerId,
+    assetId: 'AAPL',
+    side: 'buy',
+    quantity: '2',
+    reason: null,
+    fillPrice: null,
+    fee: '1.01',
+  };
   const feeId = randomUUID();
   return {
     orderId,
     events: [
-      { type: POSTED, id: randomUUID(), data: { postingId: randomUUID(), accountId, kind: 'deposit', at: at(0), paymentId: 'pay-1', entries: [{ asset: 'USD', book: 'available', amount: '500.00' }] } },
+      {
+        type: POSTED,
+        id: randomUUID(),
+        data: {
+          postingId: randomUUID(),
+          accountId,
+          kind: 'deposit',
+          at: at(0),
+          paymentId: 'pay-1',
+          entries: [{ asset: 'USD', book: 'available', amount: '500.00' }],
+        },
+      },
       { type: ORDER, id: randomUUID(), data: { ...order, status: 'pending', at: at(1) } },
       { type: CHARGED, id: randomUUID(), data: { feeId, orderId, accountId, amount: '1.01', at: at(1) } },
-      { type: POSTED, id: randomUUID(), data: { postingId: randomUUID(), accountId, kind: 'fee', at: at(1), orderId, entries: [{ asset: 'USD', book: 'available', amount: '-1.01' }] } },
-      { type: POSTED, id: randomUUID(), data: { postingId: randomUUID(), accountId, kind: 'reservation', at: at(2), orderId, entries: [{ asset: 'USD', book: 'available', amount: '-480.84' }, { asset: 'USD', book: 'reserved', amount: '480.84' }] } },
+      {
+        type: POSTED,
+        id: randomUUID(),
+        data: {
+          postingId: randomUUID(),
+          accountId,
+          kind: 'fee',
+          at: at(1),
+          orderId,
+          entries: [{ asset: 'USD', book: 'available', amount: '-1.01' }],
+        },
+      },
+      {
+        type: POSTED,
+        id: randomUUID(),
+        data: {
+          postingId: randomUUID(),
+          accountId,
+          kind: 'reservation',
+          at: at(2),
+          orderId,
+          entries: [
+            { asset: 'USD', book: 'available', amount: '-480.84' },
+            { asset: 'USD', book: 'reserved', amount: '480.84' },
+          ],
+        },
+      },
       { type: ORDER, id: randomUUID(), data: { ...order, status: 'placed', at: at(3) } },
       {
-        type: POSTED, id: randomUUID(),
-        data: { postingId: randomUUID(), accountId, kind: 'trade', at: at(4), orderId, price: '228.97', entries: [{ asset: 'USD', book: 'reserved', amount: '-480.84' }, { asset: 'USD', book: 'available', amount: '22.90' }, { asset: 'AAPL', book: 'available', amount: '2' }] },
+        type: POSTED,
+        id: randomUUID(),
+        data: {
+          postingId: randomUUID(),
+          accountId,
+          kind: 'trade',
+          at: at(4),
+          orderId,
+          price: '228.97',
+          entries: [
+            { asset: 'USD', book: 'reserved', amount: '-480.84' },
+            { asset: 'USD', book: 'available', amount: '22.90' },
+            { asset: 'AAPL', book: 'available', amount: '2' },
+          ],
+        },
       },
       { type: ORDER, id: randomUUID(), data: { ...order, status: 'filled', fillPrice: '228.97', at: at(4) } },
     ],
@@ -59,8 +118,10 @@ describe('reporting', () => {
   after(async () => {
     await svc.stop();
   });
-  const statement = (who: Identity, accountId: string, period: { from?: string; to?: string } = PERIOD) => svc.callAs(who)(reportingContract, 'getStatement', { accountId, ...period });
-  const orders = (who: Identity, q: Record<string, unknown> = {}) => svc.callAs(who)(reportingContract, 'listOrders', { ...PERIOD, ...q });
+  const statement = (who: Identity, accountId: string, period: { from?: string; to?: string } = PERIOD) =>
+    svc.callAs(who)(reportingContract, 'getStatement', { accountId, ...period });
+  const orders = (who: Identity, q: Record<string, unknown> = {}) =>
+    svc.callAs(who)(reportingContract, 'listOrders', { ...PERIOD, ...q });
 
   it('a filled buy delivered backwards and twice: one statement line of its cost, the fee, the order with notional, asset name and type', async () => {
     const alice = customer();
@@ -74,11 +135,14 @@ describe('reporting', () => {
       return r.lines.length === 3 ? r : undefined;
     });
     assert.equal(s.openingBalance, '0.00');
-    assert.deepEqual(s.lines.map((l) => [l.kind, l.description, l.amount, l.balance]), [
-      ['deposit', 'Deposit', '500.00', '500.00'],
-      ['fee', 'Fee: buy 2 AAPL', '-1.01', '498.99'],
-      ['buy', 'Buy 2 AAPL @ 228.97', '-457.94', '41.05'],
-    ]);
+    assert.deepEqual(
+      s.lines.map((l) => [l.kind, l.description, l.amount, l.balance]),
+      [
+        ['deposit', 'Deposit', '500.00', '500.00'],
+        ['fee', 'Fee: buy 2 AAPL', '-1.01', '498.99'],
+        ['buy', 'Buy 2 AAPL @ 228.97', '-457.94', '41.05'],
+      ],
+    );
     assert.equal(s.closingBalance, '41.05');
     assert.ok(s.asOf && !Number.isNaN(Date.parse(s.asOf)));
 
@@ -89,40 +153,84 @@ describe('reporting', () => {
     assert.equal(page.items.length, 1);
     const o = page.items[0]!;
     assert.deepEqual(
-      { orderId: o.orderId, assetName: o.assetName, assetType: o.assetType, side: o.side, quantity: o.quantity, fee: o.fee, fillPrice: o.fillPrice, notional: o.notional, placedAt: o.placedAt, filledAt: o.filledAt, source: o.source },
-      { orderId, assetName: 'Apple', assetType: 'stock', side: 'buy', quantity: '2', fee: '1.01', fillPrice: '228.97', notional: '457.94', placedAt: '2026-12-06T10:00:01.000Z', filledAt: '2026-12-06T10:00:04.000Z', source: 'customer' },
+      {
+        orderId: o.orderId,
+        assetName: o.assetName,
+        assetType: o.assetType,
+        side: o.side,
+        quantity: o.quantity,
+        fee: o.fee,
+        fillPrice: o.fillPrice,
+        notional: o.notional,
+        placedAt: o.placedAt,
+        filledAt: o.filledAt,
+        source: o.source,
+      },
+      {
+        orderId,
+        assetName: 'Apple',
+        assetType: 'stock',
+        side: 'buy',
+        quantity: '2',
+        fee: '1.01',
+        fillPrice: '228.97',
+        notional: '457.94',
+        placedAt: '2026-12-06T10:00:01.000Z',
+        filledAt: '2026-12-06T10:00:04.000Z',
+        source: 'customer',
+      },
     );
     // Every event was kept once.
-    const { rows } = await svc.database.db.query<{ n: string }>("SELECT count(*)::text AS n FROM events WHERE data->>'accountId' = $1", [accountId]);
+    const { rows } = await svc.database.db.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM events WHERE data->>'accountId' = $1",
+      [accountId],
+    );
     assert.equal(rows[0]!.n, String(events.length));
   });
 
   it('the statement of a period: the opening balance carries what came before; closing = opening + lines', async () => {
     const bob = customer();
     const accountId = `acc-${randomUUID()}`;
-    for (const e of filledBuy(bob, accountId, Date.parse('2026-11-30T23:59:58Z')).events) await svc.deliver(e.type, e.data, { id: e.id });
+    for (const e of filledBuy(bob, accountId, Date.parse('2026-11-30T23:59:58Z')).events)
+      await svc.deliver(e.type, e.data, { id: e.id });
     const s = await eventually(async () => {
       const r = await statement(bob, accountId, { from: '2026-12-01', to: '2026-12-02' });
       return r.lines.length === 1 ? r : undefined;
     });
     // The deposit (23:59:58) and the fee (23:59:59) are before December; the buy (00:00:02) is in it.
     assert.equal(s.openingBalance, '498.99');
-    assert.deepEqual(s.lines.map((l) => l.kind), ['buy']);
+    assert.deepEqual(
+      s.lines.map((l) => l.kind),
+      ['buy'],
+    );
     assert.equal(s.closingBalance, '41.05');
     assert.equal(s.from, '2026-12-01T00:00:00.000Z');
     assert.equal(s.to, '2026-12-02T00:00:00.000Z');
   });
 
-  it('orders: only the caller\'s own; an admin anyone\'s or one customer\'s; filters by status and account; pages', async () => {
+  it("orders: only the caller's own; an admin anyone's or one customer's; filters by status and account; pages", async () => {
     const carol = customer();
     const dave = customer();
     const base = Date.parse('2026-12-03T08:00:00Z');
-    for (let i = 0; i < 3; i++) for (const e of filledBuy(carol, 'acc-carol', base + i * 60_000).events) await svc.deliver(e.type, e.data, { id: e.id });
-    for (const e of filledBuy(dave, 'acc-dave', base).events.slice(0, 2)) await svc.deliver(e.type, e.data, { id: e.id });
-    await eventually(async () => (await orders(carol, { status: 'filled' })).items.length === 3 && (await orders(dave)).items.length === 1);
-    assert.deepEqual((await orders(dave)).items.map((o) => o.status), ['pending']);
+    for (let i = 0; i < 3; i++)
+      for (const e of filledBuy(carol, 'acc-carol', base + i * 60_000).events)
+        await svc.deliver(e.type, e.data, { id: e.id });
+    for (const e of filledBuy(dave, 'acc-dave', base).events.slice(0, 2))
+      await svc.deliver(e.type, e.data, { id: e.id });
+    await eventually(
+      async () =>
+        (await orders(carol, { status: 'filled' })).items.length === 3 && (await orders(dave)).items.length === 1,
+    );
+    assert.deepEqual(
+      (await orders(dave)).items.map((o) => o.status),
+      ['pending'],
+    );
     assert.equal((await orders(carol, { accountId: 'acc-dave' })).items.length, 0);
-    assert.equal((await orders(carol, { customerId: dave.customerId })).items.length, 3, 'a customer cannot name another customer');
+    assert.equal(
+      (await orders(carol, { customerId: dave.customerId })).items.length,
+      3,
+      'a customer cannot name another customer',
+    );
     assert.equal((await orders(admin, { customerId: dave.customerId })).items.length, 1);
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -141,8 +249,26 @@ describe('reporting', () => {
     const day = { from: '2025-03-01', to: '2025-03-03' };
     const orderA = randomUUID();
     const orderB = randomUUID();
-    const orderEvent = (orderId: string, assetId: string, side: string, at: string) => ({ orderId, accountId: 'acc-erin', customerId: erin.customerId, assetId, side, quantity: '1', status: 'pending', reason: null, fillPrice: null, fee: '1.00', at });
-    const fee = (orderId: string, feeId: string, amount: string, at: string) => ({ feeId, orderId, accountId: 'acc-erin', amount, at });
+    const orderEvent = (orderId: string, assetId: string, side: string, at: string) => ({
+      orderId,
+      accountId: 'acc-erin',
+      customerId: erin.customerId,
+      assetId,
+      side,
+      quantity: '1',
+      status: 'pending',
+      reason: null,
+      fillPrice: null,
+      fee: '1.00',
+      at,
+    });
+    const fee = (orderId: string, feeId: string, amount: string, at: string) => ({
+      feeId,
+      orderId,
+      accountId: 'acc-erin',
+      amount,
+      at,
+    });
     const feeA = randomUUID();
     const refund = { id: randomUUID(), data: fee(orderA, feeA, '1.25', '2025-03-02T01:00:00Z') };
     // The refund first, the charge twice, the order last.
@@ -181,7 +307,10 @@ describe('reporting', () => {
       assert.equal((e as AppError).errors?.[0]?.path, '/to');
       return true;
     });
-    await assert.rejects(svc.callAs(admin)(reportingContract, 'feeReport', { from: '2020-01-01', to: '2026-01-01' }), refused(400, 'validation_failed'));
+    await assert.rejects(
+      svc.callAs(admin)(reportingContract, 'feeReport', { from: '2020-01-01', to: '2026-01-01' }),
+      refused(400, 'validation_failed'),
+    );
   });
 
   it('a rebuild from the retained events gives the same model as the live one; customers may not rebuild', async () => {
@@ -196,7 +325,10 @@ describe('reporting', () => {
     };
     const live = await snapshot();
     assert.ok(live.orders.length > 0 && live.postings.length > 0);
-    await assert.rejects(svc.callAs(customer())(reportingContract, 'rebuildProjections', {}), refused(403, 'forbidden'));
+    await assert.rejects(
+      svc.callAs(customer())(reportingContract, 'rebuildProjections', {}),
+      refused(403, 'forbidden'),
+    );
     await svc.database.db.query("UPDATE orders SET status = 'expired'"); // a damaged model
     const result = await svc.callAs(admin)(reportingContract, 'rebuildProjections', {});
     assert.equal(result.orders, live.orders.length);
@@ -215,6 +347,10 @@ describe('reporting', () => {
       after = page.at(-1)!.seq;
     }
     assert.equal(seqs.length, total, 'every event read once');
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in increasing order');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'in increasing order',
+    );
   });
 });

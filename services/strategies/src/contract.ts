@@ -9,8 +9,17 @@ export { MAX_ALLOCATIONS, MAX_NAME_LENGTH };
  * is looser text (PercentageInput): the service's own rules refuse a bad one with a message naming
  * the rule broken (more than two decimals, zero, over 100), which a pattern could not.
  */
-export const PercentageString = T.String({ pattern: '^(0|[1-9]\\d{0,2})\\.\\d{2}$', description: 'A percentage with exactly two decimals, e.g. "33.33"', examples: ['25.00'] });
-export const PercentageInput = T.String({ minLength: 1, maxLength: 20, description: 'A percentage: a decimal string, > 0, at most two decimals, e.g. "25" or "33.33"', examples: ['33.33'] });
+export const PercentageString = T.String({
+  pattern: '^(0|[1-9]\\d{0,2})\\.\\d{2}$',
+  description: 'A percentage with exactly two decimals, e.g. "33.33"',
+  examples: ['25.00'],
+});
+export const PercentageInput = T.String({
+  minLength: 1,
+  maxLength: 20,
+  description: 'A percentage: a decimal string, > 0, at most two decimals, e.g. "25" or "33.33"',
+  examples: ['33.33'],
+});
 
 export const Allocation = T.Object({ assetId: T.String(), percentage: PercentageString });
 export const Strategy = T.Object({
@@ -36,7 +45,10 @@ export const strategiesContract = defineContract({
     createStrategy: rpc({
       request: T.Object({
         name: T.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
-        assets: T.Array(T.Object({ assetId: T.String({ minLength: 1, maxLength: 100 }), percentage: PercentageInput }), { minItems: 1, maxItems: MAX_ALLOCATIONS }),
+        assets: T.Array(
+          T.Object({ assetId: T.String({ minLength: 1, maxLength: 100 }), percentage: PercentageInput }),
+          { minItems: 1, maxItems: MAX_ALLOCATIONS },
+        ),
       }),
       response: Strategy,
       errors: ['allocations_must_sum_to_100'],
@@ -54,7 +66,13 @@ export const strategiesContract = defineContract({
   events: {
     /** A new strategy: notifications tells customers about it; strategy-orders reads its allocations. */
     StrategyCreated: event({
-      data: T.Object({ strategyId: T.String(), name: T.String(), assets: T.Array(Allocation), createdById: T.String(), createdAt: T.String({ format: 'date-time' }) }),
+      data: T.Object({
+        strategyId: T.String(),
+        name: T.String(),
+        assets: T.Array(Allocation),
+        createdById: T.String(),
+        createdAt: T.String({ format: 'date-time' }),
+      }),
     }),
   },
 });

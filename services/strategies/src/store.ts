@@ -11,7 +11,15 @@ export interface StrategyRow {
   allocations: Allocation[];
 }
 
-type Raw = { id: string; seq: string; name: string; created_by_id: string; created_at: Date; asset_ids: string[]; hundredths: number[] };
+type Raw = {
+  id: string;
+  seq: string;
+  name: string;
+  created_by_id: string;
+  created_at: Date;
+  asset_ids: string[];
+  hundredths: number[];
+};
 
 /** A strategy with its allocations in the order given, from the strategies the CTE `page` selects. */
 const SELECT_PAGE = `SELECT s.id::text, s.seq::text, s.name, s.created_by_id, s.created_at,
@@ -32,7 +40,10 @@ function toRow(r: Raw): StrategyRow {
   };
 }
 
-export async function insertStrategy(tx: Queryable, s: { id: string; name: string; createdById: string; allocations: readonly Allocation[] }): Promise<StrategyRow> {
+export async function insertStrategy(
+  tx: Queryable,
+  s: { id: string; name: string; createdById: string; allocations: readonly Allocation[] },
+): Promise<StrategyRow> {
   const { rows } = await tx.query<{ seq: string; created_at: Date }>(
     'INSERT INTO strategies (id, name, created_by_id, created_at) VALUES ($1, $2, $3, clock_timestamp()) RETURNING seq::text, created_at',
     [s.id, s.name, s.createdById],
@@ -42,7 +53,14 @@ export async function insertStrategy(tx: Queryable, s: { id: string; name: strin
        SELECT $1, t.ord - 1, t.asset_id, t.hundredths FROM unnest($2::text[], $3::integer[]) WITH ORDINALITY AS t(asset_id, hundredths, ord)`,
     [s.id, s.allocations.map((a) => a.assetId), s.allocations.map((a) => a.hundredths.toString())],
   );
-  return { id: s.id, seq: rows[0]!.seq, name: s.name, createdById: s.createdById, createdAt: rows[0]!.created_at, allocations: [...s.allocations] };
+  return {
+    id: s.id,
+    seq: rows[0]!.seq,
+    name: s.name,
+    createdById: s.createdById,
+    createdAt: rows[0]!.created_at,
+    allocations: [...s.allocations],
+  };
 }
 
 export async function findStrategy(db: Queryable, id: string): Promise<StrategyRow | undefined> {
@@ -52,7 +70,10 @@ export async function findStrategy(db: Queryable, id: string): Promise<StrategyR
 
 /** The strategies of `ids` that exist (uuids), in no particular order. */
 export async function findStrategies(db: Queryable, ids: readonly string[]): Promise<StrategyRow[]> {
-  const { rows } = await db.query<Raw>(`WITH page AS (SELECT * FROM strategies WHERE id = ANY($1::uuid[])) ${SELECT_PAGE}`, [ids]);
+  const { rows } = await db.query<Raw>(
+    `WITH page AS (SELECT * FROM strategies WHERE id = ANY($1::uuid[])) ${SELECT_PAGE}`,
+    [ids],
+  );
   return rows.map(toRow);
 }
 

@@ -4,7 +4,12 @@ import { AmountString, MoneyString, QuantityString } from '@simplebank/money';
 import { OrderStatus } from '@simplebank/orders/contract';
 import { PaymentMethod } from '@simplebank/payments/contract';
 
-export const InvestmentStatus = T.Union([T.Literal('awaiting_payment'), T.Literal('ordering'), T.Literal('completed'), T.Literal('failed')]);
+export const InvestmentStatus = T.Union([
+  T.Literal('awaiting_payment'),
+  T.Literal('ordering'),
+  T.Literal('completed'),
+  T.Literal('failed'),
+]);
 
 export const Investment = T.Object({
   id: T.String(),
@@ -17,7 +22,9 @@ export const Investment = T.Object({
   /** Why it failed: `payment_failed` when the payment did (nothing is bought). */
   reason: T.Optional(T.String()),
   /** One buy per allocation that was big enough, in the strategy's order, with its status as last heard. */
-  orders: T.Array(T.Object({ orderId: T.String(), assetId: T.String(), quantity: QuantityString, status: OrderStatus })),
+  orders: T.Array(
+    T.Object({ orderId: T.String(), assetId: T.String(), quantity: QuantityString, status: OrderStatus }),
+  ),
   /**
    * Allocations with no order, their share left over: `too_small_for_fee`, `no_quote`, or the code
    * with which orders refused the buy.
@@ -60,7 +67,11 @@ export const strategyOrdersContract = defineContract({
       idempotent: true,
     }),
     /** The caller's own (an admin: anyone's); not_found otherwise. */
-    getInvestment: rpc({ request: T.Object({ investmentId: T.String() }), response: Investment, errors: ['not_found'] }),
+    getInvestment: rpc({
+      request: T.Object({ investmentId: T.String() }),
+      response: Investment,
+      errors: ['not_found'],
+    }),
     /** The caller's investments (an admin: everyone's), newest first. */
     listInvestments: rpc({ request: T.Object({ ...PageRequest }), response: Page(Investment) }),
   },

@@ -8,7 +8,15 @@
  * Idempotency-Key), which finds the same payment and records the investment once.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, BusinessRuleError, ForbiddenError, NotFoundError, ValidationError, type RequestOf, type RpcContext } from '@simplebank/chassis';
+import {
+  AppError,
+  BusinessRuleError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  type RequestOf,
+  type RpcContext,
+} from '@simplebank/chassis';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { strategiesContract } from '@simplebank/strategies/contract';
@@ -27,7 +35,10 @@ const notFound = (what: string) => (err: unknown) => {
 };
 
 /** The strategy as known here (its event), or as strategies answers it (kept for next time). */
-async function strategyOf(ctx: RpcContext, strategyId: string): Promise<{ known: boolean; strategy: store.KnownStrategy }> {
+async function strategyOf(
+  ctx: RpcContext,
+  strategyId: string,
+): Promise<{ known: boolean; strategy: store.KnownStrategy }> {
   const missing = `Strategy ${strategyId} not found`;
   if (!store.isUuid(strategyId)) throw new NotFoundError(missing);
   const known = await store.findKnownStrategy(ctx.db, strategyId);
@@ -37,7 +48,8 @@ async function strategyOf(ctx: RpcContext, strategyId: string): Promise<{ known:
 }
 
 /** The payment's idempotency key, from the investment's (bounded in length whatever the client sent). */
-const paymentKey = (investmentKey: string) => `strategy-orders:invest:${createHash('sha256').update(investmentKey).digest('hex')}`;
+const paymentKey = (investmentKey: string) =>
+  `strategy-orders:invest:${createHash('sha256').update(investmentKey).digest('hex')}`;
 
 export async function invest(req: Request, ctx: RpcContext) {
   const identity = ctx.identity;
@@ -48,9 +60,12 @@ export async function invest(req: Request, ctx: RpcContext) {
   const { known, strategy } = await strategyOf(ctx, req.strategyId);
   // The destination is the caller's own, open account (accounts answers not_found for another's).
   const accountMissing = `Account ${req.destinationAccountId} not found`;
-  const account = await ctx.call(accountsContract, 'getAccount', { accountId: req.destinationAccountId }).catch(notFound(accountMissing));
+  const account = await ctx
+    .call(accountsContract, 'getAccount', { accountId: req.destinationAccountId })
+    .catch(notFound(accountMissing));
   if (account.ownerId !== identity.customerId) throw new NotFoundError(accountMissing);
-  if (account.status !== 'open') throw new BusinessRuleError('account_closed', `Account ${req.destinationAccountId} is closed`);
+  if (account.status !== 'open')
+    throw new BusinessRuleError('account_closed', `Account ${req.destinationAccountId} is closed`);
 
   const payment = await ctx.call(
     paymentsContract,
@@ -66,15 +81,37 @@ export async function invest(req: Request, ctx: RpcContext) {
       const hundredths = hundredthsOf(a.percentage);
       return { assetId: a.assetId, hundredths, share: shareOf(checked.amount, hundredths) };
     });
-    await store.insertInvestment(tx, { id, customerId: identity.customerId, strategyId: strategy.id, accountId: account.id, amount: checked.amount, paymentId: payment.id, at: new Date(), allocations });
+    await store.insertInvestment(tx, {
+      id,
+      customerId: identity.customerId,
+      strategyId: strategy.id,
+      accountId: account.id,
+      amount: checked.amount,
+      paymentId: payment.id,
+      at: new Date(),
+      allocations,
+    });
     await ctx.sagas.begin(tx, investSaga, {
       id,
-      data: { investmentId: id, accountId: account.id, paymentId: payment.id, amount: req.amount, allocations: strategy.assets },
+      data: {
+        investmentId: id,
+        accountId: account.id,
+        paymentId: payment.id,
+        amount: req.amount,
+        allocations: strategy.assets,
+      },
       cause: ctx.cause,
     });
     const investment = await publishStatus(tx, id);
-    tx.afterCommit(() => ctx.metrics.counter('simplebank_investments_requested_total', 'Investments taken (awaiting their payment)', ['service']).inc({ service: ctx.service }));
-    ctx.log.info({ investmentId: id, strategyId: strategy.id, paymentId: payment.id }, 'investment taken: awaiting payment');
+    tx.afterCommit(() =>
+      ctx.metrics
+        .counter('simplebank_investments_requested_total', 'Investments taken (awaiting their payment)', ['service'])
+        .inc({ service: ctx.service }),
+    );
+    ctx.log.info(
+      { investmentId: id, strategyId: strategy.id, paymentId: payment.id },
+      'investment taken: awaiting payment',
+    );
     return investment;
   });
 }

@@ -19,9 +19,13 @@ export function toInvestment(row: store.InvestmentRow): Static<typeof Investment
     status: row.status,
     ...(row.reason !== null ? { reason: row.reason } : {}),
     orders: row.allocations.flatMap((a) =>
-      a.orderId !== null && a.orderStatus !== null && a.quantity !== null ? [{ orderId: a.orderId, assetId: a.assetId, quantity: formatQuantity(a.quantity), status: a.orderStatus }] : [],
+      a.orderId !== null && a.orderStatus !== null && a.quantity !== null
+        ? [{ orderId: a.orderId, assetId: a.assetId, quantity: formatQuantity(a.quantity), status: a.orderStatus }]
+        : [],
     ),
-    skipped: row.allocations.flatMap((a) => (a.skipped !== null ? [{ assetId: a.assetId, share: formatMoney(a.share), reason: a.skipped }] : [])),
+    skipped: row.allocations.flatMap((a) =>
+      a.skipped !== null ? [{ assetId: a.assetId, share: formatMoney(a.share), reason: a.skipped }] : [],
+    ),
     invested: formatMoney(t.invested),
     fees: formatMoney(t.fees),
     leftover: formatMoney(t.leftover),
@@ -55,7 +59,12 @@ export async function publishStatus(tx: Tx, investmentId: string): Promise<Stati
 }
 
 /** Moves the investment to `status` and publishes it. */
-export async function changeStatus(tx: Tx, investmentId: string, status: InvestmentStatus, reason: string | null = null): Promise<void> {
+export async function changeStatus(
+  tx: Tx,
+  investmentId: string,
+  status: InvestmentStatus,
+  reason: string | null = null,
+): Promise<void> {
   await store.setStatus(tx, investmentId, status, reason, new Date());
   await publishStatus(tx, investmentId);
 }

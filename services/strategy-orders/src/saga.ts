@@ -6,13 +6,22 @@
  * to their end. Every step's local writes commit with its outcome; its remote effects are keyed so
  * that a step run again after a crash is answered, not done twice.
  */
-import { AppError, SagaFailure, T, defineSaga, done, waitFor, type SagaStepContext, type Static } from '@simplebank/chassis';
+import {
+  AppError,
+  SagaFailure,
+  T,
+  defineSaga,
+  done,
+  waitFor,
+  type SagaStepContext,
+  type Static,
+} from '@simplebank/chassis';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { formatMoney, formatQuantity, parseMoney, parseRate } from '@simplebank/money';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
-import { allEnded, hundredthsOf, nextOrderStatus, type OrderStatus } from './domain/investment.ts';
+import { allEnded, hundredthsOf, nextOrderStatus } from './domain/investment.ts';
 import { planInvestment } from './domain/sizing.ts';
 import { changeStatus, publishStatus } from './investments.ts';
 import { strategyOrdersSettings } from './settings.ts';
@@ -49,10 +58,13 @@ type Ctx = SagaStepContext<InvestData, InvestSignals>;
 const RETRY = { maxAttempts: 40, baseMs: 200, capMs: 5000 };
 
 /** A refusal of orders for this buy (a 4xx that will not change), as opposed to a failure worth trying again. */
-const isRefusal = (err: unknown): err is AppError => err instanceof AppError && !err.retryable && err.status >= 400 && err.status < 500;
+const isRefusal = (err: unknown): err is AppError =>
+  err instanceof AppError && !err.retryable && err.status >= 400 && err.status < 500;
 
 /** The payment as payments has it now; undefined when it is still under way or cannot be asked. */
-async function askPayment(ctx: Ctx): Promise<{ status: 'completed' } | { status: 'failed'; reason: string } | undefined> {
+async function askPayment(
+  ctx: Ctx,
+): Promise<{ status: 'completed' } | { status: 'failed'; reason: string } | undefined> {
   try {
     const p = await ctx.call(paymentsContract, 'getPayment', { paymentId: ctx.data.paymentId });
     if (p.status === 'completed') return { status: 'completed' };
@@ -109,10 +121,13 @@ export const investSaga = defineSaga<InvestData, InvestSignals>({
         const w = ctx.wakeUp;
         let outcome: Awaited<ReturnType<typeof askPayment>>;
         if (w.kind === 'start') return waitFor(waiting, { timeoutMs: checkMs });
-        if (w.kind === 'signal') outcome = w.name === 'paymentFailed' ? { status: 'failed', reason: w.payload.reason } : { status: 'completed' };
+        if (w.kind === 'signal')
+          outcome =
+            w.name === 'paymentFailed' ? { status: 'failed', reason: w.payload.reason } : { status: 'completed' };
         else outcome = await askPayment(ctx);
         if (!outcome) return waitFor(waiting, { timeoutMs: checkMs });
-        if (outcome.status === 'failed') throw new SagaFailure('payment_failed', `The payment failed (${outcome.reason}): nothing is bought`);
+        if (outcome.status === 'failed')
+          throw new SagaFailure('payment_failed', `The payment failed (${outcome.reason}): nothing is bought`);
         await changeStatus(ctx.tx, ctx.data.investmentId, 'ordering');
         return done();
       },
@@ -129,10 +144,27 @@ export const investSaga = defineSaga<InvestData, InvestSignals>({
         ]);
         const quotes = new Map(items.map((q) => [q.assetId, parseMoney(q.price)]));
         const allocations = d.allocations.map((a) => ({ assetId: a.assetId, hundredths: hundredthsOf(a.percentage) }));
-        const plan = planInvestment(parseMoney(d.amount), allocations, quotes, { minimum: parseMoney(schedule.minimum), rate: parseRate(schedule.rate) });
+        const plan = planInvestment(parseMoney(d.amount), allocations, quotes, {
+          minimum: parseMoney(schedule.minimum),
+          rate: parseRate(schedule.rate),
+        });
         await store.savePlan(ctx.tx, d.investmentId, plan, new Date());
-        const buys = plan.flatMap((p, position) => (p.kind === 'order' ? [{ position, assetId: p.assetId, quantity: formatQuantity(p.quantity), maxLimitPrice: formatMoney(p.limit) }] : []));
-        ctx.log.info({ investmentId: d.investmentId, buys: buys.length, skipped: plan.length - buys.length }, 'investment sized');
+        const buys = plan.flatMap((p, position) =>
+          p.kind === 'order'
+            ? [
+                {
+                  position,
+                  assetId: p.assetId,
+                  quantity: formatQuantity(p.quantity),
+                  maxLimitPrice: formatMoney(p.limit),
+                },
+              ]
+            : [],
+        );
+        ctx.log.info(
+          { investmentId: d.investmentId, buys: buys.length, skipped: plan.length - buys.length },
+          'investment sized',
+        );
         return done({ buys });
       },
     },
@@ -149,18 +181,36 @@ export const investSaga = defineSaga<InvestData, InvestSignals>({
             const order = await ctx.call(
               ordersContract,
               'placeOrder',
-              { accountId: d.accountId, assetId: b.assetId, side: 'buy', quantity: b.quantity, source: 'strategy', investmentId: d.investmentId, maxLimitPrice: b.maxLimitPrice },
+              {
+                accountId: d.accountId,
+                assetId: b.assetId,
+                side: 'buy',
+                quantity: b.quantity,
+                source: 'strategy',
+                investmentId: d.investmentId,
+                maxLimitPrice: b.maxLimitPrice,
+              },
               { idempotencyKey: `${ctx.sagaId}:order:${b.position}` },
             );
-            placements.push({ position: b.position, orderId: order.id, status: order.status, fee: parseMoney(order.fee) });
+            placements.push({
+              position: b.position,
+              orderId: order.id,
+              status: order.status,
+              fee: parseMoney(order.fee),
+            });
           } catch (err) {
             if (!isRefusal(err)) throw err;
-            ctx.log.warn({ investmentId: d.investmentId, assetId: b.assetId, code: err.code }, 'orders refused a buy of the investment: its share is left over');
+            ctx.log.warn(
+              { investmentId: d.investmentId, assetId: b.assetId, code: err.code },
+              'orders refused a buy of the investment: its share is left over',
+            );
             placements.push({ position: b.position, refused: err.code });
           }
         }
         await store.savePlacements(ctx.tx, d.investmentId, placements, new Date());
-        return done({ orders: placements.flatMap((p) => ('orderId' in p ? [{ position: p.position, orderId: p.orderId }] : [])) });
+        return done({
+          orders: placements.flatMap((p) => ('orderId' in p ? [{ position: p.position, orderId: p.orderId }] : [])),
+        });
       },
     },
     {
@@ -170,7 +220,12 @@ export const investSaga = defineSaga<InvestData, InvestSignals>({
       retry: RETRY,
       async action(ctx) {
         const w = ctx.wakeUp;
-        const news = w.kind === 'signal' && w.name === 'orderChanged' ? [w.payload] : w.kind === 'timeout' ? await askOrders(ctx) : [];
+        const news =
+          w.kind === 'signal' && w.name === 'orderChanged'
+            ? [w.payload]
+            : w.kind === 'timeout'
+              ? await askOrders(ctx)
+              : [];
         if (await applyNews(ctx, news)) return done();
         return waitFor(['orderChanged'], { timeoutMs: strategyOrdersSettings.value.INVESTMENT_ORDER_CHECK_MS });
       },
@@ -179,7 +234,10 @@ export const investSaga = defineSaga<InvestData, InvestSignals>({
   async onCompleted(ctx) {
     await store.setStatus(ctx.tx, ctx.data.investmentId, 'completed', null, new Date());
     const i = await publishStatus(ctx.tx, ctx.data.investmentId);
-    ctx.log.info({ investmentId: i.id, invested: i.invested, fees: i.fees, leftover: i.leftover }, 'investment completed');
+    ctx.log.info(
+      { investmentId: i.id, invested: i.invested, fees: i.fees, leftover: i.leftover },
+      'investment completed',
+    );
   },
   async onCompensated(ctx) {
     const code = ctx.failure?.code ?? 'failed';

@@ -1,5 +1,13 @@
 /** strategy-orders: investing an amount in a strategy — one payment, then one buy per allocation (listings 4.3, 4.4). */
-import { NotFoundError, defineService, on, seqCursor, type MessageContext, type RpcContext, type Static } from '@simplebank/chassis';
+import {
+  NotFoundError,
+  defineService,
+  on,
+  seqCursor,
+  type MessageContext,
+  type RpcContext,
+  type Static,
+} from '@simplebank/chassis';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { strategiesContract } from '@simplebank/strategies/contract';
@@ -25,7 +33,12 @@ function visibleTo(ctx: RpcContext, row: store.InvestmentRow | undefined): row i
  * News of a payment wakes the saga of the investment it pays for, once (the first outcome counts).
  * Most payments are plain deposits: those concern no investment and change nothing.
  */
-async function paymentNews<K extends 'paymentCompleted' | 'paymentFailed'>(ctx: MessageContext, paymentId: string, signal: K, payload: Static<InvestSignals[K]>): Promise<void> {
+async function paymentNews<K extends 'paymentCompleted' | 'paymentFailed'>(
+  ctx: MessageContext,
+  paymentId: string,
+  signal: K,
+  payload: Static<InvestSignals[K]>,
+): Promise<void> {
   const investmentId = await store.investmentOfPayment(ctx.tx, paymentId);
   if (investmentId) await ctx.sagas.signal(ctx.tx, investSaga, investmentId, signal, payload, { dedupKey: 'payment' });
 }
@@ -59,15 +72,27 @@ export const strategyOrdersService = defineService({
   },
   handlers: [
     // A strategy never changes: the copy kept here spares a call to strategies per investment.
-    on(strategiesContract.events.StrategyCreated, (data, ctx) => store.saveKnownStrategy(ctx.tx, { id: data.strategyId, name: data.name, assets: data.assets })),
-    on(paymentsContract.events.PaymentCompleted, (data, ctx) => paymentNews(ctx, data.paymentId, 'paymentCompleted', {}), { when: (d) => d.kind === 'deposit' }),
-    on(paymentsContract.events.PaymentFailed, (data, ctx) => paymentNews(ctx, data.paymentId, 'paymentFailed', { reason: data.reason }), { when: (d) => d.kind === 'deposit' }),
+    on(strategiesContract.events.StrategyCreated, (data, ctx) =>
+      store.saveKnownStrategy(ctx.tx, { id: data.strategyId, name: data.name, assets: data.assets }),
+    ),
+    on(
+      paymentsContract.events.PaymentCompleted,
+      (data, ctx) => paymentNews(ctx, data.paymentId, 'paymentCompleted', {}),
+      { when: (d) => d.kind === 'deposit' },
+    ),
+    on(
+      paymentsContract.events.PaymentFailed,
+      (data, ctx) => paymentNews(ctx, data.paymentId, 'paymentFailed', { reason: data.reason }),
+      { when: (d) => d.kind === 'deposit' },
+    ),
     // Only the investments' own orders, and only news past `pending` (placeOrder's answer said that).
     on(
       ordersContract.events.OrderStatusChanged,
       async (data, ctx) => {
         const news = { orderId: data.orderId, status: data.status, fillPrice: data.fillPrice, fee: data.fee };
-        await ctx.sagas.signal(ctx.tx, investSaga, data.investmentId!, 'orderChanged', news, { dedupKey: `${data.orderId}:${data.status}` });
+        await ctx.sagas.signal(ctx.tx, investSaga, data.investmentId!, 'orderChanged', news, {
+          dedupKey: `${data.orderId}:${data.status}`,
+        });
       },
       { when: (d) => d.source === 'strategy' && d.investmentId !== undefined && d.status !== 'pending' },
     ),

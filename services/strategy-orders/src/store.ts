@@ -44,13 +44,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
 
 export async function findKnownStrategy(db: Queryable, id: string): Promise<KnownStrategy | undefined> {
-  const { rows } = await db.query<KnownStrategy>('SELECT id::text, name, assets FROM known_strategies WHERE id = $1', [id]);
+  const { rows } = await db.query<KnownStrategy>('SELECT id::text, name, assets FROM known_strategies WHERE id = $1', [
+    id,
+  ]);
   return rows[0];
 }
 
 /** Keeps a strategy; a repeat (the event twice, or the event after a read) changes nothing. */
 export async function saveKnownStrategy(db: Queryable, s: KnownStrategy): Promise<void> {
-  await db.query('INSERT INTO known_strategies (id, name, assets) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING', [s.id, s.name, JSON.stringify(s.assets)]);
+  await db.query(
+    'INSERT INTO known_strategies (id, name, assets) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING',
+    [s.id, s.name, JSON.stringify(s.assets)],
+  );
 }
 
 // Big numbers travel as text in the JSON of the allocations: JSON numbers are floats.
@@ -63,8 +68,17 @@ const SELECT = `SELECT i.id::text, i.seq::text, i.customer_id, i.strategy_id::te
             FROM investment_allocations a WHERE a.investment_id = i.id) AS allocations`;
 
 type Raw = {
-  id: string; seq: string; customer_id: string; strategy_id: string; account_id: string; amount_cents: string; payment_id: string;
-  status: InvestmentStatus; reason: string | null; created_at: Date; updated_at: Date;
+  id: string;
+  seq: string;
+  customer_id: string;
+  strategy_id: string;
+  account_id: string;
+  amount_cents: string;
+  payment_id: string;
+  status: InvestmentStatus;
+  reason: string | null;
+  created_at: Date;
+  updated_at: Date;
   allocations: Array<Record<string, string | number | null>> | null;
 };
 
@@ -120,19 +134,34 @@ export async function insertInvestment(db: Queryable, i: NewInvestment): Promise
   await db.query(
     `INSERT INTO investment_allocations (investment_id, position, asset_id, percentage_hundredths, share_cents)
        SELECT $1, t.ord - 1, t.asset_id, t.hundredths, t.share FROM unnest($2::text[], $3::integer[], $4::bigint[]) WITH ORDINALITY AS t(asset_id, hundredths, share, ord)`,
-    [i.id, i.allocations.map((a) => a.assetId), i.allocations.map((a) => a.hundredths.toString()), i.allocations.map((a) => a.share.toString())],
+    [
+      i.id,
+      i.allocations.map((a) => a.assetId),
+      i.allocations.map((a) => a.hundredths.toString()),
+      i.allocations.map((a) => a.share.toString()),
+    ],
   );
 }
 
 /** The investment; with `lock`, locked for the rest of the transaction (news of its orders is applied one at a time). */
-export async function getInvestment(db: Queryable, id: string, o: { lock?: boolean } = {}): Promise<InvestmentRow | undefined> {
+export async function getInvestment(
+  db: Queryable,
+  id: string,
+  o: { lock?: boolean } = {},
+): Promise<InvestmentRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const { rows } = await db.query<Raw>(`${SELECT} FROM investments i WHERE i.id = $1${o.lock ? ' FOR UPDATE OF i' : ''}`, [id]);
+  const { rows } = await db.query<Raw>(
+    `${SELECT} FROM investments i WHERE i.id = $1${o.lock ? ' FOR UPDATE OF i' : ''}`,
+    [id],
+  );
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
 /** Up to `limit` investments, newest first, of one customer when given, before `beforeSeq` (exclusive). */
-export async function listInvestments(db: Queryable, q: { customerId?: string; beforeSeq?: bigint; limit: number }): Promise<InvestmentRow[]> {
+export async function listInvestments(
+  db: Queryable,
+  q: { customerId?: string; beforeSeq?: bigint; limit: number },
+): Promise<InvestmentRow[]> {
   const { rows } = await db.query<Raw>(
     `${SELECT} FROM investments i
       WHERE ($1::text IS NULL OR i.customer_id = $1) AND ($2::bigint IS NULL OR i.seq < $2::bigint)
@@ -144,12 +173,25 @@ export async function listInvestments(db: Queryable, q: { customerId?: string; b
 
 /** The investment a payment is for, if any (most payments are plain deposits). */
 export async function investmentOfPayment(db: Queryable, paymentId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>('SELECT id::text FROM investments WHERE payment_id = $1', [paymentId]);
+  const { rows } = await db.query<{ id: string }>('SELECT id::text FROM investments WHERE payment_id = $1', [
+    paymentId,
+  ]);
   return rows[0]?.id;
 }
 
-export async function setStatus(db: Queryable, id: string, status: InvestmentStatus, reason: string | null, at: Date): Promise<void> {
-  await db.query('UPDATE investments SET status = $2, reason = $3, updated_at = $4 WHERE id = $1', [id, status, reason, at]);
+export async function setStatus(
+  db: Queryable,
+  id: string,
+  status: InvestmentStatus,
+  reason: string | null,
+  at: Date,
+): Promise<void> {
+  await db.query('UPDATE investments SET status = $2, reason = $3, updated_at = $4 WHERE id = $1', [
+    id,
+    status,
+    reason,
+    at,
+  ]);
 }
 
 /** Records the plan: each allocation's quote, limit and quantity, or why it has no order. */
@@ -172,16 +214,29 @@ export async function savePlan(db: Queryable, id: string, plan: readonly Planned
 }
 
 /** The outcome of placing an allocation's buy: the order as orders answered it, or the refusal. */
-export type Placement = { position: number; orderId: string; status: OrderStatus; fee: bigint } | { position: number; refused: string };
+export type Placement =
+  | { position: number; orderId: string; status: OrderStatus; fee: bigint }
+  | { position: number; refused: string };
 
-export async function savePlacements(db: Queryable, id: string, placements: readonly Placement[], at: Date): Promise<void> {
+export async function savePlacements(
+  db: Queryable,
+  id: string,
+  placements: readonly Placement[],
+  at: Date,
+): Promise<void> {
   const placed = placements.filter((p): p is Extract<Placement, { orderId: string }> => 'orderId' in p);
   const refused = placements.filter((p): p is Extract<Placement, { refused: string }> => 'refused' in p);
   await db.query(
     `UPDATE investment_allocations a SET order_id = t.order_id, order_status = t.status, fee_cents = t.fee
        FROM unnest($2::integer[], $3::text[], $4::text[], $5::bigint[]) AS t(position, order_id, status, fee)
       WHERE a.investment_id = $1 AND a.position = t.position`,
-    [id, placed.map((p) => p.position), placed.map((p) => p.orderId), placed.map((p) => p.status), placed.map((p) => p.fee.toString())],
+    [
+      id,
+      placed.map((p) => p.position),
+      placed.map((p) => p.orderId),
+      placed.map((p) => p.status),
+      placed.map((p) => p.fee.toString()),
+    ],
   );
   await db.query(
     `UPDATE investment_allocations a SET skipped_reason = t.reason
@@ -193,7 +248,13 @@ export async function savePlacements(db: Queryable, id: string, placements: read
 }
 
 /** An order's news as the investment keeps it: its status, and once filled its fill price and fee. */
-export async function saveOrderNews(db: Queryable, id: string, orderId: string, news: { status: OrderStatus; fillPrice: bigint | null; fee: bigint }, at: Date): Promise<void> {
+export async function saveOrderNews(
+  db: Queryable,
+  id: string,
+  orderId: string,
+  news: { status: OrderStatus; fillPrice: bigint | null; fee: bigint },
+  at: Date,
+): Promise<void> {
   await db.query(
     `UPDATE investment_allocations SET order_status = $3, fill_price_cents = coalesce($4, fill_price_cents), fee_cents = $5
       WHERE investment_id = $1 AND order_id = $2`,

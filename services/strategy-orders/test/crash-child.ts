@@ -23,7 +23,10 @@ setTimeout(() => {
 const db = new Database({ url, name: 'strategy-orders-crash-child' });
 const world = new FakeWorld(db);
 configure(world);
-const svc = await startTestService(crashing(strategyOrdersService, at), { database: { db, url, name: 'crash-child', drop: async () => {} }, stubs: world.stubs() });
+const svc = await startTestService(crashing(strategyOrdersService, at), {
+  database: { db, url, name: 'crash-child', drop: async () => {} },
+  stubs: world.stubs(),
+});
 await svc.callAs(CUSTOMER)(strategyOrdersContract, 'invest', BODY, { idempotencyKey: KEY });
 // Committed and answered, the answer lost with the process.
 if (at === 'invest:answered') await crash();

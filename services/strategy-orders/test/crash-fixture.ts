@@ -13,12 +13,25 @@ import type { FakeWorld } from './fake-world.ts';
 export const STRATEGY_ID = '6a1d0c4e-5b7f-4e42-9a51-0c3f2d1b8e77';
 export const CUSTOMER = { customerId: 'dana', role: 'customer' as const };
 export const KEY = 'dana:crash-investment';
-export const BODY = { strategyId: STRATEGY_ID, destinationAccountId: 'acc-crash', amount: '1000.00', method: 'card' as const, card: { number: '4242424242424242' } };
+export const BODY = {
+  strategyId: STRATEGY_ID,
+  destinationAccountId: 'acc-crash',
+  amount: '1000.00',
+  method: 'card' as const,
+  card: { number: '4242424242424242' },
+};
 /** Short safety-net polls, so a resumed investment never waits long for news lost in the crash. */
 export const SETTINGS = { INVESTMENT_PAYMENT_CHECK_MS: '300', INVESTMENT_ORDER_CHECK_MS: '300' };
 
 export function configure(world: FakeWorld): void {
-  world.strategies.set(STRATEGY_ID, { name: 'Thirds', assets: [{ assetId: 'AAA', percentage: '33.33' }, { assetId: 'BBB', percentage: '33.33' }, { assetId: 'CCC', percentage: '33.34' }] });
+  world.strategies.set(STRATEGY_ID, {
+    name: 'Thirds',
+    assets: [
+      { assetId: 'AAA', percentage: '33.33' },
+      { assetId: 'BBB', percentage: '33.33' },
+      { assetId: 'CCC', percentage: '33.34' },
+    ],
+  });
   world.accounts.set('acc-crash', { ownerId: 'dana', status: 'open' });
 }
 

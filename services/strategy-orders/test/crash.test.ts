@@ -60,8 +60,18 @@ describe('an investment killed at any step resumes: nothing lost, nothing done t
       let svc: Awaited<ReturnType<typeof startTestService>> | undefined;
       try {
         const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-          const env = { ...process.env, ...SETTINGS, CRASH_DB_URL: database.url, CRASH_AT: c.fake ? 'none' : c.at, ...(c.fake ? { FAKE_CRASH_AT: c.at } : {}) };
-          const p = spawn(process.execPath, ['--import', 'tsx', child], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env });
+          const env = {
+            ...process.env,
+            ...SETTINGS,
+            CRASH_DB_URL: database.url,
+            CRASH_AT: c.fake ? 'none' : c.at,
+            ...(c.fake ? { FAKE_CRASH_AT: c.at } : {}),
+          };
+          const p = spawn(process.execPath, ['--import', 'tsx', child], {
+            cwd: root,
+            stdio: ['ignore', 'inherit', 'inherit'],
+            env,
+          });
           p.on('exit', (code, signal) => resolve({ code, signal }));
         });
         assert.deepEqual(exit, { code: null, signal: 'SIGKILL' }, 'the child reached the crash point');
@@ -69,30 +79,62 @@ describe('an investment killed at any step resumes: nothing lost, nothing done t
         svc = await startTestService(strategyOrdersService, { database, stubs: world.stubs() });
         const answer = await svc.callAs(CUSTOMER)(strategyOrdersContract, 'invest', BODY, { idempotencyKey: KEY });
         await world.redeliver(svc.transport);
-        const done = await eventually(async () => {
-          const i = await svc!.callAs(CUSTOMER)(strategyOrdersContract, 'getInvestment', { investmentId: answer.id });
-          return i.status === 'completed' ? i : undefined;
-        }, { message: `the investment to complete after a crash at ${c.at}` });
+        const done = await eventually(
+          async () => {
+            const i = await svc!.callAs(CUSTOMER)(strategyOrdersContract, 'getInvestment', { investmentId: answer.id });
+            return i.status === 'completed' ? i : undefined;
+          },
+          { message: `the investment to complete after a crash at ${c.at}` },
+        );
 
         // One investment, paid once.
         const { rows: investments } = await database.db.query<{ id: string }>('SELECT id::text FROM investments');
-        assert.deepEqual(investments.map((r) => r.id), [answer.id]);
+        assert.deepEqual(
+          investments.map((r) => r.id),
+          [answer.id],
+        );
         const payments = await world.payments();
         assert.equal(payments.length, 1, 'one payment');
         assert.equal(payments[0]!.id, done.paymentId);
-        assert.equal(payments[0]!.calls, c.paymentCalls ?? 1, 'payments asked again only when the crash lost its answer');
+        assert.equal(
+          payments[0]!.calls,
+          c.paymentCalls ?? 1,
+          'payments asked again only when the crash lost its answer',
+        );
 
         // One order per allocation, each within its share, all filled.
         const orders = await world.orders(answer.id);
-        assert.deepEqual(orders.map((o) => o.asset_id), ['AAA', 'BBB', 'CCC'], 'one order per allocation');
-        assert.deepEqual(orders.map((o) => o.calls), c.orderCalls ?? [1, 1, 1], 'orders asked again only for buys under way at the crash');
-        assert.deepEqual(done.orders.map((o) => `${o.assetId}:${o.status}`), ['AAA:filled', 'BBB:filled', 'CCC:filled']);
-        assert.deepEqual(done.orders.map((o) => o.orderId), orders.map((o) => o.id));
-        assert.equal(parseMoney(done.invested) + parseMoney(done.fees) + parseMoney(done.leftover), parseMoney(BODY.amount));
+        assert.deepEqual(
+          orders.map((o) => o.asset_id),
+          ['AAA', 'BBB', 'CCC'],
+          'one order per allocation',
+        );
+        assert.deepEqual(
+          orders.map((o) => o.calls),
+          c.orderCalls ?? [1, 1, 1],
+          'orders asked again only for buys under way at the crash',
+        );
+        assert.deepEqual(
+          done.orders.map((o) => `${o.assetId}:${o.status}`),
+          ['AAA:filled', 'BBB:filled', 'CCC:filled'],
+        );
+        assert.deepEqual(
+          done.orders.map((o) => o.orderId),
+          orders.map((o) => o.id),
+        );
+        assert.equal(
+          parseMoney(done.invested) + parseMoney(done.fees) + parseMoney(done.leftover),
+          parseMoney(BODY.amount),
+        );
 
         // Each status published once: what a crash rolled back was not published.
-        const { rows } = await database.db.query<{ body: string }>("SELECT body FROM chassis_outbox WHERE destination = 'strategy-orders.InvestmentStatusChanged.v1' ORDER BY id");
-        assert.deepEqual(rows.map((r) => JSON.parse(r.body).data.status), ['awaiting_payment', 'ordering', 'completed']);
+        const { rows } = await database.db.query<{ body: string }>(
+          "SELECT body FROM chassis_outbox WHERE destination = 'strategy-orders.InvestmentStatusChanged.v1' ORDER BY id",
+        );
+        assert.deepEqual(
+          rows.map((r) => JSON.parse(r.body).data.status),
+          ['awaiting_payment', 'ordering', 'completed'],
+        );
       } finally {
         await svc?.stop();
         await database.drop();

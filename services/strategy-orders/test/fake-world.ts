@@ -7,12 +7,29 @@
  * a payment's outcome, and an order's `placed` then its end (filled at the quote, or expired).
  */
 import { randomUUID } from 'node:crypto';
-import { BusinessRuleError, NotFoundError, newEnvelope, type Consumer, type Database, type Transport } from '@simplebank/chassis';
+import {
+  BusinessRuleError,
+  NotFoundError,
+  newEnvelope,
+  type Consumer,
+  type Database,
+  type Transport,
+} from '@simplebank/chassis';
 import { stubService } from '@simplebank/chassis/testing';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
-import { divideHalfUp, formatMoney, maxCents, minCents, notionalRoundedUp, notionalTimesRate, parseMoney, parseQuantity, parseRate } from '@simplebank/money';
+import {
+  divideHalfUp,
+  formatMoney,
+  maxCents,
+  minCents,
+  notionalRoundedUp,
+  notionalTimesRate,
+  parseMoney,
+  parseQuantity,
+  parseRate,
+} from '@simplebank/money';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { strategiesContract } from '@simplebank/strategies/contract';
@@ -53,7 +70,12 @@ export type FakePayment = {
 export class FakeWorld {
   readonly strategies = new Map<string, { name: string; assets: Array<{ assetId: string; percentage: string }> }>();
   readonly accounts = new Map<string, { ownerId: string; status: 'open' | 'closed' }>();
-  readonly prices = new Map<string, string>([['AAA', '100.00'], ['BBB', '41.57'], ['CCC', '7.00'], ['DDD', '999.00']]);
+  readonly prices = new Map<string, string>([
+    ['AAA', '100.00'],
+    ['BBB', '41.57'],
+    ['CCC', '7.00'],
+    ['DDD', '999.00'],
+  ]);
   /** How the exchange treats each asset's orders (filled at the quote unless said otherwise). */
   readonly outcomes = new Map<string, 'filled' | 'expired'>();
   /** Orders of these accounts are refused by orders (account_closed), as if closed meanwhile. */
@@ -76,7 +98,12 @@ export class FakeWorld {
   }
 
   async orders(investmentId?: string): Promise<FakeOrder[]> {
-    return (await this.db.query<FakeOrder>('SELECT * FROM fake_orders WHERE $1::text IS NULL OR investment_id = $1 ORDER BY asset_id', [investmentId ?? null])).rows;
+    return (
+      await this.db.query<FakeOrder>(
+        'SELECT * FROM fake_orders WHERE $1::text IS NULL OR investment_id = $1 ORDER BY asset_id',
+        [investmentId ?? null],
+      )
+    ).rows;
   }
 
   /**
@@ -86,7 +113,8 @@ export class FakeWorld {
    */
   async redeliver(t: Transport): Promise<void> {
     for (const p of await this.payments()) await this.publishPayment(t, p);
-    for (const o of await this.orders()) await (o.status === 'pending' ? this.follow(t, o) : this.publishOrder(t, o, o.status));
+    for (const o of await this.orders())
+      await (o.status === 'pending' ? this.follow(t, o) : this.publishOrder(t, o, o.status));
   }
 
   private async publish(t: Transport, source: string, type: string, data: unknown, key: string): Promise<void> {
@@ -95,17 +123,40 @@ export class FakeWorld {
   }
 
   private publishPayment(t: Transport, p: FakePayment): Promise<void> {
-    const base = { paymentId: p.id, accountId: p.account_id, customerId: p.customer_id, kind: 'deposit' as const, method: p.method as 'card' | 'bank_transfer', amount: p.amount };
+    const base = {
+      paymentId: p.id,
+      accountId: p.account_id,
+      customerId: p.customer_id,
+      kind: 'deposit' as const,
+      method: p.method as 'card' | 'bank_transfer',
+      amount: p.amount,
+    };
     return p.status === 'completed'
       ? this.publish(t, 'payments', paymentsContract.events.PaymentCompleted.type, base, p.id)
-      : this.publish(t, 'payments', paymentsContract.events.PaymentFailed.type, { ...base, reason: p.reason ?? 'card_declined' }, p.id);
+      : this.publish(
+          t,
+          'payments',
+          paymentsContract.events.PaymentFailed.type,
+          { ...base, reason: p.reason ?? 'card_declined' },
+          p.id,
+        );
   }
 
   private publishOrder(t: Transport, o: FakeOrder, status: string): Promise<void> {
     const data = {
-      orderId: o.id, accountId: o.account_id, customerId: 'customer', assetId: o.asset_id, side: 'buy' as const, quantity: o.quantity, status,
-      reason: status === 'expired' ? 'expired' : null, fillPrice: status === 'filled' ? o.fill_price : null, fee: o.fee, at: new Date().toISOString(),
-      source: o.source, investmentId: o.investment_id,
+      orderId: o.id,
+      accountId: o.account_id,
+      customerId: 'customer',
+      assetId: o.asset_id,
+      side: 'buy' as const,
+      quantity: o.quantity,
+      status,
+      reason: status === 'expired' ? 'expired' : null,
+      fillPrice: status === 'filled' ? o.fill_price : null,
+      fee: o.fee,
+      at: new Date().toISOString(),
+      source: o.source,
+      investmentId: o.investment_id,
     };
     return this.publish(t, 'orders', ordersContract.events.OrderStatusChanged.type, data, o.id);
   }
@@ -113,7 +164,11 @@ export class FakeWorld {
   /** The news of a new order, a moment after placeOrder answered: placed, then its end. */
   private async follow(t: Transport, o: FakeOrder): Promise<void> {
     const end = this.outcomes.get(o.asset_id) ?? 'filled';
-    await this.db.query('UPDATE fake_orders SET status = $2, fill_price = $3 WHERE id = $1', [o.id, end, end === 'filled' ? o.quote : null]);
+    await this.db.query('UPDATE fake_orders SET status = $2, fill_price = $3 WHERE id = $1', [
+      o.id,
+      end,
+      end === 'filled' ? o.quote : null,
+    ]);
     if (this.silent) return;
     await this.publishOrder(t, o, 'placed');
     await this.publishOrder(t, { ...o, fill_price: o.quote }, end);
@@ -140,14 +195,26 @@ export class FakeWorld {
         stubService(t, accountsContract, {
           getAccount: ({ accountId }, env) => {
             const a = this.owned(accountId, env.identity?.customerId);
-            return { id: accountId, ownerId: a.ownerId, name: 'Main', currency: 'USD' as const, status: a.status, createdAt: NOW };
+            return {
+              id: accountId,
+              ownerId: a.ownerId,
+              name: 'Main',
+              currency: 'USD' as const,
+              status: a.status,
+              createdAt: NOW,
+            };
           },
         }),
       (t) =>
         stubService(t, marketDataContract, {
-          getPrices: ({ assetIds }) => ({ items: (assetIds ?? []).flatMap((assetId) => (this.prices.has(assetId) ? [{ assetId, price: this.prices.get(assetId)!, at: NOW }] : [])) }),
+          getPrices: ({ assetIds }) => ({
+            items: (assetIds ?? []).flatMap((assetId) =>
+              this.prices.has(assetId) ? [{ assetId, price: this.prices.get(assetId)!, at: NOW }] : [],
+            ),
+          }),
         }),
-      (t) => stubService(t, feesContract, { getSchedule: () => ({ ...this.schedule, effectiveFrom: NOW, version: 1 }) }),
+      (t) =>
+        stubService(t, feesContract, { getSchedule: () => ({ ...this.schedule, effectiveFrom: NOW, version: 1 }) }),
       (t) =>
         stubService(t, paymentsContract, {
           requestDeposit: async (req, env) => {
@@ -156,37 +223,87 @@ export class FakeWorld {
             const { rows } = await this.db.query<FakePayment & { inserted: boolean }>(
               `INSERT INTO fake_payments (id, key, account_id, customer_id, amount, method, status, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (key) DO UPDATE SET calls = fake_payments.calls + 1 RETURNING *, (xmax = 0) AS inserted`,
-              [randomUUID(), env.idempotencyKey, req.accountId, env.identity!.customerId, req.amount, req.method, declined ? 'failed' : 'completed', declined ? 'card_declined' : null],
+              [
+                randomUUID(),
+                env.idempotencyKey,
+                req.accountId,
+                env.identity!.customerId,
+                req.amount,
+                req.method,
+                declined ? 'failed' : 'completed',
+                declined ? 'card_declined' : null,
+              ],
             );
             const p = rows[0]!;
             if (p.inserted) later(() => (this.silent ? Promise.resolve() : this.publishPayment(t, p)));
             if (process.env.FAKE_CRASH_AT === 'payment') process.kill(process.pid, 'SIGKILL');
-            return { id: p.id, accountId: p.account_id, kind: 'deposit' as const, method: req.method, amount: p.amount, status: 'pending' as const, createdAt: NOW, updatedAt: NOW };
+            return {
+              id: p.id,
+              accountId: p.account_id,
+              kind: 'deposit' as const,
+              method: req.method,
+              amount: p.amount,
+              status: 'pending' as const,
+              createdAt: NOW,
+              updatedAt: NOW,
+            };
           },
           getPayment: async ({ paymentId }) => {
-            const p = (await this.db.query<FakePayment>('SELECT * FROM fake_payments WHERE id = $1', [paymentId])).rows[0];
+            const p = (await this.db.query<FakePayment>('SELECT * FROM fake_payments WHERE id = $1', [paymentId]))
+              .rows[0];
             if (!p) throw new NotFoundError('No such payment');
-            return { id: p.id, accountId: p.account_id, kind: 'deposit' as const, method: p.method as 'card', amount: p.amount, status: p.status, ...(p.reason ? { reason: p.reason } : {}), createdAt: NOW, updatedAt: NOW };
+            return {
+              id: p.id,
+              accountId: p.account_id,
+              kind: 'deposit' as const,
+              method: p.method as 'card',
+              amount: p.amount,
+              status: p.status,
+              ...(p.reason ? { reason: p.reason } : {}),
+              createdAt: NOW,
+              updatedAt: NOW,
+            };
           },
         }),
       (t) =>
         stubService(t, ordersContract, {
           placeOrder: async (req, env) => {
             this.owned(req.accountId, env.identity?.customerId);
-            if (this.refuseOrdersOf.has(req.accountId)) throw new BusinessRuleError('account_closed', 'The account is closed');
+            if (this.refuseOrdersOf.has(req.accountId))
+              throw new BusinessRuleError('account_closed', 'The account is closed');
             const quote = parseMoney(this.prices.get(req.assetId)!);
-            const limit = minCents(divideHalfUp(quote * 105n, 100n), req.maxLimitPrice ? parseMoney(req.maxLimitPrice) : quote * 2n);
+            const limit = minCents(
+              divideHalfUp(quote * 105n, 100n),
+              req.maxLimitPrice ? parseMoney(req.maxLimitPrice) : quote * 2n,
+            );
             const q = parseQuantity(req.quantity);
-            const fee = maxCents(parseMoney(this.schedule.minimum), notionalTimesRate(q, quote, parseRate(this.schedule.rate)));
+            const fee = maxCents(
+              parseMoney(this.schedule.minimum),
+              notionalTimesRate(q, quote, parseRate(this.schedule.rate)),
+            );
             const { rows } = await this.db.query<FakeOrder & { inserted: boolean }>(
               `INSERT INTO fake_orders (id, key, account_id, asset_id, quantity, quote, limit_price, fee, reservation, investment_id, source, caller, status)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending')
                ON CONFLICT (key) DO UPDATE SET calls = fake_orders.calls + 1 RETURNING *, (xmax = 0) AS inserted`,
-              [randomUUID(), env.idempotencyKey, req.accountId, req.assetId, req.quantity, formatMoney(quote), formatMoney(limit), formatMoney(fee), formatMoney(notionalRoundedUp(q, limit)), req.investmentId ?? null, req.source ?? 'customer', env.source],
+              [
+                randomUUID(),
+                env.idempotencyKey,
+                req.accountId,
+                req.assetId,
+                req.quantity,
+                formatMoney(quote),
+                formatMoney(limit),
+                formatMoney(fee),
+                formatMoney(notionalRoundedUp(q, limit)),
+                req.investmentId ?? null,
+                req.source ?? 'customer',
+                env.source,
+              ],
             );
             const o = rows[0]!;
             if (o.inserted) later(() => this.follow(t, o));
-            const placed = (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fake_orders')).rows[0]!.n;
+            const placed = (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fake_orders')).rows[0]!
+              .n;
             if (process.env.FAKE_CRASH_AT === `order:${placed}`) process.kill(process.pid, 'SIGKILL');
             return this.toOrder(o, 'pending');
           },
@@ -201,9 +318,23 @@ export class FakeWorld {
 
   private toOrder(o: FakeOrder, status: 'pending' | 'placed' | 'filled' | 'expired') {
     return {
-      id: o.id, accountId: o.account_id, assetId: o.asset_id, side: 'buy' as const, quantity: o.quantity, type: 'market' as const, status,
-      quotePrice: o.quote, limitPrice: o.limit_price, fee: o.fee, fillPrice: status === 'filled' ? o.fill_price : null, reason: status === 'expired' ? 'expired' : null,
-      createdAt: NOW, updatedAt: NOW, history: [{ status: 'pending' as const, at: NOW }], source: o.source as 'strategy', investmentId: o.investment_id,
+      id: o.id,
+      accountId: o.account_id,
+      assetId: o.asset_id,
+      side: 'buy' as const,
+      quantity: o.quantity,
+      type: 'market' as const,
+      status,
+      quotePrice: o.quote,
+      limitPrice: o.limit_price,
+      fee: o.fee,
+      fillPrice: status === 'filled' ? o.fill_price : null,
+      reason: status === 'expired' ? 'expired' : null,
+      createdAt: NOW,
+      updatedAt: NOW,
+      history: [{ status: 'pending' as const, at: NOW }],
+      source: o.source as 'strategy',
+      investmentId: o.investment_id,
     };
   }
 }

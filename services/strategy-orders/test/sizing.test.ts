@@ -1,8 +1,23 @@
 /** Sizing an investment's buys and its totals (decisions 20, 21): pure, exact to the cent and the micro-unit. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatMoney, formatQuantity, notional, notionalRoundedUp, parseMoney, parseQuantity, parseRate } from '@simplebank/money';
-import { allEnded, checkInvestment, hundredthsOf, nextOrderStatus, totals, type AllocationState } from '../src/domain/investment.ts';
+import {
+  formatMoney,
+  formatQuantity,
+  notional,
+  notionalRoundedUp,
+  parseMoney,
+  parseQuantity,
+  parseRate,
+} from '@simplebank/money';
+import {
+  allEnded,
+  checkInvestment,
+  hundredthsOf,
+  nextOrderStatus,
+  totals,
+  type AllocationState,
+} from '../src/domain/investment.ts';
 import { buyLimit, costOf, feeFor, planInvestment, shareOf, sizeBuy, type FeeSchedule } from '../src/domain/sizing.ts';
 
 /** The default schedule: max(1.00, 0.1%). */
@@ -66,7 +81,10 @@ describe('sizing a buy', () => {
           assert.ok(costOf(SCHEDULE, 1n, buyLimit($(q))) > $(s), `skipped ${s} at ${q} though one micro-unit fits`);
           continue;
         }
-        assert.ok(sized.reservation + sized.fee <= $(s), `${s} at ${q}: ${formatQuantity(sized.quantity)} costs ${formatMoney(sized.reservation + sized.fee)}`);
+        assert.ok(
+          sized.reservation + sized.fee <= $(s),
+          `${s} at ${q}: ${formatQuantity(sized.quantity)} costs ${formatMoney(sized.reservation + sized.fee)}`,
+        );
         assert.ok(costOf(SCHEDULE, sized.quantity + 1n, sized.limit) > $(s), `${s} at ${q}: more would fit`);
         // Whatever the fill within the limit, the fill's cost is within the reservation.
         assert.ok(notional(sized.quantity, sized.limit) <= sized.reservation);
@@ -93,9 +111,28 @@ describe('the totals of an investment', () => {
     { assetId: 'BBB', hundredths: hundredthsOf('33.33') },
     { assetId: 'CCC', hundredths: hundredthsOf('33.34') },
   ];
-  const plan = planInvestment(amount, allocations, new Map([['AAA', $('100.00')], ['BBB', $('50.00')], ['CCC', $('7.00')]]), SCHEDULE);
+  const plan = planInvestment(
+    amount,
+    allocations,
+    new Map([
+      ['AAA', $('100.00')],
+      ['BBB', $('50.00')],
+      ['CCC', $('7.00')],
+    ]),
+    SCHEDULE,
+  );
   const state = (overrides: Array<Partial<AllocationState>>): AllocationState[] =>
-    plan.map((p, i) => ({ assetId: p.assetId, share: p.share, skipped: null, orderId: `o-${i}`, orderStatus: 'pending', quantity: p.kind === 'order' ? p.quantity : null, fillPrice: null, fee: p.kind === 'order' ? p.fee : null, ...overrides[i] }));
+    plan.map((p, i) => ({
+      assetId: p.assetId,
+      share: p.share,
+      skipped: null,
+      orderId: `o-${i}`,
+      orderStatus: 'pending',
+      quantity: p.kind === 'order' ? p.quantity : null,
+      fillPrice: null,
+      fee: p.kind === 'order' ? p.fee : null,
+      ...overrides[i],
+    }));
 
   it('are zero until the payment completed (nothing is in the account)', () => {
     assert.deepEqual(totals(amount, false, state([])), { invested: 0n, fees: 0n, leftover: 0n });
@@ -103,7 +140,11 @@ describe('the totals of an investment', () => {
 
   it('while orders are open, leftover is only what is certain; once all ended, invested + fees + leftover = amount', () => {
     const open = state([]);
-    assert.deepEqual(totals(amount, true, open), { invested: 0n, fees: 0n, leftover: amount - plan.reduce((a, p) => a + p.share, 0n) });
+    assert.deepEqual(totals(amount, true, open), {
+      invested: 0n,
+      fees: 0n,
+      leftover: amount - plan.reduce((a, p) => a + p.share, 0n),
+    });
     assert.equal(allEnded(open), false);
 
     const fills = ['99.87', '50.00', '6.99'];
@@ -117,7 +158,11 @@ describe('the totals of an investment', () => {
   });
 
   it('an order that ended without a fill leaves its whole share over (its fee was refunded); a skipped allocation too', () => {
-    const mixed = state([{ orderStatus: 'filled', fillPrice: $('100.00') }, { orderStatus: 'expired' }, { skipped: 'too_small_for_fee', orderId: null, orderStatus: null, quantity: null, fee: null }]);
+    const mixed = state([
+      { orderStatus: 'filled', fillPrice: $('100.00') },
+      { orderStatus: 'expired' },
+      { skipped: 'too_small_for_fee', orderId: null, orderStatus: null, quantity: null, fee: null },
+    ]);
     const t = totals(amount, true, mixed);
     const first = plan[0]!;
     assert.equal(first.kind, 'order');
@@ -131,11 +176,24 @@ describe('the totals of an investment', () => {
 
 describe('the rules of an investment', () => {
   it('refuses a zero amount, one over the limit per payment, and a card where it does not belong, naming each field', () => {
-    assert.deepEqual(checkInvestment({ amount: '0.00', method: 'card' }), { problems: [{ path: '/amount', message: 'must be more than 0.00' }, { path: '/card', message: 'is required when method is card' }] });
-    assert.deepEqual(checkInvestment({ amount: '1000000.01', method: 'bank_transfer', card: { number: '4242424242424242' } }), {
-      problems: [{ path: '/amount', message: 'must be at most 1000000.00 (the limit per payment)' }, { path: '/card', message: 'is allowed only when method is card' }],
+    assert.deepEqual(checkInvestment({ amount: '0.00', method: 'card' }), {
+      problems: [
+        { path: '/amount', message: 'must be more than 0.00' },
+        { path: '/card', message: 'is required when method is card' },
+      ],
     });
-    assert.deepEqual(checkInvestment({ amount: '250.00', method: 'card', card: { number: '4242424242424242' } }), { amount: 25000n });
+    assert.deepEqual(
+      checkInvestment({ amount: '1000000.01', method: 'bank_transfer', card: { number: '4242424242424242' } }),
+      {
+        problems: [
+          { path: '/amount', message: 'must be at most 1000000.00 (the limit per payment)' },
+          { path: '/card', message: 'is allowed only when method is card' },
+        ],
+      },
+    );
+    assert.deepEqual(checkInvestment({ amount: '250.00', method: 'card', card: { number: '4242424242424242' } }), {
+      amount: 25000n,
+    });
   });
 
   it('keeps an ended order as it ended, and does not undo `placed` with a late `pending`', () => {

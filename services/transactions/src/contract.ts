@@ -9,8 +9,13 @@ import { AmountString, MoneyString, PriceString, QuantityString } from '@simpleb
 
 export const Side = T.Union([T.Literal('buy'), T.Literal('sell')]);
 export const EntryKind = T.Union([
-  T.Literal('deposit'), T.Literal('withdrawal'), T.Literal('reservation'), T.Literal('release'),
-  T.Literal('fee'), T.Literal('fee_refund'), T.Literal('trade'),
+  T.Literal('deposit'),
+  T.Literal('withdrawal'),
+  T.Literal('reservation'),
+  T.Literal('release'),
+  T.Literal('fee'),
+  T.Literal('fee_refund'),
+  T.Literal('trade'),
 ]);
 /** The account's own side of a posting, as the public API shows it: `amount` for USD, `quantity` for a ticker. */
 export const LedgerEntry = T.Object({
@@ -64,7 +69,12 @@ export const transactionsContract = defineContract({
     }),
     /** available → reserved cash (for a buy: quantity × limit price rounded up; for a withdrawal: its amount). */
     reserveCash: rpc({
-      request: T.Object({ accountId: T.String(), amount: AmountString, orderId: T.Optional(T.String()), paymentId: T.Optional(T.String()) }),
+      request: T.Object({
+        accountId: T.String(),
+        amount: AmountString,
+        orderId: T.Optional(T.String()),
+        paymentId: T.Optional(T.String()),
+      }),
       response: Reservation,
       errors: ['insufficient_funds'],
       idempotent: true,
@@ -77,7 +87,12 @@ export const transactionsContract = defineContract({
       idempotent: true,
     }),
     /** Gives back what is left of a reservation; `released` is false when nothing was left (already released or consumed). */
-    releaseReservation: rpc({ request: T.Object({ reservationId: T.String() }), response: T.Object({ released: T.Boolean() }), errors: ['not_found'], idempotent: true }),
+    releaseReservation: rpc({
+      request: T.Object({ reservationId: T.String() }),
+      response: T.Object({ released: T.Boolean() }),
+      errors: ['not_found'],
+      idempotent: true,
+    }),
     /** available cash → house:fees. */
     chargeFee: rpc({
       request: T.Object({ accountId: T.String(), amount: AmountString, orderId: T.String(), feeId: T.String() }),
@@ -98,14 +113,25 @@ export const transactionsContract = defineContract({
      * reserved quantity to `exchange` and adds quantity × fillPrice to available cash.
      */
     settleTrade: rpc({
-      request: T.Object({ reservationId: T.String(), orderId: T.String(), accountId: T.String(), side: Side, assetId: T.String(), quantity: QuantityString, fillPrice: PriceString }),
+      request: T.Object({
+        reservationId: T.String(),
+        orderId: T.String(),
+        accountId: T.String(),
+        side: Side,
+        assetId: T.String(),
+        quantity: QuantityString,
+        fillPrice: PriceString,
+      }),
       response: T.Object({ postingId: T.String(), cashAmount: MoneyString }),
       errors: ['not_found'],
       idempotent: true,
     }),
     trialBalance: rpc({
       request: T.Object({}),
-      response: T.Object({ balanced: T.Boolean(), assets: T.Array(T.Object({ asset: T.String(), total: T.String() })) }),
+      response: T.Object({
+        balanced: T.Boolean(),
+        assets: T.Array(T.Object({ asset: T.String(), total: T.String() })),
+      }),
     }),
   },
   events: {
@@ -120,7 +146,13 @@ export const transactionsContract = defineContract({
         paymentId: T.Optional(T.String()),
         /** For a trade: the fill price, so read models can keep an average cost. */
         price: T.Optional(PriceString),
-        entries: T.Array(T.Object({ asset: T.String(), book: T.Union([T.Literal('available'), T.Literal('reserved')]), amount: T.String() })),
+        entries: T.Array(
+          T.Object({
+            asset: T.String(),
+            book: T.Union([T.Literal('available'), T.Literal('reserved')]),
+            amount: T.String(),
+          }),
+        ),
       }),
     }),
   },

@@ -59,7 +59,9 @@ export async function postOnce(
     reservationId?: string | undefined;
     /** Refuses the call (by throwing) whatever was posted under the key before. */
     admit?: (context: Context) => void;
-    build: (context: Context) => { posting: Posting; cause?: store.Cause; reservation?: store.ReservationChange | undefined } | null;
+    build: (
+      context: Context,
+    ) => { posting: Posting; cause?: store.Cause; reservation?: store.ReservationChange | undefined } | null;
   },
 ): Promise<PostResult | null> {
   await store.lockAccount(tx, args.accountId);
@@ -67,7 +69,8 @@ export async function postOnce(
   args.admit?.(context);
   const existing = context.existing;
   if (existing) {
-    if (existing.account_id !== args.accountId) throw new ConflictError('posting_conflict', `${args.key} was already posted for another account`);
+    if (existing.account_id !== args.accountId)
+      throw new ConflictError('posting_conflict', `${args.key} was already posted for another account`);
     return { postingId: existing.id, existing };
   }
   let built;
@@ -82,7 +85,15 @@ export async function postOnce(
   const postingId = randomUUID();
   const posting = built.posting;
   const cause = { ...args.cause, ...built.cause };
-  const at = await store.insertPosting(tx, { id: postingId, key: args.key, posting, cause, balancesAfter, entryIds: posting.entries.map(() => randomUUID()), reservation: built.reservation });
+  const at = await store.insertPosting(tx, {
+    id: postingId,
+    key: args.key,
+    posting,
+    cause,
+    balancesAfter,
+    entryIds: posting.entries.map(() => randomUUID()),
+    reservation: built.reservation,
+  });
   await tx.publish(
     transactionsContract.events.LedgerPosted,
     {
@@ -93,7 +104,11 @@ export async function postOnce(
       ...(cause.orderId ? { orderId: cause.orderId } : {}),
       ...(cause.paymentId ? { paymentId: cause.paymentId } : {}),
       ...(cause.price !== undefined ? { price: formatMoney(cause.price) } : {}),
-      entries: customerEntries(posting).map((e) => ({ asset: e.asset, book: e.book, amount: formatAmount(e.asset, e.amount) })),
+      entries: customerEntries(posting).map((e) => ({
+        asset: e.asset,
+        book: e.book,
+        amount: formatAmount(e.asset, e.amount),
+      })),
     },
     { key: posting.accountId, id: postingId },
   );
@@ -114,7 +129,10 @@ function heldBy(context: Context): store.ReservationRow {
  */
 function paymentAmount(amount: string): bigint {
   const cents = parseMoney(amount);
-  if (cents > MAX_PAYMENT_CENTS) throw new ValidationError(`A payment is at most ${formatMoney(MAX_PAYMENT_CENTS)}`, [{ path: '/amount', message: `must be at most ${formatMoney(MAX_PAYMENT_CENTS)} (the limit per payment)` }]);
+  if (cents > MAX_PAYMENT_CENTS)
+    throw new ValidationError(`A payment is at most ${formatMoney(MAX_PAYMENT_CENTS)}`, [
+      { path: '/amount', message: `must be at most ${formatMoney(MAX_PAYMENT_CENTS)} (the limit per payment)` },
+    ]);
   return cents;
 }
 
@@ -131,7 +149,17 @@ export async function deposit(tx: Tx, p: { accountId: string; paymentId: string;
 }
 
 /** available → reserved; answers the reservation (the same one for a repeated key). */
-export async function reserve(tx: Tx, r: { key: string; accountId: string; asset: string; amount: bigint; orderId?: string | undefined; paymentId?: string | undefined }): Promise<string> {
+export async function reserve(
+  tx: Tx,
+  r: {
+    key: string;
+    accountId: string;
+    asset: string;
+    amount: bigint;
+    orderId?: string | undefined;
+    paymentId?: string | undefined;
+  },
+): Promise<string> {
   const reservationId = randomUUID();
   const result = await postOnce(tx, {
     key: `reservation:${r.key}`,
@@ -139,7 +167,9 @@ export async function reserve(tx: Tx, r: { key: string; accountId: string; asset
     cause: { orderId: r.orderId, paymentId: r.paymentId, reservationId },
     build: () => ({
       posting: reservationPosting(r.accountId, r.asset, r.amount),
-      reservation: { open: { id: reservationId, asset: r.asset, amount: r.amount, orderId: r.orderId, paymentId: r.paymentId } },
+      reservation: {
+        open: { id: reservationId, asset: r.asset, amount: r.amount, orderId: r.orderId, paymentId: r.paymentId },
+      },
     }),
   });
   return result!.existing ? result!.existing.reservation_id! : reservationId;
@@ -157,17 +187,26 @@ export async function release(tx: Tx, reservationId: string): Promise<boolean> {
     build: (context) => {
       const r = heldBy(context);
       if (r.status !== 'held') return null;
-      return { posting: releasePosting(r.account_id, r.asset, r.remaining), reservation: { close: { id: reservationId, status: 'released' } } };
+      return {
+        posting: releasePosting(r.account_id, r.asset, r.remaining),
+        reservation: { close: { id: reservationId, status: 'released' } },
+      };
     },
   });
   return result !== null && !result.existing;
 }
 
 /** A completed withdrawal consumes its reservation: reserved → external. */
-export async function consumeWithdrawal(tx: Tx, p: { accountId: string; paymentId: string; amount: string; reservationId?: string | undefined }): Promise<string> {
+export async function consumeWithdrawal(
+  tx: Tx,
+  p: { accountId: string; paymentId: string; amount: string; reservationId?: string | undefined },
+): Promise<string> {
   paymentAmount(p.amount);
-  const found = p.reservationId ? await store.getReservation(tx, p.reservationId) : await store.findReservationByPayment(tx, p.paymentId);
-  if (!found || found.account_id !== p.accountId || found.asset !== CASH) throw new NotFoundError(`No cash reservation of ${p.accountId} for withdrawal ${p.paymentId}`);
+  const found = p.reservationId
+    ? await store.getReservation(tx, p.reservationId)
+    : await store.findReservationByPayment(tx, p.paymentId);
+  if (!found || found.account_id !== p.accountId || found.asset !== CASH)
+    throw new NotFoundError(`No cash reservation of ${p.accountId} for withdrawal ${p.paymentId}`);
   const amount = parseMoney(p.amount);
   const result = await postOnce(tx, {
     key: `withdrawal:${p.paymentId}`,
@@ -184,7 +223,10 @@ export async function consumeWithdrawal(tx: Tx, p: { accountId: string; paymentI
   return result!.postingId;
 }
 
-export async function chargeFee(tx: Tx, f: { accountId: string; amount: string; orderId: string; feeId: string }): Promise<string> {
+export async function chargeFee(
+  tx: Tx,
+  f: { accountId: string; amount: string; orderId: string; feeId: string },
+): Promise<string> {
   const result = await postOnce(tx, {
     key: `fee:${f.feeId}`,
     accountId: f.accountId,
@@ -194,13 +236,18 @@ export async function chargeFee(tx: Tx, f: { accountId: string; amount: string; 
   return result!.postingId;
 }
 
-export async function refundFee(tx: Tx, f: { accountId: string; amount: string; orderId: string; feeId: string }): Promise<string> {
+export async function refundFee(
+  tx: Tx,
+  f: { accountId: string; amount: string; orderId: string; feeId: string },
+): Promise<string> {
   // Only a fee this ledger charged can be refunded, and only what it charged: a refund is the
   // reversal of `fee:<feeId>`, never money from nowhere.
   const charge = await store.findPosting(tx, `fee:${f.feeId}`);
-  if (!charge || charge.account_id !== f.accountId) throw new NotFoundError('No fee was charged under this fee id for this account');
+  if (!charge || charge.account_id !== f.accountId)
+    throw new NotFoundError('No fee was charged under this fee id for this account');
   const charged = await store.chargedCash(tx, charge.id, f.accountId);
-  if (parseMoney(f.amount) !== charged) throw new ConflictError('refund_mismatch', `The fee charged was ${formatMoney(charged)}, not ${f.amount}`);
+  if (parseMoney(f.amount) !== charged)
+    throw new ConflictError('refund_mismatch', `The fee charged was ${formatMoney(charged)}, not ${f.amount}`);
   const result = await postOnce(tx, {
     key: `fee_refund:${f.feeId}`,
     accountId: f.accountId,
@@ -212,7 +259,15 @@ export async function refundFee(tx: Tx, f: { accountId: string; amount: string; 
 
 export async function settleTrade(
   tx: Tx,
-  t: { reservationId: string; orderId: string; accountId: string; side: 'buy' | 'sell'; assetId: string; quantity: string; fillPrice: string },
+  t: {
+    reservationId: string;
+    orderId: string;
+    accountId: string;
+    side: 'buy' | 'sell';
+    assetId: string;
+    quantity: string;
+    fillPrice: string;
+  },
 ): Promise<{ postingId: string; cashAmount: string }> {
   const quantity = parseQuantity(t.quantity);
   const price = parseMoney(t.fillPrice);
@@ -224,14 +279,24 @@ export async function settleTrade(
     cause: { orderId: t.orderId, reservationId: t.reservationId, price },
     reservationId: t.reservationId,
     admit: ({ reservation: r }) => {
-      if (!r || r.account_id !== t.accountId || r.asset !== reservedAsset) throw new NotFoundError('No such reservation for this account and trade');
+      if (!r || r.account_id !== t.accountId || r.asset !== reservedAsset)
+        throw new NotFoundError('No such reservation for this account and trade');
     },
     build: (context) => {
       const r = heldBy(context);
       const held = r.status === 'held';
-      const input = { accountId: t.accountId, assetId: t.assetId, quantity, fillPrice: price, reservedRemaining: held ? r.remaining : 0n };
+      const input = {
+        accountId: t.accountId,
+        assetId: t.assetId,
+        quantity,
+        fillPrice: price,
+        reservedRemaining: held ? r.remaining : 0n,
+      };
       const settlement = t.side === 'buy' ? settleBuy(input) : settleSell(input);
-      return { posting: settlement.posting, reservation: held ? { close: { id: r.id, status: 'consumed' } } : undefined };
+      return {
+        posting: settlement.posting,
+        reservation: held ? { close: { id: r.id, status: 'consumed' } } : undefined,
+      };
     },
   });
   // The cash of a fill follows from its quantity and price alone (a repeat answers the same).

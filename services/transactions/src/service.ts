@@ -27,7 +27,11 @@ function balancesAnswer(accountId: string, balances: AccountBalances) {
   const positions = [...balances]
     .filter(([asset, b]) => asset !== CASH && (b.available !== 0n || b.reserved !== 0n))
     .map(([assetId, b]) => ({ assetId, available: formatQuantity(b.available), reserved: formatQuantity(b.reserved) }));
-  return { accountId, cash: { available: formatMoney(cash.available), reserved: formatMoney(cash.reserved) }, positions };
+  return {
+    accountId,
+    cash: { available: formatMoney(cash.available), reserved: formatMoney(cash.reserved) },
+    positions,
+  };
 }
 
 export const transactionsService = defineService({
@@ -40,12 +44,19 @@ export const transactionsService = defineService({
 
     async getBalancesOf(req, ctx) {
       const byAccount = await store.loadBalancesOf(ctx.db, req.accountIds);
-      return { items: req.accountIds.map((accountId) => balancesAnswer(accountId, byAccount.get(accountId) ?? new Map())) };
+      return {
+        items: req.accountIds.map((accountId) => balancesAnswer(accountId, byAccount.get(accountId) ?? new Map())),
+      };
     },
 
     async listEntries(req, ctx) {
       const limit = req.limit ?? 50;
-      const rows = await store.listEntries(ctx.db, req.accountId, limit + 1, req.cursor ? cursor.decode(req.cursor) : undefined);
+      const rows = await store.listEntries(
+        ctx.db,
+        req.accountId,
+        limit + 1,
+        req.cursor ? cursor.decode(req.cursor) : undefined,
+      );
       const page = rows.slice(0, limit);
       return {
         items: page.map((r) => {
@@ -70,22 +81,43 @@ export const transactionsService = defineService({
         postingId:
           req.kind === 'deposit'
             ? await ledger.deposit(tx, { accountId: req.accountId, paymentId: req.paymentId, amount: req.amount })
-            : await ledger.consumeWithdrawal(tx, { accountId: req.accountId, paymentId: req.paymentId, amount: req.amount, reservationId: req.reservationId }),
+            : await ledger.consumeWithdrawal(tx, {
+                accountId: req.accountId,
+                paymentId: req.paymentId,
+                amount: req.amount,
+                reservationId: req.reservationId,
+              }),
       }));
     },
 
     async reserveCash(req, ctx) {
       const key = requireKey(ctx.idempotencyKey);
       return ctx.transaction(async (tx) => ({
-        reservationId: await ledger.reserve(tx, { key, accountId: req.accountId, asset: CASH, amount: parseMoney(req.amount), orderId: req.orderId, paymentId: req.paymentId }),
+        reservationId: await ledger.reserve(tx, {
+          key,
+          accountId: req.accountId,
+          asset: CASH,
+          amount: parseMoney(req.amount),
+          orderId: req.orderId,
+          paymentId: req.paymentId,
+        }),
       }));
     },
 
     async reservePosition(req, ctx) {
       const key = requireKey(ctx.idempotencyKey);
-      if (req.assetId === CASH || req.assetId.trim() === '') throw new ValidationError('A position is of an asset, not of cash', [{ path: '/assetId', message: 'not an asset' }]);
+      if (req.assetId === CASH || req.assetId.trim() === '')
+        throw new ValidationError('A position is of an asset, not of cash', [
+          { path: '/assetId', message: 'not an asset' },
+        ]);
       return ctx.transaction(async (tx) => ({
-        reservationId: await ledger.reserve(tx, { key, accountId: req.accountId, asset: req.assetId, amount: parseQuantity(req.quantity), orderId: req.orderId }),
+        reservationId: await ledger.reserve(tx, {
+          key,
+          accountId: req.accountId,
+          asset: req.assetId,
+          amount: parseQuantity(req.quantity),
+          orderId: req.orderId,
+        }),
       }));
     },
 
@@ -121,18 +153,28 @@ export const transactionsService = defineService({
       if (data.kind === 'deposit') {
         await ledger.deposit(ctx.tx, { accountId: data.accountId, paymentId: data.paymentId, amount: data.amount });
       } else {
-        await ledger.consumeWithdrawal(ctx.tx, { accountId: data.accountId, paymentId: data.paymentId, amount: data.amount, reservationId: data.reservationId });
+        await ledger.consumeWithdrawal(ctx.tx, {
+          accountId: data.accountId,
+          paymentId: data.paymentId,
+          amount: data.amount,
+          reservationId: data.reservationId,
+        });
       }
     }),
     on(paymentsContract.events.PaymentFailed, async (data, ctx) => {
       if (data.kind !== 'withdrawal') return;
-      const reservation = data.reservationId ? await store.getReservation(ctx.tx, data.reservationId) : await store.findReservationByPayment(ctx.tx, data.paymentId);
+      const reservation = data.reservationId
+        ? await store.getReservation(ctx.tx, data.reservationId)
+        : await store.findReservationByPayment(ctx.tx, data.paymentId);
       if (!reservation) {
         ctx.log.warn({ paymentId: data.paymentId }, 'failed withdrawal without a reservation: nothing to release');
         return;
       }
       const released = await ledger.release(ctx.tx, reservation.id);
-      ctx.log.info({ paymentId: data.paymentId, reservationId: reservation.id, released }, 'failed withdrawal: reservation released');
+      ctx.log.info(
+        { paymentId: data.paymentId, reservationId: reservation.id, released },
+        'failed withdrawal: reservation released',
+      );
     }),
   ],
 });

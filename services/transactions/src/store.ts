@@ -42,17 +42,25 @@ export interface Cause {
 export async function lockAccount(tx: Queryable, accountId: string): Promise<void> {
   const lock = 'SELECT account_id FROM ledger_accounts WHERE account_id = $1 FOR UPDATE';
   if ((await tx.query(lock, [accountId])).rowCount === 1) return;
-  await tx.query('INSERT INTO ledger_accounts (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING', [accountId]);
+  await tx.query('INSERT INTO ledger_accounts (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING', [
+    accountId,
+  ]);
   await tx.query(lock, [accountId]);
 }
 
 export async function loadBalances(db: Queryable, accountId: string): Promise<AccountBalances> {
-  const { rows } = await db.query<{ asset: string; available: string; reserved: string }>('SELECT asset, available::text, reserved::text FROM balances WHERE account_id = $1 ORDER BY asset', [accountId]);
+  const { rows } = await db.query<{ asset: string; available: string; reserved: string }>(
+    'SELECT asset, available::text, reserved::text FROM balances WHERE account_id = $1 ORDER BY asset',
+    [accountId],
+  );
   return toBalances(rows);
 }
 
 /** The balances of several accounts in one statement; an account with no rows is absent. */
-export async function loadBalancesOf(db: Queryable, accountIds: readonly string[]): Promise<Map<string, AccountBalances>> {
+export async function loadBalancesOf(
+  db: Queryable,
+  accountIds: readonly string[],
+): Promise<Map<string, AccountBalances>> {
   const { rows } = await db.query<{ account_id: string; asset: string; available: string; reserved: string }>(
     'SELECT account_id, asset, available::text, reserved::text FROM balances WHERE account_id = ANY($1::text[]) ORDER BY account_id, asset',
     [accountIds],
@@ -66,7 +74,10 @@ const toBalances = (rows: Array<{ asset: string; available: string; reserved: st
   new Map(rows.map((r) => [r.asset, { available: BigInt(r.available), reserved: BigInt(r.reserved) }]));
 
 export async function findPosting(db: Queryable, key: string): Promise<PostingRow | undefined> {
-  const { rows } = await db.query<PostingRow>('SELECT id, kind, account_id, order_id, payment_id, reservation_id, at FROM postings WHERE posting_key = $1', [key]);
+  const { rows } = await db.query<PostingRow>(
+    'SELECT id, kind, account_id, order_id, payment_id, reservation_id, at FROM postings WHERE posting_key = $1',
+    [key],
+  );
   return rows[0];
 }
 
@@ -81,8 +92,17 @@ export interface PostingContext {
  * Reads a posting's context in one statement, under the account's lock (so the books and the
  * account's reservations cannot change until the posting commits).
  */
-export async function loadPostingContext(db: Queryable, key: string, accountId: string, reservationId?: string): Promise<PostingContext> {
-  const { rows } = await db.query<{ existing: (Omit<PostingRow, 'at'> & { at: string }) | null; balances: Array<{ asset: string; available: string; reserved: string }> | null; reservation: RawReservation | null }>(
+export async function loadPostingContext(
+  db: Queryable,
+  key: string,
+  accountId: string,
+  reservationId?: string,
+): Promise<PostingContext> {
+  const { rows } = await db.query<{
+    existing: (Omit<PostingRow, 'at'> & { at: string }) | null;
+    balances: Array<{ asset: string; available: string; reserved: string }> | null;
+    reservation: RawReservation | null;
+  }>(
     `SELECT (SELECT json_build_object('id', id, 'kind', kind, 'account_id', account_id, 'order_id', order_id, 'payment_id', payment_id, 'reservation_id', reservation_id, 'at', at)
                FROM postings WHERE posting_key = $1) AS existing,
             (SELECT json_agg(json_build_object('asset', asset, 'available', available::text, 'reserved', reserved::text))
@@ -101,7 +121,9 @@ export async function loadPostingContext(db: Queryable, key: string, accountId: 
 
 /** What a posting does to a reservation: opens one (a reservation posting) or ends a held one. */
 export type ReservationChange =
-  | { open: { id: string; asset: string; amount: bigint; orderId?: string | undefined; paymentId?: string | undefined } }
+  | {
+      open: { id: string; asset: string; amount: bigint; orderId?: string | undefined; paymentId?: string | undefined };
+    }
   | { close: { id: string; status: 'released' | 'consumed' } };
 
 /**
@@ -110,7 +132,15 @@ export type ReservationChange =
  */
 export async function insertPosting(
   tx: Queryable,
-  p: { id: string; key: string; posting: Posting; cause: Cause; balancesAfter: AccountBalances; entryIds: string[]; reservation?: ReservationChange | undefined },
+  p: {
+    id: string;
+    key: string;
+    posting: Posting;
+    cause: Cause;
+    balancesAfter: AccountBalances;
+    entryIds: string[];
+    reservation?: ReservationChange | undefined;
+  },
 ): Promise<Date> {
   const c = p.cause;
   const entries = p.posting.entries;
@@ -167,19 +197,29 @@ export async function insertPosting(
   return rows[0]!.at;
 }
 
-const RESERVATION_COLUMNS = 'id, account_id, asset, amount::text AS amount, remaining::text AS remaining, status, order_id, payment_id';
+const RESERVATION_COLUMNS =
+  'id, account_id, asset, amount::text AS amount, remaining::text AS remaining, status, order_id, payment_id';
 type RawReservation = Omit<ReservationRow, 'amount' | 'remaining'> & { amount: string; remaining: string };
-const toReservation = (r: RawReservation): ReservationRow => ({ ...r, amount: BigInt(r.amount), remaining: BigInt(r.remaining) });
+const toReservation = (r: RawReservation): ReservationRow => ({
+  ...r,
+  amount: BigInt(r.amount),
+  remaining: BigInt(r.remaining),
+});
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function getReservation(db: Queryable, id: string): Promise<ReservationRow | undefined> {
   if (!UUID.test(id)) return undefined;
-  const { rows } = await db.query<RawReservation>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE id = $1`, [id]);
+  const { rows } = await db.query<RawReservation>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE id = $1`, [
+    id,
+  ]);
   return rows[0] && toReservation(rows[0]);
 }
 
 export async function findReservationByPayment(db: Queryable, paymentId: string): Promise<ReservationRow | undefined> {
-  const { rows } = await db.query<RawReservation>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE payment_id = $1 ORDER BY created_at LIMIT 1`, [paymentId]);
+  const { rows } = await db.query<RawReservation>(
+    `SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE payment_id = $1 ORDER BY created_at LIMIT 1`,
+    [paymentId],
+  );
   return rows[0] && toReservation(rows[0]);
 }
 
@@ -196,7 +236,12 @@ export type EntryRow = {
 };
 
 /** The account's own entries, newest first, after the cursor `beforeSeq`. */
-export async function listEntries(db: Queryable, accountId: string, limit: number, beforeSeq: bigint | undefined): Promise<EntryRow[]> {
+export async function listEntries(
+  db: Queryable,
+  accountId: string,
+  limit: number,
+  beforeSeq: bigint | undefined,
+): Promise<EntryRow[]> {
   const { rows } = await db.query<EntryRow>(
     `SELECT e.seq::text AS seq, e.id, p.at, p.kind, e.asset, e.book, e.amount::text AS amount, p.order_id, p.payment_id
        FROM entries e JOIN postings p ON p.id = e.posting_id
@@ -209,7 +254,9 @@ export async function listEntries(db: Queryable, accountId: string, limit: numbe
 
 /** The sum of every book per asset. */
 export async function trialBalance(db: Queryable): Promise<Array<{ asset: string; total: bigint }>> {
-  const { rows } = await db.query<{ asset: string; total: string }>('SELECT asset, sum(amount)::text AS total FROM entries GROUP BY asset ORDER BY asset');
+  const { rows } = await db.query<{ asset: string; total: string }>(
+    'SELECT asset, sum(amount)::text AS total FROM entries GROUP BY asset ORDER BY asset',
+  );
   return rows.map((r) => ({ asset: r.asset, total: BigInt(r.total) }));
 }
 

@@ -13,7 +13,12 @@ const key = () => ({ idempotencyKey: `contract-state-${randomUUID()}` });
 /** A fresh account with 1000.00 of available cash. */
 async function accountWithCash(service: TestService): Promise<string> {
   const accountId = `acc-${randomUUID()}`;
-  await service.call(tc, 'postPayment', { paymentId: `pay-${randomUUID()}`, accountId, kind: 'deposit', amount: '1000.00' }, key());
+  await service.call(
+    tc,
+    'postPayment',
+    { paymentId: `pay-${randomUUID()}`, accountId, kind: 'deposit', amount: '1000.00' },
+    key(),
+  );
   return accountId;
 }
 
@@ -28,24 +33,49 @@ await verifyConsumerExpectations(transactionsService, {
     },
     'a cash reservation': async ({ service, request }) => {
       const accountId = await accountWithCash(service);
-      const { reservationId } = await service.call(tc, 'reserveCash', { accountId, amount: '200.00', orderId: text(request.orderId, `o-${randomUUID()}`) }, key());
+      const { reservationId } = await service.call(
+        tc,
+        'reserveCash',
+        { accountId, amount: '200.00', orderId: text(request.orderId, `o-${randomUUID()}`) },
+        key(),
+      );
       return { request: { accountId, reservationId } };
     },
     'an account holding ABC': async ({ service }) => {
       const accountId = await accountWithCash(service);
       const orderId = `o-${randomUUID()}`;
       const { reservationId } = await service.call(tc, 'reserveCash', { accountId, amount: '200.00', orderId }, key());
-      await service.call(tc, 'settleTrade', { reservationId, orderId, accountId, side: 'buy', assetId: 'ABC', quantity: '5', fillPrice: '30.00' }, key());
+      await service.call(
+        tc,
+        'settleTrade',
+        { reservationId, orderId, accountId, side: 'buy', assetId: 'ABC', quantity: '5', fillPrice: '30.00' },
+        key(),
+      );
       return { request: { accountId } };
     },
     'a fee charged': async ({ service, request }) => {
       const accountId = await accountWithCash(service);
-      await service.call(tc, 'chargeFee', { accountId, amount: text(request.amount, '1.00'), orderId: text(request.orderId, 'o-1'), feeId: text(request.feeId, 'fee-1') }, key());
+      await service.call(
+        tc,
+        'chargeFee',
+        {
+          accountId,
+          amount: text(request.amount, '1.00'),
+          orderId: text(request.orderId, 'o-1'),
+          feeId: text(request.feeId, 'fee-1'),
+        },
+        key(),
+      );
       return { request: { accountId } };
     },
     'a withdrawal reserved': async ({ service, request }) => {
       const accountId = await accountWithCash(service);
-      const { reservationId } = await service.call(tc, 'reserveCash', { accountId, amount: text(request.amount, '50.00'), paymentId: text(request.paymentId, `p-${randomUUID()}`) }, key());
+      const { reservationId } = await service.call(
+        tc,
+        'reserveCash',
+        { accountId, amount: text(request.amount, '50.00'), paymentId: text(request.paymentId, `p-${randomUUID()}`) },
+        key(),
+      );
       return { request: { accountId, reservationId } };
     },
   },

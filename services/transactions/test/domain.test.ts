@@ -20,12 +20,20 @@ import { consumeWithdrawal, settleBuy, settleSell, splitAgainstReservation } fro
 
 const ACC = 'acc-1';
 const balancesOf = (entries: Array<[string, string | bigint, string | bigint]>): AccountBalances =>
-  new Map(entries.map(([asset, a, r]) => [asset, { available: typeof a === 'bigint' ? a : parseMoney(a), reserved: typeof r === 'bigint' ? r : parseMoney(r) }]));
+  new Map(
+    entries.map(([asset, a, r]) => [
+      asset,
+      { available: typeof a === 'bigint' ? a : parseMoney(a), reserved: typeof r === 'bigint' ? r : parseMoney(r) },
+    ]),
+  );
 
 function assertBalanced(p: Posting): void {
   assert.ok(p.entries.length >= 2, 'a posting has at least two entries');
   for (const [asset, sum] of sumsByAsset(p.entries)) assert.equal(sum, 0n, `${p.kind} balances for ${asset}`);
-  assert.ok(p.entries.every((e) => e.amount !== 0n), 'no zero entries');
+  assert.ok(
+    p.entries.every((e) => e.amount !== 0n),
+    'no zero entries',
+  );
 }
 
 describe('postings', () => {
@@ -48,26 +56,65 @@ describe('postings', () => {
         const quantity = parseQuantity(q);
         const fillPrice = parseMoney(price);
         const reserve = notionalRoundedUp(quantity, fillPrice + 5n);
-        postings.push(settleBuy({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice, reservedRemaining: reserve }).posting);
-        postings.push(settleBuy({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice, reservedRemaining: 0n }).posting);
-        postings.push(settleSell({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice, reservedRemaining: quantity }).posting);
-        postings.push(settleSell({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice, reservedRemaining: quantity * 2n }).posting);
+        postings.push(
+          settleBuy({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice, reservedRemaining: reserve }).posting,
+        );
+        postings.push(
+          settleBuy({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice, reservedRemaining: 0n }).posting,
+        );
+        postings.push(
+          settleSell({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice, reservedRemaining: quantity }).posting,
+        );
+        postings.push(
+          settleSell({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice, reservedRemaining: quantity * 2n })
+            .posting,
+        );
       }
     }
     for (const p of postings) assertBalanced(p);
   });
 
   it('refuses an unbalanced posting, a one-sided one, and one touching another account', () => {
-    assert.throws(() => makePosting('deposit', ACC, [{ book: { system: 'external' }, asset: CASH, amount: -100n }, { book: { accountId: ACC, book: 'available' }, asset: CASH, amount: 99n }]), (e: unknown) => e instanceof LedgerRuleError && e.code === 'unbalanced_posting');
-    assert.throws(() => makePosting('deposit', ACC, [{ book: { accountId: ACC, book: 'available' }, asset: CASH, amount: 100n }]), (e: unknown) => e instanceof LedgerRuleError && e.code === 'empty_posting');
-    assert.throws(() => makePosting('reservation', ACC, [{ book: { accountId: 'acc-2', book: 'available' }, asset: CASH, amount: -1n }, { book: { accountId: ACC, book: 'reserved' }, asset: CASH, amount: 1n }]), (e: unknown) => e instanceof LedgerRuleError && e.code === 'foreign_account');
+    assert.throws(
+      () =>
+        makePosting('deposit', ACC, [
+          { book: { system: 'external' }, asset: CASH, amount: -100n },
+          { book: { accountId: ACC, book: 'available' }, asset: CASH, amount: 99n },
+        ]),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'unbalanced_posting',
+    );
+    assert.throws(
+      () => makePosting('deposit', ACC, [{ book: { accountId: ACC, book: 'available' }, asset: CASH, amount: 100n }]),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'empty_posting',
+    );
+    assert.throws(
+      () =>
+        makePosting('reservation', ACC, [
+          { book: { accountId: 'acc-2', book: 'available' }, asset: CASH, amount: -1n },
+          { book: { accountId: ACC, book: 'reserved' }, asset: CASH, amount: 1n },
+        ]),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'foreign_account',
+    );
     // Balancing cash with a position is not balancing.
-    assert.throws(() => makePosting('trade', ACC, [{ book: { system: 'exchange' }, asset: CASH, amount: -5n }, { book: { accountId: ACC, book: 'available' }, asset: 'AAPL', amount: 5n }]), (e: unknown) => e instanceof LedgerRuleError && e.code === 'unbalanced_posting');
+    assert.throws(
+      () =>
+        makePosting('trade', ACC, [
+          { book: { system: 'exchange' }, asset: CASH, amount: -5n },
+          { book: { accountId: ACC, book: 'available' }, asset: 'AAPL', amount: 5n },
+        ]),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'unbalanced_posting',
+    );
   });
 
   it('refuses zero amounts', () => {
-    assert.throws(() => depositPosting(ACC, 0n), (e: unknown) => e instanceof LedgerRuleError && e.code === 'validation_failed');
-    assert.throws(() => reservationPosting(ACC, CASH, 0n), (e: unknown) => e instanceof LedgerRuleError && e.code === 'validation_failed');
+    assert.throws(
+      () => depositPosting(ACC, 0n),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'validation_failed',
+    );
+    assert.throws(
+      () => reservationPosting(ACC, CASH, 0n),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'validation_failed',
+    );
   });
 });
 
@@ -80,13 +127,31 @@ describe('applying a posting to an account', () => {
   });
 
   it('never lets a customer book go negative: insufficient_funds for cash, insufficient_position for a ticker', () => {
-    const before = balancesOf([[CASH, '30.00', '0.00'], ['AAPL', parseQuantity('2'), 0n]]);
-    assert.throws(() => applyPosting(before, reservationPosting(ACC, CASH, parseMoney('30.01'))), (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_funds');
-    assert.throws(() => applyPosting(before, feePosting(ACC, parseMoney('30.01'))), (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_funds');
-    assert.throws(() => applyPosting(before, reservationPosting(ACC, 'AAPL', parseQuantity('2.000001'))), (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_position');
-    assert.throws(() => applyPosting(before, reservationPosting(ACC, 'MSFT', 1n)), (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_position');
+    const before = balancesOf([
+      [CASH, '30.00', '0.00'],
+      ['AAPL', parseQuantity('2'), 0n],
+    ]);
+    assert.throws(
+      () => applyPosting(before, reservationPosting(ACC, CASH, parseMoney('30.01'))),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_funds',
+    );
+    assert.throws(
+      () => applyPosting(before, feePosting(ACC, parseMoney('30.01'))),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_funds',
+    );
+    assert.throws(
+      () => applyPosting(before, reservationPosting(ACC, 'AAPL', parseQuantity('2.000001'))),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_position',
+    );
+    assert.throws(
+      () => applyPosting(before, reservationPosting(ACC, 'MSFT', 1n)),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_position',
+    );
     // Exactly everything is fine.
-    assert.deepEqual(applyPosting(before, reservationPosting(ACC, CASH, parseMoney('30.00'))).get(CASH), { available: 0n, reserved: parseMoney('30.00') });
+    assert.deepEqual(applyPosting(before, reservationPosting(ACC, CASH, parseMoney('30.00'))).get(CASH), {
+      available: 0n,
+      reserved: parseMoney('30.00'),
+    });
   });
 });
 
@@ -96,7 +161,13 @@ describe('settlement arithmetic', () => {
     const quantity = parseQuantity('3');
     const reserved = notionalRoundedUp(quantity, parseMoney('105.00'));
     assert.equal(reserved, parseMoney('315.00'));
-    const s = settleBuy({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice: parseMoney('99.99'), reservedRemaining: reserved });
+    const s = settleBuy({
+      accountId: ACC,
+      assetId: 'AAPL',
+      quantity,
+      fillPrice: parseMoney('99.99'),
+      reservedRemaining: reserved,
+    });
     assert.equal(s.cashAmount, parseMoney('299.97'));
     assert.equal(s.fromReserved, parseMoney('299.97'));
     assert.equal(s.released, parseMoney('15.03'));
@@ -108,9 +179,36 @@ describe('settlement arithmetic', () => {
 
   it('rounds the cost of a fractional buy half-up to the cent', () => {
     // 0.333333 × 10.05 = 3.34999665 → 3.35; 0.1 × 0.05 = 0.005 → 0.01.
-    assert.equal(settleBuy({ accountId: ACC, assetId: 'X', quantity: parseQuantity('0.333333'), fillPrice: parseMoney('10.05'), reservedRemaining: parseMoney('4.00') }).cashAmount, parseMoney('3.35'));
-    assert.equal(settleBuy({ accountId: ACC, assetId: 'X', quantity: parseQuantity('0.1'), fillPrice: parseMoney('0.05'), reservedRemaining: parseMoney('1.00') }).cashAmount, 1n);
-    assert.equal(settleBuy({ accountId: ACC, assetId: 'X', quantity: parseQuantity('0.1'), fillPrice: parseMoney('0.04'), reservedRemaining: parseMoney('1.00') }).cashAmount, 0n);
+    assert.equal(
+      settleBuy({
+        accountId: ACC,
+        assetId: 'X',
+        quantity: parseQuantity('0.333333'),
+        fillPrice: parseMoney('10.05'),
+        reservedRemaining: parseMoney('4.00'),
+      }).cashAmount,
+      parseMoney('3.35'),
+    );
+    assert.equal(
+      settleBuy({
+        accountId: ACC,
+        assetId: 'X',
+        quantity: parseQuantity('0.1'),
+        fillPrice: parseMoney('0.05'),
+        reservedRemaining: parseMoney('1.00'),
+      }).cashAmount,
+      1n,
+    );
+    assert.equal(
+      settleBuy({
+        accountId: ACC,
+        assetId: 'X',
+        quantity: parseQuantity('0.1'),
+        fillPrice: parseMoney('0.04'),
+        reservedRemaining: parseMoney('1.00'),
+      }).cashAmount,
+      0n,
+    );
   });
 
   it('a buy filled exactly at the limit consumes the whole reservation and releases nothing', () => {
@@ -123,26 +221,59 @@ describe('settlement arithmetic', () => {
   });
 
   it('a buy whose reservation falls short takes the shortfall from available cash (or is refused)', () => {
-    const s = settleBuy({ accountId: ACC, assetId: 'X', quantity: parseQuantity('1'), fillPrice: parseMoney('10.00'), reservedRemaining: parseMoney('9.00') });
+    const s = settleBuy({
+      accountId: ACC,
+      assetId: 'X',
+      quantity: parseQuantity('1'),
+      fillPrice: parseMoney('10.00'),
+      reservedRemaining: parseMoney('9.00'),
+    });
     assert.equal(s.fromAvailable, parseMoney('1.00'));
-    assert.deepEqual(applyPosting(balancesOf([[CASH, '5.00', '9.00']]), s.posting).get(CASH), { available: parseMoney('4.00'), reserved: 0n });
-    assert.throws(() => applyPosting(balancesOf([[CASH, '0.99', '9.00']]), s.posting), (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_funds');
+    assert.deepEqual(applyPosting(balancesOf([[CASH, '5.00', '9.00']]), s.posting).get(CASH), {
+      available: parseMoney('4.00'),
+      reserved: 0n,
+    });
+    assert.throws(
+      () => applyPosting(balancesOf([[CASH, '0.99', '9.00']]), s.posting),
+      (e: unknown) => e instanceof LedgerRuleError && e.code === 'insufficient_funds',
+    );
   });
 
   it('a sell moves the reserved quantity to the exchange and brings q × fill (half-up) to available cash', () => {
     const quantity = parseQuantity('2.5');
-    const s = settleSell({ accountId: ACC, assetId: 'AAPL', quantity, fillPrice: parseMoney('95.01'), reservedRemaining: quantity });
+    const s = settleSell({
+      accountId: ACC,
+      assetId: 'AAPL',
+      quantity,
+      fillPrice: parseMoney('95.01'),
+      reservedRemaining: quantity,
+    });
     assert.equal(s.cashAmount, parseMoney('237.53')); // 237.525 → 237.53
     assert.equal(s.released, 0n);
-    const after = applyPosting(balancesOf([[CASH, '1.00', '0.00'], ['AAPL', parseQuantity('1'), quantity]]), s.posting);
+    const after = applyPosting(
+      balancesOf([
+        [CASH, '1.00', '0.00'],
+        ['AAPL', parseQuantity('1'), quantity],
+      ]),
+      s.posting,
+    );
     assert.deepEqual(after.get(CASH), { available: parseMoney('238.53'), reserved: 0n });
     assert.deepEqual(after.get('AAPL'), { available: parseQuantity('1'), reserved: 0n });
     const exchange = s.posting.entries.filter((e) => 'system' in e.book && e.book.system === 'exchange');
-    assert.deepEqual(exchange.map((e) => [e.asset, e.amount]).sort(), [['AAPL', quantity], [CASH, -parseMoney('237.53')]].sort());
+    assert.deepEqual(
+      exchange.map((e) => [e.asset, e.amount]).sort(),
+      [
+        ['AAPL', quantity],
+        [CASH, -parseMoney('237.53')],
+      ].sort(),
+    );
   });
 
   it('a withdrawal consumes its reservation to external', () => {
-    const after = applyPosting(balancesOf([[CASH, '5.00', '70.00']]), consumeWithdrawal(ACC, parseMoney('70.00'), parseMoney('70.00')));
+    const after = applyPosting(
+      balancesOf([[CASH, '5.00', '70.00']]),
+      consumeWithdrawal(ACC, parseMoney('70.00'), parseMoney('70.00')),
+    );
     assert.deepEqual(after.get(CASH), { available: parseMoney('5.00'), reserved: 0n });
   });
 

@@ -30,54 +30,84 @@ function setting<T, O extends Options<T>>(describe: string, parse: (raw: string)
 
 export const env = {
   string: <O extends Options<string> & { minLength?: number }>(o: O = {} as O) =>
-    setting('a string', (raw) => {
-      if (o.minLength !== undefined && raw.length < o.minLength) throw new Error(`must be at least ${o.minLength} characters`);
-      return raw;
-    }, o),
+    setting(
+      'a string',
+      (raw) => {
+        if (o.minLength !== undefined && raw.length < o.minLength)
+          throw new Error(`must be at least ${o.minLength} characters`);
+        return raw;
+      },
+      o,
+    ),
   integer: <O extends Options<number> & { min?: number; max?: number }>(o: O = {} as O) =>
-    setting('an integer', (raw) => {
-      if (!/^-?\d+$/.test(raw.trim())) throw new Error('must be an integer');
-      const n = Number(raw);
-      if (o.min !== undefined && n < o.min) throw new Error(`must be at least ${o.min}`);
-      if (o.max !== undefined && n > o.max) throw new Error(`must be at most ${o.max}`);
-      return n;
-    }, o),
+    setting(
+      'an integer',
+      (raw) => {
+        if (!/^-?\d+$/.test(raw.trim())) throw new Error('must be an integer');
+        const n = Number(raw);
+        if (o.min !== undefined && n < o.min) throw new Error(`must be at least ${o.min}`);
+        if (o.max !== undefined && n > o.max) throw new Error(`must be at most ${o.max}`);
+        return n;
+      },
+      o,
+    ),
   port: <O extends Options<number>>(o: O = {} as O) =>
-    setting('a TCP port', (raw) => {
-      if (!/^\d+$/.test(raw.trim()) || Number(raw) > 65535) throw new Error('must be a port number (0-65535)');
-      return Number(raw);
-    }, o),
+    setting(
+      'a TCP port',
+      (raw) => {
+        if (!/^\d+$/.test(raw.trim()) || Number(raw) > 65535) throw new Error('must be a port number (0-65535)');
+        return Number(raw);
+      },
+      o,
+    ),
   boolean: <O extends Options<boolean>>(o: O = {} as O) =>
-    setting('a boolean', (raw) => {
-      const v = raw.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      throw new Error('must be true or false');
-    }, o),
+    setting(
+      'a boolean',
+      (raw) => {
+        const v = raw.trim().toLowerCase();
+        if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+        if (['0', 'false', 'no', 'off'].includes(v)) return false;
+        throw new Error('must be true or false');
+      },
+      o,
+    ),
   url: <O extends Options<string> & { protocols?: string[] }>(o: O = {} as O) =>
-    setting('a URL', (raw) => {
-      let u: URL;
-      try {
-        u = new URL(raw);
-      } catch {
-        throw new Error('must be a URL');
-      }
-      if (o.protocols && !o.protocols.includes(u.protocol.replace(/:$/, ''))) throw new Error(`must be a ${o.protocols.join(' or ')} URL`);
-      return raw;
-    }, o),
+    setting(
+      'a URL',
+      (raw) => {
+        let u: URL;
+        try {
+          u = new URL(raw);
+        } catch {
+          throw new Error('must be a URL');
+        }
+        if (o.protocols && !o.protocols.includes(u.protocol.replace(/:$/, '')))
+          throw new Error(`must be a ${o.protocols.join(' or ')} URL`);
+        return raw;
+      },
+      o,
+    ),
   /** A setting of its own kind: `parse` returns the value or throws an Error saying what is wrong. */
-  custom: <V, O extends Options<V> = {}>(describe: string, parse: (raw: string) => V, o: O = {} as O) => setting(describe, parse, o),
+  custom: <V, O extends Options<V> = {}>(describe: string, parse: (raw: string) => V, o: O = {} as O) =>
+    setting(describe, parse, o),
   oneOf: <const V extends string, O extends Options<V> = {}>(values: readonly V[], o: O = {} as O) =>
-    setting(`one of ${values.join(', ')}`, (raw) => {
-      if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
-      return raw as V;
-    }, o),
+    setting(
+      `one of ${values.join(', ')}`,
+      (raw) => {
+        if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+        return raw as V;
+      },
+      o,
+    ),
 };
 
 type ValueOf<S> = S extends Setting<infer T> ? T : never;
 export type ConfigOf<Spec extends Record<string, Setting<unknown>>> = { [K in keyof Spec]: ValueOf<Spec[K]> };
 
-export function loadConfig<Spec extends Record<string, Setting<any>>>(spec: Spec, source: NodeJS.ProcessEnv = process.env): ConfigOf<Spec> {
+export function loadConfig<Spec extends Record<string, Setting<any>>>(
+  spec: Spec,
+  source: NodeJS.ProcessEnv = process.env,
+): ConfigOf<Spec> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(spec)) {
@@ -125,7 +155,10 @@ export function defineSettings<Spec extends Record<string, Setting<any>>>(spec: 
 }
 
 /** Loads several groups of settings, reporting every problem of every group in one ConfigError. */
-export function loadAll(groups: ReadonlyArray<{ load(source?: NodeJS.ProcessEnv): unknown }>, source: NodeJS.ProcessEnv = process.env): void {
+export function loadAll(
+  groups: ReadonlyArray<{ load(source?: NodeJS.ProcessEnv): unknown }>,
+  source: NodeJS.ProcessEnv = process.env,
+): void {
   const problems: string[] = [];
   for (const g of groups) {
     try {

@@ -41,7 +41,8 @@ const FLAG_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Every problem of a flags document, each naming its flag and field. */
 export function flagProblems(doc: unknown): string[] {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return ['must be a JSON object of flags ({"name": {"enabled": true}})'];
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    return ['must be a JSON object of flags ({"name": {"enabled": true}})'];
   const problems: string[] = [];
   for (const [name, rule] of Object.entries(doc)) {
     if (!FLAG_NAME.test(name)) problems.push(`flag "${name}": the name must be lower-case letters, digits and dashes`);
@@ -50,12 +51,22 @@ export function flagProblems(doc: unknown): string[] {
       continue;
     }
     const r = rule as Record<string, unknown>;
-    for (const key of Object.keys(r)) if (!['enabled', 'rollout', 'customers'].includes(key)) problems.push(`flag "${name}": unknown field "${key}"`);
+    for (const key of Object.keys(r))
+      if (!['enabled', 'rollout', 'customers'].includes(key)) problems.push(`flag "${name}": unknown field "${key}"`);
     if (typeof r.enabled !== 'boolean') problems.push(`flag "${name}": "enabled" must be true or false`);
-    if (r.rollout !== undefined && (typeof r.rollout !== 'number' || !(r.rollout >= 0 && r.rollout <= 100) || Math.round(r.rollout * 100) !== r.rollout * 100)) {
+    if (
+      r.rollout !== undefined &&
+      (typeof r.rollout !== 'number' ||
+        !(r.rollout >= 0 && r.rollout <= 100) ||
+        Math.round(r.rollout * 100) !== r.rollout * 100)
+    ) {
       problems.push(`flag "${name}": "rollout" must be a percentage from 0 to 100 with at most two decimals`);
     }
-    if (r.customers !== undefined && (!Array.isArray(r.customers) || r.customers.some((c) => typeof c !== 'string' || c.length === 0 || c.length > 100))) {
+    if (
+      r.customers !== undefined &&
+      (!Array.isArray(r.customers) ||
+        r.customers.some((c) => typeof c !== 'string' || c.length === 0 || c.length > 100))
+    ) {
       problems.push(`flag "${name}": "customers" must be a list of customer ids`);
     }
   }
@@ -102,7 +113,11 @@ export function ruleAllows(flag: string, rule: FlagRule, customerId: string | un
 /** Checked at start with every other setting: a bad file or bad JSON is named in the one message. */
 export const featureFlagSettings = defineSettings({
   /** A JSON file of flags, re-read while the process runs (a mounted ConfigMap). */
-  SIMPLEBANK_FEATURE_FLAGS_FILE: env.custom('a JSON file of feature flags', (path) => ({ path, flags: readFlagsFile(path) }), { optional: true }),
+  SIMPLEBANK_FEATURE_FLAGS_FILE: env.custom(
+    'a JSON file of feature flags',
+    (path) => ({ path, flags: readFlagsFile(path) }),
+    { optional: true },
+  ),
   /** The flags as inline JSON, when there is no file. */
   SIMPLEBANK_FEATURE_FLAGS: env.custom('feature flags as JSON', parseFlags, { optional: true }),
   SIMPLEBANK_FEATURE_FLAGS_RELOAD_MS: env.integer({ default: 5000, min: 100, max: 3_600_000 }),
@@ -114,7 +129,10 @@ export class FeatureFlags {
   private timer: NodeJS.Timeout | undefined;
   private lastError = '';
 
-  private constructor(flags: FlagSet, private readonly source?: { path: string; reloadMs: number; log: Logger }) {
+  private constructor(
+    flags: FlagSet,
+    private readonly source?: { path: string; reloadMs: number; log: Logger },
+  ) {
     this.flags = flags;
   }
 
@@ -129,7 +147,11 @@ export class FeatureFlags {
   static fromSettings(settings: typeof featureFlagSettings.value, log: Logger): FeatureFlags {
     const file = settings.SIMPLEBANK_FEATURE_FLAGS_FILE;
     if (file) {
-      const flags = new FeatureFlags(file.flags, { path: file.path, reloadMs: settings.SIMPLEBANK_FEATURE_FLAGS_RELOAD_MS, log });
+      const flags = new FeatureFlags(file.flags, {
+        path: file.path,
+        reloadMs: settings.SIMPLEBANK_FEATURE_FLAGS_RELOAD_MS,
+        log,
+      });
       flags.watch();
       return flags;
     }
@@ -137,7 +159,11 @@ export class FeatureFlags {
   }
 
   /** Whether `flag` is on for this customer; `fallback` is the rule when configuration does not name the flag. */
-  isEnabled(flag: string, who: { customerId?: string | undefined } = {}, fallback: FlagRule = { enabled: false }): boolean {
+  isEnabled(
+    flag: string,
+    who: { customerId?: string | undefined } = {},
+    fallback: FlagRule = { enabled: false },
+  ): boolean {
     return ruleAllows(flag, this.flags[flag] ?? fallback, who.customerId);
   }
 
@@ -159,7 +185,11 @@ export class FeatureFlags {
     } catch (err) {
       const message = (err as Error).message;
       // Said once per distinct problem, not every few seconds.
-      if (message !== this.lastError) this.source.log.error({ file: this.source.path, problem: message }, 'feature flags file is invalid; keeping the last good flags');
+      if (message !== this.lastError)
+        this.source.log.error(
+          { file: this.source.path, problem: message },
+          'feature flags file is invalid; keeping the last good flags',
+        );
       this.lastError = message;
       return false;
     }

@@ -52,7 +52,14 @@ export function rpc<Req extends TSchema, Res extends TSchema>(def: {
   idempotent?: boolean;
   description?: string;
 }): RpcDef<Req, Res> {
-  return { kind: 'rpc', request: def.request, response: def.response, errors: def.errors ?? [], idempotent: def.idempotent ?? false, ...(def.description ? { description: def.description } : {}) };
+  return {
+    kind: 'rpc',
+    request: def.request,
+    response: def.response,
+    errors: def.errors ?? [],
+    idempotent: def.idempotent ?? false,
+    ...(def.description ? { description: def.description } : {}),
+  };
 }
 
 export function event<D extends TSchema>(def: MessageInput<D>): PendingMessage<'event', D> {
@@ -63,7 +70,12 @@ export function command<D extends TSchema>(def: MessageInput<D>): PendingMessage
   return { kind: 'command', ...def };
 }
 
-type Resolved<P> = P extends PendingMessage<'event', infer D> ? EventDef<D> : P extends PendingMessage<'command', infer D> ? CommandDef<D> : never;
+type Resolved<P> =
+  P extends PendingMessage<'event', infer D>
+    ? EventDef<D>
+    : P extends PendingMessage<'command', infer D>
+      ? CommandDef<D>
+      : never;
 
 export interface Contract<
   S extends string = string,
@@ -82,8 +94,14 @@ export function defineContract<
   R extends Record<string, RpcDef> = {},
   E extends Record<string, PendingMessage<'event', TSchema>> = {},
   C extends Record<string, PendingMessage<'command', TSchema>> = {},
->(def: { service: S; rpc?: R; events?: E; commands?: C }): Contract<S, R, { [K in keyof E]: Resolved<E[K]> }, { [K in keyof C]: Resolved<C[K]> }> {
-  if (!/^[a-z][a-z0-9-]*$/.test(def.service)) throw new Error(`Service name "${def.service}" must be lower-case kebab-case`);
+>(def: {
+  service: S;
+  rpc?: R;
+  events?: E;
+  commands?: C;
+}): Contract<S, R, { [K in keyof E]: Resolved<E[K]> }, { [K in keyof C]: Resolved<C[K]> }> {
+  if (!/^[a-z][a-z0-9-]*$/.test(def.service))
+    throw new Error(`Service name "${def.service}" must be lower-case kebab-case`);
   const resolve = (pending: Record<string, PendingMessage<'event' | 'command', TSchema>> | undefined) =>
     Object.fromEntries(
       Object.entries(pending ?? {}).map(([key, p]) => {
@@ -112,7 +130,6 @@ export function defineContract<
 export type RequestOf<D extends RpcDef> = Static<D['request']>;
 export type ResponseOf<D extends RpcDef> = Static<D['response']>;
 export type DataOf<D extends MessageDef> = Static<D['data']>;
-
 
 /** The request side of cursor pagination: `limit` 1–200 (default 50), an opaque `cursor`. */
 export const PageRequest = {

@@ -14,7 +14,8 @@ export interface SeqCursor {
   decode(cursor: string): bigint;
 }
 
-const invalid = () => new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
+const invalid = () =>
+  new ValidationError('Invalid cursor', [{ path: '/cursor', message: 'not a cursor of this list' }]);
 
 export function seqCursor(prefix = ''): SeqCursor {
   return {

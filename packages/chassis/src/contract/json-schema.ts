@@ -9,7 +9,10 @@ export function toJsonSchema(schema: TSchema): Record<string, unknown> {
 
 export interface ContractDocument {
   service: string;
-  rpc: Record<string, { request: unknown; response: unknown; errors: readonly string[]; idempotent: boolean; description?: string }>;
+  rpc: Record<
+    string,
+    { request: unknown; response: unknown; errors: readonly string[]; idempotent: boolean; description?: string }
+  >;
   events: Record<string, { type: string; name: string; version: number; data: unknown; description?: string }>;
   commands: Record<string, { type: string; name: string; version: number; data: unknown; description?: string }>;
 }
@@ -19,7 +22,13 @@ export function contractDocument(contract: Contract): ContractDocument {
     Object.fromEntries(
       Object.entries(defs).map(([key, d]) => [
         key,
-        { type: d.type, name: d.name, version: d.version, data: toJsonSchema(d.data), ...(d.description ? { description: d.description } : {}) },
+        {
+          type: d.type,
+          name: d.name,
+          version: d.version,
+          data: toJsonSchema(d.data),
+          ...(d.description ? { description: d.description } : {}),
+        },
       ]),
     );
   return {
@@ -27,7 +36,13 @@ export function contractDocument(contract: Contract): ContractDocument {
     rpc: Object.fromEntries(
       Object.entries(contract.rpc).map(([name, m]) => [
         name,
-        { request: toJsonSchema(m.request), response: toJsonSchema(m.response), errors: m.errors, idempotent: m.idempotent, ...(m.description ? { description: m.description } : {}) },
+        {
+          request: toJsonSchema(m.request),
+          response: toJsonSchema(m.response),
+          errors: m.errors,
+          idempotent: m.idempotent,
+          ...(m.description ? { description: m.description } : {}),
+        },
       ]),
     ),
     events: messages(contract.events),
@@ -36,14 +51,22 @@ export function contractDocument(contract: Contract): ContractDocument {
 }
 
 /** An AsyncAPI 3.0 document for the messages a set of contracts publish and accept. */
-export function asyncApiDocument(contracts: readonly Contract[], info: { title: string; version: string }): Record<string, unknown> {
+export function asyncApiDocument(
+  contracts: readonly Contract[],
+  info: { title: string; version: string },
+): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
   const messages: Record<string, unknown> = {};
   for (const c of contracts) {
     for (const d of [...Object.values(c.events), ...Object.values(c.commands)]) {
       const id = d.type.replace(/[^A-Za-z0-9_-]/g, '_');
-      messages[id] = { name: d.type, title: `${d.name} v${d.version}`, ...(d.description ? { summary: d.description } : {}), payload: toJsonSchema(d.data) };
+      messages[id] = {
+        name: d.type,
+        title: `${d.name} v${d.version}`,
+        ...(d.description ? { summary: d.description } : {}),
+        payload: toJsonSchema(d.data),
+      };
       channels[id] = { address: d.type, messages: { [id]: { $ref: `#/components/messages/${id}` } } };
       operations[`${d.kind === 'event' ? 'publish' : 'accept'}_${id}`] = {
         action: d.kind === 'event' ? 'send' : 'receive',

@@ -139,7 +139,9 @@ export class Database implements Queryable {
     let set = this.channels.get(channel);
     if (!set) {
       this.channels.set(channel, (set = new Set()));
-      await this.ensureListener().then((l) => l?.query(`LISTEN "${channel}"`)).catch(() => {});
+      await this.ensureListener()
+        .then((l) => l?.query(`LISTEN "${channel}"`))
+        .catch(() => {});
     }
     set.add(fn);
     return () => set.delete(fn);
@@ -234,7 +236,12 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
  * Runs `fn` until the database answers it: a service started while PostgreSQL restarts waits for it
  * (with back-off, up to `timeoutMs`) instead of exiting. Any other error is thrown at once.
  */
-export async function untilDatabaseAnswers<T>(log: { warn(o: object, msg: string): void }, fn: () => Promise<T>, what = 'the database', timeoutMs = 120_000): Promise<T> {
+export async function untilDatabaseAnswers<T>(
+  log: { warn(o: object, msg: string): void },
+  fn: () => Promise<T>,
+  what = 'the database',
+  timeoutMs = 120_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -36,12 +36,16 @@ export interface EmbeddedPostgresOptions {
 export function postgresSettingsFromEnv(text = process.env.SIMPLEBANK_POSTGRES_SETTINGS ?? ''): Record<string, string> {
   const settings: Record<string, string> = {};
   const bad: string[] = [];
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z_][a-z0-9_.]*)=(.+)$/i.exec(pair);
     if (m) settings[m[1]!] = m[2]!;
     else bad.push(pair);
   }
-  if (bad.length) throw new ConfigError(bad.map((b) => `SIMPLEBANK_POSTGRES_SETTINGS: ${JSON.stringify(b)} is not name=value`));
+  if (bad.length)
+    throw new ConfigError(bad.map((b) => `SIMPLEBANK_POSTGRES_SETTINGS: ${JSON.stringify(b)} is not name=value`));
   return settings;
 }
 
@@ -104,7 +108,9 @@ export class DataFolderInUseError extends Error {
     readonly dataDir: string,
     readonly pid: number,
   ) {
-    super(`SimpleBank is already running on this data folder, pid ${pid} (${dirname(dataDir)}). Stop it first, or use another SIMPLEBANK_DATA_DIR.`);
+    super(
+      `SimpleBank is already running on this data folder, pid ${pid} (${dirname(dataDir)}). Stop it first, or use another SIMPLEBANK_DATA_DIR.`,
+    );
     this.name = 'DataFolderInUseError';
   }
 }
@@ -234,7 +240,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 }
 
-async function startLocked(dataDir: string, options: EmbeddedPostgresOptions, unlock: () => void): Promise<EmbeddedServer> {
+async function startLocked(
+  dataDir: string,
+  options: EmbeddedPostgresOptions,
+  unlock: () => void,
+): Promise<EmbeddedServer> {
   await stopOrphan(dataDir);
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
   const port = options.port || (await freePort());
@@ -243,13 +253,25 @@ async function startLocked(dataDir: string, options: EmbeddedPostgresOptions, un
   const log = options.onLog ?? (() => {});
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
     const EmbeddedPostgres = await loadEmbeddedPostgres();
-    const init = new EmbeddedPostgres({ databaseDir: dataDir, port, user, password, persistent: true, createPostgresUser: process.getuid?.() === 0, onLog: log, onError: (e) => log(String(e)) });
+    const init = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user,
+      password,
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: log,
+      onError: (e) => log(String(e)),
+    });
     try {
       await init.initialise();
     } catch (err) {
       const message = (err as Error).message;
       if (process.getuid?.() === 0 && /Permission denied/.test(message)) {
-        throw new Error(`PostgreSQL runs as the user "postgres", which cannot reach ${dataDir}: put the data folder (SIMPLEBANK_DATA_DIR) where every user may traverse its parents (chmod o+x). ${message}`, { cause: err });
+        throw new Error(
+          `PostgreSQL runs as the user "postgres", which cannot reach ${dataDir}: put the data folder (SIMPLEBANK_DATA_DIR) where every user may traverse its parents (chmod o+x). ${message}`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -258,10 +280,27 @@ async function startLocked(dataDir: string, options: EmbeddedPostgresOptions, un
   const child: ChildProcess = spawn(
     await postgresBinary(),
     [
-      '-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=400', '-c', `unix_socket_directories=${socketDir ?? ''}`,
-      ...Object.entries(options.settings ?? postgresSettingsFromEnv()).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=400',
+      '-c',
+      `unix_socket_directories=${socketDir ?? ''}`,
+      ...Object.entries(options.settings ?? postgresSettingsFromEnv()).flatMap(([name, value]) => [
+        '-c',
+        `${name}=${value}`,
+      ]),
     ],
-    { ...postgresIds(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    {
+      ...postgresIds(),
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    },
   );
   await new Promise<void>((resolveStart, reject) => {
     let output = '';

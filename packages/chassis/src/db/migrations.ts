@@ -49,22 +49,33 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       scope text NOT NULL, version integer NOT NULL, name text NOT NULL, checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))`);
-    const { rows } = await client.query<{ scope: string; version: number; checksum: string; name: string }>('SELECT scope, version, checksum, name FROM schema_migrations');
+    const { rows } = await client.query<{ scope: string; version: number; checksum: string; name: string }>(
+      'SELECT scope, version, checksum, name FROM schema_migrations',
+    );
     const done = new Map(rows.map((r) => [`${r.scope}:${r.version}`, r]));
     for (const m of migrations) {
       const previous = done.get(`${m.scope}:${m.version}`);
       if (previous) {
         if (previous.checksum !== checksum(m.sql)) {
-          throw new Error(`Migration ${m.scope} ${m.version} (${m.name}) was changed after it was applied; add a new migration instead`);
+          throw new Error(
+            `Migration ${m.scope} ${m.version} (${m.name}) was changed after it was applied; add a new migration instead`,
+          );
         }
         continue;
       }
       try {
         await client.query(m.sql);
       } catch (err) {
-        throw new Error(`Migration ${m.scope} ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
+        throw new Error(`Migration ${m.scope} ${m.version} (${m.name}) failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
-      await client.query('INSERT INTO schema_migrations (scope, version, name, checksum) VALUES ($1, $2, $3, $4)', [m.scope, m.version, m.name, checksum(m.sql)]);
+      await client.query('INSERT INTO schema_migrations (scope, version, name, checksum) VALUES ($1, $2, $3, $4)', [
+        m.scope,
+        m.version,
+        m.name,
+        checksum(m.sql),
+      ]);
       applied.push(`${m.scope}/${String(m.version).padStart(3, '0')}_${m.name}`);
     }
   });

@@ -6,7 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type onRequestHookHandler,
+} from 'fastify';
 import { withContext } from '../observability/context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -31,11 +38,31 @@ export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 export const PROBLEM_TYPE_BASE = 'https://simplebank.dev/problems/';
 
 /** RFC 9457 problem details, the shape of every error answer (the gateway's `sendProblem` too). */
-export function problemDetails(status: number, code: string, detail: string, instance: string, requestId: string): Record<string, unknown> {
-  return { type: `${PROBLEM_TYPE_BASE}${code}`, title: STATUS_CODES[status] ?? 'Error', status, detail, instance, code, requestId };
+export function problemDetails(
+  status: number,
+  code: string,
+  detail: string,
+  instance: string,
+  requestId: string,
+): Record<string, unknown> {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${code}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    instance,
+    code,
+    requestId,
+  };
 }
 
-function sendFrameworkProblem(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string): FastifyReply {
+function sendFrameworkProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+): FastifyReply {
   return reply
     .code(status)
     .header('X-Request-Id', request.id)
@@ -55,7 +82,12 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
   }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const code = status === 431 ? 'headers_too_large' : status === 408 ? 'request_timeout' : 'bad_request';
-  const detail = status === 431 ? 'The request headers are too large' : status === 408 ? 'The request took too long to arrive' : 'The request is not valid HTTP';
+  const detail =
+    status === 431
+      ? 'The request headers are too large'
+      : status === 408
+        ? 'The request took too long to arrive'
+        : 'The request is not valid HTTP';
   const requestId = randomUUID();
   const body = JSON.stringify(problemDetails(status, code, detail, '', requestId));
   socket.end(
@@ -91,8 +123,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Errors Fastify raises before any route runs (a badly encoded URL, an oversized header) are
     // answered as problem details too, never as a bare 500.
     frameworkErrors: (error, req, reply) => {
-      const status = typeof (error as { statusCode?: number }).statusCode === 'number' && (error as { statusCode: number }).statusCode < 500 ? (error as { statusCode: number }).statusCode : 400;
-      sendFrameworkProblem(req as FastifyRequest, reply as unknown as FastifyReply, status, status === 414 ? 'uri_too_long' : 'bad_request', status === 414 ? 'The URL is too long' : error.message);
+      const status =
+        typeof (error as { statusCode?: number }).statusCode === 'number' &&
+        (error as { statusCode: number }).statusCode < 500
+          ? (error as { statusCode: number }).statusCode
+          : 400;
+      sendFrameworkProblem(
+        req as FastifyRequest,
+        reply as unknown as FastifyReply,
+        status,
+        status === 414 ? 'uri_too_long' : 'bad_request',
+        status === 414 ? 'The URL is too long' : error.message,
+      );
     },
   });
   // Every answer carries the request's id (the gateway's routes set theirs again, the same one).
@@ -104,11 +146,22 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }
     done();
   });
-  app.setNotFoundHandler((request, reply) => sendFrameworkProblem(request, reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) =>
+    sendFrameworkProblem(request, reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+  );
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
     if (status === 500) request.log.error({ err: error, requestId: request.id }, 'request failed');
-    return sendFrameworkProblem(request, reply, status, status === 500 ? 'internal_error' : 'bad_request', status === 500 ? `An unexpected error happened; quote request id ${request.id}` : error.message);
+    return sendFrameworkProblem(
+      request,
+      reply,
+      status,
+      status === 500 ? 'internal_error' : 'bad_request',
+      status === 500 ? `An unexpected error happened; quote request id ${request.id}` : error.message,
+    );
   });
   app.get('/health/live', async () => ({ status: 'live' }));
   app.get('/health/ready', async (_req, reply) => {
@@ -139,7 +192,11 @@ export function httpServerSpan(service: string, request: FastifyRequest, reply: 
   span = startSpan(service, route ? `${request.method} ${route}` : request.method, {
     kind: SpanKind.SERVER,
     parent: Array.isArray(header) ? header[0] : header,
-    attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0]!, ...(route ? { 'http.route': route } : {}) },
+    attributes: {
+      'http.request.method': request.method,
+      'url.path': request.url.split('?')[0]!,
+      ...(route ? { 'http.route': route } : {}),
+    },
   });
   serverSpans.set(request, span);
   const s = span;

@@ -50,7 +50,14 @@ function fromRow(r: DeadLetterRow): DeadLetter {
 /** Stores a dead letter; the same message dead again for the same consumer updates the one row. */
 export async function addDeadLetter(
   db: Queryable,
-  letter: { consumer: string; messageId: string | null; messageType: string | null; body: string; reason: string; attempts: number },
+  letter: {
+    consumer: string;
+    messageId: string | null;
+    messageType: string | null;
+    body: string;
+    reason: string;
+    attempts: number;
+  },
 ): Promise<void> {
   const reason = letter.reason.slice(0, 2000);
   if (letter.messageId) {
@@ -71,7 +78,10 @@ export async function addDeadLetter(
 }
 
 /** Dead letters still waiting for a decision, newest first; `cursor` is the last id of the page before. */
-export async function listDeadLetters(db: Queryable, options: { limit?: number; cursor?: string } = {}): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
+export async function listDeadLetters(
+  db: Queryable,
+  options: { limit?: number; cursor?: string } = {},
+): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
   const params: unknown[] = [limit + 1];
   let after = '';
@@ -88,16 +98,24 @@ export async function listDeadLetters(db: Queryable, options: { limit?: number; 
 }
 
 export async function getDeadLetter(db: Queryable, id: string, lock = false): Promise<DeadLetter | undefined> {
-  const { rows } = await db.query<DeadLetterRow>(`SELECT * FROM chassis_dead_letters WHERE id = $1::uuid ${lock ? 'FOR UPDATE' : ''}`, [id]);
+  const { rows } = await db.query<DeadLetterRow>(
+    `SELECT * FROM chassis_dead_letters WHERE id = $1::uuid ${lock ? 'FOR UPDATE' : ''}`,
+    [id],
+  );
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
 export async function resolveDeadLetter(db: Queryable, id: string, status: 'replayed' | 'discarded'): Promise<boolean> {
-  const r = await db.query(`UPDATE chassis_dead_letters SET status = $2, resolved_at = now() WHERE id = $1::uuid AND status = 'dead'`, [id, status]);
+  const r = await db.query(
+    `UPDATE chassis_dead_letters SET status = $2, resolved_at = now() WHERE id = $1::uuid AND status = 'dead'`,
+    [id, status],
+  );
   return r.rowCount === 1;
 }
 
 export async function countDeadLetters(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM chassis_dead_letters WHERE status = 'dead'`);
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM chassis_dead_letters WHERE status = 'dead'`,
+  );
   return Number(rows[0]?.n ?? 0);
 }

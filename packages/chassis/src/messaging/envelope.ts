@@ -41,7 +41,16 @@ export interface Causation {
   identity?: Identity;
 }
 
-export function newEnvelope<D>(fields: { type: string; version: number; source: string; data: D; cause?: Causation; key?: string; idempotencyKey?: string; id?: string }): Envelope<D> {
+export function newEnvelope<D>(fields: {
+  type: string;
+  version: number;
+  source: string;
+  data: D;
+  cause?: Causation;
+  key?: string;
+  idempotencyKey?: string;
+  id?: string;
+}): Envelope<D> {
   const id = fields.id ?? randomUUID();
   const cause = fields.cause;
   const envelope: Envelope<D> = {

@@ -34,7 +34,13 @@ class AlreadyAnswered extends Error {
 }
 
 function reused(method: string): StoredReply {
-  return { ok: false, error: new ConflictError('idempotency_key_reused', `Idempotency key was already used for ${method} with a different request`).toWire() };
+  return {
+    ok: false,
+    error: new ConflictError(
+      'idempotency_key_reused',
+      `Idempotency key was already used for ${method} with a different request`,
+    ).toWire(),
+  };
 }
 
 /**
@@ -152,13 +158,17 @@ export class IdempotentCall {
   /** The committed answer of the key, which must be there (a twin committed it). */
   private async stored(db: Queryable): Promise<StoredReply> {
     const reply = await this.find(db);
-    if (!reply) throw new UnavailableError('The first call with this key has not finished; try again', 'idempotency_in_progress');
+    if (!reply)
+      throw new UnavailableError('The first call with this key has not finished; try again', 'idempotency_in_progress');
     return reply;
   }
 
   /** The key's answer if it has one (for the same request; another request gets `idempotency_key_reused`). */
   private async find(db: Queryable): Promise<StoredReply | undefined> {
-    const { rows } = await db.query<{ request_hash: string; response: string | null }>('SELECT request_hash, response FROM chassis_idempotency WHERE method = $1 AND key = $2', [this.key.method, this.key.key]);
+    const { rows } = await db.query<{ request_hash: string; response: string | null }>(
+      'SELECT request_hash, response FROM chassis_idempotency WHERE method = $1 AND key = $2',
+      [this.key.method, this.key.key],
+    );
     const row = rows[0];
     if (!row) return undefined;
     if (row.request_hash !== this.key.hash) return reused(this.key.method);

@@ -8,8 +8,16 @@ import type { Queryable } from '../db/database.ts';
  * Records that `consumer` handles `messageId` in the current transaction. False when it already
  * had (a duplicate). A concurrent duplicate waits on the key until the first commits or rolls back.
  */
-export async function recordInInbox(tx: Queryable, consumer: string, messageId: string, messageType: string): Promise<boolean> {
-  const result = await tx.query('INSERT INTO chassis_inbox (consumer, message_id, message_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [consumer, messageId, messageType]);
+export async function recordInInbox(
+  tx: Queryable,
+  consumer: string,
+  messageId: string,
+  messageType: string,
+): Promise<boolean> {
+  const result = await tx.query(
+    'INSERT INTO chassis_inbox (consumer, message_id, message_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [consumer, messageId, messageType],
+  );
   return result.rowCount === 1;
 }
 
@@ -19,7 +27,11 @@ export async function recordInInbox(tx: Queryable, consumer: string, messageId: 
  * earlier message of the same batch. Keys are taken in id order, so two transactions recording
  * overlapping batches wait on each other instead of deadlocking.
  */
-export async function recordAllInInbox(tx: Queryable, consumer: string, messages: Array<{ id: string; type: string }>): Promise<boolean[]> {
+export async function recordAllInInbox(
+  tx: Queryable,
+  consumer: string,
+  messages: Array<{ id: string; type: string }>,
+): Promise<boolean[]> {
   const { rows } = await tx.query<{ message_id: string }>(
     `INSERT INTO chassis_inbox (consumer, message_id, message_type)
      SELECT $1, m.id, m.type FROM unnest($2::text[], $3::text[]) AS m(id, type) ORDER BY m.id

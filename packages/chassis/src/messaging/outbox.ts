@@ -30,7 +30,15 @@ export async function appendToOutbox(db: Queryable, message: OutboxMessage): Pro
     [message.envelope.id, message.kind, message.destination, message.envelope.key ?? null, body],
   );
   const row = rows[0]!;
-  return { id: row.id, kind: message.kind, destination: message.destination, aggregate_key: message.envelope.key ?? null, message_id: message.envelope.id, body, created_at: row.created_at };
+  return {
+    id: row.id,
+    kind: message.kind,
+    destination: message.destination,
+    aggregate_key: message.envelope.key ?? null,
+    message_id: message.envelope.id,
+    body,
+    created_at: row.created_at,
+  };
 }
 
 /** Unpublished rows and the age of the oldest, for metrics and readiness. */

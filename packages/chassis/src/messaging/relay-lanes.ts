@@ -65,7 +65,10 @@ export class RelayLanes {
         const timeoutMs = this.options.publishTimeoutMs ?? 15_000;
         await within(
           this.transport.publish({
-            destination: row.kind === 'event' ? { kind: 'event', type: row.destination } : { kind: 'command', queue: row.destination },
+            destination:
+              row.kind === 'event'
+                ? { kind: 'event', type: row.destination }
+                : { kind: 'command', queue: row.destination },
             messageId: row.message_id,
             body: row.body,
           }),
@@ -80,7 +83,8 @@ export class RelayLanes {
         if (this.stopping) break;
         failures++;
         this.onPublishFailed(`publish failed: ${(err as Error).message}`);
-        if (failures === 1 || failures % 20 === 0) this.log.warn({ err, destination: row.destination, failures }, 'outbox relay could not publish; will retry');
+        if (failures === 1 || failures % 20 === 0)
+          this.log.warn({ err, destination: row.destination, failures }, 'outbox relay could not publish; will retry');
         await sleep(backoffDelay(failures, { baseMs: 100, capMs: 5000 }) + 50, this.abort.signal);
       }
     }
@@ -111,7 +115,11 @@ export class RelayLanes {
         forgotten.push(id);
       }
     }
-    if (forgotten.length > 0) this.log.warn({ rows: forgotten.length, ids: forgotten.slice(0, 10) }, 'outbox relay: rows in flight too long with no lane holding them; sending them again if unmarked');
+    if (forgotten.length > 0)
+      this.log.warn(
+        { rows: forgotten.length, ids: forgotten.slice(0, 10) },
+        'outbox relay: rows in flight too long with no lane holding them; sending them again if unmarked',
+      );
   }
 
   /** Resolves when no lane is left, or after `timeoutMs`. */

@@ -71,7 +71,10 @@ export class PublishedMarks {
     while (this.ids.length > 0) {
       const ids = this.ids.splice(0);
       try {
-        await this.db.query('UPDATE chassis_outbox SET published_at = clock_timestamp(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [ids]);
+        await this.db.query(
+          'UPDATE chassis_outbox SET published_at = clock_timestamp(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])',
+          [ids],
+        );
       } catch (err) {
         this.ids.unshift(...ids);
         throw err;

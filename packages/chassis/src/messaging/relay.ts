@@ -48,8 +48,6 @@ export interface RelayOptions extends LaneOptions {
   retentionMs?: number;
 }
 
-
-
 const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('simplebank:outbox-relay')) AS locked";
 
 export class OutboxRelay {
@@ -180,10 +178,13 @@ export class OutboxRelay {
     return new Promise<number>((resolve) => {
       const waiter = { after: this.cycles, resolve };
       this.cycleWaiters.push(waiter);
-      const timer = setTimeout(() => {
-        this.cycleWaiters = this.cycleWaiters.filter((w) => w !== waiter);
-        resolve(-1);
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.cycleWaiters = this.cycleWaiters.filter((w) => w !== waiter);
+          resolve(-1);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       waiter.resolve = (n) => {
         clearTimeout(timer);
         resolve(n);
@@ -303,6 +304,9 @@ export class OutboxRelay {
     if (Date.now() - this.lastPurge < 60_000 || !this.markedSincePurge) return;
     this.lastPurge = Date.now();
     this.markedSincePurge = false;
-    await this.db.query("DELETE FROM chassis_outbox WHERE published_at < clock_timestamp() - ($1::bigint * interval '1 millisecond')", [this.retentionMs]);
+    await this.db.query(
+      "DELETE FROM chassis_outbox WHERE published_at < clock_timestamp() - ($1::bigint * interval '1 millisecond')",
+      [this.retentionMs],
+    );
   }
 }

@@ -48,13 +48,21 @@ export interface CallerOptions {
 }
 
 /** A `call` function bound to a transport, the calling service and the causation of the work at hand. */
-export function caller(transport: Transport, source: string, cause: () => Causation | undefined, callerOptions: CallerOptions = {}): Call {
+export function caller(
+  transport: Transport,
+  source: string,
+  cause: () => Causation | undefined,
+  callerOptions: CallerOptions = {},
+): Call {
   const { targets = {}, metrics } = callerOptions;
   return async (contract, method, request, options = {}) => {
     if (!metrics) return call(contract, method, request, options);
     const started = process.hrtime.bigint();
     const observe = (err?: unknown) =>
-      metrics.rpcClientDuration.observe({ service: source, target: contract.service, method, outcome: outcomeOf(err) }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.rpcClientDuration.observe(
+        { service: source, target: contract.service, method, outcome: outcomeOf(err) },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     try {
       const data = await call(contract, method, request, options);
       observe();
@@ -65,7 +73,12 @@ export function caller(transport: Transport, source: string, cause: () => Causat
     }
   };
 
-  async function call<C extends Contract, M extends keyof C['rpc'] & string>(contract: C, method: M, request: RequestOf<C['rpc'][M]>, options: CallOptions): Promise<ResponseOf<C['rpc'][M]>> {
+  async function call<C extends Contract, M extends keyof C['rpc'] & string>(
+    contract: C,
+    method: M,
+    request: RequestOf<C['rpc'][M]>,
+    options: CallOptions,
+  ): Promise<ResponseOf<C['rpc'][M]>> {
     const def = contract.rpc[method] as RpcDef | undefined;
     if (!def) throw new Error(`${contract.service} has no RPC method ${method}`);
     try {
@@ -73,14 +86,19 @@ export function caller(transport: Transport, source: string, cause: () => Causat
     } catch (err) {
       // The caller built a request outside the provider's contract: the caller's bug, never the
       // fault of whoever called the caller. (The gateway validates client input before this.)
-      throw new AppError('contract_violation', (err as Error).message, { status: 500, errors: (err as AppError).errors ?? [] });
+      throw new AppError('contract_violation', (err as Error).message, {
+        status: 500,
+        errors: (err as AppError).errors ?? [],
+      });
     }
-    if (def.idempotent && !options.idempotencyKey) throw new Error(`${contract.service}.${method} changes state: pass an idempotencyKey`);
+    if (def.idempotent && !options.idempotencyKey)
+      throw new Error(`${contract.service}.${method} changes state: pass an idempotencyKey`);
     const causation = cause();
     const now = Date.now();
     let deadline = now + (options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS);
     if (causation?.deadline !== undefined) {
-      if (causation.deadline <= now) throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
+      if (causation.deadline <= now)
+        throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
       deadline = Math.min(deadline, causation.deadline);
     }
     // The client span: the envelope carries it as traceparent, so the server's span is its child.
@@ -103,7 +121,15 @@ export function caller(transport: Transport, source: string, cause: () => Causat
         if (!envelope.correlationId) envelope.correlationId = envelope.id;
         const ms = Math.max(1, Math.min(policy.options.timeoutMs, deadline - Date.now()));
         try {
-          return { ok: true, data: readReply(await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs: ms }), def, contract.service, method) };
+          return {
+            ok: true,
+            data: readReply(
+              await transport.request(contract.service, JSON.stringify(envelope), { timeoutMs: ms }),
+              def,
+              contract.service,
+              method,
+            ),
+          };
         } catch (err) {
           return { ok: false, err };
         }
@@ -111,9 +137,13 @@ export function caller(transport: Transport, source: string, cause: () => Causat
       const result = await policy.run(attempt, classify, { idempotent: def.idempotent, deadline });
       if (result.attempts > 1) span.setAttributes({ 'rpc.attempts': result.attempts });
       if (result.kind === 'breaker_open') {
-        throw new UnavailableError(`${contract.service} breaker ${result.forced ? 'forced open' : 'open'}: ${contract.service}.${method} not called`, 'dependency_unavailable');
+        throw new UnavailableError(
+          `${contract.service} breaker ${result.forced ? 'forced open' : 'open'}: ${contract.service}.${method} not called`,
+          'dependency_unavailable',
+        );
       }
-      if (result.kind === 'deadline') throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
+      if (result.kind === 'deadline')
+        throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
       if (!result.value.ok) throw result.value.err;
       span.end();
       return result.value.data as ResponseOf<C['rpc'][M]>;

@@ -57,7 +57,10 @@ class OutboxTx implements Tx {
   }
 
   async publish<E extends EventDef>(event: E, data: DataOf<E>, options: SendOptions = {}): Promise<void> {
-    if (event.service !== this.options.service) throw new Error(`${this.options.service} cannot publish ${event.type}: events are published by the service whose contract declares them`);
+    if (event.service !== this.options.service)
+      throw new Error(
+        `${this.options.service} cannot publish ${event.type}: events are published by the service whose contract declares them`,
+      );
     await this.write(event, data, options);
   }
 
@@ -76,7 +79,12 @@ class OutboxTx implements Tx {
     const span = startSpan(this.options.service, `${def.type} publish`, {
       kind: SpanKind.PRODUCER,
       parent: cause.traceparent,
-      attributes: { 'messaging.system': 'simplebank', 'messaging.operation.type': 'publish', 'messaging.destination.name': def.type, 'simplebank.message.kind': def.kind },
+      attributes: {
+        'messaging.system': 'simplebank',
+        'messaging.operation.type': 'publish',
+        'messaging.destination.name': def.type,
+        'simplebank.message.kind': def.kind,
+      },
     });
     try {
       const envelope = newEnvelope({

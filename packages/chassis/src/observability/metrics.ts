@@ -26,31 +26,80 @@ export class Metrics {
   constructor(registry = new Registry()) {
     this.registry = registry;
     client.collectDefaultMetrics({ register: registry, prefix: 'simplebank_process_' });
-    this.rpcServerDuration = this.histogram('simplebank_rpc_server_duration_seconds', 'RPC requests served, by method and outcome', ['service', 'method', 'outcome']);
-    this.rpcClientDuration = this.histogram('simplebank_rpc_client_duration_seconds', 'RPC calls made, by target service, method and outcome', ['service', 'target', 'method', 'outcome']);
-    this.messageHandlerDuration = this.histogram('simplebank_message_handler_duration_seconds', 'Messages handled, by consumer, type and outcome', ['service', 'consumer', 'message_type', 'outcome']);
-    this.httpServerDuration = this.histogram('simplebank_http_server_duration_seconds', 'HTTP requests served, by route and status class', ['service', 'method', 'route', 'status_class']);
-    this.outboxRelayLag = this.histogram('simplebank_outbox_relay_lag_seconds', 'Time from outbox commit to publish confirm', ['service']);
-    this.messageLag = this.histogram('simplebank_message_lag_seconds', 'Time from a message\'s creation (its envelope time) to the commit of its handling, by consumer: how far behind a read model is', ['service', 'consumer'], LAG_BUCKETS);
+    this.rpcServerDuration = this.histogram(
+      'simplebank_rpc_server_duration_seconds',
+      'RPC requests served, by method and outcome',
+      ['service', 'method', 'outcome'],
+    );
+    this.rpcClientDuration = this.histogram(
+      'simplebank_rpc_client_duration_seconds',
+      'RPC calls made, by target service, method and outcome',
+      ['service', 'target', 'method', 'outcome'],
+    );
+    this.messageHandlerDuration = this.histogram(
+      'simplebank_message_handler_duration_seconds',
+      'Messages handled, by consumer, type and outcome',
+      ['service', 'consumer', 'message_type', 'outcome'],
+    );
+    this.httpServerDuration = this.histogram(
+      'simplebank_http_server_duration_seconds',
+      'HTTP requests served, by route and status class',
+      ['service', 'method', 'route', 'status_class'],
+    );
+    this.outboxRelayLag = this.histogram(
+      'simplebank_outbox_relay_lag_seconds',
+      'Time from outbox commit to publish confirm',
+      ['service'],
+    );
+    this.messageLag = this.histogram(
+      'simplebank_message_lag_seconds',
+      "Time from a message's creation (its envelope time) to the commit of its handling, by consumer: how far behind a read model is",
+      ['service', 'consumer'],
+      LAG_BUCKETS,
+    );
     this.outboxBacklog = this.gauge('simplebank_outbox_backlog', 'Outbox rows not yet published', ['service']);
     this.deadLetters = this.gauge('simplebank_dead_letters', 'Dead letters waiting for a decision', ['service']);
-    this.deadLettered = this.counter('simplebank_dead_lettered_total', 'Messages moved to the dead-letter store', ['service', 'consumer', 'reason']);
-    this.sagaTransitions = this.counter('simplebank_saga_transitions_total', 'Saga instances entering a status', ['service', 'saga_type', 'status']);
+    this.deadLettered = this.counter('simplebank_dead_lettered_total', 'Messages moved to the dead-letter store', [
+      'service',
+      'consumer',
+      'reason',
+    ]);
+    this.sagaTransitions = this.counter('simplebank_saga_transitions_total', 'Saga instances entering a status', [
+      'service',
+      'saga_type',
+      'status',
+    ]);
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
-    return (this.registry.getSingleMetric(name) as Counter<L> | undefined) ?? new client.Counter({ name, help, labelNames, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(name) as Counter<L> | undefined) ??
+      new client.Counter({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect?: (this: Gauge<L>) => void | Promise<void>): Gauge<L> {
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect?: (this: Gauge<L>) => void | Promise<void>,
+  ): Gauge<L> {
     return (
       (this.registry.getSingleMetric(name) as Gauge<L> | undefined) ??
       new client.Gauge({ name, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) })
     );
   }
 
-  histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets = LATENCY_BUCKETS): Histogram<L> {
-    return (this.registry.getSingleMetric(name) as Histogram<L> | undefined) ?? new client.Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets = LATENCY_BUCKETS,
+  ): Histogram<L> {
+    return (
+      (this.registry.getSingleMetric(name) as Histogram<L> | undefined) ??
+      new client.Histogram({ name, help, labelNames, buckets, registers: [this.registry] })
+    );
   }
 
   /** Runs collectors registered by services (gauges read from databases) before a scrape. */
@@ -70,6 +119,7 @@ export class Metrics {
 export function outcomeOf(err: unknown): string {
   if (!err) return 'ok';
   const e = err as { status?: number; code?: string };
-  if (typeof e.status === 'number') return e.status < 500 ? 'client_error' : e.code === 'deadline_exceeded' ? 'timeout' : 'server_error';
+  if (typeof e.status === 'number')
+    return e.status < 500 ? 'client_error' : e.code === 'deadline_exceeded' ? 'timeout' : 'server_error';
   return 'server_error';
 }

@@ -4,7 +4,8 @@
  * digit runs, JWTs and bearer tokens inside any string, the message included).
  */
 /** Keys whose values are secret or personal, matched as whole words of a key (so `spanId` is not `pan`). */
-const SECRET_KEYS = /(^|[^a-z])(pass(word|wd|phrase)?|secrets?|(access|refresh|id|api|bearer)?tokens?|authori[sz]ation|cookies?|api[-_]?keys?|cards?|card[-_]?numbers?|pan|cvv|cvc|e-?mails?|signatures?|credentials?)([^a-z]|$)/i;
+const SECRET_KEYS =
+  /(^|[^a-z])(pass(word|wd|phrase)?|secrets?|(access|refresh|id|api|bearer)?tokens?|authori[sz]ation|cookies?|api[-_]?keys?|cards?|card[-_]?numbers?|pan|cvv|cvc|e-?mails?|signatures?|credentials?)([^a-z]|$)/i;
 
 /** camelCase → camel_case, so that word boundaries show: `refreshToken` → `refresh_token`. */
 function words(key: string): string {
@@ -45,7 +46,10 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEYS.test(words(k)) && v !== null && v !== undefined && typeof v !== 'boolean' && typeof v !== 'object' ? REDACTED : redact(v, depth + 1, seen);
+    out[k] =
+      SECRET_KEYS.test(words(k)) && v !== null && v !== undefined && typeof v !== 'boolean' && typeof v !== 'object'
+        ? REDACTED
+        : redact(v, depth + 1, seen);
   }
   return out;
 }

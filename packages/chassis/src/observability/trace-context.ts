@@ -31,5 +31,7 @@ export function newSpanId(): string {
 
 /** A new span in the trace of `parent`, or the first span of a new trace. */
 export function childOf(parent: TraceParent | undefined): TraceParent {
-  return parent ? { traceId: parent.traceId, spanId: newSpanId(), sampled: parent.sampled } : { traceId: randomBytes(16).toString('hex'), spanId: newSpanId(), sampled: true };
+  return parent
+    ? { traceId: parent.traceId, spanId: newSpanId(), sampled: parent.sampled }
+    : { traceId: randomBytes(16).toString('hex'), spanId: newSpanId(), sampled: true };
 }

@@ -31,7 +31,10 @@ export function envOf(environment: NodeJS.ProcessEnv, name: string): string | un
 export function samplerFromEnvironment(environment: NodeJS.ProcessEnv = process.env): Sampler {
   const name = (envOf(environment, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').toLowerCase();
   const argRaw = envOf(environment, 'OTEL_TRACES_SAMPLER_ARG');
-  const arg = argRaw !== undefined && Number.isFinite(Number(argRaw)) && Number(argRaw) >= 0 && Number(argRaw) <= 1 ? Number(argRaw) : 1;
+  const arg =
+    argRaw !== undefined && Number.isFinite(Number(argRaw)) && Number(argRaw) >= 0 && Number(argRaw) <= 1
+      ? Number(argRaw)
+      : 1;
   switch (name) {
     case 'always_on':
       return new AlwaysOnSampler();
@@ -72,14 +75,30 @@ function parseHeaders(raw: string | undefined): Record<string, string> {
 }
 
 export function otlpExporter(environment: NodeJS.ProcessEnv, url: string): SpanExporter {
-  const protocol = envOf(environment, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? envOf(environment, 'OTEL_EXPORTER_OTLP_PROTOCOL') ?? 'http/json';
+  const protocol =
+    envOf(environment, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ??
+    envOf(environment, 'OTEL_EXPORTER_OTLP_PROTOCOL') ??
+    'http/json';
   if (protocol !== 'http/json' && !warnedProtocol) {
     warnedProtocol = true;
-    process.emitWarning(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported here (no protobuf/gRPC exporter installed): traces are sent as OTLP/HTTP JSON`);
+    process.emitWarning(
+      `OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported here (no protobuf/gRPC exporter installed): traces are sent as OTLP/HTTP JSON`,
+    );
   }
-  const timeout = Number(envOf(environment, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? envOf(environment, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000);
-  const headers = { ...parseHeaders(envOf(environment, 'OTEL_EXPORTER_OTLP_HEADERS')), ...parseHeaders(envOf(environment, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS')) };
-  return new OTLPTraceExporter({ url, headers, ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMillis: timeout } : {}) });
+  const timeout = Number(
+    envOf(environment, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ??
+      envOf(environment, 'OTEL_EXPORTER_OTLP_TIMEOUT') ??
+      10_000,
+  );
+  const headers = {
+    ...parseHeaders(envOf(environment, 'OTEL_EXPORTER_OTLP_HEADERS')),
+    ...parseHeaders(envOf(environment, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS')),
+  };
+  return new OTLPTraceExporter({
+    url,
+    headers,
+    ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMillis: timeout } : {}),
+  });
 }
 
 /**

@@ -26,16 +26,33 @@
  * `http/protobuf` would need @opentelemetry/exporter-trace-otlp-proto, which is not installed: it
  * is reported once and JSON is sent. `grpc` likewise.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, defaultTextMapSetter, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { PerServiceResourceExporter, SERVICE_ATTRIBUTE, batchProcessor, envOf, otlpExporter, otlpTracesUrl, samplerFromEnvironment } from './trace-export.ts';
+import {
+  PerServiceResourceExporter,
+  SERVICE_ATTRIBUTE,
+  batchProcessor,
+  envOf,
+  otlpExporter,
+  otlpTracesUrl,
+  samplerFromEnvironment,
+} from './trace-export.ts';
 
 export { SpanKind } from '@opentelemetry/api';
 export { SERVICE_ATTRIBUTE, otlpTracesUrl, samplerFromEnvironment } from './trace-export.ts';
-
 
 export interface TracingOptions {
   /** The services of this process; one → that is the resource's service.name. */
@@ -60,11 +77,16 @@ function createState(options: TracingOptions): TracingState & { users: number; t
   const environment = options.environment ?? process.env;
   const services = options.services ?? [];
   const serviceName = envOf(environment, 'OTEL_SERVICE_NAME') ?? (services.length === 1 ? services[0]! : 'simplebank');
-  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_SERVICE_VERSION]: options.version ?? '0.1.0', 'process.pid': process.pid });
+  const resource = resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: serviceName,
+    [ATTR_SERVICE_VERSION]: options.version ?? '0.1.0',
+    'process.pid': process.pid,
+  });
   const url = otlpTracesUrl(environment);
   let exporter: SpanExporter | undefined = options.exporter ?? (url ? otlpExporter(environment, url) : undefined);
   // Several services here and no service name forced: one resource per service.
-  if (exporter && services.length !== 1 && !envOf(environment, 'OTEL_SERVICE_NAME')) exporter = new PerServiceResourceExporter(exporter, resource);
+  if (exporter && services.length !== 1 && !envOf(environment, 'OTEL_SERVICE_NAME'))
+    exporter = new PerServiceResourceExporter(exporter, resource);
   const spanProcessors: SpanProcessor[] = exporter ? [batchProcessor(environment, exporter)] : [];
   const provider = new BasicTracerProvider({ resource, sampler: samplerFromEnvironment(environment), spanProcessors });
   return { provider, exporting: exporter !== undefined, serviceName, users: 0, tracers: new Map() };

@@ -30,9 +30,16 @@ export class AdaptiveLimit {
   private lastDecrease = 0;
   private readonly backoff: number;
   /** Fastest sample of the current and of the previous window. */
-  private fastest: { current: number; previous: number; windowStart: number } = { current: Infinity, previous: Infinity, windowStart: 0 };
+  private fastest: { current: number; previous: number; windowStart: number } = {
+    current: Infinity,
+    previous: Infinity,
+    windowStart: 0,
+  };
 
-  constructor(private readonly options: AdaptiveLimitOptions, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly options: AdaptiveLimitOptions,
+    private readonly now: () => number = Date.now,
+  ) {
     this.value = Math.min(options.max, Math.max(options.min, options.initial));
     this.backoff = options.backoff ?? 0.9;
   }

@@ -17,7 +17,16 @@
  * breaker forced open by an operator is shown in the detail but does not make the service
  * unready: the operator chose it, and it may last any time.
  */
-import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, IsolatedCircuitError, SamplingBreaker, circuitBreaker, handleAll, type IBackoff } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  IsolatedCircuitError,
+  SamplingBreaker,
+  circuitBreaker,
+  handleAll,
+  type IBackoff,
+} from 'cockatiel';
 import type { Metrics } from '../observability/metrics.ts';
 
 export interface BreakerSettings {
@@ -86,7 +95,11 @@ export class Breaker {
     const windowSeconds = Math.max(0.001, settings.windowMs / 1000);
     this.policy = circuitBreaker(handleAll, {
       halfOpenAfter: new HalfOpenBackoff(this, settings.halfOpenAfterMs),
-      breaker: new SamplingBreaker({ threshold: settings.failureRate, duration: settings.windowMs, minimumRps: settings.minimumCalls / windowSeconds }),
+      breaker: new SamplingBreaker({
+        threshold: settings.failureRate,
+        duration: settings.windowMs,
+        minimumRps: settings.minimumCalls / windowSeconds,
+      }),
     });
     if (settings.forceOpen) this.forceOpen();
   }
@@ -129,7 +142,8 @@ export class Breaker {
     try {
       return await this.policy.execute(fn);
     } catch (err) {
-      if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) throw new BreakerOpenError(this.target, this.retryAt(), this.forced);
+      if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError)
+        throw new BreakerOpenError(this.target, this.retryAt(), this.forced);
       throw err;
     }
   }
@@ -198,11 +212,16 @@ export class BreakerRegistry {
 
   private export(metrics: Metrics): void {
     const registry = this;
-    metrics.gauge(BREAKER_GAUGE, 'Circuit breaker state per dependency: 0 closed, 0.5 half-open, 1 open', ['service', 'target'], function () {
-      for (const b of registry.breakers.values()) {
-        if (b.metrics.has(metrics)) this.set({ service: b.service, target: b.target }, breakerGaugeValue(b.state));
-      }
-    });
+    metrics.gauge(
+      BREAKER_GAUGE,
+      'Circuit breaker state per dependency: 0 closed, 0.5 half-open, 1 open',
+      ['service', 'target'],
+      function () {
+        for (const b of registry.breakers.values()) {
+          if (b.metrics.has(metrics)) this.set({ service: b.service, target: b.target }, breakerGaugeValue(b.state));
+        }
+      },
+    );
   }
 }
 
@@ -210,7 +229,10 @@ export class BreakerRegistry {
 export const breakers = new BreakerRegistry();
 
 /** A readiness check per breaker of `service` (see the module's note on what makes it not ready). */
-export function breakerReadiness(service: string, registry: BreakerRegistry = breakers): Array<{ name: string; ready: boolean; detail?: string }> {
+export function breakerReadiness(
+  service: string,
+  registry: BreakerRegistry = breakers,
+): Array<{ name: string; ready: boolean; detail?: string }> {
   return registry.of(service).map((b) => {
     const state = b.state;
     const name = `${service}:breaker:${b.target}`;

@@ -50,7 +50,12 @@ export class Bulkhead {
     try {
       return await this.policy.execute(fn);
     } catch (err) {
-      if (err instanceof BulkheadRejectedError) throw new UnavailableError(`${this.target} bulkhead full (${this.settings.limit} running, ${this.settings.queue} queued)`, 'bulkhead_full', err);
+      if (err instanceof BulkheadRejectedError)
+        throw new UnavailableError(
+          `${this.target} bulkhead full (${this.settings.limit} running, ${this.settings.queue} queued)`,
+          'bulkhead_full',
+          err,
+        );
       throw err;
     }
   }

@@ -58,7 +58,7 @@ export class CallPolicy {
   async run<T>(
     attempt: (signal: AbortSignal) => Promise<T>,
     classify: (value: T) => Classified,
-    opts: { idempotent: boolean; deadline?: number } ,
+    opts: { idempotent: boolean; deadline?: number },
   ): Promise<CallResult<T>> {
     const { breaker, timeoutMs } = this.options;
     const maxAttempts = opts.idempotent ? Math.max(1, this.options.maxAttempts ?? 3) : 1;
@@ -70,28 +70,35 @@ export class CallPolicy {
       let value: T;
       let outcome: Classified;
       try {
-        value = await this.bulkhead.execute(() => breaker.execute(async () => {
-          const controller = new AbortController();
-          const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
-          let v: T;
-          try {
-            v = await attempt(controller.signal);
-          } finally {
-            clearTimeout(timer);
-          }
-          if (classify(v) === 'retryable') throw new RetryableAnswer(v);
-          return v;
-        }));
+        value = await this.bulkhead.execute(() =>
+          breaker.execute(async () => {
+            const controller = new AbortController();
+            const timer = setTimeout(
+              () => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')),
+              ms,
+            );
+            let v: T;
+            try {
+              v = await attempt(controller.signal);
+            } finally {
+              clearTimeout(timer);
+            }
+            if (classify(v) === 'retryable') throw new RetryableAnswer(v);
+            return v;
+          }),
+        );
         outcome = classify(value);
       } catch (err) {
-        if (err instanceof BreakerOpenError) return { kind: 'breaker_open', retryAt: err.retryAt, forced: err.forced, attempts: n - 1 };
+        if (err instanceof BreakerOpenError)
+          return { kind: 'breaker_open', retryAt: err.retryAt, forced: err.forced, attempts: n - 1 };
         if (!(err instanceof RetryableAnswer)) throw err;
         value = err.value as T;
         outcome = 'retryable';
       }
       if (outcome !== 'retryable' || n >= maxAttempts) return { kind: 'answered', value, outcome, attempts: n };
       const delay = backoffDelay(n, backoff, this.options.random);
-      if (opts.deadline !== undefined && Date.now() + delay >= opts.deadline) return { kind: 'answered', value, outcome, attempts: n };
+      if (opts.deadline !== undefined && Date.now() + delay >= opts.deadline)
+        return { kind: 'answered', value, outcome, attempts: n };
       await sleep(delay);
     }
   }

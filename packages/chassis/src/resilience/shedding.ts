@@ -22,7 +22,10 @@ export interface SheddingOptions {
   maxQueueWaitMs: number;
 }
 
-export function sheddingOptions(source: NodeJS.ProcessEnv = process.env, overrides: Partial<SheddingOptions> = {}): SheddingOptions {
+export function sheddingOptions(
+  source: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<SheddingOptions> = {},
+): SheddingOptions {
   const s: ConfigOf<typeof sheddingSettings.spec> = sheddingSettings.load(source);
   return {
     maxInFlight: overrides.maxInFlight ?? s.RPC_MAX_IN_FLIGHT,
@@ -50,8 +53,15 @@ export class LoadShedder {
   private readonly waiting: Waiter[] = [];
   readonly options: SheddingOptions;
 
-  constructor(options: SheddingOptions, private readonly what = 'service') {
-    this.options = { maxInFlight: Math.max(1, options.maxInFlight), maxQueue: Math.max(0, options.maxQueue), maxQueueWaitMs: Math.max(0, options.maxQueueWaitMs) };
+  constructor(
+    options: SheddingOptions,
+    private readonly what = 'service',
+  ) {
+    this.options = {
+      maxInFlight: Math.max(1, options.maxInFlight),
+      maxQueue: Math.max(0, options.maxQueue),
+      maxQueueWaitMs: Math.max(0, options.maxQueueWaitMs),
+    };
   }
 
   get inFlight(): number {
@@ -86,7 +96,11 @@ export class LoadShedder {
       return Promise.resolve(this.releaser());
     }
     if (this.waiting.length >= this.options.maxQueue || this.options.maxQueueWaitMs === 0) {
-      return Promise.reject(new OverloadedError(`${this.what} is overloaded (${this.inFlightCount} requests in progress); try again shortly`));
+      return Promise.reject(
+        new OverloadedError(
+          `${this.what} is overloaded (${this.inFlightCount} requests in progress); try again shortly`,
+        ),
+      );
     }
     return new Promise<Release>((resolve, reject) => {
       const waiter: Waiter = {
@@ -98,7 +112,11 @@ export class LoadShedder {
         timer: setTimeout(() => {
           const i = this.waiting.indexOf(waiter);
           if (i >= 0) this.waiting.splice(i, 1);
-          reject(new OverloadedError(`${this.what} is overloaded (no free slot within ${this.options.maxQueueWaitMs} ms); try again shortly`));
+          reject(
+            new OverloadedError(
+              `${this.what} is overloaded (no free slot within ${this.options.maxQueueWaitMs} ms); try again shortly`,
+            ),
+          );
         }, this.options.maxQueueWaitMs),
       };
       this.waiting.push(waiter);

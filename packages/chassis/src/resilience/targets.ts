@@ -27,7 +27,10 @@ export interface TargetPolicy {
 }
 
 /** A row of the table: any part of a policy. */
-export type TargetOverrides = Partial<Omit<TargetPolicy, 'breaker' | 'bulkhead'>> & { breaker?: Partial<BreakerSettings>; bulkhead?: Partial<BulkheadSettings> };
+export type TargetOverrides = Partial<Omit<TargetPolicy, 'breaker' | 'bulkhead'>> & {
+  breaker?: Partial<BreakerSettings>;
+  bulkhead?: Partial<BulkheadSettings>;
+};
 
 /** The table: rows by target, `*` for every target. */
 export type TargetTable = Readonly<Record<string, TargetOverrides>>;
@@ -48,7 +51,11 @@ export const DEFAULT_TARGET_POLICY: TargetPolicy = {
 /** The policy of calls to `target` by the table. */
 export function targetPolicy(table: TargetTable, target: string): TargetPolicy {
   const rows = [table['*'] ?? {}, table[target] ?? {}];
-  const policy: TargetPolicy = { ...DEFAULT_TARGET_POLICY, breaker: { ...DEFAULT_TARGET_POLICY.breaker }, bulkhead: { ...DEFAULT_TARGET_POLICY.bulkhead } };
+  const policy: TargetPolicy = {
+    ...DEFAULT_TARGET_POLICY,
+    breaker: { ...DEFAULT_TARGET_POLICY.breaker },
+    bulkhead: { ...DEFAULT_TARGET_POLICY.bulkhead },
+  };
   for (const { breaker, bulkhead, ...rest } of rows) {
     Object.assign(policy, rest);
     Object.assign(policy.breaker, breaker);

@@ -31,10 +31,19 @@ export interface ConsumerOptions {
   maxAttempts: number;
   backoff: BackoffPolicy;
   /** Builds the handler's context around its open transaction, under the consumer span `span`. */
-  context(envelope: Envelope, client: import('pg').PoolClient, span: ActiveSpan): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T };
+  context(
+    envelope: Envelope,
+    client: import('pg').PoolClient,
+    span: ActiveSpan,
+  ): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T };
 }
 
-export type HandleResult = { outcome: 'handled' } | { outcome: 'duplicate' } | { outcome: 'skipped' } | { outcome: 'dead'; reason: string } | { outcome: 'retry'; reason: string; outage: boolean };
+export type HandleResult =
+  | { outcome: 'handled' }
+  | { outcome: 'duplicate' }
+  | { outcome: 'skipped' }
+  | { outcome: 'dead'; reason: string }
+  | { outcome: 'retry'; reason: string; outage: boolean };
 
 /** The consumer name of a handler: it names the queue and keys the inbox. */
 export function consumerName(service: string, def: MessageHandlerDef<any>): string {
@@ -42,7 +51,11 @@ export function consumerName(service: string, def: MessageHandlerDef<any>): stri
 }
 
 /** One attempt at handling `body`; never throws. */
-export async function handleMessage(def: MessageHandlerDef<any>, body: string, options: ConsumerOptions): Promise<HandleResult> {
+export async function handleMessage(
+  def: MessageHandlerDef<any>,
+  body: string,
+  options: ConsumerOptions,
+): Promise<HandleResult> {
   const checked = checkMessage(def, body);
   return 'outcome' in checked ? checked : handleChecked(def, checked.envelope, options);
 }
@@ -59,11 +72,17 @@ export function checkMessage(def: MessageHandlerDef<any>, body: string): { envel
     return { outcome: 'dead', reason: `invalid envelope: ${JSON.stringify(validationErrors(Envelope, envelope, 5))}` };
   }
   if (envelope.type !== def.message.type) {
-    return { outcome: 'dead', reason: `unexpected message type ${envelope.type} (consumer handles ${def.message.type})` };
+    return {
+      outcome: 'dead',
+      reason: `unexpected message type ${envelope.type} (consumer handles ${def.message.type})`,
+    };
   }
   // Tolerant reader: the schema decides; unknown fields pass unless the schema forbids them.
   if (!isValid(def.message.data, envelope.data)) {
-    return { outcome: 'dead', reason: `data does not match ${def.message.type}: ${JSON.stringify(validationErrors(def.message.data, envelope.data, 5))}` };
+    return {
+      outcome: 'dead',
+      reason: `data does not match ${def.message.type}: ${JSON.stringify(validationErrors(def.message.data, envelope.data, 5))}`,
+    };
   }
   if (def.when && !def.when(envelope.data as never)) return { outcome: 'skipped' };
   return { envelope };
@@ -86,14 +105,29 @@ function consumerSpan(service: string, consumer: string, envelope: Envelope): Ac
 }
 
 /** Inbox, then the handler, in the caller's transaction: false when the inbox had the message (a duplicate). */
-async function applyMessage(def: MessageHandlerDef<any>, envelope: Envelope, client: PoolClient, span: ActiveSpan, consumer: string, options: ConsumerOptions, hooks: Array<() => void>): Promise<boolean> {
+async function applyMessage(
+  def: MessageHandlerDef<any>,
+  envelope: Envelope,
+  client: PoolClient,
+  span: ActiveSpan,
+  consumer: string,
+  options: ConsumerOptions,
+  hooks: Array<() => void>,
+): Promise<boolean> {
   if (!(await recordInInbox(client, consumer, envelope.id, envelope.type))) return false;
   await runHandler(def, envelope, client, span, options, hooks);
   return true;
 }
 
 /** The handler of a message already recorded in the inbox, in the transaction of `client`. */
-async function runHandler(def: MessageHandlerDef<any>, envelope: Envelope, client: PoolClient, span: ActiveSpan, options: ConsumerOptions, hooks: Array<() => void>): Promise<void> {
+async function runHandler(
+  def: MessageHandlerDef<any>,
+  envelope: Envelope,
+  client: PoolClient,
+  span: ActiveSpan,
+  options: ConsumerOptions,
+  hooks: Array<() => void>,
+): Promise<void> {
   const { ctx, tx, run } = options.context(envelope, client, span);
   await run(() => def.handler(envelope.data, ctx));
   hooks.push(...tx.committed);
@@ -102,7 +136,11 @@ async function runHandler(def: MessageHandlerDef<any>, envelope: Envelope, clien
 /** How long after its creation the message's effect committed (handled only: a duplicate's effect is older). */
 function observeLag(options: ConsumerOptions, consumer: string, envelope: Envelope): void {
   const created = Date.parse(envelope.time);
-  if (Number.isFinite(created)) options.metrics.messageLag.observe({ service: options.service, consumer }, Math.max(0, Date.now() - created) / 1000);
+  if (Number.isFinite(created))
+    options.metrics.messageLag.observe(
+      { service: options.service, consumer },
+      Math.max(0, Date.now() - created) / 1000,
+    );
 }
 
 function runHooks(hooks: Array<() => void>): void {
@@ -116,12 +154,18 @@ function runHooks(hooks: Array<() => void>): void {
 }
 
 /** A checked message in a transaction of its own; never throws. */
-async function handleChecked(def: MessageHandlerDef<any>, envelope: Envelope, options: ConsumerOptions): Promise<HandleResult> {
+async function handleChecked(
+  def: MessageHandlerDef<any>,
+  envelope: Envelope,
+  options: ConsumerOptions,
+): Promise<HandleResult> {
   const consumer = consumerName(options.service, def);
   const span = consumerSpan(options.service, consumer, envelope);
   try {
     const hooks: Array<() => void> = [];
-    const applied = await options.db.transaction((client) => applyMessage(def, envelope, client, span, consumer, options, hooks));
+    const applied = await options.db.transaction((client) =>
+      applyMessage(def, envelope, client, span, consumer, options, hooks),
+    );
     runHooks(hooks);
     if (applied) observeLag(options, consumer, envelope);
     else span.setAttributes({ 'simplebank.duplicate': true });
@@ -131,7 +175,9 @@ async function handleChecked(def: MessageHandlerDef<any>, envelope: Envelope, op
     const e = toAppError(err);
     span.setAttributes({ 'simplebank.retryable': e.retryable });
     span.end(err);
-    return e.retryable ? { outcome: 'retry', reason: `${e.code}: ${e.message}`, outage: OUTAGE_CODES.has(e.code) } : { outcome: 'dead', reason: `${e.code}: ${e.message}` };
+    return e.retryable
+      ? { outcome: 'retry', reason: `${e.code}: ${e.message}`, outage: OUTAGE_CODES.has(e.code) }
+      : { outcome: 'dead', reason: `${e.code}: ${e.message}` };
   }
 }
 
@@ -140,7 +186,11 @@ async function handleChecked(def: MessageHandlerDef<any>, envelope: Envelope, op
  * each new one's handler in arrival order; one commit for all. Undefined when any of them failed: the transaction is rolled
  * back whole, and the caller handles each on its own, so each gets its own outcome.
  */
-async function handleTogether(def: MessageHandlerDef<any>, envelopes: Envelope[], options: ConsumerOptions): Promise<HandleResult[] | undefined> {
+async function handleTogether(
+  def: MessageHandlerDef<any>,
+  envelopes: Envelope[],
+  options: ConsumerOptions,
+): Promise<HandleResult[] | undefined> {
   const consumer = consumerName(options.service, def);
   const spans = envelopes.map((e) => consumerSpan(options.service, consumer, e));
   for (const span of spans) span.setAttributes({ 'simplebank.batch_size': envelopes.length });
@@ -148,7 +198,8 @@ async function handleTogether(def: MessageHandlerDef<any>, envelopes: Envelope[]
     const hooks: Array<() => void> = [];
     const applied = await options.db.transaction(async (client) => {
       const fresh = await recordAllInInbox(client, consumer, envelopes);
-      for (const [i, envelope] of envelopes.entries()) if (fresh[i]) await runHandler(def, envelope, client, spans[i]!, options, hooks);
+      for (const [i, envelope] of envelopes.entries())
+        if (fresh[i]) await runHandler(def, envelope, client, spans[i]!, options, hooks);
       return fresh;
     });
     runHooks(hooks);
@@ -206,7 +257,14 @@ class GroupCommit {
     try {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, this.max);
-        const together = batch.length > 1 ? await handleTogether(this.def, batch.map((b) => b.envelope), this.options) : undefined;
+        const together =
+          batch.length > 1
+            ? await handleTogether(
+                this.def,
+                batch.map((b) => b.envelope),
+                this.options,
+              )
+            : undefined;
         if (together) {
           for (const [i, b] of batch.entries()) b.resolve(together[i]!);
           continue;
@@ -228,39 +286,74 @@ const OUTAGE_CODES = new Set(['database_unavailable', 'dependency_unavailable'])
 function messageMeta(body: string): { id: string | null; type: string | null } {
   try {
     const parsed = JSON.parse(body) as { id?: unknown; type?: unknown };
-    return { id: typeof parsed.id === 'string' ? parsed.id : null, type: typeof parsed.type === 'string' ? parsed.type : null };
+    return {
+      id: typeof parsed.id === 'string' ? parsed.id : null,
+      type: typeof parsed.type === 'string' ? parsed.type : null,
+    };
   } catch {
     return { id: null, type: null };
   }
 }
 
 /** The transport-facing handler of one subscription. */
-export function messageConsumer(def: MessageHandlerDef<any>, options: ConsumerOptions): (delivery: Delivery) => Promise<Settlement> {
+export function messageConsumer(
+  def: MessageHandlerDef<any>,
+  options: ConsumerOptions,
+): (delivery: Delivery) => Promise<Settlement> {
   const consumer = consumerName(options.service, def);
   const maxAttempts = def.maxAttempts ?? options.maxAttempts;
-  const group = def.batch ? new GroupCommit(def, options, def.batch === true ? (def.prefetch ?? DEFAULT_PREFETCH) : def.batch, def.lingerMs ?? 0) : undefined;
+  const group = def.batch
+    ? new GroupCommit(
+        def,
+        options,
+        def.batch === true ? (def.prefetch ?? DEFAULT_PREFETCH) : def.batch,
+        def.lingerMs ?? 0,
+      )
+    : undefined;
   return async (delivery) => {
     const started = process.hrtime.bigint();
     const result = group ? await group.handle(delivery.body) : await handleMessage(def, delivery.body, options);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    options.metrics.messageHandlerDuration.observe({ service: options.service, consumer, message_type: def.message.type, outcome: result.outcome }, seconds);
-    if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped') return { outcome: 'ack' };
+    options.metrics.messageHandlerDuration.observe(
+      { service: options.service, consumer, message_type: def.message.type, outcome: result.outcome },
+      seconds,
+    );
+    if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped')
+      return { outcome: 'ack' };
     if (result.outcome === 'retry' && (delivery.attempt < maxAttempts || result.outage)) {
       const delayMs = backoffDelay(delivery.attempt, options.backoff);
-      options.log.warn({ consumer, attempt: delivery.attempt, delayMs, reason: result.reason }, 'message handling failed; will redeliver');
+      options.log.warn(
+        { consumer, attempt: delivery.attempt, delayMs, reason: result.reason },
+        'message handling failed; will redeliver',
+      );
       return { outcome: 'retry', delayMs };
     }
     const meta = messageMeta(delivery.body);
-    const reason = result.outcome === 'retry' ? `failed ${delivery.attempt} times; last: ${result.reason}` : result.reason;
+    const reason =
+      result.outcome === 'retry' ? `failed ${delivery.attempt} times; last: ${result.reason}` : result.reason;
     try {
-      await addDeadLetter(options.db, { consumer, messageId: meta.id, messageType: meta.type ?? def.message.type, body: delivery.body, reason, attempts: delivery.attempt });
+      await addDeadLetter(options.db, {
+        consumer,
+        messageId: meta.id,
+        messageType: meta.type ?? def.message.type,
+        body: delivery.body,
+        reason,
+        attempts: delivery.attempt,
+      });
     } catch (err) {
       // Cannot store it: keep it on the queue rather than lose it.
       options.log.error({ err, consumer }, 'could not store a dead letter; will redeliver');
       return { outcome: 'retry', delayMs: backoffDelay(delivery.attempt, options.backoff) };
     }
-    options.metrics.deadLettered.inc({ service: options.service, consumer, reason: result.outcome === 'retry' ? 'max_attempts' : 'unprocessable' });
-    options.log.error({ consumer, messageId: meta.id, messageType: meta.type, attempts: delivery.attempt, reason }, 'message moved to the dead-letter store');
+    options.metrics.deadLettered.inc({
+      service: options.service,
+      consumer,
+      reason: result.outcome === 'retry' ? 'max_attempts' : 'unprocessable',
+    });
+    options.log.error(
+      { consumer, messageId: meta.id, messageType: meta.type, attempts: delivery.attempt, reason },
+      'message moved to the dead-letter store',
+    );
     return { outcome: 'ack' };
   };
 }

@@ -101,7 +101,10 @@ export class ServiceHost {
       ...(options.sagaLeaseMs ? { leaseMs: options.sagaLeaseMs } : {}),
       onTransition: (e) => metrics.sagaTransitions.inc({ service: this.name, saga_type: e.type, status: e.status }),
     });
-    const rootCause: Causation = { correlationId: `${this.name}:background`, identity: { customerId: `service:${this.name}`, role: 'system' } };
+    const rootCause: Causation = {
+      correlationId: `${this.name}:background`,
+      identity: { customerId: `service:${this.name}`, role: 'system' },
+    };
     this.baseContext = this.context(rootCause);
     this.consumerOptions = {
       service: this.name,
@@ -112,7 +115,18 @@ export class ServiceHost {
       backoff: { baseMs: options.redeliveryBaseMs ?? 200, capMs: options.redeliveryCapMs ?? 30_000 },
       context: (envelope, client, span) => this.messageContext(envelope, client, span),
     };
-    this.operations = new ServiceOperations({ name: this.name, db, transport, log, definition, consumerOptions: this.consumerOptions, sagas: this.sagas, readiness: () => this.readiness(), metrics, inFlight: () => this.rpcEndpoint.inFlight });
+    this.operations = new ServiceOperations({
+      name: this.name,
+      db,
+      transport,
+      log,
+      definition,
+      consumerOptions: this.consumerOptions,
+      sagas: this.sagas,
+      readiness: () => this.readiness(),
+      metrics,
+      inFlight: () => this.rpcEndpoint.inFlight,
+    });
     this.rpcEndpoint = new RpcEndpoint({
       name: this.name,
       definition,
@@ -147,11 +161,20 @@ export class ServiceHost {
   /** The causation of work done under `span` (a server or consumer span) for `envelope`. */
   private traced(envelope: Envelope, span: ActiveSpan): { cause: Causation; fields: WorkContext } {
     const cause = causedBy(envelope, { traceparent: span.traceparent });
-    const fields: WorkContext = { service: this.name, correlationId: envelope.correlationId, ...span.logFields, ...(envelope.identity ? { customerId: envelope.identity.customerId } : {}) };
+    const fields: WorkContext = {
+      service: this.name,
+      correlationId: envelope.correlationId,
+      ...span.logFields,
+      ...(envelope.identity ? { customerId: envelope.identity.customerId } : {}),
+    };
     return { cause, fields };
   }
 
-  private messageContext(envelope: Envelope, client: pg.PoolClient, span: ActiveSpan): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T } {
+  private messageContext(
+    envelope: Envelope,
+    client: pg.PoolClient,
+    span: ActiveSpan,
+  ): { ctx: MessageContext; tx: Tx & { committed: Array<() => void> }; run<T>(fn: () => T): T } {
     const { cause, fields } = this.traced(envelope, span);
     const tx = outboxTx(client, { service: this.name, cause, db: this.options.db });
     const ctx: MessageContext = { ...this.context(cause), envelope, identity: envelope.identity, tx };
@@ -161,7 +184,10 @@ export class ServiceHost {
   async migrate(): Promise<string[]> {
     const migrations: Migration[] = await readMigrations(CHASSIS_MIGRATIONS, 'chassis');
     if (this.definition.migrations) {
-      const dir = this.definition.migrations instanceof URL ? fileURLToPath(this.definition.migrations) : this.definition.migrations;
+      const dir =
+        this.definition.migrations instanceof URL
+          ? fileURLToPath(this.definition.migrations)
+          : this.definition.migrations;
       migrations.push(...(await readMigrations(dir, this.name)));
     }
     return migrate(this.options.db, migrations);
@@ -188,10 +214,20 @@ export class ServiceHost {
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
     for (const def of this.definition.handlers ?? []) {
       const name = consumerName(this.name, def);
-      const source = def.message.kind === 'event' ? ({ kind: 'events', types: [def.message.type] } as const) : ({ kind: 'commands', queue: def.message.type } as const);
-      this.consumers.push(await transport.subscribe({ group: this.name, name, source, prefetch: def.prefetch ?? DEFAULT_PREFETCH }, messageConsumer(def, this.consumerOptions)));
+      const source =
+        def.message.kind === 'event'
+          ? ({ kind: 'events', types: [def.message.type] } as const)
+          : ({ kind: 'commands', queue: def.message.type } as const);
+      this.consumers.push(
+        await transport.subscribe(
+          { group: this.name, name, source, prefetch: def.prefetch ?? DEFAULT_PREFETCH },
+          messageConsumer(def, this.consumerOptions),
+        ),
+      );
     }
-    this.rpcConsumer = await transport.serve(this.name, (body) => this.rpcEndpoint.serve(body), { concurrency: this.rpcEndpoint.transportConcurrency });
+    this.rpcConsumer = await transport.serve(this.name, (body) => this.rpcEndpoint.serve(body), {
+      concurrency: this.rpcEndpoint.transportConcurrency,
+    });
   }
 
   /** Starts the outbox relay, the saga runner and the workers. */
@@ -232,8 +268,16 @@ export class ServiceHost {
     const relay = this.relay.health();
     const sagas = this.sagas.health();
     return [
-      { name: `${this.name}:lifecycle`, ready: this.state === 'running', ...(this.state !== 'running' ? { detail: this.state } : {}) },
-      { name: `${this.name}:database`, ready: this.dbReady, ...(this.dbReady ? {} : { detail: 'database not answering' }) },
+      {
+        name: `${this.name}:lifecycle`,
+        ready: this.state === 'running',
+        ...(this.state !== 'running' ? { detail: this.state } : {}),
+      },
+      {
+        name: `${this.name}:database`,
+        ready: this.dbReady,
+        ...(this.dbReady ? {} : { detail: 'database not answering' }),
+      },
       { name: `${this.name}:transport`, ...transport },
       { name: `${this.name}:outbox-relay`, ...relay },
       { name: `${this.name}:sagas`, ...sagas },

@@ -46,7 +46,8 @@ function decodeSagaCursor(cursor: string): SagaPosition {
   const key = positions.decode(cursor);
   try {
     const [createdAt, id] = JSON.parse(key) as unknown[];
-    if (typeof createdAt === 'string' && POSTGRES_TIME.test(createdAt) && typeof id === 'string' && id.length <= 200) return { createdAt, id };
+    if (typeof createdAt === 'string' && POSTGRES_TIME.test(createdAt) && typeof id === 'string' && id.length <= 200)
+      return { createdAt, id };
   } catch {
     // not JSON: refused below
   }
@@ -63,8 +64,14 @@ export class ServiceOperations {
   async forgetOldRecords(retention = '7 days'): Promise<void> {
     const db = this.deps.db;
     try {
-      await db.query(`DELETE FROM chassis_inbox WHERE ctid IN (SELECT ctid FROM chassis_inbox WHERE processed_at < now() - $1::interval LIMIT 10000)`, [retention]);
-      await db.query(`DELETE FROM chassis_idempotency WHERE ctid IN (SELECT ctid FROM chassis_idempotency WHERE created_at < now() - $1::interval LIMIT 10000)`, [retention]);
+      await db.query(
+        `DELETE FROM chassis_inbox WHERE ctid IN (SELECT ctid FROM chassis_inbox WHERE processed_at < now() - $1::interval LIMIT 10000)`,
+        [retention],
+      );
+      await db.query(
+        `DELETE FROM chassis_idempotency WHERE ctid IN (SELECT ctid FROM chassis_idempotency WHERE created_at < now() - $1::interval LIMIT 10000)`,
+        [retention],
+      );
     } catch (err) {
       this.deps.log.warn({ err }, 'housekeeping failed; will try again');
     }
@@ -75,7 +82,10 @@ export class ServiceOperations {
     const letter = await getDeadLetter(this.deps.db, id);
     if (!letter || letter.status !== 'dead') throw new NotFoundError('No such dead letter');
     const def = (this.deps.definition.handlers ?? []).find((h) => consumerName(this.deps.name, h) === letter.consumer);
-    if (!def) throw new AppError('replay_failed', `Consumer ${letter.consumer} no longer exists; discard the letter instead`, { status: 409 });
+    if (!def)
+      throw new AppError('replay_failed', `Consumer ${letter.consumer} no longer exists; discard the letter instead`, {
+        status: 409,
+      });
     const result = await handleMessage(def, letter.body, this.deps.consumerOptions);
     if (result.outcome === 'handled' || result.outcome === 'duplicate' || result.outcome === 'skipped') {
       await resolveDeadLetter(this.deps.db, id, 'replayed');
@@ -84,7 +94,10 @@ export class ServiceOperations {
       this.deps.log.info({ deadLetterId: id, consumer: letter.consumer, outcome }, 'dead letter replayed');
       return outcome;
     }
-    await this.deps.db.query(`UPDATE chassis_dead_letters SET attempts = attempts + 1, last_failed_at = now(), reason = $2 WHERE id = $1`, [id, result.reason.slice(0, 2000)]);
+    await this.deps.db.query(
+      `UPDATE chassis_dead_letters SET attempts = attempts + 1, last_failed_at = now(), reason = $2 WHERE id = $1`,
+      [id, result.reason.slice(0, 2000)],
+    );
     throw new AppError('replay_failed', `Replay failed: ${result.reason}`, { status: 409 });
   }
 
@@ -93,7 +106,12 @@ export class ServiceOperations {
    * publishing, for the relay's retention period): same message ids and bodies, so a subscriber that
    * handled one already finds it in its inbox. Pages by outbox id, the order they were first written.
    */
-  private async replayEvents(req: { types: string[]; since: string; limit?: number; cursor?: string }): Promise<{ replayed: number; nextCursor: string | null; retainedSince: string | null }> {
+  private async replayEvents(req: {
+    types: string[];
+    since: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<{ replayed: number; nextCursor: string | null; retainedSince: string | null }> {
     const limit = req.limit ?? 200;
     const { rows } = await this.deps.db.query<{ id: string; message_id: string; destination: string; body: string }>(
       `SELECT id::text, message_id, destination, body FROM chassis_outbox
@@ -102,10 +120,21 @@ export class ServiceOperations {
       [req.types, req.since, req.cursor ?? '0', limit + 1],
     );
     const page = rows.slice(0, limit);
-    for (const r of page) await this.deps.transport.publish({ destination: { kind: 'event', type: r.destination }, messageId: r.message_id, body: r.body });
-    const oldest = await this.deps.db.query<{ at: Date | null }>('SELECT min(published_at) AS at FROM chassis_outbox WHERE published_at IS NOT NULL');
+    for (const r of page)
+      await this.deps.transport.publish({
+        destination: { kind: 'event', type: r.destination },
+        messageId: r.message_id,
+        body: r.body,
+      });
+    const oldest = await this.deps.db.query<{ at: Date | null }>(
+      'SELECT min(published_at) AS at FROM chassis_outbox WHERE published_at IS NOT NULL',
+    );
     this.deps.log.info({ types: req.types, since: req.since, replayed: page.length }, 'published events replayed');
-    return { replayed: page.length, nextCursor: rows.length > limit ? page[page.length - 1]!.id : null, retainedSince: oldest.rows[0]?.at?.toISOString() ?? null };
+    return {
+      replayed: page.length,
+      nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+      retainedSince: oldest.rows[0]?.at?.toISOString() ?? null,
+    };
   }
 
   /** A system method (`_deadLetters`, `_saga`…: runtime/system.ts) asked of this service. */
@@ -113,10 +142,23 @@ export class ServiceOperations {
     const db = this.deps.db;
     switch (method) {
       case '_deadLetters': {
-        const page = await listDeadLetters(db, { ...(req.limit ? { limit: req.limit as number } : {}), ...(req.cursor ? { cursor: req.cursor as string } : {}) });
+        const page = await listDeadLetters(db, {
+          ...(req.limit ? { limit: req.limit as number } : {}),
+          ...(req.cursor ? { cursor: req.cursor as string } : {}),
+        });
         return {
           nextCursor: page.nextCursor,
-          items: page.items.map((l) => ({ id: l.id, service: this.deps.name, consumer: l.consumer, messageId: l.messageId, messageType: l.messageType, reason: l.reason, attempts: l.attempts, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt })),
+          items: page.items.map((l) => ({
+            id: l.id,
+            service: this.deps.name,
+            consumer: l.consumer,
+            messageId: l.messageId,
+            messageType: l.messageType,
+            reason: l.reason,
+            attempts: l.attempts,
+            firstFailedAt: l.firstFailedAt,
+            lastFailedAt: l.lastFailedAt,
+          })),
         };
       }
       case '_deadLetter': {
@@ -129,12 +171,24 @@ export class ServiceOperations {
           message = letter.body;
         }
         const { id, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt } = letter;
-        return { id, service: this.deps.name, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt, message: redact(message) };
+        return {
+          id,
+          service: this.deps.name,
+          consumer,
+          messageId,
+          messageType,
+          reason,
+          attempts,
+          firstFailedAt,
+          lastFailedAt,
+          message: redact(message),
+        };
       }
       case '_replayDeadLetter':
         return { id: req.id, outcome: await this.replayDeadLetter(req.id as string) };
       case '_discardDeadLetter':
-        if (!(await resolveDeadLetter(db, req.id as string, 'discarded'))) throw new NotFoundError('No such dead letter');
+        if (!(await resolveDeadLetter(db, req.id as string, 'discarded')))
+          throw new NotFoundError('No such dead letter');
         return { id: req.id };
       case '_replayEvents':
         return this.replayEvents(req as { types: string[]; since: string; limit?: number; cursor?: string });
@@ -146,9 +200,16 @@ export class ServiceOperations {
       case '_sagas': {
         const limit = (req.limit as number | undefined) ?? 50;
         const after = req.cursor !== undefined ? decodeSagaCursor(req.cursor as string) : undefined;
-        const rows = await this.deps.sagas.list({ ...(req.status ? { status: req.status as SagaStatus } : {}), limit: limit + 1, ...(after ? { after } : {}) });
+        const rows = await this.deps.sagas.list({
+          ...(req.status ? { status: req.status as SagaStatus } : {}),
+          limit: limit + 1,
+          ...(after ? { after } : {}),
+        });
         const page = rows.slice(0, limit);
-        return { items: page.map((r) => r.saga), nextCursor: rows.length > limit ? encodeSagaCursor(page.at(-1)!.position) : null };
+        return {
+          items: page.map((r) => r.saga),
+          nextCursor: rows.length > limit ? encodeSagaCursor(page.at(-1)!.position) : null,
+        };
       }
       case '_readiness': {
         const checks = this.deps.readiness();
@@ -156,7 +217,13 @@ export class ServiceOperations {
       }
       case '_signals':
         // Less the _signals request itself, which holds a slot while it is answered.
-        return signalsOf(this.deps.name, this.deps.metrics, db, this.deps.transport, Math.max(0, this.deps.inFlight() - 1));
+        return signalsOf(
+          this.deps.name,
+          this.deps.metrics,
+          db,
+          this.deps.transport,
+          Math.max(0, this.deps.inFlight() - 1),
+        );
       case '_breaker': {
         const breaker = breakers.find(this.deps.name, req.target as string);
         if (!breaker) throw new NotFoundError(`${this.deps.name} has no breaker towards ${req.target as string}`);

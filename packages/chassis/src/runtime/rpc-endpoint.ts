@@ -26,7 +26,13 @@ import { systemMethods } from './system.ts';
  */
 const strictErrors = () => process.env.SIMPLEBANK_STRICT_CONTRACTS === '1';
 /** Refusals any method may answer without declaring them (the chassis's own, and authentication's). */
-const GENERIC_REFUSALS = new Set(['validation_failed', 'idempotency_key_reused', 'unknown_method', 'unauthorized', 'forbidden']);
+const GENERIC_REFUSALS = new Set([
+  'validation_failed',
+  'idempotency_key_reused',
+  'unknown_method',
+  'unauthorized',
+  'forbidden',
+]);
 
 export interface RpcEndpointDeps {
   name: string;
@@ -76,29 +82,50 @@ export class RpcEndpoint {
       } catch {
         throw new ValidationError('Unparseable RPC request');
       }
-      if (!isValid(Envelope, envelope)) throw new ValidationError('Invalid RPC envelope', validationErrors(Envelope, envelope));
+      if (!isValid(Envelope, envelope))
+        throw new ValidationError('Invalid RPC envelope', validationErrors(Envelope, envelope));
       const prefix = `${this.deps.name}.`;
       method = envelope.type.startsWith(prefix) ? envelope.type.slice(prefix.length) : envelope.type;
       // The server span, child of the caller's client span (the envelope's traceparent).
       span = startSpan(this.deps.name, `${this.deps.name}/${method}`, {
         kind: SpanKind.SERVER,
         parent: envelope.traceparent,
-        attributes: { 'rpc.system': 'simplebank', 'rpc.service': this.deps.name, 'rpc.method': method, 'simplebank.correlation_id': envelope.correlationId },
+        attributes: {
+          'rpc.system': 'simplebank',
+          'rpc.service': this.deps.name,
+          'rpc.method': method,
+          'simplebank.correlation_id': envelope.correlationId,
+        },
       });
-      const found = (this.deps.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as RpcDef | undefined;
+      const found = (this.deps.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as
+        | RpcDef
+        | undefined;
       if (!found) throw new NotFoundError(`${this.deps.name} has no RPC method ${method}`, 'unknown_method');
       def = found;
       try {
         release = await this.shedder.acquire();
       } catch (err) {
-        this.deps.metrics.counter('simplebank_rpc_shed_total', 'RPC requests refused as overloaded (load shedding)', ['service', 'method']).inc({ service: this.deps.name, method });
+        this.deps.metrics
+          .counter('simplebank_rpc_shed_total', 'RPC requests refused as overloaded (load shedding)', [
+            'service',
+            'method',
+          ])
+          .inc({ service: this.deps.name, method });
         throw err;
       }
-      if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) throw new DeadlineExceededError(`Deadline passed before ${this.deps.name}.${method} started`);
+      if (envelope.deadline !== undefined && envelope.deadline <= Date.now())
+        throw new DeadlineExceededError(`Deadline passed before ${this.deps.name}.${method} started`);
       assertValid(found.request, envelope.data, `request to ${this.deps.name}.${method}`);
-      if (found.idempotent && !envelope.idempotencyKey) throw new ValidationError(`${this.deps.name}.${method} requires an idempotency key`, [{ path: '/idempotencyKey', message: 'required' }]);
+      if (found.idempotent && !envelope.idempotencyKey)
+        throw new ValidationError(`${this.deps.name}.${method} requires an idempotency key`, [
+          { path: '/idempotencyKey', message: 'required' },
+        ]);
       const { cause, fields } = this.deps.traced(envelope, span);
-      reply = await withContext(fields, () => (found.idempotent ? this.serveIdempotent(method, found, envelope, cause) : this.serveOnce(method, found, envelope, cause)));
+      reply = await withContext(fields, () =>
+        found.idempotent
+          ? this.serveIdempotent(method, found, envelope, cause)
+          : this.serveOnce(method, found, envelope, cause),
+      );
     } catch (err) {
       reply = this.errorReply(err, method);
     } finally {
@@ -109,12 +136,16 @@ export class RpcEndpoint {
       // A refusal (4xx-like) is the server doing its job; only server-side failures are errors.
       if (!reply.ok) {
         span.setAttributes({ 'rpc.response.status_code': reply.error.code, 'error.type': reply.error.code });
-        if (reply.error.status >= 500) span.fail(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+        if (reply.error.status >= 500)
+          span.fail(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
       }
       span.end();
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.deps.metrics.rpcServerDuration.observe({ service: this.deps.name, method, outcome: reply.ok ? 'ok' : outcomeOf(reply.error) }, seconds);
+    this.deps.metrics.rpcServerDuration.observe(
+      { service: this.deps.name, method, outcome: reply.ok ? 'ok' : outcomeOf(reply.error) },
+      seconds,
+    );
     return JSON.stringify(reply);
   }
 
@@ -129,7 +160,8 @@ export class RpcEndpoint {
 
   private errorReply(err: unknown, method: string): RpcReply {
     const e = toAppError(err);
-    if (e.status >= 500 && !(e.status === 503 || e.status === 504)) this.deps.log.error({ err, method }, 'RPC handler failed');
+    if (e.status >= 500 && !(e.status === 503 || e.status === 504))
+      this.deps.log.error({ err, method }, 'RPC handler failed');
     return { ok: false, error: e.toWire() };
   }
 
@@ -146,7 +178,9 @@ export class RpcEndpoint {
   }
 
   private async invoke(method: string, envelope: Envelope, ctx: RpcContext): Promise<unknown> {
-    const handler = (this.deps.definition.rpc as Record<string, (req: unknown, ctx: RpcContext) => Promise<unknown>>)[method];
+    const handler = (this.deps.definition.rpc as Record<string, (req: unknown, ctx: RpcContext) => Promise<unknown>>)[
+      method
+    ];
     if (handler) return handler(envelope.data, ctx);
     return this.deps.systemMethod(method, envelope.data as Record<string, unknown>);
   }
@@ -160,7 +194,11 @@ export class RpcEndpoint {
   /** State-changing methods: the idempotency record, the handler's writes and its outbox commit together. */
   private async serveIdempotent(method: string, def: RpcDef, envelope: Envelope, cause: Causation): Promise<RpcReply> {
     const hash = requestHash({ data: envelope.data, identity: envelope.identity?.customerId ?? null });
-    const call = new IdempotentCall(this.deps.db, { method, key: envelope.idempotencyKey!, hash }, { service: this.deps.name, cause });
+    const call = new IdempotentCall(
+      this.deps.db,
+      { method, key: envelope.idempotencyKey!, hash },
+      { service: this.deps.name, cause },
+    );
     return call.run(async () => {
       const ctx = this.rpcContext(envelope, cause, (fn) => call.transaction(fn));
       const callOut = ctx.call;
@@ -176,7 +214,12 @@ export class RpcEndpoint {
 
   private checkResponse(def: RpcDef, method: string, data: unknown): void {
     if (isValid(def.response, data)) return;
-    this.deps.log.error({ method, errors: validationErrors(def.response, data, 5) }, 'RPC handler answered outside its contract');
-    throw new AppError('contract_violation', `${this.deps.name}.${method} produced a response outside its contract`, { status: 500 });
+    this.deps.log.error(
+      { method, errors: validationErrors(def.response, data, 5) },
+      'RPC handler answered outside its contract',
+    );
+    throw new AppError('contract_violation', `${this.deps.name}.${method} produced a response outside its contract`, {
+      status: 500,
+    });
   }
 }

@@ -52,7 +52,10 @@ export class Runtime {
   address = '';
 
   constructor(private readonly options: RuntimeOptions) {
-    this.log = createLogger({ service: options.services.length === 1 ? options.services[0]!.contract.service : 'simplebank', ...(options.logLevel ? { level: options.logLevel } : {}) });
+    this.log = createLogger({
+      service: options.services.length === 1 ? options.services[0]!.contract.service : 'simplebank',
+      ...(options.logLevel ? { level: options.logLevel } : {}),
+    });
   }
 
   host(service: string): ServiceHost {
@@ -77,7 +80,10 @@ export class Runtime {
     const outboxRetentionMs = outboxSettings.value.SIMPLEBANK_OUTBOX_RETENTION_HOURS * 3_600_000;
     this.flags = FeatureFlags.fromSettings(featureFlagSettings.value, this.log);
     // One tracer provider for the process; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
-    startTracing({ services: services.map((s) => s.contract.service), environment: this.options.environment ?? process.env });
+    startTracing({
+      services: services.map((s) => s.contract.service),
+      environment: this.options.environment ?? process.env,
+    });
     this.tracing = true;
     await transport.connect();
     for (const definition of services) {
@@ -90,7 +96,18 @@ export class Runtime {
       const db = new Database({ url, name, maxConnections: 20 });
       this.databases.push(db);
       const log = createLogger({ service: name, ...(this.options.logLevel ? { level: this.options.logLevel } : {}) });
-      this.hosts.push(new ServiceHost(definition, { outboxRetentionMs, ...this.options.hostOptions, transport, db, log, metrics: this.metrics, flags: this.flags, httpAddress: () => this.address }));
+      this.hosts.push(
+        new ServiceHost(definition, {
+          outboxRetentionMs,
+          ...this.options.hostOptions,
+          transport,
+          db,
+          log,
+          metrics: this.metrics,
+          flags: this.flags,
+          httpAddress: () => this.address,
+        }),
+      );
     }
     // Every intake first (migrations, consumers, RPC endpoints), then background work (relays,
     // sagas, workers): nothing is published before every subscriber in the process listens.
@@ -115,9 +132,19 @@ export class Runtime {
   private registerQueueDepthGauges(): void {
     const transport = this.options.transport;
     if (!transport.queueDepths) return;
-    const depth = this.metrics.gauge('simplebank_queue_depth', 'Messages ready in a queue this process consumes', ['service', 'queue']);
-    const unacked = this.metrics.gauge('simplebank_queue_unacked', 'Messages delivered and not yet acknowledged (0 where the transport cannot tell)', ['service', 'queue']);
-    const consumers = this.metrics.gauge('simplebank_queue_consumers', 'Consumers of a queue this process consumes', ['service', 'queue']);
+    const depth = this.metrics.gauge('simplebank_queue_depth', 'Messages ready in a queue this process consumes', [
+      'service',
+      'queue',
+    ]);
+    const unacked = this.metrics.gauge(
+      'simplebank_queue_unacked',
+      'Messages delivered and not yet acknowledged (0 where the transport cannot tell)',
+      ['service', 'queue'],
+    );
+    const consumers = this.metrics.gauge('simplebank_queue_consumers', 'Consumers of a queue this process consumes', [
+      'service',
+      'queue',
+    ]);
     const names = new Set(this.options.services.map((s) => s.contract.service));
     const fallback = names.size === 1 ? [...names][0]! : 'simplebank';
     const serviceOf = (queue: string, group: string | undefined): string => {
@@ -144,7 +171,9 @@ export class Runtime {
   private readonly stopCollectors: Array<() => void> = [];
 
   readiness(): ReadinessReport {
-    const checks = this.draining ? [{ name: 'runtime', ready: false, detail: 'draining' }] : this.hosts.flatMap((h) => h.readiness());
+    const checks = this.draining
+      ? [{ name: 'runtime', ready: false, detail: 'draining' }]
+      : this.hosts.flatMap((h) => h.readiness());
     return { ready: checks.every((c) => c.ready), checks };
   }
 
@@ -161,10 +190,19 @@ export class Runtime {
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
     this.draining = true;
     this.log.info('draining');
-    await this.http?.close().catch((err: unknown) => this.log.warn({ err }, 'drain: the HTTP server did not close cleanly'));
+    await this.http
+      ?.close()
+      .catch((err: unknown) => this.log.warn({ err }, 'drain: the HTTP server did not close cleanly'));
     // Let messages already committed reach their consumers while every consumer still runs.
     while (Date.now() < deadline - 2000) {
-      const backlog = await Promise.all(this.databases.map((db) => db.query<{ n: string }>('SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL').then((r) => Number(r.rows[0]?.n ?? 0)).catch(() => 0)));
+      const backlog = await Promise.all(
+        this.databases.map((db) =>
+          db
+            .query<{ n: string }>('SELECT count(*) AS n FROM chassis_outbox WHERE published_at IS NULL')
+            .then((r) => Number(r.rows[0]?.n ?? 0))
+            .catch(() => 0),
+        ),
+      );
       if (backlog.every((n) => n === 0)) break;
       await sleep(50);
     }
@@ -172,7 +210,9 @@ export class Runtime {
     await Promise.allSettled(this.hosts.map((h) => h.stopIntake()));
     await Promise.allSettled(this.hosts.map((h) => h.stop(Math.max(1000, deadline - Date.now()))));
     this.flags.stop();
-    await this.options.transport.close().catch((err: unknown) => this.log.warn({ err }, 'drain: the transport did not close cleanly'));
+    await this.options.transport
+      .close()
+      .catch((err: unknown) => this.log.warn({ err }, 'drain: the transport did not close cleanly'));
     await Promise.allSettled(this.databases.map((db) => db.close()));
     // Spans still buffered are exported, within a bound.
     if (this.tracing) {

@@ -18,7 +18,9 @@ export async function runServiceProcess(definition: ServiceDefinition<any>): Pro
   const service = definition.contract.service;
   const log = createLogger({ service });
   try {
-    const { AMQP_URL } = defineSettings({ AMQP_URL: env.url({ default: DEFAULT_AMQP_URL, secret: true, protocols: ['amqp', 'amqps'] }) }).value;
+    const { AMQP_URL } = defineSettings({
+      AMQP_URL: env.url({ default: DEFAULT_AMQP_URL, secret: true, protocols: ['amqp', 'amqps'] }),
+    }).value;
     let transport: Transport = new RabbitMqTransport({ url: AMQP_URL, log });
     // Test facility only (the chaos suite): random duplicates, delays and redeliveries.
     if (process.env.SIMPLEBANK_FAULTS) transport = await withFaults(transport, service, log);
@@ -46,7 +48,10 @@ async function withFaults(inner: Transport, service: string, log: Logger): Promi
   const { appendFileSync } = await import('node:fs');
   const seed = Number(process.env.SIMPLEBANK_FAULTS_SEED ?? 1);
   const file = process.env.SIMPLEBANK_FAULTS_LOG;
-  log.warn({ faults: process.env.SIMPLEBANK_FAULTS, seed }, 'fault injection enabled (SIMPLEBANK_FAULTS): for tests only');
+  log.warn(
+    { faults: process.env.SIMPLEBANK_FAULTS, seed },
+    'fault injection enabled (SIMPLEBANK_FAULTS): for tests only',
+  );
   return randomFaults(inner, {
     spec: process.env.SIMPLEBANK_FAULTS!,
     seed,

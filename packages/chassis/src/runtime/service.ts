@@ -144,7 +144,9 @@ export function defineService<C extends Contract>(definition: ServiceDefinition<
     if (names.has(name)) throw new Error(`${definition.contract.service}: two handlers named ${name}`);
     names.add(name);
     if (h.message.kind === 'command' && h.message.service !== definition.contract.service) {
-      throw new Error(`${definition.contract.service} cannot consume ${h.message.type}: a command is consumed by the service whose contract declares it`);
+      throw new Error(
+        `${definition.contract.service} cannot consume ${h.message.type}: a command is consumed by the service whose contract declares it`,
+      );
     }
   }
   return definition;

@@ -50,7 +50,13 @@ async function samples(metrics: Metrics, name: string): Promise<Sample[]> {
 }
 
 /** Adds a histogram's samples of `service` into `into`; `failed` says which label sets are errors. */
-function addHistogram(values: Sample[], service: string, into: LatencyTotals, counts: { requests: number; errors: number }, failed: (labels: Sample['labels']) => boolean): void {
+function addHistogram(
+  values: Sample[],
+  service: string,
+  into: LatencyTotals,
+  counts: { requests: number; errors: number },
+  failed: (labels: Sample['labels']) => boolean,
+): void {
   const buckets = new Map(into.buckets.map((b) => [b.le, b]));
   for (const v of values) {
     if (v.labels.service !== service || String(v.labels.method ?? '').startsWith('_')) continue;
@@ -69,11 +75,29 @@ function addHistogram(values: Sample[], service: string, into: LatencyTotals, co
   into.buckets = [...buckets.values()].sort((a, b) => a.le - b.le);
 }
 
-export async function signalsOf(service: string, metrics: Metrics, db: Queryable, transport: Transport, inFlight: number): Promise<Signals> {
+export async function signalsOf(
+  service: string,
+  metrics: Metrics,
+  db: Queryable,
+  transport: Transport,
+  inFlight: number,
+): Promise<Signals> {
   const latency: LatencyTotals = { count: 0, sum: 0, buckets: [] };
   const counts = { requests: 0, errors: 0 };
-  addHistogram(await samples(metrics, 'simplebank_rpc_server_duration_seconds'), service, latency, counts, (l) => l.outcome === 'server_error' || l.outcome === 'timeout');
-  addHistogram(await samples(metrics, 'simplebank_http_server_duration_seconds'), service, latency, counts, (l) => l.status_class === '5xx');
+  addHistogram(
+    await samples(metrics, 'simplebank_rpc_server_duration_seconds'),
+    service,
+    latency,
+    counts,
+    (l) => l.outcome === 'server_error' || l.outcome === 'timeout',
+  );
+  addHistogram(
+    await samples(metrics, 'simplebank_http_server_duration_seconds'),
+    service,
+    latency,
+    counts,
+    (l) => l.status_class === '5xx',
+  );
   const relayLag = { count: 0, sum: 0 };
   for (const v of await samples(metrics, 'simplebank_outbox_relay_lag_seconds')) {
     if (v.labels.service !== service) continue;
@@ -83,7 +107,18 @@ export async function signalsOf(service: string, metrics: Metrics, db: Queryable
   const [backlog, depths] = await Promise.all([outboxBacklog(db), transport.queueDepths?.() ?? Promise.resolve([])]);
   // A queue is this service's when the transport says so, else by its name (`<service>.…`, `rpc.<service>`).
   const queues = depths
-    .filter((q) => (q.group !== undefined ? q.group === service : q.queue.startsWith(`${service}.`) || q.queue === `rpc.${service}`))
+    .filter((q) =>
+      q.group !== undefined ? q.group === service : q.queue.startsWith(`${service}.`) || q.queue === `rpc.${service}`,
+    )
     .map((q) => ({ queue: q.queue, ready: q.ready, unacked: q.unacked, consumers: q.consumers }));
-  return { service, at: new Date().toISOString(), ...counts, latency, inFlight, outbox: { backlog: backlog.count, oldestAgeSeconds: backlog.oldestAgeSeconds }, relayLag, queues };
+  return {
+    service,
+    at: new Date().toISOString(),
+    ...counts,
+    latency,
+    inFlight,
+    outbox: { backlog: backlog.count, oldestAgeSeconds: backlog.oldestAgeSeconds },
+    relayLag,
+    queues,
+  };
 }

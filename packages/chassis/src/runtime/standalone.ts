@@ -32,9 +32,19 @@ export async function startStandalone(
     SIMPLEBANK_DB_PREFIX: env.string({ default: 'simplebank' }),
   });
   loadAll([settings, ...processSettings, ...(definition.settings ?? [])], environment);
-  const config = settings.value as { PORT: number; HOST: string; DATABASE_URL?: string; LOG_LEVEL: string; SIMPLEBANK_DB_PREFIX: string } & Record<string, unknown>;
+  const config = settings.value as {
+    PORT: number;
+    HOST: string;
+    DATABASE_URL?: string;
+    LOG_LEVEL: string;
+    SIMPLEBANK_DB_PREFIX: string;
+  } & Record<string, unknown>;
   const ownUrl = config[own] as string | undefined;
-  const url = ownUrl ?? (config.DATABASE_URL ? databaseUrl(config.DATABASE_URL, serviceDatabaseName(service, config.SIMPLEBANK_DB_PREFIX)) : undefined);
+  const url =
+    ownUrl ??
+    (config.DATABASE_URL
+      ? databaseUrl(config.DATABASE_URL, serviceDatabaseName(service, config.SIMPLEBANK_DB_PREFIX))
+      : undefined);
   if (!url) throw new ConfigError([`${own} or DATABASE_URL is required (a postgres URL)`]);
   const runtime = new Runtime({
     services: [definition],

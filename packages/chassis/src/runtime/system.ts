@@ -21,7 +21,10 @@ const ReadinessCheck = T.Object({ name: T.String(), ready: T.Boolean(), detail: 
 
 export const systemMethods = {
   _deadLetters: rpc({
-    request: T.Object({ limit: T.Optional(T.Integer({ minimum: 1, maximum: 200 })), cursor: T.Optional(T.String({ format: 'uuid' })) }),
+    request: T.Object({
+      limit: T.Optional(T.Integer({ minimum: 1, maximum: 200 })),
+      cursor: T.Optional(T.String({ format: 'uuid' })),
+    }),
     response: T.Object({ items: T.Array(DeadLetter), nextCursor: T.Union([T.String(), T.Null()]) }),
     description: 'Dead letters waiting for a decision, newest first',
   }),
@@ -29,10 +32,14 @@ export const systemMethods = {
     request: T.Object({ id: T.String({ format: 'uuid' }) }),
     response: T.Object({
       ...DeadLetter.properties,
-      message: T.Unknown({ description: 'The message as it arrived (its envelope: type, data, identity…), secrets and personal data redacted; a body that was not JSON is its text, redacted' }),
+      message: T.Unknown({
+        description:
+          'The message as it arrived (its envelope: type, data, identity…), secrets and personal data redacted; a body that was not JSON is its text, redacted',
+      }),
     }),
     errors: ['not_found'],
-    description: 'One dead letter waiting for a decision, with its message (redacted): what the consumer could not handle',
+    description:
+      'One dead letter waiting for a decision, with its message (redacted): what the consumer could not handle',
   }),
   _replayDeadLetter: rpc({
     request: T.Object({ id: T.String({ format: 'uuid' }) }),
@@ -69,12 +76,15 @@ export const systemMethods = {
   }),
   _sagas: rpc({
     request: T.Object({
-      status: T.Optional(T.Union(['running', 'waiting', 'compensating', 'completed', 'compensated', 'failed'].map((x) => T.Literal(x)))),
+      status: T.Optional(
+        T.Union(['running', 'waiting', 'compensating', 'completed', 'compensated', 'failed'].map((x) => T.Literal(x))),
+      ),
       limit: T.Optional(T.Integer({ minimum: 1, maximum: 200 })),
       cursor: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
     }),
     response: T.Object({ items: T.Array(T.Unknown()), nextCursor: T.Union([T.String(), T.Null()]) }),
-    description: "The service's saga instances, newest first, of one status when given: each its type, status, data, current step, failure, times and trace id",
+    description:
+      "The service's saga instances, newest first, of one status when given: each its type, status, data, current step, failure, times and trace id",
   }),
   _readiness: rpc({
     request: T.Object({}),
@@ -89,20 +99,32 @@ export const systemMethods = {
       at: T.String({ format: 'date-time' }),
       requests: T.Number({ description: 'RPC calls answered and HTTP requests served since the process started' }),
       errors: T.Number({ description: 'Of which failed on the server side (5xx, fault, deadline passed)' }),
-      latency: T.Object({ count: T.Number(), sum: T.Number(), buckets: T.Array(T.Object({ le: T.Number(), count: T.Number() }), { description: 'Cumulative counts per upper bound in seconds; +Inf is count' }) }),
+      latency: T.Object({
+        count: T.Number(),
+        sum: T.Number(),
+        buckets: T.Array(T.Object({ le: T.Number(), count: T.Number() }), {
+          description: 'Cumulative counts per upper bound in seconds; +Inf is count',
+        }),
+      }),
       inFlight: T.Integer({ description: 'RPC requests being answered now, this one left out' }),
       outbox: T.Object({ backlog: T.Integer(), oldestAgeSeconds: T.Number() }),
       relayLag: T.Object({ count: T.Number(), sum: T.Number() }),
-      queues: T.Array(T.Object({ queue: T.String(), ready: T.Integer(), unacked: T.Integer(), consumers: T.Integer() })),
+      queues: T.Array(
+        T.Object({ queue: T.String(), ready: T.Integer(), unacked: T.Integer(), consumers: T.Integer() }),
+      ),
     }),
     description:
       "The service's golden signals as its process counts them: request, error and latency totals since it started (a sampler takes differences over its own interval), its outbox backlog and relay lag, and its queues' depths now",
   }),
   _breaker: rpc({
     request: T.Object({ target: T.String({ minLength: 1 }), state: T.Union([T.Literal('open'), T.Literal('auto')]) }),
-    response: T.Object({ target: T.String(), state: T.Union([T.Literal('closed'), T.Literal('open'), T.Literal('half-open'), T.Literal('forced-open')]) }),
+    response: T.Object({
+      target: T.String(),
+      state: T.Union([T.Literal('closed'), T.Literal('open'), T.Literal('half-open'), T.Literal('forced-open')]),
+    }),
     errors: ['not_found'],
-    description: "Forces the service's circuit breaker towards a target open ('open'), or gives it back to its automatic control ('auto')",
+    description:
+      "Forces the service's circuit breaker towards a target open ('open'), or gives it back to its automatic control ('auto')",
   }),
 };
 

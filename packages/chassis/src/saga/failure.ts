@@ -32,7 +32,13 @@ export interface FailedAt {
   phase: 'action' | 'compensation';
 }
 
-export async function recordFailure(deps: FailureDeps, tx: StepTx, at: FailedAt, attempt: number, err: unknown): Promise<Turn> {
+export async function recordFailure(
+  deps: FailureDeps,
+  tx: StepTx,
+  at: FailedAt,
+  attempt: number,
+  err: unknown,
+): Promise<Turn> {
   const { row, def, step, index, phase } = at;
   const e = toAppError(err);
   const name = step?.name ?? 'onCompensated';
@@ -43,19 +49,41 @@ export async function recordFailure(deps: FailureDeps, tx: StepTx, at: FailedAt,
     let delay = backoffDelay(attempt, { baseMs: policy.baseMs ?? 100, capMs: policy.capMs ?? 30_000 });
     // Do not sleep past the step's deadline: the next turn must notice it.
     if (!forever && row.deadline_in_ms !== null) delay = Math.min(delay, Math.max(0, Math.ceil(row.deadline_in_ms)));
-    await store.updateSaga(tx, tx.saga, { attempt, nextRunInMs: delay, lease: 'release', log: { step: name, phase, outcome: 'error', attempt, detail: `${detail}; retry in ${delay} ms` } });
-    deps.log.warn({ sagaId: row.id, sagaType: row.type, step: name, phase, attempt, err: e }, 'saga step failed; will retry');
+    await store.updateSaga(tx, tx.saga, {
+      attempt,
+      nextRunInMs: delay,
+      lease: 'release',
+      log: { step: name, phase, outcome: 'error', attempt, detail: `${detail}; retry in ${delay} ms` },
+    });
+    deps.log.warn(
+      { sagaId: row.id, sagaType: row.type, step: name, phase, attempt, err: e },
+      'saga step failed; will retry',
+    );
     return { next: 'stop', wakeInMs: delay };
   }
-  const failure = e.retryable ? { code: 'step_failed', message: `Step ${name} failed ${attempt} times; last: ${detail}` } : { code: e.code, message: e.message };
-  return startCompensation(deps, tx, { row, def, fromIndex: index }, failure, { step: name, phase, outcome: 'failed', attempt, detail });
+  const failure = e.retryable
+    ? { code: 'step_failed', message: `Step ${name} failed ${attempt} times; last: ${detail}` }
+    : { code: e.code, message: e.message };
+  return startCompensation(deps, tx, { row, def, fromIndex: index }, failure, {
+    step: name,
+    phase,
+    outcome: 'failed',
+    attempt,
+    detail,
+  });
 }
 
 /**
  * From the current step (which may have partly applied, or applied remotely before a crash)
  * down to the first, each compensation in its own turn.
  */
-export async function startCompensation(deps: FailureDeps, tx: StepTx, at: { row: SagaRow; def: AnySaga; fromIndex: number }, failure: store.Failure, log: store.LogEntry): Promise<Turn> {
+export async function startCompensation(
+  deps: FailureDeps,
+  tx: StepTx,
+  at: { row: SagaRow; def: AnySaga; fromIndex: number },
+  failure: store.Failure,
+  log: store.LogEntry,
+): Promise<Turn> {
   const { row, def, fromIndex } = at;
   const first = lastCompensable(def, fromIndex);
   const next = await store.updateSaga(tx, tx.saga, {

@@ -12,13 +12,22 @@ const ACTIVE: readonly SagaStatus[] = ['running', 'waiting', 'compensating'];
 type Stats = Array<{ type: string; status: SagaStatus; count: number; oldestAgeSeconds: number }>;
 
 /** Registers the gauges' collector for `service`'s saga `types`; returns its removal. */
-export function exportSagaGauges(metrics: Metrics, service: string, types: readonly string[], stats: () => Promise<Stats>): () => void {
+export function exportSagaGauges(
+  metrics: Metrics,
+  service: string,
+  types: readonly string[],
+  stats: () => Promise<Stats>,
+): () => void {
   const oldest = metrics.gauge(
     'simplebank_saga_oldest_active_age_seconds',
     'Age of the oldest saga instance still active (running, waiting or compensating), by type and status; 0 when none',
     ['service', 'saga_type', 'status'],
   );
-  const instances = metrics.gauge('simplebank_saga_instances', 'Saga instances by type and status', ['service', 'saga_type', 'status']);
+  const instances = metrics.gauge('simplebank_saga_instances', 'Saga instances by type and status', [
+    'service',
+    'saga_type',
+    'status',
+  ]);
   return metrics.addCollector(async () => {
     const rows = await stats();
     for (const s of rows) instances.set({ service, saga_type: s.type, status: s.status }, s.count);

@@ -51,7 +51,10 @@ type AnySaga = SagaDefinition<any, any>;
 export function checkSignal(saga: AnySaga, name: string, payload: unknown): void {
   if (!saga.signals) return;
   const schema = (saga.signals as SignalDefs)[name];
-  if (!schema) throw new ValidationError(`Saga ${saga.name} has no signal ${name}`, [{ path: '/name', message: `one of ${Object.keys(saga.signals).join(', ')}` }]);
+  if (!schema)
+    throw new ValidationError(`Saga ${saga.name} has no signal ${name}`, [
+      { path: '/name', message: `one of ${Object.keys(saga.signals).join(', ')}` },
+    ]);
   assertValid(schema, payload, `payload of ${saga.name} signal ${name}`);
 }
 
@@ -98,10 +101,22 @@ export class SagaRunner {
       if (saga.steps.length === 0) throw new Error(`Saga ${saga.name} has no steps`);
       this.definitions.set(saga.name, saga);
     }
-    this.localSteps = options.sagas.flatMap((saga) => saga.steps.filter((step) => step.local).map((step) => `${saga.name}/${step.name}`));
+    this.localSteps = options.sagas.flatMap((saga) =>
+      saga.steps.filter((step) => step.local).map((step) => `${saga.name}/${step.name}`),
+    );
     this.idleMs = this.pollIntervalMs;
     this.metrics = options.metrics ?? new Metrics(new Registry());
-    this.turns = new SagaTurns({ service: options.service, db: options.db, log: options.log, metrics: this.metrics, call: options.call, leaseMs: this.leaseMs }, this.definitions);
+    this.turns = new SagaTurns(
+      {
+        service: options.service,
+        db: options.db,
+        log: options.log,
+        metrics: this.metrics,
+        call: options.call,
+        leaseMs: this.leaseMs,
+      },
+      this.definitions,
+    );
   }
 
   async start(): Promise<void> {
@@ -112,7 +127,9 @@ export class SagaRunner {
     // Every begin, signal and interrupt notifies with the saga's id, at commit, to every runner
     // (this one included): one wake-up per event, one claim.
     this.unlisten = await this.db.listen('chassis_sagas', (id) => this.notified(id));
-    this.removeGauges = exportSagaGauges(this.metrics, this.options.service, [...this.definitions.keys()], () => this.stats());
+    this.removeGauges = exportSagaGauges(this.metrics, this.options.service, [...this.definitions.keys()], () =>
+      this.stats(),
+    );
     this.loop = this.run();
   }
 
@@ -127,12 +144,16 @@ export class SagaRunner {
     await this.loop;
     // Each advance ends after its current invocation and releases its lease (see advance()).
     const abort = new AbortController();
-    await Promise.race([Promise.allSettled([...this.inFlight.values()]).then(() => abort.abort()), sleep(timeoutMs, abort.signal)]);
+    await Promise.race([
+      Promise.allSettled([...this.inFlight.values()]).then(() => abort.abort()),
+      sleep(timeoutMs, abort.signal),
+    ]);
     abort.abort();
   }
 
   health(): { ready: boolean; detail?: string } {
-    if (!this.started || this.stopping) return { ready: false, detail: `saga runner ${this.stopping ? 'stopping' : 'not started'}` };
+    if (!this.started || this.stopping)
+      return { ready: false, detail: `saga runner ${this.stopping ? 'stopping' : 'not started'}` };
     return this.healthy ? { ready: true } : { ready: false, detail: `saga runner: ${this.lastError ?? 'failing'}` };
   }
 
@@ -141,10 +162,18 @@ export class SagaRunner {
     if (!this.definitions.has(saga.name)) throw new Error(`Saga ${saga.name} is not registered with this runner`);
     const id = input.id ?? randomUUID();
     const first = saga.steps[0]!;
-    const inserted = await store.insertSaga(tx, { id, type: saga.name, data: input.data, firstStep: first.name, deadlineInMs: first.timeoutMs ?? null, cause: input.cause });
+    const inserted = await store.insertSaga(tx, {
+      id,
+      type: saga.name,
+      data: input.data,
+      firstStep: first.name,
+      deadlineInMs: first.timeoutMs ?? null,
+      cause: input.cause,
+    });
     if (!inserted) {
       const existing = await store.sagaType(tx, id);
-      if (existing?.type !== saga.name) throw new ConflictError('saga_exists', `Saga ${id} exists with type ${existing?.type}`);
+      if (existing?.type !== saga.name)
+        throw new ConflictError('saga_exists', `Saga ${id} exists with type ${existing?.type}`);
       return id;
     }
     tx.afterCommit(() => this.emit(saga.name, 'running'));
@@ -175,9 +204,20 @@ export class SagaRunner {
     options: { dedupKey?: string } = {},
   ): Promise<boolean> {
     checkSignal(saga, name, payload);
-    const signal = { sagaType: saga.name, sagaId, name, payload, ...(options.dedupKey !== undefined ? { dedupKey: options.dedupKey } : {}) };
-    if (!isTx(tx) || this.localSteps.length === 0 || !this.started || this.stopping) return store.insertSignal(tx, signal);
-    const { found, saga: taken } = await store.signalAndTake(tx, { ...signal, localSteps: this.localSteps, leaseMs: this.leaseMs });
+    const signal = {
+      sagaType: saga.name,
+      sagaId,
+      name,
+      payload,
+      ...(options.dedupKey !== undefined ? { dedupKey: options.dedupKey } : {}),
+    };
+    if (!isTx(tx) || this.localSteps.length === 0 || !this.started || this.stopping)
+      return store.insertSignal(tx, signal);
+    const { found, saga: taken } = await store.signalAndTake(tx, {
+      ...signal,
+      localSteps: this.localSteps,
+      leaseMs: this.leaseMs,
+    });
     if (taken) await this.advanceWithin(tx, taken);
     return found;
   }
@@ -288,7 +328,12 @@ export class SagaRunner {
       let claimed = 0;
       if (room > 0) {
         try {
-          const rows = await store.claim(this.db, { types, exclude: [...this.inFlight.keys()], limit: room, leaseMs: this.leaseMs });
+          const rows = await store.claim(this.db, {
+            types,
+            exclude: [...this.inFlight.keys()],
+            limit: room,
+            leaseMs: this.leaseMs,
+          });
           claimed = rows.length;
           this.saturated = claimed === room;
           for (const row of rows) {
@@ -309,7 +354,8 @@ export class SagaRunner {
       }
       if (this.stopping) break;
       // Idle: the fallback poll backs off (wake-ups reset it), so an idle service commits ~nothing.
-      if (claimed === 0 && this.inFlight.size === 0 && !this.pending) this.idleMs = Math.min(this.idleMs * 2, this.pollIntervalMs * 20);
+      if (claimed === 0 && this.inFlight.size === 0 && !this.pending)
+        this.idleMs = Math.min(this.idleMs * 2, this.pollIntervalMs * 20);
       await this.idle(this.idleMs);
     }
   }
@@ -319,7 +365,10 @@ export class SagaRunner {
     // A long invocation keeps its lease: renewed every third of it, only while a turn is running.
     // A failed renewal is said: if the lease then runs out another runner may take the saga (its
     // fencing token keeps the two apart), which is worth knowing when a saga turns twice.
-    const renew = () => store.renewLease(this.db, first.id, token, this.leaseMs).catch((err: unknown) => this.log.warn({ err, sagaId: first.id }, 'saga lease not renewed; trying again'));
+    const renew = () =>
+      store
+        .renewLease(this.db, first.id, token, this.leaseMs)
+        .catch((err: unknown) => this.log.warn({ err, sagaId: first.id }, 'saga lease not renewed; trying again'));
     const renewal = setInterval(() => void renew(), Math.max(10, Math.floor(this.leaseMs / 3)));
     renewal.unref();
     let row = first;

@@ -21,19 +21,44 @@ export interface StepContextDeps {
 }
 
 /** The span of one step invocation and the causation of its messages and calls. */
-export function stepCause(deps: StepContextDeps, row: SagaRow, step: string, phase: 'action' | 'compensation', attempt: number): { cause: Causation; span: ActiveSpan } {
+export function stepCause(
+  deps: StepContextDeps,
+  row: SagaRow,
+  step: string,
+  phase: 'action' | 'compensation',
+  attempt: number,
+): { cause: Causation; span: ActiveSpan } {
   // The deadline was the request's that began the saga; the saga outlives it by design and bounds
   // its steps with their own timeouts, so it is not handed on.
   const { deadline: _deadline, ...cause } = row.cause;
   const span = startSpan(deps.service, `saga ${row.type} ${phase === 'action' ? step : `${step} compensate`}`, {
     parent: row.cause.traceparent,
-    attributes: { 'simplebank.saga.id': row.id, 'simplebank.saga.type': row.type, 'simplebank.saga.step': step, 'simplebank.saga.phase': phase, 'simplebank.saga.attempt': attempt },
+    attributes: {
+      'simplebank.saga.id': row.id,
+      'simplebank.saga.type': row.type,
+      'simplebank.saga.step': step,
+      'simplebank.saga.phase': phase,
+      'simplebank.saga.attempt': attempt,
+    },
   });
   return { cause: { ...cause, traceparent: span.traceparent }, span };
 }
 
 /** What a step's action or compensation sees. */
-export function stepContext<D>(deps: StepContextDeps, row: SagaRow, f: { step: string; stepKey: string; attempt: number; wakeUp: WakeUp; data: unknown; tx: StepTx; cause: Causation; failure?: store.Failure }): SagaStepContext<D> {
+export function stepContext<D>(
+  deps: StepContextDeps,
+  row: SagaRow,
+  f: {
+    step: string;
+    stepKey: string;
+    attempt: number;
+    wakeUp: WakeUp;
+    data: unknown;
+    tx: StepTx;
+    cause: Causation;
+    failure?: store.Failure;
+  },
+): SagaStepContext<D> {
   const ctx: SagaStepContext<D> = {
     sagaId: row.id,
     sagaType: row.type,

@@ -70,11 +70,14 @@ export class StepTx implements Tx {
 
   /** The open transaction (begun now if it was not). */
   open(): Promise<Open> {
-    if (this.ended) return Promise.reject(new Error('This saga step invocation has ended: its transaction can no longer be used'));
+    if (this.ended)
+      return Promise.reject(new Error('This saga step invocation has ended: its transaction can no longer be used'));
     if (this.outer) {
       const outer = this.outer;
       // The outer transaction's connection, as a client: only `query` is used on it.
-      const client = { query: (sql: string, params?: unknown[]) => outer.query(sql, params) } as unknown as pg.PoolClient;
+      const client = {
+        query: (sql: string, params?: unknown[]) => outer.query(sql, params),
+      } as unknown as pg.PoolClient;
       this.opened ??= Promise.resolve({ client, tx: outboxTx(client, this.outbox) });
       return this.opened;
     }

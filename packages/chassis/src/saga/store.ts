@@ -48,7 +48,9 @@ const later = (p: string) => `clock_timestamp() + ${p}::float8 * interval '1 mil
  * RETURNING). `newSignal`: a signal inserted by the same statement (invisible to its subqueries),
  * the one to wake with when no older one is pending.
  */
-const rowColumns = (newSignal = 'NULL') => `s.id, s.type, s.status, s.data, s.step_index, s.current_step, s.attempt, s.wait_signals, s.past_pivot, s.interrupt,
+const rowColumns = (
+  newSignal = 'NULL',
+) => `s.id, s.type, s.status, s.data, s.step_index, s.current_step, s.attempt, s.wait_signals, s.past_pivot, s.interrupt,
   s.failure, s.cause, s.lease_token, ${ms('s.next_run_at')} AS next_run_in_ms, ${ms('s.wait_until')} AS wait_in_ms,
   ${ms('s.deadline_at')} AS deadline_in_ms, (extract(epoch FROM clock_timestamp() - s.created_at) * 1000)::float8 AS age_ms,
   CASE WHEN s.status = 'waiting' THEN coalesce(
@@ -59,7 +61,17 @@ const rowColumns = (newSignal = 'NULL') => `s.id, s.type, s.status, s.data, s.st
 const ROW = rowColumns();
 
 /** Inserts the saga and wakes runners at commit, in one statement; false when the id exists already. */
-export async function insertSaga(db: Queryable, s: { id: string; type: string; data: unknown; firstStep: string | null; deadlineInMs: number | null; cause: Causation }): Promise<boolean> {
+export async function insertSaga(
+  db: Queryable,
+  s: {
+    id: string;
+    type: string;
+    data: unknown;
+    firstStep: string | null;
+    deadlineInMs: number | null;
+    cause: Causation;
+  },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `WITH inserted AS (
        INSERT INTO chassis_sagas (id, type, status, data, step_index, current_step, deadline_at, cause)
@@ -72,7 +84,10 @@ export async function insertSaga(db: Queryable, s: { id: string; type: string; d
 }
 
 export async function sagaType(db: Queryable, id: string): Promise<{ type: string; status: SagaStatus } | undefined> {
-  const { rows } = await db.query<{ type: string; status: SagaStatus }>('SELECT type, status FROM chassis_sagas WHERE id = $1', [id]);
+  const { rows } = await db.query<{ type: string; status: SagaStatus }>(
+    'SELECT type, status FROM chassis_sagas WHERE id = $1',
+    [id],
+  );
   return rows[0];
 }
 
@@ -88,7 +103,10 @@ export async function notify(db: Queryable, id: string): Promise<void> {
  * FOR NO KEY UPDATE (not FOR UPDATE) so that inserting a signal (whose foreign key takes a KEY SHARE
  * lock on the saga) never waits for a running step.
  */
-export async function claim(db: Queryable, o: { types: string[]; exclude: string[]; limit: number; leaseMs: number }): Promise<SagaRow[]> {
+export async function claim(
+  db: Queryable,
+  o: { types: string[]; exclude: string[]; limit: number; leaseMs: number },
+): Promise<SagaRow[]> {
   const { rows } = await db.query<SagaRow>(
     `WITH ready AS (
        SELECT s.id FROM chassis_sagas s
@@ -119,13 +137,19 @@ export class LeaseLost extends Error {}
 
 /** The saga as its lease holder sees it (undefined when `token` no longer holds the lease). */
 export async function readLeased(db: Queryable, id: string, token: string): Promise<SagaRow | undefined> {
-  const { rows } = await db.query<SagaRow>(`SELECT ${ROW} FROM chassis_sagas s WHERE s.id = $1 AND s.lease_token = $2`, [id, token]);
+  const { rows } = await db.query<SagaRow>(
+    `SELECT ${ROW} FROM chassis_sagas s WHERE s.id = $1 AND s.lease_token = $2`,
+    [id, token],
+  );
   return rows[0];
 }
 
 /** Extends the lease of a long invocation; false when it was lost meanwhile. */
 export async function renewLease(db: Queryable, id: string, token: string, leaseMs: number): Promise<boolean> {
-  const { rowCount } = await db.query(`UPDATE chassis_sagas SET locked_until = ${later('$3')} WHERE id = $1 AND lease_token = $2`, [id, token, leaseMs]);
+  const { rowCount } = await db.query(
+    `UPDATE chassis_sagas SET locked_until = ${later('$3')} WHERE id = $1 AND lease_token = $2`,
+    [id, token, leaseMs],
+  );
   return rowCount === 1;
 }
 
@@ -190,21 +214,30 @@ export async function updateSaga(db: Queryable, saga: { id: string; token: strin
     params.push(p.log.step, p.log.phase, p.log.outcome, p.log.attempt, p.log.detail ?? null);
     logged = `WITH logged AS (INSERT INTO chassis_saga_log (saga_id, step, phase, outcome, attempt, detail) VALUES ($1, ${[0, 1, 2, 3, 4].map((i) => `$${first + i}`).join(', ')})) `;
   }
-  const { rows } = await db.query<SagaRow>(`${logged}UPDATE chassis_sagas s SET ${sets.join(', ')} WHERE s.id = $1 AND s.lease_token = $2 RETURNING ${ROW}`, params);
+  const { rows } = await db.query<SagaRow>(
+    `${logged}UPDATE chassis_sagas s SET ${sets.join(', ')} WHERE s.id = $1 AND s.lease_token = $2 RETURNING ${ROW}`,
+    params,
+  );
   if (!rows[0]) throw new LeaseLost(`Saga ${saga.id}: lease lost`);
   return rows[0];
 }
 
 /** Hands a saga back (on stop) if this runner still holds it. */
 export async function releaseLease(db: Queryable, id: string, token: string): Promise<void> {
-  await db.query('UPDATE chassis_sagas SET locked_until = NULL, lease_token = NULL WHERE id = $1 AND lease_token = $2', [id, token]);
+  await db.query(
+    'UPDATE chassis_sagas SET locked_until = NULL, lease_token = NULL WHERE id = $1 AND lease_token = $2',
+    [id, token],
+  );
 }
 
 /**
  * Keeps a signal for a live saga (a repeat with the same dedup key is ignored) and wakes runners at
  * commit, in one statement. False when there is no such saga; a finished one takes no signal.
  */
-export async function insertSignal(db: Queryable, s: { sagaType: string; sagaId: string; name: string; payload: unknown; dedupKey?: string }): Promise<boolean> {
+export async function insertSignal(
+  db: Queryable,
+  s: { sagaType: string; sagaId: string; name: string; payload: unknown; dedupKey?: string },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `WITH target AS (SELECT id, status = ANY($5::text[]) AS live FROM chassis_sagas WHERE id = $1 AND type = $6),
           kept AS (INSERT INTO chassis_saga_signals (saga_id, name, payload, dedup_key)
@@ -225,7 +258,15 @@ export async function insertSignal(db: Queryable, s: { sagaType: string; sagaId:
  */
 export async function signalAndTake(
   db: Queryable,
-  s: { sagaType: string; sagaId: string; name: string; payload: unknown; dedupKey?: string; localSteps: readonly string[]; leaseMs: number },
+  s: {
+    sagaType: string;
+    sagaId: string;
+    name: string;
+    payload: unknown;
+    dedupKey?: string;
+    localSteps: readonly string[];
+    leaseMs: number;
+  },
 ): Promise<{ found: boolean; saga: SagaRow | undefined }> {
   const { rows } = await db.query<{ saga: SagaRow | null }>(
     `WITH target AS (SELECT id, status = ANY($5::text[]) AS live FROM chassis_sagas WHERE id = $1 AND type = $8),
@@ -246,7 +287,16 @@ export async function signalAndTake(
      SELECT (SELECT row_to_json(taken) FROM taken) AS saga,
             CASE WHEN t.live AND NOT EXISTS (SELECT 1 FROM taken) THEN pg_notify('chassis_sagas', t.id) END AS woke
        FROM target t`,
-    [s.sagaId, s.name, JSON.stringify(s.payload ?? null), s.dedupKey ?? null, LIVE, s.localSteps, s.leaseMs, s.sagaType],
+    [
+      s.sagaId,
+      s.name,
+      JSON.stringify(s.payload ?? null),
+      s.dedupKey ?? null,
+      LIVE,
+      s.localSteps,
+      s.leaseMs,
+      s.sagaType,
+    ],
   );
   return { found: rows.length === 1, saga: rows[0]?.saga ?? undefined };
 }
@@ -262,12 +312,19 @@ export async function handBack(db: Queryable, id: string, token: string): Promis
 
 /** Marks signal `id` consumed; it stays consumed only if the transaction commits. False if it was consumed already. */
 export async function consumeSignal(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query('UPDATE chassis_saga_signals SET consumed_at = clock_timestamp() WHERE id = $1 AND consumed_at IS NULL', [id]);
+  const { rowCount } = await db.query(
+    'UPDATE chassis_saga_signals SET consumed_at = clock_timestamp() WHERE id = $1 AND consumed_at IS NULL',
+    [id],
+  );
   return rowCount === 1;
 }
 
 /** Records a cancellation request unless the saga is past its pivot or no longer live. */
-export async function requestInterrupt(db: Queryable, id: string, reason: Failure): Promise<'requested' | 'compensating' | 'refused'> {
+export async function requestInterrupt(
+  db: Queryable,
+  id: string,
+  reason: Failure,
+): Promise<'requested' | 'compensating' | 'refused'> {
   const { rowCount } = await db.query(
     `UPDATE chassis_sagas SET interrupt = coalesce(interrupt, $2::jsonb), next_run_at = least(next_run_at, clock_timestamp()), updated_at = clock_timestamp()
       WHERE id = $1 AND NOT past_pivot AND status IN ('running', 'waiting')`,
@@ -278,19 +335,40 @@ export async function requestInterrupt(db: Queryable, id: string, reason: Failur
 }
 
 export async function inspectSaga(db: Queryable, id: string): Promise<SagaInspection | undefined> {
-  const { rows } = await db.query<{ id: string; type: string; status: SagaStatus; data: unknown; current_step: string | null; failure: Failure | null; created_at: Date; updated_at: Date; traceparent: string | null }>(
+  const { rows } = await db.query<{
+    id: string;
+    type: string;
+    status: SagaStatus;
+    data: unknown;
+    current_step: string | null;
+    failure: Failure | null;
+    created_at: Date;
+    updated_at: Date;
+    traceparent: string | null;
+  }>(
     "SELECT id, type, status, data, current_step, failure, created_at, updated_at, cause->>'traceparent' AS traceparent FROM chassis_sagas WHERE id = $1",
     [id],
   );
   const s = rows[0];
   if (!s) return undefined;
-  const log = await db.query<{ step: string; phase: 'action' | 'compensation'; outcome: string; attempt: number; at: Date; detail: string | null }>(
-    'SELECT step, phase, outcome, attempt, at, detail FROM chassis_saga_log WHERE saga_id = $1 ORDER BY id',
-    [id],
-  );
+  const log = await db.query<{
+    step: string;
+    phase: 'action' | 'compensation';
+    outcome: string;
+    attempt: number;
+    at: Date;
+    detail: string | null;
+  }>('SELECT step, phase, outcome, attempt, at, detail FROM chassis_saga_log WHERE saga_id = $1 ORDER BY id', [id]);
   return {
     ...summaryOf(s),
-    log: log.rows.map((e) => ({ step: e.step, phase: e.phase, outcome: e.outcome, attempt: e.attempt, at: e.at.toISOString(), ...(e.detail !== null ? { detail: e.detail } : {}) })),
+    log: log.rows.map((e) => ({
+      step: e.step,
+      phase: e.phase,
+      outcome: e.outcome,
+      attempt: e.attempt,
+      at: e.at.toISOString(),
+      ...(e.detail !== null ? { detail: e.detail } : {}),
+    })),
   };
 }
 
@@ -304,8 +382,22 @@ export interface SagaPosition {
 }
 
 /** Sagas newest first (by creation, then id), of one status when given, after position `after`. */
-export async function listSagas(db: Queryable, q: { status?: SagaStatus; limit: number; after?: SagaPosition }): Promise<Array<{ saga: SagaSummary; position: SagaPosition }>> {
-  const { rows } = await db.query<{ id: string; type: string; status: SagaStatus; data: unknown; current_step: string | null; failure: Failure | null; created_at: Date; updated_at: Date; traceparent: string | null; position: string }>(
+export async function listSagas(
+  db: Queryable,
+  q: { status?: SagaStatus; limit: number; after?: SagaPosition },
+): Promise<Array<{ saga: SagaSummary; position: SagaPosition }>> {
+  const { rows } = await db.query<{
+    id: string;
+    type: string;
+    status: SagaStatus;
+    data: unknown;
+    current_step: string | null;
+    failure: Failure | null;
+    created_at: Date;
+    updated_at: Date;
+    traceparent: string | null;
+    position: string;
+  }>(
     `SELECT id, type, status, data, current_step, failure, created_at, updated_at, cause->>'traceparent' AS traceparent, created_at::text AS position FROM chassis_sagas
       WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR (chassis_sagas.created_at, chassis_sagas.id) < ($2::timestamptz, $3::text))
       ORDER BY chassis_sagas.created_at DESC, chassis_sagas.id DESC LIMIT $4`,
@@ -314,7 +406,17 @@ export async function listSagas(db: Queryable, q: { status?: SagaStatus; limit: 
   return rows.map((r) => ({ saga: summaryOf(r), position: { createdAt: r.position, id: r.id } }));
 }
 
-function summaryOf(s: { id: string; type: string; status: SagaStatus; data: unknown; current_step: string | null; failure: Failure | null; created_at: Date; updated_at: Date; traceparent: string | null }): SagaSummary {
+function summaryOf(s: {
+  id: string;
+  type: string;
+  status: SagaStatus;
+  data: unknown;
+  current_step: string | null;
+  failure: Failure | null;
+  created_at: Date;
+  updated_at: Date;
+  traceparent: string | null;
+}): SagaSummary {
   return {
     id: s.id,
     type: s.type,
@@ -332,7 +434,9 @@ function summaryOf(s: { id: string; type: string; status: SagaStatus; data: unkn
  * Counts by type and status. The age is that of the oldest saga in the group, for live statuses
  * only: a live saga that keeps getting older is stuck; finished ones just accumulate.
  */
-export async function sagaStats(db: Queryable): Promise<Array<{ type: string; status: SagaStatus; count: number; oldestAgeSeconds: number }>> {
+export async function sagaStats(
+  db: Queryable,
+): Promise<Array<{ type: string; status: SagaStatus; count: number; oldestAgeSeconds: number }>> {
   const { rows } = await db.query<{ type: string; status: SagaStatus; count: number; oldest: number }>(
     `SELECT type, status, count(*)::int AS count,
             CASE WHEN status IN ('running', 'waiting', 'compensating')

@@ -56,8 +56,13 @@ export class SagaTurns {
   async take(row: SagaRow, token: string, carry?: StepTx): Promise<Turn> {
     const cause = row.cause;
     const customerId = cause.identity?.customerId;
-    return withContext({ correlationId: cause.correlationId, ...(cause.traceparent ? { traceparent: cause.traceparent } : {}), ...(customerId ? { customerId } : {}) }, () =>
-      this.decide(row, token, carry),
+    return withContext(
+      {
+        correlationId: cause.correlationId,
+        ...(cause.traceparent ? { traceparent: cause.traceparent } : {}),
+        ...(customerId ? { customerId } : {}),
+      },
+      () => this.decide(row, token, carry),
     );
   }
 
@@ -73,13 +78,23 @@ export class SagaTurns {
     if (!def || index === undefined || def.steps[index]?.local !== true) return undefined;
     let wakeUp: WakeUp;
     if (startsNext(row)) wakeUp = { kind: 'start' };
-    else if (row.status === 'waiting' && row.signal && !(row.interrupt && !row.past_pivot) && !(!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0)) {
+    else if (
+      row.status === 'waiting' &&
+      row.signal &&
+      !(row.interrupt && !row.past_pivot) &&
+      !(!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0)
+    ) {
       wakeUp = { kind: 'signal', name: row.signal.name, payload: row.signal.payload };
     } else return undefined;
     const cause = row.cause;
     const customerId = cause.identity?.customerId;
-    return withContext({ correlationId: cause.correlationId, ...(cause.traceparent ? { traceparent: cause.traceparent } : {}), ...(customerId ? { customerId } : {}) }, () =>
-      this.act(row, token, def, index, wakeUp, undefined, outer),
+    return withContext(
+      {
+        correlationId: cause.correlationId,
+        ...(cause.traceparent ? { traceparent: cause.traceparent } : {}),
+        ...(customerId ? { customerId } : {}),
+      },
+      () => this.act(row, token, def, index, wakeUp, undefined, outer),
     );
   }
 
@@ -100,18 +115,33 @@ export class SagaTurns {
     if (row.interrupt && !row.past_pivot) {
       const interrupt = row.interrupt;
       return this.recorded(row, token, async (tx) => {
-        return startCompensation(this.deps, tx, { row, def, fromIndex: index }, interrupt, { step: step.name, phase: 'action', outcome: 'interrupted', attempt: row.attempt, detail: `${interrupt.code}: ${interrupt.message}` });
+        return startCompensation(this.deps, tx, { row, def, fromIndex: index }, interrupt, {
+          step: step.name,
+          phase: 'action',
+          outcome: 'interrupted',
+          attempt: row.attempt,
+          detail: `${interrupt.code}: ${interrupt.message}`,
+        });
       });
     }
     if (!row.past_pivot && row.deadline_in_ms !== null && row.deadline_in_ms <= 0) {
       return this.recorded(row, token, async (tx) => {
-        const failure = { code: 'step_timeout', message: `Step ${step.name} did not finish within ${step.timeoutMs} ms` };
-        return startCompensation(this.deps, tx, { row, def, fromIndex: index }, failure, { step: step.name, phase: 'action', outcome: 'timeout', attempt: row.attempt });
+        const failure = {
+          code: 'step_timeout',
+          message: `Step ${step.name} did not finish within ${step.timeoutMs} ms`,
+        };
+        return startCompensation(this.deps, tx, { row, def, fromIndex: index }, failure, {
+          step: step.name,
+          phase: 'action',
+          outcome: 'timeout',
+          attempt: row.attempt,
+        });
       });
     }
     if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' }, carry);
     // Waiting: a signal first, then the wait's own timeout.
-    if (row.signal) return this.act(row, token, def, index, { kind: 'signal', name: row.signal.name, payload: row.signal.payload });
+    if (row.signal)
+      return this.act(row, token, def, index, { kind: 'signal', name: row.signal.name, payload: row.signal.payload });
     if (row.wait_in_ms !== null && row.wait_in_ms <= 0) return this.act(row, token, def, index, { kind: 'timeout' });
     return this.release(row, token, dueIn(row));
   }
@@ -138,7 +168,10 @@ export class SagaTurns {
 
   /** The deployed definition no longer has the saga's current step: only an operator can sort that out. */
   private failDefinitionChanged(row: SagaRow, token: string): Promise<Turn> {
-    const failure = { code: 'definition_changed', message: `Saga ${row.type} has no step ${row.current_step} any more` };
+    const failure = {
+      code: 'definition_changed',
+      message: `Saga ${row.type} has no step ${row.current_step} any more`,
+    };
     this.deps.log.error({ sagaId: row.id, sagaType: row.type, step: row.current_step }, failure.message);
     return this.recorded(row, token, async (tx) => {
       await store.updateSaga(tx, tx.saga, { status: 'failed', failure, lease: 'release' });
@@ -174,13 +207,22 @@ export class SagaTurns {
     const attempt = row.attempt + 1;
     const { cause, span } = stepCause(this.deps, row, name, phase, attempt);
     const saga = { id: row.id, token };
-    const tx = outer ? new StepTx(this.deps.db, saga, { service: this.deps.service, cause }, outer) : (carried?.carry(cause) ?? new StepTx(this.deps.db, saga, { service: this.deps.service, cause }));
+    const tx = outer
+      ? new StepTx(this.deps.db, saga, { service: this.deps.service, cause }, outer)
+      : (carried?.carry(cause) ?? new StepTx(this.deps.db, saga, { service: this.deps.service, cause }));
     try {
       return await withContext(span.logFields, async () => {
         try {
           const turn = await body(tx, cause, attempt);
           // Straight on to a local step's start: it commits this outcome with its own writes.
-          if (!outer && turn.next === 'continue' && phase === 'action' && startsNext(turn.row) && this.isLocal(turn.row)) return { ...turn, carry: tx };
+          if (
+            !outer &&
+            turn.next === 'continue' &&
+            phase === 'action' &&
+            startsNext(turn.row) &&
+            this.isLocal(turn.row)
+          )
+            return { ...turn, carry: tx };
           await tx.commit();
           return turn;
         } catch (err) {
@@ -205,30 +247,67 @@ export class SagaTurns {
     }
   }
 
-  private act(row: SagaRow, token: string, def: AnySaga, index: number, wakeUp: WakeUp, carried?: StepTx, outer?: Tx): Promise<Turn> {
+  private act(
+    row: SagaRow,
+    token: string,
+    def: AnySaga,
+    index: number,
+    wakeUp: WakeUp,
+    carried?: StepTx,
+    outer?: Tx,
+  ): Promise<Turn> {
     const step = def.steps[index]!;
-    return this.invoke(row, token, {
-      name: step.name,
-      phase: 'action',
-      body: async (tx, cause, attempt) => {
-        const ctx = stepContext(this.deps, row, { step: step.name, stepKey: `${row.id}:${step.name}`, attempt, wakeUp, data: row.data, tx, cause });
-        const outcome = await this.bounded(row, step, async () => (await step.action(ctx)) ?? { kind: 'done' as const });
-        // The signal that woke the step is consumed with the outcome it led to.
-        if (wakeUp.kind === 'signal' && !(await store.consumeSignal(tx, row.signal!.id))) throw new AppError('signal_vanished', 'The pending signal was consumed meanwhile; the turn is tried again', { status: 503, retryable: true });
-        const turn = await this.recordOutcome(tx, row, def, index, attempt, outcome, cause);
-        // Now waiting with nothing to wake it yet: hand the saga back in the same commit (a signal
-        // or an interrupt that comes later makes it claimable again and wakes the runners).
-        if (turn.next === 'continue' && turn.row.status === 'waiting' && !turn.row.signal && !(turn.row.interrupt && !turn.row.past_pivot)) {
-          const due = dueIn(turn.row);
-          if (due === undefined || due > 0) {
-            await store.releaseLease(tx, row.id, token);
-            return { next: 'stop', status: 'waiting', ...(due !== undefined ? { wakeInMs: due } : {}) };
+    return this.invoke(
+      row,
+      token,
+      {
+        name: step.name,
+        phase: 'action',
+        body: async (tx, cause, attempt) => {
+          const ctx = stepContext(this.deps, row, {
+            step: step.name,
+            stepKey: `${row.id}:${step.name}`,
+            attempt,
+            wakeUp,
+            data: row.data,
+            tx,
+            cause,
+          });
+          const outcome = await this.bounded(
+            row,
+            step,
+            async () => (await step.action(ctx)) ?? { kind: 'done' as const },
+          );
+          // The signal that woke the step is consumed with the outcome it led to.
+          if (wakeUp.kind === 'signal' && !(await store.consumeSignal(tx, row.signal!.id)))
+            throw new AppError(
+              'signal_vanished',
+              'The pending signal was consumed meanwhile; the turn is tried again',
+              { status: 503, retryable: true },
+            );
+          const turn = await this.recordOutcome(tx, row, def, index, attempt, outcome, cause);
+          // Now waiting with nothing to wake it yet: hand the saga back in the same commit (a signal
+          // or an interrupt that comes later makes it claimable again and wakes the runners).
+          if (
+            turn.next === 'continue' &&
+            turn.row.status === 'waiting' &&
+            !turn.row.signal &&
+            !(turn.row.interrupt && !turn.row.past_pivot)
+          ) {
+            const due = dueIn(turn.row);
+            if (due === undefined || due > 0) {
+              await store.releaseLease(tx, row.id, token);
+              return { next: 'stop', status: 'waiting', ...(due !== undefined ? { wakeInMs: due } : {}) };
+            }
           }
-        }
-        return turn;
+          return turn;
+        },
+        onFailure: (tx, attempt, err) =>
+          recordFailure(this.deps, tx, { row, def, step, index, phase: 'action' }, attempt, err),
       },
-      onFailure: (tx, attempt, err) => recordFailure(this.deps, tx, { row, def, step, index, phase: 'action' }, attempt, err),
-    }, carried, outer);
+      carried,
+      outer,
+    );
   }
 
   /**
@@ -243,14 +322,31 @@ export class SagaTurns {
     return within(work, remaining, () => new StepTimedOut(`Step ${step.name} timed out`));
   }
 
-  private async recordOutcome(tx: StepTx, row: SagaRow, def: AnySaga, index: number, attempt: number, outcome: StepOutcome<any>, cause: Causation): Promise<Turn> {
+  private async recordOutcome(
+    tx: StepTx,
+    row: SagaRow,
+    def: AnySaga,
+    index: number,
+    attempt: number,
+    outcome: StepOutcome<any>,
+    cause: Causation,
+  ): Promise<Turn> {
     const step = def.steps[index]!;
     const data = { ...row.data, ...(outcome.patch ?? {}) };
     const renew = { renewMs: this.deps.leaseMs };
     if (outcome.kind === 'wait') {
       const detail = `for ${outcome.signals.join(', ') || 'no signal'}${outcome.timeoutMs !== undefined ? ` or ${outcome.timeoutMs} ms` : ''}`;
       const log = { step: step.name, phase: 'action' as const, outcome: 'waiting', attempt, detail };
-      const next = await store.updateSaga(tx, tx.saga, { status: 'waiting', data, attempt: 0, waitSignals: outcome.signals, waitInMs: outcome.timeoutMs ?? null, nextRunInMs: 0, lease: renew, log });
+      const next = await store.updateSaga(tx, tx.saga, {
+        status: 'waiting',
+        data,
+        attempt: 0,
+        waitSignals: outcome.signals,
+        waitInMs: outcome.timeoutMs ?? null,
+        nextRunInMs: 0,
+        lease: renew,
+        log,
+      });
       // Go on: the next turn finds a signal that came before the wait, or hands the saga back.
       return { next: 'continue', row: next, status: 'waiting' };
     }
@@ -259,9 +355,32 @@ export class SagaTurns {
     const following = def.steps[index + 1];
     if (!following) {
       if (def.onCompleted) {
-        await def.onCompleted(stepContext(this.deps, row, { step: 'onCompleted', stepKey: `${row.id}:onCompleted`, attempt, wakeUp: { kind: 'start' }, data, tx, cause }));
+        await def.onCompleted(
+          stepContext(this.deps, row, {
+            step: 'onCompleted',
+            stepKey: `${row.id}:onCompleted`,
+            attempt,
+            wakeUp: { kind: 'start' },
+            data,
+            tx,
+            cause,
+          }),
+        );
       }
-      await store.updateSaga(tx, tx.saga, { status: 'completed', data, stepIndex: index + 1, currentStep: null, attempt: 0, waitSignals: null, waitInMs: null, deadlineInMs: null, pastPivot, interrupt: null, lease: 'release', log });
+      await store.updateSaga(tx, tx.saga, {
+        status: 'completed',
+        data,
+        stepIndex: index + 1,
+        currentStep: null,
+        attempt: 0,
+        waitSignals: null,
+        waitInMs: null,
+        deadlineInMs: null,
+        pastPivot,
+        interrupt: null,
+        lease: 'release',
+        log,
+      });
       this.deps.log.info({ sagaId: row.id, sagaType: row.type }, 'saga completed');
       return { next: 'stop', status: 'completed' };
     }
@@ -295,20 +414,40 @@ export class SagaTurns {
         const base = { attempt, wakeUp: { kind: 'start' } as WakeUp, data: row.data, tx, cause, failure };
         let log: store.LogEntry | undefined;
         if (step?.compensate) {
-          await step.compensate(stepContext(this.deps, row, { ...base, step: step.name, stepKey: `${row.id}:${step.name}:compensate` }));
+          await step.compensate(
+            stepContext(this.deps, row, { ...base, step: step.name, stepKey: `${row.id}:${step.name}:compensate` }),
+          );
           log = { step: step.name, phase: 'compensation', outcome: 'compensated', attempt };
         }
         const next = lastCompensable(def, index - 1);
         if (next >= 0) {
-          const nextRow = await store.updateSaga(tx, tx.saga, { stepIndex: next, currentStep: def.steps[next]!.name, attempt: 0, nextRunInMs: 0, lease: { renewMs: this.deps.leaseMs }, ...(log ? { log } : {}) });
+          const nextRow = await store.updateSaga(tx, tx.saga, {
+            stepIndex: next,
+            currentStep: def.steps[next]!.name,
+            attempt: 0,
+            nextRunInMs: 0,
+            lease: { renewMs: this.deps.leaseMs },
+            ...(log ? { log } : {}),
+          });
           return { next: 'continue', row: nextRow };
         }
-        if (def.onCompensated) await def.onCompensated(stepContext(this.deps, row, { ...base, step: 'onCompensated', stepKey: `${row.id}:onCompensated` }));
-        await store.updateSaga(tx, tx.saga, { status: 'compensated', stepIndex: -1, currentStep: null, attempt: 0, lease: 'release', ...(log ? { log } : {}) });
+        if (def.onCompensated)
+          await def.onCompensated(
+            stepContext(this.deps, row, { ...base, step: 'onCompensated', stepKey: `${row.id}:onCompensated` }),
+          );
+        await store.updateSaga(tx, tx.saga, {
+          status: 'compensated',
+          stepIndex: -1,
+          currentStep: null,
+          attempt: 0,
+          lease: 'release',
+          ...(log ? { log } : {}),
+        });
         this.deps.log.info({ sagaId: row.id, sagaType: row.type, failure }, 'saga compensated');
         return { next: 'stop', status: 'compensated' };
       },
-      onFailure: (tx, attempt, err) => recordFailure(this.deps, tx, { row, def, step, index, phase: 'compensation' }, attempt, err),
+      onFailure: (tx, attempt, err) =>
+        recordFailure(this.deps, tx, { row, def, step, index, phase: 'compensation' }, attempt, err),
     });
   }
 }

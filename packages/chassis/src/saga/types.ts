@@ -51,7 +51,12 @@ export interface SagaStepContext<D, S extends SignalDefs = SignalDefs> {
 /** The step is done; `patch` is merged into the saga's data. */
 export type Done<D> = { kind: 'done'; patch?: Partial<D> };
 /** The step waits for one of `signals` (of the saga's declared signals), or `timeoutMs`. */
-export type Wait<D, K extends string = string> = { kind: 'wait'; signals: readonly K[]; timeoutMs?: number; patch?: Partial<D> };
+export type Wait<D, K extends string = string> = {
+  kind: 'wait';
+  signals: readonly K[];
+  timeoutMs?: number;
+  patch?: Partial<D>;
+};
 export type StepOutcome<D, S extends SignalDefs = SignalDefs> = Done<D> | Wait<D, SignalName<S>>;
 
 export function done<D>(patch?: Partial<D>): Done<D> {
@@ -59,7 +64,10 @@ export function done<D>(patch?: Partial<D>): Done<D> {
 }
 
 /** Suspends the step until one of `signals` arrives (or `timeoutMs` passes: the action is woken with `timeout`). */
-export function waitFor<D, K extends string = string>(signals: readonly K[], options: { timeoutMs?: number; patch?: Partial<D> } = {}): Wait<D, K> {
+export function waitFor<D, K extends string = string>(
+  signals: readonly K[],
+  options: { timeoutMs?: number; patch?: Partial<D> } = {},
+): Wait<D, K> {
   return { kind: 'wait', signals, ...options };
 }
 
@@ -119,7 +127,9 @@ export interface SagaDefinition<D, S extends SignalDefs = SignalDefs> {
   onCompensated?(ctx: SagaStepContext<D, S>): Promise<void>;
 }
 
-export function defineSaga<D, S extends SignalDefs = SignalDefs>(definition: SagaDefinition<D, S>): SagaDefinition<D, S> {
+export function defineSaga<D, S extends SignalDefs = SignalDefs>(
+  definition: SagaDefinition<D, S>,
+): SagaDefinition<D, S> {
   const names = new Set<string>();
   for (const s of definition.steps) {
     if (names.has(s.name)) throw new Error(`Saga ${definition.name}: two steps named ${s.name}`);
@@ -148,5 +158,12 @@ export interface SagaInspection {
   updatedAt: string;
   /** The trace of the work that began the saga (its W3C trace id), to find every span of it; null when it was not traced. */
   traceId: string | null;
-  log: Array<{ step: string; phase: 'action' | 'compensation'; outcome: string; attempt: number; at: string; detail?: string }>;
+  log: Array<{
+    step: string;
+    phase: 'action' | 'compensation';
+    outcome: string;
+    attempt: number;
+    at: string;
+    detail?: string;
+  }>;
 }

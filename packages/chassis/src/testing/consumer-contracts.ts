@@ -53,7 +53,10 @@ export type Interaction<C extends Contract> = {
     readonly call: M;
     /** The example request, exactly as the consumer sends it. */
     readonly request: RequestOf<C['rpc'][M]>;
-  } & ({ readonly reads: readonly Read[]; readonly error?: undefined } | { readonly error: string; readonly reads?: undefined });
+  } & (
+    | { readonly reads: readonly Read[]; readonly error?: undefined }
+    | { readonly error: string; readonly reads?: undefined }
+  );
 }[Methods<C>];
 
 export interface EventExpectation<C extends Contract> {
@@ -77,7 +80,13 @@ export function expects<C extends Contract>(
   contract: C,
   spec: { consumer: string; interactions?: readonly Interaction<C>[]; events?: readonly EventExpectation<C>[] },
 ): ConsumerExpectations<C> {
-  return { consumer: spec.consumer, provider: contract.service, contract, interactions: spec.interactions ?? [], events: spec.events ?? [] };
+  return {
+    consumer: spec.consumer,
+    provider: contract.service,
+    contract,
+    interactions: spec.interactions ?? [],
+    events: spec.events ?? [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,12 +99,16 @@ interface Segment {
 }
 
 function parsePath(path: string): Segment[] {
-  if (!/^[A-Za-z_$][\w$]*(\[\])?(\.[A-Za-z_$][\w$]*(\[\])?)*$/.test(path)) throw new Error(`"${path}" is not a field path (name, nested.name, items[].name)`);
-  return path.split('.').map((s) => (s.endsWith('[]') ? { name: s.slice(0, -2), each: true } : { name: s, each: false }));
+  if (!/^[A-Za-z_$][\w$]*(\[\])?(\.[A-Za-z_$][\w$]*(\[\])?)*$/.test(path))
+    throw new Error(`"${path}" is not a field path (name, nested.name, items[].name)`);
+  return path
+    .split('.')
+    .map((s) => (s.endsWith('[]') ? { name: s.slice(0, -2), each: true } : { name: s, each: false }));
 }
 
 const readPath = (r: Read) => (typeof r === 'string' ? r : r.path);
-const readTypes = (r: Read): readonly JsonType[] | undefined => (typeof r === 'string' ? undefined : typeof r.type === 'string' ? [r.type] : r.type);
+const readTypes = (r: Read): readonly JsonType[] | undefined =>
+  typeof r === 'string' ? undefined : typeof r.type === 'string' ? [r.type] : r.type;
 
 type Json = { [k: string]: unknown };
 
@@ -118,7 +131,9 @@ function schemasAt(schema: TSchema, segments: Segment[]): TSchema[] {
       const field = props?.[seg.name];
       if (!field) continue;
       if (!seg.each) next.push(field);
-      else for (const a of variants(field)) if ((a as Json).type === 'array' && (a as Json).items) next.push((a as Json).items as TSchema);
+      else
+        for (const a of variants(field))
+          if ((a as Json).type === 'array' && (a as Json).items) next.push((a as Json).items as TSchema);
     }
     current = next;
   }
@@ -144,7 +159,8 @@ function jsonTypeOf(value: unknown): JsonType {
   return typeof value as JsonType;
 }
 
-const accepts = (declared: readonly JsonType[], actual: JsonType) => declared.includes(actual) || (actual === 'integer' && declared.includes('number'));
+const accepts = (declared: readonly JsonType[], actual: JsonType) =>
+  declared.includes(actual) || (actual === 'integer' && declared.includes('number'));
 const showTypes = (t: Iterable<JsonType>) => [...t].join(' | ');
 
 /** Problems of one read against a schema (the provider's response or event data). */
@@ -162,7 +178,8 @@ function checkSchema(schema: TSchema, read: Read, what: string): string[] {
   const types = schemaTypes(found);
   if (declared && types) {
     const unexpected = [...types].filter((t) => !accepts(declared, t));
-    if (unexpected.length > 0) return [`field "${path}" is ${showTypes(types)} in ${what}, but the consumer reads it as ${showTypes(declared)}`];
+    if (unexpected.length > 0)
+      return [`field "${path}" is ${showTypes(types)} in ${what}, but the consumer reads it as ${showTypes(declared)}`];
   }
   return [];
 }
@@ -175,11 +192,16 @@ function checkAnswer(answer: unknown, read: Read): string[] {
   const walk = (value: unknown, segments: Segment[], at: string): void => {
     const [seg, ...rest] = segments;
     if (!seg) {
-      if (declared && !accepts(declared, jsonTypeOf(value))) problems.push(`field "${at}" is ${jsonTypeOf(value)} in the answer (${JSON.stringify(value)}), but the consumer reads it as ${showTypes(declared)}`);
+      if (declared && !accepts(declared, jsonTypeOf(value)))
+        problems.push(
+          `field "${at}" is ${jsonTypeOf(value)} in the answer (${JSON.stringify(value)}), but the consumer reads it as ${showTypes(declared)}`,
+        );
       return;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      problems.push(`field "${path}" cannot be read: "${at || '(the answer)'}" is ${jsonTypeOf(value)} in the answer, not an object`);
+      problems.push(
+        `field "${path}" cannot be read: "${at || '(the answer)'}" is ${jsonTypeOf(value)} in the answer, not an object`,
+      );
       return;
     }
     const here = at ? `${at}.${seg.name}` : seg.name;
@@ -194,7 +216,9 @@ function checkAnswer(answer: unknown, read: Read): string[] {
       return;
     }
     if (field.length === 0) {
-      problems.push(`field "${here}" is an empty array in the answer: "${path}" cannot be checked (the provider state should give it an element)`);
+      problems.push(
+        `field "${here}" is an empty array in the answer: "${path}" cannot be checked (the provider state should give it an element)`,
+      );
       return;
     }
     field.forEach((element, i) => walk(element, rest, `${here}[${i}]`));
@@ -260,18 +284,27 @@ export async function exercise(
   }
   let answer: unknown;
   try {
-    answer = await callAs(identity)(contract, interaction.call, request as never, def.idempotent ? { idempotencyKey: `contract:${consumer}:${randomUUID()}` } : {});
+    answer = await callAs(identity)(
+      contract,
+      interaction.call,
+      request as never,
+      def.idempotent ? { idempotencyKey: `contract:${consumer}:${randomUUID()}` } : {},
+    );
   } catch (err) {
     if (err instanceof AppError && interaction.error !== undefined && err.code === interaction.error) return [];
     const code = err instanceof AppError ? err.code : 'error';
     const detail = err instanceof AppError && err.errors?.length ? ` ${JSON.stringify(err.errors)}` : '';
-    return [`refused the example request ${JSON.stringify(request)}: ${code}: ${(err as Error).message}${detail}${interaction.error !== undefined ? ` (the consumer expects ${interaction.error})` : ''}`];
+    return [
+      `refused the example request ${JSON.stringify(request)}: ${code}: ${(err as Error).message}${detail}${interaction.error !== undefined ? ` (the consumer expects ${interaction.error})` : ''}`,
+    ];
   }
-  if (interaction.error !== undefined) return [`answered ${JSON.stringify(answer)} where the consumer expects the refusal ${interaction.error}`];
+  if (interaction.error !== undefined)
+    return [`answered ${JSON.stringify(answer)} where the consumer expects the refusal ${interaction.error}`];
   return checkReads(def, answer, interaction.reads ?? []);
 }
 
-const label = (e: ConsumerExpectations, i: Interaction<Contract>) => `${e.consumer} expects ${e.provider}.${i.call} (${i.description})`;
+const label = (e: ConsumerExpectations, i: Interaction<Contract>) =>
+  `${e.consumer} expects ${e.provider}.${i.call} (${i.description})`;
 
 function fail(prefix: string, problems: string[]): void {
   if (problems.length > 0) assert.fail(`${prefix}:\n  - ${problems.join('\n  - ')}`);
@@ -283,35 +316,53 @@ function fail(prefix: string, problems: string[]): void {
 const EXPECTATIONS_FOLDER = join('test', 'contracts');
 
 /** The file where `consumer` declares what it expects of `provider`. */
-export const expectationsFile = (servicesDir: string, consumer: string, provider: string) => join(servicesDir, consumer, EXPECTATIONS_FOLDER, `${provider}.expectations.ts`);
+export const expectationsFile = (servicesDir: string, consumer: string, provider: string) =>
+  join(servicesDir, consumer, EXPECTATIONS_FOLDER, `${provider}.expectations.ts`);
 
 const dirOf = (d: string | URL) => (d instanceof URL ? fileURLToPath(d) : d);
 
 async function importExpectations(file: string, consumer: string): Promise<ConsumerExpectations> {
   const module = (await import(pathToFileURL(file).href)) as { default?: ConsumerExpectations };
   const e = module.default;
-  if (!e || typeof e !== 'object' || !Array.isArray(e.interactions) || typeof e.consumer !== 'string') throw new Error(`${file} has no default export made by expects(...)`);
-  if (e.consumer !== consumer) throw new Error(`${file} declares the consumer "${e.consumer}", but it is in the folder of ${consumer}`);
+  if (!e || typeof e !== 'object' || !Array.isArray(e.interactions) || typeof e.consumer !== 'string')
+    throw new Error(`${file} has no default export made by expects(...)`);
+  if (e.consumer !== consumer)
+    throw new Error(`${file} declares the consumer "${e.consumer}", but it is in the folder of ${consumer}`);
   return e;
 }
 
 /** Every consumer's expectations of `provider`: `<servicesDir>/<consumer>/test/contracts/<provider>.expectations.ts`. */
-export async function loadExpectations(provider: string, options: { servicesDir?: string | URL } = {}): Promise<ConsumerExpectations[]> {
+export async function loadExpectations(
+  provider: string,
+  options: { servicesDir?: string | URL } = {},
+): Promise<ConsumerExpectations[]> {
   const servicesDir = dirOf(options.servicesDir ?? join(process.cwd(), 'services'));
   const found: ConsumerExpectations[] = [];
-  for (const entry of (await readdir(servicesDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of (await readdir(servicesDir, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     if (!entry.isDirectory()) continue;
     const file = expectationsFile(servicesDir, entry.name, provider);
-    if (!(await access(file).then(() => true, () => false))) continue;
+    if (
+      !(await access(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     const e = await importExpectations(file, entry.name);
-    if (e.provider !== provider) throw new Error(`${file} declares expectations of "${e.provider}", not of ${provider}`);
+    if (e.provider !== provider)
+      throw new Error(`${file} declares expectations of "${e.provider}", not of ${provider}`);
     found.push(e);
   }
   return found;
 }
 
 /** Every expectation `consumer` declares (its `test/contracts/*.expectations.ts`), by provider. */
-export async function loadConsumerExpectations(consumer: string, options: { servicesDir?: string | URL } = {}): Promise<ConsumerExpectations[]> {
+export async function loadConsumerExpectations(
+  consumer: string,
+  options: { servicesDir?: string | URL } = {},
+): Promise<ConsumerExpectations[]> {
   const servicesDir = dirOf(options.servicesDir ?? join(process.cwd(), 'services'));
   const folder = join(servicesDir, consumer, EXPECTATIONS_FOLDER);
   const names = await readdir(folder).catch(() => [] as string[]);
@@ -319,7 +370,8 @@ export async function loadConsumerExpectations(consumer: string, options: { serv
   for (const name of names.filter((n) => n.endsWith('.expectations.ts')).sort()) {
     const e = await importExpectations(join(folder, name), consumer);
     const provider = name.slice(0, -'.expectations.ts'.length);
-    if (e.provider !== provider) throw new Error(`${join(folder, name)} declares expectations of "${e.provider}", but is named for ${provider}`);
+    if (e.provider !== provider)
+      throw new Error(`${join(folder, name)} declares expectations of "${e.provider}", but is named for ${provider}`);
     found.push(e);
   }
   return found;
@@ -341,21 +393,55 @@ export interface ProviderVerification {
 }
 
 /** Problems of every consumer's expectations against a running provider, by consumer and interaction (for tests of this module). */
-export async function verifyAgainst(service: TestService, contract: Contract, expectations: readonly ConsumerExpectations[], states: Record<string, ProviderState> = {}) {
+export async function verifyAgainst(
+  service: TestService,
+  contract: Contract,
+  expectations: readonly ConsumerExpectations[],
+  states: Record<string, ProviderState> = {},
+) {
   const results: Array<{ consumer: string; what: string; problems: string[] }> = [];
   for (const e of expectations) {
-    for (const i of e.interactions) results.push({ consumer: e.consumer, what: label(e, i), problems: await exerciseOnProvider(service, contract, e, i as Interaction<Contract>, states) });
-    for (const ev of e.events) results.push({ consumer: e.consumer, what: `${e.consumer} reads ${e.provider}'s event ${ev.event}`, problems: checkEventReads(contract, ev) });
+    for (const i of e.interactions)
+      results.push({
+        consumer: e.consumer,
+        what: label(e, i),
+        problems: await exerciseOnProvider(service, contract, e, i as Interaction<Contract>, states),
+      });
+    for (const ev of e.events)
+      results.push({
+        consumer: e.consumer,
+        what: `${e.consumer} reads ${e.provider}'s event ${ev.event}`,
+        problems: checkEventReads(contract, ev),
+      });
   }
   return results;
 }
 
-function exerciseOnProvider(service: TestService, contract: Contract, e: ConsumerExpectations, i: Interaction<Contract>, states: Record<string, ProviderState>): Promise<string[]> {
-  return exercise(contract, e.consumer, i, (identity) => service.callAs(identity), async (given, identity, request) => {
-    const setup = states[given];
-    if (!setup) throw new Error(`the provider's contract test sets up no such state (it knows: ${Object.keys(states).map((s) => `"${s}"`).join(', ') || 'none'})`);
-    return replaceIn(request, await setup({ service, identity, request, consumer: e.consumer }));
-  });
+function exerciseOnProvider(
+  service: TestService,
+  contract: Contract,
+  e: ConsumerExpectations,
+  i: Interaction<Contract>,
+  states: Record<string, ProviderState>,
+): Promise<string[]> {
+  return exercise(
+    contract,
+    e.consumer,
+    i,
+    (identity) => service.callAs(identity),
+    async (given, identity, request) => {
+      const setup = states[given];
+      if (!setup)
+        throw new Error(
+          `the provider's contract test sets up no such state (it knows: ${
+            Object.keys(states)
+              .map((s) => `"${s}"`)
+              .join(', ') || 'none'
+          })`,
+        );
+      return replaceIn(request, await setup({ service, identity, request, consumer: e.consumer }));
+    },
+  );
 }
 
 /** Like Pact's injected values: a state replaces fields of the example request, never adds any. */
@@ -369,27 +455,41 @@ function replaceIn(request: Record<string, unknown>, result: ProviderStateResult
  * run against `definition` started for real. Fails when no consumer declares expectations of it.
  * Call it at the top level of a test file (`await verifyConsumerExpectations(...)`).
  */
-export async function verifyConsumerExpectations(definition: ServiceDefinition<any>, options: ProviderVerification = {}): Promise<void> {
+export async function verifyConsumerExpectations(
+  definition: ServiceDefinition<any>,
+  options: ProviderVerification = {},
+): Promise<void> {
   const contract = definition.contract as Contract;
   const provider = contract.service;
-  const expectations = options.expectations ?? (await loadExpectations(provider, options.servicesDir ? { servicesDir: options.servicesDir } : {}));
+  const expectations =
+    options.expectations ??
+    (await loadExpectations(provider, options.servicesDir ? { servicesDir: options.servicesDir } : {}));
   const states = options.states ?? {};
   describe(`${provider} honours what its consumers expect of it`, () => {
     let service: TestService | undefined;
     before(async () => {
-      service = await startTestService(definition, { ...(options.stubs ? { stubs: options.stubs } : {}), ...(options.host ? { host: options.host } : {}) });
+      service = await startTestService(definition, {
+        ...(options.stubs ? { stubs: options.stubs } : {}),
+        ...(options.host ? { host: options.host } : {}),
+      });
     });
     after(async () => {
       await service?.stop();
     });
     it('has consumers declaring expectations of it', () => {
-      assert.ok(expectations.length > 0, `no consumer declares expectations of ${provider} (services/<consumer>/test/contracts/${provider}.expectations.ts)`);
+      assert.ok(
+        expectations.length > 0,
+        `no consumer declares expectations of ${provider} (services/<consumer>/test/contracts/${provider}.expectations.ts)`,
+      );
     });
     for (const e of expectations) {
       describe(`consumer ${e.consumer}`, () => {
         for (const i of e.interactions) {
           it(`${i.call}: ${i.description}`, async () => {
-            fail(label(e, i as Interaction<Contract>), await exerciseOnProvider(service!, contract, e, i as Interaction<Contract>, states));
+            fail(
+              label(e, i as Interaction<Contract>),
+              await exerciseOnProvider(service!, contract, e, i as Interaction<Contract>, states),
+            );
           });
         }
         for (const ev of e.events) {
@@ -409,13 +509,25 @@ export async function verifyConsumerExpectations(definition: ServiceDefinition<a
  * Sets up a state in the consumer's stub world (optional: a state without one leaves the example
  * request as it is). `call` reaches the stubs as a system caller.
  */
-export type StubState = (context: { call: Call; identity: Identity; request: Record<string, unknown>; consumer: string }) => Promise<ProviderStateResult | void> | ProviderStateResult | void;
+export type StubState = (context: {
+  call: Call;
+  identity: Identity;
+  request: Record<string, unknown>;
+  consumer: string;
+}) => Promise<ProviderStateResult | void> | ProviderStateResult | void;
 
 /** Problems of one interaction on stubs served on `transport`; `skipped` when the stub does not implement the method. */
-export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectations, i: Interaction<Contract>, states: Record<string, StubState> = {}): Promise<{ problems: string[]; skipped?: string }> {
+export async function exerciseOnStubs(
+  transport: Transport,
+  e: ConsumerExpectations,
+  i: Interaction<Contract>,
+  states: Record<string, StubState> = {},
+): Promise<{ problems: string[]; skipped?: string }> {
   let refusal: string | undefined;
   const callAs = (identity: Identity): Call => {
-    const call = caller(transport, e.consumer, () => ({ correlationId: `contract-${randomUUID()}`, identity }), { targets: { '*': { maxAttempts: 1 } } });
+    const call = caller(transport, e.consumer, () => ({ correlationId: `contract-${randomUUID()}`, identity }), {
+      targets: { '*': { maxAttempts: 1 } },
+    });
     return (async (...args: Parameters<Call>) => {
       try {
         return await call(...args);
@@ -425,13 +537,20 @@ export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectati
       }
     }) as Call;
   };
-  const call = caller(transport, 'contract-state', () => ({ correlationId: `contract-${randomUUID()}`, identity: CONTRACT_TEST_IDENTITY }));
+  const call = caller(transport, 'contract-state', () => ({
+    correlationId: `contract-${randomUUID()}`,
+    identity: CONTRACT_TEST_IDENTITY,
+  }));
   const problems = await exercise(e.contract, e.consumer, i, callAs, async (given, identity, request) => {
     const result = await states[given]?.({ call, identity, request, consumer: e.consumer });
     return replaceIn(request, result);
   });
-  if (refusal === 'not_implemented_in_stub') return { problems: [], skipped: `the stub of ${e.provider} does not implement ${i.call}` };
-  if (refusal === 'no_route') problems.push(`no stub of ${e.provider} is served: give one, or leave ${e.provider}'s expectations out if the consumer's tests run the real service`);
+  if (refusal === 'not_implemented_in_stub')
+    return { problems: [], skipped: `the stub of ${e.provider} does not implement ${i.call}` };
+  if (refusal === 'no_route')
+    problems.push(
+      `no stub of ${e.provider} is served: give one, or leave ${e.provider}'s expectations out if the consumer's tests run the real service`,
+    );
   return { problems };
 }
 
@@ -442,8 +561,14 @@ export async function exerciseOnStubs(transport: Transport, e: ConsumerExpectati
  * (the stubs' little world must hold what it names). An interaction whose method the stub does not
  * implement is skipped, saying so.
  */
-export function verifyStubs(expectations: readonly ConsumerExpectations[], makeStubs: () => Array<(t: Transport) => Promise<Consumer>>, options: { states?: Record<string, StubState> } = {}): void {
-  if (expectations.length === 0) it('has expectations to check the stubs against', () => assert.fail('no expectations given (services/<consumer>/test/contracts/<provider>.expectations.ts)'));
+export function verifyStubs(
+  expectations: readonly ConsumerExpectations[],
+  makeStubs: () => Array<(t: Transport) => Promise<Consumer>>,
+  options: { states?: Record<string, StubState> } = {},
+): void {
+  if (expectations.length === 0)
+    it('has expectations to check the stubs against', () =>
+      assert.fail('no expectations given (services/<consumer>/test/contracts/<provider>.expectations.ts)'));
   for (const e of expectations) {
     describe(`${e.consumer}: its stub of ${e.provider} answers what it reads`, () => {
       let transport: MemoryTransport | undefined;
@@ -459,7 +584,12 @@ export function verifyStubs(expectations: readonly ConsumerExpectations[], makeS
       });
       for (const i of e.interactions) {
         it(`${i.call}: ${i.description}`, async (t) => {
-          const { problems, skipped } = await exerciseOnStubs(transport!, e, i as Interaction<Contract>, options.states);
+          const { problems, skipped } = await exerciseOnStubs(
+            transport!,
+            e,
+            i as Interaction<Contract>,
+            options.states,
+          );
           if (skipped) t.skip(skipped);
           fail(`the stub of ${e.provider}: ${label(e, i as Interaction<Contract>)}`, problems);
         });

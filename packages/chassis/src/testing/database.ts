@@ -15,7 +15,10 @@ let privateServer: Promise<EmbeddedServer> | undefined;
 export async function testServerUrl(): Promise<string> {
   const shared = process.env.SIMPLEBANK_TEST_PG_URL;
   if (shared) return shared;
-  privateServer ??= startEmbeddedPostgres({ dataDir: join(tmpdir(), `simplebank-test-pg-${process.pid}`), fresh: true }).then((server) => {
+  privateServer ??= startEmbeddedPostgres({
+    dataDir: join(tmpdir(), `simplebank-test-pg-${process.pid}`),
+    fresh: true,
+  }).then((server) => {
     process.once('exit', () => void server.stop());
     return server;
   });

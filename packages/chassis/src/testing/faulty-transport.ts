@@ -4,7 +4,17 @@
  * it again), or fail publishes and RPC requests. Rules match by message type.
  */
 import { UnavailableError } from '../errors.ts';
-import type { Consumer, Delivery, MessageHandler, OutgoingMessage, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from '../transport/transport.ts';
+import type {
+  Consumer,
+  Delivery,
+  MessageHandler,
+  OutgoingMessage,
+  RpcServer,
+  Settlement,
+  SubscriptionSpec,
+  Transport,
+  TransportHealth,
+} from '../transport/transport.ts';
 
 export type Fault =
   /** Hands the delivery to the handler twice (the second time as a redelivery). */
@@ -98,7 +108,10 @@ export class FaultyTransport implements Transport {
           return { outcome: 'retry', delayMs: fault.redeliverAfterMs ?? 10 };
         case 'duplicate': {
           // Both copies run concurrently, as two deliveries racing on two instances would.
-          const [first] = await Promise.all([handler(delivery), handler({ body: delivery.body, attempt: delivery.attempt + 1 })]);
+          const [first] = await Promise.all([
+            handler(delivery),
+            handler({ body: delivery.body, attempt: delivery.attempt + 1 }),
+          ]);
           return first;
         }
         default:
@@ -145,10 +158,13 @@ export function parseFaultSpec(spec: string): RandomFault[] {
     .map((part) => {
       const [kind, p, ms] = part.split(':');
       const probability = Number(p);
-      if (kind !== 'duplicate' && kind !== 'delay' && kind !== 'redeliver') throw new Error(`SIMPLEBANK_FAULTS: unknown fault "${kind}" in "${part}"`);
-      if (!(probability >= 0 && probability <= 1)) throw new Error(`SIMPLEBANK_FAULTS: probability of "${part}" is not in [0, 1]`);
+      if (kind !== 'duplicate' && kind !== 'delay' && kind !== 'redeliver')
+        throw new Error(`SIMPLEBANK_FAULTS: unknown fault "${kind}" in "${part}"`);
+      if (!(probability >= 0 && probability <= 1))
+        throw new Error(`SIMPLEBANK_FAULTS: probability of "${part}" is not in [0, 1]`);
       const millis = ms === undefined ? (kind === 'delay' ? 200 : 100) : Number(ms.replace(/ms$/, ''));
-      if (!Number.isFinite(millis) || millis < 0) throw new Error(`SIMPLEBANK_FAULTS: delay of "${part}" is not a number of ms`);
+      if (!Number.isFinite(millis) || millis < 0)
+        throw new Error(`SIMPLEBANK_FAULTS: delay of "${part}" is not a number of ms`);
       return { kind, probability, ms: millis };
     });
 }
@@ -180,7 +196,15 @@ export function hashSeed(text: string): number {
  * service's name): each message type is drawn against each fault in turn. `onFault` hears of every
  * fault fired (the chaos suite appends them to a file, SIMPLEBANK_FAULTS_LOG).
  */
-export function randomFaults(inner: Transport, options: { spec: string; seed: number; service: string; onFault?: (fault: { kind: RandomFault['kind']; type: string; ms?: number }) => void }): FaultyTransport {
+export function randomFaults(
+  inner: Transport,
+  options: {
+    spec: string;
+    seed: number;
+    service: string;
+    onFault?: (fault: { kind: RandomFault['kind']; type: string; ms?: number }) => void;
+  },
+): FaultyTransport {
   const transport = new FaultyTransport(inner);
   const random = seededRandom(hashSeed(`${options.seed}:${options.service}`));
   for (const f of parseFaultSpec(options.spec)) {
@@ -192,7 +216,8 @@ export function randomFaults(inner: Transport, options: { spec: string; seed: nu
       return true;
     };
     if (f.kind === 'duplicate') transport.inject({ type: draw, fault: { kind: 'duplicate' } });
-    else if (f.kind === 'redeliver') transport.inject({ type: draw, fault: { kind: 'drop-then-redeliver', redeliverAfterMs: f.ms } });
+    else if (f.kind === 'redeliver')
+      transport.inject({ type: draw, fault: { kind: 'drop-then-redeliver', redeliverAfterMs: f.ms } });
     else transport.inject({ type: draw, fault: { kind: 'delay', ms: f.ms } });
   }
   return transport;

@@ -19,7 +19,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { CommandDef, Contract, DataOf, EventDef, MessageDef, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
+import type {
+  CommandDef,
+  Contract,
+  DataOf,
+  EventDef,
+  MessageDef,
+  RequestOf,
+  ResponseOf,
+  RpcDef,
+} from '../contract/contract.ts';
 import { assertValid, isValid, validationErrors } from '../contract/validation.ts';
 import { FeatureFlags } from '../config/flags.ts';
 import type { Database, Row } from '../db/database.ts';
@@ -29,8 +38,22 @@ import type { Call, CallOptions } from '../messaging/rpc.ts';
 import { outboxTx, runAfterCommit, type Tx } from '../messaging/tx.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import type { BaseContext, MessageContext, MessageHandlerDef, RpcContext, ServiceDefinition } from '../runtime/service.ts';
-import { checkSignal, type SagaDefinition, type SagaRunner, type SagaStepContext, type SignalDefs, type StepOutcome, type WakeUp } from '../saga/index.ts';
+import type {
+  BaseContext,
+  MessageContext,
+  MessageHandlerDef,
+  RpcContext,
+  ServiceDefinition,
+} from '../runtime/service.ts';
+import {
+  checkSignal,
+  type SagaDefinition,
+  type SagaRunner,
+  type SagaStepContext,
+  type SignalDefs,
+  type StepOutcome,
+  type WakeUp,
+} from '../saga/index.ts';
 import type { StubHandlers } from './harness.ts';
 
 /** A collaborator answered at its contract (see `stub`). */
@@ -50,13 +73,17 @@ export function stub<C extends Contract>(contract: C, handlers: StubHandlers<C>)
     async answer(method, request, envelope) {
       const def = contract.rpc[method] as RpcDef | undefined;
       const handler = (handlers as Record<string, ((req: unknown, env: Envelope) => unknown) | undefined>)[method];
-      if (!def || !handler) throw new AppError('not_implemented_in_stub', `Stub of ${contract.service} has no ${method}`, { status: 501 });
+      if (!def || !handler)
+        throw new AppError('not_implemented_in_stub', `Stub of ${contract.service} has no ${method}`, { status: 501 });
       assertValid(def.request, request, `request to ${contract.service}.${method}`);
       const data = await handler(request, envelope);
       try {
         assertValid(def.response, data, `stub response of ${contract.service}.${method}`);
       } catch (err) {
-        throw new AppError('contract_violation', (err as Error).message, { status: 502, errors: (err as AppError).errors ?? [] });
+        throw new AppError('contract_violation', (err as Error).message, {
+          status: 502,
+          errors: (err as AppError).errors ?? [],
+        });
       }
       return data;
     },
@@ -64,7 +91,15 @@ export function stub<C extends Contract>(contract: C, handlers: StubHandlers<C>)
 }
 
 /** Answers a query of the handler's: rows (or a whole result); `undefined` is no rows. */
-export type QueryAnswer = (sql: string, params: readonly unknown[]) => Row[] | Partial<pg.QueryResult<Row>> | undefined | void | Promise<Row[] | Partial<pg.QueryResult<Row>> | undefined | void>;
+export type QueryAnswer = (
+  sql: string,
+  params: readonly unknown[],
+) =>
+  | Row[]
+  | Partial<pg.QueryResult<Row>>
+  | undefined
+  | void
+  | Promise<Row[] | Partial<pg.QueryResult<Row>> | undefined | void>;
 
 export interface RecordedMessage<D = unknown> {
   kind: 'event' | 'command';
@@ -145,11 +180,23 @@ export interface HandlerContext<C extends Contract> {
    * mismatch would be dead-lettered: it throws), `when` applied, then the handler in one transaction.
    * `handler` is the message (its handler found in the service's definition) or an `on(...)` handler.
    */
-  handle<D extends MessageDef>(handler: D | MessageHandlerDef<any>, data: DataOf<D>, options?: MessageOptions): Promise<'handled' | 'skipped'>;
+  handle<D extends MessageDef>(
+    handler: D | MessageHandlerDef<any>,
+    data: DataOf<D>,
+    options?: MessageOptions,
+  ): Promise<'handled' | 'skipped'>;
   /** Runs one of the service's RPC methods as its endpoint would (request and response checked). */
-  callRpc<M extends keyof C['rpc'] & string>(method: M, request: RequestOf<C['rpc'][M]>, options?: { identity?: Identity; idempotencyKey?: string }): Promise<ResponseOf<C['rpc'][M]>>;
+  callRpc<M extends keyof C['rpc'] & string>(
+    method: M,
+    request: RequestOf<C['rpc'][M]>,
+    options?: { identity?: Identity; idempotencyKey?: string },
+  ): Promise<ResponseOf<C['rpc'][M]>>;
   /** Runs a saga step's action in one transaction (committed when it returns, rolled back when it throws). */
-  runStep<D, S extends SignalDefs>(saga: SagaDefinition<D, S>, step: string, run: StepRun<D, S>): Promise<StepOutcome<D, S> | void>;
+  runStep<D, S extends SignalDefs>(
+    saga: SagaDefinition<D, S>,
+    step: string,
+    run: StepRun<D, S>,
+  ): Promise<StepOutcome<D, S> | void>;
   /** Runs a saga step's compensation in one transaction. */
   compensateStep<D, S extends SignalDefs>(saga: SagaDefinition<D, S>, step: string, run: StepRun<D, S>): Promise<void>;
 
@@ -187,17 +234,30 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
   let rolledBack = 0;
   let outboxIds = 0;
 
-  async function answerQuery(sql: string, params: readonly unknown[] = [], pending?: Pending): Promise<pg.QueryResult<Row>> {
+  async function answerQuery(
+    sql: string,
+    params: readonly unknown[] = [],
+    pending?: Pending,
+  ): Promise<pg.QueryResult<Row>> {
     if (pending && /^\s*INSERT INTO chassis_outbox\b/i.test(sql)) {
       // The chassis's own outbox write (messaging/outbox.ts): (message_id, kind, destination, aggregate_key, body).
       const envelope = JSON.parse(String(params[4])) as Envelope;
       const kind = params[1] === 'command' ? 'command' : 'event';
-      const record: RecordedMessage = { kind, type: String(params[2]), data: envelope.data, key: envelope.key, envelope };
+      const record: RecordedMessage = {
+        kind,
+        type: String(params[2]),
+        data: envelope.data,
+        key: envelope.key,
+        envelope,
+      };
       (kind === 'event' ? pending.published : pending.sent).push(record);
       return result([{ id: String(++outboxIds), created_at: new Date() }]);
     }
     queries.push({ sql, params });
-    if (!options.query) throw new Error(`handlerContext: ${service} queried its database, and the test gave no \`query\` to answer it: ${sql.trim().replace(/\s+/g, ' ').slice(0, 200)}`);
+    if (!options.query)
+      throw new Error(
+        `handlerContext: ${service} queried its database, and the test gave no \`query\` to answer it: ${sql.trim().replace(/\s+/g, ' ').slice(0, 200)}`,
+      );
     const answer = await options.query(sql, params);
     if (answer === undefined) return result([]);
     if (Array.isArray(answer)) return result(answer);
@@ -211,7 +271,10 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
   /** Runs `fn` with a client of a transaction of its own; what it wrote to the outbox is recorded only if it commits. */
   async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const pending: Pending = { published: [], sent: [] };
-    const client = { query: (sql: string, params?: readonly unknown[]) => answerQuery(sql, params, pending), release() {} } as unknown as pg.PoolClient;
+    const client = {
+      query: (sql: string, params?: readonly unknown[]) => answerQuery(sql, params, pending),
+      release() {},
+    } as unknown as pg.PoolClient;
     let value: T;
     try {
       value = await fn(client);
@@ -275,11 +338,22 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
       const def = contract.rpc[method] as RpcDef | undefined;
       if (!def) throw new Error(`${contract.service} has no RPC method ${method}`);
       if (!isValid(def.request, request)) {
-        throw new AppError('contract_violation', `request to ${contract.service}.${method} does not match its contract: ${JSON.stringify(validationErrors(def.request, request, 5))}`, { status: 500 });
+        throw new AppError(
+          'contract_violation',
+          `request to ${contract.service}.${method} does not match its contract: ${JSON.stringify(validationErrors(def.request, request, 5))}`,
+          { status: 500 },
+        );
       }
-      if (def.idempotent && !callOptions.idempotencyKey) throw new Error(`${contract.service}.${method} changes state: pass an idempotencyKey`);
+      if (def.idempotent && !callOptions.idempotencyKey)
+        throw new Error(`${contract.service}.${method} changes state: pass an idempotencyKey`);
       const sentRequest = clone(request);
-      const record: RecordedCall = { service: contract.service, method, request: sentRequest, idempotencyKey: callOptions.idempotencyKey, outcome: { ok: true, data: undefined } };
+      const record: RecordedCall = {
+        service: contract.service,
+        method,
+        request: sentRequest,
+        idempotencyKey: callOptions.idempotencyKey,
+        outcome: { ok: true, data: undefined },
+      };
       calls.push(record);
       const envelope = newEnvelope({
         type: `${contract.service}.${method}`,
@@ -291,7 +365,11 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
       });
       try {
         const s = stubs.get(contract.service);
-        if (!s) throw new UnavailableError(`No live instance of ${contract.service} to call (handlerContext: no stub of ${contract.service}; pass stub(${contract.service}Contract, {...}))`, 'no_route');
+        if (!s)
+          throw new UnavailableError(
+            `No live instance of ${contract.service} to call (handlerContext: no stub of ${contract.service}; pass stub(${contract.service}Contract, {...}))`,
+            'no_route',
+          );
         let data: unknown;
         try {
           data = clone(await s.answer(method, clone(sentRequest), envelope));
@@ -299,7 +377,10 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
           // As on the wire: the caller gets the error's wire form back as an AppError.
           throw AppError.fromWire(toAppError(err).toWire());
         }
-        if (!isValid(def.response, data)) throw new AppError('bad_reply', `response of ${contract.service}.${method} does not match its contract`, { status: 502 });
+        if (!isValid(def.response, data))
+          throw new AppError('bad_reply', `response of ${contract.service}.${method} does not match its contract`, {
+            status: 502,
+          });
         record.outcome = { ok: true, data };
         return data;
       } catch (err) {
@@ -321,7 +402,8 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
       cause,
       httpAddress: () => '',
       flags,
-      watch: () => Promise.reject(new Error('handlerContext: ctx.watch needs a transport; test it with startTestService')),
+      watch: () =>
+        Promise.reject(new Error('handlerContext: ctx.watch needs a transport; test it with startTestService')),
     };
   }
 
@@ -337,7 +419,10 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
     });
   }
 
-  function rpcCause(o: { identity?: Identity; idempotencyKey?: string; method?: string }): { envelope: Envelope; cause: Causation } {
+  function rpcCause(o: { identity?: Identity; idempotencyKey?: string; method?: string }): {
+    envelope: Envelope;
+    cause: Causation;
+  } {
     const envelope = newEnvelope({
       type: `${service}.${o.method ?? 'test'}`,
       version: 1,
@@ -351,10 +436,21 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
 
   function rpcContextOf(o: { identity?: Identity; idempotencyKey?: string; method?: string }): RpcContext {
     const { envelope, cause } = rpcCause(o);
-    return { ...baseContext(cause), envelope, identity: envelope.identity, idempotencyKey: o.idempotencyKey, transaction: (fn) => inTx(cause, fn) };
+    return {
+      ...baseContext(cause),
+      envelope,
+      identity: envelope.identity,
+      idempotencyKey: o.idempotencyKey,
+      transaction: (fn) => inTx(cause, fn),
+    };
   }
 
-  function stepRun<D, S extends SignalDefs>(saga: SagaDefinition<D, S>, stepName: string, run: StepRun<D, S>, phase: 'action' | 'compensation'): Promise<unknown> {
+  function stepRun<D, S extends SignalDefs>(
+    saga: SagaDefinition<D, S>,
+    stepName: string,
+    run: StepRun<D, S>,
+    phase: 'action' | 'compensation',
+  ): Promise<unknown> {
     const step = saga.steps.find((s) => s.name === stepName);
     if (!step) throw new Error(`Saga ${saga.name} has no step ${stepName}`);
     const sagaId = run.sagaId ?? randomUUID();
@@ -390,10 +486,14 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
     get rolledBack() {
       return rolledBack;
     },
-    publishedOf: <E extends EventDef>(event: E) => published.filter((m) => m.type === event.type).map((m) => m.data as DataOf<E>),
-    sentOf: <D extends CommandDef>(command: D) => sent.filter((m) => m.type === command.type).map((m) => m.data as DataOf<D>),
+    publishedOf: <E extends EventDef>(event: E) =>
+      published.filter((m) => m.type === event.type).map((m) => m.data as DataOf<E>),
+    sentOf: <D extends CommandDef>(command: D) =>
+      sent.filter((m) => m.type === command.type).map((m) => m.data as DataOf<D>),
     callsTo: <K extends Contract, M extends keyof K['rpc'] & string>(contract: K, method: M) =>
-      calls.filter((c) => c.service === contract.service && c.method === method).map((c) => c.request as RequestOf<K['rpc'][M]>),
+      calls
+        .filter((c) => c.service === contract.service && c.method === method)
+        .map((c) => c.request as RequestOf<K['rpc'][M]>),
     reset() {
       for (const list of [published, sent, calls, queries, sagaOps] as unknown[][]) list.length = 0;
       rolledBack = 0;
@@ -404,29 +504,46 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
       if ('handler' in handler && 'message' in handler) def = handler;
       else {
         const message = handler as MessageDef;
-        if (!definition) throw new Error(`handlerContext: pass the service's definition (not its name) to handle ${message.type} by its message, or pass the on(...) handler`);
+        if (!definition)
+          throw new Error(
+            `handlerContext: pass the service's definition (not its name) to handle ${message.type} by its message, or pass the on(...) handler`,
+          );
         const found = (definition.handlers ?? []).filter((h) => h.message.type === message.type);
-        if (found.length !== 1) throw new Error(`${service} has ${found.length} handlers of ${message.type}; pass the on(...) handler itself`);
+        if (found.length !== 1)
+          throw new Error(
+            `${service} has ${found.length} handlers of ${message.type}; pass the on(...) handler itself`,
+          );
         def = found[0]!;
       }
       const message = def.message;
       if (!isValid(message.data, data)) {
-        throw new ValidationError(`${message.type} data does not match its schema (the consumer would dead-letter it)`, validationErrors(message.data, data, 5));
+        throw new ValidationError(
+          `${message.type} data does not match its schema (the consumer would dead-letter it)`,
+          validationErrors(message.data, data, 5),
+        );
       }
       const envelope = messageEnvelope(message, data, o);
       if (def.when && !def.when(envelope.data as never)) return 'skipped';
       const cause = causedBy(envelope);
-      await inTx(cause, (tx) => def.handler(envelope.data, { ...baseContext(cause), envelope, identity: envelope.identity, tx }));
+      await inTx(cause, (tx) =>
+        def.handler(envelope.data, { ...baseContext(cause), envelope, identity: envelope.identity, tx }),
+      );
       return 'handled';
     },
 
     async callRpc(method, request, o = {}) {
-      if (!definition) throw new Error('handlerContext: pass the service definition (not its name) to call its RPC methods');
+      if (!definition)
+        throw new Error('handlerContext: pass the service definition (not its name) to call its RPC methods');
       const def = definition.contract.rpc[method] as RpcDef | undefined;
-      const handler = (definition.rpc as Record<string, ((req: unknown, ctx: RpcContext) => Promise<unknown>) | undefined>)[method];
+      const handler = (
+        definition.rpc as Record<string, ((req: unknown, ctx: RpcContext) => Promise<unknown>) | undefined>
+      )[method];
       if (!def || !handler) throw new Error(`${service} has no RPC method ${method}`);
       if (!isValid(def.request, request)) {
-        throw new ValidationError(`request to ${service}.${method} does not match its contract`, validationErrors(def.request, request, 5));
+        throw new ValidationError(
+          `request to ${service}.${method} does not match its contract`,
+          validationErrors(def.request, request, 5),
+        );
       }
       const idempotencyKey = o.idempotencyKey ?? (def.idempotent ? `test-${randomUUID()}` : undefined);
       const ctx = rpcContextOf({ ...o, method, ...(idempotencyKey ? { idempotencyKey } : {}) });
@@ -434,7 +551,10 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
       try {
         assertValid(def.response, response, `response of ${service}.${method}`);
       } catch (err) {
-        throw new AppError('contract_violation', (err as Error).message, { status: 500, errors: (err as AppError).errors ?? [] });
+        throw new AppError('contract_violation', (err as Error).message, {
+          status: 500,
+          errors: (err as AppError).errors ?? [],
+        });
       }
       return clone(response) as never;
     },
@@ -448,7 +568,10 @@ export function handlerContext<C extends Contract = Contract>(options: HandlerCo
       const envelope = messageEnvelope(message, data, o);
       const cause = causedBy(envelope);
       const pending: Pending = { published, sent }; // writes straight through: no transaction to wait for
-      const client = { query: (sql: string, params?: readonly unknown[]) => answerQuery(sql, params, pending), release() {} } as unknown as pg.PoolClient;
+      const client = {
+        query: (sql: string, params?: readonly unknown[]) => answerQuery(sql, params, pending),
+        release() {},
+      } as unknown as pg.PoolClient;
       const tx = outboxTx(client, { service, cause });
       // Hooks registered on this context run at once: there is no commit to wait for.
       tx.afterCommit = (fn: () => void) => fn();

@@ -4,7 +4,15 @@
  * answers a contract's RPC methods with the same validation a real provider applies.
  */
 import { randomUUID } from 'node:crypto';
-import type { CommandDef, Contract, DataOf, EventDef, MessageDef, RequestOf, ResponseOf } from '../contract/contract.ts';
+import type {
+  CommandDef,
+  Contract,
+  DataOf,
+  EventDef,
+  MessageDef,
+  RequestOf,
+  ResponseOf,
+} from '../contract/contract.ts';
 import type { Queryable } from '../db/database.ts';
 import { assertValid } from '../contract/validation.ts';
 import { AppError, toAppError } from '../errors.ts';
@@ -23,11 +31,18 @@ import { createTestDatabase, type TestDatabase } from './database.ts';
 import { FaultyTransport } from './faulty-transport.ts';
 
 export type StubHandlers<C extends Contract> = {
-  [M in keyof C['rpc']]?: (request: RequestOf<C['rpc'][M]>, envelope: Envelope) => Promise<ResponseOf<C['rpc'][M]>> | ResponseOf<C['rpc'][M]>;
+  [M in keyof C['rpc']]?: (
+    request: RequestOf<C['rpc'][M]>,
+    envelope: Envelope,
+  ) => Promise<ResponseOf<C['rpc'][M]>> | ResponseOf<C['rpc'][M]>;
 };
 
 /** Serves `contract` on `transport` with `handlers`; unimplemented methods answer `not_implemented_in_stub`. */
-export async function stubService<C extends Contract>(transport: Transport, contract: C, handlers: StubHandlers<C>): Promise<Consumer> {
+export async function stubService<C extends Contract>(
+  transport: Transport,
+  contract: C,
+  handlers: StubHandlers<C>,
+): Promise<Consumer> {
   return transport.serve(
     contract.service,
     async (body) => {
@@ -37,13 +52,19 @@ export async function stubService<C extends Contract>(transport: Transport, cont
         const method = envelope.type.slice(contract.service.length + 1);
         const def = contract.rpc[method];
         const handler = (handlers as Record<string, ((req: unknown, env: Envelope) => unknown) | undefined>)[method];
-        if (!def || !handler) throw new AppError('not_implemented_in_stub', `Stub of ${contract.service} has no ${method}`, { status: 501 });
+        if (!def || !handler)
+          throw new AppError('not_implemented_in_stub', `Stub of ${contract.service} has no ${method}`, {
+            status: 501,
+          });
         assertValid(def.request, envelope.data, `request to ${contract.service}.${method}`);
         const data = await handler(envelope.data, envelope);
         try {
           assertValid(def.response, data, `stub response of ${contract.service}.${method}`);
         } catch (err) {
-          throw new AppError('contract_violation', (err as Error).message, { status: 502, errors: (err as AppError).errors ?? [] });
+          throw new AppError('contract_violation', (err as Error).message, {
+            status: 502,
+            errors: (err as AppError).errors ?? [],
+          });
         }
         reply = { ok: true, data };
       } catch (err) {
@@ -88,8 +109,12 @@ export interface OutboxReader {
 
 export function outboxReader(service: string, db: Queryable): OutboxReader {
   const envelopes = async <D extends MessageDef>(message: D): Promise<Array<Envelope<DataOf<D>>>> => {
-    if (message.kind === 'event' && message.service !== service) throw new Error(`${service} never publishes ${message.type}: events are published by ${message.service}`);
-    const { rows } = await db.query<{ body: string }>('SELECT body FROM chassis_outbox WHERE destination = $1 AND kind = $2 ORDER BY id', [message.type, message.kind]);
+    if (message.kind === 'event' && message.service !== service)
+      throw new Error(`${service} never publishes ${message.type}: events are published by ${message.service}`);
+    const { rows } = await db.query<{ body: string }>(
+      'SELECT body FROM chassis_outbox WHERE destination = $1 AND kind = $2 ORDER BY id',
+      [message.type, message.kind],
+    );
     return rows.map((r) => JSON.parse(r.body) as Envelope<DataOf<D>>);
   };
   return {
@@ -113,7 +138,11 @@ function deliverer(transport: Transport, isCommand: (type: string) => boolean): 
       ...(o.id ? { id: o.id } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}),
     });
-    await transport.publish({ destination: kind === 'command' ? { kind: 'command', queue: type } : { kind: 'event', type }, messageId: envelope.id, body: JSON.stringify(envelope) });
+    await transport.publish({
+      destination: kind === 'command' ? { kind: 'command', queue: type } : { kind: 'event', type },
+      messageId: envelope.id,
+      body: JSON.stringify(envelope),
+    });
   }) as Deliver;
 }
 
@@ -130,7 +159,7 @@ export interface TestService {
   callAs(identity: Identity): Call;
   /** Publishes an event or sends a command straight onto the transport, as another service would. */
   deliver: Deliver;
-/** What this service wrote to its outbox. */
+  /** What this service wrote to its outbox. */
   outbox(): OutboxReader;
   stop(): Promise<void>;
 }
@@ -143,7 +172,12 @@ function forgetTestCaller(): void {
 
 export async function startTestService(
   definition: ServiceDefinition<any>,
-  options: { stubs?: Array<(t: Transport) => Promise<Consumer>>; host?: Partial<HostOptions>; transport?: Transport; database?: TestDatabase } = {},
+  options: {
+    stubs?: Array<(t: Transport) => Promise<Consumer>>;
+    host?: Partial<HostOptions>;
+    transport?: Transport;
+    database?: TestDatabase;
+  } = {},
 ): Promise<TestService> {
   const transport = new FaultyTransport(options.transport ?? new MemoryTransport());
   await transport.connect();
@@ -188,7 +222,10 @@ export async function startTestService(
 }
 
 /** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). Never asserts on time. */
-export async function eventually<T>(check: () => Promise<T | undefined | false | null> | T | undefined | false | null, options: { timeoutMs?: number; intervalMs?: number; message?: string } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  options: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -200,7 +237,9 @@ export async function eventually<T>(check: () => Promise<T | undefined | false |
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
   }
-  throw new Error(`${options.message ?? 'Condition not met in time'}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+  throw new Error(
+    `${options.message ?? 'Condition not met in time'}${lastError ? `: ${(lastError as Error).message}` : ''}`,
+  );
 }
 
 export interface TestSystem {
@@ -224,7 +263,12 @@ export interface TestSystem {
  */
 export async function startTestSystem(
   definitions: readonly ServiceDefinition<any>[],
-  options: { databases?: Map<string, TestDatabase>; hostOptions?: RuntimeOptions['hostOptions']; transport?: Transport; environment?: NodeJS.ProcessEnv } = {},
+  options: {
+    databases?: Map<string, TestDatabase>;
+    hostOptions?: RuntimeOptions['hostOptions'];
+    transport?: Transport;
+    environment?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<TestSystem> {
   const databases = options.databases ?? new Map<string, TestDatabase>();
   for (const d of definitions) {
@@ -238,12 +282,20 @@ export async function startTestSystem(
     databaseUrlFor: (service) => databases.get(service)!.url,
     port: 0,
     logLevel: process.env.LOG_LEVEL ?? 'silent',
-    hostOptions: { redeliveryBaseMs: 10, redeliveryCapMs: 200, relayPollIntervalMs: 200, sagaPollIntervalMs: 100, sagaLeaseMs: 2000, ...options.hostOptions },
+    hostOptions: {
+      redeliveryBaseMs: 10,
+      redeliveryCapMs: 200,
+      relayPollIntervalMs: 200,
+      sagaPollIntervalMs: 100,
+      sagaLeaseMs: 2000,
+      ...options.hostOptions,
+    },
     drainTimeoutMs: 5000,
     ...(options.environment ? { environment: options.environment } : {}),
   });
   await runtime.start();
-  const callAs = (identity: Identity): Call => caller(transport, 'test', () => ({ correlationId: `test-${Date.now()}`, identity }));
+  const callAs = (identity: Identity): Call =>
+    caller(transport, 'test', () => ({ correlationId: `test-${Date.now()}`, identity }));
   return {
     runtime,
     transport,

@@ -69,7 +69,13 @@ export function transportConformance(label: string, target: TransportUnderTest):
     if (!open.includes(p)) open.push(p);
     return p;
   };
-  const events = (group: string, name: string, types: string[], prefetch = 1, extra: Partial<SubscriptionSpec> = {}): SubscriptionSpec => {
+  const events = (
+    group: string,
+    name: string,
+    types: string[],
+    prefetch = 1,
+    extra: Partial<SubscriptionSpec> = {},
+  ): SubscriptionSpec => {
     queues.push(`${group}.${name}`);
     return { group, name, source: { kind: 'events', types }, prefetch, ...extra };
   };
@@ -77,7 +83,11 @@ export function transportConformance(label: string, target: TransportUnderTest):
     queues.push(queue);
     return { group, name: 'jobs', source: { kind: 'commands', queue }, prefetch };
   };
-  const event = (type: string, id: string, body: unknown): OutgoingMessage => ({ destination: { kind: 'event', type }, messageId: id, body: JSON.stringify(body) });
+  const event = (type: string, id: string, body: unknown): OutgoingMessage => ({
+    destination: { kind: 'event', type },
+    messageId: id,
+    body: JSON.stringify(body),
+  });
   /**
    * Publishes without waiting for the confirm (which, on the memory transport, waits for the
    * consumers); the returned promise is the confirm, already guarded against an unhandled rejection.
@@ -101,8 +111,13 @@ export function transportConformance(label: string, target: TransportUnderTest):
         const service = u('echo');
         await t.serve(service, async (body) => JSON.stringify({ got: JSON.parse(body) }), { concurrency: 4 });
         assert.deepEqual(JSON.parse(await t.request(service, '{"n":1}', { timeoutMs: 5000 })), { got: { n: 1 } });
-        const replies = await Promise.all(Array.from({ length: 20 }, (_, n) => t.request(service, JSON.stringify({ n }), { timeoutMs: 5000 })));
-        assert.deepEqual(replies.map((r) => JSON.parse(r).got.n), Array.from({ length: 20 }, (_, n) => n));
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, (_, n) => t.request(service, JSON.stringify({ n }), { timeoutMs: 5000 })),
+        );
+        assert.deepEqual(
+          replies.map((r) => JSON.parse(r).got.n),
+          Array.from({ length: 20 }, (_, n) => n),
+        );
         const other = await peer(t);
         assert.deepEqual(JSON.parse(await other.request(service, '{"n":2}', { timeoutMs: 5000 })), { got: { n: 2 } });
       });
@@ -110,12 +125,18 @@ export function transportConformance(label: string, target: TransportUnderTest):
       it('fails at once with no_route when no instance serves the service, or its last one went away', async () => {
         const t = await system();
         const nobody = u('nobody');
-        await assert.rejects(t.request(nobody, '{}', { timeoutMs: 60_000 }), (e: unknown) => e instanceof UnavailableError && e.code === 'no_route' && e.message.includes(nobody));
+        await assert.rejects(
+          t.request(nobody, '{}', { timeoutMs: 60_000 }),
+          (e: unknown) => e instanceof UnavailableError && e.code === 'no_route' && e.message.includes(nobody),
+        );
         const gone = u('gone');
         const served = await t.serve(gone, async () => '{}', { concurrency: 1 });
         assert.equal(await t.request(gone, '{}', { timeoutMs: 5000 }), '{}');
         await served.cancel();
-        await assert.rejects(t.request(gone, '{}', { timeoutMs: 60_000 }), (e: unknown) => e instanceof UnavailableError && e.code === 'no_route');
+        await assert.rejects(
+          t.request(gone, '{}', { timeoutMs: 60_000 }),
+          (e: unknown) => e instanceof UnavailableError && e.code === 'no_route',
+        );
       });
 
       it('gives up after the timeout with DeadlineExceededError', async () => {
@@ -144,7 +165,9 @@ export function transportConformance(label: string, target: TransportUnderTest):
           },
           { concurrency: 2 },
         );
-        const replies = Promise.all(Array.from({ length: 5 }, (_, n) => t.request(service, String(n), { timeoutMs: 20_000 })));
+        const replies = Promise.all(
+          Array.from({ length: 5 }, (_, n) => t.request(service, String(n), { timeoutMs: 20_000 })),
+        );
         await eventually(() => inFlight === 2, { message: 'two requests being served' });
         await quiet();
         assert.equal(most, 2);
@@ -172,16 +195,27 @@ export function transportConformance(label: string, target: TransportUnderTest):
           secondGotOne.open();
           return ack;
         });
-        await a.subscribe(events(u('notifications'), 'prices', [type]), async (d) => (seen.push(`notifications:${JSON.parse(d.body).n}`), ack));
+        await a.subscribe(
+          events(u('notifications'), 'prices', [type]),
+          async (d) => (seen.push(`notifications:${JSON.parse(d.body).n}`), ack),
+        );
         const confirms = Array.from({ length: 20 }, (_, n) => publish(a, event(type, `m${n}`, { n })));
         await Promise.all(confirms);
-        await eventually(() => seen.filter((s) => s.startsWith('notifications:')).length === 20 && seen.filter((s) => s.startsWith('holdings-')).length >= 20, { message: `seen ${seen.length}` });
+        await eventually(
+          () =>
+            seen.filter((s) => s.startsWith('notifications:')).length === 20 &&
+            seen.filter((s) => s.startsWith('holdings-')).length >= 20,
+          { message: `seen ${seen.length}` },
+        );
         await quiet();
         assert.equal(seen.filter((s) => s.startsWith('notifications:')).length, 20);
         const holdings = seen.filter((s) => s.startsWith('holdings-'));
         assert.equal(holdings.length, 20, 'each event once per service');
         assert.equal(new Set(holdings.map((s) => s.split(':')[1])).size, 20, 'no event twice within a service');
-        assert.ok(holdings.some((s) => s.startsWith('holdings-1')) && holdings.some((s) => s.startsWith('holdings-2')), 'both instances took work');
+        assert.ok(
+          holdings.some((s) => s.startsWith('holdings-1')) && holdings.some((s) => s.startsWith('holdings-2')),
+          'both instances took work',
+        );
       });
 
       it('gives every instance its own copy of an event it subscribes to per instance', async () => {
@@ -189,7 +223,13 @@ export function transportConformance(label: string, target: TransportUnderTest):
         const b = await peer(a);
         const type = `${u('orders')}.StatusChanged.v1`;
         const seen: string[] = [];
-        const spec = { group: u('gateway'), name: 'watch', source: { kind: 'events' as const, types: [type] }, prefetch: 8, perInstance: true };
+        const spec = {
+          group: u('gateway'),
+          name: 'watch',
+          source: { kind: 'events' as const, types: [type] },
+          prefetch: 8,
+          perInstance: true,
+        };
         await a.subscribe(spec, async (d) => (seen.push(`a:${d.body}`), ack));
         await b.subscribe(spec, async (d) => (seen.push(`b:${d.body}`), ack));
         await Promise.all([0, 1, 2].map((n) => publish(a, event(type, `w${n}`, n))));
@@ -225,7 +265,10 @@ export function transportConformance(label: string, target: TransportUnderTest):
         await t.subscribe(events(u('fifo'), 'posted', [type], 1), async (d) => (got.push(JSON.parse(d.body).n), ack));
         await Promise.all(Array.from({ length: 30 }, (_, n) => publish(t, event(type, `f${n}`, { n, key: 'acc-1' }))));
         await eventually(() => got.length === 30, { message: `got ${got.length}` });
-        assert.deepEqual(got, Array.from({ length: 30 }, (_, n) => n));
+        assert.deepEqual(
+          got,
+          Array.from({ length: 30 }, (_, n) => n),
+        );
       });
 
       it('hands a consumer at most `prefetch` deliveries at once', async () => {
@@ -264,11 +307,22 @@ export function transportConformance(label: string, target: TransportUnderTest):
           if (id === 'throws' && d.attempt === 1) throw new Error('a fault in the handler');
           return d.attempt < 3 && id === 'retries' ? { outcome: 'retry', delayMs: d.attempt === 1 ? 5 : 60 } : ack;
         });
-        await Promise.all([publish(t, event(type, 'r', { id: 'retries' })), publish(t, event(type, 't', { id: 'throws' }))]);
-        await eventually(() => attempts.includes('retries:3') && attempts.includes('throws:2'), { message: attempts.join(' ') });
+        await Promise.all([
+          publish(t, event(type, 'r', { id: 'retries' })),
+          publish(t, event(type, 't', { id: 'throws' })),
+        ]);
+        await eventually(() => attempts.includes('retries:3') && attempts.includes('throws:2'), {
+          message: attempts.join(' '),
+        });
         await quiet();
-        assert.deepEqual(attempts.filter((a) => a.startsWith('retries:')), ['retries:1', 'retries:2', 'retries:3']);
-        assert.deepEqual(attempts.filter((a) => a.startsWith('throws:')), ['throws:1', 'throws:2']);
+        assert.deepEqual(
+          attempts.filter((a) => a.startsWith('retries:')),
+          ['retries:1', 'retries:2', 'retries:3'],
+        );
+        assert.deepEqual(
+          attempts.filter((a) => a.startsWith('throws:')),
+          ['throws:1', 'throws:2'],
+        );
       });
 
       it('carries the attempt number the chassis dead-letters by: acknowledged at maxAttempts, never delivered again', async () => {
@@ -328,7 +382,9 @@ export function transportConformance(label: string, target: TransportUnderTest):
             return d.attempt === 1 ? { outcome: 'retry', delayMs: 5 } : release.promise;
           });
           let confirmed = false;
-          const confirm = publish(t, { destination: { kind: 'command', queue }, messageId: 'c', body: '{}' }).then(() => (confirmed = true));
+          const confirm = publish(t, { destination: { kind: 'command', queue }, messageId: 'c', body: '{}' }).then(
+            () => (confirmed = true),
+          );
           if (target.confirms === 'on-receipt') {
             await confirm;
             await eventually(() => attempts.length === 2);
@@ -401,7 +457,11 @@ export function transportConformance(label: string, target: TransportUnderTest):
             held++;
             return { outcome: 'retry', delayMs: 200 };
           });
-          const confirm = publish(t, { destination: { kind: 'command', queue }, messageId: 'u', body: '{"keep":true}' });
+          const confirm = publish(t, {
+            destination: { kind: 'command', queue },
+            messageId: 'u',
+            body: '{"keep":true}',
+          });
           await eventually(() => held >= 1);
           if (target.confirms === 'on-acknowledgement') {
             await t.close();

@@ -8,7 +8,18 @@
  * nothing: the relay sends the message again on the next start and the inbox drops the duplicate.
  */
 import { DeadlineExceededError, UnavailableError } from '../errors.ts';
-import type { Consumer, Delivery, MessageHandler, OutgoingMessage, QueueDepth, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from './transport.ts';
+import type {
+  Consumer,
+  Delivery,
+  MessageHandler,
+  OutgoingMessage,
+  QueueDepth,
+  RpcServer,
+  Settlement,
+  SubscriptionSpec,
+  Transport,
+  TransportHealth,
+} from './transport.ts';
 
 interface Pending {
   body: string;
@@ -91,10 +102,13 @@ class MemoryQueue {
   }
 
   private redeliverLater(item: Pending, delayMs: number): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.enqueue(item);
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.enqueue(item);
+      },
+      Math.max(0, delayMs),
+    );
     this.timers.add(timer);
   }
 
@@ -135,7 +149,10 @@ export class MemoryTransport implements Transport {
 
   constructor(options: { maxRpcWaiting?: number } = {}) {
     const fromEnv = Number(process.env.RPC_MAX_WAITING);
-    this.maxRpcWaiting = Math.max(0, options.maxRpcWaiting ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1024));
+    this.maxRpcWaiting = Math.max(
+      0,
+      options.maxRpcWaiting ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1024),
+    );
   }
 
   async connect(): Promise<void> {
@@ -169,7 +186,10 @@ export class MemoryTransport implements Transport {
 
   async subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<Consumer> {
     const perInstance = spec.perInstance === true && spec.source.kind === 'events';
-    const name = spec.source.kind === 'commands' ? spec.source.queue : `${spec.group}.${spec.name}${perInstance ? `.${++this.instanceQueues}` : ''}`;
+    const name =
+      spec.source.kind === 'commands'
+        ? spec.source.queue
+        : `${spec.group}.${spec.name}${perInstance ? `.${++this.instanceQueues}` : ''}`;
     const queue = this.queue(name);
     if (spec.source.kind === 'events') {
       for (const type of spec.source.types) {
@@ -222,18 +242,26 @@ export class MemoryTransport implements Transport {
       return Promise.reject(new UnavailableError(`No live instance of ${service} to call`, 'no_route'));
     }
     if (entry.waiting.length >= this.maxRpcWaiting && !entry.instances.some((i) => i.inFlight < i.concurrency)) {
-      return Promise.reject(new UnavailableError(`${service} is overloaded (${entry.waiting.length} calls waiting); try again shortly`, 'overloaded'));
+      return Promise.reject(
+        new UnavailableError(
+          `${service} is overloaded (${entry.waiting.length} calls waiting); try again shortly`,
+          'overloaded',
+        ),
+      );
     }
     return new Promise<string>((resolve, reject) => {
       const call: WaitingCall = {
         body,
         resolve,
         reject,
-        timer: setTimeout(() => {
-          const i = entry.waiting.indexOf(call);
-          if (i >= 0) entry.waiting.splice(i, 1);
-          reject(new DeadlineExceededError(`No reply from ${service} within ${options.timeoutMs} ms`));
-        }, Math.max(0, options.timeoutMs)),
+        timer: setTimeout(
+          () => {
+            const i = entry.waiting.indexOf(call);
+            if (i >= 0) entry.waiting.splice(i, 1);
+            reject(new DeadlineExceededError(`No reply from ${service} within ${options.timeoutMs} ms`));
+          },
+          Math.max(0, options.timeoutMs),
+        ),
       };
       entry.waiting.push(call);
       this.dispatchRpc(entry);
@@ -262,7 +290,8 @@ export class MemoryTransport implements Transport {
   private dispatchRpc(entry: { instances: RpcInstance[]; waiting: WaitingCall[] }): void {
     while (entry.waiting.length > 0) {
       let best: RpcInstance | undefined;
-      for (const i of entry.instances) if (i.inFlight < i.concurrency && (!best || i.inFlight < best.inFlight)) best = i;
+      for (const i of entry.instances)
+        if (i.inFlight < i.concurrency && (!best || i.inFlight < best.inFlight)) best = i;
       if (!best) return;
       const call = entry.waiting.shift()!;
       const instance = best;
@@ -311,7 +340,8 @@ export class MemoryTransport implements Transport {
       call.reject(new UnavailableError('Memory transport closed before the reply came', 'transport_closed'));
     }
     this.answering.clear();
-    for (const u of this.unsettled) u.reject(new UnavailableError('Memory transport closed before the message was acknowledged', 'transport_closed'));
+    for (const u of this.unsettled)
+      u.reject(new UnavailableError('Memory transport closed before the message was acknowledged', 'transport_closed'));
     this.unsettled.clear();
     await Promise.all(cancels);
   }

@@ -36,7 +36,11 @@ const noCall: Call = async () => {
   throw new Error('no RPC in saga tests');
 };
 
-export function newRunner(db: Database, sagas: SagaDefinition<any>[], options: Partial<SagaRunnerOptions> = {}): SagaRunner {
+export function newRunner(
+  db: Database,
+  sagas: SagaDefinition<any>[],
+  options: Partial<SagaRunnerOptions> = {},
+): SagaRunner {
   return new SagaRunner({
     service: SERVICE,
     db,
@@ -71,8 +75,16 @@ export async function withRunner<const S extends readonly SagaDefinition<any, an
   }
 }
 
-export function begin<D>(runner: SagaRunner, db: Database, saga: SagaDefinition<D>, data: D, id?: string): Promise<string> {
-  return inTransaction(db, { service: SERVICE, cause }, (tx) => runner.begin(tx, saga, { data, cause, ...(id ? { id } : {}) }));
+export function begin<D>(
+  runner: SagaRunner,
+  db: Database,
+  saga: SagaDefinition<D>,
+  data: D,
+  id?: string,
+): Promise<string> {
+  return inTransaction(db, { service: SERVICE, cause }, (tx) =>
+    runner.begin(tx, saga, { data, cause, ...(id ? { id } : {}) }),
+  );
 }
 
 /** Polls `check` until it returns a value (not undefined), for up to `timeoutMs`. */
@@ -87,15 +99,25 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
 }
 
 export function statusIs(runner: SagaRunner, id: string, ...statuses: SagaStatus[]) {
-  return eventually(async () => {
-    const s = await runner.inspect(id);
-    return s && statuses.includes(s.status) ? s : undefined;
-  }, `saga ${id} to be ${statuses.join(' or ')}`);
+  return eventually(
+    async () => {
+      const s = await runner.inspect(id);
+      return s && statuses.includes(s.status) ? s : undefined;
+    },
+    `saga ${id} to be ${statuses.join(' or ')}`,
+  );
 }
 
 /** Rows of `table` per `step/phase`, e.g. {'s1/action': 1}. */
-export async function counts(db: Database, table: 'saga_effects' | 'saga_attempts', sagaId: string): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ k: string; n: number }>(`SELECT step || '/' || phase AS k, count(*)::int AS n FROM ${table} WHERE saga_id = $1 GROUP BY 1`, [sagaId]);
+export async function counts(
+  db: Database,
+  table: 'saga_effects' | 'saga_attempts',
+  sagaId: string,
+): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ k: string; n: number }>(
+    `SELECT step || '/' || phase AS k, count(*)::int AS n FROM ${table} WHERE saga_id = $1 GROUP BY 1`,
+    [sagaId],
+  );
   return Object.fromEntries(rows.map((r) => [r.k, r.n]));
 }
 
@@ -122,7 +144,11 @@ export interface CrashData {
  * committed; `commit:sN` / `compensate-commit:sN` right after it committed. With `fail`, s3 refuses
  * (after writing its effect, which must then vanish) and the saga compensates s3, s2, s1.
  */
-export function crashSaga(db: Database, crashAt?: string, options: { localS3?: boolean } = {}): SagaDefinition<CrashData> {
+export function crashSaga(
+  db: Database,
+  crashAt?: string,
+  options: { localS3?: boolean } = {},
+): SagaDefinition<CrashData> {
   const crash = (): Promise<never> => {
     process.kill(process.pid, 'SIGKILL');
     return new Promise<never>(() => {});
@@ -130,18 +156,30 @@ export function crashSaga(db: Database, crashAt?: string, options: { localS3?: b
   const step = (n: number): SagaStep<CrashData> => ({
     name: `s${n}`,
     async action(ctx) {
-      await db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, ctx.step]);
+      await db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'action')", [
+        ctx.sagaId,
+        ctx.step,
+      ]);
       // `call:sN`: while the step talks to others, before its transaction is even open.
       if (crashAt === `call:s${n}`) await crash();
-      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, ctx.step]);
+      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'action')", [
+        ctx.sagaId,
+        ctx.step,
+      ]);
       if (n === 3 && ctx.data.fail) throw new SagaFailure('refused', 's3 refused');
       if (crashAt === `action:s${n}`) await crash();
       if (crashAt === `commit:s${n}`) ctx.tx.afterCommit(() => void crash());
       return done<CrashData>({ [`s${n}`]: true });
     },
     async compensate(ctx) {
-      await db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'compensation')", [ctx.sagaId, ctx.step]);
-      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'compensation')", [ctx.sagaId, ctx.step]);
+      await db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'compensation')", [
+        ctx.sagaId,
+        ctx.step,
+      ]);
+      await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'compensation')", [
+        ctx.sagaId,
+        ctx.step,
+      ]);
       if (crashAt === `compensate:s${n}`) await crash();
       if (crashAt === `compensate-commit:s${n}`) ctx.tx.afterCommit(() => void crash());
     },

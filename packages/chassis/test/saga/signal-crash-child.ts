@@ -12,7 +12,8 @@ import { waitingSaga } from './signal-fixtures.ts';
 const url = process.env.SIGNAL_CRASH_DB_URL;
 const crashAt = process.env.SIGNAL_CRASH_AT;
 const sagaId = process.env.SIGNAL_CRASH_SAGA;
-if (!url || !crashAt || !sagaId) throw new Error('SIGNAL_CRASH_DB_URL, SIGNAL_CRASH_AT and SIGNAL_CRASH_SAGA are required');
+if (!url || !crashAt || !sagaId)
+  throw new Error('SIGNAL_CRASH_DB_URL, SIGNAL_CRASH_AT and SIGNAL_CRASH_SAGA are required');
 
 const crash = (): never => {
   process.kill(process.pid, 'SIGKILL');
@@ -27,7 +28,9 @@ await inTransaction(db, { service: SERVICE, cause }, async (tx) => {
   await recordInInbox(tx, 'test.go', `go-${sagaId}`, 'go');
   await runner.signal(tx, saga, sagaId, 'go', { n: 1 }, { dedupKey: 'go' });
   // The turn ran in this transaction: it shows here, before the commit.
-  const { rows } = await tx.query<{ current_step: string }>('SELECT current_step FROM chassis_sagas WHERE id = $1', [sagaId]);
+  const { rows } = await tx.query<{ current_step: string }>('SELECT current_step FROM chassis_sagas WHERE id = $1', [
+    sagaId,
+  ]);
   console.log(`within: ${rows[0]?.current_step}`);
   if (crashAt === 'before-commit') crash();
   if (crashAt === 'after-commit') tx.afterCommit(() => crash());

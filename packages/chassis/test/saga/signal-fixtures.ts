@@ -10,10 +10,19 @@ export interface WaitingData {
   go?: unknown;
 }
 
-export function waitingSaga(db: Database, hooks: { onGo?: (ctx: Parameters<SagaStep<WaitingData>['action']>[0]) => Promise<void> } = {}): SagaDefinition<WaitingData> {
+export function waitingSaga(
+  db: Database,
+  hooks: { onGo?: (ctx: Parameters<SagaStep<WaitingData>['action']>[0]) => Promise<void> } = {},
+): SagaDefinition<WaitingData> {
   const effect = async (ctx: Parameters<SagaStep<WaitingData>['action']>[0]) => {
-    await db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, ctx.step]);
-    await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'action')", [ctx.sagaId, ctx.step]);
+    await db.query("INSERT INTO saga_attempts (saga_id, step, phase) VALUES ($1, $2, 'action')", [
+      ctx.sagaId,
+      ctx.step,
+    ]);
+    await ctx.tx.query("INSERT INTO saga_effects (saga_id, step, phase) VALUES ($1, $2, 'action')", [
+      ctx.sagaId,
+      ctx.step,
+    ]);
   };
   return {
     name: 'Waiting',

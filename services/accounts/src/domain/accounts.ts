@@ -24,4 +24,3 @@ export function maySeeAccount(caller: Caller | undefined, ownerId: string): bool
   if (caller.role === 'admin' || caller.role === 'system') return true;
   return caller.customerId === ownerId;
 }
-

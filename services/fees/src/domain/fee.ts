@@ -8,7 +8,10 @@ export interface Schedule {
 }
 
 export function feeFor(schedule: Schedule, quantity: string, price: string): Cents {
-  return maxCents(schedule.minimum, notionalTimesRate(parseQuantity(quantity), parseMoney(price), parseRate(schedule.rate)));
+  return maxCents(
+    schedule.minimum,
+    notionalTimesRate(parseQuantity(quantity), parseMoney(price), parseRate(schedule.rate)),
+  );
 }
 
 /** A schedule is acceptable when its rate is a fraction in [0, 1). */

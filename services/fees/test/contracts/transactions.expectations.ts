@@ -9,8 +9,25 @@ import { transactionsContract } from '@simplebank/transactions/contract';
 export default expects(transactionsContract, {
   consumer: 'fees',
   interactions: [
-    { description: "an order's fee is charged", given: 'an account with cash', call: 'chargeFee', request: { accountId: 'acc-1', amount: '1.00', orderId: 'o-fee', feeId: 'fee-charge' }, reads: [] },
-    { description: 'a charged fee is refunded', given: 'a fee charged', call: 'refundFee', request: { accountId: 'acc-1', amount: '1.00', orderId: 'o-refund', feeId: 'fee-refund' }, reads: [] },
-    { description: 'a fee never charged has nothing to refund', call: 'refundFee', request: { accountId: 'acc-1', amount: '1.00', orderId: 'o-none', feeId: 'fee-none' }, error: 'not_found' },
+    {
+      description: "an order's fee is charged",
+      given: 'an account with cash',
+      call: 'chargeFee',
+      request: { accountId: 'acc-1', amount: '1.00', orderId: 'o-fee', feeId: 'fee-charge' },
+      reads: [],
+    },
+    {
+      description: 'a charged fee is refunded',
+      given: 'a fee charged',
+      call: 'refundFee',
+      request: { accountId: 'acc-1', amount: '1.00', orderId: 'o-refund', feeId: 'fee-refund' },
+      reads: [],
+    },
+    {
+      description: 'a fee never charged has nothing to refund',
+      call: 'refundFee',
+      request: { accountId: 'acc-1', amount: '1.00', orderId: 'o-none', feeId: 'fee-none' },
+      error: 'not_found',
+    },
   ],
 });

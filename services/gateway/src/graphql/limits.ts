@@ -41,7 +41,11 @@ export interface QueryMeasure {
   cost: number;
 }
 
-function listSize(field: GraphQLField<unknown, unknown>, args: ReadonlyArray<{ name: { value: string }; value: any }>, variables: Record<string, unknown>): number {
+function listSize(
+  field: GraphQLField<unknown, unknown>,
+  args: ReadonlyArray<{ name: { value: string }; value: any }>,
+  variables: Record<string, unknown>,
+): number {
   const first = field.args.find((a) => a.name === 'first');
   if (!first) return LIST_ESTIMATE;
   const given = args.find((a) => a.name.value === 'first');
@@ -55,7 +59,12 @@ function listSize(field: GraphQLField<unknown, unknown>, args: ReadonlyArray<{ n
 }
 
 /** Depth and cost of the operation that will run. The document is valid (validate() passed). */
-export function measure(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): QueryMeasure {
+export function measure(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+): QueryMeasure {
   const fragments = new Map<string, FragmentDefinitionNode>();
   const operations: OperationDefinitionNode[] = [];
   for (const d of document.definitions) {
@@ -64,12 +73,23 @@ export function measure(schema: GraphQLSchema, document: DocumentNode, operation
   }
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
   if (!operation) return { depth: 0, cost: 0 };
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    operation.operation === 'query'
+      ? schema.getQueryType()
+      : operation.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   if (!root) return { depth: 0, cost: 0 };
 
   let cost = 0;
   /** Walks a selection set on `type`, resolved `times` times, at `depth`; answers the deepest depth below. */
-  const walk = (set: SelectionSetNode, type: GraphQLObjectType, times: number, depth: number, seen: ReadonlySet<string>): number => {
+  const walk = (
+    set: SelectionSetNode,
+    type: GraphQLObjectType,
+    times: number,
+    depth: number,
+    seen: ReadonlySet<string>,
+  ): number => {
     let deepest = depth;
     for (const selection of set.selections) {
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
@@ -77,7 +97,8 @@ export function measure(schema: GraphQLSchema, document: DocumentNode, operation
         const fragment = fragments.get(name);
         if (!fragment || seen.has(name)) continue;
         const on = schema.getType(fragment.typeCondition.name.value);
-        if (isObjectType(on)) deepest = Math.max(deepest, walk(fragment.selectionSet, on, times, depth, new Set([...seen, name])));
+        if (isObjectType(on))
+          deepest = Math.max(deepest, walk(fragment.selectionSet, on, times, depth, new Set([...seen, name])));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
         if (isObjectType(on)) deepest = Math.max(deepest, walk(selection.selectionSet, on, times, depth, seen));
@@ -92,7 +113,8 @@ export function measure(schema: GraphQLSchema, document: DocumentNode, operation
         const nullable = getNullableType(field.type);
         const below = isListType(nullable) ? times * listSize(field, selection.arguments ?? [], variables) : times;
         const named = getNamedType(field.type);
-        if (isObjectType(named)) deepest = Math.max(deepest, walk(selection.selectionSet, named, below, depth + 1, seen));
+        if (isObjectType(named))
+          deepest = Math.max(deepest, walk(selection.selectionSet, named, below, depth + 1, seen));
       }
     }
     return deepest;
@@ -102,16 +124,26 @@ export function measure(schema: GraphQLSchema, document: DocumentNode, operation
 }
 
 /** The errors of a query over the limits (none: within them). */
-export function limitErrors(m: QueryMeasure, limits: { maxDepth: number; maxCost: number } = { maxDepth: MAX_DEPTH, maxCost: MAX_COST }): GraphQLError[] {
+export function limitErrors(
+  m: QueryMeasure,
+  limits: { maxDepth: number; maxCost: number } = { maxDepth: MAX_DEPTH, maxCost: MAX_COST },
+): GraphQLError[] {
   const errors: GraphQLError[] = [];
   if (m.depth > limits.maxDepth) {
-    errors.push(new GraphQLError(`The query is ${m.depth} levels deep; at most ${limits.maxDepth} are allowed`, { extensions: { code: 'QUERY_TOO_DEEP', depth: m.depth, maxDepth: limits.maxDepth } }));
+    errors.push(
+      new GraphQLError(`The query is ${m.depth} levels deep; at most ${limits.maxDepth} are allowed`, {
+        extensions: { code: 'QUERY_TOO_DEEP', depth: m.depth, maxDepth: limits.maxDepth },
+      }),
+    );
   }
   if (m.cost > limits.maxCost) {
     errors.push(
-      new GraphQLError(`The query may cost ${m.cost} lookups; at most ${limits.maxCost} are allowed (ask for fewer items with first, or less nesting)`, {
-        extensions: { code: 'QUERY_TOO_COSTLY', cost: m.cost, maxCost: limits.maxCost },
-      }),
+      new GraphQLError(
+        `The query may cost ${m.cost} lookups; at most ${limits.maxCost} are allowed (ask for fewer items with first, or less nesting)`,
+        {
+          extensions: { code: 'QUERY_TOO_COSTLY', cost: m.cost, maxCost: limits.maxCost },
+        },
+      ),
     );
   }
   return errors;

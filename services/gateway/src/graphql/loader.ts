@@ -101,18 +101,19 @@ export class Loader<K, V> {
         answer = Promise.reject(err);
       }
       this.options.scheduler?.track(answer);
-      answer.then(
-        (values) => {
-          if (values.length !== chunk.length) throw new Error(`a batch of ${chunk.length} keys answered ${values.length} values`);
+      answer
+        .then((values) => {
+          if (values.length !== chunk.length)
+            throw new Error(`a batch of ${chunk.length} keys answered ${values.length} values`);
           chunk.forEach((p, j) => {
             const v = values[j]!;
             if (v instanceof Error) p.reject(v);
             else p.resolve(v);
           });
-        },
-      ).catch((err: unknown) => {
-        for (const p of chunk) p.reject(err);
-      });
+        })
+        .catch((err: unknown) => {
+          for (const p of chunk) p.reject(err);
+        });
     }
   }
 }

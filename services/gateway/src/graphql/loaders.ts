@@ -70,7 +70,11 @@ async function ordersPages(call: Call, keys: readonly OrdersKey[]): Promise<Orde
   await Promise.all(
     [...groups.values()].map(async (group) => {
       const { first, status } = group[0]!;
-      const { items } = await call(ordersContract, 'listOrdersOf', { accountIds: group.map((k) => k.accountId), limit: first, ...(status ? { status: status as OrderStatus } : {}) });
+      const { items } = await call(ordersContract, 'listOrdersOf', {
+        accountIds: group.map((k) => k.accountId),
+        limit: first,
+        ...(status ? { status: status as OrderStatus } : {}),
+      });
       group.forEach((k, i) => pages.set(k, { items: items[i]!.items, nextCursor: items[i]!.nextCursor }));
     }),
   );
@@ -80,18 +84,27 @@ async function ordersPages(call: Call, keys: readonly OrdersKey[]): Promise<Orde
 export function createLoaders(call: Call): Loaders {
   const scheduler = new Scheduler();
   return {
-    account: new Loader(async (accountIds: readonly string[]) => orNotFound('account', (await call(accountsContract, 'getAccounts', { accountIds: [...accountIds] })).items), {
-      maxBatchSize: ACCOUNTS_PER_CALL,
-      scheduler,
-    }),
+    account: new Loader(
+      async (accountIds: readonly string[]) =>
+        orNotFound('account', (await call(accountsContract, 'getAccounts', { accountIds: [...accountIds] })).items),
+      {
+        maxBatchSize: ACCOUNTS_PER_CALL,
+        scheduler,
+      },
+    ),
     balances: new Loader(
-      async (accountIds: readonly string[]) => (await call(transactionsContract, 'getBalancesOf', { accountIds: [...accountIds] })).items,
+      async (accountIds: readonly string[]) =>
+        (await call(transactionsContract, 'getBalancesOf', { accountIds: [...accountIds] })).items,
       { maxBatchSize: BALANCES_PER_CALL, scheduler },
     ),
-    holdings: new Loader(async (accountIds: readonly string[]) => orNotFound('account', (await call(holdingsContract, 'getHoldingsOf', { accountIds: [...accountIds] })).items), {
-      maxBatchSize: HOLDINGS_PER_CALL,
-      scheduler,
-    }),
+    holdings: new Loader(
+      async (accountIds: readonly string[]) =>
+        orNotFound('account', (await call(holdingsContract, 'getHoldingsOf', { accountIds: [...accountIds] })).items),
+      {
+        maxBatchSize: HOLDINGS_PER_CALL,
+        scheduler,
+      },
+    ),
     orders: new Loader((keys: readonly OrdersKey[]) => ordersPages(call, keys), {
       keyOf: (k) => JSON.stringify([k.accountId, k.first, k.status ?? null]),
       maxBatchSize: ORDER_PAGES_PER_CALL,
@@ -105,9 +118,16 @@ export function createLoaders(call: Call): Loaders {
       },
       { maxBatchSize: ASSETS_PER_CALL, scheduler },
     ),
-    strategy: new Loader(async (strategyIds: readonly string[]) => orNotFound('strategy', (await call(strategiesContract, 'getStrategies', { strategyIds: [...strategyIds] })).items), {
-      maxBatchSize: MAX_STRATEGIES_PER_CALL,
-      scheduler,
-    }),
+    strategy: new Loader(
+      async (strategyIds: readonly string[]) =>
+        orNotFound(
+          'strategy',
+          (await call(strategiesContract, 'getStrategies', { strategyIds: [...strategyIds] })).items,
+        ),
+      {
+        maxBatchSize: MAX_STRATEGIES_PER_CALL,
+        scheduler,
+      },
+    ),
   };
 }

@@ -15,7 +15,17 @@
  * (the gateway's onRequest hook).
  */
 import { AppError, T, type Static } from '@simplebank/chassis';
-import { GraphQLError, execute, parse, printSchema, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import {
+  GraphQLError,
+  execute,
+  parse,
+  printSchema,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+} from 'graphql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { who } from '../http/auth.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -65,13 +75,31 @@ export async function graphqlRoutes(app: FastifyInstance, deps: Deps): Promise<v
     const code = error.extensions?.code;
     if (!original || original instanceof GraphQLError || code) return error.toJSON();
     // A refusal, or a service unavailable or out of time (503, 504): said as it is.
-    if (original instanceof AppError && original.status !== 500) return { ...error.toJSON(), message: original.message, extensions: { code: codeOf(original) } };
-    ctx.log.error({ err: original, requestId: requestIdOf(request), path: error.path?.join('.') }, 'GraphQL resolver failed');
-    return { message: 'Internal error', ...(error.locations ? { locations: error.locations } : {}), ...(error.path ? { path: error.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    if (original instanceof AppError && original.status !== 500)
+      return { ...error.toJSON(), message: original.message, extensions: { code: codeOf(original) } };
+    ctx.log.error(
+      { err: original, requestId: requestIdOf(request), path: error.path?.join('.') },
+      'GraphQL resolver failed',
+    );
+    return {
+      message: 'Internal error',
+      ...(error.locations ? { locations: error.locations } : {}),
+      ...(error.path ? { path: error.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
   };
 
   const refuse = (reply: FastifyReply, errors: readonly GraphQLError[]) =>
-    reply.code(400).type('application/json; charset=utf-8').send({ errors: errors.map((e) => (e.extensions?.code ? e.toJSON() : { ...e.toJSON(), extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })) });
+    reply
+      .code(400)
+      .type('application/json; charset=utf-8')
+      .send({
+        errors: errors.map((e) =>
+          e.extensions?.code
+            ? e.toJSON()
+            : { ...e.toJSON(), extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } },
+        ),
+      });
 
   app.post<{ Body: Static<typeof GraphqlBody> }>(
     '/graphql',
@@ -88,7 +116,14 @@ export async function graphqlRoutes(app: FastifyInstance, deps: Deps): Promise<v
       try {
         document = parse(query, { maxTokens: 5000 });
       } catch (err) {
-        if (err instanceof GraphQLError) return refuse(reply, [new GraphQLError(err.message, { ...(err.source ? { source: err.source } : {}), ...(err.positions ? { positions: err.positions } : {}), extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+        if (err instanceof GraphQLError)
+          return refuse(reply, [
+            new GraphQLError(err.message, {
+              ...(err.source ? { source: err.source } : {}),
+              ...(err.positions ? { positions: err.positions } : {}),
+              extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+            }),
+          ]);
         throw err;
       }
       const invalid = validate(schema, document, specifiedRules);
@@ -98,7 +133,13 @@ export async function graphqlRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
       const call = callFor(ctx, request);
       const contextValue: GraphqlContext = { call, identity: who(request), loaders: createLoaders(call) };
-      const result: ExecutionResult = await execute({ schema, document, variableValues: variables, operationName: operationName ?? null, contextValue });
+      const result: ExecutionResult = await execute({
+        schema,
+        document,
+        variableValues: variables,
+        operationName: operationName ?? null,
+        contextValue,
+      });
       const errors = result.errors?.map((e) => format(request, e));
       // No data at all: the request could not run (e.g. its variables were wrong), a 400 as GraphQL over HTTP says.
       if (!('data' in result) || result.data === undefined) return refuse(reply, result.errors ?? []);
@@ -106,9 +147,13 @@ export async function graphqlRoutes(app: FastifyInstance, deps: Deps): Promise<v
     },
   );
 
-  app.get('/graphql/schema.graphql', { ...deps.anonymous, schema: { hide } }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(sdl));
+  app.get('/graphql/schema.graphql', { ...deps.anonymous, schema: { hide } }, async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').send(sdl),
+  );
 
   if (process.env.NODE_ENV !== 'production') {
-    app.get('/graphql', { ...deps.anonymous, schema: { hide } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(graphiqlPage()));
+    app.get('/graphql', { ...deps.anonymous, schema: { hide } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(graphiqlPage()),
+    );
   }
 }

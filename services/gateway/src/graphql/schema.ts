@@ -14,7 +14,15 @@ import { marketDataContract } from '@simplebank/market-data/contract';
 import { strategiesContract } from '@simplebank/strategies/contract';
 import { strategyOrdersContract } from '@simplebank/strategy-orders/contract';
 import { AppError, type ResponseOf } from '@simplebank/chassis';
-import { GraphQLError, GraphQLScalarType, Kind, buildSchema, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  GraphQLScalarType,
+  Kind,
+  buildSchema,
+  isObjectType,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
 import type { GraphqlContext } from './loaders.ts';
 import { MAX_FIRST } from './limits.ts';
 import { SDL } from './sdl.ts';
@@ -36,7 +44,8 @@ const Decimal = new GraphQLScalarType({
   serialize: decimal,
   parseValue: decimal,
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw new GraphQLError('Decimal is a decimal number in a string (e.g. "12.50"), never a float', { nodes: ast });
+    if (ast.kind !== Kind.STRING)
+      throw new GraphQLError('Decimal is a decimal number in a string (e.g. "12.50"), never a float', { nodes: ast });
     return decimal(ast.value);
   },
 });
@@ -44,14 +53,16 @@ const Decimal = new GraphQLScalarType({
 /** A `first` argument: 1 to MAX_FIRST, else BAD_USER_INPUT. */
 function firstOf(args: { first?: number | null }, fallback = 20): number {
   const first = args.first ?? fallback;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_FIRST) throw new GraphQLError(`first is from 1 to ${MAX_FIRST}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (!Number.isInteger(first) || first < 1 || first > MAX_FIRST)
+    throw new GraphQLError(`first is from 1 to ${MAX_FIRST}`, { extensions: { code: 'BAD_USER_INPUT' } });
   return first;
 }
 
 /** A service's not_found as GraphQL's null-with-an-error. Other errors are mapped by `formatError`. */
 function notFoundAsNull<T>(promise: Promise<T>): Promise<T | null> {
   return promise.catch((err: unknown) => {
-    if (err instanceof AppError && err.status === 404) throw new GraphQLError(err.message, { extensions: { code: 'NOT_FOUND' }, originalError: err });
+    if (err instanceof AppError && err.status === 404)
+      throw new GraphQLError(err.message, { extensions: { code: 'NOT_FOUND' }, originalError: err });
     throw err;
   });
 }
@@ -69,8 +80,13 @@ const resolvers: Resolvers = {
     account: (_root, args: { id: string }, c) => notFoundAsNull(c.loaders.account.load(args.id)),
     assets: async (_root, args: { q?: string | null; type?: Asset['type'] | null; first?: number | null }, c) => {
       const q = args.q?.trim();
-      if (q && q.length > 100) throw new GraphQLError('q is at most 100 characters', { extensions: { code: 'BAD_USER_INPUT' } });
-      const page = await c.call(marketDataContract, 'searchAssets', { ...(q ? { q } : {}), ...(args.type ? { type: args.type } : {}), limit: firstOf(args) });
+      if (q && q.length > 100)
+        throw new GraphQLError('q is at most 100 characters', { extensions: { code: 'BAD_USER_INPUT' } });
+      const page = await c.call(marketDataContract, 'searchAssets', {
+        ...(q ? { q } : {}),
+        ...(args.type ? { type: args.type } : {}),
+        limit: firstOf(args),
+      });
       for (const a of page.items) c.loaders.asset.prime(a.id, a);
       return page.items;
     },
@@ -79,7 +95,8 @@ const resolvers: Resolvers = {
       for (const s of page.items) c.loaders.strategy.prime(s.id, s);
       return page.items;
     },
-    investment: (_root, args: { id: string }, c) => notFoundAsNull(c.call(strategyOrdersContract, 'getInvestment', { investmentId: args.id })),
+    investment: (_root, args: { id: string }, c) =>
+      notFoundAsNull(c.call(strategyOrdersContract, 'getInvestment', { investmentId: args.id })),
   },
   Account: {
     cash: async (a: Account, _args, c) => (await c.loaders.balances.load(a.id)).cash,
@@ -88,7 +105,11 @@ const resolvers: Resolvers = {
       return h.positions;
     },
     orders: async (a: Account, args: { first?: number | null; status?: string | null }, c) => {
-      const page = await c.loaders.orders.load({ accountId: a.id, first: firstOf(args), ...(args.status ? { status: args.status } : {}) });
+      const page = await c.loaders.orders.load({
+        accountId: a.id,
+        first: firstOf(args),
+        ...(args.status ? { status: args.status } : {}),
+      });
       return page.items;
     },
   },
@@ -124,7 +145,8 @@ export function buildGraphqlSchema(): GraphQLSchema {
   scalar.parseLiteral = Decimal.parseLiteral;
   for (const [typeName, fields] of Object.entries(resolvers)) {
     const type = schema.getType(typeName);
-    if (!isObjectType(type)) throw new Error(`GraphQL resolvers for ${typeName}, which is not an object type of the schema`);
+    if (!isObjectType(type))
+      throw new Error(`GraphQL resolvers for ${typeName}, which is not an object type of the schema`);
     for (const [fieldName, resolve] of Object.entries(fields)) {
       const field = type.getFields()[fieldName];
       if (!field) throw new Error(`GraphQL resolver for ${typeName}.${fieldName}, which is not in the schema`);

@@ -18,8 +18,14 @@ export const ISSUER = 'simplebank';
 export const AUDIENCE = 'simplebank-api';
 
 export interface TokenIssuer {
-  issue(customerId: string, role: 'customer' | 'admin', sessionId: string): Promise<{ accessToken: string; expiresIn: number }>;
-  verify(token: string): Promise<{ customerId: string; role: 'customer' | 'admin'; sessionId: string; expiresAt: number }>;
+  issue(
+    customerId: string,
+    role: 'customer' | 'admin',
+    sessionId: string,
+  ): Promise<{ accessToken: string; expiresIn: number }>;
+  verify(
+    token: string,
+  ): Promise<{ customerId: string; role: 'customer' | 'admin'; sessionId: string; expiresAt: number }>;
 }
 
 export function tokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
@@ -38,10 +44,22 @@ export function tokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
       return { accessToken, expiresIn: ttlSeconds };
     },
     async verify(token) {
-      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'exp', 'jti', 'sid'] });
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ['sub', 'exp', 'jti', 'sid'],
+      });
       const role = payload.role;
       const sid = payload.sid;
-      if (typeof payload.sub !== 'string' || !payload.sub || (role !== 'customer' && role !== 'admin') || typeof sid !== 'string' || !sid) throw new Error('token claims are not ours');
+      if (
+        typeof payload.sub !== 'string' ||
+        !payload.sub ||
+        (role !== 'customer' && role !== 'admin') ||
+        typeof sid !== 'string' ||
+        !sid
+      )
+        throw new Error('token claims are not ours');
       return { customerId: payload.sub, role, sessionId: sid, expiresAt: payload.exp! * 1000 };
     },
   };
@@ -54,7 +72,10 @@ function unauthorized(message: string): HttpProblem {
 }
 
 /** preHandler: a valid access token of an active session, or 401. Sets the request's identity. */
-export function authenticate(tokens: TokenIssuer, sessionActive: (sessionId: string, request: FastifyRequest) => Promise<boolean>) {
+export function authenticate(
+  tokens: TokenIssuer,
+  sessionActive: (sessionId: string, request: FastifyRequest) => Promise<boolean>,
+) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     if (!header) throw unauthorized('An access token is required: Authorization: Bearer <accessToken>');
@@ -67,7 +88,8 @@ export function authenticate(tokens: TokenIssuer, sessionActive: (sessionId: str
       const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
       throw unauthorized(expired ? 'The access token has expired: refresh it' : 'The access token is not valid');
     }
-    if (!(await sessionActive(who.sessionId, request))) throw unauthorized('The session of this access token has ended: log in again');
+    if (!(await sessionActive(who.sessionId, request)))
+      throw unauthorized('The session of this access token has ended: log in again');
     const state = stateOf(request);
     state.identity = { customerId: who.customerId, role: who.role };
     state.sessionId = who.sessionId;
@@ -81,7 +103,10 @@ export function authenticate(tokens: TokenIssuer, sessionActive: (sessionId: str
  * customer's account and a missing one look the same). Kept in the request's state for the route
  * (`accountOf`).
  */
-export function ownAccount(ctx: BaseContext, where: (request: FastifyRequest) => unknown = (r) => (r.params as { accountId?: unknown }).accountId) {
+export function ownAccount(
+  ctx: BaseContext,
+  where: (request: FastifyRequest) => unknown = (r) => (r.params as { accountId?: unknown }).accountId,
+) {
   return async (request: FastifyRequest): Promise<void> => {
     const accountId = where(request);
     // A malformed id is refused by the route's own validation next (400), and reveals nothing.

@@ -13,7 +13,15 @@ import { HttpProblem } from './problem.ts';
 export const IdempotencyKeyHeader = 'idempotency-key';
 
 /** The header's schema, for the OpenAPI document of every route that takes it. */
-export const IdempotencyHeaders = T.Object({ [IdempotencyKeyHeader]: T.Optional(T.String({ minLength: 1, maxLength: 255, description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again' })) });
+export const IdempotencyHeaders = T.Object({
+  [IdempotencyKeyHeader]: T.Optional(
+    T.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Same key and body within 24 h (keys are kept 7 days): the first answer again',
+    }),
+  ),
+});
 
 export function idempotencyKeyFor(request: FastifyRequest, customerId: string): string {
   const raw = request.headers[IdempotencyKeyHeader];

@@ -10,5 +10,7 @@ export async function refuseBody(request: FastifyRequest): Promise<void> {
   if (body === undefined || body === null) return;
   if (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) return;
   if (typeof body === 'string' && body.trim() === '') return;
-  throw new HttpProblem(400, 'validation_failed', 'This endpoint takes no request body', {}, [{ path: 'body', message: 'must be empty' }]);
+  throw new HttpProblem(400, 'validation_failed', 'This endpoint takes no request body', {}, [
+    { path: 'body', message: 'must be empty' },
+  ]);
 }

@@ -25,7 +25,12 @@ const DESCRIPTIONS: Record<number, string> = {
 /** Problem-details responses for the given statuses (plus the ones every route can answer). */
 export function problems(...statuses: number[]): Record<number, unknown> {
   const all = [...new Set([400, 429, 500, 503, 504, ...statuses])].sort();
-  return Object.fromEntries(all.map((s) => [s, { description: DESCRIPTIONS[s] ?? 'Problem', content: { 'application/problem+json': { schema: Problem } } }]));
+  return Object.fromEntries(
+    all.map((s) => [
+      s,
+      { description: DESCRIPTIONS[s] ?? 'Problem', content: { 'application/problem+json': { schema: Problem } } },
+    ]),
+  );
 }
 
 /** Registers the generator; call before any route so it sees them all. */
@@ -42,7 +47,20 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       servers: [{ url: '/' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      tags: ['auth', 'profile', 'accounts', 'payments', 'market data', 'orders', 'fees', 'notifications', 'strategies', 'investments', 'reports', 'admin'].map((name) => ({ name })),
+      tags: [
+        'auth',
+        'profile',
+        'accounts',
+        'payments',
+        'market data',
+        'orders',
+        'fees',
+        'notifications',
+        'strategies',
+        'investments',
+        'reports',
+        'admin',
+      ].map((name) => ({ name })),
     },
     hideUntagged: false,
   });

@@ -51,7 +51,15 @@ export class HttpProblem extends AppError {
   }
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string, errors?: FieldError[], headers: Record<string, string> = {}): FastifyReply {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  errors?: FieldError[],
+  headers: Record<string, string> = {},
+): FastifyReply {
   const body: ProblemBody = {
     type: `${PROBLEM_TYPE_BASE}${code}`,
     title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Request Error'),
@@ -68,16 +76,34 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, status
 }
 
 /** Validation errors of Fastify's request checks (our validator compiler attaches `errors`). */
-function validationProblem(err: FastifyError & { errors?: FieldError[]; validationContext?: string }): { detail: string; errors: FieldError[] } {
+function validationProblem(err: FastifyError & { errors?: FieldError[]; validationContext?: string }): {
+  detail: string;
+  errors: FieldError[];
+} {
   const where = err.validationContext ?? 'request';
-  const errors = (err.errors ?? []).map((e) => ({ path: `${where}${e.path === '/' ? '' : e.path}`, message: e.message }));
-  const names: Record<string, string> = { body: 'request body', query: 'query string', params: 'path parameters', headers: 'headers' };
-  return { detail: `Invalid ${names[where] ?? where}`, errors: errors.length > 0 ? errors : [{ path: where, message: err.message }] };
+  const errors = (err.errors ?? []).map((e) => ({
+    path: `${where}${e.path === '/' ? '' : e.path}`,
+    message: e.message,
+  }));
+  const names: Record<string, string> = {
+    body: 'request body',
+    query: 'query string',
+    params: 'path parameters',
+    headers: 'headers',
+  };
+  return {
+    detail: `Invalid ${names[where] ?? where}`,
+    errors: errors.length > 0 ? errors : [{ path: where, message: err.message }],
+  };
 }
 
 /** The error handler of the public API. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const err = error as FastifyError & { errors?: FieldError[]; validationContext?: string; headers?: Record<string, string> };
+  const err = error as FastifyError & {
+    errors?: FieldError[];
+    validationContext?: string;
+    headers?: Record<string, string>;
+  };
   // Our own validation (request schemas).
   if (err.code === 'FST_ERR_VALIDATION' || err.validationContext) {
     const { detail, errors } = validationProblem(err);
@@ -85,12 +111,26 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   }
   // Fastify's body handling: too large, malformed JSON, wrong media type.
   if (typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_')) {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(request, reply, 413, 'payload_too_large', 'The request body is larger than 64 KiB');
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendProblem(request, reply, 415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json');
-    return sendProblem(request, reply, 400, 'malformed_request', `The request body is not valid JSON: ${err.message}`, [{ path: 'body', message: err.message }]);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return sendProblem(request, reply, 413, 'payload_too_large', 'The request body is larger than 64 KiB');
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return sendProblem(
+        request,
+        reply,
+        415,
+        'unsupported_media_type',
+        'Send JSON with Content-Type: application/json',
+      );
+    return sendProblem(request, reply, 400, 'malformed_request', `The request body is not valid JSON: ${err.message}`, [
+      { path: 'body', message: err.message },
+    ]);
   }
-  if (err instanceof SyntaxError) return sendProblem(request, reply, 400, 'malformed_request', 'The request body is not valid JSON', [{ path: 'body', message: err.message }]);
-  if (err instanceof HttpProblem) return sendProblem(request, reply, err.status, err.code, err.message, err.errors, err.headers);
+  if (err instanceof SyntaxError)
+    return sendProblem(request, reply, 400, 'malformed_request', 'The request body is not valid JSON', [
+      { path: 'body', message: err.message },
+    ]);
+  if (err instanceof HttpProblem)
+    return sendProblem(request, reply, err.status, err.code, err.message, err.errors, err.headers);
   if (err instanceof AppError) return appErrorProblem(err, request, reply);
   // Fastify's other client errors (bad headers, unsupported encodings…) stay client errors.
   const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
@@ -105,18 +145,43 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
 function appErrorProblem(err: AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err.code === 'overloaded') {
     // Admission control or load shedding: a fast, deliberate refusal, not a failure.
-    return sendProblem(request, reply, 503, 'overloaded', 'SimpleBank is at capacity; retry later', undefined, { 'Retry-After': '1' });
+    return sendProblem(request, reply, 503, 'overloaded', 'SimpleBank is at capacity; retry later', undefined, {
+      'Retry-After': '1',
+    });
   }
   if (err.code === 'deadline_exceeded') {
     request.log.warn({ requestId: requestIdOf(request), code: err.code, err: err.message }, 'deadline exceeded');
-    return sendProblem(request, reply, 504, 'deadline_exceeded', 'The request did not finish within its time budget (X-Deadline-Ms); retry later', undefined, { 'Retry-After': '1' });
+    return sendProblem(
+      request,
+      reply,
+      504,
+      'deadline_exceeded',
+      'The request did not finish within its time budget (X-Deadline-Ms); retry later',
+      undefined,
+      { 'Retry-After': '1' },
+    );
   }
   if (err.status === 503 || err.status === 504) {
     request.log.warn({ requestId: requestIdOf(request), code: err.code, err: err.message }, 'dependency unavailable');
-    return sendProblem(request, reply, 503, 'service_unavailable', 'A service needed for this request is unavailable; retry later', undefined, { 'Retry-After': '1' });
+    return sendProblem(
+      request,
+      reply,
+      503,
+      'service_unavailable',
+      'A service needed for this request is unavailable; retry later',
+      undefined,
+      { 'Retry-After': '1' },
+    );
   }
   if (err.status >= 400 && err.status < 500) {
-    return sendProblem(request, reply, err.status, err.code, err.message, err.errors && err.errors.length > 0 ? err.errors : err.code === 'validation_failed' ? [] : undefined);
+    return sendProblem(
+      request,
+      reply,
+      err.status,
+      err.code,
+      err.message,
+      err.errors && err.errors.length > 0 ? err.errors : err.code === 'validation_failed' ? [] : undefined,
+    );
   }
   return internal(err, request, reply);
 }
@@ -124,7 +189,13 @@ function appErrorProblem(err: AppError, request: FastifyRequest, reply: FastifyR
 function internal(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const requestId = requestIdOf(request);
   request.log.error({ requestId, err, code: (err as AppError).code }, 'request failed');
-  return sendProblem(request, reply, 500, 'internal_error', `An unexpected error happened; quote request id ${requestId ?? 'unknown'}`);
+  return sendProblem(
+    request,
+    reply,
+    500,
+    'internal_error',
+    `An unexpected error happened; quote request id ${requestId ?? 'unknown'}`,
+  );
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {

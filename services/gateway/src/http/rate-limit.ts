@@ -27,8 +27,16 @@ export async function rateLimiter(app: FastifyInstance, perMinute: number): Prom
     const r = await count(request);
     if (r.isAllowed) return; // an allow-listed key (none is configured)
     const reset = Math.max(1, r.ttlInSeconds);
-    const headers = { 'RateLimit-Limit': String(r.max), 'RateLimit-Remaining': String(r.remaining), 'RateLimit-Reset': String(reset) };
-    if (r.isExceeded) throw new HttpProblem(429, 'rate_limited', `More than ${perMinute} requests a minute: retry in ${reset} s`, { ...headers, 'Retry-After': String(reset) });
+    const headers = {
+      'RateLimit-Limit': String(r.max),
+      'RateLimit-Remaining': String(r.remaining),
+      'RateLimit-Reset': String(reset),
+    };
+    if (r.isExceeded)
+      throw new HttpProblem(429, 'rate_limited', `More than ${perMinute} requests a minute: retry in ${reset} s`, {
+        ...headers,
+        'Retry-After': String(reset),
+      });
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
   };
 }

@@ -13,13 +13,27 @@ function secure(request: FastifyRequest): boolean {
   return request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
 }
 
-export function setRefreshCookie(request: FastifyRequest, reply: FastifyReply, refreshToken: string, expiresAt: string): void {
-  const attributes = [`Path=${PATH}`, `Expires=${new Date(expiresAt).toUTCString()}`, 'HttpOnly', 'SameSite=Strict', ...(secure(request) ? ['Secure'] : [])];
+export function setRefreshCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  refreshToken: string,
+  expiresAt: string,
+): void {
+  const attributes = [
+    `Path=${PATH}`,
+    `Expires=${new Date(expiresAt).toUTCString()}`,
+    'HttpOnly',
+    'SameSite=Strict',
+    ...(secure(request) ? ['Secure'] : []),
+  ];
   reply.header('set-cookie', `${REFRESH_COOKIE}=${encodeURIComponent(refreshToken)}; ${attributes.join('; ')}`);
 }
 
 export function clearRefreshCookie(request: FastifyRequest, reply: FastifyReply): void {
-  reply.header('set-cookie', `${REFRESH_COOKIE}=; Path=${PATH}; Max-Age=0; HttpOnly; SameSite=Strict${secure(request) ? '; Secure' : ''}`);
+  reply.header(
+    'set-cookie',
+    `${REFRESH_COOKIE}=; Path=${PATH}; Max-Age=0; HttpOnly; SameSite=Strict${secure(request) ? '; Secure' : ''}`,
+  );
 }
 
 /** The cookie's refresh token, if the request has one. */

@@ -5,7 +5,16 @@
  * of the time budget, and logs of the whole request share one correlation id.
  */
 import { randomUUID } from 'node:crypto';
-import { childOf, formatTraceparent, httpServerSpan, type BaseContext, type Call, type Causation, type Identity, type ResponseOf } from '@simplebank/chassis';
+import {
+  childOf,
+  formatTraceparent,
+  httpServerSpan,
+  type BaseContext,
+  type Call,
+  type Causation,
+  type Identity,
+  type ResponseOf,
+} from '@simplebank/chassis';
 import type { accountsContract } from '@simplebank/accounts/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -46,7 +55,11 @@ export function stateOf(request: FastifyRequest): RequestState {
   let state = states.get(request);
   if (!state) {
     // A request that failed before onRequest (e.g. a malformed URL): give it an id anyway.
-    state = { requestId: randomUUID(), deadline: Date.now() + 10_000, traceparent: formatTraceparent(childOf(undefined)) };
+    state = {
+      requestId: randomUUID(),
+      deadline: Date.now() + 10_000,
+      traceparent: formatTraceparent(childOf(undefined)),
+    };
     states.set(request, state);
   }
   return state;
@@ -65,7 +78,8 @@ export function startRequest(defaultDeadlineMs: number) {
     const span = httpServerSpan('gateway', request, reply);
     const rawDeadline = header(request, 'x-deadline-ms');
     let budget = defaultDeadlineMs;
-    if (rawDeadline !== undefined && DEADLINE.test(rawDeadline.trim()) && Number(rawDeadline) <= MAX_DEADLINE_MS) budget = Number(rawDeadline);
+    if (rawDeadline !== undefined && DEADLINE.test(rawDeadline.trim()) && Number(rawDeadline) <= MAX_DEADLINE_MS)
+      budget = Number(rawDeadline);
     states.set(request, { requestId, deadline: Date.now() + budget, traceparent: span.traceparent });
     span.setAttributes({ 'simplebank.request_id': requestId });
     reply.header('X-Request-Id', requestId);

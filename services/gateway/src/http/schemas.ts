@@ -4,12 +4,26 @@
  * refuses zero where it makes no sense (an amount, a quantity, a price).
  */
 import { T, type TSchema } from '@simplebank/chassis';
-import { AmountString, MAX_ORDER_NOTIONAL_CENTS, MAX_PAYMENT_CENTS, MAX_PRICE_CENTS, MoneyString, PriceString, QuantityString, RateString, formatMoney } from '@simplebank/money';
+import {
+  AmountString,
+  MAX_ORDER_NOTIONAL_CENTS,
+  MAX_PAYMENT_CENTS,
+  MAX_PRICE_CENTS,
+  MoneyString,
+  PriceString,
+  QuantityString,
+  RateString,
+  formatMoney,
+} from '@simplebank/money';
 
 const NOT_ZERO = '(?!0+(?:\\.0+)?$)';
 function positive(schema: { pattern?: string; description?: string; examples?: unknown }, description: string) {
   const pattern = schema.pattern!;
-  return T.String({ pattern: `^${NOT_ZERO}${pattern.replace(/^\^/, '')}`, description, examples: schema.examples as string[] });
+  return T.String({
+    pattern: `^${NOT_ZERO}${pattern.replace(/^\^/, '')}`,
+    description,
+    examples: schema.examples as string[],
+  });
 }
 
 /**
@@ -19,8 +33,14 @@ function positive(schema: { pattern?: string; description?: string; examples?: u
  */
 function positiveAtMost(max: bigint, description: string, examples: string[]) {
   const limit = formatMoney(max);
-  if (!/^10{6}\.00$/.test(limit)) throw new Error(`the pattern of positiveAtMost is written for a limit of 1000000.00, not ${limit}`);
-  return T.String({ pattern: `^${NOT_ZERO}(?:(?:0|[1-9]\\d{0,5})\\.\\d{2}|1000000\\.00)$`, description, examples, 'x-maximum': limit });
+  if (!/^10{6}\.00$/.test(limit))
+    throw new Error(`the pattern of positiveAtMost is written for a limit of 1000000.00, not ${limit}`);
+  return T.String({
+    pattern: `^${NOT_ZERO}(?:(?:0|[1-9]\\d{0,5})\\.\\d{2}|1000000\\.00)$`,
+    description,
+    examples,
+    'x-maximum': limit,
+  });
 }
 
 /** The limit per payment (a deposit or a withdrawal), docs/limits.md. */
@@ -31,14 +51,30 @@ export const MAX_PRICE = formatMoney(MAX_PRICE_CENTS);
 export const MAX_ORDER_NOTIONAL = formatMoney(MAX_ORDER_NOTIONAL_CENTS);
 
 /** The amount of a payment: positive, two decimals, at most the limit per payment ("250.00"). */
-export const PositiveAmount = positiveAtMost(MAX_PAYMENT_CENTS, `A positive amount of money, at most ${MAX_PAYMENT} (the limit per payment): a decimal string with exactly two decimals, e.g. "250.00"`, ['250.00']);
+export const PositiveAmount = positiveAtMost(
+  MAX_PAYMENT_CENTS,
+  `A positive amount of money, at most ${MAX_PAYMENT} (the limit per payment): a decimal string with exactly two decimals, e.g. "250.00"`,
+  ['250.00'],
+);
 /** A positive quantity with up to six decimals ("10", "0.125"). */
-export const PositiveQuantity = positive(QuantityString, 'A positive quantity: a decimal string with up to six decimals, e.g. "10" or "0.125"');
+export const PositiveQuantity = positive(
+  QuantityString,
+  'A positive quantity: a decimal string with up to six decimals, e.g. "10" or "0.125"',
+);
 /** A price to pin: positive, two decimals, at most the limit on prices. */
-export const PositivePrice = positiveAtMost(MAX_PRICE_CENTS, `A positive price, at most ${MAX_PRICE} (the limit on prices): a decimal string with exactly two decimals, e.g. "101.25"`, ['101.25']);
+export const PositivePrice = positiveAtMost(
+  MAX_PRICE_CENTS,
+  `A positive price, at most ${MAX_PRICE} (the limit on prices): a decimal string with exactly two decimals, e.g. "101.25"`,
+  ['101.25'],
+);
 export { AmountString, MoneyString, PriceString, QuantityString, RateString };
 
-export const Id = T.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$', description: 'An opaque id' });
+export const Id = T.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9._:-]+$',
+  description: 'An opaque id',
+});
 export const DateTime = T.String({ format: 'date-time', description: 'ISO 8601 UTC, milliseconds' });
 export const Strict = { additionalProperties: false } as const;
 
@@ -50,7 +86,9 @@ export const Problem = T.Object(
     status: T.Integer(),
     detail: T.String(),
     instance: T.String({ description: 'The request path' }),
-    code: T.String({ description: 'A stable machine-readable code, e.g. validation_failed, not_found, insufficient_funds' }),
+    code: T.String({
+      description: 'A stable machine-readable code, e.g. validation_failed, not_found, insufficient_funds',
+    }),
     requestId: T.Optional(T.String()),
     errors: T.Optional(T.Array(FieldError, { description: 'Field errors of a validation failure' })),
   },
@@ -69,10 +107,18 @@ export const PageQuery = {
 export const Role = T.Union([T.Literal('customer'), T.Literal('admin')]);
 export const Preferences = T.Object(
   { email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() },
-  { description: 'Notification channels besides the in-app inbox (always on): email to your e-mail address, sms to `phone`; push is recorded only' },
+  {
+    description:
+      'Notification channels besides the in-app inbox (always on): email to your e-mail address, sms to `phone`; push is recorded only',
+  },
 );
 /** A mobile number in E.164 form: where SMS notifications go. */
-export const Phone = T.String({ pattern: '^\\+[1-9][0-9]{6,14}$', maxLength: 16, description: 'A mobile number in E.164 form, e.g. "+15550100123": where SMS notifications go', examples: ['+15550100123'] });
+export const Phone = T.String({
+  pattern: '^\\+[1-9][0-9]{6,14}$',
+  maxLength: 16,
+  description: 'A mobile number in E.164 form, e.g. "+15550100123": where SMS notifications go',
+  examples: ['+15550100123'],
+});
 export const Customer = T.Object({
   id: T.String(),
   email: T.String(),
@@ -106,7 +152,8 @@ export const Payment = T.Object({
   method: PaymentMethod,
   amount: AmountString,
   status: T.Union([T.Literal('pending'), T.Literal('settling'), T.Literal('completed'), T.Literal('failed')], {
-    description: 'pending: at the payment provider; settling: paid by the provider, not yet posted in the ledger (tried again); completed: paid and posted in the ledger (the cash is there); failed: refused by the provider',
+    description:
+      'pending: at the payment provider; settling: paid by the provider, not yet posted in the ledger (tried again); completed: paid and posted in the ledger (the cash is there); failed: refused by the provider',
   }),
   reason: T.Optional(T.String()),
   createdAt: DateTime,
@@ -116,7 +163,15 @@ export const Payment = T.Object({
 export const LedgerEntry = T.Object({
   id: T.String(),
   at: DateTime,
-  kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal'), T.Literal('reservation'), T.Literal('release'), T.Literal('fee'), T.Literal('fee_refund'), T.Literal('trade')]),
+  kind: T.Union([
+    T.Literal('deposit'),
+    T.Literal('withdrawal'),
+    T.Literal('reservation'),
+    T.Literal('release'),
+    T.Literal('fee'),
+    T.Literal('fee_refund'),
+    T.Literal('trade'),
+  ]),
   asset: T.String({ description: '"USD" or a ticker' }),
   amount: T.Optional(MoneyString),
   quantity: T.Optional(T.String()),
@@ -144,12 +199,25 @@ export const Holdings = T.Object({
 });
 
 export const AssetType = T.Union([T.Literal('stock'), T.Literal('fund'), T.Literal('etf')]);
-export const Asset = T.Object({ id: T.String(), name: T.String(), type: AssetType, currency: T.Literal('USD'), price: PriceString, updatedAt: DateTime });
+export const Asset = T.Object({
+  id: T.String(),
+  name: T.String(),
+  type: AssetType,
+  currency: T.Literal('USD'),
+  price: PriceString,
+  updatedAt: DateTime,
+});
 export const Quote = T.Object({ assetId: T.String(), price: PriceString, at: DateTime });
 
 export const Side = T.Union([T.Literal('buy'), T.Literal('sell')]);
 export const OrderStatus = T.Union([
-  T.Literal('pending'), T.Literal('placed'), T.Literal('filled'), T.Literal('rejected'), T.Literal('failed'), T.Literal('canceled'), T.Literal('expired'),
+  T.Literal('pending'),
+  T.Literal('placed'),
+  T.Literal('filled'),
+  T.Literal('rejected'),
+  T.Literal('failed'),
+  T.Literal('canceled'),
+  T.Literal('expired'),
 ]);
 export const Order = T.Object({
   id: T.String(),
@@ -167,14 +235,24 @@ export const Order = T.Object({
   createdAt: DateTime,
   updatedAt: DateTime,
   history: T.Array(T.Object({ status: OrderStatus, at: DateTime, reason: T.Optional(T.String()) })),
-  source: T.Union([T.Literal('customer'), T.Literal('strategy')], { description: 'Who placed it: the customer, or an investment in a strategy (POST /v1/strategies/{id}/investments)' }),
+  source: T.Union([T.Literal('customer'), T.Literal('strategy')], {
+    description: 'Who placed it: the customer, or an investment in a strategy (POST /v1/strategies/{id}/investments)',
+  }),
   investmentId: T.Optional(T.String({ description: 'With source `strategy`: the investment the order is part of' })),
 });
 
 export const Strategy = T.Object({
   id: T.String(),
   name: T.String(),
-  assets: T.Array(T.Object({ assetId: T.String(), percentage: T.String({ description: 'A percentage with exactly two decimals, e.g. "33.33"; together they sum to 100' }) }), { description: 'In the order the admin gave them' }),
+  assets: T.Array(
+    T.Object({
+      assetId: T.String(),
+      percentage: T.String({
+        description: 'A percentage with exactly two decimals, e.g. "33.33"; together they sum to 100',
+      }),
+    }),
+    { description: 'In the order the admin gave them' },
+  ),
   createdById: T.String({ description: 'The admin who created it' }),
   createdAt: DateTime,
 });
@@ -184,37 +262,64 @@ export const Investment = T.Object({
   strategyId: T.String(),
   destinationAccountId: T.String(),
   amount: AmountString,
-  paymentId: T.String({ description: 'The deposit of `amount` into the destination account (GET /v1/payments/{paymentId})' }),
+  paymentId: T.String({
+    description: 'The deposit of `amount` into the destination account (GET /v1/payments/{paymentId})',
+  }),
   status: T.Union([T.Literal('awaiting_payment'), T.Literal('ordering'), T.Literal('completed'), T.Literal('failed')]),
   reason: T.Optional(T.String({ description: '`payment_failed` when the payment failed (nothing is bought)' })),
-  orders: T.Array(T.Object({ orderId: T.String(), assetId: T.String(), quantity: QuantityString, status: OrderStatus }), {
-    description: 'One buy per allocation big enough for its fee, in the strategy\'s order (GET /v1/orders/{orderId}: source `strategy`)',
-  }),
+  orders: T.Array(
+    T.Object({ orderId: T.String(), assetId: T.String(), quantity: QuantityString, status: OrderStatus }),
+    {
+      description:
+        "One buy per allocation big enough for its fee, in the strategy's order (GET /v1/orders/{orderId}: source `strategy`)",
+    },
+  ),
   skipped: T.Array(T.Object({ assetId: T.String(), share: AmountString, reason: T.String() }), {
-    description: 'Allocations with no order, their share left over: `too_small_for_fee`, `no_quote`, or the code orders refused the buy with',
+    description:
+      'Allocations with no order, their share left over: `too_small_for_fee`, `no_quote`, or the code orders refused the buy with',
   }),
   invested: AmountString,
   fees: AmountString,
-  leftover: T.String({ ...MoneyString, description: 'Cash that stays in the account: once completed, amount − invested − fees; meanwhile what is already certain (decision 21)' }),
+  leftover: T.String({
+    ...MoneyString,
+    description:
+      'Cash that stays in the account: once completed, amount − invested − fees; meanwhile what is already certain (decision 21)',
+  }),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
 
 export const FeeSchedule = T.Object({ minimum: AmountString, rate: RateString, effectiveFrom: DateTime });
-export const Notification = T.Object({ id: T.String(), kind: T.String(), title: T.String(), body: T.String(), at: DateTime, read: T.Boolean() });
-export const DeliveryChannel = T.Union([T.Literal('in_app'), T.Literal('email'), T.Literal('sms')], { description: 'in_app: the inbox (always); email and sms: by the customer\'s preferences' });
+export const Notification = T.Object({
+  id: T.String(),
+  kind: T.String(),
+  title: T.String(),
+  body: T.String(),
+  at: DateTime,
+  read: T.Boolean(),
+});
+export const DeliveryChannel = T.Union([T.Literal('in_app'), T.Literal('email'), T.Literal('sms')], {
+  description: "in_app: the inbox (always); email and sms: by the customer's preferences",
+});
 export const Delivery = T.Object({
   id: T.String(),
   notificationId: T.String(),
   customerId: T.String(),
   channel: DeliveryChannel,
-  to: T.Union([T.String(), T.Null()], { description: 'The customer id (in_app), the e-mail address (email) or the phone number (sms); null when none was on file' }),
-  subject: T.String({ description: 'The notification\'s title' }),
+  to: T.Union([T.String(), T.Null()], {
+    description:
+      'The customer id (in_app), the e-mail address (email) or the phone number (sms); null when none was on file',
+  }),
+  subject: T.String({ description: "The notification's title" }),
   status: T.Union([T.Literal('delivered'), T.Literal('failed'), T.Literal('pending')], {
-    description: 'pending: not sent yet, or tried and due again (retried with back-off); failed: given up (a permanent refusal, no address, or too many attempts); delivered: handed to the channel',
+    description:
+      'pending: not sent yet, or tried and due again (retried with back-off); failed: given up (a permanent refusal, no address, or too many attempts); delivered: handed to the channel',
   }),
   attempts: T.Integer(),
-  at: T.String({ format: 'date-time', description: 'When it was delivered, given up or last tried (planned, before a first attempt)' }),
+  at: T.String({
+    format: 'date-time',
+    description: 'When it was delivered, given up or last tried (planned, before a first attempt)',
+  }),
   lastError: T.Optional(T.String({ description: 'Why the last attempt failed' })),
 });
 
@@ -222,9 +327,12 @@ export const Delivery = T.Object({
 export const ReportInstant = T.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
   maxLength: 40,
-  description: 'An ISO date (YYYY-MM-DD, midnight UTC) or timestamp with its offset, e.g. "2026-12-01T09:30:00Z"; `from` inclusive, `to` exclusive',
+  description:
+    'An ISO date (YYYY-MM-DD, midnight UTC) or timestamp with its offset, e.g. "2026-12-01T09:30:00Z"; `from` inclusive, `to` exclusive',
 });
-export const ReportAssetType = T.Union([AssetType, T.Null()], { description: 'Null for an asset the report\'s catalogue does not know' });
+export const ReportAssetType = T.Union([AssetType, T.Null()], {
+  description: "Null for an asset the report's catalogue does not know",
+});
 export const OrderReportItem = T.Object({
   orderId: T.String(),
   accountId: T.String(),
@@ -237,7 +345,9 @@ export const OrderReportItem = T.Object({
   reason: T.Union([T.String(), T.Null()]),
   fee: AmountString,
   fillPrice: T.Union([PriceString, T.Null()]),
-  notional: T.Union([AmountString, T.Null()], { description: 'quantity × fillPrice, half-up to the cent (what the ledger settled); null until filled' }),
+  notional: T.Union([AmountString, T.Null()], {
+    description: 'quantity × fillPrice, half-up to the cent (what the ledger settled); null until filled',
+  }),
   placedAt: DateTime,
   filledAt: T.Union([DateTime, T.Null()]),
   source: T.Union([T.Literal('customer'), T.Literal('strategy')]),
@@ -250,7 +360,9 @@ export const FeeReport = T.Object({
   items: T.Array(
     T.Object({
       day: T.String({ description: 'A day (UTC), YYYY-MM-DD' }),
-      side: T.Union([Side, T.Null()], { description: 'The order\'s side; null while the order is not known to the report yet' }),
+      side: T.Union([Side, T.Null()], {
+        description: "The order's side; null while the order is not known to the report yet",
+      }),
       assetType: ReportAssetType,
       count: T.Integer({ description: 'Fees charged in the group' }),
       total: T.String({ ...MoneyString, description: 'Charged minus refunded in the group' }),
@@ -263,15 +375,29 @@ export const Statement = T.Object({
   from: DateTime,
   to: DateTime,
   openingBalance: MoneyString,
-  closingBalance: T.String({ ...MoneyString, description: 'openingBalance + the sum of the lines\' amounts: the account\'s cash, reserved cash included (decision 25)' }),
+  closingBalance: T.String({
+    ...MoneyString,
+    description:
+      "openingBalance + the sum of the lines' amounts: the account's cash, reserved cash included (decision 25)",
+  }),
   lines: T.Array(
     T.Object({
       at: DateTime,
-      kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal'), T.Literal('buy'), T.Literal('sell'), T.Literal('fee'), T.Literal('fee_refund')]),
+      kind: T.Union([
+        T.Literal('deposit'),
+        T.Literal('withdrawal'),
+        T.Literal('buy'),
+        T.Literal('sell'),
+        T.Literal('fee'),
+        T.Literal('fee_refund'),
+      ]),
       description: T.String({ description: 'e.g. "Buy 2 AAPL @ 228.97"' }),
       amount: MoneyString,
       balance: T.String({ ...MoneyString, description: 'The running balance after this line' }),
     }),
-    { description: 'One line per movement of cash, in time order; reservations and releases (cash held for an order or a withdrawal) are not movements' },
+    {
+      description:
+        'One line per movement of cash, in time order; reservations and releases (cash held for an order or a withdrawal) are not movements',
+    },
   ),
 });

@@ -30,16 +30,16 @@ export function sessionChecks(cacheMs: number, now: () => number = Date.now): Se
       const pending = asking.get(sessionId);
       if (pending) return pending;
       const asked = generation;
-      const answer = ask().then(
-        (active) => {
+      const answer = ask()
+        .then((active) => {
           // An answer asked before a forget may predate the revocation: use it, but do not keep it.
           if (asked === generation) {
             if (known.size >= MAX_ENTRIES) known.clear();
             known.set(sessionId, { active, until: active ? now() + cacheMs : Number.POSITIVE_INFINITY });
           }
           return active;
-        },
-      ).finally(() => asking.delete(sessionId));
+        })
+        .finally(() => asking.delete(sessionId));
       asking.set(sessionId, answer);
       return answer;
     },

@@ -34,7 +34,8 @@ function coerce(schema: TSchema, input: unknown): unknown {
   const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
   for (const [name, value] of Object.entries(out)) {
     const type = schemaType(properties[name]);
-    if ((type === 'integer' || type === 'number') && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) out[name] = Number(value);
+    if ((type === 'integer' || type === 'number') && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value))
+      out[name] = Number(value);
     if (type === 'boolean' && (value === 'true' || value === 'false')) out[name] = value === 'true';
   }
   return out;
@@ -59,7 +60,11 @@ function explain(schema: TSchema, error: FieldError): FieldError {
   if (error.message === 'Expected union value' && anyOf?.every((o) => o.const !== undefined)) {
     return { path: error.path, message: `Expected one of: ${anyOf.map((o) => JSON.stringify(o.const)).join(', ')}` };
   }
-  if (error.message.startsWith('Expected string to match') && typeof sub.description === 'string') return { path: error.path, message: `Expected ${sub.description.charAt(0).toLowerCase()}${sub.description.slice(1)}` };
+  if (error.message.startsWith('Expected string to match') && typeof sub.description === 'string')
+    return {
+      path: error.path,
+      message: `Expected ${sub.description.charAt(0).toLowerCase()}${sub.description.slice(1)}`,
+    };
   return error;
 }
 
@@ -95,7 +100,8 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     const errors = validationErrors(schema, value === null ? undefined : value).map((e) => explain(schema, e));
     if (errors.length > 0) return { error: new RequestValidationError(part, errors) };
     const nul = nulAt(value);
-    if (nul) return { error: new RequestValidationError(part, [{ path: nul, message: 'must not contain a NUL character' }]) };
+    if (nul)
+      return { error: new RequestValidationError(part, [{ path: nul, message: 'must not contain a NUL character' }]) };
     return { value };
   };
 };

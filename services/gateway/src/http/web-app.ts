@@ -12,7 +12,22 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** The app's client-side routes (apps/web/src/router.ts keeps the same list); each answers index.html. */
-export const WEB_APP_ROUTES = ['/signup', '/login', '/accounts', '/trade', '/orders', '/orders/:orderId', '/holdings', '/notifications', '/profile', '/admin', '/admin/dead-letters', '/operations', '/operations/sagas', '/operations/sagas/:service/:sagaId'] as const;
+export const WEB_APP_ROUTES = [
+  '/signup',
+  '/login',
+  '/accounts',
+  '/trade',
+  '/orders',
+  '/orders/:orderId',
+  '/holdings',
+  '/notifications',
+  '/profile',
+  '/admin',
+  '/admin/dead-letters',
+  '/operations',
+  '/operations/sagas',
+  '/operations/sagas/:service/:sagaId',
+] as const;
 
 /**
  * Only this origin's scripts, styles, images and API: no inline script, no framing. The app needs
@@ -61,6 +76,8 @@ export async function webAppRoutes(app: FastifyInstance, dir: string): Promise<v
     cacheControl: false,
   });
   for (const route of WEB_APP_ROUTES) {
-    app.get(route, { schema: { hide: true } }, (_request, reply) => reply.header('Cache-Control', 'no-cache').sendFile('index.html', { cacheControl: false }));
+    app.get(route, { schema: { hide: true } }, (_request, reply) =>
+      reply.header('Cache-Control', 'no-cache').sendFile('index.html', { cacheControl: false }),
+    );
   }
 }

@@ -15,7 +15,18 @@ import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { callFor, type OwnAccount } from '../http/request-context.ts';
-import { Account, Holdings, Id, LedgerEntry, Page, PageQuery, Payment, PaymentMethod, PositiveAmount, Strict } from '../http/schemas.ts';
+import {
+  Account,
+  Holdings,
+  Id,
+  LedgerEntry,
+  Page,
+  PageQuery,
+  Payment,
+  PaymentMethod,
+  PositiveAmount,
+  Strict,
+} from '../http/schemas.ts';
 import { bearer, type Deps } from './deps.ts';
 
 const AccountParams = T.Object({ accountId: Id }, Strict);
@@ -25,7 +36,12 @@ const DepositBody = T.Object(
   {
     amount: PositiveAmount,
     method: PaymentMethod,
-    card: T.Optional(T.Object({ number: T.String({ pattern: '^\\d{16}$', description: '16 digits; 4000000000000002 is always declined' }) }, Strict)),
+    card: T.Optional(
+      T.Object(
+        { number: T.String({ pattern: '^\\d{16}$', description: '16 digits; 4000000000000002 is always declined' }) },
+        Strict,
+      ),
+    ),
   },
   { ...Strict, description: '`card` is required with method `card`, and refused with `bank_transfer`' },
 );
@@ -34,7 +50,14 @@ const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
 
 async function withCash(call: Call, account: OwnAccount): Promise<Static<typeof Account>> {
   const balances = await call(transactionsContract, 'getBalances', { accountId: account.id });
-  return { id: account.id, name: account.name, currency: account.currency, status: account.status, cash: balances.cash, createdAt: account.createdAt };
+  return {
+    id: account.id,
+    name: account.name,
+    currency: account.currency,
+    status: account.status,
+    cash: balances.cash,
+    createdAt: account.createdAt,
+  };
 }
 
 export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
@@ -43,18 +66,43 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.post<{ Body: Static<typeof OpenAccountBody> }>(
     '/accounts',
-    { ...deps.authed, schema: { tags, summary: 'Open an account', security: bearer, body: OpenAccountBody, response: { 201: Account, ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Open an account',
+        security: bearer,
+        body: OpenAccountBody,
+        response: { 201: Account, ...problems(401) },
+      },
+    },
     async (request, reply) => {
       const account = await callFor(ctx, request)(accountsContract, 'openAccount', request.body);
       reply.code(201).header('Location', `/v1/accounts/${encodeURIComponent(account.id)}`);
       // A new account holds nothing yet (its ledger books may not even exist).
-      return { id: account.id, name: account.name, currency: account.currency, status: account.status, cash: { available: '0.00', reserved: '0.00' }, createdAt: account.createdAt };
+      return {
+        id: account.id,
+        name: account.name,
+        currency: account.currency,
+        status: account.status,
+        cash: { available: '0.00', reserved: '0.00' },
+        createdAt: account.createdAt,
+      };
     },
   );
 
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/accounts',
-    { ...deps.authed, schema: { tags, summary: 'Your accounts, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Account), ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Your accounts, newest first',
+        security: bearer,
+        querystring: PageQuerySchema,
+        response: { 200: Page(Account), ...problems(401) },
+      },
+    },
     async (request) => {
       const call = callFor(ctx, request);
       const page = await call(accountsContract, 'listAccounts', pageOf(request.query));
@@ -64,7 +112,16 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.get<{ Params: Static<typeof AccountParams> }>(
     '/accounts/:accountId',
-    { ...deps.ownAccount, schema: { tags, summary: 'An account with its cash', security: bearer, params: AccountParams, response: { 200: Account, ...problems(401, 404) } } },
+    {
+      ...deps.ownAccount,
+      schema: {
+        tags,
+        summary: 'An account with its cash',
+        security: bearer,
+        params: AccountParams,
+        response: { 200: Account, ...problems(401, 404) },
+      },
+    },
     async (request) => withCash(callFor(ctx, request), accountOf(request)),
   );
 
@@ -72,16 +129,35 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     '/accounts/:accountId/deposits',
     {
       ...deps.ownAccount,
-      schema: { tags: ['payments'], summary: 'Deposit money (asynchronous)', security: bearer, params: AccountParams, headers: IdempotencyHeaders, body: DepositBody, response: { 202: Payment, ...problems(401, 404, 409) } },
+      schema: {
+        tags: ['payments'],
+        summary: 'Deposit money (asynchronous)',
+        security: bearer,
+        params: AccountParams,
+        headers: IdempotencyHeaders,
+        body: DepositBody,
+        response: { 202: Payment, ...problems(401, 404, 409) },
+      },
     },
     async (request, reply) => {
       const { amount, method, card } = request.body;
-      if (method === 'card' && !card) throw new HttpProblem(400, 'validation_failed', 'A card deposit needs the card', {}, [{ path: 'body/card', message: 'Required with method card' }]);
-      if (method !== 'card' && card) throw new HttpProblem(400, 'validation_failed', 'Only a card deposit takes a card', {}, [{ path: 'body/card', message: 'Only with method card' }]);
+      if (method === 'card' && !card)
+        throw new HttpProblem(400, 'validation_failed', 'A card deposit needs the card', {}, [
+          { path: 'body/card', message: 'Required with method card' },
+        ]);
+      if (method !== 'card' && card)
+        throw new HttpProblem(400, 'validation_failed', 'Only a card deposit takes a card', {}, [
+          { path: 'body/card', message: 'Only with method card' },
+        ]);
       const idempotencyKey = idempotencyKeyFor(request, who(request).customerId);
       const call = callFor(ctx, request);
       const { accountId } = request.params;
-      const payment = await call(paymentsContract, 'requestDeposit', { accountId, amount, method, ...(card ? { card } : {}) }, { idempotencyKey });
+      const payment = await call(
+        paymentsContract,
+        'requestDeposit',
+        { accountId, amount, method, ...(card ? { card } : {}) },
+        { idempotencyKey },
+      );
       reply.code(202).header('Location', `/v1/payments/${encodeURIComponent(payment.id)}`);
       return payment;
     },
@@ -91,13 +167,26 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     '/accounts/:accountId/withdrawals',
     {
       ...deps.ownAccount,
-      schema: { tags: ['payments'], summary: 'Withdraw money (asynchronous)', security: bearer, params: AccountParams, headers: IdempotencyHeaders, body: WithdrawalBody, response: { 202: Payment, ...problems(401, 404, 409, 422) } },
+      schema: {
+        tags: ['payments'],
+        summary: 'Withdraw money (asynchronous)',
+        security: bearer,
+        params: AccountParams,
+        headers: IdempotencyHeaders,
+        body: WithdrawalBody,
+        response: { 202: Payment, ...problems(401, 404, 409, 422) },
+      },
     },
     async (request, reply) => {
       const idempotencyKey = idempotencyKeyFor(request, who(request).customerId);
       const call = callFor(ctx, request);
       const { accountId } = request.params;
-      const payment = await call(paymentsContract, 'requestWithdrawal', { accountId, amount: request.body.amount }, { idempotencyKey });
+      const payment = await call(
+        paymentsContract,
+        'requestWithdrawal',
+        { accountId, amount: request.body.amount },
+        { idempotencyKey },
+      );
       reply.code(202).header('Location', `/v1/payments/${encodeURIComponent(payment.id)}`);
       return payment;
     },
@@ -105,7 +194,16 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.get<{ Params: Static<typeof PaymentParams> }>(
     '/payments/:paymentId',
-    { ...deps.authed, schema: { tags: ['payments'], summary: 'A payment', security: bearer, params: PaymentParams, response: { 200: Payment, ...problems(401, 404) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags: ['payments'],
+        summary: 'A payment',
+        security: bearer,
+        params: PaymentParams,
+        response: { 200: Payment, ...problems(401, 404) },
+      },
+    },
     async (request) => callFor(ctx, request)(paymentsContract, 'getPayment', { paymentId: request.params.paymentId }),
   );
 
@@ -113,7 +211,14 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     '/accounts/:accountId/transactions',
     {
       ...deps.ownAccount,
-      schema: { tags, summary: "The account's ledger entries, newest first", security: bearer, params: AccountParams, querystring: PageQuerySchema, response: { 200: Page(LedgerEntry), ...problems(401, 404) } },
+      schema: {
+        tags,
+        summary: "The account's ledger entries, newest first",
+        security: bearer,
+        params: AccountParams,
+        querystring: PageQuerySchema,
+        response: { 200: Page(LedgerEntry), ...problems(401, 404) },
+      },
     },
     async (request) => {
       const call = callFor(ctx, request);
@@ -124,7 +229,16 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
 
   app.get<{ Params: Static<typeof AccountParams> }>(
     '/accounts/:accountId/holdings',
-    { ...deps.ownAccount, schema: { tags, summary: "The account's cash and positions, valued", security: bearer, params: AccountParams, response: { 200: Holdings, ...problems(401, 404) } } },
+    {
+      ...deps.ownAccount,
+      schema: {
+        tags,
+        summary: "The account's cash and positions, valued",
+        security: bearer,
+        params: AccountParams,
+        response: { 200: Holdings, ...problems(401, 404) },
+      },
+    },
     async (request) => {
       const call = callFor(ctx, request);
       const { accountId } = request.params;

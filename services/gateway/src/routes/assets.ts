@@ -9,11 +9,23 @@ import { callFor } from '../http/request-context.ts';
 import { Asset, AssetType, DateTime, Id, Page, PageQuery, PriceString, Quote, Strict } from '../http/schemas.ts';
 import { bearer, type Deps } from './deps.ts';
 
-const AssetQuery = T.Object({ q: T.Optional(T.String({ maxLength: 100, description: 'Matches ticker or name, case-insensitive' })), type: T.Optional(AssetType), ...PageQuery }, Strict);
+const AssetQuery = T.Object(
+  {
+    q: T.Optional(T.String({ maxLength: 100, description: 'Matches ticker or name, case-insensitive' })),
+    type: T.Optional(AssetType),
+    ...PageQuery,
+  },
+  Strict,
+);
 const AssetParams = T.Object({ assetId: Id }, Strict);
 const HistoryQuery = T.Object(
   {
-    from: T.Optional(T.String({ format: 'date-time', description: 'Start of the period (default: an hour before `to`); at most 366 days before `to`' })),
+    from: T.Optional(
+      T.String({
+        format: 'date-time',
+        description: 'Start of the period (default: an hour before `to`); at most 366 days before `to`',
+      }),
+    ),
     to: T.Optional(T.String({ format: 'date-time', description: 'End of the period (default: now)' })),
   },
   Strict,
@@ -33,8 +45,14 @@ const MAX_PERIOD_MS = 366 * 24 * 3_600_000;
 function checkPeriod(query: Static<typeof HistoryQuery>): void {
   const to = query.to ? Date.parse(query.to) : Date.now();
   const from = query.from ? Date.parse(query.from) : to - 3_600_000;
-  if (from >= to) throw new HttpProblem(400, 'validation_failed', '`from` must be before `to`', {}, [{ path: 'query/from', message: 'must be before to' }]);
-  if (to - from > MAX_PERIOD_MS) throw new HttpProblem(400, 'validation_failed', 'A price history covers at most 366 days', {}, [{ path: 'query/from', message: 'at most 366 days before to' }]);
+  if (from >= to)
+    throw new HttpProblem(400, 'validation_failed', '`from` must be before `to`', {}, [
+      { path: 'query/from', message: 'must be before to' },
+    ]);
+  if (to - from > MAX_PERIOD_MS)
+    throw new HttpProblem(400, 'validation_failed', 'A price history covers at most 366 days', {}, [
+      { path: 'query/from', message: 'at most 366 days before to' },
+    ]);
 }
 
 export async function assetRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
@@ -42,15 +60,37 @@ export async function assetRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   const tags = ['market data'];
   app.get<{ Querystring: Static<typeof AssetQuery> }>(
     '/assets',
-    { ...deps.authed, schema: { tags, summary: 'Search instruments', security: bearer, querystring: AssetQuery, response: { 200: Page(Asset), ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Search instruments',
+        security: bearer,
+        querystring: AssetQuery,
+        response: { 200: Page(Asset), ...problems(401) },
+      },
+    },
     async (request) => {
       const { q, type } = request.query;
-      return callFor(ctx, request)(marketDataContract, 'searchAssets', { ...(q ? { q } : {}), ...(type ? { type } : {}), ...pageOf(request.query) });
+      return callFor(ctx, request)(marketDataContract, 'searchAssets', {
+        ...(q ? { q } : {}),
+        ...(type ? { type } : {}),
+        ...pageOf(request.query),
+      });
     },
   );
   app.get<{ Params: Static<typeof AssetParams> }>(
     '/assets/:assetId',
-    { ...deps.authed, schema: { tags, summary: 'An instrument with its current price', security: bearer, params: AssetParams, response: { 200: Asset, ...problems(401, 404) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'An instrument with its current price',
+        security: bearer,
+        params: AssetParams,
+        response: { 200: Asset, ...problems(401, 404) },
+      },
+    },
     async (request) => callFor(ctx, request)(marketDataContract, 'getAsset', { assetId: request.params.assetId }),
   );
   app.get<{ Params: Static<typeof AssetParams>; Querystring: Static<typeof HistoryQuery> }>(
@@ -69,12 +109,24 @@ export async function assetRoutes(app: FastifyInstance, deps: Deps): Promise<voi
     async (request) => {
       checkPeriod(request.query);
       const { from, to } = request.query;
-      return callFor(ctx, request)(marketDataContract, 'getPriceHistory', { assetId: request.params.assetId, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+      return callFor(ctx, request)(marketDataContract, 'getPriceHistory', {
+        assetId: request.params.assetId,
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+      });
     },
   );
   app.get(
     '/prices',
-    { ...deps.authed, schema: { tags, summary: 'Current prices of every instrument', security: bearer, response: { 200: T.Object({ items: T.Array(Quote) }), ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Current prices of every instrument',
+        security: bearer,
+        response: { 200: T.Object({ items: T.Array(Quote) }), ...problems(401) },
+      },
+    },
     async (request) => callFor(ctx, request)(marketDataContract, 'getPrices', {}),
   );
 }

@@ -17,9 +17,21 @@ const SignupBody = T.Object(
   },
   Strict,
 );
-const LoginBody = T.Object({ email: T.String({ minLength: 1, maxLength: 254 }), password: T.String({ minLength: 1, maxLength: 200 }) }, Strict);
+const LoginBody = T.Object(
+  { email: T.String({ minLength: 1, maxLength: 254 }), password: T.String({ minLength: 1, maxLength: 200 }) },
+  Strict,
+);
 const RefreshBody = T.Object(
-  { refreshToken: T.Optional(T.String({ minLength: 1, maxLength: 500, description: 'The refresh token; without it, the `simplebank_refresh` cookie that login, signup and refresh set' })) },
+  {
+    refreshToken: T.Optional(
+      T.String({
+        minLength: 1,
+        maxLength: 500,
+        description:
+          'The refresh token; without it, the `simplebank_refresh` cookie that login, signup and refresh set',
+      }),
+    ),
+  },
   Strict,
 );
 
@@ -31,7 +43,13 @@ async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
 /** The refresh token of the body, else of the cookie; neither is a 401. */
 function refreshTokenOf(request: FastifyRequest<{ Body: Static<typeof RefreshBody> | undefined }>): string {
   const token = request.body?.refreshToken ?? refreshCookie(request);
-  if (!token) throw new HttpProblem(401, 'invalid_refresh_token', 'No refresh token: send it in the body, or the cookie that logging in set', { 'WWW-Authenticate': 'Bearer realm="simplebank"' });
+  if (!token)
+    throw new HttpProblem(
+      401,
+      'invalid_refresh_token',
+      'No refresh token: send it in the body, or the cookie that logging in set',
+      { 'WWW-Authenticate': 'Bearer realm="simplebank"' },
+    );
   return token;
 }
 
@@ -40,7 +58,13 @@ async function as401<R>(work: Promise<R>, codes: string[]): Promise<R> {
   try {
     return await work;
   } catch (err) {
-    if (err instanceof AppError && codes.includes(err.code)) throw new HttpProblem(401, err.code, err.code === 'invalid_credentials' ? 'Wrong email or password' : 'The refresh token is not valid', { 'WWW-Authenticate': 'Bearer realm="simplebank"' });
+    if (err instanceof AppError && codes.includes(err.code))
+      throw new HttpProblem(
+        401,
+        err.code,
+        err.code === 'invalid_credentials' ? 'Wrong email or password' : 'The refresh token is not valid',
+        { 'WWW-Authenticate': 'Bearer realm="simplebank"' },
+      );
     throw err;
   }
 }
@@ -51,7 +75,15 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   app.post<{ Body: Static<typeof SignupBody> }>(
     '/auth/signup',
-    { ...deps.anonymous, schema: { tags, summary: 'Sign up', body: SignupBody, response: { 201: T.Object({ customer: Customer, ...Tokens.properties }), ...problems(409) } } },
+    {
+      ...deps.anonymous,
+      schema: {
+        tags,
+        summary: 'Sign up',
+        body: SignupBody,
+        response: { 201: T.Object({ customer: Customer, ...Tokens.properties }), ...problems(409) },
+      },
+    },
     async (request, reply) => {
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       const customer = await call(customersContract, 'signup', request.body);
@@ -59,13 +91,21 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
       const access = await tokens.issue(customer.id, customer.role, session.sessionId);
       reply.code(201).header('Location', '/v1/me');
       setRefreshCookie(request, reply, session.refreshToken, session.expiresAt);
-      return { customer, accessToken: access.accessToken, refreshToken: session.refreshToken, expiresIn: access.expiresIn };
+      return {
+        customer,
+        accessToken: access.accessToken,
+        refreshToken: session.refreshToken,
+        expiresIn: access.expiresIn,
+      };
     },
   );
 
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/auth/login',
-    { ...deps.anonymous, schema: { tags, summary: 'Log in', body: LoginBody, response: { 200: Tokens, ...problems(401) } } },
+    {
+      ...deps.anonymous,
+      schema: { tags, summary: 'Log in', body: LoginBody, response: { 200: Tokens, ...problems(401) } },
+    },
     async (request, reply) => {
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       const who = await as401(call(customersContract, 'verifyCredentials', request.body), ['invalid_credentials']);
@@ -78,12 +118,24 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   app.post<{ Body: Static<typeof RefreshBody> }>(
     '/auth/refresh',
-    { ...deps.anonymous, preValidation: [...deps.anonymous.preValidation, emptyBodyIsEmptyObject], schema: { tags, summary: 'New tokens for a refresh token (which rotates), from the body or the cookie', body: RefreshBody, response: { 200: Tokens, ...problems(401) } } },
+    {
+      ...deps.anonymous,
+      preValidation: [...deps.anonymous.preValidation, emptyBodyIsEmptyObject],
+      schema: {
+        tags,
+        summary: 'New tokens for a refresh token (which rotates), from the body or the cookie',
+        body: RefreshBody,
+        response: { 200: Tokens, ...problems(401) },
+      },
+    },
     async (request, reply) => {
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       let session;
       try {
-        session = await as401(call(customersContract, 'refreshSession', { refreshToken: refreshTokenOf(request) }), ['invalid_refresh_token', 'not_found']);
+        session = await as401(call(customersContract, 'refreshSession', { refreshToken: refreshTokenOf(request) }), [
+          'invalid_refresh_token',
+          'not_found',
+        ]);
       } catch (err) {
         // A refused refresh may have been reuse detection, which revoked a session: check sessions afresh.
         sessions.forgetActive();
@@ -98,11 +150,22 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   app.post<{ Body: Static<typeof RefreshBody> }>(
     '/auth/logout',
-    { ...deps.anonymous, preValidation: [...deps.anonymous.preValidation, emptyBodyIsEmptyObject], schema: { tags, summary: 'End the session of a refresh token (from the body or the cookie; the cookie is cleared)', body: RefreshBody, response: { 204: T.Null({ description: 'Logged out' }), ...problems(401) } } },
+    {
+      ...deps.anonymous,
+      preValidation: [...deps.anonymous.preValidation, emptyBodyIsEmptyObject],
+      schema: {
+        tags,
+        summary: 'End the session of a refresh token (from the body or the cookie; the cookie is cleared)',
+        body: RefreshBody,
+        response: { 204: T.Null({ description: 'Logged out' }), ...problems(401) },
+      },
+    },
     async (request, reply) => {
       clearRefreshCookie(request, reply);
       try {
-        await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'endSession', { refreshToken: refreshTokenOf(request) });
+        await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'endSession', {
+          refreshToken: refreshTokenOf(request),
+        });
       } finally {
         sessions.forgetActive(); // this session's access tokens end now, on this gateway
       }

@@ -13,7 +13,15 @@ export function publicSchedule(s: { minimum: string; rate: string; effectiveFrom
 export async function feeRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   app.get(
     '/fees/schedule',
-    { ...deps.authed, schema: { tags: ['fees'], summary: 'The fee schedule in force: max(minimum, rate × notional)', security: bearer, response: { 200: FeeSchedule, ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags: ['fees'],
+        summary: 'The fee schedule in force: max(minimum, rate × notional)',
+        security: bearer,
+        response: { 200: FeeSchedule, ...problems(401) },
+      },
+    },
     async (request) => publicSchedule(await callFor(deps.ctx, request)(feesContract, 'getSchedule', {})),
   );
 }

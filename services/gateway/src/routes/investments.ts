@@ -21,7 +21,12 @@ const InvestBody = T.Object(
     destinationAccountId: Id,
     amount: PositiveAmount,
     method: PaymentMethod,
-    card: T.Optional(T.Object({ number: T.String({ pattern: '^\\d{16}$', description: '16 digits; 4000000000000002 is always declined' }) }, Strict)),
+    card: T.Optional(
+      T.Object(
+        { number: T.String({ pattern: '^\\d{16}$', description: '16 digits; 4000000000000002 is always declined' }) },
+        Strict,
+      ),
+    ),
   },
   {
     ...Strict,
@@ -35,12 +40,16 @@ const InvestmentParams = T.Object({ investmentId: Id }, Strict);
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
 
 /** The destination account named in the body (read before validation: anything but an id is left to it). */
-const destinationOf = (request: FastifyRequest) => (request.body as { destinationAccountId?: unknown } | null | undefined)?.destinationAccountId;
+const destinationOf = (request: FastifyRequest) =>
+  (request.body as { destinationAccountId?: unknown } | null | undefined)?.destinationAccountId;
 
 export async function investmentRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const { ctx } = deps;
   const tags = ['investments'];
-  const ownDestination = { preValidation: [...deps.authed.preValidation, ownAccount(ctx, destinationOf)], preHandler: deps.authed.preHandler };
+  const ownDestination = {
+    preValidation: [...deps.authed.preValidation, ownAccount(ctx, destinationOf)],
+    preHandler: deps.authed.preHandler,
+  };
 
   app.post<{ Params: Static<typeof StrategyParams>; Body: Static<typeof InvestBody> }>(
     '/strategies/:strategyId/investments',
@@ -58,8 +67,14 @@ export async function investmentRoutes(app: FastifyInstance, deps: Deps): Promis
     },
     async (request, reply) => {
       const { destinationAccountId, amount, method, card } = request.body;
-      if (method === 'card' && !card) throw new HttpProblem(400, 'validation_failed', 'A card payment needs the card', {}, [{ path: 'body/card', message: 'Required with method card' }]);
-      if (method !== 'card' && card) throw new HttpProblem(400, 'validation_failed', 'Only a card payment takes a card', {}, [{ path: 'body/card', message: 'Only with method card' }]);
+      if (method === 'card' && !card)
+        throw new HttpProblem(400, 'validation_failed', 'A card payment needs the card', {}, [
+          { path: 'body/card', message: 'Required with method card' },
+        ]);
+      if (method !== 'card' && card)
+        throw new HttpProblem(400, 'validation_failed', 'Only a card payment takes a card', {}, [
+          { path: 'body/card', message: 'Only with method card' },
+        ]);
       const idempotencyKey = idempotencyKeyFor(request, who(request).customerId);
       const investment = await callFor(ctx, request)(
         strategyOrdersContract,
@@ -73,12 +88,31 @@ export async function investmentRoutes(app: FastifyInstance, deps: Deps): Promis
   );
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/investments',
-    { ...deps.authed, schema: { tags, summary: 'Your investments, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Investment), ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Your investments, newest first',
+        security: bearer,
+        querystring: PageQuerySchema,
+        response: { 200: Page(Investment), ...problems(401) },
+      },
+    },
     async (request) => callFor(ctx, request)(strategyOrdersContract, 'listInvestments', pageOf(request.query)),
   );
   app.get<{ Params: Static<typeof InvestmentParams> }>(
     '/investments/:investmentId',
-    { ...deps.authed, schema: { tags, summary: 'An investment: its payment, its orders and its totals', security: bearer, params: InvestmentParams, response: { 200: Investment, ...problems(401, 404) } } },
-    async (request) => callFor(ctx, request)(strategyOrdersContract, 'getInvestment', { investmentId: request.params.investmentId }),
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'An investment: its payment, its orders and its totals',
+        security: bearer,
+        params: InvestmentParams,
+        response: { 200: Investment, ...problems(401, 404) },
+      },
+    },
+    async (request) =>
+      callFor(ctx, request)(strategyOrdersContract, 'getInvestment', { investmentId: request.params.investmentId }),
   );
 }

@@ -11,21 +11,45 @@ import { bearer, type Deps } from './deps.ts';
 const PatchMe = T.Object(
   {
     name: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
-    preferences: T.Optional(T.Object({ email: T.Optional(T.Boolean()), sms: T.Optional(T.Boolean()), push: T.Optional(T.Boolean()) }, Strict)),
-    phone: T.Optional(T.Union([Phone, T.Null()], { description: 'Your mobile number (E.164) for SMS notifications; null removes it' })),
+    preferences: T.Optional(
+      T.Object({ email: T.Optional(T.Boolean()), sms: T.Optional(T.Boolean()), push: T.Optional(T.Boolean()) }, Strict),
+    ),
+    phone: T.Optional(
+      T.Union([Phone, T.Null()], { description: 'Your mobile number (E.164) for SMS notifications; null removes it' }),
+    ),
   },
-  { ...Strict, description: 'Fields left out stay as they are. The in-app inbox is always on; email and sms add channels (an SMS needs `phone`).' },
+  {
+    ...Strict,
+    description:
+      'Fields left out stay as they are. The in-app inbox is always on; email and sms add channels (an SMS needs `phone`).',
+  },
 );
 
 export async function meRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const { ctx } = deps;
   const tags = ['profile'];
-  app.get('/me', { ...deps.authed, schema: { tags, summary: 'Your profile', security: bearer, response: { 200: Customer, ...problems(401) } } }, async (request) => {
-    return callFor(ctx, request)(customersContract, 'getCustomer', { customerId: who(request).customerId });
-  });
+  app.get(
+    '/me',
+    {
+      ...deps.authed,
+      schema: { tags, summary: 'Your profile', security: bearer, response: { 200: Customer, ...problems(401) } },
+    },
+    async (request) => {
+      return callFor(ctx, request)(customersContract, 'getCustomer', { customerId: who(request).customerId });
+    },
+  );
   app.patch<{ Body: Static<typeof PatchMe> }>(
     '/me',
-    { ...deps.authed, schema: { tags, summary: 'Change your name, notification channels or mobile number', security: bearer, body: PatchMe, response: { 200: Customer, ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Change your name, notification channels or mobile number',
+        security: bearer,
+        body: PatchMe,
+        response: { 200: Customer, ...problems(401) },
+      },
+    },
     async (request) => {
       const { name, preferences, phone } = request.body;
       return callFor(ctx, request)(customersContract, 'updateProfile', {

@@ -11,18 +11,40 @@ import { bearer, type Deps } from './deps.ts';
 
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
 const NotificationParams = T.Object({ id: Id }, Strict);
-const DeliveriesQuery = T.Object({ customerId: T.Optional(Id), channel: T.Optional(DeliveryChannel), ...PageQuery }, Strict);
+const DeliveriesQuery = T.Object(
+  { customerId: T.Optional(Id), channel: T.Optional(DeliveryChannel), ...PageQuery },
+  Strict,
+);
 
 export async function notificationRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const tags = ['notifications'];
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/notifications',
-    { ...deps.authed, schema: { tags, summary: 'Your notifications, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Notification), ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Your notifications, newest first',
+        security: bearer,
+        querystring: PageQuerySchema,
+        response: { 200: Page(Notification), ...problems(401) },
+      },
+    },
     async (request) => callFor(deps.ctx, request)(notificationsContract, 'listNotifications', pageOf(request.query)),
   );
   app.post<{ Params: Static<typeof NotificationParams> }>(
     '/notifications/:id/read',
-    { ...deps.authed, preHandler: [refuseBody, ...deps.authed.preHandler], schema: { tags, summary: 'Mark a notification read (no request body)', security: bearer, params: NotificationParams, response: { 204: T.Null({ description: 'Marked read' }), ...problems(400, 401, 404) } } },
+    {
+      ...deps.authed,
+      preHandler: [refuseBody, ...deps.authed.preHandler],
+      schema: {
+        tags,
+        summary: 'Mark a notification read (no request body)',
+        security: bearer,
+        params: NotificationParams,
+        response: { 204: T.Null({ description: 'Marked read' }), ...problems(400, 401, 404) },
+      },
+    },
     async (request, reply) => {
       await callFor(deps.ctx, request)(notificationsContract, 'markRead', { notificationId: request.params.id });
       return reply.code(204).send();
@@ -32,11 +54,21 @@ export async function notificationRoutes(app: FastifyInstance, deps: Deps): Prom
     '/admin/deliveries',
     {
       ...deps.admin,
-      schema: { tags: [...tags, 'admin'], summary: 'Deliveries of notifications by channel, newest first (one per notification and channel)', security: bearer, querystring: DeliveriesQuery, response: { 200: Page(Delivery), ...problems(401, 403) } },
+      schema: {
+        tags: [...tags, 'admin'],
+        summary: 'Deliveries of notifications by channel, newest first (one per notification and channel)',
+        security: bearer,
+        querystring: DeliveriesQuery,
+        response: { 200: Page(Delivery), ...problems(401, 403) },
+      },
     },
     async (request) => {
       const { customerId, channel } = request.query;
-      return callFor(deps.ctx, request)(notificationsContract, 'listDeliveries', { ...pageOf(request.query), ...(customerId ? { customerId } : {}), ...(channel ? { channel } : {}) });
+      return callFor(deps.ctx, request)(notificationsContract, 'listDeliveries', {
+        ...pageOf(request.query),
+        ...(customerId ? { customerId } : {}),
+        ...(channel ? { channel } : {}),
+      });
     },
   );
 }

@@ -35,16 +35,49 @@ const Saga = T.Object({
   failure: T.Union([T.Object({ code: T.String(), message: T.String() }), T.Null()]),
   createdAt: T.String(),
   updatedAt: T.String(),
-  traceId: T.Union([T.String(), T.Null()], { description: 'The W3C trace id of the request that began the saga (find its spans in the tracing backend); null when it was not traced' }),
-  log: T.Array(T.Object({ step: T.String(), phase: T.String(), outcome: T.String(), attempt: T.Integer(), at: T.String(), detail: T.Optional(T.String()) })),
+  traceId: T.Union([T.String(), T.Null()], {
+    description:
+      'The W3C trace id of the request that began the saga (find its spans in the tracing backend); null when it was not traced',
+  }),
+  log: T.Array(
+    T.Object({
+      step: T.String(),
+      phase: T.String(),
+      outcome: T.String(),
+      attempt: T.Integer(),
+      at: T.String(),
+      detail: T.Optional(T.String()),
+    }),
+  ),
 });
 
 const SagaSummary = T.Omit(Saga, ['log']);
-const BreakerParams = T.Object({ service: T.Union(SERVICES.map((s) => T.Literal(s))), target: T.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'What the breaker guards: a service or an outside system (e.g. exchange)' }) }, Strict);
-const BreakerBody = T.Object({ state: T.Union([T.Literal('open'), T.Literal('auto')], { description: 'open: forced open until released; auto: back to its automatic control' }) }, Strict);
+const BreakerParams = T.Object(
+  {
+    service: T.Union(SERVICES.map((s) => T.Literal(s))),
+    target: T.String({
+      pattern: '^[a-z][a-z0-9-]{0,62}$',
+      description: 'What the breaker guards: a service or an outside system (e.g. exchange)',
+    }),
+  },
+  Strict,
+);
+const BreakerBody = T.Object(
+  {
+    state: T.Union([T.Literal('open'), T.Literal('auto')], {
+      description: 'open: forced open until released; auto: back to its automatic control',
+    }),
+  },
+  Strict,
+);
 const ServiceParams = T.Object({ service: T.Union(SERVICES.map((s) => T.Literal(s))) }, Strict);
 const SagasQuery = T.Object(
-  { status: T.Optional(T.Union(['running', 'waiting', 'compensating', 'completed', 'compensated', 'failed'].map((x) => T.Literal(x)))), ...PageQuery },
+  {
+    status: T.Optional(
+      T.Union(['running', 'waiting', 'compensating', 'completed', 'compensated', 'failed'].map((x) => T.Literal(x))),
+    ),
+    ...PageQuery,
+  },
   Strict,
 );
 
@@ -58,13 +91,20 @@ const ReplayBody = T.Object(
   },
   Strict,
 );
-const Replayed = T.Object({ service: T.String(), replayed: T.Integer(), nextCursor: T.Union([T.String(), T.Null()]), retainedSince: T.Union([T.String(), T.Null()]) });
+const Replayed = T.Object({
+  service: T.String(),
+  replayed: T.Integer(),
+  nextCursor: T.Union([T.String(), T.Null()]),
+  retainedSince: T.Union([T.String(), T.Null()]),
+});
 
 const Check = T.Object({ name: T.String(), ready: T.Boolean(), detail: T.Optional(T.String()) });
 const ServiceReadiness = T.Object({
   service: T.String(),
   ready: T.Boolean(),
-  reachable: T.Boolean({ description: 'false: the service did not answer in time (not running, or too busy); its checks are then unknown' }),
+  reachable: T.Boolean({
+    description: 'false: the service did not answer in time (not running, or too busy); its checks are then unknown',
+  }),
   checks: T.Array(Check, { description: 'Named <service>:<check>; circuit breakers are <service>:breaker:<target>' }),
 });
 const Readiness = T.Object({ ready: T.Boolean(), services: T.Array(ServiceReadiness) });
@@ -85,8 +125,16 @@ async function readinessOfAll(call: Call): Promise<Static<typeof Readiness>> {
         const r = await call(systemContract(service), '_readiness', {}, { timeoutMs: READINESS_DEADLINE_MS });
         return { service, ready: r.ready, reachable: true, checks: r.checks };
       } catch (err) {
-        const detail = err instanceof AppError && err.status !== 503 && err.status !== 504 ? `answered ${err.code}` : 'not reachable';
-        return { service, ready: false, reachable: false, checks: [{ name: `${service}:reachable`, ready: false, detail }] };
+        const detail =
+          err instanceof AppError && err.status !== 503 && err.status !== 504
+            ? `answered ${err.code}`
+            : 'not reachable';
+        return {
+          service,
+          ready: false,
+          reachable: false,
+          checks: [{ name: `${service}:reachable`, ready: false, detail }],
+        };
       }
     }),
   );
@@ -103,24 +151,37 @@ function decodeCursor(cursor: string | undefined): Positions {
     for (const v of Object.values(parsed)) if (v !== null && typeof v !== 'string') throw new Error('bad position');
     return parsed as Positions;
   } catch {
-    throw new HttpProblem(400, 'validation_failed', 'The cursor is not one this API gave', {}, [{ path: 'query/cursor', message: 'Unknown cursor' }]);
+    throw new HttpProblem(400, 'validation_failed', 'The cursor is not one this API gave', {}, [
+      { path: 'query/cursor', message: 'Unknown cursor' },
+    ]);
   }
 }
 
 /** The dead letters of every service, merged newest first, paged with a cursor over all of them. */
-async function deadLetters(call: Call, request: FastifyRequest, limit: number, cursor: string | undefined): Promise<{ items: Letter[]; nextCursor: string | null }> {
+async function deadLetters(
+  call: Call,
+  request: FastifyRequest,
+  limit: number,
+  cursor: string | undefined,
+): Promise<{ items: Letter[]; nextCursor: string | null }> {
   const positions = decodeCursor(cursor);
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const pages = await Promise.all(
     SERVICES.filter((s) => positions[s] !== 'done').map(async (service) => {
       const at = positions[service];
       try {
-        const page = await call(systemContract(service), '_deadLetters', { limit, ...(at && uuid.test(at) ? { cursor: at } : {}) });
+        const page = await call(systemContract(service), '_deadLetters', {
+          limit,
+          ...(at && uuid.test(at) ? { cursor: at } : {}),
+        });
         return { service, items: page.items, more: page.nextCursor !== null };
       } catch (err) {
         // A service not running in this deployment has no dead letters to show here.
         if (err instanceof AppError && (err.status === 503 || err.status === 504)) {
-          request.log.warn({ requestId: stateOf(request).requestId, service, code: err.code }, 'dead letters of a service unavailable');
+          request.log.warn(
+            { requestId: stateOf(request).requestId, service, code: err.code },
+            'dead letters of a service unavailable',
+          );
           return { service, items: [], more: false, unavailable: true };
         }
         throw err;
@@ -129,7 +190,9 @@ async function deadLetters(call: Call, request: FastifyRequest, limit: number, c
   );
   const merged = pages
     .flatMap((p) => p.items.map((l) => ({ ...l, service: p.service })))
-    .sort((a, b) => (a.lastFailedAt === b.lastFailedAt ? (a.id < b.id ? 1 : -1) : a.lastFailedAt < b.lastFailedAt ? 1 : -1));
+    .sort((a, b) =>
+      a.lastFailedAt === b.lastFailedAt ? (a.id < b.id ? 1 : -1) : a.lastFailedAt < b.lastFailedAt ? 1 : -1,
+    );
   const items = merged.slice(0, limit);
   const next: Positions = { ...positions };
   let more = false;
@@ -141,17 +204,31 @@ async function deadLetters(call: Call, request: FastifyRequest, limit: number, c
     else if (!('unavailable' in page)) next[page.service] = 'done';
   }
   return {
-    items: items.map((l) => ({ id: l.id, service: l.service, messageType: l.messageType, reason: l.reason, attempts: l.attempts, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt })),
+    items: items.map((l) => ({
+      id: l.id,
+      service: l.service,
+      messageType: l.messageType,
+      reason: l.reason,
+      attempts: l.attempts,
+      firstFailedAt: l.firstFailedAt,
+      lastFailedAt: l.lastFailedAt,
+    })),
     nextCursor: more ? Buffer.from(JSON.stringify(next)).toString('base64url') : null,
   };
 }
 
 /** Asks every service to act on dead letter `id`; the one holding it answers (replay or discard). */
-async function onHolder<R extends { id: string }>(call: Call, id: string, act: (service: string) => Promise<R>): Promise<R & { service: string }> {
+async function onHolder<R extends { id: string }>(
+  call: Call,
+  id: string,
+  act: (service: string) => Promise<R>,
+): Promise<R & { service: string }> {
   const answers = await Promise.allSettled(SERVICES.map((service) => act(service).then((r) => ({ ...r, service }))));
   for (const a of answers) if (a.status === 'fulfilled') return a.value;
   // Nobody did it: a real refusal (replay_failed…) beats not_found; unavailable services, if any, make it a 503.
-  const errors = answers.map((a) => (a as PromiseRejectedResult).reason).map((e) => (e instanceof AppError ? e : new AppError('internal_error', String(e))));
+  const errors = answers
+    .map((a) => (a as PromiseRejectedResult).reason)
+    .map((e) => (e instanceof AppError ? e : new AppError('internal_error', String(e))));
   const refusal = errors.find((e) => e.code !== 'not_found' && e.code !== 'unknown_method' && e.status < 500);
   if (refusal) throw refusal;
   const fault = errors.find((e) => e.status >= 500 && e.status !== 503 && e.status !== 504);
@@ -171,7 +248,8 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
       ...deps.admin,
       schema: {
         tags,
-        summary: "Every service's readiness and why (its checks, its circuit breakers), asked of each service wherever it runs; one that does not answer in time is not ready, not reachable",
+        summary:
+          "Every service's readiness and why (its checks, its circuit breakers), asked of each service wherever it runs; one that does not answer in time is not ready, not reachable",
         security,
         response: { 200: Readiness, ...problems(401, 403) },
       },
@@ -181,8 +259,18 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
 
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/admin/dead-letters',
-    { ...deps.admin, schema: { tags, summary: 'Dead letters of every service, newest first', security, querystring: PageQuerySchema, response: { 200: Page(DeadLetter), ...problems(401, 403) } } },
-    async (request) => deadLetters(callFor(ctx, request), request, request.query.limit ?? DEFAULT_PAGE_SIZE, request.query.cursor),
+    {
+      ...deps.admin,
+      schema: {
+        tags,
+        summary: 'Dead letters of every service, newest first',
+        security,
+        querystring: PageQuerySchema,
+        response: { 200: Page(DeadLetter), ...problems(401, 403) },
+      },
+    },
+    async (request) =>
+      deadLetters(callFor(ctx, request), request, request.query.limit ?? DEFAULT_PAGE_SIZE, request.query.cursor),
   );
 
   app.get<{ Params: Static<typeof DeadLetterParams> }>(
@@ -191,15 +279,27 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
       ...deps.admin,
       schema: {
         tags,
-        summary: 'One dead letter with its message as it arrived (secrets and personal data redacted): what its consumer could not handle',
+        summary:
+          'One dead letter with its message as it arrived (secrets and personal data redacted): what its consumer could not handle',
         security,
         params: DeadLetterParams,
-        response: { 200: T.Object({ ...DeadLetter.properties, consumer: T.String(), messageId: T.Union([T.String(), T.Null()]), message: T.Unknown() }), ...problems(401, 403, 404) },
+        response: {
+          200: T.Object({
+            ...DeadLetter.properties,
+            consumer: T.String(),
+            messageId: T.Union([T.String(), T.Null()]),
+            message: T.Unknown(),
+          }),
+          ...problems(401, 403, 404),
+        },
       },
     },
     async (request) => {
       const call = callFor(ctx, request);
-      const { id, service, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt, message } = await onHolder(call, request.params.id, (s) => call(systemContract(s), '_deadLetter', { id: request.params.id }));
+      const { id, service, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt, message } =
+        await onHolder(call, request.params.id, (s) =>
+          call(systemContract(s), '_deadLetter', { id: request.params.id }),
+        );
       return { id, service, consumer, messageId, messageType, reason, attempts, firstFailedAt, lastFailedAt, message };
     },
   );
@@ -208,11 +308,22 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     '/admin/dead-letters/:id/replay',
     {
       ...deps.admin,
-      schema: { tags, summary: 'Hand a dead letter to its consumer again', security, params: DeadLetterParams, response: { 202: T.Object({ id: T.String(), service: T.String(), outcome: T.String() }), ...problems(401, 403, 404, 422) } },
+      schema: {
+        tags,
+        summary: 'Hand a dead letter to its consumer again',
+        security,
+        params: DeadLetterParams,
+        response: {
+          202: T.Object({ id: T.String(), service: T.String(), outcome: T.String() }),
+          ...problems(401, 403, 404, 422),
+        },
+      },
     },
     async (request, reply) => {
       const call = callFor(ctx, request);
-      const { id, service, outcome } = await onHolder(call, request.params.id, (s) => call(systemContract(s), '_replayDeadLetter', { id: request.params.id }));
+      const { id, service, outcome } = await onHolder(call, request.params.id, (s) =>
+        call(systemContract(s), '_replayDeadLetter', { id: request.params.id }),
+      );
       return reply.code(202).send({ id, service, outcome });
     },
   );
@@ -221,11 +332,19 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     '/admin/dead-letters/:id',
     {
       ...deps.admin,
-      schema: { tags, summary: 'Discard a dead letter: its message is given up for good (the decision is logged by the service)', security, params: DeadLetterParams, response: { 204: T.Null(), ...problems(401, 403, 404) } },
+      schema: {
+        tags,
+        summary: 'Discard a dead letter: its message is given up for good (the decision is logged by the service)',
+        security,
+        params: DeadLetterParams,
+        response: { 204: T.Null(), ...problems(401, 403, 404) },
+      },
     },
     async (request, reply) => {
       const call = callFor(ctx, request);
-      await onHolder(call, request.params.id, (s) => call(systemContract(s), '_discardDeadLetter', { id: request.params.id }));
+      await onHolder(call, request.params.id, (s) =>
+        call(systemContract(s), '_discardDeadLetter', { id: request.params.id }),
+      );
       return reply.code(204).send();
     },
   );
@@ -236,7 +355,8 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
       ...deps.admin,
       schema: {
         tags,
-        summary: 'Publish again, a page at a time, the events of these types a service published since a time (kept a day): a new read model\'s history; subscribers that had them ignore the copies',
+        summary:
+          "Publish again, a page at a time, the events of these types a service published since a time (kept a day): a new read model's history; subscribers that had them ignore the copies",
         security,
         body: ReplayBody,
         response: { 200: Replayed, ...problems(401, 403) },
@@ -254,11 +374,19 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
       ...deps.admin,
       schema: {
         tags,
-        summary: "Force a service's circuit breaker towards a target open (its calls there refused at once, e.g. to shed a sick dependency), or give it back to its automatic control",
+        summary:
+          "Force a service's circuit breaker towards a target open (its calls there refused at once, e.g. to shed a sick dependency), or give it back to its automatic control",
         security,
         params: BreakerParams,
         body: BreakerBody,
-        response: { 200: T.Object({ service: T.String(), target: T.String(), state: T.String({ description: 'closed, open, half-open or forced-open' }) }), ...problems(401, 403, 404) },
+        response: {
+          200: T.Object({
+            service: T.String(),
+            target: T.String(),
+            state: T.String({ description: 'closed, open, half-open or forced-open' }),
+          }),
+          ...problems(401, 403, 404),
+        },
       },
     },
     async (request) => {
@@ -272,17 +400,41 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     '/admin/sagas/:service',
     {
       ...deps.admin,
-      schema: { tags, summary: "A service's saga instances, newest first, of one status when given (without their step logs: GET one for its timeline)", security, params: ServiceParams, querystring: SagasQuery, response: { 200: Page(SagaSummary), ...problems(401, 403) } },
+      schema: {
+        tags,
+        summary:
+          "A service's saga instances, newest first, of one status when given (without their step logs: GET one for its timeline)",
+        security,
+        params: ServiceParams,
+        querystring: SagasQuery,
+        response: { 200: Page(SagaSummary), ...problems(401, 403) },
+      },
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      return callFor(ctx, request)(systemContract(request.params.service), '_sagas', { ...(status ? { status } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) }) as Promise<Static<ReturnType<typeof Page<typeof SagaSummary>>>>;
+      return callFor(ctx, request)(systemContract(request.params.service), '_sagas', {
+        ...(status ? { status } : {}),
+        ...(limit ? { limit } : {}),
+        ...(cursor ? { cursor } : {}),
+      }) as Promise<Static<ReturnType<typeof Page<typeof SagaSummary>>>>;
     },
   );
 
   app.get<{ Params: Static<typeof SagaParams> }>(
     '/admin/sagas/:service/:sagaId',
-    { ...deps.admin, schema: { tags, summary: "A saga of a service: its status, data, current step and every step's outcome", security, params: SagaParams, response: { 200: Saga, ...problems(401, 403, 404) } } },
-    async (request) => callFor(ctx, request)(systemContract(request.params.service), '_saga', { id: request.params.sagaId }) as Promise<Static<typeof Saga>>,
+    {
+      ...deps.admin,
+      schema: {
+        tags,
+        summary: "A saga of a service: its status, data, current step and every step's outcome",
+        security,
+        params: SagaParams,
+        response: { 200: Saga, ...problems(401, 403, 404) },
+      },
+    },
+    async (request) =>
+      callFor(ctx, request)(systemContract(request.params.service), '_saga', { id: request.params.sagaId }) as Promise<
+        Static<typeof Saga>
+      >,
   );
 }

@@ -8,7 +8,17 @@ import { refuseBody } from '../http/no-body.ts';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
 import { callFor } from '../http/request-context.ts';
-import { Id, MAX_ORDER_NOTIONAL, Order, OrderStatus, Page, PageQuery, PositiveQuantity, Side, Strict } from '../http/schemas.ts';
+import {
+  Id,
+  MAX_ORDER_NOTIONAL,
+  Order,
+  OrderStatus,
+  Page,
+  PageQuery,
+  PositiveQuantity,
+  Side,
+  Strict,
+} from '../http/schemas.ts';
 import { bearer, type Deps } from './deps.ts';
 
 const PlaceOrderBody = T.Object(
@@ -29,7 +39,14 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
     '/orders',
     {
       ...deps.authed,
-      schema: { tags, summary: 'Place a market order (asynchronous)', security: bearer, headers: IdempotencyHeaders, body: PlaceOrderBody, response: { 202: Order, ...problems(401, 404, 409, 422) } },
+      schema: {
+        tags,
+        summary: 'Place a market order (asynchronous)',
+        security: bearer,
+        headers: IdempotencyHeaders,
+        body: PlaceOrderBody,
+        response: { 202: Order, ...problems(401, 404, 409, 422) },
+      },
     },
     async (request, reply) => {
       const idempotencyKey = idempotencyKeyFor(request, who(request).customerId);
@@ -40,20 +57,52 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
   );
   app.get<{ Querystring: Static<typeof OrderQuery> }>(
     '/orders',
-    { ...deps.authed, schema: { tags, summary: 'Your orders, newest first', security: bearer, querystring: OrderQuery, response: { 200: Page(Order), ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Your orders, newest first',
+        security: bearer,
+        querystring: OrderQuery,
+        response: { 200: Page(Order), ...problems(401) },
+      },
+    },
     async (request) => {
       const { accountId, status } = request.query;
-      return callFor(ctx, request)(ordersContract, 'listOrders', { ...(accountId ? { accountId } : {}), ...(status ? { status } : {}), ...pageOf(request.query) });
+      return callFor(ctx, request)(ordersContract, 'listOrders', {
+        ...(accountId ? { accountId } : {}),
+        ...(status ? { status } : {}),
+        ...pageOf(request.query),
+      });
     },
   );
   app.get<{ Params: Static<typeof OrderParams> }>(
     '/orders/:orderId',
-    { ...deps.authed, schema: { tags, summary: 'An order with its history', security: bearer, params: OrderParams, response: { 200: Order, ...problems(401, 404) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'An order with its history',
+        security: bearer,
+        params: OrderParams,
+        response: { 200: Order, ...problems(401, 404) },
+      },
+    },
     async (request) => callFor(ctx, request)(ordersContract, 'getOrder', { orderId: request.params.orderId }),
   );
   app.post<{ Params: Static<typeof OrderParams> }>(
     '/orders/:orderId/cancel',
-    { ...deps.authed, preHandler: [refuseBody, ...deps.authed.preHandler], schema: { tags, summary: 'Cancel an order (asynchronous; no request body)', security: bearer, params: OrderParams, response: { 202: Order, ...problems(400, 401, 404, 409) } } },
+    {
+      ...deps.authed,
+      preHandler: [refuseBody, ...deps.authed.preHandler],
+      schema: {
+        tags,
+        summary: 'Cancel an order (asynchronous; no request body)',
+        security: bearer,
+        params: OrderParams,
+        response: { 202: Order, ...problems(400, 401, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const order = await callFor(ctx, request)(ordersContract, 'cancelOrder', { orderId: request.params.orderId });
       reply.code(202).header('Location', `/v1/orders/${encodeURIComponent(order.id)}`);

@@ -24,7 +24,11 @@ async function signalsOfAll(call: Call): Promise<Static<typeof AllSignals>> {
   const services = await Promise.all(
     SERVICES.map(async (service) => {
       try {
-        return { service, reachable: true, signals: await call(systemContract(service), '_signals', {}, { timeoutMs: SIGNALS_DEADLINE_MS }) };
+        return {
+          service,
+          reachable: true,
+          signals: await call(systemContract(service), '_signals', {}, { timeoutMs: SIGNALS_DEADLINE_MS }),
+        };
       } catch {
         return { service, reachable: false, signals: null };
       }
@@ -40,7 +44,8 @@ export async function signalsRoutes(app: FastifyInstance, deps: Deps): Promise<v
       ...deps.admin,
       schema: {
         tags: ['admin'],
-        summary: "Every service's golden signals: request, error and latency totals since its process started, its outbox backlog and relay lag, its queues' depths (a service that does not answer in time: null)",
+        summary:
+          "Every service's golden signals: request, error and latency totals since its process started, its outbox backlog and relay lag, its queues' depths (a service that does not answer in time: null)",
         security: bearer,
         response: { 200: AllSignals, ...problems(401, 403) },
       },

@@ -16,7 +16,10 @@ import { bearer, type Deps } from './deps.ts';
 const CreateStrategyBody = T.Object(
   {
     name: T.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
-    assets: T.Array(T.Object({ assetId: Id, percentage: PercentageInput }, Strict), { minItems: 1, maxItems: MAX_ALLOCATIONS }),
+    assets: T.Array(T.Object({ assetId: Id, percentage: PercentageInput }, Strict), {
+      minItems: 1,
+      maxItems: MAX_ALLOCATIONS,
+    }),
   },
   {
     ...Strict,
@@ -35,23 +38,51 @@ export async function strategyRoutes(app: FastifyInstance, deps: Deps): Promise<
     '/admin/strategies',
     {
       ...deps.admin,
-      schema: { tags: [...tags, 'admin'], summary: 'Create an investment strategy', security: bearer, headers: IdempotencyHeaders, body: CreateStrategyBody, response: { 201: Strategy, ...problems(401, 403, 409, 422) } },
+      schema: {
+        tags: [...tags, 'admin'],
+        summary: 'Create an investment strategy',
+        security: bearer,
+        headers: IdempotencyHeaders,
+        body: CreateStrategyBody,
+        response: { 201: Strategy, ...problems(401, 403, 409, 422) },
+      },
     },
     async (request, reply) => {
       const idempotencyKey = idempotencyKeyFor(request, who(request).customerId);
-      const strategy = await callFor(ctx, request)(strategiesContract, 'createStrategy', request.body, { idempotencyKey });
+      const strategy = await callFor(ctx, request)(strategiesContract, 'createStrategy', request.body, {
+        idempotencyKey,
+      });
       reply.code(201).header('Location', `/v1/strategies/${encodeURIComponent(strategy.id)}`);
       return strategy;
     },
   );
   app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
     '/strategies',
-    { ...deps.authed, schema: { tags, summary: 'Investment strategies, newest first', security: bearer, querystring: PageQuerySchema, response: { 200: Page(Strategy), ...problems(401) } } },
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'Investment strategies, newest first',
+        security: bearer,
+        querystring: PageQuerySchema,
+        response: { 200: Page(Strategy), ...problems(401) },
+      },
+    },
     async (request) => callFor(ctx, request)(strategiesContract, 'listStrategies', pageOf(request.query)),
   );
   app.get<{ Params: Static<typeof StrategyParams> }>(
     '/strategies/:strategyId',
-    { ...deps.authed, schema: { tags, summary: 'An investment strategy', security: bearer, params: StrategyParams, response: { 200: Strategy, ...problems(401, 404) } } },
-    async (request) => callFor(ctx, request)(strategiesContract, 'getStrategy', { strategyId: request.params.strategyId }),
+    {
+      ...deps.authed,
+      schema: {
+        tags,
+        summary: 'An investment strategy',
+        security: bearer,
+        params: StrategyParams,
+        response: { 200: Strategy, ...problems(401, 404) },
+      },
+    },
+    async (request) =>
+      callFor(ctx, request)(strategiesContract, 'getStrategy', { strategyId: request.params.strategyId }),
   );
 }

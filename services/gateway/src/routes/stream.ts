@@ -35,17 +35,21 @@ export async function streamRoutes(app: FastifyInstance, deps: Deps): Promise<vo
   const streams = new Map<string, Set<Stream>>();
   let open = 0;
   const send = (customerId: string, news: News) => {
-    for (const s of streams.get(customerId) ?? []) s.reply.raw.write(`id: ${news.id}\nevent: ${news.event}\ndata: ${JSON.stringify(news.data)}\n\n`);
+    for (const s of streams.get(customerId) ?? [])
+      s.reply.raw.write(`id: ${news.id}\nevent: ${news.event}\ndata: ${JSON.stringify(news.data)}\n\n`);
   };
   await deps.ctx.watch([ordersContract.events.OrderStatusChanged], (d, envelope) => {
     const { customerId: _customer, ...order } = d;
     send(d.customerId, { event: 'order', id: envelope.id, data: order });
   });
-  await deps.ctx.watch([paymentsContract.events.PaymentCompleted, paymentsContract.events.PaymentFailed], (d, envelope) => {
-    const { customerId: _customer, reservationId: _reservation, ...payment } = d as typeof d & { reason?: string };
-    const status = envelope.type === paymentsContract.events.PaymentCompleted.type ? 'completed' : 'failed';
-    send(d.customerId, { event: 'payment', id: envelope.id, data: { ...payment, status } });
-  });
+  await deps.ctx.watch(
+    [paymentsContract.events.PaymentCompleted, paymentsContract.events.PaymentFailed],
+    (d, envelope) => {
+      const { customerId: _customer, reservationId: _reservation, ...payment } = d as typeof d & { reason?: string };
+      const status = envelope.type === paymentsContract.events.PaymentCompleted.type ? 'completed' : 'failed';
+      send(d.customerId, { event: 'payment', id: envelope.id, data: { ...payment, status } });
+    },
+  );
   // A drain ends every stream (their clients reconnect to another instance), so the server can close.
   app.addHook('preClose', async () => {
     for (const set of streams.values()) for (const s of [...set]) s.end();
@@ -57,22 +61,35 @@ export async function streamRoutes(app: FastifyInstance, deps: Deps): Promise<vo
       ...deps.authed,
       schema: {
         tags: ['stream'],
-        summary: 'Your news as Server-Sent Events: `order` (an order of yours changed status) and `payment` (a payment of yours completed or failed), as they happen',
+        summary:
+          'Your news as Server-Sent Events: `order` (an order of yours changed status) and `payment` (a payment of yours completed or failed), as they happen',
         description:
-          'Each message has an `id`, an `event` and one line of JSON `data`: for `order`, the order\'s id, account, asset, side, quantity, status, reason, fill price, fee and time; for `payment`, the payment\'s id, account, kind, method, amount and `status` (`completed` or `failed`, with `reason`). ' +
+          "Each message has an `id`, an `event` and one line of JSON `data`: for `order`, the order's id, account, asset, side, quantity, status, reason, fill price, fee and time; for `payment`, the payment's id, account, kind, method, amount and `status` (`completed` or `failed`, with `reason`). " +
           'A comment line every 15 s keeps the connection open. The stream ends when the access token expires or the session ends: reconnect with a fresh token, and read what you missed from the REST API. ' +
           `At most ${MAX_STREAMS_PER_CUSTOMER} streams per customer (429 past them).`,
         security: bearer,
         produces: ['text/event-stream'],
-        response: { 200: { description: 'The stream', content: { 'text/event-stream': { schema: T.String() } } }, ...problems(401) },
+        response: {
+          200: { description: 'The stream', content: { 'text/event-stream': { schema: T.String() } } },
+          ...problems(401),
+        },
       },
     },
     async (request, reply) => {
       const { customerId } = who(request);
       const state = stateOf(request);
       const mine = streams.get(customerId) ?? new Set<Stream>();
-      if (mine.size >= MAX_STREAMS_PER_CUSTOMER) throw new HttpProblem(429, 'too_many_streams', `At most ${MAX_STREAMS_PER_CUSTOMER} streams at once per customer: close one first`, { 'Retry-After': '15' });
-      if (open >= MAX_STREAMS) throw new HttpProblem(503, 'overloaded', 'This instance holds as many streams as it can; retry later', { 'Retry-After': '5' });
+      if (mine.size >= MAX_STREAMS_PER_CUSTOMER)
+        throw new HttpProblem(
+          429,
+          'too_many_streams',
+          `At most ${MAX_STREAMS_PER_CUSTOMER} streams at once per customer: close one first`,
+          { 'Retry-After': '15' },
+        );
+      if (open >= MAX_STREAMS)
+        throw new HttpProblem(503, 'overloaded', 'This instance holds as many streams as it can; retry later', {
+          'Retry-After': '5',
+        });
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -87,13 +104,21 @@ export async function streamRoutes(app: FastifyInstance, deps: Deps): Promise<vo
         if (!state.sessionId) return true;
         const sessionId = state.sessionId;
         return deps.sessions
-          .active(sessionId, async () => (await callFor(deps.ctx, request, GATEWAY_IDENTITY)(customersContract, 'sessionActive', { sessionId })).active)
+          .active(
+            sessionId,
+            async () =>
+              (await callFor(deps.ctx, request, GATEWAY_IDENTITY)(customersContract, 'sessionActive', { sessionId }))
+                .active,
+          )
           .catch(() => true); // customers unreachable: the token's own expiry still ends the stream
       };
       const heartbeat = setInterval(() => {
         void stillValid().then((valid) => (valid ? reply.raw.write(': heartbeat\n\n') : stream.end()));
       }, HEARTBEAT_MS);
-      const expiry = state.expiresAt !== undefined ? setTimeout(() => stream.end(), Math.min(2 ** 31 - 1, Math.max(0, state.expiresAt - Date.now()))) : undefined;
+      const expiry =
+        state.expiresAt !== undefined
+          ? setTimeout(() => stream.end(), Math.min(2 ** 31 - 1, Math.max(0, state.expiresAt - Date.now())))
+          : undefined;
       let ended = false;
       const stream: Stream = {
         reply,

@@ -21,9 +21,29 @@ const account = (prefix = ''): Read[] => [
 export default expects(accountsContract, {
   consumer: 'gateway',
   interactions: [
-    { description: "the ownAccount guard lets the caller's own account through", given: 'an account of the caller', as: ALICE, call: 'getAccount', request: { accountId: 'acc-alice' }, reads: account() },
-    { description: "the ownAccount guard answers 404 for another customer's account", given: 'an account of another customer', as: ALICE, call: 'getAccount', request: { accountId: 'acc-bob' }, error: 'not_found' },
-    { description: 'POST /v1/accounts shows the account opened', as: ALICE, call: 'openAccount', request: { name: 'Main' }, reads: account() },
+    {
+      description: "the ownAccount guard lets the caller's own account through",
+      given: 'an account of the caller',
+      as: ALICE,
+      call: 'getAccount',
+      request: { accountId: 'acc-alice' },
+      reads: account(),
+    },
+    {
+      description: "the ownAccount guard answers 404 for another customer's account",
+      given: 'an account of another customer',
+      as: ALICE,
+      call: 'getAccount',
+      request: { accountId: 'acc-bob' },
+      error: 'not_found',
+    },
+    {
+      description: 'POST /v1/accounts shows the account opened',
+      as: ALICE,
+      call: 'openAccount',
+      request: { name: 'Main' },
+      reads: account(),
+    },
     {
       description: "GET /v1/accounts lists the caller's accounts page by page",
       given: 'an account of the caller',
@@ -32,6 +52,13 @@ export default expects(accountsContract, {
       request: {},
       reads: [...account('items[].'), { path: 'nextCursor', type: ['string', 'null'] }],
     },
-    { description: 'GraphQL loads accounts in batches', given: 'an account of the caller', as: ALICE, call: 'getAccounts', request: { accountIds: ['acc-alice'] }, reads: account('items[].') },
+    {
+      description: 'GraphQL loads accounts in batches',
+      given: 'an account of the caller',
+      as: ALICE,
+      call: 'getAccounts',
+      request: { accountIds: ['acc-alice'] },
+      reads: account('items[].'),
+    },
   ],
 });

@@ -6,12 +6,28 @@
 import { expects, type Read } from '@simplebank/chassis/testing';
 import { feesContract } from '@simplebank/fees/contract';
 
-const schedule: Read[] = [{ path: 'minimum', type: 'string' }, { path: 'rate', type: 'string' }, { path: 'effectiveFrom', type: 'string' }];
+const schedule: Read[] = [
+  { path: 'minimum', type: 'string' },
+  { path: 'rate', type: 'string' },
+  { path: 'effectiveFrom', type: 'string' },
+];
 
 export default expects(feesContract, {
   consumer: 'gateway',
   interactions: [
-    { description: 'GET /v1/fees/schedule shows the fee schedule', as: { customerId: 'c-alice', role: 'customer' }, call: 'getSchedule', request: {}, reads: schedule },
-    { description: 'an admin sets a new fee schedule', as: { customerId: 'c-admin', role: 'admin' }, call: 'setSchedule', request: { minimum: '1.50', rate: '0.002' }, reads: schedule },
+    {
+      description: 'GET /v1/fees/schedule shows the fee schedule',
+      as: { customerId: 'c-alice', role: 'customer' },
+      call: 'getSchedule',
+      request: {},
+      reads: schedule,
+    },
+    {
+      description: 'an admin sets a new fee schedule',
+      as: { customerId: 'c-admin', role: 'admin' },
+      call: 'setSchedule',
+      request: { minimum: '1.50', rate: '0.002' },
+      reads: schedule,
+    },
   ],
 });

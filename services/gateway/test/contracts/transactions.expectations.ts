@@ -18,7 +18,10 @@ export default expects(transactionsContract, {
       as: ALICE,
       call: 'getBalances',
       request: { accountId: 'acc-alice' },
-      reads: [{ path: 'cash.available', type: 'string' }, { path: 'cash.reserved', type: 'string' }],
+      reads: [
+        { path: 'cash.available', type: 'string' },
+        { path: 'cash.reserved', type: 'string' },
+      ],
     },
     {
       description: 'GraphQL loads the cash of several accounts at once',
@@ -26,7 +29,10 @@ export default expects(transactionsContract, {
       as: ALICE,
       call: 'getBalancesOf',
       request: { accountIds: ['acc-alice'] },
-      reads: [{ path: 'items[].cash.available', type: 'string' }, { path: 'items[].cash.reserved', type: 'string' }],
+      reads: [
+        { path: 'items[].cash.available', type: 'string' },
+        { path: 'items[].cash.reserved', type: 'string' },
+      ],
     },
     {
       description: "GET /v1/accounts/{id}/transactions lists the account's entries",
@@ -50,7 +56,11 @@ export default expects(transactionsContract, {
       as: ADMIN,
       call: 'trialBalance',
       request: {},
-      reads: [{ path: 'balanced', type: 'boolean' }, { path: 'assets[].asset', type: 'string' }, { path: 'assets[].total', type: 'string' }],
+      reads: [
+        { path: 'balanced', type: 'boolean' },
+        { path: 'assets[].asset', type: 'string' },
+        { path: 'assets[].total', type: 'string' },
+      ],
     },
   ],
 });

@@ -3,7 +3,15 @@
  * (quantity, reserved quantity, average cost), and how a portfolio is valued at given prices.
  * Money in bigint cents, quantities in bigint micro-units; rounding half-up, only where said.
  */
-import { MICROS_PER_UNIT, divideHalfUp, notional, parseMoney, parseQuantity, type Cents, type Micros } from '@simplebank/money';
+import {
+  MICROS_PER_UNIT,
+  divideHalfUp,
+  notional,
+  parseMoney,
+  parseQuantity,
+  type Cents,
+  type Micros,
+} from '@simplebank/money';
 
 export const CASH_ASSET = 'USD';
 
@@ -134,7 +142,13 @@ export interface Portfolio {
  * totalValue = cash available + cash reserved + the value of every position (reserved quantities
  * included: they are still the customer's until a trade settles). Fees already charged are not in it.
  */
-export function value(cash: Cash, positions: Position[], live: Map<string, Cents> | undefined, cached: Map<string, Quote>, now: number): Portfolio {
+export function value(
+  cash: Cash,
+  positions: Position[],
+  live: Map<string, Cents> | undefined,
+  cached: Map<string, Quote>,
+  now: number,
+): Portfolio {
   const prices = new Map<string, Cents>();
   let valuation: Valuation = 'live';
   for (const p of positions) {

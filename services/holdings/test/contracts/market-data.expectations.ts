@@ -12,7 +12,11 @@ export default expects(marketDataContract, {
       description: 'holdings values positions at live prices',
       call: 'getPrices',
       request: { assetIds: ['AAPL', 'MSFT'] },
-      reads: [{ path: 'items[].assetId', type: 'string' }, { path: 'items[].price', type: 'string' }, { path: 'items[].at', type: 'string' }],
+      reads: [
+        { path: 'items[].assetId', type: 'string' },
+        { path: 'items[].price', type: 'string' },
+        { path: 'items[].at', type: 'string' },
+      ],
     },
   ],
 });

@@ -24,12 +24,21 @@ export function stepPrice(price: Cents, draw: number): Cents {
 }
 
 /** One tick: every given price (in the given order) takes one step, one draw each. */
-export function walk<T extends { priceCents: Cents }>(assets: readonly T[], next: Prng): Array<T & { priceCents: Cents }> {
+export function walk<T extends { priceCents: Cents }>(
+  assets: readonly T[],
+  next: Prng,
+): Array<T & { priceCents: Cents }> {
   return assets.map((a) => ({ ...a, priceCents: stepPrice(a.priceCents, next()) }));
 }
 
 /** Whether a price change may be published now: it differs from the last published, and the throttle passed. */
-export function shouldPublish(current: Cents, lastPublished: Cents | null, lastPublishedAtMs: number | null, nowMs: number, throttleMs: number): boolean {
+export function shouldPublish(
+  current: Cents,
+  lastPublished: Cents | null,
+  lastPublishedAtMs: number | null,
+  nowMs: number,
+  throttleMs: number,
+): boolean {
   if (lastPublished !== null && lastPublished === current) return false;
   return lastPublishedAtMs === null || nowMs - lastPublishedAtMs >= throttleMs;
 }

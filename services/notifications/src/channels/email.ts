@@ -12,15 +12,31 @@ import { ChannelError, type Channel, type OutgoingMessage } from './channel.ts';
 function refusal(err: unknown): Error {
   const e = err as { responseCode?: number; command?: string; code?: string; message?: string };
   // A 5xx to AUTH is our credentials, not the recipient: the operator fixes SMTP_URL and the delivery waits.
-  const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500 && e.command !== 'AUTH' && e.command !== 'AUTH PLAIN' && e.command !== 'AUTH LOGIN';
+  const permanent =
+    typeof e.responseCode === 'number' &&
+    e.responseCode >= 500 &&
+    e.command !== 'AUTH' &&
+    e.command !== 'AUTH PLAIN' &&
+    e.command !== 'AUTH LOGIN';
   const what = e.responseCode ? `SMTP ${e.responseCode}${e.command ? ` to ${e.command}` : ''}` : (e.code ?? 'error');
   return new ChannelError(`${what}: ${e.message ?? String(err)}`.slice(0, 500), permanent);
 }
 
-const mail = (from: string, m: OutgoingMessage) => ({ from, to: m.to, subject: m.subject, text: m.text, messageId: `<${m.deliveryId}@simplebank.local>` });
+const mail = (from: string, m: OutgoingMessage) => ({
+  from,
+  to: m.to,
+  subject: m.subject,
+  text: m.text,
+  messageId: `<${m.deliveryId}@simplebank.local>`,
+});
 
 export function smtpEmail(url: string, from: string, timeoutMs: number): Channel {
-  const transport = nodemailer.createTransport({ url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+  const transport = nodemailer.createTransport({
+    url,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
   return {
     name: 'email',
     describe: `SMTP ${new URL(url).host}`,

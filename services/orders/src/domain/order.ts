@@ -1,5 +1,14 @@
 /** The business rules of an order (domain.md "Orders and the place-order saga"). Pure: no I/O. */
-import { MAX_ORDER_NOTIONAL_CENTS, divideHalfUp, notionalRoundedUp, parseMoney, parseQuantity, formatMoney, type Cents, type Micros } from '@simplebank/money';
+import {
+  MAX_ORDER_NOTIONAL_CENTS,
+  divideHalfUp,
+  notionalRoundedUp,
+  parseMoney,
+  parseQuantity,
+  formatMoney,
+  type Cents,
+  type Micros,
+} from '@simplebank/money';
 
 export type Side = 'buy' | 'sell';
 export type OrderStatus = 'pending' | 'placed' | 'filled' | 'rejected' | 'failed' | 'canceled' | 'expired';
@@ -31,7 +40,10 @@ export function buyReservation(quantity: string, limit: string): string {
  */
 export function notionalOverLimit(quantity: Micros, limit: Cents): { path: string; message: string } | undefined {
   if (notionalRoundedUp(quantity, limit) <= MAX_ORDER_NOTIONAL_CENTS) return undefined;
-  return { path: '/quantity', message: `quantity × limit price (${formatMoney(limit)}) must be at most ${formatMoney(MAX_ORDER_NOTIONAL_CENTS)} (the limit of an order's notional)` };
+  return {
+    path: '/quantity',
+    message: `quantity × limit price (${formatMoney(limit)}) must be at most ${formatMoney(MAX_ORDER_NOTIONAL_CENTS)} (the limit of an order's notional)`,
+  };
 }
 
 const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {

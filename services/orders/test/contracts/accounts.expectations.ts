@@ -17,8 +17,17 @@ export default expects(accountsContract, {
       as: CUSTOMER,
       call: 'getAccount',
       request: { accountId: 'acc-1' },
-      reads: [{ path: 'ownerId', type: 'string' }, { path: 'status', type: 'string' }],
+      reads: [
+        { path: 'ownerId', type: 'string' },
+        { path: 'status', type: 'string' },
+      ],
     },
-    { description: 'placeOrder refuses an account that is not there', as: CUSTOMER, call: 'getAccount', request: { accountId: 'acc-missing' }, error: 'not_found' },
+    {
+      description: 'placeOrder refuses an account that is not there',
+      as: CUSTOMER,
+      call: 'getAccount',
+      request: { accountId: 'acc-missing' },
+      error: 'not_found',
+    },
   ],
 });

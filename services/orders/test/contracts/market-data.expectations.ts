@@ -10,7 +10,19 @@ const CUSTOMER = { customerId: 'c-orders', role: 'customer' } as const;
 export default expects(marketDataContract, {
   consumer: 'orders',
   interactions: [
-    { description: 'placeOrder takes the quote', as: CUSTOMER, call: 'getAsset', request: { assetId: 'ABC' }, reads: [{ path: 'price', type: 'string' }] },
-    { description: 'placeOrder refuses an asset that is not there', as: CUSTOMER, call: 'getAsset', request: { assetId: 'NOPE' }, error: 'not_found' },
+    {
+      description: 'placeOrder takes the quote',
+      as: CUSTOMER,
+      call: 'getAsset',
+      request: { assetId: 'ABC' },
+      reads: [{ path: 'price', type: 'string' }],
+    },
+    {
+      description: 'placeOrder refuses an asset that is not there',
+      as: CUSTOMER,
+      call: 'getAsset',
+      request: { assetId: 'NOPE' },
+      error: 'not_found',
+    },
   ],
 });

@@ -35,7 +35,13 @@ export interface DepositPlan {
 export function checkAmount(amount: string): { amount: Cents } | { problem: FieldProblem } {
   const cents = parseMoney(amount);
   if (cents <= 0n) return { problem: { path: '/amount', message: 'must be more than 0.00' } };
-  if (cents > MAX_PAYMENT_CENTS) return { problem: { path: '/amount', message: `must be at most ${formatMoney(MAX_PAYMENT_CENTS)} (the limit per payment)` } };
+  if (cents > MAX_PAYMENT_CENTS)
+    return {
+      problem: {
+        path: '/amount',
+        message: `must be at most ${formatMoney(MAX_PAYMENT_CENTS)} (the limit per payment)`,
+      },
+    };
   return { amount: cents };
 }
 
@@ -48,13 +54,19 @@ export function settleRetryMs(attempts: number): number {
  * A deposit: a positive amount; a card (16 digits) for the card method and only for it. The
  * provider's answer is known from the card: the declined test card fails, anything else succeeds.
  */
-export function planDeposit(req: { amount: string; method: Method; card?: { number: string } | undefined }): DepositPlan | { problems: FieldProblem[] } {
+export function planDeposit(req: {
+  amount: string;
+  method: Method;
+  card?: { number: string } | undefined;
+}): DepositPlan | { problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const amount = checkAmount(req.amount);
   if ('problem' in amount) problems.push(amount.problem);
   if (req.method === 'card' && !req.card) problems.push({ path: '/card', message: 'is required when method is card' });
-  if (req.method !== 'card' && req.card) problems.push({ path: '/card', message: 'is allowed only when method is card' });
-  if (req.card && !/^\d{16}$/.test(req.card.number)) problems.push({ path: '/card/number', message: 'must be 16 digits' });
+  if (req.method !== 'card' && req.card)
+    problems.push({ path: '/card', message: 'is allowed only when method is card' });
+  if (req.card && !/^\d{16}$/.test(req.card.number))
+    problems.push({ path: '/card/number', message: 'must be 16 digits' });
   if (problems.length > 0 || 'problem' in amount) return { problems };
   const number = req.method === 'card' ? req.card?.number : undefined;
   return { amount: amount.amount, cardLast4: number?.slice(-4), outcome: providerAnswer(number) };

@@ -17,8 +17,19 @@ export default expects(accountsContract, {
       as: CUSTOMER,
       call: 'getAccount',
       request: { accountId: 'acc-1' },
-      reads: [{ path: 'id', type: 'string' }, { path: 'ownerId', type: 'string' }, { path: 'status', type: 'string' }],
+      reads: [
+        { path: 'id', type: 'string' },
+        { path: 'ownerId', type: 'string' },
+        { path: 'status', type: 'string' },
+      ],
     },
-    { description: "a payment on another customer's account is not_found", given: 'an account of another customer', as: CUSTOMER, call: 'getAccount', request: { accountId: 'acc-2' }, error: 'not_found' },
+    {
+      description: "a payment on another customer's account is not_found",
+      given: 'an account of another customer',
+      as: CUSTOMER,
+      call: 'getAccount',
+      request: { accountId: 'acc-2' },
+      error: 'not_found',
+    },
   ],
 });

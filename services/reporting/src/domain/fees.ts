@@ -27,10 +27,14 @@ export interface FeeReportItem {
 }
 
 const keyOf = (s: Pick<FeeSum, 'day' | 'side' | 'assetType'>) => `${s.day}|${s.side ?? ''}|${s.assetType ?? ''}`;
-const compare = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
+const compare = (a: string | null, b: string | null) =>
+  a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
 
 export function feeReport(sums: readonly FeeSum[]): { total: string; items: FeeReportItem[] } {
-  const groups = new Map<string, { day: string; side: FeeSum['side']; assetType: FeeSum['assetType']; count: number; total: Cents }>();
+  const groups = new Map<
+    string,
+    { day: string; side: FeeSum['side']; assetType: FeeSum['assetType']; count: number; total: Cents }
+  >();
   let total = 0n;
   for (const s of sums) {
     const key = keyOf(s);

@@ -58,9 +58,21 @@ export function foldOrder(row: OrderRow | undefined, e: OrderEvent): OrderRow {
   const filledAt = e.status === 'filled' ? e.at : null;
   if (!row) {
     return {
-      orderId: e.orderId, accountId: e.accountId, customerId: e.customerId, assetId: e.assetId, side: e.side, quantity: e.quantity,
-      status: e.status, statusAt: e.at, reason: e.reason, fee: e.fee, fillPrice: e.fillPrice,
-      placedAt: e.at, filledAt, source: e.source, investmentId: e.investmentId,
+      orderId: e.orderId,
+      accountId: e.accountId,
+      customerId: e.customerId,
+      assetId: e.assetId,
+      side: e.side,
+      quantity: e.quantity,
+      status: e.status,
+      statusAt: e.at,
+      reason: e.reason,
+      fee: e.fee,
+      fillPrice: e.fillPrice,
+      placedAt: e.at,
+      filledAt,
+      source: e.source,
+      investmentId: e.investmentId,
     };
   }
   const next: OrderRow = {

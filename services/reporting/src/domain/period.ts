@@ -41,7 +41,11 @@ export const MAX_REPORT_DAYS = 366;
  * The period asked for, or the problems with it (each naming its field). With `maxDays`, a longer
  * period is refused rather than answered in one unbounded response.
  */
-export function parsePeriod(q: { from?: string | undefined; to?: string | undefined }, now: Date, maxDays?: number): { period: Period } | { problems: PeriodProblem[] } {
+export function parsePeriod(
+  q: { from?: string | undefined; to?: string | undefined },
+  now: Date,
+  maxDays?: number,
+): { period: Period } | { problems: PeriodProblem[] } {
   const problems: PeriodProblem[] = [];
   const from = q.from === undefined ? startOfMonth(now) : parseInstant(q.from);
   const to = q.to === undefined ? now : parseInstant(q.to);

@@ -54,7 +54,10 @@ const CASH = 'USD';
  * Nets a posting's entries: the cash (two decimals) and the position (six) the account gained or
  * lost. `parseMoney` and `parseQuantity` do the parsing; passed in so this stays exact and pure.
  */
-export function netEntries(entries: readonly PostingEntry[], parse: { money: (s: string) => Cents; quantity: (s: string) => Micros }): { cash: Cents; assetId: string | null; quantity: Micros | null } {
+export function netEntries(
+  entries: readonly PostingEntry[],
+  parse: { money: (s: string) => Cents; quantity: (s: string) => Micros },
+): { cash: Cents; assetId: string | null; quantity: Micros | null } {
   let cash = 0n;
   let assetId: string | null = null;
   let quantity: Micros | null = null;
@@ -75,7 +78,10 @@ function describeOrder(order: OrderSummary | undefined): string {
 }
 
 /** The line a posting shows, without its balance; null for one that moved no cash (a reservation, a release). */
-export function lineOf(p: NettedPosting, order?: OrderSummary): { kind: LineKind; description: string; amount: Cents } | null {
+export function lineOf(
+  p: NettedPosting,
+  order?: OrderSummary,
+): { kind: LineKind; description: string; amount: Cents } | null {
   if (p.kind === 'reservation' || p.kind === 'release' || p.cash === 0n) return null;
   switch (p.kind) {
     case 'deposit':
@@ -88,7 +94,12 @@ export function lineOf(p: NettedPosting, order?: OrderSummary): { kind: LineKind
       return { kind: 'fee_refund', description: `Fee refund: ${describeOrder(order)}`, amount: p.cash };
     case 'trade': {
       const side = p.cash < 0n ? 'buy' : 'sell';
-      const what = p.assetId !== null && p.quantity !== null ? `${formatQuantity(abs(p.quantity))} ${p.assetId}` : (order ? `${formatQuantity(order.quantity)} ${order.assetId}` : 'shares');
+      const what =
+        p.assetId !== null && p.quantity !== null
+          ? `${formatQuantity(abs(p.quantity))} ${p.assetId}`
+          : order
+            ? `${formatQuantity(order.quantity)} ${order.assetId}`
+            : 'shares';
       const price = p.price !== null ? ` @ ${formatMoney(p.price)}` : '';
       return { kind: side, description: `${side === 'buy' ? 'Buy' : 'Sell'} ${what}${price}`, amount: p.cash };
     }
@@ -101,14 +112,24 @@ export function byPostingTime(a: NettedPosting, b: NettedPosting): number {
 }
 
 /** The statement's lines with their running balances from `opening`, and the closing balance. */
-export function statementOf(opening: Cents, postings: readonly NettedPosting[], orders: ReadonlyMap<string, OrderSummary>): { lines: StatementLine[]; closing: Cents } {
+export function statementOf(
+  opening: Cents,
+  postings: readonly NettedPosting[],
+  orders: ReadonlyMap<string, OrderSummary>,
+): { lines: StatementLine[]; closing: Cents } {
   let balance = opening;
   const lines: StatementLine[] = [];
   for (const p of [...postings].sort(byPostingTime)) {
     const line = lineOf(p, p.orderId ? orders.get(p.orderId) : undefined);
     if (!line) continue;
     balance += line.amount;
-    lines.push({ at: p.at.toISOString(), kind: line.kind, description: line.description, amount: formatMoney(line.amount), balance: formatMoney(balance) });
+    lines.push({
+      at: p.at.toISOString(),
+      kind: line.kind,
+      description: line.description,
+      amount: formatMoney(line.amount),
+      balance: formatMoney(balance),
+    });
   }
   return { lines, closing: balance };
 }

@@ -5,7 +5,10 @@
 import { expects, type Read } from '@simplebank/chassis/testing';
 import { feesContract } from '@simplebank/fees/contract';
 
-const fee: Read[] = ['feeId', 'orderId', 'accountId', 'amount', 'at'].map((path) => ({ path, type: 'string' as const }));
+const fee: Read[] = ['feeId', 'orderId', 'accountId', 'amount', 'at'].map((path) => ({
+  path,
+  type: 'string' as const,
+}));
 
 export default expects(feesContract, {
   consumer: 'reporting',

@@ -40,7 +40,8 @@ export function parsePercentage(text: string): { hundredths: bigint } | { proble
   try {
     rate = parseRate(text);
   } catch (err) {
-    if (err instanceof MoneyFormatError) return { problem: 'must be a positive decimal string with at most two decimals, e.g. "25" or "33.33"' };
+    if (err instanceof MoneyFormatError)
+      return { problem: 'must be a positive decimal string with at most two decimals, e.g. "25" or "33.33"' };
     throw err;
   }
   if (rate.denominator > 100n) return { problem: 'must have at most two decimals' };
@@ -69,13 +70,18 @@ export function checkStrategy(input: { name: string; assets: readonly Allocation
   const nameIssue = nameProblem(input.name);
   if (nameIssue) errors.push({ path: '/name', message: nameIssue });
   if (input.assets.length === 0) errors.push({ path: '/assets', message: 'must hold at least one asset' });
-  if (input.assets.length > MAX_ALLOCATIONS) errors.push({ path: '/assets', message: `must hold at most ${MAX_ALLOCATIONS} assets` });
+  if (input.assets.length > MAX_ALLOCATIONS)
+    errors.push({ path: '/assets', message: `must hold at most ${MAX_ALLOCATIONS} assets` });
 
   const allocations: Allocation[] = [];
   const firstIndex = new Map<string, number>();
   input.assets.forEach((a, i) => {
     const seen = firstIndex.get(a.assetId);
-    if (seen !== undefined) errors.push({ path: `/assets/${i}/assetId`, message: `${a.assetId} appears more than once (also /assets/${seen})` });
+    if (seen !== undefined)
+      errors.push({
+        path: `/assets/${i}/assetId`,
+        message: `${a.assetId} appears more than once (also /assets/${seen})`,
+      });
     else firstIndex.set(a.assetId, i);
     const parsed = parsePercentage(a.percentage);
     if ('problem' in parsed) errors.push({ path: `/assets/${i}/percentage`, message: parsed.problem });

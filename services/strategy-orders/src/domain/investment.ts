@@ -23,13 +23,22 @@ export function hundredthsOf(percentage: string): bigint {
  * An investment request's own rules: a positive amount within the limit per payment (it is one
  * payment), a card with the card method and only with it. Every problem, each naming its field.
  */
-export function checkInvestment(req: { amount: string; method: 'card' | 'bank_transfer'; card?: { number: string } | undefined }): { amount: Cents } | { problems: FieldProblem[] } {
+export function checkInvestment(req: {
+  amount: string;
+  method: 'card' | 'bank_transfer';
+  card?: { number: string } | undefined;
+}): { amount: Cents } | { problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const amount = parseMoney(req.amount);
   if (amount <= 0n) problems.push({ path: '/amount', message: 'must be more than 0.00' });
-  if (amount > MAX_PAYMENT_CENTS) problems.push({ path: '/amount', message: `must be at most ${formatMoney(MAX_PAYMENT_CENTS)} (the limit per payment)` });
+  if (amount > MAX_PAYMENT_CENTS)
+    problems.push({
+      path: '/amount',
+      message: `must be at most ${formatMoney(MAX_PAYMENT_CENTS)} (the limit per payment)`,
+    });
   if (req.method === 'card' && !req.card) problems.push({ path: '/card', message: 'is required when method is card' });
-  if (req.method !== 'card' && req.card) problems.push({ path: '/card', message: 'is allowed only when method is card' });
+  if (req.method !== 'card' && req.card)
+    problems.push({ path: '/card', message: 'is allowed only when method is card' });
   return problems.length > 0 ? { problems } : { amount };
 }
 

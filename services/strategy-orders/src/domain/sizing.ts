@@ -4,7 +4,16 @@
  * takes at most that share from cash — the reservation orders will make (quantity × limit price,
  * rounded up) plus the fee. Integers inside (cents, micro-units, hundredths of a percent), never floats.
  */
-import { MICROS_PER_UNIT, divideHalfUp, maxCents, notionalRoundedUp, notionalTimesRate, type Cents, type Micros, type Rate } from '@simplebank/money';
+import {
+  MICROS_PER_UNIT,
+  divideHalfUp,
+  maxCents,
+  notionalRoundedUp,
+  notionalTimesRate,
+  type Cents,
+  type Micros,
+  type Rate,
+} from '@simplebank/money';
 
 /** 100% in hundredths of a percent (strategies keep percentages so: "33.33" → 3333). */
 export const WHOLE = 10_000n;
@@ -60,7 +69,13 @@ export function sizeBuy(share: Cents, quote: Cents | undefined, schedule: FeeSch
     else hi = mid - 1n;
   }
   if (lo === 0n) return { kind: 'skip', reason: 'too_small_for_fee' };
-  return { kind: 'order', quantity: lo, limit, reservation: notionalRoundedUp(lo, limit), fee: feeFor(schedule, lo, limit) };
+  return {
+    kind: 'order',
+    quantity: lo,
+    limit,
+    reservation: notionalRoundedUp(lo, limit),
+    fee: feeFor(schedule, lo, limit),
+  };
 }
 
 export interface Allocation {
@@ -72,7 +87,12 @@ export interface Allocation {
 export type PlannedAllocation = Allocation & { share: Cents; quote: Cents | undefined } & Sized;
 
 /** The plan of a whole investment: every allocation's share, and its buy or why it has none. */
-export function planInvestment(amount: Cents, allocations: readonly Allocation[], quotes: ReadonlyMap<string, Cents>, schedule: FeeSchedule): PlannedAllocation[] {
+export function planInvestment(
+  amount: Cents,
+  allocations: readonly Allocation[],
+  quotes: ReadonlyMap<string, Cents>,
+  schedule: FeeSchedule,
+): PlannedAllocation[] {
   return allocations.map((a) => {
     const share = shareOf(amount, a.hundredths);
     const quote = quotes.get(a.assetId);

@@ -16,8 +16,18 @@ export default expects(accountsContract, {
       as: CUSTOMER,
       call: 'getAccount',
       request: { accountId: 'acc-1' },
-      reads: [{ path: 'id', type: 'string' }, { path: 'ownerId', type: 'string' }, { path: 'status', type: 'string' }],
+      reads: [
+        { path: 'id', type: 'string' },
+        { path: 'ownerId', type: 'string' },
+        { path: 'status', type: 'string' },
+      ],
     },
-    { description: 'an investment into an account that is not there is refused', as: CUSTOMER, call: 'getAccount', request: { accountId: 'acc-missing' }, error: 'not_found' },
+    {
+      description: 'an investment into an account that is not there is refused',
+      as: CUSTOMER,
+      call: 'getAccount',
+      request: { accountId: 'acc-missing' },
+      error: 'not_found',
+    },
   ],
 });

@@ -7,5 +7,15 @@ import { feesContract } from '@simplebank/fees/contract';
 
 export default expects(feesContract, {
   consumer: 'strategy-orders',
-  interactions: [{ description: 'an investment is sized with the fees it will pay', call: 'getSchedule', request: {}, reads: [{ path: 'minimum', type: 'string' }, { path: 'rate', type: 'string' }] }],
+  interactions: [
+    {
+      description: 'an investment is sized with the fees it will pay',
+      call: 'getSchedule',
+      request: {},
+      reads: [
+        { path: 'minimum', type: 'string' },
+        { path: 'rate', type: 'string' },
+      ],
+    },
+  ],
 });

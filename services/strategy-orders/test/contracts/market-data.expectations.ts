@@ -12,7 +12,10 @@ export default expects(marketDataContract, {
       description: 'an investment is sized at the current prices',
       call: 'getPrices',
       request: { assetIds: ['AAPL', 'MSFT'] },
-      reads: [{ path: 'items[].assetId', type: 'string' }, { path: 'items[].price', type: 'string' }],
+      reads: [
+        { path: 'items[].assetId', type: 'string' },
+        { path: 'items[].price', type: 'string' },
+      ],
     },
   ],
 });

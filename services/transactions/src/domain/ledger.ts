@@ -63,12 +63,18 @@ export function sumsByAsset(entries: readonly Entry[]): Map<string, bigint> {
  */
 export function makePosting(kind: PostingKind, accountId: string, entries: readonly Entry[]): Posting {
   const kept = entries.filter((e) => e.amount !== 0n);
-  if (kept.length < 2) throw new LedgerRuleError('empty_posting', `A ${kind} posting needs at least two non-zero entries`);
+  if (kept.length < 2)
+    throw new LedgerRuleError('empty_posting', `A ${kind} posting needs at least two non-zero entries`);
   for (const [asset, sum] of sumsByAsset(kept)) {
-    if (sum !== 0n) throw new LedgerRuleError('unbalanced_posting', `A ${kind} posting does not balance for ${asset} (off by ${sum})`);
+    if (sum !== 0n)
+      throw new LedgerRuleError(
+        'unbalanced_posting',
+        `A ${kind} posting does not balance for ${asset} (off by ${sum})`,
+      );
   }
   for (const e of kept) {
-    if (isCustomer(e.book) && e.book.accountId !== accountId) throw new LedgerRuleError('foreign_account', `A posting of ${accountId} cannot touch ${e.book.accountId}`);
+    if (isCustomer(e.book) && e.book.accountId !== accountId)
+      throw new LedgerRuleError('foreign_account', `A posting of ${accountId} cannot touch ${e.book.accountId}`);
   }
   return { kind, accountId, entries: kept };
 }
@@ -76,7 +82,8 @@ export function makePosting(kind: PostingKind, accountId: string, entries: reado
 /** The posting's entries on its customer account, per asset and book. */
 export function customerEntries(posting: Posting): Array<{ asset: string; book: CustomerBook; amount: bigint }> {
   const out: Array<{ asset: string; book: CustomerBook; amount: bigint }> = [];
-  for (const e of posting.entries) if (isCustomer(e.book)) out.push({ asset: e.asset, book: e.book.book, amount: e.amount });
+  for (const e of posting.entries)
+    if (isCustomer(e.book)) out.push({ asset: e.asset, book: e.book.book, amount: e.amount });
   return out;
 }
 

@@ -70,7 +70,11 @@ export function settleSell(t: TradeInput): Settlement {
   const split = splitAgainstReservation(t.quantity, t.reservedRemaining);
   const posting = makePosting('trade', t.accountId, [
     { book: { accountId: t.accountId, book: 'reserved' }, asset: t.assetId, amount: -t.reservedRemaining },
-    { book: { accountId: t.accountId, book: 'available' }, asset: t.assetId, amount: split.released - split.fromAvailable },
+    {
+      book: { accountId: t.accountId, book: 'available' },
+      asset: t.assetId,
+      amount: split.released - split.fromAvailable,
+    },
     { book: { system: 'exchange' }, asset: t.assetId, amount: t.quantity },
     { book: { system: 'exchange' }, asset: CASH, amount: -proceeds },
     { book: { accountId: t.accountId, book: 'available' }, asset: CASH, amount: proceeds },

@@ -51,10 +51,19 @@ export class AmqpConnection {
   constructor(
     private readonly url: string,
     private readonly events: ConnectionEvents,
-    private readonly options: { log?: Logger; reconnect?: ReconnectOptions; name?: string; heartbeatSeconds?: number } = {},
+    private readonly options: {
+      log?: Logger;
+      reconnect?: ReconnectOptions;
+      name?: string;
+      heartbeatSeconds?: number;
+    } = {},
   ) {
     this.safeUrl = redactUrl(url);
-    this.policy = { baseMs: options.reconnect?.baseMs ?? 200, capMs: options.reconnect?.capMs ?? 10_000, minMs: options.reconnect?.minMs ?? 50 };
+    this.policy = {
+      baseMs: options.reconnect?.baseMs ?? 200,
+      capMs: options.reconnect?.capMs ?? 10_000,
+      minMs: options.reconnect?.minMs ?? 50,
+    };
   }
 
   get redactedUrl(): string {
@@ -79,7 +88,10 @@ export class AmqpConnection {
     if (this.state === 'closed') return { ready: false, detail: 'rabbitmq transport closed' };
     if (this.state === 'idle') return { ready: false, detail: `not connected to ${this.safeUrl}` };
     if (this.state === 'opening') return { ready: false, detail: `connecting to ${this.safeUrl}` };
-    return { ready: false, detail: `RabbitMQ at ${this.safeUrl} unavailable (${this.lastProblem}); reconnecting, attempt ${this.attempt}` };
+    return {
+      ready: false,
+      detail: `RabbitMQ at ${this.safeUrl} unavailable (${this.lastProblem}); reconnecting, attempt ${this.attempt}`,
+    };
   }
 
   /** The first connection: fails at once with an error naming the broker (without its password). */
@@ -90,7 +102,11 @@ export class AmqpConnection {
     try {
       model = await this.open();
     } catch (err) {
-      throw new UnavailableError(`Cannot connect to RabbitMQ at ${this.safeUrl}: ${describe(err)}`, 'broker_unavailable', err);
+      throw new UnavailableError(
+        `Cannot connect to RabbitMQ at ${this.safeUrl}: ${describe(err)}`,
+        'broker_unavailable',
+        err,
+      );
     }
     try {
       await this.adopt(model, false);
@@ -99,7 +115,11 @@ export class AmqpConnection {
       this.timer = undefined;
       if (!this.isClosed()) this.state = 'idle';
       await model.close().catch(() => {});
-      throw new UnavailableError(`Cannot set up RabbitMQ at ${this.safeUrl}: ${describe(err)}`, 'broker_unavailable', err);
+      throw new UnavailableError(
+        `Cannot set up RabbitMQ at ${this.safeUrl}: ${describe(err)}`,
+        'broker_unavailable',
+        err,
+      );
     }
   }
 
@@ -118,7 +138,11 @@ export class AmqpConnection {
 
   private require(): ChannelModel {
     const model = this.current();
-    if (!model) throw new UnavailableError(`RabbitMQ at ${this.safeUrl} is not connected (${this.lastProblem})`, 'transport_disconnected');
+    if (!model)
+      throw new UnavailableError(
+        `RabbitMQ at ${this.safeUrl} is not connected (${this.lastProblem})`,
+        'transport_disconnected',
+      );
     return model;
   }
 
@@ -149,17 +173,23 @@ export class AmqpConnection {
       const wasOpen = this.state === 'open' || this.state === 'opening';
       this.state = 'reconnecting';
       if (wasOpen) {
-        this.options.log?.warn({ url: this.safeUrl, reason: this.lastProblem }, 'rabbitmq connection lost; reconnecting');
+        this.options.log?.warn(
+          { url: this.safeUrl, reason: this.lastProblem },
+          'rabbitmq connection lost; reconnecting',
+        );
         this.events.onLost(this.lastProblem);
       }
       this.scheduleReconnect();
     });
-    model.on('blocked', (reason: unknown) => this.options.log?.warn({ reason }, 'rabbitmq connection blocked by the broker (resource alarm)'));
+    model.on('blocked', (reason: unknown) =>
+      this.options.log?.warn({ reason }, 'rabbitmq connection blocked by the broker (resource alarm)'),
+    );
     this.model = model;
     this.state = 'opening';
     try {
       await this.events.onOpen(model, reconnected);
-      if (this.model !== model) throw new UnavailableError(`connection lost while setting up (${this.lastProblem})`, 'broker_unavailable');
+      if (this.model !== model)
+        throw new UnavailableError(`connection lost while setting up (${this.lastProblem})`, 'broker_unavailable');
       if (this.isClosed()) return;
       this.state = 'open';
     } catch (err) {
@@ -196,7 +226,10 @@ export class AmqpConnection {
       this.options.log?.info({ url: this.safeUrl }, 'rabbitmq connection re-established');
     } catch (err) {
       this.lastProblem = describe(err);
-      this.options.log?.debug({ url: this.safeUrl, err: this.lastProblem, attempt: this.attempt }, 'rabbitmq reconnect failed');
+      this.options.log?.debug(
+        { url: this.safeUrl, err: this.lastProblem, attempt: this.attempt },
+        'rabbitmq reconnect failed',
+      );
       if (model) await model.close().catch(() => {});
       if (!this.isClosed()) {
         this.state = 'reconnecting';

@@ -68,7 +68,10 @@ export class ManagedConsumer implements Consumer {
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         if (!this.options.repair || attempt >= 3 || (code !== 404 && code !== 406)) throw err;
-        this.options.log?.info({ queue: this.options.queue, code }, 'rabbitmq queue not as expected; repairing and consuming again');
+        this.options.log?.info(
+          { queue: this.options.queue, code },
+          'rabbitmq queue not as expected; repairing and consuming again',
+        );
         await this.options.repair(code);
       }
     }
@@ -110,7 +113,10 @@ export class ManagedConsumer implements Consumer {
       this.restartTimer = undefined;
       if (this.cancelled || this.channel || !this.options.connection.isOpen()) return;
       this.ensureStarted().catch((err: unknown) => {
-        this.options.log?.warn({ queue: this.options.queue, err: (err as Error).message }, 'rabbitmq consumer restart failed; retrying');
+        this.options.log?.warn(
+          { queue: this.options.queue, err: (err as Error).message },
+          'rabbitmq consumer restart failed; retrying',
+        );
         this.scheduleRestart();
       });
     }, this.options.restartDelayMs ?? 1000);
@@ -127,7 +133,12 @@ export class ManagedConsumer implements Consumer {
     this.inFlight++;
     this.options
       .handle(ch, msg)
-      .catch((err: unknown) => this.options.log?.error({ queue: this.options.queue, err: (err as Error).message }, 'rabbitmq delivery handling failed'))
+      .catch((err: unknown) =>
+        this.options.log?.error(
+          { queue: this.options.queue, err: (err as Error).message },
+          'rabbitmq delivery handling failed',
+        ),
+      )
       .finally(() => {
         this.inFlight--;
         if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();

@@ -9,7 +9,12 @@ import type { Logger } from '../../observability/logger.ts';
 import type { QueueDepth } from '../transport.ts';
 import type { AmqpConnection } from './connection.ts';
 
-export async function readQueueDepths(connection: AmqpConnection, queues: readonly string[], groups: ReadonlyMap<string, string>, log: Logger | undefined): Promise<QueueDepth[]> {
+export async function readQueueDepths(
+  connection: AmqpConnection,
+  queues: readonly string[],
+  groups: ReadonlyMap<string, string>,
+  log: Logger | undefined,
+): Promise<QueueDepth[]> {
   const out: QueueDepth[] = [];
   let ch: Channel | undefined;
   try {
@@ -18,7 +23,13 @@ export async function readQueueDepths(connection: AmqpConnection, queues: readon
         ch ??= await connection.createChannel(); // reports its errors; a 404 closes only this channel
         const ok = await ch.checkQueue(queue);
         const group = groups.get(queue);
-        out.push({ queue, ready: ok.messageCount, unacked: 0, consumers: ok.consumerCount, ...(group ? { group } : {}) });
+        out.push({
+          queue,
+          ready: ok.messageCount,
+          unacked: 0,
+          consumers: ok.consumerCount,
+          ...(group ? { group } : {}),
+        });
       } catch (err) {
         log?.debug({ queue, err: (err as Error).message }, 'rabbitmq queue depth unavailable');
         await ch?.close().catch(() => {});

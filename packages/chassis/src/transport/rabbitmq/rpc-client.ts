@@ -41,13 +41,21 @@ export class RpcClient {
         const ch = await this.connection.createChannel();
         ch.on('close', () => {
           if (this.channel === ch) this.channel = undefined;
-          this.failAll(() => new UnavailableError('The RabbitMQ channel of pending requests closed before their replies came', 'transport_disconnected'));
+          this.failAll(
+            () =>
+              new UnavailableError(
+                'The RabbitMQ channel of pending requests closed before their replies came',
+                'transport_disconnected',
+              ),
+          );
         });
         ch.on('return', (msg: Message) => {
           const id = msg.properties.correlationId as string | undefined;
           const call = id ? this.pending.get(id) : undefined;
           if (!call || !id) return;
-          this.settle(id)?.reject(new UnavailableError(`No live instance of ${call.service} to call (request not routable)`, 'no_route'));
+          this.settle(id)?.reject(
+            new UnavailableError(`No live instance of ${call.service} to call (request not routable)`, 'no_route'),
+          );
         });
         await ch.consume(DIRECT_REPLY_TO, (msg: ConsumeMessage | null) => this.onReply(msg), { noAck: true });
         this.channel = ch;
@@ -105,7 +113,13 @@ export class RpcClient {
         });
       } catch (err) {
         this.settle(id);
-        reject(new UnavailableError(`Cannot send a request to ${service}: ${(err as Error).message}`, 'transport_disconnected', err));
+        reject(
+          new UnavailableError(
+            `Cannot send a request to ${service}: ${(err as Error).message}`,
+            'transport_disconnected',
+            err,
+          ),
+        );
       }
     });
   }

@@ -45,17 +45,29 @@ export function rpcConsumerOptions(
   };
 }
 
-async function answer(service: string, server: RpcServer, log: Logger | undefined, ch: Channel, msg: ConsumeMessage): Promise<void> {
+async function answer(
+  service: string,
+  server: RpcServer,
+  log: Logger | undefined,
+  ch: Channel,
+  msg: ConsumeMessage,
+): Promise<void> {
   let reply: string | undefined;
   try {
     reply = await server(msg.content.toString('utf8'));
   } catch (err) {
-    log?.error({ service, err: (err as Error).message }, 'rpc server threw (it must answer with an error reply instead)');
+    log?.error(
+      { service, err: (err as Error).message },
+      'rpc server threw (it must answer with an error reply instead)',
+    );
   }
   const { replyTo, correlationId } = msg.properties as { replyTo?: string; correlationId?: string };
   if (reply !== undefined && replyTo) {
     try {
-      ch.publish('', replyTo, Buffer.from(reply, 'utf8'), { ...(correlationId ? { correlationId } : {}), contentType: 'application/json' });
+      ch.publish('', replyTo, Buffer.from(reply, 'utf8'), {
+        ...(correlationId ? { correlationId } : {}),
+        contentType: 'application/json',
+      });
     } catch {
       // channel gone: the request is redelivered to another instance (or expires)
     }

@@ -22,7 +22,9 @@ export const ATTEMPT_HEADER = 'x-attempt';
  * queue per bucket, each with one TTL for all its messages, so a short delay never waits behind a long
  * one (per-message TTLs on one queue expire only at the head).
  */
-export const DELAY_BUCKETS_MS: readonly number[] = [10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000];
+export const DELAY_BUCKETS_MS: readonly number[] = [
+  10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000,
+];
 
 /**
  * An RPC queue declared but never consumed (its server died between declaring and consuming) is
@@ -67,7 +69,11 @@ export async function assertEventQueue(ch: Channel, queue: string, types: readon
 /** An instance's own event queue (SubscriptionSpec.perInstance): not durable, gone a minute after its consumer, the newest 10 000 kept. */
 export async function assertInstanceEventQueue(ch: Channel, queue: string, types: readonly string[]): Promise<void> {
   await assertEventsExchange(ch);
-  await ch.assertQueue(queue, { durable: false, autoDelete: true, arguments: { 'x-expires': 60_000, 'x-max-length': 10_000, 'x-overflow': 'drop-head' } });
+  await ch.assertQueue(queue, {
+    durable: false,
+    autoDelete: true,
+    arguments: { 'x-expires': 60_000, 'x-max-length': 10_000, 'x-overflow': 'drop-head' },
+  });
   for (const type of types) await ch.bindQueue(queue, EVENTS_EXCHANGE, type);
 }
 
@@ -87,7 +93,11 @@ export async function assertDelayQueue(ch: Channel, queue: string, bucketMs: num
  */
 export async function assertRpcQueue(ch: Channel, service: string): Promise<{ queue: string; consumerCount: number }> {
   const name = rpcQueueName(service);
-  const ok = await ch.assertQueue(name, { durable: false, autoDelete: true, arguments: { 'x-expires': RPC_QUEUE_EXPIRES_MS } });
+  const ok = await ch.assertQueue(name, {
+    durable: false,
+    autoDelete: true,
+    arguments: { 'x-expires': RPC_QUEUE_EXPIRES_MS },
+  });
   return { queue: name, consumerCount: ok.consumerCount };
 }
 

@@ -19,7 +19,18 @@ import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { UnavailableError } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { sleep } from '../../resilience/backoff.ts';
-import type { Consumer, Delivery, MessageHandler, OutgoingMessage, QueueDepth, RpcServer, Settlement, SubscriptionSpec, Transport, TransportHealth } from '../transport.ts';
+import type {
+  Consumer,
+  Delivery,
+  MessageHandler,
+  OutgoingMessage,
+  QueueDepth,
+  RpcServer,
+  Settlement,
+  SubscriptionSpec,
+  Transport,
+  TransportHealth,
+} from '../transport.ts';
 import { AmqpConnection, type ReconnectOptions } from './connection.ts';
 import { ManagedConsumer, safeAck, safeNack, type ManagedConsumerOptions } from './consumer.ts';
 import { readQueueDepths } from './queue-depths.ts';
@@ -111,12 +122,19 @@ export class RabbitMqTransport implements Transport {
   private onLost(reason: string): void {
     this.confirm = undefined;
     this.topology = undefined;
-    this.rpc.failAll(() => new UnavailableError(`RabbitMQ connection lost before the reply came (${reason})`, 'transport_disconnected'));
+    this.rpc.failAll(
+      () =>
+        new UnavailableError(`RabbitMQ connection lost before the reply came (${reason})`, 'transport_disconnected'),
+    );
   }
 
   private ensureOpen(): void {
     if (this.closed) throw new UnavailableError('RabbitMQ transport is closed', 'transport_closed');
-    if (!this.connection.isOpen()) throw new UnavailableError(this.connection.health().detail ?? 'RabbitMQ is not connected', 'transport_disconnected');
+    if (!this.connection.isOpen())
+      throw new UnavailableError(
+        this.connection.health().detail ?? 'RabbitMQ is not connected',
+        'transport_disconnected',
+      );
   }
 
   private confirmChannel(): Promise<ConfirmChannel> {
@@ -165,7 +183,12 @@ export class RabbitMqTransport implements Transport {
   }
 
   /** Publishes on the confirm channel; resolves on the broker's ack. */
-  private async confirmedPublish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+  private async confirmedPublish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: Options.Publish,
+  ): Promise<void> {
     const ch = await this.confirmChannel();
     await new Promise<void>((resolve, reject) => {
       try {
@@ -181,16 +204,28 @@ export class RabbitMqTransport implements Transport {
     const { destination } = message;
     const what = destination.kind === 'event' ? `event ${destination.type}` : `command to ${destination.queue}`;
     try {
-      const options: Options.Publish = { persistent: true, messageId: message.messageId, contentType: 'application/json', headers: {} };
+      const options: Options.Publish = {
+        persistent: true,
+        messageId: message.messageId,
+        contentType: 'application/json',
+        headers: {},
+      };
       if (destination.kind === 'event') {
-        await this.confirmedPublish(EVENTS_EXCHANGE, destination.type, Buffer.from(message.body, 'utf8'), { ...options, type: destination.type });
+        await this.confirmedPublish(EVENTS_EXCHANGE, destination.type, Buffer.from(message.body, 'utf8'), {
+          ...options,
+          type: destination.type,
+        });
       } else {
         await this.declareOnce(`queue:${destination.queue}`, (ch) => assertWorkQueue(ch, destination.queue));
         await this.confirmedPublish('', destination.queue, Buffer.from(message.body, 'utf8'), options);
       }
     } catch (err) {
       if (err instanceof UnavailableError) throw err;
-      throw new UnavailableError(`RabbitMQ did not confirm the ${what} (${(err as Error).message})`, 'publish_not_confirmed', err);
+      throw new UnavailableError(
+        `RabbitMQ did not confirm the ${what} (${(err as Error).message})`,
+        'publish_not_confirmed',
+        err,
+      );
     }
   }
 
@@ -198,7 +233,10 @@ export class RabbitMqTransport implements Transport {
     if (this.closed) throw new UnavailableError('RabbitMQ transport is closed', 'transport_closed');
     const source = spec.source;
     const perInstance = spec.perInstance === true && source.kind === 'events';
-    const queue = source.kind === 'commands' ? source.queue : `${eventQueueName(spec.group, spec.name)}${perInstance ? `.${randomUUID().slice(0, 8)}` : ''}`;
+    const queue =
+      source.kind === 'commands'
+        ? source.queue
+        : `${eventQueueName(spec.group, spec.name)}${perInstance ? `.${randomUUID().slice(0, 8)}` : ''}`;
     const declare =
       source.kind === 'commands'
         ? (ch: Channel) => assertWorkQueue(ch, queue)
@@ -206,7 +244,12 @@ export class RabbitMqTransport implements Transport {
           ? (ch: Channel) => assertInstanceEventQueue(ch, queue, source.types)
           : (ch: Channel) => assertEventQueue(ch, queue, source.types);
     this.groups.set(queue, spec.group);
-    return this.addConsumer({ queue, prefetch: spec.prefetch, declare, handle: (ch, msg) => this.handleDelivery(queue, handler, ch, msg) });
+    return this.addConsumer({
+      queue,
+      prefetch: spec.prefetch,
+      declare,
+      handle: (ch, msg) => this.handleDelivery(queue, handler, ch, msg),
+    });
   }
 
   async serve(service: string, server: RpcServer, options: { concurrency: number }): Promise<Consumer> {
@@ -215,7 +258,9 @@ export class RabbitMqTransport implements Transport {
     return this.addConsumer(rpcConsumerOptions(this.connection, service, server, options.concurrency, this.log));
   }
 
-  private async addConsumer(o: Pick<ManagedConsumerOptions, 'queue' | 'prefetch' | 'declare' | 'repair' | 'handle'>): Promise<Consumer> {
+  private async addConsumer(
+    o: Pick<ManagedConsumerOptions, 'queue' | 'prefetch' | 'declare' | 'repair' | 'handle'>,
+  ): Promise<Consumer> {
     const consumer: ManagedConsumer = new ManagedConsumer({
       connection: this.connection,
       ...o,
@@ -230,13 +275,22 @@ export class RabbitMqTransport implements Transport {
       } catch (err) {
         this.consumers.delete(consumer);
         await consumer.cancel();
-        throw new UnavailableError(`Cannot consume from ${o.queue} on RabbitMQ: ${(err as Error).message}`, 'broker_unavailable', err);
+        throw new UnavailableError(
+          `Cannot consume from ${o.queue} on RabbitMQ: ${(err as Error).message}`,
+          'broker_unavailable',
+          err,
+        );
       }
     }
     return consumer;
   }
 
-  private async handleDelivery(queue: string, handler: MessageHandler, ch: Channel, msg: ConsumeMessage): Promise<void> {
+  private async handleDelivery(
+    queue: string,
+    handler: MessageHandler,
+    ch: Channel,
+    msg: ConsumeMessage,
+  ): Promise<void> {
     const attempt = attemptOf(msg);
     const delivery: Delivery = { body: msg.content.toString('utf8'), attempt };
     let settlement: Settlement;
@@ -285,7 +339,12 @@ export class RabbitMqTransport implements Transport {
   /** The depth of the queues this process consumes (queue-depths.ts); empty while the broker is away. */
   async queueDepths(): Promise<QueueDepth[]> {
     if (this.closed || !this.connection.isOpen()) return [];
-    return readQueueDepths(this.connection, [...new Set([...this.consumers].map((c) => c.queue))], this.groups, this.log);
+    return readQueueDepths(
+      this.connection,
+      [...new Set([...this.consumers].map((c) => c.queue))],
+      this.groups,
+      this.log,
+    );
   }
 
   /** Cancels consumers (waiting for their deliveries in flight), fails pending requests, closes. Idempotent. */
@@ -293,7 +352,9 @@ export class RabbitMqTransport implements Transport {
     this.closing ??= (async () => {
       this.closed = true;
       await Promise.allSettled([...this.consumers].map((c) => c.cancel()));
-      await this.rpc.close(() => new UnavailableError('RabbitMQ transport closed before the reply came', 'transport_closed'));
+      await this.rpc.close(
+        () => new UnavailableError('RabbitMQ transport closed before the reply came', 'transport_closed'),
+      );
       await this.connection.close();
       this.confirm = undefined;
       this.topology = undefined;

@@ -161,6 +161,22 @@ describe('RPC retries and breakers in caller', () => {
     assert.equal(breakers.find('test', 'flaky')?.state, 'closed');
   });
 
+  it("a target whose own dependency is away (dependency_unavailable) is not tripped: the caller's breaker stays closed", async () => {
+    const downstream: RpcReply = {
+      ok: false,
+      error: { code: 'dependency_unavailable', status: 503, message: 'ledger breaker open', retryable: true },
+    };
+    const call = caller(transport, 'test', () => undefined, { targets: { flaky: { breaker: { minimumCalls: 2 } } } });
+    reset([downstream, downstream, downstream, downstream]);
+    for (let i = 0; i < 4; i++)
+      await assert.rejects(
+        call(contract, 'put', { n: i }, { idempotencyKey: `dep-${i}` }),
+        (err: unknown) => err instanceof AppError && err.code === 'dependency_unavailable' && err.retryable,
+      );
+    assert.equal(seen.length, 4, 'not retried here either: the work that needs it tries again later');
+    assert.equal(breakers.find('test', 'flaky')?.state, 'closed');
+  });
+
   it('a business error does not count against the breaker', async () => {
     const call = caller(transport, 'test', () => undefined, { targets: { flaky: { breaker: { minimumCalls: 2 } } } });
     reset([business, business, business, business]);

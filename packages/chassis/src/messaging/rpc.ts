@@ -8,9 +8,10 @@
  * breaker (open: refused at once, `dependency_unavailable`); a timeout per attempt; and retries —
  * only of methods declared `idempotent` (they carry an idempotency key, the same on every attempt,
  * so the provider does the work once), only on retryable failures (`AppError.retryable`: no route,
- * unavailable, one attempt's deadline; never business or validation errors, and never `overloaded`:
- * a provider shedding load is not asked again at once), with exponential back-off and full jitter,
- * and never past the deadline. Only retryable failures count against the breaker.
+ * unavailable, one attempt's deadline; never business or validation errors, never `overloaded` (a
+ * provider shedding load is not asked again at once) and never `dependency_unavailable` (the
+ * provider is well; its dependency is not)), with exponential back-off and full jitter, and never
+ * past the deadline. Only those retryable failures count against the breaker.
  */
 import { assertValid } from '../contract/validation.ts';
 import type { Contract, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
@@ -158,10 +159,18 @@ export function caller(
 /** One attempt's answer, as the call policy sorts it (a thrown error would count as the target's failure). */
 type Answer = { ok: true; data: unknown } | { ok: false; err: unknown };
 
-/** A retryable failure is worth another attempt and counts against the breaker; an answer the target meant is final. */
+/**
+ * Answers that are not the target's failure: it sheds load (`overloaded`: asking again adds to it),
+ * or its own dependency is away (`dependency_unavailable`: the target is well, and counting it would
+ * open breakers up the chain, failing calls that never needed the missing service). Final here: the
+ * work's own retry (a saga step's, a consumer's redelivery, the client's Retry-After) tries later.
+ */
+const NOT_THE_TARGETS_FAULT = new Set(['overloaded', 'dependency_unavailable']);
+
+/** A retryable failure of the target is worth another attempt and counts against its breaker; any other answer is final. */
 function classify(a: Answer): Classified {
   if (a.ok) return 'ok';
-  return a.err instanceof AppError && a.err.retryable && a.err.code !== 'overloaded' ? 'retryable' : 'final';
+  return a.err instanceof AppError && a.err.retryable && !NOT_THE_TARGETS_FAULT.has(a.err.code) ? 'retryable' : 'final';
 }
 
 function readReply(raw: string, def: RpcDef, service: string, method: string): unknown {

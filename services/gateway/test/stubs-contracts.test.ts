@@ -4,7 +4,16 @@
  * providers in their own tests (decision 37). A stub that drifts from its service fails here.
  */
 import { loadConsumerExpectations, verifyStubs } from '@simplebank/chassis/testing';
-import { world } from './stubs.ts';
+import { customersContract } from '@simplebank/customers/contract';
+import { ALICE, world } from './stubs.ts';
 
 const expectations = await loadConsumerExpectations('gateway', { servicesDir: new URL('../..', import.meta.url) });
-verifyStubs(expectations, () => world().stubs);
+verifyStubs(expectations, () => world().stubs, {
+  states: {
+    // A session the stub knows: opened first, its refresh token and id handed to the interaction.
+    'a session': async ({ call }) => {
+      const s = await call(customersContract, 'startSession', { customerId: ALICE });
+      return { request: { refreshToken: s.refreshToken, sessionId: s.sessionId } };
+    },
+  },
+});

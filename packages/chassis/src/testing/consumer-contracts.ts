@@ -261,6 +261,8 @@ export type ProviderState = (context: {
 }) => Promise<ProviderStateResult | void> | ProviderStateResult | void;
 export interface ProviderStateResult {
   request?: Record<string, unknown>;
+  /** Who calls instead of the interaction's `as`: the caller the state made (a customer it signed up). */
+  identity?: Identity;
 }
 
 /** Makes one interaction's call with `callAs` (after `prepare`, which may change the request) and answers its problems. */
@@ -269,15 +271,15 @@ export async function exercise(
   consumer: string,
   interaction: Interaction<Contract>,
   callAs: (identity: Identity) => Call,
-  prepare?: (given: string, identity: Identity, request: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  prepare?: (given: string, identity: Identity, request: Record<string, unknown>) => Promise<Prepared>,
 ): Promise<string[]> {
   const def = contract.rpc[interaction.call];
   if (!def) return [`${contract.service} has no method ${interaction.call}`];
-  const identity = interaction.as ?? CONTRACT_TEST_IDENTITY;
+  let identity = interaction.as ?? CONTRACT_TEST_IDENTITY;
   let request = structuredClone(interaction.request) as Record<string, unknown>;
   if (interaction.given !== undefined && prepare) {
     try {
-      request = await prepare(interaction.given, identity, request);
+      ({ request, identity = identity } = await prepare(interaction.given, identity, request));
     } catch (err) {
       return [`provider state "${interaction.given}" failed: ${(err as Error).message}`];
     }
@@ -444,10 +446,18 @@ function exerciseOnProvider(
   );
 }
 
-/** Like Pact's injected values: a state replaces fields of the example request, never adds any. */
-function replaceIn(request: Record<string, unknown>, result: ProviderStateResult | void): Record<string, unknown> {
+/** The example request as a state left it, and the caller it made, if any. */
+type Prepared = { request: Record<string, unknown>; identity?: Identity };
+
+/**
+ * Like Pact's injected values: a state replaces fields of the example request, never adds any, and
+ * may name the caller it made.
+ */
+function replaceIn(request: Record<string, unknown>, result: ProviderStateResult | void): Prepared {
   const replaced = Object.entries(result?.request ?? {}).filter(([k]) => k in request);
-  return { ...request, ...Object.fromEntries(replaced) };
+  const prepared: Prepared = { request: { ...request, ...Object.fromEntries(replaced) } };
+  if (result?.identity) prepared.identity = result.identity;
+  return prepared;
 }
 
 /**

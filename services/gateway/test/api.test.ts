@@ -388,7 +388,7 @@ describe('gateway API', () => {
     });
 
     it('answers 503 with Retry-After when a service is unavailable (no instance)', async () => {
-      const r = await gw.request('GET', '/v1/notifications', { token: alice });
+      const r = await gw.request('GET', '/v1/strategies', { token: alice });
       isProblem(r, 503, 'service_unavailable');
       assert.ok(Number(r.headers.get('retry-after')) > 0);
       const holdings = await gw.request('GET', '/v1/accounts/acc-alice/holdings', { token: alice });

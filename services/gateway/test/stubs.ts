@@ -13,6 +13,7 @@ import { accountsContract } from '@simplebank/accounts/contract';
 import { customersContract } from '@simplebank/customers/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
+import { notificationsContract } from '@simplebank/notifications/contract';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
@@ -390,6 +391,47 @@ export function world() {
             currency: 'USD' as const,
             price: '190.00',
             updatedAt: NOW,
+          };
+        },
+      }),
+    (t) =>
+      stubService(t, notificationsContract, {
+        listNotifications: (req, env) => {
+          record('listNotifications', req, env);
+          const items = [
+            {
+              id: 'n-1',
+              kind: 'deposit_completed',
+              title: 'Deposit completed',
+              body: 'Your deposit of 10.00 USD by card is now available in your account.',
+              at: NOW,
+              read: false,
+            },
+          ];
+          return { items: env.identity?.customerId === ALICE ? items : [], nextCursor: null };
+        },
+        markRead: (req, env) => {
+          record('markRead', req, env);
+          if (req.notificationId !== 'n-1' || env.identity?.customerId !== ALICE)
+            throw new NotFoundError('No such notification');
+          return {};
+        },
+        listDeliveries: (req, env) => {
+          record('listDeliveries', req, env);
+          const delivery = {
+            id: 'd-1',
+            notificationId: 'n-1',
+            customerId: ALICE,
+            channel: 'in_app' as const,
+            to: ALICE,
+            subject: 'Deposit completed',
+            status: 'delivered' as const,
+            attempts: 1,
+            at: NOW,
+          };
+          return {
+            items: req.customerId === undefined || req.customerId === ALICE ? [delivery] : [],
+            nextCursor: null,
           };
         },
       }),

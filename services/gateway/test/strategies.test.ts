@@ -1,23 +1,9 @@
 /** Strategies through the gateway, the strategies service stubbed at its contract: who may do what, validation, refusals passed on. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AppError, NotFoundError, ValidationError, type Envelope } from '@simplebank/chassis';
-import { stubService } from '@simplebank/chassis/testing';
-import { strategiesContract } from '@simplebank/strategies/contract';
+import type { Envelope } from '@simplebank/chassis';
 import { startGateway, token, type Gateway } from './helpers.ts';
-import { ADMIN, ALICE, NOW, world } from './stubs.ts';
-
-const STRATEGY = {
-  id: 's-1',
-  name: 'Thirds',
-  assets: [
-    { assetId: 'AAPL', percentage: '33.33' },
-    { assetId: 'MSFT', percentage: '33.33' },
-    { assetId: 'SPY', percentage: '33.34' },
-  ],
-  createdById: ADMIN,
-  createdAt: NOW,
-};
+import { ADMIN, ALICE, STRATEGY, strategiesStub, world } from './stubs.ts';
 
 function isProblem(r: { status: number; headers: Headers; body: any }, status: number, code: string): void {
   assert.equal(r.status, status, JSON.stringify(r.body));
@@ -36,30 +22,7 @@ describe('gateway strategies', () => {
 
   before(async () => {
     gw = await startGateway(world().stubs);
-    await gw.stub((t) =>
-      stubService(t, strategiesContract, {
-        createStrategy: (request, envelope) => {
-          seen.push({ method: 'createStrategy', request, envelope });
-          if (request.name === 'Short')
-            throw new AppError('allocations_must_sum_to_100', 'The percentages sum to 99.99, not 100', {
-              status: 422,
-              errors: [{ path: '/assets', message: 'percentages sum to 99.99' }],
-            });
-          if (request.assets.some((a) => a.assetId === 'NOPE'))
-            throw new ValidationError('Unknown asset: NOPE', [{ path: '/assets/0/assetId', message: 'no asset NOPE' }]);
-          return STRATEGY;
-        },
-        listStrategies: (request, envelope) => {
-          seen.push({ method: 'listStrategies', request, envelope });
-          return { items: [STRATEGY], nextCursor: 'next' };
-        },
-        getStrategy: (request, envelope) => {
-          seen.push({ method: 'getStrategy', request, envelope });
-          if (request.strategyId !== 's-1') throw new NotFoundError('Strategy not found');
-          return STRATEGY;
-        },
-      }),
-    );
+    await gw.stub(strategiesStub(seen));
     admin = await token(ADMIN, 'admin');
     alice = await token(ALICE);
   });

@@ -1,9 +1,11 @@
 /** Stubs of the services the gateway calls, recording what they were asked (request, identity, key). */
 import {
+  AppError,
   ConflictError,
   DeadlineExceededError,
   NotFoundError,
   UnauthorizedError,
+  ValidationError,
   type Consumer,
   type Envelope,
   type Transport,
@@ -16,6 +18,7 @@ import { marketDataContract } from '@simplebank/market-data/contract';
 import { notificationsContract } from '@simplebank/notifications/contract';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
+import { strategiesContract } from '@simplebank/strategies/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 
 export interface Seen {
@@ -437,4 +440,51 @@ export function world() {
       }),
   ];
   return { seen, stubs, sessions, last: (method: string) => [...seen].reverse().find((s) => s.method === method) };
+}
+
+export const STRATEGY = {
+  id: 's-1',
+  name: 'Thirds',
+  assets: [
+    { assetId: 'AAPL', percentage: '33.33' },
+    { assetId: 'MSFT', percentage: '33.33' },
+    { assetId: 'SPY', percentage: '33.34' },
+  ],
+  createdById: ADMIN,
+  createdAt: NOW,
+};
+
+/**
+ * A stub of strategies (not in `world()`: the strategies tests serve it, recording into `seen`). It
+ * refuses a strategy named "Short" as one whose percentages do not sum to 100, and one with the asset
+ * NOPE as invalid; it knows the strategy s-1.
+ */
+export function strategiesStub(seen: Seen[] = []) {
+  return (t: Transport) =>
+    stubService(t, strategiesContract, {
+      createStrategy: (request, envelope) => {
+        seen.push({ method: 'createStrategy', request, envelope });
+        if (request.name === 'Short')
+          throw new AppError('allocations_must_sum_to_100', 'The percentages sum to 99.99, not 100', {
+            status: 422,
+            errors: [{ path: '/assets', message: 'percentages sum to 99.99' }],
+          });
+        if (request.assets.some((a) => a.assetId === 'NOPE'))
+          throw new ValidationError('Unknown asset: NOPE', [{ path: '/assets/0/assetId', message: 'no asset NOPE' }]);
+        return STRATEGY;
+      },
+      listStrategies: (request, envelope) => {
+        seen.push({ method: 'listStrategies', request, envelope });
+        return { items: [STRATEGY], nextCursor: 'next' };
+      },
+      getStrategy: (request, envelope) => {
+        seen.push({ method: 'getStrategy', request, envelope });
+        if (request.strategyId !== 's-1') throw new NotFoundError('Strategy not found');
+        return STRATEGY;
+      },
+      getStrategies: (request, envelope) => {
+        seen.push({ method: 'getStrategies', request, envelope });
+        return { items: request.strategyIds.map((id) => (id === 's-1' ? STRATEGY : null)) };
+      },
+    });
 }

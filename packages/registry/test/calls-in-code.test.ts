@@ -59,7 +59,7 @@ describe("services' declared calls", () => {
     });
   }
 
-  it('reads calls and command sends through the imported contracts, multi-line and aliased', () => {
+  it('reads calls (a multi-line one included) and command sends through the imported contracts', () => {
     const dir = join(SERVICES_DIR, 'orders', 'src');
     assert.deepEqual(calledIn(dir), ['accounts', 'fees', 'market', 'market-data', 'transactions']);
   });

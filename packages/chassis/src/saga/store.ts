@@ -334,18 +334,21 @@ export async function requestInterrupt(
   return (await sagaType(db, id))?.status === 'compensating' ? 'compensating' : 'refused';
 }
 
+/** The columns a saga's summary is made of (summaryOf). */
+type SummaryRow = {
+  id: string;
+  type: string;
+  status: SagaStatus;
+  data: unknown;
+  current_step: string | null;
+  failure: Failure | null;
+  created_at: Date;
+  updated_at: Date;
+  traceparent: string | null;
+};
+
 export async function inspectSaga(db: Queryable, id: string): Promise<SagaInspection | undefined> {
-  const { rows } = await db.query<{
-    id: string;
-    type: string;
-    status: SagaStatus;
-    data: unknown;
-    current_step: string | null;
-    failure: Failure | null;
-    created_at: Date;
-    updated_at: Date;
-    traceparent: string | null;
-  }>(
+  const { rows } = await db.query<SummaryRow>(
     "SELECT id, type, status, data, current_step, failure, created_at, updated_at, cause->>'traceparent' AS traceparent FROM chassis_sagas WHERE id = $1",
     [id],
   );
@@ -386,18 +389,7 @@ export async function listSagas(
   db: Queryable,
   q: { status?: SagaStatus; limit: number; after?: SagaPosition },
 ): Promise<Array<{ saga: SagaSummary; position: SagaPosition }>> {
-  const { rows } = await db.query<{
-    id: string;
-    type: string;
-    status: SagaStatus;
-    data: unknown;
-    current_step: string | null;
-    failure: Failure | null;
-    created_at: Date;
-    updated_at: Date;
-    traceparent: string | null;
-    position: string;
-  }>(
+  const { rows } = await db.query<SummaryRow & { position: string }>(
     `SELECT id, type, status, data, current_step, failure, created_at, updated_at, cause->>'traceparent' AS traceparent, created_at::text AS position FROM chassis_sagas
       WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR (chassis_sagas.created_at, chassis_sagas.id) < ($2::timestamptz, $3::text))
       ORDER BY chassis_sagas.created_at DESC, chassis_sagas.id DESC LIMIT $4`,
@@ -406,17 +398,7 @@ export async function listSagas(
   return rows.map((r) => ({ saga: summaryOf(r), position: { createdAt: r.position, id: r.id } }));
 }
 
-function summaryOf(s: {
-  id: string;
-  type: string;
-  status: SagaStatus;
-  data: unknown;
-  current_step: string | null;
-  failure: Failure | null;
-  created_at: Date;
-  updated_at: Date;
-  traceparent: string | null;
-}): SagaSummary {
+function summaryOf(s: SummaryRow): SagaSummary {
   return {
     id: s.id,
     type: s.type,

@@ -6,13 +6,14 @@
  * each), the gateway (offset 0) on PORT itself. Logs: every process writes its JSON lines (each names
  * its `service`) to our stdout; anything else a process prints is prefixed with its name.
  *
- * Start-up is CPU-bound (each process loads tsx, the chassis and its dependencies: about 2 CPU-seconds,
- * times 12 on a small machine), so every process is spawned at once, before the embedded PostgreSQL
- * is up, and loads its code meanwhile; it starts the service when told the database's URL (the start
- * gate, start-gate.ts). No process waits for another to be ready: none needs another to start.
+ * Start-up is CPU-bound, so each service runs as one bundled program (bundle.ts: plain `node`, no
+ * transpiling at start), and every process is spawned at once while the embedded PostgreSQL starts,
+ * loads its code meanwhile, and starts the service when told the database's URL (the start gate,
+ * start-gate.ts). No process waits for another to be ready: none needs another to start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -25,6 +26,7 @@ import {
   type EmbeddedServer,
 } from '@simplebank/chassis';
 import { serviceRegistry } from '@simplebank/registry';
+import { bundleServices } from './bundle.ts';
 
 const registry = serviceRegistry();
 
@@ -35,7 +37,6 @@ export const SERVICE_NAMES: readonly string[] = registry.names;
 const RECENT_LINES = 200;
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
-const gate = new URL('./start-gate.ts', import.meta.url).href;
 
 export interface DistributedSystem {
   gatewayUrl: string;
@@ -84,8 +85,16 @@ export async function startDistributed(
   let postgres: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   const ports: Record<string, number> = {};
+  // Without PORT, each process gets a port the OS calls free; the OS may name one twice in a row.
+  const unusedPort = async (): Promise<number> => {
+    const taken = new Set(Object.values(ports));
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) return port;
+    }
+  };
   for (const name of SERVICE_NAMES) {
-    ports[name] = config.PORT ? registry.port(name, config.PORT) : await freePort();
+    ports[name] = config.PORT ? registry.port(name, config.PORT) : await unusedPort();
   }
   // Extra instances: `<service>#<n>` (n ≥ 2), on the ports after the services' own.
   const sparePort = config.PORT ? registry.firstSparePort(config.PORT) : 0;
@@ -102,7 +111,7 @@ export async function startDistributed(
     for (let n = 2; n <= count; n++) {
       const instance = `${name}#${n}`;
       instances[name]!.push(instance);
-      ports[instance] = config.PORT ? sparePort + extra++ : await freePort();
+      ports[instance] = config.PORT ? sparePort + extra++ : await unusedPort();
     }
   }
   const serviceOf = (instance: string) => instance.split('#')[0]!;
@@ -124,26 +133,33 @@ export async function startDistributed(
     recent.set(name, lines);
   };
 
+  // The embedded PostgreSQL starts while the services are bundled and load their code.
+  const embedded = databaseUrl
+    ? undefined
+    : startEmbeddedPostgres({
+        dataDir: join(resolve(config.SIMPLEBANK_DATA_DIR), 'postgres'),
+        fresh: options.fresh ?? false,
+      });
+  embedded?.catch(() => {}); // awaited below; a failure is reported there
+  let programs: Record<string, string> = {};
+  let bundleDir: string | undefined;
+
   // A service process starts loading its code at once and waits at the start gate (start-gate.ts)
   // for `go` with the database's URL, so that loading overlaps starting the embedded PostgreSQL.
   const spawnService = (name: string): ChildProcess => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--import', gate, join(root, 'services', serviceOf(name), 'src', 'main.ts')],
-      {
-        cwd: root,
-        env: {
-          ...withoutKey(environment),
-          PORT: String(ports[name]),
-          AMQP_URL: config.AMQP_URL,
-          EXCHANGE_URL: exchangeUrl,
-          ...(EXCHANGE_CLIENTS.has(serviceOf(name)) ? { EXCHANGE_API_KEY: exchangeApiKey } : {}),
-          SIMPLEBANK_START_GATE: 'stdin',
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true, // its own process group: Ctrl-C reaches us, and we stop the services in order
+    const child = spawn(process.execPath, [programs[serviceOf(name)]!], {
+      cwd: root,
+      env: {
+        ...withoutKey(environment),
+        PORT: String(ports[name]),
+        AMQP_URL: config.AMQP_URL,
+        EXCHANGE_URL: exchangeUrl,
+        ...(EXCHANGE_CLIENTS.has(serviceOf(name)) ? { EXCHANGE_API_KEY: exchangeApiKey } : {}),
+        SIMPLEBANK_START_GATE: 'stdin',
       },
-    );
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group: Ctrl-C reaches us, and we stop the services in order
+    });
     child.stdin!.on('error', () => {}); // it died before reading its go: waitReady reports the exit
     if (!options.quiet) {
       createInterface({ input: child.stdout! }).on('line', (line) => process.stdout.write(`${line}\n`));
@@ -174,7 +190,6 @@ export async function startDistributed(
     }, delayMs).unref();
   };
   const go = (child: ChildProcess) => child.stdin!.end(`${JSON.stringify({ DATABASE_URL: databaseUrl })}\n`);
-  for (const name of allInstances) spawnService(name);
 
   const waitReady = async (name: string) => {
     const deadline = Date.now() + 120_000;
@@ -239,25 +254,31 @@ export async function startDistributed(
     stop() {
       stopping ??= (async () => {
         // Callers first (the gateway), then the rest, all draining at once within their own bound.
-        await stopChild(processes.get('gateway')!);
+        const gateway = processes.get('gateway');
+        if (gateway) await stopChild(gateway);
         await Promise.all([...processes.entries()].filter(([n]) => n !== 'gateway').map(([, c]) => stopChild(c)));
         await postgres?.stop();
+        if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
       })();
       return stopping;
     },
   };
   try {
-    if (!databaseUrl) {
-      postgres = await startEmbeddedPostgres({
-        dataDir: join(resolve(config.SIMPLEBANK_DATA_DIR), 'postgres'),
-        fresh: options.fresh ?? false,
-      });
+    ({ dir: bundleDir, programs } = await bundleServices(SERVICE_NAMES));
+    for (const name of allInstances) spawnService(name);
+    if (embedded) {
+      postgres = await embedded;
       databaseUrl = postgres.url;
       system.postgres = postgres;
     }
     for (const child of processes.values()) go(child);
     await Promise.all(allInstances.map(waitReady));
   } catch (err) {
+    if (embedded && !postgres)
+      await embedded.then(
+        (server) => server.stop(),
+        () => {},
+      );
     await system.stop();
     throw err;
   }

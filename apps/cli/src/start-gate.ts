@@ -1,9 +1,9 @@
 /**
- * Preloaded (`--import`) into every service process that `start:distributed` spawns, so that loading
- * code overlaps starting PostgreSQL: the process is spawned at once and loads the chassis (most of a
- * service's start-up CPU), while the parent is still starting the embedded database; it then waits for
- * the parent's go — one JSON line on stdin with the settings known only then (DATABASE_URL) — before
- * the service's main module runs. Without SIMPLEBANK_START_GATE it does nothing.
+ * The first thing every service program of `start:distributed` runs (bundle.ts), so that loading code
+ * overlaps starting PostgreSQL: the process is spawned at once and loads the chassis while the parent
+ * is still starting the embedded database; it then waits for the parent's go — one JSON line on stdin
+ * with the settings known only then (DATABASE_URL) — before the service's main module runs. Without
+ * SIMPLEBANK_START_GATE it lets the service start at once.
  */
 import { createInterface } from 'node:readline';
 
@@ -29,7 +29,8 @@ function go(): Promise<Record<string, string>> {
   });
 }
 
-if (process.env.SIMPLEBANK_START_GATE === 'stdin') {
+export async function passStartGate(): Promise<void> {
+  if (process.env.SIMPLEBANK_START_GATE !== 'stdin') return;
   delete process.env.SIMPLEBANK_START_GATE;
   const [settings] = await Promise.all([go(), import('@simplebank/chassis')]);
   Object.assign(process.env, settings);

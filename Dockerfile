@@ -65,6 +65,9 @@ LABEL org.opencontainers.image.title="SimpleBank" \
       org.opencontainers.image.created="${CREATED}"
 # HOST: in a container the server listens on every interface (the code's default is 127.0.0.1).
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 SIMPLEBANK_DATA_DIR=/tmp/simplebank
+# A fixed glibc mmap threshold: large freed blocks go back to the system (customers' scrypt kept
+# about 65 MB resident otherwise; apps/cli/src/distributed.ts sets the same).
+ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=tini /usr/bin/tini-static /usr/bin/tini
 # Code and dependencies belong to root and are read-only for the app's user; the only writable

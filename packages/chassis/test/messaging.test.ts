@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppError, newEnvelope, systemContract } from '../src/index.ts';
+import { contractSettings } from '../src/runtime/rpc-endpoint.ts';
 import { eventually, startTestSystem, type TestSystem } from '../src/testing/index.ts';
 import { auditService, ledgerContract, ledgerService } from './fixtures/services.ts';
 
@@ -289,9 +290,8 @@ describe('idempotent RPC methods', () => {
   });
 
   it('a refusal its contract does not declare is a contract_violation under strict contracts (the tests), and goes through as it is otherwise', async () => {
-    const strict = process.env.SIMPLEBANK_STRICT_CONTRACTS;
     try {
-      process.env.SIMPLEBANK_STRICT_CONTRACTS = '1';
+      contractSettings.load({ SIMPLEBANK_STRICT_CONTRACTS: '1' });
       await assert.rejects(
         system.call(ledgerContract, 'post', { account: 'frozen', cents: 5 }, { idempotencyKey: 'frozen-1' }),
         (e: unknown) =>
@@ -300,14 +300,13 @@ describe('idempotent RPC methods', () => {
           e.status === 500 &&
           /account_frozen/.test(e.message),
       );
-      delete process.env.SIMPLEBANK_STRICT_CONTRACTS;
+      contractSettings.load({});
       await assert.rejects(
         system.call(ledgerContract, 'post', { account: 'frozen', cents: 5 }, { idempotencyKey: 'frozen-2' }),
         (e: unknown) => e instanceof AppError && e.code === 'account_frozen' && e.status === 422,
       );
     } finally {
-      if (strict === undefined) delete process.env.SIMPLEBANK_STRICT_CONTRACTS;
-      else process.env.SIMPLEBANK_STRICT_CONTRACTS = strict;
+      contractSettings.load(process.env);
     }
   });
 

@@ -9,8 +9,9 @@ import {
   defineContract,
   defineService,
   rpc,
+  startAllInOne,
 } from '../src/index.ts';
-import { LoadShedder, OverloadedError, sheddingOptions } from '../src/resilience/shedding.ts';
+import { LoadShedder, OverloadedError, sheddingOptions, sheddingSettings } from '../src/resilience/shedding.ts';
 import { startTestService } from '../src/testing/index.ts';
 
 // Small bounds for this process: 2 in progress, 2 waiting (long enough to be admitted when unblocked).
@@ -126,16 +127,33 @@ describe('LoadShedder', () => {
   });
 
   it('reads its settings from the environment, with defaults, and rejects bad ones', () => {
-    assert.deepEqual(sheddingOptions({}), { maxInFlight: 256, maxQueue: 128, maxQueueWaitMs: 100 });
-    assert.deepEqual(sheddingOptions({ RPC_MAX_IN_FLIGHT: '8', RPC_MAX_QUEUE: '0' }, {}), {
+    const from = (source: NodeJS.ProcessEnv) => sheddingOptions({}, sheddingSettings.load(source));
+    assert.deepEqual(from({}), { maxInFlight: 256, maxQueue: 128, maxQueueWaitMs: 100 });
+    assert.deepEqual(from({ RPC_MAX_IN_FLIGHT: '8', RPC_MAX_QUEUE: '0' }), {
       maxInFlight: 8,
       maxQueue: 0,
       maxQueueWaitMs: 100,
     });
+    assert.deepEqual(sheddingOptions({ maxInFlight: 3 }, sheddingSettings.load({})).maxInFlight, 3, 'an override wins');
     assert.throws(
-      () => sheddingOptions({ RPC_MAX_IN_FLIGHT: 'lots', RPC_MAX_QUEUE: '-1' }),
+      () => from({ RPC_MAX_IN_FLIGHT: 'lots', RPC_MAX_QUEUE: '-1' }),
       (e: unknown) => e instanceof ConfigError && e.problems.length === 2,
     );
+  });
+
+  it('joins the one start-up report: a bad shedding setting is named with every other bad setting', async () => {
+    await assert.rejects(
+      startAllInOne({
+        services: [],
+        environment: { RPC_MAX_IN_FLIGHT: 'lots', PORT: 'eighty', SIMPLEBANK_STRICT_CONTRACTS: 'maybe' },
+      }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        ['RPC_MAX_IN_FLIGHT', 'PORT', 'SIMPLEBANK_STRICT_CONTRACTS'].every((name) =>
+          e.problems.some((p) => p.includes(name)),
+        ),
+    );
+    sheddingSettings.load({}); // what the next tests of this file expect
   });
 });
 

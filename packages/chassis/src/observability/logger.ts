@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import pino, { type Logger as PinoLogger } from 'pino';
+import { defineSettings, env } from '../config/env.ts';
 import { currentContext } from './context.ts';
 import { redact, redactString } from './redact.ts';
 
@@ -36,10 +37,23 @@ export function stdoutDestination(): pino.DestinationStream {
   return (sharedStdout ??= pino.destination({ dest: 1, sync: false }));
 }
 
+/** The level of every logger of the process that is not given one; checked at start with every other setting. */
+export const logSettings = defineSettings({
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+});
+
+function settingsLevel(): string {
+  try {
+    return logSettings.value.LOG_LEVEL;
+  } catch {
+    return 'info'; // a bad LOG_LEVEL: the start-up check names it, and this logger says so
+  }
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
-      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      level: options.level ?? settingsLevel(),
       messageKey: 'msg',
       base: { service: options.service, version: options.version ?? '0.1.0', host: hostname(), pid: process.pid },
       timestamp: () => `,"@timestamp":"${isoMicros()}"`,

@@ -22,11 +22,11 @@ export interface SheddingOptions {
   maxQueueWaitMs: number;
 }
 
+/** The shedder's options: the process's settings (loaded at start with every other), then `overrides`. */
 export function sheddingOptions(
-  source: NodeJS.ProcessEnv = process.env,
   overrides: Partial<SheddingOptions> = {},
+  s: ConfigOf<typeof sheddingSettings.spec> = sheddingSettings.value,
 ): SheddingOptions {
-  const s: ConfigOf<typeof sheddingSettings.spec> = sheddingSettings.load(source);
   return {
     maxInFlight: overrides.maxInFlight ?? s.RPC_MAX_IN_FLIGHT,
     maxQueue: overrides.maxQueue ?? s.RPC_MAX_QUEUE,

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { defineSettings, env, loadAll } from '../config/env.ts';
 import { databaseUrl } from '../db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
+import { logSettings } from '../observability/logger.ts';
 import { MemoryTransport } from '../transport/memory.ts';
 import { processSettings, Runtime, type RuntimeOptions } from './runtime.ts';
 import type { ServiceDefinition } from './service.ts';
@@ -20,8 +21,9 @@ export const allInOneSettings = {
   SIMPLEBANK_PG_PORT: env.port({ optional: true }),
   /** Services' databases are named `<prefix>_<service>`; a test run can use its own prefix on a shared server. */
   SIMPLEBANK_DB_PREFIX: env.string({ default: 'simplebank' }),
-  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   NODE_ENV: env.oneOf(['development', 'test', 'production'], { default: 'development' }),
+  /** Calls allowed to wait for a free RPC instance, per service, in the in-process transport; past it, `overloaded`. */
+  RPC_MAX_WAITING: env.integer({ default: 1024, min: 0, max: 1_000_000 }),
 };
 
 export interface AllInOne {
@@ -67,12 +69,12 @@ export async function startAllInOne(options: {
   }
   const runtime = new Runtime({
     services: options.services,
-    transport: new MemoryTransport(),
+    transport: new MemoryTransport({ maxRpcWaiting: config.RPC_MAX_WAITING }),
     databaseUrlFor: (service) => databaseUrl(serverUrl, serviceDatabaseName(service, config.SIMPLEBANK_DB_PREFIX)),
     createDatabases: true,
     port: config.PORT,
     host: config.HOST,
-    logLevel: config.LOG_LEVEL,
+    logLevel: logSettings.value.LOG_LEVEL,
     environment,
     ...options.runtime,
   });

@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.ts';
 import { outcomeOf, type Metrics } from '../observability/metrics.ts';
 import { SpanKind, startSpan, type ActiveSpan } from '../observability/tracing.ts';
 import { LoadShedder, sheddingOptions } from '../resilience/shedding.ts';
+import { defineSettings, env } from '../config/env.ts';
 import type { BaseContext, RpcContext, ServiceDefinition } from './service.ts';
 import { systemMethods } from './system.ts';
 
@@ -23,8 +24,11 @@ import { systemMethods } from './system.ts';
  * With SIMPLEBANK_STRICT_CONTRACTS=1 (the test runner sets it), a method that refuses with a 4xx code
  * its contract's `errors` do not list answers `contract_violation` (500) instead: the tests catch a
  * refusal its callers were never told of. Off in production, where the refusal goes through as it is.
+ * One of the process's settings (runtime.ts), checked at start with every other.
  */
-const strictErrors = () => process.env.SIMPLEBANK_STRICT_CONTRACTS === '1';
+export const contractSettings = defineSettings({
+  SIMPLEBANK_STRICT_CONTRACTS: env.boolean({ default: false }),
+});
 /** Refusals any method may answer without declaring them (the chassis's own, and authentication's). */
 const GENERIC_REFUSALS = new Set([
   'validation_failed',
@@ -54,7 +58,7 @@ export class RpcEndpoint {
 
   constructor(private readonly deps: RpcEndpointDeps) {
     const c = deps.definition.rpcConcurrency;
-    this.shedder = new LoadShedder(sheddingOptions(process.env, c ? { maxInFlight: c } : {}), deps.name);
+    this.shedder = new LoadShedder(sheddingOptions(c ? { maxInFlight: c } : {}), deps.name);
   }
 
   /** RPC requests being answered now (the shedder's slots in use). */
@@ -151,7 +155,14 @@ export class RpcEndpoint {
 
   /** A refusal the contract does not declare (strict contracts only): its callers cannot know to handle it. */
   private undeclared(reply: RpcReply, method: string, def: RpcDef | undefined): RpcReply {
-    if (reply.ok || !def || reply.error.status < 400 || reply.error.status >= 500 || !strictErrors()) return reply;
+    if (
+      reply.ok ||
+      !def ||
+      reply.error.status < 400 ||
+      reply.error.status >= 500 ||
+      !contractSettings.value.SIMPLEBANK_STRICT_CONTRACTS
+    )
+      return reply;
     if (GENERIC_REFUSALS.has(reply.error.code) || def.errors.includes(reply.error.code)) return reply;
     const message = `${this.deps.name}.${method} refused with "${reply.error.code}", which its contract does not declare (errors: [${def.errors.join(', ')}])`;
     this.deps.log.error({ method, code: reply.error.code }, message);

@@ -8,17 +8,26 @@ import { loadAll } from '../config/env.ts';
 import { FeatureFlags, featureFlagSettings } from '../config/flags.ts';
 import { Database, databaseUrl, ensureDatabase, untilDatabaseAnswers } from '../db/database.ts';
 import { createHttpServer, type ReadinessReport } from '../http/server.ts';
-import { createLogger, type Logger } from '../observability/logger.ts';
+import { createLogger, logSettings, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { outboxSettings } from '../messaging/relay.ts';
 import { startTracing, stopTracing } from '../observability/tracing.ts';
 import { sleep } from '../resilience/backoff.ts';
+import { sheddingSettings } from '../resilience/shedding.ts';
 import type { Transport } from '../transport/transport.ts';
 import { ServiceHost, type HostOptions } from './host.ts';
 import type { ServiceDefinition } from './service.ts';
+import { contractSettings } from './rpc-endpoint.ts';
 
 /** Settings of the chassis itself, one value for every service of a process; checked with the others. */
-export const processSettings = [featureFlagSettings, outboxSettings] as const;
+/** The chassis's own settings in every process, checked at start with the services' (one report). */
+export const processSettings = [
+  featureFlagSettings,
+  outboxSettings,
+  sheddingSettings,
+  contractSettings,
+  logSettings,
+] as const;
 
 export interface RuntimeOptions {
   services: readonly ServiceDefinition<any>[];

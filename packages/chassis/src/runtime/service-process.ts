@@ -14,17 +14,31 @@ import { startStandalone } from './standalone.ts';
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
+/** A service process's own settings, checked at start with every other (startStandalone's one report). */
+export const serviceProcessSettings = defineSettings({
+  AMQP_URL: env.url({ default: DEFAULT_AMQP_URL, secret: true, protocols: ['amqp', 'amqps'] }),
+  /**
+   * Test facility only (the chaos suite): random faults of the transport, e.g.
+   * `duplicate:0.05,delay:0.05:200ms,redeliver:0.02`; SIMPLEBANK_FAULTS_SEED makes them repeatable and
+   * SIMPLEBANK_FAULTS_LOG names a file each fault fired is appended to (one JSON line).
+   */
+  SIMPLEBANK_FAULTS: env.string({ optional: true }),
+  SIMPLEBANK_FAULTS_SEED: env.integer({ default: 1 }),
+  SIMPLEBANK_FAULTS_LOG: env.string({ optional: true }),
+});
+
 export async function runServiceProcess(definition: ServiceDefinition<any>): Promise<void> {
   const service = definition.contract.service;
   const log = createLogger({ service });
   try {
-    const { AMQP_URL } = defineSettings({
-      AMQP_URL: env.url({ default: DEFAULT_AMQP_URL, secret: true, protocols: ['amqp', 'amqps'] }),
-    }).value;
-    let transport: Transport = new RabbitMqTransport({ url: AMQP_URL, log });
-    // Test facility only (the chaos suite): random duplicates, delays and redeliveries.
-    if (process.env.SIMPLEBANK_FAULTS) transport = await withFaults(transport, service, log);
-    const runtime = await startStandalone(definition, { transport });
+    const runtime = await startStandalone(definition, {
+      settings: [serviceProcessSettings],
+      transport: async () => {
+        const settings = serviceProcessSettings.value;
+        const transport = new RabbitMqTransport({ url: settings.AMQP_URL, log });
+        return settings.SIMPLEBANK_FAULTS ? withFaults(transport, service, log, settings) : transport;
+      },
+    });
     stopOnSignals(runtime, log);
     log.info({ address: runtime.address }, `${service} is ready`);
   } catch (err) {
@@ -38,22 +52,20 @@ export async function runServiceProcess(definition: ServiceDefinition<any>): Pro
   }
 }
 
-/**
- * SIMPLEBANK_FAULTS (e.g. `duplicate:0.05,delay:0.05:200ms,redeliver:0.02`), SIMPLEBANK_FAULTS_SEED
- * and SIMPLEBANK_FAULTS_LOG (a file each fault fired is appended to, one JSON line): the transport
- * wrapped in the testing FaultyTransport (packages/chassis/src/testing), loaded only then.
- */
-async function withFaults(inner: Transport, service: string, log: Logger): Promise<Transport> {
+/** The transport wrapped in the testing FaultyTransport (packages/chassis/src/testing), loaded only then. */
+async function withFaults(
+  inner: Transport,
+  service: string,
+  log: Logger,
+  settings: typeof serviceProcessSettings.value,
+): Promise<Transport> {
   const { randomFaults } = await import('../testing/faulty-transport.ts');
   const { appendFileSync } = await import('node:fs');
-  const seed = Number(process.env.SIMPLEBANK_FAULTS_SEED ?? 1);
-  const file = process.env.SIMPLEBANK_FAULTS_LOG;
-  log.warn(
-    { faults: process.env.SIMPLEBANK_FAULTS, seed },
-    'fault injection enabled (SIMPLEBANK_FAULTS): for tests only',
-  );
+  const seed = settings.SIMPLEBANK_FAULTS_SEED;
+  const file = settings.SIMPLEBANK_FAULTS_LOG;
+  log.warn({ faults: settings.SIMPLEBANK_FAULTS, seed }, 'fault injection enabled (SIMPLEBANK_FAULTS): for tests only');
   return randomFaults(inner, {
-    spec: process.env.SIMPLEBANK_FAULTS!,
+    spec: settings.SIMPLEBANK_FAULTS!,
     seed,
     service,
     onFault: (fault) => {

@@ -7,6 +7,7 @@
 import { defineSettings, env, loadAll } from '../config/env.ts';
 import { databaseUrl } from '../db/database.ts';
 import { ConfigError } from '../config/env.ts';
+import { logSettings } from '../observability/logger.ts';
 import type { Transport } from '../transport/transport.ts';
 import { serviceDatabaseName } from './all-in-one.ts';
 import { processSettings, Runtime, type RuntimeOptions } from './runtime.ts';
@@ -18,7 +19,14 @@ export function databaseVariable(service: string): string {
 
 export async function startStandalone(
   definition: ServiceDefinition<any>,
-  options: { transport: Transport; environment?: NodeJS.ProcessEnv; runtime?: Partial<RuntimeOptions> },
+  options: {
+    /** The transport, or how to make it once the settings are checked (from the caller's `settings`). */
+    transport: Transport | (() => Promise<Transport>);
+    /** The caller's own settings, checked with the service's and the runtime's in one report. */
+    settings?: readonly { load(source?: NodeJS.ProcessEnv): unknown }[];
+    environment?: NodeJS.ProcessEnv;
+    runtime?: Partial<RuntimeOptions>;
+  },
 ): Promise<Runtime> {
   const environment = options.environment ?? process.env;
   const service = definition.contract.service;
@@ -28,15 +36,13 @@ export async function startStandalone(
     HOST: env.string({ default: '127.0.0.1' }),
     [own]: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
     DATABASE_URL: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
-    LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     SIMPLEBANK_DB_PREFIX: env.string({ default: 'simplebank' }),
   });
-  loadAll([settings, ...processSettings, ...(definition.settings ?? [])], environment);
+  loadAll([settings, ...(options.settings ?? []), ...processSettings, ...(definition.settings ?? [])], environment);
   const config = settings.value as {
     PORT: number;
     HOST: string;
     DATABASE_URL?: string;
-    LOG_LEVEL: string;
     SIMPLEBANK_DB_PREFIX: string;
   } & Record<string, unknown>;
   const ownUrl = config[own] as string | undefined;
@@ -46,15 +52,16 @@ export async function startStandalone(
       ? databaseUrl(config.DATABASE_URL, serviceDatabaseName(service, config.SIMPLEBANK_DB_PREFIX))
       : undefined);
   if (!url) throw new ConfigError([`${own} or DATABASE_URL is required (a postgres URL)`]);
+  const transport = typeof options.transport === 'function' ? await options.transport() : options.transport;
   const runtime = new Runtime({
     services: [definition],
-    transport: options.transport,
+    transport,
     databaseUrlFor: () => url,
     // With a shared server the service's database is created on first start; its own URL is used as is.
     createDatabases: !ownUrl,
     port: config.PORT,
     host: config.HOST,
-    logLevel: config.LOG_LEVEL,
+    logLevel: logSettings.value.LOG_LEVEL,
     environment,
     ...options.runtime,
   });

@@ -147,12 +147,9 @@ export class MemoryTransport implements Transport {
   /** Calls allowed to wait for a free RPC instance, per service; past it, refused at once (`overloaded`). */
   private readonly maxRpcWaiting: number;
 
+  /** `maxRpcWaiting`: the all-in-one mode passes its RPC_MAX_WAITING setting (default 1024). */
   constructor(options: { maxRpcWaiting?: number } = {}) {
-    const fromEnv = Number(process.env.RPC_MAX_WAITING);
-    this.maxRpcWaiting = Math.max(
-      0,
-      options.maxRpcWaiting ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1024),
-    );
+    this.maxRpcWaiting = Math.max(0, options.maxRpcWaiting ?? 1024);
   }
 
   async connect(): Promise<void> {

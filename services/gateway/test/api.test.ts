@@ -391,8 +391,23 @@ describe('gateway API', () => {
       const r = await gw.request('GET', '/v1/strategies', { token: alice });
       isProblem(r, 503, 'service_unavailable');
       assert.ok(Number(r.headers.get('retry-after')) > 0);
-      const holdings = await gw.request('GET', '/v1/accounts/acc-alice/holdings', { token: alice });
-      isProblem(holdings, 503, 'service_unavailable');
+    });
+
+    it("shows an account's holdings as holdings answers them, and 404 for another customer's", async () => {
+      const r = await gw.request('GET', '/v1/accounts/acc-alice/holdings', { token: alice });
+      assert.equal(r.status, 200);
+      const body = r.body as {
+        valuation: string;
+        positions: { assetId: string; value: string }[];
+        totalValue: string;
+      };
+      assert.equal(body.valuation, 'live');
+      assert.deepEqual(
+        body.positions.map((p) => [p.assetId, p.value]),
+        [['AAPL', '1100.00']],
+      );
+      assert.equal(body.totalValue, '5100.00');
+      isProblem(await gw.request('GET', '/v1/accounts/acc-bob/holdings', { token: alice }), 404, 'not_found');
     });
     it('answers 504 deadline_exceeded when the work ran out of its time budget', async () => {
       const r = await gw.request('GET', '/v1/assets/LATE', { token: alice, headers: { 'x-deadline-ms': '2000' } });

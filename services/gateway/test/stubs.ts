@@ -14,6 +14,7 @@ import { stubService } from '@simplebank/chassis/testing';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { customersContract } from '@simplebank/customers/contract';
 import { feesContract } from '@simplebank/fees/contract';
+import { holdingsContract } from '@simplebank/holdings/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { notificationsContract } from '@simplebank/notifications/contract';
 import { ordersContract } from '@simplebank/orders/contract';
@@ -28,6 +29,25 @@ export interface Seen {
 }
 
 export const NOW = '2026-11-22T10:15:30.123Z';
+
+/** An account's holdings as the stub of holdings answers them: 10 AAPL bought at 100.00, now 110.00. */
+const holdingsOf = (accountId: string) => ({
+  accountId,
+  asOf: NOW,
+  valuation: 'live' as const,
+  cash: { available: '4000.00', reserved: '0.00' },
+  positions: [
+    {
+      assetId: 'AAPL',
+      quantity: '10',
+      reservedQuantity: '0',
+      averageCost: '100.00',
+      price: '110.00',
+      value: '1100.00',
+    },
+  ],
+  totalValue: '5100.00',
+});
 export const ALICE = 'c-alice';
 export const BOB = 'c-bob';
 export const ADMIN = 'c-admin';
@@ -247,6 +267,26 @@ export function world() {
         trialBalance: (req, env) => {
           record('trialBalance', req, env);
           return { balanced: true, assets: [{ asset: 'USD', total: '0.00' }] };
+        },
+      }),
+    (t) =>
+      stubService(t, holdingsContract, {
+        getHoldings: (req, env) => {
+          record('getHoldings', req, env);
+          return holdingsOf(owned(req.accountId, env).id);
+        },
+        getHoldingsOf: (req, env) => {
+          record('getHoldingsOf', req, env);
+          // As holdings answers: in the order asked, null for one that is not there or not the caller's.
+          return {
+            items: req.accountIds.map((accountId) => {
+              try {
+                return holdingsOf(owned(accountId, env).id);
+              } catch {
+                return null;
+              }
+            }),
+          };
         },
       }),
     (t) =>

@@ -142,6 +142,8 @@ export function world() {
     source: 'customer' as const,
   });
 
+  const aliceOrder = () => order('o-1', { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' });
+
   const stubs: Array<(t: Transport) => Promise<Consumer>> = [
     (t) =>
       stubService(t, customersContract, {
@@ -327,11 +329,23 @@ export function world() {
         getOrder: (req, env) => {
           record('getOrder', req, env);
           if (req.orderId !== 'o-1') throw new NotFoundError('No such order');
-          return order('o-1', { accountId: 'acc-alice', assetId: 'AAPL', side: 'buy', quantity: '1' });
+          return aliceOrder();
         },
         listOrders: (req, env) => {
           record('listOrders', req, env);
-          return { items: [], nextCursor: null };
+          // Alice's account has one order, o-1; every other list is empty.
+          const mine = env.identity?.customerId === ALICE && (req.accountId ?? 'acc-alice') === 'acc-alice';
+          return { items: mine ? [aliceOrder()] : [], nextCursor: null };
+        },
+        listOrdersOf: (req, env) => {
+          record('listOrdersOf', req, env);
+          return {
+            items: req.accountIds.map((accountId) => ({
+              accountId,
+              items: accountId === 'acc-alice' && env.identity?.customerId === ALICE ? [aliceOrder()] : [],
+              nextCursor: null,
+            })),
+          };
         },
         cancelOrder: (req, env) => {
           record('cancelOrder', req, env);

@@ -19,6 +19,7 @@ import { marketDataContract } from '@simplebank/market-data/contract';
 import { notificationsContract } from '@simplebank/notifications/contract';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
+import { reportingContract } from '@simplebank/reporting/contract';
 import { strategiesContract } from '@simplebank/strategies/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 
@@ -29,6 +30,26 @@ export interface Seen {
 }
 
 export const NOW = '2026-11-22T10:15:30.123Z';
+
+/** Alice's filled buy of 2 AAPL as the stub of reporting lists it. */
+const reportedOrder = () => ({
+  orderId: 'o-1',
+  accountId: 'acc-alice',
+  customerId: ALICE,
+  assetId: 'AAPL',
+  assetName: 'Apple Inc.',
+  assetType: 'stock' as const,
+  side: 'buy' as const,
+  quantity: '2',
+  status: 'filled' as const,
+  reason: null,
+  fee: '1.01',
+  fillPrice: '228.97',
+  notional: '457.94',
+  placedAt: NOW,
+  filledAt: NOW,
+  source: 'customer' as const,
+});
 
 /** An account's holdings as the stub of holdings answers them: 10 AAPL bought at 100.00, now 110.00. */
 const holdingsOf = (accountId: string) => ({
@@ -289,6 +310,42 @@ export function world() {
               }
             }),
           };
+        },
+      }),
+    (t) =>
+      stubService(t, reportingContract, {
+        getStatement: (req, env) => {
+          record('getStatement', req, env);
+          return {
+            accountId: req.accountId,
+            from: '2026-01-01T00:00:00.000Z',
+            to: '2027-01-01T00:00:00.000Z',
+            openingBalance: '0.00',
+            closingBalance: '498.99',
+            lines: [
+              { at: NOW, kind: 'deposit' as const, description: 'Deposit', amount: '500.00', balance: '500.00' },
+              { at: NOW, kind: 'fee' as const, description: 'Fee, order o-1', amount: '-1.01', balance: '498.99' },
+            ],
+            asOf: NOW,
+          };
+        },
+        listOrders: (req, env) => {
+          record('reporting.listOrders', req, env);
+          return { items: [reportedOrder()], nextCursor: null, asOf: NOW };
+        },
+        feeReport: (req, env) => {
+          record('feeReport', req, env);
+          return {
+            from: '2026-01-01T00:00:00.000Z',
+            to: '2027-01-01T00:00:00.000Z',
+            total: '1.01',
+            items: [{ day: '2026-11-22', side: 'buy' as const, assetType: 'stock' as const, count: 1, total: '1.01' }],
+            asOf: NOW,
+          };
+        },
+        rebuildProjections: (req, env) => {
+          record('rebuildProjections', req, env);
+          return { events: 8, orders: 1, fees: 1, postings: 4, asOf: NOW };
         },
       }),
     (t) =>

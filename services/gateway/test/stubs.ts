@@ -1,6 +1,7 @@
 /** Stubs of the services the gateway calls, recording what they were asked (request, identity, key). */
 import {
   AppError,
+  BusinessRuleError,
   ConflictError,
   DeadlineExceededError,
   NotFoundError,
@@ -11,6 +12,7 @@ import {
   type Transport,
 } from '@simplebank/chassis';
 import { stubService } from '@simplebank/chassis/testing';
+import { parseMoney } from '@simplebank/money';
 import { accountsContract } from '@simplebank/accounts/contract';
 import { customersContract } from '@simplebank/customers/contract';
 import { feesContract } from '@simplebank/fees/contract';
@@ -365,6 +367,9 @@ export function world() {
         },
         requestWithdrawal: (req, env) => {
           record('requestWithdrawal', req, env);
+          // Alice's account holds 900.00 of available cash (the stub of transactions says so).
+          if (parseMoney(req.amount) > parseMoney('900.00'))
+            throw new BusinessRuleError('insufficient_funds', 'Not enough available cash');
           return idempotent(env, req, () => ({
             id: `p-${++n}`,
             accountId: req.accountId,
@@ -375,6 +380,21 @@ export function world() {
             createdAt: NOW,
             updatedAt: NOW,
           }));
+        },
+        getPayment: (req, env) => {
+          record('getPayment', req, env);
+          // p-1: Alice's completed deposit; any other is unknown.
+          if (req.paymentId !== 'p-1' || env.identity?.customerId !== ALICE) throw new NotFoundError('No such payment');
+          return {
+            id: 'p-1',
+            accountId: 'acc-alice',
+            kind: 'deposit' as const,
+            method: 'bank_transfer' as const,
+            amount: '1000.00',
+            status: 'completed' as const,
+            createdAt: NOW,
+            updatedAt: NOW,
+          };
         },
       }),
     (t) =>

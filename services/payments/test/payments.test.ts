@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import {
-  AppError,
-  BusinessRuleError,
-  NotFoundError,
-  UnavailableError,
-  type Envelope,
-  type Queryable,
-} from '@simplebank/chassis';
-import {
-  createTestDatabase,
-  eventually,
-  startTestService,
-  stubService,
-  type TestService,
-} from '@simplebank/chassis/testing';
-import { accountsContract } from '@simplebank/accounts/contract';
-import { transactionsContract } from '@simplebank/transactions/contract';
-import { parseMoney } from '@simplebank/money';
+import { AppError, type Queryable } from '@simplebank/chassis';
+import { createTestDatabase, eventually, startTestService, type TestService } from '@simplebank/chassis/testing';
 import { paymentsContract } from '../src/contract.ts';
 import { paymentsService } from '../src/service.ts';
 import { paymentsSettings } from '../src/settings.ts';
+import { World } from './world.ts';
 
 const isError = (code: string, status: number) => (e: unknown) => {
   assert.ok(e instanceof AppError, `expected an AppError, got ${String(e)}`);
@@ -29,82 +14,6 @@ const isError = (code: string, status: number) => (e: unknown) => {
   assert.equal(e.status, status);
   return true;
 };
-
-/** The collaborators at their contracts: accounts (ownership) and the ledger's cash reservations and payment postings. */
-class World {
-  accounts = new Map<string, { ownerId: string; status: 'open' | 'closed' }>();
-  available = new Map<string, bigint>();
-  reservations: Array<{
-    request: { accountId: string; amount: string; paymentId?: string };
-    key: string | undefined;
-    reservationId: string;
-  }> = [];
-  /** Payment postings of the ledger, by payment id (posted once each). */
-  postings = new Map<
-    string,
-    { accountId: string; kind: string; amount: string; reservationId?: string | undefined; key: string | undefined }
-  >();
-  /** While set, postPayment answers 503 (the ledger is unavailable). */
-  ledgerDown = false;
-
-  openAccount(ownerId: string, cash = '0.00', status: 'open' | 'closed' = 'open'): string {
-    const id = randomUUID();
-    this.accounts.set(id, { ownerId, status });
-    this.available.set(id, parseMoney(cash));
-    return id;
-  }
-
-  stubs() {
-    return [
-      (t: Parameters<typeof stubService>[0]) =>
-        stubService(t, accountsContract, {
-          getAccount: (req, envelope: Envelope) => {
-            const a = this.accounts.get(req.accountId);
-            const who = envelope.identity;
-            if (!a || !who || (who.role === 'customer' && who.customerId !== a.ownerId))
-              throw new NotFoundError('No such account');
-            return {
-              id: req.accountId,
-              ownerId: a.ownerId,
-              name: 'Main',
-              currency: 'USD' as const,
-              status: a.status,
-              createdAt: new Date().toISOString(),
-            };
-          },
-        }),
-      (t: Parameters<typeof stubService>[0]) =>
-        stubService(t, transactionsContract, {
-          postPayment: (req, envelope: Envelope) => {
-            if (this.ledgerDown) throw new UnavailableError('the ledger is down');
-            if (!this.postings.has(req.paymentId)) {
-              this.postings.set(req.paymentId, {
-                accountId: req.accountId,
-                kind: req.kind,
-                amount: req.amount,
-                reservationId: req.reservationId,
-                key: envelope.idempotencyKey,
-              });
-              if (req.kind === 'deposit')
-                this.available.set(req.accountId, (this.available.get(req.accountId) ?? 0n) + parseMoney(req.amount));
-            }
-            return { postingId: `posting-${req.paymentId}` };
-          },
-          reserveCash: (req, envelope: Envelope) => {
-            const previous = this.reservations.find((r) => r.key === envelope.idempotencyKey);
-            if (previous) return { reservationId: previous.reservationId };
-            const cash = this.available.get(req.accountId) ?? 0n;
-            const amount = parseMoney(req.amount);
-            if (cash < amount) throw new BusinessRuleError('insufficient_funds', 'Not enough cash');
-            this.available.set(req.accountId, cash - amount);
-            const reservationId = randomUUID();
-            this.reservations.push({ request: req, key: envelope.idempotencyKey, reservationId });
-            return { reservationId };
-          },
-        }),
-    ];
-  }
-}
 
 async function events(db: Queryable, type: string, paymentId: string): Promise<Array<Record<string, unknown>>> {
   const { rows } = await db.query<{ body: string }>(

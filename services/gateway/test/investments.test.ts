@@ -1,27 +1,9 @@
 /** Investments through the gateway, strategy-orders stubbed at its contract: the destination is the caller's own, validation, refusals passed on. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ForbiddenError, NotFoundError, type Envelope } from '@simplebank/chassis';
-import { stubService } from '@simplebank/chassis/testing';
-import { strategyOrdersContract } from '@simplebank/strategy-orders/contract';
+import type { Envelope } from '@simplebank/chassis';
 import { startGateway, token, type Gateway } from './helpers.ts';
-import { ADMIN, ALICE, BOB, NOW, world } from './stubs.ts';
-
-const INVESTMENT = {
-  id: 'i-1',
-  strategyId: 's-1',
-  destinationAccountId: 'acc-alice',
-  amount: '1000.00',
-  paymentId: 'p-9',
-  status: 'awaiting_payment' as const,
-  orders: [],
-  skipped: [],
-  invested: '0.00',
-  fees: '0.00',
-  leftover: '0.00',
-  createdAt: NOW,
-  updatedAt: NOW,
-};
+import { ADMIN, ALICE, BOB, INVESTMENT, strategyOrdersStub, world } from './stubs.ts';
 
 function isProblem(r: { status: number; headers: Headers; body: any }, status: number, code: string): void {
   assert.equal(r.status, status, JSON.stringify(r.body));
@@ -39,25 +21,7 @@ describe('gateway investments', () => {
 
   before(async () => {
     gw = await startGateway(world().stubs);
-    await gw.stub((t) =>
-      stubService(t, strategyOrdersContract, {
-        invest: (request, envelope) => {
-          seen.push({ method: 'invest', request, envelope });
-          if (envelope.identity?.role !== 'customer') throw new ForbiddenError('Investments are made by customers');
-          return { ...INVESTMENT, strategyId: request.strategyId };
-        },
-        getInvestment: (request, envelope) => {
-          seen.push({ method: 'getInvestment', request, envelope });
-          if (request.investmentId !== 'i-1' || envelope.identity?.customerId !== ALICE)
-            throw new NotFoundError('Investment not found');
-          return INVESTMENT;
-        },
-        listInvestments: (request, envelope) => {
-          seen.push({ method: 'listInvestments', request, envelope });
-          return { items: [INVESTMENT], nextCursor: null };
-        },
-      }),
-    );
+    await gw.stub(strategyOrdersStub(seen));
     alice = await token(ALICE);
     bob = await token(BOB);
     admin = await token(ADMIN, 'admin');

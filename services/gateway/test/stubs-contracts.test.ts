@@ -5,10 +5,10 @@
  */
 import { loadConsumerExpectations, verifyStubs } from '@simplebank/chassis/testing';
 import { customersContract } from '@simplebank/customers/contract';
-import { ALICE, strategiesStub, world } from './stubs.ts';
+import { ALICE, strategiesStub, strategyOrdersStub, world } from './stubs.ts';
 
 const expectations = await loadConsumerExpectations('gateway', { servicesDir: new URL('../..', import.meta.url) });
-verifyStubs(expectations, () => [...world().stubs, strategiesStub()], {
+verifyStubs(expectations, () => [...world().stubs, strategiesStub(), strategyOrdersStub()], {
   states: {
     // A session the stub knows: opened first, its refresh token and id handed to the interaction.
     'a session': async ({ call }) => {

@@ -4,6 +4,7 @@ import {
   BusinessRuleError,
   ConflictError,
   DeadlineExceededError,
+  ForbiddenError,
   NotFoundError,
   UnauthorizedError,
   ValidationError,
@@ -23,6 +24,7 @@ import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { reportingContract } from '@simplebank/reporting/contract';
 import { strategiesContract } from '@simplebank/strategies/contract';
+import { strategyOrdersContract } from '@simplebank/strategy-orders/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
 
 export interface Seen {
@@ -616,6 +618,48 @@ export function strategiesStub(seen: Seen[] = []) {
       getStrategies: (request, envelope) => {
         seen.push({ method: 'getStrategies', request, envelope });
         return { items: request.strategyIds.map((id) => (id === 's-1' ? STRATEGY : null)) };
+      },
+    });
+}
+
+/** Alice's investment i-1, as the stub of strategy-orders answers it: waiting for its payment. */
+export const INVESTMENT = {
+  id: 'i-1',
+  strategyId: 's-1',
+  destinationAccountId: 'acc-alice',
+  amount: '1000.00',
+  paymentId: 'p-9',
+  status: 'awaiting_payment' as const,
+  orders: [],
+  skipped: [],
+  invested: '0.00',
+  fees: '0.00',
+  leftover: '0.00',
+  createdAt: NOW,
+  updatedAt: NOW,
+};
+
+/**
+ * A stub of strategy-orders (not in `world()`: the investments tests serve it, recording into
+ * `seen`). Only a customer invests (403 otherwise); it knows Alice's investment i-1.
+ */
+export function strategyOrdersStub(seen: Seen[] = []) {
+  return (t: Transport) =>
+    stubService(t, strategyOrdersContract, {
+      invest: (request, envelope) => {
+        seen.push({ method: 'invest', request, envelope });
+        if (envelope.identity?.role !== 'customer') throw new ForbiddenError('Investments are made by customers');
+        return { ...INVESTMENT, strategyId: request.strategyId };
+      },
+      getInvestment: (request, envelope) => {
+        seen.push({ method: 'getInvestment', request, envelope });
+        if (request.investmentId !== 'i-1' || envelope.identity?.customerId !== ALICE)
+          throw new NotFoundError('Investment not found');
+        return INVESTMENT;
+      },
+      listInvestments: (request, envelope) => {
+        seen.push({ method: 'listInvestments', request, envelope });
+        return { items: [INVESTMENT], nextCursor: null };
       },
     });
 }

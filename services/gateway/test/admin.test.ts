@@ -38,6 +38,7 @@ describe('gateway administration', () => {
     failure: null,
     createdAt: '2026-11-22T10:00:00.000Z',
     updatedAt: '2026-11-22T10:00:01.000Z',
+    traceId: null,
     log: [{ step: 'reserve', phase: 'action', outcome: 'done', attempt: 1, at: '2026-11-22T10:00:00.500Z' }],
   };
   let admin: string;
@@ -121,7 +122,8 @@ describe('gateway administration', () => {
           },
           _saga: (req) => {
             if (req.id !== saga.id) throw new NotFoundError('No such saga');
-            return saga;
+            // A field the gateway's response schema does not declare: it must not reach the admin.
+            return { ...saga, lease: { owner: 'runner-7', until: '2026-11-22T10:00:31.000Z' } };
           },
           _readiness: () => ({ service: 'orders', ready: true, checks: [{ name: 'orders:database', ready: true }] }),
         }),
@@ -207,7 +209,7 @@ describe('gateway administration', () => {
     assert.equal(discarded.length, 1);
   });
 
-  it("shows a service's saga: its status, data, current step and each step's outcome; 404 for an unknown one", async () => {
+  it("shows a service's saga: its status, data, current step and each step's outcome, nothing it does not declare; 404 for an unknown one", async () => {
     const r = await gw.request('GET', '/v1/admin/sagas/orders/order-1', { token: admin });
     assert.equal(r.status, 200);
     assert.deepEqual(r.body, saga);

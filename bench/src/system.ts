@@ -159,10 +159,15 @@ export async function startSystem(
       const node = tree
         .filter((p) => !pgTree.has(p.pid) && p.comm.startsWith('node'))
         .map((p) => {
-          const service = /services\/([^/]+)\/src\/main\.ts/.exec(cmdline(p.pid))?.[1];
+          // A service runs from its source (tsx) or, in the distributed mode, from its bundle.
+          const service = /services\/([^/]+)\/src\/main\.ts|simplebank-services-[^/]+\/([^/]+)\.js/.exec(
+            cmdline(p.pid),
+          );
+          const serviceName = service?.[1] ?? service?.[2];
           return {
             name:
-              service ?? (p.pid === child.pid ? (mode === 'all-in-one' ? 'simplebank' : 'launcher') : `node-${p.pid}`),
+              serviceName ??
+              (p.pid === child.pid ? (mode === 'all-in-one' ? 'simplebank' : 'launcher') : `node-${p.pid}`),
             pid: p.pid,
           };
         });

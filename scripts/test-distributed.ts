@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../packages/chassis/src/db/embedded.ts';
+import { startEmbeddedPostgres } from '@simplebank/chassis/embedded';
 import { startDistributed } from '../apps/cli/src/distributed.ts';
 import { E2E_SETTINGS } from '../test/e2e/settings.ts';
 

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { startEmbeddedPostgres } from '../packages/chassis/src/db/embedded.ts';
+import { startEmbeddedPostgres } from '@simplebank/chassis/embedded';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);

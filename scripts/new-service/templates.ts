@@ -193,7 +193,7 @@ export const ${camel}Service = defineService({
   files.set(
     'src/main.ts',
     `/** The ${service} service in its own process (distributed mode): see runServiceProcess. */
-import { runServiceProcess } from '@simplebank/chassis';
+import { runServiceProcess } from '@simplebank/chassis/rabbitmq';
 import { ${camel}Service } from './service.ts';
 
 await runServiceProcess(${camel}Service);

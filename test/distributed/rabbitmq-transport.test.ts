@@ -20,7 +20,7 @@ import {
   type SubscriptionSpec,
 } from '@simplebank/chassis';
 import { eventually, startTestSystem, stopPrivateServer, type TestSystem } from '@simplebank/chassis/testing';
-import { RabbitMqTransport } from '../../packages/chassis/src/transport/rabbitmq/transport.ts';
+import { RabbitMqTransport } from '@simplebank/chassis/rabbitmq';
 import { auditService, ledgerContract, ledgerService } from '../../packages/chassis/test/fixtures/services.ts';
 import { runVhost, type RunVhost } from './run-vhost.ts';
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
-import { RabbitMqTransport } from '@simplebank/chassis';
+import { RabbitMqTransport } from '@simplebank/chassis/rabbitmq';
 import { transportConformance } from '@simplebank/chassis/testing';
 import { runVhost, type RunVhost } from './run-vhost.ts';
 

@@ -16,15 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  DEFAULT_AMQP_URL,
-  defineSettings,
-  env,
-  freePort,
-  loadAll,
-  startEmbeddedPostgres,
-  type EmbeddedServer,
-} from '@simplebank/chassis';
+import { defineSettings, env, freePort, loadAll } from '@simplebank/chassis';
+import { startEmbeddedPostgres, type EmbeddedServer } from '@simplebank/chassis/embedded';
+import { DEFAULT_AMQP_URL } from '@simplebank/chassis/rabbitmq';
 import { serviceRegistry } from '@simplebank/registry';
 import { bundleServices } from './bundle.ts';
 

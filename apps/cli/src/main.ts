@@ -6,7 +6,8 @@
  *   simplebank status | dead-letters … | sagas show … | projections rebuild …   operator commands (operator.ts)
  *   simplebank help
  */
-import { ConfigError, DataFolderInUseError, createLogger, startAllInOne, stopOnSignals } from '@simplebank/chassis';
+import { ConfigError, createLogger, startAllInOne, stopOnSignals } from '@simplebank/chassis';
+import { DataFolderInUseError } from '@simplebank/chassis/embedded';
 import { startDistributed } from './distributed.ts';
 import { ensureWebApp } from './web-app.ts';
 import { OPERATOR_USAGE, OperatorError, runOperatorCommand } from './operator.ts';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '@simplebank/chassis';
+import { startEmbeddedPostgres } from '@simplebank/chassis/embedded';
 import { CHROMIUM } from './harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

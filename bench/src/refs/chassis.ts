@@ -9,7 +9,7 @@
  *   chassis.ts publish <url> <type> <inFlight> <ms>      transport.publish (resolves on the confirm), then `end`
  */
 import { randomUUID } from 'node:crypto';
-import { RabbitMqTransport } from '@simplebank/chassis';
+import { RabbitMqTransport } from '@simplebank/chassis/rabbitmq';
 import { PAYLOAD, closedLoop, closedLoops, counts, emit, ready } from './closed-loop.ts';
 import { consumeStats } from './consume-stats.ts';
 

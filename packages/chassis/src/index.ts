@@ -1,4 +1,9 @@
-/** @simplebank/chassis: everything a service needs, so that its own code is only its business. */
+/**
+ * @simplebank/chassis: everything a service needs, so that its own code is only its business.
+ * Two parts that bring heavy dependencies have entries of their own: `/rabbitmq` (the RabbitMQ
+ * transport and a service's own process) and `/embedded` (the embedded PostgreSQL, an optional
+ * package); `/testing` is for tests.
+ */
 export { Type as T, type Static, type TSchema } from '@sinclair/typebox';
 export * from './errors.ts';
 export * from './contract/contract.ts';
@@ -8,7 +13,6 @@ export * from './config/env.ts';
 export * from './config/flags.ts';
 export * from './db/database.ts';
 export * from './db/migrations.ts';
-export * from './db/embedded.ts';
 export * from './messaging/envelope.ts';
 export * from './messaging/outbox.ts';
 export * from './messaging/relay.ts';
@@ -37,8 +41,7 @@ export * from './runtime/system.ts';
 export * from './runtime/host.ts';
 export * from './runtime/runtime.ts';
 export * from './runtime/all-in-one.ts';
+export * from './runtime/ports.ts';
 export * from './runtime/standalone.ts';
-export * from './transport/rabbitmq/transport.ts';
-export * from './runtime/service-process.ts';
 export * from './resilience/adaptive-limit.ts';
 export * from './contract/cursor.ts';

@@ -1,5 +1,5 @@
 /** The accounts service in its own process (distributed mode): see runServiceProcess. */
-import { runServiceProcess } from '@simplebank/chassis';
+import { runServiceProcess } from '@simplebank/chassis/rabbitmq';
 import { accountsService } from './service.ts';
 
 await runServiceProcess(accountsService);

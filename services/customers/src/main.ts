@@ -1,5 +1,5 @@
 /** The customers service in its own process (distributed mode): see runServiceProcess. */
-import { runServiceProcess } from '@simplebank/chassis';
+import { runServiceProcess } from '@simplebank/chassis/rabbitmq';
 import { customersService } from './service.ts';
 
 await runServiceProcess(customersService);

@@ -1,5 +1,5 @@
 /** The holdings service in its own process (distributed mode): see runServiceProcess. */
-import { runServiceProcess } from '@simplebank/chassis';
+import { runServiceProcess } from '@simplebank/chassis/rabbitmq';
 import { holdingsService } from './service.ts';
 
 await runServiceProcess(holdingsService);

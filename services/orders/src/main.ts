@@ -1,5 +1,5 @@
 /** The orders service in its own process (distributed mode): see runServiceProcess. */
-import { runServiceProcess } from '@simplebank/chassis';
+import { runServiceProcess } from '@simplebank/chassis/rabbitmq';
 import { ordersService } from './service.ts';
 
 await runServiceProcess(ordersService);

@@ -1,5 +1,5 @@
 /** The strategies service in its own process (distributed mode): see runServiceProcess. */
-import { runServiceProcess } from '@simplebank/chassis';
+import { runServiceProcess } from '@simplebank/chassis/rabbitmq';
 import { strategiesService } from './service.ts';
 
 await runServiceProcess(strategiesService);

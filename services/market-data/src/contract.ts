@@ -1,5 +1,5 @@
 /** market-data: instruments and their prices (a seeded random walk; admins can pin a price). */
-import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
 import { PriceString } from '@simplebank/money';
 
 export const AssetType = T.Union([T.Literal('stock'), T.Literal('fund'), T.Literal('etf')]);
@@ -9,9 +9,9 @@ export const Asset = T.Object({
   type: AssetType,
   currency: T.Literal('USD'),
   price: PriceString,
-  updatedAt: T.String({ format: 'date-time' }),
+  updatedAt: DateTime,
 });
-export const Quote = T.Object({ assetId: T.String(), price: PriceString, at: T.String({ format: 'date-time' }) });
+export const Quote = T.Object({ assetId: T.String(), price: PriceString, at: DateTime });
 /** At most this many points in one answer: enough for a chart, small whatever the period. */
 export const MAX_HISTORY_POINTS = 200;
 export const PriceHistory = T.Object({

@@ -1,30 +1,39 @@
 /** notifications: each customer's in-app inbox, written once per event, and its deliveries by channel (in-app, email, SMS). */
-import { Page, PageRequest, T, defineContract, rpc } from '@simplebank/chassis';
+import { DateTime, Page, PageRequest, T, defineContract, rpc } from '@simplebank/chassis';
 
 export const Notification = T.Object({
   id: T.String(),
   kind: T.String(),
   title: T.String(),
   body: T.String(),
-  at: T.String({ format: 'date-time' }),
+  at: DateTime,
   read: T.Boolean(),
 });
 
-export const DeliveryChannel = T.Union([T.Literal('in_app'), T.Literal('email'), T.Literal('sms')]);
+export const DeliveryChannel = T.Union([T.Literal('in_app'), T.Literal('email'), T.Literal('sms')], {
+  description: "in_app: the inbox (always); email and sms: by the customer's preferences",
+});
 export const Delivery = T.Object({
   id: T.String(),
   notificationId: T.String(),
   customerId: T.String(),
   channel: DeliveryChannel,
-  /** The address: the customer id (in_app), an e-mail address or a phone number. Personal data: admins only. */
-  to: T.Union([T.String(), T.Null()]),
-  subject: T.String(),
-  /** pending: not sent yet, or tried and due again (with back-off); failed: given up (lastError says why). */
-  status: T.Union([T.Literal('delivered'), T.Literal('failed'), T.Literal('pending')]),
+  /** Personal data: admins only. */
+  to: T.Union([T.String(), T.Null()], {
+    description:
+      'The customer id (in_app), the e-mail address (email) or the phone number (sms); null when none was on file',
+  }),
+  subject: T.String({ description: "The notification's title" }),
+  status: T.Union([T.Literal('delivered'), T.Literal('failed'), T.Literal('pending')], {
+    description:
+      'pending: not sent yet, or tried and due again (retried with back-off); failed: given up (a permanent refusal, no address, or too many attempts); delivered: handed to the channel',
+  }),
   attempts: T.Integer(),
-  /** When it was delivered, given up, or last tried (when it was planned, before a first attempt). */
-  at: T.String({ format: 'date-time' }),
-  lastError: T.Optional(T.String()),
+  at: T.String({
+    format: 'date-time',
+    description: 'When it was delivered, given up or last tried (planned, before a first attempt)',
+  }),
+  lastError: T.Optional(T.String({ description: 'Why the last attempt failed' })),
 });
 
 export const notificationsContract = defineContract({

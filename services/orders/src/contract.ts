@@ -1,5 +1,5 @@
 /** orders: customers' orders, their status history, and the place-order saga that orchestrates them. */
-import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
 import { AmountString, PriceString, QuantityString } from '@simplebank/money';
 
 export const OrderStatus = T.Union([
@@ -15,7 +15,9 @@ export const OrderStatus = T.Union([
  * Who placed an order: a customer through the public API, or strategy-orders investing in a strategy
  * for the customer (with the investment's id), so reports can tell them apart.
  */
-export const OrderSource = T.Union([T.Literal('customer'), T.Literal('strategy')]);
+export const OrderSource = T.Union([T.Literal('customer'), T.Literal('strategy')], {
+  description: 'Who placed it: the customer, or an investment in a strategy (POST /v1/strategies/{id}/investments)',
+});
 
 export const Order = T.Object({
   id: T.String(),
@@ -30,14 +32,11 @@ export const Order = T.Object({
   fee: AmountString,
   fillPrice: T.Union([PriceString, T.Null()]),
   reason: T.Union([T.String(), T.Null()]),
-  createdAt: T.String({ format: 'date-time' }),
-  updatedAt: T.String({ format: 'date-time' }),
-  history: T.Array(
-    T.Object({ status: OrderStatus, at: T.String({ format: 'date-time' }), reason: T.Optional(T.String()) }),
-  ),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  history: T.Array(T.Object({ status: OrderStatus, at: DateTime, reason: T.Optional(T.String()) })),
   source: OrderSource,
-  /** With source `strategy`: the investment the order is part of. */
-  investmentId: T.Optional(T.String()),
+  investmentId: T.Optional(T.String({ description: 'With source `strategy`: the investment the order is part of' })),
 });
 
 /** The most accounts one listOrdersOf call may ask for. */

@@ -1,5 +1,5 @@
 /** payments: money in (deposits) and out (withdrawals) through a simulated payment provider. */
-import { T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, T, defineContract, event, rpc } from '@simplebank/chassis';
 import { AmountString } from '@simplebank/money';
 
 export const PaymentMethod = T.Union([T.Literal('card'), T.Literal('bank_transfer')]);
@@ -9,14 +9,13 @@ export const Payment = T.Object({
   kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal')]),
   method: PaymentMethod,
   amount: AmountString,
-  /**
-   * pending: at the provider; settling: the provider paid, the ledger has not posted it yet (tried
-   * again); completed: paid and posted in the ledger; failed: the provider refused it.
-   */
-  status: T.Union([T.Literal('pending'), T.Literal('settling'), T.Literal('completed'), T.Literal('failed')]),
+  status: T.Union([T.Literal('pending'), T.Literal('settling'), T.Literal('completed'), T.Literal('failed')], {
+    description:
+      'pending: at the payment provider; settling: paid by the provider, not yet posted in the ledger (tried again); completed: paid and posted in the ledger (the cash is there); failed: refused by the provider',
+  }),
   reason: T.Optional(T.String()),
-  createdAt: T.String({ format: 'date-time' }),
-  updatedAt: T.String({ format: 'date-time' }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
 });
 const PaymentEvent = {
   paymentId: T.String(),

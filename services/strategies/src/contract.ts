@@ -1,5 +1,5 @@
 /** strategies: investment strategies, named allocations of assets summing to 100% (listings 4.1, 4.2). */
-import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
 import { MAX_ALLOCATIONS, MAX_NAME_LENGTH } from './domain/allocations.ts';
 
 export { MAX_ALLOCATIONS, MAX_NAME_LENGTH };
@@ -25,10 +25,9 @@ export const Allocation = T.Object({ assetId: T.String(), percentage: Percentage
 export const Strategy = T.Object({
   id: T.String(),
   name: T.String(),
-  /** In the order the admin gave them. */
-  assets: T.Array(Allocation),
-  createdById: T.String(),
-  createdAt: T.String({ format: 'date-time' }),
+  assets: T.Array(Allocation, { description: 'In the order the admin gave them' }),
+  createdById: T.String({ description: 'The admin who created it' }),
+  createdAt: DateTime,
 });
 
 /** The most strategies one getStrategies call may ask for. */

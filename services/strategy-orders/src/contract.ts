@@ -1,5 +1,5 @@
 /** strategy-orders: investing an amount in a strategy — one payment, then one buy per allocation (listings 4.3, 4.4). */
-import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
 import { AmountString, MoneyString, QuantityString } from '@simplebank/money';
 import { OrderStatus } from '@simplebank/orders/contract';
 import { PaymentMethod } from '@simplebank/payments/contract';
@@ -16,33 +16,39 @@ export const Investment = T.Object({
   strategyId: T.String(),
   destinationAccountId: T.String(),
   amount: AmountString,
-  /** The deposit of `amount` into the destination account (payments). */
-  paymentId: T.String(),
+  paymentId: T.String({
+    description: 'The deposit of `amount` into the destination account (GET /v1/payments/{paymentId})',
+  }),
   status: InvestmentStatus,
-  /** Why it failed: `payment_failed` when the payment did (nothing is bought). */
-  reason: T.Optional(T.String()),
-  /** One buy per allocation that was big enough, in the strategy's order, with its status as last heard. */
+  reason: T.Optional(T.String({ description: '`payment_failed` when the payment failed (nothing is bought)' })),
+  /** With each order's status as last heard. */
   orders: T.Array(
     T.Object({ orderId: T.String(), assetId: T.String(), quantity: QuantityString, status: OrderStatus }),
+    {
+      description:
+        "One buy per allocation big enough for its fee, in the strategy's order (GET /v1/orders/{orderId}: source `strategy`)",
+    },
   ),
-  /**
-   * Allocations with no order, their share left over: `too_small_for_fee`, `no_quote`, or the code
-   * with which orders refused the buy.
-   */
-  skipped: T.Array(T.Object({ assetId: T.String(), share: AmountString, reason: T.String() })),
+  skipped: T.Array(T.Object({ assetId: T.String(), share: AmountString, reason: T.String() }), {
+    description:
+      'Allocations with no order, their share left over: `too_small_for_fee`, `no_quote`, or the code orders refused the buy with',
+  }),
   /** The filled orders' cost (quantity × fill price, half-up to the cent). */
   invested: AmountString,
   /** The filled orders' fees. */
   fees: AmountString,
   /**
-   * What stays as cash in the account: once completed, amount − invested − fees. Meanwhile only
-   * what is already certain (orders still open hold their shares); 0.00 until the payment completed.
-   * Signed: were a buy to cost more than its share (a fee schedule raised between sizing and the
-   * order, decision 20), the truth is a negative leftover, not a failed read.
+   * Meanwhile only what is already certain (orders still open hold their shares); 0.00 until the
+   * payment completed. Signed: were a buy to cost more than its share (a fee schedule raised between
+   * sizing and the order, decision 20), the truth is a negative leftover, not a failed read.
    */
-  leftover: MoneyString,
-  createdAt: T.String({ format: 'date-time' }),
-  updatedAt: T.String({ format: 'date-time' }),
+  leftover: T.String({
+    ...MoneyString,
+    description:
+      'Cash that stays in the account: once completed, amount − invested − fees; meanwhile what is already certain (decision 21)',
+  }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
 });
 
 export const strategyOrdersContract = defineContract({

@@ -4,7 +4,7 @@
  * asset the entries of a posting sum to zero, and so does the whole ledger (the trial balance).
  * Every state-changing method is idempotent on its key: a retried command posts nothing twice.
  */
-import { Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
+import { DateTime, Page, PageRequest, T, defineContract, event, rpc } from '@simplebank/chassis';
 import { AmountString, MoneyString, PriceString, QuantityString } from '@simplebank/money';
 
 export const Side = T.Union([T.Literal('buy'), T.Literal('sell')]);
@@ -20,9 +20,9 @@ export const EntryKind = T.Union([
 /** The account's own side of a posting, as the public API shows it: `amount` for USD, `quantity` for a ticker. */
 export const LedgerEntry = T.Object({
   id: T.String(),
-  at: T.String({ format: 'date-time' }),
+  at: DateTime,
   kind: EntryKind,
-  asset: T.String(),
+  asset: T.String({ description: '"USD" or a ticker' }),
   amount: T.Optional(MoneyString),
   quantity: T.Optional(T.String()),
   book: T.Union([T.Literal('available'), T.Literal('reserved')]),

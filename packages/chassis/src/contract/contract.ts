@@ -131,6 +131,9 @@ export type RequestOf<D extends RpcDef> = Static<D['request']>;
 export type ResponseOf<D extends RpcDef> = Static<D['response']>;
 export type DataOf<D extends MessageDef> = Static<D['data']>;
 
+/** An instant on the wire: ISO 8601 in UTC with milliseconds, as `Date.toISOString()` writes it. */
+export const DateTime = T.String({ format: 'date-time', description: 'ISO 8601 UTC, milliseconds' });
+
 /** The request side of cursor pagination: `limit` 1–200 (default 50), an opaque `cursor`. */
 export const PageRequest = {
   limit: T.Optional(T.Integer({ minimum: 1, maximum: 200 })),

@@ -1,9 +1,20 @@
 /**
  * The public API's schemas: what validates requests and what the OpenAPI document shows, one
- * definition each. Money, quantities and prices come from @simplebank/money; the public API also
+ * definition each (a service's own shapes come from its contract). Money, quantities and prices come from @simplebank/money; the public API also
  * refuses zero where it makes no sense (an amount, a quantity, a price).
  */
-import { T, type TSchema } from '@simplebank/chassis';
+import { DateTime, T, type TSchema } from '@simplebank/chassis';
+import { Account as AccountOfAccounts } from '@simplebank/accounts/contract';
+import { FeeSchedule as FeeScheduleOfFees } from '@simplebank/fees/contract';
+import { Order, OrderStatus } from '@simplebank/orders/contract';
+import { Strategy } from '@simplebank/strategies/contract';
+import { Investment } from '@simplebank/strategy-orders/contract';
+import { Delivery, DeliveryChannel, Notification } from '@simplebank/notifications/contract';
+import { Customer, Preferences, Role } from '@simplebank/customers/contract';
+import { Asset, AssetType, Quote } from '@simplebank/market-data/contract';
+import { LedgerEntry } from '@simplebank/transactions/contract';
+import { Holdings } from '@simplebank/holdings/contract';
+import { Payment, PaymentMethod } from '@simplebank/payments/contract';
 import {
   AmountString,
   MAX_ORDER_NOTIONAL_CENTS,
@@ -15,6 +26,32 @@ import {
   RateString,
   formatMoney,
 } from '@simplebank/money';
+
+/**
+ * What a service answers and the public API shows as it is: one definition, in the service's
+ * contract (with the public API's descriptions). Where the public shape differs it is derived below
+ * (`T.Omit`, `T.Composite`), not copied.
+ */
+export {
+  Asset,
+  AssetType,
+  Customer,
+  DateTime,
+  Delivery,
+  DeliveryChannel,
+  Holdings,
+  Investment,
+  LedgerEntry,
+  Notification,
+  Order,
+  OrderStatus,
+  Payment,
+  PaymentMethod,
+  Preferences,
+  Quote,
+  Role,
+  Strategy,
+};
 
 const NOT_ZERO = '(?!0+(?:\\.0+)?$)';
 function positive(schema: { pattern?: string; description?: string; examples?: unknown }, description: string) {
@@ -75,7 +112,6 @@ export const Id = T.String({
   pattern: '^[A-Za-z0-9._:-]+$',
   description: 'An opaque id',
 });
-export const DateTime = T.String({ format: 'date-time', description: 'ISO 8601 UTC, milliseconds' });
 export const Strict = { additionalProperties: false } as const;
 
 export const FieldError = T.Object({ path: T.String(), message: T.String() });
@@ -104,29 +140,12 @@ export const PageQuery = {
   cursor: T.Optional(T.String({ minLength: 1, maxLength: 500, description: 'Opaque cursor from the previous page' })),
 };
 
-export const Role = T.Union([T.Literal('customer'), T.Literal('admin')]);
-export const Preferences = T.Object(
-  { email: T.Boolean(), sms: T.Boolean(), push: T.Boolean() },
-  {
-    description:
-      'Notification channels besides the in-app inbox (always on): email to your e-mail address, sms to `phone`; push is recorded only',
-  },
-);
 /** A mobile number in E.164 form: where SMS notifications go. */
 export const Phone = T.String({
   pattern: '^\\+[1-9][0-9]{6,14}$',
   maxLength: 16,
   description: 'A mobile number in E.164 form, e.g. "+15550100123": where SMS notifications go',
   examples: ['+15550100123'],
-});
-export const Customer = T.Object({
-  id: T.String(),
-  email: T.String(),
-  name: T.String(),
-  role: Role,
-  preferences: Preferences,
-  phone: T.Union([T.String(), T.Null()], { description: 'Your mobile number (E.164), null until you give one' }),
-  createdAt: DateTime,
 });
 export const Tokens = T.Object({
   accessToken: T.String({ description: 'A JWT, valid 15 minutes: send it as `Authorization: Bearer <accessToken>`' }),
@@ -135,194 +154,13 @@ export const Tokens = T.Object({
 });
 
 export const Cash = T.Object({ available: MoneyString, reserved: MoneyString });
-export const Account = T.Object({
-  id: T.String(),
-  name: T.String(),
-  currency: T.Literal('USD'),
-  status: T.Union([T.Literal('open'), T.Literal('closed')]),
-  cash: Cash,
-  createdAt: DateTime,
-});
-
-export const PaymentMethod = T.Union([T.Literal('card'), T.Literal('bank_transfer')]);
-export const Payment = T.Object({
-  id: T.String(),
-  accountId: T.String(),
-  kind: T.Union([T.Literal('deposit'), T.Literal('withdrawal')]),
-  method: PaymentMethod,
-  amount: AmountString,
-  status: T.Union([T.Literal('pending'), T.Literal('settling'), T.Literal('completed'), T.Literal('failed')], {
-    description:
-      'pending: at the payment provider; settling: paid by the provider, not yet posted in the ledger (tried again); completed: paid and posted in the ledger (the cash is there); failed: refused by the provider',
-  }),
-  reason: T.Optional(T.String()),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-
-export const LedgerEntry = T.Object({
-  id: T.String(),
-  at: DateTime,
-  kind: T.Union([
-    T.Literal('deposit'),
-    T.Literal('withdrawal'),
-    T.Literal('reservation'),
-    T.Literal('release'),
-    T.Literal('fee'),
-    T.Literal('fee_refund'),
-    T.Literal('trade'),
-  ]),
-  asset: T.String({ description: '"USD" or a ticker' }),
-  amount: T.Optional(MoneyString),
-  quantity: T.Optional(T.String()),
-  book: T.Union([T.Literal('available'), T.Literal('reserved')]),
-  orderId: T.Optional(T.String()),
-  paymentId: T.Optional(T.String()),
-});
-
-export const Holdings = T.Object({
-  accountId: T.String(),
-  asOf: DateTime,
-  valuation: T.Union([T.Literal('live'), T.Literal('stale'), T.Literal('unavailable')]),
-  cash: Cash,
-  positions: T.Array(
-    T.Object({
-      assetId: T.String(),
-      quantity: T.String(),
-      reservedQuantity: T.String(),
-      averageCost: PriceString,
-      price: T.Optional(PriceString),
-      value: T.Optional(MoneyString),
-    }),
-  ),
-  totalValue: T.Optional(MoneyString),
-});
-
-export const AssetType = T.Union([T.Literal('stock'), T.Literal('fund'), T.Literal('etf')]);
-export const Asset = T.Object({
-  id: T.String(),
-  name: T.String(),
-  type: AssetType,
-  currency: T.Literal('USD'),
-  price: PriceString,
-  updatedAt: DateTime,
-});
-export const Quote = T.Object({ assetId: T.String(), price: PriceString, at: DateTime });
+/** An account as accounts answers it, without its owner (the caller), with its cash from the ledger. */
+export const Account = T.Composite([T.Omit(AccountOfAccounts, ['ownerId']), T.Object({ cash: Cash })]);
 
 export const Side = T.Union([T.Literal('buy'), T.Literal('sell')]);
-export const OrderStatus = T.Union([
-  T.Literal('pending'),
-  T.Literal('placed'),
-  T.Literal('filled'),
-  T.Literal('rejected'),
-  T.Literal('failed'),
-  T.Literal('canceled'),
-  T.Literal('expired'),
-]);
-export const Order = T.Object({
-  id: T.String(),
-  accountId: T.String(),
-  assetId: T.String(),
-  side: Side,
-  quantity: QuantityString,
-  type: T.Literal('market'),
-  status: OrderStatus,
-  quotePrice: PriceString,
-  limitPrice: PriceString,
-  fee: AmountString,
-  fillPrice: T.Union([PriceString, T.Null()]),
-  reason: T.Union([T.String(), T.Null()]),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-  history: T.Array(T.Object({ status: OrderStatus, at: DateTime, reason: T.Optional(T.String()) })),
-  source: T.Union([T.Literal('customer'), T.Literal('strategy')], {
-    description: 'Who placed it: the customer, or an investment in a strategy (POST /v1/strategies/{id}/investments)',
-  }),
-  investmentId: T.Optional(T.String({ description: 'With source `strategy`: the investment the order is part of' })),
-});
 
-export const Strategy = T.Object({
-  id: T.String(),
-  name: T.String(),
-  assets: T.Array(
-    T.Object({
-      assetId: T.String(),
-      percentage: T.String({
-        description: 'A percentage with exactly two decimals, e.g. "33.33"; together they sum to 100',
-      }),
-    }),
-    { description: 'In the order the admin gave them' },
-  ),
-  createdById: T.String({ description: 'The admin who created it' }),
-  createdAt: DateTime,
-});
-
-export const Investment = T.Object({
-  id: T.String(),
-  strategyId: T.String(),
-  destinationAccountId: T.String(),
-  amount: AmountString,
-  paymentId: T.String({
-    description: 'The deposit of `amount` into the destination account (GET /v1/payments/{paymentId})',
-  }),
-  status: T.Union([T.Literal('awaiting_payment'), T.Literal('ordering'), T.Literal('completed'), T.Literal('failed')]),
-  reason: T.Optional(T.String({ description: '`payment_failed` when the payment failed (nothing is bought)' })),
-  orders: T.Array(
-    T.Object({ orderId: T.String(), assetId: T.String(), quantity: QuantityString, status: OrderStatus }),
-    {
-      description:
-        "One buy per allocation big enough for its fee, in the strategy's order (GET /v1/orders/{orderId}: source `strategy`)",
-    },
-  ),
-  skipped: T.Array(T.Object({ assetId: T.String(), share: AmountString, reason: T.String() }), {
-    description:
-      'Allocations with no order, their share left over: `too_small_for_fee`, `no_quote`, or the code orders refused the buy with',
-  }),
-  invested: AmountString,
-  fees: AmountString,
-  leftover: T.String({
-    ...MoneyString,
-    description:
-      'Cash that stays in the account: once completed, amount − invested − fees; meanwhile what is already certain (decision 21)',
-  }),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-
-export const FeeSchedule = T.Object({ minimum: AmountString, rate: RateString, effectiveFrom: DateTime });
-export const Notification = T.Object({
-  id: T.String(),
-  kind: T.String(),
-  title: T.String(),
-  body: T.String(),
-  at: DateTime,
-  read: T.Boolean(),
-});
-export const DeliveryChannel = T.Union([T.Literal('in_app'), T.Literal('email'), T.Literal('sms')], {
-  description: "in_app: the inbox (always); email and sms: by the customer's preferences",
-});
-export const Delivery = T.Object({
-  id: T.String(),
-  notificationId: T.String(),
-  customerId: T.String(),
-  channel: DeliveryChannel,
-  to: T.Union([T.String(), T.Null()], {
-    description:
-      'The customer id (in_app), the e-mail address (email) or the phone number (sms); null when none was on file',
-  }),
-  subject: T.String({ description: "The notification's title" }),
-  status: T.Union([T.Literal('delivered'), T.Literal('failed'), T.Literal('pending')], {
-    description:
-      'pending: not sent yet, or tried and due again (retried with back-off); failed: given up (a permanent refusal, no address, or too many attempts); delivered: handed to the channel',
-  }),
-  attempts: T.Integer(),
-  at: T.String({
-    format: 'date-time',
-    description: 'When it was delivered, given up or last tried (planned, before a first attempt)',
-  }),
-  lastError: T.Optional(T.String({ description: 'Why the last attempt failed' })),
-});
-
+/** The fee schedule in force, without fees' internal version number. */
+export const FeeSchedule = T.Omit(FeeScheduleOfFees, ['version']);
 /** `from` / `to` of a report: an ISO date (midnight UTC) or a timestamp with its offset (a `+` sent as %2B). */
 export const ReportInstant = T.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$',

@@ -3,7 +3,7 @@
  * fee income report and the customer's statement. It never calls another service to answer;
  * every answer says how current it is (`asOf`: the time of the newest event applied). Decision 25.
  */
-import { Page, PageRequest, T, defineContract, rpc } from '@simplebank/chassis';
+import { DateTime, Page, PageRequest, T, defineContract, rpc } from '@simplebank/chassis';
 import { AmountString, MoneyString, PriceString, QuantityString } from '@simplebank/money';
 
 /** An ISO date ("2026-12-01", midnight UTC) or timestamp with its offset; `from` inclusive, `to` exclusive. */
@@ -13,7 +13,7 @@ export const Instant = T.String({
 });
 const Period = { from: T.Optional(Instant), to: T.Optional(Instant) };
 /** The time of the newest event the model has applied; null before its first. */
-const AsOf = T.Union([T.String({ format: 'date-time' }), T.Null()]);
+const AsOf = T.Union([DateTime, T.Null()]);
 
 export const OrderStatus = T.Union([
   T.Literal('pending'),
@@ -26,6 +26,9 @@ export const OrderStatus = T.Union([
 ]);
 export const Side = T.Union([T.Literal('buy'), T.Literal('sell')]);
 export const AssetType = T.Union([T.Literal('stock'), T.Literal('fund'), T.Literal('etf')]);
+const KnownAssetType = T.Union([AssetType, T.Null()], {
+  description: "Null for an asset the report's catalogue does not know",
+});
 
 export const OrderReportItem = T.Object({
   orderId: T.String(),
@@ -34,41 +37,42 @@ export const OrderReportItem = T.Object({
   assetId: T.String(),
   /** Null for an asset the catalogue does not know. */
   assetName: T.Union([T.String(), T.Null()]),
-  assetType: T.Union([AssetType, T.Null()]),
+  assetType: KnownAssetType,
   side: Side,
   quantity: QuantityString,
   status: OrderStatus,
   reason: T.Union([T.String(), T.Null()]),
   fee: AmountString,
   fillPrice: T.Union([PriceString, T.Null()]),
-  /** quantity × fillPrice, half-up to the cent (what the ledger settled); null until filled. */
-  notional: T.Union([AmountString, T.Null()]),
-  placedAt: T.String({ format: 'date-time' }),
-  filledAt: T.Union([T.String({ format: 'date-time' }), T.Null()]),
+  notional: T.Union([AmountString, T.Null()], {
+    description: 'quantity × fillPrice, half-up to the cent (what the ledger settled); null until filled',
+  }),
+  placedAt: DateTime,
+  filledAt: T.Union([DateTime, T.Null()]),
   source: T.Union([T.Literal('customer'), T.Literal('strategy')]),
   investmentId: T.Optional(T.String()),
 });
 
 export const FeeReport = T.Object({
-  from: T.String({ format: 'date-time' }),
-  to: T.String({ format: 'date-time' }),
-  /** Fees charged minus fees refunded in the period. */
-  total: MoneyString,
+  from: DateTime,
+  to: DateTime,
+  total: T.String({ ...MoneyString, description: 'Fees charged minus fees refunded in the period, to the cent' }),
   items: T.Array(
     T.Object({
       day: T.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A day (UTC), YYYY-MM-DD' }),
-      side: T.Union([Side, T.Null()]),
-      assetType: T.Union([AssetType, T.Null()]),
-      /** Fees charged in the group. */
-      count: T.Integer(),
-      /** Charged minus refunded in the group. */
-      total: MoneyString,
+      side: T.Union([Side, T.Null()], {
+        description: "The order's side; null while the order is not known to the report yet",
+      }),
+      assetType: KnownAssetType,
+      count: T.Integer({ description: 'Fees charged in the group' }),
+      total: T.String({ ...MoneyString, description: 'Charged minus refunded in the group' }),
     }),
+    { description: 'By day, side and asset type; a refund counts on its own day' },
   ),
 });
 
 export const StatementLine = T.Object({
-  at: T.String({ format: 'date-time' }),
+  at: DateTime,
   kind: T.Union([
     T.Literal('deposit'),
     T.Literal('withdrawal'),
@@ -77,17 +81,24 @@ export const StatementLine = T.Object({
     T.Literal('fee'),
     T.Literal('fee_refund'),
   ]),
-  description: T.String(),
+  description: T.String({ description: 'e.g. "Buy 2 AAPL @ 228.97"' }),
   amount: MoneyString,
-  balance: MoneyString,
+  balance: T.String({ ...MoneyString, description: 'The running balance after this line' }),
 });
 export const Statement = T.Object({
   accountId: T.String(),
-  from: T.String({ format: 'date-time' }),
-  to: T.String({ format: 'date-time' }),
+  from: DateTime,
+  to: DateTime,
   openingBalance: MoneyString,
-  closingBalance: MoneyString,
-  lines: T.Array(StatementLine),
+  closingBalance: T.String({
+    ...MoneyString,
+    description:
+      "openingBalance + the sum of the lines' amounts: the account's cash, reserved cash included (decision 25)",
+  }),
+  lines: T.Array(StatementLine, {
+    description:
+      'One line per movement of cash, in time order; reservations and releases (cash held for an order or a withdrawal) are not movements',
+  }),
 });
 
 export const reportingContract = defineContract({

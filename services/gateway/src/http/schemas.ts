@@ -15,6 +15,7 @@ import { Asset, AssetType, Quote } from '@simplebank/market-data/contract';
 import { LedgerEntry } from '@simplebank/transactions/contract';
 import { Holdings } from '@simplebank/holdings/contract';
 import { Payment, PaymentMethod } from '@simplebank/payments/contract';
+import { FeeReport, OrderReportItem as OrderReportItemOfReporting, Statement } from '@simplebank/reporting/contract';
 import {
   AmountString,
   MAX_ORDER_NOTIONAL_CENTS,
@@ -39,6 +40,7 @@ export {
   DateTime,
   Delivery,
   DeliveryChannel,
+  FeeReport,
   Holdings,
   Investment,
   LedgerEntry,
@@ -50,6 +52,7 @@ export {
   Preferences,
   Quote,
   Role,
+  Statement,
   Strategy,
 };
 
@@ -168,74 +171,5 @@ export const ReportInstant = T.String({
   description:
     'An ISO date (YYYY-MM-DD, midnight UTC) or timestamp with its offset, e.g. "2026-12-01T09:30:00Z"; `from` inclusive, `to` exclusive',
 });
-export const ReportAssetType = T.Union([AssetType, T.Null()], {
-  description: "Null for an asset the report's catalogue does not know",
-});
-export const OrderReportItem = T.Object({
-  orderId: T.String(),
-  accountId: T.String(),
-  assetId: T.String(),
-  assetName: T.Union([T.String(), T.Null()]),
-  assetType: ReportAssetType,
-  side: Side,
-  quantity: QuantityString,
-  status: OrderStatus,
-  reason: T.Union([T.String(), T.Null()]),
-  fee: AmountString,
-  fillPrice: T.Union([PriceString, T.Null()]),
-  notional: T.Union([AmountString, T.Null()], {
-    description: 'quantity × fillPrice, half-up to the cent (what the ledger settled); null until filled',
-  }),
-  placedAt: DateTime,
-  filledAt: T.Union([DateTime, T.Null()]),
-  source: T.Union([T.Literal('customer'), T.Literal('strategy')]),
-  investmentId: T.Optional(T.String()),
-});
-export const FeeReport = T.Object({
-  from: DateTime,
-  to: DateTime,
-  total: T.String({ ...MoneyString, description: 'Fees charged minus fees refunded in the period, to the cent' }),
-  items: T.Array(
-    T.Object({
-      day: T.String({ description: 'A day (UTC), YYYY-MM-DD' }),
-      side: T.Union([Side, T.Null()], {
-        description: "The order's side; null while the order is not known to the report yet",
-      }),
-      assetType: ReportAssetType,
-      count: T.Integer({ description: 'Fees charged in the group' }),
-      total: T.String({ ...MoneyString, description: 'Charged minus refunded in the group' }),
-    }),
-    { description: 'By day, side and asset type; a refund counts on its own day' },
-  ),
-});
-export const Statement = T.Object({
-  accountId: T.String(),
-  from: DateTime,
-  to: DateTime,
-  openingBalance: MoneyString,
-  closingBalance: T.String({
-    ...MoneyString,
-    description:
-      "openingBalance + the sum of the lines' amounts: the account's cash, reserved cash included (decision 25)",
-  }),
-  lines: T.Array(
-    T.Object({
-      at: DateTime,
-      kind: T.Union([
-        T.Literal('deposit'),
-        T.Literal('withdrawal'),
-        T.Literal('buy'),
-        T.Literal('sell'),
-        T.Literal('fee'),
-        T.Literal('fee_refund'),
-      ]),
-      description: T.String({ description: 'e.g. "Buy 2 AAPL @ 228.97"' }),
-      amount: MoneyString,
-      balance: T.String({ ...MoneyString, description: 'The running balance after this line' }),
-    }),
-    {
-      description:
-        'One line per movement of cash, in time order; reservations and releases (cash held for an order or a withdrawal) are not movements',
-    },
-  ),
-});
+/** An order in a report, without the customer's id (the public API knows the customer by the token). */
+export const OrderReportItem = T.Omit(OrderReportItemOfReporting, ['customerId']);

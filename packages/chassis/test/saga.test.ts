@@ -363,6 +363,57 @@ describe('saga runner', () => {
     });
   });
 
+  test("the saga's deadline wakes a step that waits with no timeout of its own, until the deadline is dealt with; defaults give a step its retry policy", async () => {
+    type D = { expiresAt: string; cancelSent?: boolean; wakes?: string[] };
+    let tries = 0;
+    const saga = defineSaga<D>({
+      name: 'Expiring',
+      deadline: (d) => (d.cancelSent ? undefined : d.expiresAt),
+      defaults: { retry: { maxAttempts: 3, baseMs: 1, capMs: 5 } },
+      steps: [
+        {
+          name: 'flaky',
+          async action() {
+            // Two technical failures, then success: the default policy (3 tries) lets it through.
+            tries += 1;
+            if (tries < 3) throw new UnavailableError(`try ${tries}`);
+            return done();
+          },
+        },
+        {
+          name: 'await',
+          async action(ctx) {
+            const w = ctx.wakeUp;
+            const wakes = [...(ctx.data.wakes ?? []), w.kind === 'signal' ? w.name : w.kind];
+            if (w.kind === 'start') return waitFor(['answer'], { patch: { wakes } });
+            // The deadline: dealt with once (cancelSent), then wait on without one.
+            if (w.kind === 'timeout') return waitFor(['answer'], { patch: { wakes, cancelSent: true } });
+            return done<D>({ wakes });
+          },
+        },
+      ],
+    });
+    await withRunner([saga], async ({ db, runner }) => {
+      const expiresAt = new Date(Date.now() + 100).toISOString();
+      const id = await begin(runner, db, saga, { expiresAt });
+      // Woken by the deadline, dealt with, waiting again.
+      await eventually(async () => {
+        const s = await runner.inspect(id);
+        return s?.status === 'waiting' && (s.data as D).cancelSent ? s : undefined;
+      }, 'the deadline to wake the waiting step');
+      // No second timeout: the deadline is gone once dealt with.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(((await runner.inspect(id))?.data as D).wakes, ['start', 'timeout']);
+      await signal(runner, db, saga, id, 'answer', {}, 'k-answer');
+      const s = await statusIs(runner, id, 'completed');
+      assert.deepEqual((s.data as D).wakes, ['start', 'timeout', 'answer']);
+      assert.deepEqual(
+        s.log.filter((e) => e.step === 'flaky').map((e) => `${e.outcome}:${e.attempt}`),
+        ['error:1', 'error:2', 'done:3'],
+      );
+    });
+  });
+
   test('a step timeout (waiting, or hung in its action) fails the step and compensates', async () => {
     const waiting: SagaDefinition<object> = {
       name: 'NeverAnswered',

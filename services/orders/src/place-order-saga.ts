@@ -72,8 +72,6 @@ function reserve(ctx: Ctx, key: string): Promise<{ reservationId: string }> {
       );
 }
 
-const msUntil = (iso: string) => Math.max(0, new Date(iso).getTime() - Date.now());
-
 async function sendExpiryCancel(ctx: Ctx): Promise<void> {
   await ctx.tx.send(
     marketContract.commands.CancelOrderOnExchange,
@@ -101,10 +99,13 @@ const TECHNICAL_RETRY = { maxAttempts: 40, baseMs: 200, capMs: 5000 };
 export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
   name: 'PlaceOrder',
   signals,
+  // The order's expiry wakes a waiting step (place, awaitFill) with `timeout`: it asks market to
+  // cancel, once, and waits on for the exchange's answer.
+  deadline: (d) => (d.expiryCancelSent ? undefined : d.expiresAt),
+  defaults: { retry: TECHNICAL_RETRY },
   steps: [
     {
       name: 'reserve',
-      retry: TECHNICAL_RETRY,
       async action(ctx) {
         try {
           const { reservationId } = await reserve(ctx, ctx.stepKey);
@@ -143,7 +144,6 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
     },
     {
       name: 'chargeFee',
-      retry: TECHNICAL_RETRY,
       async action(ctx) {
         const d = ctx.data;
         try {
@@ -198,7 +198,7 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
           );
           // Recorded with the send: from now on a cancel goes through market, not an interrupt.
           await store.markPlacementSent(ctx.tx, d.orderId, now);
-          return d.expiryCancelSent ? waitFor(waitingFor) : waitFor(waitingFor, { timeoutMs: msUntil(d.expiresAt) });
+          return waitFor(waitingFor);
         }
         if (w.kind === 'timeout') {
           await sendExpiryCancel(ctx);
@@ -242,8 +242,7 @@ export const placeOrderSaga = defineSaga<PlaceOrderData, PlaceOrderSignals>({
         if (d.fillPrice) return done();
         const w = ctx.wakeUp;
         const waitingFor = ['filled', 'canceled'] as const;
-        if (w.kind === 'start')
-          return d.expiryCancelSent ? waitFor(waitingFor) : waitFor(waitingFor, { timeoutMs: msUntil(d.expiresAt) });
+        if (w.kind === 'start') return waitFor(waitingFor);
         if (w.kind === 'timeout') {
           await sendExpiryCancel(ctx);
           return waitFor(waitingFor, { patch: { expiryCancelSent: true } });

@@ -143,7 +143,9 @@ describe('the PlaceOrder saga, step by step', () => {
     const started = await h.runStep(placeOrderSaga, 'awaitFill', { data: order({ expiresAt }) });
     assert.equal(started?.kind, 'wait');
     assert.deepEqual(started?.kind === 'wait' && started.signals, ['filled', 'canceled']);
-    assert.ok(started?.kind === 'wait' && started.timeoutMs! > 0 && started.timeoutMs! <= 60_000);
+    // Its timeout is the saga's deadline, the order's expiry (the runner wakes the wait with it).
+    assert.equal(started?.kind === 'wait' && started.timeoutMs, undefined);
+    assert.equal(placeOrderSaga.deadline!(order({ expiresAt })), expiresAt);
     assert.equal(h.sent.length, 0, 'nothing sent while it waits');
 
     const expired = await h.runStep(placeOrderSaga, 'awaitFill', {
@@ -154,7 +156,8 @@ describe('the PlaceOrder saga, step by step', () => {
     assert.deepEqual(h.sentOf(marketContract.commands.CancelOrderOnExchange), [{ orderId: 'o-1', reason: 'expired' }]);
     assert.equal(h.sent[0]!.key, 'o-1');
 
-    // Once the cancel went out, it waits with no timeout; the exchange's cancel ends the order as expired.
+    // Once the cancel went out, it waits with no deadline; the exchange's cancel ends the order as expired.
+    assert.equal(placeOrderSaga.deadline!(order({ expiresAt, expiryCancelSent: true })), undefined);
     const again = await h.runStep(placeOrderSaga, 'awaitFill', { data: order({ expiryCancelSent: true }) });
     assert.deepEqual(again, waitFor(['filled', 'canceled']));
     await assert.rejects(

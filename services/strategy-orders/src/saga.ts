@@ -109,6 +109,7 @@ async function askOrders(ctx: Ctx): Promise<OrderNews[]> {
 export const investSaga = defineSaga<InvestData, InvestSignals>({
   name: 'InvestInStrategy',
   signals,
+  defaults: { retry: RETRY },
   steps: [
     {
       // The pivot: a failed payment fails the investment (nothing was bought, nothing to undo); a
@@ -135,7 +136,6 @@ export const investSaga = defineSaga<InvestData, InvestSignals>({
     {
       // Reads only (quotes, the fee schedule): run again after a crash, it sizes afresh.
       name: 'plan',
-      retry: RETRY,
       async action(ctx) {
         const d = ctx.data;
         const [{ items }, schedule] = await Promise.all([
@@ -172,7 +172,6 @@ export const investSaga = defineSaga<InvestData, InvestSignals>({
       // One order per buy, each under a key of its own: after a crash or a technical failure the
       // step runs again and orders answers the buys it took already with the same orders.
       name: 'placeOrders',
-      retry: RETRY,
       async action(ctx) {
         const d = ctx.data;
         const placements: store.Placement[] = [];
@@ -217,7 +216,6 @@ export const investSaga = defineSaga<InvestData, InvestSignals>({
       // Follows the orders to their end: orders' events wake it (one signal per change); now and
       // then it asks orders itself, in case an event is late.
       name: 'awaitOrders',
-      retry: RETRY,
       async action(ctx) {
         const w = ctx.wakeUp;
         const news =

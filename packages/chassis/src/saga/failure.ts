@@ -42,7 +42,7 @@ export async function recordFailure(
   const { row, def, step, index, phase } = at;
   const e = toAppError(err);
   const name = step?.name ?? 'onCompensated';
-  const policy = step?.retry ?? {};
+  const policy = step?.retry ?? def.defaults?.retry ?? {};
   const detail = `${e.code}: ${e.message}`;
   const forever = phase === 'compensation' || row.past_pivot;
   if (forever || (e.retryable && attempt < (policy.maxAttempts ?? 5))) {

@@ -335,14 +335,15 @@ export class SagaTurns {
     const data = { ...row.data, ...(outcome.patch ?? {}) };
     const renew = { renewMs: this.deps.leaseMs };
     if (outcome.kind === 'wait') {
-      const detail = `for ${outcome.signals.join(', ') || 'no signal'}${outcome.timeoutMs !== undefined ? ` or ${outcome.timeoutMs} ms` : ''}`;
+      const timeoutMs = outcome.timeoutMs ?? (row.past_pivot ? undefined : msUntilDeadline(def, data));
+      const detail = `for ${outcome.signals.join(', ') || 'no signal'}${timeoutMs !== undefined ? ` or ${timeoutMs} ms` : ''}`;
       const log = { step: step.name, phase: 'action' as const, outcome: 'waiting', attempt, detail };
       const next = await store.updateSaga(tx, tx.saga, {
         status: 'waiting',
         data,
         attempt: 0,
         waitSignals: outcome.signals,
-        waitInMs: outcome.timeoutMs ?? null,
+        waitInMs: timeoutMs ?? null,
         nextRunInMs: 0,
         lease: renew,
         log,
@@ -450,4 +451,11 @@ export class SagaTurns {
         recordFailure(this.deps, tx, { row, def, step, index, phase: 'compensation' }, attempt, err),
     });
   }
+}
+
+/** Time left until the saga's deadline (0 once passed), or undefined when it has none. */
+function msUntilDeadline(def: AnySaga, data: unknown): number | undefined {
+  const at = def.deadline?.(data);
+  if (at === undefined) return undefined;
+  return Math.max(0, new Date(at).getTime() - Date.now());
 }

@@ -121,6 +121,14 @@ export interface SagaDefinition<D, S extends SignalDefs = SignalDefs> {
    */
   signals?: S;
   steps: readonly SagaStep<D, S>[];
+  /**
+   * The saga's business deadline (an order's expiry), written once: until the pivot, a step that
+   * waits with no `timeoutMs` of its own is woken with `timeout` when it passes. Undefined: no
+   * deadline (or none any more: return undefined once it has been dealt with, or it wakes every wait).
+   */
+  deadline?(data: D): string | Date | undefined;
+  /** What a step leaves out: its retry policy. */
+  defaults?: { retry?: RetryPolicy };
   /** In the transaction that records completion. */
   onCompleted?(ctx: SagaStepContext<D, S>): Promise<void>;
   /** In the transaction that records the end of compensation; `ctx.failure` says why. */

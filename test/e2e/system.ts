@@ -315,7 +315,7 @@ export const ADMIN_EMAIL = process.env.SIMPLEBANK_ADMIN_EMAIL ?? 'admin@simpleba
 export const ADMIN_PASSWORD = process.env.SIMPLEBANK_ADMIN_PASSWORD ?? 'simplebank-admin';
 
 export class Bank {
-  private admin?: Promise<Customer>;
+  private admin: Promise<Customer> | undefined;
 
   constructor(readonly http: Http) {}
 

@@ -463,7 +463,7 @@ interface FuzzRequest {
   auth: Auth;
   headers: Record<string, string>;
   /** The body as sent (utf8), or base64 of raw bytes (`bytes:`), or undefined. */
-  body?: string;
+  body?: string | undefined;
   operation: string;
 }
 
@@ -777,7 +777,7 @@ function mutatedRequestArb(doc: any, op: Operation): fc.Arbitrary<FuzzRequest> {
     rarely(fc.constantFrom('text/html', '*/*', 'application/xml', '', 'application/problem+json'), 10), // Accept
   );
   const hasBody = op.method !== 'GET' && op.method !== 'DELETE';
-  const body: fc.Arbitrary<{ body?: string; contentType?: string }> = hasBody
+  const body: fc.Arbitrary<{ body?: string | undefined; contentType?: string }> = hasBody
     ? fc.oneof(
         {
           arbitrary: (op.body ? bodyValue(doc, op.body) : fc.oneof(fc.constant(undefined), nastyValue())).map((v) => ({

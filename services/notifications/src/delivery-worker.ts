@@ -108,14 +108,20 @@ export async function runRound(
     worked += n;
     announcing = true;
   }
-  const due = await claimDue(ctx.db, BATCH, policy.leaseMs);
+  const { claimed: due, nextDueInMs: dueAfterClaim } = await claimDue(ctx.db, BATCH, policy.leaseMs);
+  let retried = false;
   for (let i = 0; i < due.length; i += CONCURRENCY) {
     await Promise.all(
-      due.slice(i, i + CONCURRENCY).map(async (d) => count(d.channel, await attempt(ctx, channels, policy, d))),
+      due.slice(i, i + CONCURRENCY).map(async (d) => {
+        const outcome = await attempt(ctx, channels, policy, d);
+        if (outcome === 'retry') retried = true;
+        count(d.channel, outcome);
+      }),
     );
   }
   worked += due.length;
-  const next = announcing || due.length === BATCH ? 0 : await nextDueInMs(ctx.db);
+  // The claim said when the others are due; an attempt tried again later is due again too, so then ask.
+  const next = announcing || due.length === BATCH ? 0 : retried ? await nextDueInMs(ctx.db) : dueAfterClaim;
   return { worked, nextDueInMs: next, announcing };
 }
 

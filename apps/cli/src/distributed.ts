@@ -37,9 +37,9 @@ const RETURN_FREED_MEMORY = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 /**
  * V8's young generation may grow to 3 × 16 MB by default and stays that size: after some traffic
- * it was a third of a service's resident memory. 2 MB semi-spaces cost a few per cent more
- * scavenges (node CPU per order +3 % measured) and keep each service 20–35 MB smaller
- * (docs/performance.md, eleventh session). The container image sets the same (Dockerfile).
+ * it was a third of a service's resident memory. 2 MB semi-spaces mean more scavenges, but node's
+ * CPU per order, counted, did not move beyond the noise, and each service is 20–35 MB smaller after
+ * traffic (docs/performance.md, eleventh session). The container image sets the same (Dockerfile).
  */
 const SMALL_YOUNG_GENERATION = '--max-semi-space-size=2';
 

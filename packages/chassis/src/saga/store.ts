@@ -60,27 +60,52 @@ const rowColumns = (
   END AS signal`;
 const ROW = rowColumns();
 
+/** A saga to insert: its first step is due now. */
+export interface NewSaga {
+  id: string;
+  type: string;
+  data: unknown;
+  firstStep: string | null;
+  deadlineInMs: number | null;
+  cause: Causation;
+}
+
+const newSagaParams = (s: NewSaga) => [
+  s.id,
+  s.type,
+  JSON.stringify(s.data ?? {}),
+  s.firstStep,
+  s.deadlineInMs,
+  JSON.stringify(s.cause),
+];
+
 /** Inserts the saga and wakes runners at commit, in one statement; false when the id exists already. */
-export async function insertSaga(
-  db: Queryable,
-  s: {
-    id: string;
-    type: string;
-    data: unknown;
-    firstStep: string | null;
-    deadlineInMs: number | null;
-    cause: Causation;
-  },
-): Promise<boolean> {
+export async function insertSaga(db: Queryable, s: NewSaga): Promise<boolean> {
   const { rowCount } = await db.query(
     `WITH inserted AS (
        INSERT INTO chassis_sagas (id, type, status, data, step_index, current_step, deadline_at, cause)
        VALUES ($1, $2, 'running', $3::jsonb, 0, $4, ${later('$5')}, $6::jsonb)
        ON CONFLICT (id) DO NOTHING RETURNING id)
      SELECT pg_notify('chassis_sagas', id) FROM inserted`,
-    [s.id, s.type, JSON.stringify(s.data ?? {}), s.firstStep, s.deadlineInMs, JSON.stringify(s.cause)],
+    newSagaParams(s),
   );
   return rowCount === 1;
+}
+
+/**
+ * Inserts the saga already leased (a fresh token, `leaseMs` from now) for the runner that begins it,
+ * and wakes nobody: that runner advances it once the transaction commits. Should it never do so
+ * (a crash right after the commit), the lease expires and any runner takes the saga, as after a
+ * crash in the middle of a step. The saga as its lease holder sees it; undefined when the id exists.
+ */
+export async function insertLeasedSaga(db: Queryable, s: NewSaga, leaseMs: number): Promise<SagaRow | undefined> {
+  const { rows } = await db.query<SagaRow>(
+    `INSERT INTO chassis_sagas AS s (id, type, status, data, step_index, current_step, deadline_at, cause, locked_until, lease_token)
+     VALUES ($1, $2, 'running', $3::jsonb, 0, $4, ${later('$5')}, $6::jsonb, ${later('$7')}, gen_random_uuid()::text)
+     ON CONFLICT (id) DO NOTHING RETURNING ${ROW}`,
+    [...newSagaParams(s), leaseMs],
+  );
+  return rows[0];
 }
 
 export async function sagaType(db: Queryable, id: string): Promise<{ type: string; status: SagaStatus } | undefined> {

@@ -63,9 +63,9 @@ export const feesService = defineService({
     async chargeFee(req, ctx) {
       const key = requireKey(ctx);
       const feeId = feeIdOf(req.orderId);
-      // One fee per order: a second charge (under another key) answers the first one, charging nothing.
-      const existing = await store.feeOfOrder(ctx.db, req.orderId);
-      if (existing) return { feeId: existing.id, amount: formatMoney(BigInt(existing.amount_cents)) };
+      // One fee per order, and no read to find out first: a second charge (under another key) gets
+      // the ledger's first posting back and finds the fee recorded below, so it answers the first
+      // charge and charges nothing.
       // The ledger first, with no transaction open here: it posts `fee:<feeId>` once, whoever asks
       // and however often. insufficient_funds propagates: nothing is recorded, and the chassis keeps
       // the refusal as this key's answer. A crash after the ledger's commit and before ours is

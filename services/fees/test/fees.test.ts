@@ -13,7 +13,7 @@ type LedgerCall = {
   key: string;
 };
 
-/** A ledger stub that is idempotent on its key, like the real one, and records what it posted. */
+/** A ledger stub that is idempotent on its key and on the fee id, like the real one, and records what it posted. */
 function ledgerStub(poorAccounts: Set<string>) {
   const posted: LedgerCall[] = [];
   const answers = new Map<string, { postingId: string } | Error>();
@@ -27,6 +27,9 @@ function ledgerStub(poorAccounts: Set<string>) {
       answers.set(key, refusal);
       throw refusal;
     }
+    // As the real ledger: a fee is posted once per fee id (its posting key), whatever the key asked under.
+    const charged = posted.findIndex((p) => p.method === 'chargeFee' && p.request.feeId === request.feeId);
+    if (method === 'chargeFee' && charged >= 0) return { postingId: `p-${charged + 1}` };
     // As the real ledger: a refund is the reversal of a fee it charged, or not_found.
     if (method === 'refundFee' && !posted.some((p) => p.method === 'chargeFee' && p.request.feeId === request.feeId)) {
       throw new NotFoundError('No fee was charged under this fee id');

@@ -7,7 +7,7 @@
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
 
-const MARK_DELAY_MS = 50;
+const MARK_DELAY_MS = 250;
 
 export class PublishedMarks {
   private readonly ids: string[] = [];

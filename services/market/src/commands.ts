@@ -40,7 +40,7 @@ export const placeOrderOnExchange = on(marketContract.commands.PlaceOrderOnExcha
 });
 
 export const cancelOrderOnExchange = on(marketContract.commands.CancelOrderOnExchange, async (data, ctx) => {
-  // Waits for a placement or poll in flight on this job (the worker holds the row while it talks to the exchange).
+  // The row lock orders this against a turn's claim and record; a turn's call to the exchange holds no lock.
   const job = await lockJob(ctx.tx, data.orderId);
   const at = new Date().toISOString();
   if (!job) {
@@ -50,6 +50,13 @@ export const cancelOrderOnExchange = on(marketContract.commands.CancelOrderOnExc
       { orderId: data.orderId, reason: data.reason, at },
       { key: data.orderId },
     );
+    return;
+  }
+  if (job.status === 'pending' && job.in_turn) {
+    // A placement is in flight: whether it reached the exchange is not known yet. The reason is
+    // kept; the turn's record makes the job due again, and the next turn cancels the order on the
+    // exchange if it was placed, or drops it if not (jobs.ts).
+    if (!job.cancel_reason) await updateJob(ctx.tx, job.order_id, { cancelReason: data.reason });
     return;
   }
   if (job.status === 'pending') {

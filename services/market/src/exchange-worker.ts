@@ -17,7 +17,7 @@ import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { ExchangeClient } from './exchange-client.ts';
 import { handleJob, type Deps } from './jobs.ts';
 import { marketSettings } from './settings.ts';
-import { nextJobs } from './store.ts';
+import { claimDue } from './store.ts';
 import { onWake } from './wake.ts';
 
 const BATCH = 8;
@@ -30,20 +30,19 @@ export interface Round {
   nextDueInMs: number | undefined;
 }
 
-/** One round: every due job (up to a batch), concurrently; and when the next one is due. */
+/** One round: claims every due job (up to a batch) and takes their turns concurrently; and when the next one is due. */
 export async function runRound(ctx: BaseContext, deps: Deps): Promise<Round> {
-  const jobs = await nextJobs(ctx.db, BATCH + 1);
-  const due = jobs.filter((j) => j.due_in_ms === 0).slice(0, BATCH);
+  const { claimed, nextDueInMs } = await claimDue(ctx.db, BATCH, deps.claimMs);
   await Promise.all(
-    due.map((job) =>
+    claimed.map((job) =>
       handleJob(ctx, job, deps).catch((err: unknown) =>
-        ctx.log.warn({ err, orderId: job.order_id }, 'exchange job failed; retried next round'),
+        ctx.log.warn({ err, orderId: job.order_id }, 'exchange job failed; taken again once its claim runs out'),
       ),
     ),
   );
-  // After the batch, the jobs just handled have new due times: only a full batch runs again at once.
-  const next = jobs.length > BATCH && due.length === BATCH ? 0 : jobs.find((j) => j.due_in_ms > 0)?.due_in_ms;
-  return { due: due.length, nextDueInMs: next };
+  // A full batch may have left more due: look again at once. The jobs just handled are due again
+  // when their turns said; the next round's claim finds them.
+  return { due: claimed.length, nextDueInMs: claimed.length === BATCH ? 0 : nextDueInMs };
 }
 
 /**
@@ -81,6 +80,8 @@ export const exchangeWorker: Worker = {
         exchangePolicy(ctx),
         exchangeApiKey(s.EXCHANGE_API_KEY),
       ),
+      // Past the worst case of one turn's calls (every attempt timing out), with room to spare.
+      claimMs: Math.max(10_000, 3 * s.EXCHANGE_TIMEOUT_MS * s.EXCHANGE_MAX_ATTEMPTS + 1000),
       pollMs: s.EXCHANGE_POLL_MS,
       pollMaxMs: Math.max(s.EXCHANGE_POLL_MS, s.EXCHANGE_POLL_MAX_MS),
       mismatches: ctx.metrics.counter(

@@ -1,11 +1,14 @@
 /**
  * One turn of a placement job: place a pending one (retrying with back-off until `placeBy`, behind
  * the circuit breaker), follow a placed one until it fills, cancel one asked to, or cancel a
- * placement whose outcome was unknown. Each turn runs in one transaction that holds the job's row
- * while it talks to the exchange and publishes what happened (outbox): a crash loses nothing and
- * publishes nothing twice (the client order id is our order id, so a placement repeated after a
- * crash is the same order on the exchange). Every order the exchange reports is reconciled with
- * what we placed before a fill is booked (reconcile.ts).
+ * placement whose outcome was unknown. A turn holds no transaction while it talks to the exchange
+ * (issue 8): the worker claims the job (store.ts `claimDue`: a turn number, and the job not due
+ * again until the call's worst case has passed), the turn decides what happened, and that is
+ * recorded with what it publishes (outbox) in one short transaction, only while the turn is still
+ * the job's last. A crash before that record loses nothing (the job is claimed again once its claim
+ * runs out, and a placement then counts as unknown); the client order id is our order id, so a
+ * repeated placement is the same order on the exchange. Every order the exchange reports is
+ * reconciled with what we placed before a fill is booked (reconcile.ts).
  */
 import {
   backoffDelay,
@@ -14,6 +17,9 @@ import {
   withContext,
   type BaseContext,
   type Causation,
+  type DataOf,
+  type EventDef,
+  type SendOptions,
   type Tx,
 } from '@simplebank/chassis';
 import { formatMoney, formatQuantity, parseMoney } from '@simplebank/money';
@@ -21,17 +27,33 @@ import { callbackToken, callbackUrl } from './callbacks.ts';
 import { marketContract } from './contract.ts';
 import type { ExchangeAnswer, ExchangeClient, ExchangeOrderView } from './exchange-client.ts';
 import { mismatchOf } from './reconcile.ts';
-import { claimDueJob, updateJob, type JobRow } from './store.ts';
+import { recordTurn, type JobPatch, type JobRow } from './store.ts';
 
 const RETRY = { baseMs: 100, capMs: 5000 };
 
 export interface Deps {
   client: ExchangeClient;
+  /** How long a claimed job is not due again: a turn that never records (a crash) is retried after it. */
+  claimMs: number;
   /** The first safety-net poll of a placed order, and the most the interval grows to. */
   pollMs: number;
   pollMaxMs: number;
   /** Counts orders refused by reconciliation (stage: placement, follow), for an operator's alert. */
   mismatches?: { inc(labels: { service: string; stage: string }): void };
+}
+
+/** What a turn decided: written after the exchange call, in one transaction (handleJob). */
+class TurnOutcome {
+  readonly patch: JobPatch = {};
+  readonly events: Array<(tx: Tx) => Promise<void>> = [];
+
+  update(patch: JobPatch): void {
+    Object.assign(this.patch, patch);
+  }
+
+  publish<E extends EventDef>(event: E, data: DataOf<E>, options: SendOptions): void {
+    this.events.push((tx) => tx.publish(event, data, options));
+  }
 }
 
 function causeOf(job: JobRow, traceparent: string): Causation {
@@ -47,17 +69,17 @@ function later(ms: number): Date {
   return new Date(Date.now() + ms);
 }
 
-/** Records the fill and publishes OrderFilledOnExchange; the caller holds the row of a job not yet filled. */
-async function markFilled(tx: Tx, job: JobRow, order: ExchangeOrderView): Promise<void> {
+/** Records the fill and publishes OrderFilledOnExchange (a job not yet filled). */
+function markFilled(out: TurnOutcome, job: JobRow, order: ExchangeOrderView): void {
   const fillPrice = order.fillPrice!;
   const at = order.filledAt ?? new Date().toISOString();
-  await updateJob(tx, job.order_id, {
+  out.update({
     status: 'filled',
     fillPriceCents: parseMoney(fillPrice),
     filledAt: new Date(at),
     lastError: null,
   });
-  await tx.publish(
+  out.publish(
     marketContract.events.OrderFilledOnExchange,
     {
       orderId: job.order_id,
@@ -70,7 +92,28 @@ async function markFilled(tx: Tx, job: JobRow, order: ExchangeOrderView): Promis
   );
 }
 
-async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+/**
+ * A cancel came while the job was still pending, with a placement in flight (commands.ts): it is
+ * not placed again. The placement in flight may have reached the exchange (its outcome unknown, or
+ * a crash before it was recorded): then a follow-up cancels it there by client order id, as after
+ * a placement given up.
+ */
+function cancelPending(ctx: BaseContext, out: TurnOutcome, job: JobRow): void {
+  const unknown = job.placement_unknown;
+  out.update({
+    status: 'canceled',
+    ...(unknown ? { followup: 'cancel_unknown_placement' as const } : {}),
+  });
+  out.publish(
+    marketContract.events.OrderCanceledOnExchange,
+    { orderId: job.order_id, reason: job.cancel_reason!, at: new Date().toISOString() },
+    { key: job.order_id },
+  );
+  ctx.log.info({ orderId: job.order_id, unknown }, 'pending order canceled before its placement was known');
+}
+
+async function place(ctx: BaseContext, out: TurnOutcome, job: JobRow, deps: Deps): Promise<void> {
+  if (job.cancel_reason) return cancelPending(ctx, out, job);
   const now = Date.now();
   const placeBy = job.place_by!.getTime();
   // Some earlier call may have reached the exchange without our hearing back.
@@ -78,7 +121,7 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
   const giveUp = async () => {
     // A request whose outcome is unknown may have been accepted there (and be filled later): keep a
     // follow-up on the job that cancels it by client order id (cancelUnknownPlacement).
-    await updateJob(tx, job.order_id, {
+    out.update({
       status: 'failed',
       failureReason: 'exchange_unavailable',
       ...(unknown ? { followup: 'cancel_unknown_placement' as const, nextAttemptAt: new Date() } : {}),
@@ -88,7 +131,7 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
         { orderId: job.order_id },
         'placement given up after calls with unknown outcome; canceling it on the exchange by client order id',
       );
-    await tx.publish(
+    out.publish(
       marketContract.events.OrderPlacementFailed,
       { orderId: job.order_id, reason: 'exchange_unavailable', at: new Date().toISOString() },
       { key: job.order_id },
@@ -110,7 +153,7 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
   const placementUnknown = answer.kind === 'unavailable' && answer.maybeArrived ? { placementUnknown: true } : {};
   if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
     // The breaker is open: nothing was sent; wait for it instead of hammering the exchange (but not past placeBy).
-    return updateJob(tx, job.order_id, {
+    return out.update({
       nextAttemptAt: new Date(Math.min(answer.retryAt, placeBy + 1)),
       lastError: answer.reason,
       ...placementUnknown,
@@ -119,7 +162,7 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
   const attempts = job.attempts + 1;
   if (answer.kind === 'unavailable') {
     const next = Math.min(Date.now() + backoffDelay(attempts, RETRY), placeBy + 1);
-    return updateJob(tx, job.order_id, {
+    return out.update({
       attempts,
       nextAttemptAt: new Date(next),
       lastError: answer.reason,
@@ -127,13 +170,13 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
     });
   }
   if (answer.kind === 'refused') {
-    await updateJob(tx, job.order_id, {
+    out.update({
       attempts,
       status: 'failed',
       failureReason: 'exchange_rejected',
       lastError: `HTTP ${answer.status}: ${JSON.stringify(answer.body ?? null).slice(0, 500)}`,
     });
-    await tx.publish(
+    out.publish(
       marketContract.events.OrderPlacementFailed,
       { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() },
       { key: job.order_id },
@@ -150,14 +193,14 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
       'the exchange holds another order under our client order id: placement refused; needs an operator',
     );
     deps.mismatches?.inc({ service: ctx.service, stage: 'placement' });
-    await updateJob(tx, job.order_id, {
+    out.update({
       attempts,
       status: 'mismatch',
       exchangeOrderId: order.id,
       failureReason: 'exchange_rejected',
       lastError: `mismatch at placement: ${mismatch}`.slice(0, 2000),
     });
-    await tx.publish(
+    out.publish(
       marketContract.events.OrderPlacementFailed,
       { orderId: job.order_id, reason: 'exchange_rejected', at: new Date().toISOString() },
       { key: job.order_id },
@@ -165,7 +208,7 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
     return;
   }
   // The fill usually comes by callback; the first follow-up poll is only the safety net.
-  await updateJob(tx, job.order_id, {
+  out.update({
     attempts,
     status: 'placed',
     exchangeOrderId: order.id,
@@ -173,13 +216,13 @@ async function place(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise
     followPolls: 0,
     lastError: null,
   });
-  await tx.publish(
+  out.publish(
     marketContract.events.OrderPlacedOnExchange,
     { orderId: job.order_id, exchangeOrderId: order.id, at: new Date().toISOString() },
     { key: job.order_id },
   );
   // A repeated placement (after a crash) may find the order filled already.
-  if (order.status === 'filled' && order.fillPrice) await markFilled(tx, job, order);
+  if (order.status === 'filled' && order.fillPrice) markFilled(out, job, order);
 }
 
 /** The safety-net poll of a placed order: pollMs after placement, then doubling up to pollMaxMs. */
@@ -187,26 +230,26 @@ export function followDelay(polls: number, deps: Pick<Deps, 'pollMs' | 'pollMaxM
   return Math.min(deps.pollMs * 2 ** Math.min(polls, 30), deps.pollMaxMs);
 }
 
-async function follow(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+async function follow(ctx: BaseContext, out: TurnOutcome, job: JobRow, deps: Deps): Promise<void> {
   const exchangeOrderId = job.exchange_order_id!;
   const canceling = job.cancel_reason !== null;
   const answer: ExchangeAnswer = canceling
     ? await deps.client.cancelOrder(exchangeOrderId)
     : await deps.client.getOrder(exchangeOrderId);
   if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
-    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
+    return out.update({ nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
   }
   if (answer.kind !== 'ok') {
     const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
     if (canceling) {
       const cancelAttempts = job.cancel_attempts + 1;
-      return updateJob(tx, job.order_id, {
+      return out.update({
         cancelAttempts,
         nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)),
         lastError: reason,
       });
     }
-    return updateJob(tx, job.order_id, {
+    return out.update({
       nextAttemptAt: later(Math.max(deps.pollMs, backoffDelay(job.attempts, RETRY))),
       lastError: reason,
     });
@@ -220,15 +263,15 @@ async function follow(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promis
       'the exchange reports an order that is not the one we placed: fill refused; needs an operator',
     );
     deps.mismatches?.inc({ service: ctx.service, stage: 'follow' });
-    return updateJob(tx, job.order_id, {
+    return out.update({
       status: 'mismatch',
       lastError: `mismatch (exchange says ${order.status}): ${mismatch}`.slice(0, 2000),
     });
   }
-  if (order.status === 'filled' && order.fillPrice) return markFilled(tx, job, order);
+  if (order.status === 'filled' && order.fillPrice) return markFilled(out, job, order);
   if (canceling && (order.status === 'canceled' || order.status === 'rejected')) {
-    await updateJob(tx, job.order_id, { status: 'canceled', lastError: null });
-    await tx.publish(
+    out.update({ status: 'canceled', lastError: null });
+    out.publish(
       marketContract.events.OrderCanceledOnExchange,
       { orderId: job.order_id, reason: job.cancel_reason!, at: new Date().toISOString() },
       { key: job.order_id },
@@ -236,7 +279,7 @@ async function follow(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promis
     return;
   }
   // Still open: look again later, less often each time (a callback makes it due at once).
-  await updateJob(tx, job.order_id, {
+  out.update({
     nextAttemptAt: later(followDelay(job.follow_polls + 1, deps)),
     followPolls: job.follow_polls + 1,
     lastError: null,
@@ -248,15 +291,15 @@ async function follow(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promis
  * exchange by client order id, retried with back-off (through the same call policy and breaker)
  * until the exchange answers 200 (canceled), 404 (never arrived) or 409 (filled or rejected).
  */
-async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, deps: Deps): Promise<void> {
+async function cancelUnknownPlacement(ctx: BaseContext, out: TurnOutcome, job: JobRow, deps: Deps): Promise<void> {
   const answer = await deps.client.cancelByClientOrderId(job.order_id);
   if (answer.kind === 'unavailable' && answer.retryAt !== undefined) {
-    return updateJob(tx, job.order_id, { nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
+    return out.update({ nextAttemptAt: new Date(answer.retryAt), lastError: answer.reason });
   }
   if (answer.kind === 'unavailable' || (answer.kind === 'refused' && answer.status !== 404)) {
     const cancelAttempts = job.cancel_attempts + 1;
     const reason = answer.kind === 'unavailable' ? answer.reason : `HTTP ${answer.status}`;
-    return updateJob(tx, job.order_id, {
+    return out.update({
       cancelAttempts,
       nextAttemptAt: later(backoffDelay(cancelAttempts, RETRY)),
       lastError: `cancel of unknown placement: ${reason}`,
@@ -265,7 +308,7 @@ async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, dep
   if (answer.kind === 'refused') {
     // 404: it never arrived (and the exchange now refuses it if it still does).
     ctx.log.info({ orderId: job.order_id }, 'unknown placement never reached the exchange');
-    return updateJob(tx, job.order_id, { followup: null, lastError: null });
+    return out.update({ followup: null, lastError: null });
   }
   const order = answer.order;
   if (order.status === 'filled') {
@@ -276,7 +319,7 @@ async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, dep
       { orderId: job.order_id, exchangeOrderId: order.id, fillPrice: order.fillPrice },
       'order filled on the exchange after its placement was given up: needs an operator',
     );
-    return updateJob(tx, job.order_id, {
+    return out.update({
       status: 'orphan_filled',
       followup: null,
       exchangeOrderId: order.id,
@@ -290,38 +333,43 @@ async function cancelUnknownPlacement(ctx: BaseContext, tx: Tx, job: JobRow, dep
     { orderId: job.order_id, exchangeOrderId: order.id, status: order.status },
     'unknown placement canceled on the exchange',
   );
-  return updateJob(tx, job.order_id, { followup: null, exchangeOrderId: order.id, lastError: null });
+  return out.update({ followup: null, exchangeOrderId: order.id, lastError: null });
 }
 
-/** Handles one job if it is still due and free; each in its own transaction. */
-export async function handleJob(ctx: BaseContext, candidate: JobRow, deps: Deps): Promise<void> {
+/** Takes the turn of a job the worker claimed (store.ts `claimDue`), and records it if it is still the job's turn. */
+export async function handleJob(ctx: BaseContext, job: JobRow, deps: Deps): Promise<void> {
   // A span per turn of the job, in the trace of the command that made it: the exchange calls
   // (client spans) and the events published are its children.
   const span = startSpan(
     ctx.service,
-    `exchange job ${candidate.followup ? 'cancel unknown placement' : candidate.status === 'pending' ? 'place' : 'follow'}`,
+    `exchange job ${job.followup ? 'cancel unknown placement' : job.status === 'pending' ? 'place' : 'follow'}`,
     {
-      parent: candidate.traceparent ?? undefined,
-      attributes: { 'simplebank.order_id': candidate.order_id, 'simplebank.job.status': candidate.status },
+      parent: job.traceparent ?? undefined,
+      attributes: { 'simplebank.order_id': job.order_id, 'simplebank.job.status': job.status },
     },
   );
   const fields = {
     service: ctx.service,
-    correlationId: candidate.correlation_id,
-    orderId: candidate.order_id,
+    correlationId: job.correlation_id,
+    orderId: job.order_id,
     ...span.logFields,
-    ...(candidate.identity ? { customerId: candidate.identity.customerId } : {}),
+    ...(job.identity ? { customerId: job.identity.customerId } : {}),
   };
   try {
-    await withContext(fields, () =>
-      inTransaction(ctx.db, { service: ctx.service, cause: causeOf(candidate, span.traceparent) }, async (tx) => {
-        const job = await claimDueJob(tx, candidate.order_id);
-        if (!job) return;
-        if (job.followup === 'cancel_unknown_placement') await cancelUnknownPlacement(ctx, tx, job, deps);
-        else if (job.status === 'pending') await place(ctx, tx, job, deps);
-        else await follow(ctx, tx, job, deps);
-      }),
-    );
+    await withContext(fields, async () => {
+      const out = new TurnOutcome();
+      if (job.followup === 'cancel_unknown_placement') await cancelUnknownPlacement(ctx, out, job, deps);
+      else if (job.status === 'pending') await place(ctx, out, job, deps);
+      else await follow(ctx, out, job, deps);
+      await inTransaction(ctx.db, { service: ctx.service, cause: causeOf(job, span.traceparent) }, async (tx) => {
+        if (!(await recordTurn(tx, job, out.patch))) {
+          // Another turn took the job over (a callback or a cancel made it due again): its outcome stands.
+          ctx.log.info({ orderId: job.order_id, turn: job.turn }, 'exchange job turn superseded; its outcome dropped');
+          return;
+        }
+        for (const publish of out.events) await publish(tx);
+      });
+    });
     span.end();
   } catch (err) {
     span.end(err);

@@ -30,11 +30,15 @@ export interface JobRow {
   placement_unknown: boolean;
   followup: Followup | null;
   follow_polls: number;
+  /** Turns claimed so far; a turn records its outcome only while it is the last one claimed. */
+  turn: number;
+  /** A turn was claimed and has not recorded its outcome (yet, or ever: a crash). */
+  in_turn: boolean;
 }
 
 type R = JobRow & Record<string, unknown>;
 const COLUMNS =
-  'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent, placement_unknown, followup, follow_polls';
+  'order_id, asset_id, side, quantity_micros, limit_price_cents, place_by, status, exchange_order_id, attempts, cancel_reason, cancel_attempts, correlation_id, causation_id, identity, traceparent, placement_unknown, followup, follow_polls, turn, in_turn';
 
 export interface Origin {
   correlationId: string;
@@ -111,31 +115,45 @@ export async function lockJob(tx: Queryable, orderId: string): Promise<JobRow | 
   return (await tx.query<R>(`SELECT ${COLUMNS} FROM exchange_jobs WHERE order_id = $1 FOR UPDATE`, [orderId])).rows[0];
 }
 
-/** The job if it is due and nobody else works on it now (skips a locked one). */
-export async function claimDueJob(tx: Queryable, orderId: string): Promise<JobRow | undefined> {
-  return (
-    await tx.query<R>(
-      `SELECT ${COLUMNS} FROM exchange_jobs WHERE order_id = $1 AND (status IN ('pending', 'placed') OR followup IS NOT NULL) AND next_attempt_at <= clock_timestamp() FOR UPDATE SKIP LOCKED`,
-      [orderId],
-    )
-  ).rows[0];
-}
-
-/** A job with work left, and in how many ms it is due (0: now), by the database's clock. */
-export type QueuedJob = JobRow & { due_in_ms: number };
+/** Work left: the jobs a worker takes turns of. */
+const HAS_WORK = "(status IN ('pending', 'placed') OR followup IS NOT NULL)";
 
 /**
- * The jobs with work left, soonest first (up to `limit`): the due ones, then the next to come due.
- * One query tells the worker both what to do now and how long it may sleep.
+ * Claims up to `limit` due jobs for a turn each, in one statement: the turn counter moves on, the
+ * job is not due again for `claimMs` (a crashed turn's job is taken again after that), and a
+ * placement whose last turn never recorded its outcome is marked unknown (it may have reached the
+ * exchange). Also answers when the next unclaimed job is due (ms, 0: now; undefined: none), so the
+ * worker knows how long it may sleep.
  */
-export async function nextJobs(db: Queryable, limit: number): Promise<QueuedJob[]> {
-  return (
-    await db.query<R & { due_in_ms: number }>(
-      `SELECT ${COLUMNS}, greatest(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::integer AS due_in_ms
-       FROM exchange_jobs WHERE status IN ('pending', 'placed') OR followup IS NOT NULL ORDER BY next_attempt_at LIMIT $1`,
-      [limit],
-    )
-  ).rows;
+export async function claimDue(
+  db: Queryable,
+  limit: number,
+  claimMs: number,
+): Promise<{ claimed: JobRow[]; nextDueInMs: number | undefined }> {
+  const { rows } = await db.query<R & { next_ms: string | null }>(
+    `WITH due AS (
+       SELECT order_id FROM exchange_jobs WHERE ${HAS_WORK} AND next_attempt_at <= clock_timestamp()
+        ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED),
+     claimed AS (
+       UPDATE exchange_jobs j SET turn = j.turn + 1, in_turn = true,
+              next_attempt_at = clock_timestamp() + $2::double precision * interval '1 millisecond',
+              placement_unknown = j.placement_unknown OR (j.in_turn AND j.status = 'pending')
+         FROM due WHERE j.order_id = due.order_id
+       RETURNING ${COLUMNS.split(', ')
+         .map((c) => `j.${c}`)
+         .join(', ')}),
+     later AS (
+       SELECT min(next_attempt_at) AS due FROM exchange_jobs
+        WHERE ${HAS_WORK} AND order_id NOT IN (SELECT order_id FROM claimed))
+     SELECT CASE WHEN later.due IS NULL THEN NULL
+                 ELSE greatest(0, ceil(extract(epoch FROM later.due - clock_timestamp()) * 1000))::bigint::text END AS next_ms,
+            claimed.*
+       FROM later LEFT JOIN claimed ON true`,
+    [limit, claimMs],
+  );
+  const next = rows[0]?.next_ms;
+  const claimed = rows.filter((r) => r.order_id !== null).map(({ next_ms: _, ...job }) => job as JobRow);
+  return { claimed, nextDueInMs: next === null || next === undefined ? undefined : Number(next) };
 }
 
 /** Makes a job with work left due now (the exchange called back); false when it has none. */
@@ -151,25 +169,24 @@ export async function getJob(db: Queryable, orderId: string): Promise<JobRow | u
   return (await db.query<R>(`SELECT ${COLUMNS} FROM exchange_jobs WHERE order_id = $1`, [orderId])).rows[0];
 }
 
-export async function updateJob(
-  tx: Queryable,
-  orderId: string,
-  patch: Partial<{
-    status: JobStatus;
-    exchangeOrderId: string;
-    attempts: number;
-    cancelReason: CancelReason;
-    cancelAttempts: number;
-    nextAttemptAt: Date;
-    failureReason: string;
-    fillPriceCents: Cents;
-    filledAt: Date;
-    lastError: string | null;
-    placementUnknown: boolean;
-    followup: Followup | null;
-    followPolls: number;
-  }>,
-): Promise<void> {
+export type JobPatch = Partial<{
+  status: JobStatus;
+  exchangeOrderId: string;
+  attempts: number;
+  cancelReason: CancelReason;
+  cancelAttempts: number;
+  nextAttemptAt: Date;
+  failureReason: string;
+  fillPriceCents: Cents;
+  filledAt: Date;
+  lastError: string | null;
+  placementUnknown: boolean;
+  followup: Followup | null;
+  followPolls: number;
+}>;
+
+/** `column = $n` for each field the patch sets, its parameters numbered from `first`. */
+function assignments(patch: JobPatch, first: number): { sets: string[]; values: unknown[] } {
   const columns: Record<string, unknown> = {
     status: patch.status,
     exchange_order_id: patch.exchangeOrderId,
@@ -186,9 +203,38 @@ export async function updateJob(
     follow_polls: patch.followPolls,
   };
   const set = Object.entries(columns).filter(([, v]) => v !== undefined);
-  const assignments = set.map(([k], i) => `${k} = $${i + 2}`);
+  return { sets: set.map(([k], i) => `${k} = $${i + first}`), values: set.map(([, v]) => v) };
+}
+
+export async function updateJob(tx: Queryable, orderId: string, patch: JobPatch): Promise<void> {
+  const { sets, values } = assignments(patch, 2);
   await tx.query(
-    `UPDATE exchange_jobs SET ${[...assignments, 'updated_at = clock_timestamp()'].join(', ')} WHERE order_id = $1`,
-    [orderId, ...set.map(([, v]) => v)],
+    `UPDATE exchange_jobs SET ${[...sets, 'updated_at = clock_timestamp()'].join(', ')} WHERE order_id = $1`,
+    [orderId, ...values],
   );
+}
+
+/**
+ * Records the outcome of turn `turn` of the job, if it is still the last turn claimed (false
+ * otherwise: another turn took the job over, and this outcome is dropped). Due again when the patch
+ * says, or now; and now in any case when a cancel arrived during the turn (the cancel reason is no
+ * longer the one the turn saw), so that the next turn acts on it.
+ */
+export async function recordTurn(
+  tx: Queryable,
+  job: Pick<JobRow, 'order_id' | 'turn' | 'cancel_reason'>,
+  patch: JobPatch,
+): Promise<boolean> {
+  const { nextAttemptAt, ...rest } = patch;
+  const { sets, values } = assignments(rest, 5);
+  const r = await tx.query(
+    `UPDATE exchange_jobs SET ${[
+      ...sets,
+      'in_turn = false',
+      'next_attempt_at = CASE WHEN cancel_reason IS DISTINCT FROM $3 THEN clock_timestamp() ELSE coalesce($4::timestamptz, clock_timestamp()) END',
+      'updated_at = clock_timestamp()',
+    ].join(', ')} WHERE order_id = $1 AND turn = $2`,
+    [job.order_id, job.turn, job.cancel_reason, nextAttemptAt ?? null, ...values],
+  );
+  return r.rowCount === 1;
 }

@@ -30,7 +30,10 @@ describe('market: a turn in flight', () => {
       .filter((e) => e.data.orderId === orderId)
       .map((e) => e.type.replace(/^market\.(\w+)\.v1$/, '$1'));
   }
-  async function send(command: 'PlaceOrderOnExchange' | 'CancelOrderOnExchange', data: { orderId: string }) {
+  async function send(
+    command: 'PlaceOrderOnExchange' | 'CancelOrderOnExchange',
+    data: { orderId: string; [field: string]: unknown },
+  ) {
     const def = marketContract.commands[command];
     const id = randomUUID();
     const envelope = newEnvelope({

@@ -104,30 +104,34 @@ function consumerSpan(service: string, consumer: string, envelope: Envelope): Ac
   });
 }
 
+/** One message for one handler: the handler, the message, and the handling's span and consumer name. */
+interface Handling {
+  def: MessageHandlerDef<any>;
+  envelope: Envelope;
+  span: ActiveSpan;
+  consumer: string;
+}
+
+/**
+ * Where a handler runs: the transaction's connection, the consumer's options, and the after-commit
+ * hooks its handlers add to.
+ */
+interface InTransaction {
+  client: PoolClient;
+  options: ConsumerOptions;
+  hooks: Array<() => void>;
+}
+
 /** Inbox, then the handler, in the caller's transaction: false when the inbox had the message (a duplicate). */
-async function applyMessage(
-  def: MessageHandlerDef<any>,
-  envelope: Envelope,
-  client: PoolClient,
-  span: ActiveSpan,
-  consumer: string,
-  options: ConsumerOptions,
-  hooks: Array<() => void>,
-): Promise<boolean> {
-  if (!(await recordInInbox(client, consumer, envelope.id, envelope.type))) return false;
-  await runHandler(def, envelope, client, span, options, hooks);
+async function applyMessage(handling: Handling, within: InTransaction): Promise<boolean> {
+  const { envelope, consumer } = handling;
+  if (!(await recordInInbox(within.client, consumer, envelope.id, envelope.type))) return false;
+  await runHandler(handling, within);
   return true;
 }
 
-/** The handler of a message already recorded in the inbox, in the transaction of `client`. */
-async function runHandler(
-  def: MessageHandlerDef<any>,
-  envelope: Envelope,
-  client: PoolClient,
-  span: ActiveSpan,
-  options: ConsumerOptions,
-  hooks: Array<() => void>,
-): Promise<void> {
+/** The handler of a message already recorded in the inbox, in the transaction of `within.client`. */
+async function runHandler({ def, envelope, span }: Handling, { client, options, hooks }: InTransaction): Promise<void> {
   const { ctx, tx, run } = options.context(envelope, client, span);
   await run(() => def.handler(envelope.data, ctx));
   hooks.push(...tx.committed);
@@ -164,7 +168,7 @@ async function handleChecked(
   try {
     const hooks: Array<() => void> = [];
     const applied = await options.db.transaction((client) =>
-      applyMessage(def, envelope, client, span, consumer, options, hooks),
+      applyMessage({ def, envelope, span, consumer }, { client, options, hooks }),
     );
     runHooks(hooks);
     if (applied) observeLag(options, consumer, envelope);
@@ -199,7 +203,7 @@ async function handleTogether(
     const applied = await options.db.transaction(async (client) => {
       const fresh = await recordAllInInbox(client, consumer, envelopes);
       for (const [i, envelope] of envelopes.entries())
-        if (fresh[i]) await runHandler(def, envelope, client, spans[i]!, options, hooks);
+        if (fresh[i]) await runHandler({ def, envelope, span: spans[i]!, consumer }, { client, options, hooks });
       return fresh;
     });
     runHooks(hooks);

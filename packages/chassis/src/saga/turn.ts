@@ -40,6 +40,14 @@ export interface TurnDeps {
   leaseMs: number;
 }
 
+/** Where a saga stands: its row as of the last turn, the lease token, its definition and the current step's index. */
+interface StepAt {
+  row: SagaRow;
+  token: string;
+  def: AnySaga;
+  index: number;
+}
+
 /** Raised when a step outlives its `timeoutMs` in the middle of an invocation. */
 class StepTimedOut extends Error {}
 
@@ -94,7 +102,7 @@ export class SagaTurns {
         ...(cause.traceparent ? { traceparent: cause.traceparent } : {}),
         ...(customerId ? { customerId } : {}),
       },
-      () => this.act(row, token, def, index, wakeUp, undefined, outer),
+      () => this.act({ row, token, def, index }, wakeUp, { outer }),
     );
   }
 
@@ -138,11 +146,15 @@ export class SagaTurns {
         });
       });
     }
-    if (row.status === 'running') return this.act(row, token, def, index, { kind: 'start' }, carry);
+    if (row.status === 'running') return this.act({ row, token, def, index }, { kind: 'start' }, { carried: carry });
     // Waiting: a signal first, then the wait's own timeout.
     if (row.signal)
-      return this.act(row, token, def, index, { kind: 'signal', name: row.signal.name, payload: row.signal.payload });
-    if (row.wait_in_ms !== null && row.wait_in_ms <= 0) return this.act(row, token, def, index, { kind: 'timeout' });
+      return this.act(
+        { row, token, def, index },
+        { kind: 'signal', name: row.signal.name, payload: row.signal.payload },
+      );
+    if (row.wait_in_ms !== null && row.wait_in_ms <= 0)
+      return this.act({ row, token, def, index }, { kind: 'timeout' });
     return this.release(row, token, dueIn(row));
   }
 
@@ -248,13 +260,9 @@ export class SagaTurns {
   }
 
   private act(
-    row: SagaRow,
-    token: string,
-    def: AnySaga,
-    index: number,
+    { row, token, def, index }: StepAt,
     wakeUp: WakeUp,
-    carried?: StepTx,
-    outer?: Tx,
+    via: { carried?: StepTx | undefined; outer?: Tx | undefined } = {},
   ): Promise<Turn> {
     const step = def.steps[index]!;
     return this.invoke(
@@ -285,7 +293,7 @@ export class SagaTurns {
               'The pending signal was consumed meanwhile; the turn is tried again',
               { status: 503, retryable: true },
             );
-          const turn = await this.recordOutcome(tx, row, def, index, attempt, outcome, cause);
+          const turn = await this.recordOutcome(tx, { row, def, index }, { attempt, outcome, cause });
           // Now waiting with nothing to wake it yet: hand the saga back in the same commit (a signal
           // or an interrupt that comes later makes it claimable again and wakes the runners).
           if (
@@ -305,8 +313,8 @@ export class SagaTurns {
         onFailure: (tx, attempt, err) =>
           recordFailure(this.deps, tx, { row, def, step, index, phase: 'action' }, attempt, err),
       },
-      carried,
-      outer,
+      via.carried,
+      via.outer,
     );
   }
 
@@ -324,12 +332,8 @@ export class SagaTurns {
 
   private async recordOutcome(
     tx: StepTx,
-    row: SagaRow,
-    def: AnySaga,
-    index: number,
-    attempt: number,
-    outcome: StepOutcome<any>,
-    cause: Causation,
+    { row, def, index }: Omit<StepAt, 'token'>,
+    { attempt, outcome, cause }: { attempt: number; outcome: StepOutcome<any>; cause: Causation },
   ): Promise<Turn> {
     const step = def.steps[index]!;
     const data = { ...row.data, ...(outcome.patch ?? {}) };

@@ -51,14 +51,19 @@ export class HttpProblem extends AppError {
   }
 }
 
+/** What a problem says: its status, code and detail, and optionally the fields at fault and headers (Retry-After). */
+export interface Problem {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[] | undefined;
+  headers?: Record<string, string>;
+}
+
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
-  status: number,
-  code: string,
-  detail: string,
-  errors?: FieldError[],
-  headers: Record<string, string> = {},
+  { status, code, detail, errors, headers = {} }: Problem,
 ): FastifyReply {
   const body: ProblemBody = {
     type: `${PROBLEM_TYPE_BASE}${code}`,
@@ -107,34 +112,49 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   // Our own validation (request schemas).
   if (err.code === 'FST_ERR_VALIDATION' || err.validationContext) {
     const { detail, errors } = validationProblem(err);
-    return sendProblem(request, reply, 400, 'validation_failed', detail, errors);
+    return sendProblem(request, reply, { status: 400, code: 'validation_failed', detail, errors });
   }
   // Fastify's body handling: too large, malformed JSON, wrong media type.
   if (typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_')) {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return sendProblem(request, reply, 413, 'payload_too_large', 'The request body is larger than 64 KiB');
+      return sendProblem(request, reply, {
+        status: 413,
+        code: 'payload_too_large',
+        detail: 'The request body is larger than 64 KiB',
+      });
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      return sendProblem(
-        request,
-        reply,
-        415,
-        'unsupported_media_type',
-        'Send JSON with Content-Type: application/json',
-      );
-    return sendProblem(request, reply, 400, 'malformed_request', `The request body is not valid JSON: ${err.message}`, [
-      { path: 'body', message: err.message },
-    ]);
+      return sendProblem(request, reply, {
+        status: 415,
+        code: 'unsupported_media_type',
+        detail: 'Send JSON with Content-Type: application/json',
+      });
+    return sendProblem(request, reply, {
+      status: 400,
+      code: 'malformed_request',
+      detail: `The request body is not valid JSON: ${err.message}`,
+      errors: [{ path: 'body', message: err.message }],
+    });
   }
   if (err instanceof SyntaxError)
-    return sendProblem(request, reply, 400, 'malformed_request', 'The request body is not valid JSON', [
-      { path: 'body', message: err.message },
-    ]);
+    return sendProblem(request, reply, {
+      status: 400,
+      code: 'malformed_request',
+      detail: 'The request body is not valid JSON',
+      errors: [{ path: 'body', message: err.message }],
+    });
   if (err instanceof HttpProblem)
-    return sendProblem(request, reply, err.status, err.code, err.message, err.errors, err.headers);
+    return sendProblem(request, reply, {
+      status: err.status,
+      code: err.code,
+      detail: err.message,
+      errors: err.errors,
+      headers: err.headers,
+    });
   if (err instanceof AppError) return appErrorProblem(err, request, reply);
   // Fastify's other client errors (bad headers, unsupported encodings…) stay client errors.
   const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
-  if (status >= 400 && status < 500) return sendProblem(request, reply, status, 'bad_request', err.message);
+  if (status >= 400 && status < 500)
+    return sendProblem(request, reply, { status, code: 'bad_request', detail: err.message });
   // A transient failure of the gateway's own (its database restarting, a conflict): 503 with Retry-After.
   const app = toAppError(err);
   if (app.retryable) return appErrorProblem(app, request, reply);
@@ -145,43 +165,38 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
 function appErrorProblem(err: AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err.code === 'overloaded') {
     // Admission control or load shedding: a fast, deliberate refusal, not a failure.
-    return sendProblem(request, reply, 503, 'overloaded', 'SimpleBank is at capacity; retry later', undefined, {
-      'Retry-After': '1',
+    return sendProblem(request, reply, {
+      status: 503,
+      code: 'overloaded',
+      detail: 'SimpleBank is at capacity; retry later',
+      headers: { 'Retry-After': '1' },
     });
   }
   if (err.code === 'deadline_exceeded') {
     request.log.warn({ requestId: requestIdOf(request), code: err.code, err: err.message }, 'deadline exceeded');
-    return sendProblem(
-      request,
-      reply,
-      504,
-      'deadline_exceeded',
-      'The request did not finish within its time budget (X-Deadline-Ms); retry later',
-      undefined,
-      { 'Retry-After': '1' },
-    );
+    return sendProblem(request, reply, {
+      status: 504,
+      code: 'deadline_exceeded',
+      detail: 'The request did not finish within its time budget (X-Deadline-Ms); retry later',
+      headers: { 'Retry-After': '1' },
+    });
   }
   if (err.status === 503 || err.status === 504) {
     request.log.warn({ requestId: requestIdOf(request), code: err.code, err: err.message }, 'dependency unavailable');
-    return sendProblem(
-      request,
-      reply,
-      503,
-      'service_unavailable',
-      'A service needed for this request is unavailable; retry later',
-      undefined,
-      { 'Retry-After': '1' },
-    );
+    return sendProblem(request, reply, {
+      status: 503,
+      code: 'service_unavailable',
+      detail: 'A service needed for this request is unavailable; retry later',
+      headers: { 'Retry-After': '1' },
+    });
   }
   if (err.status >= 400 && err.status < 500) {
-    return sendProblem(
-      request,
-      reply,
-      err.status,
-      err.code,
-      err.message,
-      err.errors && err.errors.length > 0 ? err.errors : err.code === 'validation_failed' ? [] : undefined,
-    );
+    return sendProblem(request, reply, {
+      status: err.status,
+      code: err.code,
+      detail: err.message,
+      errors: err.errors && err.errors.length > 0 ? err.errors : err.code === 'validation_failed' ? [] : undefined,
+    });
   }
   return internal(err, request, reply);
 }
@@ -189,15 +204,17 @@ function appErrorProblem(err: AppError, request: FastifyRequest, reply: FastifyR
 function internal(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const requestId = requestIdOf(request);
   request.log.error({ requestId, err, code: (err as AppError).code }, 'request failed');
-  return sendProblem(
-    request,
-    reply,
-    500,
-    'internal_error',
-    `An unexpected error happened; quote request id ${requestId ?? 'unknown'}`,
-  );
+  return sendProblem(request, reply, {
+    status: 500,
+    code: 'internal_error',
+    detail: `An unexpected error happened; quote request id ${requestId ?? 'unknown'}`,
+  });
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(request, reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
+  return sendProblem(request, reply, {
+    status: 404,
+    code: 'not_found',
+    detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+  });
 }

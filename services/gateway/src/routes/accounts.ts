@@ -8,6 +8,7 @@ import { accountsContract } from '@simplebank/accounts/contract';
 import { holdingsContract } from '@simplebank/holdings/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { accountOf, who } from '../http/auth.ts';
 import { IdempotencyHeaders, idempotencyKeyFor } from '../http/idempotency.ts';
@@ -60,11 +61,12 @@ async function withCash(call: Call, account: OwnAccount): Promise<Static<typeof 
   };
 }
 
-export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function accountRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['accounts'];
 
-  app.post<{ Body: Static<typeof OpenAccountBody> }>(
+  app.post(
     '/accounts',
     {
       ...deps.authed,
@@ -91,7 +93,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     },
   );
 
-  app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
+  app.get(
     '/accounts',
     {
       ...deps.authed,
@@ -110,7 +112,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     },
   );
 
-  app.get<{ Params: Static<typeof AccountParams> }>(
+  app.get(
     '/accounts/:accountId',
     {
       ...deps.ownAccount,
@@ -125,7 +127,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     async (request) => withCash(callFor(ctx, request), accountOf(request)),
   );
 
-  app.post<{ Params: Static<typeof AccountParams>; Body: Static<typeof DepositBody> }>(
+  app.post(
     '/accounts/:accountId/deposits',
     {
       ...deps.ownAccount,
@@ -163,7 +165,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     },
   );
 
-  app.post<{ Params: Static<typeof AccountParams>; Body: Static<typeof WithdrawalBody> }>(
+  app.post(
     '/accounts/:accountId/withdrawals',
     {
       ...deps.ownAccount,
@@ -192,7 +194,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     },
   );
 
-  app.get<{ Params: Static<typeof PaymentParams> }>(
+  app.get(
     '/payments/:paymentId',
     {
       ...deps.authed,
@@ -207,7 +209,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     async (request) => callFor(ctx, request)(paymentsContract, 'getPayment', { paymentId: request.params.paymentId }),
   );
 
-  app.get<{ Params: Static<typeof AccountParams>; Querystring: Static<typeof PageQuerySchema> }>(
+  app.get(
     '/accounts/:accountId/transactions',
     {
       ...deps.ownAccount,
@@ -227,7 +229,7 @@ export async function accountRoutes(app: FastifyInstance, deps: Deps): Promise<v
     },
   );
 
-  app.get<{ Params: Static<typeof AccountParams> }>(
+  app.get(
     '/accounts/:accountId/holdings',
     {
       ...deps.ownAccount,

@@ -8,6 +8,7 @@ import { exchangeApiKey } from '@simplebank/exchange/contract';
 import { feesContract } from '@simplebank/fees/contract';
 import { marketDataContract } from '@simplebank/market-data/contract';
 import { transactionsContract } from '@simplebank/transactions/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { problems } from '../http/openapi.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -49,14 +50,15 @@ const ExchangeSettings = T.Object({
   fillDelayMs: T.Integer(),
 });
 
-export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function adminRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['admin'];
   const security = bearer;
   /** The exchange's API key (decision 0015): its simulation controls answer only with it. */
   const exchangeKey = exchangeApiKey(gatewaySettings.value.EXCHANGE_API_KEY);
 
-  app.put<{ Body: Static<typeof ScheduleBody> }>(
+  app.put(
     '/admin/fees/schedule',
     {
       ...deps.admin,
@@ -88,7 +90,7 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
     async (request) => callFor(ctx, request)(transactionsContract, 'trialBalance', {}),
   );
 
-  app.put<{ Params: Static<typeof AssetParams>; Body: Static<typeof PinBody> }>(
+  app.put(
     '/admin/simulation/prices/:assetId',
     {
       ...deps.admin,
@@ -122,7 +124,8 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
     request: FastifyRequest,
     method: 'GET' | 'PUT',
     body?: Record<string, unknown>,
-  ): Promise<unknown> => {
+    // The exchange's JSON, sent through the response schema's serializer (which drops anything else).
+  ): Promise<Static<typeof ExchangeSettings>> => {
     const url = `${deps.exchangeUrl().replace(/\/$/, '')}/settings`;
     const remaining = Math.max(1, stateOf(request).deadline - Date.now());
     const headers: Record<string, string> = {
@@ -175,7 +178,7 @@ export async function adminRoutes(app: FastifyInstance, deps: Deps): Promise<voi
     async (request) => exchangeSettings(request, 'GET'),
   );
 
-  app.put<{ Body: Static<typeof ExchangeSettingsBody> }>(
+  app.put(
     '/admin/simulation/exchange',
     {
       ...deps.admin,

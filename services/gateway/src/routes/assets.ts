@@ -1,6 +1,7 @@
 /** Market data: GET /v1/assets, /v1/assets/{assetId}, /v1/assets/{assetId}/prices, /v1/prices. */
 import { T, type Static } from '@simplebank/chassis';
 import { MAX_HISTORY_POINTS, marketDataContract } from '@simplebank/market-data/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { problems } from '../http/openapi.ts';
 import { pageOf } from '../http/pagination.ts';
@@ -55,10 +56,11 @@ function checkPeriod(query: Static<typeof HistoryQuery>): void {
     ]);
 }
 
-export async function assetRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function assetRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['market data'];
-  app.get<{ Querystring: Static<typeof AssetQuery> }>(
+  app.get(
     '/assets',
     {
       ...deps.authed,
@@ -79,7 +81,7 @@ export async function assetRoutes(app: FastifyInstance, deps: Deps): Promise<voi
       });
     },
   );
-  app.get<{ Params: Static<typeof AssetParams> }>(
+  app.get(
     '/assets/:assetId',
     {
       ...deps.authed,
@@ -93,7 +95,7 @@ export async function assetRoutes(app: FastifyInstance, deps: Deps): Promise<voi
     },
     async (request) => callFor(ctx, request)(marketDataContract, 'getAsset', { assetId: request.params.assetId }),
   );
-  app.get<{ Params: Static<typeof AssetParams>; Querystring: Static<typeof HistoryQuery> }>(
+  app.get(
     '/assets/:assetId/prices',
     {
       ...deps.authed,

@@ -1,6 +1,7 @@
 /** POST /v1/auth/signup, login, refresh, logout; the refresh token also travels as an httpOnly cookie (http/refresh-cookie.ts). */
 import { AppError, T, type Static } from '@simplebank/chassis';
 import { customersContract } from '@simplebank/customers/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { problems } from '../http/openapi.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -41,8 +42,8 @@ async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
 }
 
 /** The refresh token of the body, else of the cookie; neither is a 401. */
-function refreshTokenOf(request: FastifyRequest<{ Body: Static<typeof RefreshBody> | undefined }>): string {
-  const token = request.body?.refreshToken ?? refreshCookie(request);
+function refreshTokenOf(request: FastifyRequest, body: Static<typeof RefreshBody> | undefined): string {
+  const token = body?.refreshToken ?? refreshCookie(request);
   if (!token)
     throw new HttpProblem(
       401,
@@ -69,11 +70,12 @@ async function as401<R>(work: Promise<R>, codes: string[]): Promise<R> {
   }
 }
 
-export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function authRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx, tokens, sessions } = deps;
   const tags = ['auth'];
 
-  app.post<{ Body: Static<typeof SignupBody> }>(
+  app.post(
     '/auth/signup',
     {
       ...deps.anonymous,
@@ -100,7 +102,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
     },
   );
 
-  app.post<{ Body: Static<typeof LoginBody> }>(
+  app.post(
     '/auth/login',
     {
       ...deps.anonymous,
@@ -116,7 +118,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
     },
   );
 
-  app.post<{ Body: Static<typeof RefreshBody> }>(
+  app.post(
     '/auth/refresh',
     {
       ...deps.anonymous,
@@ -132,10 +134,10 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
       const call = callFor(ctx, request, GATEWAY_IDENTITY);
       let session;
       try {
-        session = await as401(call(customersContract, 'refreshSession', { refreshToken: refreshTokenOf(request) }), [
-          'invalid_refresh_token',
-          'not_found',
-        ]);
+        session = await as401(
+          call(customersContract, 'refreshSession', { refreshToken: refreshTokenOf(request, request.body) }),
+          ['invalid_refresh_token', 'not_found'],
+        );
       } catch (err) {
         // A refused refresh may have been reuse detection, which revoked a session: check sessions afresh.
         sessions.forgetActive();
@@ -148,7 +150,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
     },
   );
 
-  app.post<{ Body: Static<typeof RefreshBody> }>(
+  app.post(
     '/auth/logout',
     {
       ...deps.anonymous,
@@ -164,12 +166,12 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
       clearRefreshCookie(request, reply);
       try {
         await callFor(ctx, request, GATEWAY_IDENTITY)(customersContract, 'endSession', {
-          refreshToken: refreshTokenOf(request),
+          refreshToken: refreshTokenOf(request, request.body),
         });
       } finally {
         sessions.forgetActive(); // this session's access tokens end now, on this gateway
       }
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -1,5 +1,6 @@
 /** GET /v1/fees/schedule. */
 import { feesContract } from '@simplebank/fees/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { problems } from '../http/openapi.ts';
 import { callFor } from '../http/request-context.ts';
@@ -10,7 +11,8 @@ export function publicSchedule(s: { minimum: string; rate: string; effectiveFrom
   return { minimum: s.minimum, rate: s.rate, effectiveFrom: s.effectiveFrom };
 }
 
-export async function feeRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function feeRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/fees/schedule',
     {

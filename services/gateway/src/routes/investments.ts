@@ -4,8 +4,9 @@
  * and reads their investments. The destination account is checked as every /accounts/{accountId}
  * route's is: the caller's own, or 404, before the body is validated.
  */
-import { T, type Static } from '@simplebank/chassis';
+import { T } from '@simplebank/chassis';
 import { strategyOrdersContract } from '@simplebank/strategy-orders/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ownAccount, who } from '../http/auth.ts';
 import { IdempotencyHeaders, idempotencyKeyFor } from '../http/idempotency.ts';
@@ -43,7 +44,8 @@ const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
 const destinationOf = (request: FastifyRequest) =>
   (request.body as { destinationAccountId?: unknown } | null | undefined)?.destinationAccountId;
 
-export async function investmentRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function investmentRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['investments'];
   const ownDestination = {
@@ -51,7 +53,7 @@ export async function investmentRoutes(app: FastifyInstance, deps: Deps): Promis
     preHandler: deps.authed.preHandler,
   };
 
-  app.post<{ Params: Static<typeof StrategyParams>; Body: Static<typeof InvestBody> }>(
+  app.post(
     '/strategies/:strategyId/investments',
     {
       ...ownDestination,
@@ -86,7 +88,7 @@ export async function investmentRoutes(app: FastifyInstance, deps: Deps): Promis
       return investment;
     },
   );
-  app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
+  app.get(
     '/investments',
     {
       ...deps.authed,
@@ -100,7 +102,7 @@ export async function investmentRoutes(app: FastifyInstance, deps: Deps): Promis
     },
     async (request) => callFor(ctx, request)(strategyOrdersContract, 'listInvestments', pageOf(request.query)),
   );
-  app.get<{ Params: Static<typeof InvestmentParams> }>(
+  app.get(
     '/investments/:investmentId',
     {
       ...deps.authed,

@@ -1,6 +1,7 @@
 /** GET and PATCH /v1/me: the authenticated customer's profile. */
-import { T, type Static } from '@simplebank/chassis';
+import { T } from '@simplebank/chassis';
 import { customersContract } from '@simplebank/customers/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { who } from '../http/auth.ts';
 import { problems } from '../http/openapi.ts';
@@ -25,7 +26,8 @@ const PatchMe = T.Object(
   },
 );
 
-export async function meRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function meRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['profile'];
   app.get(
@@ -38,7 +40,7 @@ export async function meRoutes(app: FastifyInstance, deps: Deps): Promise<void> 
       return callFor(ctx, request)(customersContract, 'getCustomer', { customerId: who(request).customerId });
     },
   );
-  app.patch<{ Body: Static<typeof PatchMe> }>(
+  app.patch(
     '/me',
     {
       ...deps.authed,

@@ -1,6 +1,7 @@
 /** GET /v1/notifications, POST /v1/notifications/{id}/read; for admins, GET /v1/admin/deliveries (email, SMS and in-app deliveries). */
-import { T, type Static } from '@simplebank/chassis';
+import { T } from '@simplebank/chassis';
 import { notificationsContract } from '@simplebank/notifications/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { refuseBody } from '../http/no-body.ts';
 import { problems } from '../http/openapi.ts';
@@ -16,9 +17,10 @@ const DeliveriesQuery = T.Object(
   Strict,
 );
 
-export async function notificationRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function notificationRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['notifications'];
-  app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
+  app.get(
     '/notifications',
     {
       ...deps.authed,
@@ -32,7 +34,7 @@ export async function notificationRoutes(app: FastifyInstance, deps: Deps): Prom
     },
     async (request) => callFor(deps.ctx, request)(notificationsContract, 'listNotifications', pageOf(request.query)),
   );
-  app.post<{ Params: Static<typeof NotificationParams> }>(
+  app.post(
     '/notifications/:id/read',
     {
       ...deps.authed,
@@ -47,10 +49,10 @@ export async function notificationRoutes(app: FastifyInstance, deps: Deps): Prom
     },
     async (request, reply) => {
       await callFor(deps.ctx, request)(notificationsContract, 'markRead', { notificationId: request.params.id });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
-  app.get<{ Querystring: Static<typeof DeliveriesQuery> }>(
+  app.get(
     '/admin/deliveries',
     {
       ...deps.admin,

@@ -5,6 +5,7 @@
  * sagas show …` and `simplebank events replay …` (apps/cli) are clients of these routes.
  */
 import { AppError, T, UnavailableError, systemContract, type Call, type Static } from '@simplebank/chassis';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { problems } from '../http/openapi.ts';
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.ts';
@@ -237,7 +238,8 @@ async function onHolder<R extends { id: string }>(
   throw new HttpProblem(404, 'not_found', 'No service holds this dead letter');
 }
 
-export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function operationsRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['admin'];
   const security = bearer;
@@ -257,7 +259,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     async (request) => readinessOfAll(callFor(ctx, request)),
   );
 
-  app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
+  app.get(
     '/admin/dead-letters',
     {
       ...deps.admin,
@@ -273,7 +275,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
       deadLetters(callFor(ctx, request), request, request.query.limit ?? DEFAULT_PAGE_SIZE, request.query.cursor),
   );
 
-  app.get<{ Params: Static<typeof DeadLetterParams> }>(
+  app.get(
     '/admin/dead-letters/:id',
     {
       ...deps.admin,
@@ -304,7 +306,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     },
   );
 
-  app.post<{ Params: Static<typeof DeadLetterParams> }>(
+  app.post(
     '/admin/dead-letters/:id/replay',
     {
       ...deps.admin,
@@ -328,7 +330,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     },
   );
 
-  app.delete<{ Params: Static<typeof DeadLetterParams> }>(
+  app.delete(
     '/admin/dead-letters/:id',
     {
       ...deps.admin,
@@ -345,11 +347,11 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
       await onHolder(call, request.params.id, (s) =>
         call(systemContract(s), '_discardDeadLetter', { id: request.params.id }),
       );
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
-  app.post<{ Body: Static<typeof ReplayBody> }>(
+  app.post(
     '/admin/events/replay',
     {
       ...deps.admin,
@@ -368,7 +370,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     },
   );
 
-  app.put<{ Params: Static<typeof BreakerParams>; Body: Static<typeof BreakerBody> }>(
+  app.put(
     '/admin/breakers/:service/:target',
     {
       ...deps.admin,
@@ -396,7 +398,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     },
   );
 
-  app.get<{ Params: Static<typeof ServiceParams>; Querystring: Static<typeof SagasQuery> }>(
+  app.get(
     '/admin/sagas/:service',
     {
       ...deps.admin,
@@ -420,7 +422,7 @@ export async function operationsRoutes(app: FastifyInstance, deps: Deps): Promis
     },
   );
 
-  app.get<{ Params: Static<typeof SagaParams> }>(
+  app.get(
     '/admin/sagas/:service/:sagaId',
     {
       ...deps.admin,

@@ -1,6 +1,7 @@
 /** Orders: POST /v1/orders (202 pending), list, get, cancel. */
-import { T, type Static } from '@simplebank/chassis';
+import { T } from '@simplebank/chassis';
 import { ordersContract } from '@simplebank/orders/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { who } from '../http/auth.ts';
 import { IdempotencyHeaders, idempotencyKeyFor } from '../http/idempotency.ts';
@@ -32,10 +33,11 @@ const PlaceOrderBody = T.Object(
 const OrderQuery = T.Object({ accountId: T.Optional(Id), status: T.Optional(OrderStatus), ...PageQuery }, Strict);
 const OrderParams = T.Object({ orderId: Id }, Strict);
 
-export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function orderRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['orders'];
-  app.post<{ Body: Static<typeof PlaceOrderBody> }>(
+  app.post(
     '/orders',
     {
       ...deps.authed,
@@ -55,7 +57,7 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
       return order;
     },
   );
-  app.get<{ Querystring: Static<typeof OrderQuery> }>(
+  app.get(
     '/orders',
     {
       ...deps.authed,
@@ -76,7 +78,7 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
       });
     },
   );
-  app.get<{ Params: Static<typeof OrderParams> }>(
+  app.get(
     '/orders/:orderId',
     {
       ...deps.authed,
@@ -90,7 +92,7 @@ export async function orderRoutes(app: FastifyInstance, deps: Deps): Promise<voi
     },
     async (request) => callFor(ctx, request)(ordersContract, 'getOrder', { orderId: request.params.orderId }),
   );
-  app.post<{ Params: Static<typeof OrderParams> }>(
+  app.post(
     '/orders/:orderId/cancel',
     {
       ...deps.authed,

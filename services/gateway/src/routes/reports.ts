@@ -4,8 +4,9 @@
  * an account's statement (the `ownAccount` guard: another customer's account is 404, before the
  * query is validated). Every answer says how current it is in `X-Data-As-Of`.
  */
-import { T, type Static } from '@simplebank/chassis';
+import { T } from '@simplebank/chassis';
 import { reportingContract } from '@simplebank/reporting/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { refuseBody } from '../http/no-body.ts';
 import { problems } from '../http/openapi.ts';
@@ -75,10 +76,11 @@ const defined = <O extends Record<string, unknown>>(o: O) =>
     [K in keyof O]: Exclude<O[K], undefined>;
   };
 
-export async function reportRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function reportRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['reports'];
-  app.get<{ Querystring: Static<typeof OrdersQuery> }>(
+  app.get(
     '/reports/orders',
     {
       ...deps.authed,
@@ -101,7 +103,7 @@ export async function reportRoutes(app: FastifyInstance, deps: Deps): Promise<vo
       return withAsOf(reply, answer);
     },
   );
-  app.get<{ Querystring: Static<typeof PeriodQuery> }>(
+  app.get(
     '/admin/reports/fees',
     {
       ...deps.admin,
@@ -118,7 +120,7 @@ export async function reportRoutes(app: FastifyInstance, deps: Deps): Promise<vo
       return withAsOf(reply, await callFor(ctx, request)(reportingContract, 'feeReport', defined({ from, to })));
     },
   );
-  app.get<{ Params: Static<typeof AccountParams>; Querystring: Static<typeof PeriodQuery> }>(
+  app.get(
     '/accounts/:accountId/statement',
     {
       ...deps.ownAccount,

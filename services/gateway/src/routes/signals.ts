@@ -4,6 +4,7 @@
  * Totals, not rates: the console samples them and charts the differences over its own interval.
  */
 import { T, systemContract, type Call, type Static } from '@simplebank/chassis';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { problems } from '../http/openapi.ts';
 import { callFor } from '../http/request-context.ts';
@@ -37,7 +38,8 @@ async function signalsOfAll(call: Call): Promise<Static<typeof AllSignals>> {
   return { at: new Date().toISOString(), services };
 }
 
-export async function signalsRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function signalsRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/admin/signals',
     {

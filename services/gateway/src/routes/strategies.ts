@@ -2,8 +2,9 @@
  * Investment strategies: any customer lists and reads them; an admin creates one
  * (POST /v1/admin/strategies, with the admin guard).
  */
-import { T, type Static } from '@simplebank/chassis';
+import { T } from '@simplebank/chassis';
 import { MAX_ALLOCATIONS, MAX_NAME_LENGTH, PercentageInput, strategiesContract } from '@simplebank/strategies/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { who } from '../http/auth.ts';
 import { IdempotencyHeaders, idempotencyKeyFor } from '../http/idempotency.ts';
@@ -31,10 +32,11 @@ const CreateStrategyBody = T.Object(
 const StrategyParams = T.Object({ strategyId: Id }, Strict);
 const PageQuerySchema = T.Object({ ...PageQuery }, Strict);
 
-export async function strategyRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function strategyRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { ctx } = deps;
   const tags = ['strategies'];
-  app.post<{ Body: Static<typeof CreateStrategyBody> }>(
+  app.post(
     '/admin/strategies',
     {
       ...deps.admin,
@@ -56,7 +58,7 @@ export async function strategyRoutes(app: FastifyInstance, deps: Deps): Promise<
       return strategy;
     },
   );
-  app.get<{ Querystring: Static<typeof PageQuerySchema> }>(
+  app.get(
     '/strategies',
     {
       ...deps.authed,
@@ -70,7 +72,7 @@ export async function strategyRoutes(app: FastifyInstance, deps: Deps): Promise<
     },
     async (request) => callFor(ctx, request)(strategiesContract, 'listStrategies', pageOf(request.query)),
   );
-  app.get<{ Params: Static<typeof StrategyParams> }>(
+  app.get(
     '/strategies/:strategyId',
     {
       ...deps.authed,

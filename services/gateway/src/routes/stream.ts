@@ -13,6 +13,7 @@ import { T } from '@simplebank/chassis';
 import { customersContract } from '@simplebank/customers/contract';
 import { ordersContract } from '@simplebank/orders/contract';
 import { paymentsContract } from '@simplebank/payments/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { who } from '../http/auth.ts';
 import { problems } from '../http/openapi.ts';
@@ -31,7 +32,8 @@ interface Stream {
 
 type News = { event: 'order' | 'payment'; id: string; data: Record<string, unknown> };
 
-export async function streamRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function streamRoutes(instance: FastifyInstance, deps: Deps): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const streams = new Map<string, Set<Stream>>();
   let open = 0;
   const send = (customerId: string, news: News) => {

@@ -11,6 +11,7 @@ export * from './contract/validation.ts';
 export * from './contract/json-schema.ts';
 export * from './config/env.ts';
 export * from './config/flags.ts';
+export * from './config/naming.ts';
 export * from './db/database.ts';
 export * from './db/migrations.ts';
 export * from './messaging/envelope.ts';

@@ -4,6 +4,7 @@
  * start whose migrations fail changes nothing. An applied migration whose
  * file has changed stops the start: released migrations are never edited, a new one is added.
  */
+import { lockKey } from '../config/naming.ts';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
   const applied: string[] = [];
   await db.transaction(async (client) => {
     // One migrator at a time per database; the lock is released at commit.
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('simplebank:migrations'))");
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey('migrations')]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       scope text NOT NULL, version integer NOT NULL, name text NOT NULL, checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))`);

@@ -3,6 +3,7 @@
  * `/health/ready` and `/metrics`. In the all-in-one mode it is the gateway's port and serves these
  * for every service of the process; services with HTTP routes (the gateway) add theirs.
  */
+import { attributeName } from '../config/naming.ts';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -203,7 +204,7 @@ export function httpServerSpan(service: string, request: FastifyRequest, reply: 
   reply.raw.once('close', () => {
     const status = reply.raw.statusCode;
     s.setAttributes({ 'http.response.status_code': status });
-    if (!reply.raw.writableFinished) s.setAttributes({ 'simplebank.http.aborted': true });
+    if (!reply.raw.writableFinished) s.setAttributes({ [attributeName('http.aborted')]: true });
     if (status >= 500) s.fail(new Error(`HTTP ${status}`));
     s.end();
   });

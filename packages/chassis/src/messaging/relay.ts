@@ -12,6 +12,7 @@
  *   together go in one UPDATE. A crash between send and mark sends the message again: consumers
  *   deduplicate by message id.
  */
+import { lockKey } from '../config/naming.ts';
 import type pg from 'pg';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -48,7 +49,7 @@ export interface RelayOptions extends LaneOptions {
   retentionMs?: number;
 }
 
-const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('simplebank:outbox-relay')) AS locked";
+const LOCK_SQL = 'SELECT pg_try_advisory_lock(hashtext($1)) AS locked';
 
 export class OutboxRelay {
   private readonly pollIntervalMs: number;
@@ -246,7 +247,7 @@ export class OutboxRelay {
     if (this.lockClient) return true;
     const client = await this.db.connect();
     try {
-      const { rows } = await client.query<{ locked: boolean }>(LOCK_SQL);
+      const { rows } = await client.query<{ locked: boolean }>(LOCK_SQL, [lockKey('outbox-relay')]);
       if (rows[0]?.locked) {
         client.on('error', (err) => {
           if (this.lockClient !== client) return;
@@ -273,7 +274,7 @@ export class OutboxRelay {
     this.lockClient = undefined;
     if (!client) return;
     try {
-      await client.query("SELECT pg_advisory_unlock(hashtext('simplebank:outbox-relay'))");
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey('outbox-relay')]);
       client.release();
     } catch (err) {
       client.release(err as Error);

@@ -13,6 +13,7 @@
  * provider is well; its dependency is not)), with exponential back-off and full jitter, and never
  * past the deadline. Only those retryable failures count against the breaker.
  */
+import { namespace } from '../config/naming.ts';
 import { assertValid } from '../contract/validation.ts';
 import type { Contract, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
 import { AppError, DeadlineExceededError, UnavailableError, type WireError } from '../errors.ts';
@@ -106,7 +107,7 @@ export function caller(
     const span = startSpan(source, `${contract.service}/${method}`, {
       kind: SpanKind.CLIENT,
       parent: causation?.traceparent,
-      attributes: { 'rpc.system': 'simplebank', 'rpc.service': contract.service, 'rpc.method': method },
+      attributes: { 'rpc.system': namespace(), 'rpc.service': contract.service, 'rpc.method': method },
     });
     try {
       const policy = callPolicy(source, contract.service, targets, metrics);

@@ -1,4 +1,5 @@
 /** Transactions with the outbox attached: `publish` and `send` write outbox rows in the transaction. */
+import { attributeName, namespace } from '../config/naming.ts';
 import type pg from 'pg';
 import type { CommandDef, DataOf, EventDef, MessageDef } from '../contract/contract.ts';
 import { assertValid } from '../contract/validation.ts';
@@ -80,10 +81,10 @@ class OutboxTx implements Tx {
       kind: SpanKind.PRODUCER,
       parent: cause.traceparent,
       attributes: {
-        'messaging.system': 'simplebank',
+        'messaging.system': namespace(),
         'messaging.operation.type': 'publish',
         'messaging.destination.name': def.type,
-        'simplebank.message.kind': def.kind,
+        [attributeName('message.kind')]: def.kind,
       },
     });
     try {

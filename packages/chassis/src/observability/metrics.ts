@@ -4,6 +4,7 @@
  * RPC methods, message handlers and HTTP routes, the outbox and dead letters; services add their
  * business metrics through `counter`/`histogram`/`gauge`.
  */
+import { metricName } from '../config/naming.ts';
 import client, { Registry, type Counter, type Gauge, type Histogram } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -25,46 +26,46 @@ export class Metrics {
 
   constructor(registry = new Registry()) {
     this.registry = registry;
-    client.collectDefaultMetrics({ register: registry, prefix: 'simplebank_process_' });
+    client.collectDefaultMetrics({ register: registry, prefix: metricName('process_') });
     this.rpcServerDuration = this.histogram(
-      'simplebank_rpc_server_duration_seconds',
+      metricName('rpc_server_duration_seconds'),
       'RPC requests served, by method and outcome',
       ['service', 'method', 'outcome'],
     );
     this.rpcClientDuration = this.histogram(
-      'simplebank_rpc_client_duration_seconds',
+      metricName('rpc_client_duration_seconds'),
       'RPC calls made, by target service, method and outcome',
       ['service', 'target', 'method', 'outcome'],
     );
     this.messageHandlerDuration = this.histogram(
-      'simplebank_message_handler_duration_seconds',
+      metricName('message_handler_duration_seconds'),
       'Messages handled, by consumer, type and outcome',
       ['service', 'consumer', 'message_type', 'outcome'],
     );
     this.httpServerDuration = this.histogram(
-      'simplebank_http_server_duration_seconds',
+      metricName('http_server_duration_seconds'),
       'HTTP requests served, by route and status class',
       ['service', 'method', 'route', 'status_class'],
     );
     this.outboxRelayLag = this.histogram(
-      'simplebank_outbox_relay_lag_seconds',
+      metricName('outbox_relay_lag_seconds'),
       'Time from outbox commit to publish confirm',
       ['service'],
     );
     this.messageLag = this.histogram(
-      'simplebank_message_lag_seconds',
+      metricName('message_lag_seconds'),
       "Time from a message's creation (its envelope time) to the commit of its handling, by consumer: how far behind a read model is",
       ['service', 'consumer'],
       LAG_BUCKETS,
     );
-    this.outboxBacklog = this.gauge('simplebank_outbox_backlog', 'Outbox rows not yet published', ['service']);
-    this.deadLetters = this.gauge('simplebank_dead_letters', 'Dead letters waiting for a decision', ['service']);
-    this.deadLettered = this.counter('simplebank_dead_lettered_total', 'Messages moved to the dead-letter store', [
+    this.outboxBacklog = this.gauge(metricName('outbox_backlog'), 'Outbox rows not yet published', ['service']);
+    this.deadLetters = this.gauge(metricName('dead_letters'), 'Dead letters waiting for a decision', ['service']);
+    this.deadLettered = this.counter(metricName('dead_lettered_total'), 'Messages moved to the dead-letter store', [
       'service',
       'consumer',
       'reason',
     ]);
-    this.sagaTransitions = this.counter('simplebank_saga_transitions_total', 'Saga instances entering a status', [
+    this.sagaTransitions = this.counter(metricName('saga_transitions_total'), 'Saga instances entering a status', [
       'service',
       'saga_type',
       'status',

@@ -2,6 +2,7 @@
  * Where spans go: the sampler, the OTLP/HTTP exporter and its batch processor, configured by the
  * standard OTEL_* variables (see tracing.ts for which are read).
  */
+import { attributeName, namespace } from '../config/naming.ts';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
@@ -18,7 +19,8 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 /** The attribute every span carries: the service that made it. */
-export const SERVICE_ATTRIBUTE = 'simplebank.service';
+/** The span attribute naming the service that made the span: `<namespace>.service`. */
+export const serviceAttribute = (): string => attributeName('service');
 
 let warnedProtocol = false;
 
@@ -116,7 +118,7 @@ export class PerServiceResourceExporter implements SpanExporter {
   private resourceFor(service: string): Resource {
     let r = this.resources.get(service);
     if (!r) {
-      r = this.base.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: service, 'service.namespace': 'simplebank' }));
+      r = this.base.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: service, 'service.namespace': namespace() }));
       this.resources.set(service, r);
     }
     return r;
@@ -124,7 +126,7 @@ export class PerServiceResourceExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], done: Parameters<SpanExporter['export']>[1]): void {
     const regrouped = spans.map((span) => {
-      const service = span.attributes[SERVICE_ATTRIBUTE];
+      const service = span.attributes[serviceAttribute()];
       if (typeof service !== 'string') return span;
       // Everything else of the span reads through to the original.
       return Object.create(span, { resource: { value: this.resourceFor(service), enumerable: true } }) as ReadableSpan;

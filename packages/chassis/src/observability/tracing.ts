@@ -26,6 +26,7 @@
  * `http/protobuf` would need @opentelemetry/exporter-trace-otlp-proto, which is not installed: it
  * is reported once and JSON is sent. `grpc` likewise.
  */
+import { namespace } from '../config/naming.ts';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -43,7 +44,7 @@ import { BasicTracerProvider, type SpanExporter, type SpanProcessor } from '@ope
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import {
   PerServiceResourceExporter,
-  SERVICE_ATTRIBUTE,
+  serviceAttribute,
   batchProcessor,
   envOf,
   otlpExporter,
@@ -52,7 +53,7 @@ import {
 } from './trace-export.ts';
 
 export { SpanKind } from '@opentelemetry/api';
-export { SERVICE_ATTRIBUTE, otlpTracesUrl, samplerFromEnvironment } from './trace-export.ts';
+export { serviceAttribute, otlpTracesUrl, samplerFromEnvironment } from './trace-export.ts';
 
 export interface TracingOptions {
   /** The services of this process; one → that is the resource's service.name. */
@@ -76,7 +77,7 @@ let state: (TracingState & { users: number; tracers: Map<string, Tracer> }) | un
 function createState(options: TracingOptions): TracingState & { users: number; tracers: Map<string, Tracer> } {
   const environment = options.environment ?? process.env;
   const services = options.services ?? [];
-  const serviceName = envOf(environment, 'OTEL_SERVICE_NAME') ?? (services.length === 1 ? services[0]! : 'simplebank');
+  const serviceName = envOf(environment, 'OTEL_SERVICE_NAME') ?? (services.length === 1 ? services[0]! : namespace());
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: serviceName,
     [ATTR_SERVICE_VERSION]: options.version ?? '0.1.0',
@@ -132,7 +133,7 @@ export function tracerFor(service: string): Tracer {
   state ??= createState({ environment: {} });
   let t = state.tracers.get(service);
   if (!t) {
-    t = state.provider.getTracer(`simplebank/${service}`);
+    t = state.provider.getTracer(`${namespace()}/${service}`);
     state.tracers.set(service, t);
   }
   return t;
@@ -185,7 +186,7 @@ export function recordError(span: Span, err: unknown, message?: string): void {
 export function startSpan(service: string, name: string, options: StartSpanOptions = {}): ActiveSpan {
   const span = tracerFor(service).startSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, attributes: { [SERVICE_ATTRIBUTE]: service, ...options.attributes } },
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: { [serviceAttribute()]: service, ...options.attributes } },
     contextFrom(options.parent),
   );
   const sc = span.spanContext();

@@ -17,6 +17,7 @@
  * breaker forced open by an operator is shown in the detail but does not make the service
  * unready: the operator chose it, and it may last any time.
  */
+import { metricName } from '../config/naming.ts';
 import {
   BrokenCircuitError,
   CircuitBreakerPolicy,
@@ -56,8 +57,6 @@ export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = {
 };
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'forced-open';
-
-export const BREAKER_GAUGE = 'simplebank_circuit_breaker_state';
 
 /** The gauge value of a state: 0 closed, 0.5 half-open, 1 open. */
 export function breakerGaugeValue(state: BreakerState): number {
@@ -213,7 +212,7 @@ export class BreakerRegistry {
   private export(metrics: Metrics): void {
     const registry = this;
     metrics.gauge(
-      BREAKER_GAUGE,
+      metricName('circuit_breaker_state'),
       'Circuit breaker state per dependency: 0 closed, 0.5 half-open, 1 open',
       ['service', 'target'],
       function () {

@@ -7,6 +7,7 @@
  * Exported as the gauge `simplebank_bulkhead_in_use{service,target}` (calls running now), read at
  * each scrape.
  */
+import { metricName } from '../config/naming.ts';
 import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { UnavailableError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -19,8 +20,6 @@ export interface BulkheadSettings {
 }
 
 export const DEFAULT_BULKHEAD_SETTINGS: BulkheadSettings = { limit: 32, queue: 64 };
-
-export const BULKHEAD_GAUGE = 'simplebank_bulkhead_in_use';
 
 export class Bulkhead {
   readonly policy: BulkheadPolicy;
@@ -96,11 +95,16 @@ export class BulkheadRegistry {
 
   private export(metrics: Metrics): void {
     const registry = this;
-    metrics.gauge(BULKHEAD_GAUGE, 'Calls running per dependency bulkhead', ['service', 'target'], function () {
-      for (const b of registry.bulkheads.values()) {
-        if (b.metrics.has(metrics)) this.set({ service: b.service, target: b.target }, b.inUse);
-      }
-    });
+    metrics.gauge(
+      metricName('bulkhead_in_use'),
+      'Calls running per dependency bulkhead',
+      ['service', 'target'],
+      function () {
+        for (const b of registry.bulkheads.values()) {
+          if (b.metrics.has(metrics)) this.set({ service: b.service, target: b.target }, b.inUse);
+        }
+      },
+    );
   }
 }
 

@@ -4,6 +4,7 @@
  * runs; `--fresh` wipes it) unless DATABASE_URL names a server. Ctrl-C drains and stops everything,
  * the embedded server included; a second Ctrl-C exits at once.
  */
+import { namespace } from '../config/naming.ts';
 import { join, resolve } from 'node:path';
 import { defineSettings, env, loadAll } from '../config/env.ts';
 import { databaseUrl } from '../db/database.ts';
@@ -19,8 +20,11 @@ export const allInOneSettings = {
   SIMPLEBANK_DATA_DIR: env.string({ default: './.simplebank' }),
   DATABASE_URL: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
   SIMPLEBANK_PG_PORT: env.port({ optional: true }),
-  /** Services' databases are named `<prefix>_<service>`; a test run can use its own prefix on a shared server. */
-  SIMPLEBANK_DB_PREFIX: env.string({ default: 'simplebank' }),
+  /**
+   * Services' databases are named `<prefix>_<service>` (default: the namespace, CHASSIS_NAMESPACE);
+   * a test run can use its own prefix on a shared server.
+   */
+  SIMPLEBANK_DB_PREFIX: env.string({ optional: true }),
   NODE_ENV: env.oneOf(['development', 'test', 'production'], { default: 'development' }),
   /** Calls allowed to wait for a free RPC instance, per service, in the in-process transport; past it, `overloaded`. */
   RPC_MAX_WAITING: env.integer({ default: 1024, min: 0, max: 1_000_000 }),
@@ -32,9 +36,9 @@ export interface AllInOne {
   stop(): Promise<void>;
 }
 
-/** The database name of a service on a shared server: `simplebank_<service>` with underscores. */
-export function serviceDatabaseName(service: string, prefix = 'simplebank'): string {
-  return `${prefix}_${service.replace(/-/g, '_')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+/** The database name of a service on a shared server: `<prefix>_<service>` with underscores (prefix: the namespace). */
+export function serviceDatabaseName(service: string, prefix?: string): string {
+  return `${prefix ?? namespace()}_${service.replace(/-/g, '_')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 }
 
 export async function startAllInOne(options: {

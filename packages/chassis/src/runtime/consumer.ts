@@ -9,6 +9,7 @@
  * (and storing a dead letter needs the database too), so those are redelivered, capped back-off,
  * until it is back. Either way the queue keeps moving: a poison message never blocks it.
  */
+import { attributeName, namespace } from '../config/naming.ts';
 import { isValid, validationErrors } from '../contract/validation.ts';
 import type { Database } from '../db/database.ts';
 import { toAppError } from '../errors.ts';
@@ -94,12 +95,12 @@ function consumerSpan(service: string, consumer: string, envelope: Envelope): Ac
     kind: SpanKind.CONSUMER,
     parent: envelope.traceparent,
     attributes: {
-      'messaging.system': 'simplebank',
+      'messaging.system': namespace(),
       'messaging.operation.type': 'process',
       'messaging.destination.name': envelope.type,
       'messaging.message.id': envelope.id,
       'messaging.consumer.group.name': consumer,
-      'simplebank.correlation_id': envelope.correlationId,
+      [attributeName('correlation_id')]: envelope.correlationId,
     },
   });
 }
@@ -172,12 +173,12 @@ async function handleChecked(
     );
     runHooks(hooks);
     if (applied) observeLag(options, consumer, envelope);
-    else span.setAttributes({ 'simplebank.duplicate': true });
+    else span.setAttributes({ [attributeName('duplicate')]: true });
     span.end();
     return applied ? { outcome: 'handled' } : { outcome: 'duplicate' };
   } catch (err) {
     const e = toAppError(err);
-    span.setAttributes({ 'simplebank.retryable': e.retryable });
+    span.setAttributes({ [attributeName('retryable')]: e.retryable });
     span.end(err);
     return e.retryable
       ? { outcome: 'retry', reason: `${e.code}: ${e.message}`, outage: OUTAGE_CODES.has(e.code) }
@@ -197,7 +198,7 @@ async function handleTogether(
 ): Promise<HandleResult[] | undefined> {
   const consumer = consumerName(options.service, def);
   const spans = envelopes.map((e) => consumerSpan(options.service, consumer, e));
-  for (const span of spans) span.setAttributes({ 'simplebank.batch_size': envelopes.length });
+  for (const span of spans) span.setAttributes({ [attributeName('batch_size')]: envelopes.length });
   try {
     const hooks: Array<() => void> = [];
     const applied = await options.db.transaction(async (client) => {
@@ -209,7 +210,7 @@ async function handleTogether(
     runHooks(hooks);
     return applied.map((a, i) => {
       if (a) observeLag(options, consumer, envelopes[i]!);
-      else spans[i]!.setAttributes({ 'simplebank.duplicate': true });
+      else spans[i]!.setAttributes({ [attributeName('duplicate')]: true });
       spans[i]!.end();
       return a ? { outcome: 'handled' } : { outcome: 'duplicate' };
     });

@@ -3,6 +3,7 @@
  * key), sheds load past its concurrency, runs the handler (idempotent methods under their key's
  * record), checks the answer against the contract, and records the server span and metrics.
  */
+import { metricName, attributeName, namespace } from '../config/naming.ts';
 import type { RpcDef } from '../contract/contract.ts';
 import { assertValid, isValid, validationErrors } from '../contract/validation.ts';
 import type { Database } from '../db/database.ts';
@@ -95,10 +96,10 @@ export class RpcEndpoint {
         kind: SpanKind.SERVER,
         parent: envelope.traceparent,
         attributes: {
-          'rpc.system': 'simplebank',
+          'rpc.system': namespace(),
           'rpc.service': this.deps.name,
           'rpc.method': method,
-          'simplebank.correlation_id': envelope.correlationId,
+          [attributeName('correlation_id')]: envelope.correlationId,
         },
       });
       const found = (this.deps.definition.contract.rpc[method] ?? (systemMethods as Record<string, RpcDef>)[method]) as
@@ -110,7 +111,7 @@ export class RpcEndpoint {
         release = await this.shedder.acquire();
       } catch (err) {
         this.deps.metrics
-          .counter('simplebank_rpc_shed_total', 'RPC requests refused as overloaded (load shedding)', [
+          .counter(metricName('rpc_shed_total'), 'RPC requests refused as overloaded (load shedding)', [
             'service',
             'method',
           ])

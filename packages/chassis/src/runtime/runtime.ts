@@ -3,6 +3,7 @@
  * metrics and the services' routes, and drains everything on stop. The all-in-one mode hosts every
  * service here; the distributed mode hosts one service per process.
  */
+import { metricName, namespace, namingSettings } from '../config/naming.ts';
 import type { FastifyInstance } from 'fastify';
 import { loadAll } from '../config/env.ts';
 import { FeatureFlags, featureFlagSettings } from '../config/flags.ts';
@@ -22,6 +23,7 @@ import { contractSettings } from './rpc-endpoint.ts';
 /** Settings of the chassis itself, one value for every service of a process; checked with the others. */
 /** The chassis's own settings in every process, checked at start with the services' (one report). */
 export const processSettings = [
+  namingSettings,
   featureFlagSettings,
   outboxSettings,
   sheddingSettings,
@@ -62,7 +64,7 @@ export class Runtime {
 
   constructor(private readonly options: RuntimeOptions) {
     this.log = createLogger({
-      service: options.services.length === 1 ? options.services[0]!.contract.service : 'simplebank',
+      service: options.services.length === 1 ? options.services[0]!.contract.service : namespace(),
       ...(options.logLevel ? { level: options.logLevel } : {}),
     });
   }
@@ -141,21 +143,21 @@ export class Runtime {
   private registerQueueDepthGauges(): void {
     const transport = this.options.transport;
     if (!transport.queueDepths) return;
-    const depth = this.metrics.gauge('simplebank_queue_depth', 'Messages ready in a queue this process consumes', [
+    const depth = this.metrics.gauge(metricName('queue_depth'), 'Messages ready in a queue this process consumes', [
       'service',
       'queue',
     ]);
     const unacked = this.metrics.gauge(
-      'simplebank_queue_unacked',
+      metricName('queue_unacked'),
       'Messages delivered and not yet acknowledged (0 where the transport cannot tell)',
       ['service', 'queue'],
     );
-    const consumers = this.metrics.gauge('simplebank_queue_consumers', 'Consumers of a queue this process consumes', [
+    const consumers = this.metrics.gauge(metricName('queue_consumers'), 'Consumers of a queue this process consumes', [
       'service',
       'queue',
     ]);
     const names = new Set(this.options.services.map((s) => s.contract.service));
-    const fallback = names.size === 1 ? [...names][0]! : 'simplebank';
+    const fallback = names.size === 1 ? [...names][0]! : namespace();
     const serviceOf = (queue: string, group: string | undefined): string => {
       if (group) return group;
       const prefix = queue.startsWith('rpc.') ? queue.slice(4) : queue.slice(0, Math.max(0, queue.indexOf('.')));

@@ -4,6 +4,7 @@
  * rates, so that whoever samples them (the operations console) takes the difference between two
  * readings over the time it chose: one sample misses nothing, and no window is fixed here.
  */
+import { metricName } from '../config/naming.ts';
 import { outboxBacklog } from '../messaging/outbox.ts';
 import type { Queryable } from '../db/database.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -85,21 +86,21 @@ export async function signalsOf(
   const latency: LatencyTotals = { count: 0, sum: 0, buckets: [] };
   const counts = { requests: 0, errors: 0 };
   addHistogram(
-    await samples(metrics, 'simplebank_rpc_server_duration_seconds'),
+    await samples(metrics, metricName('rpc_server_duration_seconds')),
     service,
     latency,
     counts,
     (l) => l.outcome === 'server_error' || l.outcome === 'timeout',
   );
   addHistogram(
-    await samples(metrics, 'simplebank_http_server_duration_seconds'),
+    await samples(metrics, metricName('http_server_duration_seconds')),
     service,
     latency,
     counts,
     (l) => l.status_class === '5xx',
   );
   const relayLag = { count: 0, sum: 0 };
-  for (const v of await samples(metrics, 'simplebank_outbox_relay_lag_seconds')) {
+  for (const v of await samples(metrics, metricName('outbox_relay_lag_seconds'))) {
     if (v.labels.service !== service) continue;
     if (v.metricName?.endsWith('_count')) relayLag.count += v.value;
     else if (v.metricName?.endsWith('_sum')) relayLag.sum += v.value;

@@ -36,14 +36,15 @@ export async function startStandalone(
     HOST: env.string({ default: '127.0.0.1' }),
     [own]: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
     DATABASE_URL: env.url({ optional: true, secret: true, protocols: ['postgres', 'postgresql'] }),
-    SIMPLEBANK_DB_PREFIX: env.string({ default: 'simplebank' }),
+    // Default: the namespace (CHASSIS_NAMESPACE).
+    SIMPLEBANK_DB_PREFIX: env.string({ optional: true }),
   });
   loadAll([settings, ...(options.settings ?? []), ...processSettings, ...(definition.settings ?? [])], environment);
   const config = settings.value as {
     PORT: number;
     HOST: string;
     DATABASE_URL?: string;
-    SIMPLEBANK_DB_PREFIX: string;
+    SIMPLEBANK_DB_PREFIX?: string | undefined;
   } & Record<string, unknown>;
   const ownUrl = config[own] as string | undefined;
   const url =

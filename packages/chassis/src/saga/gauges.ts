@@ -4,6 +4,7 @@
  * status (`simplebank_saga_oldest_active_age_seconds`, 0 when none: the "saga stuck" alerts read it).
  * Every service with sagas gets them from its runner.
  */
+import { metricName } from '../config/naming.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { SagaStatus } from './types.ts';
 
@@ -19,11 +20,11 @@ export function exportSagaGauges(
   stats: () => Promise<Stats>,
 ): () => void {
   const oldest = metrics.gauge(
-    'simplebank_saga_oldest_active_age_seconds',
+    metricName('saga_oldest_active_age_seconds'),
     'Age of the oldest saga instance still active (running, waiting or compensating), by type and status; 0 when none',
     ['service', 'saga_type', 'status'],
   );
-  const instances = metrics.gauge('simplebank_saga_instances', 'Saga instances by type and status', [
+  const instances = metrics.gauge(metricName('saga_instances'), 'Saga instances by type and status', [
     'service',
     'saga_type',
     'status',

@@ -2,6 +2,7 @@
  * What a step invocation works with: its span and causation, and the context handed to its action
  * or compensation.
  */
+import { attributeName } from '../config/naming.ts';
 import type { Causation } from '../messaging/envelope.ts';
 import type { Call } from '../messaging/rpc.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -34,11 +35,11 @@ export function stepCause(
   const span = startSpan(deps.service, `saga ${row.type} ${phase === 'action' ? step : `${step} compensate`}`, {
     parent: row.cause.traceparent,
     attributes: {
-      'simplebank.saga.id': row.id,
-      'simplebank.saga.type': row.type,
-      'simplebank.saga.step': step,
-      'simplebank.saga.phase': phase,
-      'simplebank.saga.attempt': attempt,
+      [attributeName('saga.id')]: row.id,
+      [attributeName('saga.type')]: row.type,
+      [attributeName('saga.step')]: step,
+      [attributeName('saga.phase')]: phase,
+      [attributeName('saga.attempt')]: attempt,
     },
   });
   return { cause: { ...cause, traceparent: span.traceparent }, span };

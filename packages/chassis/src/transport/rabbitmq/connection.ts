@@ -3,6 +3,7 @@
  * re-opened with exponential back-off and full jitter (the chassis's `backoffDelay`), and `onOpen`
  * re-creates what lived on it (channels, topology, consumers). `health()` is false meanwhile.
  */
+import { namespace } from '../../config/naming.ts';
 import { Socket } from 'node:net';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
@@ -147,7 +148,7 @@ export class AmqpConnection {
   }
 
   private async open(): Promise<ChannelModel> {
-    const clientProperties = { connection_name: this.options.name ?? `simplebank pid ${process.pid}` };
+    const clientProperties = { connection_name: this.options.name ?? `${namespace()} pid ${process.pid}` };
     const u = new URL(this.url);
     if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', String(this.options.heartbeatSeconds ?? 10));
     // noDelay: RPC requests and replies are small frames; with Nagle's algorithm on, each waits for

@@ -10,9 +10,11 @@
  * - retries: per consuming queue, a few delay queues `<queue>.delay.<ms>` whose messages expire after
  *   the bucket's TTL and dead-letter back to the queue through the default exchange.
  */
+import { namespace } from '../../config/naming.ts';
 import type { Channel } from 'amqplib';
 
-export const EVENTS_EXCHANGE = 'simplebank.events';
+/** The topic exchange every event is published to: `<namespace>.events`. */
+export const eventsExchange = (): string => `${namespace()}.events`;
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 /** The header carrying the delivery attempt (1 when absent), incremented on every `retry` settlement. */
 export const ATTEMPT_HEADER = 'x-attempt';
@@ -52,7 +54,7 @@ export function delayQueueName(queue: string, bucketMs: number): string {
 }
 
 export async function assertEventsExchange(ch: Channel): Promise<void> {
-  await ch.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+  await ch.assertExchange(eventsExchange(), 'topic', { durable: true });
 }
 
 /** A durable work queue (event subscription or command queue). No arguments: every side declares it alike. */
@@ -63,7 +65,7 @@ export async function assertWorkQueue(ch: Channel, queue: string): Promise<void>
 export async function assertEventQueue(ch: Channel, queue: string, types: readonly string[]): Promise<void> {
   await assertEventsExchange(ch);
   await assertWorkQueue(ch, queue);
-  for (const type of types) await ch.bindQueue(queue, EVENTS_EXCHANGE, type);
+  for (const type of types) await ch.bindQueue(queue, eventsExchange(), type);
 }
 
 /** An instance's own event queue (SubscriptionSpec.perInstance): not durable, gone a minute after its consumer, the newest 10 000 kept. */
@@ -74,7 +76,7 @@ export async function assertInstanceEventQueue(ch: Channel, queue: string, types
     autoDelete: true,
     arguments: { 'x-expires': 60_000, 'x-max-length': 10_000, 'x-overflow': 'drop-head' },
   });
-  for (const type of types) await ch.bindQueue(queue, EVENTS_EXCHANGE, type);
+  for (const type of types) await ch.bindQueue(queue, eventsExchange(), type);
 }
 
 export async function assertDelayQueue(ch: Channel, queue: string, bucketMs: number): Promise<string> {

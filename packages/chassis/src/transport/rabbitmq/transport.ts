@@ -38,7 +38,7 @@ import { rpcConsumerOptions } from './rpc-server.ts';
 import { attemptOf, retryCopyOptions } from './retry-copy.ts';
 import { RpcClient } from './rpc-client.ts';
 import {
-  EVENTS_EXCHANGE,
+  eventsExchange,
   assertDelayQueue,
   assertEventQueue,
   assertEventsExchange,
@@ -211,7 +211,7 @@ export class RabbitMqTransport implements Transport {
         headers: {},
       };
       if (destination.kind === 'event') {
-        await this.confirmedPublish(EVENTS_EXCHANGE, destination.type, Buffer.from(message.body, 'utf8'), {
+        await this.confirmedPublish(eventsExchange(), destination.type, Buffer.from(message.body, 'utf8'), {
           ...options,
           type: destination.type,
         });

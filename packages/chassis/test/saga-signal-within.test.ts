@@ -50,6 +50,27 @@ function deliver(
   });
 }
 
+test('a saga that starts waiting with nothing to wake it is handed back: no lease, and the signal takes it', async () => {
+  await withRunner(
+    (db) => [waitingSaga(db)],
+    async ({ db, runner, sagas: [saga] }) => {
+      const id = await waiting(runner, db, saga);
+      const { rows } = await db.query<{ lease_token: string | null; locked_until: Date | null }>(
+        'SELECT lease_token, locked_until FROM chassis_sagas WHERE id = $1',
+        [id],
+      );
+      assert.deepEqual(rows[0], { lease_token: null, locked_until: null });
+      // Free, so the signal's own transaction can take it (it takes only a saga no one holds).
+      let seen: Awaited<ReturnType<typeof sagaRow>>;
+      await deliver(runner, saga, db, id, async (tx) => {
+        seen = await sagaRow(tx, id);
+      });
+      assert.equal(seen!.current_step, 'last');
+      await statusIs(runner, id, 'completed');
+    },
+  );
+});
+
 test('the waiting local step, and the local step after it, run in the transaction that signals; a runner takes the rest', async () => {
   await withRunner(
     (db) => [waitingSaga(db)],

@@ -192,8 +192,13 @@ export interface StatePatch {
   interrupt?: null;
   failure?: Failure | null;
   nextRunInMs?: number;
-  /** Keep the lease (renewed for `renewMs` from now) or hand the saga back. */
-  lease: { renewMs: number } | 'release';
+  /**
+   * Keep the lease (renewed for `renewMs` from now) or hand the saga back. `releaseWhenIdle` (with a
+   * wait: `waitSignals` and `waitInMs` set): hand it back when nothing wakes it now (no pending
+   * signal it waits for, no interrupt before the pivot, neither the wait nor the deadline due), in
+   * the same statement; the saga as returned then has no lease token.
+   */
+  lease: { renewMs: number; releaseWhenIdle?: boolean } | 'release';
   /** The log entry of the decision this change records: written by the same statement (one round trip). */
   log?: LogEntry;
 }
@@ -232,7 +237,21 @@ export async function updateSaga(db: Queryable, saga: { id: string; token: strin
   if (p.failure !== undefined) set('failure', p.failure === null ? null : JSON.stringify(p.failure), json);
   if (p.nextRunInMs !== undefined) set('next_run_at', p.nextRunInMs, later);
   if (p.lease === 'release') sets.push('locked_until = NULL', 'lease_token = NULL');
-  else set('locked_until', p.lease.renewMs, later);
+  else if (p.lease.releaseWhenIdle) {
+    params.push(p.waitSignals ?? [], p.waitInMs ?? null, p.lease.renewMs);
+    const signals = `$${params.length - 2}`;
+    const waitMs = `$${params.length - 1}`;
+    const renewMs = `$${params.length}`;
+    const idle = `(NOT EXISTS (SELECT 1 FROM chassis_saga_signals g
+                     WHERE g.saga_id = s.id AND g.consumed_at IS NULL AND g.name = ANY(${signals}::text[]))
+               AND NOT (s.interrupt IS NOT NULL AND NOT s.past_pivot)
+               AND (${waitMs}::float8 IS NULL OR ${waitMs}::float8 > 0)
+               AND (s.past_pivot OR s.deadline_at IS NULL OR s.deadline_at > clock_timestamp()))`;
+    sets.push(
+      `locked_until = CASE WHEN ${idle} THEN NULL ELSE ${later(renewMs)} END`,
+      `lease_token = CASE WHEN ${idle} THEN NULL ELSE s.lease_token END`,
+    );
+  } else set('locked_until', p.lease.renewMs, later);
   let logged = '';
   if (p.log) {
     const first = params.length + 1;

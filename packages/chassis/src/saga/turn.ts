@@ -294,19 +294,12 @@ export class SagaTurns {
               { status: 503, retryable: true },
             );
           const turn = await this.recordOutcome(tx, { row, def, index }, { attempt, outcome, cause });
-          // Now waiting with nothing to wake it yet: hand the saga back in the same commit (a signal
-          // or an interrupt that comes later makes it claimable again and wakes the runners).
-          if (
-            turn.next === 'continue' &&
-            turn.row.status === 'waiting' &&
-            !turn.row.signal &&
-            !(turn.row.interrupt && !turn.row.past_pivot)
-          ) {
+          // Now waiting with nothing to wake it yet: the statement that recorded the wait handed the
+          // saga back (a signal or an interrupt that comes later makes it claimable again and wakes
+          // the runners).
+          if (turn.next === 'continue' && turn.row.status === 'waiting' && turn.row.lease_token === null) {
             const due = dueIn(turn.row);
-            if (due === undefined || due > 0) {
-              await store.releaseLease(tx, row.id, token);
-              return { next: 'stop', status: 'waiting', ...(due !== undefined ? { wakeInMs: due } : {}) };
-            }
+            return { next: 'stop', status: 'waiting', ...(due !== undefined ? { wakeInMs: due } : {}) };
           }
           return turn;
         },
@@ -349,10 +342,11 @@ export class SagaTurns {
         waitSignals: outcome.signals,
         waitInMs: timeoutMs ?? null,
         nextRunInMs: 0,
-        lease: renew,
+        lease: { ...renew, releaseWhenIdle: true },
         log,
       });
-      // Go on: the next turn finds a signal that came before the wait, or hands the saga back.
+      // Go on when something wakes it already (a signal that came before the wait, an interrupt, a
+      // timeout due now); else the saga was handed back by the same statement.
       return { next: 'continue', row: next, status: 'waiting' };
     }
     const log = { step: step.name, phase: 'action' as const, outcome: 'done', attempt };

@@ -107,10 +107,12 @@ export async function claimDue(
   return { claimed, nextDueInMs: nextMs === null || nextMs === undefined ? undefined : Number(nextMs) };
 }
 
-export async function markDelivered(db: Queryable, id: string): Promise<void> {
+/** Marks the deliveries of a round delivered, in one statement. */
+export async function markDelivered(db: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
   await db.query(
-    `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, attempted_at = now(), detail = NULL WHERE id = $1 AND status = 'pending'`,
-    [id],
+    `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, attempted_at = now(), detail = NULL WHERE id = ANY($1::text[]) AND status = 'pending'`,
+    [ids],
   );
 }
 

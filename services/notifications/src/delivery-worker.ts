@@ -58,7 +58,10 @@ export function policyFromSettings(): Policy {
 
 type Outcome = 'delivered' | 'retry' | 'failed';
 
-/** One attempt of one delivery, and its outcome recorded. Never logs the address. */
+/**
+ * One attempt of one delivery, and its outcome recorded: a retry or a failure at once, a delivery
+ * with the round's others (runRound). Never logs the address.
+ */
 async function attempt(ctx: BaseContext, channels: Channels, policy: Policy, d: ClaimedDelivery): Promise<Outcome> {
   const channel = channels[d.channel];
   const text = d.channel === 'email' ? emailText(d) : smsText(d);
@@ -77,7 +80,6 @@ async function attempt(ctx: BaseContext, channels: Channels, policy: Policy, d: 
     ctx.log.info({ ...where, reason, retryInMs: delayMs }, 'delivery attempt failed: tried again later');
     return 'retry';
   }
-  await markDelivered(ctx.db, d.id);
   ctx.log.info(where, 'delivered');
   return 'delivered';
 }
@@ -110,15 +112,20 @@ export async function runRound(
   }
   const { claimed: due, nextDueInMs: dueAfterClaim } = await claimDue(ctx.db, BATCH, policy.leaseMs);
   let retried = false;
+  // Marked delivered together, one statement a round: a crash before it sends them again (at least
+  // once, as a crash between a send and its mark always could).
+  const delivered: string[] = [];
   for (let i = 0; i < due.length; i += CONCURRENCY) {
     await Promise.all(
       due.slice(i, i + CONCURRENCY).map(async (d) => {
         const outcome = await attempt(ctx, channels, policy, d);
         if (outcome === 'retry') retried = true;
+        if (outcome === 'delivered') delivered.push(d.id);
         count(d.channel, outcome);
       }),
     );
   }
+  await markDelivered(ctx.db, delivered);
   worked += due.length;
   // The claim said when the others are due; an attempt tried again later is due again too, so then ask.
   const next = announcing || due.length === BATCH ? 0 : retried ? await nextDueInMs(ctx.db) : dueAfterClaim;

@@ -1,7 +1,8 @@
 /**
  * market with the real exchange and market-data in one runtime, tuned for tests of the exchange's
  * misbehaviour: short timeouts, few attempts, a breaker that opens and probes quickly. Shared by the
- * breaker and unknown-placement tests.
+ * breaker, unknown-placement and turns tests (a test may change a setting after importing this, before
+ * it starts the system).
  */
 import { randomUUID } from 'node:crypto';
 import { newEnvelope } from '@simplebank/chassis';
@@ -32,19 +33,43 @@ export interface ExchangeSystem {
   types(orderId: string): Promise<Array<{ type: string; reason?: string }>>;
   /** Sends market a PlaceOrderOnExchange command for 1 AAPL (limit 300.00), to be placed within `placeByMs`. */
   place(placeByMs: number): Promise<string>;
+  /** Sends market a CancelOrderOnExchange command. */
+  cancel(orderId: string, reason: 'canceled_by_customer' | 'expired'): Promise<void>;
   /** PUT /exchange/settings. */
   settings(body: unknown): Promise<Response>;
+  /** GET /exchange/orders/{id}: the order as the exchange holds it. */
+  exchangeOrder(exchangeOrderId: string): Promise<{ clientOrderId: string; status: string }>;
 }
 
 export async function startExchangeSystem(): Promise<ExchangeSystem> {
   const system = await startTestSystem([marketDataService, exchangeService, marketService]);
   await system.call(marketDataContract, 'pinPrice', { assetId: 'AAPL', price: '250.00' });
+  const authorization = `Bearer ${exchangeApiKey(undefined)}`;
   const settings = (body: unknown) =>
     fetch(`${system.runtime.address}/exchange/settings`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${exchangeApiKey(undefined)}` },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify(body),
     });
+  /** A command to market, as orders sends it. */
+  const send = async (
+    def: (typeof marketContract.commands)[keyof typeof marketContract.commands],
+    data: { orderId: string; [field: string]: unknown },
+  ) => {
+    const envelope = newEnvelope({
+      type: def.type,
+      version: 1,
+      source: 'orders',
+      data,
+      key: data.orderId,
+      cause: { correlationId: `test-${randomUUID()}`, identity: { customerId: 'service:orders', role: 'system' } },
+    });
+    await system.transport.publish({
+      destination: { kind: 'command', queue: def.type },
+      messageId: envelope.id,
+      body: JSON.stringify(envelope),
+    });
+  };
   const reset = await settings({ open: true, latencyMs: 0, failureRate: 0, fillDelayMs: 50 });
   if (reset.status !== 200) throw new Error(`could not reset the exchange: ${reset.status}`);
   return {
@@ -64,29 +89,22 @@ export async function startExchangeSystem(): Promise<ExchangeSystem> {
     },
     async place(placeByMs) {
       const orderId = randomUUID();
-      const data = {
+      await send(marketContract.commands.PlaceOrderOnExchange, {
         orderId,
         assetId: 'AAPL',
         side: 'buy',
         quantity: '1',
         limitPrice: '300.00',
         placeBy: new Date(Date.now() + placeByMs).toISOString(),
-      };
-      const def = marketContract.commands.PlaceOrderOnExchange;
-      const envelope = newEnvelope({
-        type: def.type,
-        version: 1,
-        source: 'orders',
-        data,
-        key: orderId,
-        cause: { correlationId: `test-${orderId}`, identity: { customerId: 'service:orders', role: 'system' } },
-      });
-      await system.transport.publish({
-        destination: { kind: 'command', queue: def.type },
-        messageId: envelope.id,
-        body: JSON.stringify(envelope),
       });
       return orderId;
+    },
+    cancel: (orderId, reason) => send(marketContract.commands.CancelOrderOnExchange, { orderId, reason }),
+    async exchangeOrder(exchangeOrderId) {
+      const res = await fetch(`${system.runtime.address}/exchange/orders/${exchangeOrderId}`, {
+        headers: { authorization },
+      });
+      return (await res.json()) as { clientOrderId: string; status: string };
     },
   };
 }

@@ -145,6 +145,8 @@ export function checkReport(report: Json): string[] {
     'atKnee.cpu.nodeCores',
     'atKnee.cpu.postgresCores',
     'atKnee.cpu.benchCores',
+    'overload.cpu.nodeCores',
+    'overload.cpu.postgresCores',
     'atKnee.relayLag.count',
     'overload.factor',
   ])

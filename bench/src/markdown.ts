@@ -53,6 +53,7 @@ export function markdown(r: Report): string {
     `| order→filled p99 at half the knee (${r.halfKnee.offeredPerSec}/s) | ${ms(r.halfKnee.orderToFilled.p99)} | — | — | ≤ 100 ms |`,
     `| overload ${r.overload.factor}× the knee (${r.overload.offeredPerSec}/s, ${r.overload.durationSec} s): goodput filled/s | ${n(r.overload.filledPerSec)} | the knee ${n(k.filledPerSec)}/s | ${x(r.overload.goodputVsKnee)} | ≥ 0.9× |`,
     `| overload: refusals (429/503) and their p99 | ${r.overload.refusal.count}, ${ms(r.overload.refusal.p99)}; ${r.overload.refusedWithoutRetryAfter} without Retry-After | — | — | ≤ 50 ms, with Retry-After |`,
+    `| CPU during overload: node / PostgreSQL (cores) | ${n(r.overload.cpu.nodeCores)} / ${n(r.overload.cpu.postgresCores)} | at the knee ${n(k.cpu.nodeCores)} / ${n(k.cpu.postgresCores)} | — | — |`,
     `| overload: every accepted order terminal ${r.options.drainSeconds} s after | ${yes(r.overload.allTerminal)} (${r.overload.pendingAfterDrain} pending) | — | — | yes |`,
     `| commits per order (at the knee) | ${n(k.commits.perOrder)} (${n(k.commits.perOrderNetOfIdle)} net of idle) | — | — | ≤ 15 |`,
     `| idle commits/s, whole system | ${n(r.idle.commitsPerSec)} | — | — | ≤ 5 |`,

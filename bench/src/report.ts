@@ -66,7 +66,7 @@ export interface Report {
   knee: { rate: number; found: boolean; capped: boolean; warmup: StepResult; search: StepResult[] };
   atKnee: KneeStep;
   halfKnee: StepResult;
-  overload: StepResult & { factor: number; goodputVsKnee: number | null };
+  overload: StepResult & { cpu: CpuFigures; factor: number; goodputVsKnee: number | null };
   ratios: Record<string, number | null>;
 }
 

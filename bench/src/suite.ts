@@ -177,9 +177,13 @@ async function measure(o: Options, hooks: SuiteHooks, brokerUrl: string | undefi
     const halfKnee = await step(halfRate, 'half-knee', o.durationSeconds);
     const overRate = Math.round(search.rate * o.overloadFactor);
     log(`overload: ${overRate}/s (${o.overloadFactor}× the knee) for ${o.overloadSeconds} s`);
-    const over = await step(overRate, 'overload', o.overloadSeconds);
+    // CPU while the orders arrive: what refusing the excess costs beside the orders it admits.
+    const overCpuEnd = startCpu(system);
+    let overCpu: CpuFigures | undefined;
+    const over = await step(overRate, 'overload', o.overloadSeconds, () => (overCpu = overCpuEnd()));
     const overload = {
       ...over,
+      cpu: overCpu ?? overCpuEnd(),
       factor: o.overloadFactor,
       goodputVsKnee: atKnee.filledPerSec > 0 ? round(over.filledPerSec / atKnee.filledPerSec) : null,
     };

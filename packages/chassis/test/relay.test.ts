@@ -12,6 +12,7 @@ import { migrate, readMigrations } from '../src/db/migrations.ts';
 import { OutboxRelay, type RelayOptions } from '../src/messaging/relay.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createTestDatabase, eventually, type TestDatabase } from '../src/testing/index.ts';
+import { MemoryTransport } from '../src/transport/memory.ts';
 import type { OutgoingMessage, Transport } from '../src/transport/transport.ts';
 
 let test: TestDatabase;
@@ -123,6 +124,55 @@ describe('outbox relay', () => {
     } finally {
       await r.stop();
       t.stop();
+    }
+  });
+
+  it("in one process, an aggregate's next message is not held behind a slow consumer of the one before", async () => {
+    // A read model that batches (lingers) must not delay the order's next command: in memory the
+    // order is fixed once a message is in every queue, so the lane goes on; the mark waits for the ack.
+    const transport = new MemoryTransport();
+    await transport.connect();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const readModel: string[] = [];
+    const worker: string[] = [];
+    await transport.subscribe(
+      { group: 'reporting', name: 'r', source: { kind: 'events', types: ['test.Happened.v1'] }, prefetch: 10 },
+      async (d) => {
+        readModel.push(d.body);
+        await held;
+        return { outcome: 'ack' };
+      },
+    );
+    await transport.subscribe(
+      { group: 'market', name: 'm', source: { kind: 'commands', queue: 'test.DoIt.v1' }, prefetch: 10 },
+      async (d) => (worker.push(d.body), { outcome: 'ack' }),
+    );
+    await test.db.query(
+      `INSERT INTO chassis_outbox (message_id, kind, destination, aggregate_key, body) VALUES
+       ('held-1', 'event', 'test.Happened.v1', 'order-1', '{"n":1}'),
+       ('held-2', 'command', 'test.DoIt.v1', 'order-1', '{"n":2}')`,
+    );
+    const r = relay(test.db, transport);
+    await r.start();
+    try {
+      await eventually(() => worker.length === 1);
+      assert.deepEqual(readModel, ['{"n":1}'], 'the read model still holds the first message');
+      await eventually(async () => (await unpublished('held')) === 1);
+      const left = await test.db.query<{ message_id: string }>(
+        "SELECT message_id FROM chassis_outbox WHERE published_at IS NULL AND message_id LIKE 'held-%'",
+      );
+      assert.deepEqual(
+        left.rows.map((row) => row.message_id),
+        ['held-1'],
+        'the held message is not marked before its ack',
+      );
+      release();
+      await eventually(async () => (await unpublished('held')) === 0);
+    } finally {
+      release();
+      await r.stop();
+      await transport.close();
     }
   });
 

@@ -1,6 +1,7 @@
 /**
- * The relay's lanes: rows with one aggregate key go through one lane, one at a time, in order;
- * lanes run in parallel, so one slow aggregate does not hold the others. A row is on its way from
+ * The relay's lanes: rows with one aggregate key go through one lane, one at a time, in order (the
+ * next goes once the transport confirmed the last, or fixed its place); lanes run in parallel, so
+ * one slow aggregate does not hold the others. A row is on its way from
  * the moment it is queued until its mark is through (`inFlight`).
  */
 import { setMaxListeners } from 'node:events';
@@ -23,6 +24,8 @@ export class RelayLanes {
   /** Rows on their way, by outbox id, with when they were queued. */
   readonly inFlight = new Map<string, number>();
   private laneIdle: Array<() => void> = [];
+  /** Confirms still to come of rows whose lanes went on (their place was fixed first). */
+  private readonly confirming = new Set<Promise<void>>();
   private stopping = false;
   private readonly abort = new AbortController();
 
@@ -62,23 +65,9 @@ export class RelayLanes {
     while (queue.length > 0) {
       const row = queue[0]!;
       try {
-        const timeoutMs = this.options.publishTimeoutMs ?? 15_000;
-        await within(
-          this.transport.publish({
-            destination:
-              row.kind === 'event'
-                ? { kind: 'event', type: row.destination }
-                : { kind: 'command', queue: row.destination },
-            messageId: row.message_id,
-            body: row.body,
-          }),
-          timeoutMs,
-          () => new Error(`publish not confirmed within ${timeoutMs} ms`),
-        );
+        await this.send(row);
         queue.shift();
         failures = 0;
-        this.marks.add(row.id);
-        this.options.onPublished?.(Date.now() - row.created_at.getTime(), row.destination);
       } catch (err) {
         if (this.stopping) break;
         failures++;
@@ -91,7 +80,66 @@ export class RelayLanes {
     // Rows this lane did not send (on stop) are no longer in flight: the next start sends them.
     for (const row of queue) this.inFlight.delete(row.id);
     this.lanes.delete(lane);
-    if (this.lanes.size === 0) for (const r of this.laneIdle.splice(0)) r();
+    this.notifyIdle();
+  }
+
+  /**
+   * Publishes a row; resolves when its lane may send the next one: once the transport confirmed it,
+   * or earlier once the transport fixed its place (`onOrdered`, the in-memory transport). The row is
+   * marked on the confirm either way. A confirm that fails after its place was fixed (the transport
+   * closed) leaves the row unmarked and in flight until the sweep forgets it; the next fetch sends it.
+   */
+  private send(row: OutboxRow): Promise<void> {
+    const timeoutMs = this.options.publishTimeoutMs ?? 15_000;
+    let ordered = false;
+    let abandoned = false; // timed out before its place was fixed: the lane sends the row again
+    let onOrdered!: () => void;
+    const placed = new Promise<void>((resolve) => (onOrdered = resolve));
+    const confirmed = this.transport
+      .publish(
+        {
+          destination:
+            row.kind === 'event'
+              ? { kind: 'event', type: row.destination }
+              : { kind: 'command', queue: row.destination },
+          messageId: row.message_id,
+          body: row.body,
+        },
+        {
+          onOrdered: () => {
+            ordered = true;
+            onOrdered();
+          },
+        },
+      )
+      .then(() => {
+        if (abandoned) return;
+        this.marks.add(row.id);
+        this.options.onPublished?.(Date.now() - row.created_at.getTime(), row.destination);
+      });
+    const settled = confirmed.then(
+      () => undefined,
+      (err: unknown) => {
+        if (ordered && !this.stopping)
+          this.log.warn(
+            { err, destination: row.destination },
+            'outbox relay: a publish failed after it was queued; sent again later',
+          );
+      },
+    );
+    this.confirming.add(settled);
+    void settled.finally(() => {
+      this.confirming.delete(settled);
+      this.notifyIdle();
+    });
+    return within(Promise.race([placed, confirmed]), timeoutMs, () => {
+      abandoned = true;
+      return new Error(`publish not confirmed within ${timeoutMs} ms`);
+    });
+  }
+
+  private notifyIdle(): void {
+    if (this.lanes.size === 0 && this.confirming.size === 0) for (const r of this.laneIdle.splice(0)) r();
   }
 
   /**
@@ -122,9 +170,9 @@ export class RelayLanes {
       );
   }
 
-  /** Resolves when no lane is left, or after `timeoutMs`. */
+  /** Resolves when no lane is left and every confirm is in, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.lanes.size === 0) return;
+    if (this.lanes.size === 0 && this.confirming.size === 0) return;
     await Promise.race([new Promise<void>((r) => this.laneIdle.push(r)), sleep(timeoutMs)]);
   }
 }

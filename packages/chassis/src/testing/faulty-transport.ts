@@ -9,6 +9,7 @@ import type {
   Delivery,
   MessageHandler,
   OutgoingMessage,
+  PublishOptions,
   RpcServer,
   Settlement,
   SubscriptionSpec,
@@ -89,11 +90,11 @@ export class FaultyTransport implements Transport {
     return this.inner.queueDepths?.() ?? Promise.resolve([]);
   }
 
-  async publish(message: OutgoingMessage): Promise<void> {
+  async publish(message: OutgoingMessage, options?: PublishOptions): Promise<void> {
     const fault = this.take(typeOf(message.body), ['fail-publish', 'delay']);
     if (fault?.kind === 'fail-publish') throw new UnavailableError('Injected publish failure', 'injected_fault');
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
-    return this.inner.publish(message);
+    return this.inner.publish(message, options);
   }
 
   subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<Consumer> {

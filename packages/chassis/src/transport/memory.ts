@@ -6,6 +6,8 @@
  * Durability in one process: `publish` resolves only when every queue the message was routed to has
  * acknowledged it. The outbox row stays unpublished until then, so a crash of the process loses
  * nothing: the relay sends the message again on the next start and the inbox drops the duplicate.
+ * Its order is fixed earlier, when it is in every queue (`onOrdered`): the relay sends an aggregate's
+ * next message then, rather than after the slowest consumer of this one.
  */
 import { DeadlineExceededError, UnavailableError } from '../errors.ts';
 import type {
@@ -13,6 +15,7 @@ import type {
   Delivery,
   MessageHandler,
   OutgoingMessage,
+  PublishOptions,
   QueueDepth,
   RpcServer,
   Settlement,
@@ -160,7 +163,7 @@ export class MemoryTransport implements Transport {
     return this.closed ? { ready: false, detail: 'memory transport closed' } : { ready: true };
   }
 
-  async publish(message: OutgoingMessage): Promise<void> {
+  async publish(message: OutgoingMessage, options: PublishOptions = {}): Promise<void> {
     if (this.closed) throw new UnavailableError('Memory transport is closed', 'transport_closed');
     const targets =
       message.destination.kind === 'event'
@@ -178,6 +181,9 @@ export class MemoryTransport implements Transport {
         }
       };
       for (const q of targets) q.enqueue({ body: message.body, attempt: 1, settled });
+      // In every queue now, ahead of whatever comes next: the sender need not wait for the
+      // consumers (a read model's batch may linger) before sending the next message in order.
+      options.onOrdered?.();
     });
   }
 

@@ -69,6 +69,16 @@ export interface QueueDepth {
   group?: string;
 }
 
+export interface PublishOptions {
+  /**
+   * Called once the message's place is fixed before its confirm: whatever is published after this
+   * call reaches every queue after it, and the publish can fail only with the transport (closed, or
+   * the process gone). A transport that cannot promise this never calls it (RabbitMQ: a nack of one
+   * message may follow the routing of the next), so the caller waits for the confirm instead.
+   */
+  onOrdered?: () => void;
+}
+
 export interface Transport {
   readonly kind: string;
   connect(): Promise<void>;
@@ -78,7 +88,7 @@ export interface Transport {
    * Resolves once the transport has taken responsibility for the message (the publisher confirm):
    * after that a crash of the publisher cannot lose it. Rejects when it could not.
    */
-  publish(message: OutgoingMessage): Promise<void>;
+  publish(message: OutgoingMessage, options?: PublishOptions): Promise<void>;
   subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<Consumer>;
   /** Registers the RPC endpoint of `service` (the queue that is its registry entry and load balancer). */
   serve(service: string, server: RpcServer, options: { concurrency: number }): Promise<Consumer>;

@@ -29,6 +29,12 @@ const notFound = (what: string) => (err: unknown) => {
   throw err;
 };
 
+/** The value of a settled call, or its failure thrown. */
+function settled<T>(answer: PromiseSettledResult<T>): T {
+  if (answer.status === 'rejected') throw answer.reason;
+  return answer.value;
+}
+
 /** The one service that places orders for a strategy, by its envelope's source (a customer at the gateway cannot). */
 const STRATEGY_CALLER = 'strategy-orders';
 
@@ -70,14 +76,19 @@ export async function placeOrder(req: Request, ctx: RpcContext) {
   // Refused before any work is done for it: a refusal past capacity must cost next to nothing.
   await orderIntake.admit(ctx.db, ctx.metrics);
 
-  const account = await ctx
-    .call(accountsContract, 'getAccount', { accountId: req.accountId })
-    .catch(notFound(`Account ${req.accountId} not found`));
+  // The account and the asset are asked for together (one wait, not two); the account is judged first.
+  const [accountAnswer, assetAnswer] = await Promise.allSettled([
+    ctx
+      .call(accountsContract, 'getAccount', { accountId: req.accountId })
+      .catch(notFound(`Account ${req.accountId} not found`)),
+    ctx
+      .call(marketDataContract, 'getAsset', { assetId: req.assetId })
+      .catch(notFound(`Asset ${req.assetId} not found`)),
+  ]);
+  const account = settled(accountAnswer);
   if (account.ownerId !== identity.customerId) throw new NotFoundError(`Account ${req.accountId} not found`);
   if (account.status !== 'open') throw new BusinessRuleError('account_closed', `Account ${req.accountId} is closed`);
-  const asset = await ctx
-    .call(marketDataContract, 'getAsset', { assetId: req.assetId })
-    .catch(notFound(`Asset ${req.assetId} not found`));
+  const asset = settled(assetAnswer);
 
   const quote = parseMoney(asset.price);
   const limit = boundedLimitPrice(quote, req.side, maxLimit);

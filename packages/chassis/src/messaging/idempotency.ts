@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Database, Queryable } from '../db/database.ts';
 import { ConflictError, UnavailableError, toAppError, type WireError } from '../errors.ts';
+import { OverloadedError } from '../resilience/shedding.ts';
 import type { Tx } from './tx.ts';
 import { outboxTx, type TxOptions } from './tx.ts';
 
@@ -94,6 +95,9 @@ export class IdempotentCall {
     } catch (err) {
       await this.rollback();
       if (err instanceof AlreadyAnswered) return err.reply;
+      // Refused for load before any work: not an answer, and a lookup would cost the database the
+      // very work the refusal saves. A repeat of an answered key learns its answer when it retries.
+      if (err instanceof OverloadedError) throw err;
       // A repeat runs the handler again until its claim; what it trips over meanwhile (a unique
       // row the first call wrote, funds the first call spent) is not its answer: the first one is.
       const earlier = await this.find(this.db).catch(() => undefined);

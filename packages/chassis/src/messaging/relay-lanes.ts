@@ -16,6 +16,7 @@ export interface LaneOptions {
   publishTimeoutMs?: number;
   /** See sweep() (default 60 000). */
   staleAfterMs?: number;
+  /** A row is on its way in order (queued), with its lag from commit. */
   onPublished?: (lagMs: number, destination: string) => void;
 }
 
@@ -95,6 +96,14 @@ export class RelayLanes {
     let abandoned = false; // timed out before its place was fixed: the lane sends the row again
     let onOrdered!: () => void;
     const placed = new Promise<void>((resolve) => (onOrdered = resolve));
+    // The relay's lag ends when the message is on its way in order (queued), not when its
+    // consumers are done with it: in memory that is the earlier of the two.
+    let timed = false;
+    const published = () => {
+      if (timed) return;
+      timed = true;
+      this.options.onPublished?.(Date.now() - row.created_at.getTime(), row.destination);
+    };
     const confirmed = this.transport
       .publish(
         {
@@ -108,6 +117,7 @@ export class RelayLanes {
         {
           onOrdered: () => {
             ordered = true;
+            published();
             onOrdered();
           },
         },
@@ -115,7 +125,7 @@ export class RelayLanes {
       .then(() => {
         if (abandoned) return;
         this.marks.add(row.id);
-        this.options.onPublished?.(Date.now() - row.created_at.getTime(), row.destination);
+        published();
       });
     const settled = confirmed.then(
       () => undefined,

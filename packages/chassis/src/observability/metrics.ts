@@ -49,7 +49,7 @@ export class Metrics {
     );
     this.outboxRelayLag = this.histogram(
       metricName('outbox_relay_lag_seconds'),
-      'Time from outbox commit to publish confirm',
+      'Time from outbox commit to the message queued in order (the publish confirm; in one process, in every queue)',
       ['service'],
     );
     this.messageLag = this.histogram(

@@ -49,6 +49,9 @@ export interface RelayOptions extends LaneOptions {
   retentionMs?: number;
 }
 
+/** How soon a relay with no room for more rows in flight looks again (no query while still full). */
+const FULL_RECHECK_MS = 50;
+
 const LOCK_SQL = 'SELECT pg_try_advisory_lock(hashtext($1)) AS locked';
 
 export class OutboxRelay {
@@ -214,10 +217,14 @@ export class OutboxRelay {
         await this.purge();
         this.healthy = true;
         this.endCycle(cycle, fetched);
+        // Full (maxInFlight rows on their way): it could not look, so it looks again shortly, as
+        // marks make room; a commit's wake-up meanwhile finds it full too. Backing off here left rows
+        // unsent for up to the longest poll after an overload, with nothing left to wake it.
+        const full = this.lanes.inFlight.size >= this.maxInFlight;
         // Nothing found: the next fallback poll comes later (NOTIFY and wake() still come at once).
-        this.pollMs = fetched > 0 ? this.pollIntervalMs : Math.min(this.maxPollIntervalMs, this.pollMs * 2);
-        if (fetched < this.batchSize && !this.pending) await this.idle(this.pollMs);
-        else if (this.lanes.inFlight.size >= this.maxInFlight) await this.idle(50);
+        this.pollMs = fetched > 0 || full ? this.pollIntervalMs : Math.min(this.maxPollIntervalMs, this.pollMs * 2);
+        if (full) await this.idle(FULL_RECHECK_MS);
+        else if (fetched < this.batchSize && !this.pending) await this.idle(this.pollMs);
       } catch (err) {
         this.healthy = false;
         this.lastError = (err as Error).message;

@@ -6,60 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startAllInOne, type AllInOne } from '@simplebank/chassis';
-import { eventually, stopPrivateServer, testServerUrl } from '@simplebank/chassis/testing';
+import {
+  eventually,
+  otlpReceiver,
+  spanAttribute,
+  stopPrivateServer,
+  testServerUrl,
+  type OtlpReceiver,
+  type OtlpSpan,
+} from '@simplebank/chassis/testing';
 import { services } from '../../apps/cli/src/services.ts';
 import { Bank, Http, expectStatus } from '../e2e/system.ts';
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Array<{ key: string; value: { stringValue?: string; intValue?: number | string } }>;
-  service: string;
-}
-
-async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; close(): Promise<void> }> {
-  const spans: OtlpSpan[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          resourceSpans: Array<{
-            resource: { attributes: OtlpSpan['attributes'] };
-            scopeSpans: Array<{ spans: OtlpSpan[] }>;
-          }>;
-        };
-        for (const rs of body.resourceSpans) {
-          const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-          for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    spans,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-function attr(span: OtlpSpan, key: string): unknown {
-  const v = span.attributes.find((a) => a.key === key)?.value;
-  return v?.stringValue ?? v?.intValue;
-}
-
-let receiver: Awaited<ReturnType<typeof otlpReceiver>>;
+let receiver: OtlpReceiver;
 let system: AllInOne | undefined;
 let bank: Bank;
 let http: Http;
@@ -114,7 +75,7 @@ describe('one order, one trace', () => {
     const spans = await eventually(
       () => {
         const mine = receiver.spans.filter((s) => s.traceId === traceId);
-        const services = new Set(mine.map((s) => attr(s, 'simplebank.service')));
+        const services = new Set(mine.map((s) => spanAttribute(s, 'simplebank.service')));
         // A parent span ends (and is exported) after its children: wait for the parents too.
         const ids = new Set(mine.map((s) => s.spanId));
         const waitingForParent = mine.some(
@@ -124,13 +85,16 @@ describe('one order, one trace', () => {
       },
       {
         timeoutMs: 30_000,
-        message: `trace ${traceId} incomplete: ${JSON.stringify([...new Set(receiver.spans.filter((s) => s.traceId === traceId).map((s) => `${attr(s, 'simplebank.service')}:${s.name}`))])}`,
+        message: `trace ${traceId} incomplete: ${JSON.stringify([...new Set(receiver.spans.filter((s) => s.traceId === traceId).map((s) => `${spanAttribute(s, 'simplebank.service')}:${s.name}`))])}`,
       },
     );
 
     // The gateway continued the caller's trace: its server span is the child of the header's span.
     const gateway = spans.find(
-      (s) => s.kind === 2 && attr(s, 'simplebank.service') === 'gateway' && attr(s, 'http.route') === '/v1/orders',
+      (s) =>
+        s.kind === 2 &&
+        spanAttribute(s, 'simplebank.service') === 'gateway' &&
+        spanAttribute(s, 'http.route') === '/v1/orders',
     );
     assert.ok(gateway, 'the gateway server span of POST /v1/orders');
     assert.equal(gateway.parentSpanId, callerSpan);
@@ -142,12 +106,15 @@ describe('one order, one trace', () => {
       );
     // The exchange served market's HTTP call in the same trace (server span, child of market's client span).
     const exchangeServer = spans.find(
-      (s) => s.kind === 2 && attr(s, 'simplebank.service') === 'exchange' && attr(s, 'http.request.method') === 'POST',
+      (s) =>
+        s.kind === 2 &&
+        spanAttribute(s, 'simplebank.service') === 'exchange' &&
+        spanAttribute(s, 'http.request.method') === 'POST',
     );
     assert.ok(exchangeServer, 'the exchange server span of the placement');
     const marketClient = spans.find((s) => s.spanId === exchangeServer.parentSpanId);
     assert.ok(
-      marketClient && marketClient.kind === 3 && attr(marketClient, 'simplebank.service') === 'market',
+      marketClient && marketClient.kind === 3 && spanAttribute(marketClient, 'simplebank.service') === 'market',
       'market’s client span is its parent',
     );
     // Every span but the gateway's links to a parent inside the trace.

@@ -4,3 +4,4 @@ export * from './harness.ts';
 export * from './handler-context.ts';
 export * from './consumer-contracts.ts';
 export * from './transport-conformance.ts';
+export * from './otlp-receiver.ts';

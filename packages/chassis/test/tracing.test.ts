@@ -1,74 +1,23 @@
 /**
- * Traces, for real: an OTLP/HTTP receiver (a node:http server collecting the JSON bodies POSTed to
- * /v1/traces) and the fixture services. One RPC post → its event → the audit handler is one trace
- * whose spans link up client → server → producer → consumer; log lines carry the span ids.
+ * Traces, for real: an OTLP/HTTP receiver (the chassis's testing `otlpReceiver`, collecting the JSON
+ * bodies POSTed to /v1/traces) and the fixture services. One RPC post → its event → the audit
+ * handler is one trace whose spans link up client → server → producer → consumer; log lines carry the span ids.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { formatTraceparent, parseTraceparent, samplerFromEnvironment, otlpTracesUrl } from '../src/index.ts';
-import { eventually, startTestSystem, type TestSystem } from '../src/testing/index.ts';
+import {
+  SPAN_KIND,
+  eventually,
+  otlpReceiver,
+  spanAttribute,
+  startTestSystem,
+  type OtlpReceiver,
+  type TestSystem,
+} from '../src/testing/index.ts';
 import { auditService, ledgerContract, ledgerService } from './fixtures/services.ts';
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Array<{ key: string; value: { stringValue?: string; intValue?: number | string; boolValue?: boolean } }>;
-  status?: { code?: number };
-  service: string;
-}
-
-const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 };
-
-/** A tiny OTLP/HTTP (JSON) receiver: every span it got, with its resource's service.name. */
-async function otlpReceiver(): Promise<{
-  url: string;
-  spans: OtlpSpan[];
-  contentTypes: string[];
-  close(): Promise<void>;
-}> {
-  const spans: OtlpSpan[] = [];
-  const contentTypes: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') {
-        contentTypes.push(String(req.headers['content-type']));
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          resourceSpans: Array<{
-            resource: { attributes: OtlpSpan['attributes'] };
-            scopeSpans: Array<{ spans: OtlpSpan[] }>;
-          }>;
-        };
-        for (const rs of body.resourceSpans) {
-          const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-          for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    spans,
-    contentTypes,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-function attr(span: OtlpSpan, key: string): unknown {
-  const v = span.attributes.find((a) => a.key === key)?.value;
-  return v?.stringValue ?? v?.intValue ?? v?.boolValue;
-}
-
-let receiver: Awaited<ReturnType<typeof otlpReceiver>>;
+let receiver: OtlpReceiver;
 let system: TestSystem;
 const saved = { ...process.env };
 
@@ -102,26 +51,26 @@ describe('OpenTelemetry traces', () => {
     const traceId = parseTraceparent(root)!.traceId;
     const spans = await eventually(() => {
       const mine = receiver.spans.filter((s) => s.traceId === traceId);
-      return mine.some((s) => s.kind === KIND.CONSUMER) ? mine : undefined;
+      return mine.some((s) => s.kind === SPAN_KIND.CONSUMER) ? mine : undefined;
     });
-    const client = spans.find((s) => s.kind === KIND.CLIENT && s.name === 'ledger/post');
-    const server = spans.find((s) => s.kind === KIND.SERVER && s.name === 'ledger/post');
-    const producer = spans.find((s) => s.kind === KIND.PRODUCER);
-    const consumer = spans.find((s) => s.kind === KIND.CONSUMER);
+    const client = spans.find((s) => s.kind === SPAN_KIND.CLIENT && s.name === 'ledger/post');
+    const server = spans.find((s) => s.kind === SPAN_KIND.SERVER && s.name === 'ledger/post');
+    const producer = spans.find((s) => s.kind === SPAN_KIND.PRODUCER);
+    const consumer = spans.find((s) => s.kind === SPAN_KIND.CONSUMER);
     assert.ok(client && server && producer && consumer, `spans: ${spans.map((s) => `${s.kind}:${s.name}`).join(', ')}`);
     assert.equal(client.parentSpanId, 'b2'.repeat(8), 'the client span continues the caller’s traceparent');
     assert.equal(server.parentSpanId, client.spanId);
     assert.equal(producer.parentSpanId, server.spanId);
     assert.equal(consumer.parentSpanId, producer.spanId);
-    assert.equal(attr(client, 'rpc.system'), 'simplebank');
-    assert.equal(attr(server, 'rpc.service'), 'ledger');
-    assert.equal(attr(server, 'rpc.method'), 'post');
-    assert.equal(attr(consumer, 'messaging.destination.name'), ledgerContract.events.Posted.type);
+    assert.equal(spanAttribute(client, 'rpc.system'), 'simplebank');
+    assert.equal(spanAttribute(server, 'rpc.service'), 'ledger');
+    assert.equal(spanAttribute(server, 'rpc.method'), 'post');
+    assert.equal(spanAttribute(consumer, 'messaging.destination.name'), ledgerContract.events.Posted.type);
     // Per service: the attribute on every span, and one resource per service in a multi-service process.
-    assert.equal(attr(server, 'simplebank.service'), 'ledger');
+    assert.equal(spanAttribute(server, 'simplebank.service'), 'ledger');
     assert.equal(server.service, 'ledger');
     assert.equal(consumer.service, 'audit');
-    assert.equal(attr(consumer, 'simplebank.service'), 'audit');
+    assert.equal(spanAttribute(consumer, 'simplebank.service'), 'audit');
     assert.ok(
       receiver.contentTypes.every((t) => t.startsWith('application/json')),
       'OTLP/HTTP with JSON bodies',
@@ -145,18 +94,18 @@ describe('OpenTelemetry traces', () => {
       /Not enough money/,
     );
     const client = await eventually(() =>
-      receiver.spans.find((s) => s.traceId === 'c3'.repeat(16) && s.kind === KIND.CLIENT),
+      receiver.spans.find((s) => s.traceId === 'c3'.repeat(16) && s.kind === SPAN_KIND.CLIENT),
     );
     assert.equal(client.status?.code, 2, 'status ERROR');
-    assert.equal(attr(client, 'error.type'), 'insufficient_funds');
+    assert.equal(spanAttribute(client, 'error.type'), 'insufficient_funds');
     assert.ok(
-      (client as unknown as { events?: Array<{ name: string }> }).events?.some((e) => e.name === 'exception'),
+      client.events?.some((e) => e.name === 'exception'),
       'an exception event',
     );
     const server = await eventually(() =>
-      receiver.spans.find((s) => s.traceId === 'c3'.repeat(16) && s.kind === KIND.SERVER),
+      receiver.spans.find((s) => s.traceId === 'c3'.repeat(16) && s.kind === SPAN_KIND.SERVER),
     );
-    assert.equal(attr(server, 'rpc.response.status_code'), 'insufficient_funds');
+    assert.equal(spanAttribute(server, 'rpc.response.status_code'), 'insufficient_funds');
   });
 
   it('reads the sampler and the endpoint from OTEL_* variables', () => {

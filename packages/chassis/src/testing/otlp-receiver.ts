@@ -13,25 +13,34 @@ export interface OtlpSpan {
   kind: number;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
-  attributes: Array<{ key: string; value: { stringValue?: string; intValue?: number | string } }>;
+  attributes: Array<{ key: string; value: { stringValue?: string; intValue?: number | string; boolValue?: boolean } }>;
+  status?: { code?: number; message?: string };
+  events?: Array<{ name: string }>;
   /** The resource's `service.name`. */
   service: string;
 }
 
+/** OTLP span kinds. */
+export const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
+
 export interface OtlpReceiver {
   url: string;
   spans: OtlpSpan[];
+  /** The Content-Type of every export received. */
+  contentTypes: string[];
   close(): Promise<void>;
 }
 
 /** Listens on 127.0.0.1 (a free port) and answers every export with 200. */
 export async function otlpReceiver(): Promise<OtlpReceiver> {
   const spans: OtlpSpan[] = [];
+  const contentTypes: string[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/v1/traces') {
+        contentTypes.push(String(req.headers['content-type']));
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           resourceSpans: Array<{
             resource: { attributes: OtlpSpan['attributes'] };
@@ -51,12 +60,13 @@ export async function otlpReceiver(): Promise<OtlpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
+    contentTypes,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
-/** A span attribute's value (string or integer). */
+/** A span attribute's value (string, integer or boolean). */
 export function spanAttribute(span: OtlpSpan, key: string): unknown {
   const v = span.attributes.find((a) => a.key === key)?.value;
-  return v?.stringValue ?? v?.intValue;
+  return v?.stringValue ?? v?.intValue ?? v?.boolValue;
 }

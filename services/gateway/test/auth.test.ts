@@ -158,6 +158,18 @@ describe('gateway authentication', () => {
     assert.equal(w.seen.filter((s) => s.method === 'listAccounts').length, 0);
   });
 
+  it('refuses a token that was accepted once it expires (a verified token is not trusted past its expiry)', async () => {
+    // Expires at the next whole second but one: accepted now, refused after it.
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const soon = await token(ALICE, 'customer', { expiresAt });
+    assert.equal((await gw.request('GET', '/v1/accounts', { token: soon })).status, 200);
+    assert.equal((await gw.request('GET', '/v1/accounts', { token: soon })).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    const r = await gw.request('GET', '/v1/accounts', { token: soon });
+    assert.equal(r.status, 401);
+    assert.match(r.body.detail, /expired/);
+  });
+
   it('refuses a customer on /v1/admin/* with 403, and lets an admin through', async () => {
     const customer = await token(ALICE);
     const r = await gw.request('GET', '/v1/admin/ledger/trial-balance', { token: customer });

@@ -32,6 +32,7 @@ export * from './observability/tracing.ts';
 export * from './resilience/backoff.ts';
 export * from './resilience/policies.ts';
 export * from './resilience/shedding.ts';
+export * from './resilience/throttle.ts';
 export * from './saga/index.ts';
 export * from './transport/transport.ts';
 export * from './transport/memory.ts';

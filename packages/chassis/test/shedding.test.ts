@@ -12,6 +12,7 @@ import {
   startAllInOne,
 } from '../src/index.ts';
 import { LoadShedder, OverloadedError, sheddingOptions, sheddingSettings } from '../src/resilience/shedding.ts';
+import { THROTTLE_WINDOW_MS } from '../src/resilience/throttle.ts';
 import { startTestService } from '../src/testing/index.ts';
 
 // Small bounds for this process: 2 in progress, 2 waiting (long enough to be admitted when unblocked).
@@ -79,8 +80,10 @@ describe('load shedding in a service', () => {
       const metrics = await svc.metrics.render();
       assert.match(metrics.body, /simplebank_rpc_shed_total\{service="busy",method="work"\} 6/);
 
-      // Recovered: it serves normally again, the full bound included.
+      // Recovered: it serves normally again, the full bound included (once the caller's throttle,
+      // which refuses part of a method's calls while its target refuses them, has forgotten the refusals).
       assert.deepEqual(await svc.call(busyContract, 'ping', {}), { pong: true });
+      await new Promise((resolve) => setTimeout(resolve, THROTTLE_WINDOW_MS));
       blocker = gate();
       blocker.open();
       const again = await Promise.all(

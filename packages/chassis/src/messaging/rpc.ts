@@ -11,16 +11,19 @@
  * unavailable, one attempt's deadline; never business or validation errors, never `overloaded` (a
  * provider shedding load is not asked again at once) and never `dependency_unavailable` (the
  * provider is well; its dependency is not)), with exponential back-off and full jitter, and never
- * past the deadline. Only those retryable failures count against the breaker.
+ * past the deadline. Only those retryable failures count against the breaker. A method its target has
+ * been refusing for load is partly refused here, before anything is sent (resilience/throttle.ts).
  */
-import { namespace } from '../config/naming.ts';
+import { metricName, namespace } from '../config/naming.ts';
 import { assertValid } from '../contract/validation.ts';
 import type { Contract, RequestOf, ResponseOf, RpcDef } from '../contract/contract.ts';
 import { AppError, DeadlineExceededError, UnavailableError, type WireError } from '../errors.ts';
 import { outcomeOf, type Metrics } from '../observability/metrics.ts';
 import { SpanKind, startSpan } from '../observability/tracing.ts';
 import type { Classified } from '../resilience/call-policy.ts';
+import { OverloadedError } from '../resilience/shedding.ts';
 import { callPolicy, type TargetTable } from '../resilience/targets.ts';
+import { throttles } from '../resilience/throttle.ts';
 import type { Transport } from '../transport/transport.ts';
 import { newEnvelope, type Causation } from './envelope.ts';
 
@@ -103,6 +106,17 @@ export function caller(
         throw new DeadlineExceededError(`Deadline passed before calling ${contract.service}.${method}`);
       deadline = Math.min(deadline, causation.deadline);
     }
+    const throttle = throttles.get(source, contract.service, method);
+    if (!throttle.admit()) {
+      metrics
+        ?.counter(
+          metricName('rpc_client_throttled_total'),
+          'Calls refused by the caller: their target was refusing them for load',
+          ['service', 'target', 'method'],
+        )
+        .inc({ service: source, target: contract.service, method });
+      throw new OverloadedError(`${contract.service} is refusing ${method} for load: refused here, not sent`);
+    }
     // The client span: the envelope carries it as traceparent, so the server's span is its child.
     const span = startSpan(source, `${contract.service}/${method}`, {
       kind: SpanKind.CLIENT,
@@ -137,6 +151,7 @@ export function caller(
         }
       };
       const result = await policy.run(attempt, classify, { idempotent: def.idempotent, deadline });
+      if (result.kind === 'answered') throttle.answered(isOverloaded(result.value));
       if (result.attempts > 1) span.setAttributes({ 'rpc.attempts': result.attempts });
       if (result.kind === 'breaker_open') {
         throw new UnavailableError(
@@ -167,6 +182,10 @@ type Answer = { ok: true; data: unknown } | { ok: false; err: unknown };
  * work's own retry (a saga step's, a consumer's redelivery, the client's Retry-After) tries later.
  */
 const NOT_THE_TARGETS_FAULT = new Set(['overloaded', 'dependency_unavailable']);
+
+function isOverloaded(a: Answer): boolean {
+  return !a.ok && a.err instanceof AppError && a.err.code === 'overloaded';
+}
 
 /** A retryable failure of the target is worth another attempt and counts against its breaker; any other answer is final. */
 function classify(a: Answer): Classified {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppError, MemoryTransport, T, caller, defineContract, rpc, type Envelope } from '../src/index.ts';
-import { THROTTLE_WINDOW_MS, Throttle } from '../src/resilience/throttle.ts';
+import { THROTTLE_WINDOW_MS, Throttle, throttles } from '../src/resilience/throttle.ts';
 
 describe('Throttle', () => {
   it('refuses nothing while the target accepts everything', () => {
@@ -93,5 +93,16 @@ describe('RPC calls to a method refused for load', () => {
     const before = seen.take;
     for (let n = 0; n < 20; n++) assert.equal(await outcome(call, 'take', n), 'ok');
     assert.equal(seen.take - before, 20);
+  });
+
+  it('are no longer refused by a caller that stopped and forgot its throttles (a service started again)', async () => {
+    refusing = true;
+    const call = caller(transport, 'restarted', () => undefined);
+    for (let n = 0; n < 50; n++) await outcome(call, 'take', n);
+    refusing = false;
+    throttles.forget('restarted');
+    const before = seen.take;
+    for (let n = 0; n < 5; n++) assert.equal(await outcome(call, 'take', n), 'ok');
+    assert.equal(seen.take - before, 5, 'every call reached the target at once');
   });
 });

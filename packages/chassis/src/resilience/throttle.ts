@@ -71,13 +71,20 @@ export class Throttle {
 
 /** The process's throttles, one per (caller, target, method). */
 class ThrottleRegistry {
-  private readonly all = new Map<string, Throttle>();
+  private readonly byService = new Map<string, Map<string, Throttle>>();
 
   get(service: string, target: string, method: string): Throttle {
-    const key = `${service}\u0000${target}\u0000${method}`;
-    let throttle = this.all.get(key);
-    if (!throttle) this.all.set(key, (throttle = new Throttle()));
+    let own = this.byService.get(service);
+    if (!own) this.byService.set(service, (own = new Map()));
+    const key = `${target}\u0000${method}`;
+    let throttle = own.get(key);
+    if (!throttle) own.set(key, (throttle = new Throttle()));
     return throttle;
+  }
+
+  /** Forgets `service`'s (it stopped; started again in this process, it refuses nothing at first). */
+  forget(service: string): void {
+    this.byService.delete(service);
   }
 }
 

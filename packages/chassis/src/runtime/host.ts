@@ -20,6 +20,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ActiveSpan } from '../observability/tracing.ts';
 import { breakerReadiness, breakers } from '../resilience/breaker.ts';
 import { bulkheads } from '../resilience/bulkhead.ts';
+import { throttles } from '../resilience/throttle.ts';
 import { SagaRunner } from '../saga/index.ts';
 import type { Consumer, Transport } from '../transport/transport.ts';
 import { ServiceOperations } from './operations.ts';
@@ -308,9 +309,10 @@ export class ServiceHost {
     if (this.dbCheck) clearInterval(this.dbCheck);
     if (this.dbAnswered) this.options.db.pool.off('release', this.dbAnswered);
     if (this.housekeeping) clearInterval(this.housekeeping);
-    // Its breakers and bulkheads go with it: a service started again in this process starts closed.
+    // Its breakers, bulkheads and throttles go with it: a service started again in this process starts closed.
     breakers.forget(this.name);
     bulkheads.forget(this.name);
+    throttles.forget(this.name);
     this.state = 'stopped';
   }
 }

@@ -22,6 +22,7 @@ import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { breakers } from '../resilience/breaker.ts';
 import { bulkheads } from '../resilience/bulkhead.ts';
+import { throttles } from '../resilience/throttle.ts';
 import { ServiceHost, type HostOptions } from '../runtime/host.ts';
 import { Runtime, type RuntimeOptions } from '../runtime/runtime.ts';
 import type { ServiceDefinition } from '../runtime/service.ts';
@@ -164,10 +165,11 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-/** The test's own caller (`test`) keeps breakers like a service's: a system stopped takes them along, so the next starts closed. */
+/** The test's own caller (`test`) keeps breakers (and bulkheads, throttles) like a service's: a system stopped takes them along, so the next starts closed. */
 function forgetTestCaller(): void {
   breakers.forget('test');
   bulkheads.forget('test');
+  throttles.forget('test');
 }
 
 export async function startTestService(
